@@ -1,0 +1,164 @@
+//! Findings: what the checker produces and every reporter consumes.
+
+use std::collections::BTreeMap;
+
+use crate::manifest::Loc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The checks, with stable codes and kebab-case names (a contract: JSON, SARIF,
+/// suppressions and config all use them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Check {
+    ParseError,
+    IncludeError,
+    Unevaluable,
+    OutsideWindow,
+    Unconstrained,
+    Unsatisfiable,
+    NoSupportedPython,
+    LockIncomplete,
+    UnusedSuppression,
+}
+
+impl Check {
+    pub const ALL: [Check; 9] = [
+        Check::ParseError,
+        Check::IncludeError,
+        Check::Unevaluable,
+        Check::OutsideWindow,
+        Check::Unconstrained,
+        Check::Unsatisfiable,
+        Check::NoSupportedPython,
+        Check::LockIncomplete,
+        Check::UnusedSuppression,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::ParseError => "DW001",
+            Check::IncludeError => "DW002",
+            Check::Unevaluable => "DW003",
+            Check::OutsideWindow => "DW101",
+            Check::Unconstrained => "DW102",
+            Check::Unsatisfiable => "DW103",
+            Check::NoSupportedPython => "DW104",
+            Check::LockIncomplete => "DW105",
+            Check::UnusedSuppression => "DW201",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::ParseError => "parse-error",
+            Check::IncludeError => "include-error",
+            Check::Unevaluable => "unevaluable",
+            Check::OutsideWindow => "outside-window",
+            Check::Unconstrained => "unconstrained",
+            Check::Unsatisfiable => "unsatisfiable",
+            Check::NoSupportedPython => "no-supported-python",
+            Check::LockIncomplete => "lock-incomplete",
+            Check::UnusedSuppression => "unused-suppression",
+        }
+    }
+
+    /// Look a check up by code (`DW101`) or name (`outside-window`).
+    pub fn from_str_loose(s: &str) -> Option<Check> {
+        Check::ALL
+            .into_iter()
+            .find(|c| c.code().eq_ignore_ascii_case(s) || c.name() == s)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Related {
+    pub loc: Loc,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    Safe,
+    Unsafe,
+}
+
+#[derive(Clone, Debug)]
+pub struct Fix {
+    /// The text to replace (an empty span inserts).
+    pub loc: Loc,
+    pub replacement: String,
+    pub applicability: Applicability,
+    /// Why the fix is unsafe, or what it does.
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub check: Check,
+    /// Rule id such as `tensorflow-1.14/numpy`; None for input problems.
+    pub rule: Option<String>,
+    pub severity: Severity,
+    pub message: String,
+    /// The primary location; its label is `label`.
+    pub loc: Loc,
+    pub label: String,
+    pub package: Option<String>,
+    /// The tested window as a specifier string.
+    pub window: Option<String>,
+    /// The Pythons (`major.minor`) the finding holds on.
+    pub pythons: Vec<String>,
+    /// Published final releases admitted outside the window.
+    pub outside_released: Vec<String>,
+    /// Python -> the version pip would pick.
+    pub pip_would_pick: BTreeMap<String, String>,
+    pub related: Vec<Related>,
+    pub fix: Option<Fix>,
+    /// Longer explanation / advice shown as `help:`.
+    pub help: Option<String>,
+    /// Set when an inline suppression silenced the finding: its reason.
+    pub suppressed: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic for an input problem (no rule, no package).
+    pub fn problem(check: Check, severity: Severity, loc: Loc, message: String) -> Diagnostic {
+        Diagnostic {
+            check,
+            rule: None,
+            severity,
+            label: String::new(),
+            message,
+            loc,
+            package: None,
+            window: None,
+            pythons: Vec::new(),
+            outside_released: Vec::new(),
+            pip_would_pick: BTreeMap::new(),
+            related: Vec::new(),
+            fix: None,
+            help: None,
+            suppressed: None,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.check.code()
+    }
+}

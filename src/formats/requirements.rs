@@ -1,0 +1,1 @@
+//! pip requirements files. PENDING: being written by the requirements-reader work.

@@ -1,0 +1,13 @@
+//! depwindow: flags Python dependency declarations that let pip install NumPy (and other
+//! packages) outside the versions TensorFlow 1.14.0 was tested with.
+//!
+//! Data flows one way: discover -> load ([`files`]) -> parse ([`formats`]) ->
+//! [`manifest`] -> evaluate ([`check`], using [`versions`], [`markers`], [`rules`]) ->
+//! [`diagnostic`] -> [`report`]. See ARCHITECTURE.md.
+
+pub mod diagnostic;
+pub mod files;
+pub mod formats;
+pub mod manifest;
+pub mod source;
+pub mod versions;

@@ -1,0 +1,135 @@
+//! What every format parser produces: requirements with their names, version constraints,
+//! markers, spans and origin. Parsers fill these in; they never judge.
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerTree, PackageName};
+
+use crate::source::Span;
+
+/// Index of a file in the [`crate::check::Files`] registry.
+pub type FileId = usize;
+
+/// A place in a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// How a requirement takes part in an install.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A requirement: the package is installed.
+    Require,
+    /// A pip constraint (`-c`, uv `constraint-dependencies`): restricts the versions of the
+    /// package if anything installs it, never adds it.
+    Constrain,
+    /// A uv `override-dependencies` entry: replaces every other requirement on the package,
+    /// including those declared by the packages that depend on it.
+    Override,
+    /// An exact version pinned by a lockfile.
+    Locked,
+}
+
+/// Which syntax the version text is written in, so fixes are rendered in kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Syntax {
+    /// PEP 508 requirement string (requirements files, PEP 621, PEP 735, setup.cfg ...).
+    Pep508,
+    /// A bare PEP 440 specifier string as a TOML/JSON value (Pipfile, PDM-less tables).
+    Pep440Value,
+    /// Poetry constraint syntax (`^1.2`, `~1.2`, `1.2.*`, `>=1,<2 || ^3`).
+    Poetry,
+    /// Conda match-spec (`numpy=1.16`, `numpy 1.16.*`, `numpy>=1.16,<1.17`).
+    Conda,
+    /// A lockfile version value: never edited.
+    Lock,
+}
+
+/// The version part of a requirement.
+#[derive(Clone, Debug)]
+pub enum VersionReq {
+    /// No version constraint: `numpy`, `"*"`.
+    Any,
+    /// PEP 440 specifiers. `span` covers the specifier text (`>=1.16,<1.17`) in the file;
+    /// `clauses` holds one span per comma-separated clause, in order, where the text maps
+    /// one to one (empty otherwise).
+    Specifiers { specifiers: VersionSpecifiers, span: Span, clauses: Vec<Span> },
+    /// A union of PEP 440 specifier sets (Poetry `||`, conda `|`), already translated.
+    /// `span` covers the original constraint text.
+    AnyOf { alternatives: Vec<VersionSpecifiers>, span: Span },
+    /// An exact locked version (lockfiles). `span` covers the version value.
+    Exact { version: Version, span: Span },
+    /// A direct reference (URL, path, VCS) or anything else that names no version.
+    Unversioned,
+}
+
+#[derive(Clone, Debug)]
+pub struct Requirement {
+    pub name: PackageName,
+    pub extras: Vec<ExtraName>,
+    pub version: VersionReq,
+    /// The markers under which the requirement applies (`MarkerTree::TRUE` when none).
+    /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
+    pub marker: MarkerTree,
+    pub role: Role,
+    pub syntax: Syntax,
+    /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value).
+    pub loc: Loc,
+    /// The name as written.
+    pub name_span: Span,
+    /// The file is in pip hash-checking mode (a `--hash` anywhere in it or its includes):
+    /// any edit invalidates it.
+    pub hashed: bool,
+    /// Pre-releases allowed for this requirement by the file (`--pre`, Pipfile
+    /// `allow_prereleases`).
+    pub pre: bool,
+}
+
+/// One reason a file could not be read completely. Parsers report these instead of
+/// aborting; the checker turns them into `parse-error` / `include-error` / `unevaluable`.
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    pub loc: Loc,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Parse,
+    Include,
+    Unevaluable,
+    /// Not an error, but worth saying (e.g. Latin-1 fallback decoding).
+    Note,
+}
+
+/// What a parser returns for one file.
+#[derive(Clone, Debug, Default)]
+pub struct Parsed {
+    pub requirements: Vec<Requirement>,
+    /// Units this file defines. Empty means: one unit holding every requirement.
+    pub groups: Vec<Group>,
+    pub problems: Vec<Problem>,
+    /// Python versions the file restricts itself to (`requires-python`, Pipfile
+    /// `[requires]`, conda `python=`), as PEP 440 specifiers with their location.
+    pub requires_python: Option<(VersionSpecifiers, Loc)>,
+    /// pip hash-checking mode is on for this unit (a `--hash` or `--require-hashes`
+    /// anywhere in the file or its includes): any edit breaks the install.
+    pub hashed: bool,
+    /// Files pulled in by includes (`-r`, `-c`, conda `pip: -r`), with the location of the
+    /// include line in the including file.
+    pub includes: Vec<(FileId, Loc)>,
+}
+
+/// A named subset of a file's requirements that is installed together (PEP 621 extras,
+/// dependency groups, build-system, Pipfile dev-packages, lockfile categories ...).
+#[derive(Clone, Debug)]
+pub struct Group {
+    pub name: String,
+    /// Indices into `Parsed::requirements`.
+    pub members: Vec<usize>,
+    /// Extras requested for this unit (so `extra == "x"` markers hold).
+    pub extras: Vec<ExtraName>,
+}
