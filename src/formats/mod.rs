@@ -1,4 +1,116 @@
 //! One module per input format. Parsers read text into a [`crate::manifest::Parsed`];
 //! they never judge, and they never abort: what they cannot read becomes a `Problem`.
+//!
+//! Adding a format: add a module, a [`Format`] variant, its file-name pattern in
+//! [`Format::detect`], and its arm in [`parse`].
+
+use std::path::Path;
+
+use crate::files::Files;
+use crate::manifest::{FileId, Parsed};
 
 pub mod requirements;
+
+/// Every input format depwindow reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Requirements,
+    Pyproject,
+    Pipfile,
+    PipfileLock,
+    SetupCfg,
+    SetupPy,
+    Conda,
+    PoetryLock,
+    UvLock,
+    PdmLock,
+    Pylock,
+}
+
+impl Format {
+    pub const ALL: [Format; 11] = [
+        Format::Requirements,
+        Format::Pyproject,
+        Format::Pipfile,
+        Format::PipfileLock,
+        Format::SetupCfg,
+        Format::SetupPy,
+        Format::Conda,
+        Format::PoetryLock,
+        Format::UvLock,
+        Format::PdmLock,
+        Format::Pylock,
+    ];
+
+    /// The name used by `--input-format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Requirements => "requirements",
+            Format::Pyproject => "pyproject",
+            Format::Pipfile => "pipfile",
+            Format::PipfileLock => "pipfile-lock",
+            Format::SetupCfg => "setup-cfg",
+            Format::SetupPy => "setup-py",
+            Format::Conda => "conda",
+            Format::PoetryLock => "poetry-lock",
+            Format::UvLock => "uv-lock",
+            Format::PdmLock => "pdm-lock",
+            Format::Pylock => "pylock",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.name() == s)
+    }
+
+    /// The format of a file found by name, or None when the name is not one we read.
+    /// `in_requirements_dir`: the file sits under a folder named `requirements`.
+    pub fn detect(path: &Path) -> Option<Format> {
+        let name = path.file_name()?.to_str()?;
+        let lower = name.to_ascii_lowercase();
+        let in_req_dir = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.eq_ignore_ascii_case("requirements"));
+        Some(match lower.as_str() {
+            "pyproject.toml" => Format::Pyproject,
+            "pipfile" => Format::Pipfile,
+            "pipfile.lock" => Format::PipfileLock,
+            "setup.cfg" => Format::SetupCfg,
+            "setup.py" => Format::SetupPy,
+            "poetry.lock" => Format::PoetryLock,
+            "uv.lock" => Format::UvLock,
+            "pdm.lock" => Format::PdmLock,
+            "pylock.toml" => Format::Pylock,
+            "environment.yml" | "environment.yaml" => Format::Conda,
+            _ if lower.starts_with("pylock.") && lower.ends_with(".toml") => Format::Pylock,
+            _ if lower.ends_with(".txt")
+                && (lower.contains("requirements") || lower.contains("constraints") || in_req_dir) =>
+            {
+                Format::Requirements
+            }
+            // pip-tools inputs.
+            _ if lower.ends_with(".in") && (lower.contains("requirements") || in_req_dir) => {
+                Format::Requirements
+            }
+            _ => return None,
+        })
+    }
+
+    /// The format of a file named explicitly: by name, else requirements syntax.
+    pub fn for_explicit(path: &Path) -> Format {
+        Format::detect(path).unwrap_or(match path.extension().and_then(|e| e.to_str()) {
+            Some("yml" | "yaml") => Format::Conda,
+            _ => Format::Requirements,
+        })
+    }
+}
+
+/// Parse a loaded file (and, for formats with includes, what it includes).
+pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
+    match format {
+        Format::Requirements => requirements::parse_unit(files, id),
+        _ => Parsed::default(),
+    }
+}
