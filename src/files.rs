@@ -81,6 +81,21 @@ impl Files {
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate()
     }
+
+    /// Give up the files, in id order (used to merge per-worker registries).
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
+    }
+
+    /// Take over a file loaded by another registry; a file with the same path already here
+    /// keeps its id.
+    pub fn adopt(&mut self, file: SourceFile) -> FileId {
+        let key = normalize(&file.path);
+        if let Some(&id) = self.by_path.get(&key) {
+            return id;
+        }
+        self.insert(key, file)
+    }
 }
 
 /// Lexically normalise a path (`a/./b/../c` -> `a/c`) so the same file reached through

@@ -5,9 +5,16 @@
 //! [`manifest`] -> evaluate ([`check`], using [`versions`], [`markers`], [`rules`]) ->
 //! [`diagnostic`] -> [`report`]. See ARCHITECTURE.md.
 
+pub mod check;
+pub mod cli;
 pub mod diagnostic;
+pub mod discover;
 pub mod files;
 pub mod formats;
 pub mod manifest;
+pub mod markers;
+pub mod report;
+pub mod rules;
+pub mod run;
 pub mod source;
 pub mod versions;

@@ -1,3 +1,3 @@
-fn main() {
-    println!("depwindow: under construction");
+fn main() -> std::process::ExitCode {
+    depwindow::cli::main()
 }

@@ -1,0 +1,100 @@
+//! Finding the files to check: explicit paths are always checked; directories are walked
+//! honouring `.gitignore`, skipping `.git`, virtualenvs and `node_modules`.
+
+use std::path::{Path, PathBuf};
+
+use crate::formats::Format;
+
+/// A file to check and how to read it.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub path: PathBuf,
+    pub format: Format,
+    /// Named on the command line (checked whatever its name).
+    pub explicit: bool,
+}
+
+/// Directory names never descended into.
+const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache", "site-packages"];
+
+/// Problems met while walking (unreadable directories, symlink loops ...): reported, not fatal.
+#[derive(Debug, Clone)]
+pub struct WalkError {
+    pub path: String,
+    pub message: String,
+}
+
+pub fn discover(
+    paths: &[PathBuf],
+    input_format: Option<Format>,
+    exclude: &dyn Fn(&Path) -> bool,
+) -> (Vec<Candidate>, Vec<WalkError>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, exclude, &mut out, &mut errors);
+        } else {
+            let format = input_format.unwrap_or_else(|| Format::for_explicit(path));
+            out.push(Candidate { path: path.clone(), format, explicit: true });
+        }
+    }
+    (out, errors)
+}
+
+fn walk(root: &Path, exclude: &dyn Fn(&Path) -> bool, out: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        // Honour .gitignore even outside a git checkout (a fresh copy, a tarball).
+        .require_git(false)
+        .follow_links(false)
+        .sort_by_file_name(|a, b| a.cmp(b));
+    builder.filter_entry(|e| {
+        let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+        if !is_dir {
+            return true;
+        }
+        let name = e.file_name().to_string_lossy();
+        if SKIP_DIRS.contains(&name.as_ref()) {
+            return false;
+        }
+        // A virtualenv, whatever its name.
+        !e.path().join("pyvenv.cfg").is_file()
+    });
+    let mut found = Vec::new();
+    for entry in builder.build() {
+        match entry {
+            Ok(e) => {
+                if !e.file_type().is_some_and(|t| t.is_file()) {
+                    continue;
+                }
+                let path = e.into_path();
+                if exclude(&path) {
+                    continue;
+                }
+                if let Some(format) = Format::detect(&path) {
+                    found.push(Candidate { path, format, explicit: false });
+                }
+            }
+            Err(err) => errors.push(WalkError {
+                path: root.display().to_string(),
+                message: err.to_string(),
+            }),
+        }
+    }
+    out.extend(found);
+}
+
+/// A requirements-syntax file discovered by a constraints name is checked through the files
+/// that include it, not on its own.
+pub fn is_constraints_name(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.to_ascii_lowercase().contains("constraints"))
+}

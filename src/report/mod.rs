@@ -1,0 +1,3 @@
+//! One module per output format.
+
+pub mod human;

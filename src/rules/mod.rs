@@ -1,0 +1,334 @@
+//! Compatibility rules as data: loading, validation into a checked form, and the embedded
+//! defaults. The evaluator lives in `crate::check`; this module only knows what a rule says.
+
+pub mod releases;
+
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+use pep440_rs::{Version, VersionSpecifiers};
+use pep508_rs::PackageName;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::Severity;
+use crate::source::Span;
+use crate::versions::VersionSet;
+use releases::{ReleaseList, WheelsByPython};
+
+/// The rule files compiled into the binary.
+pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
+    ("rules/tensorflow-1.14-numpy.toml", include_str!("../../rules/tensorflow-1.14-numpy.toml")),
+    ("rules/tensorflow-1.14-others.toml", include_str!("../../rules/tensorflow-1.14-others.toml")),
+];
+
+/// The release lists compiled into the binary, by the name rule files use.
+pub const BUILTIN_RELEASES: &[(&str, &str)] = &[
+    ("numpy", include_str!("../../rules/releases/numpy.tsv")),
+    ("protobuf", include_str!("../../rules/releases/protobuf.tsv")),
+    ("gast", include_str!("../../rules/releases/gast.tsv")),
+    ("h5py", include_str!("../../rules/releases/h5py.tsv")),
+    ("wrapt", include_str!("../../rules/releases/wrapt.tsv")),
+    ("astor", include_str!("../../rules/releases/astor.tsv")),
+    ("tensorflow-by-python", include_str!("../../rules/releases/tensorflow-by-python.tsv")),
+];
+
+/// A rule file that failed to load or validate.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct RuleError {
+    pub path: String,
+    pub span: Option<Span>,
+    pub message: String,
+}
+
+// ---- the file schema (as written) ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFileToml {
+    schema: Spanned<u32>,
+    trigger: TriggerToml,
+    #[serde(default)]
+    package: Vec<PackageToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TriggerToml {
+    distributions: Vec<Spanned<String>>,
+    #[serde(default)]
+    conda_distributions: Vec<Spanned<String>>,
+    version: Spanned<String>,
+    pythons: Vec<Spanned<String>>,
+    releases: Option<Spanned<String>>,
+    #[serde(default)]
+    sources: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PackageToml {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    declared: Option<Spanned<String>>,
+    window: Spanned<String>,
+    python: Option<Spanned<String>>,
+    absence: Spanned<String>,
+    via: Option<String>,
+    severity: Spanned<String>,
+    releases: Option<Spanned<String>>,
+    summary: String,
+    explanation: String,
+    #[serde(default)]
+    install_notes: Vec<String>,
+    sources: Vec<String>,
+    #[serde(default)]
+    effects: Vec<EffectToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EffectToml {
+    range: Spanned<String>,
+    effect: String,
+    sources: Vec<String>,
+}
+
+// ---- the checked form ----
+
+/// A PEP 440 specifier string together with its exact set.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    pub text: String,
+    pub specifiers: VersionSpecifiers,
+    pub set: VersionSet,
+}
+
+impl Spec {
+    pub fn parse(text: &str) -> Result<Spec, String> {
+        let specifiers = VersionSpecifiers::from_str(text).map_err(|e| e.to_string())?;
+        let set = VersionSet::from_specifiers(&specifiers);
+        Ok(Spec { text: text.to_owned(), specifiers, set })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Trigger {
+    pub distributions: Vec<PackageName>,
+    pub conda_distributions: Vec<PackageName>,
+    pub version: Spec,
+    /// `major.minor` strings, in the file's order.
+    pub pythons: Vec<String>,
+    pub wheels: Option<Arc<WheelsByPython>>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Effect {
+    pub range: Spec,
+    pub effect: String,
+    pub sources: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub package: PackageName,
+    pub trigger: Arc<Trigger>,
+    pub declared: Option<Spec>,
+    pub window: Spec,
+    pub python: Option<VersionSpecifiers>,
+    /// Whether a unit that never names the package is a finding.
+    pub absence_is_finding: bool,
+    pub via: Option<String>,
+    pub severity: Severity,
+    pub releases: Arc<ReleaseList>,
+    pub summary: String,
+    pub explanation: String,
+    pub install_notes: Vec<String>,
+    pub sources: Vec<String>,
+    pub effects: Vec<Effect>,
+    /// Where the rule came from (for messages).
+    pub origin: String,
+}
+
+impl Rule {
+    /// The effect of a version outside the window (first matching tier).
+    pub fn effect_of(&self, v: &Version) -> Option<&Effect> {
+        self.effects.iter().find(|e| e.range.set.contains_any(v))
+    }
+
+    /// Whether the rule holds on this Python (`major.minor`).
+    pub fn holds_on(&self, python: &str) -> bool {
+        match (&self.python, Version::from_str(python)) {
+            (None, _) => true,
+            (Some(spec), Ok(v)) => spec.contains(&v),
+            (Some(_), Err(_)) => false,
+        }
+    }
+}
+
+/// Where to find release lists named by a rule file: built in, or a `.tsv` path relative to
+/// the rule file.
+fn load_releases(name: &str, base: Option<&std::path::Path>) -> Result<String, String> {
+    if let Some((_, text)) = BUILTIN_RELEASES.iter().find(|(n, _)| *n == name) {
+        return Ok((*text).to_owned());
+    }
+    if name.ends_with(".tsv") {
+        if let Some(base) = base {
+            let path = base.join(name);
+            let bytes = crate::files::read_capped(&path)
+                .map_err(|e| format!("cannot read release list `{}`: {e}", path.display()))?;
+            return String::from_utf8(bytes)
+                .map_err(|_| format!("release list `{}` is not UTF-8", path.display()));
+        }
+    }
+    Err(format!(
+        "unknown release list `{name}`: use one of {} or a path ending in `.tsv`",
+        BUILTIN_RELEASES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    ))
+}
+
+/// Parse and validate one rule file. `base` is the directory for relative release lists.
+pub fn load_rule_file(
+    path: &str,
+    text: &str,
+    base: Option<&std::path::Path>,
+) -> Result<Vec<Rule>, RuleError> {
+    let err = |span: Option<std::ops::Range<usize>>, message: String| RuleError {
+        path: path.to_owned(),
+        span: span.map(|r| Span::new(r.start, r.end)),
+        message,
+    };
+    let file: RuleFileToml =
+        toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
+    if *file.schema.get_ref() != 1 {
+        return Err(err(Some(file.schema.span()), "unsupported rule schema; expected 1".into()));
+    }
+    let spec = |s: &Spanned<String>| {
+        Spec::parse(s.get_ref())
+            .map_err(|e| err(Some(s.span()), format!("invalid PEP 440 specifier: {e}")))
+    };
+    let name = |s: &Spanned<String>| {
+        PackageName::from_str(s.get_ref())
+            .map_err(|e| err(Some(s.span()), format!("invalid package name: {e}")))
+    };
+    let t = &file.trigger;
+    if t.distributions.is_empty() {
+        return Err(err(None, "trigger.distributions must name at least one distribution".into()));
+    }
+    for p in &t.pythons {
+        let ok = p.get_ref().split('.').count() == 2 && Version::from_str(p.get_ref()).is_ok();
+        if !ok {
+            return Err(err(Some(p.span()), "pythons are `major.minor` strings such as \"3.7\"".into()));
+        }
+    }
+    let wheels = match &t.releases {
+        None => None,
+        Some(r) => {
+            let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
+            Some(Arc::new(WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?))
+        }
+    };
+    let trigger = Arc::new(Trigger {
+        distributions: t.distributions.iter().map(name).collect::<Result<_, _>>()?,
+        conda_distributions: t.conda_distributions.iter().map(name).collect::<Result<_, _>>()?,
+        version: spec(&t.version)?,
+        pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
+        wheels,
+        sources: t.sources.clone(),
+    });
+    if file.package.is_empty() {
+        return Err(err(None, "a rule file needs at least one [[package]]".into()));
+    }
+    let mut rules = Vec::new();
+    for p in &file.package {
+        let id = p.id.get_ref();
+        if !id.contains('/') || id.contains(char::is_whitespace) {
+            return Err(err(Some(p.id.span()), "rule ids look like `trigger/package`".into()));
+        }
+        let severity = match p.severity.get_ref().as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            _ => return Err(err(Some(p.severity.span()), "severity is `error` or `warning`".into())),
+        };
+        let absence_is_finding = match p.absence.get_ref().as_str() {
+            "finding" => true,
+            "ignore" => false,
+            _ => return Err(err(Some(p.absence.span()), "absence is `finding` or `ignore`".into())),
+        };
+        let python = match &p.python {
+            None => None,
+            Some(s) => Some(spec(s)?.specifiers),
+        };
+        let window = spec(&p.window)?;
+        if window.set.is_empty() {
+            return Err(err(Some(p.window.span()), "the window admits no version".into()));
+        }
+        if p.sources.is_empty() {
+            return Err(err(Some(p.id.span()), "every rule must cite at least one source".into()));
+        }
+        let releases = match &p.releases {
+            None => Arc::new(ReleaseList::default()),
+            Some(r) => {
+                let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
+                Arc::new(ReleaseList::parse(&text).map_err(|m| err(Some(r.span()), m))?)
+            }
+        };
+        let mut effects = Vec::new();
+        for e in &p.effects {
+            if e.sources.is_empty() {
+                return Err(err(Some(e.range.span()), "every effect must cite a source".into()));
+            }
+            effects.push(Effect { range: spec(&e.range)?, effect: e.effect.clone(), sources: e.sources.clone() });
+        }
+        rules.push(Rule {
+            id: id.clone(),
+            package: name(&p.name)?,
+            trigger: trigger.clone(),
+            declared: p.declared.as_ref().map(spec).transpose()?,
+            window,
+            python,
+            absence_is_finding,
+            via: p.via.clone(),
+            severity,
+            releases,
+            summary: p.summary.clone(),
+            explanation: p.explanation.trim().to_owned(),
+            install_notes: p.install_notes.clone(),
+            sources: p.sources.clone(),
+            effects,
+            origin: path.to_owned(),
+        });
+    }
+    Ok(rules)
+}
+
+/// The embedded rules, parsed once per process.
+pub fn builtin() -> &'static [Rule] {
+    static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let mut all = Vec::new();
+        for (path, text) in BUILTIN_RULE_FILES {
+            match load_rule_file(path, text, None) {
+                Ok(rules) => all.extend(rules),
+                // The embedded data is validated by tests; a broken build must not panic at
+                // a user's site, so the rule is dropped and the test suite catches it.
+                Err(e) => eprintln!("depwindow: internal rule file {path} is invalid: {e}"),
+            }
+        }
+        all
+    })
+}
+
+/// Check that rule ids are unique across a rule set.
+pub fn check_unique(rules: &[Rule]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for r in rules {
+        if !seen.insert(r.id.as_str()) {
+            return Err(format!("rule id `{}` is defined twice ({})", r.id, r.origin));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! The pipeline driver: candidates in, merged and sorted diagnostics out. Files are checked
+//! in parallel (bounded by the core count), each worker with its own file registry; only the
+//! files that diagnostics point into are kept afterwards, so memory stays flat as the tree
+//! grows.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use pep508_rs::PackageName;
+
+use crate::check::{self, Options, SiblingLock};
+use crate::diagnostic::{Check, Diagnostic, Severity};
+use crate::discover::Candidate;
+use crate::files::{Files, LoadError};
+use crate::formats::{self, Format};
+use crate::manifest::{FileId, Loc, Role, VersionReq};
+use crate::rules::Rule;
+use crate::source::Span;
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub pythons: Option<Vec<String>>,
+    /// Extra constraint files applied to every unit (`--constraint`, config `constraints`).
+    pub constraints: Vec<PathBuf>,
+    /// Number of worker threads (0 = available parallelism).
+    pub jobs: usize,
+}
+
+/// The outcome of a run: every diagnostic, with the files they point into.
+pub struct Outcome {
+    pub files: Files,
+    pub diagnostics: Vec<Diagnostic>,
+    pub checked: usize,
+}
+
+/// Check one file (and what it includes) in a fresh registry.
+pub fn check_one(
+    cwd: &Path,
+    candidate: &Candidate,
+    stdin: Option<&[u8]>,
+    rules: &[Rule],
+    opts: &RunOptions,
+) -> (Files, Vec<Diagnostic>) {
+    let mut files = Files::new(cwd.to_path_buf());
+    let id = match stdin {
+        Some(bytes) => files.add(&candidate.path, bytes),
+        None => match files.load(&candidate.path) {
+            Ok(id) => id,
+            Err(e) => {
+                let id = files.add(&candidate.path, b"");
+                let check = match e {
+                    LoadError::NotFound | LoadError::Directory | LoadError::NotRegular | LoadError::TooLarge | LoadError::Io(_) => Check::ParseError,
+                };
+                let d = Diagnostic::problem(check, Severity::Error, Loc { file: id, span: Span::default() }, format!("cannot read `{}`: {e}", candidate.path.display()));
+                return (files, vec![d]);
+            }
+        },
+    };
+    let mut parsed = formats::parse(candidate.format, &mut files, id);
+    // Global constraint files: every package they pin restricts every unit, as PIP_CONSTRAINT.
+    for c in &opts.constraints {
+        match files.load(c) {
+            Ok(cid) => {
+                let mut extra = formats::requirements::parse_unit(&mut files, cid);
+                let base = parsed.requirements.len();
+                for r in &mut extra.requirements {
+                    r.role = Role::Constrain;
+                }
+                let n = extra.requirements.len();
+                parsed.requirements.extend(extra.requirements);
+                for g in &mut parsed.groups {
+                    g.members.extend(base..base + n);
+                }
+                parsed.problems.extend(extra.problems);
+            }
+            Err(e) => {
+                let d = Diagnostic::problem(
+                    Check::IncludeError,
+                    Severity::Error,
+                    Loc { file: id, span: Span::default() },
+                    format!("cannot read constraint file `{}`: {e}", c.display()),
+                );
+                return (files, vec![d]);
+            }
+        }
+    }
+    let check_opts = Options {
+        pythons: opts.pythons.clone(),
+        conda: candidate.format == Format::Conda,
+        sibling_lock: if stdin.is_some() { None } else { sibling_lock(cwd, &candidate.path, candidate.format) },
+    };
+    let diags = check::check_parsed(&files, &parsed, rules, &check_opts);
+    (files, diags)
+}
+
+/// The lockfile that belongs to a declaration in the same directory, with its pins.
+pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let name = path.file_name()?.to_str()?;
+    let candidates: Vec<(PathBuf, Format)> = match format {
+        Format::Pyproject => vec![
+            (dir.join("poetry.lock"), Format::PoetryLock),
+            (dir.join("uv.lock"), Format::UvLock),
+            (dir.join("pdm.lock"), Format::PdmLock),
+            (dir.join("pylock.toml"), Format::Pylock),
+        ],
+        Format::Pipfile => vec![(dir.join("Pipfile.lock"), Format::PipfileLock)],
+        // pip-compile: `requirements.in` -> `requirements.txt` (same stem).
+        Format::Requirements if name.ends_with(".in") => {
+            vec![(dir.join(format!("{}.txt", name.trim_end_matches(".in"))), Format::Requirements)]
+        }
+        _ => return None,
+    };
+    for (lock, lock_format) in candidates {
+        if !lock.is_file() {
+            continue;
+        }
+        let mut files = Files::new(cwd.to_path_buf());
+        let Ok(id) = files.load(&lock) else { continue };
+        let parsed = formats::parse(lock_format, &mut files, id);
+        let mut pins = BTreeMap::<PackageName, pep440_rs::Version>::new();
+        for r in &parsed.requirements {
+            match &r.version {
+                VersionReq::Exact { version, .. } => {
+                    pins.insert(r.name.clone(), version.clone());
+                }
+                VersionReq::Specifiers { specifiers, .. } if lock_format == Format::Requirements => {
+                    if let [s] = &specifiers[..] {
+                        if *s.operator() == pep440_rs::Operator::Equal {
+                            pins.insert(r.name.clone(), s.version().clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !pins.is_empty() {
+            return Some(SiblingLock { path: files.get(id).display.clone(), pins });
+        }
+    }
+    None
+}
+
+/// Check every candidate in parallel and merge the results.
+pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptions) -> Outcome {
+    // Files discovered by a constraints name are checked through what includes them.
+    let roots: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.explicit || !(c.format == Format::Requirements && crate::discover::is_constraints_name(&c.path)))
+        .collect();
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    } else {
+        opts.jobs
+    }
+    .min(roots.len().max(1));
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Files, Vec<Diagnostic>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(c) = roots.get(i) else { break };
+                let (files, diags) = check_one(cwd, c, None, rules, opts);
+                // Keep only what the diagnostics point into.
+                let (files, diags) = if diags.is_empty() { (Files::new(cwd.to_path_buf()), diags) } else { (files, diags) };
+                if let Ok(mut r) = results.lock() {
+                    r.push((i, files, diags));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _, _)| *i);
+    let mut merged = Files::new(cwd.to_path_buf());
+    let mut all: Vec<Diagnostic> = Vec::new();
+    for (_, files, diags) in results {
+        let used: std::collections::BTreeSet<FileId> = diags.iter().flat_map(referenced_files).collect();
+        let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
+        for (old, file) in files.into_files().into_iter().enumerate() {
+            if used.contains(&old) {
+                map.insert(old, merged.adopt(file));
+            }
+        }
+        for mut d in diags {
+            remap(&mut d, &map);
+            merge_into(&mut all, d);
+        }
+    }
+    all.sort_by(|a, b| {
+        let fa = merged.get(a.loc.file);
+        let fb = merged.get(b.loc.file);
+        (&fa.display, a.loc.span.start, a.code()).cmp(&(&fb.display, b.loc.span.start, b.code()))
+    });
+    Outcome { files: merged, diagnostics: all, checked: roots.len() }
+}
+
+fn referenced_files(d: &Diagnostic) -> Vec<FileId> {
+    let mut v = vec![d.loc.file];
+    v.extend(d.related.iter().map(|r| r.loc.file));
+    if let Some(f) = &d.fix {
+        v.push(f.loc.file);
+    }
+    v
+}
+
+fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
+    let m = |id: FileId| map.get(&id).copied().unwrap_or(id);
+    d.loc.file = m(d.loc.file);
+    for r in &mut d.related {
+        r.loc.file = m(r.loc.file);
+    }
+    if let Some(f) = &mut d.fix {
+        f.loc.file = m(f.loc.file);
+    }
+}
+
+/// One report per finding: the same finding reached from several including files merges,
+/// naming every Python it holds on.
+fn merge_into(all: &mut Vec<Diagnostic>, d: Diagnostic) {
+    if let Some(existing) = all
+        .iter_mut()
+        .find(|e| e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.message == d.message || e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.rule.is_some())
+    {
+        for p in d.pythons {
+            if !existing.pythons.contains(&p) {
+                existing.pythons.push(p);
+            }
+        }
+        existing.pythons.sort_by_key(|p| p.split('.').filter_map(|x| x.parse::<u64>().ok()).collect::<Vec<_>>());
+        for (p, v) in d.pip_would_pick {
+            existing.pip_would_pick.entry(p).or_insert(v);
+        }
+        existing.severity = existing.severity.max(d.severity);
+        return;
+    }
+    all.push(d);
+}
