@@ -64,7 +64,11 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
         .iter()
         .map(|g| Unit {
             name: g.name.clone(),
-            requirements: g.members.iter().filter_map(|&i| parsed.requirements.get(i)).collect(),
+            requirements: g
+                .members
+                .iter()
+                .filter_map(|&i| parsed.requirements.get(i))
+                .collect(),
             extras: g.extras.clone(),
         })
         .collect()
@@ -126,9 +130,14 @@ fn pythons_for(rule: &Rule, parsed: &Parsed, opts: &Options) -> Vec<String> {
 
 /// Whether a `requires-python`-style specifier admits some interpreter of series `X.Y`.
 pub fn python_admitted(spec: &pep440_rs::VersionSpecifiers, python: &str) -> bool {
-    let Ok(v) = Version::from_str(python) else { return false };
+    let Ok(v) = Version::from_str(python) else {
+        return false;
+    };
     let r = v.release();
-    let (major, minor) = (r.first().copied().unwrap_or(0), r.get(1).copied().unwrap_or(0));
+    let (major, minor) = (
+        r.first().copied().unwrap_or(0),
+        r.get(1).copied().unwrap_or(0),
+    );
     // Probe the series at patch levels that bounds are usually written with.
     [0u64, 1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 15, 18, 99]
         .iter()
@@ -175,7 +184,9 @@ fn check_unit(
     if pythons.is_empty() {
         if let Some((_, loc)) = &parsed.requires_python {
             let any = unit.requirements.iter().find(|r| {
-                is_trigger_name(rule, &r.name, opts) && r.role != Role::Constrain && admits_trigger(rule, r)
+                is_trigger_name(rule, &r.name, opts)
+                    && r.role != Role::Constrain
+                    && admits_trigger(rule, r)
             });
             if let Some(tf) = any {
                 let mut d = Diagnostic::problem(
@@ -190,7 +201,10 @@ fn check_unit(
                 );
                 d.rule = Some(rule.id.clone());
                 d.label = "excludes every supported Python".into();
-                d.related.push(Related { loc: tf.loc, message: "TensorFlow 1.14.0 required here".into() });
+                d.related.push(Related {
+                    loc: tf.loc,
+                    message: "TensorFlow 1.14.0 required here".into(),
+                });
                 d.help = Some(format!(
                     "TensorFlow 1.14.0 has wheels only for Python {}: widen `requires-python` or move to a newer TensorFlow",
                     rule.trigger.pythons.join(", ")
@@ -205,7 +219,9 @@ fn check_unit(
         if !rule.holds_on(p) {
             continue;
         }
-        let Some(hit) = trigger_on(rule, unit, p, opts) else { continue };
+        let Some(hit) = trigger_on(rule, unit, p, opts) else {
+            continue;
+        };
         if let Some(v) = verdict(files, parsed, unit, rule, p, &hit, opts) {
             per_python.push((p.clone(), v, hit.certain));
         }
@@ -214,7 +230,10 @@ fn check_unit(
     let mut groups: Vec<(Vec<String>, Vec<(String, PyVerdict, bool)>)> = Vec::new();
     for item in per_python {
         let key = (item.1.check, item.1.primary);
-        match groups.iter_mut().find(|(_, g)| (g[0].1.check, g[0].1.primary) == key) {
+        match groups
+            .iter_mut()
+            .find(|(_, g)| (g[0].1.check, g[0].1.primary) == key)
+        {
             Some((ps, g)) => {
                 ps.push(item.0.clone());
                 g.push(item);
@@ -229,12 +248,19 @@ fn check_unit(
                 pick.insert(p.clone(), version.clone());
             }
         }
-        let severity = group.iter().map(|(_, v, _)| v.severity).max().unwrap_or(Severity::Warning);
+        let severity = group
+            .iter()
+            .map(|(_, v, _)| v.severity)
+            .max()
+            .unwrap_or(Severity::Warning);
         let first = &group[0].1;
         let mut message = first.message.clone();
         if !pick.is_empty() {
-            let picks: Vec<String> =
-                pick.iter().rev().map(|(p, v)| format!("{v} on Python {p}")).collect();
+            let picks: Vec<String> = pick
+                .iter()
+                .rev()
+                .map(|(p, v)| format!("{v} on Python {p}"))
+                .collect();
             message.push_str(&format!("; pip would pick {}", picks.join(", ")));
         }
         let mut d = Diagnostic::problem(first.check, severity, first.primary, message);
@@ -260,7 +286,9 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic) {
                 f.diagnostic.pythons.push(p.clone());
             }
         }
-        f.diagnostic.pythons.sort_by(|a, b| py_order(a).cmp(&py_order(b)));
+        f.diagnostic
+            .pythons
+            .sort_by(|a, b| py_order(a).cmp(&py_order(b)));
         for (p, v) in d.pip_would_pick {
             f.diagnostic.pip_would_pick.entry(p).or_insert(v);
         }
@@ -316,7 +344,12 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
 fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Option<TriggerHit<'a>> {
     let tvs = trigger_versions(rule);
     let mut best: Option<TriggerHit<'a>> = None;
-    for dist in rule.trigger.distributions.iter().chain(&rule.trigger.conda_distributions) {
+    for dist in rule
+        .trigger
+        .distributions
+        .iter()
+        .chain(&rule.trigger.conda_distributions)
+    {
         if !is_trigger_name(rule, dist, opts) {
             continue;
         }
@@ -327,7 +360,9 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
             .filter(|r| &r.name == dist && markers::can_hold(&r.marker, p, &unit.extras))
             .collect();
         // A constraint never installs anything: it needs a requirement beside it.
-        let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else { continue };
+        let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else {
+            continue;
+        };
         let mut set = VersionSet::full();
         for r in &reqs {
             match req_set(r) {
@@ -349,7 +384,11 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
             // No wheel data for this name: certain only when the range admits nothing else.
             None => set.is_subset(&rule.trigger.version.set),
         };
-        let hit = TriggerHit { req: first, certain, newer: if certain { None } else { newest } };
+        let hit = TriggerHit {
+            req: first,
+            certain,
+            newer: if certain { None } else { newest },
+        };
         if best.as_ref().is_none_or(|b| !b.certain && hit.certain) {
             best = Some(hit);
         }
@@ -377,18 +416,33 @@ fn verdict(
             None => format!(" (only if TensorFlow 1.14.0 is installed: `{tf_text}` admits other versions too)"),
         }
     };
-    let cap = |s: Severity| if hit.certain { s } else { s.min(Severity::Warning) };
+    let cap = |s: Severity| {
+        if hit.certain {
+            s
+        } else {
+            s.min(Severity::Warning)
+        }
+    };
     let pkg_reqs: Vec<&Requirement> = unit
         .requirements
         .iter()
         .copied()
         .filter(|r| r.name == rule.package && markers::can_hold(&r.marker, p, &unit.extras))
         .collect();
-    let overrides: Vec<&Requirement> =
-        pkg_reqs.iter().copied().filter(|r| r.role == Role::Override).collect();
-    let contributing: Vec<&Requirement> =
-        if overrides.is_empty() { pkg_reqs.clone() } else { overrides.clone() };
-    let tf_related = Related { loc: hit.req.loc, message: "TensorFlow 1.14.0 required here".into() };
+    let overrides: Vec<&Requirement> = pkg_reqs
+        .iter()
+        .copied()
+        .filter(|r| r.role == Role::Override)
+        .collect();
+    let contributing: Vec<&Requirement> = if overrides.is_empty() {
+        pkg_reqs.clone()
+    } else {
+        overrides.clone()
+    };
+    let tf_related = Related {
+        loc: hit.req.loc,
+        message: "TensorFlow 1.14.0 required here".into(),
+    };
     let pkg = rule.package.to_string();
     let window = &rule.window;
     let py_version = Version::from_str(p).ok()?;
@@ -403,7 +457,11 @@ fn verdict(
                 return None;
             }
         }
-        let declared = rule.declared.as_ref().map(|d| d.set.clone()).unwrap_or_else(VersionSet::full);
+        let declared = rule
+            .declared
+            .as_ref()
+            .map(|d| d.set.clone())
+            .unwrap_or_else(VersionSet::full);
         let pick = pip_pick(rule, &declared, &[], &py_version);
         let mut message = format!("`{pkg}` is not constrained");
         if let Some(d) = &rule.declared {
@@ -412,7 +470,10 @@ fn verdict(
                 d.text, window.text
             ));
         } else {
-            message.push_str(&format!(": nothing keeps it within the tested window `{}`", window.text));
+            message.push_str(&format!(
+                ": nothing keeps it within the tested window `{}`",
+                window.text
+            ));
         }
         if let Some(via) = &rule.via {
             message.push_str(&format!(" (it comes in through {via})"));
@@ -448,7 +509,9 @@ fn verdict(
             None => return None,
         }
     }
-    let a = sets.iter().fold(VersionSet::full(), |acc, (_, s)| acc.intersect(s));
+    let a = sets
+        .iter()
+        .fold(VersionSet::full(), |acc, (_, s)| acc.intersect(s));
     let a_decl = match (&rule.declared, overrides.is_empty()) {
         (Some(d), true) => a.intersect(&d.set),
         _ => a.clone(),
@@ -456,11 +519,17 @@ fn verdict(
     let pick = pip_pick(rule, &a_decl, &contributing, &py_version);
 
     if a_decl.is_empty() || pick.is_none() && !any_published(rule, &a_decl) {
-        let primary = contributing.last().map(|r| spec_loc(r)).unwrap_or(hit.req.loc);
+        let primary = contributing
+            .last()
+            .map(|r| spec_loc(r))
+            .unwrap_or(hit.req.loc);
         let mut related: Vec<Related> = contributing
             .iter()
             .filter(|r| spec_loc(r) != primary)
-            .map(|r| Related { loc: spec_loc(r), message: format!("also constrains {pkg}") })
+            .map(|r| Related {
+                loc: spec_loc(r),
+                message: format!("also constrains {pkg}"),
+            })
             .collect();
         related.push(tf_related);
         let why = if a.is_empty() {
@@ -468,7 +537,10 @@ fn verdict(
         } else if a_decl.is_empty() {
             format!(
                 "TensorFlow 1.14.0 requires `{pkg}{}`, which this excludes",
-                rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
+                rule.declared
+                    .as_ref()
+                    .map(|d| d.text.as_str())
+                    .unwrap_or("")
             )
         } else {
             "no published release satisfies it".to_owned()
@@ -493,7 +565,11 @@ fn verdict(
 
     let witness = a.witness_outside(&window.set)?;
     let above_decl = a_decl.witness_outside(&window.set);
-    let severity = if above_decl.is_some() { rule.severity } else { Severity::Warning };
+    let severity = if above_decl.is_some() {
+        rule.severity
+    } else {
+        Severity::Warning
+    };
     let outside = outside_releases(rule, &a);
     // The offending requirement: the one whose own set leaks the least (it sets A_p's edge).
     let probe = above_decl.clone().unwrap_or(witness.clone());
@@ -507,7 +583,10 @@ fn verdict(
     let mut related: Vec<Related> = contributing
         .iter()
         .filter(|r| spec_loc(r) != primary)
-        .map(|r| Related { loc: spec_loc(r), message: format!("also constrains {pkg}") })
+        .map(|r| Related {
+            loc: spec_loc(r),
+            message: format!("also constrains {pkg}"),
+        })
         .collect();
     related.push(tf_related);
     let req_text = compact(files.get(offender.loc.file).slice(offender.loc.span));
@@ -523,7 +602,10 @@ fn verdict(
     if above_decl.is_none() {
         message.push_str(&format!(
             " (TensorFlow's own `{pkg}{}` keeps pip inside the window)",
-            rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
+            rule.declared
+                .as_ref()
+                .map(|d| d.text.as_str())
+                .unwrap_or("")
         ));
     }
     message.push_str(&possible_note);
@@ -533,8 +615,17 @@ fn verdict(
         .filter(|v| !window.set.contains_any(v))
         .or(above_decl.clone())
         .unwrap_or(witness.clone());
-    let effect = rule.effect_of(&effect_of).map(|e| format!("{pkg} {effect_of}: {}", e.effect));
-    let fix = range_fix(files, rule, offender, &contributing, &py_versions_for_fix(p), parsed);
+    let effect = rule
+        .effect_of(&effect_of)
+        .map(|e| format!("{pkg} {effect_of}: {}", e.effect));
+    let fix = range_fix(
+        files,
+        rule,
+        offender,
+        &contributing,
+        &py_versions_for_fix(p),
+        parsed,
+    );
     let mut help = String::new();
     if let Some(e) = &effect {
         help.push_str(e);
@@ -544,7 +635,10 @@ fn verdict(
         Some(f) if offender.syntax != Syntax::Lock => help.push_str(&format!(
             "fix: `{}`{}",
             fix_preview(files, offender, f),
-            f.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            f.reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
         )),
         _ if offender.syntax == Syntax::Lock => help.push_str(&format!(
             "lockfiles are not edited: constrain `{pkg}{}` in the declaration and re-lock",
@@ -587,7 +681,10 @@ fn spec_loc(r: &Requirement) -> Loc {
         | VersionReq::Exact { span, .. } => *span,
         VersionReq::Any | VersionReq::Unversioned => return r.loc,
     };
-    Loc { file: r.loc.file, span }
+    Loc {
+        file: r.loc.file,
+        span,
+    }
 }
 
 /// Published final releases admitted by `set` that lie outside the window.
@@ -602,7 +699,10 @@ fn outside_releases(rule: &Rule, set: &VersionSet) -> Vec<String> {
 }
 
 fn any_published(rule: &Rule, set: &VersionSet) -> bool {
-    rule.releases.releases.iter().any(|r| r.published() && set.contains_any(&r.version))
+    rule.releases
+        .releases
+        .iter()
+        .any(|r| r.published() && set.contains_any(&r.version))
 }
 
 /// What pip would install on Python `py`: the newest release admitted by `set` that has a
@@ -624,7 +724,11 @@ fn pip_pick(
         })
     };
     let candidates = || {
-        rule.releases.releases.iter().rev().filter(|r| r.published() && r.installs_on(py))
+        rule.releases
+            .releases
+            .iter()
+            .rev()
+            .filter(|r| r.published() && r.installs_on(py))
     };
     let pick = candidates().find(|r| {
         set.contains(&r.version)
@@ -685,9 +789,9 @@ fn range_fix(
     }
     let window = &rule.window;
     let (span, clauses_text): (Span, Vec<String>) = match &r.version {
-        VersionReq::Specifiers { specifiers, span, .. } => {
-            (*span, specifiers.iter().map(|s| s.to_string()).collect())
-        }
+        VersionReq::Specifiers {
+            specifiers, span, ..
+        } => (*span, specifiers.iter().map(|s| s.to_string()).collect()),
         VersionReq::Any if r.syntax == Syntax::Pep508 => {
             let text = &files.get(r.loc.file).text;
             let mut end = r.name_span.end;
@@ -699,12 +803,16 @@ fn range_fix(
         _ => return None,
     };
     let own = req_set(r)?;
-    let is_pin = clauses_text.iter().any(|c| c.starts_with("==") && !c.ends_with(".*") || c.starts_with("==="));
+    let is_pin = clauses_text
+        .iter()
+        .any(|c| c.starts_with("==") && !c.ends_with(".*") || c.starts_with("==="));
     let mut replacement = None;
     if !is_pin {
         let mut kept: Vec<String> = Vec::new();
         for c in &clauses_text {
-            let Ok(cs) = pep440_rs::VersionSpecifiers::from_str(c) else { continue };
+            let Ok(cs) = pep440_rs::VersionSpecifiers::from_str(c) else {
+                continue;
+            };
             if !window.set.is_subset(&VersionSet::from_specifiers(&cs)) {
                 kept.push(c.clone());
             }
@@ -720,7 +828,10 @@ fn range_fix(
         let text = candidate.join(",");
         if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
             let set = VersionSet::from_specifiers(&specs);
-            if set.witness_outside(&window.set).is_none() && !set.is_empty() && any_published(rule, &set) {
+            if set.witness_outside(&window.set).is_none()
+                && !set.is_empty()
+                && any_published(rule, &set)
+            {
                 replacement = Some(text);
             }
         }
@@ -729,7 +840,10 @@ fn range_fix(
         Some(t) => t,
         None => {
             // The newest in-window release that installs on every Python the finding holds on.
-            let pys: Vec<Version> = pythons.iter().filter_map(|p| Version::from_str(p).ok()).collect();
+            let pys: Vec<Version> = pythons
+                .iter()
+                .filter_map(|p| Version::from_str(p).ok())
+                .collect();
             let best = rule.releases.releases.iter().rev().find(|rel| {
                 rel.status == Status::Final
                     && window.set.contains(&rel.version)
@@ -746,7 +860,15 @@ fn range_fix(
     } else {
         (Applicability::Safe, None)
     };
-    Some(Fix { loc: Loc { file: r.loc.file, span }, replacement, applicability, reason })
+    Some(Fix {
+        loc: Loc {
+            file: r.loc.file,
+            span,
+        },
+        replacement,
+        applicability,
+        reason,
+    })
 }
 
 /// For an unconstrained package in a requirements file: insert a line after the trigger.
@@ -764,21 +886,46 @@ fn unconstrained_fix(files: &Files, tf: &Requirement, parsed: &Parsed, line: &st
     }
     // Insert after the physical line that ends the requirement (and its continuations).
     let end_line = file.line_index(tf.loc.span.end.saturating_sub(1).max(tf.loc.span.start));
-    let mut at = if end_line + 1 < file.line_count() { file.line_start(end_line + 1) } else { file.text.len() };
+    let mut at = if end_line + 1 < file.line_count() {
+        file.line_start(end_line + 1)
+    } else {
+        file.text.len()
+    };
     // Skip continuation lines of the requirement (options such as --hash on the next lines).
     let mut l = end_line;
     while file.line_text(l).trim_end().ends_with('\\') && l + 1 < file.line_count() {
         l += 1;
-        at = if l + 1 < file.line_count() { file.line_start(l + 1) } else { file.text.len() };
+        at = if l + 1 < file.line_count() {
+            file.line_start(l + 1)
+        } else {
+            file.text.len()
+        };
     }
-    let eol = if file.text.contains("\r\n") { "\r\n" } else { "\n" };
-    let needs_leading_newline = at == file.text.len() && !file.text.ends_with('\n') && !file.text.is_empty();
-    let replacement = format!("{}{indent}{line}{}", if needs_leading_newline { eol } else { "" }, if needs_leading_newline { "" } else { eol });
+    let eol = if file.text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let needs_leading_newline =
+        at == file.text.len() && !file.text.ends_with('\n') && !file.text.is_empty();
+    let replacement = format!(
+        "{}{indent}{line}{}",
+        if needs_leading_newline { eol } else { "" },
+        if needs_leading_newline { "" } else { eol }
+    );
     let (applicability, reason) = if parsed.hashed {
         (Applicability::Unsafe, Some("the file is in pip hash-checking mode: a line without hashes fails pip's hash check; regenerate the hashes".to_owned()))
     } else {
         (Applicability::Safe, None)
     };
     let _: FileId = tf.loc.file;
-    Some(Fix { loc: Loc { file: tf.loc.file, span: Span::new(at, at) }, replacement, applicability, reason })
+    Some(Fix {
+        loc: Loc {
+            file: tf.loc.file,
+            span: Span::new(at, at),
+        },
+        replacement,
+        applicability,
+        reason,
+    })
 }

@@ -66,7 +66,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match cli.command {
@@ -81,19 +85,26 @@ pub fn main() -> ExitCode {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let input_format = match &args.input_format {
         None => None,
         Some(name) => Some(Format::from_name(name).ok_or_else(|| {
             format!(
                 "unknown input format `{name}`; expected one of: {}",
-                Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+                Format::ALL
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?),
     };
     for p in &args.pythons {
         if crate::markers::python_interval(p).is_none() || p.split('.').count() != 2 {
-            return Err(format!("invalid Python `{p}`: expected `major.minor`, e.g. `3.7`"));
+            return Err(format!(
+                "invalid Python `{p}`: expected `major.minor`, e.g. `3.7`"
+            ));
         }
     }
     let rules = crate::rules::builtin();
@@ -108,7 +119,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
     }
     let outcome = if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
-        let name = args.stdin_filename.clone().unwrap_or_else(|| PathBuf::from("requirements.txt"));
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("requirements.txt"));
         let mut bytes = Vec::new();
         std::io::stdin()
             .take(crate::files::MAX_FILE_SIZE + 1)
@@ -118,12 +132,28 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             return Err("standard input is larger than the size limit".into());
         }
         let format = input_format.unwrap_or_else(|| Format::for_explicit(&name));
-        let path = if name.is_absolute() { name.clone() } else { cwd.join(&name) };
-        let cand = Candidate { path, format, explicit: true };
+        let path = if name.is_absolute() {
+            name.clone()
+        } else {
+            cwd.join(&name)
+        };
+        let cand = Candidate {
+            path,
+            format,
+            explicit: true,
+        };
         let (files, diagnostics) = run::check_one(&cwd, &cand, Some(&bytes), rules, &opts);
-        run::Outcome { files, diagnostics, checked: 1 }
+        run::Outcome {
+            files,
+            diagnostics,
+            checked: 1,
+        }
     } else {
-        let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+        let paths = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
         for p in &paths {
             if p.as_os_str() == "-" {
                 return Err("`-` (standard input) must be the only path".into());
@@ -134,13 +164,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
         let (candidates, walk_errors) = discover::discover(&paths, input_format, &|_| false);
         for e in walk_errors {
-            eprintln!("depwindow: warning: while walking `{}`: {}", e.path, e.message);
+            eprintln!(
+                "depwindow: warning: while walking `{}`: {}",
+                e.path, e.message
+            );
         }
         run::run(&cwd, &candidates, rules, &opts)
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal();
+    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal();
     let res = match args.format.as_str() {
         "human" => {
             let style = human::Style {
@@ -148,7 +182,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 narratable: std::env::var_os("NO_GRAPHICS").is_some_and(|v| !v.is_empty()),
                 width: args.width.unwrap_or(100),
             };
-            human::emit(&outcome.files, &outcome.diagnostics, outcome.checked, style, &mut out)
+            human::emit(
+                &outcome.files,
+                &outcome.diagnostics,
+                outcome.checked,
+                style,
+                &mut out,
+            )
         }
         other => return Err(format!("unknown output format `{other}`")),
     };
@@ -162,5 +202,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .diagnostics
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
-    Ok(if errors && !args.exit_zero { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if errors && !args.exit_zero {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

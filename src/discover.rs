@@ -15,7 +15,18 @@ pub struct Candidate {
 }
 
 /// Directory names never descended into.
-const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache", ".ruff_cache", "site-packages"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".ruff_cache",
+    "site-packages",
+];
 
 /// Problems met while walking (unreadable directories, symlink loops ...): reported, not fatal.
 #[derive(Debug, Clone)]
@@ -36,13 +47,22 @@ pub fn discover(
             walk(path, exclude, &mut out, &mut errors);
         } else {
             let format = input_format.unwrap_or_else(|| Format::for_explicit(path));
-            out.push(Candidate { path: path.clone(), format, explicit: true });
+            out.push(Candidate {
+                path: path.clone(),
+                format,
+                explicit: true,
+            });
         }
     }
     (out, errors)
 }
 
-fn walk(root: &Path, exclude: &dyn Fn(&Path) -> bool, out: &mut Vec<Candidate>, errors: &mut Vec<WalkError>) {
+fn walk(
+    root: &Path,
+    exclude: &dyn Fn(&Path) -> bool,
+    out: &mut Vec<Candidate>,
+    errors: &mut Vec<WalkError>,
+) {
     let mut builder = ignore::WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -79,7 +99,11 @@ fn walk(root: &Path, exclude: &dyn Fn(&Path) -> bool, out: &mut Vec<Candidate>, 
                     continue;
                 }
                 if let Some(format) = Format::detect(&path) {
-                    found.push(Candidate { path, format, explicit: false });
+                    found.push(Candidate {
+                        path,
+                        format,
+                        explicit: false,
+                    });
                 }
             }
             Err(err) => errors.push(WalkError {

@@ -32,7 +32,9 @@ pub fn can_hold(marker: &MarkerTree, python: &str, extras: &[ExtraName]) -> bool
     if marker.is_true() {
         return true;
     }
-    let Some(py) = python_interval(python) else { return true };
+    let Some(py) = python_interval(python) else {
+        return true;
+    };
     let mut budget = VISIT_BUDGET;
     walk(marker, &py, extras, &mut budget)
 }
@@ -51,14 +53,19 @@ fn walk(m: &MarkerTree, py: &Ranges<Version>, extras: &[ExtraName], budget: &mut
                 MarkerValueVersion::PythonFullVersion | MarkerValueVersion::PythonVersion
             );
             node.edges().any(|(range, child)| {
-                (!is_python || !range.intersection(py).is_empty()) && walk(&child, py, extras, budget)
+                (!is_python || !range.intersection(py).is_empty())
+                    && walk(&child, py, extras, budget)
             })
         }
-        MarkerTreeKind::String(node) => node.children().any(|(_, child)| walk(&child, py, extras, budget)),
-        MarkerTreeKind::In(node) => node.children().any(|(_, child)| walk(&child, py, extras, budget)),
-        MarkerTreeKind::Contains(node) => {
-            node.children().any(|(_, child)| walk(&child, py, extras, budget))
-        }
+        MarkerTreeKind::String(node) => node
+            .children()
+            .any(|(_, child)| walk(&child, py, extras, budget)),
+        MarkerTreeKind::In(node) => node
+            .children()
+            .any(|(_, child)| walk(&child, py, extras, budget)),
+        MarkerTreeKind::Contains(node) => node
+            .children()
+            .any(|(_, child)| walk(&child, py, extras, budget)),
         MarkerTreeKind::Extra(node) => {
             let requested = match node.name() {
                 MarkerValueExtra::Extra(name) => extras.contains(name),
@@ -89,8 +96,16 @@ mod tests {
 
     #[test]
     fn other_variables_could_hold() {
-        assert!(can_hold(&m("sys_platform == 'win32' and python_version < '3'"), "2.7", &[]));
-        assert!(!can_hold(&m("sys_platform == 'win32' and python_version < '3'"), "3.5", &[]));
+        assert!(can_hold(
+            &m("sys_platform == 'win32' and python_version < '3'"),
+            "2.7",
+            &[]
+        ));
+        assert!(!can_hold(
+            &m("sys_platform == 'win32' and python_version < '3'"),
+            "3.5",
+            &[]
+        ));
     }
 
     #[test]

@@ -51,9 +51,21 @@ pub fn check_one(
             Err(e) => {
                 let id = files.add(&candidate.path, b"");
                 let check = match e {
-                    LoadError::NotFound | LoadError::Directory | LoadError::NotRegular | LoadError::TooLarge | LoadError::Io(_) => Check::ParseError,
+                    LoadError::NotFound
+                    | LoadError::Directory
+                    | LoadError::NotRegular
+                    | LoadError::TooLarge
+                    | LoadError::Io(_) => Check::ParseError,
                 };
-                let d = Diagnostic::problem(check, Severity::Error, Loc { file: id, span: Span::default() }, format!("cannot read `{}`: {e}", candidate.path.display()));
+                let d = Diagnostic::problem(
+                    check,
+                    Severity::Error,
+                    Loc {
+                        file: id,
+                        span: Span::default(),
+                    },
+                    format!("cannot read `{}`: {e}", candidate.path.display()),
+                );
                 return (files, vec![d]);
             }
         },
@@ -79,7 +91,10 @@ pub fn check_one(
                 let d = Diagnostic::problem(
                     Check::IncludeError,
                     Severity::Error,
-                    Loc { file: id, span: Span::default() },
+                    Loc {
+                        file: id,
+                        span: Span::default(),
+                    },
                     format!("cannot read constraint file `{}`: {e}", c.display()),
                 );
                 return (files, vec![d]);
@@ -89,7 +104,11 @@ pub fn check_one(
     let check_opts = Options {
         pythons: opts.pythons.clone(),
         conda: candidate.format == Format::Conda,
-        sibling_lock: if stdin.is_some() { None } else { sibling_lock(cwd, &candidate.path, candidate.format) },
+        sibling_lock: if stdin.is_some() {
+            None
+        } else {
+            sibling_lock(cwd, &candidate.path, candidate.format)
+        },
     };
     let diags = check::check_parsed(&files, &parsed, rules, &check_opts);
     (files, diags)
@@ -109,7 +128,10 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
         Format::Pipfile => vec![(dir.join("Pipfile.lock"), Format::PipfileLock)],
         // pip-compile: `requirements.in` -> `requirements.txt` (same stem).
         Format::Requirements if name.ends_with(".in") => {
-            vec![(dir.join(format!("{}.txt", name.trim_end_matches(".in"))), Format::Requirements)]
+            vec![(
+                dir.join(format!("{}.txt", name.trim_end_matches(".in"))),
+                Format::Requirements,
+            )]
         }
         _ => return None,
     };
@@ -126,7 +148,9 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
                 VersionReq::Exact { version, .. } => {
                     pins.insert(r.name.clone(), version.clone());
                 }
-                VersionReq::Specifiers { specifiers, .. } if lock_format == Format::Requirements => {
+                VersionReq::Specifiers { specifiers, .. }
+                    if lock_format == Format::Requirements =>
+                {
                     if let [s] = &specifiers[..] {
                         if *s.operator() == pep440_rs::Operator::Equal {
                             pins.insert(r.name.clone(), s.version().clone());
@@ -137,7 +161,10 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
             }
         }
         if !pins.is_empty() {
-            return Some(SiblingLock { path: files.get(id).display.clone(), pins });
+            return Some(SiblingLock {
+                path: files.get(id).display.clone(),
+                pins,
+            });
         }
     }
     None
@@ -148,10 +175,16 @@ pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptio
     // Files discovered by a constraints name are checked through what includes them.
     let roots: Vec<&Candidate> = candidates
         .iter()
-        .filter(|c| c.explicit || !(c.format == Format::Requirements && crate::discover::is_constraints_name(&c.path)))
+        .filter(|c| {
+            c.explicit
+                || !(c.format == Format::Requirements
+                    && crate::discover::is_constraints_name(&c.path))
+        })
         .collect();
     let jobs = if opts.jobs == 0 {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     } else {
         opts.jobs
     }
@@ -165,7 +198,11 @@ pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptio
                 let Some(c) = roots.get(i) else { break };
                 let (files, diags) = check_one(cwd, c, None, rules, opts);
                 // Keep only what the diagnostics point into.
-                let (files, diags) = if diags.is_empty() { (Files::new(cwd.to_path_buf()), diags) } else { (files, diags) };
+                let (files, diags) = if diags.is_empty() {
+                    (Files::new(cwd.to_path_buf()), diags)
+                } else {
+                    (files, diags)
+                };
                 if let Ok(mut r) = results.lock() {
                     r.push((i, files, diags));
                 }
@@ -177,7 +214,8 @@ pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptio
     let mut merged = Files::new(cwd.to_path_buf());
     let mut all: Vec<Diagnostic> = Vec::new();
     for (_, files, diags) in results {
-        let used: std::collections::BTreeSet<FileId> = diags.iter().flat_map(referenced_files).collect();
+        let used: std::collections::BTreeSet<FileId> =
+            diags.iter().flat_map(referenced_files).collect();
         let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
         for (old, file) in files.into_files().into_iter().enumerate() {
             if used.contains(&old) {
@@ -194,7 +232,11 @@ pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptio
         let fb = merged.get(b.loc.file);
         (&fa.display, a.loc.span.start, a.code()).cmp(&(&fb.display, b.loc.span.start, b.code()))
     });
-    Outcome { files: merged, diagnostics: all, checked: roots.len() }
+    Outcome {
+        files: merged,
+        diagnostics: all,
+        checked: roots.len(),
+    }
 }
 
 fn referenced_files(d: &Diagnostic) -> Vec<FileId> {
@@ -220,16 +262,20 @@ fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
 /// One report per finding: the same finding reached from several including files merges,
 /// naming every Python it holds on.
 fn merge_into(all: &mut Vec<Diagnostic>, d: Diagnostic) {
-    if let Some(existing) = all
-        .iter_mut()
-        .find(|e| e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.message == d.message || e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.rule.is_some())
-    {
+    if let Some(existing) = all.iter_mut().find(|e| {
+        e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.message == d.message
+            || e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.rule.is_some()
+    }) {
         for p in d.pythons {
             if !existing.pythons.contains(&p) {
                 existing.pythons.push(p);
             }
         }
-        existing.pythons.sort_by_key(|p| p.split('.').filter_map(|x| x.parse::<u64>().ok()).collect::<Vec<_>>());
+        existing.pythons.sort_by_key(|p| {
+            p.split('.')
+                .filter_map(|x| x.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        });
         for (p, v) in d.pip_would_pick {
             existing.pip_would_pick.entry(p).or_insert(v);
         }

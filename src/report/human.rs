@@ -51,10 +51,14 @@ impl miette::Diagnostic for Rendered {
         Some(self.severity)
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn url<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.url.as_ref().map(|u| Box::new(u) as Box<dyn fmt::Display>)
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(&self.source)
@@ -66,7 +70,9 @@ impl miette::Diagnostic for Rendered {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+        ))
     }
 }
 
@@ -95,7 +101,10 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
     let mut related = Vec::new();
     for r in &d.related {
         if r.loc.file == d.loc.file {
-            labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span_of(r.loc)));
+            labels.push(LabeledSpan::new_with_span(
+                Some(r.message.clone()),
+                span_of(r.loc),
+            ));
         } else {
             related.push(Rendered {
                 message: format!("{}: {}", files.get(r.loc.file).display, r.message),
@@ -104,7 +113,10 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
                 help: None,
                 url: None,
                 source: source_of(files, r.loc),
-                labels: vec![LabeledSpan::new_primary_with_span(Some(r.message.clone()), span_of(r.loc))],
+                labels: vec![LabeledSpan::new_primary_with_span(
+                    Some(r.message.clone()),
+                    span_of(r.loc),
+                )],
                 related: Vec::new(),
             });
         }
@@ -117,7 +129,10 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
             }
             help.push_str(&format!(
                 "the fix is unsafe{}",
-                fix.reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default()
+                fix.reason
+                    .as_ref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
             ));
         }
     }
@@ -149,7 +164,13 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
 }
 
 /// Write every diagnostic, then a summary line.
-pub fn emit(files: &Files, diagnostics: &[Diagnostic], checked: usize, style: Style, out: &mut dyn Write) -> std::io::Result<()> {
+pub fn emit(
+    files: &Files,
+    diagnostics: &[Diagnostic],
+    checked: usize,
+    style: Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let graphical = GraphicalReportHandler::new_themed(if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -168,17 +189,33 @@ pub fn emit(files: &Files, diagnostics: &[Diagnostic], checked: usize, style: St
         };
         if res.is_err() {
             // Rendering can only fail on a formatter error; fall back to one line.
-            s = format!("{}: {}: {}\n", files.get(d.loc.file).display, d.severity.as_str(), d.message);
+            s = format!(
+                "{}: {}: {}\n",
+                files.get(d.loc.file).display,
+                d.severity.as_str(),
+                d.message
+            );
         }
         writeln!(out, "{s}")?;
     }
-    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s && d.suppressed.is_none()).count();
+    let count = |s: Severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == s && d.suppressed.is_none())
+            .count()
+    };
     let (e, w) = (count(Severity::Error), count(Severity::Warning));
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if e + w == 0 {
         writeln!(out, "No findings in {}.", plural(checked, "file"))?;
     } else {
-        writeln!(out, "Found {} and {} in {} checked.", plural(e, "error"), plural(w, "warning"), plural(checked, "file"))?;
+        writeln!(
+            out,
+            "Found {} and {} in {} checked.",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(checked, "file")
+        )?;
     }
     Ok(())
 }

@@ -18,19 +18,31 @@ use releases::{ReleaseList, WheelsByPython};
 
 /// The rule files compiled into the binary.
 pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
-    ("rules/tensorflow-1.14-numpy.toml", include_str!("../../rules/tensorflow-1.14-numpy.toml")),
-    ("rules/tensorflow-1.14-others.toml", include_str!("../../rules/tensorflow-1.14-others.toml")),
+    (
+        "rules/tensorflow-1.14-numpy.toml",
+        include_str!("../../rules/tensorflow-1.14-numpy.toml"),
+    ),
+    (
+        "rules/tensorflow-1.14-others.toml",
+        include_str!("../../rules/tensorflow-1.14-others.toml"),
+    ),
 ];
 
 /// The release lists compiled into the binary, by the name rule files use.
 pub const BUILTIN_RELEASES: &[(&str, &str)] = &[
     ("numpy", include_str!("../../rules/releases/numpy.tsv")),
-    ("protobuf", include_str!("../../rules/releases/protobuf.tsv")),
+    (
+        "protobuf",
+        include_str!("../../rules/releases/protobuf.tsv"),
+    ),
     ("gast", include_str!("../../rules/releases/gast.tsv")),
     ("h5py", include_str!("../../rules/releases/h5py.tsv")),
     ("wrapt", include_str!("../../rules/releases/wrapt.tsv")),
     ("astor", include_str!("../../rules/releases/astor.tsv")),
-    ("tensorflow-by-python", include_str!("../../rules/releases/tensorflow-by-python.tsv")),
+    (
+        "tensorflow-by-python",
+        include_str!("../../rules/releases/tensorflow-by-python.tsv"),
+    ),
 ];
 
 /// A rule file that failed to load or validate.
@@ -109,7 +121,11 @@ impl Spec {
     pub fn parse(text: &str) -> Result<Spec, String> {
         let specifiers = VersionSpecifiers::from_str(text).map_err(|e| e.to_string())?;
         let set = VersionSet::from_specifiers(&specifiers);
-        Ok(Spec { text: text.to_owned(), specifiers, set })
+        Ok(Spec {
+            text: text.to_owned(),
+            specifiers,
+            set,
+        })
     }
 }
 
@@ -186,7 +202,11 @@ fn load_releases(name: &str, base: Option<&std::path::Path>) -> Result<String, S
     }
     Err(format!(
         "unknown release list `{name}`: use one of {} or a path ending in `.tsv`",
-        BUILTIN_RELEASES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+        BUILTIN_RELEASES
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
     ))
 }
 
@@ -204,7 +224,10 @@ pub fn load_rule_file(
     let file: RuleFileToml =
         toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
     if *file.schema.get_ref() != 1 {
-        return Err(err(Some(file.schema.span()), "unsupported rule schema; expected 1".into()));
+        return Err(err(
+            Some(file.schema.span()),
+            "unsupported rule schema; expected 1".into(),
+        ));
     }
     let spec = |s: &Spanned<String>| {
         Spec::parse(s.get_ref())
@@ -216,47 +239,75 @@ pub fn load_rule_file(
     };
     let t = &file.trigger;
     if t.distributions.is_empty() {
-        return Err(err(None, "trigger.distributions must name at least one distribution".into()));
+        return Err(err(
+            None,
+            "trigger.distributions must name at least one distribution".into(),
+        ));
     }
     for p in &t.pythons {
         let ok = p.get_ref().split('.').count() == 2 && Version::from_str(p.get_ref()).is_ok();
         if !ok {
-            return Err(err(Some(p.span()), "pythons are `major.minor` strings such as \"3.7\"".into()));
+            return Err(err(
+                Some(p.span()),
+                "pythons are `major.minor` strings such as \"3.7\"".into(),
+            ));
         }
     }
     let wheels = match &t.releases {
         None => None,
         Some(r) => {
             let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
-            Some(Arc::new(WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?))
+            Some(Arc::new(
+                WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?,
+            ))
         }
     };
     let trigger = Arc::new(Trigger {
         distributions: t.distributions.iter().map(name).collect::<Result<_, _>>()?,
-        conda_distributions: t.conda_distributions.iter().map(name).collect::<Result<_, _>>()?,
+        conda_distributions: t
+            .conda_distributions
+            .iter()
+            .map(name)
+            .collect::<Result<_, _>>()?,
         version: spec(&t.version)?,
         pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
         wheels,
         sources: t.sources.clone(),
     });
     if file.package.is_empty() {
-        return Err(err(None, "a rule file needs at least one [[package]]".into()));
+        return Err(err(
+            None,
+            "a rule file needs at least one [[package]]".into(),
+        ));
     }
     let mut rules = Vec::new();
     for p in &file.package {
         let id = p.id.get_ref();
         if !id.contains('/') || id.contains(char::is_whitespace) {
-            return Err(err(Some(p.id.span()), "rule ids look like `trigger/package`".into()));
+            return Err(err(
+                Some(p.id.span()),
+                "rule ids look like `trigger/package`".into(),
+            ));
         }
         let severity = match p.severity.get_ref().as_str() {
             "error" => Severity::Error,
             "warning" => Severity::Warning,
-            _ => return Err(err(Some(p.severity.span()), "severity is `error` or `warning`".into())),
+            _ => {
+                return Err(err(
+                    Some(p.severity.span()),
+                    "severity is `error` or `warning`".into(),
+                ))
+            }
         };
         let absence_is_finding = match p.absence.get_ref().as_str() {
             "finding" => true,
             "ignore" => false,
-            _ => return Err(err(Some(p.absence.span()), "absence is `finding` or `ignore`".into())),
+            _ => {
+                return Err(err(
+                    Some(p.absence.span()),
+                    "absence is `finding` or `ignore`".into(),
+                ))
+            }
         };
         let python = match &p.python {
             None => None,
@@ -264,10 +315,16 @@ pub fn load_rule_file(
         };
         let window = spec(&p.window)?;
         if window.set.is_empty() {
-            return Err(err(Some(p.window.span()), "the window admits no version".into()));
+            return Err(err(
+                Some(p.window.span()),
+                "the window admits no version".into(),
+            ));
         }
         if p.sources.is_empty() {
-            return Err(err(Some(p.id.span()), "every rule must cite at least one source".into()));
+            return Err(err(
+                Some(p.id.span()),
+                "every rule must cite at least one source".into(),
+            ));
         }
         let releases = match &p.releases {
             None => Arc::new(ReleaseList::default()),
@@ -279,9 +336,16 @@ pub fn load_rule_file(
         let mut effects = Vec::new();
         for e in &p.effects {
             if e.sources.is_empty() {
-                return Err(err(Some(e.range.span()), "every effect must cite a source".into()));
+                return Err(err(
+                    Some(e.range.span()),
+                    "every effect must cite a source".into(),
+                ));
             }
-            effects.push(Effect { range: spec(&e.range)?, effect: e.effect.clone(), sources: e.sources.clone() });
+            effects.push(Effect {
+                range: spec(&e.range)?,
+                effect: e.effect.clone(),
+                sources: e.sources.clone(),
+            });
         }
         rules.push(Rule {
             id: id.clone(),
@@ -327,7 +391,10 @@ pub fn check_unique(rules: &[Rule]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for r in rules {
         if !seen.insert(r.id.as_str()) {
-            return Err(format!("rule id `{}` is defined twice ({})", r.id, r.origin));
+            return Err(format!(
+                "rule id `{}` is defined twice ({})",
+                r.id, r.origin
+            ));
         }
     }
     Ok(())

@@ -48,7 +48,11 @@ impl Release {
 
 fn release3(python: &Version, patch: u64) -> Vec<u64> {
     let r = python.release();
-    vec![r.first().copied().unwrap_or(0), r.get(1).copied().unwrap_or(0), patch]
+    vec![
+        r.first().copied().unwrap_or(0),
+        r.get(1).copied().unwrap_or(0),
+        patch,
+    ]
 }
 
 /// A package's releases, oldest first.
@@ -70,7 +74,9 @@ impl ReleaseList {
             if cols.len() != 4 {
                 return Err(format!("line {}: expected 4 tab-separated columns", i + 1));
             }
-            let Ok(version) = Version::from_str(cols[0]) else { continue };
+            let Ok(version) = Version::from_str(cols[0]) else {
+                continue;
+            };
             let requires_python = if cols[1].trim().is_empty() {
                 None
             } else {
@@ -86,7 +92,12 @@ impl ReleaseList {
                 "absent" => Status::Absent,
                 other => return Err(format!("line {}: unknown status `{other}`", i + 1)),
             };
-            releases.push(Release { version, text: cols[0].to_owned(), requires_python, status });
+            releases.push(Release {
+                version,
+                text: cols[0].to_owned(),
+                requires_python,
+                status,
+            });
         }
         releases.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(ReleaseList { releases })
