@@ -6,8 +6,10 @@
 //! [`diagnostic`] -> [`report`]. See ARCHITECTURE.md.
 
 pub mod diagnostic;
+pub mod docs;
 pub mod files;
 pub mod formats;
 pub mod manifest;
+pub mod report;
 pub mod source;
 pub mod versions;
