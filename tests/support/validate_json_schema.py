@@ -21,7 +21,8 @@ def main():
         instance = json.load(f)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    # FORMAT_CHECKER exists from jsonschema 4.5; older versions validate without formats.
+    validator = cls(schema, format_checker=getattr(cls, "FORMAT_CHECKER", None))
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     for e in errors:
         path = "/".join(str(p) for p in e.absolute_path)
