@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::diagnostic::Severity;
 use crate::discover::{self, Candidate};
 use crate::formats::Format;
-use crate::report::human;
+use crate::report::{emitter, human, OutputFormat, Report};
 use crate::run::{self, RunOptions};
 
 #[derive(Parser, Debug)]
@@ -190,7 +190,24 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 &mut out,
             )
         }
-        other => return Err(format!("unknown output format `{other}`")),
+        other => {
+            let format = OutputFormat::from_name(other).ok_or_else(|| {
+                format!(
+                    "unknown output format `{other}`; expected one of: {}",
+                    OutputFormat::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+                )
+            })?;
+            let report = Report {
+                files: &outcome.files,
+                diagnostics: &outcome.diagnostics,
+                tool_version: env!("CARGO_PKG_VERSION"),
+                checked: outcome.checked,
+            };
+            match emitter(format) {
+                Some(e) => e.emit(&report, &mut out),
+                None => Ok(()),
+            }
+        }
     };
     if let Err(e) = res.and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is a quiet exit, not an error.

@@ -9,6 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
+pub mod docs;
 pub mod files;
 pub mod formats;
 pub mod manifest;

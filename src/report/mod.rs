@@ -1,3 +1,273 @@
-//! One module per output format.
+//! Reporters: one module per output format, each a pure function from a [`Report`] to
+//! text. They never decide anything (severity, suppression, which findings exist); they
+//! only render what the checker produced.
+//!
+//! Adding a format: add a module with an [`Emitter`], an [`OutputFormat`] variant, its
+//! name in [`OutputFormat::ALL`]/[`OutputFormat::name`], and its arm in [`emitter`].
+//!
+//! Shared conventions:
+//! - paths are `SourceFile::display` (relative to the working directory, forward slashes);
+//! - lines and columns are 1-based, columns count Unicode scalar values, offsets are bytes
+//!   of the original file (see [`crate::source::SourceFile::position`]);
+//! - fingerprints ([`Fingerprints`]) hash what the finding is about, never where it is, so
+//!   they survive edits elsewhere in the file.
 
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::files::Files;
+use crate::manifest::Loc;
+use crate::source::Position;
+
+pub mod concise;
 pub mod human;
+pub mod github;
+pub mod gitlab;
+pub mod json;
+pub mod junit;
+pub mod sarif;
+
+/// The tool's name as every machine-readable format states it.
+pub const TOOL_NAME: &str = "depwindow";
+
+/// Everything a reporter needs: the files (for paths and positions) and the findings.
+pub struct Report<'a> {
+    pub files: &'a Files,
+    /// The findings in the order to report them. Suppressed findings may be included
+    /// (`suppressed.is_some()`); formats that cannot express suppression skip them.
+    pub diagnostics: &'a [Diagnostic],
+    pub tool_version: &'a str,
+    /// How many files were checked (the registry holds only those with findings).
+    pub checked: usize,
+}
+
+/// Renders a [`Report`] in one output format.
+pub trait Emitter {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>;
+}
+
+/// Every output format, by the name `--output-format` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    /// Graphical diagnostics (miette); rendered by the CLI, not by this module.
+    Human,
+    Json,
+    JsonLines,
+    /// `path:line:col: severity: message [code]` (also accepted as `gcc`).
+    Concise,
+    Sarif,
+    Github,
+    Gitlab,
+    Junit,
+}
+
+impl OutputFormat {
+    pub const ALL: [OutputFormat; 8] = [
+        OutputFormat::Human,
+        OutputFormat::Json,
+        OutputFormat::JsonLines,
+        OutputFormat::Concise,
+        OutputFormat::Sarif,
+        OutputFormat::Github,
+        OutputFormat::Gitlab,
+        OutputFormat::Junit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Human => "human",
+            OutputFormat::Json => "json",
+            OutputFormat::JsonLines => "json-lines",
+            OutputFormat::Concise => "concise",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Github => "github",
+            OutputFormat::Gitlab => "gitlab",
+            OutputFormat::Junit => "junit",
+        }
+    }
+
+    /// Look a format up by name; `gcc` is an alias of `concise`.
+    pub fn from_name(name: &str) -> Option<OutputFormat> {
+        if name == "gcc" {
+            return Some(OutputFormat::Concise);
+        }
+        OutputFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// The emitter for a format; `None` for [`OutputFormat::Human`], which the CLI renders.
+pub fn emitter(format: OutputFormat) -> Option<Box<dyn Emitter>> {
+    match format {
+        OutputFormat::Human => None,
+        OutputFormat::Json => Some(Box::new(json::Json)),
+        OutputFormat::JsonLines => Some(Box::new(json::JsonLines)),
+        OutputFormat::Concise => Some(Box::new(concise::Concise)),
+        OutputFormat::Sarif => Some(Box::new(sarif::Sarif)),
+        OutputFormat::Github => Some(Box::new(github::Github)),
+        OutputFormat::Gitlab => Some(Box::new(gitlab::Gitlab)),
+        OutputFormat::Junit => Some(Box::new(junit::Junit)),
+    }
+}
+
+/// A location resolved for output.
+pub(crate) struct Resolved<'a> {
+    pub path: &'a str,
+    pub start: Position,
+    pub end: Position,
+}
+
+pub(crate) fn resolve<'a>(files: &'a Files, loc: &Loc) -> Resolved<'a> {
+    let file = files.get(loc.file);
+    // Defensive: a span whose end precedes its start is reported as empty.
+    let end = loc.span.end.max(loc.span.start);
+    Resolved {
+        path: &file.display,
+        start: file.position(loc.span.start),
+        end: file.position(end),
+    }
+}
+
+/// The text a location covers (empty when the span is out of range).
+pub(crate) fn offending_text<'a>(files: &'a Files, loc: &Loc) -> &'a str {
+    let file = files.get(loc.file);
+    let text = &file.text;
+    let start = crate::source::floor_char_boundary(text, loc.span.start);
+    let end = crate::source::floor_char_boundary(text, loc.span.end.max(loc.span.start));
+    text.get(start..end).unwrap_or("")
+}
+
+/// Collapse a message onto one line: every line break (CRLF, LF, CR) becomes one space,
+/// other control characters are dropped. Line-oriented formats need this.
+pub(crate) fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push(' ');
+            }
+            '\n' => out.push(' '),
+            '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// FNV-1a, 128-bit: a tiny hash that is the same on every run and platform (std's
+/// `DefaultHasher` makes no such promise). Not cryptographic; it only has to tell
+/// findings apart.
+pub(crate) fn fnv1a_128(parts: &[&[u8]]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    let mut h = OFFSET;
+    for part in parts {
+        // Length-prefix every part so ("ab","c") and ("a","bc") differ.
+        for b in (part.len() as u64).to_le_bytes().iter().chain(part.iter()) {
+            h ^= u128::from(*b);
+            h = h.wrapping_mul(PRIME);
+        }
+    }
+    h
+}
+
+/// Stable, per-finding fingerprints: a hash of the path, check code, rule id and the
+/// offending text (not line numbers, so an edit above the finding keeps it). Two findings
+/// with the same inputs are told apart by their order of occurrence, so every fingerprint
+/// in a report is unique.
+pub(crate) struct Fingerprints {
+    seen: HashMap<u128, u64>,
+}
+
+impl Fingerprints {
+    pub fn new() -> Fingerprints {
+        Fingerprints {
+            seen: HashMap::new(),
+        }
+    }
+
+    /// The fingerprint of the next finding, as 32 lowercase hex digits.
+    pub fn next(&mut self, files: &Files, d: &Diagnostic) -> String {
+        let path = files.get(d.loc.file).display.as_bytes();
+        let text = offending_text(files, &d.loc);
+        let rule = d.rule.as_deref().unwrap_or("");
+        let base = fnv1a_128(&[path, d.code().as_bytes(), rule.as_bytes(), text.as_bytes()]);
+        let n = self.seen.entry(base).or_insert(0);
+        let h = if *n == 0 {
+            base
+        } else {
+            fnv1a_128(&[&base.to_le_bytes(), &n.to_le_bytes()])
+        };
+        *n += 1;
+        format!("{h:032x}")
+    }
+}
+
+/// Counts by severity, excluding suppressed findings (counted apart).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub suppressed: usize,
+    pub files: usize,
+}
+
+impl Summary {
+    pub fn of(report: &Report) -> Summary {
+        let mut s = Summary {
+            files: report.checked,
+            ..Summary::default()
+        };
+        for d in report.diagnostics {
+            if d.suppressed.is_some() {
+                s.suppressed += 1;
+                continue;
+            }
+            match d.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Info => s.infos += 1,
+            }
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip_and_gcc_is_concise() {
+        for f in OutputFormat::ALL {
+            assert_eq!(OutputFormat::from_name(f.name()), Some(f));
+        }
+        assert_eq!(OutputFormat::from_name("gcc"), Some(OutputFormat::Concise));
+        assert_eq!(OutputFormat::from_name("xml"), None);
+        assert!(emitter(OutputFormat::Human).is_none());
+        assert!(OutputFormat::ALL
+            .into_iter()
+            .filter(|f| *f != OutputFormat::Human)
+            .all(|f| emitter(f).is_some()));
+    }
+
+    #[test]
+    fn fnv_matches_reference_vectors_and_separates_parts() {
+        // Reference FNV-1a 128 of the empty input is the offset basis.
+        assert_eq!(
+            format!("{:032x}", fnv1a_128(&[])),
+            "6c62272e07bb014262b821756295c58d"
+        );
+        assert_ne!(fnv1a_128(&[b"ab", b"c"]), fnv1a_128(&[b"a", b"bc"]));
+    }
+
+    #[test]
+    fn one_line_collapses_breaks() {
+        assert_eq!(one_line("a\r\nb\nc\rd\u{7}e"), "a b c de");
+    }
+}

@@ -1,0 +1,38 @@
+//! `concise` (alias `gcc`): one line per finding,
+//! `path:line:col: severity: message [code]`, the shape compilers print and editors parse
+//! (VS Code's `$gcc` problem matcher, our own `depwindow-problem-matcher.json`, Vim's
+//! `errorformat`). Only errors and warnings are printed: the `$gcc` matcher knows no other
+//! severities. Suppressed findings are not printed.
+
+use super::{one_line, resolve, Emitter, Report};
+use crate::diagnostic::{Diagnostic, Severity};
+
+pub struct Concise;
+
+/// The line for one finding, or None when the format does not show it.
+pub fn line(report: &Report, d: &Diagnostic) -> Option<String> {
+    if d.suppressed.is_some() || d.severity == Severity::Info {
+        return None;
+    }
+    let at = resolve(report.files, &d.loc);
+    Some(format!(
+        "{}:{}:{}: {}: {} [{}]",
+        one_line(at.path),
+        at.start.line,
+        at.start.column,
+        d.severity.as_str(),
+        one_line(&d.message),
+        d.code()
+    ))
+}
+
+impl Emitter for Concise {
+    fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for d in report.diagnostics {
+            if let Some(l) = line(report, d) {
+                writeln!(out, "{l}")?;
+            }
+        }
+        Ok(())
+    }
+}
