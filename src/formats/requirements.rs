@@ -61,6 +61,9 @@ pub struct Include {
     pub target: String,
     /// Where the argument is written.
     pub loc: Loc,
+    /// How many of the file's requirements come before the include line: pip reads the
+    /// included file at that point.
+    pub position: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +79,9 @@ pub enum IncludeKind {
 pub fn parse_unit(files: &mut Files, root: FileId) -> Parsed {
     let mut unit = Unit::default();
     unit.visit(files, root, false, 0);
-    let Unit { mut parsed, pre, .. } = unit;
+    let Unit {
+        mut parsed, pre, ..
+    } = unit;
     // pip applies `--pre` and hash-checking mode to the whole install, whichever file of the
     // unit switched them on (`handle_option_line` sets them on the shared finder/options).
     for r in &mut parsed.requirements {
@@ -132,7 +137,10 @@ impl Unit {
             if f.encoding == (Encoding::Latin1 { fallback: true }) {
                 self.parsed.problems.push(Problem {
                     kind: ProblemKind::Note,
-                    loc: Loc { file: id, span: Span::new(0, 0) },
+                    loc: Loc {
+                        file: id,
+                        span: Span::new(0, 0),
+                    },
                     message: "file is not valid UTF-8; read it as Latin-1".into(),
                     help: Some(
                         "pip would decode it with the locale's encoding, so what it reads \
@@ -141,17 +149,27 @@ impl Unit {
                     ),
                 });
             }
-            let role = if constraint { Role::Constrain } else { Role::Require };
+            let role = if constraint {
+                Role::Constrain
+            } else {
+                Role::Require
+            };
             let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
             (parse_text(id, &f.text, 0, role), dir)
         };
-        self.parsed.requirements.extend(fp.requirements);
         self.parsed.problems.extend(fp.problems);
         self.parsed.hashed |= fp.hashed;
         self.pre |= fp.pre;
+        // Keep pip's order: an included file's lines come where the include line is.
+        let mut reqs = fp.requirements.into_iter();
+        let mut taken = 0;
         for inc in fp.includes {
+            let n = inc.position.saturating_sub(taken);
+            self.parsed.requirements.extend(reqs.by_ref().take(n));
+            taken += n;
             self.follow(files, &inc, &dir, depth);
         }
+        self.parsed.requirements.extend(reqs);
         self.stack.pop();
     }
 
@@ -166,7 +184,10 @@ impl Unit {
             self.problem(
                 ProblemKind::Include,
                 inc.loc,
-                format!("`{flag} {}` is a URL; depwindow never fetches includes", inc.target),
+                format!(
+                    "`{flag} {}` is a URL; depwindow never fetches includes",
+                    inc.target
+                ),
                 Some("its requirements are not checked; vendor the file and include it by path"),
             );
             return;
@@ -202,7 +223,8 @@ impl Unit {
         self.followed += 1;
         // pip: `os.path.join(os.path.dirname(filename), req_path)`: relative to the file that
         // contains the line (an absolute target replaces the directory).
-        let path = dir.join(&inc.target);
+        // pip 24.3+ also takes `os.path.abspath` of it, which normalises `a/../b` lexically.
+        let path = crate::files::normalize(&dir.join(&inc.target));
         let child = match files.load(&path) {
             Ok(child) => child,
             Err(e) => {
@@ -229,11 +251,21 @@ impl Unit {
         // pip: `-r` inside a constraints file reads the nested file as requirements, and `-c`
         // anywhere reads it as constraints (`nested_constraint` in `_parse_and_recurse`
         // depends only on the option, not on the including file).
-        self.visit(files, child, inc.kind == IncludeKind::Constraints, depth + 1);
+        self.visit(
+            files,
+            child,
+            inc.kind == IncludeKind::Constraints,
+            depth + 1,
+        );
     }
 
     fn problem(&mut self, kind: ProblemKind, loc: Loc, message: String, help: Option<&str>) {
-        self.parsed.problems.push(Problem { kind, loc, message, help: help.map(str::to_owned) });
+        self.parsed.problems.push(Problem {
+            kind,
+            loc,
+            message,
+            help: help.map(str::to_owned),
+        });
     }
 }
 
@@ -297,7 +329,12 @@ impl LogicalLine {
         if piece.is_empty() {
             return;
         }
-        self.segs.push(Seg { l: self.text.len(), p, len: piece.len(), synthetic });
+        self.segs.push(Seg {
+            l: self.text.len(),
+            p,
+            len: piece.len(),
+            synthetic,
+        });
         self.text.push_str(piece);
     }
 
@@ -310,7 +347,11 @@ impl LogicalLine {
         let off = pos - seg.l;
         if off >= seg.len {
             // Past the end of the line.
-            return if seg.synthetic { seg.p } else { seg.p + seg.len };
+            return if seg.synthetic {
+                seg.p
+            } else {
+                seg.p + seg.len
+            };
         }
         if seg.synthetic {
             seg.p
@@ -512,7 +553,11 @@ pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word>, (String, us
                 }
             }
         }
-        words.push(Word { value, start: base + start, end: base + end });
+        words.push(Word {
+            value,
+            start: base + start,
+            end: base + end,
+        });
     }
     Ok(words)
 }
@@ -570,8 +615,13 @@ const OPTIONS: &[OptSpec] = &[
 ];
 
 /// `--use-feature` choices in pip 26 (`cmdoptions.use_new_feature`).
-const FEATURES: &[&str] =
-    &["fast-deps", "build-constraint", "inprocess-build-deps", "truststore", "no-binary-enable-wheel-cache"];
+const FEATURES: &[&str] = &[
+    "fast-deps",
+    "build-constraint",
+    "inprocess-build-deps",
+    "truststore",
+    "no-binary-enable-wheel-cache",
+];
 
 /// pip's `STRONG_HASHES`.
 const STRONG_HASHES: &[&str] = &["sha256", "sha384", "sha512"];
@@ -632,25 +682,36 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
                 };
                 let long = spec.long.first().copied().unwrap_or_default();
                 check_value(spec.dest, long, &value).map_err(|m| (m, span))?;
-                out.push(OptValue { dest: spec.dest, value, span });
+                out.push(OptValue {
+                    dest: spec.dest,
+                    value,
+                    span,
+                });
             } else if inline.is_some() {
                 return Err((format!("{name} option does not take a value"), wspan));
             } else {
-                out.push(OptValue { dest: spec.dest, value: String::new(), span: wspan });
+                out.push(OptValue {
+                    dest: spec.dest,
+                    value: String::new(),
+                    span: wspan,
+                });
             }
         } else if arg.len() > 1 && arg.starts_with('-') {
             // A cluster of short options: `-ifoo`, `-r file`.
             let quoted = w.end - w.start != arg.len();
-            let mut chars = arg.char_indices().skip(1);
-            while let Some((k, c)) = chars.next() {
+            let chars = arg.char_indices().skip(1);
+            for (k, c) in chars {
                 let Some(spec) = OPTIONS.iter().find(|o| o.short == Some(c)) else {
                     return Err((format!("no such option: -{c}"), wspan));
                 };
                 if spec.takes_value {
                     let rest = &arg[k + c.len_utf8()..];
                     let (value, span) = if !rest.is_empty() {
-                        let span =
-                            if quoted { wspan } else { Span::new(w.end - rest.len(), w.end) };
+                        let span = if quoted {
+                            wspan
+                        } else {
+                            Span::new(w.end - rest.len(), w.end)
+                        };
                         (rest.to_owned(), span)
                     } else {
                         match words.get(i) {
@@ -665,10 +726,18 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
                     };
                     let long = spec.long.first().copied().unwrap_or_default();
                     check_value(spec.dest, long, &value).map_err(|m| (m, span))?;
-                    out.push(OptValue { dest: spec.dest, value, span });
+                    out.push(OptValue {
+                        dest: spec.dest,
+                        value,
+                        span,
+                    });
                     break;
                 }
-                out.push(OptValue { dest: spec.dest, value: String::new(), span: wspan });
+                out.push(OptValue {
+                    dest: spec.dest,
+                    value: String::new(),
+                    span: wspan,
+                });
             }
         }
         // Anything else is a positional argument: pip's `parse_line` drops them.
@@ -723,7 +792,11 @@ fn check_value(dest: Dest, opt: &str, value: &str) -> Result<(), String> {
         }
         Dest::UseFeature if !FEATURES.contains(&value) => Err(format!(
             "option {opt}: invalid choice: '{value}' (choose from {})",
-            FEATURES.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ")
+            FEATURES
+                .iter()
+                .map(|f| format!("'{f}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )),
         _ => Ok(()),
     }
@@ -741,7 +814,10 @@ struct LineCtx<'a> {
 impl LineCtx<'_> {
     fn loc(&self, span: Span) -> Loc {
         let s = self.logical.map(span);
-        Loc { file: self.file, span: Span::new(self.base + s.start, self.base + s.end) }
+        Loc {
+            file: self.file,
+            span: Span::new(self.base + s.start, self.base + s.end),
+        }
     }
     fn span(&self, span: Span) -> Span {
         self.loc(span).span
@@ -749,7 +825,12 @@ impl LineCtx<'_> {
 }
 
 fn problem(kind: ProblemKind, loc: Loc, message: impl Into<String>) -> Problem {
-    Problem { kind, loc, message: message.into(), help: None }
+    Problem {
+        kind,
+        loc,
+        message: message.into(),
+        help: None,
+    }
 }
 
 fn parse_logical_line(
@@ -759,9 +840,15 @@ fn parse_logical_line(
     constraint: bool,
     out: &mut FileParse,
 ) {
-    let ctx = LineCtx { file, base, logical };
+    let ctx = LineCtx {
+        file,
+        base,
+        logical,
+    };
     let line = logical.text.as_str();
-    let Some((lo, hi)) = strip_comment(line) else { return };
+    let Some((lo, hi)) = strip_comment(line) else {
+        return;
+    };
     let content = &line[lo..hi];
 
     if let Some((s, e)) = find_env_var(content) {
@@ -801,7 +888,10 @@ fn parse_logical_line(
             out.problems.push(problem(
                 ProblemKind::Parse,
                 ctx.loc(Span::new(lo + opts_start, lo + content.len())),
-                format!("could not split options ({msg} at offset {})", at - lo - opts_start),
+                format!(
+                    "could not split options ({msg} at offset {})",
+                    at - lo - opts_start
+                ),
             ));
             return;
         }
@@ -809,7 +899,8 @@ fn parse_logical_line(
     let opts = match parse_options(&words) {
         Ok(o) => o,
         Err((msg, span)) => {
-            out.problems.push(problem(ProblemKind::Parse, ctx.loc(span), msg));
+            out.problems
+                .push(problem(ProblemKind::Parse, ctx.loc(span), msg));
             return;
         }
     };
@@ -850,7 +941,12 @@ fn parse_logical_line(
             .map(|o| (IncludeKind::Requirements, o))
             .or_else(|| first(Dest::Constraints).map(|o| (IncludeKind::Constraints, o)));
         if let Some((kind, o)) = inc {
-            out.includes.push(Include { kind, target: o.value.clone(), loc: ctx.loc(o.span) });
+            out.includes.push(Include {
+                kind,
+                target: o.value.clone(),
+                loc: ctx.loc(o.span),
+                position: out.requirements.len(),
+            });
         }
     }
 }
@@ -886,7 +982,8 @@ const VCS_SCHEMES: &[&str] = &[
 ];
 
 fn has_scheme_prefix(s: &str, schemes: &[&str]) -> bool {
-    s.split_once(':').is_some_and(|(scheme, _)| schemes.iter().any(|k| scheme.eq_ignore_ascii_case(k)))
+    s.split_once(':')
+        .is_some_and(|(scheme, _)| schemes.iter().any(|k| scheme.eq_ignore_ascii_case(k)))
 }
 
 /// pip's `is_url`: the text before the first `:` is a scheme pip downloads from.
@@ -902,8 +999,18 @@ fn looks_like_path(s: &str) -> bool {
 /// pip's `is_archive_file` (`ARCHIVE_EXTENSIONS`, with `.tar.*` kept whole by its `splitext`).
 fn is_archive(s: &str) -> bool {
     const EXT: &[&str] = &[
-        ".zip", ".whl", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma",
-        ".tar.gz", ".tgz", ".tar",
+        ".zip",
+        ".whl",
+        ".tar.bz2",
+        ".tbz",
+        ".tar.xz",
+        ".txz",
+        ".tlz",
+        ".tar.lz",
+        ".tar.lzma",
+        ".tar.gz",
+        ".tgz",
+        ".tar",
     ];
     let lower = s.to_ascii_lowercase();
     EXT.iter().any(|e| lower.ends_with(e))
@@ -971,7 +1078,7 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
     let name_start = span.start + n_lo;
 
     let marker = match marker {
-        Some((m, _)) if m.is_empty() => MarkerTree::TRUE,
+        Some(("", _)) => MarkerTree::TRUE,
         Some((m, at)) => match MarkerTree::from_str(m) {
             Ok(tree) => tree,
             Err(e) => {
@@ -990,8 +1097,14 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
 
     match shape_of(name_text) {
         Shape::Link => {
-            let link_text = if is_url(name_text) { name_text } else { strip_extras(name_text) };
-            link_requirement(ctx, link_text, name_start, marker, loc, false, constraint, out);
+            let link_text = if is_url(name_text) {
+                name_text
+            } else {
+                strip_extras(name_text)
+            };
+            link_requirement(
+                ctx, link_text, name_start, marker, loc, false, constraint, out,
+            );
         }
         Shape::Pep508 => {
             pep508_requirement(ctx, name_text, name_start, marker, loc, constraint, out);
@@ -1012,6 +1125,71 @@ fn error_span(text: &str, start: usize, len: usize, at: usize) -> Span {
     Span::new(at + s, at + e)
 }
 
+/// pep508_rs 0.9.2 panics (`PackageName validation should match PEP 508 parsing`) on a
+/// name or extra that ends in `.`, `-` or `_` and is followed by more text (`a. >=1`,
+/// `a[b-]`). Catch those first, the way its own parser walks the text.
+fn pep508_panic_guard(text: &str) -> Option<(String, usize, usize)> {
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
+            if !c.is_whitespace() {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        i
+    };
+    // A run of name characters starting at `i` (which is alphanumeric): if it ends with
+    // `.`, `-` or `_`, that character is the error.
+    let run = |i: usize| {
+        let mut j = i;
+        while j < b.len() && name_char(b[j]) {
+            j += 1;
+        }
+        (
+            j,
+            (j > i && !b[j - 1].is_ascii_alphanumeric()).then_some(j - 1),
+        )
+    };
+    let mut i = skip_ws(0);
+    if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let (end, bad) = run(i);
+    if let Some(k) = bad {
+        return Some((
+            "package name must end with an alphanumeric character".into(),
+            k,
+            k + 1,
+        ));
+    }
+    i = skip_ws(end);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(i);
+        match b.get(i) {
+            Some(b']') | None => return None,
+            Some(b',') => i = skip_ws(i + 1),
+            _ => {}
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let (end, bad) = run(i);
+        if let Some(k) = bad {
+            return Some((
+                "extra name must end with an alphanumeric character".into(),
+                k,
+                k + 1,
+            ));
+        }
+        i = end;
+    }
+}
+
 fn name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }
@@ -1025,6 +1203,14 @@ fn pep508_requirement(
     constraint: bool,
     out: &mut FileParse,
 ) {
+    if let Some((msg, s, e)) = pep508_panic_guard(text) {
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            ctx.loc(Span::new(at + s, at + e)),
+            format!("invalid requirement `{text}`: {msg}"),
+        ));
+        return;
+    }
     let req = match pep508_rs::Requirement::<AnyUrl>::from_str(text) {
         Ok(r) => r,
         Err(e) => {
@@ -1050,7 +1236,9 @@ fn pep508_requirement(
         i += 1;
     }
     let name_hi = i;
-    let name_span = if text.get(name_lo..name_hi).and_then(|n| PackageName::from_str(n).ok())
+    let name_span = if text
+        .get(name_lo..name_hi)
+        .and_then(|n| PackageName::from_str(n).ok())
         == Some(req.name.clone())
     {
         ctx.span(Span::new(at + name_lo, at + name_hi))
@@ -1065,13 +1253,21 @@ fn pep508_requirement(
                 VersionReq::Any
             } else {
                 let (span, clauses) = specifier_spans(ctx, text, name_hi, at, specifiers.len());
-                VersionReq::Specifiers { specifiers, span, clauses }
+                VersionReq::Specifiers {
+                    specifiers,
+                    span,
+                    clauses,
+                }
             }
         }
     };
     if constraint && !req.extras.is_empty() {
         // pip's `check_invalid_constraint_type`.
-        out.problems.push(problem(ProblemKind::Parse, loc, "constraints cannot have extras"));
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            loc,
+            "constraints cannot have extras",
+        ));
         return;
     }
     out.requirements.push(Requirement {
@@ -1219,7 +1415,9 @@ fn link_requirement(
         let stem = &decoded[..decoded.len() - 4];
         let parts: Vec<&str> = stem.split('-').collect();
         let parsed = if parts.len() == 5 || parts.len() == 6 {
-            PackageName::from_str(parts[0]).ok().zip(Version::from_str(parts[1]).ok())
+            PackageName::from_str(parts[0])
+                .ok()
+                .zip(Version::from_str(parts[1]).ok())
         } else {
             None
         };
@@ -1231,14 +1429,27 @@ fn link_requirement(
             ));
             return;
         };
-        let (name_span, version_span) = if decoded == fname {
+        // Spans come from the raw (still percent-encoded) filename, which is what the file
+        // holds; `%2B` inside a version is still that version's text.
+        let raw: Vec<&str> = fname[..fname.len() - 4].split('-').collect();
+        let (name_span, version_span) = if raw.len() == parts.len() {
             let n = at + fname_at;
-            let v = n + parts[0].len() + 1;
-            (ctx.span(Span::new(n, n + parts[0].len())), ctx.span(Span::new(v, v + parts[1].len())))
+            let v = n + raw[0].len() + 1;
+            (
+                ctx.span(Span::new(n, n + raw[0].len())),
+                ctx.span(Span::new(v, v + raw[1].len())),
+            )
         } else {
             (loc.span, loc.span)
         };
-        push(name, name_span, VersionReq::Exact { version, span: version_span });
+        push(
+            name,
+            name_span,
+            VersionReq::Exact {
+                version,
+                span: version_span,
+            },
+        );
         return;
     }
     let Some((s, e)) = egg_fragment(link) else {
@@ -1254,7 +1465,11 @@ fn link_requirement(
         return;
     };
     let egg = &link[s..e];
-    let name = if valid_project_name(egg) { PackageName::from_str(egg).ok() } else { None };
+    let name = if valid_project_name(egg) {
+        PackageName::from_str(egg).ok()
+    } else {
+        None
+    };
     let Some(name) = name else {
         out.problems.push(problem(
             ProblemKind::Parse,
@@ -1271,7 +1486,11 @@ fn link_requirement(
         ));
         return;
     }
-    push(name, ctx.span(Span::new(at + s, at + e)), VersionReq::Unversioned);
+    push(
+        name,
+        ctx.span(Span::new(at + s, at + e)),
+        VersionReq::Unversioned,
+    );
 }
 
 fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out: &mut FileParse) {
@@ -1293,11 +1512,29 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
         return;
     }
     if raw_equal {
-        link_requirement(ctx, url, ed.span.start, MarkerTree::TRUE, loc, true, constraint, out);
+        link_requirement(
+            ctx,
+            url,
+            ed.span.start,
+            MarkerTree::TRUE,
+            loc,
+            true,
+            constraint,
+            out,
+        );
     } else {
         // Map every inner span to the whole word.
         let mut tmp = FileParse::default();
-        link_requirement(ctx, url, ed.span.start, MarkerTree::TRUE, loc, true, constraint, &mut tmp);
+        link_requirement(
+            ctx,
+            url,
+            ed.span.start,
+            MarkerTree::TRUE,
+            loc,
+            true,
+            constraint,
+            &mut tmp,
+        );
         for mut r in tmp.requirements {
             r.name_span = loc.span;
             out.requirements.push(r);
