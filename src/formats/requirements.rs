@@ -2,21 +2,21 @@
 //!
 //! This reader follows pip's own parser, `pip/_internal/req/req_file.py`, step by step:
 //!
-//! 1. the text is split with `str.splitlines()` ([`physical_lines`]);
+//! 1. the text is split with `str.splitlines()` (`physical_lines`);
 //! 2. `join_lines`: a line ending in `\` is joined to the next one, except that a line that is
-//!    only a comment never continues and closes an open continuation ([`join_lines`]);
+//!    only a comment never continues and closes an open continuation (`join_lines`);
 //! 3. `ignore_comments`: `COMMENT_RE = (^|\s+)#.*$` is removed and the line stripped;
 //! 4. `expand_env_variables`: `${NAME}` (NAME in `[A-Z0-9_]+`) is replaced from the
 //!    environment. We cannot know the environment, so such a line is reported as unevaluable;
 //! 5. `break_args_options`: the line is cut at the first space-separated token that starts
 //!    with `-`; what comes before is the requirement, what follows is `shlex.split` and parsed
-//!    with `optparse` ([`shlex_split`], [`parse_options`]);
+//!    with `optparse` (`shlex_split`, `parse_options`);
 //! 6. the requirement text goes through pip's `parse_req_from_line` rules (URL or path or
 //!    PEP 508 string) and then `pep508_rs`.
 //!
 //! Every span points into the decoded text of the file it came from. A logical line built by
 //! joining continuation lines keeps a map from its offsets back to the file
-//! ([`LogicalLine::map`]), so a requirement split over lines by `\` still maps each piece back.
+//! (`LogicalLine::map`), so a requirement split over lines by `\` still maps each piece back.
 //!
 //! Unlike pip, a bad line does not abort the file: it becomes a [`Problem`] and reading goes
 //! on with the next line.
