@@ -9,7 +9,14 @@ use std::path::Path;
 use crate::files::Files;
 use crate::manifest::{FileId, Parsed};
 
+pub mod conda;
+pub mod json_span;
+pub mod pep508_span;
+pub mod pipfile_lock;
 pub mod requirements;
+pub mod setup_cfg;
+pub mod setup_py;
+pub mod yaml_span;
 
 /// Every input format depwindow reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,7 +93,9 @@ impl Format {
             "environment.yml" | "environment.yaml" => Format::Conda,
             _ if lower.starts_with("pylock.") && lower.ends_with(".toml") => Format::Pylock,
             _ if lower.ends_with(".txt")
-                && (lower.contains("requirements") || lower.contains("constraints") || in_req_dir) =>
+                && (lower.contains("requirements")
+                    || lower.contains("constraints")
+                    || in_req_dir) =>
             {
                 Format::Requirements
             }
@@ -111,6 +120,10 @@ impl Format {
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     match format {
         Format::Requirements => requirements::parse_unit(files, id),
+        Format::PipfileLock => pipfile_lock::parse(files, id),
+        Format::SetupCfg => setup_cfg::parse(files, id),
+        Format::SetupPy => setup_py::parse(files, id),
+        Format::Conda => conda::parse_unit(files, id),
         _ => Parsed::default(),
     }
 }
