@@ -10,6 +10,7 @@ use crate::files::Files;
 use crate::manifest::{FileId, Parsed};
 
 pub mod conda;
+pub mod include;
 pub mod json_span;
 pub mod pep508_span;
 pub mod pipfile_lock;
