@@ -176,7 +176,7 @@ fn positional_version(spec: &str, rest: Span) -> Result<Option<(Span, bool)>, St
     let single_eq = vtext.starts_with('=') && !vtext.starts_with("==");
     // CEP 29: `name=V` and `name =V` (two fields) and `name =V build` are fuzzy;
     // `name=V=build` is exact.
-    let fuzzy = single_eq && !(build_present && !spaced);
+    let fuzzy = single_eq && (spaced || !build_present);
     let version = if single_eq {
         Span::new(version.start + 1, version.end)
     } else {
@@ -360,9 +360,7 @@ fn read_dependency(
     match &item.value {
         // An unreadable YAML construct was already reported by the YAML reader.
         Value::Null => {}
-        Value::Scalar(s) if s.resolved_kind() == "a string" => {
-            conda_spec(text, id, s, out, members)
-        }
+        Value::Scalar(s) if s.resolved_kind() == "a string" => conda_spec(id, s, out, members),
         Value::Map(entries) => {
             for (key, value) in entries {
                 if key.value != "pip" {
@@ -416,7 +414,7 @@ fn read_dependency(
     }
 }
 
-fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>) {
+fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>) {
     let base = if s.verbatim { s.inner } else { s.span };
     let at = |rel: Span| if s.verbatim { base.sub(rel) } else { base };
     let ms = match translate_matchspec(&s.value) {
@@ -491,7 +489,6 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
             span: vspan,
         },
     };
-    let _ = text;
     members.push(out.requirements.len());
     out.requirements.push(Requirement {
         name,

@@ -442,8 +442,9 @@ fn split_commas(toks: &[Tok], start: usize, end: usize) -> Vec<(usize, usize)> {
     let mut parts = Vec::new();
     let mut depth = 0usize;
     let mut s = start;
-    for k in start..end.min(toks.len()) {
-        let kind = &toks[k].kind;
+    let end = end.min(toks.len());
+    for (k, tok) in toks.iter().enumerate().take(end).skip(start) {
+        let kind = &tok.kind;
         if is_open(kind) {
             depth += 1;
         } else if is_close(kind) {
