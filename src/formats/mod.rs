@@ -9,7 +9,15 @@ use std::path::Path;
 use crate::files::Files;
 use crate::manifest::{FileId, Parsed};
 
+pub mod conda;
+pub mod include;
+pub mod json_span;
+pub mod pep508_span;
+pub mod pipfile_lock;
 pub mod requirements;
+pub mod setup_cfg;
+pub mod setup_py;
+pub mod yaml_span;
 
 /// Every input format depwindow reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,6 +121,10 @@ impl Format {
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     match format {
         Format::Requirements => requirements::parse_unit(files, id),
+        Format::PipfileLock => pipfile_lock::parse(files, id),
+        Format::SetupCfg => setup_cfg::parse(files, id),
+        Format::SetupPy => setup_py::parse(files, id),
+        Format::Conda => conda::parse_unit(files, id),
         _ => Parsed::default(),
     }
 }
