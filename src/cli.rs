@@ -194,7 +194,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             let format = OutputFormat::from_name(other).ok_or_else(|| {
                 format!(
                     "unknown output format `{other}`; expected one of: {}",
-                    OutputFormat::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+                    OutputFormat::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )
             })?;
             let report = Report {

@@ -23,7 +23,11 @@ fn sl(t: &str, s: Span) -> &str {
 }
 
 fn spec(p: &Parsed, name: &str) -> String {
-    let r = p.requirements.iter().find(|r| r.name.as_ref() == name).expect(name);
+    let r = p
+        .requirements
+        .iter()
+        .find(|r| r.name.as_ref() == name)
+        .expect(name);
     match &r.version {
         VersionReq::Specifiers { specifiers, .. } => specifiers.to_string(),
         VersionReq::Exact { version, .. } => format!("=={version}"),
@@ -45,18 +49,31 @@ fn setup_py_fixtures() {
     let (p, t) = fixture("setup-py/computed/setup.py");
     assert_eq!(p.problems.len(), 1);
     assert_eq!(p.problems[0].kind, ProblemKind::Unevaluable);
-    assert_eq!(sl(&t, p.problems[0].loc.span), "REQUIRED + [\"numpy>=1.16\"]");
+    assert_eq!(
+        sl(&t, p.problems[0].loc.span),
+        "REQUIRED + [\"numpy>=1.16\"]"
+    );
     assert_eq!(p.requirements.len(), 1, "the literal extra is still read");
 }
 
 #[test]
 fn setup_cfg_fixtures_lf_and_crlf() {
-    for case in ["setup-cfg/extras/setup.cfg", "setup-cfg/extras-crlf/setup.cfg"] {
+    for case in [
+        "setup-cfg/extras/setup.cfg",
+        "setup-cfg/extras-crlf/setup.cfg",
+    ] {
         let (p, t) = fixture(case);
         assert!(p.problems.is_empty(), "{case}: {:?}", p.problems);
         assert_eq!(spec(&p, "numpy"), ">=1.14.5");
-        let pinned = p.requirements.iter().filter(|r| r.name.as_ref() == "numpy").nth(1).unwrap();
-        let VersionReq::Specifiers { span, .. } = &pinned.version else { panic!() };
+        let pinned = p
+            .requirements
+            .iter()
+            .filter(|r| r.name.as_ref() == "numpy")
+            .nth(1)
+            .unwrap();
+        let VersionReq::Specifiers { span, .. } = &pinned.version else {
+            panic!()
+        };
         assert_eq!(sl(&t, *span), ">=1.14.5,<1.17");
         assert_eq!(p.groups[2].name, "extra:pinned");
         assert_eq!(p.groups[2].members.len(), 3);
@@ -66,12 +83,19 @@ fn setup_cfg_fixtures_lf_and_crlf() {
 
 #[test]
 fn conda_fixtures() {
-    for case in ["conda/numpy-fuzzy-pip-tf/environment.yml", "conda/crlf/environment.yml"] {
+    for case in [
+        "conda/numpy-fuzzy-pip-tf/environment.yml",
+        "conda/crlf/environment.yml",
+    ] {
         let (p, t) = fixture(case);
         assert!(p.problems.is_empty(), "{case}: {:?}", p.problems);
         assert_eq!(spec(&p, "numpy"), "==1.17.*");
         assert_eq!(spec(&p, "tensorflow"), "==1.14.0");
-        let tf = p.requirements.iter().find(|r| r.name.as_ref() == "tensorflow").unwrap();
+        let tf = p
+            .requirements
+            .iter()
+            .find(|r| r.name.as_ref() == "tensorflow")
+            .unwrap();
         assert_eq!(sl(&t, tf.loc.span), "tensorflow==1.14.0");
         assert_eq!(p.requires_python.as_ref().unwrap().0.to_string(), "==3.7.*");
         assert_eq!(p.groups[0].name, "environment");
@@ -82,7 +106,11 @@ fn conda_fixtures() {
     let (p, t) = fixture("conda/tf-gpu-numpy-1.16/environment.yml");
     assert_eq!(spec(&p, "tensorflow-gpu"), "==1.14.0.*");
     assert_eq!(spec(&p, "numpy"), "==1.16.*");
-    let np = p.requirements.iter().find(|r| r.name.as_ref() == "numpy").unwrap();
+    let np = p
+        .requirements
+        .iter()
+        .find(|r| r.name.as_ref() == "numpy")
+        .unwrap();
     assert_eq!(sl(&t, np.name_span), "numpy");
 }
 
@@ -93,9 +121,15 @@ fn pipfile_lock_fixtures() {
     assert_eq!(spec(&p, "numpy"), "==1.17.0");
     let np = &p.requirements[0];
     assert_eq!(np.role, Role::Locked);
-    let VersionReq::Exact { span, .. } = &np.version else { panic!() };
+    let VersionReq::Exact { span, .. } = &np.version else {
+        panic!()
+    };
     assert_eq!(sl(&t, *span), "1.17.0");
-    assert_eq!(t[..span.start].lines().count(), 24, "the version sits on line 24");
+    assert_eq!(
+        t[..span.start].lines().count(),
+        24,
+        "the version sits on line 24"
+    );
     let (p, _) = fixture("pipfile-lock/numpy-1.16.6-clean/Pipfile.lock");
     assert_eq!(spec(&p, "numpy"), "==1.16.6");
     assert_eq!(p.groups[1].name, "default+develop");
@@ -128,7 +162,10 @@ fn parse_all(bytes: &[u8]) -> usize {
             assert!(r.loc.span.end <= len && r.name_span.end <= len);
         }
         for x in &p.problems {
-            assert!(x.loc.span.start <= x.loc.span.end && x.loc.span.end <= len, "{name}: {x:?}");
+            assert!(
+                x.loc.span.start <= x.loc.span.end && x.loc.span.end <= len,
+                "{name}: {x:?}"
+            );
         }
         n += p.requirements.len() + p.problems.len();
     }
@@ -161,8 +198,9 @@ fn garbled_inputs_do_not_panic() {
     }
     for _ in 0..200 {
         let len = (rng.next() % 200) as usize;
-        let input: Vec<u8> =
-            (0..len).map(|_| alphabet[(rng.next() as usize) % alphabet.len()]).collect();
+        let input: Vec<u8> = (0..len)
+            .map(|_| alphabet[(rng.next() as usize) % alphabet.len()])
+            .collect();
         parse_all(&input);
     }
 }

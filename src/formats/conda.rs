@@ -99,7 +99,13 @@ pub fn translate_matchspec(spec: &str) -> Result<MatchSpec, String> {
         });
     };
     let (alternatives, clauses) = version_expression(spec, vspan, fuzzy_eq)?;
-    Ok(MatchSpec { name, name_span, version_span: Some(vspan), alternatives, clauses })
+    Ok(MatchSpec {
+        name,
+        name_span,
+        version_span: Some(vspan),
+        alternatives,
+        clauses,
+    })
 }
 
 /// The version field of the positional part (after the name). Returns its span and
@@ -147,8 +153,10 @@ fn positional_version(spec: &str, rest: Span) -> Result<Option<(Span, bool)>, St
         // `=`-separated: `=1.16.4=py37_0`, `==1.16=py37_0`, `>=1.16,<1.17`.
         let f = fields[0];
         let fb = &spec.as_bytes()[f.start..f.end];
-        let lead =
-            fb.iter().take_while(|&&c| matches!(c, b'=' | b'<' | b'>' | b'!' | b'~')).count();
+        let lead = fb
+            .iter()
+            .take_while(|&&c| matches!(c, b'=' | b'<' | b'>' | b'!' | b'~'))
+            .count();
         let mut sep = None;
         for j in lead.max(1)..fb.len() {
             if fb[j] == b'='
@@ -169,7 +177,11 @@ fn positional_version(spec: &str, rest: Span) -> Result<Option<(Span, bool)>, St
     // CEP 29: `name=V` and `name =V` (two fields) and `name =V build` are fuzzy;
     // `name=V=build` is exact.
     let fuzzy = single_eq && (spaced || !build_present);
-    let version = if single_eq { Span::new(version.start + 1, version.end) } else { version };
+    let version = if single_eq {
+        Span::new(version.start + 1, version.end)
+    } else {
+        version
+    };
     Ok(Some((version, fuzzy)))
 }
 
@@ -266,11 +278,15 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
         return Ok(None);
     }
     if c.starts_with('^') {
-        return Err(format!("regular-expression version `{c}` is not translated"));
+        return Err(format!(
+            "regular-expression version `{c}` is not translated"
+        ));
     }
     let ops = ["==", "!=", ">=", "<=", "~=", ">", "<", "="];
-    let (op, v) =
-        ops.iter().find_map(|op| c.strip_prefix(op).map(|v| (*op, v))).unwrap_or(("", c.as_str()));
+    let (op, v) = ops
+        .iter()
+        .find_map(|op| c.strip_prefix(op).map(|v| (*op, v)))
+        .unwrap_or(("", c.as_str()));
     let (v, glob) = match v.strip_suffix(".*").or_else(|| v.strip_suffix('*')) {
         Some(stem) => (stem, true),
         None => (v, false),
@@ -297,7 +313,8 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     let mut out = Parsed::default();
     let (root, errors) = yaml_span::parse(&text);
     for e in errors {
-        out.problems.push(problem(ProblemKind::Parse, id, e.span, e.message));
+        out.problems
+            .push(problem(ProblemKind::Parse, id, e.span, e.message));
     }
     let mut members = Vec::new();
     match &root.value {
@@ -305,7 +322,8 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
         Value::Null => {}
         _ => {
             let msg = format!("an environment file is a mapping, found {}", root.kind());
-            out.problems.push(problem(ProblemKind::Parse, id, root.span, msg));
+            out.problems
+                .push(problem(ProblemKind::Parse, id, root.span, msg));
         }
     }
     if let Some(deps) = root.get("dependencies") {
@@ -318,11 +336,16 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
             }
             _ => {
                 let msg = format!("`dependencies` must be a list, found {}", deps.kind());
-                out.problems.push(problem(ProblemKind::Parse, id, deps.span, msg));
+                out.problems
+                    .push(problem(ProblemKind::Parse, id, deps.span, msg));
             }
         }
     }
-    out.groups.push(Group { name: "environment".into(), members, extras: vec![] });
+    out.groups.push(Group {
+        name: "environment".into(),
+        members,
+        extras: vec![],
+    });
     out
 }
 
@@ -345,7 +368,8 @@ fn read_dependency(
                         "unknown installer section `{}` (conda reads only `pip`)",
                         key.value
                     );
-                    out.problems.push(problem(ProblemKind::Parse, id, key.span, msg));
+                    out.problems
+                        .push(problem(ProblemKind::Parse, id, key.span, msg));
                     continue;
                 }
                 match &value.value {
@@ -373,14 +397,19 @@ fn read_dependency(
                     }
                     _ => {
                         let msg = format!("`pip` must be a list, found {}", value.kind());
-                        out.problems.push(problem(ProblemKind::Parse, id, value.span, msg));
+                        out.problems
+                            .push(problem(ProblemKind::Parse, id, value.span, msg));
                     }
                 }
             }
         }
         _ => {
-            let msg = format!("a dependency must be a match-spec string, found {}", item.kind());
-            out.problems.push(problem(ProblemKind::Parse, id, item.span, msg));
+            let msg = format!(
+                "a dependency must be a match-spec string, found {}",
+                item.kind()
+            );
+            out.problems
+                .push(problem(ProblemKind::Parse, id, item.span, msg));
         }
     }
 }
@@ -404,7 +433,15 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
     if ms.name == "python" {
         match ms.alternatives.as_slice() {
             [] => {}
-            [one] => out.requires_python = Some((one.clone(), Loc { file: id, span: vspan })),
+            [one] => {
+                out.requires_python = Some((
+                    one.clone(),
+                    Loc {
+                        file: id,
+                        span: vspan,
+                    },
+                ))
+            }
             _ => out.problems.push(problem(
                 ProblemKind::Note,
                 id,
@@ -419,15 +456,19 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
         Ok(n) => n,
         Err(_) => {
             let msg = format!("`{}` is not a Python package name; not checked", ms.name);
-            out.problems.push(problem(ProblemKind::Note, id, at(ms.name_span), msg));
+            out.problems
+                .push(problem(ProblemKind::Note, id, at(ms.name_span), msg));
             return;
         }
     };
     let version = match ms.alternatives.len() {
         0 => VersionReq::Any,
         1 => {
-            let specifiers =
-                ms.alternatives.into_iter().next().unwrap_or_else(VersionSpecifiers::empty);
+            let specifiers = ms
+                .alternatives
+                .into_iter()
+                .next()
+                .unwrap_or_else(VersionSpecifiers::empty);
             if specifiers.is_empty() {
                 VersionReq::Any
             } else {
@@ -436,10 +477,17 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
                 } else {
                     vec![]
                 };
-                VersionReq::Specifiers { specifiers, span: vspan, clauses }
+                VersionReq::Specifiers {
+                    specifiers,
+                    span: vspan,
+                    clauses,
+                }
             }
         }
-        _ => VersionReq::AnyOf { alternatives: ms.alternatives, span: vspan },
+        _ => VersionReq::AnyOf {
+            alternatives: ms.alternatives,
+            span: vspan,
+        },
     };
     members.push(out.requirements.len());
     out.requirements.push(Requirement {
@@ -449,7 +497,10 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
         marker: MarkerTree::TRUE,
         role: Role::Require,
         syntax: Syntax::Conda,
-        loc: Loc { file: id, span: base },
+        loc: Loc {
+            file: id,
+            span: base,
+        },
         name_span: at(ms.name_span),
         hashed: false,
         pre: false,
@@ -568,7 +619,12 @@ fn pip_line(
 }
 
 fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
-    Problem { kind, loc: Loc { file, span }, message, help: None }
+    Problem {
+        kind,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
 }
 
 #[cfg(test)]
@@ -577,7 +633,12 @@ mod tests {
     use std::path::Path;
 
     fn tr(spec: &str) -> Vec<String> {
-        translate_matchspec(spec).unwrap().alternatives.iter().map(|a| a.to_string()).collect()
+        translate_matchspec(spec)
+            .unwrap()
+            .alternatives
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
     }
 
     #[test]
@@ -634,7 +695,10 @@ mod tests {
 
     fn run(text: &str) -> (Parsed, String) {
         let mut files = Files::new(std::env::temp_dir());
-        let id = files.add(Path::new("/nonexistent-dw/environment.yml"), text.as_bytes());
+        let id = files.add(
+            Path::new("/nonexistent-dw/environment.yml"),
+            text.as_bytes(),
+        );
         let p = parse_unit(&mut files, id);
         (p, files.get(id).text.clone())
     }
@@ -650,17 +714,28 @@ mod tests {
                    - tensorflow==1.14.0 --hash=sha256:abc\n    - \"scipy>=1.2 ; python_version < '3.8'\"  # sci\n";
         for text in [env.to_string(), env.replace('\n', "\r\n")] {
             let (p, t) = run(&text);
-            let probs: Vec<(ProblemKind, &str)> =
-                p.problems.iter().map(|x| (x.kind, sl(&t, x.loc.span))).collect();
+            let probs: Vec<(ProblemKind, &str)> = p
+                .problems
+                .iter()
+                .map(|x| (x.kind, sl(&t, x.loc.span)))
+                .collect();
             assert_eq!(probs, [(ProblemKind::Note, "_libgcc_mutex")]);
             let (rp, loc) = p.requires_python.as_ref().unwrap();
             assert_eq!(rp.to_string(), "==3.7.*");
             assert_eq!(sl(&t, loc.span), "3.7");
             let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
-            assert_eq!(names, ["numpy", "tensorflow-gpu", "pip", "tensorflow", "scipy"]);
+            assert_eq!(
+                names,
+                ["numpy", "tensorflow-gpu", "pip", "tensorflow", "scipy"]
+            );
             let np = &p.requirements[0];
             assert_eq!(np.syntax, Syntax::Conda);
-            let VersionReq::Specifiers { specifiers, span, clauses } = &np.version else {
+            let VersionReq::Specifiers {
+                specifiers,
+                span,
+                clauses,
+            } = &np.version
+            else {
                 panic!()
             };
             assert_eq!(specifiers.to_string(), "==1.17.*");
@@ -685,8 +760,11 @@ mod tests {
     fn wrong_types_and_bad_specs_are_problems() {
         let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip: notalist\n  - pip:\n    - 3\n    - -r missing.txt\n";
         let (p, text) = run(t);
-        let probs: Vec<(ProblemKind, &str)> =
-            p.problems.iter().map(|x| (x.kind, sl(&text, x.loc.span))).collect();
+        let probs: Vec<(ProblemKind, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, sl(&text, x.loc.span)))
+            .collect();
         assert_eq!(
             probs,
             [
@@ -709,7 +787,9 @@ mod tests {
         let t = "dependencies:\n  - \"numpy 1.16.*|1.17.0\"\n  - \"six\\x3e=1\"\n";
         let (p, text) = run(t);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        let VersionReq::AnyOf { alternatives, span } = &p.requirements[0].version else { panic!() };
+        let VersionReq::AnyOf { alternatives, span } = &p.requirements[0].version else {
+            panic!()
+        };
         assert_eq!(alternatives.len(), 2);
         assert_eq!(sl(&text, *span), "1.16.*|1.17.0");
         assert_eq!(sl(&text, p.requirements[1].loc.span), "\"six\\x3e=1\"");

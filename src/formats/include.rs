@@ -27,7 +27,12 @@ pub fn requirements_file(
         });
         return Vec::new();
     }
-    let base = files.get(from).path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = files
+        .get(from)
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let path = base.join(target);
     let id = match files.load(&path) {
         Ok(id) => id,

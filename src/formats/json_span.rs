@@ -33,7 +33,10 @@ pub struct Str {
 impl Str {
     /// The span of the text between the quotes.
     pub fn inner(&self) -> Span {
-        Span::new(self.span.start + 1, self.span.end.saturating_sub(1).max(self.span.start + 1))
+        Span::new(
+            self.span.start + 1,
+            self.span.end.saturating_sub(1).max(self.span.start + 1),
+        )
     }
 }
 
@@ -70,7 +73,11 @@ pub struct Error {
 }
 
 pub fn parse(text: &str) -> Result<Node, Error> {
-    let mut p = Parser { b: text.as_bytes(), text, i: 0 };
+    let mut p = Parser {
+        b: text.as_bytes(),
+        text,
+        i: 0,
+    };
     p.ws();
     let v = p.value(0)?;
     p.ws();
@@ -89,8 +96,14 @@ struct Parser<'a> {
 impl Parser<'_> {
     fn err(&self, message: &str) -> Error {
         let s = crate::source::floor_char_boundary(self.text, self.i);
-        let e = self.text[s..].chars().next().map_or(s, |c| s + c.len_utf8());
-        Error { span: Span::new(s, e), message: message.to_owned() }
+        let e = self.text[s..]
+            .chars()
+            .next()
+            .map_or(s, |c| s + c.len_utf8());
+        Error {
+            span: Span::new(s, e),
+            message: message.to_owned(),
+        }
     }
 
     fn ws(&mut self) {
@@ -122,7 +135,10 @@ impl Parser<'_> {
             Some(b'-' | b'0'..=b'9') => self.number()?,
             Some(_) => return Err(self.err("expected a JSON value")),
         };
-        Ok(Node { value, span: Span::new(start, self.i) })
+        Ok(Node {
+            value,
+            span: Span::new(start, self.i),
+        })
     }
 
     fn literal(&mut self, word: &str, v: Value) -> Result<Value, Error> {
@@ -189,7 +205,11 @@ impl Parser<'_> {
                 }
                 Some(b'"') => {
                     self.i += 1;
-                    return Ok(Str { value, span: Span::new(start, self.i), verbatim });
+                    return Ok(Str {
+                        value,
+                        span: Span::new(start, self.i),
+                        verbatim,
+                    });
                 }
                 Some(b'\\') => {
                     verbatim = false;
@@ -234,7 +254,10 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u32, Error> {
-        let h = self.b.get(self.i..self.i + 4).ok_or_else(|| self.err("invalid \\u escape"))?;
+        let h = self
+            .b
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("invalid \\u escape"))?;
         let s = std::str::from_utf8(h).map_err(|_| self.err("invalid \\u escape"))?;
         let v = u32::from_str_radix(s, 16).map_err(|_| self.err("invalid \\u escape"))?;
         self.i += 4;
@@ -309,10 +332,14 @@ mod tests {
         let n = parse(t).unwrap();
         let a = n.get("a").unwrap();
         assert_eq!(&t[a.span.start..a.span.end], "[1, -2.5e3, true, null]");
-        let Value::Str(b) = &n.get("b\n").unwrap().value else { panic!() };
+        let Value::Str(b) = &n.get("b\n").unwrap().value else {
+            panic!()
+        };
         assert_eq!(b.value, "xéy");
         assert!(!b.verbatim);
-        let Value::Str(c) = &n.get("c").unwrap().value else { panic!() };
+        let Value::Str(c) = &n.get("c").unwrap().value else {
+            panic!()
+        };
         assert!(c.verbatim);
         assert_eq!(&t[c.inner().start..c.inner().end], "plain");
     }

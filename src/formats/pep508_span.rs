@@ -32,13 +32,21 @@ pub fn requirement_at(
     syntax: Syntax,
 ) -> Result<Requirement, Problem> {
     let Some(src) = text.get(span.start..span.end) else {
-        return Err(problem(file, span, "requirement span is not valid text".into()));
+        return Err(problem(
+            file,
+            span,
+            "requirement span is not valid text".into(),
+        ));
     };
     let req = parse(src).map_err(|(start, len, message)| {
         // pep508_rs error offsets are byte offsets into the string it was given.
         let s = floor_char_boundary(src, start.min(src.len()));
         let e = floor_char_boundary(src, s.saturating_add(len.max(1)).min(src.len()));
-        let at = if s == e && !src.is_empty() { Span::new(0, src.len()) } else { Span::new(s, e) };
+        let at = if s == e && !src.is_empty() {
+            Span::new(0, src.len())
+        } else {
+            Span::new(s, e)
+        };
         problem(file, span.sub(at), message)
     })?;
     let parts = locate(src);
@@ -52,8 +60,16 @@ pub fn requirement_at(
             } else {
                 let spec_span = parts.specifier.map(|s| span.sub(s)).unwrap_or(span);
                 let clauses: Vec<Span> = parts.clauses.iter().map(|c| span.sub(*c)).collect();
-                let clauses = if clauses.len() == specifiers.len() { clauses } else { Vec::new() };
-                VersionReq::Specifiers { specifiers, span: spec_span, clauses }
+                let clauses = if clauses.len() == specifiers.len() {
+                    clauses
+                } else {
+                    Vec::new()
+                };
+                VersionReq::Specifiers {
+                    specifiers,
+                    span: spec_span,
+                    clauses,
+                }
             }
         }
     };
@@ -86,9 +102,11 @@ pub fn requirement_in_literal(
         None => VersionReq::Any,
         Some(VersionOrUrl::Url(_)) => VersionReq::Unversioned,
         Some(VersionOrUrl::VersionSpecifier(s)) if s.is_empty() => VersionReq::Any,
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-            VersionReq::Specifiers { specifiers, span: literal, clauses: Vec::new() }
-        }
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => VersionReq::Specifiers {
+            specifiers,
+            span: literal,
+            clauses: Vec::new(),
+        },
     };
     Ok(Requirement {
         name: req.name,
@@ -97,7 +115,10 @@ pub fn requirement_in_literal(
         marker: req.marker,
         role,
         syntax,
-        loc: Loc { file, span: literal },
+        loc: Loc {
+            file,
+            span: literal,
+        },
         name_span: literal,
         hashed: false,
         pre: false,
@@ -112,7 +133,12 @@ fn parse(src: &str) -> Result<Pep508Requirement, (usize, usize, String)> {
 }
 
 fn problem(file: FileId, span: Span, message: String) -> Problem {
-    Problem { kind: ProblemKind::Parse, loc: Loc { file, span }, message, help: None }
+    Problem {
+        kind: ProblemKind::Parse,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
 }
 
 /// Spans (relative to the requirement text) of the parts of a requirement that parsed.
@@ -145,14 +171,26 @@ pub fn locate(src: &str) -> Parts {
         i = skip_ws(b, i);
     }
     let (start, end) = match b.get(i) {
-        None | Some(b';') | Some(b'@') => return Parts { name, specifier: None, clauses: vec![] },
+        None | Some(b';') | Some(b'@') => {
+            return Parts {
+                name,
+                specifier: None,
+                clauses: vec![],
+            }
+        }
         Some(b'(') => {
             let s = i + 1;
-            let e = b[s..].iter().position(|&c| c == b')').map_or(b.len(), |p| s + p);
+            let e = b[s..]
+                .iter()
+                .position(|&c| c == b')')
+                .map_or(b.len(), |p| s + p);
             (s, e)
         }
         Some(_) => {
-            let e = b[i..].iter().position(|&c| c == b';').map_or(b.len(), |p| i + p);
+            let e = b[i..]
+                .iter()
+                .position(|&c| c == b';')
+                .map_or(b.len(), |p| i + p);
             (i, e)
         }
     };
@@ -168,7 +206,11 @@ pub fn locate(src: &str) -> Parts {
     }
     let (cs, ce) = trim(b, s, end);
     clauses.push(Span::new(cs, ce));
-    Parts { name, specifier: Some(Span::new(start, end)), clauses }
+    Parts {
+        name,
+        specifier: Some(Span::new(start, end)),
+        clauses,
+    }
 }
 
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
@@ -194,15 +236,32 @@ mod tests {
 
     fn at(text: &str, sub: &str) -> Requirement {
         let s = text.find(sub).unwrap();
-        requirement_at(text, Span::new(s, s + sub.len()), 0, Role::Require, Syntax::Pep508).unwrap()
+        requirement_at(
+            text,
+            Span::new(s, s + sub.len()),
+            0,
+            Role::Require,
+            Syntax::Pep508,
+        )
+        .unwrap()
     }
 
     #[test]
     fn spans_of_name_specifier_and_clauses() {
         let text = "x = numpy [mkl] >= 1.16 , <1.17 ; python_version < \"3.8\"\n";
-        let r = at(text, "numpy [mkl] >= 1.16 , <1.17 ; python_version < \"3.8\"");
+        let r = at(
+            text,
+            "numpy [mkl] >= 1.16 , <1.17 ; python_version < \"3.8\"",
+        );
         assert_eq!(&text[r.name_span.start..r.name_span.end], "numpy");
-        let VersionReq::Specifiers { specifiers, span, clauses } = &r.version else { panic!() };
+        let VersionReq::Specifiers {
+            specifiers,
+            span,
+            clauses,
+        } = &r.version
+        else {
+            panic!()
+        };
         assert_eq!(&text[span.start..span.end], ">= 1.16 , <1.17");
         let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
         assert_eq!(c, [">= 1.16", "<1.17"]);
@@ -215,7 +274,9 @@ mod tests {
     fn parenthesised_specifier_and_url_and_bare() {
         let text = "numpy (>=1.16)";
         let r = at(text, text);
-        let VersionReq::Specifiers { span, .. } = r.version else { panic!() };
+        let VersionReq::Specifiers { span, .. } = r.version else {
+            panic!()
+        };
         assert_eq!(&text[span.start..span.end], ">=1.16");
         assert!(matches!(
             at("np @ https://x/y.whl", "np @ https://x/y.whl").version,
@@ -231,7 +292,11 @@ mod tests {
         let e = requirement_at(text, Span::new(s, s + 9), 3, Role::Require, Syntax::Pep508)
             .unwrap_err();
         assert_eq!(e.loc.file, 3);
-        assert!(e.loc.span.start >= s && e.loc.span.end <= s + 9, "{:?}", e.loc.span);
+        assert!(
+            e.loc.span.start >= s && e.loc.span.end <= s + 9,
+            "{:?}",
+            e.loc.span
+        );
         assert!(!e.loc.span.is_empty());
     }
 

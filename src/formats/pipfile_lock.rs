@@ -31,7 +31,11 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
     let root = match json_span::parse(text) {
         Ok(root) => root,
         Err(e) => {
-            out.problems.push(parse_problem(file, e.span, format!("invalid JSON: {}", e.message)));
+            out.problems.push(parse_problem(
+                file,
+                e.span,
+                format!("invalid JSON: {}", e.message),
+            ));
             return out;
         }
     };
@@ -48,7 +52,10 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             continue;
         };
         let Value::Object(entries) = &node.value else {
-            let msg = format!("`{section}` must be an object of packages, found {}", node.kind());
+            let msg = format!(
+                "`{section}` must be an object of packages, found {}",
+                node.kind()
+            );
             out.problems.push(parse_problem(file, node.span, msg));
             continue;
         };
@@ -65,8 +72,16 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
     out.hashed = out.requirements.iter().any(|r| r.hashed);
     let mut both = default.clone();
     both.extend(develop);
-    out.groups.push(Group { name: "default".into(), members: default, extras: vec![] });
-    out.groups.push(Group { name: "default+develop".into(), members: both, extras: vec![] });
+    out.groups.push(Group {
+        name: "default".into(),
+        members: default,
+        extras: vec![],
+    });
+    out.groups.push(Group {
+        name: "default+develop".into(),
+        members: both,
+        extras: vec![],
+    });
     out
 }
 
@@ -93,7 +108,8 @@ fn read_meta(root: &Node, file: FileId, out: &mut Parsed) {
         match VersionSpecifiers::from_str(&spec) {
             Ok(v) => out.requires_python = Some((v, Loc { file, span: s.span })),
             Err(e) => {
-                out.problems.push(parse_problem(file, s.span, format!("invalid `{key}`: {e}")))
+                out.problems
+                    .push(parse_problem(file, s.span, format!("invalid `{key}`: {e}")))
             }
         }
         return;
@@ -110,17 +126,27 @@ fn entry_requirement(
     let name = match PackageName::from_str(&key.value) {
         Ok(n) => n,
         Err(e) => {
-            out.problems.push(parse_problem(file, key_span, format!("invalid package name: {e}")));
+            out.problems.push(parse_problem(
+                file,
+                key_span,
+                format!("invalid package name: {e}"),
+            ));
             return None;
         }
     };
     let Value::Object(_) = &entry.value else {
-        let msg =
-            format!("the entry for `{}` must be an object, found {}", key.value, entry.kind());
+        let msg = format!(
+            "the entry for `{}` must be an object, found {}",
+            key.value,
+            entry.kind()
+        );
         out.problems.push(parse_problem(file, entry.span, msg));
         return None;
     };
-    let loc = Loc { file, span: key.span.cover(entry.span) };
+    let loc = Loc {
+        file,
+        span: key.span.cover(entry.span),
+    };
     let version = match entry.get("version") {
         Some(node) => match &node.value {
             Value::Str(s) => exact_version(s, file, out)?,
@@ -137,7 +163,10 @@ fn entry_requirement(
             VersionReq::Unversioned
         }
         None => {
-            let msg = format!("`{}` is locked without a version, git, path or file", key.value);
+            let msg = format!(
+                "`{}` is locked without a version, git, path or file",
+                key.value
+            );
             out.problems.push(parse_problem(file, entry.span, msg));
             return None;
         }
@@ -186,7 +215,10 @@ fn entry_requirement(
         }
     }
     let hashed = match entry.get("hashes") {
-        Some(Node { value: Value::Array(h), .. }) => !h.is_empty(),
+        Some(Node {
+            value: Value::Array(h),
+            ..
+        }) => !h.is_empty(),
         Some(node) => {
             let msg = format!("`hashes` must be an array, found {}", node.kind());
             out.problems.push(parse_problem(file, node.span, msg));
@@ -222,8 +254,11 @@ fn exact_version(s: &Str, file: FileId, out: &mut Parsed) -> Option<VersionReq> 
     let ws = after.len() - after.trim_start().len();
     let v_text = after.trim();
     let v_start = lead + op_len + ws;
-    let span =
-        if s.verbatim { s.inner().sub(Span::new(v_start, v_start + v_text.len())) } else { s.span };
+    let span = if s.verbatim {
+        s.inner().sub(Span::new(v_start, v_start + v_text.len()))
+    } else {
+        s.span
+    };
     match Version::from_str(v_text) {
         Ok(version) => Some(VersionReq::Exact { version, span }),
         Err(e) => {
@@ -238,7 +273,12 @@ fn exact_version(s: &Str, file: FileId, out: &mut Parsed) -> Option<VersionReq> 
 }
 
 fn parse_problem(file: FileId, span: Span, message: String) -> Problem {
-    Problem { kind: ProblemKind::Parse, loc: Loc { file, span }, message, help: None }
+    Problem {
+        kind: ProblemKind::Parse,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
 }
 
 #[cfg(test)]
@@ -274,14 +314,21 @@ mod tests {
         assert_eq!(np.name.as_ref(), "numpy");
         assert_eq!(np.role, Role::Locked);
         assert!(np.hashed);
-        let VersionReq::Exact { version, span } = &np.version else { panic!() };
+        let VersionReq::Exact { version, span } = &np.version else {
+            panic!()
+        };
         assert_eq!(version.to_string(), "1.17.0");
         assert_eq!(slice(LOCK, *span), "1.17.0");
         assert_eq!(slice(LOCK, np.name_span), "numpy");
         let tf = &p.requirements[1];
         assert!(!tf.hashed);
         assert_eq!(tf.extras.len(), 1);
-        assert!(tf.marker.contents().unwrap().to_string().contains("python_full_version < '3.8'"));
+        assert!(tf
+            .marker
+            .contents()
+            .unwrap()
+            .to_string()
+            .contains("python_full_version < '3.8'"));
         assert!(matches!(p.requirements[2].version, VersionReq::Unversioned));
         assert_eq!(p.groups[0].name, "default");
         assert_eq!(p.groups[0].members, vec![0, 1, 2]);
@@ -318,7 +365,9 @@ mod tests {
     fn escaped_version_string_underlines_the_whole_value() {
         let t = r#"{"default": {"numpy": {"version": "==1.16\u002e4"}}}"#;
         let p = parse_text(t, 0);
-        let VersionReq::Exact { version, span } = &p.requirements[0].version else { panic!() };
+        let VersionReq::Exact { version, span } = &p.requirements[0].version else {
+            panic!()
+        };
         assert_eq!(version.to_string(), "1.16.4");
         assert_eq!(slice(t, *span), r#""==1.16\u002e4""#);
     }

@@ -88,7 +88,11 @@ pub fn parse(files: &mut Files, id: FileId) -> Parsed {
     for (name, members) in extras {
         let mut all = base.clone();
         all.extend(members);
-        out.groups.push(Group { name: format!("extra:{name}"), members: all, extras: vec![name] });
+        out.groups.push(Group {
+            name: format!("extra:{name}"),
+            members: all,
+            extras: vec![name],
+        });
     }
     out
 }
@@ -167,7 +171,12 @@ fn entry_span(text: &str, item: Span) -> Option<Span> {
 }
 
 fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
-    Problem { kind, loc: Loc { file, span }, message, help: None }
+    Problem {
+        kind,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
 }
 
 /// Read INI entries with spans (configparser semantics, see the module docs).
@@ -286,10 +295,18 @@ mod tests {
             let (p, t) = run(&text);
             assert!(p.problems.is_empty(), "{:?}", p.problems);
             let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
-            assert_eq!(names, ["tensorflow", "numpy", "tensorflow-gpu", "pytest", "mock"]);
+            assert_eq!(
+                names,
+                ["tensorflow", "numpy", "tensorflow-gpu", "pytest", "mock"]
+            );
             assert_eq!(slice(&t, p.requirements[0].loc.span), "tensorflow==1.14.0");
             let np = &p.requirements[1];
-            let VersionReq::Specifiers { span, clauses, specifiers } = &np.version else {
+            let VersionReq::Specifiers {
+                span,
+                clauses,
+                specifiers,
+            } = &np.version
+            else {
                 panic!()
             };
             assert_eq!(slice(&t, *span), ">=1.16,<1.18");
@@ -299,8 +316,11 @@ mod tests {
             let (rp, loc) = p.requires_python.as_ref().unwrap();
             assert_eq!(slice(&t, loc.span), ">=3.5, <3.8");
             assert_eq!(rp.len(), 2);
-            let g: Vec<(&str, &[usize])> =
-                p.groups.iter().map(|g| (g.name.as_str(), g.members.as_slice())).collect();
+            let g: Vec<(&str, &[usize])> = p
+                .groups
+                .iter()
+                .map(|g| (g.name.as_str(), g.members.as_slice()))
+                .collect();
             assert_eq!(
                 g,
                 [
@@ -329,7 +349,11 @@ mod tests {
         let t = "install_requires = numpy\n[options\n[options]\nnot a key line\n\
             install_requires =\n  numpy>=>1\n";
         let (p, text) = run(t);
-        let spans: Vec<&str> = p.problems.iter().map(|x| slice(&text, x.loc.span)).collect();
+        let spans: Vec<&str> = p
+            .problems
+            .iter()
+            .map(|x| slice(&text, x.loc.span))
+            .collect();
         assert_eq!(spans.len(), 4, "{spans:?}");
         assert_eq!(spans[0], "install_requires = numpy");
         assert_eq!(spans[1], "[options");

@@ -99,7 +99,14 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             break;
         };
         for arg in split_commas(&toks, i + 2, close) {
-            read_argument(text, &toks[arg.0..arg.1], file, &mut out, &mut base, &mut extras);
+            read_argument(
+                text,
+                &toks[arg.0..arg.1],
+                file,
+                &mut out,
+                &mut base,
+                &mut extras,
+            );
         }
         i = close + 1;
     }
@@ -119,7 +126,11 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
     for (name, members) in extras {
         let mut all = base.clone();
         all.extend(members);
-        out.groups.push(Group { name: format!("extra:{name}"), members: all, extras: vec![name] });
+        out.groups.push(Group {
+            name: format!("extra:{name}"),
+            members: all,
+            extras: vec![name],
+        });
     }
     out
 }
@@ -192,19 +203,22 @@ fn read_extras(
         && value[n - 1].kind == Kind::Op("}")
         && matching(value, 0) == Some(n - 1);
     if !is_dict {
-        out.problems.push(computed(file, cover(value), "extras_require"));
+        out.problems
+            .push(computed(file, cover(value), "extras_require"));
         return;
     }
     for (s, e) in split_commas(value, 1, n - 1) {
         let item = &value[s..e];
         let colon = item.iter().position(|t| t.kind == Kind::Op(":"));
         let (Some(c), true) = (colon, !item.is_empty()) else {
-            out.problems.push(computed(file, cover(item), "an extras_require entry"));
+            out.problems
+                .push(computed(file, cover(item), "an extras_require entry"));
             continue;
         };
         let (key_toks, val_toks) = (&item[..c], &item[c + 1..]);
         let Some((key, key_span)) = single_string(key_toks) else {
-            out.problems.push(computed(file, cover(item), "an extras_require key"));
+            out.problems
+                .push(computed(file, cover(item), "an extras_require key"));
             continue;
         };
         // setuptools: `"name:marker"` keys carry a marker for the whole extra.
@@ -278,7 +292,9 @@ fn string_list(value: &[Tok]) -> Option<Vec<Element<'_>>> {
     for (s, e) in split_commas(value, 1, n - 1) {
         let item = &value[s..e];
         if item.is_empty()
-            || !item.iter().all(|t| matches!(&t.kind, Kind::Str(st) if st.value.is_some()))
+            || !item
+                .iter()
+                .all(|t| matches!(&t.kind, Kind::Str(st) if st.value.is_some()))
         {
             return None;
         }
@@ -340,7 +356,13 @@ fn requirements(
             let lead = body.len() - body.trim_start().len();
             let result = if one_to_one {
                 let s = pieces[0].inner.start + here + lead;
-                requirement_at(text, Span::new(s, s + t.len()), file, Role::Require, Syntax::Pep508)
+                requirement_at(
+                    text,
+                    Span::new(s, s + t.len()),
+                    file,
+                    Role::Require,
+                    Syntax::Pep508,
+                )
             } else {
                 let whole = cover_refs(element);
                 requirement_in_literal(t, whole, file, Role::Require, Syntax::Pep508)
@@ -370,7 +392,12 @@ fn computed(file: FileId, span: Span, what: &str) -> Problem {
 }
 
 fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
-    Problem { kind, loc: Loc { file, span }, message, help: None }
+    Problem {
+        kind,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
 }
 
 fn cover(toks: &[Tok]) -> Span {
@@ -468,7 +495,10 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, Span> {
                     toks.push(tok);
                     i = end;
                 } else {
-                    toks.push(Tok { kind: Kind::Name, span: Span::new(s, i) });
+                    toks.push(Tok {
+                        kind: Kind::Name,
+                        span: Span::new(s, i),
+                    });
                 }
             }
             _ if c.is_ascii_digit() => {
@@ -477,7 +507,10 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, Span> {
                 {
                     i += 1;
                 }
-                toks.push(Tok { kind: Kind::Other, span: Span::new(s, i) });
+                toks.push(Tok {
+                    kind: Kind::Other,
+                    span: Span::new(s, i),
+                });
             }
             _ => {
                 let two = b.get(i..i + 2);
@@ -496,7 +529,10 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, Span> {
                     (b'.', _) => (".", 1),
                     _ => ("?", 1),
                 };
-                toks.push(Tok { kind: Kind::Op(op), span: Span::new(i, i + len) });
+                toks.push(Tok {
+                    kind: Kind::Op(op),
+                    span: Span::new(i, i + len),
+                });
                 i += len;
             }
         }
@@ -574,7 +610,9 @@ fn string(text: &str, start: usize, q: usize) -> Result<(Tok, usize), Span> {
                         b'u' => 4,
                         _ => 8,
                     };
-                    let hex = text.get(i..i + len).and_then(|h| u32::from_str_radix(h, 16).ok());
+                    let hex = text
+                        .get(i..i + len)
+                        .and_then(|h| u32::from_str_radix(h, 16).ok());
                     match hex.and_then(char::from_u32) {
                         Some(ch) => {
                             value.push(ch);
@@ -604,8 +642,18 @@ fn string(text: &str, start: usize, q: usize) -> Result<(Tok, usize), Span> {
         known = false;
     }
     let verbatim = known && text.get(inner.start..inner.end) == Some(value.as_str());
-    let st = StrTok { value: known.then_some(value), inner, verbatim };
-    Ok((Tok { kind: Kind::Str(st), span: Span::new(start, end) }, end))
+    let st = StrTok {
+        value: known.then_some(value),
+        inner,
+        verbatim,
+    };
+    Ok((
+        Tok {
+            kind: Kind::Str(st),
+            span: Span::new(start, end),
+        },
+        end,
+    ))
 }
 
 fn utf8_len(first: u8) -> usize {
@@ -635,16 +683,34 @@ mod tests {
         let p = parse_text(t, 0);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
-        assert_eq!(names, ["tensorflow", "numpy", "six", "ab", "tensorflow-gpu", "pytest"]);
+        assert_eq!(
+            names,
+            [
+                "tensorflow",
+                "numpy",
+                "six",
+                "ab",
+                "tensorflow-gpu",
+                "pytest"
+            ]
+        );
         assert_eq!(slice(t, p.requirements[0].loc.span), "tensorflow==1.14.0");
-        let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else { panic!() };
+        let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
+            panic!()
+        };
         assert_eq!(slice(t, *span), ">=1.16");
         // Implicit concatenation: underlined whole.
         assert_eq!(slice(t, p.requirements[3].loc.span), "'a' 'b>1'");
         assert!(!p.requirements[5].marker.is_true());
-        assert_eq!(slice(t, p.requires_python.as_ref().unwrap().1.span), ">=3.5");
-        let g: Vec<(&str, &[usize])> =
-            p.groups.iter().map(|g| (g.name.as_str(), g.members.as_slice())).collect();
+        assert_eq!(
+            slice(t, p.requires_python.as_ref().unwrap().1.span),
+            ">=3.5"
+        );
+        let g: Vec<(&str, &[usize])> = p
+            .groups
+            .iter()
+            .map(|g| (g.name.as_str(), g.members.as_slice()))
+            .collect();
         assert_eq!(
             g,
             [
@@ -660,8 +726,11 @@ mod tests {
         let t = "import setuptools\nREQ = open('r.txt').read().split()\nsetuptools.setup(install_requires=REQ + ['x'],\n  \
                  extras_require={'a': [r for r in REQ], 'b': ['numpy']}, **extra)\n";
         let p = parse_text(t, 0);
-        let got: Vec<(ProblemKind, &str)> =
-            p.problems.iter().map(|x| (x.kind, slice(t, x.loc.span))).collect();
+        let got: Vec<(ProblemKind, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, slice(t, x.loc.span)))
+            .collect();
         assert_eq!(
             got,
             [

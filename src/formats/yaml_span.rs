@@ -49,13 +49,21 @@ impl Scalar {
         if matches!(lower.as_str(), "" | "~" | "null") {
             return "null";
         }
-        if matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n") {
+        if matches!(
+            lower.as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        ) {
             return "a boolean";
         }
         let digits = v.trim_start_matches(['+', '-']);
         let numeric = !digits.is_empty()
-            && digits.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E'))
-            && digits.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+            && digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '_' | 'e' | 'E'))
+            && digits
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || c == '.')
             && digits.chars().filter(|&c| c == '.').count() <= 1;
         if numeric {
             return "a number";
@@ -72,7 +80,10 @@ pub struct Node {
 
 impl Node {
     fn null(at: usize) -> Node {
-        Node { value: Value::Null, span: Span::new(at, at) }
+        Node {
+            value: Value::Null,
+            span: Span::new(at, at),
+        }
     }
     pub fn kind(&self) -> &'static str {
         match &self.value {
@@ -117,7 +128,9 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
     for raw in text.split_inclusive('\n') {
         let sol = pos;
         pos += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']).trim_end_matches([' ', '\t']);
+        let line = raw
+            .trim_end_matches(['\n', '\r'])
+            .trim_end_matches([' ', '\t']);
         let body = line.trim_start_matches(' ');
         let indent = line.len() - body.len();
         if body.is_empty() || body.starts_with('#') {
@@ -125,8 +138,10 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
         }
         let span = Span::new(sol + indent, sol + line.len());
         if body.starts_with('\t') {
-            errors
-                .push(Error { span, message: "tab used for indentation (YAML forbids it)".into() });
+            errors.push(Error {
+                span,
+                message: "tab used for indentation (YAML forbids it)".into(),
+            });
             continue;
         }
         if indent == 0 && body.starts_with('%') {
@@ -134,7 +149,10 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
         }
         if indent == 0 && (body == "---" || body.starts_with("--- ")) {
             if seen_doc_start || !lines.is_empty() {
-                errors.push(Error { span, message: "a second YAML document is not read".into() });
+                errors.push(Error {
+                    span,
+                    message: "a second YAML document is not read".into(),
+                });
                 break;
             }
             seen_doc_start = true;
@@ -143,13 +161,26 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
         if indent == 0 && (body == "..." || body.starts_with("... ")) {
             break;
         }
-        lines.push(Line { sol, start: sol + indent, end: sol + line.len(), indent });
+        lines.push(Line {
+            sol,
+            start: sol + indent,
+            end: sol + line.len(),
+            indent,
+        });
     }
-    let mut p = Parser { text, lines, idx: 0, errors };
+    let mut p = Parser {
+        text,
+        lines,
+        idx: 0,
+        errors,
+    };
     let root = p.block(None, None, 0);
     if p.idx < p.lines.len() {
         let l = p.lines[p.idx];
-        p.err(Span::new(l.start, l.end), "unexpected content (check the indentation)");
+        p.err(
+            Span::new(l.start, l.end),
+            "unexpected content (check the indentation)",
+        );
     }
     (root, p.errors)
 }
@@ -167,7 +198,10 @@ fn is_seq_item(s: &str) -> bool {
 
 impl Parser<'_> {
     fn err(&mut self, span: Span, message: &str) {
-        self.errors.push(Error { span, message: message.to_owned() });
+        self.errors.push(Error {
+            span,
+            message: message.to_owned(),
+        });
     }
 
     fn content(&self, l: Line) -> &str {
@@ -205,7 +239,10 @@ impl Parser<'_> {
             return Node::null(l.sol);
         }
         if depth >= MAX_DEPTH {
-            self.err(Span::new(l.start, l.end), "YAML nested too deeply; not read");
+            self.err(
+                Span::new(l.start, l.end),
+                "YAML nested too deeply; not read",
+            );
             self.idx += 1;
             self.skip_deeper(parent.unwrap_or(0), true);
             if parent.is_none() {
@@ -244,14 +281,22 @@ impl Parser<'_> {
             } else {
                 // A compact item (`- pip:`, `- - x`): the rest of the line is a node at
                 // the column where it starts.
-                self.lines[self.idx] = Line { sol: l.sol, start: r, end: l.end, indent: r - l.sol };
+                self.lines[self.idx] = Line {
+                    sol: l.sol,
+                    start: r,
+                    end: l.end,
+                    indent: r - l.sol,
+                };
                 self.block(Some(indent), None, depth + 1)
             };
             end = end.max(item.span.end).max(l.start + 1);
             items.push(item);
             self.skip_deeper(indent, false);
         }
-        Node { value: Value::Seq(items), span: Span::new(start, end) }
+        Node {
+            value: Value::Seq(items),
+            span: Span::new(start, end),
+        }
     }
 
     fn map(&mut self, indent: usize, depth: usize) -> Node {
@@ -280,7 +325,10 @@ impl Parser<'_> {
             entries.push((key, value));
             self.skip_deeper(indent, false);
         }
-        Node { value: Value::Map(entries), span: Span::new(start, end) }
+        Node {
+            value: Value::Map(entries),
+            span: Span::new(start, end),
+        }
     }
 
     /// If the line is `key: ...`, the key and where the value starts.
@@ -311,8 +359,13 @@ impl Parser<'_> {
             let k = k?;
             let raw = s[..k].trim_end();
             let span = Span::new(l.start, l.start + raw.len());
-            let sc =
-                Scalar { value: raw.to_owned(), span, inner: span, verbatim: true, plain: true };
+            let sc = Scalar {
+                value: raw.to_owned(),
+                span,
+                inner: span,
+                verbatim: true,
+                plain: true,
+            };
             (sc, k)
         };
         let rest = &s[after..];
@@ -343,10 +396,19 @@ impl Parser<'_> {
                 Ok((sc, after)) => {
                     let rest = self.text.get(after..end).unwrap_or("").trim_start();
                     if !(rest.is_empty() || rest.starts_with('#')) {
-                        self.err(Span::new(after, end), "unexpected text after a quoted scalar");
+                        self.err(
+                            Span::new(after, end),
+                            "unexpected text after a quoted scalar",
+                        );
                     }
                     let span = sc.span;
-                    (Node { value: Value::Scalar(sc), span }, false)
+                    (
+                        Node {
+                            value: Value::Scalar(sc),
+                            span,
+                        },
+                        false,
+                    )
                 }
                 Err(msg) => {
                     self.err(Span::new(start, end), msg);
@@ -363,13 +425,22 @@ impl Parser<'_> {
                     b'|' | b'>' => "block scalars",
                     _ => "this construct",
                 };
-                self.err(Span::new(start, end), &format!("YAML {what} are not read here"));
+                self.err(
+                    Span::new(start, end),
+                    &format!("YAML {what} are not read here"),
+                );
                 (Node::null(start), true)
             }
             _ => {
                 let sc = plain(self.text, start, end);
                 let span = sc.span;
-                (Node { value: Value::Scalar(sc), span }, false)
+                (
+                    Node {
+                        value: Value::Scalar(sc),
+                        span,
+                    },
+                    false,
+                )
             }
         }
     }
@@ -394,10 +465,16 @@ impl Parser<'_> {
                 Some(b']') => {
                     let rest = self.text.get(i + 1..end).unwrap_or("").trim_start();
                     if !(rest.is_empty() || rest.starts_with('#')) {
-                        self.err(Span::new(i + 1, end), "unexpected text after a flow sequence");
+                        self.err(
+                            Span::new(i + 1, end),
+                            "unexpected text after a flow sequence",
+                        );
                     }
                     return (
-                        Node { value: Value::Seq(items), span: Span::new(start, i + 1) },
+                        Node {
+                            value: Value::Seq(items),
+                            span: Span::new(start, i + 1),
+                        },
                         false,
                     );
                 }
@@ -405,7 +482,10 @@ impl Parser<'_> {
                     Ok((sc, after)) => {
                         i = after;
                         let span = sc.span;
-                        items.push(Node { value: Value::Scalar(sc), span });
+                        items.push(Node {
+                            value: Value::Scalar(sc),
+                            span,
+                        });
                     }
                     Err(msg) => {
                         self.err(Span::new(i, end), msg);
@@ -426,7 +506,10 @@ impl Parser<'_> {
                     }
                     let sc = plain(self.text, s, i);
                     let span = sc.span;
-                    items.push(Node { value: Value::Scalar(sc), span });
+                    items.push(Node {
+                        value: Value::Scalar(sc),
+                        span,
+                    });
                 }
             }
             while i < end && matches!(b[i], b' ' | b'\t') {
@@ -452,7 +535,13 @@ fn plain(text: &str, start: usize, end: usize) -> Scalar {
     }
     let v = s[..cut].trim_end();
     let span = Span::new(start, start + v.len());
-    Scalar { value: v.to_owned(), span, inner: span, verbatim: true, plain: true }
+    Scalar {
+        value: v.to_owned(),
+        span,
+        inner: span,
+        verbatim: true,
+        plain: true,
+    }
 }
 
 /// A quoted scalar starting at `start` (the quote), closed before `end`.
@@ -515,13 +604,25 @@ fn quoted(text: &str, start: usize, end: usize) -> Result<(Scalar, usize), &'sta
             i += len;
             continue;
         }
-        let ch = text.get(i..).and_then(|t| t.chars().next()).ok_or("invalid text")?;
+        let ch = text
+            .get(i..)
+            .and_then(|t| t.chars().next())
+            .ok_or("invalid text")?;
         value.push(ch);
         i += ch.len_utf8();
     }
     let inner = Span::new(start + 1, i);
     let verbatim = text.get(inner.start..inner.end) == Some(value.as_str());
-    Ok((Scalar { value, span: Span::new(start, i + 1), inner, verbatim, plain: false }, i + 1))
+    Ok((
+        Scalar {
+            value,
+            span: Span::new(start, i + 1),
+            inner,
+            verbatim,
+            plain: false,
+        },
+        i + 1,
+    ))
 }
 
 #[cfg(test)]
@@ -538,17 +639,27 @@ mod tests {
                  -   \"python>=3.6\"\n- pip:\n    - tensorflow==1.14.0 # pin\n    - 'six'\n- more: x\n";
         let (root, errors) = parse(t);
         assert!(errors.is_empty(), "{errors:?}");
-        let Value::Scalar(name) = &root.get("name").unwrap().value else { panic!() };
+        let Value::Scalar(name) = &root.get("name").unwrap().value else {
+            panic!()
+        };
         assert_eq!(name.value, "tf");
-        let Value::Seq(ch) = &root.get("channels").unwrap().value else { panic!() };
+        let Value::Seq(ch) = &root.get("channels").unwrap().value else {
+            panic!()
+        };
         assert_eq!(ch.len(), 2);
-        let Value::Seq(deps) = &root.get("dependencies").unwrap().value else { panic!() };
+        let Value::Seq(deps) = &root.get("dependencies").unwrap().value else {
+            panic!()
+        };
         assert_eq!(deps.len(), 4);
-        let Value::Scalar(s) = &deps[1].value else { panic!() };
+        let Value::Scalar(s) = &deps[1].value else {
+            panic!()
+        };
         assert_eq!(sl(t, s.inner), "python>=3.6");
         let pip = deps[2].get("pip").unwrap();
         let Value::Seq(p) = &pip.value else { panic!() };
-        let Value::Scalar(tf) = &p[0].value else { panic!() };
+        let Value::Scalar(tf) = &p[0].value else {
+            panic!()
+        };
         assert_eq!(sl(t, tf.span), "tensorflow==1.14.0");
         assert_eq!(deps[3].get("more").unwrap().kind(), "a string");
     }
@@ -588,7 +699,9 @@ mod tests {
         let (root, errors) = parse(t);
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!(sl(t, errors[0].span), "- y");
-        let Value::Scalar(c) = &root.get("c").unwrap().value else { panic!() };
+        let Value::Scalar(c) = &root.get("c").unwrap().value else {
+            panic!()
+        };
         assert_eq!(c.value, "A");
         assert!(!c.verbatim);
     }
@@ -596,8 +709,13 @@ mod tests {
     #[test]
     fn scalar_kinds() {
         let (root, _) = parse("a: 1.5\nb: yes\nc: '1.5'\nd: numpy\ne: ~\n");
-        let kinds: Vec<&str> =
-            ["a", "b", "c", "d", "e"].iter().map(|k| root.get(k).unwrap().kind()).collect();
-        assert_eq!(kinds, ["a number", "a boolean", "a string", "a string", "null"]);
+        let kinds: Vec<&str> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|k| root.get(k).unwrap().kind())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["a number", "a boolean", "a string", "a string", "null"]
+        );
     }
 }
