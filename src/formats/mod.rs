@@ -9,7 +9,16 @@ use std::path::Path;
 use crate::files::Files;
 use crate::manifest::{FileId, Parsed};
 
+pub mod pdm_lock;
+pub mod pep508;
+pub mod pipfile;
+pub mod poetry;
+pub mod poetry_lock;
+pub mod pylock;
+pub mod pyproject;
 pub mod requirements;
+pub mod toml_doc;
+pub mod uv_lock;
 
 /// Every input format depwindow reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -111,6 +120,12 @@ impl Format {
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     match format {
         Format::Requirements => requirements::parse_unit(files, id),
+        Format::Pyproject => pyproject::parse(files.get(id).text.as_str(), id),
+        Format::Pipfile => pipfile::parse(files.get(id).text.as_str(), id),
+        Format::PoetryLock => poetry_lock::parse(files.get(id).text.as_str(), id),
+        Format::UvLock => uv_lock::parse(files.get(id).text.as_str(), id),
+        Format::PdmLock => pdm_lock::parse(files.get(id).text.as_str(), id),
+        Format::Pylock => pylock::parse(files.get(id).text.as_str(), id),
         _ => Parsed::default(),
     }
 }
