@@ -187,7 +187,6 @@ type Alts = Vec<Vec<VersionSpecifier>>;
 fn single(clause: &str) -> Result<Option<Alts>, String> {
     // Every pattern is anchored with `$`, which also matches before a final newline.
     let c = clause.strip_suffix('\n').unwrap_or(clause);
-    let b = c.as_bytes();
     let any = || Ok(Some(vec![Vec::new()]));
 
     // `(?i)^v?[xX*](\.[xX*])*$`
@@ -244,13 +243,19 @@ fn single(clause: &str) -> Result<Option<Alts>, String> {
         .find_map(|op| c.strip_prefix(op).map(|r| (op, r)))
         .unwrap_or(("", c));
     let rest = rest.trim_start_matches(py_space);
-    let (vtext, wildcard) = match rest.strip_suffix(".*") {
-        Some(r) if version_len(r.as_bytes()) == Some(r.len()) || r.eq_ignore_ascii_case("dev") => {
-            (r, true)
+    // The version pattern is possessive: it may swallow the `.` of a following `.*`
+    // (`1alpha.*`), after which the clause no longer matches, as in poetry-core.
+    let (vtext, wildcard) = match version_len(rest.as_bytes()) {
+        Some(n) if n == rest.len() => (rest, false),
+        Some(n) if &rest[n..] == ".*" => (&rest[..n], true),
+        _ if rest.eq_ignore_ascii_case("dev") => (rest, false),
+        _ if rest.len() == 5 && rest[..3].eq_ignore_ascii_case("dev") && rest.ends_with(".*") => {
+            (&rest[..3], true)
         }
-        _ => (rest, false),
+        _ => return Ok(None),
     };
     let v = if vtext.eq_ignore_ascii_case("dev") {
+        // poetry-core reads `dev` as `0.0-dev`.
         Version::new([0, 0]).with_dev(Some(0))
     } else {
         match full_version(vtext)? {
@@ -258,7 +263,6 @@ fn single(clause: &str) -> Result<Option<Alts>, String> {
             None => return Ok(None),
         }
     };
-    let _ = b;
     let build = |op: Operator, v: Version| {
         VersionSpecifier::from_version(op, v).map_err(|e| format!("`{clause}`: {e}"))
     };
