@@ -97,6 +97,12 @@ impl<'t> Ctx<'t> {
         }
     }
 
+    /// `t[key]` as a table: `None` when absent, a problem when not a table.
+    pub fn sub_table<'v, 'i>(&mut self, t: &'v DeTable<'i>, key: &str, what: &str) -> Option<&'v DeTable<'i>> {
+        let v = t.get(key)?;
+        self.table(v, what)
+    }
+
     pub fn array<'v, 'i>(&mut self, value: &'v Value<'i>, what: &str) -> Option<&'v DeArray<'i>> {
         match value.get_ref() {
             DeValue::Array(a) => Some(a),
@@ -348,4 +354,119 @@ y"""
         assert_eq!(too_deep("a = \"[[[[[[\" # [[[[[[\nb = '[[[['", 1), None);
         assert_eq!(too_deep("a = \"\"\"\n[[[[\"\"\"\nb = [[1]]", 2), None);
     }
+}
+
+/// A PEP 440 specifier string as a TOML value (`">=1.16,<1.17"`, `"*"`).
+pub fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq, String> {
+    use crate::manifest::VersionReq;
+    let t = s.trim();
+    if t.is_empty() || t == "*" {
+        return Ok(VersionReq::Any);
+    }
+    let specifiers = t
+        .parse::<pep440_rs::VersionSpecifiers>()
+        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
+    let mut clauses = Vec::new();
+    if at.exact {
+        let mut off = 0;
+        for part in s.split(',') {
+            let lead = part.len() - part.trim_start().len();
+            let len = part.trim().len();
+            clauses.push(at.span.sub(Span::new(off + lead, off + lead + len)));
+            off += part.len() + 1;
+        }
+        if clauses.len() != specifiers.len() {
+            clauses.clear();
+        }
+    }
+    let span = if at.exact {
+        let lead = s.len() - s.trim_start().len();
+        at.span.sub(Span::new(lead, lead + t.len()))
+    } else {
+        at.span
+    };
+    Ok(VersionReq::Specifiers { specifiers, span, clauses })
+}
+
+impl Ctx<'_> {
+    /// A lock entry's `name` and `version` as a `Locked` requirement (`Unversioned` when the
+    /// entry has no version: VCS, path and dynamic entries).
+    pub fn lock_package(&mut self, pkg: &Value<'_>, what: &str) -> Option<usize> {
+        use crate::manifest::{Role, Syntax, VersionReq};
+        let t = self.table(pkg, what)?;
+        let Some(name_v) = get(t, "name") else {
+            self.parse_error(span_of(pkg), format!("{what} has no `name`"));
+            return None;
+        };
+        let name = self.string(name_v, "a locked package's `name`")?;
+        let name_at = self.str_span(name_v, name);
+        let pname = self.package_name(name, name_at.span)?;
+        let mut loc_span = span_of(name_v);
+        let version = match get(t, "version") {
+            None => VersionReq::Unversioned,
+            Some(v) => {
+                let s = self.string(v, "a locked package's `version`")?;
+                let at = self.str_span(v, s);
+                loc_span = loc_span.cover(span_of(v));
+                match s.trim().parse::<pep440_rs::Version>() {
+                    Ok(version) => VersionReq::Exact { version, span: at.span },
+                    Err(e) => {
+                        self.parse_error(at.span, format!("invalid locked version `{s}`: {e}"));
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(self.push(Requirement {
+            name: pname,
+            extras: Vec::new(),
+            version,
+            marker: pep508_rs::MarkerTree::TRUE,
+            role: Role::Locked,
+            syntax: Syntax::Lock,
+            loc: self.loc(loc_span),
+            name_span: name_at.span,
+            hashed: false,
+            pre: false,
+        }))
+    }
+
+    /// AND a marker string value into requirement `i`.
+    pub fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
+        let Some(s) = self.string(v, what) else { return };
+        let at = self.str_span(v, s);
+        match super::pep508::marker(s, at.span, self.file) {
+            Ok(m) => self.out.requirements[i].marker.and(m),
+            Err(p) => self.out.problems.push(p),
+        }
+    }
+
+    /// A top-level PEP 440 `requires-python` value.
+    pub fn requires_python(&mut self, v: &Value<'_>, what: &str) {
+        let Some(s) = self.string(v, what) else { return };
+        let at = self.str_span(v, s);
+        match s.parse::<pep440_rs::VersionSpecifiers>() {
+            Ok(spec) => self.out.requires_python = Some((spec, self.loc(at.span))),
+            Err(e) => self.parse_error(at.span, format!("invalid {what}: {e}")),
+        }
+    }
+}
+
+/// Lockfile groups: `base` holds the packages of the default group, `base+<g>` the default
+/// group plus group `g` (what `--with g` installs), and `all` every package.
+pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
+    let mut names: Vec<String> = membership.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
+    names.sort();
+    names.dedup();
+    let in_group = |g: &str| -> Vec<usize> {
+        membership.iter().filter(|(_, gs)| gs.iter().any(|x| x == g)).map(|(i, _)| *i).collect()
+    };
+    let main = in_group(base);
+    ctx.add_group(base, main.clone(), Vec::new());
+    for g in names.iter().filter(|g| *g != base) {
+        let mut m = main.clone();
+        m.extend(in_group(g));
+        ctx.add_group(format!("{base}+{g}"), m, Vec::new());
+    }
+    ctx.add_group("all", membership.iter().map(|(i, _)| *i).collect(), Vec::new());
 }
