@@ -38,7 +38,20 @@ fn version(r: &mut Rng, max_parts: usize) -> String {
     }
     let mut s = v.join(".");
     if r.below(4) == 0 {
-        s.push_str(r.pick(&["a1", "b2", "rc1", ".post1", "-1", ".dev0", "rc1.dev2", "pre1", "alpha", ".post2.dev1", "RC3", "-dev"]));
+        s.push_str(r.pick(&[
+            "a1",
+            "b2",
+            "rc1",
+            ".post1",
+            "-1",
+            ".dev0",
+            "rc1.dev2",
+            "pre1",
+            "alpha",
+            ".post2.dev1",
+            "RC3",
+            "-dev",
+        ]));
     }
     s
 }
@@ -58,7 +71,21 @@ fn clause(r: &mut Rng) -> String {
         4 => r.pick(&["*", "x", "X.x", "v*", "*.*"]).to_string(),
         5 => version(r, 4),
         6 => format!("{}.*", version(r, 4)),
-        7 => r.pick(&["dev", "==dev", ">=dev", "1.0 - 2.0", "abc", "^", ">=", "=<1", "===1.0", "1..2", "~>1.2"]).to_string(),
+        7 => r
+            .pick(&[
+                "dev",
+                "==dev",
+                ">=dev",
+                "1.0 - 2.0",
+                "abc",
+                "^",
+                ">=",
+                "=<1",
+                "===1.0",
+                "1..2",
+                "~>1.2",
+            ])
+            .to_string(),
         _ => {
             let op = r.pick(&["<", "<=", ">", ">=", "==", "=", "!=", "<>", ""]);
             format!("{op}{}{}", ws(r), version(r, 3))
@@ -113,9 +140,14 @@ fn contains(specs: &VersionSpecifiers, v: &Version) -> bool {
 fn poetry_constraints_match_poetry_core() {
     let python = std::env::var("DEPWINDOW_PYTHON").unwrap_or_else(|_| "python3".into());
     let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let probe = Command::new(&python).args(["-c", "import poetry.core"]).output();
+    let probe = Command::new(&python)
+        .args(["-c", "import poetry.core"])
+        .output();
     if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(!ci, "CI=true but `{python}` cannot import poetry.core (set DEPWINDOW_PYTHON)");
+        assert!(
+            !ci,
+            "CI=true but `{python}` cannot import poetry.core (set DEPWINDOW_PYTHON)"
+        );
         eprintln!("note: skipping poetry differential test: `{python}` cannot import poetry.core");
         return;
     }
@@ -130,8 +162,22 @@ fn poetry_constraints_match_poetry_core() {
     }
     let mut rng = Rng(0x5EED_2024);
     let mut constraints: Vec<String> = [
-        "^1.14", "^1.16", "~1.16", "~1", "^0", "^0.0", "^0.0.3", "1.14.*", "*", ">= 1.2, < 2",
-        "!=1.2.*", "^1.2 || ^2.0", "1.2.3", ">=1.0,<2.0,!=1.5.0", "~=1.4.5", "1.0.0rc1",
+        "^1.14",
+        "^1.16",
+        "~1.16",
+        "~1",
+        "^0",
+        "^0.0",
+        "^0.0.3",
+        "1.14.*",
+        "*",
+        ">= 1.2, < 2",
+        "!=1.2.*",
+        "^1.2 || ^2.0",
+        "1.2.3",
+        ">=1.0,<2.0,!=1.5.0",
+        "~=1.4.5",
+        "1.0.0rc1",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -141,13 +187,21 @@ fn poetry_constraints_match_poetry_core() {
     }
 
     let mut child = Command::new(&python)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/poetry_oracle.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/poetry_oracle.py"
+        ))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("run python");
     let input = serde_json::json!({ "versions": versions, "constraints": constraints });
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "oracle failed");
     let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
@@ -161,7 +215,13 @@ fn poetry_constraints_match_poetry_core() {
             Err(_) => "ERR".to_string(),
             Ok(alts) => parsed
                 .iter()
-                .map(|v| if alts.iter().any(|a| contains(a, v)) { '1' } else { '0' })
+                .map(|v| {
+                    if alts.iter().any(|a| contains(a, v)) {
+                        '1'
+                    } else {
+                        '0'
+                    }
+                })
                 .collect(),
         };
         if expected.starts_with("CRASH") {
@@ -185,6 +245,13 @@ fn poetry_constraints_match_poetry_core() {
         mismatches.len(),
         versions.len()
     );
-    assert!(accepted >= 1000, "too few valid constraints generated: {accepted}");
-    assert!(mismatches.is_empty(), "mismatches:\n{}", mismatches[..mismatches.len().min(30)].join("\n"));
+    assert!(
+        accepted >= 1000,
+        "too few valid constraints generated: {accepted}"
+    );
+    assert!(
+        mismatches.is_empty(),
+        "mismatches:\n{}",
+        mismatches[..mismatches.len().min(30)].join("\n")
+    );
 }

@@ -95,7 +95,9 @@ impl Format {
             "environment.yml" | "environment.yaml" => Format::Conda,
             _ if lower.starts_with("pylock.") && lower.ends_with(".toml") => Format::Pylock,
             _ if lower.ends_with(".txt")
-                && (lower.contains("requirements") || lower.contains("constraints") || in_req_dir) =>
+                && (lower.contains("requirements")
+                    || lower.contains("constraints")
+                    || in_req_dir) =>
             {
                 Format::Requirements
             }

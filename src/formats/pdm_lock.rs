@@ -6,19 +6,29 @@ use crate::manifest::{FileId, Parsed};
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else { return ctx.out };
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
     let root = doc.get_ref();
     let mut membership = Vec::new();
     if let Some(pkgs) = get(root, "package") {
         if let Some(arr) = ctx.array(pkgs, "`[[package]]`") {
             for pkg in arr.iter() {
-                let Some(i) = ctx.lock_package(pkg, "`[[package]]`") else { continue };
-                let Some(t) = pkg.get_ref().as_table() else { continue };
+                let Some(i) = ctx.lock_package(pkg, "`[[package]]`") else {
+                    continue;
+                };
+                let Some(t) = pkg.get_ref().as_table() else {
+                    continue;
+                };
                 if let Some(m) = get(t, "marker") {
                     ctx.and_marker(i, m, "`marker`");
                 }
                 let groups = match get(t, "groups") {
-                    Some(g) => ctx.strings(g, "`groups`").into_iter().map(|(s, _)| s.to_owned()).collect(),
+                    Some(g) => ctx
+                        .strings(g, "`groups`")
+                        .into_iter()
+                        .map(|(s, _)| s.to_owned())
+                        .collect(),
                     None => vec!["default".to_owned()],
                 };
                 membership.push((i, groups));

@@ -67,7 +67,11 @@ pub fn requirement(
             if specifiers.is_empty() {
                 VersionReq::Any
             } else {
-                VersionReq::Specifiers { specifiers, span, clauses }
+                VersionReq::Specifiers {
+                    specifiers,
+                    span,
+                    clauses,
+                }
             }
         }
     };
@@ -138,7 +142,10 @@ pub fn layout(s: &str) -> Layout {
         clauses.push(trim(s, Span::new(at, at + part.len())));
         at += part.len() + 1;
     }
-    Layout { name, spec: Some((spec, clauses)) }
+    Layout {
+        name,
+        spec: Some((spec, clauses)),
+    }
 }
 
 fn trim(s: &str, span: Span) -> Span {
@@ -173,9 +180,19 @@ mod tests {
         let r = requirement(s, Span::new(10, 10 + s.len()), true, 0, Role::Require).unwrap();
         let file = format!("{}{s}", " ".repeat(10));
         assert_eq!(slice(&file, r.name_span), "numpy");
-        let VersionReq::Specifiers { span, clauses, specifiers } = &r.version else { panic!() };
+        let VersionReq::Specifiers {
+            span,
+            clauses,
+            specifiers,
+        } = &r.version
+        else {
+            panic!()
+        };
         assert_eq!(slice(&file, *span), ">= 1.16 , <1.17");
-        assert_eq!(clauses.iter().map(|c| slice(&file, *c)).collect::<Vec<_>>(), [">= 1.16", "<1.17"]);
+        assert_eq!(
+            clauses.iter().map(|c| slice(&file, *c)).collect::<Vec<_>>(),
+            [">= 1.16", "<1.17"]
+        );
         assert_eq!(specifiers.len(), 2);
         assert!(!r.marker.is_true());
     }
@@ -184,8 +201,14 @@ mod tests {
     fn parenthesised_url_and_bare() {
         let l = layout("numpy (>=1.16)");
         assert_eq!(l.spec.map(|(s, _)| s), Some(Span::new(7, 13)));
-        let r = requirement("numpy @ https://x/y.whl", Span::new(0, 23), true, 0, Role::Require)
-            .unwrap();
+        let r = requirement(
+            "numpy @ https://x/y.whl",
+            Span::new(0, 23),
+            true,
+            0,
+            Role::Require,
+        )
+        .unwrap();
         assert!(matches!(r.version, VersionReq::Unversioned));
         let r = requirement("numpy", Span::new(0, 5), true, 0, Role::Require).unwrap();
         assert!(matches!(r.version, VersionReq::Any));
@@ -194,7 +217,11 @@ mod tests {
     #[test]
     fn error_span_inside_value() {
         let e = requirement("numpy>=>1", Span::new(100, 109), true, 0, Role::Require).unwrap_err();
-        assert!(e.loc.span.start >= 100 && e.loc.span.end <= 109, "{:?}", e.loc.span);
+        assert!(
+            e.loc.span.start >= 100 && e.loc.span.end <= 109,
+            "{:?}",
+            e.loc.span
+        );
         let e = requirement("numpy>=>1", Span::new(100, 111), false, 0, Role::Require).unwrap_err();
         assert_eq!(e.loc.span, Span::new(100, 111));
     }

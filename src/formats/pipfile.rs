@@ -31,7 +31,9 @@ const MARKER_KEYS: [&str; 11] = [
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else { return ctx.out };
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
     let root = doc.get_ref();
     let pre = ctx
         .sub_table(root, "pipenv", "`[pipenv]`")
@@ -42,7 +44,9 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         Some(t) => section(&mut ctx, t, pre),
         None => Vec::new(),
     };
-    let dev = ctx.sub_table(root, "dev-packages", "`[dev-packages]`").map(|t| section(&mut ctx, t, pre));
+    let dev = ctx
+        .sub_table(root, "dev-packages", "`[dev-packages]`")
+        .map(|t| section(&mut ctx, t, pre));
     if let Some(r) = ctx.sub_table(root, "requires", "`[requires]`") {
         requires(&mut ctx, r);
     }
@@ -76,7 +80,10 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
         marker: MarkerTree::TRUE,
         role: Role::Require,
         syntax: Syntax::Pep440Value,
-        loc: Loc { file: ctx.file, span: span_of(key).cover(span_of(value)) },
+        loc: Loc {
+            file: ctx.file,
+            span: span_of(key).cover(span_of(value)),
+        },
         name_span,
         hashed: false,
         pre,
@@ -106,7 +113,9 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                         }
                     }
                     "extras" => req.extras = ctx.extra_names(v, "`extras`"),
-                    "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => direct = true,
+                    "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => {
+                        direct = true
+                    }
                     _ if MARKER_KEYS.contains(&key) => {
                         let s = ctx.string(v, &format!("`{key}`"))?;
                         let at = ctx.str_span(v, s);
@@ -148,9 +157,15 @@ fn version(ctx: &mut Ctx<'_>, v: &Value<'_>, s: &str) -> Option<VersionReq> {
 fn requires(ctx: &mut Ctx<'_>, r: &DeTable<'_>) {
     for (key, star) in [("python_version", true), ("python_full_version", false)] {
         let Some(v) = get(r, key) else { continue };
-        let Some(s) = ctx.string(v, &format!("`requires.{key}`")) else { continue };
+        let Some(s) = ctx.string(v, &format!("`requires.{key}`")) else {
+            continue;
+        };
         let at = ctx.str_span(v, s);
-        let text = if star { format!("=={}.*", s.trim()) } else { format!("=={}", s.trim()) };
+        let text = if star {
+            format!("=={}.*", s.trim())
+        } else {
+            format!("=={}", s.trim())
+        };
         match text.parse::<pep440_rs::VersionSpecifiers>() {
             Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
             Err(e) => ctx.parse_error(at.span, format!("invalid `{key}` `{s}`: {e}")),

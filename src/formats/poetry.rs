@@ -54,7 +54,10 @@ pub struct Alternative {
 pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
     let err = |what: &str| Err(format!("could not parse version constraint `{what}`"));
     if constraint == "*" {
-        return Ok(vec![Alternative { specifiers: Vec::new(), clauses: Vec::new() }]);
+        return Ok(vec![Alternative {
+            specifiers: Vec::new(),
+            clauses: Vec::new(),
+        }]);
     }
     let trimmed = py_strip(constraint);
     let base = trimmed.as_ptr() as usize - constraint.as_ptr() as usize;
@@ -62,12 +65,19 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
     for (or_start, or_piece) in split_or(trimmed) {
         // "allow trailing commas for robustness"
         let or_piece = py_rstrip(or_piece.trim_end_matches(','));
-        let mut product: Vec<Alternative> =
-            vec![Alternative { specifiers: Vec::new(), clauses: Vec::new() }];
+        let mut product: Vec<Alternative> = vec![Alternative {
+            specifiers: Vec::new(),
+            clauses: Vec::new(),
+        }];
         let mut one_to_one = true;
         for (and_start, clause) in split_and(or_piece) {
-            let span = Span::new(base + or_start + and_start, base + or_start + and_start + clause.len());
-            let Some(alts) = single(clause)? else { return err(clause) };
+            let span = Span::new(
+                base + or_start + and_start,
+                base + or_start + and_start + clause.len(),
+            );
+            let Some(alts) = single(clause)? else {
+                return err(clause);
+            };
             if alts.len() != 1 || alts[0].len() != 1 {
                 one_to_one = false;
             }
@@ -81,7 +91,9 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
                 }
             }
             if next.len() > MAX_ALTERNATIVES {
-                return Err(format!("version constraint `{constraint}` expands to too many alternatives"));
+                return Err(format!(
+                    "version constraint `{constraint}` expands to too many alternatives"
+                ));
             }
             product = next;
         }
@@ -92,7 +104,9 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
             alternatives.push(a);
         }
         if alternatives.len() > MAX_ALTERNATIVES {
-            return Err(format!("version constraint `{constraint}` has too many alternatives"));
+            return Err(format!(
+                "version constraint `{constraint}` has too many alternatives"
+            ));
         }
     }
     Ok(alternatives)
@@ -192,23 +206,29 @@ fn single(clause: &str) -> Result<Option<Alts>, String> {
     // `(?i)^v?[xX*](\.[xX*])*$`
     {
         let rest = c.strip_prefix(['v', 'V']).unwrap_or(c);
-        if !rest.is_empty()
-            && rest.split('.').all(|p| matches!(p, "x" | "X" | "*"))
-        {
+        if !rest.is_empty() && rest.split('.').all(|p| matches!(p, "x" | "X" | "*")) {
             return any();
         }
     }
 
     // Tilde `~V` (not `~=`): `>=V,<V.stable.next_minor()` (`next_major()` for `~1`).
     if let Some(rest) = c.strip_prefix('~').filter(|r| !r.starts_with('=')) {
-        let Some(v) = full_version(rest.trim_start_matches(py_space))? else { return Ok(None) };
+        let Some(v) = full_version(rest.trim_start_matches(py_space))? else {
+            return Ok(None);
+        };
         let s = stable(&v);
-        let high = if v.release().len() == 1 { next_major(&s) } else { next_minor(&s) };
+        let high = if v.release().len() == 1 {
+            next_major(&s)
+        } else {
+            next_minor(&s)
+        };
         return range(v, high).map(Some);
     }
     // PEP 440 tilde `~=V`: bump the second-to-last release segment, zero the last.
     if let Some(rest) = c.strip_prefix("~=") {
-        let Some(v) = full_version(rest.trim_start_matches(py_space))? else { return Ok(None) };
+        let Some(v) = full_version(rest.trim_start_matches(py_space))? else {
+            return Ok(None);
+        };
         let s = stable(&v);
         let mut parts = s.release().to_vec();
         let high = if parts.len() < 2 {
@@ -223,7 +243,9 @@ fn single(clause: &str) -> Result<Option<Alts>, String> {
     }
     // Caret `^V`: up to the next version that changes the left-most non-zero segment.
     if let Some(rest) = c.strip_prefix('^') {
-        let Some(v) = full_version(rest.trim_start_matches(py_space))? else { return Ok(None) };
+        let Some(v) = full_version(rest.trim_start_matches(py_space))? else {
+            return Ok(None);
+        };
         let high = next_breaking(&v);
         return range(v, high).map(Some);
     }
@@ -281,7 +303,8 @@ fn single(clause: &str) -> Result<Option<Alts>, String> {
 
 /// `>=low,<high`.
 fn range(low: Version, high: Version) -> Result<Alts, String> {
-    let lo = VersionSpecifier::from_version(Operator::GreaterThanEqual, low).map_err(|e| e.to_string())?;
+    let lo = VersionSpecifier::from_version(Operator::GreaterThanEqual, low)
+        .map_err(|e| e.to_string())?;
     let hi = VersionSpecifier::less_than_version(high);
     Ok(vec![vec![lo, hi]])
 }
@@ -298,7 +321,11 @@ fn x_range_of(v: &Version, negate: bool) -> Result<Alts, String> {
         return Ok(vec![vec![spec]]);
     }
     let next = if let Some(post) = v.post() {
-        let post = if v.dev().is_none() { post.saturating_add(1) } else { post };
+        let post = if v.dev().is_none() {
+            post.saturating_add(1)
+        } else {
+            post
+        };
         Version::new(v.release().iter().copied())
             .with_epoch(v.epoch())
             .with_pre(v.pre())
@@ -307,18 +334,29 @@ fn x_range_of(v: &Version, negate: bool) -> Result<Alts, String> {
         Version::new(next_release(v.release())).with_epoch(v.epoch())
     } else if let Some(pre) = v.pre() {
         let pre = if v.dev().is_none() {
-            Prerelease { kind: pre.kind, number: pre.number.saturating_add(1) }
+            Prerelease {
+                kind: pre.kind,
+                number: pre.number.saturating_add(1),
+            }
         } else {
             pre
         };
-        Version::new(v.release().iter().copied()).with_epoch(v.epoch()).with_pre(Some(pre))
+        Version::new(v.release().iter().copied())
+            .with_epoch(v.epoch())
+            .with_pre(Some(pre))
     } else {
         // A dev release (no pre, no post).
         let dev = v.dev().unwrap_or(0).saturating_add(1);
-        Version::new(v.release().iter().copied()).with_epoch(v.epoch()).with_dev(Some(dev))
+        Version::new(v.release().iter().copied())
+            .with_epoch(v.epoch())
+            .with_dev(Some(dev))
     };
     let low = first_devrelease(v);
-    let high = if next.is_dev() { next } else { first_devrelease(&next) };
+    let high = if next.is_dev() {
+        next
+    } else {
+        first_devrelease(&next)
+    };
     if negate {
         Ok(vec![
             vec![VersionSpecifier::less_than_version(low)],
@@ -375,18 +413,25 @@ fn full_version(s: &str) -> Result<Option<Version>, String> {
         return Ok(None);
     }
     let t = s.strip_prefix(['v', 'V']).unwrap_or(s);
-    t.parse::<Version>().map(Some).map_err(|e| format!("invalid version `{s}`: {e}"))
+    t.parse::<Version>()
+        .map(Some)
+        .map_err(|e| format!("invalid version `{s}`: {e}"))
 }
 
 /// Length of the longest prefix of `s` matched by packaging's `VERSION_PATTERN` (with its
 /// possessive quantifiers, as Python 3.11.5+ compiles it), case-insensitively.
 fn version_len(s: &[u8]) -> Option<usize> {
-    let digits = |i: usize| s.get(i..).map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count());
+    let digits = |i: usize| {
+        s.get(i..)
+            .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count())
+    };
     let sep = |i: usize| matches!(s.get(i), Some(b'.' | b'_' | b'-'));
     let label = |i: usize, labels: &[&str]| -> Option<usize> {
         labels.iter().find_map(|l| {
             let end = i + l.len();
-            s.get(i..end).filter(|w| w.eq_ignore_ascii_case(l.as_bytes())).map(|_| l.len())
+            s.get(i..end)
+                .filter(|w| w.eq_ignore_ascii_case(l.as_bytes()))
+                .map(|_| l.len())
         })
     };
     let mut i = 0;
@@ -439,7 +484,11 @@ fn version_len(s: &[u8]) -> Option<usize> {
     }
     // local
     if s.get(i) == Some(&b'+') {
-        let alnum = |k: usize| s.get(k..).map_or(0, |r| r.iter().take_while(|b| b.is_ascii_alphanumeric()).count());
+        let alnum = |k: usize| {
+            s.get(k..).map_or(0, |r| {
+                r.iter().take_while(|b| b.is_ascii_alphanumeric()).count()
+            })
+        };
         let n = alnum(i + 1);
         if n > 0 {
             let mut j = i + 1 + n;
@@ -459,7 +508,9 @@ fn stable(v: &Version) -> Version {
         return v.clone();
     }
     let post = if v.is_pre() { None } else { v.post() };
-    Version::new(v.release().iter().copied()).with_epoch(v.epoch()).with_post(post)
+    Version::new(v.release().iter().copied())
+        .with_epoch(v.epoch())
+        .with_post(post)
 }
 
 fn bump(v: &Version, release: Vec<u64>) -> Version {
@@ -529,7 +580,11 @@ pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, S
             .map(|spec| {
                 let text = spec.to_string();
                 let op_len = text.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
-                format!("python_full_version {} '{}'", &text[..op_len], &text[op_len..])
+                format!(
+                    "python_full_version {} '{}'",
+                    &text[..op_len],
+                    &text[op_len..]
+                )
             })
             .collect();
         ors.push(format!("({})", ands.join(" and ")));
@@ -538,14 +593,18 @@ pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, S
         return Ok(MarkerTree::FALSE);
     }
     let text = ors.join(" or ");
-    text.parse::<MarkerTree>().map_err(|e| format!("`{text}`: {}", e.message))
+    text.parse::<MarkerTree>()
+        .map_err(|e| format!("`{text}`: {}", e.message))
 }
 
 /// The VersionReq for a constraint at `span` (`exact`: offsets inside map 1:1).
 pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionReq, String> {
     let alts = translate_spanned(constraint)?;
     if alts.len() == 1 {
-        let a = alts.into_iter().next().unwrap_or(Alternative { specifiers: Vec::new(), clauses: Vec::new() });
+        let a = alts.into_iter().next().unwrap_or(Alternative {
+            specifiers: Vec::new(),
+            clauses: Vec::new(),
+        });
         if a.specifiers.is_empty() {
             return Ok(VersionReq::Any);
         }
@@ -554,10 +613,17 @@ pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionR
         } else {
             Vec::new()
         };
-        return Ok(VersionReq::Specifiers { specifiers: a.specifiers.into_iter().collect(), span, clauses });
+        return Ok(VersionReq::Specifiers {
+            specifiers: a.specifiers.into_iter().collect(),
+            span,
+            clauses,
+        });
     }
     Ok(VersionReq::AnyOf {
-        alternatives: alts.into_iter().map(|a| a.specifiers.into_iter().collect()).collect(),
+        alternatives: alts
+            .into_iter()
+            .map(|a| a.specifiers.into_iter().collect())
+            .collect(),
         span,
     })
 }
@@ -566,7 +632,9 @@ pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionR
 /// multiple-constraints form), each with whether it is `optional = true`.
 pub fn dependency(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>) -> Vec<(Requirement, bool)> {
     let name_span = ctx.key_span(key);
-    let Some(name) = ctx.package_name(key.get_ref(), name_span) else { return Vec::new() };
+    let Some(name) = ctx.package_name(key.get_ref(), name_span) else {
+        return Vec::new();
+    };
     let whole = span_of(key).cover(span_of(value));
     let base = Requirement {
         name,
@@ -575,7 +643,10 @@ pub fn dependency(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>) -> Vec<(R
         marker: MarkerTree::TRUE,
         role: Role::Require,
         syntax: Syntax::Poetry,
-        loc: Loc { file: ctx.file, span: whole },
+        loc: Loc {
+            file: ctx.file,
+            span: whole,
+        },
         name_span,
         hashed: false,
         pre: false,
@@ -612,8 +683,14 @@ pub fn dependency(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>) -> Vec<(R
     }
 }
 
-fn table_dependency(ctx: &mut Ctx<'_>, value: &Value<'_>, mut req: Requirement) -> Option<(Requirement, bool)> {
-    let DeValue::Table(t) = value.get_ref() else { return None };
+fn table_dependency(
+    ctx: &mut Ctx<'_>,
+    value: &Value<'_>,
+    mut req: Requirement,
+) -> Option<(Requirement, bool)> {
+    let DeValue::Table(t) = value.get_ref() else {
+        return None;
+    };
     let mut optional = false;
     let mut direct = false;
     let mut version = None;
@@ -677,7 +754,11 @@ fn table_dependency(ctx: &mut Ctx<'_>, value: &Value<'_>, mut req: Requirement) 
             _ => {}
         }
     }
-    req.version = if direct { VersionReq::Unversioned } else { version.unwrap_or(VersionReq::Any) };
+    req.version = if direct {
+        VersionReq::Unversioned
+    } else {
+        version.unwrap_or(VersionReq::Any)
+    };
     Some((req, optional))
 }
 
@@ -686,7 +767,11 @@ mod tests {
     use super::*;
 
     fn t(c: &str) -> Vec<String> {
-        translate(c).unwrap().iter().map(|s| s.to_string()).collect()
+        translate(c)
+            .unwrap()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]

@@ -12,7 +12,9 @@ use crate::manifest::{FileId, Parsed, ProblemKind};
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else { return ctx.out };
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
     let root = doc.get_ref();
     if let Some(meta) = ctx.sub_table(root, "metadata", "`[metadata]`") {
         if let Some(v) = get(meta, "python-versions") {
@@ -37,14 +39,20 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     if let Some(pkgs) = get(root, "package") {
         if let Some(arr) = ctx.array(pkgs, "`[[package]]`") {
             for pkg in arr.iter() {
-                let Some(i) = ctx.lock_package(pkg, "`[[package]]`") else { continue };
-                let Some(t) = pkg.get_ref().as_table() else { continue };
+                let Some(i) = ctx.lock_package(pkg, "`[[package]]`") else {
+                    continue;
+                };
+                let Some(t) = pkg.get_ref().as_table() else {
+                    continue;
+                };
                 if let Some(m) = get(t, "markers") {
                     match m.get_ref() {
                         toml::de::DeValue::Table(per_group) => {
                             let mut any = pep508_rs::MarkerTree::FALSE;
                             for (_, v) in per_group.iter() {
-                                let Some(s) = ctx.string(v, "`markers`") else { continue };
+                                let Some(s) = ctx.string(v, "`markers`") else {
+                                    continue;
+                                };
                                 let at = ctx.str_span(v, s);
                                 match super::pep508::marker(s, at.span, file) {
                                     Ok(m) => any.or(m),
@@ -60,9 +68,14 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
                     }
                 }
                 let groups = if let Some(g) = get(t, "groups") {
-                    ctx.strings(g, "`groups`").into_iter().map(|(s, _)| s.to_owned()).collect()
+                    ctx.strings(g, "`groups`")
+                        .into_iter()
+                        .map(|(s, _)| s.to_owned())
+                        .collect()
                 } else if let Some(c) = get(t, "category") {
-                    ctx.string(c, "`category`").map(|s| vec![s.to_owned()]).unwrap_or_default()
+                    ctx.string(c, "`category`")
+                        .map(|s| vec![s.to_owned()])
+                        .unwrap_or_default()
                 } else {
                     vec!["main".to_owned()]
                 };

@@ -6,7 +6,9 @@ use crate::manifest::{FileId, Parsed};
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else { return ctx.out };
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
     let root = doc.get_ref();
     if let Some(v) = get(root, "requires-python") {
         ctx.requires_python(v, "`requires-python`");
@@ -14,7 +16,9 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     if let Some(pkgs) = get(root, "packages") {
         if let Some(arr) = ctx.array(pkgs, "`[[packages]]`") {
             for pkg in arr.iter() {
-                let Some(i) = ctx.lock_package(pkg, "`[[packages]]`") else { continue };
+                let Some(i) = ctx.lock_package(pkg, "`[[packages]]`") else {
+                    continue;
+                };
                 if let Some(m) = pkg.get_ref().as_table().and_then(|t| get(t, "marker")) {
                     ctx.and_marker(i, m, "`marker`");
                 }

@@ -37,7 +37,9 @@ const MAX_GROUPS: usize = 2000;
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else { return ctx.out };
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
     let root = doc.get_ref();
     let mut groups: Vec<(String, Vec<usize>, Vec<ExtraName>)> = Vec::new();
 
@@ -51,8 +53,14 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut extras: BTreeMap<ExtraName, Entries> = BTreeMap::new();
     if let Some(p) = project {
         if let Some(v) = get(p, "dependencies") {
-            base = pep508_list(&mut ctx, v, "`project.dependencies`", Role::Require, project_name.as_ref())
-                .reqs;
+            base = pep508_list(
+                &mut ctx,
+                v,
+                "`project.dependencies`",
+                Role::Require,
+                project_name.as_ref(),
+            )
+            .reqs;
         }
         if let Some(v) = get(p, "requires-python") {
             if let Some(s) = ctx.string(v, "`project.requires-python`") {
@@ -63,7 +71,11 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
                 }
             }
         }
-        if let Some(t) = ctx.sub_table(p, "optional-dependencies", "`project.optional-dependencies`") {
+        if let Some(t) = ctx.sub_table(
+            p,
+            "optional-dependencies",
+            "`project.optional-dependencies`",
+        ) {
             for (k, v) in entries(t) {
                 let what = format!("`project.optional-dependencies.{}`", k.get_ref());
                 let list = pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
@@ -86,7 +98,14 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
 
     // [dependency-groups] (PEP 735)
     if let Some(t) = ctx.sub_table(root, "dependency-groups", "`[dependency-groups]`") {
-        dependency_groups(&mut ctx, t, &base, &extras, project_name.as_ref(), &mut groups);
+        dependency_groups(
+            &mut ctx,
+            t,
+            &base,
+            &extras,
+            project_name.as_ref(),
+            &mut groups,
+        );
     }
 
     // [build-system] (PEP 518)
@@ -104,10 +123,12 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
             poetry_tables(&mut ctx, p, &mut groups);
         }
         if let Some(pdm) = ctx.sub_table(tool, "pdm", "`[tool.pdm]`") {
-            if let Some(dd) = ctx.sub_table(pdm, "dev-dependencies", "`tool.pdm.dev-dependencies`") {
+            if let Some(dd) = ctx.sub_table(pdm, "dev-dependencies", "`tool.pdm.dev-dependencies`")
+            {
                 for (k, v) in entries(dd) {
                     let what = format!("`tool.pdm.dev-dependencies.{}`", k.get_ref());
-                    let list = pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
+                    let list =
+                        pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
                     let (more, ex) = expand_extras(&extras, &list.self_extras);
                     let mut m = base.clone();
                     m.extend(list.reqs);
@@ -118,14 +139,23 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         }
         if let Some(uv) = ctx.sub_table(tool, "uv", "`[tool.uv]`") {
             if let Some(v) = get(uv, "dev-dependencies") {
-                let list = pep508_list(&mut ctx, v, "`tool.uv.dev-dependencies`", Role::Require, project_name.as_ref());
+                let list = pep508_list(
+                    &mut ctx,
+                    v,
+                    "`tool.uv.dev-dependencies`",
+                    Role::Require,
+                    project_name.as_ref(),
+                );
                 let (more, ex) = expand_extras(&extras, &list.self_extras);
                 let mut m = base.clone();
                 m.extend(list.reqs);
                 m.extend(more);
                 groups.push(("uv:dev".into(), m, ex));
             }
-            for (key, role) in [("constraint-dependencies", Role::Constrain), ("override-dependencies", Role::Override)] {
+            for (key, role) in [
+                ("constraint-dependencies", Role::Constrain),
+                ("override-dependencies", Role::Override),
+            ] {
                 if let Some(v) = get(uv, key) {
                     let what = format!("`tool.uv.{key}`");
                     everywhere.extend(pep508_list(&mut ctx, v, &what, role, None).reqs);
@@ -167,7 +197,9 @@ fn pep508_list(
     project: Option<&PackageName>,
 ) -> Entries {
     let mut out = Entries::default();
-    let Some(arr) = ctx.array(value, what) else { return out };
+    let Some(arr) = ctx.array(value, what) else {
+        return out;
+    };
     for item in arr.iter() {
         if let Some(i) = pep508_item(ctx, item, what, role, project, &mut out.self_extras) {
             out.reqs.push(i);
@@ -201,7 +233,10 @@ fn pep508_item(
 
 /// Members of the given extras and of every extra they pull in through self-references,
 /// and the full list of extras involved. Cycle-safe: each extra is visited once.
-fn expand_extras(extras: &BTreeMap<ExtraName, Entries>, start: &[ExtraName]) -> (Vec<usize>, Vec<ExtraName>) {
+fn expand_extras(
+    extras: &BTreeMap<ExtraName, Entries>,
+    start: &[ExtraName],
+) -> (Vec<usize>, Vec<ExtraName>) {
     let mut seen: BTreeSet<&ExtraName> = BTreeSet::new();
     let mut order = Vec::new();
     let mut members = Vec::new();
@@ -251,7 +286,8 @@ fn dependency_groups(
     groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>,
 ) {
     // name -> (direct entries, includes with their spans)
-    let mut direct: BTreeMap<String, (Entries, Vec<(String, crate::source::Span)>)> = BTreeMap::new();
+    let mut direct: BTreeMap<String, (Entries, Vec<(String, crate::source::Span)>)> =
+        BTreeMap::new();
     let mut order = Vec::new();
     for (k, v) in entries(t) {
         let name = normalize_group(k.get_ref());
@@ -274,7 +310,14 @@ fn dependency_groups(
                         ),
                     },
                     _ => {
-                        if let Some(i) = pep508_item(ctx, item, &what, Role::Require, project, &mut e.self_extras) {
+                        if let Some(i) = pep508_item(
+                            ctx,
+                            item,
+                            &what,
+                            Role::Require,
+                            project,
+                            &mut e.self_extras,
+                        ) {
                             e.reqs.push(i);
                         }
                     }
@@ -282,7 +325,10 @@ fn dependency_groups(
             }
         }
         if direct.contains_key(&name) {
-            ctx.parse_error(ctx.key_span(k), format!("duplicate dependency group `{name}` (after normalisation)"));
+            ctx.parse_error(
+                ctx.key_span(k),
+                format!("duplicate dependency group `{name}` (after normalisation)"),
+            );
             continue;
         }
         order.push(name.clone());
@@ -306,7 +352,9 @@ fn dependency_groups(
             if !seen.insert(g) {
                 continue;
             }
-            let Some((e, includes)) = direct.get(g) else { continue };
+            let Some((e, includes)) = direct.get(g) else {
+                continue;
+            };
             members.extend(e.reqs.iter().copied());
             self_extras.extend(e.self_extras.iter().cloned());
             if !expand_includes {
@@ -315,11 +363,17 @@ fn dependency_groups(
             for (inc, span) in includes {
                 if !direct.contains_key(inc) {
                     if reported.insert((inc.clone(), span.start)) {
-                        ctx.parse_error(*span, format!("`include-group` names unknown dependency group `{inc}`"));
+                        ctx.parse_error(
+                            *span,
+                            format!("`include-group` names unknown dependency group `{inc}`"),
+                        );
                     }
                 } else if inc == name {
                     if reported.insert((inc.clone(), span.start)) {
-                        ctx.parse_error(*span, format!("dependency group `{name}` includes itself (cycle)"));
+                        ctx.parse_error(
+                            *span,
+                            format!("dependency group `{name}` includes itself (cycle)"),
+                        );
                     }
                 } else {
                     work.push(inc);
@@ -333,7 +387,11 @@ fn dependency_groups(
 }
 
 /// `[tool.poetry]`: main dependencies, extras, groups and legacy dev-dependencies.
-fn poetry_tables(ctx: &mut Ctx<'_>, p: &DeTable<'_>, groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>) {
+fn poetry_tables(
+    ctx: &mut Ctx<'_>,
+    p: &DeTable<'_>,
+    groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>,
+) {
     let mut main = Vec::new();
     let mut optional: BTreeMap<PackageName, Vec<usize>> = BTreeMap::new();
     let mut any = false;
@@ -364,7 +422,9 @@ fn poetry_tables(ctx: &mut Ctx<'_>, p: &DeTable<'_>, groups: &mut Vec<(String, V
     if let Some(gs) = ctx.sub_table(p, "group", "`tool.poetry.group`") {
         for (k, v) in entries(gs) {
             let what = format!("`tool.poetry.group.{}`", k.get_ref());
-            let Some(g) = ctx.table(v, &what) else { continue };
+            let Some(g) = ctx.table(v, &what) else {
+                continue;
+            };
             any = true;
             let what = format!("`tool.poetry.group.{}.dependencies`", k.get_ref());
             let m = match ctx.sub_table(g, "dependencies", &what) {
@@ -391,10 +451,15 @@ fn poetry_tables(ctx: &mut Ctx<'_>, p: &DeTable<'_>, groups: &mut Vec<(String, V
                             format!("extra lists `{bare}`, which is not an optional dependency"),
                         ),
                     },
-                    Err(e) => ctx.parse_error(sp.span, format!("invalid package name `{bare}`: {e}")),
+                    Err(e) => {
+                        ctx.parse_error(sp.span, format!("invalid package name `{bare}`: {e}"))
+                    }
                 }
             }
-            let extra = ExtraName::new(k.get_ref().to_string()).ok().into_iter().collect();
+            let extra = ExtraName::new(k.get_ref().to_string())
+                .ok()
+                .into_iter()
+                .collect();
             extra_groups.push((format!("poetry[{}]", k.get_ref()), m, extra));
         }
     }
@@ -427,7 +492,9 @@ fn poetry_deps(ctx: &mut Ctx<'_>, t: &DeTable<'_>) -> Vec<usize> {
 /// `[tool.poetry.dependencies] python = "^3.7"`: the project's Python range, unless PEP 621
 /// `requires-python` already set it (Poetry 2 reads that first).
 fn poetry_python(ctx: &mut Ctx<'_>, v: &Value<'_>) {
-    let Some(s) = ctx.string(v, "`tool.poetry.dependencies.python`") else { return };
+    let Some(s) = ctx.string(v, "`tool.poetry.dependencies.python`") else {
+        return;
+    };
     let at = ctx.str_span(v, s);
     if ctx.out.requires_python.is_some() {
         return;

@@ -11,9 +11,10 @@ use toml::Spanned;
 use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement};
 use crate::source::Span;
 
-/// Deepest bracket/brace nesting we hand to the TOML parser. The parser recurses once per
-/// level; real files nest a handful of levels, so this only stops hostile input from
-/// exhausting the stack.
+/// Deepest bracket/brace nesting we hand to the TOML parser. Real files nest a handful of
+/// levels. toml 1.2 refuses very deep nesting itself (measured: 10,000 and 1,000,000 levels
+/// of `[` or `{` give an error, no stack overflow); this pre-scan keeps that guarantee
+/// independent of the parser version and gives a clearer message.
 pub const MAX_NESTING: usize = 128;
 
 pub type Value<'i> = Spanned<DeValue<'i>>;
@@ -33,16 +34,28 @@ pub struct Ctx<'t> {
 
 impl<'t> Ctx<'t> {
     pub fn new(text: &'t str, file: FileId) -> Self {
-        Ctx { text, file, out: Parsed::default() }
+        Ctx {
+            text,
+            file,
+            out: Parsed::default(),
+        }
     }
 
     pub fn loc(&self, span: Span) -> Loc {
-        Loc { file: self.file, span }
+        Loc {
+            file: self.file,
+            span,
+        }
     }
 
     pub fn problem(&mut self, kind: ProblemKind, span: Span, message: impl Into<String>) {
         let loc = self.loc(span);
-        self.out.problems.push(Problem { kind, loc, message: message.into(), help: None });
+        self.out.problems.push(Problem {
+            kind,
+            loc,
+            message: message.into(),
+            help: None,
+        });
     }
 
     pub fn parse_error(&mut self, span: Span, message: impl Into<String>) {
@@ -55,11 +68,20 @@ impl<'t> Ctx<'t> {
         self.out.requirements.len() - 1
     }
 
-    pub fn add_group(&mut self, name: impl Into<String>, members: Vec<usize>, extras: Vec<ExtraName>) {
+    pub fn add_group(
+        &mut self,
+        name: impl Into<String>,
+        members: Vec<usize>,
+        extras: Vec<ExtraName>,
+    ) {
         let mut members = members;
         members.sort_unstable();
         members.dedup();
-        self.out.groups.push(Group { name: name.into(), members, extras });
+        self.out.groups.push(Group {
+            name: name.into(),
+            members,
+            extras,
+        });
     }
 
     /// Parse the document. On failure the problem is recorded and `None` returned.
@@ -98,7 +120,12 @@ impl<'t> Ctx<'t> {
     }
 
     /// `t[key]` as a table: `None` when absent, a problem when not a table.
-    pub fn sub_table<'v, 'i>(&mut self, t: &'v DeTable<'i>, key: &str, what: &str) -> Option<&'v DeTable<'i>> {
+    pub fn sub_table<'v, 'i>(
+        &mut self,
+        t: &'v DeTable<'i>,
+        key: &str,
+        what: &str,
+    ) -> Option<&'v DeTable<'i>> {
         let v = t.get(key)?;
         self.table(v, what)
     }
@@ -148,7 +175,10 @@ impl<'t> Ctx<'t> {
 
     fn wrong_type(&mut self, value: &Value<'_>, got: &DeValue<'_>, what: &str, want: &str) {
         let got = type_name(got);
-        self.parse_error(span_of(value), format!("{what} must be {want}, found {got}"));
+        self.parse_error(
+            span_of(value),
+            format!("{what} must be {want}, found {got}"),
+        );
     }
 
     /// Where a string value's content is, see [`StrSpan`].
@@ -198,14 +228,26 @@ pub struct StrSpan {
 /// Escapes (`"caf\u00e9"`, line-ending backslashes) break the 1:1 mapping; then the whole
 /// token is returned with `exact = false`.
 pub fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
-    let inexact = StrSpan { span: whole, exact: false };
-    let Some(raw) = text.get(whole.start..whole.end) else { return inexact };
+    let inexact = StrSpan {
+        span: whole,
+        exact: false,
+    };
+    let Some(raw) = text.get(whole.start..whole.end) else {
+        return inexact;
+    };
     let delim = ["\"\"\"", "'''", "\"", "'"]
         .into_iter()
         .find(|d| raw.len() >= 2 * d.len() && raw.starts_with(d) && raw.ends_with(d));
     let Some(delim) = delim else {
         // A bare key.
-        return if raw == decoded { StrSpan { span: whole, exact: true } } else { inexact };
+        return if raw == decoded {
+            StrSpan {
+                span: whole,
+                exact: true,
+            }
+        } else {
+            inexact
+        };
     };
     let mut start = whole.start + delim.len();
     let end = whole.end - delim.len();
@@ -219,7 +261,10 @@ pub fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
         }
     }
     if text.get(start..end) == Some(decoded) {
-        StrSpan { span: Span::new(start, end), exact: true }
+        StrSpan {
+            span: Span::new(start, end),
+            exact: true,
+        }
     } else {
         inexact
     }
@@ -319,6 +364,144 @@ pub fn sort_by_position(out: &mut Parsed) {
     out.problems.sort_by_key(|p| p.loc.span.start);
 }
 
+/// A PEP 440 specifier string as a TOML value (`">=1.16,<1.17"`, `"*"`).
+pub fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq, String> {
+    use crate::manifest::VersionReq;
+    let t = s.trim();
+    if t.is_empty() || t == "*" {
+        return Ok(VersionReq::Any);
+    }
+    let specifiers = t
+        .parse::<pep440_rs::VersionSpecifiers>()
+        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
+    let mut clauses = Vec::new();
+    if at.exact {
+        let mut off = 0;
+        for part in s.split(',') {
+            let lead = part.len() - part.trim_start().len();
+            let len = part.trim().len();
+            clauses.push(at.span.sub(Span::new(off + lead, off + lead + len)));
+            off += part.len() + 1;
+        }
+        if clauses.len() != specifiers.len() {
+            clauses.clear();
+        }
+    }
+    let span = if at.exact {
+        let lead = s.len() - s.trim_start().len();
+        at.span.sub(Span::new(lead, lead + t.len()))
+    } else {
+        at.span
+    };
+    Ok(VersionReq::Specifiers {
+        specifiers,
+        span,
+        clauses,
+    })
+}
+
+impl Ctx<'_> {
+    /// A lock entry's `name` and `version` as a `Locked` requirement (`Unversioned` when the
+    /// entry has no version: VCS, path and dynamic entries).
+    pub fn lock_package(&mut self, pkg: &Value<'_>, what: &str) -> Option<usize> {
+        use crate::manifest::{Role, Syntax, VersionReq};
+        let t = self.table(pkg, what)?;
+        let Some(name_v) = get(t, "name") else {
+            self.parse_error(span_of(pkg), format!("{what} has no `name`"));
+            return None;
+        };
+        let name = self.string(name_v, "a locked package's `name`")?;
+        let name_at = self.str_span(name_v, name);
+        let pname = self.package_name(name, name_at.span)?;
+        // The entry is located at its version value (what a reader looks for), else its name.
+        let mut loc_span = name_at.span;
+        let version = match get(t, "version") {
+            None => VersionReq::Unversioned,
+            Some(v) => {
+                let s = self.string(v, "a locked package's `version`")?;
+                let at = self.str_span(v, s);
+                loc_span = at.span;
+                match s.trim().parse::<pep440_rs::Version>() {
+                    Ok(version) => VersionReq::Exact {
+                        version,
+                        span: at.span,
+                    },
+                    Err(e) => {
+                        self.parse_error(at.span, format!("invalid locked version `{s}`: {e}"));
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(self.push(Requirement {
+            name: pname,
+            extras: Vec::new(),
+            version,
+            marker: pep508_rs::MarkerTree::TRUE,
+            role: Role::Locked,
+            syntax: Syntax::Lock,
+            loc: self.loc(loc_span),
+            name_span: name_at.span,
+            hashed: false,
+            pre: false,
+        }))
+    }
+
+    /// AND a marker string value into requirement `i`.
+    pub fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
+        let Some(s) = self.string(v, what) else {
+            return;
+        };
+        let at = self.str_span(v, s);
+        match super::pep508::marker(s, at.span, self.file) {
+            Ok(m) => self.out.requirements[i].marker.and(m),
+            Err(p) => self.out.problems.push(p),
+        }
+    }
+
+    /// A top-level PEP 440 `requires-python` value.
+    pub fn requires_python(&mut self, v: &Value<'_>, what: &str) {
+        let Some(s) = self.string(v, what) else {
+            return;
+        };
+        let at = self.str_span(v, s);
+        match s.parse::<pep440_rs::VersionSpecifiers>() {
+            Ok(spec) => self.out.requires_python = Some((spec, self.loc(at.span))),
+            Err(e) => self.parse_error(at.span, format!("invalid {what}: {e}")),
+        }
+    }
+}
+
+/// Lockfile groups: `base` holds the packages of the default group, `base+<g>` the default
+/// group plus group `g` (what `--with g` installs), and `all` every package.
+pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
+    let mut names: Vec<String> = membership
+        .iter()
+        .flat_map(|(_, g)| g.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    let in_group = |g: &str| -> Vec<usize> {
+        membership
+            .iter()
+            .filter(|(_, gs)| gs.iter().any(|x| x == g))
+            .map(|(i, _)| *i)
+            .collect()
+    };
+    let main = in_group(base);
+    ctx.add_group(base, main.clone(), Vec::new());
+    for g in names.iter().filter(|g| *g != base) {
+        let mut m = main.clone();
+        m.extend(in_group(g));
+        ctx.add_group(format!("{base}+{g}"), m, Vec::new());
+    }
+    ctx.add_group(
+        "all",
+        membership.iter().map(|(i, _)| *i).collect(),
+        Vec::new(),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -354,119 +537,4 @@ y"""
         assert_eq!(too_deep("a = \"[[[[[[\" # [[[[[[\nb = '[[[['", 1), None);
         assert_eq!(too_deep("a = \"\"\"\n[[[[\"\"\"\nb = [[1]]", 2), None);
     }
-}
-
-/// A PEP 440 specifier string as a TOML value (`">=1.16,<1.17"`, `"*"`).
-pub fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq, String> {
-    use crate::manifest::VersionReq;
-    let t = s.trim();
-    if t.is_empty() || t == "*" {
-        return Ok(VersionReq::Any);
-    }
-    let specifiers = t
-        .parse::<pep440_rs::VersionSpecifiers>()
-        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
-    let mut clauses = Vec::new();
-    if at.exact {
-        let mut off = 0;
-        for part in s.split(',') {
-            let lead = part.len() - part.trim_start().len();
-            let len = part.trim().len();
-            clauses.push(at.span.sub(Span::new(off + lead, off + lead + len)));
-            off += part.len() + 1;
-        }
-        if clauses.len() != specifiers.len() {
-            clauses.clear();
-        }
-    }
-    let span = if at.exact {
-        let lead = s.len() - s.trim_start().len();
-        at.span.sub(Span::new(lead, lead + t.len()))
-    } else {
-        at.span
-    };
-    Ok(VersionReq::Specifiers { specifiers, span, clauses })
-}
-
-impl Ctx<'_> {
-    /// A lock entry's `name` and `version` as a `Locked` requirement (`Unversioned` when the
-    /// entry has no version: VCS, path and dynamic entries).
-    pub fn lock_package(&mut self, pkg: &Value<'_>, what: &str) -> Option<usize> {
-        use crate::manifest::{Role, Syntax, VersionReq};
-        let t = self.table(pkg, what)?;
-        let Some(name_v) = get(t, "name") else {
-            self.parse_error(span_of(pkg), format!("{what} has no `name`"));
-            return None;
-        };
-        let name = self.string(name_v, "a locked package's `name`")?;
-        let name_at = self.str_span(name_v, name);
-        let pname = self.package_name(name, name_at.span)?;
-        let mut loc_span = span_of(name_v);
-        let version = match get(t, "version") {
-            None => VersionReq::Unversioned,
-            Some(v) => {
-                let s = self.string(v, "a locked package's `version`")?;
-                let at = self.str_span(v, s);
-                loc_span = loc_span.cover(span_of(v));
-                match s.trim().parse::<pep440_rs::Version>() {
-                    Ok(version) => VersionReq::Exact { version, span: at.span },
-                    Err(e) => {
-                        self.parse_error(at.span, format!("invalid locked version `{s}`: {e}"));
-                        return None;
-                    }
-                }
-            }
-        };
-        Some(self.push(Requirement {
-            name: pname,
-            extras: Vec::new(),
-            version,
-            marker: pep508_rs::MarkerTree::TRUE,
-            role: Role::Locked,
-            syntax: Syntax::Lock,
-            loc: self.loc(loc_span),
-            name_span: name_at.span,
-            hashed: false,
-            pre: false,
-        }))
-    }
-
-    /// AND a marker string value into requirement `i`.
-    pub fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
-        let Some(s) = self.string(v, what) else { return };
-        let at = self.str_span(v, s);
-        match super::pep508::marker(s, at.span, self.file) {
-            Ok(m) => self.out.requirements[i].marker.and(m),
-            Err(p) => self.out.problems.push(p),
-        }
-    }
-
-    /// A top-level PEP 440 `requires-python` value.
-    pub fn requires_python(&mut self, v: &Value<'_>, what: &str) {
-        let Some(s) = self.string(v, what) else { return };
-        let at = self.str_span(v, s);
-        match s.parse::<pep440_rs::VersionSpecifiers>() {
-            Ok(spec) => self.out.requires_python = Some((spec, self.loc(at.span))),
-            Err(e) => self.parse_error(at.span, format!("invalid {what}: {e}")),
-        }
-    }
-}
-
-/// Lockfile groups: `base` holds the packages of the default group, `base+<g>` the default
-/// group plus group `g` (what `--with g` installs), and `all` every package.
-pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
-    let mut names: Vec<String> = membership.iter().flat_map(|(_, g)| g.iter().cloned()).collect();
-    names.sort();
-    names.dedup();
-    let in_group = |g: &str| -> Vec<usize> {
-        membership.iter().filter(|(_, gs)| gs.iter().any(|x| x == g)).map(|(i, _)| *i).collect()
-    };
-    let main = in_group(base);
-    ctx.add_group(base, main.clone(), Vec::new());
-    for g in names.iter().filter(|g| *g != base) {
-        let mut m = main.clone();
-        m.extend(in_group(g));
-        ctx.add_group(format!("{base}+{g}"), m, Vec::new());
-    }
-    ctx.add_group("all", membership.iter().map(|(i, _)| *i).collect(), Vec::new());
 }

@@ -8,7 +8,9 @@ use crate::manifest::{FileId, Parsed};
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else { return ctx.out };
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
     let root = doc.get_ref();
     if let Some(v) = get(root, "requires-python") {
         ctx.requires_python(v, "`requires-python`");
@@ -16,9 +18,15 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     if let Some(pkgs) = get(root, "package") {
         if let Some(arr) = ctx.array(pkgs, "`[[package]]`") {
             for pkg in arr.iter() {
-                let Some(i) = ctx.lock_package(pkg, "`[[package]]`") else { continue };
-                let Some(t) = pkg.get_ref().as_table() else { continue };
-                let Some(rm) = get(t, "resolution-markers") else { continue };
+                let Some(i) = ctx.lock_package(pkg, "`[[package]]`") else {
+                    continue;
+                };
+                let Some(t) = pkg.get_ref().as_table() else {
+                    continue;
+                };
+                let Some(rm) = get(t, "resolution-markers") else {
+                    continue;
+                };
                 let markers = ctx.strings(rm, "`resolution-markers`");
                 if markers.is_empty() {
                     continue;
