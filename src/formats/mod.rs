@@ -140,6 +140,5 @@ pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
         Format::UvLock => uv_lock::parse(files.get(id).text.as_str(), id),
         Format::PdmLock => pdm_lock::parse(files.get(id).text.as_str(), id),
         Format::Pylock => pylock::parse(files.get(id).text.as_str(), id),
-        _ => Parsed::default(),
     }
 }
