@@ -35,7 +35,11 @@ pub struct Files {
 
 impl Files {
     pub fn new(cwd: PathBuf) -> Files {
-        Files { files: Vec::new(), by_path: HashMap::new(), cwd }
+        Files {
+            files: Vec::new(),
+            by_path: HashMap::new(),
+            cwd,
+        }
     }
 
     pub fn cwd(&self) -> &Path {
@@ -56,7 +60,10 @@ impl Files {
     /// Register text that did not come from disk (stdin, tests).
     pub fn add(&mut self, path: &Path, bytes: &[u8]) -> FileId {
         let display = display_path(path, &self.cwd);
-        self.insert(normalize(path), SourceFile::from_bytes(path, display, bytes))
+        self.insert(
+            normalize(path),
+            SourceFile::from_bytes(path, display, bytes),
+        )
     }
 
     fn insert(&mut self, key: PathBuf, file: SourceFile) -> FileId {
@@ -117,7 +124,9 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
     let file = std::fs::File::open(path).map_err(io_error)?;
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     // The file may grow between stat and read: cap the read itself too.
-    file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(io_error)?;
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_error)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge);
     }

@@ -54,10 +54,17 @@ pub enum VersionReq {
     /// PEP 440 specifiers. `span` covers the specifier text (`>=1.16,<1.17`) in the file;
     /// `clauses` holds one span per comma-separated clause, in order, where the text maps
     /// one to one (empty otherwise).
-    Specifiers { specifiers: VersionSpecifiers, span: Span, clauses: Vec<Span> },
+    Specifiers {
+        specifiers: VersionSpecifiers,
+        span: Span,
+        clauses: Vec<Span>,
+    },
     /// A union of PEP 440 specifier sets (Poetry `||`, conda `|`), already translated.
     /// `span` covers the original constraint text.
-    AnyOf { alternatives: Vec<VersionSpecifiers>, span: Span },
+    AnyOf {
+        alternatives: Vec<VersionSpecifiers>,
+        span: Span,
+    },
     /// An exact locked version (lockfiles). `span` covers the version value.
     Exact { version: Version, span: Span },
     /// A direct reference (URL, path, VCS) or anything else that names no version.

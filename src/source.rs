@@ -43,9 +43,13 @@ pub enum Encoding {
     /// UTF-8 with a byte-order mark of `bom_len` bytes (stripped from `text`).
     Utf8Bom,
     /// UTF-16 with a BOM (LE or BE).
-    Utf16 { big_endian: bool },
+    Utf16 {
+        big_endian: bool,
+    },
     /// Latin-1, either declared by a coding comment or as the fallback for invalid UTF-8.
-    Latin1 { fallback: bool },
+    Latin1 {
+        fallback: bool,
+    },
 }
 
 #[derive(Debug)]
@@ -89,7 +93,15 @@ impl SourceFile {
         let path = path.into();
         let (text, encoding, bom_len, remap) = decode(bytes);
         let line_starts = line_starts(&text);
-        SourceFile { path, display, text, encoding, line_starts, remap, bom_len }
+        SourceFile {
+            path,
+            display,
+            text,
+            encoding,
+            line_starts,
+            remap,
+            bom_len,
+        }
     }
 
     /// A file whose text is given directly (tests, stdin already decoded).
@@ -137,7 +149,11 @@ impl SourceFile {
     /// The text of a 0-based line, without its line terminator.
     pub fn line_text(&self, line_index: usize) -> &str {
         let start = self.line_starts[line_index];
-        let end = self.line_starts.get(line_index + 1).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -146,7 +162,11 @@ impl SourceFile {
         let line = self.line_index(offset);
         let start = self.line_starts[line];
         let column = self.text[start..offset].chars().count() + 1;
-        Position { line: line + 1, column, offset: self.original_offset(offset) }
+        Position {
+            line: line + 1,
+            column,
+            offset: self.original_offset(offset),
+        }
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -197,8 +217,10 @@ fn decode(bytes: &[u8]) -> Decoded {
     }
     if let Some(enc) = coding_comment(bytes) {
         let enc = enc.to_ascii_lowercase().replace('_', "-");
-        if matches!(enc.as_str(), "latin-1" | "iso-8859-1" | "iso8859-1" | "latin1" | "l1" | "cp819")
-        {
+        if matches!(
+            enc.as_str(),
+            "latin-1" | "iso-8859-1" | "iso8859-1" | "latin1" | "l1" | "cp819"
+        ) {
             return latin1(bytes, 0, false);
         }
     }
@@ -239,7 +261,11 @@ fn latin1(bytes: &[u8], base: usize, fallback: bool) -> Decoded {
         original.push(base + i);
         text.push(b as char);
     }
-    let remap = Remap { decoded, original, original_len: base + bytes.len() };
+    let remap = Remap {
+        decoded,
+        original,
+        original_len: base + bytes.len(),
+    };
     (text, Encoding::Latin1 { fallback }, base, Some(remap))
 }
 
@@ -263,7 +289,11 @@ fn utf16(bytes: &[u8], big_endian: bool) -> Decoded {
         pos += if (c as u32) > 0xFFFF { 4 } else { 2 };
         text.push(c);
     }
-    let remap = Remap { decoded, original, original_len: 2 + bytes.len() };
+    let remap = Remap {
+        decoded,
+        original,
+        original_len: 2 + bytes.len(),
+    };
     (text, Encoding::Utf16 { big_endian }, 2, Some(remap))
 }
 
@@ -296,7 +326,14 @@ mod tests {
         let f = SourceFile::from_bytes("r.txt", "r.txt".into(), b"# caf\xe9\nnumpy\n");
         assert_eq!(f.encoding, Encoding::Latin1 { fallback: true });
         let off = f.text.find("numpy").unwrap();
-        assert_eq!(f.position(off), Position { line: 2, column: 1, offset: 7 });
+        assert_eq!(
+            f.position(off),
+            Position {
+                line: 2,
+                column: 1,
+                offset: 7
+            }
+        );
     }
 
     #[test]

@@ -254,7 +254,10 @@ impl VersionSet {
                 if !ivs_contain(&ivs, &class) {
                     continue;
                 }
-                let reprs = match (find_lit(&self.literals, &class), find_lit(&other.literals, &class)) {
+                let reprs = match (
+                    find_lit(&self.literals, &class),
+                    find_lit(&other.literals, &class),
+                ) {
                     (Some(a), Some(b)) => a.iter().filter(|r| b.contains(r)).cloned().collect(),
                     (Some(a), None) | (None, Some(a)) => a.to_vec(),
                     (None, None) => continue,
@@ -575,7 +578,8 @@ fn greater_than_lower(v: &Version) -> Version {
     if let Some(dev) = base.dev() {
         base.with_dev(Some(dev.saturating_add(1)))
     } else if let Some(post) = base.post() {
-        base.with_post(Some(post.saturating_add(1))).with_dev(Some(0))
+        base.with_post(Some(post.saturating_add(1)))
+            .with_dev(Some(0))
     } else {
         base.with_max(Some(0))
     }
@@ -823,7 +827,7 @@ fn next_prerelease_dev0(v: &Version) -> Option<Version> {
 /// non-empty interval starting there (comments below). Natural candidates are tried first.
 fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Version> {
     let ok = |c: &Version| iv.contains(c) && !(finals_only && c.any_prerelease());
-    let mut try_c = |c: Option<Version>| c.filter(|c| ok(c));
+    let try_c = |c: Option<Version>| c.filter(|c| ok(c));
 
     if prefer_high {
         if let Some(w) = try_c(iv.hi.as_ref().and_then(natural_below)) {

@@ -17,40 +17,307 @@ fn set(s: &str) -> VersionSet {
 type Case = (&'static str, bool, &'static [(&'static str, bool, bool)]);
 
 const CASES: &[Case] = &[
-    (">=1.14.5,<1.17", false, &[("1.14.5", true, true), ("1.14.4", false, false), ("1.16.6", true, true), ("1.17", false, false), ("1.17rc1", false, false), ("1.17.dev0", false, false), ("1.16.99+mkl", true, true), ("1.17.0.post1", false, false), ("1!1.15", false, false)]),
-    ("==1.16.4", false, &[("1.16.4", true, true), ("1.16.4+mkl", true, true), ("1.16.4.0", true, true), ("1.16.4.post1", false, false), ("1.16.4.dev0", false, false)]),
-    ("!=1.16.4", false, &[("1.16.4", false, false), ("1.16.4+mkl", false, false), ("1.16.4.post1", true, true), ("1.16.5", true, true)]),
-    ("==1.16.4+mkl", false, &[("1.16.4", false, false), ("1.16.4+mkl", true, true), ("1.16.4+mkl.1", false, false), ("1.16.4.0+mkl", true, true)]),
-    ("!=1.16.4+mkl", false, &[("1.16.4", true, true), ("1.16.4+mkl", false, false), ("1.16.4+other", true, true)]),
-    ("<=1.16.4", false, &[("1.16.4+mkl", true, true), ("1.16.4.post0", false, false), ("1.16.4.post0.dev0", false, false), ("1.16.3", true, true)]),
-    (">=1.16.4", false, &[("1.16.4+mkl", true, true), ("1.16.4rc1", false, false), ("1.16.4.dev0", false, false)]),
-    ("<1.17", false, &[("1.17rc1", false, false), ("1.17.dev0", false, false), ("1.16.99", true, true), ("1.17a0.dev0", false, false), ("1.16+local", true, true)]),
-    ("<1.17rc1", true, &[("1.17.dev0", true, true), ("1.17a1", true, true), ("1.17rc1", false, false), ("1.17rc0", true, true)]),
-    ("<1.17.post1", false, &[("1.17", true, true), ("1.17+local", true, true), ("1.17.post0", true, true), ("1.17.post1.dev0", false, false), ("1.17rc1", false, true)]),
-    ("<1.17.dev5", true, &[("1.17.dev4", true, true), ("1.17.dev5", false, false), ("1.16", true, true)]),
-    (">1.16", false, &[("1.16.post1", false, false), ("1.16+local", false, false), ("1.16.0.1", true, true), ("1.17", true, true), ("1.16.1.dev0", false, true)]),
-    (">1.16.post1", false, &[("1.16.post2", true, true), ("1.16.post2.dev0", false, true), ("1.16.post1+local", false, false), ("1.16.post1", false, false)]),
-    (">1.17rc1", true, &[("1.17rc1.post1", false, false), ("1.17rc2.dev0", true, true), ("1.17rc2", true, true), ("1.17", true, true), ("1.17rc1+local", false, false)]),
-    (">1.17.dev1", true, &[("1.17.dev1+local", false, false), ("1.17.dev2", true, true), ("1.17", true, true)]),
-    ("<1!1.16", false, &[("1.16a1", false, true), ("1!1.16a1", false, false), ("1!1.15", true, true), ("2.0", true, true)]),
-    (">=1!1.0", false, &[("99.0", false, false), ("1!1.0", true, true), ("1!0.9", false, false)]),
-    ("==1.16.*", false, &[("1.16", true, true), ("1.16.0", true, true), ("1.16.99", true, true), ("1.16rc1", false, true), ("1.16.dev0", false, true), ("1.17.dev0", false, false), ("1", false, false), ("1.16+mkl", true, true)]),
-    ("==1.16.4.*", false, &[("1.16", false, false), ("1", false, false), ("1.16.4", true, true), ("1.16.4.0.0", true, true)]),
-    ("!=1.16.*", false, &[("1", true, true), ("1.16", false, false), ("1.15.9", true, true), ("1.17.dev0", false, true)]),
-    ("==1.*", false, &[("1", true, true), ("1.99", true, true), ("2.dev0", false, false), ("0.9", false, false)]),
-    ("~=1.16.2", false, &[("1.16.2", true, true), ("1.16.9", true, true), ("1.17", false, false), ("1.16.2.post1", true, true), ("1.17.dev0", false, false)]),
-    ("~=1.16", false, &[("1.16", true, true), ("1.99", true, true), ("2.0", false, false), ("2.0.dev0", false, false), ("2.0rc1", false, false)]),
-    ("~=1.16rc1", true, &[("1.16rc1", true, true), ("1.16", true, true), ("1.99", true, true), ("2.dev0", false, false)]),
-    ("===1.16.4", false, &[("1.16.4", true, true), ("1.16.4.0", false, false), ("1.16.4+mkl", false, false)]),
+    (
+        ">=1.14.5,<1.17",
+        false,
+        &[
+            ("1.14.5", true, true),
+            ("1.14.4", false, false),
+            ("1.16.6", true, true),
+            ("1.17", false, false),
+            ("1.17rc1", false, false),
+            ("1.17.dev0", false, false),
+            ("1.16.99+mkl", true, true),
+            ("1.17.0.post1", false, false),
+            ("1!1.15", false, false),
+        ],
+    ),
+    (
+        "==1.16.4",
+        false,
+        &[
+            ("1.16.4", true, true),
+            ("1.16.4+mkl", true, true),
+            ("1.16.4.0", true, true),
+            ("1.16.4.post1", false, false),
+            ("1.16.4.dev0", false, false),
+        ],
+    ),
+    (
+        "!=1.16.4",
+        false,
+        &[
+            ("1.16.4", false, false),
+            ("1.16.4+mkl", false, false),
+            ("1.16.4.post1", true, true),
+            ("1.16.5", true, true),
+        ],
+    ),
+    (
+        "==1.16.4+mkl",
+        false,
+        &[
+            ("1.16.4", false, false),
+            ("1.16.4+mkl", true, true),
+            ("1.16.4+mkl.1", false, false),
+            ("1.16.4.0+mkl", true, true),
+        ],
+    ),
+    (
+        "!=1.16.4+mkl",
+        false,
+        &[
+            ("1.16.4", true, true),
+            ("1.16.4+mkl", false, false),
+            ("1.16.4+other", true, true),
+        ],
+    ),
+    (
+        "<=1.16.4",
+        false,
+        &[
+            ("1.16.4+mkl", true, true),
+            ("1.16.4.post0", false, false),
+            ("1.16.4.post0.dev0", false, false),
+            ("1.16.3", true, true),
+        ],
+    ),
+    (
+        ">=1.16.4",
+        false,
+        &[
+            ("1.16.4+mkl", true, true),
+            ("1.16.4rc1", false, false),
+            ("1.16.4.dev0", false, false),
+        ],
+    ),
+    (
+        "<1.17",
+        false,
+        &[
+            ("1.17rc1", false, false),
+            ("1.17.dev0", false, false),
+            ("1.16.99", true, true),
+            ("1.17a0.dev0", false, false),
+            ("1.16+local", true, true),
+        ],
+    ),
+    (
+        "<1.17rc1",
+        true,
+        &[
+            ("1.17.dev0", true, true),
+            ("1.17a1", true, true),
+            ("1.17rc1", false, false),
+            ("1.17rc0", true, true),
+        ],
+    ),
+    (
+        "<1.17.post1",
+        false,
+        &[
+            ("1.17", true, true),
+            ("1.17+local", true, true),
+            ("1.17.post0", true, true),
+            ("1.17.post1.dev0", false, false),
+            ("1.17rc1", false, true),
+        ],
+    ),
+    (
+        "<1.17.dev5",
+        true,
+        &[
+            ("1.17.dev4", true, true),
+            ("1.17.dev5", false, false),
+            ("1.16", true, true),
+        ],
+    ),
+    (
+        ">1.16",
+        false,
+        &[
+            ("1.16.post1", false, false),
+            ("1.16+local", false, false),
+            ("1.16.0.1", true, true),
+            ("1.17", true, true),
+            ("1.16.1.dev0", false, true),
+        ],
+    ),
+    (
+        ">1.16.post1",
+        false,
+        &[
+            ("1.16.post2", true, true),
+            ("1.16.post2.dev0", false, true),
+            ("1.16.post1+local", false, false),
+            ("1.16.post1", false, false),
+        ],
+    ),
+    (
+        ">1.17rc1",
+        true,
+        &[
+            ("1.17rc1.post1", false, false),
+            ("1.17rc2.dev0", true, true),
+            ("1.17rc2", true, true),
+            ("1.17", true, true),
+            ("1.17rc1+local", false, false),
+        ],
+    ),
+    (
+        ">1.17.dev1",
+        true,
+        &[
+            ("1.17.dev1+local", false, false),
+            ("1.17.dev2", true, true),
+            ("1.17", true, true),
+        ],
+    ),
+    (
+        "<1!1.16",
+        false,
+        &[
+            ("1.16a1", false, true),
+            ("1!1.16a1", false, false),
+            ("1!1.15", true, true),
+            ("2.0", true, true),
+        ],
+    ),
+    (
+        ">=1!1.0",
+        false,
+        &[
+            ("99.0", false, false),
+            ("1!1.0", true, true),
+            ("1!0.9", false, false),
+        ],
+    ),
+    (
+        "==1.16.*",
+        false,
+        &[
+            ("1.16", true, true),
+            ("1.16.0", true, true),
+            ("1.16.99", true, true),
+            ("1.16rc1", false, true),
+            ("1.16.dev0", false, true),
+            ("1.17.dev0", false, false),
+            ("1", false, false),
+            ("1.16+mkl", true, true),
+        ],
+    ),
+    (
+        "==1.16.4.*",
+        false,
+        &[
+            ("1.16", false, false),
+            ("1", false, false),
+            ("1.16.4", true, true),
+            ("1.16.4.0.0", true, true),
+        ],
+    ),
+    (
+        "!=1.16.*",
+        false,
+        &[
+            ("1", true, true),
+            ("1.16", false, false),
+            ("1.15.9", true, true),
+            ("1.17.dev0", false, true),
+        ],
+    ),
+    (
+        "==1.*",
+        false,
+        &[
+            ("1", true, true),
+            ("1.99", true, true),
+            ("2.dev0", false, false),
+            ("0.9", false, false),
+        ],
+    ),
+    (
+        "~=1.16.2",
+        false,
+        &[
+            ("1.16.2", true, true),
+            ("1.16.9", true, true),
+            ("1.17", false, false),
+            ("1.16.2.post1", true, true),
+            ("1.17.dev0", false, false),
+        ],
+    ),
+    (
+        "~=1.16",
+        false,
+        &[
+            ("1.16", true, true),
+            ("1.99", true, true),
+            ("2.0", false, false),
+            ("2.0.dev0", false, false),
+            ("2.0rc1", false, false),
+        ],
+    ),
+    (
+        "~=1.16rc1",
+        true,
+        &[
+            ("1.16rc1", true, true),
+            ("1.16", true, true),
+            ("1.99", true, true),
+            ("2.dev0", false, false),
+        ],
+    ),
+    (
+        "===1.16.4",
+        false,
+        &[
+            ("1.16.4", true, true),
+            ("1.16.4.0", false, false),
+            ("1.16.4+mkl", false, false),
+        ],
+    ),
     ("===1.0a1", true, &[("1.0a1", true, true)]),
     ("===foo", false, &[("1.0", false, false)]),
-    (">=1.0a1", true, &[("1.0a1", true, true), ("1.0b1", true, true), ("2.0rc1", true, true)]),
-    ("!=1.17rc1", false, &[("1.17rc1", false, false), ("1.17rc2", false, true), ("1.17", true, true)]),
+    (
+        ">=1.0a1",
+        true,
+        &[
+            ("1.0a1", true, true),
+            ("1.0b1", true, true),
+            ("2.0rc1", true, true),
+        ],
+    ),
+    (
+        "!=1.17rc1",
+        false,
+        &[
+            ("1.17rc1", false, false),
+            ("1.17rc2", false, true),
+            ("1.17", true, true),
+        ],
+    ),
     (">=1.14.5,!=1.17rc1", false, &[("1.17rc2", false, true)]),
-    ("<0", false, &[("0.dev0", false, false), ("0a0", false, false)]),
+    (
+        "<0",
+        false,
+        &[("0.dev0", false, false), ("0a0", false, false)],
+    ),
     ("<0.dev0", true, &[("0.dev0", false, false)]),
-    ("<=0", false, &[("0", true, true), ("0.dev0", false, true), ("0+x", true, true)]),
-    (">=1.16.0.dev0,<1.16.0", true, &[("1.16.0rc1", false, false), ("1.15", false, false)]),
+    (
+        "<=0",
+        false,
+        &[
+            ("0", true, true),
+            ("0.dev0", false, true),
+            ("0+x", true, true),
+        ],
+    ),
+    (
+        ">=1.16.0.dev0,<1.16.0",
+        true,
+        &[("1.16.0rc1", false, false), ("1.15", false, false)],
+    ),
     ("", false, &[("1.0", true, true), ("1.0rc1", false, true)]),
 ];
 
@@ -61,7 +328,11 @@ fn memberships_match_packaging() {
         assert_eq!(s.prereleases(), *pre, "prereleases of `{spec}`");
         for (ver, with_p, any) in *members {
             assert_eq!(s.contains(&v(ver)), *with_p, "`{spec}`.contains({ver})");
-            assert_eq!(s.contains_any(&v(ver)), *any, "`{spec}`.contains_any({ver})");
+            assert_eq!(
+                s.contains_any(&v(ver)),
+                *any,
+                "`{spec}`.contains_any({ver})"
+            );
         }
     }
 }
@@ -120,7 +391,12 @@ fn witnesses_are_natural_and_checked() {
         (">1.16", Some("1.17"), None, Some("1.17")),
         (">=1.14.5,<=1.17", Some("1.17"), None, Some("1.17")),
         ("<1.17.post1,>=1.15", Some("1.17"), None, Some("1.17")),
-        (">=1.14.5,<1.17rc1", Some("1.17.dev0"), None, Some("1.17.dev0")),
+        (
+            ">=1.14.5,<1.17rc1",
+            Some("1.17.dev0"),
+            None,
+            Some("1.17.dev0"),
+        ),
         ("===1.17.0", Some("1.17.0"), None, Some("1.17.0")),
         (">=1.14.5,<1.17,!=1.16.2", None, None, None),
         (">=1.14.5,<1.17", None, None, None),
@@ -130,9 +406,21 @@ fn witnesses_are_natural_and_checked() {
     for (spec, any, below, above) in cases {
         let s = set(spec);
         let show = |o: Option<Version>| o.map(|x| x.to_string());
-        assert_eq!(show(s.witness_outside(&window)).as_deref(), *any, "`{spec}`");
-        assert_eq!(show(s.witness_below(&window)).as_deref(), *below, "`{spec}` below");
-        assert_eq!(show(s.witness_above(&window)).as_deref(), *above, "`{spec}` above");
+        assert_eq!(
+            show(s.witness_outside(&window)).as_deref(),
+            *any,
+            "`{spec}`"
+        );
+        assert_eq!(
+            show(s.witness_below(&window)).as_deref(),
+            *below,
+            "`{spec}` below"
+        );
+        assert_eq!(
+            show(s.witness_above(&window)).as_deref(),
+            *above,
+            "`{spec}` above"
+        );
     }
 }
 
@@ -220,7 +508,9 @@ fn local_witnesses_between_local_labels() {
     // Only locals of 1.0 strictly between +a and +b: e.g. 1.0+a.0.
     let s = set("==1.0,!=1.0+a");
     assert!(!s.is_empty());
-    let s = set("==1.0").intersect(&set("!=1.0+a")).intersect(&complement_of(&set("==1.0+a.b")));
+    let s = set("==1.0")
+        .intersect(&set("!=1.0+a"))
+        .intersect(&complement_of(&set("==1.0+a.b")));
     let w = s.some_member().unwrap();
     assert!(s.contains(&w));
     // Window made of one local version: everything else of ==1.0 is outside, as a gap.
@@ -239,7 +529,10 @@ fn complement_of(s: &VersionSet) -> VersionSet {
 
 #[test]
 fn filter_releases_keeps_admitted() {
-    let rel: Vec<Version> = ["1.16.6", "1.17.0", "1.17.0rc1", "2.0.0"].iter().map(|s| v(s)).collect();
+    let rel: Vec<Version> = ["1.16.6", "1.17.0", "1.17.0rc1", "2.0.0"]
+        .iter()
+        .map(|s| v(s))
+        .collect();
     let s = set(">=1.17");
     let got: Vec<String> = s.filter_releases(&rel).map(|x| x.to_string()).collect();
     assert_eq!(got, ["1.17.0", "2.0.0"]);
@@ -249,7 +542,10 @@ fn filter_releases_keeps_admitted() {
 fn display_shows_sentinel_edges() {
     assert_eq!(set(">=1.14.5,<1.17").to_string(), ">=1.14.5, <1.17.dev0");
     assert_eq!(set(">1.16").to_string(), ">1.16");
-    assert_eq!(set("==1.16.4+mkl").to_string(), ">=1.16.4+mkl, <=1.16.4+mkl");
+    assert_eq!(
+        set("==1.16.4+mkl").to_string(),
+        ">=1.16.4+mkl, <=1.16.4+mkl"
+    );
     assert_eq!(VersionSet::empty().to_string(), "<empty>");
 }
 
