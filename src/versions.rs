@@ -331,7 +331,7 @@ impl VersionSet {
             None => true,
             Some(reprs) => {
                 let s = v.to_string();
-                reprs.iter().any(|r| *r == s)
+                reprs.contains(&s)
             }
         }
     }
@@ -376,6 +376,13 @@ impl VersionSet {
     /// An admitted version above `window`'s upper edge (e.g. `1.17` for `<1.17`).
     pub fn witness_above(&self, window: &VersionSet) -> Option<Version> {
         self.outside(window).above
+    }
+
+    /// `(some admitted version lies below window, some lies above it)`; versions in a hole
+    /// of the window count in neither (see [`VersionSet::outside`]).
+    pub fn outside_sides(&self, window: &VersionSet) -> (bool, bool) {
+        let o = self.outside(window);
+        (o.below.is_some(), o.above.is_some())
     }
 
     /// Witnesses of admitted versions outside `window`, by side. Exact: all three are None
@@ -830,7 +837,13 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
     let try_c = |c: Option<Version>| c.filter(|c| ok(c));
 
     if prefer_high {
-        if let Some(w) = try_c(iv.hi.as_ref().and_then(natural_below)) {
+        // Just below the edge: the edge's own release when it lies below (`>1.14.4` ends
+        // the piece at 1.14.4's post-releases), else the previous one (`1.14.5` -> `1.14.4`).
+        let at_edge = iv
+            .hi
+            .as_ref()
+            .and_then(|h| release_version(h.epoch(), h.release().to_vec()));
+        if let Some(w) = try_c(at_edge).or_else(|| try_c(iv.hi.as_ref().and_then(natural_below))) {
             return Some(w);
         }
     }

@@ -378,12 +378,20 @@ fn emptiness_matches_packaging() {
     assert!(!VersionSet::full().is_empty());
 }
 
+/// (set, witness_outside, witness_below, witness_above).
+type WitnessCase = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
 #[test]
 fn witnesses_are_natural_and_checked() {
     let window = set(">=1.14.5,<1.17");
     // (set, expected witness_outside, expected below, expected above); every expected
     // witness was checked with packaging: admitted by the set, rejected by the window.
-    let cases: &[(&str, Option<&str>, Option<&str>, Option<&str>)] = &[
+    let cases: &[WitnessCase] = &[
         (">=1.10", Some("1.17"), Some("1.14.4"), Some("1.17")),
         ("<1.14.5", Some("1.14.4"), Some("1.14.4"), None),
         ("==1.14.*", Some("1.14.4"), Some("1.14.4"), None),
@@ -402,6 +410,7 @@ fn witnesses_are_natural_and_checked() {
         (">=1.14.5,<1.17", None, None, None),
         ("==1.16.4", None, None, None),
         ("", Some("1.17"), Some("1.14.4"), Some("1.17")),
+        ("<1.14.5,>1.13.3", Some("1.14.4"), Some("1.14.4"), None),
     ];
     for (spec, any, below, above) in cases {
         let s = set(spec);
@@ -435,6 +444,15 @@ fn witness_respects_prerelease_flag() {
     assert_eq!(s.witness_outside(&window), Some(v("1.17.0rc1")));
     let s = set("~=1.16.0,!=1.16.*");
     assert!(s.witness_outside(&window).is_none());
+}
+
+#[test]
+fn below_witness_prefers_the_edge_release() {
+    // `>1.14.4` excludes 1.14.4 itself: that is the natural version just below.
+    let window = set(">1.14.4,<1.17");
+    assert_eq!(set(">=1.10").witness_below(&window), Some(v("1.14.4")));
+    assert_eq!(set(">=1.10,<1.17").outside_sides(&window), (true, false));
+    assert_eq!(set(">=1.15").outside_sides(&window), (false, true));
 }
 
 #[test]
