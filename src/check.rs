@@ -230,7 +230,12 @@ fn check_unit(
 }
 
 /// Build one diagnostic from the per-Python verdicts that share a check and a location.
-fn finish(files: &Files, parsed: &Parsed, rule: &Rule, group: Vec<(String, PyVerdict)>) -> Diagnostic {
+fn finish(
+    files: &Files,
+    parsed: &Parsed,
+    rule: &Rule,
+    group: Vec<(String, PyVerdict)>,
+) -> Diagnostic {
     let pythons: Vec<String> = group.iter().map(|(p, _)| p.clone()).collect();
     let mut pick = BTreeMap::new();
     for (p, v) in &group {
@@ -275,7 +280,9 @@ fn finish(files: &Files, parsed: &Parsed, rule: &Rule, group: Vec<(String, PyVer
     // What the picks outside the window do.
     let mut effects: Vec<(String, Vec<String>)> = Vec::new();
     for (p, v) in pick.iter().rev() {
-        let Ok(version) = Version::from_str(v) else { continue };
+        let Ok(version) = Version::from_str(v) else {
+            continue;
+        };
         if rule.window.set.contains_any(&version) {
             continue;
         }
@@ -290,7 +297,9 @@ fn finish(files: &Files, parsed: &Parsed, rule: &Rule, group: Vec<(String, PyVer
     }
     let fix = match (first.offender, first.insert_after) {
         (Some(r), _) => range_fix(files, rule, r, &pythons, parsed),
-        (None, Some(tf)) => unconstrained_fix(files, tf, parsed, &format!("{pkg}{}", rule.window.text)),
+        (None, Some(tf)) => {
+            unconstrained_fix(files, tf, parsed, &format!("{pkg}{}", rule.window.text))
+        }
         (None, None) => None,
     };
     let mut help: Vec<String> = effects
@@ -307,7 +316,12 @@ fn finish(files: &Files, parsed: &Parsed, rule: &Rule, group: Vec<(String, PyVer
         };
         help.push(format!("fix{unsafe_note}: `{}`", fix_preview(files, r, f)));
     }
-    if !rule.install_notes.is_empty() && matches!(first.check, Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable) {
+    if !rule.install_notes.is_empty()
+        && matches!(
+            first.check,
+            Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
+        )
+    {
         help.push(format!("note: {}", rule.install_notes.join("; ")));
     }
 
@@ -379,9 +393,7 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic) {
                 f.diagnostic.pythons.push(p.clone());
             }
         }
-        f.diagnostic
-            .pythons
-            .sort_by(|a, b| py_order(a).cmp(&py_order(b)));
+        f.diagnostic.pythons.sort_by_key(|a| py_order(a));
         for (p, v) in d.pip_would_pick {
             f.diagnostic.pip_would_pick.entry(p).or_insert(v);
         }
@@ -599,7 +611,10 @@ fn verdict<'a>(
         } else if a_decl.is_empty() {
             format!(
                 "TensorFlow 1.14.0 requires `{pkg}{}`, which this excludes",
-                rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
+                rule.declared
+                    .as_ref()
+                    .map(|d| d.text.as_str())
+                    .unwrap_or("")
             )
         } else {
             "no published release satisfies it".to_owned()
@@ -665,7 +680,10 @@ fn verdict<'a>(
     if above_decl.is_none() {
         message.push_str(&format!(
             " (only below TensorFlow's own `{pkg}{}`, which keeps pip inside the window)",
-            rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
+            rule.declared
+                .as_ref()
+                .map(|d| d.text.as_str())
+                .unwrap_or("")
         ));
     }
     message.push_str(&possible_note);
@@ -915,12 +933,25 @@ fn range_fix(
         return None;
     }
     let window = &rule.window;
+    let file = files.get(r.loc.file);
     let (span, clauses_text): (Span, Vec<String>) = match &r.version {
+        // Keep the author's own clause text where it maps one to one.
+        VersionReq::Specifiers { span, clauses, .. }
+            if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
+        {
+            (
+                *span,
+                clauses
+                    .iter()
+                    .map(|c| file.slice(*c).trim().to_owned())
+                    .collect(),
+            )
+        }
         VersionReq::Specifiers {
             specifiers, span, ..
         } => (*span, specifiers.iter().map(|s| s.to_string()).collect()),
         VersionReq::Any if r.syntax == Syntax::Pep508 => {
-            let text = &files.get(r.loc.file).text;
+            let text = &file.text;
             let mut end = r.name_span.end;
             if text.as_bytes().get(end) == Some(&b'[') {
                 end = text[end..].find(']').map(|i| end + i + 1)?;
@@ -933,33 +964,47 @@ fn range_fix(
     let is_pin = clauses_text
         .iter()
         .any(|c| c.starts_with("==") && !c.ends_with(".*") || c.starts_with("==="));
+    // The window bounds this requirement crosses.
+    let needed: Vec<String> = window
+        .specifiers
+        .iter()
+        .filter(|w| {
+            own.witness_outside(&VersionSet::from_specifier(w))
+                .is_some()
+        })
+        .map(|w| w.to_string())
+        .collect();
+    // First the author's clauses that narrow the window (dropping bounds the window
+    // replaces), then all of them; the first candidate inside the window with a published
+    // release wins.
+    let narrowing: Vec<String> = clauses_text
+        .iter()
+        .filter(|c| {
+            pep440_rs::VersionSpecifiers::from_str(c)
+                .map(|cs| !window.set.is_subset(&VersionSet::from_specifiers(&cs)))
+                .unwrap_or(true)
+        })
+        .cloned()
+        .collect();
     let mut replacement = None;
     if !is_pin {
-        let mut kept: Vec<String> = Vec::new();
-        for c in &clauses_text {
-            let Ok(cs) = pep440_rs::VersionSpecifiers::from_str(c) else {
+        for kept in [&narrowing, &clauses_text] {
+            let text = kept
+                .iter()
+                .chain(&needed)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",");
+            let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) else {
                 continue;
             };
-            if !window.set.is_subset(&VersionSet::from_specifiers(&cs)) {
-                kept.push(c.clone());
-            }
-        }
-        let mut needed: Vec<String> = Vec::new();
-        for w in window.specifiers.iter() {
-            let ws = VersionSet::from_specifier(w);
-            if own.witness_outside(&ws).is_some() {
-                needed.push(w.to_string());
-            }
-        }
-        let candidate: Vec<String> = kept.iter().chain(&needed).cloned().collect();
-        let text = candidate.join(",");
-        if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
             let set = VersionSet::from_specifiers(&specs);
             if set.witness_outside(&window.set).is_none()
                 && !set.is_empty()
                 && any_published(rule, &set)
             {
                 replacement = Some(text);
+                break;
             }
         }
     }

@@ -3,7 +3,7 @@
 //! files that diagnostics point into are kept afterwards, so memory stays flat as the tree
 //! grows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -213,6 +213,7 @@ pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptio
     results.sort_by_key(|(i, _, _)| *i);
     let mut merged = Files::new(cwd.to_path_buf());
     let mut all: Vec<Diagnostic> = Vec::new();
+    let mut index: HashMap<MergeKey, usize> = HashMap::new();
     for (_, files, diags) in results {
         let used: std::collections::BTreeSet<FileId> =
             diags.iter().flat_map(referenced_files).collect();
@@ -224,7 +225,7 @@ pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptio
         }
         for mut d in diags {
             remap(&mut d, &map);
-            merge_into(&mut all, d);
+            merge_into(&mut all, &mut index, d);
         }
     }
     all.sort_by(|a, b| {
@@ -260,27 +261,35 @@ fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
 }
 
 /// One report per finding: the same finding reached from several including files merges,
-/// naming every Python it holds on.
-fn merge_into(all: &mut Vec<Diagnostic>, d: Diagnostic) {
-    if let Some(existing) = all.iter_mut().find(|e| {
-        e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.message == d.message
-            || e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.rule.is_some()
-    }) {
-        for p in d.pythons {
-            if !existing.pythons.contains(&p) {
-                existing.pythons.push(p);
-            }
-        }
-        existing.pythons.sort_by_key(|p| {
-            p.split('.')
-                .filter_map(|x| x.parse::<u64>().ok())
-                .collect::<Vec<_>>()
-        });
-        for (p, v) in d.pip_would_pick {
-            existing.pip_would_pick.entry(p).or_insert(v);
-        }
-        existing.severity = existing.severity.max(d.severity);
+/// naming every Python it holds on. Input problems (no rule) merge only when their
+/// message is the same too.
+type MergeKey = (Check, Option<String>, Loc, Option<String>);
+
+fn merge_key(d: &Diagnostic) -> MergeKey {
+    let message = d.rule.is_none().then(|| d.message.clone());
+    (d.check, d.rule.clone(), d.loc, message)
+}
+
+fn merge_into(all: &mut Vec<Diagnostic>, index: &mut HashMap<MergeKey, usize>, d: Diagnostic) {
+    let key = merge_key(&d);
+    let Some(&i) = index.get(&key) else {
+        index.insert(key, all.len());
+        all.push(d);
         return;
+    };
+    let existing = &mut all[i];
+    for p in d.pythons {
+        if !existing.pythons.contains(&p) {
+            existing.pythons.push(p);
+        }
     }
-    all.push(d);
+    existing.pythons.sort_by_key(|p| {
+        p.split('.')
+            .filter_map(|x| x.parse::<u64>().ok())
+            .collect::<Vec<_>>()
+    });
+    for (p, v) in d.pip_would_pick {
+        existing.pip_would_pick.entry(p).or_insert(v);
+    }
+    existing.severity = existing.severity.max(d.severity);
 }
