@@ -677,6 +677,9 @@ fn verdict<'a>(
             window.text
         ),
     };
+    if let Some(via) = &rule.via {
+        message.push_str(&format!(" ({pkg} comes in through {via})"));
+    }
     if above_decl.is_none() {
         message.push_str(&format!(
             " (only below TensorFlow's own `{pkg}{}`, which keeps pip inside the window)",

@@ -126,12 +126,19 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
             (dir.join("pylock.toml"), Format::Pylock),
         ],
         Format::Pipfile => vec![(dir.join("Pipfile.lock"), Format::PipfileLock)],
-        // pip-compile: `requirements.in` -> `requirements.txt` (same stem).
+        // pip-compile: `requirements.in` -> the `.txt` it compiled: the same stem, or any
+        // `.txt` beside it whose header names the `.in` file.
         Format::Requirements if name.ends_with(".in") => {
-            vec![(
+            let mut c = vec![(
                 dir.join(format!("{}.txt", name.trim_end_matches(".in"))),
                 Format::Requirements,
-            )]
+            )];
+            c.extend(
+                pip_compile_outputs(dir, name)
+                    .into_iter()
+                    .map(|p| (p, Format::Requirements)),
+            );
+            c
         }
         _ => return None,
     };
@@ -168,6 +175,36 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
         }
     }
     None
+}
+
+/// `.txt` files in `dir` whose pip-compile header names `input` (`pip-compile ... input`).
+fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt") && p.is_file())
+        .filter(|p| {
+            let Ok(bytes) = crate::files::read_capped(p) else {
+                return false;
+            };
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+            head.lines()
+                .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+                .any(|l| {
+                    l.contains("pip-compile")
+                        && l.split_whitespace()
+                            .any(|w| w == input || w.ends_with(&format!("/{input}")))
+                })
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// Check every candidate in parallel and merge the results.
