@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod files;
+pub mod fix;
 pub mod formats;
 pub mod manifest;
 pub mod markers;
