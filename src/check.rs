@@ -316,7 +316,10 @@ fn finish(
             None => help.push(format!(
                 "fix{unsafe_note}: insert `{}` after line {}",
                 compact(f.replacement.trim_matches([',', ' ', '\r', '\n'])),
-                files.get(f.loc.file).position(f.loc.span.start.saturating_sub(1)).line
+                files
+                    .get(f.loc.file)
+                    .position(f.loc.span.start.saturating_sub(1))
+                    .line
             )),
         }
     }
@@ -564,10 +567,12 @@ fn verdict<'a>(
     };
 
     if contributing.is_empty() {
-        return absent(files, rule, unit, hit, opts, &possible_note, &declared, &py).map(|mut v| {
-            v.severity = cap(v.severity);
-            v
-        });
+        return absent(files, rule, unit, hit, opts, &possible_note, &declared, &py).map(
+            |mut v| {
+                v.severity = cap(v.severity);
+                v
+            },
+        );
     }
 
     // A_p, and A_p ∩ declared.

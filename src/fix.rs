@@ -31,9 +31,7 @@ pub fn relock_command(path: &Path) -> Option<&'static str> {
         "poetry.lock" => "poetry lock",
         "uv.lock" => "uv lock",
         "pdm.lock" => "pdm lock",
-        n if n == "pylock.toml" || (n.starts_with("pylock.") && n.ends_with(".toml")) => {
-            "pip lock"
-        }
+        n if n == "pylock.toml" || (n.starts_with("pylock.") && n.ends_with(".toml")) => "pip lock",
         _ => return None,
     })
 }
@@ -55,8 +53,8 @@ pub fn range_edit(file: &SourceFile, r: &Requirement, spec: &str) -> Option<(Spa
         Syntax::Pep508 => match &r.version {
             // The span equals the whole requirement only when the string had escapes and
             // inner offsets are not file offsets.
-            VersionReq::Specifiers { span, .. } if *span != r.loc.span => {
-                Some((*span, spec.to_owned()))
+            VersionReq::Specifiers { span, clauses, .. } if *span != r.loc.span => {
+                Some(minimal_clause_edit(file, *span, clauses, spec))
             }
             VersionReq::Any => after_name(file, r).map(|at| (Span::new(at, at), spec.to_owned())),
             _ => None,
@@ -101,6 +99,39 @@ pub fn range_edit(file: &SourceFile, r: &Requirement, spec: &str) -> Option<(Spa
     }
 }
 
+/// Replace a comma-separated specifier by `spec`, touching as little as possible: clauses
+/// the new text keeps at the front stay as written (with any `\` continuation between
+/// them), so `numpy>=1.16, \<newline> <1.18` becomes `numpy>=1.16, \<newline> <1.17`.
+fn minimal_clause_edit(
+    file: &SourceFile,
+    span: Span,
+    clauses: &[Span],
+    spec: &str,
+) -> (Span, String) {
+    let new: Vec<&str> = spec.split(',').collect();
+    let kept = clauses
+        .iter()
+        .zip(&new)
+        .take_while(|(c, n)| file.slice(**c).trim() == n.trim())
+        .count();
+    if kept == 0 || clauses.is_empty() {
+        return (span, spec.to_owned());
+    }
+    if kept == clauses.len() {
+        // Everything kept: append the new clauses after the last one.
+        let at = clauses[kept - 1].end;
+        let rest = &new[kept..];
+        if rest.is_empty() {
+            return (Span::new(at, at), String::new());
+        }
+        return (Span::new(at, at), format!(",{}", rest.join(",")));
+    }
+    (
+        Span::new(clauses[kept].start, span.end),
+        new[kept..].join(","),
+    )
+}
+
 /// Where a specifier goes in a PEP 508 string without one: after the name and extras.
 fn after_name(file: &SourceFile, r: &Requirement) -> Option<usize> {
     let text = file.text.as_str();
@@ -124,12 +155,7 @@ fn after_name(file: &SourceFile, r: &Requirement) -> Option<usize> {
 
 /// A conda version expression: replace it with `spec`, taking the fuzzy `=` separator along
 /// (`numpy=1.17`), keeping a space separator (`numpy 1.16.*` -> `numpy >=1.14.5,<1.17`).
-fn conda_version(
-    text: &str,
-    r: &Requirement,
-    span: Span,
-    spec: &str,
-) -> Option<(Span, String)> {
+fn conda_version(text: &str, r: &Requirement, span: Span, spec: &str) -> Option<(Span, String)> {
     let entry = text.get(r.loc.span.start..span.start)?;
     // The bracket form `numpy[version='>=1.16']`: only inside quotes.
     if entry.contains('[') {
@@ -381,7 +407,12 @@ fn array_insert(file: &SourceFile, tf: &Requirement, value: &str) -> Option<(Spa
 
 /// Insert `pkg = "spec"` as a new line after a TOML `key = value` entry (Poetry, Pipfile),
 /// copying a `python` / `markers` restriction of the trigger's inline table.
-fn key_insert(file: &SourceFile, tf: &Requirement, pkg: &str, spec: &str) -> Option<(Span, String)> {
+fn key_insert(
+    file: &SourceFile,
+    tf: &Requirement,
+    pkg: &str,
+    spec: &str,
+) -> Option<(Span, String)> {
     let text = file.text.as_str();
     let li = file.line_index(tf.loc.span.start);
     let start = file.line_start(li);
@@ -496,18 +527,30 @@ mod tests {
 
     #[test]
     fn relock_commands_by_file_name() {
-        assert_eq!(relock_command(Path::new("a/Pipfile.lock")), Some("pipenv lock"));
-        assert_eq!(relock_command(Path::new("poetry.lock")), Some("poetry lock"));
+        assert_eq!(
+            relock_command(Path::new("a/Pipfile.lock")),
+            Some("pipenv lock")
+        );
+        assert_eq!(
+            relock_command(Path::new("poetry.lock")),
+            Some("poetry lock")
+        );
         assert_eq!(relock_command(Path::new("uv.lock")), Some("uv lock"));
         assert_eq!(relock_command(Path::new("pdm.lock")), Some("pdm lock"));
-        assert_eq!(relock_command(Path::new("pylock.dev.toml")), Some("pip lock"));
+        assert_eq!(
+            relock_command(Path::new("pylock.dev.toml")),
+            Some("pip lock")
+        );
         assert_eq!(relock_command(Path::new("requirements.txt")), None);
     }
 
     #[test]
     fn inline_key_values_keep_their_text() {
         assert_eq!(
-            inline_key_value(r#"tensorflow = {version = "1.14.0", python = "<3.8"}"#, "python"),
+            inline_key_value(
+                r#"tensorflow = {version = "1.14.0", python = "<3.8"}"#,
+                "python"
+            ),
             Some(r#"python = "<3.8""#.to_owned())
         );
         assert_eq!(inline_key_value(r#"tf = {version = "1"}"#, "markers"), None);

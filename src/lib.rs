@@ -5,6 +5,7 @@
 //! [`manifest`] -> evaluate ([`check`], using [`versions`], [`markers`], [`rules`]) ->
 //! [`diagnostic`] -> [`report`]. See ARCHITECTURE.md.
 
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
