@@ -521,7 +521,7 @@ mod tests {
     fn edits_apply_in_order_and_keep_the_rest() {
         let f = fp(
             "a\nnumpy>=1.16\nc",
-            &[(2, 2, "tf\n"), (7, 12, ">=1.16,<1.17")],
+            &[(2, 2, "tf\n"), (7, 13, ">=1.16,<1.17")],
         );
         assert_eq!(f.fixed(), b"a\ntf\nnumpy>=1.16,<1.17\nc");
     }
