@@ -19,11 +19,10 @@ use pep508_rs::{ExtraName, PackageName};
 
 use crate::diagnostic::{Applicability, Check, Diagnostic, Fix, Related, Severity};
 use crate::files::Files;
-use crate::manifest::{FileId, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq};
+use crate::manifest::{Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq};
 use crate::markers;
 use crate::rules::releases::Status;
 use crate::rules::Rule;
-use crate::source::Span;
 use crate::versions::VersionSet;
 
 /// What the checker needs besides the parsed file.
@@ -297,9 +296,7 @@ fn finish(
     }
     let fix = match (first.offender, first.insert_after) {
         (Some(r), _) => range_fix(files, rule, r, &pythons, parsed),
-        (None, Some(tf)) => {
-            unconstrained_fix(files, tf, parsed, &format!("{pkg}{}", rule.window.text))
-        }
+        (None, Some(tf)) => unconstrained_fix(files, tf, parsed, &pkg, &rule.window.text),
         (None, None) => None,
     };
     let mut help: Vec<String> = effects
@@ -309,12 +306,22 @@ fn finish(
     if let Some(h) = &first.help {
         help.push(h.clone());
     }
-    if let (Some(f), Some(r)) = (&fix, first.offender) {
+    if let Some(f) = &fix {
         let unsafe_note = match f.applicability {
             Applicability::Safe => "",
             Applicability::Unsafe => " (unsafe)",
         };
-        help.push(format!("fix{unsafe_note}: `{}`", fix_preview(files, r, f)));
+        match first.offender {
+            Some(r) => help.push(format!("fix{unsafe_note}: `{}`", fix_preview(files, r, f))),
+            None => help.push(format!(
+                "fix{unsafe_note}: insert `{}` after line {}",
+                compact(f.replacement.trim_matches([',', ' ', '\r', '\n'])),
+                files
+                    .get(f.loc.file)
+                    .position(f.loc.span.start.saturating_sub(1))
+                    .line
+            )),
+        }
     }
     if !rule.install_notes.is_empty()
         && matches!(
@@ -560,10 +567,12 @@ fn verdict<'a>(
     };
 
     if contributing.is_empty() {
-        return absent(rule, unit, hit, opts, &possible_note, &declared, &py).map(|mut v| {
-            v.severity = cap(v.severity);
-            v
-        });
+        return absent(files, rule, unit, hit, opts, &possible_note, &declared, &py).map(
+            |mut v| {
+                v.severity = cap(v.severity);
+                v
+            },
+        );
     }
 
     // A_p, and A_p ∩ declared.
@@ -698,8 +707,9 @@ fn verdict<'a>(
     let mut help = None;
     if offender.syntax == Syntax::Lock {
         help = Some(format!(
-            "lockfiles are not edited: constrain `{pkg}{}` where the dependencies are declared, then re-lock",
-            window.text
+            "lockfiles are not edited: constrain `{pkg}{}` where the dependencies are declared, then re-lock{}",
+            window.text,
+            relock_hint(files, offender)
         ));
     } else if let Some(lock) = &opts.sibling_lock {
         help = Some(format!(
@@ -732,6 +742,7 @@ fn verdict<'a>(
 /// lockfile, or nothing when the rule ignores absence or a sibling lock pins it.
 #[allow(clippy::too_many_arguments)]
 fn absent<'a>(
+    files: &Files,
     rule: &Rule,
     unit: &Unit<'a>,
     hit: &TriggerHit<'a>,
@@ -759,8 +770,9 @@ fn absent<'a>(
             leak_fallback: String::new(),
             leak: Vec::new(),
             help: Some(format!(
-                "re-lock with `{pkg}{}` declared beside TensorFlow",
-                window.text
+                "re-lock with `{pkg}{}` declared beside TensorFlow{}",
+                window.text,
+                relock_hint(files, hit.req)
             )),
             related: Vec::new(),
             outside: Vec::new(),
@@ -809,6 +821,13 @@ fn absent<'a>(
         offender: None,
         insert_after: Some(hit.req),
     })
+}
+
+/// `` (`poetry lock`)``: the command that regenerates the lockfile `r` is in.
+fn relock_hint(files: &Files, r: &Requirement) -> String {
+    crate::fix::relock_command(&files.get(r.loc.file).path)
+        .map(|c| format!(" (`{c}`)"))
+        .unwrap_or_default()
 }
 
 /// Published final releases outside the window that pip could install on `py` from `set`.
@@ -937,30 +956,22 @@ fn range_fix(
     }
     let window = &rule.window;
     let file = files.get(r.loc.file);
-    let (span, clauses_text): (Span, Vec<String>) = match &r.version {
+    let clauses_text: Vec<String> = match &r.version {
         // Keep the author's own clause text where it maps one to one.
-        VersionReq::Specifiers { span, clauses, .. }
+        VersionReq::Specifiers { clauses, .. }
             if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
         {
-            (
-                *span,
-                clauses
-                    .iter()
-                    .map(|c| file.slice(*c).trim().to_owned())
-                    .collect(),
-            )
+            clauses
+                .iter()
+                .map(|c| file.slice(*c).trim().to_owned())
+                .collect()
         }
-        VersionReq::Specifiers {
-            specifiers, span, ..
-        } => (*span, specifiers.iter().map(|s| s.to_string()).collect()),
-        VersionReq::Any if r.syntax == Syntax::Pep508 => {
-            let text = &file.text;
-            let mut end = r.name_span.end;
-            if text.as_bytes().get(end) == Some(&b'[') {
-                end = text[end..].find(']').map(|i| end + i + 1)?;
-            }
-            (Span::new(end, end), Vec::new())
+        VersionReq::Specifiers { specifiers, .. } => {
+            specifiers.iter().map(|s| s.to_string()).collect()
         }
+        VersionReq::Any => Vec::new(),
+        // A union (Poetry `||`, conda `|`): replaced by the window as a whole.
+        VersionReq::AnyOf { .. } => Vec::new(),
         _ => return None,
     };
     let own = req_set(r)?;
@@ -991,13 +1002,21 @@ fn range_fix(
         .collect();
     let mut replacement = None;
     if !is_pin {
-        for kept in [&narrowing, &clauses_text] {
-            let text = kept
-                .iter()
+        // Last resort for a range: the window itself (a range stays a range).
+        let with_needed = |kept: &Vec<String>| {
+            kept.iter()
                 .chain(&needed)
                 .cloned()
                 .collect::<Vec<_>>()
-                .join(",");
+                .join(",")
+        };
+        // Last resort for a range: the window itself (a range stays a range).
+        let window_only: Vec<String> = window.specifiers.iter().map(|w| w.to_string()).collect();
+        for text in [
+            with_needed(&narrowing),
+            with_needed(&clauses_text),
+            window_only.join(","),
+        ] {
             let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) else {
                 continue;
             };
@@ -1035,6 +1054,7 @@ fn range_fix(
     } else {
         (Applicability::Safe, None)
     };
+    let (span, replacement) = crate::fix::range_edit(file, r, &replacement)?;
     Some(Fix {
         loc: Loc {
             file: r.loc.file,
@@ -1046,58 +1066,27 @@ fn range_fix(
     })
 }
 
-/// For an unconstrained package in a requirements file: insert a line after the trigger.
-fn unconstrained_fix(files: &Files, tf: &Requirement, parsed: &Parsed, line: &str) -> Option<Fix> {
-    if tf.syntax != Syntax::Pep508 {
-        return None;
-    }
+/// For an unconstrained package: insert a requirement right after the trigger, in the
+/// file's own syntax and layout (see `fix::insert_edit`).
+fn unconstrained_fix(
+    files: &Files,
+    tf: &Requirement,
+    parsed: &Parsed,
+    pkg: &str,
+    spec: &str,
+) -> Option<Fix> {
     let file = files.get(tf.loc.file);
-    // Only for line-oriented files: the requirement must start its line.
-    let li = file.line_index(tf.loc.span.start);
-    let start = file.line_start(li);
-    let indent = file.text.get(start..tf.loc.span.start)?;
-    if !indent.chars().all(|c| c == ' ' || c == '\t') {
-        return None;
-    }
-    // Insert after the physical line that ends the requirement (and its continuations).
-    let end_line = file.line_index(tf.loc.span.end.saturating_sub(1).max(tf.loc.span.start));
-    let mut at = if end_line + 1 < file.line_count() {
-        file.line_start(end_line + 1)
-    } else {
-        file.text.len()
-    };
-    // Skip continuation lines of the requirement (options such as --hash on the next lines).
-    let mut l = end_line;
-    while file.line_text(l).trim_end().ends_with('\\') && l + 1 < file.line_count() {
-        l += 1;
-        at = if l + 1 < file.line_count() {
-            file.line_start(l + 1)
-        } else {
-            file.text.len()
-        };
-    }
-    let eol = if file.text.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let needs_leading_newline =
-        at == file.text.len() && !file.text.ends_with('\n') && !file.text.is_empty();
-    let replacement = format!(
-        "{}{indent}{line}{}",
-        if needs_leading_newline { eol } else { "" },
-        if needs_leading_newline { "" } else { eol }
-    );
-    let (applicability, reason) = if parsed.hashed {
+    let format = crate::fix::format_of(file, tf);
+    let (span, replacement) = crate::fix::insert_edit(file, format, tf, pkg, spec)?;
+    let (applicability, reason) = if parsed.hashed || tf.hashed {
         (Applicability::Unsafe, Some("the file is in pip hash-checking mode: a line without hashes fails pip's hash check; regenerate the hashes".to_owned()))
     } else {
         (Applicability::Safe, None)
     };
-    let _: FileId = tf.loc.file;
     Some(Fix {
         loc: Loc {
             file: tf.loc.file,
-            span: Span::new(at, at),
+            span,
         },
         replacement,
         applicability,

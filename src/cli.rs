@@ -55,6 +55,18 @@ pub struct CheckArgs {
     /// Worker threads (default: the number of cores).
     #[arg(long, default_value_t = 0, hide = true)]
     pub jobs: usize,
+    /// Apply the safe fixes in place, then report the findings that remain.
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the fixes as a unified diff; write nothing (exit 1 when there is one).
+    #[arg(long, conflicts_with = "fix")]
+    pub diff: bool,
+    /// Apply unsafe fixes too (e.g. edits that invalidate pip `--hash` checking).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// With `--fix`: exit 1 when anything was fixed, even if no finding remains.
+    #[arg(long)]
+    pub exit_non_zero_on_fix: bool,
     /// Render width for human output (default: terminal width or 100).
     #[arg(long, hide = true)]
     pub width: Option<usize>,
@@ -173,6 +185,31 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // Autofix (`apply.rs`): `--diff` prints and stops; `--fix` writes and re-checks.
+    let mut outcome = outcome;
+    let mut fixed = 0;
+    if args.fix || args.diff {
+        let rerun = || {
+            let paths = if args.paths.is_empty() {
+                vec![PathBuf::from(".")]
+            } else {
+                args.paths.clone()
+            };
+            let (candidates, _) = discover::discover(&paths, input_format, &|_| false);
+            run::run(&cwd, &candidates, rules, &opts)
+        };
+        let mode = crate::apply::Mode {
+            diff: args.diff,
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        let (after, summary) = crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
+        crate::apply::report(&summary, args.diff);
+        fixed = summary.fixed;
+        match after {
+            Some(o) => outcome = o,
+            None => return Ok(ExitCode::from(u8::from(fixed > 0))),
+        }
+    }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
     let res = match args.format.as_str() {
@@ -223,7 +260,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .diagnostics
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
-    Ok(if errors && !args.exit_zero {
+    let fix_exit = args.exit_non_zero_on_fix && fixed > 0;
+    Ok(if (errors && !args.exit_zero) || fix_exit {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

@@ -5,12 +5,14 @@
 //! [`manifest`] -> evaluate ([`check`], using [`versions`], [`markers`], [`rules`]) ->
 //! [`diagnostic`] -> [`report`]. See ARCHITECTURE.md.
 
+pub mod apply;
 pub mod check;
 pub mod cli;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod files;
+pub mod fix;
 pub mod formats;
 pub mod manifest;
 pub mod markers;

@@ -318,6 +318,9 @@ fn result<'a>(report: &Report<'a>, d: &'a Diagnostic, fp: &mut Fingerprints) -> 
             };
             let description = match &f.reason {
                 Some(r) => format!("{what}: {r}"),
+                None if f.loc.span.is_empty() => {
+                    format!("{what}: insert `{}`", f.replacement.trim())
+                }
                 None => format!("{what}: replace with `{}`", f.replacement),
             };
             SarifFix {
