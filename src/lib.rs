@@ -7,6 +7,8 @@
 
 pub mod check;
 pub mod cli;
+pub mod config;
+pub mod dependents;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;
@@ -18,4 +20,5 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod source;
+pub mod suppress;
 pub mod versions;
