@@ -1,72 +1,943 @@
-//! PEP 440 version sets with the exact semantics of Python `packaging` 26.3 (what pip 26.3
-//! vendors). ENGINE CONTRACT — implementation pending (being written by the engine work).
+//! PEP 440 version sets with the exact semantics of Python `packaging` 26.3 (the version
+//! pip 26.3 vendors).
+//!
+//! # Model
+//!
+//! A [`VersionSet`] is what pip admits for one package: a set of half-open intervals over
+//! the PEP 440 total order, plus a pre-release flag `P`. Membership is
+//! `SpecifierSet(s).contains(v, prereleases=P)`: `v` must lie in the intervals, and if `v`
+//! is a pre-release (`a`/`b`/`rc` or `.dev`) then `P` must be true.
+//!
+//! The intervals are built from each specifier's operator and version by this module
+//! (never via `pep440_rs`'s own `contains` or `From<VersionSpecifier> for Ranges`, which
+//! disagree with packaging on local labels, `<V.postN`, `>V.postN`, epochs, wildcards and
+//! `===`; see `/work/shared/CRATES.md`).
+//!
+//! # Bounds
+//!
+//! Every interval is `[lo, hi)`: `lo <= v < hi` in `pep440_rs`'s `Ord`. Some edges of PEP 440
+//! ranges do not sit at a real version; they are encoded as *sentinel* versions that no
+//! parser ever produces:
+//!
+//! * `V.with_max(Some(0))` ("`Vmax0`") sorts above `V`, `V+local` and every `V.postN`, and
+//!   below anything else: packaging's `AFTER_POSTS(V)`, the lower edge of `>V`.
+//! * `V` with an extra, empty local segment (`V+l` then `""`) sorts above `V+l` and below
+//!   every real version above `V+l` (real local segments are never empty): the upper edge
+//!   of the point `{V+l}` (`==V+l`, `===`).
+//! * packaging's `AFTER_LOCALS(V)` (above `V` and every `V+local`) needs no sentinel: the
+//!   next real version above it is known (`V.post0.dev0`, `V.postN+1.dev0` or
+//!   `V.devN+1`), so it is encoded as that real version.
+//!
+//! Intersection, union and complement are plain set algebra on this extended order, so
+//! they are exact on the real versions. An interval can be non-empty in the extended order
+//! yet hold no real version (e.g. `[1.0a1max0, 1.0a2.dev0)`); every question about real
+//! versions ([`VersionSet::is_empty`], the witnesses, [`VersionSet::is_subset`]) goes
+//! through a witness search that is exact (see `find_in`).
+//!
+//! # `===`
+//!
+//! packaging compares `str(candidate).lower()` with the literal. Candidates here are
+//! parsed [`Version`]s, whose string is the normalised form, so `===X` admits exactly one
+//! version spelling: the version `X` parses to, when `X.lower()` is already that normalised
+//! string. `===1.16.4` does not admit `1.16.4.0` (equal in PEP 440 order, a different
+//! string); `===1.0-1` and `===foo` admit nothing. Such literal restrictions are kept per
+//! version class beside the intervals.
+//!
+//! # Known edges
+//!
+//! `pep440_rs` stores numbers as `u64`; packaging's are unbounded. A post-release number of
+//! `u64::MAX` ties with the `max` sentinel, and `>V.dev18446744073709551615` saturates.
+//! Nobody publishes such versions.
 
-use pep440_rs::{Version, VersionSpecifier, VersionSpecifiers};
+use std::cmp::Ordering;
+use std::fmt;
+use std::str::FromStr;
+
+use pep440_rs::{
+    LocalSegment, Operator, Prerelease, PrereleaseKind, Version, VersionSpecifier,
+    VersionSpecifiers,
+};
+
+/// Parse a comma-separated specifier list the way packaging's `SpecifierSet` splits it:
+/// empty pieces (a trailing comma, `>=1,,<2`) are skipped. `===` with a string that is not
+/// a version is rejected here (pep440_rs cannot represent it); use [`VersionSet::parse`],
+/// which keeps such literals.
+pub fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
+    let mut out = Vec::new();
+    for piece in s.split(',') {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            continue;
+        }
+        out.push(VersionSpecifier::from_str(piece).map_err(|e| e.to_string())?);
+    }
+    Ok(VersionSpecifiers::from_iter(out))
+}
+
+/// `[lo, hi)` over the extended order; `None` is -inf for `lo` and +inf for `hi`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Interval {
+    lo: Option<Version>,
+    hi: Option<Version>,
+}
+
+impl Interval {
+    fn new(lo: Option<Version>, hi: Option<Version>) -> Interval {
+        Interval { lo, hi }
+    }
+
+    fn contains(&self, v: &Version) -> bool {
+        self.lo.as_ref().is_none_or(|l| l <= v) && self.hi.as_ref().is_none_or(|h| v < h)
+    }
+}
+
+/// The only spellings of one version class (PEP 440-equal versions) that a set admits;
+/// produced by `===`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Literal {
+    class: Version,
+    /// Sorted, deduplicated, lowercase, non-empty.
+    reprs: Vec<String>,
+}
 
 /// A set of PEP 440 versions as pip admits them for one package: the intersection of
 /// specifier sets, with packaging's pre-release rule (`SpecifierSet.prereleases`, or
 /// `--pre`) applied as a filter on top of the pure interval set.
+///
+/// `PartialEq` is structural: two sets that admit the same versions may compare unequal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionSet {
-    _todo: (),
+    /// Sorted, disjoint, non-adjacent, each non-empty in the extended order.
+    ivs: Vec<Interval>,
+    /// packaging's `prereleases`, resolved to a bool (`None` counts as false).
+    pre: bool,
+    /// Sorted by class; every class lies inside `ivs`.
+    literals: Vec<Literal>,
+}
+
+/// Where the versions a set admits outside a window lie, one witness per side.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Outside {
+    /// Admitted, and below the window's lowest version (below its lower edge).
+    pub below: Option<Version>,
+    /// Admitted, outside the window, but between its lowest and highest versions (a hole
+    /// such as the one `!=1.16.2` punches).
+    pub gap: Option<Version>,
+    /// Admitted, and above every version of the window (at or past its upper edge). When
+    /// the window is empty, every outside version counts as above.
+    pub above: Option<Version>,
+}
+
+impl Outside {
+    /// Whether nothing lies outside.
+    pub fn is_none(&self) -> bool {
+        self.below.is_none() && self.gap.is_none() && self.above.is_none()
+    }
 }
 
 impl VersionSet {
     /// Every version (a bare `numpy`). Pre-releases not named.
     pub fn full() -> VersionSet {
-        todo!()
+        VersionSet {
+            ivs: vec![Interval::new(None, None)],
+            pre: false,
+            literals: Vec::new(),
+        }
     }
+
     /// No version at all.
     pub fn empty() -> VersionSet {
-        todo!()
+        VersionSet {
+            ivs: Vec::new(),
+            pre: false,
+            literals: Vec::new(),
+        }
     }
+
     /// `SpecifierSet(specs)`, admitted as `contains(v, prereleases=S.prereleases)`.
-    pub fn from_specifiers(_specs: &VersionSpecifiers) -> VersionSet {
-        todo!()
+    pub fn from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
+        let mut set = VersionSet::full();
+        for spec in specs.iter() {
+            set = set.intersect(&VersionSet::from_specifier(spec));
+        }
+        set
     }
-    pub fn from_specifier(_spec: &VersionSpecifier) -> VersionSet {
-        todo!()
+
+    /// One clause. A `===` clause is taken from the parsed version's normalised string,
+    /// because `VersionSpecifier` keeps no source text; use [`VersionSet::parse`] or
+    /// [`VersionSet::arbitrary_equal`] when the literal text is at hand.
+    pub fn from_specifier(spec: &VersionSpecifier) -> VersionSet {
+        let v = spec.version();
+        let op = *spec.operator();
+        if op == Operator::ExactEqual {
+            return VersionSet::arbitrary_equal(&v.to_string());
+        }
+        VersionSet {
+            ivs: specifier_intervals(op, v),
+            pre: specifier_names_prerelease(op, v),
+            literals: Vec::new(),
+        }
     }
+
+    /// `===text`: admits the one version whose normalised string equals `text` ignoring
+    /// ASCII case (packaging: `str(item).lower() == spec.lower()`). Its `prereleases` is
+    /// packaging's: the parsed version's pre-release status, false when `text` is not a
+    /// version.
+    pub fn arbitrary_equal(text: &str) -> VersionSet {
+        let lower = text.to_ascii_lowercase();
+        match Version::from_str(text) {
+            Ok(v) => {
+                let pre = v.any_prerelease();
+                if v.to_string() == lower {
+                    VersionSet {
+                        ivs: vec![point(&v)],
+                        pre,
+                        literals: vec![Literal {
+                            class: v,
+                            reprs: vec![lower],
+                        }],
+                    }
+                } else {
+                    VersionSet {
+                        pre,
+                        ..VersionSet::empty()
+                    }
+                }
+            }
+            Err(_) => VersionSet::empty(),
+        }
+    }
+
+    /// Parse a specifier list with packaging's `SpecifierSet` rules (comma-separated, empty
+    /// pieces skipped, `===` compared as text) into the set it admits.
+    pub fn parse(s: &str) -> Result<VersionSet, String> {
+        let mut set = VersionSet::full();
+        for piece in s.split(',') {
+            let piece = piece.trim();
+            if piece.is_empty() {
+                continue;
+            }
+            let clause = if let Some(rest) = piece.strip_prefix("===") {
+                let text = rest.trim_start();
+                // packaging: `===\s*[^\s;)]*`
+                if text.contains(|c: char| c.is_whitespace() || c == ';' || c == ')') {
+                    return Err(format!("invalid specifier: `{piece}`"));
+                }
+                VersionSet::arbitrary_equal(text)
+            } else {
+                let spec = VersionSpecifier::from_str(piece).map_err(|e| e.to_string())?;
+                VersionSet::from_specifier(&spec)
+            };
+            set = set.intersect(&clause);
+        }
+        Ok(set)
+    }
+
     /// Exactly one version (a lockfile pin); admits it even when it is a pre-release.
-    pub fn exact(_v: &Version) -> VersionSet {
-        todo!()
+    /// Unlike `==V` it does not admit `V+local` when `V` has no local label; PEP 440-equal
+    /// spellings (`1.16.4.0` for `1.16.4`) are admitted.
+    pub fn exact(v: &Version) -> VersionSet {
+        VersionSet {
+            ivs: vec![point(v)],
+            pre: v.any_prerelease(),
+            literals: Vec::new(),
+        }
     }
+
     /// Intersection as pip combines specifier sets (`SpecifierSet.__and__`): intervals
     /// intersected, pre-releases allowed if either side allows them.
-    pub fn intersect(&self, _other: &VersionSet) -> VersionSet {
-        todo!()
+    pub fn intersect(&self, other: &VersionSet) -> VersionSet {
+        let mut ivs = intersect_ivs(&self.ivs, &other.ivs);
+        let mut literals = Vec::new();
+        if !self.literals.is_empty() || !other.literals.is_empty() {
+            for class in literal_classes(&self.literals, &other.literals) {
+                if !ivs_contain(&ivs, &class) {
+                    continue;
+                }
+                let reprs = match (
+                    find_lit(&self.literals, &class),
+                    find_lit(&other.literals, &class),
+                ) {
+                    (Some(a), Some(b)) => a.iter().filter(|r| b.contains(r)).cloned().collect(),
+                    (Some(a), None) | (None, Some(a)) => a.to_vec(),
+                    (None, None) => continue,
+                };
+                if reprs.is_empty() {
+                    ivs = intersect_ivs(&ivs, &complement_ivs(&[point(&class)]));
+                } else {
+                    literals.push(Literal { class, reprs });
+                }
+            }
+        }
+        VersionSet {
+            ivs,
+            pre: self.pre || other.pre,
+            literals,
+        }
     }
-    /// Union (Poetry `||`, conda `|`).
-    pub fn union(&self, _other: &VersionSet) -> VersionSet {
-        todo!()
+
+    /// Union (Poetry `||`, conda `|`). The intervals are united exactly. The result's
+    /// pre-release flag is `P1 || P2`: exact when both sides agree; when only one side
+    /// admits pre-releases, the union also admits the other side's pre-releases (an
+    /// over-approximation that never drops a version either side admits).
+    pub fn union(&self, other: &VersionSet) -> VersionSet {
+        let ivs = union_ivs(&self.ivs, &other.ivs);
+        let mut literals = Vec::new();
+        for class in literal_classes(&self.literals, &other.literals) {
+            // None: all spellings; Some(list): only these (an empty list: none).
+            let side = |s: &VersionSet| -> Option<Vec<String>> {
+                match find_lit(&s.literals, &class) {
+                    Some(r) => Some(r.to_vec()),
+                    None if ivs_contain(&s.ivs, &class) => None,
+                    None => Some(Vec::new()),
+                }
+            };
+            if let (Some(mut a), Some(b)) = (side(self), side(other)) {
+                a.extend(b);
+                a.sort();
+                a.dedup();
+                literals.push(Literal { class, reprs: a });
+            }
+        }
+        VersionSet {
+            ivs,
+            pre: self.pre || other.pre,
+            literals,
+        }
     }
+
     /// Force pre-releases allowed (`--pre`).
-    pub fn allow_prereleases(self) -> VersionSet {
-        todo!()
+    pub fn allow_prereleases(mut self) -> VersionSet {
+        self.pre = true;
+        self
     }
+
     /// Whether pre-releases are admitted (packaging's `prereleases` resolved).
     pub fn prereleases(&self) -> bool {
-        todo!()
+        self.pre
     }
+
     /// `S.contains(v, prereleases=P)`.
-    pub fn contains(&self, _v: &Version) -> bool {
-        todo!()
+    pub fn contains(&self, v: &Version) -> bool {
+        (self.pre || !v.any_prerelease()) && self.contains_any(v)
     }
+
     /// `S.contains(v, prereleases=True)`: interval membership (windows use this).
-    pub fn contains_any(&self, _v: &Version) -> bool {
-        todo!()
+    pub fn contains_any(&self, v: &Version) -> bool {
+        if !ivs_contain(&self.ivs, v) {
+            return false;
+        }
+        match find_lit(&self.literals, v) {
+            None => true,
+            Some(reprs) => {
+                let s = v.to_string();
+                reprs.contains(&s)
+            }
+        }
     }
-    /// No PEP 440 version is admitted.
+
+    /// The releases `self` admits (with its pre-release rule), in input order.
+    pub fn filter_releases<'a, I>(&'a self, releases: I) -> impl Iterator<Item = &'a Version> + 'a
+    where
+        I: IntoIterator<Item = &'a Version>,
+        I::IntoIter: 'a,
+    {
+        releases.into_iter().filter(move |v| self.contains(v))
+    }
+
+    /// No PEP 440 version is admitted (with the pre-release rule: a set whose only members
+    /// are pre-releases is empty unless it admits pre-releases).
     pub fn is_empty(&self) -> bool {
-        todo!()
+        self.some_member().is_none()
     }
+
+    /// A version `self` admits, preferring a final release; None when empty.
+    pub fn some_member(&self) -> Option<Version> {
+        let finals_only = !self.pre;
+        self.ivs
+            .iter()
+            .find_map(|iv| find_in(iv, finals_only, false))
+            .map(|w| self.respell(w))
+    }
+
     /// A version admitted by `self` (with its pre-release rule) that `window` does not
     /// contain (window membership with prereleases=True), or None when self ⊆ window.
-    pub fn witness_outside(&self, _window: &VersionSet) -> Option<Version> {
-        todo!()
+    /// Prefers a witness above the window, then below, then in a hole.
+    pub fn witness_outside(&self, window: &VersionSet) -> Option<Version> {
+        let o = self.outside(window);
+        o.above.or(o.below).or(o.gap)
     }
+
+    /// An admitted version below `window`'s lower edge (e.g. `1.14.4` for `>=1.14.5`).
+    pub fn witness_below(&self, window: &VersionSet) -> Option<Version> {
+        self.outside(window).below
+    }
+
+    /// An admitted version above `window`'s upper edge (e.g. `1.17` for `<1.17`).
+    pub fn witness_above(&self, window: &VersionSet) -> Option<Version> {
+        self.outside(window).above
+    }
+
+    /// `(some admitted version lies below window, some lies above it)`; versions in a hole
+    /// of the window count in neither (see [`VersionSet::outside`]).
+    pub fn outside_sides(&self, window: &VersionSet) -> (bool, bool) {
+        let o = self.outside(window);
+        (o.below.is_some(), o.above.is_some())
+    }
+
+    /// Witnesses of admitted versions outside `window`, by side. Exact: all three are None
+    /// iff every version `self` admits (with its pre-release rule) is in `window`
+    /// (`contains_any`). Witnesses are "natural" where possible: a final release, the one
+    /// just past the window's edge (`1.17`), or just below it (`1.14.4`).
+    pub fn outside(&self, window: &VersionSet) -> Outside {
+        self.outside_impl(window, !self.pre)
+    }
+
     /// Whether every version of `self` (pre-releases included) lies in `other`.
-    pub fn is_subset(&self, _other: &VersionSet) -> bool {
-        todo!()
+    pub fn is_subset(&self, other: &VersionSet) -> bool {
+        self.outside_impl(other, false).is_none()
+    }
+
+    fn outside_impl(&self, window: &VersionSet, finals_only: bool) -> Outside {
+        let mut out = Outside::default();
+        let diff = intersect_ivs(&self.ivs, &complement_ivs(&window.ivs));
+        let hull_lo = window.ivs.first().map(|iv| &iv.lo);
+        let hull_hi = window.ivs.last().map(|iv| &iv.hi);
+        for iv in &diff {
+            let below = matches!((hull_lo, &iv.hi), (Some(Some(wl)), Some(h)) if h <= wl);
+            let above = hull_hi.is_none()
+                || matches!((hull_hi, &iv.lo), (Some(Some(wh)), Some(l)) if l >= wh);
+            if below {
+                // Keep the highest piece below: its witness lies next to the window.
+                if let Some(w) = find_in(iv, finals_only, true) {
+                    out.below = Some(w);
+                }
+            } else if above {
+                if out.above.is_none() {
+                    out.above = find_in(iv, finals_only, false);
+                }
+            } else if out.gap.is_none() {
+                out.gap = find_in(iv, finals_only, false);
+            }
+        }
+        // Spellings of a window `===` class that the window does not admit.
+        if out.gap.is_none() {
+            out.gap = window.literals.iter().find_map(|lit| {
+                if !ivs_contain(&self.ivs, &lit.class)
+                    || (finals_only && lit.class.any_prerelease())
+                {
+                    return None;
+                }
+                match find_lit(&self.literals, &lit.class) {
+                    Some(mine) => mine
+                        .iter()
+                        .find(|r| !lit.reprs.contains(r))
+                        .and_then(|r| Version::from_str(r).ok()),
+                    None => other_spelling(&lit.class, &lit.reprs),
+                }
+            });
+        }
+        out.below = out.below.map(|w| self.respell(w));
+        out.gap = out.gap.map(|w| self.respell(w));
+        out.above = out.above.map(|w| self.respell(w));
+        out
+    }
+
+    /// If `w` falls in a `===` class of `self`, the admitted spelling of that class.
+    fn respell(&self, w: Version) -> Version {
+        match find_lit(&self.literals, &w).and_then(|r| r.first()) {
+            Some(r) => Version::from_str(r).unwrap_or(w),
+            None => w,
+        }
     }
 }
+
+impl fmt::Display for VersionSet {
+    /// A readable, exact rendering of the intervals: `>=1.14.5, <1.17.dev0 || >=2`. Sentinel
+    /// edges print as `>V` (above V and its post-releases), `>V+l` and `<=V+l` (just past
+    /// that local version).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ivs.is_empty() {
+            return f.write_str("<empty>");
+        }
+        for (i, iv) in self.ivs.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" || ")?;
+            }
+            let mut parts = Vec::new();
+            if let Some(l) = &iv.lo {
+                parts.push(if l.max().is_some() {
+                    format!(">{}", l.clone().with_max(None))
+                } else if is_local_sentinel(l) {
+                    format!(">{}", strip_local_sentinel(l))
+                } else {
+                    format!(">={l}")
+                });
+            }
+            if let Some(h) = &iv.hi {
+                parts.push(if h.max().is_some() {
+                    format!("<={}.post*", h.clone().with_max(None))
+                } else if is_local_sentinel(h) {
+                    format!("<={}", strip_local_sentinel(h))
+                } else {
+                    format!("<{h}")
+                });
+            }
+            if parts.is_empty() {
+                f.write_str("*")?;
+            } else {
+                f.write_str(&parts.join(", "))?;
+            }
+        }
+        if !self.literals.is_empty() {
+            let lits: Vec<String> = self
+                .literals
+                .iter()
+                .flat_map(|l| l.reprs.iter().map(|r| format!("==={r}")))
+                .collect();
+            write!(f, " [only {}]", lits.join(", "))?;
+        }
+        if self.pre {
+            f.write_str(" (pre-releases admitted)")?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Specifier -> intervals
+// ---------------------------------------------------------------------------------------
+
+/// packaging's `Specifier.prereleases` (truthiness): `!=` and `==V.*` never name a
+/// pre-release; every other operator does when its version is a pre-release (`a`/`b`/`rc`
+/// or `.dev`).
+fn specifier_names_prerelease(op: Operator, v: &Version) -> bool {
+    match op {
+        Operator::NotEqual | Operator::NotEqualStar | Operator::EqualStar => false,
+        _ => v.any_prerelease(),
+    }
+}
+
+fn specifier_intervals(op: Operator, v: &Version) -> Vec<Interval> {
+    match op {
+        // PEP 440: ">=V" is "V or later".
+        Operator::GreaterThanEqual => vec![Interval::new(Some(v.clone()), None)],
+        // PEP 440 ignores local labels for `<=V`, so `V+local` is admitted: the edge sits
+        // above every `V+local`.
+        Operator::LessThanEqual => vec![Interval::new(None, Some(after_locals(v)))],
+        Operator::GreaterThan => vec![Interval::new(Some(greater_than_lower(v)), None)],
+        Operator::LessThan => {
+            // PEP 440: "The exclusive ordered comparison <V MUST NOT allow a pre-release of
+            // the specified version unless the specified version is itself a pre-release."
+            // packaging 26.1+: the edge is V.dev0 (V's earliest pre-release) for any
+            // non-pre-release V, post-releases included (`<1.0.post1` admits `1.0`).
+            let bound = if v.any_prerelease() {
+                v.clone().without_local()
+            } else {
+                v.clone().without_local().with_dev(Some(0))
+            };
+            vec![Interval::new(None, Some(bound))]
+        }
+        Operator::Equal => vec![equal_interval(v)],
+        Operator::NotEqual => complement_ivs(&[equal_interval(v)]),
+        Operator::TildeEqual => {
+            // PEP 440: "~=V.N" is ">=V.N, ==V.*"; packaging bounds it by the next prefix's
+            // .dev0.
+            let rel = v.release();
+            let prefix = rel.get(..rel.len().saturating_sub(1)).unwrap_or(&[]);
+            let upper = next_prefix_dev0(v.epoch(), if prefix.is_empty() { rel } else { prefix });
+            vec![Interval::new(Some(v.clone()), Some(upper))]
+        }
+        Operator::EqualStar => vec![wildcard_interval(v)],
+        Operator::NotEqualStar => complement_ivs(&[wildcard_interval(v)]),
+        Operator::ExactEqual => {
+            // Handled by `arbitrary_equal`; as intervals, the point class.
+            vec![point(v)]
+        }
+    }
+}
+
+/// `==V`: PEP 440 "If the specified version identifier is a public version identifier (no
+/// local version label), then the local version label of any candidate versions MUST be
+/// ignored when matching versions." With a local label, strict equality.
+fn equal_interval(v: &Version) -> Interval {
+    if v.local().is_empty() {
+        Interval::new(Some(v.clone()), Some(after_locals(v)))
+    } else {
+        point(v)
+    }
+}
+
+/// `==V.*`: PEP 440 prefix matching on the release segment (zero-padded), which in the
+/// total order is `[V.dev0, next-prefix.dev0)`.
+fn wildcard_interval(v: &Version) -> Interval {
+    let lo = Version::new(v.release().iter().copied())
+        .with_epoch(v.epoch())
+        .with_dev(Some(0));
+    Interval::new(Some(lo), Some(next_prefix_dev0(v.epoch(), v.release())))
+}
+
+/// The lower edge of `>V`. PEP 440: "The exclusive ordered comparison >V MUST NOT allow a
+/// post-release of the given version unless V itself is a post release." packaging 26.1+
+/// also excludes `V+local` and, for a dev release, starts at the next dev release.
+fn greater_than_lower(v: &Version) -> Version {
+    let base = v.clone().without_local();
+    if let Some(dev) = base.dev() {
+        base.with_dev(Some(dev.saturating_add(1)))
+    } else if let Some(post) = base.post() {
+        base.with_post(Some(post.saturating_add(1)))
+            .with_dev(Some(0))
+    } else {
+        base.with_max(Some(0))
+    }
+}
+
+/// The least real version above `V` and every `V+local` (packaging's `AFTER_LOCALS(V)`).
+fn after_locals(v: &Version) -> Version {
+    let base = v.clone().without_local();
+    if let Some(dev) = base.dev() {
+        base.with_dev(Some(dev.saturating_add(1)))
+    } else {
+        let post = base.post().map_or(0, |p| p.saturating_add(1));
+        base.with_post(Some(post)).with_dev(Some(0))
+    }
+}
+
+/// `1.2` -> `1.3.dev0` (the smallest version of the next prefix), keeping the epoch.
+fn next_prefix_dev0(epoch: u64, release: &[u64]) -> Version {
+    let mut rel: Vec<u64> = if release.is_empty() {
+        vec![0]
+    } else {
+        release.to_vec()
+    };
+    if let Some(last) = rel.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    Version::new(rel).with_epoch(epoch).with_dev(Some(0))
+}
+
+/// The class of `v` alone: `[v, v+"")`.
+fn point(v: &Version) -> Interval {
+    Interval::new(Some(v.clone()), Some(local_sentinel(v)))
+}
+
+/// `v` with an empty local segment appended: just above `v`, below any real version above.
+fn local_sentinel(v: &Version) -> Version {
+    let mut local = v.local().to_vec();
+    local.push(LocalSegment::String(String::new()));
+    v.clone().with_local(local)
+}
+
+fn is_local_sentinel(v: &Version) -> bool {
+    matches!(v.local().last(), Some(LocalSegment::String(s)) if s.is_empty())
+}
+
+fn strip_local_sentinel(v: &Version) -> Version {
+    let local = v.local();
+    let keep = local.get(..local.len().saturating_sub(1)).unwrap_or(&[]);
+    v.clone().with_local(keep.to_vec())
+}
+
+// ---------------------------------------------------------------------------------------
+// Interval algebra
+// ---------------------------------------------------------------------------------------
+
+fn cmp_lo(a: &Option<Version>, b: &Option<Version>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(y),
+    }
+}
+
+fn cmp_hi(a: &Option<Version>, b: &Option<Version>) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+        (Some(x), Some(y)) => x.cmp(y),
+    }
+}
+
+/// Whether `[lo, hi)` is non-empty in the extended order.
+fn lo_lt_hi(lo: &Option<Version>, hi: &Option<Version>) -> bool {
+    match (lo, hi) {
+        (Some(l), Some(h)) => l < h,
+        _ => true,
+    }
+}
+
+fn ivs_contain(ivs: &[Interval], v: &Version) -> bool {
+    ivs.iter().any(|iv| iv.contains(v))
+}
+
+fn intersect_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        let lo = if cmp_lo(&x.lo, &y.lo) == Ordering::Less {
+            &y.lo
+        } else {
+            &x.lo
+        };
+        let hi = if cmp_hi(&x.hi, &y.hi) == Ordering::Less {
+            &x.hi
+        } else {
+            &y.hi
+        };
+        if lo_lt_hi(lo, hi) {
+            out.push(Interval::new(lo.clone(), hi.clone()));
+        }
+        if cmp_hi(&x.hi, &y.hi) == Ordering::Less {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
+    let mut all: Vec<&Interval> = a.iter().chain(b.iter()).collect();
+    all.sort_by(|x, y| cmp_lo(&x.lo, &y.lo));
+    let mut out: Vec<Interval> = Vec::with_capacity(all.len());
+    for iv in all {
+        if let Some(last) = out.last_mut() {
+            // Overlapping or adjacent (`iv.lo <= last.hi`): merge.
+            let touches = match (&last.hi, &iv.lo) {
+                (Some(h), Some(l)) => l <= h,
+                _ => true,
+            };
+            if touches {
+                if cmp_hi(&iv.hi, &last.hi) == Ordering::Greater {
+                    last.hi = iv.hi.clone();
+                }
+                continue;
+            }
+        }
+        out.push(iv.clone());
+    }
+    out
+}
+
+fn complement_ivs(a: &[Interval]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let mut cur: Option<Version> = None;
+    for iv in a {
+        if let Some(l) = &iv.lo {
+            let lo = Some(l.clone());
+            if lo_lt_hi(&cur, &lo) {
+                out.push(Interval::new(cur.clone(), lo));
+            }
+        }
+        match &iv.hi {
+            None => return out,
+            Some(h) => cur = Some(h.clone()),
+        }
+    }
+    out.push(Interval::new(cur, None));
+    out
+}
+
+fn literal_classes(a: &[Literal], b: &[Literal]) -> Vec<Version> {
+    let mut classes: Vec<Version> = a.iter().chain(b).map(|l| l.class.clone()).collect();
+    classes.sort();
+    classes.dedup();
+    classes
+}
+
+fn find_lit<'a>(lits: &'a [Literal], v: &Version) -> Option<&'a [String]> {
+    lits.iter()
+        .find(|l| l.class == *v)
+        .map(|l| l.reprs.as_slice())
+}
+
+/// A spelling of `class` (PEP 440-equal: trailing zeros appended) not in `taken`.
+fn other_spelling(class: &Version, taken: &[String]) -> Option<Version> {
+    let mut release = class.release().to_vec();
+    for _ in 0..=taken.len() + 1 {
+        let v = class.clone().with_release(release.iter().copied());
+        if !taken.contains(&v.to_string()) {
+            return Some(v);
+        }
+        release.push(0);
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Witness search
+// ---------------------------------------------------------------------------------------
+
+/// The smallest non-pre-release at or above a real version `v` (packaging's
+/// `_lowest_release_at_or_above`): `1.0rc1` -> `1.0`, `1.0.post1.dev0` -> `1.0.post1`.
+fn nearest_final(v: &Version) -> Version {
+    if v.pre().is_some() {
+        Version::new(v.release().iter().copied()).with_epoch(v.epoch())
+    } else if v.dev().is_some() {
+        v.clone().without_local().with_dev(None)
+    } else {
+        v.clone()
+    }
+}
+
+fn release_version(epoch: u64, release: Vec<u64>) -> Option<Version> {
+    if release.is_empty() {
+        None
+    } else {
+        Some(Version::new(release).with_epoch(epoch))
+    }
+}
+
+/// A natural final release just below `h`: `1.14.5` -> `1.14.4`, `1.17` -> `1.16`.
+fn natural_below(h: &Version) -> Option<Version> {
+    let mut rel = h.release().to_vec();
+    while rel.len() > 1 && rel.last() == Some(&0) {
+        rel.pop();
+    }
+    let last = rel.last_mut()?;
+    *last = last.checked_sub(1)?;
+    release_version(h.epoch(), rel)
+}
+
+/// The least real pre-release above every `V.postN` for a pre-release `V` (`1.0a1` ->
+/// `1.0a2.dev0`); None only past `u64::MAX`.
+fn next_prerelease_dev0(v: &Version) -> Option<Version> {
+    let pre = v.pre()?;
+    let base = Version::new(v.release().iter().copied()).with_epoch(v.epoch());
+    let next = match pre.number.checked_add(1) {
+        Some(n) => Prerelease {
+            kind: pre.kind,
+            number: n,
+        },
+        None => match pre.kind {
+            PrereleaseKind::Alpha => Prerelease {
+                kind: PrereleaseKind::Beta,
+                number: 0,
+            },
+            PrereleaseKind::Beta => Prerelease {
+                kind: PrereleaseKind::Rc,
+                number: 0,
+            },
+            PrereleaseKind::Rc => return Some(base),
+        },
+    };
+    Some(base.with_pre(Some(next)).with_dev(Some(0)))
+}
+
+/// A real version in `iv` (a final release when `finals_only`), or None when there is none.
+///
+/// Exactness: the candidates always include the least admissible real version at or above
+/// `iv.lo` when one exists; where none exists (the `Vmax0` sentinel of a final `V`, and local
+/// sentinels, have no least successor) the candidates include versions proven to fall in any
+/// non-empty interval starting there (comments below). Natural candidates are tried first.
+fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Version> {
+    let ok = |c: &Version| iv.contains(c) && !(finals_only && c.any_prerelease());
+    let try_c = |c: Option<Version>| c.filter(|c| ok(c));
+
+    if prefer_high {
+        // Just below the edge: the edge's own release when it lies below (`>1.14.4` ends
+        // the piece at 1.14.4's post-releases), else the previous one (`1.14.5` -> `1.14.4`).
+        let at_edge = iv
+            .hi
+            .as_ref()
+            .and_then(|h| release_version(h.epoch(), h.release().to_vec()));
+        if let Some(w) = try_c(at_edge).or_else(|| try_c(iv.hi.as_ref().and_then(natural_below))) {
+            return Some(w);
+        }
+    }
+    match &iv.lo {
+        None => {
+            // `0` is the least final release, `0.dev0` the least version of all.
+            let zero = Version::new([0u64]);
+            try_c(Some(zero.clone())).or_else(|| try_c(Some(zero.with_dev(Some(0)))))
+        }
+        Some(l) if l.max().is_some() => {
+            let v = l.clone().with_max(None);
+            if v.pre().is_some() {
+                // Above every V.postN of a pre-release V: V's final release is the least
+                // final; `V.pre+1.dev0` the least version.
+                try_c(Some(nearest_final(&v))).or_else(|| try_c(next_prerelease_dev0(&v)))
+            } else {
+                // Above every V.postN of a final V: no least successor. Try the next patch
+                // (`1.16` -> `1.17`), then `V.1`, then a version that is provably inside
+                // any non-empty [Vmax0, hi): pad V's release with zeros to hi's length and
+                // append 1. It exceeds V's family, and at the first index where hi's release
+                // exceeds V's it is smaller, so it is below hi whatever hi's suffix.
+                let rel = v.release();
+                let mut bumped = rel.to_vec();
+                let bump = bumped.last_mut().and_then(|x| {
+                    *x = x.checked_add(1)?;
+                    Some(())
+                });
+                let mut appended = rel.to_vec();
+                appended.push(1);
+                let padded = iv.hi.as_ref().filter(|h| h.epoch() == v.epoch()).map(|h| {
+                    let mut p = rel.to_vec();
+                    while p.len() < h.release().len() {
+                        p.push(0);
+                    }
+                    p.push(1);
+                    p
+                });
+                try_c(bump.and_then(|()| release_version(v.epoch(), bumped)))
+                    .or_else(|| try_c(release_version(v.epoch(), appended)))
+                    .or_else(|| try_c(padded.and_then(|p| release_version(v.epoch(), p))))
+            }
+        }
+        Some(l) if is_local_sentinel(l) => {
+            // Just above `P+l`. Candidates: the first public version after P's locals (and
+            // its final release), then locals of P above `l`: `l.0`, `l.a` and, when hi is
+            // `P+l.t...`, `l.0t`. Some local strictly between `l` and any higher local `l2`
+            // is among them: `l.0` when l2 does not extend l (they differ at an earlier
+            // segment), `l.a` when l2's next segment is a number, `l.0t` (< `t`, since t
+            // holds a letter) when it is the string `t`.
+            let full = strip_local_sentinel(l);
+            let public = full.clone().without_local();
+            let local = full.local().to_vec();
+            let succ = after_locals(&public);
+            let with_seg = |seg: LocalSegment| {
+                let mut loc = local.clone();
+                loc.push(seg);
+                Some(public.clone().with_local(loc))
+            };
+            let mut found = try_c(Some(nearest_final(&succ)));
+            if found.is_none() && !finals_only {
+                found = try_c(Some(succ));
+            }
+            found
+                .or_else(|| try_c(with_seg(LocalSegment::Number(0))))
+                .or_else(|| try_c(with_seg(LocalSegment::String("a".to_string()))))
+                .or_else(|| {
+                    let h = iv.hi.as_ref()?;
+                    if h.max().is_some() || h.clone().without_local() != public {
+                        return None;
+                    }
+                    if !h.local().starts_with(&local) {
+                        return None;
+                    }
+                    match h.local().get(local.len()) {
+                        Some(LocalSegment::String(t)) if !t.is_empty() => {
+                            try_c(with_seg(LocalSegment::String(format!("0{t}"))))
+                        }
+                        _ => None,
+                    }
+                })
+        }
+        Some(l) => {
+            // A real version: it is the least version of the interval, and nearest_final
+            // the least final one.
+            try_c(Some(nearest_final(l))).or_else(|| {
+                if finals_only {
+                    None
+                } else {
+                    try_c(Some(l.clone()))
+                }
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

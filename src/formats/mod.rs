@@ -9,7 +9,24 @@ use std::path::Path;
 use crate::files::Files;
 use crate::manifest::{FileId, Parsed};
 
+pub mod conda;
+pub mod include;
+pub mod json_span;
+pub mod pdm_lock;
+pub mod pep508;
+pub mod pep508_span;
+pub mod pipfile;
+pub mod pipfile_lock;
+pub mod poetry;
+pub mod poetry_lock;
+pub mod pylock;
+pub mod pyproject;
 pub mod requirements;
+pub mod setup_cfg;
+pub mod setup_py;
+pub mod toml_doc;
+pub mod uv_lock;
+pub mod yaml_span;
 
 /// Every input format depwindow reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -113,6 +130,15 @@ impl Format {
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     match format {
         Format::Requirements => requirements::parse_unit(files, id),
-        _ => Parsed::default(),
+        Format::PipfileLock => pipfile_lock::parse(files, id),
+        Format::SetupCfg => setup_cfg::parse(files, id),
+        Format::SetupPy => setup_py::parse(files, id),
+        Format::Conda => conda::parse_unit(files, id),
+        Format::Pyproject => pyproject::parse(files.get(id).text.as_str(), id),
+        Format::Pipfile => pipfile::parse(files.get(id).text.as_str(), id),
+        Format::PoetryLock => poetry_lock::parse(files.get(id).text.as_str(), id),
+        Format::UvLock => uv_lock::parse(files.get(id).text.as_str(), id),
+        Format::PdmLock => pdm_lock::parse(files.get(id).text.as_str(), id),
+        Format::Pylock => pylock::parse(files.get(id).text.as_str(), id),
     }
 }

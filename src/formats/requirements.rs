@@ -1,9 +1,1547 @@
-//! pip requirements files. PENDING: being written by the requirements-reader work.
+//! pip requirements files (`requirements.txt`, constraints files).
+//!
+//! This reader follows pip's own parser, `pip/_internal/req/req_file.py`, step by step:
+//!
+//! 1. the text is split with `str.splitlines()` (`physical_lines`);
+//! 2. `join_lines`: a line ending in `\` is joined to the next one, except that a line that is
+//!    only a comment never continues and closes an open continuation (`join_lines`);
+//! 3. `ignore_comments`: `COMMENT_RE = (^|\s+)#.*$` is removed and the line stripped;
+//! 4. `expand_env_variables`: `${NAME}` (NAME in `[A-Z0-9_]+`) is replaced from the
+//!    environment. We cannot know the environment, so such a line is reported as unevaluable;
+//! 5. `break_args_options`: the line is cut at the first space-separated token that starts
+//!    with `-`; what comes before is the requirement, what follows is `shlex.split` and parsed
+//!    with `optparse` (`shlex_split`, `parse_options`);
+//! 6. the requirement text goes through pip's `parse_req_from_line` rules (URL or path or
+//!    PEP 508 string) and then `pep508_rs`.
+//!
+//! Every span points into the decoded text of the file it came from. A logical line built by
+//! joining continuation lines keeps a map from its offsets back to the file
+//! (`LogicalLine::map`), so a requirement split over lines by `\` still maps each piece back.
+//!
+//! Unlike pip, a bad line does not abort the file: it becomes a [`Problem`] and reading goes
+//! on with the next line.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use pep440_rs::Version;
+use pep508_rs::{MarkerTree, PackageName, Pep508Url, VersionOrUrl};
 
 use crate::files::Files;
-use crate::manifest::{FileId, Parsed};
+use crate::manifest::{
+    FileId, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
+};
+use crate::source::{floor_char_boundary, Encoding, Span};
 
-/// Parse a requirements file and everything it includes.
-pub fn parse_unit(_files: &mut Files, _root: FileId) -> Parsed {
-    Parsed::default()
+/// Deepest chain of `-r` / `-c` includes followed from one root file.
+pub const MAX_INCLUDE_DEPTH: usize = 64;
+/// Most include lines followed for one unit (a root file and everything it pulls in).
+pub const MAX_INCLUDED_FILES: usize = 10_000;
+
+/// What one file yields on its own, before its includes are followed.
+#[derive(Clone, Debug, Default)]
+pub struct FileParse {
+    pub requirements: Vec<Requirement>,
+    pub problems: Vec<Problem>,
+    /// `-r` / `-c` lines, in file order, not yet resolved.
+    pub includes: Vec<Include>,
+    /// A requirement carries `--hash`, or an option line says `--require-hashes`.
+    pub hashed: bool,
+    /// An option line says `--pre`.
+    pub pre: bool,
+}
+
+/// An unresolved `-r` / `-c` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Include {
+    pub kind: IncludeKind,
+    /// The argument as pip sees it (after shell-style unquoting).
+    pub target: String,
+    /// Where the argument is written.
+    pub loc: Loc,
+    /// How many of the file's requirements come before the include line: pip reads the
+    /// included file at that point.
+    pub position: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncludeKind {
+    /// `-r` / `--requirement`
+    Requirements,
+    /// `-c` / `--constraint`
+    Constraints,
+}
+
+/// Parse a requirements file and everything it includes (`-r` / `-c`), loading includes
+/// through `files`. Requirements of `-c` files get [`Role::Constrain`].
+pub fn parse_unit(files: &mut Files, root: FileId) -> Parsed {
+    let mut unit = Unit::default();
+    unit.visit(files, root, false, 0);
+    let Unit {
+        mut parsed, pre, ..
+    } = unit;
+    // pip applies `--pre` and hash-checking mode to the whole install, whichever file of the
+    // unit switched them on (`handle_option_line` sets them on the shared finder/options).
+    for r in &mut parsed.requirements {
+        r.hashed = parsed.hashed;
+        r.pre = pre;
+    }
+    parsed
+}
+
+/// Parse one file's text without following its includes (stdin, conda `pip:` lists,
+/// fuzzing). Spans are `base` + offsets into `text`, in file `file`. `role` is
+/// [`Role::Constrain`] for a constraints file, [`Role::Require`] otherwise. The `hashed` and
+/// `pre` flags of the requirements reflect this text alone.
+pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FileParse {
+    let mut out = FileParse::default();
+    let constraint = role == Role::Constrain;
+    for logical in join_lines(text) {
+        parse_logical_line(file, base, &logical, constraint, &mut out);
+    }
+    for r in &mut out.requirements {
+        r.hashed = out.hashed;
+        r.pre = out.pre;
+        r.role = role;
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Includes
+
+#[derive(Default)]
+struct Unit {
+    parsed: Parsed,
+    pre: bool,
+    /// (file, read as constraints) pairs already read for this unit. pip would read a file
+    /// reached twice twice; the requirements would be the same, and the verdict is an
+    /// intersection, so reading it once changes nothing.
+    done: HashSet<(FileId, bool)>,
+    /// The include chain being followed, for cycle detection.
+    stack: Vec<FileId>,
+    followed: usize,
+    budget_reported: bool,
+}
+
+impl Unit {
+    fn visit(&mut self, files: &mut Files, id: FileId, constraint: bool, depth: usize) {
+        if !self.done.insert((id, constraint)) {
+            return;
+        }
+        self.stack.push(id);
+        let (fp, dir) = {
+            let f = files.get(id);
+            if f.encoding == (Encoding::Latin1 { fallback: true }) {
+                self.parsed.problems.push(Problem {
+                    kind: ProblemKind::Note,
+                    loc: Loc {
+                        file: id,
+                        span: Span::new(0, 0),
+                    },
+                    message: "file is not valid UTF-8; read it as Latin-1".into(),
+                    help: Some(
+                        "pip would decode it with the locale's encoding, so what it reads \
+                         depends on the machine; save the file as UTF-8"
+                            .into(),
+                    ),
+                });
+            }
+            let role = if constraint {
+                Role::Constrain
+            } else {
+                Role::Require
+            };
+            let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            (parse_text(id, &f.text, 0, role), dir)
+        };
+        self.parsed.problems.extend(fp.problems);
+        self.parsed.hashed |= fp.hashed;
+        self.pre |= fp.pre;
+        // Keep pip's order: an included file's lines come where the include line is.
+        let mut reqs = fp.requirements.into_iter();
+        let mut taken = 0;
+        for inc in fp.includes {
+            let n = inc.position.saturating_sub(taken);
+            self.parsed.requirements.extend(reqs.by_ref().take(n));
+            taken += n;
+            self.follow(files, &inc, &dir, depth);
+        }
+        self.parsed.requirements.extend(reqs);
+        self.stack.pop();
+    }
+
+    fn follow(&mut self, files: &mut Files, inc: &Include, dir: &Path, depth: usize) {
+        let flag = match inc.kind {
+            IncludeKind::Requirements => "-r",
+            IncludeKind::Constraints => "-c",
+        };
+        // pip: `SCHEME_RE = re.compile(r"^(http|https|file):", re.I)`; such includes are
+        // fetched through the network session (file: through its local adapter).
+        if has_scheme_prefix(&inc.target, &["http", "https", "file"]) {
+            self.problem(
+                ProblemKind::Include,
+                inc.loc,
+                format!(
+                    "`{flag} {}` is a URL; depwindow never fetches includes",
+                    inc.target
+                ),
+                Some("its requirements are not checked; vendor the file and include it by path"),
+            );
+            return;
+        }
+        if depth + 1 > MAX_INCLUDE_DEPTH {
+            self.problem(
+                ProblemKind::Include,
+                inc.loc,
+                format!(
+                    "`{flag} {}` is nested more than {MAX_INCLUDE_DEPTH} includes deep; not followed",
+                    inc.target
+                ),
+                None,
+            );
+            return;
+        }
+        if self.followed >= MAX_INCLUDED_FILES {
+            if !self.budget_reported {
+                self.budget_reported = true;
+                self.problem(
+                    ProblemKind::Include,
+                    inc.loc,
+                    format!(
+                        "more than {MAX_INCLUDED_FILES} includes in one unit; `{flag} {}` and \
+                         later includes are not followed",
+                        inc.target
+                    ),
+                    None,
+                );
+            }
+            return;
+        }
+        self.followed += 1;
+        // pip: `os.path.join(os.path.dirname(filename), req_path)`: relative to the file that
+        // contains the line (an absolute target replaces the directory).
+        // pip 24.3+ also takes `os.path.abspath` of it, which normalises `a/../b` lexically.
+        let path = crate::files::normalize(&dir.join(&inc.target));
+        let child = match files.load(&path) {
+            Ok(child) => child,
+            Err(e) => {
+                self.problem(
+                    ProblemKind::Include,
+                    inc.loc,
+                    format!("cannot read `{flag} {}`: {e}", inc.target),
+                    None,
+                );
+                return;
+            }
+        };
+        self.parsed.includes.push((child, inc.loc));
+        if let Some(pos) = self.stack.iter().position(|&f| f == child) {
+            let chain: Vec<&str> = self.stack[pos..]
+                .iter()
+                .chain(std::iter::once(&child))
+                .map(|&f| files.get(f).display.as_str())
+                .collect();
+            let message = format!("include cycle: {}", chain.join(" -> "));
+            self.problem(ProblemKind::Include, inc.loc, message, None);
+            return;
+        }
+        // pip: `-r` inside a constraints file reads the nested file as requirements, and `-c`
+        // anywhere reads it as constraints (`nested_constraint` in `_parse_and_recurse`
+        // depends only on the option, not on the including file).
+        self.visit(
+            files,
+            child,
+            inc.kind == IncludeKind::Constraints,
+            depth + 1,
+        );
+    }
+
+    fn problem(&mut self, kind: ProblemKind, loc: Loc, message: String, help: Option<&str>) {
+        self.parsed.problems.push(Problem {
+            kind,
+            loc,
+            message,
+            help: help.map(str::to_owned),
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Lines
+
+/// Python's `str.isspace()`, which is what `\s` and `str.strip()` use on `str`. It is
+/// Rust's White_Space plus the information separators U+001C..U+001F.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// `str.splitlines()`: the (start, end) of each line's content, without terminators.
+/// Terminators: `\n`, `\r\n`, `\r`, `\v`, `\f`, `\x1c`, `\x1d`, `\x1e`, `\x85`, U+2028, U+2029.
+pub(crate) fn physical_lines(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut it = text.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let end_of_term = match c {
+            '\r' => {
+                if let Some(&(j, '\n')) = it.peek() {
+                    it.next();
+                    j + 1
+                } else {
+                    i + 1
+                }
+            }
+            '\n' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}'
+            | '\u{2029}' => i + c.len_utf8(),
+            _ => continue,
+        };
+        out.push((start, i));
+        start = end_of_term;
+    }
+    if start < text.len() {
+        out.push((start, text.len()));
+    }
+    out
+}
+
+/// One piece of a logical line: `len` bytes at logical offset `l` come from file offset `p`.
+/// A synthetic piece (the space pip prepends to comment lines) has no bytes in the file.
+#[derive(Clone, Copy, Debug)]
+struct Seg {
+    l: usize,
+    p: usize,
+    len: usize,
+    synthetic: bool,
+}
+
+/// A line after `join_lines`, with the map back to the text it was built from.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LogicalLine {
+    text: String,
+    segs: Vec<Seg>,
+}
+
+impl LogicalLine {
+    fn push(&mut self, piece: &str, p: usize, synthetic: bool) {
+        if piece.is_empty() {
+            return;
+        }
+        self.segs.push(Seg {
+            l: self.text.len(),
+            p,
+            len: piece.len(),
+            synthetic,
+        });
+        self.text.push_str(piece);
+    }
+
+    /// File offset of the byte at logical offset `pos` (a span start).
+    fn map_start(&self, pos: usize) -> usize {
+        let i = self.segs.partition_point(|s| s.l <= pos);
+        let Some(seg) = i.checked_sub(1).and_then(|i| self.segs.get(i)) else {
+            return self.segs.first().map_or(0, |s| s.p);
+        };
+        let off = pos - seg.l;
+        if off >= seg.len {
+            // Past the end of the line.
+            return if seg.synthetic {
+                seg.p
+            } else {
+                seg.p + seg.len
+            };
+        }
+        if seg.synthetic {
+            seg.p
+        } else {
+            seg.p + off
+        }
+    }
+
+    /// File offset just after the byte before logical offset `pos` (a span end).
+    fn map_end(&self, pos: usize) -> usize {
+        if pos == 0 {
+            return self.map_start(0);
+        }
+        let i = self.segs.partition_point(|s| s.l < pos);
+        let Some(seg) = i.checked_sub(1).and_then(|i| self.segs.get(i)) else {
+            return self.map_start(0);
+        };
+        if seg.synthetic {
+            seg.p
+        } else {
+            seg.p + (pos - seg.l).min(seg.len)
+        }
+    }
+
+    /// A logical span as a file span (it may cover the `\` and line break of a
+    /// continuation in between).
+    fn map(&self, span: Span) -> Span {
+        let start = self.map_start(span.start);
+        if span.is_empty() {
+            return Span::new(start, start);
+        }
+        Span::new(start, self.map_end(span.end).max(start))
+    }
+}
+
+/// COMMENT_RE.match(line): the line's first non-space character is `#`.
+fn is_comment_line(line: &str) -> bool {
+    line.trim_start_matches(py_space).starts_with('#')
+}
+
+/// pip's `join_lines`:
+///
+/// ```text
+/// if not line.endswith("\\") or COMMENT_RE.match(line):
+///     if COMMENT_RE.match(line): line = " " + line   # comments are always matched later
+///     ... append to an open continuation and yield it, else yield the line
+/// else:
+///     new_line.append(line.strip("\\"))
+/// ```
+///
+/// So a comment-only line ends an open continuation (and is then removed as a comment), and
+/// a continued line loses every leading and trailing backslash (`str.strip("\\")`).
+pub(crate) fn join_lines(text: &str) -> Vec<LogicalLine> {
+    let mut out = Vec::new();
+    let mut open: Option<LogicalLine> = None;
+    for (s, e) in physical_lines(text) {
+        let line = &text[s..e];
+        let comment = is_comment_line(line);
+        if !line.ends_with('\\') || comment {
+            let mut lg = open.take().unwrap_or_default();
+            if comment {
+                lg.push(" ", s, true);
+            }
+            lg.push(line, s, false);
+            out.push(lg);
+        } else {
+            let mut lg = open.take().unwrap_or_default();
+            let lead = line.len() - line.trim_start_matches('\\').len();
+            let inner = line.trim_matches('\\');
+            lg.push(inner, s + lead, false);
+            open = Some(lg);
+        }
+    }
+    if let Some(lg) = open {
+        out.push(lg);
+    }
+    out
+}
+
+/// `ignore_comments`: remove `(^|\s+)#.*$` then `strip()`. Returns the logical byte range
+/// left, or `None` when nothing is.
+fn strip_comment(line: &str) -> Option<(usize, usize)> {
+    let mut cut = line.len();
+    // Start of the run of spaces that ends just before the current character.
+    let mut run: Option<usize> = None;
+    for (i, c) in line.char_indices() {
+        if c == '#' && (i == 0 || run.is_some()) {
+            cut = run.unwrap_or(0);
+            break;
+        }
+        if py_space(c) {
+            run.get_or_insert(i);
+        } else {
+            run = None;
+        }
+    }
+    let kept = &line[..cut];
+    let lo = kept.len() - kept.trim_start_matches(py_space).len();
+    let hi = kept.trim_end_matches(py_space).len();
+    (lo < hi).then_some((lo, hi))
+}
+
+/// The first `${NAME}` with NAME in `[A-Z0-9_]+` (pip's `ENV_VAR_RE`), as a byte range.
+fn find_env_var(s: &str) -> Option<(usize, usize)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(rel) = s.get(i..).and_then(|t| t.find("${")) {
+        let start = i + rel;
+        let mut j = start + 2;
+        while j < b.len() && (b[j].is_ascii_uppercase() || b[j].is_ascii_digit() || b[j] == b'_') {
+            j += 1;
+        }
+        if j > start + 2 && b.get(j) == Some(&b'}') {
+            return Some((start, j + 1));
+        }
+        i = start + 2;
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------------------
+// Options
+
+/// A shell word from `shlex.split` with the raw range it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Word {
+    pub value: String,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// `shlex.split(s)` (POSIX mode, no comments): words split on ` \t\r\n`, `'...'` literal,
+/// `"..."` where `\` escapes only `"` and `\`, and a bare `\` escaping the next character.
+/// Offsets are `base` + offsets into `s`. The error carries shlex's message and an offset.
+pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word>, (String, usize)> {
+    let mut words = Vec::new();
+    let mut it = s.char_indices().peekable();
+    loop {
+        while let Some(&(_, c)) = it.peek() {
+            if matches!(c, ' ' | '\t' | '\r' | '\n') {
+                it.next();
+            } else {
+                break;
+            }
+        }
+        let Some(&(start, _)) = it.peek() else { break };
+        let mut value = String::new();
+        let mut end = start;
+        while let Some(&(i, c)) = it.peek() {
+            match c {
+                ' ' | '\t' | '\r' | '\n' => break,
+                '\\' => {
+                    it.next();
+                    match it.next() {
+                        Some((j, e)) => {
+                            value.push(e);
+                            end = j + e.len_utf8();
+                        }
+                        None => return Err(("No escaped character".into(), base + i)),
+                    }
+                }
+                '\'' => {
+                    it.next();
+                    loop {
+                        match it.next() {
+                            Some((j, '\'')) => {
+                                end = j + 1;
+                                break;
+                            }
+                            Some((_, q)) => value.push(q),
+                            None => return Err(("No closing quotation".into(), base + i)),
+                        }
+                    }
+                }
+                '"' => {
+                    it.next();
+                    loop {
+                        match it.next() {
+                            Some((j, '"')) => {
+                                end = j + 1;
+                                break;
+                            }
+                            Some((_, '\\')) => match it.peek() {
+                                Some(&(_, q @ ('"' | '\\'))) => {
+                                    it.next();
+                                    value.push(q);
+                                }
+                                _ => value.push('\\'),
+                            },
+                            Some((_, q)) => value.push(q),
+                            None => return Err(("No closing quotation".into(), base + i)),
+                        }
+                    }
+                }
+                _ => {
+                    it.next();
+                    value.push(c);
+                    end = i + c.len_utf8();
+                }
+            }
+        }
+        words.push(Word {
+            value,
+            start: base + start,
+            end: base + end,
+        });
+    }
+    Ok(words)
+}
+
+/// Where an option's value goes (pip's `dest`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dest {
+    IndexUrl,
+    ExtraIndexUrl,
+    NoIndex,
+    Constraints,
+    Requirements,
+    Editables,
+    FindLinks,
+    NoBinary,
+    OnlyBinary,
+    PreferBinary,
+    RequireHashes,
+    Pre,
+    TrustedHost,
+    UseFeature,
+    GlobalOptions,
+    Hashes,
+    ConfigSettings,
+}
+
+struct OptSpec {
+    short: Option<char>,
+    long: &'static [&'static str],
+    dest: Dest,
+    takes_value: bool,
+}
+
+/// pip's `SUPPORTED_OPTIONS + SUPPORTED_OPTIONS_REQ` (req_file.py `build_parser`), with the
+/// names from `pip/_internal/cli/cmdoptions.py`.
+#[rustfmt::skip]
+const OPTIONS: &[OptSpec] = &[
+    OptSpec { short: Some('i'), long: &["--index-url", "--pypi-url"], dest: Dest::IndexUrl, takes_value: true },
+    OptSpec { short: None, long: &["--extra-index-url"], dest: Dest::ExtraIndexUrl, takes_value: true },
+    OptSpec { short: None, long: &["--no-index"], dest: Dest::NoIndex, takes_value: false },
+    OptSpec { short: Some('c'), long: &["--constraint"], dest: Dest::Constraints, takes_value: true },
+    OptSpec { short: Some('r'), long: &["--requirement"], dest: Dest::Requirements, takes_value: true },
+    OptSpec { short: Some('e'), long: &["--editable"], dest: Dest::Editables, takes_value: true },
+    OptSpec { short: Some('f'), long: &["--find-links"], dest: Dest::FindLinks, takes_value: true },
+    OptSpec { short: None, long: &["--no-binary"], dest: Dest::NoBinary, takes_value: true },
+    OptSpec { short: None, long: &["--only-binary"], dest: Dest::OnlyBinary, takes_value: true },
+    OptSpec { short: None, long: &["--prefer-binary"], dest: Dest::PreferBinary, takes_value: false },
+    OptSpec { short: None, long: &["--require-hashes"], dest: Dest::RequireHashes, takes_value: false },
+    OptSpec { short: None, long: &["--pre"], dest: Dest::Pre, takes_value: false },
+    OptSpec { short: None, long: &["--trusted-host"], dest: Dest::TrustedHost, takes_value: true },
+    OptSpec { short: None, long: &["--use-feature"], dest: Dest::UseFeature, takes_value: true },
+    OptSpec { short: None, long: &["--global-option"], dest: Dest::GlobalOptions, takes_value: true },
+    OptSpec { short: None, long: &["--hash"], dest: Dest::Hashes, takes_value: true },
+    OptSpec { short: Some('C'), long: &["--config-settings"], dest: Dest::ConfigSettings, takes_value: true },
+];
+
+/// `--use-feature` choices in pip 26 (`cmdoptions.use_new_feature`).
+const FEATURES: &[&str] = &[
+    "fast-deps",
+    "build-constraint",
+    "inprocess-build-deps",
+    "truststore",
+    "no-binary-enable-wheel-cache",
+];
+
+/// pip's `STRONG_HASHES`.
+const STRONG_HASHES: &[&str] = &["sha256", "sha384", "sha512"];
+
+/// One parsed option: its destination, value (for options that take one) and the span of
+/// the value (or of the option itself for flags), in logical offsets.
+#[derive(Clone, Debug)]
+pub(crate) struct OptValue {
+    pub dest: Dest,
+    pub value: String,
+    pub span: Span,
+}
+
+/// An optparse error: message and logical span.
+type OptError = (String, Span);
+
+/// `optparse.OptionParser.parse_args` over the shell words, as pip configures it: long
+/// options take `--opt=value` or `--opt value` and may be abbreviated to any unambiguous
+/// prefix; short options take `-ovalue` or `-o value` and may be clustered. Positional
+/// words are skipped (pip ignores them) and `--` ends option processing.
+pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = &words[i];
+        let arg = w.value.as_str();
+        let wspan = Span::new(w.start, w.end);
+        i += 1;
+        if arg == "--" {
+            break;
+        }
+        if let Some(body) = arg.strip_prefix("--") {
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (format!("--{n}"), Some(v.to_owned())),
+                None => (arg.to_owned(), None),
+            };
+            let spec = match_long(&name).map_err(|m| (m, wspan))?;
+            if spec.takes_value {
+                let (value, span) = match inline {
+                    Some(v) => {
+                        // The value's raw span: the tail after `=` when the word was not
+                        // quoted, else the whole word.
+                        let raw_len = w.end - w.start;
+                        let span = if raw_len == arg.len() {
+                            Span::new(w.end - v.len(), w.end)
+                        } else {
+                            wspan
+                        };
+                        (v, span)
+                    }
+                    None => match words.get(i) {
+                        Some(next) => {
+                            i += 1;
+                            (next.value.clone(), Span::new(next.start, next.end))
+                        }
+                        None => return Err((format!("{name} option requires 1 argument"), wspan)),
+                    },
+                };
+                let long = spec.long.first().copied().unwrap_or_default();
+                check_value(spec.dest, long, &value).map_err(|m| (m, span))?;
+                out.push(OptValue {
+                    dest: spec.dest,
+                    value,
+                    span,
+                });
+            } else if inline.is_some() {
+                return Err((format!("{name} option does not take a value"), wspan));
+            } else {
+                out.push(OptValue {
+                    dest: spec.dest,
+                    value: String::new(),
+                    span: wspan,
+                });
+            }
+        } else if arg.len() > 1 && arg.starts_with('-') {
+            // A cluster of short options: `-ifoo`, `-r file`.
+            let quoted = w.end - w.start != arg.len();
+            let chars = arg.char_indices().skip(1);
+            for (k, c) in chars {
+                let Some(spec) = OPTIONS.iter().find(|o| o.short == Some(c)) else {
+                    return Err((format!("no such option: -{c}"), wspan));
+                };
+                if spec.takes_value {
+                    let rest = &arg[k + c.len_utf8()..];
+                    let (value, span) = if !rest.is_empty() {
+                        let span = if quoted {
+                            wspan
+                        } else {
+                            Span::new(w.end - rest.len(), w.end)
+                        };
+                        (rest.to_owned(), span)
+                    } else {
+                        match words.get(i) {
+                            Some(next) => {
+                                i += 1;
+                                (next.value.clone(), Span::new(next.start, next.end))
+                            }
+                            None => {
+                                return Err((format!("-{c} option requires 1 argument"), wspan))
+                            }
+                        }
+                    };
+                    let long = spec.long.first().copied().unwrap_or_default();
+                    check_value(spec.dest, long, &value).map_err(|m| (m, span))?;
+                    out.push(OptValue {
+                        dest: spec.dest,
+                        value,
+                        span,
+                    });
+                    break;
+                }
+                out.push(OptValue {
+                    dest: spec.dest,
+                    value: String::new(),
+                    span: wspan,
+                });
+            }
+        }
+        // Anything else is a positional argument: pip's `parse_line` drops them.
+    }
+    Ok(out)
+}
+
+/// optparse `_match_abbrev`: an exact long option, or the only one the text is a prefix of.
+fn match_long(name: &str) -> Result<&'static OptSpec, String> {
+    if let Some(spec) = OPTIONS.iter().find(|o| o.long.contains(&name)) {
+        return Ok(spec);
+    }
+    let mut hits: Vec<(&str, &'static OptSpec)> = Vec::new();
+    for spec in OPTIONS {
+        for long in spec.long {
+            if long.starts_with(name) {
+                hits.push((long, spec));
+            }
+        }
+    }
+    match hits.as_slice() {
+        [(_, spec)] => Ok(spec),
+        [] => Err(format!("no such option: {name}")),
+        many => {
+            let names: Vec<&str> = many.iter().map(|(n, _)| *n).collect();
+            Err(format!("ambiguous option: {name} ({}?)", names.join(", ")))
+        }
+    }
+}
+
+/// pip's option callbacks that reject values.
+fn check_value(dest: Dest, opt: &str, value: &str) -> Result<(), String> {
+    match dest {
+        Dest::Hashes => {
+            // `_handle_merge_hash`
+            let Some((algo, _)) = value.split_once(':') else {
+                return Err(format!(
+                    "Arguments to {opt} must be a hash name followed by a value, like \
+                     --hash=sha256:abcde..."
+                ));
+            };
+            if !STRONG_HASHES.contains(&algo) {
+                return Err(format!(
+                    "Allowed hash algorithms for {opt} are {}.",
+                    STRONG_HASHES.join(", ")
+                ));
+            }
+            Ok(())
+        }
+        Dest::ConfigSettings if !value.contains('=') => {
+            Err(format!("Arguments to {opt} must be of the form KEY=VAL"))
+        }
+        Dest::UseFeature if !FEATURES.contains(&value) => Err(format!(
+            "option {opt}: invalid choice: '{value}' (choose from {})",
+            FEATURES
+                .iter()
+                .map(|f| format!("'{f}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// One logical line
+
+struct LineCtx<'a> {
+    file: FileId,
+    base: usize,
+    logical: &'a LogicalLine,
+}
+
+impl LineCtx<'_> {
+    fn loc(&self, span: Span) -> Loc {
+        let s = self.logical.map(span);
+        Loc {
+            file: self.file,
+            span: Span::new(self.base + s.start, self.base + s.end),
+        }
+    }
+    fn span(&self, span: Span) -> Span {
+        self.loc(span).span
+    }
+}
+
+fn problem(kind: ProblemKind, loc: Loc, message: impl Into<String>) -> Problem {
+    Problem {
+        kind,
+        loc,
+        message: message.into(),
+        help: None,
+    }
+}
+
+fn parse_logical_line(
+    file: FileId,
+    base: usize,
+    logical: &LogicalLine,
+    constraint: bool,
+    out: &mut FileParse,
+) {
+    let ctx = LineCtx {
+        file,
+        base,
+        logical,
+    };
+    let line = logical.text.as_str();
+    let Some((lo, hi)) = strip_comment(line) else {
+        return;
+    };
+    let content = &line[lo..hi];
+
+    if let Some((s, e)) = find_env_var(content) {
+        out.problems.push(Problem {
+            kind: ProblemKind::Unevaluable,
+            loc: ctx.loc(Span::new(lo + s, lo + e)),
+            message: format!(
+                "line cannot be evaluated: pip replaces `{}` with an environment variable",
+                &content[s..e]
+            ),
+            help: Some("depwindow does not read the environment; this line is not checked".into()),
+        });
+        return;
+    }
+
+    // `break_args_options`: `line.split(" ")`, args are the tokens before the first one that
+    // starts with `-`, joined back with single spaces: a prefix of the line.
+    let mut opt_at = None;
+    let mut pos = 0;
+    for tok in content.split(' ') {
+        if tok.starts_with('-') {
+            opt_at = Some(pos);
+            break;
+        }
+        pos += tok.len() + 1;
+    }
+    let (args_end, opts_start) = match opt_at {
+        Some(p) => (p.saturating_sub(1), p),
+        None => (content.len(), content.len()),
+    };
+    let args = &content[..args_end];
+    let opts_text = &content[opts_start..];
+
+    let words = match shlex_split(opts_text, lo + opts_start) {
+        Ok(w) => w,
+        Err((msg, at)) => {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                ctx.loc(Span::new(lo + opts_start, lo + content.len())),
+                format!(
+                    "could not split options ({msg} at offset {})",
+                    at - lo - opts_start
+                ),
+            ));
+            return;
+        }
+    };
+    let opts = match parse_options(&words) {
+        Ok(o) => o,
+        Err((msg, span)) => {
+            out.problems
+                .push(problem(ProblemKind::Parse, ctx.loc(span), msg));
+            return;
+        }
+    };
+    let has = |d: Dest| opts.iter().any(|o| o.dest == d);
+    let first = |d: Dest| opts.iter().find(|o| o.dest == d);
+
+    let args_trim_lo = args.len() - args.trim_start_matches(py_space).len();
+    let args_trim_hi = args.trim_end_matches(py_space).len();
+    if args_trim_lo < args_trim_hi {
+        // A requirement line. Only `--hash`, `--global-option` and `--config-settings` apply
+        // to it; other options on the line are ignored by pip (`handle_requirement_line`).
+        if has(Dest::Hashes) {
+            out.hashed = true;
+        }
+        let span = Span::new(lo + args_trim_lo, lo + args_trim_hi);
+        requirement_from_line(&ctx, span, constraint, out);
+    } else if let Some(ed) = first(Dest::Editables) {
+        // `-e` takes the first editable only ("We don't support multiple -e on one line").
+        // Hashes on an editable line are dropped by pip (SUPPORTED_OPTIONS_EDITABLE_REQ).
+        requirement_from_editable(&ctx, ed, constraint, out);
+    } else {
+        // An option line (`handle_option_line`).
+        if has(Dest::Hashes) {
+            out.problems.push(problem(
+                ProblemKind::Note,
+                ctx.loc(Span::new(lo, hi)),
+                "line has --hash but no requirement; pip ignores it",
+            ));
+        }
+        if has(Dest::RequireHashes) {
+            out.hashed = true;
+        }
+        if has(Dest::Pre) {
+            out.pre = true;
+        }
+        // pip follows only the first `-r`, or if there is none the first `-c`, of a line.
+        let inc = first(Dest::Requirements)
+            .map(|o| (IncludeKind::Requirements, o))
+            .or_else(|| first(Dest::Constraints).map(|o| (IncludeKind::Constraints, o)));
+        if let Some((kind, o)) = inc {
+            out.includes.push(Include {
+                kind,
+                target: o.value.clone(),
+                loc: ctx.loc(o.span),
+                position: out.requirements.len(),
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Requirements
+
+/// `pep508_rs` insists on parsing `name @ url` URLs; pip accepts any text there (it is
+/// checked when the link is used). This keeps the text as it is.
+#[derive(Clone, Debug)]
+struct AnyUrl;
+
+impl fmt::Display for AnyUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<url>")
+    }
+}
+
+impl Pep508Url for AnyUrl {
+    type Err = std::convert::Infallible;
+    fn parse_url(_url: &str, _working_dir: Option<&Path>) -> Result<Self, Self::Err> {
+        Ok(AnyUrl)
+    }
+}
+
+/// Version-control schemes pip knows (`vcs.all_schemes`).
+#[rustfmt::skip]
+const VCS_SCHEMES: &[&str] = &[
+    "git+http", "git+https", "git+ssh", "git+git", "git+file",
+    "hg+file", "hg+http", "hg+https", "hg+ssh", "hg+static-http",
+    "svn", "svn+ssh", "svn+http", "svn+https", "svn+svn", "svn+file",
+    "bzr+http", "bzr+https", "bzr+ssh", "bzr+sftp", "bzr+ftp", "bzr+lp", "bzr+file",
+];
+
+fn has_scheme_prefix(s: &str, schemes: &[&str]) -> bool {
+    s.split_once(':')
+        .is_some_and(|(scheme, _)| schemes.iter().any(|k| scheme.eq_ignore_ascii_case(k)))
+}
+
+/// pip's `is_url`: the text before the first `:` is a scheme pip downloads from.
+fn is_url(s: &str) -> bool {
+    has_scheme_prefix(s, &["http", "https", "file", "ftp"]) || has_scheme_prefix(s, VCS_SCHEMES)
+}
+
+/// pip's `_looks_like_path` on POSIX: contains `/` or starts with `.`.
+fn looks_like_path(s: &str) -> bool {
+    s.contains('/') || s.starts_with('.')
+}
+
+/// pip's `is_archive_file` (`ARCHIVE_EXTENSIONS`, with `.tar.*` kept whole by its `splitext`).
+fn is_archive(s: &str) -> bool {
+    const EXT: &[&str] = &[
+        ".zip",
+        ".whl",
+        ".tar.bz2",
+        ".tbz",
+        ".tar.xz",
+        ".txz",
+        ".tlz",
+        ".tar.lz",
+        ".tar.lzma",
+        ".tar.gz",
+        ".tgz",
+        ".tar",
+    ];
+    let lower = s.to_ascii_lowercase();
+    EXT.iter().any(|e| lower.ends_with(e))
+}
+
+/// pip's `_strip_extras`: `^(.+)(\[[^\]]+\])$` → the part before the extras.
+fn strip_extras(s: &str) -> &str {
+    if let Some(body) = s.strip_suffix(']') {
+        if let Some(open) = body.rfind('[') {
+            let inner = &body[open + 1..];
+            if open > 0 && !inner.is_empty() && !inner.contains(']') {
+                return &s[..open];
+            }
+        }
+    }
+    s
+}
+
+/// What pip's `parse_req_from_line` makes of the requirement text.
+enum Shape {
+    /// A PEP 508 string.
+    Pep508,
+    /// A link (URL, archive, directory). Its name comes from a wheel filename or an
+    /// `#egg=` fragment; without either pip builds it to learn the name, which we cannot.
+    Link,
+}
+
+fn shape_of(name: &str) -> Shape {
+    if is_url(name) {
+        return Shape::Link;
+    }
+    let path = strip_extras(name);
+    let archive = is_archive(path);
+    if looks_like_path(name) || archive {
+        // pip: a path-like text that is a directory is a link. Otherwise an archive is a link
+        // unless it reads as `name @ url` (the part before `@` does not look like a path);
+        // anything else is parsed as PEP 508. We do not look at the file system (pip resolves
+        // these against its working directory, which we do not know): a path-like text that
+        // is not an archive is taken to be a project directory.
+        if let Some((before, _)) = name.split_once('@') {
+            if !looks_like_path(before) {
+                return Shape::Pep508;
+            }
+        }
+        return Shape::Link;
+    }
+    Shape::Pep508
+}
+
+fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut FileParse) {
+    let text = &ctx.logical.text[span.start..span.end];
+    // pip: `marker_sep = "; " if is_url(name) else ";"`, split once, before anything else.
+    let sep = if is_url(text) { "; " } else { ";" };
+    let (name_text, marker) = match text.split_once(sep) {
+        Some((n, m)) => {
+            let m_lo = n.len() + sep.len();
+            let m_trim_lo = m.len() - m.trim_start_matches(py_space).len();
+            let m_trim = m.trim_matches(py_space);
+            (n, Some((m_trim, span.start + m_lo + m_trim_lo)))
+        }
+        None => (text, None),
+    };
+    let n_lo = name_text.len() - name_text.trim_start_matches(py_space).len();
+    let name_text = name_text.trim_matches(py_space);
+    let name_start = span.start + n_lo;
+
+    let marker = match marker {
+        Some(("", _)) => MarkerTree::TRUE,
+        Some((m, at)) => match MarkerTree::from_str(m) {
+            Ok(tree) => tree,
+            Err(e) => {
+                let s = error_span(m, e.start, e.len, at);
+                out.problems.push(problem(
+                    ProblemKind::Parse,
+                    ctx.loc(s),
+                    format!("invalid marker: {}", e.message),
+                ));
+                return;
+            }
+        },
+        None => MarkerTree::TRUE,
+    };
+    let loc = ctx.loc(span);
+
+    match shape_of(name_text) {
+        Shape::Link => {
+            let link_text = if is_url(name_text) {
+                name_text
+            } else {
+                strip_extras(name_text)
+            };
+            link_requirement(
+                ctx, link_text, name_start, marker, loc, false, constraint, out,
+            );
+        }
+        Shape::Pep508 => {
+            pep508_requirement(ctx, name_text, name_start, marker, loc, constraint, out);
+        }
+    }
+}
+
+/// A pep508_rs error range, clamped to `text`, as a logical span at `at`.
+fn error_span(text: &str, start: usize, len: usize, at: usize) -> Span {
+    let s = floor_char_boundary(text, start.min(text.len()));
+    let e = floor_char_boundary(text, start.saturating_add(len).min(text.len())).max(s);
+    // Point at something rather than nothing when the error is at the very end.
+    let e = if e == s && s < text.len() {
+        s + text[s..].chars().next().map_or(0, char::len_utf8)
+    } else {
+        e
+    };
+    Span::new(at + s, at + e)
+}
+
+/// pep508_rs 0.9.2 panics (`PackageName validation should match PEP 508 parsing`) on a
+/// name or extra that ends in `.`, `-` or `_` and is followed by more text (`a. >=1`,
+/// `a[b-]`). Catch those first, the way its own parser walks the text.
+fn pep508_panic_guard(text: &str) -> Option<(String, usize, usize)> {
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
+            if !c.is_whitespace() {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        i
+    };
+    // A run of name characters starting at `i` (which is alphanumeric): if it ends with
+    // `.`, `-` or `_`, that character is the error.
+    let run = |i: usize| {
+        let mut j = i;
+        while j < b.len() && name_char(b[j]) {
+            j += 1;
+        }
+        (
+            j,
+            (j > i && !b[j - 1].is_ascii_alphanumeric()).then_some(j - 1),
+        )
+    };
+    let mut i = skip_ws(0);
+    if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let (end, bad) = run(i);
+    if let Some(k) = bad {
+        return Some((
+            "package name must end with an alphanumeric character".into(),
+            k,
+            k + 1,
+        ));
+    }
+    i = skip_ws(end);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(i);
+        match b.get(i) {
+            Some(b']') | None => return None,
+            Some(b',') => i = skip_ws(i + 1),
+            _ => {}
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let (end, bad) = run(i);
+        if let Some(k) = bad {
+            return Some((
+                "extra name must end with an alphanumeric character".into(),
+                k,
+                k + 1,
+            ));
+        }
+        i = end;
+    }
+}
+
+fn name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
+}
+
+fn pep508_requirement(
+    ctx: &LineCtx,
+    text: &str,
+    at: usize,
+    marker: MarkerTree,
+    loc: Loc,
+    constraint: bool,
+    out: &mut FileParse,
+) {
+    if let Some((msg, s, e)) = pep508_panic_guard(text) {
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            ctx.loc(Span::new(at + s, at + e)),
+            format!("invalid requirement `{text}`: {msg}"),
+        ));
+        return;
+    }
+    let req = match pep508_rs::Requirement::<AnyUrl>::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let s = error_span(text, e.start, e.len, at);
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                ctx.loc(s),
+                format!("invalid requirement `{text}`: {}", e.message),
+            ));
+            return;
+        }
+    };
+    // pep508_rs gives no spans for the parts: find them in the text. The grammar is
+    // `name wsp* extras? wsp* (versionspec | '@' url)`, and `text` has no marker (pip split
+    // it off at the first `;`).
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let name_lo = i;
+    while i < b.len() && name_char(b[i]) {
+        i += 1;
+    }
+    let name_hi = i;
+    let name_span = if text
+        .get(name_lo..name_hi)
+        .and_then(|n| PackageName::from_str(n).ok())
+        == Some(req.name.clone())
+    {
+        ctx.span(Span::new(at + name_lo, at + name_hi))
+    } else {
+        loc.span
+    };
+    let version = match req.version_or_url {
+        None => VersionReq::Any,
+        Some(VersionOrUrl::Url(_)) => VersionReq::Unversioned,
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+            if specifiers.is_empty() {
+                VersionReq::Any
+            } else {
+                let (span, clauses) = specifier_spans(ctx, text, name_hi, at, specifiers.len());
+                VersionReq::Specifiers {
+                    specifiers,
+                    span,
+                    clauses,
+                }
+            }
+        }
+    };
+    if constraint && !req.extras.is_empty() {
+        // pip's `check_invalid_constraint_type`.
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            loc,
+            "constraints cannot have extras",
+        ));
+        return;
+    }
+    out.requirements.push(Requirement {
+        name: req.name,
+        extras: req.extras,
+        version,
+        marker,
+        role: Role::Require,
+        syntax: Syntax::Pep508,
+        loc,
+        name_span,
+        hashed: false,
+        pre: false,
+    });
+}
+
+/// The specifier text after the name (and extras), and one span per comma clause in text
+/// order. `VersionSpecifiers` sorts its members, so clause `k` is the `k`-th clause as
+/// written, not `specifiers[k]`.
+fn specifier_spans(
+    ctx: &LineCtx,
+    text: &str,
+    mut i: usize,
+    at: usize,
+    count: usize,
+) -> (Span, Vec<Span>) {
+    let b = text.as_bytes();
+    let skip_ws = |i: &mut usize| {
+        while *i < b.len() && text[*i..].starts_with(|c: char| c.is_whitespace()) {
+            *i += text[*i..].chars().next().map_or(1, char::len_utf8);
+        }
+    };
+    skip_ws(&mut i);
+    if b.get(i) == Some(&b'[') {
+        match text[i..].find(']') {
+            Some(close) => i += close + 1,
+            None => i = b.len(),
+        }
+        skip_ws(&mut i);
+    }
+    let rest = text[i..].trim_end_matches(|c: char| c.is_whitespace());
+    let whole = Span::new(at + i, at + i + rest.len());
+    let (inner, inner_at) = match rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        Some(inner) => (inner, i + 1),
+        None => (rest, i),
+    };
+    let mut clauses = Vec::new();
+    let mut off = 0;
+    for part in inner.split(',') {
+        let lead = part.len() - part.trim_start().len();
+        let t = part.trim();
+        if !t.is_empty() {
+            let s = at + inner_at + off + lead;
+            clauses.push(ctx.span(Span::new(s, s + t.len())));
+        }
+        off += part.len() + 1;
+    }
+    if clauses.len() != count {
+        clauses.clear();
+    }
+    (ctx.span(whole), clauses)
+}
+
+/// `Link.egg_fragment`: `[#&]egg=([^&]*)` anywhere in the URL. Returns the value's range.
+fn egg_fragment(url: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(rel) = url.get(from..).and_then(|t| t.find("egg=")) {
+        let at = from + rel;
+        if at > 0 && matches!(url.as_bytes().get(at - 1), Some(b'#' | b'&')) {
+            let start = at + 4;
+            let end = url[start..].find('&').map_or(url.len(), |e| start + e);
+            return Some((start, end));
+        }
+        from = at + 4;
+    }
+    None
+}
+
+/// pip's `_project_name_re`: `^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$` (ignore case).
+fn valid_project_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.iter().all(|&c| name_char(c))
+        && b[0].is_ascii_alphanumeric()
+        && b[b.len() - 1].is_ascii_alphanumeric()
+}
+
+/// The last path segment of a URL or path, without query and fragment.
+fn link_filename(link: &str) -> (usize, &str) {
+    let end = link.find(['#', '?']).unwrap_or(link.len());
+    let path = &link[..end];
+    let start = path.rfind('/').map_or(0, |i| i + 1);
+    (start, &path[start..])
+}
+
+/// Percent-decoding as `urllib.parse.unquote` does for the ASCII escapes we care about.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = |c: u8| (c as char).to_digit(16);
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn link_requirement(
+    ctx: &LineCtx,
+    link: &str,
+    at: usize,
+    marker: MarkerTree,
+    loc: Loc,
+    editable: bool,
+    constraint: bool,
+    out: &mut FileParse,
+) {
+    let (fname_at, fname) = link_filename(link);
+    let mut push = |name: PackageName, name_span: Span, version: VersionReq| {
+        out.requirements.push(Requirement {
+            name,
+            extras: Vec::new(),
+            version,
+            marker: marker.clone(),
+            role: Role::Require,
+            syntax: Syntax::Pep508,
+            loc,
+            name_span,
+            hashed: false,
+            pre: false,
+        });
+    };
+    if !editable && fname.to_ascii_lowercase().ends_with(".whl") {
+        // pip: `wheel = Wheel(link.filename); req_as_string = f"{wheel.name}=={wheel.version}"`.
+        let decoded = percent_decode(fname);
+        let stem = &decoded[..decoded.len() - 4];
+        let parts: Vec<&str> = stem.split('-').collect();
+        let parsed = if parts.len() == 5 || parts.len() == 6 {
+            PackageName::from_str(parts[0])
+                .ok()
+                .zip(Version::from_str(parts[1]).ok())
+        } else {
+            None
+        };
+        let Some((name, version)) = parsed else {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                ctx.loc(Span::new(at + fname_at, at + fname_at + fname.len())),
+                format!("`{decoded}` is not a valid wheel filename"),
+            ));
+            return;
+        };
+        // Spans come from the raw (still percent-encoded) filename, which is what the file
+        // holds; `%2B` inside a version is still that version's text.
+        let raw: Vec<&str> = fname[..fname.len() - 4].split('-').collect();
+        let (name_span, version_span) = if raw.len() == parts.len() {
+            let n = at + fname_at;
+            let v = n + raw[0].len() + 1;
+            (
+                ctx.span(Span::new(n, n + raw[0].len())),
+                ctx.span(Span::new(v, v + raw[1].len())),
+            )
+        } else {
+            (loc.span, loc.span)
+        };
+        push(
+            name,
+            name_span,
+            VersionReq::Exact {
+                version,
+                span: version_span,
+            },
+        );
+        return;
+    }
+    let Some((s, e)) = egg_fragment(link) else {
+        // pip builds (or for a directory, reads) the project to learn its name; we cannot, so
+        // the line says nothing we can check. As a constraint it is an error in pip.
+        if constraint {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                loc,
+                "unnamed requirements are not allowed as constraints",
+            ));
+        }
+        return;
+    };
+    let egg = &link[s..e];
+    let name = if valid_project_name(egg) {
+        PackageName::from_str(egg).ok()
+    } else {
+        None
+    };
+    let Some(name) = name else {
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            ctx.loc(Span::new(at + s, at + e)),
+            format!("`{egg}` is not a valid egg fragment: it must be a project name"),
+        ));
+        return;
+    };
+    if constraint && editable {
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            loc,
+            "editable requirements are not allowed as constraints",
+        ));
+        return;
+    }
+    push(
+        name,
+        ctx.span(Span::new(at + s, at + e)),
+        VersionReq::Unversioned,
+    );
+}
+
+fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out: &mut FileParse) {
+    let loc = ctx.loc(ed.span);
+    let value = ed.value.as_str();
+    // Spans inside the value are exact only when the word was not quoted or escaped.
+    let raw_equal = ed.span.len() == value.len();
+    let url = strip_extras(value);
+    if egg_fragment(url).is_none() || !is_url(url) {
+        // A local project directory (or a URL without `#egg=`): pip reads or builds it to
+        // learn the name, which a static reader cannot.
+        if constraint {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                loc,
+                "editable requirements are not allowed as constraints",
+            ));
+        }
+        return;
+    }
+    if raw_equal {
+        link_requirement(
+            ctx,
+            url,
+            ed.span.start,
+            MarkerTree::TRUE,
+            loc,
+            true,
+            constraint,
+            out,
+        );
+    } else {
+        // Map every inner span to the whole word.
+        let mut tmp = FileParse::default();
+        link_requirement(
+            ctx,
+            url,
+            ed.span.start,
+            MarkerTree::TRUE,
+            loc,
+            true,
+            constraint,
+            &mut tmp,
+        );
+        for mut r in tmp.requirements {
+            r.name_span = loc.span;
+            out.requirements.push(r);
+        }
+        for mut p in tmp.problems {
+            p.loc = loc;
+            out.problems.push(p);
+        }
+    }
 }

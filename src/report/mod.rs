@@ -20,9 +20,9 @@ use crate::manifest::Loc;
 use crate::source::Position;
 
 pub mod concise;
-pub mod human;
 pub mod github;
 pub mod gitlab;
+pub mod human;
 pub mod json;
 pub mod junit;
 pub mod sarif;

@@ -1,0 +1,797 @@
+//! conda `environment.yml`: the `dependencies:` list of conda match-specs and its
+//! `- pip:` sub-list (requirements-file lines). One unit: `environment`.
+//!
+//! Match-specs follow CEP 29 ("The MatchSpec query language", conda/ceps), translated to
+//! PEP 440 by [`translate_matchspec`]:
+//!
+//! | conda | PEP 440 | CEP 29 rule |
+//! |---|---|---|
+//! | `numpy=1.17`, `numpy =1.17`, `numpy 1.17.*`, `numpy 1.17*` | `==1.17.*` | fuzzy equality |
+//! | `numpy==1.17`, `numpy 1.17`, `numpy=1.17=py37_0`, `numpy 1.17 py37_0` | `==1.17` | exact equality (two or three positional fields) |
+//! | `numpy >=1.16,<1.17`, `numpy[version='>=1.16']` | `>=1.16, <1.17` | ordered comparison, `,` is AND |
+//! | `numpy 1.16.*\|1.17.0` | AnyOf(`==1.16.*`, `==1.17.0`) | `\|` is OR, `,` binds tighter |
+//! | `!=1.16` | `!=1.16.*` | "negated fuzzy equality" |
+//! | `conda-forge::numpy`, `numpy` | any | channel prefix ignored |
+//!
+//! Where conda's own version semantics (CEP 33 / `conda.models.version`) differ from
+//! PEP 440, the translation is an approximation, and the checker's verdict follows PEP 440:
+//! - conda has no pre-release exclusion: `numpy>=1.16` admits `1.17.0rc1` if the channel
+//!   has it; PEP 440 (pip) excludes pre-releases unless named.
+//! - conda orders arbitrary letter tags alphabetically, with `dev` lowest and `post`
+//!   highest (`1.0dev < 1.0a < 1.0b < 1.0c < 1.0rc < 1.0`); PEP 440 knows only
+//!   `a`/`b`/`rc` (and normalises `c` to `rc`), and `1.0dev`→`1.0.dev0`.
+//! - conda compares `1.16` and `1.16.0` as equal (so does PEP 440 for release segments),
+//!   and treats `_` like `.`; PEP 440 rejects `1.0_1`, so such versions are reported.
+//! - conda's fuzzy `1.16*` (no dot) is a prefix match on version components, the same
+//!   as `==1.16.*`.
+//! - conda builds (`py37_0`) and channels select artifacts, not versions: ignored.
+
+use std::str::FromStr;
+
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::{MarkerTree, PackageName};
+
+use super::pep508_span::requirement_at;
+use super::yaml_span::{self, Node, Scalar, Value};
+use crate::files::Files;
+use crate::manifest::{
+    FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
+};
+use crate::source::Span;
+
+/// A match-spec, translated. Spans are relative to the match-spec string.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchSpec {
+    pub name: String,
+    pub name_span: Span,
+    /// The version expression as written (without a fuzzy `=` separator), if any.
+    pub version_span: Option<Span>,
+    /// OR of AND-clauses. Empty: no version constraint.
+    pub alternatives: Vec<VersionSpecifiers>,
+    /// One span per `,` clause, when there is a single alternative and every clause maps
+    /// to one PEP 440 specifier.
+    pub clauses: Vec<Span>,
+}
+
+/// Translate a conda match-spec into a name and PEP 440 specifier sets.
+pub fn translate_matchspec(spec: &str) -> Result<MatchSpec, String> {
+    let b = spec.as_bytes();
+    // Bracketed keyword expressions come last: `name[version='>=1.16', build=py37*]`.
+    let (positional_end, bracket_version) = match spec.find('[') {
+        Some(open) => {
+            if !spec.trim_end().ends_with(']') {
+                return Err("`[` without a closing `]`".into());
+            }
+            let close = spec.trim_end().len() - 1;
+            (open, bracket_value(spec, open + 1, close, "version")?)
+        }
+        None => (spec.len(), None),
+    };
+    // Channel prefix: `conda-forge::numpy`, `conda-forge/linux-64::numpy`.
+    let pos_start = spec[..positional_end].rfind("::").map_or(0, |i| i + 2);
+    let mut i = pos_start;
+    while i < positional_end && b[i] == b' ' {
+        i += 1;
+    }
+    let name_start = i;
+    while i < positional_end && !matches!(b[i], b' ' | b'=' | b'<' | b'>' | b'!' | b'~') {
+        i += 1;
+    }
+    let name_span = Span::new(name_start, i);
+    let name = spec[name_start..i].to_owned();
+    if name.is_empty() || name.contains('*') {
+        return Err("a match-spec needs a package name (wildcards are not checked)".into());
+    }
+    let rest = Span::new(i, positional_end);
+    let positional = positional_version(spec, rest)?;
+    let (vspan, fuzzy_eq) = match (bracket_version, positional) {
+        (Some(bv), _) => (Some(bv), false),
+        (None, Some((s, fuzzy))) => (Some(s), fuzzy),
+        (None, None) => (None, false),
+    };
+    let Some(vspan) = vspan else {
+        return Ok(MatchSpec {
+            name,
+            name_span,
+            version_span: None,
+            alternatives: vec![],
+            clauses: vec![],
+        });
+    };
+    let (alternatives, clauses) = version_expression(spec, vspan, fuzzy_eq)?;
+    Ok(MatchSpec {
+        name,
+        name_span,
+        version_span: Some(vspan),
+        alternatives,
+        clauses,
+    })
+}
+
+/// The version field of the positional part (after the name). Returns its span and
+/// whether a single leading `=` separator makes it fuzzy (CEP 29 "version expression
+/// parsing").
+fn positional_version(spec: &str, rest: Span) -> Result<Option<(Span, bool)>, String> {
+    let text = &spec[rest.start..rest.end];
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    let base = rest.start + (text.len() - text.trim_start().len());
+    // Fields separated by spaces, where spaces around operators/`,`/`|` do not separate.
+    let mut fields: Vec<Span> = Vec::new();
+    let tb = trimmed.as_bytes();
+    let mut s = 0;
+    let mut k = 0;
+    while k < tb.len() {
+        if tb[k] == b' ' {
+            let prev = tb[..k].iter().rev().find(|&&c| c != b' ').copied();
+            let mut n = k;
+            while n < tb.len() && tb[n] == b' ' {
+                n += 1;
+            }
+            let next = tb.get(n).copied();
+            let joins = matches!(prev, Some(b'=' | b'<' | b'>' | b'!' | b'~' | b',' | b'|'))
+                || matches!(next, Some(b',' | b'|'));
+            if !joins {
+                fields.push(Span::new(base + s, base + k));
+                s = n;
+            }
+            k = n;
+            continue;
+        }
+        k += 1;
+    }
+    fields.push(Span::new(base + s, base + tb.len()));
+    let spaced = fields.len() > 1 || trimmed.starts_with(' ');
+    let (version, build_present) = if spaced || !trimmed.contains('=') {
+        if fields.len() > 2 {
+            return Err("too many fields: expected `name version build`".into());
+        }
+        (fields[0], fields.len() == 2)
+    } else {
+        // `=`-separated: `=1.16.4=py37_0`, `==1.16=py37_0`, `>=1.16,<1.17`.
+        let f = fields[0];
+        let fb = &spec.as_bytes()[f.start..f.end];
+        let lead = fb
+            .iter()
+            .take_while(|&&c| matches!(c, b'=' | b'<' | b'>' | b'!' | b'~'))
+            .count();
+        let mut sep = None;
+        for j in lead.max(1)..fb.len() {
+            if fb[j] == b'='
+                && !matches!(fb[j - 1], b'=' | b'<' | b'>' | b'!' | b'~' | b',' | b'|')
+                && fb.get(j + 1) != Some(&b'=')
+            {
+                sep = Some(j);
+                break;
+            }
+        }
+        match sep {
+            Some(j) => (Span::new(f.start, f.start + j), true),
+            None => (f, false),
+        }
+    };
+    let vtext = &spec[version.start..version.end];
+    let single_eq = vtext.starts_with('=') && !vtext.starts_with("==");
+    // CEP 29: `name=V` and `name =V` (two fields) and `name =V build` are fuzzy;
+    // `name=V=build` is exact.
+    let fuzzy = single_eq && (spaced || !build_present);
+    let version = if single_eq {
+        Span::new(version.start + 1, version.end)
+    } else {
+        version
+    };
+    Ok(Some((version, fuzzy)))
+}
+
+/// The value of `key=...` inside `[...]`, quoted or not.
+fn bracket_value(spec: &str, start: usize, end: usize, key: &str) -> Result<Option<Span>, String> {
+    let b = spec.as_bytes();
+    let mut i = start;
+    while i < end {
+        while i < end && matches!(b[i], b' ' | b',') {
+            i += 1;
+        }
+        let k0 = i;
+        while i < end && b[i] != b'=' && b[i] != b',' {
+            i += 1;
+        }
+        let k = spec[k0..i].trim();
+        if i >= end || b[i] != b'=' {
+            continue; // A bare keyword (`[optional]`).
+        }
+        i += 1;
+        let (v0, v1) = if matches!(b.get(i), Some(b'\'' | b'"')) {
+            let q = b[i];
+            let close = spec[i + 1..end]
+                .find(q as char)
+                .map(|p| i + 1 + p)
+                .ok_or("unclosed quote in `[...]`")?;
+            let r = (i + 1, close);
+            i = close + 1;
+            r
+        } else {
+            let v0 = i;
+            while i < end && b[i] != b',' {
+                i += 1;
+            }
+            (v0, i)
+        };
+        if k == key {
+            return Ok(Some(Span::new(v0, v1)));
+        }
+    }
+    Ok(None)
+}
+
+/// Translate a conda version expression (`|` OR of `,` AND clauses).
+fn version_expression(
+    spec: &str,
+    span: Span,
+    fuzzy_eq: bool,
+) -> Result<(Vec<VersionSpecifiers>, Vec<Span>), String> {
+    let text = &spec[span.start..span.end];
+    if text.contains(['(', ')']) {
+        return Err("parenthesised conda version expressions are not translated".into());
+    }
+    let mut alternatives = Vec::new();
+    let mut clause_spans = Vec::new();
+    let mut mapped = true;
+    let mut off = span.start;
+    let n_alts = text.split('|').count();
+    for alt in text.split('|') {
+        let mut pep = Vec::new();
+        let mut coff = off;
+        for clause in alt.split(',') {
+            let lead = clause.len() - clause.trim_start().len();
+            let c = clause.trim();
+            let cspan = Span::new(coff + lead, coff + lead + c.len());
+            coff += clause.len() + 1;
+            if c.is_empty() {
+                return Err(format!("empty clause in `{text}`"));
+            }
+            match translate_clause(c, fuzzy_eq && n_alts == 1 && !text.contains(','))? {
+                Some(s) => {
+                    pep.push(s);
+                    clause_spans.push(cspan);
+                }
+                None => mapped = false,
+            }
+        }
+        let joined = pep.join(",");
+        let specs = VersionSpecifiers::from_str(&joined)
+            .map_err(|e| format!("`{}` has no PEP 440 equivalent: {e}", alt.trim()))?;
+        alternatives.push(specs);
+        off += alt.len() + 1;
+    }
+    if alternatives.len() != 1 || !mapped {
+        clause_spans.clear();
+    }
+    Ok((alternatives, clause_spans))
+}
+
+/// One conda clause as one PEP 440 specifier string; None for `*` (any).
+fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
+    let c: String = c.chars().filter(|ch| !ch.is_whitespace()).collect();
+    if c == "*" {
+        return Ok(None);
+    }
+    if c.starts_with('^') {
+        return Err(format!(
+            "regular-expression version `{c}` is not translated"
+        ));
+    }
+    let ops = ["==", "!=", ">=", "<=", "~=", ">", "<", "="];
+    let (op, v) = ops
+        .iter()
+        .find_map(|op| c.strip_prefix(op).map(|v| (*op, v)))
+        .unwrap_or(("", c.as_str()));
+    let (v, glob) = match v.strip_suffix(".*").or_else(|| v.strip_suffix('*')) {
+        Some(stem) => (stem, true),
+        None => (v, false),
+    };
+    if v.is_empty() || v.contains('*') {
+        return Err(format!("version `{c}` is not translated"));
+    }
+    Ok(Some(match op {
+        "" if glob => format!("=={v}.*"),
+        "" if fuzzy_eq => format!("=={v}.*"),
+        "" => format!("=={v}"),
+        "=" => format!("=={v}.*"),
+        "==" if glob => format!("=={v}.*"),
+        "==" => format!("=={v}"),
+        // CEP 29: `!=` is negated fuzzy equality.
+        "!=" => format!("!={v}.*"),
+        _ if glob => return Err(format!("`{c}` mixes `*` with `{op}`")),
+        _ => format!("{op}{v}"),
+    }))
+}
+
+pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
+    let text = files.get(id).text.clone();
+    let mut out = Parsed::default();
+    let (root, errors) = yaml_span::parse(&text);
+    for e in errors {
+        out.problems
+            .push(problem(ProblemKind::Parse, id, e.span, e.message));
+    }
+    let mut members = Vec::new();
+    match &root.value {
+        Value::Map(_) => {}
+        Value::Null => {}
+        _ => {
+            let msg = format!("an environment file is a mapping, found {}", root.kind());
+            out.problems
+                .push(problem(ProblemKind::Parse, id, root.span, msg));
+        }
+    }
+    if let Some(deps) = root.get("dependencies") {
+        match &deps.value {
+            Value::Null => {}
+            Value::Seq(items) => {
+                for item in items {
+                    read_dependency(files, &text, id, item, &mut out, &mut members);
+                }
+            }
+            _ => {
+                let msg = format!("`dependencies` must be a list, found {}", deps.kind());
+                out.problems
+                    .push(problem(ProblemKind::Parse, id, deps.span, msg));
+            }
+        }
+    }
+    out.groups.push(Group {
+        name: "environment".into(),
+        members,
+        extras: vec![],
+    });
+    out
+}
+
+fn read_dependency(
+    files: &mut Files,
+    text: &str,
+    id: FileId,
+    item: &Node,
+    out: &mut Parsed,
+    members: &mut Vec<usize>,
+) {
+    match &item.value {
+        // An unreadable YAML construct was already reported by the YAML reader.
+        Value::Null => {}
+        Value::Scalar(s) if s.resolved_kind() == "a string" => conda_spec(id, s, out, members),
+        Value::Map(entries) => {
+            for (key, value) in entries {
+                if key.value != "pip" {
+                    let msg = format!(
+                        "unknown installer section `{}` (conda reads only `pip`)",
+                        key.value
+                    );
+                    out.problems
+                        .push(problem(ProblemKind::Parse, id, key.span, msg));
+                    continue;
+                }
+                match &value.value {
+                    Value::Null => {}
+                    Value::Seq(lines) => {
+                        for line in lines {
+                            match &line.value {
+                                Value::Scalar(s) if s.resolved_kind() == "a string" => {
+                                    pip_line(files, text, id, s, out, members)
+                                }
+                                _ => {
+                                    let msg = format!(
+                                        "a pip entry must be a string, found {}",
+                                        line.kind()
+                                    );
+                                    out.problems.push(problem(
+                                        ProblemKind::Parse,
+                                        id,
+                                        line.span,
+                                        msg,
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        let msg = format!("`pip` must be a list, found {}", value.kind());
+                        out.problems
+                            .push(problem(ProblemKind::Parse, id, value.span, msg));
+                    }
+                }
+            }
+        }
+        _ => {
+            let msg = format!(
+                "a dependency must be a match-spec string, found {}",
+                item.kind()
+            );
+            out.problems
+                .push(problem(ProblemKind::Parse, id, item.span, msg));
+        }
+    }
+}
+
+fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>) {
+    let base = if s.verbatim { s.inner } else { s.span };
+    let at = |rel: Span| if s.verbatim { base.sub(rel) } else { base };
+    let ms = match translate_matchspec(&s.value) {
+        Ok(ms) => ms,
+        Err(msg) => {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                id,
+                base,
+                format!("match-spec `{}`: {msg}", s.value),
+            ));
+            return;
+        }
+    };
+    let vspan = ms.version_span.map(at).unwrap_or(base);
+    if ms.name == "python" {
+        match ms.alternatives.as_slice() {
+            [] => {}
+            [one] => {
+                out.requires_python = Some((
+                    one.clone(),
+                    Loc {
+                        file: id,
+                        span: vspan,
+                    },
+                ))
+            }
+            _ => out.problems.push(problem(
+                ProblemKind::Note,
+                id,
+                vspan,
+                "a `|` alternative of Python versions is not used to narrow the Python version"
+                    .into(),
+            )),
+        }
+        return;
+    }
+    let name = match PackageName::from_str(&ms.name) {
+        Ok(n) => n,
+        Err(_) => {
+            let msg = format!("`{}` is not a Python package name; not checked", ms.name);
+            out.problems
+                .push(problem(ProblemKind::Note, id, at(ms.name_span), msg));
+            return;
+        }
+    };
+    let version = match ms.alternatives.len() {
+        0 => VersionReq::Any,
+        1 => {
+            let specifiers = ms
+                .alternatives
+                .into_iter()
+                .next()
+                .unwrap_or_else(VersionSpecifiers::empty);
+            if specifiers.is_empty() {
+                VersionReq::Any
+            } else {
+                let clauses = if s.verbatim {
+                    ms.clauses.iter().map(|c| base.sub(*c)).collect()
+                } else {
+                    vec![]
+                };
+                VersionReq::Specifiers {
+                    specifiers,
+                    span: vspan,
+                    clauses,
+                }
+            }
+        }
+        _ => VersionReq::AnyOf {
+            alternatives: ms.alternatives,
+            span: vspan,
+        },
+    };
+    members.push(out.requirements.len());
+    out.requirements.push(Requirement {
+        name,
+        extras: vec![],
+        version,
+        marker: MarkerTree::TRUE,
+        role: Role::Require,
+        syntax: Syntax::Conda,
+        loc: Loc {
+            file: id,
+            span: base,
+        },
+        name_span: at(ms.name_span),
+        hashed: false,
+        pre: false,
+    });
+}
+
+/// One `pip:` entry: conda writes these lines to a requirements file next to the
+/// environment file and runs `pip install -r` on it, so they are requirements-file lines.
+fn pip_line(
+    files: &mut Files,
+    text: &str,
+    id: FileId,
+    s: &Scalar,
+    out: &mut Parsed,
+    members: &mut Vec<usize>,
+) {
+    if !s.verbatim {
+        // Escapes in a quoted scalar: parse the value, underline the scalar.
+        match super::pep508_span::requirement_in_literal(
+            s.value.trim(),
+            s.span,
+            id,
+            Role::Require,
+            Syntax::Pep508,
+        ) {
+            Ok(r) => {
+                members.push(out.requirements.len());
+                out.requirements.push(r);
+            }
+            Err(p) => out.problems.push(p),
+        }
+        return;
+    }
+    let v = s.value.as_str();
+    // pip: a comment starts at `#` preceded by whitespace.
+    let body = match v.find(" #").or_else(|| v.find("\t#")) {
+        Some(i) => &v[..i],
+        None => v,
+    };
+    let lead = body.len() - body.trim_start().len();
+    let body = body.trim();
+    let start = s.inner.start + lead;
+    if body.is_empty() {
+        return;
+    }
+    if body.contains("${") {
+        let msg = "the line uses an environment variable; its value is unknown here".to_owned();
+        out.problems.push(problem(
+            ProblemKind::Unevaluable,
+            id,
+            Span::new(start, start + body.len()),
+            msg,
+        ));
+        return;
+    }
+    if let Some(opt) = body.strip_prefix('-') {
+        let (flag, arg) = match opt.split_once(['=', ' ']) {
+            Some((f, a)) => (f, a.trim()),
+            None => (opt, ""),
+        };
+        let arg_start = start + body.len() - arg.len();
+        match flag {
+            "r" | "-requirement" | "c" | "-constraint" => {
+                let arg_span = Span::new(arg_start, arg_start + arg.len());
+                let added = super::include::requirements_file(files, id, arg, arg_span, out);
+                if matches!(flag, "c" | "-constraint") {
+                    for &k in &added {
+                        out.requirements[k].role = Role::Constrain;
+                    }
+                }
+                members.extend(added);
+            }
+            "-pre" => {
+                for &k in members.iter() {
+                    if out.requirements[k].syntax == Syntax::Pep508 {
+                        out.requirements[k].pre = true;
+                    }
+                }
+            }
+            _ => {
+                let msg = format!("pip option `{body}` is not evaluated");
+                out.problems.push(problem(
+                    ProblemKind::Note,
+                    id,
+                    Span::new(start, start + body.len()),
+                    msg,
+                ));
+            }
+        }
+        return;
+    }
+    // Options after the requirement (`--hash=...`).
+    let (req_text, opts) = match body.find(" --") {
+        Some(i) => (body[..i].trim_end(), &body[i..]),
+        None => (body, ""),
+    };
+    let span = Span::new(start, start + req_text.len());
+    match requirement_at(text, span, id, Role::Require, Syntax::Pep508) {
+        Ok(mut r) => {
+            if opts.contains("--hash") {
+                r.hashed = true;
+                out.hashed = true;
+            }
+            members.push(out.requirements.len());
+            out.requirements.push(r);
+        }
+        Err(mut p) => {
+            if req_text.contains("://") || req_text.starts_with(['.', '/']) {
+                p.kind = ProblemKind::Note;
+                p.loc.span = span;
+                p.message = "a URL or path requirement names no version; not checked".into();
+            }
+            out.problems.push(p);
+        }
+    }
+}
+
+fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
+    Problem {
+        kind,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn tr(spec: &str) -> Vec<String> {
+        translate_matchspec(spec)
+            .unwrap()
+            .alternatives
+            .iter()
+            .map(|a| a.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn matchspec_translation_table() {
+        assert_eq!(tr("numpy=1.17"), ["==1.17.*"]);
+        assert_eq!(tr("numpy =1.17"), ["==1.17.*"]);
+        assert_eq!(tr("numpy==1.17"), ["==1.17"]);
+        assert_eq!(tr("numpy 1.17"), ["==1.17"]);
+        assert_eq!(tr("numpy 1.16.*"), ["==1.16.*"]);
+        assert_eq!(tr("numpy 1.16*"), ["==1.16.*"]);
+        assert_eq!(tr("numpy=1.16.*"), ["==1.16.*"]);
+        assert_eq!(tr("numpy>=1.16,<1.17"), [">=1.16, <1.17"]);
+        assert_eq!(tr("numpy >=1.16 , <1.17"), [">=1.16, <1.17"]);
+        assert_eq!(tr("numpy 1.16.4 py37_0"), ["==1.16.4"]);
+        assert_eq!(tr("numpy=1.16.4=py37h7e9f1db_0"), ["==1.16.4"]);
+        assert_eq!(tr("numpy==1.16.4=py37_0"), ["==1.16.4"]);
+        assert_eq!(tr("numpy =1.16 py37_0"), ["==1.16.*"]);
+        assert_eq!(tr("conda-forge::numpy"), Vec::<String>::new());
+        assert_eq!(tr("conda-forge/linux-64::numpy>=1.16"), [">=1.16"]);
+        assert_eq!(tr("numpy[version='>=1.16']"), [">=1.16"]);
+        assert_eq!(tr("numpy[build=py37*, version=\"1.16.*\"]"), ["==1.16.*"]);
+        // conda's docs: `numpy=1.11.1|1.11.3` matches 1.11.1 and 1.11.3 (the fuzzy `=` form
+        // applies only to a lone version).
+        assert_eq!(tr("numpy=1.11.1|1.11.3"), ["==1.11.1", "==1.11.3"]);
+        assert_eq!(tr("numpy >=1.16,<1.17|>=1.18"), [">=1.16, <1.17", ">=1.18"]);
+        assert_eq!(tr("numpy !=1.16"), ["!=1.16.*"]);
+        assert_eq!(tr("numpy *"), [""]);
+        assert_eq!(tr("numpy"), Vec::<String>::new());
+        for bad in [
+            "numpy>=1.16*",
+            "numpy 1.0_1",
+            "numpy (>=1|2)",
+            "=1.0",
+            "numpy 1 2 3",
+            "numpy[version='>=1",
+        ] {
+            assert!(translate_matchspec(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn matchspec_spans() {
+        let s = "conda-forge::numpy >=1.16, <1.17";
+        let m = translate_matchspec(s).unwrap();
+        assert_eq!(&s[m.name_span.start..m.name_span.end], "numpy");
+        let v = m.version_span.unwrap();
+        assert_eq!(&s[v.start..v.end], ">=1.16, <1.17");
+        let c: Vec<&str> = m.clauses.iter().map(|c| &s[c.start..c.end]).collect();
+        assert_eq!(c, [">=1.16", "<1.17"]);
+        let s = "numpy=1.16.4=py37_0";
+        let v = translate_matchspec(s).unwrap().version_span.unwrap();
+        assert_eq!(&s[v.start..v.end], "1.16.4");
+    }
+
+    fn run(text: &str) -> (Parsed, String) {
+        let mut files = Files::new(std::env::temp_dir());
+        let id = files.add(
+            Path::new("/nonexistent-dw/environment.yml"),
+            text.as_bytes(),
+        );
+        let p = parse_unit(&mut files, id);
+        (p, files.get(id).text.clone())
+    }
+
+    fn sl(t: &str, s: Span) -> &str {
+        &t[s.start..s.end]
+    }
+
+    #[test]
+    fn environment_file() {
+        let env = "name: tf\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.7\n  - numpy=1.17\n  \
+                   - conda-forge::tensorflow-gpu==1.14.0\n  - _libgcc_mutex\n  - pip\n  - pip:\n    \
+                   - tensorflow==1.14.0 --hash=sha256:abc\n    - \"scipy>=1.2 ; python_version < '3.8'\"  # sci\n";
+        for text in [env.to_string(), env.replace('\n', "\r\n")] {
+            let (p, t) = run(&text);
+            let probs: Vec<(ProblemKind, &str)> = p
+                .problems
+                .iter()
+                .map(|x| (x.kind, sl(&t, x.loc.span)))
+                .collect();
+            assert_eq!(probs, [(ProblemKind::Note, "_libgcc_mutex")]);
+            let (rp, loc) = p.requires_python.as_ref().unwrap();
+            assert_eq!(rp.to_string(), "==3.7.*");
+            assert_eq!(sl(&t, loc.span), "3.7");
+            let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+            assert_eq!(
+                names,
+                ["numpy", "tensorflow-gpu", "pip", "tensorflow", "scipy"]
+            );
+            let np = &p.requirements[0];
+            assert_eq!(np.syntax, Syntax::Conda);
+            let VersionReq::Specifiers {
+                specifiers,
+                span,
+                clauses,
+            } = &np.version
+            else {
+                panic!()
+            };
+            assert_eq!(specifiers.to_string(), "==1.17.*");
+            assert_eq!(sl(&t, *span), "1.17");
+            assert_eq!(clauses.len(), 1);
+            assert_eq!(sl(&t, np.loc.span), "numpy=1.17");
+            assert_eq!(sl(&t, p.requirements[1].name_span), "tensorflow-gpu");
+            let tf = &p.requirements[3];
+            assert_eq!(tf.syntax, Syntax::Pep508);
+            assert!(tf.hashed && p.hashed);
+            assert_eq!(sl(&t, tf.loc.span), "tensorflow==1.14.0");
+            let sc = &p.requirements[4];
+            assert_eq!(sl(&t, sc.loc.span), "scipy>=1.2 ; python_version < '3.8'");
+            assert!(!sc.marker.is_true());
+            assert_eq!(p.groups.len(), 1);
+            assert_eq!(p.groups[0].name, "environment");
+            assert_eq!(p.groups[0].members, vec![0, 1, 2, 3, 4]);
+        }
+    }
+
+    #[test]
+    fn wrong_types_and_bad_specs_are_problems() {
+        let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip: notalist\n  - pip:\n    - 3\n    - -r missing.txt\n";
+        let (p, text) = run(t);
+        let probs: Vec<(ProblemKind, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, sl(&text, x.loc.span)))
+            .collect();
+        assert_eq!(
+            probs,
+            [
+                (ProblemKind::Parse, "{a: b}"),
+                (ProblemKind::Parse, "1.5"),
+                (ProblemKind::Parse, "numpy>=1.16*"),
+                (ProblemKind::Parse, "notalist"),
+                (ProblemKind::Parse, "3"),
+                (ProblemKind::Include, "missing.txt"),
+            ]
+        );
+        let (p, _) = run("dependencies: numpy\n");
+        assert_eq!(p.problems.len(), 1);
+        let (p, _) = run("- a\n- b\n");
+        assert_eq!(p.problems.len(), 1);
+    }
+
+    #[test]
+    fn anyof_and_quoted_escapes() {
+        let t = "dependencies:\n  - \"numpy 1.16.*|1.17.0\"\n  - \"six\\x3e=1\"\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let VersionReq::AnyOf { alternatives, span } = &p.requirements[0].version else {
+            panic!()
+        };
+        assert_eq!(alternatives.len(), 2);
+        assert_eq!(sl(&text, *span), "1.16.*|1.17.0");
+        assert_eq!(sl(&text, p.requirements[1].loc.span), "\"six\\x3e=1\"");
+    }
+}

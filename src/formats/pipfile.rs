@@ -1,0 +1,174 @@
+//! `Pipfile` (pipenv). Groups: `packages` (`pipenv install`) and `packages+dev-packages`
+//! (`pipenv install --dev`, which installs both).
+//!
+//! Values: `"*"` (any version), a PEP 440 specifier string (`">=1.16"`), or a table with
+//! `version`, `markers`, `extras`, `index`, marker keys (`sys_platform = "== 'linux'"`), or
+//! `git`/`path`/`file`/`editable` (a direct reference, no version).
+//! `[requires] python_version = "3.7"` means `==3.7.*`, `python_full_version = "3.7.4"`
+//! means `==3.7.4`. `[pipenv] allow_prereleases = true` allows pre-releases everywhere.
+
+use pep508_rs::MarkerTree;
+use toml::de::{DeTable, DeValue};
+
+use super::pep508;
+use super::toml_doc::{entries, get, pep440_value, sort_by_position, span_of, Ctx, Key, Value};
+use crate::manifest::{FileId, Loc, Parsed, Requirement, Role, Syntax, VersionReq};
+
+/// Table keys pipenv turns into PEP 508 markers (`key value`, e.g. `os_name == 'nt'`).
+const MARKER_KEYS: [&str; 11] = [
+    "os_name",
+    "sys_platform",
+    "platform_machine",
+    "platform_python_implementation",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_version",
+    "python_full_version",
+    "implementation_name",
+    "implementation_version",
+];
+
+pub fn parse(text: &str, file: FileId) -> Parsed {
+    let mut ctx = Ctx::new(text, file);
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
+    let root = doc.get_ref();
+    let pre = ctx
+        .sub_table(root, "pipenv", "`[pipenv]`")
+        .and_then(|p| get(p, "allow_prereleases"))
+        .and_then(|v| ctx.bool(v, "`allow_prereleases`"))
+        .unwrap_or(false);
+    let packages = match ctx.sub_table(root, "packages", "`[packages]`") {
+        Some(t) => section(&mut ctx, t, pre),
+        None => Vec::new(),
+    };
+    let dev = ctx
+        .sub_table(root, "dev-packages", "`[dev-packages]`")
+        .map(|t| section(&mut ctx, t, pre));
+    if let Some(r) = ctx.sub_table(root, "requires", "`[requires]`") {
+        requires(&mut ctx, r);
+    }
+    ctx.add_group("packages", packages.clone(), Vec::new());
+    if let Some(dev) = dev {
+        let mut both = packages;
+        both.extend(dev);
+        ctx.add_group("packages+dev-packages", both, Vec::new());
+    }
+    sort_by_position(&mut ctx.out);
+    ctx.out
+}
+
+fn section(ctx: &mut Ctx<'_>, t: &DeTable<'_>, pre: bool) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (k, v) in entries(t) {
+        if let Some(req) = package(ctx, k, v, pre) {
+            out.push(ctx.push(req));
+        }
+    }
+    out
+}
+
+fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Option<Requirement> {
+    let name_span = ctx.key_span(key);
+    let name = ctx.package_name(key.get_ref(), name_span)?;
+    let mut req = Requirement {
+        name,
+        extras: Vec::new(),
+        version: VersionReq::Any,
+        marker: MarkerTree::TRUE,
+        role: Role::Require,
+        syntax: Syntax::Pep440Value,
+        loc: Loc {
+            file: ctx.file,
+            span: span_of(key).cover(span_of(value)),
+        },
+        name_span,
+        hashed: false,
+        pre,
+    };
+    match value.get_ref() {
+        DeValue::String(s) => {
+            req.version = version(ctx, value, s)?;
+        }
+        DeValue::Table(t) => {
+            let mut direct = false;
+            for (k, v) in entries(t) {
+                let key = k.get_ref().as_ref();
+                match key {
+                    "version" => {
+                        let s = ctx.string(v, "`version`")?;
+                        req.version = version(ctx, v, s)?;
+                    }
+                    "markers" => {
+                        let s = ctx.string(v, "`markers`")?;
+                        let at = ctx.str_span(v, s);
+                        match pep508::marker(s, at.span, ctx.file) {
+                            Ok(m) => req.marker.and(m),
+                            Err(p) => {
+                                ctx.out.problems.push(p);
+                                return None;
+                            }
+                        }
+                    }
+                    "extras" => req.extras = ctx.extra_names(v, "`extras`"),
+                    "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => {
+                        direct = true
+                    }
+                    _ if MARKER_KEYS.contains(&key) => {
+                        let s = ctx.string(v, &format!("`{key}`"))?;
+                        let at = ctx.str_span(v, s);
+                        match pep508::marker(&format!("{key} {s}"), at.span, ctx.file) {
+                            Ok(m) => req.marker.and(m),
+                            Err(p) => {
+                                ctx.out.problems.push(p);
+                                return None;
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if direct {
+                req.version = VersionReq::Unversioned;
+            }
+        }
+        _ => {
+            ctx.string(value, "a Pipfile package")?;
+        }
+    }
+    Some(req)
+}
+
+fn version(ctx: &mut Ctx<'_>, v: &Value<'_>, s: &str) -> Option<VersionReq> {
+    let at = ctx.str_span(v, s);
+    match pep440_value(s, at) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            ctx.parse_error(at.span, e);
+            None
+        }
+    }
+}
+
+/// `[requires]`: `python_full_version` wins over `python_version` when both are given, as
+/// pipenv reads it.
+fn requires(ctx: &mut Ctx<'_>, r: &DeTable<'_>) {
+    for (key, star) in [("python_version", true), ("python_full_version", false)] {
+        let Some(v) = get(r, key) else { continue };
+        let Some(s) = ctx.string(v, &format!("`requires.{key}`")) else {
+            continue;
+        };
+        let at = ctx.str_span(v, s);
+        let text = if star {
+            format!("=={}.*", s.trim())
+        } else {
+            format!("=={}", s.trim())
+        };
+        match text.parse::<pep440_rs::VersionSpecifiers>() {
+            Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
+            Err(e) => ctx.parse_error(at.span, format!("invalid `{key}` `{s}`: {e}")),
+        }
+    }
+}

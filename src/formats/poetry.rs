@@ -1,0 +1,820 @@
+//! Poetry's version-constraint syntax, translated into PEP 440 specifier sets exactly as
+//! poetry-core 2.5 reads it (`poetry/core/constraints/version/parser.py` and
+//! `patterns.py`), and Poetry dependency values (`numpy = "^1.16"`, inline tables, arrays
+//! of tables) turned into requirements.
+//!
+//! poetry-core reads a constraint like this:
+//! 1. `*` alone is "any version".
+//! 2. The text is stripped and split into OR alternatives on `||` or `|` (with any
+//!    whitespace around them).
+//! 3. Each alternative loses trailing commas and whitespace, then is split into AND clauses
+//!    on a comma or a space, except next to an operator, a hyphen, or another separator
+//!    (the regex `(?<!^)(?<![\^~=>< ,]) *(?<!-)[, ](?!-) *(?!,|$)`).
+//! 4. Each clause is one of: `*`/`x` wildcards, `~V` (tilde), `~=V`, `^V` (caret),
+//!    `[==|!=]V.*` (x-range), or `[op]V[.*]` with op one of `<>`, `!=`, `>`, `>=`, `<`,
+//!    `<=`, `=`, `==`, none; `V` is a PEP 440 version as `packaging.version.VERSION_PATTERN`
+//!    matches it, or the word `dev`.
+//!
+//! Upper bounds that poetry-core canonicalises to `<V.dev0` are written `<V`: for a final
+//! `V`, PEP 440's "`<V` MUST NOT allow a pre-release of the specified version" makes the
+//! two the same set.
+
+use pep440_rs::{Operator, Prerelease, Version, VersionSpecifier, VersionSpecifiers};
+use pep508_rs::{ExtraName, MarkerTree};
+use toml::de::DeValue;
+
+use super::pep508;
+use super::toml_doc::{entries, span_of, Ctx, Key, Value};
+use crate::manifest::{Loc, Requirement, Role, Syntax, VersionReq};
+use crate::source::Span;
+
+/// Most alternatives a constraint may expand to (ANDing clauses that are themselves unions
+/// multiplies them); beyond this the constraint is refused rather than expanded.
+const MAX_ALTERNATIVES: usize = 64;
+
+/// Translate a Poetry constraint into PEP 440 specifier sets, OR'd together. An empty
+/// specifier set means "any version".
+pub fn translate(constraint: &str) -> Result<Vec<VersionSpecifiers>, String> {
+    Ok(translate_spanned(constraint)?
+        .into_iter()
+        .map(|a| a.specifiers.into_iter().collect())
+        .collect())
+}
+
+/// One OR alternative of a translated constraint.
+#[derive(Clone, Debug)]
+pub struct Alternative {
+    pub specifiers: Vec<VersionSpecifier>,
+    /// Byte ranges in the constraint text, one per specifier, when every AND clause of the
+    /// alternative became exactly one specifier (empty otherwise).
+    pub clauses: Vec<Span>,
+}
+
+/// [`translate`], keeping where each clause was in the constraint text.
+pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
+    let err = |what: &str| Err(format!("could not parse version constraint `{what}`"));
+    if constraint == "*" {
+        return Ok(vec![Alternative {
+            specifiers: Vec::new(),
+            clauses: Vec::new(),
+        }]);
+    }
+    let trimmed = py_strip(constraint);
+    let base = trimmed.as_ptr() as usize - constraint.as_ptr() as usize;
+    let mut alternatives = Vec::new();
+    for (or_start, or_piece) in split_or(trimmed) {
+        // "allow trailing commas for robustness"
+        let or_piece = py_rstrip(or_piece.trim_end_matches(','));
+        let mut product: Vec<Alternative> = vec![Alternative {
+            specifiers: Vec::new(),
+            clauses: Vec::new(),
+        }];
+        let mut one_to_one = true;
+        for (and_start, clause) in split_and(or_piece) {
+            let span = Span::new(
+                base + or_start + and_start,
+                base + or_start + and_start + clause.len(),
+            );
+            let Some(alts) = single(clause)? else {
+                return err(clause);
+            };
+            if alts.len() != 1 || alts[0].len() != 1 {
+                one_to_one = false;
+            }
+            let mut next = Vec::new();
+            for prefix in &product {
+                for alt in &alts {
+                    let mut a = prefix.clone();
+                    a.specifiers.extend(alt.iter().cloned());
+                    a.clauses.push(span);
+                    next.push(a);
+                }
+            }
+            if next.len() > MAX_ALTERNATIVES {
+                return Err(format!(
+                    "version constraint `{constraint}` expands to too many alternatives"
+                ));
+            }
+            product = next;
+        }
+        for mut a in product {
+            if !one_to_one {
+                a.clauses.clear();
+            }
+            alternatives.push(a);
+        }
+        if alternatives.len() > MAX_ALTERNATIVES {
+            return Err(format!(
+                "version constraint `{constraint}` has too many alternatives"
+            ));
+        }
+    }
+    Ok(alternatives)
+}
+
+/// Python's `str.isspace()`, which `\s` and `str.strip()` follow.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
+}
+
+fn py_strip(s: &str) -> &str {
+    s.trim_matches(py_space)
+}
+
+fn py_rstrip(s: &str) -> &str {
+    s.trim_end_matches(py_space)
+}
+
+/// `re.split(r"\s*\|\|?\s*", s)` with each piece's byte offset.
+fn split_or(s: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut piece_start = 0;
+    let mut from = 0;
+    while let Some(k) = s[from..].find('|').map(|k| from + k) {
+        let start = k - (s[..k].len() - s[..k].trim_end_matches(py_space).len());
+        let mut end = k + 1;
+        if s[end..].starts_with('|') {
+            end += 1;
+        }
+        end += s[end..].len() - s[end..].trim_start_matches(py_space).len();
+        // A separator cannot start before the previous one ended.
+        let start = start.max(from);
+        out.push((piece_start, &s[piece_start..start]));
+        piece_start = end;
+        from = end;
+    }
+    out.push((piece_start, &s[piece_start..]));
+    out
+}
+
+/// `re.split(r"(?<!^)(?<![\^~=>< ,]) *(?<!-)[, ](?!-) *(?!,|$)", s)` with offsets.
+fn split_and(s: &str) -> Vec<(usize, &str)> {
+    let b = s.as_bytes();
+    let spaces = |mut i: usize| {
+        let start = i;
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i - start
+    };
+    // `$` matches at the end and before a final newline.
+    let at_dollar = |q: usize| q == b.len() || (q + 1 == b.len() && b[q] == b'\n');
+    let find = |from: usize| -> Option<(usize, usize)> {
+        for i in from.max(1)..b.len() {
+            if b"^~=>< ,".contains(&b[i - 1]) {
+                continue;
+            }
+            for n1 in (0..=spaces(i)).rev() {
+                let pos = i + n1;
+                if b[pos - 1] == b'-' || !matches!(b.get(pos), Some(b',' | b' ')) {
+                    continue;
+                }
+                if b.get(pos + 1) == Some(&b'-') {
+                    continue;
+                }
+                for n2 in (0..=spaces(pos + 1)).rev() {
+                    let q = pos + 1 + n2;
+                    if at_dollar(q) || b.get(q) == Some(&b',') {
+                        continue;
+                    }
+                    return Some((i, q));
+                }
+            }
+        }
+        None
+    };
+    let mut out = Vec::new();
+    let mut piece_start = 0;
+    let mut from = 0;
+    while let Some((start, end)) = find(from) {
+        out.push((piece_start, &s[piece_start..start]));
+        piece_start = end;
+        from = end;
+    }
+    out.push((piece_start, &s[piece_start..]));
+    out
+}
+
+/// Alternatives (OR) of AND-sets for one clause; `Ok(None)` when no pattern matches.
+type Alts = Vec<Vec<VersionSpecifier>>;
+
+fn single(clause: &str) -> Result<Option<Alts>, String> {
+    // Every pattern is anchored with `$`, which also matches before a final newline.
+    let c = clause.strip_suffix('\n').unwrap_or(clause);
+    let any = || Ok(Some(vec![Vec::new()]));
+
+    // `(?i)^v?[xX*](\.[xX*])*$`
+    {
+        let rest = c.strip_prefix(['v', 'V']).unwrap_or(c);
+        if !rest.is_empty() && rest.split('.').all(|p| matches!(p, "x" | "X" | "*")) {
+            return any();
+        }
+    }
+
+    // Tilde `~V` (not `~=`): `>=V,<V.stable.next_minor()` (`next_major()` for `~1`).
+    if let Some(rest) = c.strip_prefix('~').filter(|r| !r.starts_with('=')) {
+        let Some(v) = full_version(rest.trim_start_matches(py_space))? else {
+            return Ok(None);
+        };
+        let s = stable(&v);
+        let high = if v.release().len() == 1 {
+            next_major(&s)
+        } else {
+            next_minor(&s)
+        };
+        return range(v, high).map(Some);
+    }
+    // PEP 440 tilde `~=V`: bump the second-to-last release segment, zero the last.
+    if let Some(rest) = c.strip_prefix("~=") {
+        let Some(v) = full_version(rest.trim_start_matches(py_space))? else {
+            return Ok(None);
+        };
+        let s = stable(&v);
+        let mut parts = s.release().to_vec();
+        let high = if parts.len() < 2 {
+            next_major(&s)
+        } else {
+            let n = parts.len();
+            parts[n - 2] = parts[n - 2].saturating_add(1);
+            parts[n - 1] = 0;
+            Version::new(parts).with_epoch(s.epoch())
+        };
+        return range(v, high).map(Some);
+    }
+    // Caret `^V`: up to the next version that changes the left-most non-zero segment.
+    if let Some(rest) = c.strip_prefix('^') {
+        let Some(v) = full_version(rest.trim_start_matches(py_space))? else {
+            return Ok(None);
+        };
+        let high = next_breaking(&v);
+        return range(v, high).map(Some);
+    }
+    // X-range `[==|!=]\s*v?N(.N)?(.N)?(.*)+`.
+    if let Some((negate, release)) = x_range(c) {
+        let v = Version::new(release);
+        let spec = if negate {
+            VersionSpecifier::not_equals_star_version(v)
+        } else {
+            VersionSpecifier::equals_star_version(v)
+        };
+        return Ok(Some(vec![vec![spec]]));
+    }
+    // Basic comparator `(<>|!=|>=?|<=?|==?)?\s*(VERSION|dev)(\.\*)?`.
+    let (op, rest) = ["<>", "!=", ">=", ">", "<=", "<", "==", "="]
+        .into_iter()
+        .find_map(|op| c.strip_prefix(op).map(|r| (op, r)))
+        .unwrap_or(("", c));
+    let rest = rest.trim_start_matches(py_space);
+    // The version pattern is possessive: it may swallow the `.` of a following `.*`
+    // (`1alpha.*`), after which the clause no longer matches, as in poetry-core.
+    let (vtext, wildcard) = match version_len(rest.as_bytes()) {
+        Some(n) if n == rest.len() => (rest, false),
+        Some(n) if &rest[n..] == ".*" => (&rest[..n], true),
+        _ if rest.eq_ignore_ascii_case("dev") => (rest, false),
+        _ if rest.len() == 5 && rest[..3].eq_ignore_ascii_case("dev") && rest.ends_with(".*") => {
+            (&rest[..3], true)
+        }
+        _ => return Ok(None),
+    };
+    let v = if vtext.eq_ignore_ascii_case("dev") {
+        // poetry-core reads `dev` as `0.0-dev`.
+        Version::new([0, 0]).with_dev(Some(0))
+    } else {
+        match full_version(vtext)? {
+            Some(v) => v,
+            None => return Ok(None),
+        }
+    };
+    let build = |op: Operator, v: Version| {
+        VersionSpecifier::from_version(op, v).map_err(|e| format!("`{clause}`: {e}"))
+    };
+    Ok(Some(match op {
+        "<" => vec![vec![build(Operator::LessThan, v)?]],
+        "<=" => vec![vec![build(Operator::LessThanEqual, v)?]],
+        ">" => vec![vec![build(Operator::GreaterThan, v)?]],
+        ">=" => vec![vec![build(Operator::GreaterThanEqual, v)?]],
+        _ if wildcard => x_range_of(&v, op == "!=")?,
+        "!=" => vec![vec![build(Operator::NotEqual, v)?]],
+        // `==`, `=`, `<>` and no operator all mean the exact version in poetry-core (it
+        // only special-cases `<`, `<=`, `>`, `>=` and `!=`).
+        _ => vec![vec![build(Operator::Equal, v)?]],
+    }))
+}
+
+/// `>=low,<high`.
+fn range(low: Version, high: Version) -> Result<Alts, String> {
+    let lo = VersionSpecifier::from_version(Operator::GreaterThanEqual, low)
+        .map_err(|e| e.to_string())?;
+    let hi = VersionSpecifier::less_than_version(high);
+    Ok(vec![vec![lo, hi]])
+}
+
+/// poetry-core's `_make_x_constraint_range` for a version that is not a plain release:
+/// `[V.first_devrelease(), next.first_devrelease())`, inverted for `!=`.
+fn x_range_of(v: &Version, negate: bool) -> Result<Alts, String> {
+    if !v.is_pre() && !v.is_post() && !v.is_dev() && !v.is_local() {
+        let spec = if negate {
+            VersionSpecifier::not_equals_star_version(v.clone())
+        } else {
+            VersionSpecifier::equals_star_version(v.clone())
+        };
+        return Ok(vec![vec![spec]]);
+    }
+    let next = if let Some(post) = v.post() {
+        let post = if v.dev().is_none() {
+            post.saturating_add(1)
+        } else {
+            post
+        };
+        Version::new(v.release().iter().copied())
+            .with_epoch(v.epoch())
+            .with_pre(v.pre())
+            .with_post(Some(post))
+    } else if !v.is_pre() && !v.is_dev() {
+        Version::new(next_release(v.release())).with_epoch(v.epoch())
+    } else if let Some(pre) = v.pre() {
+        let pre = if v.dev().is_none() {
+            Prerelease {
+                kind: pre.kind,
+                number: pre.number.saturating_add(1),
+            }
+        } else {
+            pre
+        };
+        Version::new(v.release().iter().copied())
+            .with_epoch(v.epoch())
+            .with_pre(Some(pre))
+    } else {
+        // A dev release (no pre, no post).
+        let dev = v.dev().unwrap_or(0).saturating_add(1);
+        Version::new(v.release().iter().copied())
+            .with_epoch(v.epoch())
+            .with_dev(Some(dev))
+    };
+    let low = first_devrelease(v);
+    let high = if next.is_dev() {
+        next
+    } else {
+        first_devrelease(&next)
+    };
+    if negate {
+        Ok(vec![
+            vec![VersionSpecifier::less_than_version(low)],
+            vec![VersionSpecifier::greater_than_equal_version(high)],
+        ])
+    } else {
+        Ok(vec![vec![
+            VersionSpecifier::greater_than_equal_version(low),
+            VersionSpecifier::less_than_version(high),
+        ]])
+    }
+}
+
+fn first_devrelease(v: &Version) -> Version {
+    Version::new(v.release().iter().copied())
+        .with_epoch(v.epoch())
+        .with_pre(v.pre())
+        .with_post(v.post())
+        .with_dev(Some(0))
+}
+
+/// `X_CONSTRAINT`: `^(?P<op>!=|==)?\s*v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:\.\*)+$`.
+fn x_range(c: &str) -> Option<(bool, Vec<u64>)> {
+    let (negate, rest) = if let Some(r) = c.strip_prefix("!=") {
+        (true, r)
+    } else {
+        (false, c.strip_prefix("==").unwrap_or(c))
+    };
+    let rest = rest.trim_start_matches(py_space);
+    let rest = rest.strip_prefix('v').unwrap_or(rest);
+    let mut parts = Vec::new();
+    let mut it = rest.split('.').peekable();
+    while let Some(p) = it.peek() {
+        if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && parts.len() < 3 {
+            parts.push(p.parse::<u64>().ok()?);
+            it.next();
+        } else {
+            break;
+        }
+    }
+    let mut stars = 0;
+    for p in it {
+        if p != "*" {
+            return None;
+        }
+        stars += 1;
+    }
+    (!parts.is_empty() && stars > 0).then_some((negate, parts))
+}
+
+/// The whole of `s` as a PEP 440 version, when `VERSION_PATTERN` matches all of it.
+fn full_version(s: &str) -> Result<Option<Version>, String> {
+    if version_len(s.as_bytes()) != Some(s.len()) {
+        return Ok(None);
+    }
+    let t = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    t.parse::<Version>()
+        .map(Some)
+        .map_err(|e| format!("invalid version `{s}`: {e}"))
+}
+
+/// Length of the longest prefix of `s` matched by packaging's `VERSION_PATTERN` (with its
+/// possessive quantifiers, as Python 3.11.5+ compiles it), case-insensitively.
+fn version_len(s: &[u8]) -> Option<usize> {
+    let digits = |i: usize| {
+        s.get(i..)
+            .map_or(0, |r| r.iter().take_while(|b| b.is_ascii_digit()).count())
+    };
+    let sep = |i: usize| matches!(s.get(i), Some(b'.' | b'_' | b'-'));
+    let label = |i: usize, labels: &[&str]| -> Option<usize> {
+        labels.iter().find_map(|l| {
+            let end = i + l.len();
+            s.get(i..end)
+                .filter(|w| w.eq_ignore_ascii_case(l.as_bytes()))
+                .map(|_| l.len())
+        })
+    };
+    let mut i = 0;
+    if matches!(s.first(), Some(b'v' | b'V')) {
+        i = 1;
+    }
+    let d = digits(i);
+    if d > 0 && s.get(i + d) == Some(&b'!') {
+        i += d + 1;
+    }
+    let d = digits(i);
+    if d == 0 {
+        return None;
+    }
+    i += d;
+    while s.get(i) == Some(&b'.') && digits(i + 1) > 0 {
+        i += 1 + digits(i + 1);
+    }
+    // pre-release
+    {
+        let mut j = i + usize::from(sep(i));
+        if let Some(l) = label(j, &["alpha", "a", "beta", "b", "preview", "pre", "c", "rc"]) {
+            j += l;
+            j += usize::from(sep(j));
+            j += digits(j);
+            i = j;
+        }
+    }
+    // post-release: `-N` or `[._-]?(post|rev|r)[._-]?N?`
+    if s.get(i) == Some(&b'-') && digits(i + 1) > 0 {
+        i += 1 + digits(i + 1);
+    } else {
+        let mut j = i + usize::from(sep(i));
+        if let Some(l) = label(j, &["post", "rev", "r"]) {
+            j += l;
+            j += usize::from(sep(j));
+            j += digits(j);
+            i = j;
+        }
+    }
+    // dev-release
+    {
+        let mut j = i + usize::from(sep(i));
+        if let Some(l) = label(j, &["dev"]) {
+            j += l;
+            j += usize::from(sep(j));
+            j += digits(j);
+            i = j;
+        }
+    }
+    // local
+    if s.get(i) == Some(&b'+') {
+        let alnum = |k: usize| {
+            s.get(k..).map_or(0, |r| {
+                r.iter().take_while(|b| b.is_ascii_alphanumeric()).count()
+            })
+        };
+        let n = alnum(i + 1);
+        if n > 0 {
+            let mut j = i + 1 + n;
+            while sep(j) && alnum(j + 1) > 0 {
+                j += 1 + alnum(j + 1);
+            }
+            i = j;
+        }
+    }
+    Some(i)
+}
+
+/// poetry-core's `Version.stable`: the version without pre/dev parts (a pre-release also
+/// loses its post part); a final or post release is its own stable version.
+fn stable(v: &Version) -> Version {
+    if !v.is_pre() && !v.is_dev() {
+        return v.clone();
+    }
+    let post = if v.is_pre() { None } else { v.post() };
+    Version::new(v.release().iter().copied())
+        .with_epoch(v.epoch())
+        .with_post(post)
+}
+
+fn bump(v: &Version, release: Vec<u64>) -> Version {
+    Version::new(release).with_epoch(v.epoch())
+}
+
+/// `Release.next_major()`: major+1, other present segments zeroed.
+fn next_major(v: &Version) -> Version {
+    let r = v.release();
+    let mut n = vec![0; r.len().max(1)];
+    n[0] = r.first().copied().unwrap_or(0).saturating_add(1);
+    bump(v, n)
+}
+
+/// `Release.next_minor()`: minor+1 (added as 1 when absent), later segments zeroed.
+fn next_minor(v: &Version) -> Version {
+    let r = v.release();
+    let mut n = vec![0; r.len().max(2)];
+    n[0] = r.first().copied().unwrap_or(0);
+    n[1] = r.get(1).copied().unwrap_or(0).saturating_add(1);
+    bump(v, n)
+}
+
+/// `Release.next_patch()`: patch+1 (missing minor becomes 0), later segments zeroed.
+fn next_patch(v: &Version) -> Version {
+    let r = v.release();
+    let mut n = vec![0; r.len().max(3)];
+    n[0] = r.first().copied().unwrap_or(0);
+    n[1] = r.get(1).copied().unwrap_or(0);
+    n[2] = r.get(2).copied().unwrap_or(0).saturating_add(1);
+    bump(v, n)
+}
+
+/// `Release.next()`: bump the last segment.
+fn next_release(r: &[u64]) -> Vec<u64> {
+    let mut n = r.to_vec();
+    if let Some(last) = n.last_mut() {
+        *last = last.saturating_add(1);
+    }
+    n
+}
+
+/// `Version.next_breaking()`: `^1.2.3` -> 2.0.0, `^0.2.3` -> 0.3.0, `^0.0.3` -> 0.0.4,
+/// `^0` -> 1, `^0.0` -> 0.1.
+fn next_breaking(v: &Version) -> Version {
+    let r = v.release();
+    let major = r.first().copied().unwrap_or(0);
+    let s = stable(v);
+    if major > 0 || r.len() < 2 {
+        return next_major(&s);
+    }
+    if r[1] > 0 || r.len() < 3 {
+        return next_minor(&s);
+    }
+    next_patch(&s)
+}
+
+/// A PEP 508 marker expression equivalent to a Poetry `python = "..."` constraint.
+pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, String> {
+    let mut ors = Vec::new();
+    for alt in alternatives {
+        if alt.is_empty() {
+            return Ok(MarkerTree::TRUE);
+        }
+        let ands: Vec<String> = alt
+            .iter()
+            .map(|spec| {
+                let text = spec.to_string();
+                let op_len = text.find(|c: char| c.is_ascii_digit()).unwrap_or(0);
+                format!(
+                    "python_full_version {} '{}'",
+                    &text[..op_len],
+                    &text[op_len..]
+                )
+            })
+            .collect();
+        ors.push(format!("({})", ands.join(" and ")));
+    }
+    if ors.is_empty() {
+        return Ok(MarkerTree::FALSE);
+    }
+    let text = ors.join(" or ");
+    text.parse::<MarkerTree>()
+        .map_err(|e| format!("`{text}`: {}", e.message))
+}
+
+/// The VersionReq for a constraint at `span` (`exact`: offsets inside map 1:1).
+pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionReq, String> {
+    let alts = translate_spanned(constraint)?;
+    if alts.len() == 1 {
+        let a = alts.into_iter().next().unwrap_or(Alternative {
+            specifiers: Vec::new(),
+            clauses: Vec::new(),
+        });
+        if a.specifiers.is_empty() {
+            return Ok(VersionReq::Any);
+        }
+        let clauses = if exact && a.clauses.len() == a.specifiers.len() {
+            a.clauses.iter().map(|&c| span.sub(c)).collect()
+        } else {
+            Vec::new()
+        };
+        return Ok(VersionReq::Specifiers {
+            specifiers: a.specifiers.into_iter().collect(),
+            span,
+            clauses,
+        });
+    }
+    Ok(VersionReq::AnyOf {
+        alternatives: alts
+            .into_iter()
+            .map(|a| a.specifiers.into_iter().collect())
+            .collect(),
+        span,
+    })
+}
+
+/// A Poetry dependency entry `name = <value>`: its requirements (several for the
+/// multiple-constraints form), each with whether it is `optional = true`.
+pub fn dependency(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>) -> Vec<(Requirement, bool)> {
+    let name_span = ctx.key_span(key);
+    let Some(name) = ctx.package_name(key.get_ref(), name_span) else {
+        return Vec::new();
+    };
+    let whole = span_of(key).cover(span_of(value));
+    let base = Requirement {
+        name,
+        extras: Vec::new(),
+        version: VersionReq::Any,
+        marker: MarkerTree::TRUE,
+        role: Role::Require,
+        syntax: Syntax::Poetry,
+        loc: Loc {
+            file: ctx.file,
+            span: whole,
+        },
+        name_span,
+        hashed: false,
+        pre: false,
+    };
+    match value.get_ref() {
+        DeValue::String(s) => {
+            let at = ctx.str_span(value, s);
+            match version_req(s, at.span, at.exact) {
+                Ok(version) => vec![(Requirement { version, ..base }, false)],
+                Err(e) => {
+                    ctx.parse_error(at.span, e);
+                    Vec::new()
+                }
+            }
+        }
+        DeValue::Table(_) => table_dependency(ctx, value, base).into_iter().collect(),
+        DeValue::Array(items) => {
+            let mut out = Vec::new();
+            for item in items.iter() {
+                let mut b = base.clone();
+                b.loc.span = span_of(item);
+                if let DeValue::Table(_) = item.get_ref() {
+                    out.extend(table_dependency(ctx, item, b));
+                } else {
+                    let _ = ctx.table(item, "a Poetry multiple-constraints entry");
+                }
+            }
+            out
+        }
+        _ => {
+            let _ = ctx.string(value, "a Poetry dependency");
+            Vec::new()
+        }
+    }
+}
+
+fn table_dependency(
+    ctx: &mut Ctx<'_>,
+    value: &Value<'_>,
+    mut req: Requirement,
+) -> Option<(Requirement, bool)> {
+    let DeValue::Table(t) = value.get_ref() else {
+        return None;
+    };
+    let mut optional = false;
+    let mut direct = false;
+    let mut version = None;
+    for (k, v) in entries(t) {
+        match k.get_ref().as_ref() {
+            "version" => {
+                if let Some(s) = ctx.string(v, "`version`") {
+                    let at = ctx.str_span(v, s);
+                    match version_req(s, at.span, at.exact) {
+                        Ok(r) => version = Some(r),
+                        Err(e) => {
+                            ctx.parse_error(at.span, e);
+                            return None;
+                        }
+                    }
+                }
+            }
+            "markers" => {
+                if let Some(s) = ctx.string(v, "`markers`") {
+                    let at = ctx.str_span(v, s);
+                    match pep508::marker(s, at.span, ctx.file) {
+                        Ok(m) => req.marker.and(m),
+                        Err(p) => {
+                            ctx.out.problems.push(p);
+                            return None;
+                        }
+                    }
+                }
+            }
+            "python" => {
+                if let Some(s) = ctx.string(v, "`python`") {
+                    let at = ctx.str_span(v, s);
+                    match translate(s).and_then(|a| python_marker(&a)) {
+                        Ok(m) => req.marker.and(m),
+                        Err(e) => {
+                            ctx.parse_error(at.span, e);
+                            return None;
+                        }
+                    }
+                }
+            }
+            "platform" => {
+                if let Some(s) = ctx.string(v, "`platform`") {
+                    let at = ctx.str_span(v, s);
+                    let text = format!("sys_platform == '{}'", s.replace('\'', ""));
+                    match pep508::marker(&text, at.span, ctx.file) {
+                        Ok(m) => req.marker.and(m),
+                        Err(p) => ctx.out.problems.push(p),
+                    }
+                }
+            }
+            "extras" => {
+                let extras: Vec<ExtraName> = ctx.extra_names(v, "`extras`");
+                req.extras = extras;
+            }
+            "optional" => optional = ctx.bool(v, "`optional`").unwrap_or(false),
+            "allow-prereleases" | "allows-prereleases" => {
+                req.pre = ctx.bool(v, "`allow-prereleases`").unwrap_or(false)
+            }
+            "git" | "path" | "url" | "file" => direct = true,
+            _ => {}
+        }
+    }
+    req.version = if direct {
+        VersionReq::Unversioned
+    } else {
+        version.unwrap_or(VersionReq::Any)
+    };
+    Some((req, optional))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(c: &str) -> Vec<String> {
+        translate(c)
+            .unwrap()
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn caret_tilde_and_friends() {
+        assert_eq!(t("^1.14"), [">=1.14, <2.0"]);
+        assert_eq!(t("^1.2.3"), [">=1.2.3, <2.0.0"]);
+        assert_eq!(t("^0.2.3"), [">=0.2.3, <0.3.0"]);
+        assert_eq!(t("^0.0.3"), [">=0.0.3, <0.0.4"]);
+        assert_eq!(t("^0"), [">=0, <1"]);
+        assert_eq!(t("^0.0"), [">=0.0, <0.1"]);
+        assert_eq!(t("~1"), [">=1, <2"]);
+        assert_eq!(t("~1.16"), [">=1.16, <1.17"]);
+        assert_eq!(t("~1.2.3"), [">=1.2.3, <1.3.0"]);
+        assert_eq!(t("~=1.4.5"), [">=1.4.5, <1.5.0"]);
+        assert_eq!(t("~=1"), [">=1, <2"]);
+        assert_eq!(t("1.14.*"), ["==1.14.*"]);
+        assert_eq!(t("!=1.14.*"), ["!=1.14.*"]);
+        assert_eq!(t("*"), [""]);
+        assert_eq!(t("1.14.0"), ["==1.14.0"]);
+        assert_eq!(t(">= 1.2, < 2"), [">=1.2, <2"]);
+        assert_eq!(t(">=1.2 <2"), [">=1.2, <2"]);
+        assert_eq!(t("^1.2 || ^2.0"), [">=1.2, <2.0", ">=2.0, <3.0"]);
+        assert_eq!(t(">=1.0|<0.5"), [">=1.0", "<0.5"]);
+        assert_eq!(t("^1.0.0rc1"), [">=1.0.0rc1, <2.0.0"]);
+        assert!(translate("^").is_err());
+        assert!(translate("1.0 - 2.0").is_err());
+        assert!(translate("abc").is_err());
+    }
+
+    #[test]
+    fn clause_spans() {
+        let a = translate_spanned(" >=1.2, <2 || 3.0").unwrap();
+        assert_eq!(a[0].clauses, [Span::new(1, 6), Span::new(8, 10)]);
+        assert_eq!(a[1].clauses, [Span::new(14, 17)]);
+        let a = translate_spanned("^1.2").unwrap();
+        assert!(a[0].clauses.is_empty());
+    }
+
+    #[test]
+    fn python_markers() {
+        let m = python_marker(&translate("^3.6").unwrap()).unwrap();
+        assert!(!m.is_true() && !m.is_false());
+        assert!(python_marker(&translate("*").unwrap()).unwrap().is_true());
+        assert!(python_marker(&translate("~2.7 || ^3.5").unwrap()).is_ok());
+    }
+}

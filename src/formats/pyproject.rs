@@ -1,0 +1,514 @@
+//! `pyproject.toml`: PEP 621 `[project]`, PEP 735 `[dependency-groups]`, PEP 518
+//! `[build-system]`, and the dependency tables of Poetry, PDM and uv.
+//!
+//! Groups (units that get installed together; a requirement is judged within each unit it
+//! belongs to):
+//!
+//! | group | members |
+//! |---|---|
+//! | `project` | `[project].dependencies` |
+//! | `project[<extra>]` | `project` + `[project.optional-dependencies].<extra>` (+ extras it pulls in through `<this-project>[other]`) |
+//! | `dependency-groups:<g>` | `project` + PEP 735 group `<g>` with its `include-group`s |
+//! | `build-system` | `[build-system].requires` alone |
+//! | `poetry` | `[tool.poetry.dependencies]` without `optional = true` entries |
+//! | `poetry[<extra>]` | `poetry` + the optional dependencies `[tool.poetry.extras].<extra>` names |
+//! | `poetry:<g>` | `poetry` + `[tool.poetry.group.<g>.dependencies]` (`dev` also gets the legacy `[tool.poetry.dev-dependencies]`) |
+//! | `pdm:<g>` | `project` + `[tool.pdm.dev-dependencies].<g>` |
+//! | `uv:dev` | `project` + `[tool.uv].dev-dependencies` |
+//!
+//! `[tool.uv]` `constraint-dependencies` (role `Constrain`) and `override-dependencies` (role
+//! `Override`) are members of every group. Group and extra names are normalised as PEP 685
+//! and PEP 735 say (`[-_.]+` -> `-`, lower case). Tables of other tools are ignored.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::{ExtraName, PackageName};
+use toml::de::{DeTable, DeValue};
+
+use super::pep508;
+use super::poetry;
+use super::toml_doc::{entries, get, sort_by_position, span_of, Ctx, Value};
+use crate::manifest::{FileId, Parsed, ProblemKind, Role};
+
+/// Includes and group counts beyond this are not expanded (hostile input).
+const MAX_GROUPS: usize = 2000;
+
+pub fn parse(text: &str, file: FileId) -> Parsed {
+    let mut ctx = Ctx::new(text, file);
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
+    let root = doc.get_ref();
+    let mut groups: Vec<(String, Vec<usize>, Vec<ExtraName>)> = Vec::new();
+
+    // [project] (PEP 621)
+    let project = ctx.sub_table(root, "project", "`[project]`");
+    let project_name = project
+        .and_then(|p| get(p, "name"))
+        .and_then(|v| v.get_ref().as_str())
+        .and_then(|n| PackageName::new(n.to_owned()).ok());
+    let mut base = Vec::new();
+    let mut extras: BTreeMap<ExtraName, Entries> = BTreeMap::new();
+    if let Some(p) = project {
+        if let Some(v) = get(p, "dependencies") {
+            base = pep508_list(
+                &mut ctx,
+                v,
+                "`project.dependencies`",
+                Role::Require,
+                project_name.as_ref(),
+            )
+            .reqs;
+        }
+        if let Some(v) = get(p, "requires-python") {
+            if let Some(s) = ctx.string(v, "`project.requires-python`") {
+                let at = ctx.str_span(v, s);
+                match VersionSpecifiers::from_str(s) {
+                    Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
+                    Err(e) => ctx.parse_error(at.span, format!("invalid `requires-python`: {e}")),
+                }
+            }
+        }
+        if let Some(t) = ctx.sub_table(
+            p,
+            "optional-dependencies",
+            "`project.optional-dependencies`",
+        ) {
+            for (k, v) in entries(t) {
+                let what = format!("`project.optional-dependencies.{}`", k.get_ref());
+                let list = pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
+                match ExtraName::new(k.get_ref().to_string()) {
+                    Ok(name) => {
+                        extras.entry(name).or_default().merge(list);
+                    }
+                    Err(e) => ctx.parse_error(ctx.key_span(k), format!("invalid extra name: {e}")),
+                }
+            }
+        }
+        groups.push(("project".into(), base.clone(), Vec::new()));
+        for extra in extras.keys() {
+            let (members, closure) = expand_extras(&extras, std::slice::from_ref(extra));
+            let mut m = base.clone();
+            m.extend(members);
+            groups.push((format!("project[{extra}]"), m, closure));
+        }
+    }
+
+    // [dependency-groups] (PEP 735)
+    if let Some(t) = ctx.sub_table(root, "dependency-groups", "`[dependency-groups]`") {
+        dependency_groups(
+            &mut ctx,
+            t,
+            &base,
+            &extras,
+            project_name.as_ref(),
+            &mut groups,
+        );
+    }
+
+    // [build-system] (PEP 518)
+    if let Some(b) = ctx.sub_table(root, "build-system", "`[build-system]`") {
+        if let Some(v) = get(b, "requires") {
+            let list = pep508_list(&mut ctx, v, "`build-system.requires`", Role::Require, None);
+            groups.push(("build-system".into(), list.reqs, Vec::new()));
+        }
+    }
+
+    let tool = ctx.sub_table(root, "tool", "`[tool]`");
+    let mut everywhere = Vec::new();
+    if let Some(tool) = tool {
+        if let Some(p) = ctx.sub_table(tool, "poetry", "`[tool.poetry]`") {
+            poetry_tables(&mut ctx, p, &mut groups);
+        }
+        if let Some(pdm) = ctx.sub_table(tool, "pdm", "`[tool.pdm]`") {
+            if let Some(dd) = ctx.sub_table(pdm, "dev-dependencies", "`tool.pdm.dev-dependencies`")
+            {
+                for (k, v) in entries(dd) {
+                    let what = format!("`tool.pdm.dev-dependencies.{}`", k.get_ref());
+                    let list =
+                        pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
+                    let (more, ex) = expand_extras(&extras, &list.self_extras);
+                    let mut m = base.clone();
+                    m.extend(list.reqs);
+                    m.extend(more);
+                    groups.push((format!("pdm:{}", normalize_group(k.get_ref())), m, ex));
+                }
+            }
+        }
+        if let Some(uv) = ctx.sub_table(tool, "uv", "`[tool.uv]`") {
+            if let Some(v) = get(uv, "dev-dependencies") {
+                let list = pep508_list(
+                    &mut ctx,
+                    v,
+                    "`tool.uv.dev-dependencies`",
+                    Role::Require,
+                    project_name.as_ref(),
+                );
+                let (more, ex) = expand_extras(&extras, &list.self_extras);
+                let mut m = base.clone();
+                m.extend(list.reqs);
+                m.extend(more);
+                groups.push(("uv:dev".into(), m, ex));
+            }
+            for (key, role) in [
+                ("constraint-dependencies", Role::Constrain),
+                ("override-dependencies", Role::Override),
+            ] {
+                if let Some(v) = get(uv, key) {
+                    let what = format!("`tool.uv.{key}`");
+                    everywhere.extend(pep508_list(&mut ctx, v, &what, role, None).reqs);
+                }
+            }
+        }
+    }
+
+    for (name, mut members, extras) in groups {
+        members.extend(everywhere.iter().copied());
+        ctx.add_group(name, members, extras);
+    }
+    sort_by_position(&mut ctx.out);
+    ctx.out
+}
+
+/// What a list of PEP 508 strings held.
+#[derive(Default)]
+struct Entries {
+    reqs: Vec<usize>,
+    /// Extras requested through a requirement on the project itself (`myproj[test]`).
+    self_extras: Vec<ExtraName>,
+}
+
+impl Entries {
+    fn merge(&mut self, other: Entries) {
+        self.reqs.extend(other.reqs);
+        self.self_extras.extend(other.self_extras);
+    }
+}
+
+/// An array of PEP 508 strings. A requirement on the project itself is not kept: its
+/// extras are returned for expansion.
+fn pep508_list(
+    ctx: &mut Ctx<'_>,
+    value: &Value<'_>,
+    what: &str,
+    role: Role,
+    project: Option<&PackageName>,
+) -> Entries {
+    let mut out = Entries::default();
+    let Some(arr) = ctx.array(value, what) else {
+        return out;
+    };
+    for item in arr.iter() {
+        if let Some(i) = pep508_item(ctx, item, what, role, project, &mut out.self_extras) {
+            out.reqs.push(i);
+        }
+    }
+    out
+}
+
+fn pep508_item(
+    ctx: &mut Ctx<'_>,
+    item: &Value<'_>,
+    what: &str,
+    role: Role,
+    project: Option<&PackageName>,
+    self_extras: &mut Vec<ExtraName>,
+) -> Option<usize> {
+    let s = ctx.string(item, what)?;
+    let at = ctx.str_span(item, s);
+    match pep508::requirement(s, at.span, at.exact, ctx.file, role) {
+        Ok(req) if project == Some(&req.name) => {
+            self_extras.extend(req.extras);
+            None
+        }
+        Ok(req) => Some(ctx.push(req)),
+        Err(p) => {
+            ctx.out.problems.push(p);
+            None
+        }
+    }
+}
+
+/// Members of the given extras and of every extra they pull in through self-references,
+/// and the full list of extras involved. Cycle-safe: each extra is visited once.
+fn expand_extras(
+    extras: &BTreeMap<ExtraName, Entries>,
+    start: &[ExtraName],
+) -> (Vec<usize>, Vec<ExtraName>) {
+    let mut seen: BTreeSet<&ExtraName> = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut members = Vec::new();
+    let mut work: Vec<&ExtraName> = start.iter().collect();
+    while let Some(e) = work.pop() {
+        if !seen.insert(e) {
+            continue;
+        }
+        order.push(e.clone());
+        if let Some(entries) = extras.get(e) {
+            members.extend(entries.reqs.iter().copied());
+            work.extend(entries.self_extras.iter());
+        }
+    }
+    (members, order)
+}
+
+/// PEP 735: "tools SHOULD normalize group names ... `re.sub(r"[-_.]+", "-", name).lower()`".
+pub fn normalize_group(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut sep = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            sep = true;
+        } else {
+            if sep {
+                out.push('-');
+                sep = false;
+            }
+            out.extend(c.to_lowercase());
+        }
+    }
+    if sep {
+        out.push('-');
+    }
+    out
+}
+
+/// PEP 735 groups with `{include-group = "..."}` resolved (cycles and unknown groups are
+/// problems, as the PEP requires tools to report them).
+fn dependency_groups(
+    ctx: &mut Ctx<'_>,
+    t: &DeTable<'_>,
+    base: &[usize],
+    extras: &BTreeMap<ExtraName, Entries>,
+    project: Option<&PackageName>,
+    groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>,
+) {
+    // name -> (direct entries, includes with their spans)
+    let mut direct: BTreeMap<String, (Entries, Vec<(String, crate::source::Span)>)> =
+        BTreeMap::new();
+    let mut order = Vec::new();
+    for (k, v) in entries(t) {
+        let name = normalize_group(k.get_ref());
+        let what = format!("`dependency-groups.{}`", k.get_ref());
+        let mut e = Entries::default();
+        let mut includes = Vec::new();
+        if let Some(arr) = ctx.array(v, &what) {
+            for item in arr.iter() {
+                match item.get_ref() {
+                    DeValue::Table(it) => match get(it, "include-group") {
+                        Some(g) => {
+                            if let Some(s) = ctx.string(g, "`include-group`") {
+                                let at = ctx.str_span(g, s);
+                                includes.push((normalize_group(s), at.span));
+                            }
+                        }
+                        None => ctx.parse_error(
+                            span_of(item),
+                            format!("{what}: a table entry must be `{{include-group = \"...\"}}`"),
+                        ),
+                    },
+                    _ => {
+                        if let Some(i) = pep508_item(
+                            ctx,
+                            item,
+                            &what,
+                            Role::Require,
+                            project,
+                            &mut e.self_extras,
+                        ) {
+                            e.reqs.push(i);
+                        }
+                    }
+                }
+            }
+        }
+        if direct.contains_key(&name) {
+            ctx.parse_error(
+                ctx.key_span(k),
+                format!("duplicate dependency group `{name}` (after normalisation)"),
+            );
+            continue;
+        }
+        order.push(name.clone());
+        direct.insert(name, (e, includes));
+    }
+    let expand_includes = direct.len() <= MAX_GROUPS;
+    if !expand_includes {
+        ctx.problem(
+            ProblemKind::Unevaluable,
+            crate::source::Span::default(),
+            format!("more than {MAX_GROUPS} dependency groups; includes not expanded"),
+        );
+    }
+    let mut reported: BTreeSet<(String, usize)> = BTreeSet::new();
+    for name in &order {
+        let mut members: Vec<usize> = base.to_vec();
+        let mut self_extras = Vec::new();
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut work: Vec<&str> = vec![name.as_str()];
+        while let Some(g) = work.pop() {
+            if !seen.insert(g) {
+                continue;
+            }
+            let Some((e, includes)) = direct.get(g) else {
+                continue;
+            };
+            members.extend(e.reqs.iter().copied());
+            self_extras.extend(e.self_extras.iter().cloned());
+            if !expand_includes {
+                continue;
+            }
+            for (inc, span) in includes {
+                if !direct.contains_key(inc) {
+                    if reported.insert((inc.clone(), span.start)) {
+                        ctx.parse_error(
+                            *span,
+                            format!("`include-group` names unknown dependency group `{inc}`"),
+                        );
+                    }
+                } else if inc == name {
+                    if reported.insert((inc.clone(), span.start)) {
+                        ctx.parse_error(
+                            *span,
+                            format!("dependency group `{name}` includes itself (cycle)"),
+                        );
+                    }
+                } else {
+                    work.push(inc);
+                }
+            }
+        }
+        let (more, ex) = expand_extras(extras, &self_extras);
+        members.extend(more);
+        groups.push((format!("dependency-groups:{name}"), members, ex));
+    }
+}
+
+/// `[tool.poetry]`: main dependencies, extras, groups and legacy dev-dependencies.
+fn poetry_tables(
+    ctx: &mut Ctx<'_>,
+    p: &DeTable<'_>,
+    groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>,
+) {
+    let mut main = Vec::new();
+    let mut optional: BTreeMap<PackageName, Vec<usize>> = BTreeMap::new();
+    let mut any = false;
+    if let Some(deps) = ctx.sub_table(p, "dependencies", "`tool.poetry.dependencies`") {
+        any = true;
+        for (k, v) in entries(deps) {
+            if k.get_ref().as_ref() == "python" {
+                poetry_python(ctx, v);
+                continue;
+            }
+            for (req, opt) in poetry::dependency(ctx, k, v) {
+                let name = req.name.clone();
+                let i = ctx.push(req);
+                if opt {
+                    optional.entry(name).or_default().push(i);
+                } else {
+                    main.push(i);
+                }
+            }
+        }
+    }
+    let mut named: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    if let Some(dev) = ctx.sub_table(p, "dev-dependencies", "`tool.poetry.dev-dependencies`") {
+        any = true;
+        let m = poetry_deps(ctx, dev);
+        named.entry("dev".into()).or_default().extend(m);
+    }
+    if let Some(gs) = ctx.sub_table(p, "group", "`tool.poetry.group`") {
+        for (k, v) in entries(gs) {
+            let what = format!("`tool.poetry.group.{}`", k.get_ref());
+            let Some(g) = ctx.table(v, &what) else {
+                continue;
+            };
+            any = true;
+            let what = format!("`tool.poetry.group.{}.dependencies`", k.get_ref());
+            let m = match ctx.sub_table(g, "dependencies", &what) {
+                Some(d) => poetry_deps(ctx, d),
+                None => Vec::new(),
+            };
+            named.entry(k.get_ref().to_string()).or_default().extend(m);
+        }
+    }
+    let mut extra_groups = Vec::new();
+    if let Some(ex) = ctx.sub_table(p, "extras", "`tool.poetry.extras`") {
+        for (k, v) in entries(ex) {
+            let what = format!("`tool.poetry.extras.{}`", k.get_ref());
+            let mut m = main.clone();
+            for (s, sp) in ctx.strings(v, &what) {
+                // Extras name packages, optionally with their own extras (`pkg[x]`).
+                let bare = s.split('[').next().unwrap_or(s).trim();
+                match PackageName::new(bare.to_owned()) {
+                    Ok(n) => match optional.get(&n) {
+                        Some(ids) => m.extend(ids.iter().copied()),
+                        None => ctx.problem(
+                            ProblemKind::Note,
+                            sp.span,
+                            format!("extra lists `{bare}`, which is not an optional dependency"),
+                        ),
+                    },
+                    Err(e) => {
+                        ctx.parse_error(sp.span, format!("invalid package name `{bare}`: {e}"))
+                    }
+                }
+            }
+            let extra = ExtraName::new(k.get_ref().to_string())
+                .ok()
+                .into_iter()
+                .collect();
+            extra_groups.push((format!("poetry[{}]", k.get_ref()), m, extra));
+        }
+    }
+    if any {
+        groups.push(("poetry".into(), main.clone(), Vec::new()));
+        groups.extend(extra_groups);
+        for (g, m) in named {
+            let mut members = main.clone();
+            members.extend(m);
+            groups.push((format!("poetry:{g}"), members, Vec::new()));
+        }
+    }
+}
+
+/// Every requirement of a Poetry dependency table (optional ones included: groups have no
+/// extras to gate them).
+fn poetry_deps(ctx: &mut Ctx<'_>, t: &DeTable<'_>) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (k, v) in entries(t) {
+        if k.get_ref().as_ref() == "python" {
+            continue;
+        }
+        for (req, _) in poetry::dependency(ctx, k, v) {
+            out.push(ctx.push(req));
+        }
+    }
+    out
+}
+
+/// `[tool.poetry.dependencies] python = "^3.7"`: the project's Python range, unless PEP 621
+/// `requires-python` already set it (Poetry 2 reads that first).
+fn poetry_python(ctx: &mut Ctx<'_>, v: &Value<'_>) {
+    let Some(s) = ctx.string(v, "`tool.poetry.dependencies.python`") else {
+        return;
+    };
+    let at = ctx.str_span(v, s);
+    if ctx.out.requires_python.is_some() {
+        return;
+    }
+    match poetry::translate(s) {
+        Ok(alts) if alts.len() == 1 => {
+            let spec = alts.into_iter().next().unwrap_or_default();
+            ctx.out.requires_python = Some((spec, ctx.loc(at.span)));
+        }
+        Ok(_) => ctx.problem(
+            ProblemKind::Note,
+            at.span,
+            format!("Python constraint `{s}` is a union; every Python version is considered"),
+        ),
+        Err(e) => ctx.parse_error(at.span, e),
+    }
+}

@@ -1,0 +1,371 @@
+//! `setup.cfg` (setuptools declarative config): `[options] install_requires`,
+//! `[options] python_requires` and `[options.extras_require]`.
+//!
+//! The INI reader follows Python's `configparser` defaults, which setuptools uses:
+//! - `key = value` or `key: value`, split at the first `=` or `:`; keys are lower-cased
+//!   (setuptools also accepts `install-requires`, with a deprecation warning);
+//! - a line indented deeper than its key continues the value;
+//! - lines whose first non-blank character is `#` or `;` are comments, even inside a value;
+//! - no inline comments at the INI level (`inline_comment_prefixes=None`).
+//!
+//! setuptools then splits a requirement list (`_parse_list_semicolon`): a value with line
+//! breaks is one entry per line, a one-line value is split at `;` (so a marker written on one
+//! line breaks, exactly as it does in setuptools). Entries starting with `#` are dropped,
+//! and when the strings are parsed as requirements, `jaraco.text.drop_comment` cuts each
+//! at ` #` (space, hash): we do the same.
+//!
+//! Units: `install_requires`, and `extra:<name>` = install_requires + that extra.
+
+use std::str::FromStr;
+
+use pep440_rs::VersionSpecifiers;
+use pep508_rs::ExtraName;
+
+use super::pep508_span::requirement_at;
+use crate::files::Files;
+use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Role, Syntax};
+use crate::source::Span;
+
+/// One `key = value` entry: the key and the spans of its value lines (first line first,
+/// trimmed; an empty first line is kept as an empty span).
+#[derive(Debug)]
+struct Entry {
+    section: String,
+    key: String,
+    key_span: Span,
+    lines: Vec<Span>,
+}
+
+pub fn parse(files: &mut Files, id: FileId) -> Parsed {
+    let text = files.get(id).text.clone();
+    let mut out = Parsed::default();
+    let entries = read_ini(&text, id, &mut out);
+    let mut base = Vec::new();
+    let mut extras: Vec<(ExtraName, Vec<usize>)> = Vec::new();
+    for e in &entries {
+        let key = e.key.replace('-', "_");
+        match (e.section.as_str(), key.as_str()) {
+            ("options", "install_requires") => {
+                let members = requirement_list(files, &text, id, e, &mut out);
+                base.extend(members);
+            }
+            ("options", "python_requires") => {
+                let span = value_span(e);
+                let value = &text[span.start..span.end];
+                match VersionSpecifiers::from_str(value) {
+                    Ok(v) => out.requires_python = Some((v, Loc { file: id, span })),
+                    Err(err) => out.problems.push(problem(
+                        ProblemKind::Parse,
+                        id,
+                        span,
+                        format!("invalid python_requires: {err}"),
+                    )),
+                }
+            }
+            ("options.extras_require", _) => match ExtraName::from_str(&e.key) {
+                Ok(name) => {
+                    let members = requirement_list(files, &text, id, e, &mut out);
+                    match extras.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, m)) => m.extend(members),
+                        None => extras.push((name, members)),
+                    }
+                }
+                Err(err) => out.problems.push(problem(
+                    ProblemKind::Parse,
+                    id,
+                    e.key_span,
+                    format!("invalid extra name: {err}"),
+                )),
+            },
+            _ => {}
+        }
+    }
+    out.groups.push(Group {
+        name: "install_requires".into(),
+        members: base.clone(),
+        extras: vec![],
+    });
+    for (name, members) in extras {
+        let mut all = base.clone();
+        all.extend(members);
+        out.groups.push(Group {
+            name: format!("extra:{name}"),
+            members: all,
+            extras: vec![name],
+        });
+    }
+    out
+}
+
+/// The span of the whole value (all lines).
+fn value_span(e: &Entry) -> Span {
+    let nonempty: Vec<&Span> = e.lines.iter().filter(|s| !s.is_empty()).collect();
+    match (nonempty.first(), nonempty.last()) {
+        (Some(a), Some(b)) => a.cover(**b),
+        _ => e.lines.first().copied().unwrap_or(e.key_span),
+    }
+}
+
+/// setuptools' `_parse_requirements_list`: entries by line, or by `;` for a one-line value.
+fn requirement_list(
+    files: &mut Files,
+    text: &str,
+    id: FileId,
+    e: &Entry,
+    out: &mut Parsed,
+) -> Vec<usize> {
+    let mut members = Vec::new();
+    let mut items: Vec<Span> = Vec::new();
+    if e.lines.len() > 1 {
+        items.extend(e.lines.iter().copied());
+    } else if let Some(&line) = e.lines.first() {
+        let value = &text[line.start..line.end];
+        if let Some(path) = value.strip_prefix("file:") {
+            // setuptools >= 62.6: `file:` reads requirements from files (comma-separated).
+            let mut off = line.start + 5;
+            for part in path.split(',') {
+                let t = part.trim();
+                let s = off + (part.len() - part.trim_start().len());
+                if !t.is_empty() {
+                    let span = Span::new(s, s + t.len());
+                    members.extend(super::include::requirements_file(files, id, t, span, out));
+                }
+                off += part.len() + 1;
+            }
+            return members;
+        }
+        let mut off = line.start;
+        for part in value.split(';') {
+            items.push(Span::new(off, off + part.len()));
+            off += part.len() + 1;
+        }
+    }
+    for item in items {
+        let Some(span) = entry_span(text, item) else {
+            continue;
+        };
+        match requirement_at(text, span, id, Role::Require, Syntax::Pep508) {
+            Ok(r) => {
+                members.push(out.requirements.len());
+                out.requirements.push(r);
+            }
+            Err(p) => out.problems.push(p),
+        }
+    }
+    members
+}
+
+/// Trim an entry, drop it if it is a comment, and cut a ` #` comment.
+fn entry_span(text: &str, item: Span) -> Option<Span> {
+    let raw = &text[item.start..item.end];
+    let lead = raw.len() - raw.trim_start().len();
+    let mut t = raw.trim();
+    if t.is_empty() || t.starts_with('#') {
+        return None;
+    }
+    if let Some(i) = t.find(" #") {
+        t = t[..i].trim_end();
+    }
+    let s = item.start + lead;
+    Some(Span::new(s, s + t.len()))
+}
+
+fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
+    Problem {
+        kind,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
+}
+
+/// Read INI entries with spans (configparser semantics, see the module docs).
+fn read_ini(text: &str, id: FileId, out: &mut Parsed) -> Vec<Entry> {
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut section: Option<String> = None;
+    // Indent of the current key line, while a value is open.
+    let mut open: Option<usize> = None;
+    let mut pos = 0;
+    for raw_line in text.split_inclusive('\n') {
+        let start = pos;
+        pos += raw_line.len();
+        let line = raw_line.trim_end_matches(['\n', '\r']);
+        let trimmed = line.trim();
+        let indent = line.len() - line.trim_start().len();
+        let content = Span::new(start + indent, start + indent + trimmed.len());
+        if trimmed.starts_with('#') || trimmed.starts_with(';') {
+            continue;
+        }
+        if trimmed.is_empty() {
+            // configparser keeps empty lines inside a value (empty_lines_in_values=True);
+            // setuptools drops empty entries later, so skipping them is equivalent.
+            continue;
+        }
+        if let (Some(key_indent), Some(e)) = (open, entries.last_mut()) {
+            if indent > key_indent {
+                e.lines.push(content);
+                continue;
+            }
+        }
+        open = None;
+        if trimmed.starts_with('[') {
+            match trimmed.rfind(']') {
+                Some(close) => section = Some(trimmed[1..close].to_owned()),
+                None => out.problems.push(problem(
+                    ProblemKind::Parse,
+                    id,
+                    content,
+                    "section header without `]`".into(),
+                )),
+            }
+            continue;
+        }
+        let Some(d) = trimmed.find(['=', ':']) else {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                id,
+                content,
+                "expected `key = value` (configparser rejects this line)".into(),
+            ));
+            continue;
+        };
+        let Some(sec) = &section else {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                id,
+                content,
+                "`key = value` before any `[section]` header".into(),
+            ));
+            continue;
+        };
+        let key_raw = &trimmed[..d];
+        let key = key_raw.trim_end();
+        let value_raw = &trimmed[d + 1..];
+        let vlead = value_raw.len() - value_raw.trim_start().len();
+        let value = value_raw.trim();
+        let vstart = content.start + d + 1 + vlead;
+        entries.push(Entry {
+            section: sec.clone(),
+            key: key.to_lowercase(),
+            key_span: Span::new(content.start, content.start + key.len()),
+            lines: vec![Span::new(vstart, vstart + value.len())],
+        });
+        open = Some(indent);
+    }
+    // configparser: the first line's empty value is part of a multi-line value; drop it
+    // only when continuation lines follow (an empty one-line value stays "empty").
+    for e in &mut entries {
+        if e.lines.len() > 1 && e.lines[0].is_empty() {
+            e.lines.remove(0);
+            if e.lines.len() == 1 {
+                // "\nnumpy" still contains a line break: keep it a by-line list.
+                let only = e.lines[0];
+                e.lines.push(Span::new(only.end, only.end));
+            }
+        }
+    }
+    entries
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::VersionReq;
+    use std::path::Path;
+
+    fn run(text: &str) -> (Parsed, String) {
+        let mut files = Files::new(std::env::temp_dir());
+        let id = files.add(Path::new("/nonexistent-dw/setup.cfg"), text.as_bytes());
+        let p = parse(&mut files, id);
+        (p, files.get(id).text.clone())
+    }
+
+    fn slice(t: &str, s: Span) -> &str {
+        &t[s.start..s.end]
+    }
+
+    const CFG: &str = "[metadata]\nname = demo\n\n[options]\npython_requires = >=3.5, <3.8\n\
+        install_requires =\n    tensorflow==1.14.0  # the model\n    # a comment line\n\
+        ; another\n    numpy >=1.16,<1.18 ; python_version < \"3.8\"\n\n\
+        [options.extras_require]\ngpu =\n    tensorflow-gpu==1.14.0\nTest = pytest; mock>=2\n";
+
+    #[test]
+    fn reads_install_requires_and_extras() {
+        for text in [CFG.to_string(), CFG.replace('\n', "\r\n")] {
+            let (p, t) = run(&text);
+            assert!(p.problems.is_empty(), "{:?}", p.problems);
+            let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+            assert_eq!(
+                names,
+                ["tensorflow", "numpy", "tensorflow-gpu", "pytest", "mock"]
+            );
+            assert_eq!(slice(&t, p.requirements[0].loc.span), "tensorflow==1.14.0");
+            let np = &p.requirements[1];
+            let VersionReq::Specifiers {
+                span,
+                clauses,
+                specifiers,
+            } = &np.version
+            else {
+                panic!()
+            };
+            assert_eq!(slice(&t, *span), ">=1.16,<1.18");
+            assert_eq!(specifiers.to_string(), ">=1.16, <1.18");
+            assert_eq!(clauses.len(), 2);
+            assert!(!np.marker.is_true());
+            let (rp, loc) = p.requires_python.as_ref().unwrap();
+            assert_eq!(slice(&t, loc.span), ">=3.5, <3.8");
+            assert_eq!(rp.len(), 2);
+            let g: Vec<(&str, &[usize])> = p
+                .groups
+                .iter()
+                .map(|g| (g.name.as_str(), g.members.as_slice()))
+                .collect();
+            assert_eq!(
+                g,
+                [
+                    ("install_requires", &[0, 1][..]),
+                    ("extra:gpu", &[0, 1, 2]),
+                    ("extra:test", &[0, 1, 3, 4])
+                ]
+            );
+            assert_eq!(p.groups[1].extras[0].as_ref(), "gpu");
+        }
+    }
+
+    #[test]
+    fn one_line_marker_is_split_like_setuptools() {
+        let t = "[options]\ninstall_requires = numpy>=1.16; python_version<'3.8'\n";
+        let (p, text) = run(t);
+        assert_eq!(p.requirements.len(), 1);
+        assert_eq!(p.problems.len(), 1);
+        // The error lies in the second `;`-separated entry, not in `numpy>=1.16`.
+        assert!(p.problems[0].loc.span.start >= text.find("python_version").unwrap());
+        assert_eq!(slice(&text, p.requirements[0].loc.span), "numpy>=1.16");
+    }
+
+    #[test]
+    fn malformed_lines_are_problems() {
+        let t = "install_requires = numpy\n[options\n[options]\nnot a key line\n\
+            install_requires =\n  numpy>=>1\n";
+        let (p, text) = run(t);
+        let spans: Vec<&str> = p
+            .problems
+            .iter()
+            .map(|x| slice(&text, x.loc.span))
+            .collect();
+        assert_eq!(spans.len(), 4, "{spans:?}");
+        assert_eq!(spans[0], "install_requires = numpy");
+        assert_eq!(spans[1], "[options");
+        assert_eq!(spans[2], "not a key line");
+        assert!("numpy>=>1".contains(spans[3]));
+    }
+
+    #[test]
+    fn missing_file_include_is_an_include_problem() {
+        let (p, text) = run("[options]\ninstall_requires = file: reqs.txt\n");
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].kind, ProblemKind::Include);
+        assert_eq!(slice(&text, p.problems[0].loc.span), "reqs.txt");
+    }
+}

@@ -1,0 +1,540 @@
+//! Shared plumbing for the TOML formats: parsing with spans, typed access that reports wrong
+//! value types as problems, string-content spans, and group bookkeeping.
+//!
+//! We walk `toml::de::DeTable` because it keeps a byte span for every key and value (spans
+//! include the quotes of strings) without building an editable document.
+
+use pep508_rs::{ExtraName, PackageName};
+use toml::de::{DeArray, DeString, DeTable, DeValue};
+use toml::Spanned;
+
+use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement};
+use crate::source::Span;
+
+/// Deepest bracket/brace nesting we hand to the TOML parser. Real files nest a handful of
+/// levels. toml 1.2 refuses very deep nesting itself (measured: 10,000 and 1,000,000 levels
+/// of `[` or `{` give an error, no stack overflow); this pre-scan keeps that guarantee
+/// independent of the parser version and gives a clearer message.
+pub const MAX_NESTING: usize = 128;
+
+pub type Value<'i> = Spanned<DeValue<'i>>;
+pub type Key<'i> = Spanned<DeString<'i>>;
+
+pub fn span_of<T>(s: &Spanned<T>) -> Span {
+    let r = s.span();
+    Span::new(r.start, r.end)
+}
+
+/// Accumulates what a TOML parser found.
+pub struct Ctx<'t> {
+    pub text: &'t str,
+    pub file: FileId,
+    pub out: Parsed,
+}
+
+impl<'t> Ctx<'t> {
+    pub fn new(text: &'t str, file: FileId) -> Self {
+        Ctx {
+            text,
+            file,
+            out: Parsed::default(),
+        }
+    }
+
+    pub fn loc(&self, span: Span) -> Loc {
+        Loc {
+            file: self.file,
+            span,
+        }
+    }
+
+    pub fn problem(&mut self, kind: ProblemKind, span: Span, message: impl Into<String>) {
+        let loc = self.loc(span);
+        self.out.problems.push(Problem {
+            kind,
+            loc,
+            message: message.into(),
+            help: None,
+        });
+    }
+
+    pub fn parse_error(&mut self, span: Span, message: impl Into<String>) {
+        self.problem(ProblemKind::Parse, span, message);
+    }
+
+    /// Push a requirement and return its index.
+    pub fn push(&mut self, req: Requirement) -> usize {
+        self.out.requirements.push(req);
+        self.out.requirements.len() - 1
+    }
+
+    pub fn add_group(
+        &mut self,
+        name: impl Into<String>,
+        members: Vec<usize>,
+        extras: Vec<ExtraName>,
+    ) {
+        let mut members = members;
+        members.sort_unstable();
+        members.dedup();
+        self.out.groups.push(Group {
+            name: name.into(),
+            members,
+            extras,
+        });
+    }
+
+    /// Parse the document. On failure the problem is recorded and `None` returned.
+    pub fn parse_document(&mut self) -> Option<Spanned<DeTable<'t>>> {
+        if let Some(at) = too_deep(self.text, MAX_NESTING) {
+            let end = (at + 1).min(self.text.len());
+            self.parse_error(
+                Span::new(at, end),
+                format!("TOML nested more than {MAX_NESTING} levels deep; not read"),
+            );
+            return None;
+        }
+        match DeTable::parse(self.text) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let span = e
+                    .span()
+                    .map(|r| Span::new(r.start.min(self.text.len()), r.end.min(self.text.len())))
+                    .unwrap_or_default();
+                let msg = e.message().trim().to_owned();
+                self.parse_error(span, format!("invalid TOML: {msg}"));
+                None
+            }
+        }
+    }
+
+    /// `value` as a table, or a problem saying what was expected.
+    pub fn table<'v, 'i>(&mut self, value: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+        match value.get_ref() {
+            DeValue::Table(t) => Some(t),
+            other => {
+                self.wrong_type(value, other, what, "a table");
+                None
+            }
+        }
+    }
+
+    /// `t[key]` as a table: `None` when absent, a problem when not a table.
+    pub fn sub_table<'v, 'i>(
+        &mut self,
+        t: &'v DeTable<'i>,
+        key: &str,
+        what: &str,
+    ) -> Option<&'v DeTable<'i>> {
+        let v = t.get(key)?;
+        self.table(v, what)
+    }
+
+    pub fn array<'v, 'i>(&mut self, value: &'v Value<'i>, what: &str) -> Option<&'v DeArray<'i>> {
+        match value.get_ref() {
+            DeValue::Array(a) => Some(a),
+            other => {
+                self.wrong_type(value, other, what, "an array");
+                None
+            }
+        }
+    }
+
+    pub fn string<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Option<&'v str> {
+        match value.get_ref() {
+            DeValue::String(s) => Some(s),
+            other => {
+                self.wrong_type(value, other, what, "a string");
+                None
+            }
+        }
+    }
+
+    pub fn bool(&mut self, value: &Value<'_>, what: &str) -> Option<bool> {
+        match value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            other => {
+                self.wrong_type(value, other, what, "a boolean");
+                None
+            }
+        }
+    }
+
+    /// An array of strings; non-strings are reported and skipped.
+    pub fn strings<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Vec<(&'v str, StrSpan)> {
+        let mut v = Vec::new();
+        if let Some(arr) = self.array(value, what) {
+            for item in arr.iter() {
+                if let Some(s) = self.string(item, what) {
+                    v.push((s, self.str_span(item, s)));
+                }
+            }
+        }
+        v
+    }
+
+    fn wrong_type(&mut self, value: &Value<'_>, got: &DeValue<'_>, what: &str, want: &str) {
+        let got = type_name(got);
+        self.parse_error(
+            span_of(value),
+            format!("{what} must be {want}, found {got}"),
+        );
+    }
+
+    /// Where a string value's content is, see [`StrSpan`].
+    pub fn str_span(&self, value: &Value<'_>, decoded: &str) -> StrSpan {
+        str_span(self.text, span_of(value), decoded)
+    }
+
+    /// The span of a key's text without quotes, when it maps one to one.
+    pub fn key_span(&self, key: &Key<'_>) -> Span {
+        str_span(self.text, span_of(key), key.get_ref()).span
+    }
+
+    /// Normalised package name from a TOML key, or a problem.
+    pub fn package_name(&mut self, name: &str, span: Span) -> Option<PackageName> {
+        match PackageName::new(name.to_owned()) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.parse_error(span, format!("invalid package name `{name}`: {e}"));
+                None
+            }
+        }
+    }
+
+    pub fn extra_names(&mut self, value: &Value<'_>, what: &str) -> Vec<ExtraName> {
+        let mut out = Vec::new();
+        for (s, sp) in self.strings(value, what) {
+            match ExtraName::new(s.to_owned()) {
+                Ok(e) => out.push(e),
+                Err(e) => self.parse_error(sp.span, format!("invalid extra name `{s}`: {e}")),
+            }
+        }
+        out
+    }
+}
+
+/// The location of a TOML string's content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StrSpan {
+    /// The content without quotes when `exact`, else the whole string token.
+    pub span: Span,
+    /// The raw text at `span` equals the decoded value byte for byte, so offsets inside the
+    /// value are offsets into the file.
+    pub exact: bool,
+}
+
+/// Locate the content of a string token spanning `whole` whose decoded value is `decoded`.
+/// Escapes (`"caf\u00e9"`, line-ending backslashes) break the 1:1 mapping; then the whole
+/// token is returned with `exact = false`.
+pub fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
+    let inexact = StrSpan {
+        span: whole,
+        exact: false,
+    };
+    let Some(raw) = text.get(whole.start..whole.end) else {
+        return inexact;
+    };
+    let delim = ["\"\"\"", "'''", "\"", "'"]
+        .into_iter()
+        .find(|d| raw.len() >= 2 * d.len() && raw.starts_with(d) && raw.ends_with(d));
+    let Some(delim) = delim else {
+        // A bare key.
+        return if raw == decoded {
+            StrSpan {
+                span: whole,
+                exact: true,
+            }
+        } else {
+            inexact
+        };
+    };
+    let mut start = whole.start + delim.len();
+    let end = whole.end - delim.len();
+    if delim.len() == 3 {
+        // "A newline immediately following the opening delimiter will be trimmed."
+        let inner = &text[start..end];
+        if inner.starts_with("\r\n") {
+            start += 2;
+        } else if inner.starts_with('\n') {
+            start += 1;
+        }
+    }
+    if text.get(start..end) == Some(decoded) {
+        StrSpan {
+            span: Span::new(start, end),
+            exact: true,
+        }
+    } else {
+        inexact
+    }
+}
+
+pub fn type_name(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date-time",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table",
+    }
+}
+
+/// Find the key's entry (key and value) in a table.
+pub fn entry<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Value<'i>)> {
+    t.iter().find(|(k, _)| k.get_ref().as_ref() == key)
+}
+
+pub fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
+    t.get(key)
+}
+
+/// Entries in file order (the map is ordered by key).
+pub fn entries<'a, 'i>(t: &'a DeTable<'i>) -> Vec<(&'a Key<'i>, &'a Value<'i>)> {
+    let mut v: Vec<_> = t.iter().collect();
+    v.sort_by_key(|(k, _)| k.span().start);
+    v
+}
+
+/// The byte offset where bracket/brace nesting (outside strings and comments) first exceeds
+/// `limit`, if it does. Counts `[[`/`]]` table headers too, which only overestimates.
+pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let triple = b.get(i..i + 3) == Some(&[q, q, q][..]);
+                let n = if triple { 3 } else { 1 };
+                i += n;
+                while i < b.len() {
+                    if q == b'"' && b[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if !triple && b[i] == b'\n' {
+                        break;
+                    }
+                    if b[i] == q && (!triple || b.get(i..i + 3) == Some(&[q, q, q][..])) {
+                        i += n - 1;
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Order requirements by position in the file (the TOML map iterates by key) and remap
+/// group members accordingly.
+pub fn sort_by_position(out: &mut Parsed) {
+    let mut order: Vec<usize> = (0..out.requirements.len()).collect();
+    order.sort_by_key(|&i| (out.requirements[i].loc.span.start, i));
+    let mut new_index = vec![0; order.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let mut reqs: Vec<Option<Requirement>> = out.requirements.drain(..).map(Some).collect();
+    out.requirements = order.iter().filter_map(|&old| reqs[old].take()).collect();
+    for g in &mut out.groups {
+        for m in &mut g.members {
+            *m = new_index[*m];
+        }
+        g.members.sort_unstable();
+    }
+    out.problems.sort_by_key(|p| p.loc.span.start);
+}
+
+/// A PEP 440 specifier string as a TOML value (`">=1.16,<1.17"`, `"*"`).
+pub fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq, String> {
+    use crate::manifest::VersionReq;
+    let t = s.trim();
+    if t.is_empty() || t == "*" {
+        return Ok(VersionReq::Any);
+    }
+    let specifiers = t
+        .parse::<pep440_rs::VersionSpecifiers>()
+        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
+    let mut clauses = Vec::new();
+    if at.exact {
+        let mut off = 0;
+        for part in s.split(',') {
+            let lead = part.len() - part.trim_start().len();
+            let len = part.trim().len();
+            clauses.push(at.span.sub(Span::new(off + lead, off + lead + len)));
+            off += part.len() + 1;
+        }
+        if clauses.len() != specifiers.len() {
+            clauses.clear();
+        }
+    }
+    let span = if at.exact {
+        let lead = s.len() - s.trim_start().len();
+        at.span.sub(Span::new(lead, lead + t.len()))
+    } else {
+        at.span
+    };
+    Ok(VersionReq::Specifiers {
+        specifiers,
+        span,
+        clauses,
+    })
+}
+
+impl Ctx<'_> {
+    /// A lock entry's `name` and `version` as a `Locked` requirement (`Unversioned` when the
+    /// entry has no version: VCS, path and dynamic entries).
+    pub fn lock_package(&mut self, pkg: &Value<'_>, what: &str) -> Option<usize> {
+        use crate::manifest::{Role, Syntax, VersionReq};
+        let t = self.table(pkg, what)?;
+        let Some(name_v) = get(t, "name") else {
+            self.parse_error(span_of(pkg), format!("{what} has no `name`"));
+            return None;
+        };
+        let name = self.string(name_v, "a locked package's `name`")?;
+        let name_at = self.str_span(name_v, name);
+        let pname = self.package_name(name, name_at.span)?;
+        // The entry is located at its version value (what a reader looks for), else its name.
+        let mut loc_span = name_at.span;
+        let version = match get(t, "version") {
+            None => VersionReq::Unversioned,
+            Some(v) => {
+                let s = self.string(v, "a locked package's `version`")?;
+                let at = self.str_span(v, s);
+                loc_span = at.span;
+                match s.trim().parse::<pep440_rs::Version>() {
+                    Ok(version) => VersionReq::Exact {
+                        version,
+                        span: at.span,
+                    },
+                    Err(e) => {
+                        self.parse_error(at.span, format!("invalid locked version `{s}`: {e}"));
+                        return None;
+                    }
+                }
+            }
+        };
+        Some(self.push(Requirement {
+            name: pname,
+            extras: Vec::new(),
+            version,
+            marker: pep508_rs::MarkerTree::TRUE,
+            role: Role::Locked,
+            syntax: Syntax::Lock,
+            loc: self.loc(loc_span),
+            name_span: name_at.span,
+            hashed: false,
+            pre: false,
+        }))
+    }
+
+    /// AND a marker string value into requirement `i`.
+    pub fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
+        let Some(s) = self.string(v, what) else {
+            return;
+        };
+        let at = self.str_span(v, s);
+        match super::pep508::marker(s, at.span, self.file) {
+            Ok(m) => self.out.requirements[i].marker.and(m),
+            Err(p) => self.out.problems.push(p),
+        }
+    }
+
+    /// A top-level PEP 440 `requires-python` value.
+    pub fn requires_python(&mut self, v: &Value<'_>, what: &str) {
+        let Some(s) = self.string(v, what) else {
+            return;
+        };
+        let at = self.str_span(v, s);
+        match s.parse::<pep440_rs::VersionSpecifiers>() {
+            Ok(spec) => self.out.requires_python = Some((spec, self.loc(at.span))),
+            Err(e) => self.parse_error(at.span, format!("invalid {what}: {e}")),
+        }
+    }
+}
+
+/// Lockfile groups: `base` holds the packages of the default group, `base+<g>` the default
+/// group plus group `g` (what `--with g` installs), and `all` every package.
+pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
+    let mut names: Vec<String> = membership
+        .iter()
+        .flat_map(|(_, g)| g.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    let in_group = |g: &str| -> Vec<usize> {
+        membership
+            .iter()
+            .filter(|(_, gs)| gs.iter().any(|x| x == g))
+            .map(|(i, _)| *i)
+            .collect()
+    };
+    let main = in_group(base);
+    ctx.add_group(base, main.clone(), Vec::new());
+    for g in names.iter().filter(|g| *g != base) {
+        let mut m = main.clone();
+        m.extend(in_group(g));
+        ctx.add_group(format!("{base}+{g}"), m, Vec::new());
+    }
+    ctx.add_group(
+        "all",
+        membership.iter().map(|(i, _)| *i).collect(),
+        Vec::new(),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn str_span_plain_and_escaped() {
+        let text = r#"a = "numpy>=1.16"
+b = 'x'
+c = "caf\u00e9"
+d = """
+y"""
+"#;
+        let t = DeTable::parse(text).unwrap();
+        let t = t.get_ref();
+        let a = get(t, "a").unwrap();
+        let s = str_span(text, span_of(a), a.get_ref().as_str().unwrap());
+        assert!(s.exact);
+        assert_eq!(&text[s.span.start..s.span.end], "numpy>=1.16");
+        let c = get(t, "c").unwrap();
+        let s = str_span(text, span_of(c), c.get_ref().as_str().unwrap());
+        assert!(!s.exact);
+        assert_eq!(&text[s.span.start..s.span.end], r#""caf\u00e9""#);
+        let d = get(t, "d").unwrap();
+        let s = str_span(text, span_of(d), d.get_ref().as_str().unwrap());
+        assert!(s.exact);
+        assert_eq!(&text[s.span.start..s.span.end], "y");
+    }
+
+    #[test]
+    fn depth_scan_ignores_strings_and_comments() {
+        assert_eq!(too_deep("a = [[[1]]]", 3), None);
+        assert_eq!(too_deep("a = [[[[1]]]]", 3), Some(7));
+        assert_eq!(too_deep("a = \"[[[[[[\" # [[[[[[\nb = '[[[['", 1), None);
+        assert_eq!(too_deep("a = \"\"\"\n[[[[\"\"\"\nb = [[1]]", 2), None);
+    }
+}

@@ -1,0 +1,577 @@
+//! Unit tests. Every expected membership below was produced by running packaging 26.3
+//! (`SpecifierSet(s).contains(Version(v), prereleases=P)` with `P = bool(S.prereleases)`,
+//! and with `prereleases=True`); the differential test re-checks thousands more.
+
+use super::*;
+
+fn v(s: &str) -> Version {
+    Version::from_str(s).unwrap()
+}
+
+fn set(s: &str) -> VersionSet {
+    VersionSet::parse(s).unwrap()
+}
+
+/// (specifier set, packaging's resolved `prereleases`, [(version, contains with P,
+/// contains with prereleases=True)]).
+type Case = (&'static str, bool, &'static [(&'static str, bool, bool)]);
+
+const CASES: &[Case] = &[
+    (
+        ">=1.14.5,<1.17",
+        false,
+        &[
+            ("1.14.5", true, true),
+            ("1.14.4", false, false),
+            ("1.16.6", true, true),
+            ("1.17", false, false),
+            ("1.17rc1", false, false),
+            ("1.17.dev0", false, false),
+            ("1.16.99+mkl", true, true),
+            ("1.17.0.post1", false, false),
+            ("1!1.15", false, false),
+        ],
+    ),
+    (
+        "==1.16.4",
+        false,
+        &[
+            ("1.16.4", true, true),
+            ("1.16.4+mkl", true, true),
+            ("1.16.4.0", true, true),
+            ("1.16.4.post1", false, false),
+            ("1.16.4.dev0", false, false),
+        ],
+    ),
+    (
+        "!=1.16.4",
+        false,
+        &[
+            ("1.16.4", false, false),
+            ("1.16.4+mkl", false, false),
+            ("1.16.4.post1", true, true),
+            ("1.16.5", true, true),
+        ],
+    ),
+    (
+        "==1.16.4+mkl",
+        false,
+        &[
+            ("1.16.4", false, false),
+            ("1.16.4+mkl", true, true),
+            ("1.16.4+mkl.1", false, false),
+            ("1.16.4.0+mkl", true, true),
+        ],
+    ),
+    (
+        "!=1.16.4+mkl",
+        false,
+        &[
+            ("1.16.4", true, true),
+            ("1.16.4+mkl", false, false),
+            ("1.16.4+other", true, true),
+        ],
+    ),
+    (
+        "<=1.16.4",
+        false,
+        &[
+            ("1.16.4+mkl", true, true),
+            ("1.16.4.post0", false, false),
+            ("1.16.4.post0.dev0", false, false),
+            ("1.16.3", true, true),
+        ],
+    ),
+    (
+        ">=1.16.4",
+        false,
+        &[
+            ("1.16.4+mkl", true, true),
+            ("1.16.4rc1", false, false),
+            ("1.16.4.dev0", false, false),
+        ],
+    ),
+    (
+        "<1.17",
+        false,
+        &[
+            ("1.17rc1", false, false),
+            ("1.17.dev0", false, false),
+            ("1.16.99", true, true),
+            ("1.17a0.dev0", false, false),
+            ("1.16+local", true, true),
+        ],
+    ),
+    (
+        "<1.17rc1",
+        true,
+        &[
+            ("1.17.dev0", true, true),
+            ("1.17a1", true, true),
+            ("1.17rc1", false, false),
+            ("1.17rc0", true, true),
+        ],
+    ),
+    (
+        "<1.17.post1",
+        false,
+        &[
+            ("1.17", true, true),
+            ("1.17+local", true, true),
+            ("1.17.post0", true, true),
+            ("1.17.post1.dev0", false, false),
+            ("1.17rc1", false, true),
+        ],
+    ),
+    (
+        "<1.17.dev5",
+        true,
+        &[
+            ("1.17.dev4", true, true),
+            ("1.17.dev5", false, false),
+            ("1.16", true, true),
+        ],
+    ),
+    (
+        ">1.16",
+        false,
+        &[
+            ("1.16.post1", false, false),
+            ("1.16+local", false, false),
+            ("1.16.0.1", true, true),
+            ("1.17", true, true),
+            ("1.16.1.dev0", false, true),
+        ],
+    ),
+    (
+        ">1.16.post1",
+        false,
+        &[
+            ("1.16.post2", true, true),
+            ("1.16.post2.dev0", false, true),
+            ("1.16.post1+local", false, false),
+            ("1.16.post1", false, false),
+        ],
+    ),
+    (
+        ">1.17rc1",
+        true,
+        &[
+            ("1.17rc1.post1", false, false),
+            ("1.17rc2.dev0", true, true),
+            ("1.17rc2", true, true),
+            ("1.17", true, true),
+            ("1.17rc1+local", false, false),
+        ],
+    ),
+    (
+        ">1.17.dev1",
+        true,
+        &[
+            ("1.17.dev1+local", false, false),
+            ("1.17.dev2", true, true),
+            ("1.17", true, true),
+        ],
+    ),
+    (
+        "<1!1.16",
+        false,
+        &[
+            ("1.16a1", false, true),
+            ("1!1.16a1", false, false),
+            ("1!1.15", true, true),
+            ("2.0", true, true),
+        ],
+    ),
+    (
+        ">=1!1.0",
+        false,
+        &[
+            ("99.0", false, false),
+            ("1!1.0", true, true),
+            ("1!0.9", false, false),
+        ],
+    ),
+    (
+        "==1.16.*",
+        false,
+        &[
+            ("1.16", true, true),
+            ("1.16.0", true, true),
+            ("1.16.99", true, true),
+            ("1.16rc1", false, true),
+            ("1.16.dev0", false, true),
+            ("1.17.dev0", false, false),
+            ("1", false, false),
+            ("1.16+mkl", true, true),
+        ],
+    ),
+    (
+        "==1.16.4.*",
+        false,
+        &[
+            ("1.16", false, false),
+            ("1", false, false),
+            ("1.16.4", true, true),
+            ("1.16.4.0.0", true, true),
+        ],
+    ),
+    (
+        "!=1.16.*",
+        false,
+        &[
+            ("1", true, true),
+            ("1.16", false, false),
+            ("1.15.9", true, true),
+            ("1.17.dev0", false, true),
+        ],
+    ),
+    (
+        "==1.*",
+        false,
+        &[
+            ("1", true, true),
+            ("1.99", true, true),
+            ("2.dev0", false, false),
+            ("0.9", false, false),
+        ],
+    ),
+    (
+        "~=1.16.2",
+        false,
+        &[
+            ("1.16.2", true, true),
+            ("1.16.9", true, true),
+            ("1.17", false, false),
+            ("1.16.2.post1", true, true),
+            ("1.17.dev0", false, false),
+        ],
+    ),
+    (
+        "~=1.16",
+        false,
+        &[
+            ("1.16", true, true),
+            ("1.99", true, true),
+            ("2.0", false, false),
+            ("2.0.dev0", false, false),
+            ("2.0rc1", false, false),
+        ],
+    ),
+    (
+        "~=1.16rc1",
+        true,
+        &[
+            ("1.16rc1", true, true),
+            ("1.16", true, true),
+            ("1.99", true, true),
+            ("2.dev0", false, false),
+        ],
+    ),
+    (
+        "===1.16.4",
+        false,
+        &[
+            ("1.16.4", true, true),
+            ("1.16.4.0", false, false),
+            ("1.16.4+mkl", false, false),
+        ],
+    ),
+    ("===1.0a1", true, &[("1.0a1", true, true)]),
+    ("===foo", false, &[("1.0", false, false)]),
+    (
+        ">=1.0a1",
+        true,
+        &[
+            ("1.0a1", true, true),
+            ("1.0b1", true, true),
+            ("2.0rc1", true, true),
+        ],
+    ),
+    (
+        "!=1.17rc1",
+        false,
+        &[
+            ("1.17rc1", false, false),
+            ("1.17rc2", false, true),
+            ("1.17", true, true),
+        ],
+    ),
+    (">=1.14.5,!=1.17rc1", false, &[("1.17rc2", false, true)]),
+    (
+        "<0",
+        false,
+        &[("0.dev0", false, false), ("0a0", false, false)],
+    ),
+    ("<0.dev0", true, &[("0.dev0", false, false)]),
+    (
+        "<=0",
+        false,
+        &[
+            ("0", true, true),
+            ("0.dev0", false, true),
+            ("0+x", true, true),
+        ],
+    ),
+    (
+        ">=1.16.0.dev0,<1.16.0",
+        true,
+        &[("1.16.0rc1", false, false), ("1.15", false, false)],
+    ),
+    ("", false, &[("1.0", true, true), ("1.0rc1", false, true)]),
+];
+
+#[test]
+fn memberships_match_packaging() {
+    for (spec, pre, members) in CASES {
+        let s = set(spec);
+        assert_eq!(s.prereleases(), *pre, "prereleases of `{spec}`");
+        for (ver, with_p, any) in *members {
+            assert_eq!(s.contains(&v(ver)), *with_p, "`{spec}`.contains({ver})");
+            assert_eq!(
+                s.contains_any(&v(ver)),
+                *any,
+                "`{spec}`.contains_any({ver})"
+            );
+        }
+    }
+}
+
+#[test]
+fn from_specifiers_agrees_with_parse() {
+    for (spec, _, members) in CASES {
+        if spec.contains("===") {
+            continue;
+        }
+        let a = VersionSet::from_specifiers(&parse_specifiers(spec).unwrap());
+        let b = set(spec);
+        assert_eq!(a, b, "`{spec}`");
+        for (ver, _, _) in *members {
+            assert_eq!(a.contains(&v(ver)), b.contains(&v(ver)));
+        }
+    }
+}
+
+#[test]
+fn emptiness_matches_packaging() {
+    // packaging 26.3: `>1.0a1,<1.0a2.dev0` and `>1.16,<=1.16.0` are unsatisfiable.
+    assert!(set(">1.0a1,<1.0a2.dev0").is_empty());
+    assert!(set(">1.16,<=1.16.0").is_empty());
+    assert!(set(">=1.16.0.dev0,<1.16.0").is_empty());
+    assert!(set("<0").is_empty());
+    assert!(set("===foo").is_empty());
+    assert!(set("===1.0-1").is_empty());
+    assert!(set("===1.0,===1.0.0").is_empty());
+    assert!(VersionSet::empty().is_empty());
+    // Only 1.16.0.0.0.1-like versions lie between; packaging admits 1.16.0.0.0.1.
+    let s = set(">1.16,<1.16.0.0.1");
+    assert!(!s.is_empty());
+    let w = s.some_member().unwrap();
+    assert!(s.contains(&w), "{w}");
+    // Pre-release-only members (1.0.dev0, 1.0rc1): empty under P=false, not with --pre.
+    let s = set("==1.0.*,!=1.0,<1.0.post0");
+    assert!(!s.prereleases());
+    assert!(s.is_empty());
+    assert!(!s.clone().allow_prereleases().is_empty());
+    assert!(s.allow_prereleases().contains(&v("1.0rc1")));
+    assert!(!set(">=1.14.5").is_empty());
+    assert!(!VersionSet::full().is_empty());
+}
+
+/// (set, witness_outside, witness_below, witness_above).
+type WitnessCase = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+#[test]
+fn witnesses_are_natural_and_checked() {
+    let window = set(">=1.14.5,<1.17");
+    // (set, expected witness_outside, expected below, expected above); every expected
+    // witness was checked with packaging: admitted by the set, rejected by the window.
+    let cases: &[WitnessCase] = &[
+        (">=1.10", Some("1.17"), Some("1.14.4"), Some("1.17")),
+        ("<1.14.5", Some("1.14.4"), Some("1.14.4"), None),
+        ("==1.14.*", Some("1.14.4"), Some("1.14.4"), None),
+        ("~=1.16", Some("1.17"), None, Some("1.17")),
+        (">1.16", Some("1.17"), None, Some("1.17")),
+        (">=1.14.5,<=1.17", Some("1.17"), None, Some("1.17")),
+        ("<1.17.post1,>=1.15", Some("1.17"), None, Some("1.17")),
+        (
+            ">=1.14.5,<1.17rc1",
+            Some("1.17.dev0"),
+            None,
+            Some("1.17.dev0"),
+        ),
+        ("===1.17.0", Some("1.17.0"), None, Some("1.17.0")),
+        (">=1.14.5,<1.17,!=1.16.2", None, None, None),
+        (">=1.14.5,<1.17", None, None, None),
+        ("==1.16.4", None, None, None),
+        ("", Some("1.17"), Some("1.14.4"), Some("1.17")),
+        ("<1.14.5,>1.13.3", Some("1.14.4"), Some("1.14.4"), None),
+    ];
+    for (spec, any, below, above) in cases {
+        let s = set(spec);
+        let show = |o: Option<Version>| o.map(|x| x.to_string());
+        assert_eq!(
+            show(s.witness_outside(&window)).as_deref(),
+            *any,
+            "`{spec}`"
+        );
+        assert_eq!(
+            show(s.witness_below(&window)).as_deref(),
+            *below,
+            "`{spec}` below"
+        );
+        assert_eq!(
+            show(s.witness_above(&window)).as_deref(),
+            *above,
+            "`{spec}` above"
+        );
+    }
+}
+
+#[test]
+fn witness_respects_prerelease_flag() {
+    let window = set(">=1.14.5,<1.17");
+    // Only pre-releases of 1.17 lie outside; P=false hides them, --pre reveals them.
+    let s = set(">=1.14.5,<=1.17.0rc2,!=1.17.0rc2");
+    assert!(s.prereleases());
+    let s = set(">=1.15,<1.17.0").union(&set("==1.17.0rc1"));
+    assert!(s.prereleases());
+    assert_eq!(s.witness_outside(&window), Some(v("1.17.0rc1")));
+    let s = set("~=1.16.0,!=1.16.*");
+    assert!(s.witness_outside(&window).is_none());
+}
+
+#[test]
+fn below_witness_prefers_the_edge_release() {
+    // `>1.14.4` excludes 1.14.4 itself: that is the natural version just below.
+    let window = set(">1.14.4,<1.17");
+    assert_eq!(set(">=1.10").witness_below(&window), Some(v("1.14.4")));
+    assert_eq!(set(">=1.10,<1.17").outside_sides(&window), (true, false));
+    assert_eq!(set(">=1.15").outside_sides(&window), (false, true));
+}
+
+#[test]
+fn gap_witness_for_window_with_hole() {
+    let window = set(">=1.14.5,<1.17,!=1.16.2");
+    let s = set("==1.16.*");
+    let o = s.outside(&window);
+    assert_eq!(o.below, None);
+    assert_eq!(o.above, None);
+    let g = o.gap.unwrap();
+    assert!(s.contains(&g) && !window.contains_any(&g), "{g}");
+}
+
+#[test]
+fn arbitrary_equality_is_a_string_point() {
+    let s = set("===1.16.4");
+    assert!(s.contains(&v("1.16.4")));
+    assert!(!s.contains(&v("1.16.4.0")));
+    // `==1.16.4` admits 1.16.4.0, which `===1.16.4` does not.
+    let eq = set("==1.16.4");
+    assert!(!eq.is_subset(&s));
+    let w = eq.witness_outside(&s).unwrap();
+    assert!(eq.contains(&w) && !s.contains_any(&w), "{w}");
+    assert!(s.is_subset(&eq));
+    // Intersection keeps the string restriction; union with a wider set drops it.
+    assert!(!s.intersect(&eq).contains(&v("1.16.4.0")));
+    assert!(s.union(&eq).contains(&v("1.16.4.0")));
+    assert!(s.union(&set(">=2")).contains(&v("1.16.4")));
+    assert!(!s.union(&set(">=2")).contains(&v("1.16.4.0")));
+    // Two different spellings of one version: nothing.
+    assert!(set("===1.16.4,===1.16.4.0").is_empty());
+}
+
+#[test]
+fn intersect_and_union_combine_prerelease_flags() {
+    let a = set(">=1.0");
+    let b = set("<2.0rc1");
+    assert!(!a.prereleases() && b.prereleases());
+    let i = a.intersect(&b);
+    assert!(i.prereleases());
+    assert!(i.contains(&v("1.5rc1")));
+    assert!(!a.contains(&v("1.5rc1")));
+    let u = set("<1.0").union(&set(">=2.0"));
+    assert!(u.contains(&v("0.5")) && u.contains(&v("2.0")) && !u.contains(&v("1.5")));
+    assert!(!u.prereleases());
+}
+
+#[test]
+fn subset_is_pure_intervals() {
+    assert!(set("==1.16.*").is_subset(&set(">=1.16.dev0,<1.17.dev0")));
+    assert!(!set("==1.16.*").is_subset(&set(">=1.16,<1.17")));
+    assert!(set(">1.0a1,<1.0a2.dev0").is_subset(&VersionSet::empty()));
+    assert!(VersionSet::empty().is_subset(&set("==1.0")));
+    assert!(set("==1.16.4").is_subset(&set("<=1.16.4")));
+    // `<1.16.4.post0` ends at 1.16.4.post0.dev0, just past every 1.16.4+local.
+    assert!(set("<=1.16.4").is_subset(&set("<1.16.4.post0")));
+    assert!(!set("<=1.16.4").is_subset(&set("<1.16.4")));
+}
+
+#[test]
+fn exact_pin_admits_prerelease_but_not_local() {
+    let s = VersionSet::exact(&v("1.17.0rc1"));
+    assert!(s.contains(&v("1.17.0rc1")));
+    assert!(!s.contains(&v("1.17.0rc1+local")));
+    assert!(!s.contains(&v("1.17.0")));
+    assert_eq!(s.some_member(), Some(v("1.17.0rc1")));
+}
+
+#[test]
+fn local_witnesses_between_local_labels() {
+    // Only locals of 1.0 strictly between +a and +b: e.g. 1.0+a.0.
+    let s = set("==1.0,!=1.0+a");
+    assert!(!s.is_empty());
+    let s = set("==1.0")
+        .intersect(&set("!=1.0+a"))
+        .intersect(&complement_of(&set("==1.0+a.b")));
+    let w = s.some_member().unwrap();
+    assert!(s.contains(&w));
+    // Window made of one local version: everything else of ==1.0 is outside, as a gap.
+    let window = set("==1.0+a");
+    let w = set("==1.0").witness_outside(&window).unwrap();
+    assert!(set("==1.0").contains(&w) && !window.contains_any(&w), "{w}");
+}
+
+fn complement_of(s: &VersionSet) -> VersionSet {
+    VersionSet {
+        ivs: complement_ivs(&s.ivs),
+        pre: s.pre,
+        literals: Vec::new(),
+    }
+}
+
+#[test]
+fn filter_releases_keeps_admitted() {
+    let rel: Vec<Version> = ["1.16.6", "1.17.0", "1.17.0rc1", "2.0.0"]
+        .iter()
+        .map(|s| v(s))
+        .collect();
+    let s = set(">=1.17");
+    let got: Vec<String> = s.filter_releases(&rel).map(|x| x.to_string()).collect();
+    assert_eq!(got, ["1.17.0", "2.0.0"]);
+}
+
+#[test]
+fn display_shows_sentinel_edges() {
+    assert_eq!(set(">=1.14.5,<1.17").to_string(), ">=1.14.5, <1.17.dev0");
+    assert_eq!(set(">1.16").to_string(), ">1.16");
+    assert_eq!(
+        set("==1.16.4+mkl").to_string(),
+        ">=1.16.4+mkl, <=1.16.4+mkl"
+    );
+    assert_eq!(VersionSet::empty().to_string(), "<empty>");
+}
+
+#[test]
+fn parse_rejects_what_packaging_rejects() {
+    for bad in ["<=1.0+local", "~=1", "==1.0a1.*", "=== 1.0 x", ">>1"] {
+        assert!(VersionSet::parse(bad).is_err(), "{bad}");
+    }
+    assert!(VersionSet::parse(">=1.0,,<2,").is_ok());
+    assert!(parse_specifiers(">=1.0, <2 ,").is_ok());
+}
