@@ -383,11 +383,12 @@ impl Settings {
         }
     }
 
-    /// The rules to hand to the checker: those with at least one enabled check.
+    /// The rules to hand to the checker: those with at least one enabled check among the
+    /// checks that rules produce.
     pub fn selected_rules(&self) -> Vec<Rule> {
         self.all_rules
             .iter()
-            .filter(|r| Check::ALL.iter().any(|c| self.enabled(*c, Some(&r.id))))
+            .filter(|r| RULE_CHECKS.iter().any(|c| self.enabled(*c, Some(&r.id))))
             .cloned()
             .collect()
     }
@@ -471,14 +472,16 @@ impl Settings {
         out.push_str(&format!("select = {}\n", list(&self.select)));
         out.push_str(&format!("extend-select = {}\n", list(&self.extend_select)));
         out.push_str(&format!("ignore = {}\n", list(&self.ignore)));
-        out.push_str(&format!(
-            "severity = {{ {} }}\n",
-            self.severity
-                .iter()
-                .map(|(s, v)| format!("\"{s}\" = \"{}\"", v.as_str()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let sev: Vec<String> = self
+            .severity
+            .iter()
+            .map(|(s, v)| format!("\"{s}\" = \"{}\"", v.as_str()))
+            .collect();
+        if sev.is_empty() {
+            out.push_str("severity = {}\n");
+        } else {
+            out.push_str(&format!("severity = {{ {} }}\n", sev.join(", ")));
+        }
         out.push_str(&format!("exclude = {}\n", strs(&self.exclude)));
         out.push_str(&format!("extend-exclude = {}\n", strs(&self.extend_exclude)));
         out.push_str(&format!("extra-rules = {}\n", paths(&self.extra_rules)));
@@ -494,21 +497,44 @@ impl Settings {
             "output-format = \"{}\"\n",
             self.output_format.unwrap_or(OutputFormat::Human).name()
         ));
+        let checks: Vec<&str> = Check::ALL
+            .iter()
+            .filter(|c| {
+                self.enabled(**c, None)
+                    || self.all_rules.iter().any(|r| self.enabled(**c, Some(&r.id)))
+            })
+            .map(|c| c.code())
+            .collect();
+        out.push_str(&format!("# checks enabled: {}\n", checks.join(", ")));
         let mut enabled: Vec<String> = Vec::new();
         for r in &self.all_rules {
-            let checks: Vec<&str> = Check::ALL
+            let checks: Vec<&str> = RULE_CHECKS
                 .iter()
                 .filter(|c| self.enabled(**c, Some(&r.id)))
                 .map(|c| c.code())
                 .collect();
             if !checks.is_empty() {
-                enabled.push(format!("{} ({})", r.id, checks.join(", ")));
+                enabled.push(format!("# rule {}: {}\n", r.id, checks.join(", ")));
             }
         }
-        out.push_str(&format!("# rules in effect: {}\n", enabled.join("; ")));
+        if enabled.is_empty() {
+            out.push_str("# no rule is run\n");
+        }
+        for line in enabled {
+            out.push_str(&line);
+        }
         out
     }
 }
+
+/// The checks whose findings carry a rule id (the others are about reading the input).
+pub const RULE_CHECKS: [Check; 5] = [
+    Check::OutsideWindow,
+    Check::Unconstrained,
+    Check::Unsatisfiable,
+    Check::NoSupportedPython,
+    Check::LockIncomplete,
+];
 
 pub fn parse_severity(s: &str) -> Option<Severity> {
     match s {
