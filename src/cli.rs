@@ -188,9 +188,16 @@ fn overrides(sel: &SelectionArgs, pythons: &[String], constraints: &[PathBuf]) -
 fn show_settings(args: ShowSettingsArgs) -> Result<ExitCode, String> {
     let cwd = cwd()?;
     if !args.path.exists() {
-        return Err(format!("`{}`: no such file or directory", args.path.display()));
+        return Err(format!(
+            "`{}`: no such file or directory",
+            args.path.display()
+        ));
     }
-    let mut resolver = Resolver::new(mode(&args.config)?, &cwd, overrides(&args.selection, &[], &[]));
+    let mut resolver = Resolver::new(
+        mode(&args.config)?,
+        &cwd,
+        overrides(&args.selection, &[], &[]),
+    );
     let i = resolver.for_path(&args.path).map_err(|e| e.to_string())?;
     let text = resolver.profiles[i].describe(&cwd);
     print_or_quiet(&text)
@@ -357,7 +364,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         Some(f) => f.clone(),
         None => {
             let here = if stdin_mode {
-                run_jobs.first().map(|j| j.candidate.path.clone()).unwrap_or(cwd.clone())
+                run_jobs
+                    .first()
+                    .map(|j| j.candidate.path.clone())
+                    .unwrap_or(cwd.clone())
             } else {
                 cwd.clone()
             };
@@ -478,7 +488,11 @@ fn statistics(
         serde_json::to_writer_pretty(&mut *out, &v)?;
         return writeln!(out);
     }
-    let width = rows.iter().map(|(_, n)| n.to_string().len()).max().unwrap_or(1);
+    let width = rows
+        .iter()
+        .map(|(_, n)| n.to_string().len())
+        .max()
+        .unwrap_or(1);
     for (c, n) in rows {
         writeln!(out, "{n:>width$}  {}  {}", c.code(), c.name())?;
     }

@@ -209,7 +209,12 @@ impl Settings {
         })?;
         let is_pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_TOML);
         let de_err = |e: toml::de::Error| ConfigError {
-            location: locate(path, &text, e.span().map(|r| Span::new(r.start, r.end)), cwd),
+            location: locate(
+                path,
+                &text,
+                e.span().map(|r| Span::new(r.start, r.end)),
+                cwd,
+            ),
             message: e.message().trim_end().to_owned(),
         };
         let raw = if is_pyproject {
@@ -223,7 +228,12 @@ impl Settings {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| cwd.to_path_buf());
         let err = |s: &Spanned<String>, message: String| ConfigError {
-            location: locate(path, &text, Some(Span::new(s.span().start, s.span().end)), cwd),
+            location: locate(
+                path,
+                &text,
+                Some(Span::new(s.span().start, s.span().end)),
+                cwd,
+            ),
             message,
         };
 
@@ -240,8 +250,12 @@ impl Settings {
                     format!("cannot read rule file `{}`: {e}", entry.get_ref()),
                 )
             })?;
-            let rule_text = String::from_utf8(bytes)
-                .map_err(|_| err(entry, format!("rule file `{}` is not UTF-8", entry.get_ref())))?;
+            let rule_text = String::from_utf8(bytes).map_err(|_| {
+                err(
+                    entry,
+                    format!("rule file `{}` is not UTF-8", entry.get_ref()),
+                )
+            })?;
             let shown = crate::source::display_path(&rule_path, cwd);
             let rules = crate::rules::load_rule_file(&shown, &rule_text, rule_path.parent())
                 .map_err(|e| ConfigError {
@@ -256,16 +270,17 @@ impl Settings {
             message: m,
         })?;
 
-        let selectors = |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ConfigError> {
-            let Some(list) = list else { return Ok(None) };
-            list.iter()
-                .map(|s| {
-                    Selector::parse(s.get_ref(), &all_rules)
-                        .ok_or_else(|| err(s, unknown_selector(s.get_ref())))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some)
-        };
+        let selectors =
+            |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ConfigError> {
+                let Some(list) = list else { return Ok(None) };
+                list.iter()
+                    .map(|s| {
+                        Selector::parse(s.get_ref(), &all_rules)
+                            .ok_or_else(|| err(s, unknown_selector(s.get_ref())))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            };
         if let Some(s) = selectors(&raw.select)? {
             settings.select = s;
         }
@@ -423,7 +438,10 @@ impl Settings {
         if self.exclude_set.is_match(rel) {
             return true;
         }
-        if rel.file_name().is_some_and(|n| self.exclude_set.is_match(n)) {
+        if rel
+            .file_name()
+            .is_some_and(|n| self.exclude_set.is_match(n))
+        {
             return true;
         }
         rel.ancestors()
@@ -456,10 +474,11 @@ impl Settings {
             )
         };
         let paths = |v: &[PathBuf]| {
-            strs(&v
-                .iter()
-                .map(|p| crate::source::display_path(p, cwd))
-                .collect::<Vec<_>>())
+            strs(
+                &v.iter()
+                    .map(|p| crate::source::display_path(p, cwd))
+                    .collect::<Vec<_>>(),
+            )
         };
         let mut out = String::new();
         out.push_str(&format!(
@@ -483,7 +502,10 @@ impl Settings {
             out.push_str(&format!("severity = {{ {} }}\n", sev.join(", ")));
         }
         out.push_str(&format!("exclude = {}\n", strs(&self.exclude)));
-        out.push_str(&format!("extend-exclude = {}\n", strs(&self.extend_exclude)));
+        out.push_str(&format!(
+            "extend-exclude = {}\n",
+            strs(&self.extend_exclude)
+        ));
         out.push_str(&format!("extra-rules = {}\n", paths(&self.extra_rules)));
         out.push_str(&format!(
             "pythons = {}\n",
@@ -501,7 +523,10 @@ impl Settings {
             .iter()
             .filter(|c| {
                 self.enabled(**c, None)
-                    || self.all_rules.iter().any(|r| self.enabled(**c, Some(&r.id)))
+                    || self
+                        .all_rules
+                        .iter()
+                        .any(|r| self.enabled(**c, Some(&r.id)))
             })
             .map(|c| c.code())
             .collect();
@@ -547,7 +572,8 @@ pub fn parse_severity(s: &str) -> Option<Severity> {
 
 pub fn validate_python(p: &str) -> Result<(), String> {
     let ok = p.split('.').count() == 2
-        && p.split('.').all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
+        && p.split('.')
+            .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
     if ok {
         Ok(())
     } else {

@@ -36,11 +36,7 @@ fn canonical(cwd: &Path, p: &Path) -> Option<PathBuf> {
 
 /// The candidates (not already in `existing`) that include one of `existing`'s requirements
 /// files, directly or through other includes.
-pub fn find(
-    cwd: &Path,
-    existing: &[Candidate],
-    exclude: &dyn Fn(&Path) -> bool,
-) -> Vec<Candidate> {
+pub fn find(cwd: &Path, existing: &[Candidate], exclude: &dyn Fn(&Path) -> bool) -> Vec<Candidate> {
     let targets: BTreeSet<PathBuf> = existing
         .iter()
         .filter(|c| c.format == Format::Requirements)

@@ -203,7 +203,11 @@ pub fn check_doc(check: Check) -> CheckDoc {
 /// trigger, the window, what the trigger itself declares, what happens outside the window
 /// (each tier with its sources), install notes, the explanation and the evidence.
 pub fn rule_markdown(rule: &crate::rules::Rule) -> String {
-    let mut s = format!("# {}\n\n{}.\n\n", rule.id, rule.summary.trim_end_matches('.'));
+    let mut s = format!(
+        "# {}\n\n{}.\n\n",
+        rule.id,
+        rule.summary.trim_end_matches('.')
+    );
     let trigger = rule
         .trigger
         .distributions

@@ -243,8 +243,7 @@ pub fn apply(files: &Files, diags: &mut [Diagnostic], sups: &[Suppression]) -> V
         let file = files.get(d.loc.file);
         let (first, last) = logical_lines(file, d.loc.span);
         for (si, s) in sups.iter().enumerate() {
-            if s.file != d.loc.file || s.line < first || s.line > last || s.malformed.is_some()
-            {
+            if s.file != d.loc.file || s.line < first || s.line > last || s.malformed.is_some() {
                 continue;
             }
             let mut hit = false;
@@ -299,11 +298,17 @@ pub fn unused(s: &Suppression, usage: &[bool], file: FileId) -> Vec<Diagnostic> 
         .map(|((t, span), _)| match t {
             Target::Unknown(code) => mk(
                 *span,
-                format!("unused suppression: `{code}` is not a known check code, check name or rule id"),
+                format!(
+                    "unused suppression: `{code}` is not a known check code, check name or rule id"
+                ),
             ),
             Target::Check(c) => mk(
                 *span,
-                format!("unused suppression: no `{}` ({}) finding on this line", c.code(), c.name()),
+                format!(
+                    "unused suppression: no `{}` ({}) finding on this line",
+                    c.code(),
+                    c.name()
+                ),
             ),
             Target::Rule(r) => mk(
                 *span,
@@ -324,7 +329,8 @@ mod tests {
 
     #[test]
     fn parses_codes_reason_and_spans() {
-        let text = "numpy>=1.14.5  # depwindow: ignore[DW101, tensorflow-1.14/numpy]: pinned by CI\n";
+        let text =
+            "numpy>=1.14.5  # depwindow: ignore[DW101, tensorflow-1.14/numpy]: pinned by CI\n";
         let s = scan_text("requirements.txt", text);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].reason, "pinned by CI");
@@ -335,7 +341,10 @@ mod tests {
             &text[s[0].codes[1].1.start..s[0].codes[1].1.end],
             "tensorflow-1.14/numpy"
         );
-        assert_eq!(&text[s[0].comment.start..s[0].comment.start + 12], "# depwindow:");
+        assert_eq!(
+            &text[s[0].comment.start..s[0].comment.start + 12],
+            "# depwindow:"
+        );
     }
 
     #[test]

@@ -138,25 +138,49 @@ fn nearest_configuration_wins_per_file() {
     .write("sub/depwindow.toml", "select = [\"DW101\"]\n")
     .write("sub/requirements.txt", FLAGGED)
     // A pyproject.toml without [tool.depwindow] does not count: `other/` uses the root's.
-    .write("other/pyproject.toml", "[project]\nname = \"x\"\nversion = \"1\"\n")
+    .write(
+        "other/pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"1\"\n",
+    )
     .write("other/requirements.txt", FLAGGED);
     let (v, code) = json(s.path(), &["."]);
     let f = found(&v);
-    assert!(f.contains(&("sub/requirements.txt".into(), "DW101".into(), 2)), "{f:?}");
-    assert!(!f.iter().any(|(p, c, _)| p == "requirements.txt" && c == "DW101"), "{f:?}");
-    assert!(!f.iter().any(|(p, c, _)| p == "other/requirements.txt" && c == "DW101"), "{f:?}");
+    assert!(
+        f.contains(&("sub/requirements.txt".into(), "DW101".into(), 2)),
+        "{f:?}"
+    );
+    assert!(
+        !f.iter()
+            .any(|(p, c, _)| p == "requirements.txt" && c == "DW101"),
+        "{f:?}"
+    );
+    assert!(
+        !f.iter()
+            .any(|(p, c, _)| p == "other/requirements.txt" && c == "DW101"),
+        "{f:?}"
+    );
     // `sub` selects only DW101.
-    assert!(f.iter().filter(|(p, _, _)| p.starts_with("sub/")).all(|(_, c, _)| c == "DW101"));
+    assert!(f
+        .iter()
+        .filter(|(p, _, _)| p.starts_with("sub/"))
+        .all(|(_, c, _)| c == "DW101"));
     assert_eq!(code, 1);
 
     // --config applies one file everywhere; --isolated ignores every file.
     let (v, _) = json(s.path(), &["--config", "sub/depwindow.toml", "."]);
     let f = found(&v);
-    assert!(f.contains(&("requirements.txt".into(), "DW101".into(), 2)), "{f:?}");
+    assert!(
+        f.contains(&("requirements.txt".into(), "DW101".into(), 2)),
+        "{f:?}"
+    );
     assert!(f.iter().all(|(_, c, _)| c == "DW101"), "{f:?}");
     let (v, _) = json(s.path(), &["--isolated", "."]);
     let f = found(&v);
-    for p in ["requirements.txt", "sub/requirements.txt", "other/requirements.txt"] {
+    for p in [
+        "requirements.txt",
+        "sub/requirements.txt",
+        "other/requirements.txt",
+    ] {
         assert!(f.contains(&(p.into(), "DW101".into(), 2)), "{p}: {f:?}");
     }
 }
@@ -169,7 +193,11 @@ fn depwindow_toml_wins_over_pyproject_in_the_same_directory() {
         .write("requirements.txt", FLAGGED);
     let o = run(s.path(), &["show-settings", "requirements.txt"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stdout.starts_with("# configuration: depwindow.toml\n"), "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("# configuration: depwindow.toml\n"),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains("ignore = [\"DW102\"]\n"), "{}", o.stdout);
 }
 
@@ -178,7 +206,11 @@ fn output_format_precedence_cli_env_config_default() {
     let s = Scratch::new("precedence");
     s.write("requirements.txt", FLAGGED);
     let o = run(s.path(), &["check"]);
-    assert!(o.stdout.contains("Found "), "default is human: {}", o.stdout);
+    assert!(
+        o.stdout.contains("Found "),
+        "default is human: {}",
+        o.stdout
+    );
     s.write("depwindow.toml", "output-format = \"concise\"\n");
     let o = run(s.path(), &["check"]);
     assert!(
@@ -186,7 +218,12 @@ fn output_format_precedence_cli_env_config_default() {
         "config: {}",
         o.stdout
     );
-    let o = run_in(s.path(), &["check"], &[("DEPWINDOW_OUTPUT_FORMAT", "json-lines")], None);
+    let o = run_in(
+        s.path(),
+        &["check"],
+        &[("DEPWINDOW_OUTPUT_FORMAT", "json-lines")],
+        None,
+    );
     let first: Value = serde_json::from_str(o.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(first["code"], "DW101", "env beats config");
     let o = run_in(
@@ -213,7 +250,10 @@ fn severity_overrides_rewrite_severity_and_exit_code() {
     assert_eq!(d["severity"], "warning");
     assert_eq!(code, 0, "only warnings left");
     // The rule id is more specific than the check name.
-    s.write("requirements.txt", "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1\ngast==0.2.2\n");
+    s.write(
+        "requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1\ngast==0.2.2\n",
+    );
     let (v, code) = json(s.path(), &[]);
     assert_eq!(v["diagnostics"][0]["rule"], "tensorflow-1.14/protobuf");
     assert_eq!(v["diagnostics"][0]["severity"], "error");
@@ -223,14 +263,24 @@ fn severity_overrides_rewrite_severity_and_exit_code() {
 #[test]
 fn selection_flags_override_configuration() {
     let s = Scratch::new("select");
-    s.write("depwindow.toml", "select = [\"DW102\"]\n")
-        .write("requirements.txt", "tensorflow==1.14.0\nnumpy>=1.14.5\nprotobuf>=3.6.1\ngast==0.2.2\n");
+    s.write("depwindow.toml", "select = [\"DW102\"]\n").write(
+        "requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.14.5\nprotobuf>=3.6.1\ngast==0.2.2\n",
+    );
     let (v, code) = json(s.path(), &[]);
     assert!(codes(&v).is_empty(), "{:?}", codes(&v));
     assert_eq!(code, 0);
     let (v, _) = json(s.path(), &["--extend-select", "outside-window"]);
     assert_eq!(codes(&v), ["DW101", "DW101"]);
-    let (v, _) = json(s.path(), &["--select", "DW101,DW102", "--ignore", "tensorflow-1.14/numpy"]);
+    let (v, _) = json(
+        s.path(),
+        &[
+            "--select",
+            "DW101,DW102",
+            "--ignore",
+            "tensorflow-1.14/numpy",
+        ],
+    );
     let rules: Vec<&str> = v["diagnostics"]
         .as_array()
         .unwrap()
@@ -240,16 +290,23 @@ fn selection_flags_override_configuration() {
     assert_eq!(rules, ["tensorflow-1.14/protobuf"]);
     let o = run(s.path(), &["check", "--ignore", "DW999"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("--ignore: unknown check or rule `DW999`"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--ignore: unknown check or rule `DW999`"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
 fn exclude_globs_skip_walked_files_and_explicit_ones_with_force_exclude() {
     let s = Scratch::new("exclude");
-    s.write("depwindow.toml", "extend-exclude = [\"legacy\", \"*-old.txt\"]\n")
-        .write("legacy/requirements.txt", FLAGGED)
-        .write("requirements-old.txt", FLAGGED)
-        .write("requirements.txt", CLEAN);
+    s.write(
+        "depwindow.toml",
+        "extend-exclude = [\"legacy\", \"*-old.txt\"]\n",
+    )
+    .write("legacy/requirements.txt", FLAGGED)
+    .write("requirements-old.txt", FLAGGED)
+    .write("requirements.txt", CLEAN);
     let (v, code) = json(s.path(), &["."]);
     assert!(codes(&v).is_empty(), "{:?}", found(&v));
     assert_eq!(v["summary"]["files"], 1);
@@ -274,11 +331,8 @@ fn pythons_and_constraints_from_configuration() {
     let (v, _) = json(s.path(), &["--python", "3.7"]);
     assert_eq!(v["diagnostics"][0]["pythons"], serde_json::json!(["3.7"]));
 
-    s.write(
-        "depwindow.toml",
-        "constraints = [\"ci/constraints.txt\"]\n",
-    )
-    .write("ci/constraints.txt", "numpy<1.17\n");
+    s.write("depwindow.toml", "constraints = [\"ci/constraints.txt\"]\n")
+        .write("ci/constraints.txt", "numpy<1.17\n");
     let (v, code) = json(s.path(), &["requirements.txt"]);
     assert!(codes(&v).is_empty(), "{:?}", found(&v));
     assert_eq!(code, 0);
@@ -305,9 +359,15 @@ sources = ["internal validation report"]
 #[test]
 fn extra_rules_load_relative_to_the_configuration_and_are_selectable() {
     let s = Scratch::new("extra-rules");
-    s.write("tools/depwindow.toml", "extra-rules = [\"rules/scipy.toml\"]\n")
-        .write("tools/rules/scipy.toml", EXTRA_RULE)
-        .write("tools/requirements.txt", "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nscipy>=1.2\n");
+    s.write(
+        "tools/depwindow.toml",
+        "extra-rules = [\"rules/scipy.toml\"]\n",
+    )
+    .write("tools/rules/scipy.toml", EXTRA_RULE)
+    .write(
+        "tools/requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nscipy>=1.2\n",
+    );
     let (v, _) = json(s.path(), &["tools"]);
     let rules: Vec<&str> = v["diagnostics"]
         .as_array()
@@ -382,19 +442,17 @@ fn configuration_errors_point_at_file_line_col() {
             "pyproject.toml:2:10: invalid type",
             "wrong type",
         ),
-        (
-            "[tool.depwindow\n",
-            "pyproject.toml:1:",
-            "invalid TOML",
-        ),
+        ("[tool.depwindow\n", "pyproject.toml:1:", "invalid TOML"),
     ];
     for (text, expected, what) in cases {
         let s = Scratch::new("errors");
-        s.write("pyproject.toml", text).write("requirements.txt", CLEAN);
+        s.write("pyproject.toml", text)
+            .write("requirements.txt", CLEAN);
         let o = run(s.path(), &["check"]);
         assert_eq!(o.code, 2, "{what}: {}", o.stderr);
         assert!(
-            o.stderr.starts_with(&format!("depwindow: error: {expected}")),
+            o.stderr
+                .starts_with(&format!("depwindow: error: {expected}")),
             "{what}: expected `{expected}`, got: {}",
             o.stderr
         );
@@ -402,7 +460,10 @@ fn configuration_errors_point_at_file_line_col() {
     // A rule file that does not validate: the error points into the rule file.
     let s = Scratch::new("bad-rule");
     s.write("depwindow.toml", "extra-rules = [\"r.toml\"]\n")
-        .write("r.toml", &EXTRA_RULE.replace("window = \"<1.4\"", "window = \"<1.4,>=2\""))
+        .write(
+            "r.toml",
+            &EXTRA_RULE.replace("window = \"<1.4\"", "window = \"<1.4,>=2\""),
+        )
         .write("requirements.txt", CLEAN);
     let o = run(s.path(), &["check"]);
     assert_eq!(o.code, 2);
@@ -417,7 +478,9 @@ fn configuration_errors_point_at_file_line_col() {
     assert_eq!(o.code, 2);
     let o = run(s.path(), &["check", "--config", "nope.toml"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("configuration file `nope.toml` not found"));
+    assert!(o
+        .stderr
+        .contains("configuration file `nope.toml` not found"));
 }
 
 #[test]
@@ -441,7 +504,11 @@ fn show_settings_prints_every_setting_and_its_source() {
         "# checks enabled: DW101",
         "# rule tensorflow-1.14/numpy: DW101",
     ] {
-        assert!(o.stdout.lines().any(|l| l == line), "missing `{line}` in:\n{}", o.stdout);
+        assert!(
+            o.stdout.lines().any(|l| l == line),
+            "missing `{line}` in:\n{}",
+            o.stdout
+        );
     }
     let o = run(s.path(), &["show-settings", "--isolated", "a"]);
     assert!(o.stdout.starts_with("# configuration: none (defaults)\n"));
@@ -461,10 +528,15 @@ fn suppressions_by_code_name_rule_id_and_bare() {
         let s = Scratch::new("sup");
         s.write(
             "requirements.txt",
-            &format!("tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: {directive} pinned by CI\n{TAIL}"),
+            &format!(
+                "tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: {directive} pinned by CI\n{TAIL}"
+            ),
         );
         let (v, code) = json(s.path(), &[]);
-        let unused: Vec<_> = found(&v).into_iter().filter(|(_, c, _)| c == "DW201").collect();
+        let unused: Vec<_> = found(&v)
+            .into_iter()
+            .filter(|(_, c, _)| c == "DW201")
+            .collect();
         assert_eq!(v["summary"]["suppressed"], 1, "{directive}");
         assert_eq!(v["summary"]["errors"], 0, "{directive}");
         if directive.contains("DW102") {
@@ -512,7 +584,11 @@ fn human_output_hides_suppressed_unless_asked() {
     let o = run(s.path(), &["check"]);
     assert_eq!(o.code, 0);
     assert!(!o.stdout.contains("DW101"), "{}", o.stdout);
-    assert!(o.stdout.contains("1 suppressed finding not shown"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("1 suppressed finding not shown"),
+        "{}",
+        o.stdout
+    );
     let o = run(s.path(), &["check", "--show-suppressed"]);
     assert!(o.stdout.contains("[suppressed: reviewed]"), "{}", o.stdout);
     assert_eq!(o.code, 0);
@@ -566,9 +642,15 @@ fn suppression_in_a_shared_include_counts_across_units() {
     // base.txt is read by two roots; only one of them makes the finding. The suppression
     // is used, so no DW201.
     let s = Scratch::new("sup-shared");
-    s.write("base.txt", "numpy>=1.14.5  # depwindow: ignore[DW101] old env\n")
-        .write("requirements.txt", &format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"))
-        .write("requirements-dev.txt", "-r base.txt\npytest\n");
+    s.write(
+        "base.txt",
+        "numpy>=1.14.5  # depwindow: ignore[DW101] old env\n",
+    )
+    .write(
+        "requirements.txt",
+        &format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"),
+    )
+    .write("requirements-dev.txt", "-r base.txt\npytest\n");
     let (v, code) = json(s.path(), &["."]);
     assert!(codes(&v).is_empty(), "{:?}", found(&v));
     assert_eq!(v["summary"]["suppressed"], 1);
@@ -603,11 +685,21 @@ fn rule_subcommand_prints_check_and_rule_documentation() {
         "## Install notes",
         "## Sources",
     ] {
-        assert!(rule.stdout.contains(part), "missing {part}:\n{}", rule.stdout);
+        assert!(
+            rule.stdout.contains(part),
+            "missing {part}:\n{}",
+            rule.stdout
+        );
     }
     let all = run(s.path(), &["rule", "--all"]);
-    for code in ["DW001", "DW002", "DW003", "DW101", "DW102", "DW103", "DW104", "DW105", "DW201"] {
-        assert!(all.stdout.contains(&format!("\n# {code} ")) || all.stdout.starts_with(&format!("# {code} ")), "{code}");
+    for code in [
+        "DW001", "DW002", "DW003", "DW101", "DW102", "DW103", "DW104", "DW105", "DW201",
+    ] {
+        assert!(
+            all.stdout.contains(&format!("\n# {code} "))
+                || all.stdout.starts_with(&format!("# {code} ")),
+            "{code}"
+        );
     }
     assert!(all.stdout.contains("# tensorflow-1.14/protobuf\n"));
     let o = run(s.path(), &["rule", "nope"]);
@@ -652,12 +744,23 @@ fn standard_input_with_a_file_name() {
     let s = Scratch::new("stdin");
     let o = run_in(
         s.path(),
-        &["check", "--format", "concise", "--stdin-filename", "requirements.txt", "-"],
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "requirements.txt",
+            "-",
+        ],
         &[],
         Some(FLAGGED),
     );
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stdout.starts_with("requirements.txt:2:6: error:"), "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("requirements.txt:2:6: error:"),
+        "{}",
+        o.stdout
+    );
     let o = run_in(s.path(), &["check", "-"], &[], Some(CLEAN));
     assert_eq!(o.code, 0, "{}", o.stdout);
     // The file name picks the format, and the configuration that applies to it.
@@ -665,14 +768,28 @@ fn standard_input_with_a_file_name() {
     let toml = "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy>=1.14.5\", \"protobuf<3.20\", \"gast==0.2.2\"]\n";
     let o = run_in(
         s.path(),
-        &["check", "--format", "concise", "--stdin-filename", "pyproject.toml", "-"],
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "pyproject.toml",
+            "-",
+        ],
         &[],
         Some(toml),
     );
     assert!(o.stdout.starts_with("pyproject.toml:4:"), "{}", o.stdout);
     let o = run_in(
         s.path(),
-        &["check", "--format", "concise", "--stdin-filename", "sub/pyproject.toml", "-"],
+        &[
+            "check",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "sub/pyproject.toml",
+            "-",
+        ],
         &[],
         Some(toml),
     );
@@ -682,7 +799,9 @@ fn standard_input_with_a_file_name() {
         s.path(),
         &["check", "--format", "json", "-"],
         &[],
-        Some(&format!("tensorflow==1.14.0\nnumpy>=1.14.5 # depwindow: ignore[DW101]\n{TAIL}")),
+        Some(&format!(
+            "tensorflow==1.14.0\nnumpy>=1.14.5 # depwindow: ignore[DW101]\n{TAIL}"
+        )),
     );
     let v: Value = serde_json::from_str(&o.stdout).unwrap();
     assert_eq!(v["summary"]["suppressed"], 1);
@@ -695,7 +814,10 @@ fn include_dependents_checks_the_files_that_include_a_changed_file() {
     let s = Scratch::new("dependents");
     std::fs::create_dir_all(s.path().join(".git")).unwrap();
     s.write("requirements/base.txt", "numpy>=1.14.5\n")
-        .write("requirements/prod.txt", &format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"))
+        .write(
+            "requirements/prod.txt",
+            &format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"),
+        )
         .write("requirements/dev.txt", "-r prod.txt\npytest\n")
         .write("requirements/other.txt", "pytest\n")
         .write("docs/requirements.txt", "sphinx\n");
@@ -710,9 +832,15 @@ fn include_dependents_checks_the_files_that_include_a_changed_file() {
         found(&v),
         [("requirements/base.txt".into(), "DW101".into(), 1)]
     );
-    assert_eq!(v["summary"]["files"], 3, "base, prod and dev; not other or docs");
+    assert_eq!(
+        v["summary"]["files"], 3,
+        "base, prod and dev; not other or docs"
+    );
     assert_eq!(code, 1);
     // From a subdirectory of the repository too.
-    let (v, _) = json(&s.path().join("docs"), &["--include-dependents", "../requirements/base.txt"]);
+    let (v, _) = json(
+        &s.path().join("docs"),
+        &["--include-dependents", "../requirements/base.txt"],
+    );
     assert_eq!(codes(&v), ["DW101"]);
 }
