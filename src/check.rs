@@ -46,15 +46,22 @@ pub struct SiblingLock {
 /// One install to judge.
 pub struct Unit<'a> {
     pub name: String,
+    /// Part of the file could not be evaluated, so a package's absence proves nothing.
+    pub unevaluable: bool,
     pub requirements: Vec<&'a Requirement>,
     pub extras: Vec<ExtraName>,
 }
 
 /// Split a parsed file into its units.
 pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
+    let unevaluable = parsed
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Unevaluable);
     if parsed.groups.is_empty() {
         return vec![Unit {
             name: String::new(),
+            unevaluable,
             requirements: parsed.requirements.iter().collect(),
             extras: Vec::new(),
         }];
@@ -64,6 +71,7 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
         .iter()
         .map(|g| Unit {
             name: g.name.clone(),
+            unevaluable,
             requirements: g
                 .members
                 .iter()
@@ -151,17 +159,25 @@ struct Finding {
 }
 
 /// The result of one (unit, rule, python).
-struct PyVerdict {
+struct PyVerdict<'a> {
     check: Check,
     severity: Severity,
     primary: Loc,
     label: String,
+    /// The message; `{leak}` is replaced by the releases that get in on the finding's Pythons.
     message: String,
+    /// What `{leak}` says when no published release gets in on any of them.
+    leak_fallback: String,
+    /// Published final releases outside the window that pip could install on this Python.
+    leak: Vec<String>,
     help: Option<String>,
     related: Vec<Related>,
     outside: Vec<String>,
     pick: Option<String>,
-    fix: Option<Fix>,
+    /// The requirement a fix edits (None: insert, or no fix).
+    offender: Option<&'a Requirement>,
+    /// For `unconstrained`: the requirement to insert the constraint after.
+    insert_after: Option<&'a Requirement>,
 }
 
 struct TriggerHit<'a> {
@@ -180,41 +196,11 @@ fn check_unit(
     opts: &Options,
     findings: &mut Vec<Finding>,
 ) {
-    // no-supported-python: the unit requires the trigger but allows none of its Pythons.
     if pythons.is_empty() {
-        if let Some((_, loc)) = &parsed.requires_python {
-            let any = unit.requirements.iter().find(|r| {
-                is_trigger_name(rule, &r.name, opts)
-                    && r.role != Role::Constrain
-                    && admits_trigger(rule, r)
-            });
-            if let Some(tf) = any {
-                let mut d = Diagnostic::problem(
-                    Check::NoSupportedPython,
-                    Severity::Error,
-                    *loc,
-                    format!(
-                        "the project allows none of the Pythons TensorFlow 1.14.0 ships wheels for ({}), but requires `{}`",
-                        rule.trigger.pythons.join(", "),
-                        compact(files.get(tf.loc.file).slice(tf.loc.span))
-                    ),
-                );
-                d.rule = Some(rule.id.clone());
-                d.label = "excludes every supported Python".into();
-                d.related.push(Related {
-                    loc: tf.loc,
-                    message: "TensorFlow 1.14.0 required here".into(),
-                });
-                d.help = Some(format!(
-                    "TensorFlow 1.14.0 has wheels only for Python {}: widen `requires-python` or move to a newer TensorFlow",
-                    rule.trigger.pythons.join(", ")
-                ));
-                push_finding(findings, d);
-            }
-        }
+        no_supported_python(files, parsed, unit, rule, opts, findings);
         return;
     }
-    let mut per_python: Vec<(String, PyVerdict, bool)> = Vec::new();
+    let mut per_python: Vec<(String, PyVerdict)> = Vec::new();
     for p in pythons {
         if !rule.holds_on(p) {
             continue;
@@ -222,73 +208,192 @@ fn check_unit(
         let Some(hit) = trigger_on(rule, unit, p, opts) else {
             continue;
         };
-        if let Some(v) = verdict(files, parsed, unit, rule, p, &hit, opts) {
-            per_python.push((p.clone(), v, hit.certain));
+        if let Some(v) = verdict(files, unit, rule, p, &hit, opts) {
+            per_python.push((p.clone(), v));
         }
     }
     // Merge the Pythons that reach the same finding.
-    let mut groups: Vec<(Vec<String>, Vec<(String, PyVerdict, bool)>)> = Vec::new();
+    let mut groups: Vec<Vec<(String, PyVerdict)>> = Vec::new();
     for item in per_python {
         let key = (item.1.check, item.1.primary);
         match groups
             .iter_mut()
-            .find(|(_, g)| (g[0].1.check, g[0].1.primary) == key)
+            .find(|g| (g[0].1.check, g[0].1.primary) == key)
         {
-            Some((ps, g)) => {
-                ps.push(item.0.clone());
-                g.push(item);
-            }
-            None => groups.push((vec![item.0.clone()], vec![item])),
+            Some(g) => g.push(item),
+            None => groups.push(vec![item]),
         }
     }
-    for (pythons, group) in groups {
-        let mut pick = BTreeMap::new();
-        for (p, v, _) in &group {
-            if let Some(version) = &v.pick {
-                pick.insert(p.clone(), version.clone());
-            }
-        }
-        let severity = group
-            .iter()
-            .map(|(_, v, _)| v.severity)
-            .max()
-            .unwrap_or(Severity::Warning);
-        let first = &group[0].1;
-        let mut message = first.message.clone();
-        if !pick.is_empty() {
-            let picks: Vec<String> = pick
-                .iter()
-                .rev()
-                .map(|(p, v)| format!("{v} on Python {p}"))
-                .collect();
-            message.push_str(&format!("; pip would pick {}", picks.join(", ")));
-        }
-        let mut d = Diagnostic::problem(first.check, severity, first.primary, message);
-        d.rule = Some(rule.id.clone());
-        d.label = first.label.clone();
-        d.package = Some(rule.package.to_string());
-        d.window = Some(rule.window.text.clone());
-        d.pythons = pythons;
-        d.outside_released = first.outside.clone();
-        d.pip_would_pick = pick;
-        d.related = first.related.clone();
-        d.help = first.help.clone();
-        d.fix = first.fix.clone();
-        push_finding(findings, d);
+    for group in groups {
+        push_finding(findings, finish(files, parsed, rule, group));
     }
 }
 
+/// Build one diagnostic from the per-Python verdicts that share a check and a location.
+fn finish(
+    files: &Files,
+    parsed: &Parsed,
+    rule: &Rule,
+    group: Vec<(String, PyVerdict)>,
+) -> Diagnostic {
+    let pythons: Vec<String> = group.iter().map(|(p, _)| p.clone()).collect();
+    let mut pick = BTreeMap::new();
+    for (p, v) in &group {
+        if let Some(version) = &v.pick {
+            pick.insert(p.clone(), version.clone());
+        }
+    }
+    let severity = group
+        .iter()
+        .map(|(_, v)| v.severity)
+        .max()
+        .unwrap_or(Severity::Warning);
+    let first = &group[0].1;
+    let pkg = rule.package.to_string();
+
+    // The releases that get in, over all the finding's Pythons, oldest first.
+    let mut leak: Vec<&String> = group.iter().flat_map(|(_, v)| &v.leak).collect();
+    leak.sort_by_key(|t| Version::from_str(t).ok());
+    leak.dedup();
+    let leak: Vec<String> = leak.into_iter().cloned().collect();
+    let listing = if leak.is_empty() && first.check == Check::Unconstrained {
+        format!(
+            "{} (none of them installs on Python {} today)",
+            first.leak_fallback,
+            pythons.join(", ")
+        )
+    } else if leak.is_empty() {
+        first.leak_fallback.clone()
+    } else {
+        compact_list(&leak)
+    };
+    let mut message = first.message.replace("{leak}", &listing);
+    if !pick.is_empty() {
+        let picks: Vec<String> = pick
+            .iter()
+            .rev()
+            .map(|(p, v)| format!("{v} on Python {p}"))
+            .collect();
+        message.push_str(&format!("; pip would pick {}", picks.join(", ")));
+    }
+
+    // What the picks outside the window do.
+    let mut effects: Vec<(String, Vec<String>)> = Vec::new();
+    for (p, v) in pick.iter().rev() {
+        let Ok(version) = Version::from_str(v) else {
+            continue;
+        };
+        if rule.window.set.contains_any(&version) {
+            continue;
+        }
+        let text = match rule.effect_of(&version) {
+            Some(e) => format!("{pkg} {v}: {}", e.effect),
+            None => format!("{pkg} {v}: outside the tested window, untested"),
+        };
+        match effects.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, ps)) => ps.push(p.clone()),
+            None => effects.push((text, vec![p.clone()])),
+        }
+    }
+    let fix = match (first.offender, first.insert_after) {
+        (Some(r), _) => range_fix(files, rule, r, &pythons, parsed),
+        (None, Some(tf)) => {
+            unconstrained_fix(files, tf, parsed, &format!("{pkg}{}", rule.window.text))
+        }
+        (None, None) => None,
+    };
+    let mut help: Vec<String> = effects
+        .iter()
+        .map(|(t, ps)| format!("on Python {}: {t}", ps.join(", ")))
+        .collect();
+    if let Some(h) = &first.help {
+        help.push(h.clone());
+    }
+    if let (Some(f), Some(r)) = (&fix, first.offender) {
+        let unsafe_note = match f.applicability {
+            Applicability::Safe => "",
+            Applicability::Unsafe => " (unsafe)",
+        };
+        help.push(format!("fix{unsafe_note}: `{}`", fix_preview(files, r, f)));
+    }
+    if !rule.install_notes.is_empty()
+        && matches!(
+            first.check,
+            Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
+        )
+    {
+        help.push(format!("note: {}", rule.install_notes.join("; ")));
+    }
+
+    let mut d = Diagnostic::problem(first.check, severity, first.primary, message);
+    d.rule = Some(rule.id.clone());
+    d.label = first.label.clone();
+    d.package = Some(pkg);
+    d.window = Some(rule.window.text.clone());
+    d.pythons = pythons;
+    d.outside_released = first.outside.clone();
+    d.pip_would_pick = pick;
+    d.related = first.related.clone();
+    d.help = (!help.is_empty()).then(|| help.join("\n"));
+    d.fix = fix;
+    d
+}
+
+/// `no-supported-python`: the unit requires the trigger but allows none of its Pythons.
+fn no_supported_python(
+    files: &Files,
+    parsed: &Parsed,
+    unit: &Unit,
+    rule: &Rule,
+    opts: &Options,
+    findings: &mut Vec<Finding>,
+) {
+    let Some((_, loc)) = &parsed.requires_python else {
+        return;
+    };
+    let Some(tf) = unit.requirements.iter().find(|r| {
+        is_trigger_name(rule, &r.name, opts) && r.role != Role::Constrain && admits_trigger(rule, r)
+    }) else {
+        return;
+    };
+    let mut d = Diagnostic::problem(
+        Check::NoSupportedPython,
+        Severity::Error,
+        *loc,
+        format!(
+            "the project allows none of the Pythons TensorFlow 1.14.0 ships wheels for ({}), but requires `{}`",
+            rule.trigger.pythons.join(", "),
+            compact(files.get(tf.loc.file).slice(tf.loc.span))
+        ),
+    );
+    // One finding per file, not one per constrained package: `push_finding` keys
+    // no-supported-python without its rule, so the first rule's id is the one shown.
+    d.rule = Some(rule.id.clone());
+    d.label = "excludes every Python TensorFlow 1.14.0 supports".into();
+    d.related.push(Related {
+        loc: tf.loc,
+        message: "TensorFlow 1.14.0 required here".into(),
+    });
+    d.help = Some(format!(
+        "TensorFlow 1.14.0 has wheels only for Python {}: widen `requires-python`, or move to a newer TensorFlow",
+        rule.trigger.pythons.join(", ")
+    ));
+    push_finding(findings, d);
+}
+
 fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic) {
-    let key = (d.check, d.rule.clone().unwrap_or_default(), d.loc);
+    let rule_key = match d.check {
+        Check::NoSupportedPython => String::new(),
+        _ => d.rule.clone().unwrap_or_default(),
+    };
+    let key = (d.check, rule_key, d.loc);
     if let Some(f) = findings.iter_mut().find(|f| f.key == key) {
         for p in &d.pythons {
             if !f.diagnostic.pythons.contains(p) {
                 f.diagnostic.pythons.push(p.clone());
             }
         }
-        f.diagnostic
-            .pythons
-            .sort_by(|a, b| py_order(a).cmp(&py_order(b)));
+        f.diagnostic.pythons.sort_by_key(|a| py_order(a));
         for (p, v) in d.pip_would_pick {
             f.diagnostic.pip_would_pick.entry(p).or_insert(v);
         }
@@ -396,15 +501,14 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
     best
 }
 
-fn verdict(
+fn verdict<'a>(
     files: &Files,
-    parsed: &Parsed,
-    unit: &Unit,
+    unit: &Unit<'a>,
     rule: &Rule,
     p: &str,
-    hit: &TriggerHit,
+    hit: &TriggerHit<'a>,
     opts: &Options,
-) -> Option<PyVerdict> {
+) -> Option<PyVerdict<'a>> {
     let tf_text = compact(files.get(hit.req.loc.file).slice(hit.req.loc.span));
     let possible_note = if hit.certain {
         String::new()
@@ -413,7 +517,9 @@ fn verdict(
             Some(v) => format!(
                 " (only if TensorFlow 1.14.0 is installed: `{tf_text}` also admits {v}, which pip would pick on Python {p})"
             ),
-            None => format!(" (only if TensorFlow 1.14.0 is installed: `{tf_text}` admits other versions too)"),
+            None => format!(
+                " (only if TensorFlow 1.14.0 is installed: `{tf_text}` admits other versions too)"
+            ),
         }
     };
     let cap = |s: Severity| {
@@ -423,18 +529,20 @@ fn verdict(
             s.min(Severity::Warning)
         }
     };
-    let pkg_reqs: Vec<&Requirement> = unit
+    let pkg_reqs: Vec<&'a Requirement> = unit
         .requirements
         .iter()
         .copied()
         .filter(|r| r.name == rule.package && markers::can_hold(&r.marker, p, &unit.extras))
         .collect();
-    let overrides: Vec<&Requirement> = pkg_reqs
+    let overrides: Vec<&'a Requirement> = pkg_reqs
         .iter()
         .copied()
         .filter(|r| r.role == Role::Override)
         .collect();
-    let contributing: Vec<&Requirement> = if overrides.is_empty() {
+    // uv's override-dependencies replace every other requirement on the package,
+    // TensorFlow's declared range included.
+    let contributing: Vec<&'a Requirement> = if overrides.is_empty() {
         pkg_reqs.clone()
     } else {
         overrides.clone()
@@ -445,63 +553,21 @@ fn verdict(
     };
     let pkg = rule.package.to_string();
     let window = &rule.window;
-    let py_version = Version::from_str(p).ok()?;
+    let py = Version::from_str(p).ok()?;
+    let declared = match (&rule.declared, overrides.is_empty()) {
+        (Some(d), true) => d.set.clone(),
+        _ => VersionSet::full(),
+    };
 
     if contributing.is_empty() {
-        if !rule.absence_is_finding {
-            return None;
-        }
-        if let Some(lock) = &opts.sibling_lock {
-            if lock.pins.contains_key(&rule.package) {
-                // The lock beside this declaration pins it; the lock's own verdict stands.
-                return None;
-            }
-        }
-        let declared = rule
-            .declared
-            .as_ref()
-            .map(|d| d.set.clone())
-            .unwrap_or_else(VersionSet::full);
-        let pick = pip_pick(rule, &declared, &[], &py_version);
-        let mut message = format!("`{pkg}` is not constrained");
-        if let Some(d) = &rule.declared {
-            message.push_str(&format!(
-                ": TensorFlow 1.14.0 only requires `{pkg}{}`, wider than the tested window `{}`",
-                d.text, window.text
-            ));
-        } else {
-            message.push_str(&format!(
-                ": nothing keeps it within the tested window `{}`",
-                window.text
-            ));
-        }
-        if let Some(via) = &rule.via {
-            message.push_str(&format!(" (it comes in through {via})"));
-        }
-        message.push_str(&possible_note);
-        let outside = outside_releases(rule, &declared);
-        let help = Some(format!(
-            "add `{pkg}{}` next to the TensorFlow requirement{}",
-            window.text,
-            notes_suffix(rule)
-        ));
-        let fix = unconstrained_fix(files, hit.req, parsed, &format!("{pkg}{}", window.text));
-        return Some(PyVerdict {
-            check: Check::Unconstrained,
-            severity: cap(rule.severity),
-            primary: hit.req.loc,
-            label: format!("requires TensorFlow 1.14.0 but leaves {pkg} free"),
-            message,
-            help,
-            related: Vec::new(),
-            outside,
-            pick: pick.map(|(v, _)| v),
-            fix,
+        return absent(rule, unit, hit, opts, &possible_note, &declared, &py).map(|mut v| {
+            v.severity = cap(v.severity);
+            v
         });
     }
 
-    // A_p and A_p ∩ declared.
-    let mut sets: Vec<(&Requirement, VersionSet)> = Vec::new();
+    // A_p, and A_p ∩ declared.
+    let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::new();
     for r in &contributing {
         match req_set(r) {
             Some(s) => sets.push((r, s)),
@@ -509,14 +575,22 @@ fn verdict(
             None => return None,
         }
     }
+    // Lock pins that apply on the same Python are alternatives (forked resolutions: which
+    // one installs depends on other markers), so they are united; everything else is
+    // intersected, as pip combines specifier sets.
+    let locked = sets
+        .iter()
+        .filter(|(r, _)| r.role == Role::Locked)
+        .map(|(_, s)| s.clone())
+        .reduce(|a, b| a.union(&b));
     let a = sets
         .iter()
-        .fold(VersionSet::full(), |acc, (_, s)| acc.intersect(s));
-    let a_decl = match (&rule.declared, overrides.is_empty()) {
-        (Some(d), true) => a.intersect(&d.set),
-        _ => a.clone(),
-    };
-    let pick = pip_pick(rule, &a_decl, &contributing, &py_version);
+        .filter(|(r, _)| r.role != Role::Locked)
+        .fold(locked.unwrap_or_else(VersionSet::full), |acc, (_, s)| {
+            acc.intersect(s)
+        });
+    let a_decl = a.intersect(&declared);
+    let pick = pip_pick(rule, &a_decl, &contributing, &py);
 
     if a_decl.is_empty() || pick.is_none() && !any_published(rule, &a_decl) {
         let primary = contributing
@@ -550,16 +624,18 @@ fn verdict(
             severity: Severity::Error,
             primary,
             label: format!("no installable {pkg} satisfies this"),
-            message: format!("pip cannot install this unit: {why}{possible_note}"),
+            message: format!("pip cannot install {pkg} here: {why}{possible_note}"),
+            leak_fallback: String::new(),
+            leak: Vec::new(),
             help: Some(format!(
-                "use a range inside the tested window, e.g. `{pkg}{}`{}",
-                window.text,
-                notes_suffix(rule)
+                "use a range inside the tested window, e.g. `{pkg}{}`",
+                window.text
             )),
             related,
             outside: Vec::new(),
             pick: None,
-            fix: None,
+            offender: None,
+            insert_after: None,
         });
     }
 
@@ -571,11 +647,12 @@ fn verdict(
         Severity::Warning
     };
     let outside = outside_releases(rule, &a);
-    // The offending requirement: the one whose own set leaks the least (it sets A_p's edge).
+    // The offending requirement: among those that let the outside versions in, the one
+    // whose own set leaks the least (it sets A_p's edge).
     let probe = above_decl.clone().unwrap_or(witness.clone());
     let offender = sets
         .iter()
-        .filter(|(_, s)| s.contains(&probe) || s.contains_any(&probe))
+        .filter(|(_, s)| s.contains_any(&probe))
         .min_by_key(|(_, s)| outside_releases(rule, s).len())
         .map(|(r, _)| *r)
         .unwrap_or(contributing[0]);
@@ -589,19 +666,23 @@ fn verdict(
         })
         .collect();
     related.push(tf_related);
-    let req_text = compact(files.get(offender.loc.file).slice(offender.loc.span));
-    let listed = if outside.is_empty() {
-        format!("e.g. {witness}, though no published release")
-    } else {
-        compact_list(&outside)
+    let mut message = match &offender.version {
+        VersionReq::Exact { version, .. } if offender.role == Role::Locked => format!(
+            "the lock pins {pkg} {version}, outside TensorFlow 1.14.0's tested window `{}`",
+            window.text
+        ),
+        _ => format!(
+            "`{}` admits {pkg} versions outside TensorFlow 1.14.0's tested window `{}`: {{leak}}",
+            compact(files.get(offender.loc.file).slice(offender.loc.span)),
+            window.text
+        ),
     };
-    let mut message = format!(
-        "`{req_text}` admits {pkg} versions outside TensorFlow 1.14.0's tested window `{}`: {listed}",
-        window.text
-    );
+    if let Some(via) = &rule.via {
+        message.push_str(&format!(" ({pkg} comes in through {via})"));
+    }
     if above_decl.is_none() {
         message.push_str(&format!(
-            " (TensorFlow's own `{pkg}{}` keeps pip inside the window)",
+            " (only below TensorFlow's own `{pkg}{}`, which keeps pip inside the window)",
             rule.declared
                 .as_ref()
                 .map(|d| d.text.as_str())
@@ -609,68 +690,136 @@ fn verdict(
         ));
     }
     message.push_str(&possible_note);
-    let effect_of = pick
-        .as_ref()
-        .and_then(|(v, _)| Version::from_str(v).ok())
-        .filter(|v| !window.set.contains_any(v))
-        .or(above_decl.clone())
-        .unwrap_or(witness.clone());
-    let effect = rule
-        .effect_of(&effect_of)
-        .map(|e| format!("{pkg} {effect_of}: {}", e.effect));
-    let fix = range_fix(
-        files,
-        rule,
-        offender,
-        &contributing,
-        &py_versions_for_fix(p),
-        parsed,
-    );
-    let mut help = String::new();
-    if let Some(e) = &effect {
-        help.push_str(e);
-        help.push('\n');
-    }
-    match &fix {
-        Some(f) if offender.syntax != Syntax::Lock => help.push_str(&format!(
-            "fix: `{}`{}",
-            fix_preview(files, offender, f),
-            f.reason
-                .as_ref()
-                .map(|r| format!(" ({r})"))
-                .unwrap_or_default()
-        )),
-        _ if offender.syntax == Syntax::Lock => help.push_str(&format!(
-            "lockfiles are not edited: constrain `{pkg}{}` in the declaration and re-lock",
+    let leak_fallback = if outside.is_empty() {
+        format!("e.g. {witness}, though no such release is published")
+    } else {
+        compact_list(&outside)
+    };
+    let mut help = None;
+    if offender.syntax == Syntax::Lock {
+        help = Some(format!(
+            "lockfiles are not edited: constrain `{pkg}{}` where the dependencies are declared, then re-lock",
             window.text
-        )),
-        _ => help.push_str(&format!("keep {pkg} within `{}`", window.text)),
+        ));
+    } else if let Some(lock) = &opts.sibling_lock {
+        help = Some(format!(
+            "`{}` pins {pkg}{} today, but the next re-lock can pick any version this admits",
+            lock.path,
+            lock.pins
+                .get(&rule.package)
+                .map(|v| format!(" {v}"))
+                .unwrap_or_default()
+        ));
     }
-    help.push_str(&notes_suffix(rule));
     Some(PyVerdict {
         check: Check::OutsideWindow,
         severity: cap(severity),
         primary,
         label: format!("admits {pkg} outside `{}`", window.text),
         message,
-        help: Some(help),
+        leak_fallback,
+        leak: leaking(rule, &a_decl, &py),
+        help,
         related,
         outside,
         pick: pick.map(|(v, _)| v),
-        fix,
+        offender: Some(offender),
+        insert_after: None,
     })
 }
 
-fn py_versions_for_fix(p: &str) -> Vec<String> {
-    vec![p.to_owned()]
+/// No requirement on the package applies: `unconstrained`, or `lock-incomplete` for a
+/// lockfile, or nothing when the rule ignores absence or a sibling lock pins it.
+#[allow(clippy::too_many_arguments)]
+fn absent<'a>(
+    rule: &Rule,
+    unit: &Unit<'a>,
+    hit: &TriggerHit<'a>,
+    opts: &Options,
+    possible_note: &str,
+    declared: &VersionSet,
+    py: &Version,
+) -> Option<PyVerdict<'a>> {
+    if !rule.absence_is_finding || unit.unevaluable {
+        // Something in the unit could not be evaluated (`${VAR}`, a computed
+        // install_requires): it may well name the package, so absence is not claimed.
+        return None;
+    }
+    let pkg = rule.package.to_string();
+    let window = &rule.window;
+    if hit.req.role == Role::Locked {
+        return Some(PyVerdict {
+            check: Check::LockIncomplete,
+            severity: Severity::Warning,
+            primary: hit.req.loc,
+            label: format!("TensorFlow 1.14.0 locked, {pkg} not"),
+            message: format!(
+                "the lock pins TensorFlow 1.14.0 but no {pkg}: it is incomplete, so what gets installed is not what was locked"
+            ),
+            leak_fallback: String::new(),
+            leak: Vec::new(),
+            help: Some(format!(
+                "re-lock with `{pkg}{}` declared beside TensorFlow",
+                window.text
+            )),
+            related: Vec::new(),
+            outside: Vec::new(),
+            pick: None,
+            offender: None,
+            insert_after: None,
+        });
+    }
+    if let Some(lock) = &opts.sibling_lock {
+        if lock.pins.contains_key(&rule.package) {
+            // The lock beside this declaration pins it; the lock's own verdict stands.
+            return None;
+        }
+    }
+    let pick = pip_pick(rule, declared, &[], py);
+    let mut message = format!("`{pkg}` is not constrained");
+    match &rule.declared {
+        Some(d) => message.push_str(&format!(
+            ": TensorFlow 1.14.0 only requires `{pkg}{}`, which lets in {{leak}} outside the tested window `{}`",
+            d.text, window.text
+        )),
+        None => message.push_str(&format!(
+            ": nothing keeps it within the tested window `{}`, which lets in {{leak}}",
+            window.text
+        )),
+    }
+    if let Some(via) = &rule.via {
+        message.push_str(&format!(" (it comes in through {via})"));
+    }
+    message.push_str(possible_note);
+    Some(PyVerdict {
+        check: Check::Unconstrained,
+        severity: rule.severity,
+        primary: hit.req.loc,
+        label: format!("requires TensorFlow 1.14.0 but leaves {pkg} free"),
+        message,
+        leak_fallback: compact_list(&outside_releases(rule, declared)),
+        leak: leaking(rule, declared, py),
+        help: Some(format!(
+            "add `{pkg}{}` next to the TensorFlow requirement",
+            window.text
+        )),
+        related: Vec::new(),
+        outside: outside_releases(rule, declared),
+        pick: pick.map(|(v, _)| v),
+        offender: None,
+        insert_after: Some(hit.req),
+    })
 }
 
-fn notes_suffix(rule: &Rule) -> String {
-    if rule.install_notes.is_empty() {
-        String::new()
-    } else {
-        format!("\nnote: {}", rule.install_notes.join("; "))
-    }
+/// Published final releases outside the window that pip could install on `py` from `set`.
+fn leaking(rule: &Rule, set: &VersionSet, py: &Version) -> Vec<String> {
+    rule.releases
+        .releases
+        .iter()
+        .filter(|r| r.status == Status::Final && r.installs_on(py))
+        .filter(|r| set.contains(&r.version) && !rule.window.set.contains_any(&r.version))
+        .map(|r| r.text.clone())
+        .collect()
 }
 
 /// The location to point at for a requirement: its specifier (or pin) when it has one.
@@ -780,7 +929,6 @@ fn range_fix(
     files: &Files,
     rule: &Rule,
     r: &Requirement,
-    _all: &[&Requirement],
     pythons: &[String],
     parsed: &Parsed,
 ) -> Option<Fix> {
@@ -788,12 +936,25 @@ fn range_fix(
         return None;
     }
     let window = &rule.window;
+    let file = files.get(r.loc.file);
     let (span, clauses_text): (Span, Vec<String>) = match &r.version {
+        // Keep the author's own clause text where it maps one to one.
+        VersionReq::Specifiers { span, clauses, .. }
+            if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
+        {
+            (
+                *span,
+                clauses
+                    .iter()
+                    .map(|c| file.slice(*c).trim().to_owned())
+                    .collect(),
+            )
+        }
         VersionReq::Specifiers {
             specifiers, span, ..
         } => (*span, specifiers.iter().map(|s| s.to_string()).collect()),
         VersionReq::Any if r.syntax == Syntax::Pep508 => {
-            let text = &files.get(r.loc.file).text;
+            let text = &file.text;
             let mut end = r.name_span.end;
             if text.as_bytes().get(end) == Some(&b'[') {
                 end = text[end..].find(']').map(|i| end + i + 1)?;
@@ -806,33 +967,47 @@ fn range_fix(
     let is_pin = clauses_text
         .iter()
         .any(|c| c.starts_with("==") && !c.ends_with(".*") || c.starts_with("==="));
+    // The window bounds this requirement crosses.
+    let needed: Vec<String> = window
+        .specifiers
+        .iter()
+        .filter(|w| {
+            own.witness_outside(&VersionSet::from_specifier(w))
+                .is_some()
+        })
+        .map(|w| w.to_string())
+        .collect();
+    // First the author's clauses that narrow the window (dropping bounds the window
+    // replaces), then all of them; the first candidate inside the window with a published
+    // release wins.
+    let narrowing: Vec<String> = clauses_text
+        .iter()
+        .filter(|c| {
+            pep440_rs::VersionSpecifiers::from_str(c)
+                .map(|cs| !window.set.is_subset(&VersionSet::from_specifiers(&cs)))
+                .unwrap_or(true)
+        })
+        .cloned()
+        .collect();
     let mut replacement = None;
     if !is_pin {
-        let mut kept: Vec<String> = Vec::new();
-        for c in &clauses_text {
-            let Ok(cs) = pep440_rs::VersionSpecifiers::from_str(c) else {
+        for kept in [&narrowing, &clauses_text] {
+            let text = kept
+                .iter()
+                .chain(&needed)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",");
+            let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) else {
                 continue;
             };
-            if !window.set.is_subset(&VersionSet::from_specifiers(&cs)) {
-                kept.push(c.clone());
-            }
-        }
-        let mut needed: Vec<String> = Vec::new();
-        for w in window.specifiers.iter() {
-            let ws = VersionSet::from_specifier(w);
-            if own.witness_outside(&ws).is_some() {
-                needed.push(w.to_string());
-            }
-        }
-        let candidate: Vec<String> = kept.iter().chain(&needed).cloned().collect();
-        let text = candidate.join(",");
-        if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
             let set = VersionSet::from_specifiers(&specs);
             if set.witness_outside(&window.set).is_none()
                 && !set.is_empty()
                 && any_published(rule, &set)
             {
                 replacement = Some(text);
+                break;
             }
         }
     }

@@ -112,7 +112,11 @@ mod tests {
     fn extras_hold_only_when_requested() {
         let gpu = ExtraName::from_str("gpu").unwrap();
         assert!(!can_hold(&m("extra == 'gpu'"), "3.7", &[]));
-        assert!(can_hold(&m("extra == 'gpu'"), "3.7", &[gpu.clone()]));
+        assert!(can_hold(
+            &m("extra == 'gpu'"),
+            "3.7",
+            std::slice::from_ref(&gpu)
+        ));
         assert!(can_hold(&m("extra != 'gpu'"), "3.7", &[]));
         assert!(!can_hold(&m("extra != 'gpu'"), "3.7", &[gpu]));
     }

@@ -3,7 +3,7 @@
 //! files that diagnostics point into are kept afterwards, so memory stays flat as the tree
 //! grows.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -127,12 +127,19 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
             (dir.join("pylock.toml"), Format::Pylock),
         ],
         Format::Pipfile => vec![(dir.join("Pipfile.lock"), Format::PipfileLock)],
-        // pip-compile: `requirements.in` -> `requirements.txt` (same stem).
+        // pip-compile: `requirements.in` -> the `.txt` it compiled: the same stem, or any
+        // `.txt` beside it whose header names the `.in` file.
         Format::Requirements if name.ends_with(".in") => {
-            vec![(
+            let mut c = vec![(
                 dir.join(format!("{}.txt", name.trim_end_matches(".in"))),
                 Format::Requirements,
-            )]
+            )];
+            c.extend(
+                pip_compile_outputs(dir, name)
+                    .into_iter()
+                    .map(|p| (p, Format::Requirements)),
+            );
+            c
         }
         _ => return None,
     };
@@ -169,6 +176,36 @@ pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLo
         }
     }
     None
+}
+
+/// `.txt` files in `dir` whose pip-compile header names `input` (`pip-compile ... input`).
+fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt") && p.is_file())
+        .filter(|p| {
+            let Ok(bytes) = crate::files::read_capped(p) else {
+                return false;
+            };
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+            head.lines()
+                .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+                .any(|l| {
+                    l.contains("pip-compile")
+                        && l.split_whitespace()
+                            .any(|w| w == input || w.ends_with(&format!("/{input}")))
+                })
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// The settings one group of files is checked with: the rules handed to the checker (already
@@ -309,6 +346,7 @@ pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) 
     results.sort_by_key(|(i, _)| *i);
     let mut merged = Files::new(cwd.to_path_buf());
     let mut all: Vec<Diagnostic> = Vec::new();
+    let mut index: HashMap<MergeKey, usize> = HashMap::new();
     // Suppressions by (file in the merged registry, comment start): usage is combined over
     // every root that read the file, so a suppression used by one unit is not "unused"
     // because another unit including the same file does not produce the finding.
@@ -325,7 +363,7 @@ pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) 
         }
         for mut d in r.diags {
             remap(&mut d, &map);
-            merge_into(&mut all, d);
+            merge_into(&mut all, &mut index, d);
         }
         for (mut s, usage) in r.sups {
             let Some(&file) = map.get(&s.file) else {
@@ -385,27 +423,35 @@ fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
 }
 
 /// One report per finding: the same finding reached from several including files merges,
-/// naming every Python it holds on.
-fn merge_into(all: &mut Vec<Diagnostic>, d: Diagnostic) {
-    if let Some(existing) = all.iter_mut().find(|e| {
-        e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.message == d.message
-            || e.check == d.check && e.rule == d.rule && e.loc == d.loc && e.rule.is_some()
-    }) {
-        for p in d.pythons {
-            if !existing.pythons.contains(&p) {
-                existing.pythons.push(p);
-            }
-        }
-        existing.pythons.sort_by_key(|p| {
-            p.split('.')
-                .filter_map(|x| x.parse::<u64>().ok())
-                .collect::<Vec<_>>()
-        });
-        for (p, v) in d.pip_would_pick {
-            existing.pip_would_pick.entry(p).or_insert(v);
-        }
-        existing.severity = existing.severity.max(d.severity);
+/// naming every Python it holds on. Input problems (no rule) merge only when their
+/// message is the same too.
+type MergeKey = (Check, Option<String>, Loc, Option<String>);
+
+fn merge_key(d: &Diagnostic) -> MergeKey {
+    let message = d.rule.is_none().then(|| d.message.clone());
+    (d.check, d.rule.clone(), d.loc, message)
+}
+
+fn merge_into(all: &mut Vec<Diagnostic>, index: &mut HashMap<MergeKey, usize>, d: Diagnostic) {
+    let key = merge_key(&d);
+    let Some(&i) = index.get(&key) else {
+        index.insert(key, all.len());
+        all.push(d);
         return;
+    };
+    let existing = &mut all[i];
+    for p in d.pythons {
+        if !existing.pythons.contains(&p) {
+            existing.pythons.push(p);
+        }
     }
-    all.push(d);
+    existing.pythons.sort_by_key(|p| {
+        p.split('.')
+            .filter_map(|x| x.parse::<u64>().ok())
+            .collect::<Vec<_>>()
+    });
+    for (p, v) in d.pip_would_pick {
+        existing.pip_would_pick.entry(p).or_insert(v);
+    }
+    existing.severity = existing.severity.max(d.severity);
 }

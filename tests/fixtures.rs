@@ -2,6 +2,7 @@
 //! output compared with the expected output beside it:
 //! - `expected.json`: `depwindow check --format json .` run inside the case directory;
 //! - `expected.txt`: the human output without colour at width 100, then the exit code.
+//!
 //! Optional `cmd` holds extra arguments (whitespace-separated).
 //! Each text fixture is rerun with CRLF line endings: lines, columns, verdicts and messages
 //! must not change.
@@ -152,7 +153,8 @@ fn fixtures_match_expected_output() {
         );
 
         // CRLF rerun.
-        let crlf = tmp.join(case.file_name().unwrap());
+        let format = case.parent().unwrap().file_name().unwrap();
+        let crlf = tmp.join(format).join(case.file_name().unwrap());
         copy_crlf(case, &crlf);
         let (json_crlf, code_crlf) = run(&crlf, "json", &extra);
         assert_eq!(

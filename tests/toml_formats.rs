@@ -161,7 +161,15 @@ fn poetry_tilde_and_exact() {
     assert_eq!(o.summary(), ["tensorflow ==1.14.0"]);
     assert_eq!(o.requires_python(), (">=3.7, <3.8".into(), "~3.7"));
     let lock = fixture("poetry/exact-no-numpy/poetry.lock");
-    assert_eq!(lock.summary(), ["numpy ==1.16.6", "tensorflow ==1.14.0"]);
+    assert_eq!(
+        lock.summary(),
+        [
+            "gast ==0.2.2",
+            "numpy ==1.16.6",
+            "protobuf ==3.20.3",
+            "tensorflow ==1.14.0"
+        ]
+    );
 }
 
 #[test]
