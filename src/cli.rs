@@ -1,17 +1,19 @@
 //! Command line: argument parsing and the top-level flow. Exit codes mean one thing each:
 //! 0 nothing at or above error severity, 1 errors found, 2 usage or I/O error.
 
+use std::cell::RefCell;
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::diagnostic::Severity;
+use crate::config::{self, CliOverrides, Resolver};
+use crate::diagnostic::{Check, Diagnostic, Severity};
 use crate::discover::{self, Candidate};
 use crate::formats::Format;
 use crate::report::{emitter, human, OutputFormat, Report};
-use crate::run::{self, RunOptions};
+use crate::run;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,15 +30,84 @@ pub struct Cli {
 pub enum Command {
     /// Check dependency files (default: the current directory).
     Check(CheckArgs),
+    /// Explain a check (`DW101`, `outside-window`) or a rule (`tensorflow-1.14/numpy`).
+    Rule(RuleArgs),
+    /// Print the effective settings for a file or directory and the configuration they come from.
+    ShowSettings(ShowSettingsArgs),
+}
+
+/// How configuration files are found (shared by every subcommand).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// Use this configuration file (`depwindow.toml`, or a `pyproject.toml` with
+    /// `[tool.depwindow]`) for every file, instead of the nearest one.
+    #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long)]
+    pub isolated: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RuleArgs {
+    /// A check code, check name or rule id.
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub name: Option<String>,
+    /// Print every check and every rule.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ShowSettingsArgs {
+    /// The file or directory whose settings to show.
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+}
+
+/// Selection flags (comma-separated, repeatable).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SelectionArgs {
+    /// Report only these checks or rules (codes, names or rule ids); replaces `select`.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub select: Option<Vec<String>>,
+    /// Also report these checks or rules; adds to `extend-select`.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub extend_select: Vec<String>,
+    /// Do not report these checks or rules; adds to `ignore`.
+    #[arg(long, value_delimiter = ',', value_name = "CODE")]
+    pub ignore: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
     /// Files or directories to check; `-` reads one file from standard input.
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, env = "DEPWINDOW_OUTPUT_FORMAT", default_value = "human")]
-    pub format: String,
+    /// Output format (default: the configuration's `output-format`, else `human`).
+    #[arg(long, alias = "output-format", env = "DEPWINDOW_OUTPUT_FORMAT")]
+    pub format: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub selection: SelectionArgs,
+    /// List suppressed findings too (human, json, json-lines).
+    #[arg(long)]
+    pub show_suppressed: bool,
+    /// Print how many findings each check produced instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Also check the requirements files in the repository that include a requirements
+    /// file named on the command line (for pre-commit, which passes only changed files).
+    #[arg(long)]
+    pub include_dependents: bool,
+    /// Apply `exclude` even to files named on the command line (for pre-commit).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Exit 0 even when errors are found.
     #[arg(long)]
     pub exit_zero: bool,
@@ -85,20 +156,99 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    match cli.command {
-        Command::Check(args) => match check(args) {
-            Ok(code) => code,
-            Err(msg) => {
-                eprintln!("depwindow: error: {msg}");
-                ExitCode::from(2)
-            }
-        },
+    let res = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rule(args) => rule(args),
+        Command::ShowSettings(args) => show_settings(args),
+    };
+    match res {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("depwindow: error: {msg}");
+            ExitCode::from(2)
+        }
     }
 }
 
+fn cwd() -> Result<PathBuf, String> {
+    std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))
+}
+
+fn mode(args: &ConfigArgs) -> Result<config::Mode, String> {
+    Ok(match (&args.config, args.isolated) {
+        (_, true) => config::Mode::Isolated,
+        (Some(p), false) => {
+            if !p.is_file() {
+                return Err(format!("configuration file `{}` not found", p.display()));
+            }
+            config::Mode::Explicit(p.clone())
+        }
+        (None, false) => config::Mode::Discover,
+    })
+}
+
+fn overrides(sel: &SelectionArgs, pythons: &[String], constraints: &[PathBuf]) -> CliOverrides {
+    CliOverrides {
+        select: sel.select.clone(),
+        extend_select: sel.extend_select.clone(),
+        ignore: sel.ignore.clone(),
+        pythons: (!pythons.is_empty()).then(|| pythons.to_vec()),
+        constraints: (!constraints.is_empty()).then(|| constraints.to_vec()),
+    }
+}
+
+fn show_settings(args: ShowSettingsArgs) -> Result<ExitCode, String> {
+    let cwd = cwd()?;
+    if !args.path.exists() {
+        return Err(format!(
+            "`{}`: no such file or directory",
+            args.path.display()
+        ));
+    }
+    let mut resolver = Resolver::new(
+        mode(&args.config)?,
+        &cwd,
+        overrides(&args.selection, &[], &[]),
+    );
+    let i = resolver.for_path(&args.path).map_err(|e| e.to_string())?;
+    let text = resolver.profiles[i].describe(&cwd);
+    print_or_quiet(&text)
+}
+
+fn print_or_quiet(text: &str) -> Result<ExitCode, String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+fn rule(args: RuleArgs) -> Result<ExitCode, String> {
+    let cwd = cwd()?;
+    let mut resolver = Resolver::new(mode(&args.config)?, &cwd, CliOverrides::default());
+    let i = resolver.for_path(&cwd).map_err(|e| e.to_string())?;
+    let rules = &resolver.profiles[i].all_rules;
+    let text = if args.all {
+        crate::docs::all_markdown(rules)
+    } else {
+        let name = args.name.unwrap_or_default();
+        if let Some(c) = Check::from_str_loose(&name) {
+            crate::docs::check_doc(c).markdown(c)
+        } else if let Some(r) = rules.iter().find(|r| r.id == name) {
+            crate::docs::rule_markdown(r)
+        } else {
+            return Err(format!(
+                "unknown check or rule `{name}`\nhint: `depwindow rule --all` lists every check and rule"
+            ));
+        }
+    };
+    print_or_quiet(&text)
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd = cwd()?;
     let input_format = match &args.input_format {
         None => None,
         Some(name) => Some(Format::from_name(name).ok_or_else(|| {
@@ -113,24 +263,44 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         })?),
     };
     for p in &args.pythons {
-        if crate::markers::python_interval(p).is_none() || p.split('.').count() != 2 {
+        config::validate_python(p)?;
+        if crate::markers::python_interval(p).is_none() {
             return Err(format!(
                 "invalid Python `{p}`: expected `major.minor`, e.g. `3.7`"
             ));
         }
     }
-    let rules = crate::rules::builtin();
-    let opts = RunOptions {
-        pythons: (!args.pythons.is_empty()).then(|| args.pythons.clone()),
-        constraints: args.constraints.clone(),
-        jobs: args.jobs,
-    };
-    for c in &opts.constraints {
+    for c in &args.constraints {
         if !c.is_file() {
             return Err(format!("constraint file `{}` not found", c.display()));
         }
     }
-    let outcome = if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
+    let stdin_mode = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    let resolver = RefCell::new(Resolver::new(
+        mode(&args.config)?,
+        &cwd,
+        overrides(&args.selection, &args.pythons, &args.constraints),
+    ));
+    let config_error: RefCell<Option<config::ConfigError>> = RefCell::new(None);
+    // Settings for a path; a configuration error is remembered and ends the run below.
+    let settings_for = |path: &Path| -> Option<usize> {
+        match resolver.borrow_mut().for_path(path) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                config_error.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    };
+    let is_excluded = |path: &Path| -> bool {
+        match settings_for(path) {
+            Some(i) => resolver.borrow().profiles[i].is_excluded(path),
+            None => true,
+        }
+    };
+
+    let mut jobs: Vec<(Candidate, Option<Vec<u8>>)> = Vec::new();
+    if stdin_mode {
         let name = args
             .stdin_filename
             .clone()
@@ -149,17 +319,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             cwd.join(&name)
         };
-        let cand = Candidate {
-            path,
-            format,
-            explicit: true,
-        };
-        let (files, diagnostics) = run::check_one(&cwd, &cand, Some(&bytes), rules, &opts);
-        run::Outcome {
-            files,
-            diagnostics,
-            checked: 1,
-        }
+        jobs.push((
+            Candidate {
+                path,
+                format,
+                explicit: true,
+            },
+            Some(bytes),
+        ));
     } else {
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
@@ -174,15 +341,76 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 return Err(format!("`{}`: no such file or directory", p.display()));
             }
         }
-        let (candidates, walk_errors) = discover::discover(&paths, input_format, &|_| false);
+        let (mut candidates, walk_errors) = discover::discover(&paths, input_format, &is_excluded);
         for e in walk_errors {
             eprintln!(
                 "depwindow: warning: while walking `{}`: {}",
                 e.path, e.message
             );
         }
-        run::run(&cwd, &candidates, rules, &opts)
+        // Files named explicitly are checked even when excluded, unless `--force-exclude`
+        // (pre-commit names every changed file).
+        if args.force_exclude {
+            candidates.retain(|c| !c.explicit || !is_excluded(&c.path));
+        }
+        if args.include_dependents {
+            let more = crate::dependents::find(&cwd, &candidates, &is_excluded);
+            candidates.extend(more);
+        }
+        jobs.extend(candidates.into_iter().map(|c| (c, None)));
+    }
+    let mut run_jobs = Vec::with_capacity(jobs.len());
+    for (candidate, stdin) in jobs {
+        let Some(profile) = settings_for(&candidate.path) else {
+            break;
+        };
+        run_jobs.push(run::Job {
+            candidate,
+            profile,
+            stdin,
+        });
+    }
+    // The output format comes from the configuration of the working directory (or the
+    // stdin file's), like every other run-wide choice.
+    let format_name = match &args.format {
+        Some(f) => f.clone(),
+        None => {
+            let here = if stdin_mode {
+                run_jobs
+                    .first()
+                    .map(|j| j.candidate.path.clone())
+                    .unwrap_or(cwd.clone())
+            } else {
+                cwd.clone()
+            };
+            settings_for(&here)
+                .and_then(|i| resolver.borrow().profiles[i].output_format)
+                .unwrap_or(OutputFormat::Human)
+                .name()
+                .to_owned()
+        }
     };
+    if let Some(e) = config_error.borrow_mut().take() {
+        return Err(e.to_string());
+    }
+    let format = OutputFormat::from_name(&format_name).ok_or_else(|| {
+        format!(
+            "unknown output format `{format_name}`; expected one of: {}",
+            OutputFormat::ALL
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })?;
+    let profiles: Vec<run::Profile> = resolver
+        .borrow()
+        .profiles
+        .iter()
+        .map(|s| run::Profile::new(s.clone(), args.jobs))
+        .collect();
+    let outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // Autofix (`apply.rs`): `--diff` prints and stops; `--fix` writes and re-checks.
@@ -212,41 +440,50 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
-    let res = match args.format.as_str() {
-        "human" => {
-            let style = human::Style {
-                color,
-                narratable: std::env::var_os("NO_GRAPHICS").is_some_and(|v| !v.is_empty()),
-                width: args.width.unwrap_or(100),
-            };
-            human::emit(
-                &outcome.files,
-                &outcome.diagnostics,
-                outcome.checked,
-                style,
-                &mut out,
-            )
-        }
-        other => {
-            let format = OutputFormat::from_name(other).ok_or_else(|| {
-                format!(
-                    "unknown output format `{other}`; expected one of: {}",
-                    OutputFormat::ALL
-                        .iter()
-                        .map(|f| f.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+    let res = if args.statistics {
+        statistics(&outcome.diagnostics, format, &mut out)
+    } else {
+        match format {
+            OutputFormat::Human => {
+                let style = human::Style {
+                    color,
+                    narratable: std::env::var_os("NO_GRAPHICS").is_some_and(|v| !v.is_empty()),
+                    width: args.width.unwrap_or(100),
+                };
+                let shown: Vec<Diagnostic> = outcome
+                    .diagnostics
+                    .iter()
+                    .filter(|d| args.show_suppressed || d.suppressed.is_none())
+                    .cloned()
+                    .collect();
+                let hidden = outcome.diagnostics.len() - shown.len();
+                human::emit(&outcome.files, &shown, outcome.checked, style, &mut out).and_then(
+                    |_| {
+                        if hidden > 0 {
+                            writeln!(
+                                out,
+                                "{hidden} suppressed finding{} not shown (`--show-suppressed` lists {}).",
+                                if hidden == 1 { "" } else { "s" },
+                                if hidden == 1 { "it" } else { "them" }
+                            )
+                        } else {
+                            Ok(())
+                        }
+                    },
                 )
-            })?;
-            let report = Report {
-                files: &outcome.files,
-                diagnostics: &outcome.diagnostics,
-                tool_version: env!("CARGO_PKG_VERSION"),
-                checked: outcome.checked,
-            };
-            match emitter(format) {
-                Some(e) => e.emit(&report, &mut out),
-                None => Ok(()),
+            }
+            other => {
+                let report = Report {
+                    files: &outcome.files,
+                    diagnostics: &outcome.diagnostics,
+                    tool_version: env!("CARGO_PKG_VERSION"),
+                    checked: outcome.checked,
+                    show_suppressed: args.show_suppressed,
+                };
+                match emitter(other) {
+                    Some(e) => e.emit(&report, &mut out),
+                    None => Ok(()),
+                }
             }
         }
     };
@@ -266,4 +503,36 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// `--statistics`: one line per check with its count of unsuppressed findings, most
+/// frequent first (`  3  DW101  outside-window`); JSON as an array with `--format json`.
+fn statistics(
+    diags: &[Diagnostic],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut counts: std::collections::BTreeMap<Check, usize> = std::collections::BTreeMap::new();
+    for d in diags.iter().filter(|d| d.suppressed.is_none()) {
+        *counts.entry(d.check).or_insert(0) += 1;
+    }
+    let mut rows: Vec<(Check, usize)> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.code().cmp(b.0.code())));
+    if format == OutputFormat::Json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, n)| serde_json::json!({"code": c.code(), "name": c.name(), "count": n}))
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        return writeln!(out);
+    }
+    let width = rows
+        .iter()
+        .map(|(_, n)| n.to_string().len())
+        .max()
+        .unwrap_or(1);
+    for (c, n) in rows {
+        writeln!(out, "{n:>width$}  {}  {}", c.code(), c.name())?;
+    }
+    Ok(())
 }

@@ -8,6 +8,8 @@
 pub mod apply;
 pub mod check;
 pub mod cli;
+pub mod config;
+pub mod dependents;
 pub mod diagnostic;
 pub mod discover;
 pub mod docs;
@@ -20,4 +22,5 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod source;
+pub mod suppress;
 pub mod versions;

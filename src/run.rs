@@ -18,6 +18,7 @@ use crate::formats::{self, Format};
 use crate::manifest::{FileId, Loc, Role, VersionReq};
 use crate::rules::Rule;
 use crate::source::Span;
+use crate::suppress::{self, Suppression, Usage};
 
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -207,63 +208,187 @@ fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<PathBuf> {
     out
 }
 
-/// Check every candidate in parallel and merge the results.
+/// The settings one group of files is checked with: the rules handed to the checker (already
+/// filtered by rule-id selection), the run options, and the settings that filter findings,
+/// rewrite severities and drive suppressions afterwards.
+#[derive(Clone)]
+pub struct Profile {
+    pub settings: std::sync::Arc<crate::config::Settings>,
+    pub rules: Vec<Rule>,
+    pub opts: RunOptions,
+}
+
+impl Profile {
+    pub fn new(settings: std::sync::Arc<crate::config::Settings>, jobs: usize) -> Profile {
+        let rules = settings.selected_rules();
+        let opts = RunOptions {
+            pythons: settings.pythons.clone(),
+            constraints: settings.constraints.clone(),
+            jobs,
+        };
+        Profile {
+            settings,
+            rules,
+            opts,
+        }
+    }
+}
+
+/// One root to check, with the profile (index into the run's profiles) that applies to it.
+pub struct Job {
+    pub candidate: Candidate,
+    pub profile: usize,
+    /// The file's bytes when it comes from standard input.
+    pub stdin: Option<Vec<u8>>,
+}
+
+/// What one worker keeps from one root.
+struct RootResult {
+    files: Files,
+    diags: Vec<Diagnostic>,
+    /// Suppressions found in the files this root read, with how far each was used.
+    sups: Vec<(Suppression, Usage)>,
+    profile: usize,
+}
+
+/// Check one root with its profile: evaluate, apply selection and severity overrides, then
+/// the inline suppressions of every file the root read (the registry still holds them all
+/// here; afterwards only the files findings or suppressions point into are kept).
+fn process_root(cwd: &Path, job: &Job, profile: &Profile) -> RootResult {
+    let (files, mut diags) = check_one(
+        cwd,
+        &job.candidate,
+        job.stdin.as_deref(),
+        &profile.rules,
+        &profile.opts,
+    );
+    profile.settings.apply(&mut diags);
+    let mut sups = Vec::new();
+    for (id, file) in files.iter() {
+        sups.extend(suppress::scan(file, id));
+    }
+    let usage = suppress::apply(&files, &mut diags, &sups);
+    RootResult {
+        files,
+        diags,
+        sups: sups.into_iter().zip(usage).collect(),
+        profile: job.profile,
+    }
+}
+
+/// Check every candidate in parallel with one profile (no configuration) and merge.
 pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptions) -> Outcome {
-    // Files discovered by a constraints name are checked through what includes them.
-    let roots: Vec<&Candidate> = candidates
+    let mut settings = crate::config::Settings::defaults(cwd);
+    settings.all_rules = rules.to_vec();
+    let profile = Profile {
+        settings: std::sync::Arc::new(settings),
+        rules: rules.to_vec(),
+        opts: opts.clone(),
+    };
+    let jobs: Vec<Job> = candidates
         .iter()
-        .filter(|c| {
+        .map(|c| Job {
+            candidate: c.clone(),
+            profile: 0,
+            stdin: None,
+        })
+        .collect();
+    run_jobs(cwd, &jobs, &[profile], opts.jobs)
+}
+
+/// Check every job in parallel, each with its profile, and merge the results.
+pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
+    // Files discovered by a constraints name are checked through what includes them.
+    let roots: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| {
+            let c = &j.candidate;
             c.explicit
                 || !(c.format == Format::Requirements
                     && crate::discover::is_constraints_name(&c.path))
         })
         .collect();
-    let jobs = if opts.jobs == 0 {
+    let threads = if threads == 0 {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     } else {
-        opts.jobs
+        threads
     }
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Files, Vec<Diagnostic>)>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
-        for _ in 0..jobs {
+        for _ in 0..threads {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(c) = roots.get(i) else { break };
-                let (files, diags) = check_one(cwd, c, None, rules, opts);
-                // Keep only what the diagnostics point into.
-                let (files, diags) = if diags.is_empty() {
-                    (Files::new(cwd.to_path_buf()), diags)
-                } else {
-                    (files, diags)
+                let Some(job) = roots.get(i) else { break };
+                let Some(profile) = profiles.get(job.profile) else {
+                    continue;
                 };
-                if let Ok(mut r) = results.lock() {
-                    r.push((i, files, diags));
+                let r = process_root(cwd, job, profile);
+                // Keep only what the diagnostics and suppressions point into.
+                let r = if r.diags.is_empty() && r.sups.is_empty() {
+                    RootResult {
+                        files: Files::new(cwd.to_path_buf()),
+                        ..r
+                    }
+                } else {
+                    r
+                };
+                if let Ok(mut out) = results.lock() {
+                    out.push((i, r));
                 }
             });
         }
     });
     let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _, _)| *i);
+    results.sort_by_key(|(i, _)| *i);
     let mut merged = Files::new(cwd.to_path_buf());
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut index: HashMap<MergeKey, usize> = HashMap::new();
-    for (_, files, diags) in results {
-        let used: std::collections::BTreeSet<FileId> =
-            diags.iter().flat_map(referenced_files).collect();
+    // Suppressions by (file in the merged registry, comment start): usage is combined over
+    // every root that read the file, so a suppression used by one unit is not "unused"
+    // because another unit including the same file does not produce the finding.
+    let mut sups: BTreeMap<(FileId, usize), (Suppression, Usage, usize)> = BTreeMap::new();
+    for (_, r) in results {
+        let mut used: std::collections::BTreeSet<FileId> =
+            r.diags.iter().flat_map(referenced_files).collect();
+        used.extend(r.sups.iter().map(|(s, _)| s.file));
         let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
-        for (old, file) in files.into_files().into_iter().enumerate() {
+        for (old, file) in r.files.into_files().into_iter().enumerate() {
             if used.contains(&old) {
                 map.insert(old, merged.adopt(file));
             }
         }
-        for mut d in diags {
+        for mut d in r.diags {
             remap(&mut d, &map);
             merge_into(&mut all, &mut index, d);
         }
+        for (mut s, usage) in r.sups {
+            let Some(&file) = map.get(&s.file) else {
+                continue;
+            };
+            s.file = file;
+            let key = (file, s.comment.start);
+            match sups.get_mut(&key) {
+                Some((_, u, _)) => {
+                    for (a, b) in u.iter_mut().zip(&usage) {
+                        *a |= *b;
+                    }
+                }
+                None => {
+                    sups.insert(key, (s, usage, r.profile));
+                }
+            }
+        }
+    }
+    for (s, usage, profile) in sups.values() {
+        let mut extra = suppress::unused(s, usage, s.file);
+        if let Some(p) = profiles.get(*profile) {
+            p.settings.apply(&mut extra);
+        }
+        all.extend(extra);
     }
     all.sort_by(|a, b| {
         let fa = merged.get(a.loc.file);

@@ -155,6 +155,7 @@ fn render(format: OutputFormat, files: &Files, diagnostics: &[Diagnostic]) -> St
         files,
         diagnostics,
         tool_version: "0.0.0-test",
+        show_suppressed: true,
     };
     let mut out = Vec::new();
     emitter(format)

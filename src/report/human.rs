@@ -148,6 +148,7 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
         None => format!("{}({name})", d.code()),
     };
     let message = match &d.suppressed {
+        Some(reason) if reason.is_empty() => format!("{} [suppressed]", d.message),
         Some(reason) => format!("{} [suppressed: {reason}]", d.message),
         None => d.message.clone(),
     };

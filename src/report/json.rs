@@ -139,6 +139,7 @@ impl Emitter for Json {
             diagnostics: report
                 .diagnostics
                 .iter()
+                .filter(|d| report.show_suppressed || d.suppressed.is_none())
                 .map(|d| JsonDiagnostic::new(report, d))
                 .collect(),
             summary: Summary::of(report),
@@ -150,7 +151,11 @@ impl Emitter for Json {
 
 impl Emitter for JsonLines {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        for d in report.diagnostics {
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| report.show_suppressed || d.suppressed.is_none())
+        {
             // serde_json escapes control characters, so each object stays on one line.
             serde_json::to_writer(&mut *out, &JsonDiagnostic::new(report, d))?;
             out.write_all(b"\n")?;

@@ -39,6 +39,10 @@ pub struct Report<'a> {
     pub tool_version: &'a str,
     /// How many files were checked (the registry holds only those with findings).
     pub checked: usize,
+    /// List suppressed findings (`--show-suppressed`) in formats that list findings
+    /// without a native notion of suppression (json, json-lines). SARIF always carries
+    /// them with `suppressions`; the summary always counts them.
+    pub show_suppressed: bool,
 }
 
 /// Renders a [`Report`] in one output format.

@@ -1,0 +1,750 @@
+//! Configuration: `[tool.depwindow]` in `pyproject.toml`, or the top level of
+//! `depwindow.toml`. Read, then validated into [`Settings`] before anything uses it (a bad
+//! key, glob, code or rule file is an error with its `file:line:col`, never ignored).
+//!
+//! Discovery follows ruff: the nearest configuration to a checked file wins. From the file's
+//! directory upward, the first directory holding `depwindow.toml`, or a `pyproject.toml`
+//! with a `[tool.depwindow]` table, supplies the settings (`depwindow.toml` first when both
+//! exist). A `pyproject.toml` without the table does not count and the search goes on.
+//! Settings are not merged across levels. `--config PATH` uses one file for everything;
+//! `--isolated` ignores every configuration file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Check, Diagnostic, Severity};
+use crate::report::OutputFormat;
+use crate::rules::Rule;
+use crate::source::{SourceFile, Span};
+
+pub const DEPWINDOW_TOML: &str = "depwindow.toml";
+pub const PYPROJECT_TOML: &str = "pyproject.toml";
+
+/// A configuration that cannot be used, pointing at the offending text.
+#[derive(Debug, Clone)]
+pub struct ConfigError {
+    /// `path:line:col` (or just `path`, or a flag name for CLI values).
+    pub location: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+fn locate(path: &Path, text: &str, span: Option<Span>, cwd: &Path) -> String {
+    let display = crate::source::display_path(path, cwd);
+    match span {
+        None => display,
+        Some(span) => {
+            let file = SourceFile::from_text(path, display.clone(), text);
+            let p = file.position(span.start.min(text.len()));
+            format!("{display}:{}:{}", p.line, p.column)
+        }
+    }
+}
+
+// ---- as written ----
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    select: Option<Vec<Spanned<String>>>,
+    ignore: Option<Vec<Spanned<String>>>,
+    extend_select: Option<Vec<Spanned<String>>>,
+    severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    extend_exclude: Option<Vec<Spanned<String>>>,
+    extra_rules: Option<Vec<Spanned<String>>>,
+    pythons: Option<Vec<Spanned<String>>>,
+    constraints: Option<Vec<Spanned<String>>>,
+    output_format: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct Pyproject {
+    tool: Option<PyprojectTool>,
+}
+
+#[derive(Deserialize)]
+struct PyprojectTool {
+    depwindow: Option<RawConfig>,
+}
+
+/// Whether a pyproject.toml holds a `[tool.depwindow]` table (a quick, lenient look: a file
+/// that does not parse counts when its text mentions the table, so its error is reported
+/// rather than the file silently skipped).
+fn pyproject_has_table(text: &str) -> bool {
+    match text.parse::<toml::Table>() {
+        Ok(t) => t
+            .get("tool")
+            .and_then(|t| t.as_table())
+            .is_some_and(|t| t.contains_key("depwindow")),
+        Err(_) => text.contains("tool.depwindow"),
+    }
+}
+
+// ---- checked ----
+
+/// What a selector in `select`/`ignore`/`severity`/a suppression names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    All,
+    Check(Check),
+    Rule(String),
+}
+
+impl Selector {
+    /// How specific the selector is: a rule id beats a check, a check beats `ALL`.
+    fn specificity(&self) -> u8 {
+        match self {
+            Selector::All => 0,
+            Selector::Check(_) => 1,
+            Selector::Rule(_) => 2,
+        }
+    }
+
+    pub fn matches(&self, check: Check, rule: Option<&str>) -> bool {
+        match self {
+            Selector::All => true,
+            Selector::Check(c) => *c == check,
+            Selector::Rule(id) => rule == Some(id.as_str()),
+        }
+    }
+
+    /// Parse `DW101`, `outside-window`, `ALL` or a known rule id.
+    pub fn parse(s: &str, rules: &[Rule]) -> Option<Selector> {
+        if s == "ALL" {
+            return Some(Selector::All);
+        }
+        if let Some(c) = Check::from_str_loose(s) {
+            return Some(Selector::Check(c));
+        }
+        rules
+            .iter()
+            .any(|r| r.id == s)
+            .then(|| Selector::Rule(s.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Selector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Selector::All => f.write_str("ALL"),
+            Selector::Check(c) => write!(f, "{}", c.code()),
+            Selector::Rule(r) => f.write_str(r),
+        }
+    }
+}
+
+/// The effective settings for a set of files.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The configuration file they came from (None: defaults).
+    pub source: Option<PathBuf>,
+    pub select: Vec<Selector>,
+    pub extend_select: Vec<Selector>,
+    pub ignore: Vec<Selector>,
+    pub severity: Vec<(Selector, Severity)>,
+    pub exclude: Vec<String>,
+    pub extend_exclude: Vec<String>,
+    exclude_set: GlobSet,
+    /// The directory exclude globs are relative to.
+    pub root: PathBuf,
+    pub extra_rules: Vec<PathBuf>,
+    /// Built-in rules plus extra rules (before selection).
+    pub all_rules: Vec<Rule>,
+    pub pythons: Option<Vec<String>>,
+    pub constraints: Vec<PathBuf>,
+    pub output_format: Option<OutputFormat>,
+}
+
+/// Overrides from the command line (they win over the configuration file).
+#[derive(Clone, Debug, Default)]
+pub struct CliOverrides {
+    pub select: Option<Vec<String>>,
+    pub extend_select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub pythons: Option<Vec<String>>,
+    pub constraints: Option<Vec<PathBuf>>,
+}
+
+impl Settings {
+    /// The defaults: every check and built-in rule selected, nothing excluded.
+    pub fn defaults(root: &Path) -> Settings {
+        Settings {
+            source: None,
+            select: vec![Selector::All],
+            extend_select: Vec::new(),
+            ignore: Vec::new(),
+            severity: Vec::new(),
+            exclude: Vec::new(),
+            extend_exclude: Vec::new(),
+            exclude_set: GlobSet::empty(),
+            root: root.to_path_buf(),
+            extra_rules: Vec::new(),
+            all_rules: crate::rules::builtin().to_vec(),
+            pythons: None,
+            constraints: Vec::new(),
+            output_format: None,
+        }
+    }
+
+    /// Read and validate one configuration file.
+    pub fn load(path: &Path, cwd: &Path) -> Result<Settings, ConfigError> {
+        let bytes = crate::files::read_capped(path).map_err(|e| ConfigError {
+            location: crate::source::display_path(path, cwd),
+            message: format!("cannot read configuration: {e}"),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ConfigError {
+            location: crate::source::display_path(path, cwd),
+            message: "configuration is not UTF-8".into(),
+        })?;
+        let is_pyproject = path.file_name().is_some_and(|n| n == PYPROJECT_TOML);
+        let de_err = |e: toml::de::Error| ConfigError {
+            location: locate(
+                path,
+                &text,
+                e.span().map(|r| Span::new(r.start, r.end)),
+                cwd,
+            ),
+            message: e.message().trim_end().to_owned(),
+        };
+        let raw = if is_pyproject {
+            let p: Pyproject = toml::from_str(&text).map_err(de_err)?;
+            p.tool.and_then(|t| t.depwindow).unwrap_or_default()
+        } else {
+            toml::from_str::<RawConfig>(&text).map_err(de_err)?
+        };
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cwd.to_path_buf());
+        let err = |s: &Spanned<String>, message: String| ConfigError {
+            location: locate(
+                path,
+                &text,
+                Some(Span::new(s.span().start, s.span().end)),
+                cwd,
+            ),
+            message,
+        };
+
+        let mut settings = Settings::defaults(&dir);
+        settings.source = Some(path.to_path_buf());
+
+        // Extra rules first: selectors may name their ids.
+        let mut all_rules = crate::rules::builtin().to_vec();
+        for entry in raw.extra_rules.iter().flatten() {
+            let rule_path = dir.join(entry.get_ref());
+            let bytes = crate::files::read_capped(&rule_path).map_err(|e| {
+                err(
+                    entry,
+                    format!("cannot read rule file `{}`: {e}", entry.get_ref()),
+                )
+            })?;
+            let rule_text = String::from_utf8(bytes).map_err(|_| {
+                err(
+                    entry,
+                    format!("rule file `{}` is not UTF-8", entry.get_ref()),
+                )
+            })?;
+            let shown = crate::source::display_path(&rule_path, cwd);
+            let rules = crate::rules::load_rule_file(&shown, &rule_text, rule_path.parent())
+                .map_err(|e| ConfigError {
+                    location: locate(&rule_path, &rule_text, e.span, cwd),
+                    message: format!("invalid rule file (listed in `extra-rules`): {}", e.message),
+                })?;
+            all_rules.extend(rules);
+            settings.extra_rules.push(rule_path);
+        }
+        crate::rules::check_unique(&all_rules).map_err(|m| ConfigError {
+            location: locate(path, &text, None, cwd),
+            message: m,
+        })?;
+
+        let selectors =
+            |list: &Option<Vec<Spanned<String>>>| -> Result<Option<Vec<Selector>>, ConfigError> {
+                let Some(list) = list else { return Ok(None) };
+                list.iter()
+                    .map(|s| {
+                        Selector::parse(s.get_ref(), &all_rules)
+                            .ok_or_else(|| err(s, unknown_selector(s.get_ref())))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            };
+        if let Some(s) = selectors(&raw.select)? {
+            settings.select = s;
+        }
+        settings.extend_select = selectors(&raw.extend_select)?.unwrap_or_default();
+        settings.ignore = selectors(&raw.ignore)?.unwrap_or_default();
+        for (key, value) in raw.severity.iter().flatten() {
+            let sel = Selector::parse(key.get_ref(), &all_rules)
+                .ok_or_else(|| err(key, unknown_selector(key.get_ref())))?;
+            let sev = parse_severity(value.get_ref()).ok_or_else(|| {
+                err(
+                    value,
+                    format!(
+                        "unknown severity `{}`; expected `error`, `warning` or `info`",
+                        value.get_ref()
+                    ),
+                )
+            })?;
+            settings.severity.push((sel, sev));
+        }
+        for (list, out) in [
+            (&raw.exclude, &mut settings.exclude),
+            (&raw.extend_exclude, &mut settings.extend_exclude),
+        ] {
+            for g in list.iter().flatten() {
+                Glob::new(g.get_ref())
+                    .map_err(|e| err(g, format!("invalid glob `{}`: {}", g.get_ref(), e.kind())))?;
+                out.push(g.get_ref().clone());
+            }
+        }
+        if let Some(list) = &raw.pythons {
+            let mut out = Vec::new();
+            for p in list {
+                validate_python(p.get_ref()).map_err(|m| err(p, m))?;
+                out.push(p.get_ref().clone());
+            }
+            settings.pythons = Some(out);
+        }
+        for c in raw.constraints.iter().flatten() {
+            let p = dir.join(c.get_ref());
+            if !p.is_file() {
+                return Err(err(
+                    c,
+                    format!("constraint file `{}` not found", c.get_ref()),
+                ));
+            }
+            settings.constraints.push(p);
+        }
+        if let Some(f) = &raw.output_format {
+            settings.output_format = Some(
+                OutputFormat::from_name(f.get_ref())
+                    .ok_or_else(|| err(f, unknown_format(f.get_ref())))?,
+            );
+        }
+        settings.all_rules = all_rules;
+        settings.rebuild_excludes().map_err(|m| ConfigError {
+            location: locate(path, &text, None, cwd),
+            message: m,
+        })?;
+        Ok(settings)
+    }
+
+    fn rebuild_excludes(&mut self) -> Result<(), String> {
+        let mut b = GlobSetBuilder::new();
+        for g in self.exclude.iter().chain(&self.extend_exclude) {
+            b.add(Glob::new(g).map_err(|e| format!("invalid glob `{g}`: {}", e.kind()))?);
+        }
+        self.exclude_set = b.build().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Apply command-line overrides (`--select` replaces, `--ignore` and `--extend-select`
+    /// add, `--python` and `--constraint` replace).
+    pub fn apply_cli(&mut self, cli: &CliOverrides) -> Result<(), ConfigError> {
+        let parse = |flag: &str, list: &[String]| -> Result<Vec<Selector>, ConfigError> {
+            list.iter()
+                .map(|s| {
+                    Selector::parse(s, &self.all_rules).ok_or_else(|| ConfigError {
+                        location: flag.to_owned(),
+                        message: unknown_selector(s),
+                    })
+                })
+                .collect()
+        };
+        if let Some(list) = &cli.select {
+            self.select = parse("--select", list)?;
+        }
+        let extend = parse("--extend-select", &cli.extend_select)?;
+        self.extend_select.extend(extend);
+        let ignore = parse("--ignore", &cli.ignore)?;
+        self.ignore.extend(ignore);
+        if let Some(p) = &cli.pythons {
+            self.pythons = Some(p.clone());
+        }
+        if let Some(c) = &cli.constraints {
+            self.constraints = c.clone();
+        }
+        Ok(())
+    }
+
+    /// Whether findings of `check` from `rule` are reported. The most specific matching
+    /// selector decides (a rule id over a check over `ALL`); at equal specificity `ignore`
+    /// wins. Nothing matching means not selected.
+    pub fn enabled(&self, check: Check, rule: Option<&str>) -> bool {
+        let best = |list: &mut dyn Iterator<Item = &Selector>| {
+            list.filter(|s| s.matches(check, rule))
+                .map(Selector::specificity)
+                .max()
+        };
+        let pos = best(&mut self.select.iter().chain(&self.extend_select));
+        let neg = best(&mut self.ignore.iter());
+        match (pos, neg) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(p), Some(n)) => p > n,
+        }
+    }
+
+    /// The rules to hand to the checker: those with at least one enabled check among the
+    /// checks that rules produce.
+    pub fn selected_rules(&self) -> Vec<Rule> {
+        self.all_rules
+            .iter()
+            .filter(|r| RULE_CHECKS.iter().any(|c| self.enabled(*c, Some(&r.id))))
+            .cloned()
+            .collect()
+    }
+
+    /// The severity override for a finding, if any (the most specific key wins).
+    pub fn severity_for(&self, check: Check, rule: Option<&str>) -> Option<Severity> {
+        self.severity
+            .iter()
+            .filter(|(s, _)| s.matches(check, rule))
+            .max_by_key(|(s, _)| s.specificity())
+            .map(|(_, sev)| *sev)
+    }
+
+    /// Drop unselected findings and apply severity overrides.
+    pub fn apply(&self, diags: &mut Vec<Diagnostic>) {
+        diags.retain(|d| self.enabled(d.check, d.rule.as_deref()));
+        for d in diags {
+            if let Some(s) = self.severity_for(d.check, d.rule.as_deref()) {
+                d.severity = s;
+            }
+        }
+    }
+
+    /// Whether `path` is excluded. Globs are matched against the path relative to the
+    /// configuration's directory, against each of its ancestor directories (so `vendor`
+    /// excludes everything below `vendor/`), and against the bare file name.
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if self.exclude_set.is_empty() {
+            return false;
+        }
+        let rel = path.strip_prefix(&self.root).unwrap_or(path);
+        if self.exclude_set.is_match(rel) {
+            return true;
+        }
+        if rel
+            .file_name()
+            .is_some_and(|n| self.exclude_set.is_match(n))
+        {
+            return true;
+        }
+        rel.ancestors()
+            .skip(1)
+            .filter(|a| !a.as_os_str().is_empty())
+            .any(|a| {
+                self.exclude_set.is_match(a)
+                    || a.file_name().is_some_and(|n| self.exclude_set.is_match(n))
+            })
+    }
+
+    /// The effective settings as TOML-ish lines (`depwindow show-settings`).
+    pub fn describe(&self, cwd: &Path) -> String {
+        let list = |v: &[Selector]| {
+            format!(
+                "[{}]",
+                v.iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let strs = |v: &[String]| {
+            format!(
+                "[{}]",
+                v.iter()
+                    .map(|s| format!("\"{s}\""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let paths = |v: &[PathBuf]| {
+            strs(
+                &v.iter()
+                    .map(|p| crate::source::display_path(p, cwd))
+                    .collect::<Vec<_>>(),
+            )
+        };
+        let mut out = String::new();
+        out.push_str(&format!(
+            "# configuration: {}\n",
+            match &self.source {
+                Some(p) => crate::source::display_path(p, cwd),
+                None => "none (defaults)".into(),
+            }
+        ));
+        out.push_str(&format!("select = {}\n", list(&self.select)));
+        out.push_str(&format!("extend-select = {}\n", list(&self.extend_select)));
+        out.push_str(&format!("ignore = {}\n", list(&self.ignore)));
+        let sev: Vec<String> = self
+            .severity
+            .iter()
+            .map(|(s, v)| format!("\"{s}\" = \"{}\"", v.as_str()))
+            .collect();
+        if sev.is_empty() {
+            out.push_str("severity = {}\n");
+        } else {
+            out.push_str(&format!("severity = {{ {} }}\n", sev.join(", ")));
+        }
+        out.push_str(&format!("exclude = {}\n", strs(&self.exclude)));
+        out.push_str(&format!(
+            "extend-exclude = {}\n",
+            strs(&self.extend_exclude)
+        ));
+        out.push_str(&format!("extra-rules = {}\n", paths(&self.extra_rules)));
+        out.push_str(&format!(
+            "pythons = {}\n",
+            match &self.pythons {
+                Some(p) => strs(p),
+                None => "(each rule's own: every Python the trigger ships wheels for)".into(),
+            }
+        ));
+        out.push_str(&format!("constraints = {}\n", paths(&self.constraints)));
+        out.push_str(&format!(
+            "output-format = \"{}\"\n",
+            self.output_format.unwrap_or(OutputFormat::Human).name()
+        ));
+        let checks: Vec<&str> = Check::ALL
+            .iter()
+            .filter(|c| {
+                self.enabled(**c, None)
+                    || self
+                        .all_rules
+                        .iter()
+                        .any(|r| self.enabled(**c, Some(&r.id)))
+            })
+            .map(|c| c.code())
+            .collect();
+        out.push_str(&format!("# checks enabled: {}\n", checks.join(", ")));
+        let mut enabled: Vec<String> = Vec::new();
+        for r in &self.all_rules {
+            let checks: Vec<&str> = RULE_CHECKS
+                .iter()
+                .filter(|c| self.enabled(**c, Some(&r.id)))
+                .map(|c| c.code())
+                .collect();
+            if !checks.is_empty() {
+                enabled.push(format!("# rule {}: {}\n", r.id, checks.join(", ")));
+            }
+        }
+        if enabled.is_empty() {
+            out.push_str("# no rule is run\n");
+        }
+        for line in enabled {
+            out.push_str(&line);
+        }
+        out
+    }
+}
+
+/// The checks whose findings carry a rule id (the others are about reading the input).
+pub const RULE_CHECKS: [Check; 5] = [
+    Check::OutsideWindow,
+    Check::Unconstrained,
+    Check::Unsatisfiable,
+    Check::NoSupportedPython,
+    Check::LockIncomplete,
+];
+
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    match s {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+pub fn validate_python(p: &str) -> Result<(), String> {
+    let ok = p.split('.').count() == 2
+        && p.split('.')
+            .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid Python `{p}`: expected `major.minor`, e.g. `3.7`"
+        ))
+    }
+}
+
+fn unknown_selector(s: &str) -> String {
+    format!(
+        "unknown check or rule `{s}`; expected a code (`DW101`), a check name (`outside-window`), a rule id (`tensorflow-1.14/numpy`) or `ALL`; `depwindow rule --all` lists them"
+    )
+}
+
+fn unknown_format(s: &str) -> String {
+    format!(
+        "unknown output format `{s}`; expected one of: {}",
+        OutputFormat::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Find the configuration file for a directory: the nearest `depwindow.toml` or
+/// `pyproject.toml` with `[tool.depwindow]`, searching upward.
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
+    for d in dir.ancestors() {
+        let candidate = d.join(DEPWINDOW_TOML);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        let candidate = d.join(PYPROJECT_TOML);
+        if candidate.is_file() {
+            if let Ok(bytes) = crate::files::read_capped(&candidate) {
+                if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
+                    return Some(candidate);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// How configuration is chosen for a run.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// Nearest configuration file per checked file.
+    Discover,
+    /// One file for everything (`--config`).
+    Explicit(PathBuf),
+    /// Defaults only (`--isolated`).
+    Isolated,
+}
+
+/// Resolves, loads and caches settings per directory. Every distinct configuration gets a
+/// stable index (used to group files that share settings).
+pub struct Resolver {
+    mode: Mode,
+    cwd: PathBuf,
+    cli: CliOverrides,
+    by_dir: HashMap<PathBuf, usize>,
+    by_source: HashMap<Option<PathBuf>, usize>,
+    pub profiles: Vec<Arc<Settings>>,
+}
+
+impl Resolver {
+    pub fn new(mode: Mode, cwd: &Path, cli: CliOverrides) -> Resolver {
+        Resolver {
+            mode,
+            cwd: cwd.to_path_buf(),
+            cli,
+            by_dir: HashMap::new(),
+            by_source: HashMap::new(),
+            profiles: Vec::new(),
+        }
+    }
+
+    /// The settings index for a file or directory.
+    pub fn for_path(&mut self, path: &Path) -> Result<usize, ConfigError> {
+        let abs = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.cwd.join(path)
+        };
+        let abs = crate::files::normalize(&abs);
+        let dir = if abs.is_dir() {
+            abs
+        } else {
+            abs.parent().map(Path::to_path_buf).unwrap_or(abs)
+        };
+        if let Some(&i) = self.by_dir.get(&dir) {
+            return Ok(i);
+        }
+        let source = match &self.mode {
+            Mode::Discover => find_config(&dir),
+            Mode::Explicit(p) => Some(p.clone()),
+            Mode::Isolated => None,
+        };
+        let i = match self.by_source.get(&source) {
+            Some(&i) => i,
+            None => {
+                let mut s = match &source {
+                    Some(p) => Settings::load(p, &self.cwd)?,
+                    None => Settings::defaults(&self.cwd),
+                };
+                s.apply_cli(&self.cli)?;
+                self.profiles.push(Arc::new(s));
+                let i = self.profiles.len() - 1;
+                self.by_source.insert(source, i);
+                i
+            }
+        };
+        self.by_dir.insert(dir, i);
+        Ok(i)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(select: &[&str], ignore: &[&str]) -> Settings {
+        let mut s = Settings::defaults(Path::new("/"));
+        s.apply_cli(&CliOverrides {
+            select: (!select.is_empty()).then(|| select.iter().map(|x| x.to_string()).collect()),
+            ignore: ignore.iter().map(|x| x.to_string()).collect(),
+            ..CliOverrides::default()
+        })
+        .unwrap();
+        s
+    }
+
+    #[test]
+    fn most_specific_selector_wins() {
+        let s = settings(&[], &["outside-window"]);
+        assert!(!s.enabled(Check::OutsideWindow, Some("tensorflow-1.14/numpy")));
+        assert!(s.enabled(Check::Unconstrained, Some("tensorflow-1.14/numpy")));
+        let s = settings(&["tensorflow-1.14/numpy"], &["DW101"]);
+        // The rule id is more specific than the check code.
+        assert!(s.enabled(Check::OutsideWindow, Some("tensorflow-1.14/numpy")));
+        assert!(!s.enabled(Check::OutsideWindow, Some("tensorflow-1.14/protobuf")));
+        assert!(!s.enabled(Check::ParseError, None));
+        let s = settings(&["DW101"], &["DW101"]);
+        assert!(!s.enabled(Check::OutsideWindow, None));
+    }
+
+    #[test]
+    fn rules_without_an_enabled_check_are_not_run() {
+        let s = settings(&[], &["tensorflow-1.14/protobuf"]);
+        let ids: Vec<String> = s.selected_rules().into_iter().map(|r| r.id).collect();
+        assert!(ids.contains(&"tensorflow-1.14/numpy".to_owned()));
+        assert!(!ids.contains(&"tensorflow-1.14/protobuf".to_owned()));
+    }
+
+    #[test]
+    fn pyproject_table_detection() {
+        assert!(pyproject_has_table("[tool.depwindow]\nselect=[]\n"));
+        assert!(!pyproject_has_table("[tool.ruff]\n"));
+        assert!(pyproject_has_table("[tool.depwindow\n"));
+    }
+
+    #[test]
+    fn excludes_match_relative_paths_ancestors_and_names() {
+        let mut s = Settings::defaults(Path::new("/p"));
+        s.exclude = vec!["vendor".into(), "**/legacy-*.txt".into()];
+        s.rebuild_excludes().unwrap();
+        assert!(s.is_excluded(Path::new("/p/vendor/x/requirements.txt")));
+        assert!(s.is_excluded(Path::new("/p/a/legacy-requirements.txt")));
+        assert!(!s.is_excluded(Path::new("/p/a/requirements.txt")));
+    }
+}
