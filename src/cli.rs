@@ -417,15 +417,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let mut outcome = outcome;
     let mut fixed = 0;
     if args.fix || args.diff {
-        let rerun = || {
-            let paths = if args.paths.is_empty() {
-                vec![PathBuf::from(".")]
-            } else {
-                args.paths.clone()
-            };
-            let (candidates, _) = discover::discover(&paths, input_format, &|_| false);
-            run::run(&cwd, &candidates, rules, &opts)
-        };
+        // The same files with the same settings, read again after the writes.
+        let rerun = || run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
         let mode = crate::apply::Mode {
             diff: args.diff,
             unsafe_fixes: args.unsafe_fixes,
