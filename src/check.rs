@@ -116,7 +116,15 @@ pub fn check_parsed(
             check_unit(files, parsed, &unit, rule, &pythons, opts, &mut findings);
         }
     }
-    out.extend(findings.into_iter().map(|f| f.diagnostic));
+    out.extend(findings.into_iter().map(|mut f| {
+        if !f.base && !f.units.is_empty() {
+            let names: Vec<String> = f.units.iter().map(|u| format!("`{u}`")).collect();
+            f.diagnostic
+                .message
+                .push_str(&format!(" (in {})", names.join(", ")));
+        }
+        f.diagnostic
+    }));
     out
 }
 
@@ -155,6 +163,9 @@ pub fn python_admitted(spec: &pep440_rs::VersionSpecifiers, python: &str) -> boo
 struct Finding {
     key: (Check, String, Loc),
     diagnostic: Diagnostic,
+    /// The non-base units that reach the finding (empty when the base unit does).
+    units: Vec<String>,
+    base: bool,
 }
 
 /// The result of one (unit, rule, python).
@@ -223,8 +234,13 @@ fn check_unit(
             None => groups.push(vec![item]),
         }
     }
+    // Derived units (an extra, a dependency group, dev packages: `project[viz]`,
+    // `poetry:dev`, `packages+dev-packages`, `all`) are named in the message; a finding that
+    // a base unit reaches too is about the base.
+    let derived = unit.name.contains(['[', ':', '+']) || unit.name == "all";
+    let unit_name = derived.then_some(unit.name.as_str());
     for group in groups {
-        push_finding(findings, finish(files, parsed, rule, group));
+        push_finding(findings, finish(files, parsed, rule, group), unit_name);
     }
 }
 
@@ -355,6 +371,7 @@ fn no_supported_python(
     opts: &Options,
     findings: &mut Vec<Finding>,
 ) {
+    let t = &rule.trigger.title;
     let Some((_, loc)) = &parsed.requires_python else {
         return;
     };
@@ -368,7 +385,7 @@ fn no_supported_python(
         Severity::Error,
         *loc,
         format!(
-            "the project allows none of the Pythons TensorFlow 1.14.0 ships wheels for ({}), but requires `{}`",
+            "the project allows none of the Pythons {t} ships wheels for ({}), but requires `{}`",
             rule.trigger.pythons.join(", "),
             compact(files.get(tf.loc.file).slice(tf.loc.span))
         ),
@@ -376,25 +393,30 @@ fn no_supported_python(
     // One finding per file, not one per constrained package: `push_finding` keys
     // no-supported-python without its rule, so the first rule's id is the one shown.
     d.rule = Some(rule.id.clone());
-    d.label = "excludes every Python TensorFlow 1.14.0 supports".into();
+    d.label = format!("excludes every Python {t} supports");
     d.related.push(Related {
         loc: tf.loc,
-        message: "TensorFlow 1.14.0 required here".into(),
+        message: format!("{t} required here"),
     });
     d.help = Some(format!(
-        "TensorFlow 1.14.0 has wheels only for Python {}: widen `requires-python`, or move to a newer TensorFlow",
+        "{t} has wheels only for Python {}: widen `requires-python`, or move to a newer release",
         rule.trigger.pythons.join(", ")
     ));
-    push_finding(findings, d);
+    push_finding(findings, d, None);
 }
 
-fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic) {
+fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) {
     let rule_key = match d.check {
         Check::NoSupportedPython => String::new(),
         _ => d.rule.clone().unwrap_or_default(),
     };
     let key = (d.check, rule_key, d.loc);
     if let Some(f) = findings.iter_mut().find(|f| f.key == key) {
+        match unit {
+            Some(u) if !f.units.iter().any(|x| x == u) => f.units.push(u.to_owned()),
+            Some(_) => {}
+            None => f.base = true,
+        }
         for p in &d.pythons {
             if !f.diagnostic.pythons.contains(p) {
                 f.diagnostic.pythons.push(p.clone());
@@ -407,7 +429,12 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic) {
         f.diagnostic.severity = f.diagnostic.severity.max(d.severity);
         return;
     }
-    findings.push(Finding { key, diagnostic: d });
+    findings.push(Finding {
+        key,
+        diagnostic: d,
+        units: unit.map(|u| vec![u.to_owned()]).unwrap_or_default(),
+        base: unit.is_none(),
+    });
 }
 
 fn py_order(p: &str) -> Vec<u64> {
@@ -516,16 +543,17 @@ fn verdict<'a>(
     hit: &TriggerHit<'a>,
     opts: &Options,
 ) -> Option<PyVerdict<'a>> {
+    let t = &rule.trigger.title;
     let tf_text = compact(files.get(hit.req.loc.file).slice(hit.req.loc.span));
     let possible_note = if hit.certain {
         String::new()
     } else {
         match &hit.newer {
             Some(v) => format!(
-                " (only if TensorFlow 1.14.0 is installed: `{tf_text}` also admits {v}, which pip would pick on Python {p})"
+                " (only if {t} is installed: `{tf_text}` also admits {v}, which pip would pick on Python {p})"
             ),
             None => format!(
-                " (only if TensorFlow 1.14.0 is installed: `{tf_text}` admits other versions too)"
+                " (only if {t} is installed: `{tf_text}` admits other versions too)"
             ),
         }
     };
@@ -556,7 +584,7 @@ fn verdict<'a>(
     };
     let tf_related = Related {
         loc: hit.req.loc,
-        message: "TensorFlow 1.14.0 required here".into(),
+        message: format!("{t} required here"),
     };
     let pkg = rule.package.to_string();
     let window = &rule.window;
@@ -619,7 +647,7 @@ fn verdict<'a>(
             "the requirements on it exclude each other".to_owned()
         } else if a_decl.is_empty() {
             format!(
-                "TensorFlow 1.14.0 requires `{pkg}{}`, which this excludes",
+                "{t} requires `{pkg}{}`, which this excludes",
                 rule.declared
                     .as_ref()
                     .map(|d| d.text.as_str())
@@ -677,11 +705,11 @@ fn verdict<'a>(
     related.push(tf_related);
     let mut message = match &offender.version {
         VersionReq::Exact { version, .. } if offender.role == Role::Locked => format!(
-            "the lock pins {pkg} {version}, outside TensorFlow 1.14.0's tested window `{}`",
+            "the lock pins {pkg} {version}, outside {t}'s tested window `{}`",
             window.text
         ),
         _ => format!(
-            "`{}` admits {pkg} versions outside TensorFlow 1.14.0's tested window `{}`: {{leak}}",
+            "`{}` admits {pkg} versions outside {t}'s tested window `{}`: {{leak}}",
             compact(files.get(offender.loc.file).slice(offender.loc.span)),
             window.text
         ),
@@ -691,7 +719,7 @@ fn verdict<'a>(
     }
     if above_decl.is_none() {
         message.push_str(&format!(
-            " (only below TensorFlow's own `{pkg}{}`, which keeps pip inside the window)",
+            " (only below {t}'s own `{pkg}{}`, which keeps pip inside the window)",
             rule.declared
                 .as_ref()
                 .map(|d| d.text.as_str())
@@ -751,6 +779,7 @@ fn absent<'a>(
     declared: &VersionSet,
     py: &Version,
 ) -> Option<PyVerdict<'a>> {
+    let t = &rule.trigger.title;
     if !rule.absence_is_finding || unit.unevaluable {
         // Something in the unit could not be evaluated (`${VAR}`, a computed
         // install_requires): it may well name the package, so absence is not claimed.
@@ -763,14 +792,14 @@ fn absent<'a>(
             check: Check::LockIncomplete,
             severity: Severity::Warning,
             primary: hit.req.loc,
-            label: format!("TensorFlow 1.14.0 locked, {pkg} not"),
+            label: format!("{t} locked, {pkg} not"),
             message: format!(
-                "the lock pins TensorFlow 1.14.0 but no {pkg}: it is incomplete, so what gets installed is not what was locked"
+                "the lock pins {t} but no {pkg}: it is incomplete, so what gets installed is not what was locked"
             ),
             leak_fallback: String::new(),
             leak: Vec::new(),
             help: Some(format!(
-                "re-lock with `{pkg}{}` declared beside TensorFlow{}",
+                "re-lock with `{pkg}{}` declared beside {t}{}",
                 window.text,
                 relock_hint(files, hit.req)
             )),
@@ -791,7 +820,7 @@ fn absent<'a>(
     let mut message = format!("`{pkg}` is not constrained");
     match &rule.declared {
         Some(d) => message.push_str(&format!(
-            ": TensorFlow 1.14.0 only requires `{pkg}{}`, which lets in {{leak}} outside the tested window `{}`",
+            ": {t} only requires `{pkg}{}`, which lets in {{leak}} outside the tested window `{}`",
             d.text, window.text
         )),
         None => message.push_str(&format!(
@@ -807,12 +836,12 @@ fn absent<'a>(
         check: Check::Unconstrained,
         severity: rule.severity,
         primary: hit.req.loc,
-        label: format!("requires TensorFlow 1.14.0 but leaves {pkg} free"),
+        label: format!("requires {t} but leaves {pkg} free"),
         message,
         leak_fallback: compact_list(&outside_releases(rule, declared)),
         leak: leaking(rule, declared, py),
         help: Some(format!(
-            "add `{pkg}{}` next to the TensorFlow requirement",
+            "add `{pkg}{}` next to the {t} requirement",
             window.text
         )),
         related: Vec::new(),

@@ -68,6 +68,9 @@ struct RuleFileToml {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct TriggerToml {
+    /// How messages name the trigger ("TensorFlow 1.14.0"); default: first distribution
+    /// and version.
+    title: Option<String>,
     distributions: Vec<Spanned<String>>,
     #[serde(default)]
     conda_distributions: Vec<Spanned<String>>,
@@ -131,6 +134,8 @@ impl Spec {
 
 #[derive(Clone, Debug)]
 pub struct Trigger {
+    /// How messages name the trigger, e.g. "TensorFlow 1.14.0".
+    pub title: String,
     pub distributions: Vec<PackageName>,
     pub conda_distributions: Vec<PackageName>,
     pub version: Spec,
@@ -262,14 +267,25 @@ pub fn load_rule_file(
             ))
         }
     };
+    let version = spec(&t.version)?;
+    let distributions: Vec<PackageName> =
+        t.distributions.iter().map(name).collect::<Result<_, _>>()?;
+    let title = t.title.clone().unwrap_or_else(|| {
+        let v = version.text.trim();
+        match v.strip_prefix("==") {
+            Some(exact) if !exact.contains([',', '*']) => format!("{} {exact}", distributions[0]),
+            _ => format!("{} {v}", distributions[0]),
+        }
+    });
     let trigger = Arc::new(Trigger {
-        distributions: t.distributions.iter().map(name).collect::<Result<_, _>>()?,
+        title,
+        distributions,
         conda_distributions: t
             .conda_distributions
             .iter()
             .map(name)
             .collect::<Result<_, _>>()?,
-        version: spec(&t.version)?,
+        version,
         pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
         wheels,
         sources: t.sources.clone(),
