@@ -163,7 +163,12 @@ fn poetry_tilde_and_exact() {
     let lock = fixture("poetry/exact-no-numpy/poetry.lock");
     assert_eq!(
         lock.summary(),
-        ["gast ==0.2.2", "numpy ==1.16.6", "protobuf ==3.20.3", "tensorflow ==1.14.0"]
+        [
+            "gast ==0.2.2",
+            "numpy ==1.16.6",
+            "protobuf ==3.20.3",
+            "tensorflow ==1.14.0"
+        ]
     );
 }
 

@@ -593,8 +593,7 @@ pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, S
         return Ok(MarkerTree::FALSE);
     }
     let text = ors.join(" or ");
-    text.parse::<MarkerTree>()
-        .map_err(|e| format!("`{text}`: {}", e.message))
+    super::guard::parse_marker(&text).map_err(|e| format!("`{text}`: {}", e.message))
 }
 
 /// The VersionReq for a constraint at `span` (`exact`: offsets inside map 1:1).
