@@ -468,9 +468,10 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
         let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else {
             continue;
         };
-        let Some(sets) = reqs.iter().map(|r| req_set(r)).collect::<Option<Vec<_>>>() else {
-            return None;
-        };
+        let sets = reqs
+            .iter()
+            .map(|r| req_set(r))
+            .collect::<Option<Vec<_>>>()?;
         let set = VersionSet::intersect_all(sets);
         if !tvs.iter().any(|v| set.contains(v)) {
             continue;
