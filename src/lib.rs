@@ -12,6 +12,8 @@ pub mod discover;
 pub mod docs;
 pub mod files;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod manifest;
 pub mod markers;
 pub mod report;

@@ -48,7 +48,7 @@ pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirem
     // The marker follows the first `;` outside quotes. For a URL requirement that `;` may be
     // inside the URL: counting from there only counts more, never less.
     if let Some(at) = marker_start(text) {
-        if let Some(mut r) = complexity_guard(&text[at..]) {
+        if let Some(mut r) = complexity_guard(&text[at..]).or_else(|| peek_guard(&text[at..])) {
             r.start += at;
             return Err(r);
         }
@@ -62,7 +62,10 @@ pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirem
 
 /// Parse a PEP 508 marker expression.
 pub fn parse_marker(text: &str) -> Result<MarkerTree, Refusal> {
-    if let Some(r) = nesting_guard(text).or_else(|| complexity_guard(text)) {
+    if let Some(r) = nesting_guard(text)
+        .or_else(|| complexity_guard(text))
+        .or_else(|| peek_guard(text))
+    {
         return Err(r);
     }
     MarkerTree::from_str(text).map_err(|e| Refusal {
@@ -109,6 +112,99 @@ fn nesting_guard(text: &str) -> Option<Refusal> {
             (None, ')') => depth = depth.saturating_sub(1),
             _ => {}
         }
+    }
+    None
+}
+
+/// After each marker expression, pep508_rs 0.9.2 looks at the next whitespace-free run of
+/// text for `and` / `or`: it counts the run in characters and then slices that many bytes
+/// (`Cursor::peek_while` + `Cursor::slice` in `parse_marker_op`), which panics when the
+/// byte count lands inside a multi-byte character (`python_version > "3" é`).
+///
+/// An expression ends after a closing quote, after `)`, or after a variable that follows
+/// an operator (`'3' < python_version`); the parser then skips whitespace and looks. This
+/// checks every such place (a superset of where the parser looks) in one pass.
+fn peek_guard(marker: &str) -> Option<Refusal> {
+    if marker.is_ascii() {
+        return None;
+    }
+    let chars: Vec<(usize, char)> = marker.char_indices().collect();
+    let n = chars.len();
+    // For each character: the byte where its whitespace-free run ends, and how many more
+    // bytes than characters lie between it and that end.
+    let mut run_end = vec![marker.len(); n];
+    let mut extra = vec![0usize; n];
+    let mut end = marker.len();
+    let mut acc = 0;
+    for j in (0..n).rev() {
+        let (i, c) = chars[j];
+        if c.is_whitespace() {
+            end = i;
+            acc = 0;
+            continue;
+        }
+        acc += c.len_utf8() - 1;
+        run_end[j] = end;
+        extra[j] = acc;
+    }
+    let check = |mut j: usize| -> Option<Refusal> {
+        while j < n && chars[j].1.is_whitespace() {
+            j += 1;
+        }
+        if j < n && extra[j] > 0 && !marker.is_char_boundary(run_end[j] - extra[j]) {
+            return Some(Refusal {
+                message: "non-ASCII text where a marker expects `and` or `or`".into(),
+                start: chars[j].0,
+                len: chars[j].1.len_utf8(),
+            });
+        }
+        None
+    };
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut quote: Option<char> = None;
+    // The last token outside quotes was an operator (so a variable now is a right operand).
+    let mut after_operator = false;
+    let mut j = 0;
+    while j < n {
+        let c = chars[j].1;
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+                after_operator = false;
+                if let Some(r) = check(j + 1) {
+                    return Some(r);
+                }
+            }
+            j += 1;
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            ')' => {
+                after_operator = false;
+                if let Some(r) = check(j + 1) {
+                    return Some(r);
+                }
+            }
+            '=' | '<' | '>' | '!' | '~' => after_operator = true,
+            c if ident(c) => {
+                let start = j;
+                while j < n && ident(chars[j].1) {
+                    j += 1;
+                }
+                let word = &marker[chars[start].0..chars.get(j).map_or(marker.len(), |x| x.0)];
+                if after_operator {
+                    if let Some(r) = check(j) {
+                        return Some(r);
+                    }
+                }
+                after_operator = word == "in";
+                continue;
+            }
+            c if c.is_whitespace() => {}
+            _ => after_operator = false,
+        }
+        j += 1;
     }
     None
 }
@@ -302,6 +398,23 @@ mod tests {
         let req = format!("numpy>=1,<2 ; {many}");
         let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
         assert!(r.start > req.find(';').unwrap());
+    }
+
+    #[test]
+    fn multibyte_text_after_an_expression_is_refused() {
+        for m in [
+            "python_version >= \"3.5\"Jnumpy>=1.\u{ad}\u{ad}1",
+            "python_version > '3' \u{e9}",
+            "python_version > '3'\u{e9}",
+        ] {
+            let r = parse_marker(m).unwrap_err();
+            assert!(r.message.contains("non-ASCII"), "{m}: {r:?}");
+            let req = format!("numpy ; {m}");
+            assert!(parse_requirement::<pep508_rs::VerbatimUrl>(&req).is_err());
+        }
+        // Non-ASCII values in quotes are fine.
+        assert!(parse_marker("platform_version == 'caf\u{e9}'").is_ok());
+        assert!(parse_marker("platform_version=='\u{e9}\u{e9}' and os_name=='x'").is_ok());
     }
 
     #[test]
