@@ -502,13 +502,11 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
         let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else {
             continue;
         };
-        let mut set = VersionSet::full();
-        for r in &reqs {
-            match req_set(r) {
-                Some(s) => set = set.intersect(&s),
-                None => return None,
-            }
-        }
+        let sets = reqs
+            .iter()
+            .map(|r| req_set(r))
+            .collect::<Option<Vec<_>>>()?;
+        let set = VersionSet::intersect_all(sets);
         if !tvs.iter().any(|v| set.contains(v)) {
             continue;
         }
@@ -620,12 +618,13 @@ fn verdict<'a>(
         .filter(|(r, _)| r.role == Role::Locked)
         .map(|(_, s)| s.clone())
         .reduce(|a, b| a.union(&b));
-    let a = sets
-        .iter()
-        .filter(|(r, _)| r.role != Role::Locked)
-        .fold(locked.unwrap_or_else(VersionSet::full), |acc, (_, s)| {
-            acc.intersect(s)
-        });
+    let a = VersionSet::intersect_all(
+        locked.into_iter().chain(
+            sets.iter()
+                .filter(|(r, _)| r.role != Role::Locked)
+                .map(|(_, s)| s.clone()),
+        ),
+    );
     let a_decl = a.intersect(&declared);
     let pick = pip_pick(rule, &a_decl, &contributing, &py);
 

@@ -16,6 +16,8 @@ pub mod docs;
 pub mod files;
 pub mod fix;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod manifest;
 pub mod markers;
 pub mod report;

@@ -167,3 +167,19 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The balanced `intersect_all` is the same set as folding `intersect` left to right.
+    #[test]
+    fn intersect_all_equals_fold(sets in prop::collection::vec(version_set(), 0..7)) {
+        let folded = sets.iter().fold(VersionSet::full(), |acc, s| acc.intersect(s));
+        let all = VersionSet::intersect_all(sets.clone());
+        prop_assert_eq!(all.prereleases(), folded.prereleases());
+        for v in pool() {
+            prop_assert_eq!(all.contains(v), folded.contains(v), "{}", v);
+            prop_assert_eq!(all.contains_any(v), folded.contains_any(v), "{}", v);
+        }
+    }
+}

@@ -10,6 +10,7 @@ use crate::files::Files;
 use crate::manifest::{FileId, Parsed};
 
 pub mod conda;
+pub mod guard;
 pub mod include;
 pub mod json_span;
 pub mod pdm_lock;

@@ -12,8 +12,6 @@
 //! versionspec = ( '(' version_many ')' ) | version_many
 //! ```
 
-use std::str::FromStr;
-
 use pep508_rs::{MarkerTree, VersionOrUrl};
 
 use crate::manifest::{FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq};
@@ -29,7 +27,7 @@ pub fn requirement(
     file: FileId,
     role: Role,
 ) -> Result<Requirement, Problem> {
-    let parsed = match pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(value) {
+    let parsed = match super::guard::parse_requirement::<pep508_rs::VerbatimUrl>(value) {
         Ok(r) => r,
         Err(e) => {
             let span = if exact {
@@ -158,7 +156,7 @@ fn trim(s: &str, span: Span) -> Span {
 /// Parse a marker expression, reporting a problem at `at` (whole-span; marker errors are
 /// rare and usually need the whole expression shown).
 pub fn marker(text: &str, at: Span, file: FileId) -> Result<MarkerTree, Problem> {
-    MarkerTree::from_str(text).map_err(|e| Problem {
+    super::guard::parse_marker(text).map_err(|e| Problem {
         kind: ProblemKind::Parse,
         loc: Loc { file, span: at },
         message: format!("invalid marker `{text}`: {}", e.message),

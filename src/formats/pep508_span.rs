@@ -13,8 +13,6 @@
 //!
 //! Self-contained on purpose: other format modules may carry a similar helper.
 
-use std::str::FromStr;
-
 use pep508_rs::{VerbatimUrl, VersionOrUrl};
 
 use crate::manifest::{FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq};
@@ -129,7 +127,7 @@ fn parse(src: &str) -> Result<Pep508Requirement, (usize, usize, String)> {
     if src.trim().is_empty() {
         return Err((0, src.len(), "empty requirement".into()));
     }
-    Pep508Requirement::from_str(src).map_err(|e| (e.start, e.len, e.message.to_string()))
+    super::guard::parse_requirement::<VerbatimUrl>(src).map_err(|e| (e.start, e.len, e.message))
 }
 
 fn problem(file: FileId, span: Span, message: String) -> Problem {

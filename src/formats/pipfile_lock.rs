@@ -174,7 +174,7 @@ fn entry_requirement(
     let mut marker = MarkerTree::TRUE;
     if let Some(node) = entry.get("markers") {
         match &node.value {
-            Value::Str(s) => match MarkerTree::from_str(&s.value) {
+            Value::Str(s) => match super::guard::parse_marker(&s.value) {
                 Ok(m) => marker = m,
                 Err(e) => {
                     let msg = format!("invalid markers: {}", e.message);

@@ -271,7 +271,10 @@ fn single(clause: &str) -> Result<Option<Alts>, String> {
         Some(n) if n == rest.len() => (rest, false),
         Some(n) if &rest[n..] == ".*" => (&rest[..n], true),
         _ if rest.eq_ignore_ascii_case("dev") => (rest, false),
-        _ if rest.len() == 5 && rest[..3].eq_ignore_ascii_case("dev") && rest.ends_with(".*") => {
+        _ if rest.len() == 5
+            && rest.get(..3).is_some_and(|d| d.eq_ignore_ascii_case("dev"))
+            && rest.ends_with(".*") =>
+        {
             (&rest[..3], true)
         }
         _ => return Ok(None),
@@ -593,8 +596,7 @@ pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, S
         return Ok(MarkerTree::FALSE);
     }
     let text = ors.join(" or ");
-    text.parse::<MarkerTree>()
-        .map_err(|e| format!("`{text}`: {}", e.message))
+    super::guard::parse_marker(&text).map_err(|e| format!("`{text}`: {}", e.message))
 }
 
 /// The VersionReq for a constraint at `span` (`exact`: offsets inside map 1:1).
@@ -772,6 +774,13 @@ mod tests {
             .iter()
             .map(|s| s.to_string())
             .collect()
+    }
+
+    /// Fuzz find: a five-byte clause with a multi-byte character sliced at byte 3.
+    #[test]
+    fn multibyte_clause_is_an_error_not_a_panic() {
+        assert!(translate("3.\u{e8}8").is_err());
+        assert!(translate("d\u{e8}v*").is_err());
     }
 
     #[test]

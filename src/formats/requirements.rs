@@ -1079,7 +1079,7 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
 
     let marker = match marker {
         Some(("", _)) => MarkerTree::TRUE,
-        Some((m, at)) => match MarkerTree::from_str(m) {
+        Some((m, at)) => match super::guard::parse_marker(m) {
             Ok(tree) => tree,
             Err(e) => {
                 let s = error_span(m, e.start, e.len, at);
@@ -1125,71 +1125,6 @@ fn error_span(text: &str, start: usize, len: usize, at: usize) -> Span {
     Span::new(at + s, at + e)
 }
 
-/// pep508_rs 0.9.2 panics (`PackageName validation should match PEP 508 parsing`) on a
-/// name or extra that ends in `.`, `-` or `_` and is followed by more text (`a. >=1`,
-/// `a[b-]`). Catch those first, the way its own parser walks the text.
-fn pep508_panic_guard(text: &str) -> Option<(String, usize, usize)> {
-    let b = text.as_bytes();
-    let skip_ws = |mut i: usize| {
-        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
-            if !c.is_whitespace() {
-                break;
-            }
-            i += c.len_utf8();
-        }
-        i
-    };
-    // A run of name characters starting at `i` (which is alphanumeric): if it ends with
-    // `.`, `-` or `_`, that character is the error.
-    let run = |i: usize| {
-        let mut j = i;
-        while j < b.len() && name_char(b[j]) {
-            j += 1;
-        }
-        (
-            j,
-            (j > i && !b[j - 1].is_ascii_alphanumeric()).then_some(j - 1),
-        )
-    };
-    let mut i = skip_ws(0);
-    if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-        return None;
-    }
-    let (end, bad) = run(i);
-    if let Some(k) = bad {
-        return Some((
-            "package name must end with an alphanumeric character".into(),
-            k,
-            k + 1,
-        ));
-    }
-    i = skip_ws(end);
-    if b.get(i) != Some(&b'[') {
-        return None;
-    }
-    i += 1;
-    loop {
-        i = skip_ws(i);
-        match b.get(i) {
-            Some(b']') | None => return None,
-            Some(b',') => i = skip_ws(i + 1),
-            _ => {}
-        }
-        if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
-            return None;
-        }
-        let (end, bad) = run(i);
-        if let Some(k) = bad {
-            return Some((
-                "extra name must end with an alphanumeric character".into(),
-                k,
-                k + 1,
-            ));
-        }
-        i = end;
-    }
-}
-
 fn name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }
@@ -1203,15 +1138,7 @@ fn pep508_requirement(
     constraint: bool,
     out: &mut FileParse,
 ) {
-    if let Some((msg, s, e)) = pep508_panic_guard(text) {
-        out.problems.push(problem(
-            ProblemKind::Parse,
-            ctx.loc(Span::new(at + s, at + e)),
-            format!("invalid requirement `{text}`: {msg}"),
-        ));
-        return;
-    }
-    let req = match pep508_rs::Requirement::<AnyUrl>::from_str(text) {
+    let req = match super::guard::parse_requirement::<AnyUrl>(text) {
         Ok(r) => r,
         Err(e) => {
             let s = error_span(text, e.start, e.len, at);

@@ -238,7 +238,7 @@ fn read_extras(
                 continue;
             }
         };
-        let marker = match marker_text.map(MarkerTree::from_str) {
+        let marker = match marker_text.map(super::guard::parse_marker) {
             None => None,
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {

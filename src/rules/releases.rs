@@ -2,6 +2,7 @@
 //! package, with its Requires-Python and status.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use pep440_rs::{Version, VersionSpecifiers};
 
@@ -23,6 +24,27 @@ pub struct Release {
     pub text: String,
     pub requires_python: Option<VersionSpecifiers>,
     pub status: Status,
+    /// [`Release::installs_on`] remembered for Pythons 2.0-2.31 and 3.0-3.31: the checker
+    /// asks it for every release, every Python and every unit, and each slow answer builds
+    /// two versions.
+    installs: InstallsCache,
+}
+
+/// Bit `(major - 2) * 32 + minor` of `value` is the answer for that Python once the same
+/// bit of `known` is set. Threads may race to fill a bit; they store the same answer.
+#[derive(Debug, Default)]
+struct InstallsCache {
+    known: AtomicU64,
+    value: AtomicU64,
+}
+
+impl Clone for InstallsCache {
+    fn clone(&self) -> Self {
+        InstallsCache {
+            known: AtomicU64::new(self.known.load(Ordering::Relaxed)),
+            value: AtomicU64::new(self.value.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl Release {
@@ -30,6 +52,22 @@ impl Release {
     /// pip compares against the full interpreter version, e.g. 3.7.x: we test `X.Y.0` and
     /// `X.Y.99` so a bound inside a minor series counts as admitting it).
     pub fn installs_on(&self, python: &Version) -> bool {
+        let Some(bit) = python_bit(python).map(|b| 1u64 << b) else {
+            return self.installs_on_slow(python);
+        };
+        // Release/Acquire: a reader that sees the `known` bit sees the `value` bit.
+        if self.installs.known.load(Ordering::Acquire) & bit != 0 {
+            return self.installs.value.load(Ordering::Relaxed) & bit != 0;
+        }
+        let answer = self.installs_on_slow(python);
+        if answer {
+            self.installs.value.fetch_or(bit, Ordering::Relaxed);
+        }
+        self.installs.known.fetch_or(bit, Ordering::Release);
+        answer
+    }
+
+    fn installs_on_slow(&self, python: &Version) -> bool {
         match &self.requires_python {
             None => true,
             Some(rp) => {
@@ -43,6 +81,38 @@ impl Release {
     /// Anything can be installed from it (it has files and was not withdrawn).
     pub fn published(&self) -> bool {
         !matches!(self.status, Status::Absent)
+    }
+}
+
+/// The bit of a plain `2.Y` / `3.Y` Python (Y < 32) in [`Release::installs`].
+fn python_bit(python: &Version) -> Option<u32> {
+    let r = python.release();
+    let (major, minor) = (*r.first()?, r.get(1).copied().unwrap_or(0));
+    let plain = r.len() <= 2
+        && python.epoch() == 0
+        && !python.any_prerelease()
+        && !python.is_post()
+        && !python.is_local();
+    if !plain || !(2..=3).contains(&major) || minor >= 32 {
+        return None;
+    }
+    Some(((major - 2) * 32 + minor) as u32)
+}
+
+impl Release {
+    pub fn new(
+        version: Version,
+        text: String,
+        requires_python: Option<VersionSpecifiers>,
+        status: Status,
+    ) -> Release {
+        Release {
+            version,
+            text,
+            requires_python,
+            status,
+            installs: InstallsCache::default(),
+        }
     }
 }
 
@@ -92,12 +162,12 @@ impl ReleaseList {
                 "absent" => Status::Absent,
                 other => return Err(format!("line {}: unknown status `{other}`", i + 1)),
             };
-            releases.push(Release {
+            releases.push(Release::new(
                 version,
-                text: cols[0].to_owned(),
+                cols[0].to_owned(),
                 requires_python,
                 status,
-            });
+            ));
         }
         releases.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(ReleaseList { releases })
@@ -141,5 +211,35 @@ impl WheelsByPython {
             .iter()
             .find(|(p, d, _)| p == python && d == distribution)
             .map(|(_, _, v)| v.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    /// The remembered answers are the computed ones, asked twice (cold, then cached), for
+    /// every built-in release list and plain and non-plain Pythons.
+    #[test]
+    fn installs_on_cache_agrees_with_the_computation() {
+        let pythons: Vec<Version> = [
+            "2.7", "3.0", "3.5", "3.6", "3.7", "3.8", "3.12", "3.31", "3.32", "4.0", "3.7.1",
+            "3.7rc1",
+        ]
+        .iter()
+        .map(|p| Version::from_str(p).unwrap())
+        .collect();
+        let mut checked = 0;
+        for rule in crate::rules::builtin() {
+            for r in &rule.releases.releases {
+                for p in &pythons {
+                    let slow = r.installs_on_slow(p);
+                    assert_eq!(r.installs_on(p), slow, "{} on {p}", r.text);
+                    assert_eq!(r.installs_on(p), slow, "{} on {p} (cached)", r.text);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
     }
 }

@@ -1,0 +1,431 @@
+//! The one door to `pep508_rs`: every reader parses requirement strings and marker
+//! expressions through [`parse_requirement`] and [`parse_marker`], which first refuse the
+//! inputs that `pep508_rs` 0.9.2 cannot survive or cannot finish in bounded time:
+//!
+//! - a package or extra name that ends in `.`, `-` or `_` and is followed by more text
+//!   (`a. >=1`, `a[b-]`) makes it panic (`PackageName validation should match PEP 508
+//!   parsing`);
+//! - its marker parser recurses once per parenthesis: a few thousand `(` overflow the stack
+//!   and abort the process;
+//! - markers are built as decision diagrams with a fixed variable order, which can grow
+//!   exponentially with the number of distinct values (`(extra == 'a1' and extra == 'b1')
+//!   or (extra == 'a2' and extra == 'b2') or ...`: 20 such pairs took 20 s and 3.8 GB), and
+//!   every `or` costs time proportional to the diagram built so far (20,000 `or`s: minutes).
+//!
+//! The limits are far above what dependency files hold (markers in the wild have a handful
+//! of comparisons, nested two or three deep) and low enough that the worst marker under
+//! them parses in milliseconds.
+
+use std::str::FromStr;
+
+use pep508_rs::{MarkerTree, Pep508Url};
+
+/// Deepest parenthesis nesting accepted in a requirement or marker.
+pub const MAX_MARKER_DEPTH: usize = 32;
+/// Most comparisons (`==`, `<`, `in`, ...) in one marker expression.
+pub const MAX_MARKER_COMPARISONS: usize = 128;
+/// Most distinct quoted values in one marker expression (each extra is its own variable of
+/// the decision diagram, and the diagram's size is bounded by the values it distinguishes).
+pub const MAX_MARKER_VALUES: usize = 24;
+
+/// Why a string was not accepted: a message and the byte range (`start`, `len`) it points
+/// at, relative to the string, like `pep508_rs::Pep508Error`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    pub message: String,
+    pub start: usize,
+    pub len: usize,
+}
+
+/// Parse a PEP 508 requirement string.
+pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirement<T>, Refusal> {
+    if let Some(r) = name_guard(text) {
+        return Err(r);
+    }
+    if let Some(r) = nesting_guard(text) {
+        return Err(r);
+    }
+    // The marker follows the first `;` outside quotes. For a URL requirement that `;` may be
+    // inside the URL: counting from there only counts more, never less.
+    if let Some(at) = marker_start(text) {
+        if let Some(mut r) = complexity_guard(&text[at..]).or_else(|| peek_guard(&text[at..])) {
+            r.start += at;
+            return Err(r);
+        }
+    }
+    pep508_rs::Requirement::<T>::from_str(text).map_err(|e| Refusal {
+        message: e.message.to_string(),
+        start: e.start,
+        len: e.len,
+    })
+}
+
+/// Parse a PEP 508 marker expression.
+pub fn parse_marker(text: &str) -> Result<MarkerTree, Refusal> {
+    if let Some(r) = nesting_guard(text)
+        .or_else(|| complexity_guard(text))
+        .or_else(|| peek_guard(text))
+    {
+        return Err(r);
+    }
+    MarkerTree::from_str(text).map_err(|e| Refusal {
+        message: e.message.to_string(),
+        start: e.start,
+        len: e.len,
+    })
+}
+
+/// Byte offset just after the first `;` outside quotes.
+fn marker_start(text: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if q == c => quote = None,
+            (None, ';') => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Parentheses (outside quotes) nested deeper than [`MAX_MARKER_DEPTH`].
+fn nesting_guard(text: &str) -> Option<Refusal> {
+    let mut quote = None;
+    let mut depth = 0usize;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if q == c => quote = None,
+            (None, '(') => {
+                depth += 1;
+                if depth > MAX_MARKER_DEPTH {
+                    return Some(Refusal {
+                        message: format!(
+                            "parentheses nested more than {MAX_MARKER_DEPTH} deep; not read"
+                        ),
+                        start: i,
+                        len: 1,
+                    });
+                }
+            }
+            (None, ')') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// After each marker expression, pep508_rs 0.9.2 looks at the next whitespace-free run of
+/// text for `and` / `or`: it counts the run in characters and then slices that many bytes
+/// (`Cursor::peek_while` + `Cursor::slice` in `parse_marker_op`), which panics when the
+/// byte count lands inside a multi-byte character (`python_version > "3" é`).
+///
+/// An expression ends after a closing quote, after `)`, or after a variable that follows
+/// an operator (`'3' < python_version`); the parser then skips whitespace and looks. This
+/// checks every such place (a superset of where the parser looks) in one pass.
+fn peek_guard(marker: &str) -> Option<Refusal> {
+    if marker.is_ascii() {
+        return None;
+    }
+    let chars: Vec<(usize, char)> = marker.char_indices().collect();
+    let n = chars.len();
+    // For each character: the byte where its whitespace-free run ends, and how many more
+    // bytes than characters lie between it and that end.
+    let mut run_end = vec![marker.len(); n];
+    let mut extra = vec![0usize; n];
+    let mut end = marker.len();
+    let mut acc = 0;
+    for j in (0..n).rev() {
+        let (i, c) = chars[j];
+        if c.is_whitespace() {
+            end = i;
+            acc = 0;
+            continue;
+        }
+        acc += c.len_utf8() - 1;
+        run_end[j] = end;
+        extra[j] = acc;
+    }
+    let check = |mut j: usize| -> Option<Refusal> {
+        while j < n && chars[j].1.is_whitespace() {
+            j += 1;
+        }
+        if j < n && extra[j] > 0 && !marker.is_char_boundary(run_end[j] - extra[j]) {
+            return Some(Refusal {
+                message: "non-ASCII text where a marker expects `and` or `or`".into(),
+                start: chars[j].0,
+                len: chars[j].1.len_utf8(),
+            });
+        }
+        None
+    };
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let mut quote: Option<char> = None;
+    // The last token outside quotes was an operator (so a variable now is a right operand).
+    let mut after_operator = false;
+    let mut j = 0;
+    while j < n {
+        let c = chars[j].1;
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+                after_operator = false;
+                if let Some(r) = check(j + 1) {
+                    return Some(r);
+                }
+            }
+            j += 1;
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            ')' => {
+                after_operator = false;
+                if let Some(r) = check(j + 1) {
+                    return Some(r);
+                }
+            }
+            '=' | '<' | '>' | '!' | '~' => after_operator = true,
+            c if ident(c) => {
+                let start = j;
+                while j < n && ident(chars[j].1) {
+                    j += 1;
+                }
+                let word = &marker[chars[start].0..chars.get(j).map_or(marker.len(), |x| x.0)];
+                if after_operator {
+                    if let Some(r) = check(j) {
+                        return Some(r);
+                    }
+                }
+                after_operator = word == "in";
+                continue;
+            }
+            c if c.is_whitespace() => {}
+            _ => after_operator = false,
+        }
+        j += 1;
+    }
+    None
+}
+
+/// A marker with more comparisons or distinct values than the limits allow.
+fn complexity_guard(marker: &str) -> Option<Refusal> {
+    let b = marker.as_bytes();
+    let mut comparisons = 0usize;
+    let mut values: Vec<&str> = Vec::new();
+    let mut i = 0;
+    let refuse = |what: &str, limit: usize, at: usize| Refusal {
+        message: format!("marker has more than {limit} {what}; too complex to evaluate"),
+        start: at,
+        len: marker.len() - at,
+    };
+    while i < b.len() {
+        match b[i] {
+            q @ (b'\'' | b'"') => {
+                let end = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == q)
+                    .map_or(b.len(), |p| i + 1 + p);
+                let value = marker.get(i + 1..end).unwrap_or("");
+                if !values.contains(&value) {
+                    values.push(value);
+                    if values.len() > MAX_MARKER_VALUES {
+                        return Some(refuse("distinct values", MAX_MARKER_VALUES, i));
+                    }
+                }
+                i = end + 1;
+            }
+            b'=' | b'!' | b'<' | b'>' | b'~' => {
+                let start = i;
+                while i < b.len() && matches!(b[i], b'=' | b'!' | b'<' | b'>' | b'~') {
+                    i += 1;
+                }
+                comparisons += 1;
+                if comparisons > MAX_MARKER_COMPARISONS {
+                    return Some(refuse("comparisons", MAX_MARKER_COMPARISONS, start));
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                // `in` and `not in` compare too.
+                if &marker[start..i] == "in" {
+                    comparisons += 1;
+                    if comparisons > MAX_MARKER_COMPARISONS {
+                        return Some(refuse("comparisons", MAX_MARKER_COMPARISONS, start));
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `pep508_rs` 0.9.2 panics on a name or extra that ends in `.`, `-` or `_` and is followed
+/// by more text (`a. >=1`, `a[b-]`). Catch those first, walking the text the way its own
+/// parser does.
+fn name_guard(text: &str) -> Option<Refusal> {
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
+            if !c.is_whitespace() {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        i
+    };
+    let name_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+    // A run of name characters starting at `i` (which is alphanumeric): if it ends with
+    // `.`, `-` or `_`, that character is the error.
+    let run = |i: usize| {
+        let mut j = i;
+        while j < b.len() && name_char(b[j]) {
+            j += 1;
+        }
+        (
+            j,
+            (j > i && !b[j - 1].is_ascii_alphanumeric()).then_some(j - 1),
+        )
+    };
+    let refuse = |message: &str, at: usize| Refusal {
+        message: message.into(),
+        start: at,
+        len: 1,
+    };
+    let mut i = skip_ws(0);
+    if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let (end, bad) = run(i);
+    if let Some(k) = bad {
+        return Some(refuse(
+            "package name must end with an alphanumeric character",
+            k,
+        ));
+    }
+    i = skip_ws(end);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(i);
+        match b.get(i) {
+            Some(b']') | None => return None,
+            Some(b',') => i = skip_ws(i + 1),
+            _ => {}
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        let (end, bad) = run(i);
+        if let Some(k) = bad {
+            return Some(refuse(
+                "extra name must end with an alphanumeric character",
+                k,
+            ));
+        }
+        i = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Req = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
+
+    #[test]
+    fn names_that_would_panic_are_refused() {
+        for s in [
+            "a. >=1",
+            "a- ;python_version>'3'",
+            "a_ [x]",
+            "a[b-]",
+            "a[b, c_ ]",
+        ] {
+            let r = parse_requirement::<pep508_rs::VerbatimUrl>(s).unwrap_err();
+            assert!(r.message.contains("alphanumeric"), "{s}: {r:?}");
+            assert!(matches!(&s[r.start..r.start + 1], "." | "-" | "_"), "{s}");
+        }
+        assert!(parse_requirement::<pep508_rs::VerbatimUrl>("a.b-c_d[e-f]>=1").is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser() {
+        let ok = format!(
+            "{}python_version > '3'{}",
+            "(".repeat(MAX_MARKER_DEPTH),
+            ")".repeat(MAX_MARKER_DEPTH)
+        );
+        assert!(parse_marker(&ok).is_ok());
+        let deep = format!(
+            "{}python_version > '3'{}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let r = parse_marker(&deep).unwrap_err();
+        assert_eq!(r.start, MAX_MARKER_DEPTH);
+        let req = format!("numpy; {deep}");
+        let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
+        assert_eq!(&req[r.start..r.start + 1], "(");
+        // Parentheses inside quotes are text, not nesting.
+        let quoted = format!("platform_version == '{}'", "(".repeat(1000));
+        assert!(parse_marker(&quoted).is_ok());
+    }
+
+    #[test]
+    fn exploding_markers_are_refused() {
+        let pairs = |k: usize| {
+            (0..k)
+                .map(|i| format!("(extra == 'a{i}' and extra == 'b{i}')"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        assert!(parse_marker(&pairs(MAX_MARKER_VALUES / 2)).is_ok());
+        let r = parse_marker(&pairs(40)).unwrap_err();
+        assert!(r.message.contains("distinct values"), "{r:?}");
+        let many = vec!["python_version == '3.7'"; MAX_MARKER_COMPARISONS + 1].join(" or ");
+        let r = parse_marker(&many).unwrap_err();
+        assert!(r.message.contains("comparisons"), "{r:?}");
+        let many_in = vec!["'a' in extra"; MAX_MARKER_COMPARISONS + 1].join(" or ");
+        assert!(parse_marker(&many_in).is_err());
+        let req = format!("numpy>=1,<2 ; {many}");
+        let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
+        assert!(r.start > req.find(';').unwrap());
+    }
+
+    #[test]
+    fn multibyte_text_after_an_expression_is_refused() {
+        for m in [
+            "python_version >= \"3.5\"Jnumpy>=1.\u{ad}\u{ad}1",
+            "python_version > '3' \u{e9}",
+            "python_version > '3'\u{e9}",
+        ] {
+            let r = parse_marker(m).unwrap_err();
+            assert!(r.message.contains("non-ASCII"), "{m}: {r:?}");
+            let req = format!("numpy ; {m}");
+            assert!(parse_requirement::<pep508_rs::VerbatimUrl>(&req).is_err());
+        }
+        // Non-ASCII values in quotes are fine.
+        assert!(parse_marker("platform_version == 'caf\u{e9}'").is_ok());
+        assert!(parse_marker("platform_version=='\u{e9}\u{e9}' and os_name=='x'").is_ok());
+    }
+
+    #[test]
+    fn ordinary_input_passes_through() {
+        let r: Req = parse_requirement(
+            "numpy[mkl] (>=1.16,<1.17) ; python_version < '3.8' and sys_platform != 'win32'",
+        )
+        .unwrap();
+        assert_eq!(r.name.as_ref(), "numpy");
+        let e = parse_requirement::<pep508_rs::VerbatimUrl>("numpy>=>1").unwrap_err();
+        assert!(e.start < 9);
+        assert!(parse_marker("python_version >> '3'").is_err());
+    }
+}

@@ -1,0 +1,160 @@
+//! Bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs` call these). They live in the main
+//! crate so that `cargo test` runs them over the committed seed corpus (`fuzz/corpus/`)
+//! without cargo-fuzz or a nightly toolchain; see `tests/fuzz_corpus.rs`.
+//!
+//! Each body panics on a broken invariant, which is what a fuzzer reports:
+//! - parsing never panics, whatever the bytes;
+//! - every span a parser or the checker produces (requirement, name, specifier, clause,
+//!   problem, diagnostic, related location, fix) lies inside its file's decoded text, on
+//!   UTF-8 character boundaries, with `start <= end`, and maps to a position.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, Options};
+use crate::files::Files;
+use crate::formats::{self, Format};
+use crate::manifest::{FileId, Loc, Parsed, VersionReq};
+use crate::source::Span;
+
+/// A directory that does not exist, so relative includes resolve to nothing on disk.
+const ROOT: &str = "/nonexistent/depwindow-fuzz";
+
+/// The file name a format is detected from.
+pub fn file_name(format: Format) -> &'static str {
+    match format {
+        Format::Requirements => "requirements.txt",
+        Format::Pyproject => "pyproject.toml",
+        Format::Pipfile => "Pipfile",
+        Format::PipfileLock => "Pipfile.lock",
+        Format::SetupCfg => "setup.cfg",
+        Format::SetupPy => "setup.py",
+        Format::Conda => "environment.yml",
+        Format::PoetryLock => "poetry.lock",
+        Format::UvLock => "uv.lock",
+        Format::PdmLock => "pdm.lock",
+        Format::Pylock => "pylock.toml",
+    }
+}
+
+fn load(format: Format, data: &[u8]) -> (Files, FileId) {
+    let mut files = Files::new(PathBuf::from(ROOT));
+    let id = files.add(&Path::new(ROOT).join(file_name(format)), data);
+    (files, id)
+}
+
+/// Parse `data` as `format` and check every span of the result.
+pub fn parse_format(format: Format, data: &[u8]) -> (Files, Parsed) {
+    let (mut files, id) = load(format, data);
+    let parsed = formats::parse(format, &mut files, id);
+    assert_parsed_spans(&files, &parsed);
+    (files, parsed)
+}
+
+/// The whole pipeline: the first byte picks the format, the rest is the file; parse, check
+/// against the built-in rules, and check every diagnostic's spans.
+pub fn pipeline(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let format = Format::ALL[first as usize % Format::ALL.len()];
+    let (files, parsed) = parse_format(format, rest);
+    let opts = Options {
+        pythons: None,
+        conda: format == Format::Conda,
+        sibling_lock: None,
+    };
+    for d in check::check_parsed(&files, &parsed, crate::rules::builtin(), &opts) {
+        assert_loc(&files, d.loc, "diagnostic");
+        for r in &d.related {
+            assert_loc(&files, r.loc, "related");
+        }
+        if let Some(fix) = &d.fix {
+            assert_loc(&files, fix.loc, "fix");
+        }
+    }
+}
+
+/// The Poetry constraint translator: never panics, and clause spans lie inside the text.
+pub fn poetry_constraint(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(alternatives) = formats::poetry::translate_spanned(text) {
+        for a in &alternatives {
+            for &c in &a.clauses {
+                assert_span(text, c, "poetry clause");
+            }
+        }
+    }
+    let _ = formats::poetry::translate(text);
+}
+
+/// Every span in a parse result is a valid range of its file's text.
+pub fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
+    for r in &parsed.requirements {
+        assert_loc(files, r.loc, "requirement");
+        let name = Loc {
+            file: r.loc.file,
+            span: r.name_span,
+        };
+        assert_loc(files, name, "name");
+        let inner: Vec<Span> = match &r.version {
+            VersionReq::Specifiers { span, clauses, .. } => std::iter::once(*span)
+                .chain(clauses.iter().copied())
+                .collect(),
+            VersionReq::AnyOf { span, .. } | VersionReq::Exact { span, .. } => vec![*span],
+            VersionReq::Any | VersionReq::Unversioned => Vec::new(),
+        };
+        for span in inner {
+            assert_loc(
+                files,
+                Loc {
+                    file: r.loc.file,
+                    span,
+                },
+                "specifier",
+            );
+        }
+    }
+    for p in &parsed.problems {
+        assert_loc(files, p.loc, "problem");
+    }
+    for (id, loc) in &parsed.includes {
+        assert!(*id < files.len(), "include of unknown file {id}");
+        assert_loc(files, *loc, "include");
+    }
+    if let Some((_, loc)) = &parsed.requires_python {
+        assert_loc(files, *loc, "requires-python");
+    }
+    for g in &parsed.groups {
+        for &m in &g.members {
+            assert!(
+                m < parsed.requirements.len(),
+                "group `{}` member {m} out of range",
+                g.name
+            );
+        }
+    }
+}
+
+fn assert_loc(files: &Files, loc: Loc, what: &str) {
+    assert!(loc.file < files.len(), "{what}: unknown file {}", loc.file);
+    let f = files.get(loc.file);
+    assert_span(&f.text, loc.span, what);
+    // What every reporter does with a span.
+    let a = f.position(loc.span.start);
+    let b = f.position(loc.span.end);
+    assert!(a.offset <= b.offset, "{what}: positions out of order");
+}
+
+fn assert_span(text: &str, span: Span, what: &str) {
+    assert!(
+        span.start <= span.end && span.end <= text.len(),
+        "{what}: span {span:?} outside text of {} bytes",
+        text.len()
+    );
+    assert!(
+        text.is_char_boundary(span.start) && text.is_char_boundary(span.end),
+        "{what}: span {span:?} not on char boundaries"
+    );
+}
