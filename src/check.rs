@@ -110,10 +110,18 @@ pub fn check_parsed(
 ) -> Vec<Diagnostic> {
     let mut out = problem_diagnostics(parsed);
     let mut findings: Vec<Finding> = Vec::new();
+    let pythons: Vec<Vec<String>> = rules.iter().map(|r| pythons_for(r, parsed, opts)).collect();
     for unit in units(parsed) {
-        for rule in rules {
-            let pythons = pythons_for(rule, parsed, opts);
-            check_unit(files, parsed, &unit, rule, &pythons, opts, &mut findings);
+        // A unit that names no trigger distribution cannot trigger any rule.
+        if !unit.requirements.iter().any(|r| {
+            rules
+                .iter()
+                .any(|rule| is_trigger_name(rule, &r.name, opts))
+        }) {
+            continue;
+        }
+        for (rule, pythons) in rules.iter().zip(&pythons) {
+            check_unit(files, parsed, &unit, rule, pythons, opts, &mut findings);
         }
     }
     out.extend(findings.into_iter().map(|mut f| {
@@ -176,13 +184,16 @@ struct PyVerdict<'a> {
     label: String,
     /// The message; `{leak}` is replaced by the releases that get in on the finding's Pythons.
     message: String,
-    /// What `{leak}` says when no published release gets in on any of them.
-    leak_fallback: String,
+    /// A version outside the window the set admits (for `{leak}` when no published
+    /// release gets in).
+    witness: Option<Version>,
     /// Published final releases outside the window that pip could install on this Python.
-    leak: Vec<String>,
+    leak: Vec<usize>,
     help: Option<String>,
     related: Vec<Related>,
-    outside: Vec<String>,
+    /// The set whose published releases outside the window the finding lists (computed
+    /// once per finding, not per Python).
+    outside: Option<VersionSet>,
     pick: Option<String>,
     /// The requirement a fix edits (None: insert, or no fix).
     offender: Option<&'a Requirement>,
@@ -267,20 +278,30 @@ fn finish(
     let pkg = rule.package.to_string();
 
     // The releases that get in, over all the finding's Pythons, oldest first.
-    let mut leak: Vec<&String> = group.iter().flat_map(|(_, v)| &v.leak).collect();
-    leak.sort_by_key(|t| Version::from_str(t).ok());
+    // (Indices into the release list, which is sorted oldest first.)
+    let mut leak: Vec<usize> = group
+        .iter()
+        .flat_map(|(_, v)| v.leak.iter().copied())
+        .collect();
+    leak.sort_unstable();
     leak.dedup();
-    let leak: Vec<String> = leak.into_iter().cloned().collect();
-    let listing = if leak.is_empty() && first.check == Check::Unconstrained {
-        format!(
+    let leak = release_texts(rule, &leak);
+    let outside = first
+        .outside
+        .as_ref()
+        .map(|set| release_texts(rule, &outside_releases(rule, set)))
+        .unwrap_or_default();
+    let listing = match (&first.witness, leak.is_empty()) {
+        (_, false) => compact_list(&leak),
+        _ if first.check == Check::Unconstrained => format!(
             "{} (none of them installs on Python {} today)",
-            first.leak_fallback,
+            compact_list(&outside),
             pythons.join(", ")
-        )
-    } else if leak.is_empty() {
-        first.leak_fallback.clone()
-    } else {
-        compact_list(&leak)
+        ),
+        (Some(w), true) if outside.is_empty() => {
+            format!("e.g. {w}, though no such release is published")
+        }
+        _ => compact_list(&outside),
     };
     let mut message = first.message.replace("{leak}", &listing);
     if !pick.is_empty() {
@@ -354,7 +375,7 @@ fn finish(
     d.package = Some(pkg);
     d.window = Some(rule.window.text.clone());
     d.pythons = pythons;
-    d.outside_released = first.outside.clone();
+    d.outside_released = outside;
     d.pip_would_pick = pick;
     d.related = first.related.clone();
     d.help = (!help.is_empty()).then(|| help.join("\n"));
@@ -661,14 +682,14 @@ fn verdict<'a>(
             primary,
             label: format!("no installable {pkg} satisfies this"),
             message: format!("pip cannot install {pkg} here: {why}{possible_note}"),
-            leak_fallback: String::new(),
+            witness: None,
             leak: Vec::new(),
             help: Some(format!(
                 "use a range inside the tested window, e.g. `{pkg}{}`",
                 window.text
             )),
             related,
-            outside: Vec::new(),
+            outside: None,
             pick: None,
             offender: None,
             insert_after: None,
@@ -682,14 +703,13 @@ fn verdict<'a>(
     } else {
         Severity::Warning
     };
-    let outside = outside_releases(rule, &a);
     // The offending requirement: among those that let the outside versions in, the one
     // whose own set leaks the least (it sets A_p's edge).
     let probe = above_decl.clone().unwrap_or(witness.clone());
     let offender = sets
         .iter()
         .filter(|(_, s)| s.contains_any(&probe))
-        .min_by_key(|(_, s)| outside_releases(rule, s).len())
+        .min_by_key(|(_, s)| count_outside(rule, s))
         .map(|(r, _)| *r)
         .unwrap_or(contributing[0]);
     let primary = spec_loc(offender);
@@ -726,11 +746,6 @@ fn verdict<'a>(
         ));
     }
     message.push_str(&possible_note);
-    let leak_fallback = if outside.is_empty() {
-        format!("e.g. {witness}, though no such release is published")
-    } else {
-        compact_list(&outside)
-    };
     let mut help = None;
     if offender.syntax == Syntax::Lock {
         help = Some(format!(
@@ -754,11 +769,11 @@ fn verdict<'a>(
         primary,
         label: format!("admits {pkg} outside `{}`", window.text),
         message,
-        leak_fallback,
+        witness: Some(witness.clone()),
         leak: leaking(rule, &a_decl, &py),
         help,
         related,
-        outside,
+        outside: Some(a.clone()),
         pick: pick.map(|(v, _)| v),
         offender: Some(offender),
         insert_after: None,
@@ -795,7 +810,7 @@ fn absent<'a>(
             message: format!(
                 "the lock pins {t} but no {pkg}: it is incomplete, so what gets installed is not what was locked"
             ),
-            leak_fallback: String::new(),
+            witness: None,
             leak: Vec::new(),
             help: Some(format!(
                 "re-lock with `{pkg}{}` declared beside {t}{}",
@@ -803,7 +818,7 @@ fn absent<'a>(
                 relock_hint(files, hit.req)
             )),
             related: Vec::new(),
-            outside: Vec::new(),
+            outside: None,
             pick: None,
             offender: None,
             insert_after: None,
@@ -837,14 +852,14 @@ fn absent<'a>(
         primary: hit.req.loc,
         label: format!("requires {t} but leaves {pkg} free"),
         message,
-        leak_fallback: compact_list(&outside_releases(rule, declared)),
+        witness: None,
         leak: leaking(rule, declared, py),
         help: Some(format!(
             "add `{pkg}{}` next to the {t} requirement",
             window.text
         )),
         related: Vec::new(),
-        outside: outside_releases(rule, declared),
+        outside: Some(declared.clone()),
         pick: pick.map(|(v, _)| v),
         offender: None,
         insert_after: Some(hit.req),
@@ -858,14 +873,22 @@ fn relock_hint(files: &Files, r: &Requirement) -> String {
         .unwrap_or_default()
 }
 
-/// Published final releases outside the window that pip could install on `py` from `set`.
-fn leaking(rule: &Rule, set: &VersionSet, py: &Version) -> Vec<String> {
-    rule.releases
-        .releases
+/// Published final releases outside the window that pip could install on `py` from `set`
+/// (indices into the rule's release list).
+fn leaking(rule: &Rule, set: &VersionSet, py: &Version) -> Vec<usize> {
+    let releases = &rule.releases.releases;
+    rule.outside_final
         .iter()
-        .filter(|r| r.status == Status::Final && r.installs_on(py))
-        .filter(|r| set.contains(&r.version) && !rule.window.set.contains_any(&r.version))
-        .map(|r| r.text.clone())
+        .copied()
+        .filter(|&i| releases[i].installs_on(py) && set.contains(&releases[i].version))
+        .collect()
+}
+
+/// The release texts of release-list indices.
+fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
+    indices
+        .iter()
+        .map(|&i| rule.releases.releases[i].text.clone())
         .collect()
 }
 
@@ -883,15 +906,20 @@ fn spec_loc(r: &Requirement) -> Loc {
     }
 }
 
-/// Published final releases admitted by `set` that lie outside the window.
-fn outside_releases(rule: &Rule, set: &VersionSet) -> Vec<String> {
-    rule.releases
-        .releases
+/// Published final releases admitted by `set` that lie outside the window (indices).
+fn outside_releases(rule: &Rule, set: &VersionSet) -> Vec<usize> {
+    rule.outside_final
         .iter()
-        .filter(|r| r.status == Status::Final)
-        .filter(|r| set.contains(&r.version) && !rule.window.set.contains_any(&r.version))
-        .map(|r| r.text.clone())
+        .copied()
+        .filter(|&i| set.contains(&rule.releases.releases[i].version))
         .collect()
+}
+
+fn count_outside(rule: &Rule, set: &VersionSet) -> usize {
+    rule.outside_final
+        .iter()
+        .filter(|&&i| set.contains(&rule.releases.releases[i].version))
+        .count()
 }
 
 fn any_published(rule: &Rule, set: &VersionSet) -> bool {

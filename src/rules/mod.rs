@@ -172,6 +172,9 @@ pub struct Rule {
     pub effects: Vec<Effect>,
     /// Where the rule came from (for messages).
     pub origin: String,
+    /// Indices into `releases` of the final releases outside the window (precomputed: the
+    /// checker asks for subsets of them for every unit and Python).
+    pub outside_final: Vec<usize>,
 }
 
 impl Rule {
@@ -363,7 +366,17 @@ pub fn load_rule_file(
                 sources: e.sources.clone(),
             });
         }
+        let outside_final = releases
+            .releases
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.status == releases::Status::Final && !window.set.contains_any(&r.version)
+            })
+            .map(|(i, _)| i)
+            .collect();
         rules.push(Rule {
+            outside_final,
             id: id.clone(),
             package: name(&p.name)?,
             trigger: trigger.clone(),
