@@ -491,6 +491,16 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .iter()
         .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
     let fix_exit = args.exit_non_zero_on_fix && fixed > 0;
+    // A file to check that could not be read at all is an I/O error, like a missing path:
+    // exit 2 (after reporting everything else), whatever `--exit-zero` says.
+    if outcome.unreadable > 0 {
+        eprintln!(
+            "depwindow: error: {} file{} could not be read (see the parse-error findings)",
+            outcome.unreadable,
+            if outcome.unreadable == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(2));
+    }
     Ok(if (errors && !args.exit_zero) || fix_exit {
         ExitCode::from(1)
     } else {

@@ -34,16 +34,19 @@ pub struct Outcome {
     pub files: Files,
     pub diagnostics: Vec<Diagnostic>,
     pub checked: usize,
+    /// Files to check that could not be read at all (an I/O error: exit code 2).
+    pub unreadable: usize,
 }
 
-/// Check one file (and what it includes) in a fresh registry.
+/// Check one file (and what it includes) in a fresh registry. The flag says the file
+/// itself could not be read.
 pub fn check_one(
     cwd: &Path,
     candidate: &Candidate,
     stdin: Option<&[u8]>,
     rules: &[Rule],
     opts: &RunOptions,
-) -> (Files, Vec<Diagnostic>) {
+) -> (Files, Vec<Diagnostic>, bool) {
     let mut files = Files::new(cwd.to_path_buf());
     let id = match stdin {
         Some(bytes) => files.add(&candidate.path, bytes),
@@ -67,7 +70,7 @@ pub fn check_one(
                     },
                     format!("cannot read `{}`: {e}", candidate.path.display()),
                 );
-                return (files, vec![d]);
+                return (files, vec![d], true);
             }
         },
     };
@@ -98,7 +101,7 @@ pub fn check_one(
                     },
                     format!("cannot read constraint file `{}`: {e}", c.display()),
                 );
-                return (files, vec![d]);
+                return (files, vec![d], false);
             }
         }
     }
@@ -112,7 +115,7 @@ pub fn check_one(
         },
     };
     let diags = check::check_parsed(&files, &parsed, rules, &check_opts);
-    (files, diags)
+    (files, diags, false)
 }
 
 /// The lockfile that belongs to a declaration in the same directory, with its pins.
@@ -249,13 +252,14 @@ struct RootResult {
     /// Suppressions found in the files this root read, with how far each was used.
     sups: Vec<(Suppression, Usage)>,
     profile: usize,
+    unreadable: bool,
 }
 
 /// Check one root with its profile: evaluate, apply selection and severity overrides, then
 /// the inline suppressions of every file the root read (the registry still holds them all
 /// here; afterwards only the files findings or suppressions point into are kept).
 fn process_root(cwd: &Path, job: &Job, profile: &Profile) -> RootResult {
-    let (files, mut diags) = check_one(
+    let (files, mut diags, unreadable) = check_one(
         cwd,
         &job.candidate,
         job.stdin.as_deref(),
@@ -273,6 +277,7 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile) -> RootResult {
         diags,
         sups: sups.into_iter().zip(usage).collect(),
         profile: job.profile,
+        unreadable,
     }
 }
 
@@ -351,6 +356,7 @@ pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) 
     // every root that read the file, so a suppression used by one unit is not "unused"
     // because another unit including the same file does not produce the finding.
     let mut sups: BTreeMap<(FileId, usize), (Suppression, Usage, usize)> = BTreeMap::new();
+    let unreadable = results.iter().filter(|(_, r)| r.unreadable).count();
     for (_, r) in results {
         let mut used: std::collections::BTreeSet<FileId> =
             r.diags.iter().flat_map(referenced_files).collect();
@@ -399,6 +405,7 @@ pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) 
         files: merged,
         diagnostics: all,
         checked: roots.len(),
+        unreadable,
     }
 }
 

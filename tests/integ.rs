@@ -844,3 +844,66 @@ fn include_dependents_checks_the_files_that_include_a_changed_file() {
     );
     assert_eq!(codes(&v), ["DW101"]);
 }
+
+#[test]
+#[cfg(unix)]
+fn exit_codes_mean_one_thing_each() {
+    let s = Scratch::new("exit-codes");
+    s.write(
+        "clean/requirements.txt",
+        "tensorflow==2.11.0\nnumpy>=1.24\n",
+    );
+    s.write(
+        "flagged/requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.16\n",
+    );
+    // 0: nothing at or above error; 1: errors; --exit-zero forces 0.
+    assert_eq!(run(s.path(), &["check", "clean"]).code, 0);
+    assert_eq!(run(s.path(), &["check", "flagged"]).code, 1);
+    assert_eq!(run(s.path(), &["check", "--exit-zero", "flagged"]).code, 0);
+    // 2: usage errors and paths that cannot be read.
+    let o = run(s.path(), &["check", "--format", "nope", "clean"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("unknown output format `nope`"),
+        "{}",
+        o.stderr
+    );
+    let o = run(s.path(), &["check", "missing-requirements.txt"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("missing-requirements.txt"),
+        "{}",
+        o.stderr
+    );
+    let fifo = s.path().join("fifo-requirements.txt");
+    if Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|st| st.success())
+    {
+        // Reported with the file's name, the other files still checked, then exit 2.
+        let o = run(
+            s.path(),
+            &[
+                "check",
+                "--format",
+                "concise",
+                "fifo-requirements.txt",
+                "flagged",
+            ],
+        );
+        assert_eq!(o.code, 2, "{} {}", o.stdout, o.stderr);
+        assert!(
+            o.stdout
+                .contains("fifo-requirements.txt:1:1: error: cannot read"),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("flagged/requirements.txt:2:6: error:"),
+            "{}",
+            o.stdout
+        );
+    }
+}
