@@ -654,15 +654,7 @@ fn verdict<'a>(
             .last()
             .map(|r| spec_loc(r))
             .unwrap_or(hit.req.loc);
-        let mut related: Vec<Related> = contributing
-            .iter()
-            .filter(|r| spec_loc(r) != primary)
-            .map(|r| Related {
-                loc: spec_loc(r),
-                message: format!("also constrains {pkg}"),
-            })
-            .collect();
-        related.push(tf_related);
+        let related = related_to(&contributing, primary, &pkg, tf_related);
         let why = if a.is_empty() {
             "the requirements on it exclude each other".to_owned()
         } else if a_decl.is_empty() {
@@ -713,15 +705,7 @@ fn verdict<'a>(
         .map(|(r, _)| *r)
         .unwrap_or(contributing[0]);
     let primary = spec_loc(offender);
-    let mut related: Vec<Related> = contributing
-        .iter()
-        .filter(|r| spec_loc(r) != primary)
-        .map(|r| Related {
-            loc: spec_loc(r),
-            message: format!("also constrains {pkg}"),
-        })
-        .collect();
-    related.push(tf_related);
+    let related = related_to(&contributing, primary, &pkg, tf_related);
     let mut message = match &offender.version {
         VersionReq::Exact { version, .. } if offender.role == Role::Locked => format!(
             "the lock pins {pkg} {version}, outside {t}'s tested window `{}`",
@@ -890,6 +874,25 @@ fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
         .iter()
         .map(|&i| rule.releases.releases[i].text.clone())
         .collect()
+}
+
+/// The other requirements that make up A_p, then the trigger requirement.
+fn related_to(
+    contributing: &[&Requirement],
+    primary: Loc,
+    pkg: &str,
+    trigger: Related,
+) -> Vec<Related> {
+    let mut related: Vec<Related> = contributing
+        .iter()
+        .filter(|r| spec_loc(r) != primary)
+        .map(|r| Related {
+            loc: spec_loc(r),
+            message: format!("also constrains {pkg}"),
+        })
+        .collect();
+    related.push(trigger);
+    related
 }
 
 /// The location to point at for a requirement: its specifier (or pin) when it has one.
