@@ -37,6 +37,24 @@ pub struct Refusal {
     pub len: usize,
 }
 
+impl Refusal {
+    /// A refusal from pep508_rs, its range snapped to `text`'s character boundaries:
+    /// pep508_rs mixes byte positions with character counts (an error on `é` has length 1),
+    /// and every span we report must slice the text (found by fuzzing).
+    fn within(text: &str, message: String, start: usize, len: usize) -> Refusal {
+        let start = crate::source::floor_char_boundary(text, start.min(text.len()));
+        let mut end = start.saturating_add(len).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        Refusal {
+            message,
+            start,
+            len: end - start,
+        }
+    }
+}
+
 /// Parse a PEP 508 requirement string.
 pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirement<T>, Refusal> {
     if let Some(r) = name_guard(text) {
@@ -53,11 +71,8 @@ pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirem
             return Err(r);
         }
     }
-    pep508_rs::Requirement::<T>::from_str(text).map_err(|e| Refusal {
-        message: e.message.to_string(),
-        start: e.start,
-        len: e.len,
-    })
+    pep508_rs::Requirement::<T>::from_str(text)
+        .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len))
 }
 
 /// Parse a PEP 508 marker expression.
@@ -68,11 +83,8 @@ pub fn parse_marker(text: &str) -> Result<MarkerTree, Refusal> {
     {
         return Err(r);
     }
-    MarkerTree::from_str(text).map_err(|e| Refusal {
-        message: e.message.to_string(),
-        start: e.start,
-        len: e.len,
-    })
+    MarkerTree::from_str(text)
+        .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len))
 }
 
 /// Byte offset just after the first `;` outside quotes.
