@@ -31,7 +31,7 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerTree, PackageName};
 
-use super::pep508_span::requirement_at;
+use super::pep508::requirement_at;
 use super::yaml_span::{self, Node, Scalar, Value};
 use crate::files::Files;
 use crate::manifest::{
@@ -519,7 +519,7 @@ fn pip_line(
 ) {
     if !s.verbatim {
         // Escapes in a quoted scalar: parse the value, underline the scalar.
-        match super::pep508_span::requirement_in_literal(
+        match super::pep508::requirement_in_literal(
             s.value.trim(),
             s.span,
             id,

@@ -15,7 +15,6 @@ pub mod include;
 pub mod json_span;
 pub mod pdm_lock;
 pub mod pep508;
-pub mod pep508_span;
 pub mod pipfile;
 pub mod pipfile_lock;
 pub mod poetry;

@@ -21,7 +21,7 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::ExtraName;
 
-use super::pep508_span::requirement_at;
+use super::pep508::requirement_at;
 use crate::files::Files;
 use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Role, Syntax};
 use crate::source::Span;

@@ -22,7 +22,7 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{ExtraName, MarkerTree};
 
-use super::pep508_span::{requirement_at, requirement_in_literal};
+use super::pep508::{requirement_at, requirement_in_literal};
 use crate::files::Files;
 use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Role, Syntax};
 use crate::source::Span;
