@@ -195,12 +195,7 @@ fn build(
 }
 
 fn problem(file: FileId, span: Span, message: String) -> Problem {
-    Problem {
-        kind: ProblemKind::Parse,
-        loc: Loc { file, span },
-        message,
-        help: None,
-    }
+    super::problem(ProblemKind::Parse, file, span, message)
 }
 
 /// Byte ranges inside a requirement string.
