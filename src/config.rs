@@ -455,24 +455,8 @@ impl Settings {
 
     /// The effective settings as TOML-ish lines (`depwindow show-settings`).
     pub fn describe(&self, cwd: &Path) -> String {
-        let list = |v: &[Selector]| {
-            format!(
-                "[{}]",
-                v.iter()
-                    .map(|s| format!("\"{s}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
-        let strs = |v: &[String]| {
-            format!(
-                "[{}]",
-                v.iter()
-                    .map(|s| format!("\"{s}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        };
+        let list = quoted_list::<Selector>;
+        let strs = quoted_list::<String>;
         let paths = |v: &[PathBuf]| {
             strs(
                 &v.iter()
@@ -692,6 +676,17 @@ impl Resolver {
         self.by_dir.insert(dir, i);
         Ok(i)
     }
+}
+
+/// `["a", "b"]`: a list in `show-settings` output.
+fn quoted_list<T: std::fmt::Display>(v: &[T]) -> String {
+    format!(
+        "[{}]",
+        v.iter()
+            .map(|s| format!("\"{s}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 #[cfg(test)]

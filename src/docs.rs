@@ -23,32 +23,38 @@ pub struct CheckDoc {
     pub default_severity: Severity,
 }
 
+/// Fill a template with a check's code and name and the fields of its documentation.
+macro_rules! render {
+    ($doc:expr, $check:expr, $template:literal) => {
+        format!(
+            $template,
+            code = $check.code(),
+            name = $check.name(),
+            summary = $doc.summary,
+            what = $doc.what,
+            why = $doc.why,
+            example = $doc.example.trim_end(),
+            fix = $doc.fix,
+        )
+    };
+}
+
 impl CheckDoc {
     /// The whole entry as Markdown (for `depwindow rule` and SARIF `help.markdown`).
     pub fn markdown(&self, check: Check) -> String {
-        format!(
-            "# {code} {name}\n\n{summary}.\n\n## What it does\n\n{what}\n\n## Why it matters\n\n{why}\n\n## Example\n\n```text\n{example}\n```\n\n## How to fix\n\n{fix}\n",
-            code = check.code(),
-            name = check.name(),
-            summary = self.summary,
-            what = self.what,
-            why = self.why,
-            example = self.example.trim_end(),
-            fix = self.fix,
+        render!(
+            self,
+            check,
+            "# {code} {name}\n\n{summary}.\n\n## What it does\n\n{what}\n\n## Why it matters\n\n{why}\n\n## Example\n\n```text\n{example}\n```\n\n## How to fix\n\n{fix}\n"
         )
     }
 
     /// The whole entry as plain text (SARIF `help.text`).
     pub fn text(&self, check: Check) -> String {
-        format!(
-            "{code} {name}: {summary}.\n\nWhat it does: {what}\n\nWhy it matters: {why}\n\nExample:\n{example}\n\nHow to fix: {fix}\n",
-            code = check.code(),
-            name = check.name(),
-            summary = self.summary,
-            what = self.what,
-            why = self.why,
-            example = self.example.trim_end(),
-            fix = self.fix,
+        render!(
+            self,
+            check,
+            "{code} {name}: {summary}.\n\nWhat it does: {what}\n\nWhy it matters: {why}\n\nExample:\n{example}\n\nHow to fix: {fix}\n"
         )
     }
 }

@@ -31,11 +31,12 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerTree, PackageName};
 
-use super::pep508_span::requirement_at;
+use super::pep508::requirement_at;
 use super::yaml_span::{self, Node, Scalar, Value};
+use super::{keep, problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
-    FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
+    FileId, Group, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
 };
 use crate::source::Span;
 
@@ -489,8 +490,7 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
             span: vspan,
         },
     };
-    members.push(out.requirements.len());
-    out.requirements.push(Requirement {
+    let req = Requirement {
         name,
         extras: vec![],
         version,
@@ -504,7 +504,8 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
         name_span: at(ms.name_span),
         hashed: false,
         pre: false,
-    });
+    };
+    push_member(out, members, req);
 }
 
 /// One `pip:` entry: conda writes these lines to a requirements file next to the
@@ -519,19 +520,14 @@ fn pip_line(
 ) {
     if !s.verbatim {
         // Escapes in a quoted scalar: parse the value, underline the scalar.
-        match super::pep508_span::requirement_in_literal(
+        let read = super::pep508::requirement_in_literal(
             s.value.trim(),
             s.span,
             id,
             Role::Require,
             Syntax::Pep508,
-        ) {
-            Ok(r) => {
-                members.push(out.requirements.len());
-                out.requirements.push(r);
-            }
-            Err(p) => out.problems.push(p),
-        }
+        );
+        keep(out, members, read);
         return;
     }
     let v = s.value.as_str();
@@ -604,8 +600,7 @@ fn pip_line(
                 r.hashed = true;
                 out.hashed = true;
             }
-            members.push(out.requirements.len());
-            out.requirements.push(r);
+            push_member(out, members, r);
         }
         Err(mut p) => {
             if req_text.contains("://") || req_text.starts_with(['.', '/']) {
@@ -615,15 +610,6 @@ fn pip_line(
             }
             out.problems.push(p);
         }
-    }
-}
-
-fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
-    Problem {
-        kind,
-        loc: Loc { file, span },
-        message,
-        help: None,
     }
 }
 

@@ -7,7 +7,8 @@
 use std::path::Path;
 
 use crate::files::Files;
-use crate::manifest::{FileId, Parsed};
+use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Requirement};
+use crate::source::Span;
 
 pub mod conda;
 pub mod guard;
@@ -15,7 +16,6 @@ pub mod include;
 pub mod json_span;
 pub mod pdm_lock;
 pub mod pep508;
-pub mod pep508_span;
 pub mod pipfile;
 pub mod pipfile_lock;
 pub mod poetry;
@@ -25,6 +25,7 @@ pub mod pyproject;
 pub mod requirements;
 pub mod setup_cfg;
 pub mod setup_py;
+pub mod setuptools;
 pub mod toml_doc;
 pub mod uv_lock;
 pub mod yaml_span;
@@ -141,5 +142,30 @@ pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
         Format::UvLock => uv_lock::parse(files.get(id).text.as_str(), id),
         Format::PdmLock => pdm_lock::parse(files.get(id).text.as_str(), id),
         Format::Pylock => pylock::parse(files.get(id).text.as_str(), id),
+    }
+}
+
+/// A problem of `kind` at `span` of `file`, without help text.
+pub fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
+    Problem {
+        kind,
+        loc: Loc { file, span },
+        message,
+        help: None,
+    }
+}
+
+/// Add `req` to `out` and its index to `members` (the unit it belongs to).
+pub fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement) {
+    members.push(out.requirements.len());
+    out.requirements.push(req);
+}
+
+/// What reading one requirement gave: the requirement joins `out` and `members`, a
+/// problem joins `out.problems`.
+pub fn keep(out: &mut Parsed, members: &mut Vec<usize>, read: Result<Requirement, Problem>) {
+    match read {
+        Ok(req) => push_member(out, members, req),
+        Err(p) => out.problems.push(p),
     }
 }

@@ -1,21 +1,36 @@
 //! A PEP 508 requirement string that sits somewhere in a file (a TOML string, a setup.cfg
-//! line ...) turned into a [`Requirement`] with spans for its name, its specifier set and
-//! each comma clause.
+//! line, a setup.py literal, a conda `pip:` entry) turned into a [`Requirement`] with spans
+//! for its name, its specifier set and each comma clause; and marker expressions.
 //!
-//! pep508_rs parses the string but keeps no positions for its parts, so we find the name,
-//! extras and specifier text ourselves with a small scanner that follows the PEP 508
-//! grammar:
+//! pep508_rs parses the string (the semantics) but keeps no positions for the parts of one
+//! that parses, so we find the name, extras and specifier text ourselves (the spans) with a
+//! small scanner that follows the PEP 508 grammar:
 //!
 //! ```text
-//! name_req = name wsp* extras? wsp* versionspec? wsp* quoted_marker?
-//! url_req  = name wsp* extras? wsp* urlspec (wsp+ | end) quoted_marker?
-//! versionspec = ( '(' version_many ')' ) | version_many
+//! specification = wsp* ( url_req | name_req ) wsp*
+//! name_req      = name wsp* extras? wsp* versionspec? wsp* quoted_marker?
+//! url_req       = name wsp* extras? wsp* urlspec (wsp+ | end) quoted_marker?
+//! versionspec   = ( '(' version_many ')' ) | version_many
 //! ```
+//!
+//! Where the file's text is not the value byte for byte (escapes, implicitly concatenated
+//! literals), every part spans the whole literal: diagnostics underline it, fixes replace it.
+//!
+//! Two entry points share that core and differ only in how they report a string that does
+//! not parse, which is what each group of readers has always printed:
+//! - [`requirement`] (TOML readers) names the string in the message (`invalid requirement
+//!   `numpy>=>1`: ...`) and points at pep508_rs's error range as given;
+//! - [`requirement_at`] / [`requirement_in_literal`] (setup.cfg, setup.py, conda `pip:`)
+//!   give pep508_rs's message alone (`empty requirement` for a blank one) and point at its
+//!   error range snapped to character boundaries, or at the whole requirement when that
+//!   range is empty.
 
-use pep508_rs::{MarkerTree, VersionOrUrl};
+use pep508_rs::{MarkerTree, VerbatimUrl, VersionOrUrl};
 
 use crate::manifest::{FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq};
-use crate::source::Span;
+use crate::source::{floor_char_boundary, Span};
+
+type Pep508Requirement = pep508_rs::Requirement<VerbatimUrl>;
 
 /// Parse `value` (the decoded string) found at `at` in file `file`. When `exact` is true,
 /// `at` covers exactly the bytes of `value` and inner spans are computed; otherwise every
@@ -27,7 +42,7 @@ pub fn requirement(
     file: FileId,
     role: Role,
 ) -> Result<Requirement, Problem> {
-    let parsed = match super::guard::parse_requirement::<pep508_rs::VerbatimUrl>(value) {
+    let parsed = match super::guard::parse_requirement::<VerbatimUrl>(value) {
         Ok(r) => r,
         Err(e) => {
             let span = if exact {
@@ -37,54 +52,150 @@ pub fn requirement(
             } else {
                 at
             };
-            return Err(Problem {
-                kind: ProblemKind::Parse,
-                loc: Loc { file, span },
-                message: format!("invalid requirement `{}`: {}", value.trim(), e.message),
-                help: None,
-            });
+            let message = format!("invalid requirement `{}`: {}", value.trim(), e.message);
+            return Err(problem(file, span, message));
         }
     };
-    let layout = layout(value);
-    let rel = |s: Span| if exact { at.sub(s) } else { at };
-    let version = match parsed.version_or_url {
+    let place = if exact {
+        Place::Exact(at)
+    } else {
+        Place::Literal(at)
+    };
+    Ok(build(parsed, value, place, file, role, Syntax::Pep508))
+}
+
+/// Parse the PEP 508 requirement at `span` of `text`, whose bytes are exactly the
+/// requirement (no escapes), and locate the spans of its parts.
+pub fn requirement_at(
+    text: &str,
+    span: Span,
+    file: FileId,
+    role: Role,
+    syntax: Syntax,
+) -> Result<Requirement, Problem> {
+    let Some(src) = text.get(span.start..span.end) else {
+        return Err(problem(
+            file,
+            span,
+            "requirement span is not valid text".into(),
+        ));
+    };
+    let req = parse_nonempty(src).map_err(|(start, len, message)| {
+        // pep508_rs error offsets are byte offsets into the string it was given.
+        let s = floor_char_boundary(src, start.min(src.len()));
+        let e = floor_char_boundary(src, s.saturating_add(len.max(1)).min(src.len()));
+        let at = if s == e && !src.is_empty() {
+            Span::new(0, src.len())
+        } else {
+            Span::new(s, e)
+        };
+        problem(file, span.sub(at), message)
+    })?;
+    Ok(build(req, src, Place::Exact(span), file, role, syntax))
+}
+
+/// Parse a requirement whose text in the file does not map byte for byte onto its value
+/// (a string literal with escapes, implicitly concatenated literals): every part's span is
+/// the whole `literal` span, so diagnostics underline the literal and fixes replace it.
+pub fn requirement_in_literal(
+    value: &str,
+    literal: Span,
+    file: FileId,
+    role: Role,
+    syntax: Syntax,
+) -> Result<Requirement, Problem> {
+    let req = parse_nonempty(value).map_err(|(_, _, message)| problem(file, literal, message))?;
+    Ok(build(
+        req,
+        value,
+        Place::Literal(literal),
+        file,
+        role,
+        syntax,
+    ))
+}
+
+fn parse_nonempty(src: &str) -> Result<Pep508Requirement, (usize, usize, String)> {
+    if src.trim().is_empty() {
+        return Err((0, src.len(), "empty requirement".into()));
+    }
+    super::guard::parse_requirement::<VerbatimUrl>(src).map_err(|e| (e.start, e.len, e.message))
+}
+
+/// Where a requirement string's text is in the file.
+#[derive(Clone, Copy, Debug)]
+enum Place {
+    /// The bytes at the span are the string: its parts get their own spans.
+    Exact(Span),
+    /// The text at the span is not the string byte for byte: every part spans all of it.
+    Literal(Span),
+}
+
+/// The [`Requirement`] for a string pep508_rs accepted, with the spans of its parts.
+fn build(
+    req: Pep508Requirement,
+    value: &str,
+    place: Place,
+    file: FileId,
+    role: Role,
+    syntax: Syntax,
+) -> Requirement {
+    let (at, parts) = match place {
+        Place::Exact(at) => {
+            let l = layout(value);
+            let spec = l
+                .spec
+                .map(|(s, c)| (at.sub(s), c.iter().map(|&c| at.sub(c)).collect()));
+            (
+                at,
+                Layout {
+                    name: at.sub(l.name),
+                    spec,
+                },
+            )
+        }
+        Place::Literal(at) => (
+            at,
+            Layout {
+                name: at,
+                spec: None,
+            },
+        ),
+    };
+    let version = match req.version_or_url {
         None => VersionReq::Any,
         Some(VersionOrUrl::Url(_)) => VersionReq::Unversioned,
+        Some(VersionOrUrl::VersionSpecifier(s)) if s.is_empty() => VersionReq::Any,
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-            let (span, clauses) = match &layout.spec {
-                Some((s, c)) if exact => {
-                    let clauses = if c.len() == specifiers.len() {
-                        c.iter().map(|&c| at.sub(c)).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    (at.sub(*s), clauses)
-                }
-                _ => (at, Vec::new()),
+            let (span, clauses) = match parts.spec {
+                // A clause span per specifier, or none (never a partial list).
+                Some((s, c)) if c.len() == specifiers.len() => (s, c),
+                Some((s, _)) => (s, Vec::new()),
+                None => (at, Vec::new()),
             };
-            if specifiers.is_empty() {
-                VersionReq::Any
-            } else {
-                VersionReq::Specifiers {
-                    specifiers,
-                    span,
-                    clauses,
-                }
+            VersionReq::Specifiers {
+                specifiers,
+                span,
+                clauses,
             }
         }
     };
-    Ok(Requirement {
-        name: parsed.name,
-        extras: parsed.extras,
+    Requirement {
+        name: req.name,
+        extras: req.extras,
         version,
-        marker: parsed.marker,
+        marker: req.marker,
         role,
-        syntax: Syntax::Pep508,
+        syntax,
         loc: Loc { file, span: at },
-        name_span: rel(layout.name),
+        name_span: parts.name,
         hashed: false,
         pre: false,
-    })
+    }
+}
+
+fn problem(file: FileId, span: Span, message: String) -> Problem {
+    super::problem(ProblemKind::Parse, file, span, message)
 }
 
 /// Byte ranges inside a requirement string.
@@ -96,7 +207,8 @@ pub struct Layout {
 }
 
 /// Locate the name and the version specifier of a requirement string that pep508_rs
-/// accepted. Only called on valid input, but written not to panic on anything.
+/// accepted. Only called on valid input, but written not to panic on anything. Trimming is
+/// `char::is_whitespace`, the whitespace pep508_rs itself skips.
 pub fn layout(s: &str) -> Layout {
     let b = s.as_bytes();
     let mut i = 0;
@@ -107,6 +219,8 @@ pub fn layout(s: &str) -> Layout {
     };
     ws(&mut i);
     let name_start = i;
+    // PEP 508: identifier = letterOrDigit identifier_end*, identifier_end = letterOrDigit |
+    // (('-' | '_' | '.')* letterOrDigit).
     while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'-' | b'_')) {
         i += 1;
     }
@@ -156,12 +270,8 @@ fn trim(s: &str, span: Span) -> Span {
 /// Parse a marker expression, reporting a problem at `at` (whole-span; marker errors are
 /// rare and usually need the whole expression shown).
 pub fn marker(text: &str, at: Span, file: FileId) -> Result<MarkerTree, Problem> {
-    super::guard::parse_marker(text).map_err(|e| Problem {
-        kind: ProblemKind::Parse,
-        loc: Loc { file, span: at },
-        message: format!("invalid marker `{text}`: {}", e.message),
-        help: None,
-    })
+    super::guard::parse_marker(text)
+        .map_err(|e| problem(file, at, format!("invalid marker `{text}`: {}", e.message)))
 }
 
 #[cfg(test)]
@@ -222,5 +332,102 @@ mod tests {
         );
         let e = requirement("numpy>=>1", Span::new(100, 111), false, 0, Role::Require).unwrap_err();
         assert_eq!(e.loc.span, Span::new(100, 111));
+    }
+
+    fn at(text: &str, sub: &str) -> Requirement {
+        let s = text.find(sub).unwrap();
+        requirement_at(
+            text,
+            Span::new(s, s + sub.len()),
+            0,
+            Role::Require,
+            Syntax::Pep508,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn spans_of_name_specifier_and_clauses() {
+        let text = "x = numpy [mkl] >= 1.16 , <1.17 ; python_version < \"3.8\"\n";
+        let r = at(
+            text,
+            "numpy [mkl] >= 1.16 , <1.17 ; python_version < \"3.8\"",
+        );
+        assert_eq!(&text[r.name_span.start..r.name_span.end], "numpy");
+        let VersionReq::Specifiers {
+            specifiers,
+            span,
+            clauses,
+        } = &r.version
+        else {
+            panic!()
+        };
+        assert_eq!(&text[span.start..span.end], ">= 1.16 , <1.17");
+        let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
+        assert_eq!(c, [">= 1.16", "<1.17"]);
+        assert_eq!(specifiers.len(), 2);
+        assert_eq!(r.extras.len(), 1);
+        assert!(r.marker.contents().unwrap().to_string().contains("python"));
+    }
+
+    #[test]
+    fn parenthesised_specifier_and_url_and_bare() {
+        let text = "numpy (>=1.16)";
+        let r = at(text, text);
+        let VersionReq::Specifiers { span, .. } = r.version else {
+            panic!()
+        };
+        assert_eq!(&text[span.start..span.end], ">=1.16");
+        assert!(matches!(
+            at("np @ https://x/y.whl", "np @ https://x/y.whl").version,
+            VersionReq::Unversioned
+        ));
+        assert!(matches!(at("numpy", "numpy").version, VersionReq::Any));
+    }
+
+    #[test]
+    fn error_span_lands_inside_the_requirement() {
+        let text = "abc numpy>=>1 def";
+        let s = text.find("numpy").unwrap();
+        let e = requirement_at(text, Span::new(s, s + 9), 3, Role::Require, Syntax::Pep508)
+            .unwrap_err();
+        assert_eq!(e.loc.file, 3);
+        assert!(
+            e.loc.span.start >= s && e.loc.span.end <= s + 9,
+            "{:?}",
+            e.loc.span
+        );
+        assert!(!e.loc.span.is_empty());
+    }
+
+    #[test]
+    fn literal_form_uses_the_whole_span() {
+        let r = requirement_in_literal(
+            "numpy>=1.16",
+            Span::new(5, 20),
+            0,
+            Role::Require,
+            Syntax::Pep508,
+        )
+        .unwrap();
+        assert_eq!(r.name_span, Span::new(5, 20));
+        assert!(
+            matches!(r.version, VersionReq::Specifiers { span, .. } if span == Span::new(5, 20))
+        );
+    }
+
+    #[test]
+    fn unicode_whitespace_pep508_rs_skips_is_outside_the_spans() {
+        // pep508_rs skips `char::is_whitespace`, so these parse; the spans must not take
+        // the no-break / ideographic spaces in (a fix would delete them).
+        let text = "numpy\u{3000}>=1.16\u{a0},<2\u{a0};python_version<'3'";
+        let r = at(text, text);
+        let VersionReq::Specifiers { span, clauses, .. } = &r.version else {
+            panic!()
+        };
+        assert_eq!(&text[span.start..span.end], ">=1.16\u{a0},<2");
+        let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
+        assert_eq!(c, [">=1.16", "<2"]);
+        assert_eq!(&text[r.name_span.start..r.name_span.end], "numpy");
     }
 }

@@ -10,8 +10,7 @@
 use pep508_rs::MarkerTree;
 use toml::de::{DeTable, DeValue};
 
-use super::pep508;
-use super::toml_doc::{entries, get, pep440_value, sort_by_position, span_of, Ctx, Key, Value};
+use super::toml_doc::{entries, get, pep440_value, read_document, span_of, Ctx, Key, Value};
 use crate::manifest::{FileId, Loc, Parsed, Requirement, Role, Syntax, VersionReq};
 
 /// Table keys pipenv turns into PEP 508 markers (`key value`, e.g. `os_name == 'nt'`).
@@ -30,25 +29,24 @@ const MARKER_KEYS: [&str; 11] = [
 ];
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else {
-        return ctx.out;
-    };
-    let root = doc.get_ref();
+    read_document(text, file, read)
+}
+
+fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
     let pre = ctx
         .sub_table(root, "pipenv", "`[pipenv]`")
         .and_then(|p| get(p, "allow_prereleases"))
         .and_then(|v| ctx.bool(v, "`allow_prereleases`"))
         .unwrap_or(false);
     let packages = match ctx.sub_table(root, "packages", "`[packages]`") {
-        Some(t) => section(&mut ctx, t, pre),
+        Some(t) => section(ctx, t, pre),
         None => Vec::new(),
     };
     let dev = ctx
         .sub_table(root, "dev-packages", "`[dev-packages]`")
-        .map(|t| section(&mut ctx, t, pre));
+        .map(|t| section(ctx, t, pre));
     if let Some(r) = ctx.sub_table(root, "requires", "`[requires]`") {
-        requires(&mut ctx, r);
+        requires(ctx, r);
     }
     ctx.add_group("packages", packages.clone(), Vec::new());
     if let Some(dev) = dev {
@@ -56,8 +54,6 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         both.extend(dev);
         ctx.add_group("packages+dev-packages", both, Vec::new());
     }
-    sort_by_position(&mut ctx.out);
-    ctx.out
 }
 
 fn section(ctx: &mut Ctx<'_>, t: &DeTable<'_>, pre: bool) -> Vec<usize> {
@@ -104,13 +100,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                     "markers" => {
                         let s = ctx.string(v, "`markers`")?;
                         let at = ctx.str_span(v, s);
-                        match pep508::marker(s, at.span, ctx.file) {
-                            Ok(m) => req.marker.and(m),
-                            Err(p) => {
-                                ctx.out.problems.push(p);
-                                return None;
-                            }
-                        }
+                        req.marker.and(ctx.marker(s, at.span)?);
                     }
                     "extras" => req.extras = ctx.extra_names(v, "`extras`"),
                     "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => {
@@ -119,13 +109,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                     _ if MARKER_KEYS.contains(&key) => {
                         let s = ctx.string(v, &format!("`{key}`"))?;
                         let at = ctx.str_span(v, s);
-                        match pep508::marker(&format!("{key} {s}"), at.span, ctx.file) {
-                            Ok(m) => req.marker.and(m),
-                            Err(p) => {
-                                ctx.out.problems.push(p);
-                                return None;
-                            }
-                        }
+                        req.marker.and(ctx.marker(&format!("{key} {s}"), at.span)?);
                     }
                     _ => {}
                 }

@@ -16,6 +16,7 @@ use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
 use super::json_span::{self, Node, Str, Value};
+use super::{problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
     FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
@@ -60,12 +61,8 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             continue;
         };
         for (key, entry) in entries {
-            match entry_requirement(key, entry, file, &mut out) {
-                Some(req) => {
-                    members.push(out.requirements.len());
-                    out.requirements.push(req);
-                }
-                None => continue,
+            if let Some(req) = entry_requirement(key, entry, file, &mut out) {
+                push_member(&mut out, members, req);
             }
         }
     }
@@ -273,12 +270,7 @@ fn exact_version(s: &Str, file: FileId, out: &mut Parsed) -> Option<VersionReq> 
 }
 
 fn parse_problem(file: FileId, span: Span, message: String) -> Problem {
-    Problem {
-        kind: ProblemKind::Parse,
-        loc: Loc { file, span },
-        message,
-        help: None,
-    }
+    problem(ProblemKind::Parse, file, span, message)
 }
 
 #[cfg(test)]

@@ -23,9 +23,8 @@ use pep440_rs::{Operator, Prerelease, Version, VersionSpecifier, VersionSpecifie
 use pep508_rs::{ExtraName, MarkerTree};
 use toml::de::DeValue;
 
-use super::pep508;
 use super::toml_doc::{entries, span_of, Ctx, Key, Value};
-use crate::manifest::{Loc, Requirement, Role, Syntax, VersionReq};
+use crate::manifest::{Loc, ProblemKind, Requirement, Role, Syntax, VersionReq};
 use crate::source::Span;
 
 /// Most alternatives a constraint may expand to (ANDing clauses that are themselves unions
@@ -599,6 +598,23 @@ pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, S
     super::guard::parse_marker(&text).map_err(|e| format!("`{text}`: {}", e.message))
 }
 
+/// A Poetry Python constraint (`python = "^3.7"`, `python-versions = ">=3.6,<4"`) at `at`
+/// as the project's Python range. A union (`~2.7 || ^3.5`) does not narrow it (a note).
+pub fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
+    match translate(s) {
+        Ok(alts) if alts.len() == 1 => {
+            let spec = alts.into_iter().next().unwrap_or_default();
+            ctx.out.requires_python = Some((spec, ctx.loc(at)));
+        }
+        Ok(_) => ctx.problem(
+            ProblemKind::Note,
+            at,
+            format!("Python constraint `{s}` is a union; every Python version is considered"),
+        ),
+        Err(e) => ctx.parse_error(at, e),
+    }
+}
+
 /// The VersionReq for a constraint at `span` (`exact`: offsets inside map 1:1).
 pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionReq, String> {
     let alts = translate_spanned(constraint)?;
@@ -713,13 +729,7 @@ fn table_dependency(
             "markers" => {
                 if let Some(s) = ctx.string(v, "`markers`") {
                     let at = ctx.str_span(v, s);
-                    match pep508::marker(s, at.span, ctx.file) {
-                        Ok(m) => req.marker.and(m),
-                        Err(p) => {
-                            ctx.out.problems.push(p);
-                            return None;
-                        }
-                    }
+                    req.marker.and(ctx.marker(s, at.span)?);
                 }
             }
             "python" => {
@@ -738,9 +748,8 @@ fn table_dependency(
                 if let Some(s) = ctx.string(v, "`platform`") {
                     let at = ctx.str_span(v, s);
                     let text = format!("sys_platform == '{}'", s.replace('\'', ""));
-                    match pep508::marker(&text, at.span, ctx.file) {
-                        Ok(m) => req.marker.and(m),
-                        Err(p) => ctx.out.problems.push(p),
+                    if let Some(m) = ctx.marker(&text, at.span) {
+                        req.marker.and(m);
                     }
                 }
             }

@@ -29,18 +29,17 @@ use toml::de::{DeTable, DeValue};
 
 use super::pep508;
 use super::poetry;
-use super::toml_doc::{entries, get, sort_by_position, span_of, Ctx, Value};
+use super::toml_doc::{entries, get, read_document, span_of, Ctx, Value};
 use crate::manifest::{FileId, Parsed, ProblemKind, Role};
 
 /// Includes and group counts beyond this are not expanded (hostile input).
 const MAX_GROUPS: usize = 2000;
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    let mut ctx = Ctx::new(text, file);
-    let Some(doc) = ctx.parse_document() else {
-        return ctx.out;
-    };
-    let root = doc.get_ref();
+    read_document(text, file, read)
+}
+
+fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
     let mut groups: Vec<(String, Vec<usize>, Vec<ExtraName>)> = Vec::new();
 
     // [project] (PEP 621)
@@ -54,7 +53,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     if let Some(p) = project {
         if let Some(v) = get(p, "dependencies") {
             base = pep508_list(
-                &mut ctx,
+                ctx,
                 v,
                 "`project.dependencies`",
                 Role::Require,
@@ -78,7 +77,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         ) {
             for (k, v) in entries(t) {
                 let what = format!("`project.optional-dependencies.{}`", k.get_ref());
-                let list = pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
+                let list = pep508_list(ctx, v, &what, Role::Require, project_name.as_ref());
                 match ExtraName::new(k.get_ref().to_string()) {
                     Ok(name) => {
                         extras.entry(name).or_default().merge(list);
@@ -98,20 +97,13 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
 
     // [dependency-groups] (PEP 735)
     if let Some(t) = ctx.sub_table(root, "dependency-groups", "`[dependency-groups]`") {
-        dependency_groups(
-            &mut ctx,
-            t,
-            &base,
-            &extras,
-            project_name.as_ref(),
-            &mut groups,
-        );
+        dependency_groups(ctx, t, &base, &extras, project_name.as_ref(), &mut groups);
     }
 
     // [build-system] (PEP 518)
     if let Some(b) = ctx.sub_table(root, "build-system", "`[build-system]`") {
         if let Some(v) = get(b, "requires") {
-            let list = pep508_list(&mut ctx, v, "`build-system.requires`", Role::Require, None);
+            let list = pep508_list(ctx, v, "`build-system.requires`", Role::Require, None);
             groups.push(("build-system".into(), list.reqs, Vec::new()));
         }
     }
@@ -120,15 +112,14 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
     let mut everywhere = Vec::new();
     if let Some(tool) = tool {
         if let Some(p) = ctx.sub_table(tool, "poetry", "`[tool.poetry]`") {
-            poetry_tables(&mut ctx, p, &mut groups);
+            poetry_tables(ctx, p, &mut groups);
         }
         if let Some(pdm) = ctx.sub_table(tool, "pdm", "`[tool.pdm]`") {
             if let Some(dd) = ctx.sub_table(pdm, "dev-dependencies", "`tool.pdm.dev-dependencies`")
             {
                 for (k, v) in entries(dd) {
                     let what = format!("`tool.pdm.dev-dependencies.{}`", k.get_ref());
-                    let list =
-                        pep508_list(&mut ctx, v, &what, Role::Require, project_name.as_ref());
+                    let list = pep508_list(ctx, v, &what, Role::Require, project_name.as_ref());
                     let (more, ex) = expand_extras(&extras, &list.self_extras);
                     let mut m = base.clone();
                     m.extend(list.reqs);
@@ -140,7 +131,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         if let Some(uv) = ctx.sub_table(tool, "uv", "`[tool.uv]`") {
             if let Some(v) = get(uv, "dev-dependencies") {
                 let list = pep508_list(
-                    &mut ctx,
+                    ctx,
                     v,
                     "`tool.uv.dev-dependencies`",
                     Role::Require,
@@ -158,7 +149,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
             ] {
                 if let Some(v) = get(uv, key) {
                     let what = format!("`tool.uv.{key}`");
-                    everywhere.extend(pep508_list(&mut ctx, v, &what, role, None).reqs);
+                    everywhere.extend(pep508_list(ctx, v, &what, role, None).reqs);
                 }
             }
         }
@@ -168,8 +159,6 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         members.extend(everywhere.iter().copied());
         ctx.add_group(name, members, extras);
     }
-    sort_by_position(&mut ctx.out);
-    ctx.out
 }
 
 /// What a list of PEP 508 strings held.
@@ -496,19 +485,7 @@ fn poetry_python(ctx: &mut Ctx<'_>, v: &Value<'_>) {
         return;
     };
     let at = ctx.str_span(v, s);
-    if ctx.out.requires_python.is_some() {
-        return;
-    }
-    match poetry::translate(s) {
-        Ok(alts) if alts.len() == 1 => {
-            let spec = alts.into_iter().next().unwrap_or_default();
-            ctx.out.requires_python = Some((spec, ctx.loc(at.span)));
-        }
-        Ok(_) => ctx.problem(
-            ProblemKind::Note,
-            at.span,
-            format!("Python constraint `{s}` is a union; every Python version is considered"),
-        ),
-        Err(e) => ctx.parse_error(at.span, e),
+    if ctx.out.requires_python.is_none() {
+        poetry::requires_python(ctx, s, at.span);
     }
 }

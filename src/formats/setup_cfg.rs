@@ -18,12 +18,13 @@
 
 use std::str::FromStr;
 
-use pep440_rs::VersionSpecifiers;
 use pep508_rs::ExtraName;
 
-use super::pep508_span::requirement_at;
+use super::pep508::requirement_at;
+use super::setuptools::{self, Extras};
+use super::{keep, problem};
 use crate::files::Files;
-use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Role, Syntax};
+use crate::manifest::{FileId, Parsed, ProblemKind, Role, Syntax};
 use crate::source::Span;
 
 /// One `key = value` entry: the key and the spans of its value lines (first line first,
@@ -41,7 +42,7 @@ pub fn parse(files: &mut Files, id: FileId) -> Parsed {
     let mut out = Parsed::default();
     let entries = read_ini(&text, id, &mut out);
     let mut base = Vec::new();
-    let mut extras: Vec<(ExtraName, Vec<usize>)> = Vec::new();
+    let mut extras = Extras::default();
     for e in &entries {
         let key = e.key.replace('-', "_");
         match (e.section.as_str(), key.as_str()) {
@@ -51,24 +52,12 @@ pub fn parse(files: &mut Files, id: FileId) -> Parsed {
             }
             ("options", "python_requires") => {
                 let span = value_span(e);
-                let value = &text[span.start..span.end];
-                match VersionSpecifiers::from_str(value) {
-                    Ok(v) => out.requires_python = Some((v, Loc { file: id, span })),
-                    Err(err) => out.problems.push(problem(
-                        ProblemKind::Parse,
-                        id,
-                        span,
-                        format!("invalid python_requires: {err}"),
-                    )),
-                }
+                setuptools::python_requires(&mut out, id, &text[span.start..span.end], span);
             }
             ("options.extras_require", _) => match ExtraName::from_str(&e.key) {
                 Ok(name) => {
                     let members = requirement_list(files, &text, id, e, &mut out);
-                    match extras.iter_mut().find(|(n, _)| *n == name) {
-                        Some((_, m)) => m.extend(members),
-                        None => extras.push((name, members)),
-                    }
+                    extras.add(name, members);
                 }
                 Err(err) => out.problems.push(problem(
                     ProblemKind::Parse,
@@ -80,20 +69,7 @@ pub fn parse(files: &mut Files, id: FileId) -> Parsed {
             _ => {}
         }
     }
-    out.groups.push(Group {
-        name: "install_requires".into(),
-        members: base.clone(),
-        extras: vec![],
-    });
-    for (name, members) in extras {
-        let mut all = base.clone();
-        all.extend(members);
-        out.groups.push(Group {
-            name: format!("extra:{name}"),
-            members: all,
-            extras: vec![name],
-        });
-    }
+    extras.into_groups(&mut out, base);
     out
 }
 
@@ -144,39 +120,17 @@ fn requirement_list(
         let Some(span) = entry_span(text, item) else {
             continue;
         };
-        match requirement_at(text, span, id, Role::Require, Syntax::Pep508) {
-            Ok(r) => {
-                members.push(out.requirements.len());
-                out.requirements.push(r);
-            }
-            Err(p) => out.problems.push(p),
-        }
+        let read = requirement_at(text, span, id, Role::Require, Syntax::Pep508);
+        keep(out, &mut members, read);
     }
     members
 }
 
 /// Trim an entry, drop it if it is a comment, and cut a ` #` comment.
 fn entry_span(text: &str, item: Span) -> Option<Span> {
-    let raw = &text[item.start..item.end];
-    let lead = raw.len() - raw.trim_start().len();
-    let mut t = raw.trim();
-    if t.is_empty() || t.starts_with('#') {
-        return None;
-    }
-    if let Some(i) = t.find(" #") {
-        t = t[..i].trim_end();
-    }
+    let (lead, t) = setuptools::entry(&text[item.start..item.end])?;
     let s = item.start + lead;
     Some(Span::new(s, s + t.len()))
-}
-
-fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
-    Problem {
-        kind,
-        loc: Loc { file, span },
-        message,
-        help: None,
-    }
 }
 
 /// Read INI entries with spans (configparser semantics, see the module docs).

@@ -19,12 +19,13 @@
 
 use std::str::FromStr;
 
-use pep440_rs::VersionSpecifiers;
 use pep508_rs::{ExtraName, MarkerTree};
 
-use super::pep508_span::{requirement_at, requirement_in_literal};
+use super::pep508::{requirement_at, requirement_in_literal};
+use super::setuptools::{self, Extras};
+use super::{keep, problem};
 use crate::files::Files;
-use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Role, Syntax};
+use crate::manifest::{FileId, Parsed, Problem, ProblemKind, Role, Syntax};
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -74,7 +75,7 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
         }
     };
     let mut base = Vec::new();
-    let mut extras: Vec<(ExtraName, Vec<usize>)> = Vec::new();
+    let mut extras = Extras::default();
     let mut found = false;
     let mut i = 0;
     while i + 1 < toks.len() {
@@ -118,20 +119,7 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             "no `setup(...)` call found; nothing to read".into(),
         ));
     }
-    out.groups.push(Group {
-        name: "install_requires".into(),
-        members: base.clone(),
-        extras: vec![],
-    });
-    for (name, members) in extras {
-        let mut all = base.clone();
-        all.extend(members);
-        out.groups.push(Group {
-            name: format!("extra:{name}"),
-            members: all,
-            extras: vec![name],
-        });
-    }
+    extras.into_groups(&mut out, base);
     out
 }
 
@@ -141,7 +129,7 @@ fn read_argument(
     file: FileId,
     out: &mut Parsed,
     base: &mut Vec<usize>,
-    extras: &mut Vec<(ExtraName, Vec<usize>)>,
+    extras: &mut Extras,
 ) {
     let Some(first) = arg.first() else { return };
     if first.kind == Kind::Op("**") {
@@ -174,15 +162,7 @@ fn read_argument(
             }
         }
         "python_requires" => match single_string(value) {
-            Some((s, span)) => match VersionSpecifiers::from_str(s.trim()) {
-                Ok(v) => out.requires_python = Some((v, Loc { file, span })),
-                Err(e) => out.problems.push(problem(
-                    ProblemKind::Parse,
-                    file,
-                    span,
-                    format!("invalid python_requires: {e}"),
-                )),
-            },
+            Some((s, span)) => setuptools::python_requires(out, file, s.trim(), span),
             None => out.problems.push(computed(file, cover(value), key)),
         },
         "extras_require" => read_extras(text, value, file, out, extras),
@@ -190,13 +170,7 @@ fn read_argument(
     }
 }
 
-fn read_extras(
-    text: &str,
-    value: &[Tok],
-    file: FileId,
-    out: &mut Parsed,
-    extras: &mut Vec<(ExtraName, Vec<usize>)>,
-) {
+fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras: &mut Extras) {
     let n = value.len();
     let is_dict = n >= 2
         && value[0].kind == Kind::Op("{")
@@ -260,10 +234,7 @@ fn read_extras(
             continue;
         };
         let members = requirements(text, &list, file, out, marker);
-        match extras.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, m)) => m.extend(members),
-            None => extras.push((name, members)),
-        }
+        extras.add(name, members);
     }
 }
 
@@ -346,14 +317,9 @@ fn requirements(
             let here = offset;
             offset += line.len();
             let body = line.trim_end_matches(['\n', '\r']);
-            let mut t = body.trim();
-            if t.is_empty() || t.starts_with('#') {
+            let Some((lead, t)) = setuptools::entry(body) else {
                 continue;
-            }
-            if let Some(i) = t.find(" #") {
-                t = t[..i].trim_end();
-            }
-            let lead = body.len() - body.trim_start().len();
+            };
             let result = if one_to_one {
                 let s = pieces[0].inner.start + here + lead;
                 requirement_at(
@@ -367,16 +333,13 @@ fn requirements(
                 let whole = cover_refs(element);
                 requirement_in_literal(t, whole, file, Role::Require, Syntax::Pep508)
             };
-            match result {
-                Ok(mut r) => {
-                    if let Some(m) = &marker {
-                        r.marker.and(m.clone());
-                    }
-                    members.push(out.requirements.len());
-                    out.requirements.push(r);
+            let read = result.map(|mut r| {
+                if let Some(m) = &marker {
+                    r.marker.and(m.clone());
                 }
-                Err(p) => out.problems.push(p),
-            }
+                r
+            });
+            keep(out, &mut members, read);
         }
     }
     members
@@ -389,15 +352,6 @@ fn computed(file: FileId, span: Span, what: &str) -> Problem {
         span,
         format!("{what} is computed; depwindow reads only literal lists"),
     )
-}
-
-fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
-    Problem {
-        kind,
-        loc: Loc { file, span },
-        message,
-        help: None,
-    }
 }
 
 fn cover(toks: &[Tok]) -> Span {

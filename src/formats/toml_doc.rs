@@ -4,7 +4,7 @@
 //! We walk `toml::de::DeTable` because it keeps a byte span for every key and value (spans
 //! include the quotes of strings) without building an editable document.
 
-use pep508_rs::{ExtraName, PackageName};
+use pep508_rs::{ExtraName, MarkerTree, PackageName};
 use toml::de::{DeArray, DeString, DeTable, DeValue};
 use toml::Spanned;
 
@@ -344,6 +344,22 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
     None
 }
 
+/// Read a TOML document: parse it (a problem when it does not parse), let `read` take what
+/// it wants from the root table, then order requirements and problems by position.
+pub fn read_document(
+    text: &str,
+    file: FileId,
+    read: impl FnOnce(&mut Ctx<'_>, &DeTable<'_>),
+) -> Parsed {
+    let mut ctx = Ctx::new(text, file);
+    let Some(doc) = ctx.parse_document() else {
+        return ctx.out;
+    };
+    read(&mut ctx, doc.get_ref());
+    sort_by_position(&mut ctx.out);
+    ctx.out
+}
+
 /// Order requirements by position in the file (the TOML map iterates by key) and remap
 /// group members accordingly.
 pub fn sort_by_position(out: &mut Parsed) {
@@ -402,8 +418,13 @@ pub fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq,
 
 impl Ctx<'_> {
     /// A lock entry's `name` and `version` as a `Locked` requirement (`Unversioned` when the
-    /// entry has no version: VCS, path and dynamic entries).
-    pub fn lock_package(&mut self, pkg: &Value<'_>, what: &str) -> Option<usize> {
+    /// entry has no version: VCS, path and dynamic entries): its index and the entry's table.
+    /// An entry that does not read is reported (and only then is anything reported).
+    pub fn lock_package<'v, 'i>(
+        &mut self,
+        pkg: &'v Value<'i>,
+        what: &str,
+    ) -> Option<(usize, &'v DeTable<'i>)> {
         use crate::manifest::{Role, Syntax, VersionReq};
         let t = self.table(pkg, what)?;
         let Some(name_v) = get(t, "name") else {
@@ -433,18 +454,48 @@ impl Ctx<'_> {
                 }
             }
         };
-        Some(self.push(Requirement {
+        let i = self.push(Requirement {
             name: pname,
             extras: Vec::new(),
             version,
-            marker: pep508_rs::MarkerTree::TRUE,
+            marker: MarkerTree::TRUE,
             role: Role::Locked,
             syntax: Syntax::Lock,
             loc: self.loc(loc_span),
             name_span: name_at.span,
             hashed: false,
             pre: false,
-        }))
+        });
+        Some((i, t))
+    }
+
+    /// Every entry of a lockfile's array of package tables `root[key]` (`[[package]]`) that
+    /// reads as a `Locked` requirement (see [`Ctx::lock_package`]), in file order: its
+    /// requirement index and its table.
+    pub fn lock_packages<'v, 'i>(
+        &mut self,
+        root: &'v DeTable<'i>,
+        key: &str,
+    ) -> Vec<(usize, &'v DeTable<'i>)> {
+        let what = format!("`[[{key}]]`");
+        let Some(arr) = get(root, key).and_then(|pkgs| self.array(pkgs, &what)) else {
+            return Vec::new();
+        };
+        arr.iter()
+            .filter_map(|pkg| self.lock_package(pkg, &what))
+            .collect()
+    }
+
+    /// Parse marker expression `text`, found at `at`; an invalid one is recorded as a
+    /// problem and gives `None`.
+    pub fn marker(&mut self, text: &str, at: Span) -> Option<MarkerTree> {
+        match super::pep508::marker(text, at, self.file) {
+            Ok(m) => Some(m),
+            Err(p) => {
+                self.out.problems.push(p);
+                None
+            }
+        }
     }
 
     /// AND a marker string value into requirement `i`.
@@ -453,10 +504,41 @@ impl Ctx<'_> {
             return;
         };
         let at = self.str_span(v, s);
-        match super::pep508::marker(s, at.span, self.file) {
-            Ok(m) => self.out.requirements[i].marker.and(m),
-            Err(p) => self.out.problems.push(p),
+        if let Some(m) = self.marker(s, at.span) {
+            self.out.requirements[i].marker.and(m);
         }
+    }
+
+    /// The OR of several markers (one per fork, one per group): where any of them holds. An
+    /// invalid one is reported and makes the result TRUE (where the entry applies is then
+    /// unknown, so it is judged everywhere); with `first_error_only`, the markers after it
+    /// are not read. No markers give FALSE.
+    pub fn any_marker(
+        &mut self,
+        markers: &[(&str, StrSpan)],
+        first_error_only: bool,
+    ) -> MarkerTree {
+        let mut any = MarkerTree::FALSE;
+        for (s, at) in markers {
+            match self.marker(s, at.span) {
+                Some(m) => any.or(m),
+                None => {
+                    any = MarkerTree::TRUE;
+                    if first_error_only {
+                        break;
+                    }
+                }
+            }
+        }
+        any
+    }
+
+    /// An array of strings as owned values; non-strings are reported and skipped.
+    pub fn string_values(&mut self, value: &Value<'_>, what: &str) -> Vec<String> {
+        self.strings(value, what)
+            .into_iter()
+            .map(|(s, _)| s.to_owned())
+            .collect()
     }
 
     /// A top-level PEP 440 `requires-python` value.

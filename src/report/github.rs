@@ -29,20 +29,10 @@ pub fn escape_data(s: &str) -> String {
     out
 }
 
-/// Escape a property value (`file=`, `title=`).
+/// Escape a property value (`file=`, `title=`): as command data, then `:` and `,` (the
+/// data escapes hold neither, so only the input's own are replaced).
 pub fn escape_property(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// The command for one finding, or None for suppressed findings.
