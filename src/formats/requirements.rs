@@ -442,6 +442,11 @@ pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine)) {
 /// `ignore_comments`: remove `(^|\s+)#.*$` then `strip()`. Returns the logical byte range
 /// left, or `None` when nothing is.
 fn strip_comment(line: &str) -> Option<(usize, usize)> {
+    if !line.contains('#') {
+        let lo = line.len() - line.trim_start_matches(py_space).len();
+        let hi = line.trim_end_matches(py_space).len();
+        return (lo < hi).then_some((lo, hi));
+    }
     let mut cut = line.len();
     // Start of the run of spaces that ends just before the current character.
     let mut run: Option<usize> = None;
@@ -465,6 +470,9 @@ fn strip_comment(line: &str) -> Option<(usize, usize)> {
 /// The first `${NAME}` with NAME in `[A-Z0-9_]+` (pip's `ENV_VAR_RE`), as a byte range.
 fn find_env_var(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
+    if !b.contains(&b'$') {
+        return None;
+    }
     let mut i = 0;
     while let Some(rel) = s.get(i..).and_then(|t| t.find("${")) {
         let start = i + rel;
@@ -497,16 +505,16 @@ pub(crate) struct Word<'a> {
 /// Offsets are `base` + offsets into `s`. The error carries shlex's message and an offset.
 pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word<'_>>, (String, usize)> {
     let mut words = Vec::new();
-    let mut it = s.char_indices().peekable();
+    let b = s.as_bytes();
+    let mut pos = 0;
     loop {
-        while let Some(&(_, c)) = it.peek() {
-            if matches!(c, ' ' | '\t' | '\r' | '\n') {
-                it.next();
-            } else {
-                break;
-            }
+        while matches!(b.get(pos), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            pos += 1;
         }
-        let Some(&(start, _)) = it.peek() else { break };
+        if pos >= b.len() {
+            break;
+        }
+        let start = pos;
         // Fast path: a word of plain characters up to a separator (or the end) is the text
         // itself.
         let plain_len = s[start..]
@@ -520,9 +528,14 @@ pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word<'_>>, (String
                 start: base + start,
                 end: base + plain_end,
             });
-            while it.next_if(|&(i, _)| i < plain_end).is_some() {}
+            pos = plain_end;
             continue;
         }
+        // Quotes or escapes: read the word character by character.
+        let mut it = s[start..]
+            .char_indices()
+            .map(|(i, c)| (start + i, c))
+            .peekable();
         let mut value = String::new();
         let mut end = start;
         while let Some(&(i, c)) = it.peek() {
@@ -578,6 +591,7 @@ pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word<'_>>, (String
                 }
             }
         }
+        pos = it.peek().map_or(b.len(), |&(i, _)| i);
         words.push(Word {
             value: Cow::Owned(value),
             start: base + start,
