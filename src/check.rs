@@ -110,7 +110,12 @@ pub fn check_parsed(
 ) -> Vec<Diagnostic> {
     let mut out = problem_diagnostics(parsed);
     let mut findings: Vec<Finding> = Vec::new();
-    let pythons: Vec<Vec<String>> = rules.iter().map(|r| pythons_for(r, parsed, opts)).collect();
+    // `requires-python` is tested once per distinct Python, not once per rule.
+    let mut admitted: Vec<(&str, bool)> = Vec::new();
+    let pythons: Vec<Vec<String>> = rules
+        .iter()
+        .map(|r| pythons_for(r, parsed, opts, &mut admitted))
+        .collect();
     for unit in units(parsed) {
         // A unit that names no trigger distribution cannot trigger any rule.
         if !unit.requirements.iter().any(|r| {
@@ -120,8 +125,20 @@ pub fn check_parsed(
         }) {
             continue;
         }
+        // Rules loaded from one file share their trigger: find its requirement once per
+        // Python, not once per rule.
+        let mut hits = TriggerHits::default();
         for (rule, pythons) in rules.iter().zip(&pythons) {
-            check_unit(files, parsed, &unit, rule, pythons, opts, &mut findings);
+            check_unit(
+                files,
+                parsed,
+                &unit,
+                rule,
+                pythons,
+                opts,
+                &mut hits,
+                &mut findings,
+            );
         }
     }
     out.extend(findings.into_iter().map(|mut f| {
@@ -138,14 +155,27 @@ pub fn check_parsed(
 
 /// The Pythons to consider for a rule in a file: the trigger's, narrowed by the file's
 /// `requires-python` and the configured list.
-fn pythons_for(rule: &Rule, parsed: &Parsed, opts: &Options) -> Vec<String> {
+/// `admitted` caches `python_admitted` for the file's `requires-python`.
+fn pythons_for<'r>(
+    rule: &'r Rule,
+    parsed: &Parsed,
+    opts: &Options,
+    admitted: &mut Vec<(&'r str, bool)>,
+) -> Vec<String> {
     rule.trigger
         .pythons
         .iter()
         .filter(|p| opts.pythons.as_ref().is_none_or(|list| list.contains(p)))
         .filter(|p| match &parsed.requires_python {
             None => true,
-            Some((spec, _)) => python_admitted(spec, p),
+            Some((spec, _)) => match admitted.iter().find(|(q, _)| q == p) {
+                Some(&(_, ok)) => ok,
+                None => {
+                    let ok = python_admitted(spec, p);
+                    admitted.push((p.as_str(), ok));
+                    ok
+                }
+            },
         })
         .cloned()
         .collect()
@@ -201,6 +231,7 @@ struct PyVerdict<'a> {
     insert_after: Option<&'a Requirement>,
 }
 
+#[derive(Clone)]
 struct TriggerHit<'a> {
     req: &'a Requirement,
     certain: bool,
@@ -208,13 +239,44 @@ struct TriggerHit<'a> {
     newer: Option<Version>,
 }
 
-fn check_unit(
+/// `trigger_on` results of one unit, by trigger (its address) and Python: the answer
+/// depends only on the trigger, the unit and the options.
+#[derive(Default)]
+struct TriggerHits<'a, 'r> {
+    known: Vec<(
+        *const crate::rules::Trigger,
+        &'r str,
+        Option<TriggerHit<'a>>,
+    )>,
+}
+
+impl<'a, 'r> TriggerHits<'a, 'r> {
+    fn get(
+        &mut self,
+        rule: &Rule,
+        unit: &Unit<'a>,
+        p: &'r str,
+        opts: &Options,
+    ) -> Option<TriggerHit<'a>> {
+        let key = std::sync::Arc::as_ptr(&rule.trigger);
+        if let Some((_, _, hit)) = self.known.iter().find(|(t, q, _)| *t == key && *q == p) {
+            return hit.clone();
+        }
+        let hit = trigger_on(rule, unit, p, opts);
+        self.known.push((key, p, hit.clone()));
+        hit
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_unit<'a, 'r>(
     files: &Files,
     parsed: &Parsed,
-    unit: &Unit,
+    unit: &Unit<'a>,
     rule: &Rule,
-    pythons: &[String],
+    pythons: &'r [String],
     opts: &Options,
+    hits: &mut TriggerHits<'a, 'r>,
     findings: &mut Vec<Finding>,
 ) {
     if pythons.is_empty() {
@@ -226,7 +288,7 @@ fn check_unit(
         if !rule.holds_on(p) {
             continue;
         }
-        let Some(hit) = trigger_on(rule, unit, p, opts) else {
+        let Some(hit) = hits.get(rule, unit, p, opts) else {
             continue;
         };
         if let Some(v) = verdict(files, unit, rule, p, &hit, opts) {
@@ -563,10 +625,10 @@ fn verdict<'a>(
     opts: &Options,
 ) -> Option<PyVerdict<'a>> {
     let t = &rule.trigger.title;
-    let tf_text = compact(files.get(hit.req.loc.file).slice(hit.req.loc.span));
     let possible_note = if hit.certain {
         String::new()
     } else {
+        let tf_text = compact(files.get(hit.req.loc.file).slice(hit.req.loc.span));
         match &hit.newer {
             Some(v) => format!(
                 " (only if {t} is installed: `{tf_text}` also admits {v}, which pip would pick on Python {p})"

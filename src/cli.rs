@@ -433,6 +433,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
         && std::io::stdout().is_terminal();
+    // The report is written in many small pieces (serde_json writes each token): buffer them
+    // rather than let the line-buffered stdout scan and write every line on its own.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut out);
     let res = if args.statistics {
         statistics(&outcome.diagnostics, format, &mut out)
     } else {

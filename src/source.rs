@@ -187,6 +187,11 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 fn line_starts(text: &str) -> Vec<usize> {
     let mut v = vec![0];
     let b = text.as_bytes();
+    if !b.contains(&b'\r') {
+        // The common case, found with `memchr` rather than byte by byte.
+        v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        return v;
+    }
     let mut i = 0;
     while i < b.len() {
         match b[i] {

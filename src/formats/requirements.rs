@@ -21,6 +21,7 @@
 //! Unlike pip, a bad line does not abort the file: it becomes a [`Problem`] and reading goes
 //! on with the next line.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
@@ -98,9 +99,9 @@ pub fn parse_unit(files: &mut Files, root: FileId) -> Parsed {
 pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FileParse {
     let mut out = FileParse::default();
     let constraint = role == Role::Constrain;
-    for logical in join_lines(text) {
-        parse_logical_line(file, base, &logical, constraint, &mut out);
-    }
+    join_lines(text, |logical| {
+        parse_logical_line(file, base, logical, constraint, &mut out);
+    });
     for r in &mut out.requirements {
         r.hashed = out.hashed;
         r.pre = out.pre;
@@ -283,23 +284,24 @@ fn py_space(c: char) -> bool {
 pub(crate) fn physical_lines(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;
-    let mut it = text.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        let end_of_term = match c {
-            '\r' => {
-                if let Some(&(j, '\n')) = it.peek() {
-                    it.next();
-                    j + 1
-                } else {
-                    i + 1
-                }
+    // Scanned as bytes: the terminators outside ASCII are U+0085 (C2 85) and U+2028/U+2029
+    // (E2 80 A8/A9), and C2 and E2 only ever start a character in UTF-8.
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let term = match c {
+            b'\r' if b.get(i + 1) == Some(&b'\n') => 2,
+            b'\r' | b'\n' | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e => 1,
+            0xc2 if b.get(i + 1) == Some(&0x85) => 2,
+            0xe2 if b.get(i + 1) == Some(&0x80) && matches!(b.get(i + 2), Some(0xa8 | 0xa9)) => 3,
+            _ => {
+                i += 1;
+                continue;
             }
-            '\n' | '\u{b}' | '\u{c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}'
-            | '\u{2029}' => i + c.len_utf8(),
-            _ => continue,
         };
         out.push((start, i));
-        start = end_of_term;
+        i += term;
+        start = i;
     }
     if start < text.len() {
         out.push((start, text.len()));
@@ -325,6 +327,11 @@ pub(crate) struct LogicalLine {
 }
 
 impl LogicalLine {
+    fn clear(&mut self) {
+        self.text.clear();
+        self.segs.clear();
+    }
+
     fn push(&mut self, piece: &str, p: usize, synthetic: bool) {
         if piece.is_empty() {
             return;
@@ -404,36 +411,42 @@ fn is_comment_line(line: &str) -> bool {
 ///
 /// So a comment-only line ends an open continuation (and is then removed as a comment), and
 /// a continued line loses every leading and trailing backslash (`str.strip("\\")`).
-pub(crate) fn join_lines(text: &str) -> Vec<LogicalLine> {
-    let mut out = Vec::new();
-    let mut open: Option<LogicalLine> = None;
+///
+/// Each logical line is handed to `f` in turn, built in one reused buffer.
+pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine)) {
+    let mut lg = LogicalLine::default();
+    let mut open = false;
     for (s, e) in physical_lines(text) {
         let line = &text[s..e];
         let comment = is_comment_line(line);
         if !line.ends_with('\\') || comment {
-            let mut lg = open.take().unwrap_or_default();
             if comment {
                 lg.push(" ", s, true);
             }
             lg.push(line, s, false);
-            out.push(lg);
+            f(&lg);
+            lg.clear();
+            open = false;
         } else {
-            let mut lg = open.take().unwrap_or_default();
             let lead = line.len() - line.trim_start_matches('\\').len();
             let inner = line.trim_matches('\\');
             lg.push(inner, s + lead, false);
-            open = Some(lg);
+            open = true;
         }
     }
-    if let Some(lg) = open {
-        out.push(lg);
+    if open {
+        f(&lg);
     }
-    out
 }
 
 /// `ignore_comments`: remove `(^|\s+)#.*$` then `strip()`. Returns the logical byte range
 /// left, or `None` when nothing is.
 fn strip_comment(line: &str) -> Option<(usize, usize)> {
+    if !line.contains('#') {
+        let lo = line.len() - line.trim_start_matches(py_space).len();
+        let hi = line.trim_end_matches(py_space).len();
+        return (lo < hi).then_some((lo, hi));
+    }
     let mut cut = line.len();
     // Start of the run of spaces that ends just before the current character.
     let mut run: Option<usize> = None;
@@ -457,6 +470,9 @@ fn strip_comment(line: &str) -> Option<(usize, usize)> {
 /// The first `${NAME}` with NAME in `[A-Z0-9_]+` (pip's `ENV_VAR_RE`), as a byte range.
 fn find_env_var(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
+    if !b.contains(&b'$') {
+        return None;
+    }
     let mut i = 0;
     while let Some(rel) = s.get(i..).and_then(|t| t.find("${")) {
         let start = i + rel;
@@ -477,8 +493,9 @@ fn find_env_var(s: &str) -> Option<(usize, usize)> {
 
 /// A shell word from `shlex.split` with the raw range it was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Word {
-    pub value: String,
+pub(crate) struct Word<'a> {
+    /// Borrowed from the line when the word has no quotes or escapes (the usual case).
+    pub value: Cow<'a, str>,
     pub start: usize,
     pub end: usize,
 }
@@ -486,18 +503,39 @@ pub(crate) struct Word {
 /// `shlex.split(s)` (POSIX mode, no comments): words split on ` \t\r\n`, `'...'` literal,
 /// `"..."` where `\` escapes only `"` and `\`, and a bare `\` escaping the next character.
 /// Offsets are `base` + offsets into `s`. The error carries shlex's message and an offset.
-pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word>, (String, usize)> {
+pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word<'_>>, (String, usize)> {
     let mut words = Vec::new();
-    let mut it = s.char_indices().peekable();
+    let b = s.as_bytes();
+    let mut pos = 0;
     loop {
-        while let Some(&(_, c)) = it.peek() {
-            if matches!(c, ' ' | '\t' | '\r' | '\n') {
-                it.next();
-            } else {
-                break;
-            }
+        while matches!(b.get(pos), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+            pos += 1;
         }
-        let Some(&(start, _)) = it.peek() else { break };
+        if pos >= b.len() {
+            break;
+        }
+        let start = pos;
+        // Fast path: a word of plain characters up to a separator (or the end) is the text
+        // itself.
+        let plain_len = s[start..]
+            .bytes()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\\' | b'\'' | b'"'))
+            .unwrap_or(s.len() - start);
+        let plain_end = start + plain_len;
+        if !matches!(s.as_bytes().get(plain_end), Some(b'\\' | b'\'' | b'"')) {
+            words.push(Word {
+                value: Cow::Borrowed(&s[start..plain_end]),
+                start: base + start,
+                end: base + plain_end,
+            });
+            pos = plain_end;
+            continue;
+        }
+        // Quotes or escapes: read the word character by character.
+        let mut it = s[start..]
+            .char_indices()
+            .map(|(i, c)| (start + i, c))
+            .peekable();
         let mut value = String::new();
         let mut end = start;
         while let Some(&(i, c)) = it.peek() {
@@ -553,8 +591,9 @@ pub(crate) fn shlex_split(s: &str, base: usize) -> Result<Vec<Word>, (String, us
                 }
             }
         }
+        pos = it.peek().map_or(b.len(), |&(i, _)| i);
         words.push(Word {
-            value,
+            value: Cow::Owned(value),
             start: base + start,
             end: base + end,
         });
@@ -629,9 +668,9 @@ const STRONG_HASHES: &[&str] = &["sha256", "sha384", "sha512"];
 /// One parsed option: its destination, value (for options that take one) and the span of
 /// the value (or of the option itself for flags), in logical offsets.
 #[derive(Clone, Debug)]
-pub(crate) struct OptValue {
+pub(crate) struct OptValue<'a> {
     pub dest: Dest,
-    pub value: String,
+    pub value: &'a str,
     pub span: Span,
 }
 
@@ -642,23 +681,24 @@ type OptError = (String, Span);
 /// options take `--opt=value` or `--opt value` and may be abbreviated to any unambiguous
 /// prefix; short options take `-ovalue` or `-o value` and may be clustered. Positional
 /// words are skipped (pip ignores them) and `--` ends option processing.
-pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
+pub(crate) fn parse_options<'a>(words: &'a [Word<'_>]) -> Result<Vec<OptValue<'a>>, OptError> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let w = &words[i];
-        let arg = w.value.as_str();
+        let arg: &'a str = &w.value;
         let wspan = Span::new(w.start, w.end);
         i += 1;
         if arg == "--" {
             break;
         }
         if let Some(body) = arg.strip_prefix("--") {
+            // `--name` is the word up to the `=`, if any.
             let (name, inline) = match body.split_once('=') {
-                Some((n, v)) => (format!("--{n}"), Some(v.to_owned())),
-                None => (arg.to_owned(), None),
+                Some((n, v)) => (&arg[..2 + n.len()], Some(v)),
+                None => (arg, None),
             };
-            let spec = match_long(&name).map_err(|m| (m, wspan))?;
+            let spec = match_long(name).map_err(|m| (m, wspan))?;
             if spec.takes_value {
                 let (value, span) = match inline {
                     Some(v) => {
@@ -675,13 +715,13 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
                     None => match words.get(i) {
                         Some(next) => {
                             i += 1;
-                            (next.value.clone(), Span::new(next.start, next.end))
+                            (&*next.value, Span::new(next.start, next.end))
                         }
                         None => return Err((format!("{name} option requires 1 argument"), wspan)),
                     },
                 };
                 let long = spec.long.first().copied().unwrap_or_default();
-                check_value(spec.dest, long, &value).map_err(|m| (m, span))?;
+                check_value(spec.dest, long, value).map_err(|m| (m, span))?;
                 out.push(OptValue {
                     dest: spec.dest,
                     value,
@@ -692,7 +732,7 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
             } else {
                 out.push(OptValue {
                     dest: spec.dest,
-                    value: String::new(),
+                    value: "",
                     span: wspan,
                 });
             }
@@ -712,12 +752,12 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
                         } else {
                             Span::new(w.end - rest.len(), w.end)
                         };
-                        (rest.to_owned(), span)
+                        (rest, span)
                     } else {
                         match words.get(i) {
                             Some(next) => {
                                 i += 1;
-                                (next.value.clone(), Span::new(next.start, next.end))
+                                (&*next.value, Span::new(next.start, next.end))
                             }
                             None => {
                                 return Err((format!("-{c} option requires 1 argument"), wspan))
@@ -725,7 +765,7 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
                         }
                     };
                     let long = spec.long.first().copied().unwrap_or_default();
-                    check_value(spec.dest, long, &value).map_err(|m| (m, span))?;
+                    check_value(spec.dest, long, value).map_err(|m| (m, span))?;
                     out.push(OptValue {
                         dest: spec.dest,
                         value,
@@ -735,7 +775,7 @@ pub(crate) fn parse_options(words: &[Word]) -> Result<Vec<OptValue>, OptError> {
                 }
                 out.push(OptValue {
                     dest: spec.dest,
-                    value: String::new(),
+                    value: "",
                     span: wspan,
                 });
             }
@@ -943,7 +983,7 @@ fn parse_logical_line(
         if let Some((kind, o)) = inc {
             out.includes.push(Include {
                 kind,
-                target: o.value.clone(),
+                target: o.value.to_owned(),
                 loc: ctx.loc(o.span),
                 position: out.requirements.len(),
             });
@@ -1166,7 +1206,8 @@ fn pep508_requirement(
     let name_span = if text
         .get(name_lo..name_hi)
         .and_then(|n| PackageName::from_str(n).ok())
-        == Some(req.name.clone())
+        .as_ref()
+        == Some(&req.name)
     {
         ctx.span(Span::new(at + name_lo, at + name_hi))
     } else {
@@ -1422,7 +1463,7 @@ fn link_requirement(
 
 fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out: &mut FileParse) {
     let loc = ctx.loc(ed.span);
-    let value = ed.value.as_str();
+    let value = ed.value;
     // Spans inside the value are exact only when the word was not quoted or escaped.
     let raw_equal = ed.span.len() == value.len();
     let url = strip_extras(value);
