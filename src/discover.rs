@@ -88,10 +88,27 @@ fn walk(
         !e.path().join("pyvenv.cfg").is_file()
     });
     let mut found = Vec::new();
+    let mut links = Vec::new();
     for entry in builder.build() {
         match entry {
             Ok(e) => {
-                if !e.file_type().is_some_and(|t| t.is_file()) {
+                let Some(kind) = e.file_type() else { continue };
+                // Directory links are not followed (no loops), but a link to a file with
+                // a name we read (`requirements.txt -> requirements/prod.txt`) is checked;
+                // what it points at goes through the same refusals as any other file.
+                let link_to_file = kind.is_symlink()
+                    && Format::detect(e.path()).is_some()
+                    && match std::fs::metadata(e.path()) {
+                        Ok(meta) => !meta.is_dir(),
+                        Err(err) => {
+                            errors.push(WalkError {
+                                path: e.path().display().to_string(),
+                                message: format!("broken symbolic link: {err}"),
+                            });
+                            false
+                        }
+                    };
+                if !kind.is_file() && !link_to_file {
                     continue;
                 }
                 let path = e.into_path();
@@ -99,17 +116,38 @@ fn walk(
                     continue;
                 }
                 if let Some(format) = Format::detect(&path) {
-                    found.push(Candidate {
-                        path,
-                        format,
-                        explicit: false,
-                    });
+                    if link_to_file {
+                        links.push((path, format));
+                    } else {
+                        found.push(Candidate {
+                            path,
+                            format,
+                            explicit: false,
+                        });
+                    }
                 }
             }
             Err(err) => errors.push(WalkError {
                 path: root.display().to_string(),
                 message: err.to_string(),
             }),
+        }
+    }
+    // A link to a file the walk finds anyway is checked once, as the file itself.
+    if !links.is_empty() {
+        let mut seen: std::collections::HashSet<std::path::PathBuf> = found
+            .iter()
+            .filter_map(|c| std::fs::canonicalize(&c.path).ok())
+            .collect();
+        for (path, format) in links {
+            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if seen.insert(real) {
+                found.push(Candidate {
+                    path,
+                    format,
+                    explicit: false,
+                });
+            }
         }
     }
     out.extend(found);

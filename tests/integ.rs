@@ -907,3 +907,42 @@ fn exit_codes_mean_one_thing_each() {
         );
     }
 }
+
+#[test]
+#[cfg(unix)]
+fn links_to_files_are_checked_once_and_broken_links_reported() {
+    let s = Scratch::new("links");
+    s.write("requirements/prod.txt", "tensorflow==1.14.0\nnumpy>=1.16\n");
+    s.write("elsewhere/pins.txt", "tensorflow==1.14.0\nnumpy==1.18.5\n");
+    let link = |target: &str, name: &str| {
+        std::os::unix::fs::symlink(target, s.path().join(name)).unwrap();
+    };
+    // A link to a file the walk finds anyway: checked once, as the file.
+    link("requirements/prod.txt", "requirements.txt");
+    // A link to a file under a name the walk would not read: checked under the link's name.
+    link("elsewhere/pins.txt", "dev-requirements.txt");
+    link("missing.txt", "test-requirements.txt");
+    link("requirements", "looped-dir");
+    let o = run(
+        s.path(),
+        &["check", "--format", "concise", "--select", "DW101", "."],
+    );
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", o.stdout);
+    assert!(
+        lines[0].starts_with("dev-requirements.txt:2:6: error:"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        lines[1].starts_with("requirements/prod.txt:2:6: error:"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stderr.contains("test-requirements.txt") && o.stderr.contains("broken symbolic link"),
+        "{}",
+        o.stderr
+    );
+}
