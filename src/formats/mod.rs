@@ -130,6 +130,25 @@ impl Format {
 
 /// Parse a loaded file (and, for formats with includes, what it includes).
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
+    let mut parsed = parse_format(format, files, id);
+    // Safety net: every problem span lies on character boundaries of its file, so reports
+    // can always slice it. (The fuzz targets call the readers directly and fail on any
+    // reader that needs this.)
+    for p in &mut parsed.problems {
+        if let Some(file) = (p.loc.file < files.len()).then(|| files.get(p.loc.file)) {
+            let text = file.text.as_str();
+            let start = crate::source::floor_char_boundary(text, p.loc.span.start);
+            let mut end = p.loc.span.end.clamp(start, text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            p.loc.span = Span::new(start, end);
+        }
+    }
+    parsed
+}
+
+fn parse_format(format: Format, files: &mut Files, id: FileId) -> Parsed {
     match format {
         Format::Requirements => requirements::parse_unit(files, id),
         Format::PipfileLock => pipfile_lock::parse(files, id),

@@ -46,8 +46,12 @@ pub fn requirement(
         Ok(r) => r,
         Err(e) => {
             let span = if exact {
-                let start = e.start.min(value.len());
-                let end = (e.start + e.len.max(1)).min(value.len()).max(start);
+                let start = crate::source::floor_char_boundary(value, e.start.min(value.len()));
+                // At least one character, never part of one.
+                let mut end = (e.start + e.len.max(1)).min(value.len()).max(start);
+                while !value.is_char_boundary(end) {
+                    end += 1;
+                }
                 at.sub(Span::new(start, end))
             } else {
                 at
