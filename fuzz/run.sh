@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every target for a bounded time: fuzz/run.sh [seconds-per-target] [target...]
+# FUZZ_SEED=N fixes libFuzzer's seed (CI does, so a CI run explores the same inputs as a
+# local run with that seed).
 #
 # Works on the stable toolchain: `cargo install cargo-fuzz`, then libFuzzer without a
 # sanitizer (`--sanitizer none`; the panics are what we look for, and the code has no
@@ -25,7 +27,7 @@ for t in "${targets[@]}"; do
     echo "== $t (${secs}s)"
     if ! cargo fuzz run --sanitizer none -O "$t" "target/corpus/$t" "corpus/$t" -- \
         -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
-        -print_final_stats=1 2>"target/$t.log"; then
+        -print_final_stats=1 ${FUZZ_SEED:+-seed="$FUZZ_SEED"} 2>"target/$t.log"; then
         echo "!! $t found a crash, see fuzz/artifacts/$t and fuzz/target/$t.log"
         status=1
     fi
