@@ -7,6 +7,8 @@
 //! 4. the `--diff` output applies cleanly with `git apply` and gives the same files as
 //!    `--fix`.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -264,24 +266,7 @@ fn check_tree(tag: &str, tree: &BTreeMap<String, Vec<u8>>, extra: &[&str]) -> us
     fixes.len()
 }
 
-fn fixture_cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut out = Vec::new();
-    for format in std::fs::read_dir(&root).unwrap() {
-        let format = format.unwrap().path();
-        if !format.is_dir() {
-            continue;
-        }
-        for case in std::fs::read_dir(&format).unwrap() {
-            let case = case.unwrap().path();
-            if case.is_dir() {
-                out.push(case);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::fixture_cases;
 
 #[test]
 fn every_fixture_fixes_cleanly_in_lf_and_crlf() {

@@ -6,6 +6,8 @@
 //! Python is `$DEPWINDOW_PYTHON` or `python3`. Without packaging 26.3 the test fails when
 //! `CI=true` and is skipped with a note otherwise.
 
+mod common;
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -19,27 +21,7 @@ const WINDOW: &str = ">=1.14.5,<1.17";
 const SETS: usize = 10_000;
 const CANDS_PER_SET: usize = 40;
 
-/// splitmix64: tiny, deterministic, good enough to spread cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
+use common::SplitMix as Rng;
 
 /// Releases around the window edges 1.14.5 / 1.17 / 1.24 / 2.0, with padding variants.
 const BASES: &[&str] = &[

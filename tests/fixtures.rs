@@ -10,31 +10,16 @@
 //! `UPDATE_SNAPSHOTS=1 cargo test --test fixtures` rewrites the expected files; review the
 //! diff before committing.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_depwindow")
 }
 
-fn cases() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut out = Vec::new();
-    for format in std::fs::read_dir(&root).unwrap() {
-        let format = format.unwrap().path();
-        if !format.is_dir() {
-            continue;
-        }
-        for case in std::fs::read_dir(&format).unwrap() {
-            let case = case.unwrap().path();
-            if case.is_dir() {
-                out.push(case);
-            }
-        }
-    }
-    out.sort();
-    out
-}
+use common::fixture_cases as cases;
 
 fn extra_args(case: &Path) -> Vec<String> {
     std::fs::read_to_string(case.join("cmd"))

@@ -1,6 +1,8 @@
 //! The setup.py, setup.cfg, conda and Pipfile.lock readers on the fixtures, and on
 //! garbled and hostile input (no panic, bounded work).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use depwindow::files::Files;
@@ -135,16 +137,7 @@ fn pipfile_lock_fixtures() {
     assert_eq!(p.groups[1].name, "default+develop");
 }
 
-/// A small deterministic generator (no dependency): xorshift64*.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use common::XorShift as Rng;
 
 fn parse_all(bytes: &[u8]) -> usize {
     let mut n = 0;

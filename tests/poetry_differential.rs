@@ -5,30 +5,15 @@
 //! allows, and compares with the translated PEP 440 specifier sets. Only final releases are
 //! compared: poetry-core's `allows()` admits pre-releases that pip would not.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use depwindow::formats::poetry::translate;
 use pep440_rs::{Operator, Version, VersionSpecifiers};
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // splitmix64
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[self.below(xs.len())]
-    }
-}
+use common::SplitMix as Rng;
 
 fn version(r: &mut Rng, max_parts: usize) -> String {
     let parts = 1 + r.below(max_parts);
@@ -38,7 +23,7 @@ fn version(r: &mut Rng, max_parts: usize) -> String {
     }
     let mut s = v.join(".");
     if r.below(4) == 0 {
-        s.push_str(r.pick(&[
+        s.push_str(r.pick_str(&[
             "a1",
             "b2",
             "rc1",
@@ -63,16 +48,16 @@ fn clause(r: &mut Rng) -> String {
         1 => format!("~{}{}", ws(r), version(r, 4)),
         2 => format!("~={}{}", ws(r), version(r, 4)),
         3 => {
-            let op = r.pick(&["", "==", "!="]);
+            let op = r.pick_str(&["", "==", "!="]);
             let parts = 1 + r.below(3);
             let v: Vec<String> = (0..parts).map(|_| r.below(4).to_string()).collect();
             format!("{op}{}{}.*", ws(r), v.join("."))
         }
-        4 => r.pick(&["*", "x", "X.x", "v*", "*.*"]).to_string(),
+        4 => r.pick_str(&["*", "x", "X.x", "v*", "*.*"]).to_string(),
         5 => version(r, 4),
         6 => format!("{}.*", version(r, 4)),
         7 => r
-            .pick(&[
+            .pick_str(&[
                 "dev",
                 "==dev",
                 ">=dev",
@@ -87,7 +72,7 @@ fn clause(r: &mut Rng) -> String {
             ])
             .to_string(),
         _ => {
-            let op = r.pick(&["<", "<=", ">", ">=", "==", "=", "!=", "<>", ""]);
+            let op = r.pick_str(&["<", "<=", ">", ">=", "==", "=", "!=", "<>", ""]);
             format!("{op}{}{}", ws(r), version(r, 3))
         }
     }
@@ -101,7 +86,7 @@ fn constraint(r: &mut Rng) -> String {
         let mut s = String::new();
         for i in 0..ands {
             if i > 0 {
-                s.push_str(r.pick(&[",", ", ", " ", " ,", "  ", ",,"]));
+                s.push_str(r.pick_str(&[",", ", ", " ", " ,", "  ", ",,"]));
             }
             s.push_str(&clause(r));
         }
@@ -110,7 +95,7 @@ fn constraint(r: &mut Rng) -> String {
         }
         alts.push(s);
     }
-    let sep = r.pick(&["||", " || ", "|", " | "]);
+    let sep = r.pick_str(&["||", " || ", "|", " | "]);
     let mut c = alts.join(sep);
     if r.below(10) == 0 {
         c = format!(" {c} ");

@@ -1,5 +1,7 @@
 //! The pip requirements reader: spans, pip's line rules, options and includes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use depwindow::files::Files;
@@ -706,16 +708,7 @@ fn hashes_in_an_include_put_the_whole_unit_in_hash_mode() {
 
 // --- robustness -----------------------------------------------------------------------
 
-/// xorshift64*: deterministic, no dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use common::XorShift as Rng;
 
 /// Pieces that reach every branch: names, operators, markers, URLs, options, line breaks.
 const TOKENS: &[&[u8]] = &[
