@@ -13,7 +13,7 @@ use pep508_rs::PackageName;
 use crate::check::{self, Options, SiblingLock};
 use crate::diagnostic::{Check, Diagnostic, Severity};
 use crate::discover::Candidate;
-use crate::files::{Files, LoadError};
+use crate::files::Files;
 use crate::formats::{self, Format};
 use crate::manifest::{FileId, Loc, Role, VersionReq};
 use crate::rules::Rule;
@@ -54,15 +54,9 @@ pub fn check_one(
             Ok(id) => id,
             Err(e) => {
                 let id = files.add(&candidate.path, b"");
-                let check = match e {
-                    LoadError::NotFound
-                    | LoadError::Directory
-                    | LoadError::NotRegular
-                    | LoadError::TooLarge
-                    | LoadError::Io(_) => Check::ParseError,
-                };
+                // Every way a root cannot be read is the same finding (and exit code 2).
                 let d = Diagnostic::problem(
-                    check,
+                    Check::ParseError,
                     Severity::Error,
                     Loc {
                         file: id,
