@@ -500,16 +500,7 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) 
             Some(_) => {}
             None => f.base = true,
         }
-        for p in &d.pythons {
-            if !f.diagnostic.pythons.contains(p) {
-                f.diagnostic.pythons.push(p.clone());
-            }
-        }
-        f.diagnostic.pythons.sort_by_key(|a| py_order(a));
-        for (p, v) in d.pip_would_pick {
-            f.diagnostic.pip_would_pick.entry(p).or_insert(v);
-        }
-        f.diagnostic.severity = f.diagnostic.severity.max(d.severity);
+        f.diagnostic.absorb(d);
         return;
     }
     findings.push(Finding {
@@ -518,10 +509,6 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) 
         units: unit.map(|u| vec![u.to_owned()]).unwrap_or_default(),
         base: unit.is_none(),
     });
-}
-
-fn py_order(p: &str) -> Vec<u64> {
-    p.split('.').filter_map(|x| x.parse().ok()).collect()
 }
 
 fn is_trigger_name(rule: &Rule, name: &PackageName, opts: &Options) -> bool {

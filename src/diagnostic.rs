@@ -161,4 +161,23 @@ impl Diagnostic {
     pub fn code(&self) -> &'static str {
         self.check.code()
     }
+
+    /// Take in the same finding reached another way (another Python, unit or including
+    /// file): the Pythons and picks add up, the higher severity wins.
+    pub fn absorb(&mut self, other: Diagnostic) {
+        for p in other.pythons {
+            if !self.pythons.contains(&p) {
+                self.pythons.push(p);
+            }
+        }
+        self.pythons.sort_by_key(|p| {
+            p.split('.')
+                .filter_map(|x| x.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        });
+        for (p, v) in other.pip_would_pick {
+            self.pip_would_pick.entry(p).or_insert(v);
+        }
+        self.severity = self.severity.max(other.severity);
+    }
 }

@@ -440,19 +440,5 @@ fn merge_into(all: &mut Vec<Diagnostic>, index: &mut HashMap<MergeKey, usize>, d
         all.push(d);
         return;
     };
-    let existing = &mut all[i];
-    for p in d.pythons {
-        if !existing.pythons.contains(&p) {
-            existing.pythons.push(p);
-        }
-    }
-    existing.pythons.sort_by_key(|p| {
-        p.split('.')
-            .filter_map(|x| x.parse::<u64>().ok())
-            .collect::<Vec<_>>()
-    });
-    for (p, v) in d.pip_would_pick {
-        existing.pip_would_pick.entry(p).or_insert(v);
-    }
-    existing.severity = existing.severity.max(d.severity);
+    all[i].absorb(d);
 }
