@@ -6,113 +6,73 @@
 //! test case, hence a test case per finding rather than per file.) Infos and suppressed
 //! findings are left out.
 //!
-//! Text is escaped for XML 1.0: `& < > " '` become entities, and characters XML 1.0 cannot
-//! carry at all (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF) are dropped.
+//! The XML is written by `quick-junit` (the serializer cargo-nextest uses), which escapes
+//! text and attributes and drops what XML 1.0 cannot carry (C0 controls other than tab, LF
+//! and CR). Test cases carry `file` and `line` attributes, which GitLab and Jenkins use to
+//! link a failure to its source.
 
-use std::fmt::Write as _;
+use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use super::{one_line, resolve, Emitter, Report, Summary};
+use super::{one_line, resolve, Emitter, Report, TOOL_NAME};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct Junit;
-
-fn allowed(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-/// Escape text content.
-pub fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars().filter(|&c| allowed(c)) {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Escape an attribute value; whitespace controls become character references so that
-/// attribute-value normalisation does not turn them into spaces.
-pub fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in escape_text(s).chars() {
-        match c {
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn shown(d: &Diagnostic) -> bool {
     d.suppressed.is_none() && d.severity != Severity::Info
 }
 
+fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
+    let at = resolve(report.files, &d.loc);
+    let loc = format!("{}:{}:{}", at.path, at.start.line, at.start.column);
+    let mut body = format!("{loc}: {}: {}", d.severity.as_str(), d.message);
+    if let Some(help) = &d.help {
+        body.push_str("\nhelp: ");
+        body.push_str(help);
+    }
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    status
+        .set_message(one_line(&d.message))
+        .set_type(d.code())
+        .set_description(body);
+    let mut case = TestCase::new(format!("{} {} at {loc}", d.code(), d.check.name()), status);
+    case.set_classname(path);
+    case.extra.insert("file".into(), path.into());
+    case.extra
+        .insert("line".into(), at.start.line.to_string().into());
+    case
+}
+
 impl Emitter for Junit {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let summary = Summary::of(report);
-        let failures = summary.errors + summary.warnings;
-        let mut xml = String::new();
-        xml.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let mut suites = String::new();
-        let mut tests = 0usize;
+        let mut xml = quick_junit::Report::new(TOOL_NAME);
         for (id, file) in report.files.iter() {
-            let findings: Vec<&Diagnostic> = report
+            let path = file.display.as_str();
+            let mut suite = TestSuite::new(path);
+            let mut any = false;
+            for d in report
                 .diagnostics
                 .iter()
                 .filter(|d| d.loc.file == id && shown(d))
-                .collect();
-            let path = escape_attr(&file.display);
-            let cases = findings.len().max(1);
-            tests += cases;
-            let _ = writeln!(
-                suites,
-                "  <testsuite name=\"{path}\" tests=\"{cases}\" failures=\"{}\" errors=\"0\" skipped=\"0\">",
-                findings.len()
-            );
-            if findings.is_empty() {
-                let _ = writeln!(
-                    suites,
-                    "    <testcase name=\"depwindow\" classname=\"{path}\" file=\"{path}\"/>"
-                );
+            {
+                suite.add_test_case(case(report, path, d));
+                any = true;
             }
-            for d in findings {
-                let at = resolve(report.files, &d.loc);
-                let loc = format!("{}:{}:{}", at.path, at.start.line, at.start.column);
-                let _ = writeln!(
-                    suites,
-                    "    <testcase name=\"{}\" classname=\"{path}\" file=\"{path}\" line=\"{}\">",
-                    escape_attr(&format!("{} {} at {loc}", d.code(), d.check.name())),
-                    at.start.line
-                );
-                let mut body = format!("{loc}: {}: {}", d.severity.as_str(), d.message);
-                if let Some(help) = &d.help {
-                    let _ = write!(body, "\nhelp: {help}");
-                }
-                let _ = writeln!(
-                    suites,
-                    "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                    escape_attr(&one_line(&d.message)),
-                    d.code(),
-                    escape_text(&body)
-                );
-                suites.push_str("    </testcase>\n");
+            if !any {
+                let mut ok = TestCase::new(TOOL_NAME, TestCaseStatus::success());
+                ok.set_classname(path);
+                ok.extra.insert("file".into(), path.into());
+                suite.add_test_case(ok);
             }
-            suites.push_str("  </testsuite>\n");
+            xml.add_test_suite(suite);
         }
-        let _ = writeln!(
-            xml,
-            "<testsuites name=\"depwindow\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\">"
-        );
-        xml.push_str(&suites);
-        xml.push_str("</testsuites>\n");
-        out.write_all(xml.as_bytes())
+        let text = xml
+            .to_string()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 }
