@@ -19,7 +19,7 @@ use pep508_rs::{ExtraName, PackageName};
 
 use crate::diagnostic::{Applicability, Check, Diagnostic, Fix, Related, Severity};
 use crate::files::Files;
-use crate::manifest::{Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq};
+use crate::manifest::{GroupKind, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq};
 use crate::markers;
 use crate::rules::releases::Status;
 use crate::rules::Rule;
@@ -44,6 +44,7 @@ pub struct SiblingLock {
 
 /// One install to judge.
 pub struct Unit<'a> {
+    pub kind: GroupKind,
     pub name: String,
     /// Part of the file could not be evaluated, so a package's absence proves nothing.
     pub unevaluable: bool,
@@ -59,6 +60,7 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
         .any(|p| p.kind == ProblemKind::Unevaluable);
     if parsed.groups.is_empty() {
         return vec![Unit {
+            kind: GroupKind::Base,
             name: String::new(),
             unevaluable,
             requirements: parsed.requirements.iter().collect(),
@@ -69,6 +71,7 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
         .groups
         .iter()
         .map(|g| Unit {
+            kind: g.kind,
             name: g.name.clone(),
             unevaluable,
             requirements: g
@@ -310,8 +313,7 @@ fn check_unit<'a, 'r>(
     // Derived units (an extra, a dependency group, dev packages: `project[viz]`,
     // `poetry:dev`, `packages+dev-packages`, `all`) are named in the message; a finding that
     // a base unit reaches too is about the base.
-    let derived = unit.name.contains(['[', ':', '+']) || unit.name == "all";
-    let unit_name = derived.then_some(unit.name.as_str());
+    let unit_name = unit.kind.is_derived().then_some(unit.name.as_str());
     for group in groups {
         push_finding(findings, finish(files, parsed, rule, group), unit_name);
     }
