@@ -185,10 +185,9 @@ impl Rule {
 
     /// Whether the rule holds on this Python (`major.minor`).
     pub fn holds_on(&self, python: &str) -> bool {
-        match (&self.python, Version::from_str(python)) {
-            (None, _) => true,
-            (Some(spec), Ok(v)) => spec.contains(&v),
-            (Some(_), Err(_)) => false,
+        match &self.python {
+            None => true,
+            Some(spec) => crate::python::allows_python(spec, python),
         }
     }
 }
