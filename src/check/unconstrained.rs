@@ -1,0 +1,44 @@
+#![doc = include_str!("unconstrained.md")]
+//!
+//! (This check's documentation is the Markdown file above: `depwindow rule DW102`, SARIF
+//! help and the README show it, its placeholders filled from a rule.)
+
+use super::registry::CheckInfo;
+use crate::diagnostic::Severity;
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    code: "DW102",
+    name: "unconstrained",
+    default_severity: Severity::Error,
+    doc: include_str!("unconstrained.md"),
+};
+
+use super::evaluate::{leaking, pip_pick, Input};
+use super::verdict::{Detail, FixIntent, PyVerdict};
+use super::Check;
+
+/// Nothing on the package applies where the trigger is required (the caller has
+/// established that, and that absence is a finding for this rule and unit): pip takes
+/// whatever the trigger's own range allows. Not a finding when the lockfile beside the
+/// declaration pins the package (the lock's own verdict stands).
+pub(super) fn judge<'a>(input: &Input<'a, '_>) -> Option<PyVerdict<'a>> {
+    let rule = input.rule;
+    if let Some(lock) = &input.opts.sibling_lock {
+        if lock.pins.contains_key(&rule.package) {
+            return None;
+        }
+    }
+    let pick = pip_pick(rule, &input.declared, &[], &input.py);
+    Some(PyVerdict {
+        check: Check::Unconstrained,
+        severity: rule.severity,
+        primary: input.hit.req.loc,
+        trigger: input.hit.clone(),
+        detail: Detail::Unconstrained,
+        contributing: Vec::new(),
+        leak: leaking(rule, &input.declared, &input.py),
+        outside: Some(input.declared.clone()),
+        pick: pick.map(|(v, _)| v),
+        fix: FixIntent::InsertAfter(input.hit.req),
+    })
+}

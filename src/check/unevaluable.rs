@@ -1,0 +1,17 @@
+#![doc = include_str!("unevaluable.md")]
+//!
+//! (This check's documentation is the Markdown file above: `depwindow rule DW003`, SARIF
+//! help and the README show it, its placeholders filled from a rule.)
+
+use super::registry::CheckInfo;
+use crate::diagnostic::Severity;
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    code: "DW003",
+    name: "unevaluable",
+    default_severity: Severity::Warning,
+    doc: include_str!("unevaluable.md"),
+};
+
+// Decided by the parsers: a `manifest::Problem` of this kind becomes the finding
+// (`super::problem_diagnostics`).
