@@ -251,8 +251,7 @@ fn artifact(path: &str) -> ArtifactLocation {
 fn region(files: &Files, loc: &Loc) -> (ArtifactLocation, Region) {
     let at = resolve(files, loc);
     let text = &files.get(loc.file).text;
-    let start = crate::source::floor_char_boundary(text, loc.span.start);
-    let end = crate::source::floor_char_boundary(text, loc.span.end.max(loc.span.start));
+    let crate::source::Span { start, end } = crate::source::snap(text, loc.span);
     let chars = |a: usize, b: usize| text.get(a..b).map_or(0, |s| s.chars().count());
     let region = Region {
         start_line: at.start.line,
