@@ -23,7 +23,7 @@ impl Severity {
 }
 
 /// The checks: generated from the check registry (`src/check/registry.rs`).
-pub use crate::check::registry::Check;
+pub use crate::check::Check;
 
 #[derive(Clone, Debug)]
 pub struct Related {

@@ -7,11 +7,10 @@ use std::str::FromStr;
 use pep440_rs::{Operator, Version};
 use pep508_rs::PackageName;
 
+use super::registry::Decides;
 use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
-use super::{
-    lock_incomplete, no_supported_python, outside_window, unconstrained, units, unsatisfiable,
-    Options, Unit,
-};
+use super::{units, Check, Options, Unit};
+use crate::diagnostic::Severity;
 use crate::manifest::{Loc, Parsed, Requirement, Role, VersionReq};
 use crate::markers;
 use crate::rules::releases::Status;
@@ -124,8 +123,10 @@ fn judge_unit<'a, 'r>(
         judgement,
     };
     if pythons.is_empty() {
-        if let Some(judgement) = no_supported_python::judge(parsed, unit, rule, opts) {
-            out.push(verdict(judgement));
+        for judge in per_unit_checks() {
+            if let Some(judgement) = judge(parsed, unit, rule, opts) {
+                out.push(verdict(judgement));
+            }
         }
         return;
     }
@@ -156,9 +157,43 @@ fn judge_unit<'a, 'r>(
     out.extend(groups.into_iter().map(|g| verdict(Judgement::PerPython(g))));
 }
 
+/// How a check that the evaluator asks per (unit, rule, Python) decides: from what is known
+/// there, and A_p when some requirement on the package applies (None: none does).
+pub(crate) type Judge =
+    for<'a, 'x> fn(&Input<'a, 'x>, Option<&Combined<'a>>) -> Option<PyVerdict<'a>>;
+
+/// How a check asked per (unit, rule) when no Python is left decides.
+pub(crate) type UnitJudge =
+    for<'a> fn(&'a Parsed, &Unit<'a>, &Rule, &Options) -> Option<Judgement<'a>>;
+
+/// The per-Python checks of the registry, in the order they are asked (the first that finds
+/// something gives the verdict).
+fn per_python_checks() -> &'static [Judge] {
+    static CHECKS: std::sync::OnceLock<Vec<Judge>> = std::sync::OnceLock::new();
+    CHECKS.get_or_init(|| {
+        let mut v: Vec<(u8, Judge)> = Check::ALL
+            .iter()
+            .filter_map(|c| match c.info().decides {
+                Decides::PerPython { order, judge } => Some((order, judge)),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|(order, _)| *order);
+        v.into_iter().map(|(_, j)| j).collect()
+    })
+}
+
+/// The per-unit checks of the registry (asked when no Python is left).
+fn per_unit_checks() -> impl Iterator<Item = UnitJudge> {
+    Check::ALL.iter().filter_map(|c| match c.info().decides {
+        Decides::NoPython(judge) => Some(judge),
+        _ => None,
+    })
+}
+
 /// What the checks of one (unit, rule, Python) decide on, once the trigger is known to be
 /// required.
-pub(super) struct Input<'a, 'x> {
+pub(crate) struct Input<'a, 'x> {
     pub rule: &'x Rule,
     pub hit: &'x TriggerHit<'a>,
     pub opts: &'x Options,
@@ -168,10 +203,24 @@ pub(super) struct Input<'a, 'x> {
     /// The requirements on the package that apply on this Python (overrides alone when
     /// there are any).
     pub contributing: Vec<&'a Requirement>,
+    /// The package's absence may be claimed: the rule makes it a finding, and nothing in
+    /// the unit is unevaluable (`${VAR}`, a computed install_requires may name it).
+    pub absence_claimable: bool,
+}
+
+impl Input<'_, '_> {
+    /// A finding that holds only if the trigger is installed is at most a warning.
+    pub fn cap(&self, s: Severity) -> Severity {
+        if self.hit.certain {
+            s
+        } else {
+            s.min(Severity::Warning)
+        }
+    }
 }
 
 /// A_p and what follows from it, when some requirement on the package applies.
-pub(super) struct Combined<'a> {
+pub(crate) struct Combined<'a> {
     /// Each contributing requirement with its own set.
     pub sets: Vec<(&'a Requirement, VersionSet)>,
     /// A_p: every requirement, constraint and lock pin that applies, combined.
@@ -219,17 +268,15 @@ fn judge_python<'a>(
         py,
         declared,
         contributing,
+        absence_claimable: rule.absence_is_finding && !unit.unevaluable,
     };
-
+    let judge = |combined: Option<&Combined<'a>>| {
+        per_python_checks()
+            .iter()
+            .find_map(|judge| judge(&input, combined))
+    };
     if input.contributing.is_empty() {
-        // Something in the unit could not be evaluated (`${VAR}`, a computed
-        // install_requires): it may well name the package, so absence is not claimed.
-        if !rule.absence_is_finding || unit.unevaluable {
-            return None;
-        }
-        return lock_incomplete::judge(&input)
-            .or_else(|| unconstrained::judge(&input))
-            .map(|v| cap(hit, v));
+        return judge(None);
     }
 
     let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::new();
@@ -257,25 +304,12 @@ fn judge_python<'a>(
     );
     let a_decl = a.intersect(&input.declared);
     let pick = pip_pick(rule, &a_decl, &input.contributing, &input.py);
-    let combined = Combined {
+    judge(Some(&Combined {
         sets,
         a,
         a_decl,
         pick,
-    };
-    // An unsatisfiable range is an error whether or not the trigger is certain.
-    if let Some(v) = unsatisfiable::judge(&input, &combined) {
-        return Some(v);
-    }
-    outside_window::judge(&input, &combined).map(|v| cap(hit, v))
-}
-
-/// A finding that holds only if the trigger is installed is at most a warning.
-fn cap<'a>(hit: &TriggerHit<'a>, mut v: PyVerdict<'a>) -> PyVerdict<'a> {
-    if !hit.certain {
-        v.severity = v.severity.min(crate::diagnostic::Severity::Warning);
-    }
-    v
+    }))
 }
 
 pub(super) fn is_trigger_name(rule: &Rule, name: &PackageName, opts: &Options) -> bool {

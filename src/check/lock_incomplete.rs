@@ -3,7 +3,7 @@
 //! (This check's documentation is the Markdown file above: `depwindow rule DW105`, SARIF
 //! help and the README show it, its placeholders filled from a rule.)
 
-use super::registry::CheckInfo;
+use super::registry::{CheckInfo, Decides};
 use crate::diagnostic::Severity;
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -11,23 +11,24 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "lock-incomplete",
     default_severity: Severity::Warning,
     doc: include_str!("lock_incomplete.md"),
+    decides: Decides::PerPython { order: 0, judge },
 };
 
-use super::evaluate::Input;
+use super::evaluate::{Combined, Input};
 use super::verdict::{Detail, FixIntent, PyVerdict};
 use super::Check;
 use crate::manifest::Role;
 
-/// A lockfile pins the trigger and nothing on the package applies (the caller has
-/// established both, and that absence is a finding for this rule and unit).
-pub(super) fn judge<'a>(input: &Input<'a, '_>) -> Option<PyVerdict<'a>> {
+/// A lockfile pins the trigger, nothing on the package applies, and absence is a finding
+/// for this rule and unit. Asked before `unconstrained`.
+fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let hit = input.hit;
-    if hit.req.role != Role::Locked {
+    if combined.is_some() || !input.absence_claimable || hit.req.role != Role::Locked {
         return None;
     }
     Some(PyVerdict {
         check: Check::LockIncomplete,
-        severity: Severity::Warning,
+        severity: input.cap(Severity::Warning),
         primary: hit.req.loc,
         trigger: hit.clone(),
         detail: Detail::LockIncomplete,

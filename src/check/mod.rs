@@ -11,10 +11,12 @@
 //!   that applies on p (pip combines them into one specifier set); overrides replace all of
 //!   them, the trigger's declared range included.
 //!
-//! Layout: [`registry`] lists the checks; each check is a file of its own (`outside_window.rs`
-//! with `outside_window.md`, its documentation, ...). `evaluate.rs` produces
-//! [`verdict`]s (data, no text), `message.rs` phrases them, `fix_proposal.rs` turns their
-//! fix intents into edits.
+//! Layout: each check is a file of its own (`outside_window.rs`, with `outside_window.md`,
+//! its documentation) listed by one line of the `checks!` registry below; its
+//! [`CheckInfo`] says where it is decided. `evaluate.rs` asks the registry's checks and
+//! produces verdicts (data, no text), `message.rs` phrases them, `fix_proposal.rs` turns
+//! their fix intents into edits. A new check is its file (and its `.md`) and one registry
+//! line.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +28,7 @@ use crate::files::Files;
 use crate::manifest::{GroupKind, Parsed, ProblemKind, Requirement};
 use crate::rules::Rule;
 
+#[macro_use]
 pub mod registry;
 
 mod evaluate;
@@ -33,21 +36,24 @@ mod fix_proposal;
 mod message;
 mod verdict;
 
-// The checks, one file each (listed in `registry`).
-mod include_error;
-mod lock_incomplete;
-mod no_supported_python;
-mod outside_window;
-mod parse_error;
-mod unconstrained;
-mod unevaluable;
-mod unsatisfiable;
-mod unused_suppression;
-
 #[cfg(test)]
 mod tests;
 
-pub use registry::{Check, CheckDoc, CheckInfo};
+pub use registry::{CheckDoc, CheckInfo};
+
+// The check registry: one line per check, `Variant => its file`. The order is the order
+// of codes in every output (and SARIF's `ruleIndex`).
+checks! {
+    ParseError => parse_error,
+    IncludeError => include_error,
+    Unevaluable => unevaluable,
+    OutsideWindow => outside_window,
+    Unconstrained => unconstrained,
+    Unsatisfiable => unsatisfiable,
+    NoSupportedPython => no_supported_python,
+    LockIncomplete => lock_incomplete,
+    UnusedSuppression => unused_suppression,
+}
 
 /// What the checker needs besides the parsed file.
 #[derive(Clone, Debug, Default)]

@@ -3,7 +3,7 @@
 //! (This check's documentation is the Markdown file above: `depwindow rule DW104`, SARIF
 //! help and the README show it, its placeholders filled from a rule.)
 
-use super::registry::CheckInfo;
+use super::registry::{CheckInfo, Decides};
 use crate::diagnostic::Severity;
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -11,6 +11,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "no-supported-python",
     default_severity: Severity::Warning,
     doc: include_str!("no_supported_python.md"),
+    decides: Decides::NoPython(judge),
 };
 
 use super::evaluate::{admits_trigger, is_trigger_name};
@@ -21,7 +22,7 @@ use crate::rules::Rule;
 
 /// Called when the file's `requires-python` leaves none of the rule's Pythons: a finding
 /// when the unit requires a trigger version (a constraint alone installs nothing).
-pub(super) fn judge<'a>(
+fn judge<'a>(
     parsed: &'a Parsed,
     unit: &Unit<'a>,
     rule: &Rule,

@@ -3,7 +3,7 @@
 //! (This check's documentation is the Markdown file above: `depwindow rule DW101`, SARIF
 //! help and the README show it, its placeholders filled from a rule.)
 
-use super::registry::CheckInfo;
+use super::registry::{CheckInfo, Decides};
 use crate::diagnostic::Severity;
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -11,6 +11,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "outside-window",
     default_severity: Severity::Error,
     doc: include_str!("outside_window.md"),
+    decides: Decides::PerPython { order: 1, judge },
 };
 
 use super::evaluate::{count_outside, leaking, spec_loc, Combined, Input};
@@ -21,7 +22,8 @@ use super::Check;
 /// there (A_p within the trigger's declared range leaks), a warning when only the trigger's
 /// own range keeps it inside. The offender is, among the requirements that let the outside
 /// versions in, the one whose own set leaks the least: it sets A_p's edge.
-pub(super) fn judge<'a>(input: &Input<'a, '_>, c: &Combined<'a>) -> Option<PyVerdict<'a>> {
+fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
+    let c = c?;
     let rule = input.rule;
     let window = &rule.window;
     let witness = c.a.witness_outside(&window.set)?;
@@ -41,7 +43,7 @@ pub(super) fn judge<'a>(input: &Input<'a, '_>, c: &Combined<'a>) -> Option<PyVer
         .unwrap_or(input.contributing[0]);
     Some(PyVerdict {
         check: Check::OutsideWindow,
-        severity,
+        severity: input.cap(severity),
         primary: spec_loc(offender),
         trigger: input.hit.clone(),
         detail: Detail::OutsideWindow {

@@ -1,9 +1,11 @@
-//! The check registry: the one list of checks. A check is a file of its own in
-//! `src/check/` holding its [`CheckInfo`] (code, name, default severity and its
-//! documentation, a Markdown file beside it that is also the module's doc comment) and, for
-//! the checks the evaluator decides, its verdict code; adding one is that file and one line
-//! in [`checks!`] below. [`Check`]'s code, name and documentation derive from it.
+//! The check registry. A check is a file of its own in `src/check/` holding its
+//! [`CheckInfo`] (code, name, default severity, where it is decided, and its documentation:
+//! a Markdown file beside it that is also the module's doc comment) and, for the checks the
+//! evaluator decides, its verdict code. The list of checks is the `checks!` invocation in
+//! `src/check/mod.rs`, one line per check; [`Check`]'s code, name and documentation derive
+//! from it.
 
+use super::Check;
 use crate::diagnostic::Severity;
 use crate::rules::Rule;
 
@@ -22,10 +24,43 @@ pub struct CheckInfo {
     /// Rule-specific words are placeholders (`{package}`, `{window}`, ...) filled from a
     /// rule's data by [`CheckDoc::for_rule`], so the text reads right for any rule.
     pub doc: &'static str,
+    /// Where the check is decided.
+    pub(crate) decides: Decides,
 }
 
+/// Where a check is decided.
+#[derive(Clone, Copy)]
+pub(crate) enum Decides {
+    /// Outside the evaluator: from parser problems (`problem_diagnostics`) or over every
+    /// finding (`crate::suppress`).
+    Elsewhere,
+    /// By the evaluator for each (unit, rule, Python) where the trigger is required: the
+    /// per-Python checks are asked in `order` (lowest first) and the first that finds
+    /// something gives the verdict.
+    PerPython {
+        order: u8,
+        judge: super::evaluate::Judge,
+    },
+    /// By the evaluator for each (unit, rule) when no Python is left to ask about.
+    NoPython(super::evaluate::UnitJudge),
+}
+
+impl std::fmt::Debug for Decides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decides::Elsewhere => f.write_str("Elsewhere"),
+            Decides::PerPython { order, .. } => write!(f, "PerPython({order})"),
+            Decides::NoPython(_) => f.write_str("NoPython"),
+        }
+    }
+}
+
+/// The registry: `checks! { Variant => module, ... }` declares each check's module (its file
+/// `src/check/<module>.rs`) and generates [`Check`] with `ALL` and `info()` from them.
 macro_rules! checks {
     ($($variant:ident => $module:ident,)*) => {
+        $(mod $module;)*
+
         /// The checks, with stable codes and kebab-case names (a contract: JSON, SARIF,
         /// suppressions and config all use them). Generated from the registry.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -38,26 +73,13 @@ macro_rules! checks {
             pub const ALL: &'static [Check] = &[$(Check::$variant,)*];
 
             /// The registry entry of the check.
-            pub fn info(self) -> &'static CheckInfo {
+            pub fn info(self) -> &'static $crate::check::registry::CheckInfo {
                 match self {
-                    $(Check::$variant => &super::$module::INFO,)*
+                    $(Check::$variant => &$module::INFO,)*
                 }
             }
         }
     };
-}
-
-// The registry: one line per check.
-checks! {
-    ParseError => parse_error,
-    IncludeError => include_error,
-    Unevaluable => unevaluable,
-    OutsideWindow => outside_window,
-    Unconstrained => unconstrained,
-    Unsatisfiable => unsatisfiable,
-    NoSupportedPython => no_supported_python,
-    LockIncomplete => lock_incomplete,
-    UnusedSuppression => unused_suppression,
 }
 
 impl Check {

@@ -3,7 +3,7 @@
 //! (This check's documentation is the Markdown file above: `depwindow rule DW103`, SARIF
 //! help and the README show it, its placeholders filled from a rule.)
 
-use super::registry::CheckInfo;
+use super::registry::{CheckInfo, Decides};
 use crate::diagnostic::Severity;
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -11,6 +11,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "unsatisfiable",
     default_severity: Severity::Error,
     doc: include_str!("unsatisfiable.md"),
+    decides: Decides::PerPython { order: 0, judge },
 };
 
 use super::evaluate::{any_published, spec_loc, Combined, Input};
@@ -18,8 +19,10 @@ use super::verdict::{Detail, FixIntent, PyVerdict, Unsatisfiable};
 use super::Check;
 
 /// A_p (or A_p within the trigger's declared range) admits no version, or no published
-/// release satisfies it.
-pub(super) fn judge<'a>(input: &Input<'a, '_>, c: &Combined<'a>) -> Option<PyVerdict<'a>> {
+/// release satisfies it. An error whether or not the trigger is certain. Asked before
+/// `outside-window`.
+fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
+    let c = c?;
     let rule = input.rule;
     if !(c.a_decl.is_empty() || c.pick.is_none() && !any_published(rule, &c.a_decl)) {
         return None;

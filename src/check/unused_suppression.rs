@@ -3,7 +3,7 @@
 //! (This check's documentation is the Markdown file above: `depwindow rule DW201`, SARIF
 //! help and the README show it, its placeholders filled from a rule.)
 
-use super::registry::CheckInfo;
+use super::registry::{CheckInfo, Decides};
 use crate::diagnostic::Severity;
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
@@ -11,6 +11,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     name: "unused-suppression",
     default_severity: Severity::Warning,
     doc: include_str!("unused_suppression.md"),
+    decides: Decides::Elsewhere,
 };
 
 // Decided after evaluation, over every finding a suppression comment could cover:
