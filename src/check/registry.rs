@@ -219,12 +219,20 @@ fn fill(doc: &str, rule: &Rule) -> String {
         .map(|d| d.to_string())
         .unwrap_or_default();
     let pkg = rule.package.to_string();
-    // The newest published final release outside the window (a pin that conflicts with
-    // it), or a bound that admits nothing.
+    // A pin that conflicts with the window: the first final release past it (else any
+    // outside it), or a bound that admits nothing.
+    let releases = &rule.releases.releases;
+    let newest_inside = releases
+        .iter()
+        .filter(|r| rule.window.set.contains(&r.version))
+        .map(|r| &r.version)
+        .max();
     let conflict = rule
         .outside_final
-        .last()
-        .map(|&i| format!("=={}", rule.releases.releases[i].text))
+        .iter()
+        .find(|&&i| newest_inside.is_some_and(|v| releases[i].version > *v))
+        .or(rule.outside_final.first())
+        .map(|&i| format!("=={}", releases[i].text))
         .unwrap_or_else(|| "<0".to_owned());
     // What each range outside the window does, with its sources.
     let effects = if rule.effects.is_empty() {
@@ -368,12 +376,9 @@ sources = ["a source"]
 "#;
         let rules = crate::rules::load_rule_file("torch.toml", toml, None).unwrap();
         let md = Check::NoSupportedPython.doc(Some(&rules[0])).markdown();
+        assert!(md.contains("(Torch 1.4.0: Python 3.6, 3.7, 3.8)"), "{md}");
         assert!(
-            md.contains("Torch 1.4.0 ships wheels for Python 3.6, 3.7, 3.8"),
-            "{md}"
-        );
-        assert!(
-            md.contains("torch==1.4.0\nnumpy>=1.16,<1.19; python_version >= \"3.9\""),
+            md.contains("requires-python = \">=3.9\"\ndependencies = [\"torch==1.4.0\"]"),
             "{md}"
         );
         let all: String = Check::ALL

@@ -355,3 +355,46 @@ fn requirements_that_exclude_each_other_are_unsatisfiable_whatever_the_trigger()
         Detail::Unsatisfiable(super::verdict::Unsatisfiable::ExcludesDeclared)
     ));
 }
+
+/// The example in each check's documentation, phrased for each built-in rule, is a file
+/// that the check reports (a lockfile excerpt and the suppression check, which runs after
+/// evaluation, excepted).
+#[test]
+fn every_documented_example_reports_its_check() {
+    let mut tried = 0;
+    for rule in rules::builtin() {
+        for &check in Check::ALL {
+            let absence = matches!(check, Check::Unconstrained | Check::LockIncomplete);
+            if check == Check::UnusedSuppression || absence && !rule.absence_is_finding {
+                continue;
+            }
+            let doc = check.doc(Some(rule));
+            let (first, body) = doc.example.split_once('\n').unwrap();
+            let name = first.trim_start_matches('#').trim();
+            if name.contains(' ') {
+                // `Pipfile.lock (excerpt)`: not a whole file.
+                continue;
+            }
+            let mut files = Files::new(std::env::temp_dir().join("depwindow-doc-examples"));
+            let id = files.add(Path::new(name), body.as_bytes());
+            let format = Format::detect(Path::new(name)).expect("a known file name");
+            let parsed = formats::parse(format, &mut files, id);
+            let diags = check_parsed(
+                &files,
+                &parsed,
+                std::slice::from_ref(rule),
+                &Options::default(),
+            );
+            assert!(
+                diags.iter().any(|d| d.check == check),
+                "{} example for {} reports {:?}:\n{}",
+                check.code(),
+                rule.id,
+                diags.iter().map(|d| d.check.code()).collect::<Vec<_>>(),
+                doc.example
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 6 * rules::builtin().len(), "{tried}");
+}
