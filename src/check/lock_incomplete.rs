@@ -34,7 +34,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         detail: Detail::LockIncomplete,
         contributing: Vec::new(),
         leak: Vec::new(),
-        outside: None,
+        admitted: None,
         pick: None,
         fix: FixIntent::None,
     })

@@ -157,7 +157,7 @@ fn finish(
     leak.dedup();
     let leak = release_texts(rule, &leak);
     let outside = first
-        .outside
+        .admitted
         .as_ref()
         .map(|set| release_texts(rule, &outside_releases(rule, set)))
         .unwrap_or_default();

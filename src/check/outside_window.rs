@@ -53,7 +53,7 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         },
         contributing: input.contributing.clone(),
         leak: leaking(rule, &c.a_decl, &input.py),
-        outside: Some(c.a.clone()),
+        admitted: Some(c.a.clone()),
         pick: c.pick.as_ref().map(|(v, _)| v.clone()),
         fix: FixIntent::Narrow(offender),
     })

@@ -41,7 +41,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         detail: Detail::Unconstrained,
         contributing: Vec::new(),
         leak: leaking(rule, &input.declared, &input.py),
-        outside: Some(input.declared.clone()),
+        admitted: Some(input.declared.clone()),
         pick: pick.map(|(v, _)| v),
         fix: FixIntent::InsertAfter(input.hit.req),
     })

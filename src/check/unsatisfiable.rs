@@ -47,7 +47,7 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         detail: Detail::Unsatisfiable(reason),
         contributing: input.contributing.clone(),
         leak: Vec::new(),
-        outside: None,
+        admitted: None,
         pick: None,
         fix: FixIntent::None,
     })

@@ -56,8 +56,9 @@ pub(crate) struct PyVerdict<'a> {
     /// Published final releases outside the window that pip could install on this Python
     /// (indices into the rule's release list, oldest first).
     pub leak: Vec<usize>,
-    /// The set whose published releases outside the window the finding lists.
-    pub outside: Option<VersionSet>,
+    /// The set the finding is about (A_p, or the trigger's declared range when nothing
+    /// applies): its published final releases outside the window are listed.
+    pub admitted: Option<VersionSet>,
     /// The release pip would pick on this Python.
     pub pick: Option<String>,
     pub fix: FixIntent<'a>,
