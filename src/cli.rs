@@ -235,7 +235,7 @@ fn rule(args: RuleArgs) -> Result<ExitCode, String> {
     } else {
         let name = args.name.unwrap_or_default();
         if let Some(c) = Check::from_str_loose(&name) {
-            crate::docs::check_doc(c).markdown(c)
+            crate::docs::check_doc(c, rules).markdown()
         } else if let Some(r) = rules.iter().find(|r| r.id == name) {
             crate::docs::rule_markdown(r)
         } else {

@@ -568,8 +568,16 @@ pub fn validate_python(p: &str) -> Result<(), String> {
 }
 
 fn unknown_selector(s: &str) -> String {
+    // The examples come from the registry and the built-in rule data.
+    let check = crate::diagnostic::Check::OutsideWindow;
+    let rule = crate::rules::builtin()
+        .first()
+        .map(|r| format!(" (`{}`)", r.id))
+        .unwrap_or_default();
     format!(
-        "unknown check or rule `{s}`; expected a code (`DW101`), a check name (`outside-window`), a rule id (`tensorflow-1.14/numpy`) or `ALL`; `depwindow rule --all` lists them"
+        "unknown check or rule `{s}`; expected a code (`{}`), a check name (`{}`), a rule id{rule} or `ALL`; `depwindow rule --all` lists them",
+        check.code(),
+        check.name()
     )
 }
 

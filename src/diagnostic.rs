@@ -22,69 +22,8 @@ impl Severity {
     }
 }
 
-/// The checks, with stable codes and kebab-case names (a contract: JSON, SARIF,
-/// suppressions and config all use them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Check {
-    ParseError,
-    IncludeError,
-    Unevaluable,
-    OutsideWindow,
-    Unconstrained,
-    Unsatisfiable,
-    NoSupportedPython,
-    LockIncomplete,
-    UnusedSuppression,
-}
-
-impl Check {
-    pub const ALL: [Check; 9] = [
-        Check::ParseError,
-        Check::IncludeError,
-        Check::Unevaluable,
-        Check::OutsideWindow,
-        Check::Unconstrained,
-        Check::Unsatisfiable,
-        Check::NoSupportedPython,
-        Check::LockIncomplete,
-        Check::UnusedSuppression,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Check::ParseError => "DW001",
-            Check::IncludeError => "DW002",
-            Check::Unevaluable => "DW003",
-            Check::OutsideWindow => "DW101",
-            Check::Unconstrained => "DW102",
-            Check::Unsatisfiable => "DW103",
-            Check::NoSupportedPython => "DW104",
-            Check::LockIncomplete => "DW105",
-            Check::UnusedSuppression => "DW201",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Check::ParseError => "parse-error",
-            Check::IncludeError => "include-error",
-            Check::Unevaluable => "unevaluable",
-            Check::OutsideWindow => "outside-window",
-            Check::Unconstrained => "unconstrained",
-            Check::Unsatisfiable => "unsatisfiable",
-            Check::NoSupportedPython => "no-supported-python",
-            Check::LockIncomplete => "lock-incomplete",
-            Check::UnusedSuppression => "unused-suppression",
-        }
-    }
-
-    /// Look a check up by code (`DW101`) or name (`outside-window`).
-    pub fn from_str_loose(s: &str) -> Option<Check> {
-        Check::ALL
-            .into_iter()
-            .find(|c| c.code().eq_ignore_ascii_case(s) || c.name() == s)
-    }
-}
+/// The checks: generated from the check registry (`src/check/registry.rs`).
+pub use crate::check::Check;
 
 #[derive(Clone, Debug)]
 pub struct Related {

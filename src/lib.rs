@@ -20,6 +20,7 @@ pub mod formats;
 pub mod fuzz_targets;
 pub mod manifest;
 pub mod markers;
+pub mod python;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -6,7 +6,7 @@ use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
 use crate::source::Span;
 
-/// Index of a file in the [`crate::check::Files`] registry.
+/// Index of a file in the [`crate::files::Files`] registry.
 pub type FileId = usize;
 
 /// A place in a file.
@@ -134,9 +134,42 @@ pub struct Parsed {
 /// dependency groups, build-system, Pipfile dev-packages, lockfile categories ...).
 #[derive(Clone, Debug)]
 pub struct Group {
+    /// What kind of install the unit is; the checker decides by this, never by `name`.
+    pub kind: GroupKind,
+    /// How messages name the unit (`project[viz]`, `poetry:dev`, `default+develop`).
     pub name: String,
     /// Indices into `Parsed::requirements`.
     pub members: Vec<usize>,
     /// Extras requested for this unit (so `extra == "x"` markers hold).
     pub extras: Vec<ExtraName>,
+}
+
+/// What kind of install a [`Group`] is. A base install is what a plain install of the file
+/// (or project) takes; every other kind adds to it, and findings in those are named by
+/// their unit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupKind {
+    /// The file itself, a project's main dependencies (`project`, `install_requires`,
+    /// `poetry`, Pipfile `packages`, a conda environment) or a lock's default group.
+    Base,
+    /// PEP 518 `build-system.requires`: its own install, not an addition to the base.
+    BuildSystem,
+    /// The base plus an extra (`project[viz]`, `extra:viz`, `poetry[viz]`).
+    Extra,
+    /// A PEP 735 dependency group (`dependency-groups:test`).
+    DependencyGroup,
+    /// A tool's own development group: Poetry groups, PDM and uv dev-dependencies,
+    /// Pipfile `dev-packages`.
+    ToolGroup,
+    /// A lockfile group installed with the default one (`default+develop`, `main+dev`).
+    LockGroup,
+    /// Every package of a lockfile (`all`).
+    LockAll,
+}
+
+impl GroupKind {
+    /// Whether the unit adds to a base install (and so is named in messages).
+    pub fn is_derived(self) -> bool {
+        !matches!(self, GroupKind::Base | GroupKind::BuildSystem)
+    }
 }

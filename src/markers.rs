@@ -7,8 +7,6 @@
 //! variable (`sys_platform`, `platform_machine`, ...) is unknown and treated as "could hold":
 //! the verdict must cover every platform TensorFlow 1.14.0 ships for.
 
-use std::str::FromStr;
-
 use pep440_rs::Version;
 use pep508_rs::{ExtraName, MarkerTree, MarkerTreeKind, MarkerValueExtra, MarkerValueVersion};
 use version_ranges::Ranges;
@@ -18,12 +16,9 @@ use version_ranges::Ranges;
 const VISIT_BUDGET: usize = 100_000;
 
 /// The interval of interpreter versions that a `major.minor` Python covers.
+/// (The series is [`crate::python::series_bounds`].)
 pub fn python_interval(python: &str) -> Option<Ranges<Version>> {
-    let v = Version::from_str(python).ok()?;
-    let r = v.release();
-    let (major, minor) = (*r.first()?, *r.get(1).unwrap_or(&0));
-    let lo = Version::new([major, minor]);
-    let hi = Version::new([major, minor + 1]).with_dev(Some(0));
+    let (lo, hi) = crate::python::series_bounds(crate::python::series(python)?);
     Some(Ranges::between(lo, hi))
 }
 
@@ -79,6 +74,7 @@ fn walk(m: &MarkerTree, py: &Ranges<Version>, extras: &[ExtraName], budget: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn m(s: &str) -> MarkerTree {
         MarkerTree::from_str(s).unwrap()

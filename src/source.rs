@@ -174,6 +174,7 @@ impl SourceFile {
     }
 }
 
+/// The greatest character boundary of `s` at or before `i` (`s.len()` past the end).
 pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
         return s.len();
@@ -182,6 +183,27 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// The least character boundary of `s` at or after `i` (`s.len()` past the end).
+pub fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    if i >= s.len() {
+        return s.len();
+    }
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The one span snapper: `span` widened to character boundaries of `text` (start down, end
+/// up) and clamped to it, so that it always slices. Every place that turns an outside
+/// position (pep508_rs error ranges count characters where bytes are meant, fuzzed input,
+/// a report of a stale span) into a span goes through here.
+pub fn snap(text: &str, span: Span) -> Span {
+    let start = floor_char_boundary(text, span.start);
+    let end = ceil_char_boundary(text, span.end.max(start));
+    Span::new(start, end)
 }
 
 fn line_starts(text: &str) -> Vec<usize> {
@@ -316,6 +338,22 @@ pub fn display_path(path: &Path, cwd: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn snap_widens_to_character_boundaries_and_clamps() {
+        let t = "aé€b"; // a: 0, é: 1..3, €: 3..6, b: 6..7
+        assert_eq!(snap(t, Span::new(2, 4)), Span::new(1, 6));
+        assert_eq!(snap(t, Span::new(1, 3)), Span::new(1, 3));
+        assert_eq!(snap(t, Span::new(4, 2)), Span::new(3, 3));
+        assert_eq!(snap(t, Span::new(5, 99)), Span::new(3, 7));
+        assert_eq!(snap(t, Span::new(99, 100)), Span::new(7, 7));
+        for a in 0..9 {
+            for b in 0..9 {
+                let s = snap(t, Span::new(a, b));
+                assert!(t.get(s.start..s.end).is_some(), "{a}..{b} -> {s:?}");
+            }
+        }
+    }
 
     #[test]
     fn bom_shifts_offsets_and_columns_count_chars() {

@@ -367,6 +367,15 @@ impl VersionSet {
         self.some_member().is_none()
     }
 
+    /// A final release `self` admits (whatever its pre-release rule); None when it admits
+    /// none.
+    pub fn some_final_member(&self) -> Option<Version> {
+        self.ivs
+            .iter()
+            .find_map(|iv| find_in(iv, true, false))
+            .map(|w| self.respell(w))
+    }
+
     /// A version `self` admits, preferring a final release; None when empty.
     pub fn some_member(&self) -> Option<Version> {
         let finals_only = !self.pre;

@@ -36,7 +36,7 @@ use super::yaml_span::{self, Node, Scalar, Value};
 use super::{keep, problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
-    FileId, Group, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
+    FileId, Group, GroupKind, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
 };
 use crate::source::Span;
 
@@ -343,6 +343,7 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
         }
     }
     out.groups.push(Group {
+        kind: GroupKind::Base,
         name: "environment".into(),
         members,
         extras: vec![],

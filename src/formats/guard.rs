@@ -42,15 +42,14 @@ impl Refusal {
     /// pep508_rs mixes byte positions with character counts (an error on `é` has length 1),
     /// and every span we report must slice the text (found by fuzzing).
     fn within(text: &str, message: String, start: usize, len: usize) -> Refusal {
-        let start = crate::source::floor_char_boundary(text, start.min(text.len()));
-        let mut end = start.saturating_add(len).min(text.len());
-        while !text.is_char_boundary(end) {
-            end += 1;
-        }
+        let at = crate::source::snap(
+            text,
+            crate::source::Span::new(start, start.saturating_add(len)),
+        );
         Refusal {
             message,
-            start,
-            len: end - start,
+            start: at.start,
+            len: at.end - at.start,
         }
     }
 }

@@ -95,11 +95,8 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn err(&self, message: &str) -> Error {
-        let s = crate::source::floor_char_boundary(self.text, self.i);
-        let e = self.text[s..]
-            .chars()
-            .next()
-            .map_or(s, |c| s + c.len_utf8());
+        let Span { start: s, end: e } =
+            crate::source::snap(self.text, Span::new(self.i, self.i.saturating_add(1)));
         Error {
             span: Span::new(s, e),
             message: message.to_owned(),

@@ -136,13 +136,7 @@ pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     // reader that needs this.)
     for p in &mut parsed.problems {
         if let Some(file) = (p.loc.file < files.len()).then(|| files.get(p.loc.file)) {
-            let text = file.text.as_str();
-            let start = crate::source::floor_char_boundary(text, p.loc.span.start);
-            let mut end = p.loc.span.end.clamp(start, text.len());
-            while !text.is_char_boundary(end) {
-                end += 1;
-            }
-            p.loc.span = Span::new(start, end);
+            p.loc.span = crate::source::snap(&file.text, p.loc.span);
         }
     }
     parsed

@@ -28,7 +28,7 @@
 use pep508_rs::{MarkerTree, VerbatimUrl, VersionOrUrl};
 
 use crate::manifest::{FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq};
-use crate::source::{floor_char_boundary, Span};
+use crate::source::{snap, Span};
 
 type Pep508Requirement = pep508_rs::Requirement<VerbatimUrl>;
 
@@ -46,13 +46,9 @@ pub fn requirement(
         Ok(r) => r,
         Err(e) => {
             let span = if exact {
-                let start = crate::source::floor_char_boundary(value, e.start.min(value.len()));
                 // At least one character, never part of one.
-                let mut end = (e.start + e.len.max(1)).min(value.len()).max(start);
-                while !value.is_char_boundary(end) {
-                    end += 1;
-                }
-                at.sub(Span::new(start, end))
+                let end = e.start.saturating_add(e.len.max(1));
+                at.sub(snap(value, Span::new(e.start, end)))
             } else {
                 at
             };
@@ -86,12 +82,11 @@ pub fn requirement_at(
     };
     let req = parse_nonempty(src).map_err(|(start, len, message)| {
         // pep508_rs error offsets are byte offsets into the string it was given.
-        let s = floor_char_boundary(src, start.min(src.len()));
-        let e = floor_char_boundary(src, s.saturating_add(len.max(1)).min(src.len()));
-        let at = if s == e && !src.is_empty() {
+        let at = snap(src, Span::new(start, start.saturating_add(len.max(1))));
+        let at = if at.is_empty() && !src.is_empty() {
             Span::new(0, src.len())
         } else {
-            Span::new(s, e)
+            at
         };
         problem(file, span.sub(at), message)
     })?;

@@ -11,7 +11,7 @@ use pep508_rs::MarkerTree;
 use toml::de::{DeTable, DeValue};
 
 use super::toml_doc::{entries, get, pep440_value, read_document, span_of, Ctx, Key, Value};
-use crate::manifest::{FileId, Loc, Parsed, Requirement, Role, Syntax, VersionReq};
+use crate::manifest::{FileId, GroupKind, Loc, Parsed, Requirement, Role, Syntax, VersionReq};
 
 /// Table keys pipenv turns into PEP 508 markers (`key value`, e.g. `os_name == 'nt'`).
 const MARKER_KEYS: [&str; 11] = [
@@ -48,11 +48,16 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
     if let Some(r) = ctx.sub_table(root, "requires", "`[requires]`") {
         requires(ctx, r);
     }
-    ctx.add_group("packages", packages.clone(), Vec::new());
+    ctx.add_group(GroupKind::Base, "packages", packages.clone(), Vec::new());
     if let Some(dev) = dev {
         let mut both = packages;
         both.extend(dev);
-        ctx.add_group("packages+dev-packages", both, Vec::new());
+        ctx.add_group(
+            GroupKind::ToolGroup,
+            "packages+dev-packages",
+            both,
+            Vec::new(),
+        );
     }
 }
 

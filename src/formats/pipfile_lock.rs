@@ -19,7 +19,8 @@ use super::json_span::{self, Node, Str, Value};
 use super::{problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
-    FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
+    FileId, Group, GroupKind, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax,
+    VersionReq,
 };
 use crate::source::Span;
 
@@ -70,11 +71,13 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
     let mut both = default.clone();
     both.extend(develop);
     out.groups.push(Group {
+        kind: GroupKind::Base,
         name: "default".into(),
         members: default,
         extras: vec![],
     });
     out.groups.push(Group {
+        kind: GroupKind::LockGroup,
         name: "default+develop".into(),
         members: both,
         extras: vec![],

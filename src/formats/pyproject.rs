@@ -30,7 +30,7 @@ use toml::de::{DeTable, DeValue};
 use super::pep508;
 use super::poetry;
 use super::toml_doc::{entries, get, read_document, span_of, Ctx, Value};
-use crate::manifest::{FileId, Parsed, ProblemKind, Role};
+use crate::manifest::{FileId, GroupKind, Parsed, ProblemKind, Role};
 
 /// Includes and group counts beyond this are not expanded (hostile input).
 const MAX_GROUPS: usize = 2000;
@@ -40,7 +40,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
 }
 
 fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
-    let mut groups: Vec<(String, Vec<usize>, Vec<ExtraName>)> = Vec::new();
+    let mut groups: Vec<(GroupKind, String, Vec<usize>, Vec<ExtraName>)> = Vec::new();
 
     // [project] (PEP 621)
     let project = ctx.sub_table(root, "project", "`[project]`");
@@ -86,12 +86,12 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 }
             }
         }
-        groups.push(("project".into(), base.clone(), Vec::new()));
+        groups.push((GroupKind::Base, "project".into(), base.clone(), Vec::new()));
         for extra in extras.keys() {
             let (members, closure) = expand_extras(&extras, std::slice::from_ref(extra));
             let mut m = base.clone();
             m.extend(members);
-            groups.push((format!("project[{extra}]"), m, closure));
+            groups.push((GroupKind::Extra, format!("project[{extra}]"), m, closure));
         }
     }
 
@@ -104,7 +104,12 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
     if let Some(b) = ctx.sub_table(root, "build-system", "`[build-system]`") {
         if let Some(v) = get(b, "requires") {
             let list = pep508_list(ctx, v, "`build-system.requires`", Role::Require, None);
-            groups.push(("build-system".into(), list.reqs, Vec::new()));
+            groups.push((
+                GroupKind::BuildSystem,
+                "build-system".into(),
+                list.reqs,
+                Vec::new(),
+            ));
         }
     }
 
@@ -124,7 +129,12 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                     let mut m = base.clone();
                     m.extend(list.reqs);
                     m.extend(more);
-                    groups.push((format!("pdm:{}", normalize_group(k.get_ref())), m, ex));
+                    groups.push((
+                        GroupKind::ToolGroup,
+                        format!("pdm:{}", normalize_group(k.get_ref())),
+                        m,
+                        ex,
+                    ));
                 }
             }
         }
@@ -141,7 +151,7 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 let mut m = base.clone();
                 m.extend(list.reqs);
                 m.extend(more);
-                groups.push(("uv:dev".into(), m, ex));
+                groups.push((GroupKind::ToolGroup, "uv:dev".into(), m, ex));
             }
             for (key, role) in [
                 ("constraint-dependencies", Role::Constrain),
@@ -155,9 +165,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         }
     }
 
-    for (name, mut members, extras) in groups {
+    for (kind, name, mut members, extras) in groups {
         members.extend(everywhere.iter().copied());
-        ctx.add_group(name, members, extras);
+        ctx.add_group(kind, name, members, extras);
     }
 }
 
@@ -272,7 +282,7 @@ fn dependency_groups(
     base: &[usize],
     extras: &BTreeMap<ExtraName, Entries>,
     project: Option<&PackageName>,
-    groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>,
+    groups: &mut Vec<(GroupKind, String, Vec<usize>, Vec<ExtraName>)>,
 ) {
     // name -> (direct entries, includes with their spans)
     let mut direct: BTreeMap<String, (Entries, Vec<(String, crate::source::Span)>)> =
@@ -371,7 +381,12 @@ fn dependency_groups(
         }
         let (more, ex) = expand_extras(extras, &self_extras);
         members.extend(more);
-        groups.push((format!("dependency-groups:{name}"), members, ex));
+        groups.push((
+            GroupKind::DependencyGroup,
+            format!("dependency-groups:{name}"),
+            members,
+            ex,
+        ));
     }
 }
 
@@ -379,7 +394,7 @@ fn dependency_groups(
 fn poetry_tables(
     ctx: &mut Ctx<'_>,
     p: &DeTable<'_>,
-    groups: &mut Vec<(String, Vec<usize>, Vec<ExtraName>)>,
+    groups: &mut Vec<(GroupKind, String, Vec<usize>, Vec<ExtraName>)>,
 ) {
     let mut main = Vec::new();
     let mut optional: BTreeMap<PackageName, Vec<usize>> = BTreeMap::new();
@@ -449,16 +464,26 @@ fn poetry_tables(
                 .ok()
                 .into_iter()
                 .collect();
-            extra_groups.push((format!("poetry[{}]", k.get_ref()), m, extra));
+            extra_groups.push((
+                GroupKind::Extra,
+                format!("poetry[{}]", k.get_ref()),
+                m,
+                extra,
+            ));
         }
     }
     if any {
-        groups.push(("poetry".into(), main.clone(), Vec::new()));
+        groups.push((GroupKind::Base, "poetry".into(), main.clone(), Vec::new()));
         groups.extend(extra_groups);
         for (g, m) in named {
             let mut members = main.clone();
             members.extend(m);
-            groups.push((format!("poetry:{g}"), members, Vec::new()));
+            groups.push((
+                GroupKind::ToolGroup,
+                format!("poetry:{g}"),
+                members,
+                Vec::new(),
+            ));
         }
     }
 }

@@ -34,7 +34,7 @@ use crate::files::Files;
 use crate::manifest::{
     FileId, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
 };
-use crate::source::{floor_char_boundary, Encoding, Span};
+use crate::source::{snap, Encoding, Span};
 
 /// Deepest chain of `-r` / `-c` includes followed from one root file.
 pub const MAX_INCLUDE_DEPTH: usize = 64;
@@ -1154,8 +1154,7 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
 
 /// A pep508_rs error range, clamped to `text`, as a logical span at `at`.
 fn error_span(text: &str, start: usize, len: usize, at: usize) -> Span {
-    let s = floor_char_boundary(text, start.min(text.len()));
-    let e = floor_char_boundary(text, start.saturating_add(len).min(text.len())).max(s);
+    let Span { start: s, end: e } = snap(text, Span::new(start, start.saturating_add(len)));
     // Point at something rather than nothing when the error is at the very end.
     let e = if e == s && s < text.len() {
         s + text[s..].chars().next().map_or(0, char::len_utf8)

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::ExtraName;
 
-use crate::manifest::{FileId, Group, Loc, Parsed, ProblemKind};
+use crate::manifest::{FileId, Group, GroupKind, Loc, Parsed, ProblemKind};
 use crate::source::Span;
 
 /// The requirements of each extra, in the order the extras first appear.
@@ -26,6 +26,7 @@ impl Extras {
     /// (what `pip install project[name]` installs).
     pub fn into_groups(self, out: &mut Parsed, base: Vec<usize>) {
         out.groups.push(Group {
+            kind: GroupKind::Base,
             name: "install_requires".into(),
             members: base.clone(),
             extras: vec![],
@@ -34,6 +35,7 @@ impl Extras {
             let mut all = base.clone();
             all.extend(members);
             out.groups.push(Group {
+                kind: GroupKind::Extra,
                 name: format!("extra:{name}"),
                 members: all,
                 extras: vec![name],

@@ -8,7 +8,7 @@ use pep508_rs::{ExtraName, MarkerTree, PackageName};
 use toml::de::{DeArray, DeString, DeTable, DeValue};
 use toml::Spanned;
 
-use crate::manifest::{FileId, Group, Loc, Parsed, Problem, ProblemKind, Requirement};
+use crate::manifest::{FileId, Group, GroupKind, Loc, Parsed, Problem, ProblemKind, Requirement};
 use crate::source::Span;
 
 /// Deepest bracket/brace nesting we hand to the TOML parser. Real files nest a handful of
@@ -70,6 +70,7 @@ impl<'t> Ctx<'t> {
 
     pub fn add_group(
         &mut self,
+        kind: GroupKind,
         name: impl Into<String>,
         members: Vec<usize>,
         extras: Vec<ExtraName>,
@@ -78,6 +79,7 @@ impl<'t> Ctx<'t> {
         members.sort_unstable();
         members.dedup();
         self.out.groups.push(Group {
+            kind,
             name: name.into(),
             members,
             extras,
@@ -571,13 +573,14 @@ pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<Stri
             .collect()
     };
     let main = in_group(base);
-    ctx.add_group(base, main.clone(), Vec::new());
+    ctx.add_group(GroupKind::Base, base, main.clone(), Vec::new());
     for g in names.iter().filter(|g| *g != base) {
         let mut m = main.clone();
         m.extend(in_group(g));
-        ctx.add_group(format!("{base}+{g}"), m, Vec::new());
+        ctx.add_group(GroupKind::LockGroup, format!("{base}+{g}"), m, Vec::new());
     }
     ctx.add_group(
+        GroupKind::LockAll,
         "all",
         membership.iter().map(|(i, _)| *i).collect(),
         Vec::new(),

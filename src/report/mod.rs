@@ -135,9 +135,8 @@ pub(crate) fn resolve<'a>(files: &'a Files, loc: &Loc) -> Resolved<'a> {
 pub(crate) fn offending_text<'a>(files: &'a Files, loc: &Loc) -> &'a str {
     let file = files.get(loc.file);
     let text = &file.text;
-    let start = crate::source::floor_char_boundary(text, loc.span.start);
-    let end = crate::source::floor_char_boundary(text, loc.span.end.max(loc.span.start));
-    text.get(start..end).unwrap_or("")
+    let at = crate::source::snap(text, loc.span);
+    text.get(at.start..at.end).unwrap_or("")
 }
 
 /// Collapse a message onto one line: every line break (CRLF, LF, CR) becomes one space,

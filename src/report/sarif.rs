@@ -17,7 +17,6 @@ use serde::Serialize;
 
 use super::{resolve, Emitter, Fingerprints, Report, TOOL_NAME};
 use crate::diagnostic::{Applicability, Check, Diagnostic, Severity};
-use crate::docs::check_doc;
 use crate::files::Files;
 use crate::manifest::Loc;
 
@@ -252,8 +251,7 @@ fn artifact(path: &str) -> ArtifactLocation {
 fn region(files: &Files, loc: &Loc) -> (ArtifactLocation, Region) {
     let at = resolve(files, loc);
     let text = &files.get(loc.file).text;
-    let start = crate::source::floor_char_boundary(text, loc.span.start);
-    let end = crate::source::floor_char_boundary(text, loc.span.end.max(loc.span.start));
+    let crate::source::Span { start, end } = crate::source::snap(text, loc.span);
     let chars = |a: usize, b: usize| text.get(a..b).map_or(0, |s| s.chars().count());
     let region = Region {
         start_line: at.start.line,
@@ -278,20 +276,22 @@ fn location(files: &Files, loc: &Loc, id: Option<usize>, message: Option<&str>) 
     }
 }
 
-fn rule(check: Check) -> Rule {
-    let doc = check_doc(check);
+fn rule(check: &Check) -> Rule {
+    let check = *check;
+    // Phrased for the built-in rules: a report does not carry the configured ones.
+    let doc = crate::docs::check_doc(check, crate::rules::builtin());
     Rule {
         id: check.code(),
         name: check.name(),
         short_description: Message {
-            text: doc.summary.to_owned(),
+            text: doc.summary.clone(),
         },
         full_description: Message {
-            text: doc.what.to_owned(),
+            text: doc.what.clone(),
         },
         help: Help {
-            text: doc.text(check),
-            markdown: doc.markdown(check),
+            text: doc.text(),
+            markdown: doc.markdown(),
         },
         default_configuration: Configuration {
             level: level(doc.default_severity),
@@ -385,7 +385,7 @@ impl Emitter for Sarif {
                         version: report.tool_version,
                         information_uri: information_uri(),
                         // Every check, in `Check::ALL` order, so `ruleIndex` is stable.
-                        rules: Check::ALL.into_iter().map(rule).collect(),
+                        rules: Check::ALL.iter().map(rule).collect(),
                     },
                 },
                 results: report

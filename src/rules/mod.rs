@@ -16,34 +16,9 @@ use crate::source::Span;
 use crate::versions::VersionSet;
 use releases::{ReleaseList, WheelsByPython};
 
-/// The rule files compiled into the binary.
-pub const BUILTIN_RULE_FILES: &[(&str, &str)] = &[
-    (
-        "rules/tensorflow-1.14-numpy.toml",
-        include_str!("../../rules/tensorflow-1.14-numpy.toml"),
-    ),
-    (
-        "rules/tensorflow-1.14-others.toml",
-        include_str!("../../rules/tensorflow-1.14-others.toml"),
-    ),
-];
-
-/// The release lists compiled into the binary, by the name rule files use.
-pub const BUILTIN_RELEASES: &[(&str, &str)] = &[
-    ("numpy", include_str!("../../rules/releases/numpy.tsv")),
-    (
-        "protobuf",
-        include_str!("../../rules/releases/protobuf.tsv"),
-    ),
-    ("gast", include_str!("../../rules/releases/gast.tsv")),
-    ("h5py", include_str!("../../rules/releases/h5py.tsv")),
-    ("wrapt", include_str!("../../rules/releases/wrapt.tsv")),
-    ("astor", include_str!("../../rules/releases/astor.tsv")),
-    (
-        "tensorflow-by-python",
-        include_str!("../../rules/releases/tensorflow-by-python.tsv"),
-    ),
-];
+// `BUILTIN_RULE_FILES` and `BUILTIN_RELEASES`: every `rules/*.toml` and
+// `rules/releases/*.tsv`, listed by `build.rs` (a new rule is a data file only).
+include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 
 /// A rule file that failed to load or validate.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -185,10 +160,9 @@ impl Rule {
 
     /// Whether the rule holds on this Python (`major.minor`).
     pub fn holds_on(&self, python: &str) -> bool {
-        match (&self.python, Version::from_str(python)) {
-            (None, _) => true,
-            (Some(spec), Ok(v)) => spec.contains(&v),
-            (Some(_), Err(_)) => false,
+        match &self.python {
+            None => true,
+            Some(spec) => crate::python::allows_python(spec, python),
         }
     }
 }

@@ -48,9 +48,8 @@ impl Clone for InstallsCache {
 }
 
 impl Release {
-    /// Whether a Python `major.minor` can install this release (Requires-Python admits it;
-    /// pip compares against the full interpreter version, e.g. 3.7.x: we test `X.Y.0` and
-    /// `X.Y.99` so a bound inside a minor series counts as admitting it).
+    /// Whether a Python `major.minor` can install this release (Requires-Python allows some
+    /// interpreter of the series: [`crate::python::allows_version`]).
     pub fn installs_on(&self, python: &Version) -> bool {
         let Some(bit) = python_bit(python).map(|b| 1u64 << b) else {
             return self.installs_on_slow(python);
@@ -70,11 +69,7 @@ impl Release {
     fn installs_on_slow(&self, python: &Version) -> bool {
         match &self.requires_python {
             None => true,
-            Some(rp) => {
-                let lo = python.clone().with_release(release3(python, 0));
-                let hi = python.clone().with_release(release3(python, 99));
-                rp.contains(&lo) || rp.contains(&hi)
-            }
+            Some(rp) => crate::python::allows_version(rp, python),
         }
     }
 
@@ -114,15 +109,6 @@ impl Release {
             installs: InstallsCache::default(),
         }
     }
-}
-
-fn release3(python: &Version, patch: u64) -> Vec<u64> {
-    let r = python.release();
-    vec![
-        r.first().copied().unwrap_or(0),
-        r.get(1).copied().unwrap_or(0),
-        patch,
-    ]
 }
 
 /// A package's releases, oldest first.

@@ -1,0 +1,39 @@
+#![doc = include_str!("no_supported_python.md")]
+//!
+//! (This check's documentation is the Markdown file above: `depwindow rule DW104`, SARIF
+//! help and the README show it, its placeholders filled from a rule.)
+
+use super::registry::{CheckInfo, Decides};
+use crate::diagnostic::Severity;
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    code: "DW104",
+    name: "no-supported-python",
+    default_severity: Severity::Warning,
+    doc: include_str!("no_supported_python.md"),
+    decides: Decides::NoPython(judge),
+};
+
+use super::evaluate::{admits_trigger, is_trigger_name};
+use super::verdict::Judgement;
+use super::{Options, Unit};
+use crate::manifest::{Parsed, Role};
+use crate::rules::Rule;
+
+/// Called when the file's `requires-python` leaves none of the rule's Pythons: a finding
+/// when the unit requires a trigger version (a constraint alone installs nothing).
+fn judge<'a>(
+    parsed: &'a Parsed,
+    unit: &Unit<'a>,
+    rule: &Rule,
+    opts: &Options,
+) -> Option<Judgement<'a>> {
+    let (_, loc) = parsed.requires_python.as_ref()?;
+    let trigger = unit.requirements.iter().copied().find(|r| {
+        is_trigger_name(rule, &r.name, opts) && r.role != Role::Constrain && admits_trigger(rule, r)
+    })?;
+    Some(Judgement::NoSupportedPython {
+        requires_python: *loc,
+        trigger,
+    })
+}

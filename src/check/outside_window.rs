@@ -1,0 +1,60 @@
+#![doc = include_str!("outside_window.md")]
+//!
+//! (This check's documentation is the Markdown file above: `depwindow rule DW101`, SARIF
+//! help and the README show it, its placeholders filled from a rule.)
+
+use super::registry::{CheckInfo, Decides};
+use crate::diagnostic::Severity;
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    code: "DW101",
+    name: "outside-window",
+    default_severity: Severity::Error,
+    doc: include_str!("outside_window.md"),
+    decides: Decides::PerPython { order: 1, judge },
+};
+
+use super::evaluate::{count_outside, leaking, spec_loc, Combined, Input};
+use super::verdict::{Detail, FixIntent, PyVerdict};
+use super::Check;
+
+/// A_p admits a version outside the window. The severity is the rule's when pip can get
+/// there (A_p within the trigger's declared range leaks), a warning when only the trigger's
+/// own range keeps it inside. The offender is, among the requirements that let the outside
+/// versions in, the one whose own set leaks the least: it sets A_p's edge.
+fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
+    let c = c?;
+    let rule = input.rule;
+    let window = &rule.window;
+    let witness = c.a.witness_outside(&window.set)?;
+    let above_decl = c.a_decl.witness_outside(&window.set);
+    let severity = if above_decl.is_some() {
+        rule.severity
+    } else {
+        Severity::Warning
+    };
+    let probe = above_decl.clone().unwrap_or(witness.clone());
+    let offender = c
+        .sets
+        .iter()
+        .filter(|(_, s)| s.contains_any(&probe))
+        .min_by_key(|(_, s)| count_outside(rule, s))
+        .map(|(r, _)| *r)
+        .unwrap_or(input.contributing[0]);
+    Some(PyVerdict {
+        check: Check::OutsideWindow,
+        severity: input.cap(severity),
+        primary: spec_loc(offender),
+        trigger: input.hit.clone(),
+        detail: Detail::OutsideWindow {
+            offender,
+            witness,
+            only_below_declared: above_decl.is_none(),
+        },
+        contributing: input.contributing.clone(),
+        leak: leaking(rule, &c.a_decl, &input.py),
+        admitted: Some(c.a.clone()),
+        pick: c.pick.as_ref().map(|(v, _)| v.clone()),
+        fix: FixIntent::Narrow(offender),
+    })
+}

@@ -1,0 +1,400 @@
+//! The verdict code on small inputs: what the evaluator decides (check, Pythons, offender,
+//! releases let in, picks, fix intent), before any text is made. Inputs are parsed from
+//! memory by the real readers; rules are the built-in ones or a small rule of our own.
+
+use std::path::Path;
+
+use super::evaluate::evaluate;
+use super::verdict::{Detail, FixIntent, Judgement, PyVerdict, Verdict};
+use super::{check_parsed, Check, Options};
+use crate::files::Files;
+use crate::formats::{self, Format};
+use crate::manifest::{GroupKind, Parsed, Role};
+use crate::rules::{self, Rule};
+
+/// Parse `text` as the file `name` (the format by its name).
+fn parse(name: &str, text: &str) -> (Files, Parsed) {
+    let mut files = Files::new(std::env::temp_dir());
+    let id = files.add(Path::new(name), text.as_bytes());
+    let format = Format::detect(Path::new(name)).expect("a known file name");
+    let parsed = formats::parse(format, &mut files, id);
+    assert!(
+        parsed.problems.is_empty(),
+        "{name} should read cleanly: {:?}",
+        parsed.problems
+    );
+    (files, parsed)
+}
+
+/// The built-in rule on NumPy.
+fn numpy_rule() -> &'static [Rule] {
+    let all = rules::builtin();
+    let i = all
+        .iter()
+        .position(|r| r.id == "tensorflow-1.14/numpy")
+        .expect("the built-in NumPy rule");
+    &all[i..=i]
+}
+
+fn per_python<'v, 'a>(v: &'v Verdict<'a>) -> &'v [(String, PyVerdict<'a>)] {
+    match &v.judgement {
+        Judgement::PerPython(g) => g,
+        Judgement::NoSupportedPython { .. } => panic!("a per-Python verdict"),
+    }
+}
+
+fn check_of(v: &Verdict) -> Check {
+    match &v.judgement {
+        Judgement::PerPython(g) => g[0].1.check,
+        Judgement::NoSupportedPython { .. } => Check::NoSupportedPython,
+    }
+}
+
+fn pythons<'v>(v: &'v Verdict) -> Vec<&'v str> {
+    per_python(v).iter().map(|(p, _)| p.as_str()).collect()
+}
+
+/// The text a requirement was written as.
+fn text_of<'f>(files: &'f Files, r: &crate::manifest::Requirement) -> &'f str {
+    files.get(r.loc.file).slice(r.loc.span)
+}
+
+fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
+    indices
+        .iter()
+        .map(|&i| rule.releases.releases[i].text.clone())
+        .collect()
+}
+
+#[test]
+fn an_unbounded_range_leaks_per_python_and_names_the_offender() {
+    let (files, parsed) = parse("requirements.txt", "tensorflow==1.14.0\nnumpy>=1.14.5\n");
+    let rules = numpy_rule();
+    let verdicts = evaluate(&parsed, rules, &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    let v = &verdicts[0];
+    assert_eq!(check_of(v), Check::OutsideWindow);
+    assert_eq!(pythons(v), ["2.7", "3.5", "3.6", "3.7"]);
+    let on_37 = &per_python(v)[3].1;
+    let Detail::OutsideWindow {
+        offender,
+        only_below_declared,
+        ..
+    } = &on_37.detail
+    else {
+        panic!("outside-window detail");
+    };
+    assert_eq!(text_of(&files, offender), "numpy>=1.14.5");
+    assert!(!only_below_declared);
+    // pip's pick on 3.7 is the newest NumPy below TensorFlow's own <2.0 with a 3.7 wheel.
+    assert_eq!(on_37.pick.as_deref(), Some("1.21.6"));
+    let leak = release_texts(&rules[0], &on_37.leak);
+    assert_eq!(leak.first().map(String::as_str), Some("1.17.0"));
+    assert!(!leak.iter().any(|r| r.starts_with("2.")), "{leak:?}");
+    assert!(matches!(on_37.fix, FixIntent::Narrow(r) if std::ptr::eq(r, *offender)));
+}
+
+#[test]
+fn a_marker_limited_bound_holds_only_where_its_marker_does() {
+    let text = "tensorflow==1.14.0\n\
+                numpy>=1.14.5,<1.17; python_version < \"3.7\"\n\
+                numpy>=1.14.5; python_version >= \"3.7\"\n";
+    let (files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    let v = &verdicts[0];
+    assert_eq!(check_of(v), Check::OutsideWindow);
+    assert_eq!(pythons(v), ["3.7"]);
+    let Detail::OutsideWindow { offender, .. } = &per_python(v)[0].1.detail else {
+        panic!("outside-window detail");
+    };
+    assert_eq!(
+        text_of(&files, offender),
+        "numpy>=1.14.5; python_version >= \"3.7\""
+    );
+
+    // A bound whose marker holds on none of the trigger's Pythons constrains nothing.
+    let (_, parsed) = parse(
+        "requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17; python_version >= \"3.8\"\n",
+    );
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(check_of(&verdicts[0]), Check::Unconstrained);
+    assert_eq!(pythons(&verdicts[0]), ["2.7", "3.5", "3.6", "3.7"]);
+    assert!(matches!(
+        per_python(&verdicts[0])[0].1.fix,
+        FixIntent::InsertAfter(r) if r.name.as_ref() == "tensorflow"
+    ));
+}
+
+#[test]
+fn a_constraint_alone_bounds_the_package_the_trigger_brings_in() {
+    let pyproject = |constraint: &str| {
+        format!(
+            "[project]\nname = \"p\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\"]\n\
+             [tool.uv]\nconstraint-dependencies = [\"{constraint}\"]\n"
+        )
+    };
+    // Inside the window: no requirement names numpy, yet it is not unconstrained.
+    let (_, parsed) = parse("pyproject.toml", &pyproject("numpy>=1.14.5,<1.17"));
+    assert!(parsed
+        .requirements
+        .iter()
+        .any(|r| r.role == Role::Constrain));
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert!(verdicts.is_empty());
+
+    // Too loose: the constraint is the offender.
+    let (files, parsed) = parse("pyproject.toml", &pyproject("numpy<1.18"));
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    // NumPy 1.17 has no wheel for Python 2.7: nothing outside gets in there.
+    let group = per_python(&verdicts[0]);
+    assert!(group[0].1.leak.is_empty());
+    let on = &group.iter().find(|(p, _)| p == "3.7").unwrap().1;
+    let Detail::OutsideWindow { offender, .. } = &on.detail else {
+        panic!("outside-window detail");
+    };
+    assert_eq!(offender.role, Role::Constrain);
+    assert_eq!(text_of(&files, offender), "numpy<1.18");
+    assert_eq!(
+        release_texts(&numpy_rule()[0], &on.leak),
+        ["1.17.0", "1.17.1", "1.17.2", "1.17.3", "1.17.4", "1.17.5"]
+    );
+}
+
+#[test]
+fn a_lock_pin_outside_is_reported_on_the_pin_and_not_edited() {
+    let lock = "lock-version = \"1.0\"\ncreated-by = \"pip\"\n\
+                [[packages]]\nname = \"numpy\"\nversion = \"1.17.0\"\n\
+                [[packages]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n";
+    let (files, parsed) = parse("pylock.toml", lock);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    // NumPy 1.17.0 has no wheel for Python 2.7: pip's pick there is none.
+    let group = per_python(&verdicts[0]);
+    assert_eq!(group[0].0, "2.7");
+    assert_eq!(group[0].1.pick, None);
+    let (_, on) = group.iter().find(|(p, _)| p == "3.7").unwrap();
+    let Detail::OutsideWindow { offender, .. } = &on.detail else {
+        panic!("outside-window detail");
+    };
+    assert_eq!(offender.role, Role::Locked);
+    assert_eq!(files.get(on.primary.file).slice(on.primary.span), "1.17.0");
+    assert_eq!(on.pick.as_deref(), Some("1.17.0"));
+    // The intent is to narrow, but a lockfile is never edited: no fix comes of it.
+    let diags = check_parsed(&files, &parsed, numpy_rule(), &Options::default());
+    let d = diags
+        .iter()
+        .find(|d| d.check == Check::OutsideWindow)
+        .unwrap();
+    assert!(d.fix.is_none());
+
+    // A lock that pins the trigger but not the package is incomplete.
+    let lock = "lock-version = \"1.0\"\ncreated-by = \"pip\"\n\
+                [[packages]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n";
+    let (_, parsed) = parse("pylock.toml", lock);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(check_of(&verdicts[0]), Check::LockIncomplete);
+}
+
+#[test]
+fn pre_releases_get_in_only_when_admitted() {
+    // Outside the window this admits only pre-releases of 1.17.0: they get in with --pre.
+    let req = "numpy>=1.14.5,!=1.17.0,<=1.17.0";
+    let (_, parsed) = parse("requirements.txt", &format!("tensorflow==1.14.0\n{req}\n"));
+    assert!(evaluate(&parsed, numpy_rule(), &Options::default()).is_empty());
+    let (_, parsed) = parse(
+        "requirements.txt",
+        &format!("--pre\ntensorflow==1.14.0\n{req}\n"),
+    );
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    let on = &per_python(&verdicts[0])[0].1;
+    let Detail::OutsideWindow { witness, .. } = &on.detail else {
+        panic!("outside-window detail");
+    };
+    assert!(witness.any_prerelease(), "{witness}");
+    // No published final release gets in.
+    assert!(on.leak.is_empty());
+
+    // A specifier that names a pre-release admits pre-releases by itself.
+    let (_, parsed) = parse(
+        "requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<=1.17.0rc1\n",
+    );
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(check_of(&verdicts[0]), Check::OutsideWindow);
+}
+
+#[test]
+fn an_extra_is_its_own_unit_and_named_by_kind() {
+    let text = "[project]\nname = \"p\"\nversion = \"1\"\n\
+                dependencies = [\"tensorflow==1.14.0\"]\n\
+                [project.optional-dependencies]\nviz = [\"numpy>=1.16\"]\n";
+    let (files, parsed) = parse("pyproject.toml", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 2);
+    // The base install leaves numpy to TensorFlow ...
+    assert_eq!(verdicts[0].unit_kind, GroupKind::Base);
+    assert_eq!(check_of(&verdicts[0]), Check::Unconstrained);
+    // ... the extra bounds it from below only.
+    let v = &verdicts[1];
+    assert_eq!(v.unit_kind, GroupKind::Extra);
+    assert_eq!(v.unit_name, "project[viz]");
+    assert_eq!(check_of(v), Check::OutsideWindow);
+    let Detail::OutsideWindow { offender, .. } = &per_python(v)[0].1.detail else {
+        panic!("outside-window detail");
+    };
+    assert_eq!(text_of(&files, offender), "numpy>=1.16");
+    // Only the derived unit is named in its message.
+    let diags = check_parsed(&files, &parsed, numpy_rule(), &Options::default());
+    assert_eq!(diags.len(), 2);
+    assert!(!diags[0].message.contains("(in `"), "{}", diags[0].message);
+    assert!(
+        diags[1].message.ends_with(" (in `project[viz]`)"),
+        "{}",
+        diags[1].message
+    );
+}
+
+/// A user's own rule: every name in the messages comes from its data.
+#[test]
+fn a_users_rule_reads_in_its_own_words() {
+    let toml = r#"
+schema = 1
+[trigger]
+title = "Torch 1.4.0"
+distributions = ["torch"]
+version = "==1.4.0"
+pythons = ["3.6", "3.7", "3.8"]
+[[package]]
+id = "torch-1.4/numpy"
+name = "numpy"
+window = ">=1.16,<1.19"
+absence = "finding"
+severity = "error"
+releases = "numpy"
+summary = "NumPy for Torch 1.4"
+explanation = "Tested with NumPy 1.16 to 1.18."
+sources = ["a source"]
+"#;
+    let rules = rules::load_rule_file("torch.toml", toml, None).unwrap();
+    let (files, parsed) = parse("requirements.txt", "torch==1.4.0\nnumpy>=1.16\n");
+    let diags = check_parsed(&files, &parsed, &rules, &Options::default());
+    assert_eq!(diags.len(), 1);
+    let d = &diags[0];
+    assert_eq!(d.check, Check::OutsideWindow);
+    assert!(
+        d.message
+            .starts_with("`numpy>=1.16` admits numpy versions outside Torch 1.4.0's tested window `>=1.16,<1.19`: 1.19.0"),
+        "{}",
+        d.message
+    );
+    let all = format!("{} {} {:?}", d.message, d.label, d.help);
+    assert!(
+        !all.contains("TensorFlow") && !all.contains("tensorflow"),
+        "{all}"
+    );
+
+    let (files, parsed) = parse("requirements.txt", "torch==1.4.0\n");
+    let diags = check_parsed(&files, &parsed, &rules, &Options::default());
+    assert_eq!(diags[0].check, Check::Unconstrained);
+    assert_eq!(diags[0].label, "requires Torch 1.4.0 but leaves numpy free");
+    assert_eq!(
+        diags[0]
+            .help
+            .as_deref()
+            .and_then(|h| h.lines().find(|l| l.starts_with("add"))),
+        Some("add `numpy>=1.16,<1.19` next to the Torch 1.4.0 requirement")
+    );
+}
+
+#[test]
+fn requires_python_outside_every_trigger_python_is_no_supported_python() {
+    let text = "[project]\nname = \"p\"\nversion = \"1\"\nrequires-python = \">=3.8\"\n\
+                dependencies = [\"tensorflow==1.14.0\"]\n";
+    let (_, parsed) = parse("pyproject.toml", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert!(matches!(
+        verdicts[0].judgement,
+        Judgement::NoSupportedPython { trigger, .. } if trigger.name.as_ref() == "tensorflow"
+    ));
+    // A bound inside a series still allows it: `>=3.7.2` allows 3.7.
+    let text = text.replace(">=3.8", ">=3.7.2");
+    let (_, parsed) = parse("pyproject.toml", &text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(check_of(&verdicts[0]), Check::Unconstrained);
+    assert_eq!(pythons(&verdicts[0]), ["3.7"]);
+}
+
+#[test]
+fn requirements_that_exclude_each_other_are_unsatisfiable_whatever_the_trigger() {
+    let (_, parsed) = parse(
+        "requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.14.5\nnumpy<1.14\n",
+    );
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    let on = &per_python(&verdicts[0])[0].1;
+    assert!(matches!(
+        on.detail,
+        Detail::Unsatisfiable(super::verdict::Unsatisfiable::Conflict)
+    ));
+    assert_eq!(on.contributing.len(), 2);
+    // Below TensorFlow's own minimum only: the declared range is what it excludes.
+    let (_, parsed) = parse("requirements.txt", "tensorflow==1.14.0\nnumpy<1.14\n");
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert!(matches!(
+        per_python(&verdicts[0])[0].1.detail,
+        Detail::Unsatisfiable(super::verdict::Unsatisfiable::ExcludesDeclared)
+    ));
+}
+
+/// The example in each check's documentation, phrased for each built-in rule, is a file
+/// that the check reports (a lockfile excerpt and the suppression check, which runs after
+/// evaluation, excepted).
+#[test]
+fn every_documented_example_reports_its_check() {
+    let mut tried = 0;
+    for rule in rules::builtin() {
+        for &check in Check::ALL {
+            let absence = matches!(check, Check::Unconstrained | Check::LockIncomplete);
+            if check == Check::UnusedSuppression || absence && !rule.absence_is_finding {
+                continue;
+            }
+            let doc = check.doc(Some(rule));
+            let (first, body) = doc.example.split_once('\n').unwrap();
+            let name = first.trim_start_matches('#').trim();
+            if name.contains(' ') {
+                // `Pipfile.lock (excerpt)`: not a whole file.
+                continue;
+            }
+            let mut files = Files::new(std::env::temp_dir().join("depwindow-doc-examples"));
+            let id = files.add(Path::new(name), body.as_bytes());
+            let format = Format::detect(Path::new(name)).expect("a known file name");
+            let parsed = formats::parse(format, &mut files, id);
+            let diags = check_parsed(
+                &files,
+                &parsed,
+                std::slice::from_ref(rule),
+                &Options::default(),
+            );
+            assert!(
+                diags.iter().any(|d| d.check == check),
+                "{} example for {} reports {:?}:\n{}",
+                check.code(),
+                rule.id,
+                diags.iter().map(|d| d.check.code()).collect::<Vec<_>>(),
+                doc.example
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried >= 6 * rules::builtin().len(), "{tried}");
+}

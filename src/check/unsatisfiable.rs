@@ -1,0 +1,54 @@
+#![doc = include_str!("unsatisfiable.md")]
+//!
+//! (This check's documentation is the Markdown file above: `depwindow rule DW103`, SARIF
+//! help and the README show it, its placeholders filled from a rule.)
+
+use super::registry::{CheckInfo, Decides};
+use crate::diagnostic::Severity;
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    code: "DW103",
+    name: "unsatisfiable",
+    default_severity: Severity::Error,
+    doc: include_str!("unsatisfiable.md"),
+    decides: Decides::PerPython { order: 0, judge },
+};
+
+use super::evaluate::{any_published, spec_loc, Combined, Input};
+use super::verdict::{Detail, FixIntent, PyVerdict, Unsatisfiable};
+use super::Check;
+
+/// A_p (or A_p within the trigger's declared range) admits no version, or no published
+/// release satisfies it. An error whether or not the trigger is certain. Asked before
+/// `outside-window`.
+fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
+    let c = c?;
+    let rule = input.rule;
+    if !(c.a_decl.is_empty() || c.pick.is_none() && !any_published(rule, &c.a_decl)) {
+        return None;
+    }
+    let primary = input
+        .contributing
+        .last()
+        .map(|r| spec_loc(r))
+        .unwrap_or(input.hit.req.loc);
+    let reason = if c.a.is_empty() {
+        Unsatisfiable::Conflict
+    } else if c.a_decl.is_empty() {
+        Unsatisfiable::ExcludesDeclared
+    } else {
+        Unsatisfiable::Unpublished
+    };
+    Some(PyVerdict {
+        check: Check::Unsatisfiable,
+        severity: Severity::Error,
+        primary,
+        trigger: input.hit.clone(),
+        detail: Detail::Unsatisfiable(reason),
+        contributing: input.contributing.clone(),
+        leak: Vec::new(),
+        admitted: None,
+        pick: None,
+        fix: FixIntent::None,
+    })
+}

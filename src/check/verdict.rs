@@ -1,0 +1,104 @@
+//! What the evaluator decides, as data: no text. [`super::message`] turns verdicts into
+//! diagnostics; [`super::fix_proposal`] turns fix intents into edits.
+
+use pep440_rs::Version;
+
+use super::Check;
+use crate::diagnostic::Severity;
+use crate::manifest::{GroupKind, Loc, Requirement};
+use crate::rules::Rule;
+use crate::versions::VersionSet;
+
+/// One finding of one unit against one rule, over the Pythons it holds on.
+#[derive(Clone, Debug)]
+pub(crate) struct Verdict<'a> {
+    /// The unit's kind and name (derived units are named in messages).
+    pub unit_kind: GroupKind,
+    pub unit_name: &'a str,
+    pub rule: &'a Rule,
+    pub judgement: Judgement<'a>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Judgement<'a> {
+    /// One check at one location on each of these Pythons (`major.minor`, the rule's order),
+    /// with what was found on each.
+    PerPython(Vec<(String, PyVerdict<'a>)>),
+    /// `no-supported-python`: the file's `requires-python` (at `requires_python`) admits
+    /// none of the trigger's Pythons, but the unit requires the trigger (`trigger`).
+    NoSupportedPython {
+        requires_python: Loc,
+        trigger: &'a Requirement,
+    },
+}
+
+/// How the trigger is required in a unit on one Python.
+#[derive(Clone, Debug)]
+pub(crate) struct TriggerHit<'a> {
+    pub req: &'a Requirement,
+    /// pip would install a trigger release (the newest release the range admits is one).
+    pub certain: bool,
+    /// The newest trigger-distribution release pip would pick instead, when not certain.
+    pub newer: Option<Version>,
+}
+
+/// The verdict on one (unit, rule, Python).
+#[derive(Clone, Debug)]
+pub(crate) struct PyVerdict<'a> {
+    pub check: Check,
+    pub severity: Severity,
+    /// Where the finding points.
+    pub primary: Loc,
+    pub trigger: TriggerHit<'a>,
+    pub detail: Detail<'a>,
+    /// The requirements on the package that apply (A_p's parts), for related locations.
+    pub contributing: Vec<&'a Requirement>,
+    /// Published final releases outside the window that pip could install on this Python
+    /// (indices into the rule's release list, oldest first).
+    pub leak: Vec<usize>,
+    /// The set the finding is about (A_p, or the trigger's declared range when nothing
+    /// applies): its published final releases outside the window are listed.
+    pub admitted: Option<VersionSet>,
+    /// The release pip would pick on this Python.
+    pub pick: Option<String>,
+    pub fix: FixIntent<'a>,
+}
+
+/// What was found, per check.
+#[derive(Clone, Debug)]
+pub(crate) enum Detail<'a> {
+    /// A_p admits versions outside the window. `offender` sets A_p's edge; `witness` is a
+    /// version outside the window it admits; `only_below_declared` when everything outside
+    /// lies beyond what the trigger itself declares (so pip stays inside).
+    OutsideWindow {
+        offender: &'a Requirement,
+        witness: Version,
+        only_below_declared: bool,
+    },
+    /// Nothing installable satisfies A_p.
+    Unsatisfiable(Unsatisfiable),
+    /// No requirement on the package applies.
+    Unconstrained,
+    /// A lock pins the trigger but not the package.
+    LockIncomplete,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unsatisfiable {
+    /// The requirements on the package exclude each other.
+    Conflict,
+    /// They exclude the range the trigger declares.
+    ExcludesDeclared,
+    /// No published release satisfies them.
+    Unpublished,
+}
+
+/// The edit a finding proposes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FixIntent<'a> {
+    None,
+    /// Narrow this requirement's range into the window.
+    Narrow(&'a Requirement),
+    /// Insert a requirement on the package, in the window, after this (trigger) requirement.
+    InsertAfter(&'a Requirement),
+}

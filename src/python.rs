@@ -1,0 +1,102 @@
+//! "Python X.Y": the one definition of a Python series and the one answer to "does this
+//! specifier allow Python X.Y" (a file's `requires-python`, a rule's `python`, a release's
+//! Requires-Python). Marker reasoning (`markers.rs`) uses the same series.
+//!
+//! A Python `X.Y` is every interpreter `X.Y.*`: the versions `[X.Y, X.(Y+1).dev0)`. A
+//! specifier allows it when it admits some final release in that series (pip compares
+//! Requires-Python against the full interpreter version, `3.7.4`, so a bound inside the
+//! series, such as `>=3.7.2`, still allows 3.7).
+
+use std::str::FromStr;
+
+use pep440_rs::{Version, VersionSpecifiers};
+
+use crate::versions::VersionSet;
+
+/// `(X, Y)` of a Python written `X.Y` (a longer version such as `3.7.1` names its series;
+/// a bare `3` is `3.0`). None when the text is not a version.
+pub fn series(python: &str) -> Option<(u64, u64)> {
+    series_of(&Version::from_str(python).ok()?)
+}
+
+/// `(X, Y)` of a Python version.
+pub fn series_of(python: &Version) -> Option<(u64, u64)> {
+    let r = python.release();
+    Some((*r.first()?, r.get(1).copied().unwrap_or(0)))
+}
+
+/// The interpreter versions of series `(X, Y)`: `[X.Y, X.(Y+1).dev0)` as (low, high).
+pub fn series_bounds((major, minor): (u64, u64)) -> (Version, Version) {
+    (
+        Version::new([major, minor]),
+        Version::new([major, minor.saturating_add(1)]).with_dev(Some(0)),
+    )
+}
+
+/// Whether `spec` allows some interpreter of the Python `python` (`X.Y`). An unreadable
+/// Python is allowed by nothing.
+pub fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
+    series(python).is_some_and(|s| allows_series(spec, s))
+}
+
+/// Whether `spec` allows some interpreter of the series of `python` (`3.7`, `3.7.1`).
+pub fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool {
+    series_of(python).is_some_and(|s| allows_series(spec, s))
+}
+
+/// Whether `spec` admits a final release in `[X.Y, X.(Y+1))`.
+pub fn allows_series(spec: &VersionSpecifiers, (major, minor): (u64, u64)) -> bool {
+    let Ok(in_series) = VersionSpecifiers::from_str(&format!(
+        ">={major}.{minor}, <{major}.{}",
+        minor.saturating_add(1)
+    )) else {
+        return false;
+    };
+    VersionSet::from_specifiers(spec)
+        .intersect(&VersionSet::from_specifiers(&in_series))
+        .some_final_member()
+        .is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn allows(spec: &str, python: &str) -> bool {
+        allows_python(&VersionSpecifiers::from_str(spec).unwrap(), python)
+    }
+
+    #[test]
+    fn a_bound_inside_the_series_allows_it() {
+        assert!(allows(">=3.7", "3.7"));
+        assert!(allows(">=3.7.2", "3.7"));
+        assert!(allows("<3.7.1", "3.7"));
+        assert!(allows("==3.7.7", "3.7"));
+        assert!(allows(">=3.7.100", "3.7"));
+        assert!(allows("~=3.6", "3.7"));
+        assert!(allows(">=2.7,!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*", "3.5"));
+        assert!(allows("==3.*", "3.12"));
+    }
+
+    #[test]
+    fn a_series_outside_the_bounds_is_not_allowed() {
+        assert!(!allows(">=3.8", "3.7"));
+        assert!(!allows("<3.7", "3.7"));
+        assert!(!allows(">=2.7,!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*", "3.3"));
+        assert!(!allows("!=3.7.*", "3.7"));
+        assert!(!allows("<3.8", "3.8"));
+        // Only a pre-release of 3.8 is admitted: no 3.8 interpreter release is.
+        assert!(!allows("<3.8.0", "3.8"));
+        assert!(!allows(">=3.7", "three"));
+    }
+
+    #[test]
+    fn series_of_longer_and_shorter_versions() {
+        assert_eq!(series("3.7.1"), Some((3, 7)));
+        assert_eq!(series("3"), Some((3, 0)));
+        assert_eq!(series("x"), None);
+        let (lo, hi) = series_bounds((3, 7));
+        assert_eq!(lo.to_string(), "3.7");
+        assert_eq!(hi.to_string(), "3.8.dev0");
+    }
+}
