@@ -7,11 +7,12 @@
 //! findings are left out.
 //!
 //! Text is escaped for XML 1.0: `& < > " '` become entities, and characters XML 1.0 cannot
-//! carry at all (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF) are dropped.
+//! carry at all (C0 controls other than tab, LF, CR; U+FFFE, U+FFFF) are dropped. Control
+//! characters from input are shown as `\xNN` first, as in every displayed format.
 
 use std::fmt::Write as _;
 
-use super::{one_line, resolve, Emitter, Report, Summary};
+use super::{escape_display, escape_multiline, one_line, resolve, Emitter, Report, Summary};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct Junit;
@@ -69,7 +70,7 @@ impl Emitter for Junit {
                 .iter()
                 .filter(|d| d.loc.file == id && shown(d))
                 .collect();
-            let path = escape_attr(&file.display);
+            let path = escape_attr(&escape_display(&file.display));
             let cases = findings.len().max(1);
             tests += cases;
             let _ = writeln!(
@@ -85,7 +86,12 @@ impl Emitter for Junit {
             }
             for d in findings {
                 let at = resolve(report.files, &d.loc);
-                let loc = format!("{}:{}:{}", at.path, at.start.line, at.start.column);
+                let loc = format!(
+                    "{}:{}:{}",
+                    escape_display(at.path),
+                    at.start.line,
+                    at.start.column
+                );
                 let _ = writeln!(
                     suites,
                     "    <testcase name=\"{}\" classname=\"{path}\" file=\"{path}\" line=\"{}\">",
@@ -101,7 +107,7 @@ impl Emitter for Junit {
                     "      <failure message=\"{}\" type=\"{}\">{}</failure>",
                     escape_attr(&one_line(&d.message)),
                     d.code(),
-                    escape_text(&body)
+                    escape_text(&escape_multiline(&body))
                 );
                 suites.push_str("    </testcase>\n");
             }

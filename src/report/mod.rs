@@ -140,8 +140,88 @@ pub(crate) fn offending_text<'a>(files: &'a Files, loc: &Loc) -> &'a str {
     text.get(start..end).unwrap_or("")
 }
 
+/// Whether displayed text shows `c` escaped: every C0 and C1 control character (and DEL),
+/// except TAB, and except LF where the text is multi-line by design.
+fn needs_escape(c: char, keep_lf: bool) -> bool {
+    c.is_control() && c != '\t' && !(keep_lf && c == '\n')
+}
+
+fn escape_with(s: &str, keep_lf: bool) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| needs_escape(c, keep_lf)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if needs_escape(c, keep_lf) {
+            out.push_str(&format!("\\x{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text from input (file names, quoted lines) as it may be displayed: every C0 and C1
+/// control character but TAB as `\xNN`, so a file cannot send escape sequences (OSC 52
+/// clipboard writes, cursor moves, BEL) to whoever reads the output. Diffs and fix
+/// replacements are not displayed text: they stay byte-exact.
+pub fn escape_display(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(s, false)
+}
+
+/// [`escape_display`] for text that is multi-line by design (help, a message's body):
+/// LF stays a line break.
+pub fn escape_multiline(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(s, true)
+}
+
+/// A source text for display with its control characters escaped, and the mapping of
+/// byte offsets from the original text into the escaped one (for snippet labels). A CR
+/// right before an LF is a line ending, not content, and is kept.
+pub(crate) struct EscapedSource {
+    pub text: String,
+    /// (offset in the original, bytes added by escaping up to and including it).
+    shifts: Vec<(usize, usize)>,
+}
+
+impl EscapedSource {
+    pub fn new(text: &str) -> EscapedSource {
+        let escaped = |i: usize, c: char| {
+            needs_escape(c, true) && !(c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n'))
+        };
+        if !text.char_indices().any(|(i, c)| escaped(i, c)) {
+            return EscapedSource {
+                text: text.to_owned(),
+                shifts: Vec::new(),
+            };
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        for (i, c) in text.char_indices() {
+            if escaped(i, c) {
+                let e = format!("\\x{:02X}", c as u32);
+                added += e.len() - c.len_utf8();
+                out.push_str(&e);
+                shifts.push((i, added));
+            } else {
+                out.push(c);
+            }
+        }
+        EscapedSource { text: out, shifts }
+    }
+
+    /// Where an offset of the original text lies in the escaped text.
+    pub fn offset(&self, original: usize) -> usize {
+        // Escapes strictly before `original` shift it.
+        let n = self.shifts.partition_point(|&(at, _)| at < original);
+        original + if n == 0 { 0 } else { self.shifts[n - 1].1 }
+    }
+}
+
 /// Collapse a message onto one line: every line break (CRLF, LF, CR) becomes one space,
-/// other control characters are dropped. Line-oriented formats need this.
+/// other control characters are shown as `\xNN` ([`escape_display`]). Line-oriented
+/// formats need this.
 pub(crate) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -155,7 +235,7 @@ pub(crate) fn one_line(s: &str) -> String {
             }
             '\n' => out.push(' '),
             '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if needs_escape(c, false) => out.push_str(&format!("\\x{:02X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -272,6 +352,21 @@ mod tests {
 
     #[test]
     fn one_line_collapses_breaks() {
-        assert_eq!(one_line("a\r\nb\nc\rd\u{7}e"), "a b c de");
+        assert_eq!(one_line("a\r\nb\nc\rd\u{7}e"), "a b c d\\x07e");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(
+            escape_display("a\u{1b}]52;c;x\u{7}\tb\u{9b}"),
+            "a\\x1B]52;c;x\\x07\tb\\x9B"
+        );
+        assert_eq!(escape_multiline("a\nb\r"), "a\nb\\x0D");
+        let e = EscapedSource::new("a\u{1b}b\r\nc\u{85}d");
+        assert_eq!(e.text, "a\\x1Bb\r\nc\\x85d");
+        assert_eq!(e.offset(1), 1);
+        assert_eq!(e.offset(2), 5);
+        assert_eq!(&e.text[e.offset(5)..e.offset(6)], "c");
+        assert_eq!(&e.text[e.offset(8)..], "d");
     }
 }
