@@ -52,9 +52,11 @@ pub fn check_one(
         Some(bytes) => files.add(&candidate.path, bytes),
         None => match files.load(&candidate.path) {
             Ok(id) => id,
-            Err(e @ crate::files::LoadError::Outside(_)) => {
-                // A walked link leading out of the project: refused by design, not an I/O
-                // error (`files::Confinement`).
+            Err(
+                e @ (crate::files::LoadError::Outside(_) | crate::files::LoadError::PseudoFile(..)),
+            ) if !candidate.explicit => {
+                // A walked link leading out of the project (to `/etc/shadow`, `/proc/kmsg`):
+                // refused by design, not an I/O error (`files::Confinement`).
                 let id = files.add(&candidate.path, b"");
                 let d = Diagnostic::problem(
                     Check::IncludeError,
