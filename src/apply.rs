@@ -8,8 +8,11 @@
 //!   `-r ../other/requirements.txt` leads outside: reported, not written), when it still
 //!   holds what was checked (re-read and compared just before writing), and when its encoding
 //!   can carry the replacement (UTF-16 files are refused; Latin-1 files take ASCII only).
-//! - Writes go to a temporary file in the same directory, which then replaces the original
-//!   by rename, with the original's permissions.
+//! - Writes go to a temporary file in the same directory, created 0600 and never through a
+//!   link, given the original's owner, mode and extended attributes through its
+//!   descriptor, which then replaces the original by rename after a last check that the
+//!   original still holds the checked bytes ([`write`]). Refusals (read-only, hard-linked,
+//!   changed) are notes; I/O errors exit 2.
 //! - Overlapping edits: the first is applied, the rest wait for the next round; `--fix`
 //!   re-checks and repeats up to [`MAX_ROUNDS`] times, so one invocation converges.
 

@@ -418,7 +418,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|s| run::Profile::new(s.clone(), args.jobs))
         .collect();
-    if !stdin_mode {
+    {
         // Constraint files named by an explicitly given configuration are trusted like
         // `--constraint`; those of a discovered (repository) configuration are not.
         let trusted: Vec<PathBuf> = if args.config.config.is_some() {
@@ -429,7 +429,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             Vec::new()
         };
-        let paths = if args.paths.is_empty() {
+        // Standard input is file content too: its includes stay in the working
+        // directory's project.
+        let paths = if stdin_mode {
+            Vec::new()
+        } else if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
             args.paths.clone()

@@ -340,6 +340,33 @@ fn includes_and_file_directives_leading_outside_are_refused_and_never_quoted() {
 }
 
 #[test]
+fn standard_input_is_file_content_and_is_confined_too() {
+    let (_t, proj) = project("stdin");
+    let mut c = cmd(
+        &proj,
+        &[
+            OsStr::new("check"),
+            OsStr::new("--format"),
+            OsStr::new("concise"),
+            OsStr::new("-"),
+        ],
+    );
+    c.stdin(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(format!("{TF}-r ../outside/secret.txt\n").as_bytes())
+            .unwrap();
+    }
+    let r = finish(child, "stdin");
+    assert_eq!(r.code, Some(1), "{}", r.all());
+    assert!(r.out().contains("outside the project"), "{}", r.all());
+    assert!(!r.all().contains(SECRET), "{}", r.all());
+}
+
+#[test]
 fn a_walked_symlink_leading_outside_says_so_and_is_not_read() {
     let (t, proj) = project("walk-link");
     std::os::unix::fs::symlink(t.join("outside/secret.txt"), proj.join("requirements.txt"))
@@ -707,13 +734,14 @@ fn every_control_character_is_escaped_in_every_format() {
         let out = String::from_utf8(r.out.clone()).expect("output is UTF-8");
         match format {
             "json" | "sarif" | "gitlab" | "json-lines" => {
-                // JSON escapes C0 itself; C1 may be carried raw (it is legal JSON), so the
-                // check is that no C0/DEL is raw and the document still parses.
-                let c0: Vec<char> = raw_controls(&out)
-                    .into_iter()
-                    .filter(|&c| (c as u32) < 0x20)
-                    .collect();
-                assert!(c0.is_empty(), "{format}: raw {c0:?}");
+                // JSON escapes every control character (`\u001b`, `\u009b`: serde_json
+                // does C0, `report::EscapeControls` DEL and C1), and still parses.
+                let raw = raw_controls(&out);
+                assert!(raw.is_empty(), "{format}: raw {raw:?}");
+                assert!(
+                    out.contains("\\u001b") && out.contains("\\u009b"),
+                    "{format}"
+                );
                 for doc in if format == "json-lines" {
                     out.lines().collect::<Vec<_>>()
                 } else {

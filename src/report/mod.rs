@@ -219,6 +219,72 @@ impl EscapedSource {
     }
 }
 
+/// A serde_json formatter that also escapes what serde_json leaves raw but a terminal may
+/// still act on: DEL and the C1 controls (U+0080..U+009F; U+009B is CSI to some terminals).
+/// serde_json already escapes C0, so with this every control character in a JSON report
+/// is a `\u00XX` escape. Valid JSON either way; the values are unchanged.
+pub(crate) struct EscapeControls<F>(pub F);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+                self.0.$name(w $(, $arg)*)
+            }
+        )*
+    };
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeControls<F> {
+    delegate! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(i) = rest.find(|c: char| c.is_control()) {
+            w.write_all(rest[..i].as_bytes())?;
+            let c = rest[i..].chars().next().unwrap_or_default();
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+}
+
+/// `serde_json::to_writer_pretty`, with [`EscapeControls`].
+pub(crate) fn json_pretty<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let f = EscapeControls(serde_json::ser::PrettyFormatter::new());
+    let mut ser = serde_json::Serializer::with_formatter(out, f);
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// `serde_json::to_writer` (one line), with [`EscapeControls`].
+pub(crate) fn json_line<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let f = EscapeControls(serde_json::ser::CompactFormatter);
+    let mut ser = serde_json::Serializer::with_formatter(out, f);
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
 /// Collapse a message onto one line: every line break (CRLF, LF, CR) becomes one space,
 /// other control characters are shown as `\xNN` ([`escape_display`]). Line-oriented
 /// formats need this.
@@ -353,6 +419,20 @@ mod tests {
     #[test]
     fn one_line_collapses_breaks() {
         assert_eq!(one_line("a\r\nb\nc\rd\u{7}e"), "a b c d\\x07e");
+    }
+
+    #[test]
+    fn json_escapes_c1_and_del_too() {
+        let mut out = Vec::new();
+        json_line(
+            &mut out,
+            &serde_json::json!({"m": "a\u{1b}b\u{9b}c\u{7f}d\u{a0}é"}),
+        )
+        .unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s, "{\"m\":\"a\\u001bb\\u009bc\\u007fd\u{a0}é\"}");
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["m"], "a\u{1b}b\u{9b}c\u{7f}d\u{a0}é");
     }
 
     #[test]
