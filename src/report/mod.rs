@@ -256,7 +256,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeControl
     ) -> std::io::Result<()> {
         let mut rest = fragment;
         while let Some(i) = rest.find(|c: char| c.is_control()) {
-            w.write_all(rest[..i].as_bytes())?;
+            w.write_all(&rest.as_bytes()[..i])?;
             let c = rest[i..].chars().next().unwrap_or_default();
             write!(w, "\\u{:04x}", c as u32)?;
             rest = &rest[i + c.len_utf8()..];
