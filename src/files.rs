@@ -275,6 +275,11 @@ fn pseudo_fs(path: &Path) -> Option<&'static str> {
 /// Whether `path` is something [`read_capped`] would read, without reading it: it exists,
 /// is not a kernel pseudo-file, and is a regular file.
 pub fn check_readable(path: &Path) -> Result<(), LoadError> {
+    resolve_readable(path).map(|_| ())
+}
+
+/// [`check_readable`], returning the resolved path.
+fn resolve_readable(path: &Path) -> Result<PathBuf, LoadError> {
     let real = std::fs::canonicalize(path).map_err(io_error)?;
     if let Some(top) = pseudo_fs(&real) {
         return Err(LoadError::PseudoFile(real, top));
@@ -286,7 +291,7 @@ pub fn check_readable(path: &Path) -> Result<(), LoadError> {
     if !meta.is_file() {
         return Err(LoadError::NotRegular);
     }
-    Ok(())
+    Ok(real)
 }
 
 /// Read a regular file, refusing anything else and anything over [`MAX_FILE_SIZE`]. The
@@ -294,8 +299,9 @@ pub fn check_readable(path: &Path) -> Result<(), LoadError> {
 /// is opened without blocking, its type is checked on the open descriptor (the path may
 /// have been swapped since), and a read that would block is "not a regular file".
 pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
-    // Checked by path first, so that a FIFO or device is never even opened.
-    check_readable(path)?;
+    // Checked by path first, so that a FIFO or device is never even opened; the resolved
+    // path is the one opened, so the name check and the open agree.
+    let real = resolve_readable(path)?;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -303,7 +309,7 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC);
     }
-    let file = options.open(path).map_err(io_error)?;
+    let file = options.open(&real).map_err(io_error)?;
     read_open(file)
 }
 
