@@ -364,7 +364,19 @@ mod unix_write {
         Ok(bytes)
     }
 
+    /// Extended attributes are handled on Linux; elsewhere none are seen (documented).
+    #[cfg(not(target_os = "linux"))]
+    fn xattr_names(_fd: i32) -> Result<Vec<CString>, std::io::Error> {
+        Ok(Vec::new())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn copy_xattr(_from: i32, _to: i32, _name: &CString) -> Result<(), std::io::Error> {
+        Ok(())
+    }
+
     /// The names of the file's extended attributes.
+    #[cfg(target_os = "linux")]
     fn xattr_names(fd: i32) -> Result<Vec<CString>, std::io::Error> {
         // SAFETY: a null buffer of size 0 asks for the size only.
         let n = unsafe { libc::flistxattr(fd, std::ptr::null_mut(), 0) };
@@ -392,22 +404,43 @@ mod unix_write {
             .collect())
     }
 
-    /// Copy one extended attribute from `from` to `to`, both descriptors.
-    fn copy_xattr(from: i32, to: i32, name: &CString) -> Result<(), std::io::Error> {
+    /// One extended attribute's value, None when the file does not have it.
+    #[cfg(target_os = "linux")]
+    fn get_xattr(fd: i32, name: &CString) -> Result<Option<Vec<u8>>, std::io::Error> {
         // SAFETY: size query with a null buffer.
-        let n = unsafe { libc::fgetxattr(from, name.as_ptr(), std::ptr::null_mut(), 0) };
+        let n = unsafe { libc::fgetxattr(fd, name.as_ptr(), std::ptr::null_mut(), 0) };
         if n < 0 {
-            return Err(std::io::Error::last_os_error());
+            let e = std::io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENODATA) => Ok(None),
+                _ => Err(e),
+            };
         }
         let mut value = vec![0u8; n as usize];
         // SAFETY: the buffer holds `value.len()` bytes.
         let n =
-            unsafe { libc::fgetxattr(from, name.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
+            unsafe { libc::fgetxattr(fd, name.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
         if n < 0 {
             return Err(std::io::Error::last_os_error());
         }
+        value.truncate(n as usize);
+        Ok(Some(value))
+    }
+
+    /// Copy one extended attribute from `from` to `to`, both descriptors. One the new file
+    /// already has with the same value (an SELinux label inherited from the directory) is
+    /// left alone, so an unprivileged user is not refused for it.
+    #[cfg(target_os = "linux")]
+    fn copy_xattr(from: i32, to: i32, name: &CString) -> Result<(), std::io::Error> {
+        let Some(value) = get_xattr(from, name)? else {
+            return Ok(());
+        };
+        if get_xattr(to, name).ok().flatten().as_ref() == Some(&value) {
+            return Ok(());
+        }
+        let n = value.len();
         // SAFETY: `value` holds `n` initialised bytes.
-        let r = unsafe { libc::fsetxattr(to, name.as_ptr(), value.as_ptr().cast(), n as usize, 0) };
+        let r = unsafe { libc::fsetxattr(to, name.as_ptr(), value.as_ptr().cast(), n, 0) };
         if r < 0 {
             return Err(std::io::Error::last_os_error());
         }

@@ -609,6 +609,7 @@ fn hard_linked_and_read_only_files_are_refused_with_a_note() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn extended_attributes_are_kept() {
     let t = Tmp::new("xattr");
     let p = t.write("requirements.txt", FIXABLE);
