@@ -8,8 +8,11 @@
 //!   `-r ../other/requirements.txt` leads outside: reported, not written), when it still
 //!   holds what was checked (re-read and compared just before writing), and when its encoding
 //!   can carry the replacement (UTF-16 files are refused; Latin-1 files take ASCII only).
-//! - Writes go to a temporary file in the same directory, which then replaces the original
-//!   by rename, with the original's permissions.
+//! - Writes go to a temporary file in the same directory, created 0600 and never through a
+//!   link, given the original's owner, mode and extended attributes through its
+//!   descriptor, which then replaces the original by rename after a last check that the
+//!   original still holds the checked bytes ([`write`]). Refusals (read-only, hard-linked,
+//!   changed) are notes; I/O errors exit 2.
 //! - Overlapping edits: the first is applied, the rest wait for the next round; `--fix`
 //!   re-checks and repeats up to [`MAX_ROUNDS`] times, so one invocation converges.
 
@@ -116,7 +119,15 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
             plan.skipped.push(skip(why, true));
             continue;
         }
-        let text = match encode(file, &fix.replacement) {
+        // A file with CR-only line endings gets CR-only endings in inserted lines too.
+        // (`fix.rs` picks LF or CRLF; this keeps old Mac files consistent until it knows CR.)
+        let cr_only = file.text.contains('\r') && !file.text.contains('\n');
+        let replacement = if cr_only && fix.replacement.contains('\n') {
+            std::borrow::Cow::Owned(fix.replacement.replace("\r\n", "\r").replace('\n', "\r"))
+        } else {
+            std::borrow::Cow::Borrowed(fix.replacement.as_str())
+        };
+        let text = match encode(file, &replacement) {
             Ok(t) => t,
             Err(why) => {
                 plan.skipped.push(skip(why, false));
@@ -246,43 +257,446 @@ pub fn apply_edits(original: &[u8], edits: &[Edit]) -> Vec<u8> {
     out
 }
 
-/// Write one file's fixes: temporary file beside it, permissions copied, rename over.
-pub fn write(fp: &FilePlan) -> Result<(), String> {
-    let now = read_capped(&fp.path).map_err(|e| format!("cannot read: {e}"))?;
-    if now != fp.original {
-        return Err("the file changed on disk while fixing; not written".into());
-    }
-    let meta = std::fs::metadata(&fp.path).map_err(|e| e.to_string())?;
-    let dir = fp.path.parent().unwrap_or(Path::new("."));
-    let name = fp
-        .path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let fixed = fp.fixed();
-    let mut n = 0u32;
-    let (tmp, mut f) = loop {
-        let tmp = dir.join(format!(".{name}.depwindow-{}-{n}.tmp", std::process::id()));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(format!("cannot create a temporary file: {e}")),
+/// Why a file was not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteError {
+    /// Refused by design (read-only, hard-linked, changed since the check, attributes or
+    /// owner that cannot be kept): a note; the exit code follows the findings.
+    Refused(String),
+    /// The write failed (I/O error): exit code 2.
+    Io(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Refused(m) | WriteError::Io(m) => f.write_str(m),
         }
-    };
-    let result = f
-        .write_all(&fixed)
-        .and_then(|_| f.sync_all())
-        .and_then(|_| std::fs::set_permissions(&tmp, meta.permissions()))
-        .and_then(|_| std::fs::rename(&tmp, &fp.path));
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("cannot write: {e}"));
     }
-    Ok(())
+}
+
+/// Test hook: when this variable names a directory, [`write`] creates `paused` in it after
+/// the temporary file is written and synced, and waits (at most a minute) for `resume`
+/// before the last check and the rename. The race and interrupt tests use it.
+pub const PAUSE_HOOK: &str = "DEPWINDOW_TEST_PAUSE_BEFORE_RENAME";
+
+/// Write one file's fixes like a careful editor:
+/// - the original is opened without following links and checked through its descriptor:
+///   a regular file, one link (a hard-linked file is refused: a rename would break the
+///   link), writable by its owner (read-only files are refused), and still holding the
+///   bytes the fix was computed from;
+/// - the temporary file beside it is created exclusively (`O_EXCL`, `O_NOFOLLOW`) with mode
+///   0600, then given the original's owner (when permitted; else refused) and mode and its
+///   extended attributes through the descriptor, never by path;
+/// - it is written and synced; just before the rename the original is checked again (same
+///   inode, same bytes), so a concurrent edit is never lost: the fix is refused instead;
+/// - SIGINT / SIGTERM while the temporary file exists remove it ([`signals`]).
+pub fn write(fp: &FilePlan) -> Result<(), WriteError> {
+    #[cfg(unix)]
+    {
+        unix_write::write(fp)
+    }
+    #[cfg(not(unix))]
+    {
+        portable_write(fp)
+    }
+}
+
+#[cfg(not(unix))]
+fn portable_write(fp: &FilePlan) -> Result<(), WriteError> {
+    let now = read_capped(&fp.path).map_err(|e| WriteError::Io(format!("cannot read: {e}")))?;
+    if now != fp.original {
+        return Err(WriteError::Refused(
+            "the file changed on disk while fixing; not written".into(),
+        ));
+    }
+    let tmp = fp.path.with_extension("depwindow.tmp");
+    std::fs::write(&tmp, fp.fixed())
+        .and_then(|_| std::fs::rename(&tmp, &fp.path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            WriteError::Io(format!("cannot write: {e}"))
+        })
+}
+
+#[cfg(unix)]
+mod unix_write {
+    use std::ffi::{CString, OsStr};
+    use std::fs::{File, OpenOptions};
+    use std::io::{Read, Write};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+    use std::path::{Path, PathBuf};
+
+    use super::{signals, FilePlan, WriteError, PAUSE_HOOK};
+    use crate::files::MAX_FILE_SIZE;
+
+    fn refused(m: impl Into<String>) -> WriteError {
+        WriteError::Refused(m.into())
+    }
+
+    fn io(what: &str, e: std::io::Error) -> WriteError {
+        WriteError::Io(format!("{what}: {e}"))
+    }
+
+    fn open_original(path: &Path) -> Result<File, WriteError> {
+        OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(path)
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP) => refused(
+                    "the file was replaced by a symbolic link since it was checked; not written",
+                ),
+                Some(libc::ENOENT) => {
+                    refused("the file was removed or renamed since it was checked; not written")
+                }
+                _ => io("cannot open the file again", e),
+            })
+    }
+
+    fn read_all(f: &mut File) -> Result<Vec<u8>, WriteError> {
+        let mut bytes = Vec::new();
+        f.take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io("cannot read the file again", e))?;
+        Ok(bytes)
+    }
+
+    /// Extended attributes are handled on Linux; elsewhere none are seen (documented).
+    #[cfg(not(target_os = "linux"))]
+    fn xattr_names(_fd: i32) -> Result<Vec<CString>, std::io::Error> {
+        Ok(Vec::new())
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn copy_xattr(_from: i32, _to: i32, _name: &CString) -> Result<(), std::io::Error> {
+        Ok(())
+    }
+
+    /// The names of the file's extended attributes.
+    #[cfg(target_os = "linux")]
+    fn xattr_names(fd: i32) -> Result<Vec<CString>, std::io::Error> {
+        // SAFETY: a null buffer of size 0 asks for the size only.
+        let n = unsafe { libc::flistxattr(fd, std::ptr::null_mut(), 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENOTSUP) => Ok(Vec::new()),
+                _ => Err(e),
+            };
+        }
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let mut buf = vec![0u8; n as usize];
+        // SAFETY: the buffer holds `buf.len()` bytes.
+        let n = unsafe { libc::flistxattr(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        buf.truncate(n as usize);
+        Ok(buf
+            .split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| CString::new(s).ok())
+            .collect())
+    }
+
+    /// One extended attribute's value, None when the file does not have it.
+    #[cfg(target_os = "linux")]
+    fn get_xattr(fd: i32, name: &CString) -> Result<Option<Vec<u8>>, std::io::Error> {
+        // SAFETY: size query with a null buffer.
+        let n = unsafe { libc::fgetxattr(fd, name.as_ptr(), std::ptr::null_mut(), 0) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            return match e.raw_os_error() {
+                Some(libc::ENODATA) => Ok(None),
+                _ => Err(e),
+            };
+        }
+        let mut value = vec![0u8; n as usize];
+        // SAFETY: the buffer holds `value.len()` bytes.
+        let n =
+            unsafe { libc::fgetxattr(fd, name.as_ptr(), value.as_mut_ptr().cast(), value.len()) };
+        if n < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        value.truncate(n as usize);
+        Ok(Some(value))
+    }
+
+    /// Copy one extended attribute from `from` to `to`, both descriptors. One the new file
+    /// already has with the same value (an SELinux label inherited from the directory) is
+    /// left alone, so an unprivileged user is not refused for it.
+    #[cfg(target_os = "linux")]
+    fn copy_xattr(from: i32, to: i32, name: &CString) -> Result<(), std::io::Error> {
+        let Some(value) = get_xattr(from, name)? else {
+            return Ok(());
+        };
+        if get_xattr(to, name).ok().flatten().as_ref() == Some(&value) {
+            return Ok(());
+        }
+        let n = value.len();
+        // SAFETY: `value` holds `n` initialised bytes.
+        let r = unsafe { libc::fsetxattr(to, name.as_ptr(), value.as_ptr().cast(), n, 0) };
+        if r < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    fn pause_hook() {
+        let Some(dir) = std::env::var_os(PAUSE_HOOK) else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let _ = std::fs::write(dir.join("paused"), b"");
+        for _ in 0..6000 {
+            if dir.join("resume").exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+
+    /// Create the temporary file beside `path`: exclusively, never through a link, 0600.
+    fn create_temp(path: &Path) -> Result<(PathBuf, File), WriteError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path.file_name().unwrap_or(OsStr::new("file"));
+        let mut n = 0u32;
+        loop {
+            let mut tmp_name = std::ffi::OsString::from(".");
+            tmp_name.push(name);
+            tmp_name.push(format!(".depwindow-{}-{n}.tmp", std::process::id()));
+            let tmp = dir.join(tmp_name);
+            // Registered before it exists, so an interrupt between create and register
+            // cannot leave it behind (unlinking a name that does not exist is harmless).
+            let guard = signals::TempGuard::new(&tmp);
+            match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&tmp)
+            {
+                Ok(f) => {
+                    std::mem::forget(guard);
+                    return Ok((tmp, f));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => return Err(io("cannot create a temporary file", e)),
+            }
+        }
+    }
+
+    pub fn write(fp: &FilePlan) -> Result<(), WriteError> {
+        let mut original = open_original(&fp.path)?;
+        let meta = original
+            .metadata()
+            .map_err(|e| io("cannot read the file's metadata", e))?;
+        if !meta.is_file() {
+            return Err(refused("not a regular file any more; not written"));
+        }
+        if meta.nlink() > 1 {
+            return Err(refused(format!(
+                "the file has {} hard links, which replacing it would break; not written",
+                meta.nlink()
+            )));
+        }
+        // SAFETY: geteuid cannot fail.
+        let euid = unsafe { libc::geteuid() };
+        let mode = meta.mode() & 0o7777;
+        let writable = if euid == meta.uid() || euid == 0 {
+            mode & 0o200 != 0
+        } else {
+            let c = CString::new(fp.path.as_os_str().as_bytes())
+                .map_err(|_| refused("the path holds a NUL byte; not written"))?;
+            // SAFETY: `c` is a valid C string.
+            unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+        };
+        if !writable {
+            return Err(refused("the file is read-only; not written"));
+        }
+        if read_all(&mut original)? != fp.original {
+            return Err(refused(
+                "the file changed on disk since it was checked; not written",
+            ));
+        }
+        let names = xattr_names(original.as_raw_fd())
+            .map_err(|e| io("cannot list the file's extended attributes", e))?;
+
+        let _signals = signals::install();
+        let (tmp, mut file) = create_temp(&fp.path)?;
+        let cleanup = |e: WriteError| {
+            let _ = std::fs::remove_file(&tmp);
+            signals::TempGuard::release();
+            e
+        };
+        let fd = file.as_raw_fd();
+        // Owner first (changing it clears set-id bits), then mode, both on the descriptor.
+        // SAFETY: geteuid/getegid cannot fail; fchown/fchmod take a valid descriptor.
+        let same_owner = meta.uid() == euid && meta.gid() == unsafe { libc::getegid() };
+        if !same_owner && unsafe { libc::fchown(fd, meta.uid(), meta.gid()) } != 0 {
+            return Err(cleanup(refused(format!(
+                "cannot keep the file's owner ({}:{}): {}; not written",
+                meta.uid(),
+                meta.gid(),
+                std::io::Error::last_os_error()
+            ))));
+        }
+        // SAFETY: valid descriptor.
+        if unsafe { libc::fchmod(fd, mode as libc::mode_t) } != 0 {
+            return Err(cleanup(io(
+                "cannot set the permissions",
+                std::io::Error::last_os_error(),
+            )));
+        }
+        for name in &names {
+            if let Err(e) = copy_xattr(original.as_raw_fd(), fd, name) {
+                return Err(cleanup(refused(format!(
+                    "cannot keep the extended attribute `{}` ({e}); not written",
+                    crate::report::escape_display(&name.to_string_lossy())
+                ))));
+            }
+        }
+        if let Err(e) = file.write_all(&fp.fixed()).and_then(|_| file.sync_all()) {
+            return Err(cleanup(io("cannot write", e)));
+        }
+        drop(file);
+        pause_hook();
+        // No lost update: the file must still be the one checked, with the same bytes.
+        let mut again = open_original(&fp.path).map_err(cleanup)?;
+        let now = again
+            .metadata()
+            .map_err(|e| io("cannot read the file's metadata", e));
+        let same_file = now
+            .as_ref()
+            .is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino() && m.nlink() == 1);
+        let same_bytes = same_file && read_all(&mut again).is_ok_and(|b| b == fp.original);
+        if !same_bytes {
+            return Err(cleanup(refused(
+                "the file changed on disk while the fix was written; not written",
+            )));
+        }
+        if let Err(e) = std::fs::rename(&tmp, &fp.path) {
+            return Err(cleanup(io("cannot replace the file", e)));
+        }
+        signals::TempGuard::release();
+        // Make the rename itself durable (best effort: some file systems refuse it).
+        if let Some(dir) = fp.path.parent() {
+            if let Ok(d) = File::open(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            }) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// SIGINT / SIGTERM / SIGHUP while a temporary file exists: the handler unlinks it (unlink
+/// is async-signal-safe), restores the default action and re-raises, so the process still
+/// ends by the signal, with no `.depwindow-*.tmp` left behind.
+#[cfg(unix)]
+mod signals {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicPtr, Ordering};
+
+    static TEMP: AtomicPtr<libc::c_char> = AtomicPtr::new(std::ptr::null_mut());
+    const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+    extern "C" fn on_signal(sig: libc::c_int) {
+        let p = TEMP.load(Ordering::SeqCst);
+        // SAFETY: only async-signal-safe calls; `p` is a leaked C string or null.
+        unsafe {
+            if !p.is_null() {
+                libc::unlink(p);
+            }
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+    }
+
+    /// The temporary path the handler removes.
+    pub struct TempGuard;
+
+    impl TempGuard {
+        /// Register `path` (replacing any earlier one).
+        pub fn new(path: &Path) -> TempGuard {
+            if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
+                let old = TEMP.swap(c.into_raw(), Ordering::SeqCst);
+                free(old);
+            }
+            TempGuard
+        }
+
+        /// Forget the registered path (it was renamed or removed).
+        pub fn release() {
+            free(TEMP.swap(std::ptr::null_mut(), Ordering::SeqCst));
+        }
+    }
+
+    impl Drop for TempGuard {
+        fn drop(&mut self) {
+            TempGuard::release();
+        }
+    }
+
+    fn free(p: *mut libc::c_char) {
+        if !p.is_null() {
+            // SAFETY: `p` came from `CString::into_raw` and was swapped out, so it is freed
+            // once. Only the main thread writes fixes; a handler running on it cannot race.
+            drop(unsafe { CString::from_raw(p) });
+        }
+    }
+
+    /// The handlers, installed for the duration of a write; the earlier actions are
+    /// restored on drop.
+    pub struct Installed {
+        old: Vec<(libc::c_int, libc::sigaction)>,
+    }
+
+    pub fn install() -> Installed {
+        let mut old = Vec::new();
+        for sig in SIGNALS {
+            // SAFETY: plain sigaction with a handler that only makes async-signal-safe
+            // calls; `prev` receives the earlier action.
+            unsafe {
+                let mut prev: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, std::ptr::null(), &mut prev) != 0 {
+                    continue;
+                }
+                // Leave an ignored signal ignored (nohup).
+                if prev.sa_sigaction == libc::SIG_IGN {
+                    continue;
+                }
+                let mut act: libc::sigaction = std::mem::zeroed();
+                act.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                libc::sigemptyset(&mut act.sa_mask);
+                if libc::sigaction(sig, &act, std::ptr::null_mut()) == 0 {
+                    old.push((sig, prev));
+                }
+            }
+        }
+        Installed { old }
+    }
+
+    impl Drop for Installed {
+        fn drop(&mut self) {
+            for (sig, prev) in &self.old {
+                // SAFETY: restoring an action read by sigaction.
+                unsafe {
+                    libc::sigaction(*sig, prev, std::ptr::null_mut());
+                }
+            }
+        }
+    }
 }
 
 /// What `--fix` did.
@@ -293,7 +707,10 @@ pub struct Summary {
     pub files_written: Vec<String>,
     /// Fixes not applied in the end, with why.
     pub skipped: Vec<Skip>,
-    /// Write failures.
+    /// Fixes refused at write time (read-only, hard-linked, changed since the check ...):
+    /// notes, like `skipped`.
+    pub refused: Vec<String>,
+    /// Write failures (I/O errors: exit code 2).
     pub errors: Vec<String>,
 }
 
@@ -327,7 +744,21 @@ pub fn fix_loop(
                         summary.files_written.push(fp.display.clone());
                     }
                 }
-                Err(e) => summary.errors.push(format!("`{}`: {e}", fp.display)),
+                Err(WriteError::Io(e)) => summary.errors.push(format!(
+                    "`{}`: {e}",
+                    crate::report::escape_display(&fp.display)
+                )),
+                Err(WriteError::Refused(reason)) => {
+                    let n = fp.edits.len();
+                    let note = format!(
+                        "`{}`: {n} fix{} not applied: {reason}",
+                        crate::report::escape_display(&fp.display),
+                        if n == 1 { "" } else { "es" }
+                    );
+                    if !summary.refused.contains(&note) {
+                        summary.refused.push(note);
+                    }
+                }
             }
         }
         round += 1;
@@ -339,6 +770,34 @@ pub fn fix_loop(
         }
     }
     (outcome, summary)
+}
+
+/// A path in a diff header as git writes it (`quote_c_style`, `core.quotePath` on): in
+/// double quotes, with C escapes and octal bytes, when it holds a control character, a
+/// quote, a backslash or a non-ASCII byte; as is otherwise. `git apply` reads both.
+pub fn git_quote(name: &str) -> String {
+    let needs = |b: u8| b < 0x20 || b == 0x7f || b >= 0x80 || b == b'"' || b == b'\\';
+    if !name.bytes().any(needs) {
+        return name.to_owned();
+    }
+    let mut out = String::from("\"");
+    for b in name.bytes() {
+        match b {
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            b'\t' => out.push_str("\\t"),
+            b'\n' => out.push_str("\\n"),
+            0x0b => out.push_str("\\v"),
+            0x0c => out.push_str("\\f"),
+            b'\r' => out.push_str("\\r"),
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b if needs(b) => out.push_str(&format!("\\{b:03o}")),
+            b => out.push(b as char),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Lines of `bytes`, each with its terminator; `starts[i]` is where line i begins.
@@ -404,7 +863,14 @@ pub fn unified_diff(fp: &FilePlan) -> Vec<u8> {
     if ranges.is_empty() {
         return out;
     }
-    out.extend_from_slice(format!("--- a/{}\n+++ b/{}\n", fp.display, fp.display).as_bytes());
+    out.extend_from_slice(
+        format!(
+            "--- {}\n+++ {}\n",
+            git_quote(&format!("a/{}", fp.display)),
+            git_quote(&format!("b/{}", fp.display))
+        )
+        .as_bytes(),
+    );
     let mut delta: isize = 0;
     for (a, b, edits) in ranges {
         let ctx_a = a.saturating_sub(CONTEXT);
@@ -488,11 +954,40 @@ pub fn skipped_note(skipped: &[Skip]) -> Vec<String> {
             if unsafe_count == 1 { "it" } else { "them" }
         ));
     }
+    // One note per file and reason: a file-wide reason (UTF-16, outside the checked paths)
+    // is said once, with the lines it affects, not once per fix.
+    let mut groups: Vec<(&str, &str, Vec<&Skip>)> = Vec::new();
     for s in skipped.iter().filter(|s| !s.unsafe_fix) {
-        out.push(format!(
-            "{}:{}: {} fix not applied: {}",
-            s.display, s.line, s.code, s.reason
-        ));
+        match groups
+            .iter_mut()
+            .find(|(d, r, _)| *d == s.display && *r == s.reason)
+        {
+            Some(g) => g.2.push(s),
+            None => groups.push((&s.display, &s.reason, vec![s])),
+        }
+    }
+    for (display, reason, items) in groups {
+        let display = crate::report::escape_display(display);
+        let reason = crate::report::escape_display(reason);
+        match items[..] {
+            [s] => out.push(format!(
+                "{display}:{}: {} fix not applied: {reason}",
+                s.line, s.code
+            )),
+            _ => {
+                let mut lines: Vec<usize> = items.iter().map(|s| s.line).collect();
+                lines.sort_unstable();
+                lines.dedup();
+                let lines: Vec<String> = lines.iter().map(usize::to_string).collect();
+                out.push(format!(
+                    "{display}:{}: {} fixes not applied (line{} {}): {reason}",
+                    items[0].line,
+                    items.len(),
+                    if lines.len() == 1 { "" } else { "s" },
+                    lines.join(", ")
+                ));
+            }
+        }
     }
     out
 }
@@ -538,6 +1033,16 @@ mod tests {
         assert!(!overlaps(&e(3, 3), &e(3, 3)));
         assert!(overlaps(&e(3, 3), &e(1, 5)));
         assert!(!overlaps(&e(5, 5), &e(1, 5)));
+    }
+
+    #[test]
+    fn diff_names_are_quoted_as_git_quotes_them() {
+        assert_eq!(git_quote("a/requirements.txt"), "a/requirements.txt");
+        assert_eq!(git_quote("a/x\ny.txt"), "\"a/x\\ny.txt\"");
+        assert_eq!(
+            git_quote("a/q\"\\\u{1b}é"),
+            "\"a/q\\\"\\\\\\033\\303\\251\""
+        );
     }
 
     #[test]
@@ -632,6 +1137,9 @@ pub fn report(summary: &Summary, diff: bool) {
     for line in skipped_note(&summary.skipped) {
         let line = line.trim_start_matches(":0: ").trim_start_matches(": ");
         eprintln!("depwindow: note: {line}");
+    }
+    for note in &summary.refused {
+        eprintln!("depwindow: note: {note}");
     }
     for e in &summary.errors {
         eprintln!("depwindow: error: {e}");

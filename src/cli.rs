@@ -123,6 +123,11 @@ pub struct CheckArgs {
     /// A constraints file applied to every unit, as pip's PIP_CONSTRAINT; repeatable.
     #[arg(long = "constraint", value_name = "FILE")]
     pub constraints: Vec<PathBuf>,
+    /// Let includes, `file:` directives and walked symbolic links read files under PATH,
+    /// outside the project (repeatable; also `DEPWINDOW_ALLOW_OUTSIDE`, a path list).
+    /// Only the command line and the environment can allow this, never configuration.
+    #[arg(long = "allow-outside", value_name = "PATH")]
+    pub allow_outside: Vec<PathBuf>,
     /// Worker threads (default: the number of cores).
     #[arg(long, default_value_t = 0, hide = true)]
     pub jobs: usize,
@@ -271,9 +276,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
     }
     for c in &args.constraints {
-        if !c.is_file() {
-            return Err(format!("constraint file `{}` not found", c.display()));
-        }
+        constraint_readable(c)?;
     }
     let stdin_mode = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
     let resolver = RefCell::new(Resolver::new(
@@ -300,6 +303,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
 
     let mut jobs: Vec<(Candidate, Option<Vec<u8>>)> = Vec::new();
+    // A directory the walk could not read (or a path too long to walk): exit 2.
+    let mut walk_failed = false;
     if stdin_mode {
         let name = args
             .stdin_filename
@@ -338,14 +343,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 return Err("`-` (standard input) must be the only path".into());
             }
             if !p.exists() && std::fs::symlink_metadata(p).is_err() {
-                return Err(format!("`{}`: no such file or directory", p.display()));
+                return Err(format!("`{}`: no such file or directory", escape_path(p)));
             }
         }
+        crate::files::confine(confinement(&cwd, &paths, &args, &[])?);
         let (mut candidates, walk_errors) = discover::discover(&paths, input_format, &is_excluded);
         for e in walk_errors {
+            let level = if e.fatal { "error" } else { "warning" };
+            walk_failed |= e.fatal;
             eprintln!(
-                "depwindow: warning: while walking `{}`: {}",
-                e.path, e.message
+                "depwindow: {level}: while walking `{}`: {}",
+                crate::report::escape_display(&e.path),
+                crate::report::escape_display(&e.message)
             );
         }
         // Files named explicitly are checked even when excluded, unless `--force-exclude`
@@ -409,6 +418,28 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|s| run::Profile::new(s.clone(), args.jobs))
         .collect();
+    {
+        // Constraint files named by an explicitly given configuration are trusted like
+        // `--constraint`; those of a discovered (repository) configuration are not.
+        let trusted: Vec<PathBuf> = if args.config.config.is_some() {
+            profiles
+                .iter()
+                .flat_map(|p| p.opts.constraints.iter().cloned())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Standard input is file content too: its includes stay in the working
+        // directory's project.
+        let paths = if stdin_mode {
+            Vec::new()
+        } else if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
+    }
     let outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
 
     let stdout = std::io::stdout();
@@ -416,6 +447,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     // Autofix (`apply.rs`): `--diff` prints and stops; `--fix` writes and re-checks.
     let mut outcome = outcome;
     let mut fixed = 0;
+    let mut fix_failed = false;
     if args.fix || args.diff {
         // The same files with the same settings, read again after the writes.
         let rerun = || run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
@@ -426,8 +458,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         let (after, summary) = crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
         crate::apply::report(&summary, args.diff);
         fixed = summary.fixed;
+        // A fix that failed with an I/O error is exit 2, like any unreadable input; a fix
+        // refused by design is a note, and the exit code follows the findings.
+        fix_failed = !summary.errors.is_empty();
         match after {
             Some(o) => outcome = o,
+            None if walk_failed || fix_failed => return Ok(ExitCode::from(2)),
             None => return Ok(ExitCode::from(u8::from(fixed > 0))),
         }
     }
@@ -504,11 +540,98 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         );
         return Ok(ExitCode::from(2));
     }
+    if walk_failed || fix_failed {
+        return Ok(ExitCode::from(2));
+    }
     Ok(if (errors && !args.exit_zero) || fix_exit {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A `--constraint` is read like any input file: say what it is when it cannot be (a URL,
+/// a device, a directory), not just "not found".
+fn constraint_readable(c: &Path) -> Result<(), String> {
+    let shown = escape_path(c);
+    if c.to_string_lossy().contains("://") {
+        return Err(format!(
+            "constraint file `{shown}` is a URL; depwindow does not fetch anything"
+        ));
+    }
+    match crate::files::check_readable(c) {
+        Ok(()) => Ok(()),
+        Err(crate::files::LoadError::NotFound) => {
+            Err(format!("constraint file `{shown}` not found"))
+        }
+        Err(e) => Err(format!(
+            "constraint file `{shown}`: {}",
+            crate::report::escape_display(&e.to_string())
+        )),
+    }
+}
+
+/// A path for a message: lossy UTF-8, control characters as `\xNN`.
+fn escape_path(p: &Path) -> String {
+    crate::report::escape_display(&p.to_string_lossy()).into_owned()
+}
+
+/// Where reads on behalf of file content may go (`files::Confinement`): the project root
+/// of the working directory and of each named path; plus what the person running the
+/// command named (paths, `--config`, `--constraint`, constraints of an explicit
+/// `--config`, `--allow-outside`, `DEPWINDOW_ALLOW_OUTSIDE`).
+fn confinement(
+    cwd: &Path,
+    paths: &[PathBuf],
+    args: &CheckArgs,
+    trusted: &[PathBuf],
+) -> Result<crate::files::Confinement, String> {
+    let canon = |p: &Path| std::fs::canonicalize(cwd.join(p)).ok();
+    let mut roots = Vec::new();
+    if let Some(c) = canon(cwd) {
+        roots.push(crate::files::project_root(&c));
+    }
+    let mut allowed = Vec::new();
+    for p in paths {
+        let Some(c) = canon(p) else { continue };
+        let dir = if c.is_dir() {
+            c.clone()
+        } else {
+            c.parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| c.clone())
+        };
+        roots.push(crate::files::project_root(&dir));
+        // A named file is trusted even when it is a link out of its directory.
+        allowed.push(c);
+    }
+    let mut outside: Vec<PathBuf> = args.allow_outside.clone();
+    if let Some(v) = std::env::var_os("DEPWINDOW_ALLOW_OUTSIDE") {
+        outside.extend(std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()));
+    }
+    for p in &outside {
+        match canon(p) {
+            Some(c) => allowed.push(c),
+            None => {
+                return Err(format!(
+                    "`--allow-outside {}`: no such file or directory",
+                    escape_path(p)
+                ))
+            }
+        }
+    }
+    let named = args
+        .config
+        .config
+        .iter()
+        .chain(&args.constraints)
+        .chain(trusted);
+    allowed.extend(named.filter_map(|p| canon(p)));
+    roots.sort();
+    roots.dedup();
+    allowed.sort();
+    allowed.dedup();
+    Ok(crate::files::Confinement { roots, allowed })
 }
 
 /// `--statistics`: one line per check with its count of unsuppressed findings, most

@@ -1,5 +1,13 @@
 //! Finding the files to check: explicit paths are always checked; directories are walked
 //! honouring `.gitignore`, skipping `.git`, virtualenvs and `node_modules`.
+//!
+//! One rule for exit code 2, walked or named: anything depwindow was asked to read and
+//! could not is an I/O error, named in the message. A named path that does not exist, a
+//! directory (named or walked) that cannot be listed, a walked path too long for the
+//! system, a file (named or found) that cannot be read: exit 2. A dangling symbolic link
+//! found by the walk points at nothing to read: a warning. What the walk skips by design
+//! (ignored, excluded, not a dependency file name, links to directories) is not an error.
+//! File names need not be UTF-8: they are matched and shown lossily, never skipped.
 
 use std::path::{Path, PathBuf};
 
@@ -28,11 +36,48 @@ const SKIP_DIRS: &[&str] = &[
     "site-packages",
 ];
 
-/// Problems met while walking (unreadable directories, symlink loops ...): reported, not fatal.
+/// Problems met while walking. `fatal` ones (a directory that cannot be listed, a path too
+/// long) end the run with exit 2 after everything else is reported; the others (a dangling
+/// link, a bad `.gitignore` line) are warnings.
 #[derive(Debug, Clone)]
 pub struct WalkError {
     pub path: String,
     pub message: String,
+    pub fatal: bool,
+}
+
+/// The format a walked file's name says, matching non-UTF-8 names lossily.
+fn detect(path: &Path) -> Option<Format> {
+    Format::detect(path).or_else(|| {
+        let lossy = path.to_string_lossy();
+        match lossy {
+            std::borrow::Cow::Owned(s) => Format::detect(Path::new(&s)),
+            std::borrow::Cow::Borrowed(_) => None,
+        }
+    })
+}
+
+/// The path an error of the walker is about, when it says.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.first().and_then(error_path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}
+
+/// The message of a walker error without the path it already names.
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => error_message(err),
+        other => other.to_string(),
+    }
 }
 
 pub fn discover(
@@ -97,13 +142,14 @@ fn walk(
                 // a name we read (`requirements.txt -> requirements/prod.txt`) is checked;
                 // what it points at goes through the same refusals as any other file.
                 let link_to_file = kind.is_symlink()
-                    && Format::detect(e.path()).is_some()
+                    && detect(e.path()).is_some()
                     && match std::fs::metadata(e.path()) {
                         Ok(meta) => !meta.is_dir(),
                         Err(err) => {
                             errors.push(WalkError {
                                 path: e.path().display().to_string(),
                                 message: format!("broken symbolic link: {err}"),
+                                fatal: false,
                             });
                             false
                         }
@@ -115,7 +161,7 @@ fn walk(
                 if exclude(&path) {
                     continue;
                 }
-                if let Some(format) = Format::detect(&path) {
+                if let Some(format) = detect(&path) {
                     if link_to_file {
                         links.push((path, format));
                     } else {
@@ -127,10 +173,19 @@ fn walk(
                     }
                 }
             }
-            Err(err) => errors.push(WalkError {
-                path: root.display().to_string(),
-                message: err.to_string(),
-            }),
+            Err(err) => {
+                // Something under the walk could not be read (a directory that cannot be
+                // listed, a path too long to open): an I/O error, with its name.
+                let fatal = err.io_error().is_some();
+                errors.push(WalkError {
+                    path: error_path(&err)
+                        .unwrap_or(root)
+                        .to_string_lossy()
+                        .into_owned(),
+                    message: error_message(&err),
+                    fatal,
+                })
+            }
         }
     }
     // A link to a file the walk finds anyway is checked once, as the file itself.

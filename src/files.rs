@@ -1,10 +1,23 @@
 //! The file registry: every file a run reads goes through [`Files::load`], which refuses
 //! non-regular files, caps the read size and decodes the bytes. Nothing else in the
 //! program opens input files.
+//!
+//! Two safety rules live here, so that every reader gets them without knowing:
+//! - **No read waits on anything but the disk** ([`read_capped`]): paths that resolve under
+//!   `/proc`, `/sys` or `/dev` are refused by name, files are opened with `O_NONBLOCK`, the
+//!   type is checked on the open descriptor, and a read that would block is "not a regular
+//!   file" (`/proc/kmsg` looks like an empty regular file and would block forever).
+//! - **What a file says is confined to the project** ([`Confinement`]): once the CLI has
+//!   called [`confine`], [`Files::load`] refuses a path that resolves outside the project
+//!   roots and the places the person running the command named (command-line paths,
+//!   `--config`, `--constraint`, `--allow-outside`). Includes, `file:` directives and
+//!   walked symbolic links all load through here, so none of them can reach
+//!   `/etc/shadow`. The library without [`confine`] (tests, fuzzing) is unconfined.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::RwLock;
 
 use crate::manifest::FileId;
 use crate::source::{display_path, SourceFile};
@@ -22,8 +35,131 @@ pub enum LoadError {
     NotRegular,
     #[error("file is larger than {} MiB; refusing to read it", MAX_FILE_SIZE / (1024 * 1024))]
     TooLarge,
+    #[error(
+        "`{}` is a kernel pseudo-file (under `{}`), not a regular file; refusing to read it",
+        .0.display(),
+        .1
+    )]
+    PseudoFile(PathBuf, &'static str),
+    #[error("{}", outside_message(.0))]
+    Outside(Box<Outside>),
     #[error("{0}")]
     Io(String),
+}
+
+/// Why a path is outside the project (see [`LoadError::Outside`]).
+#[derive(Debug)]
+pub struct Outside {
+    /// The path as the file named it.
+    pub path: PathBuf,
+    /// Where it resolves.
+    pub target: PathBuf,
+    /// Whether the path itself is a symbolic link (or goes through one).
+    pub link: bool,
+    /// The project root it left.
+    pub root: PathBuf,
+}
+
+fn outside_message(o: &Outside) -> String {
+    let how = if o.link {
+        format!(
+            "is a symbolic link to `{}`, outside the project",
+            o.target.display()
+        )
+    } else {
+        format!("`{}` is outside the project", o.target.display())
+    };
+    format!(
+        "{how} (`{}`); not read (`--allow-outside PATH` on the command line allows it)",
+        o.root.display()
+    )
+}
+
+/// Where reads on behalf of file content may go: under a project root, or under a place
+/// the person running the command named. Set once per process by the CLI ([`confine`]).
+#[derive(Debug, Clone, Default)]
+pub struct Confinement {
+    /// Project roots (canonical): the repository root of the working directory (else the
+    /// working directory), and of each path named on the command line (else that
+    /// directory, or the named file's directory).
+    pub roots: Vec<PathBuf>,
+    /// Trusted places (canonical): named files, `--config`, `--constraint`,
+    /// `--allow-outside`.
+    pub allowed: Vec<PathBuf>,
+}
+
+static CONFINEMENT: RwLock<Option<Confinement>> = RwLock::new(None);
+
+/// Confine every later [`Files::load`] of this process (the CLI calls this before it reads
+/// anything, and again once the configuration has named its constraint files).
+pub fn confine(c: Confinement) {
+    if let Ok(mut g) = CONFINEMENT.write() {
+        *g = Some(c);
+    }
+}
+
+fn check_confined(path: &Path) -> Result<(), LoadError> {
+    match CONFINEMENT.read() {
+        Ok(g) => match &*g {
+            Some(c) => c.check(path),
+            None => Ok(()),
+        },
+        // A poisoned lock means a panic elsewhere; refuse rather than read unconfined.
+        Err(_) => Err(LoadError::Io(
+            "internal error: confinement unavailable".into(),
+        )),
+    }
+}
+
+impl Confinement {
+    /// Ok when `path` may be read on behalf of file content.
+    pub fn check(&self, path: &Path) -> Result<(), LoadError> {
+        // A path that does not resolve is reported by the read itself ("not found").
+        let Ok(target) = std::fs::canonicalize(path) else {
+            return Ok(());
+        };
+        let inside = |p: &Path| {
+            self.roots
+                .iter()
+                .chain(&self.allowed)
+                .any(|r| p.starts_with(r))
+        };
+        if inside(&target) {
+            return Ok(());
+        }
+        // Say what it is: "outside the project" would suggest `--allow-outside` helps.
+        if let Some(top) = pseudo_fs(&target) {
+            return Err(LoadError::PseudoFile(target, top));
+        }
+        // Resolving only the directory tells whether the last step was a link.
+        let lexical = std::path::absolute(path)
+            .map(|p| normalize(&p))
+            .unwrap_or_else(|_| path.to_path_buf());
+        let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+            || (lexical != target && inside(&lexical));
+        let root = self
+            .roots
+            .iter()
+            .find(|r| lexical.starts_with(r))
+            .or(self.roots.first())
+            .cloned()
+            .unwrap_or_default();
+        Err(LoadError::Outside(Box::new(Outside {
+            path: path.to_path_buf(),
+            target,
+            link,
+            root,
+        })))
+    }
+}
+
+/// The project root for `dir`: the nearest ancestor holding `.git` (a directory, or a file
+/// in worktrees and submodules), else `dir` itself.
+pub fn project_root(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(dir)
+        .to_path_buf()
 }
 
 #[derive(Debug, Default)]
@@ -52,6 +188,7 @@ impl Files {
         if let Some(&id) = self.by_path.get(&key) {
             return Ok(id);
         }
+        check_confined(path)?;
         let bytes = read_capped(path)?;
         let display = display_path(path, &self.cwd);
         Ok(self.insert(key, SourceFile::from_bytes(path, display, &bytes)))
@@ -124,9 +261,62 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Read a regular file, refusing anything else and anything over [`MAX_FILE_SIZE`].
+/// Directories of kernel pseudo-files: reading them can block forever (`/proc/kmsg`),
+/// never end (`/dev/zero`), or have side effects. Refused by name, after resolving links.
+const PSEUDO_FS: [&str; 3] = ["/proc", "/sys", "/dev"];
+
+/// The pseudo file system `path` (already resolved) lies in, if any.
+fn pseudo_fs(path: &Path) -> Option<&'static str> {
+    PSEUDO_FS
+        .into_iter()
+        .find(|top| path.starts_with(Path::new(top)))
+}
+
+/// Whether `path` is something [`read_capped`] would read, without reading it: it exists,
+/// is not a kernel pseudo-file, and is a regular file.
+pub fn check_readable(path: &Path) -> Result<(), LoadError> {
+    resolve_readable(path).map(|_| ())
+}
+
+/// [`check_readable`], returning the resolved path.
+fn resolve_readable(path: &Path) -> Result<PathBuf, LoadError> {
+    let real = std::fs::canonicalize(path).map_err(io_error)?;
+    if let Some(top) = pseudo_fs(&real) {
+        return Err(LoadError::PseudoFile(real, top));
+    }
+    let meta = std::fs::metadata(&real).map_err(io_error)?;
+    if meta.is_dir() {
+        return Err(LoadError::Directory);
+    }
+    if !meta.is_file() {
+        return Err(LoadError::NotRegular);
+    }
+    Ok(real)
+}
+
+/// Read a regular file, refusing anything else and anything over [`MAX_FILE_SIZE`]. The
+/// read never waits on anything but the disk: pseudo-files are refused by name, the file
+/// is opened without blocking, its type is checked on the open descriptor (the path may
+/// have been swapped since), and a read that would block is "not a regular file".
 pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
-    let meta = std::fs::metadata(path).map_err(io_error)?;
+    // Checked by path first, so that a FIFO or device is never even opened; the resolved
+    // path is the one opened, so the name check and the open agree.
+    let real = resolve_readable(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC);
+    }
+    let file = options.open(&real).map_err(io_error)?;
+    read_open(file)
+}
+
+/// The second half of [`read_capped`]: type, size and a capped, non-blocking read of an
+/// open file.
+fn read_open(file: std::fs::File) -> Result<Vec<u8>, LoadError> {
+    let meta = file.metadata().map_err(io_error)?;
     if meta.is_dir() {
         return Err(LoadError::Directory);
     }
@@ -136,12 +326,19 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
     if meta.len() > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge);
     }
-    let file = std::fs::File::open(path).map_err(io_error)?;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    read_bounded(file, meta.len())
+}
+
+fn read_bounded(file: std::fs::File, len: u64) -> Result<Vec<u8>, LoadError> {
+    let mut bytes = Vec::with_capacity(len.min(MAX_FILE_SIZE) as usize);
     // The file may grow between stat and read: cap the read itself too.
-    file.take(MAX_FILE_SIZE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_error)?;
+    match file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes) {
+        Ok(_) => {}
+        // A regular file on disk never says "would block"; a pseudo-file that looks
+        // regular does (and without O_NONBLOCK would hang here).
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Err(LoadError::NotRegular),
+        Err(e) => return Err(io_error(e)),
+    }
     if bytes.len() as u64 > MAX_FILE_SIZE {
         return Err(LoadError::TooLarge);
     }
@@ -152,5 +349,66 @@ fn io_error(e: std::io::Error) -> LoadError {
     match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound,
         _ => LoadError::Io(e.to_string()),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_that_would_block_is_not_a_regular_file() {
+        // An empty socket with its peer open: a blocking read would wait forever.
+        let (a, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let file = std::fs::File::from(std::os::fd::OwnedFd::from(a));
+        assert!(matches!(read_bounded(file, 0), Err(LoadError::NotRegular)));
+    }
+
+    #[test]
+    fn pseudo_files_are_refused_by_name() {
+        for p in [
+            "/proc/kmsg",
+            "/proc/self/status",
+            "/dev/zero",
+            "/sys/kernel",
+        ] {
+            if Path::new(p).exists() {
+                let e = read_capped(Path::new(p)).unwrap_err();
+                assert!(matches!(e, LoadError::PseudoFile(..)), "{p}: {e}");
+            }
+        }
+        assert_eq!(pseudo_fs(Path::new("/procedure/x")), None);
+    }
+
+    #[test]
+    fn confinement_refuses_paths_resolving_outside() {
+        let dir = std::env::temp_dir().join(format!("dw-confine-{}", std::process::id()));
+        let inner = dir.join("project");
+        std::fs::create_dir_all(&inner).unwrap();
+        std::fs::write(dir.join("secret.txt"), "x").unwrap();
+        std::fs::write(inner.join("ok.txt"), "x").unwrap();
+        let _ = std::fs::remove_file(inner.join("link.txt"));
+        std::os::unix::fs::symlink(dir.join("secret.txt"), inner.join("link.txt")).unwrap();
+        let root = std::fs::canonicalize(&inner).unwrap();
+        let c = Confinement {
+            roots: vec![root.clone()],
+            allowed: vec![],
+        };
+        assert!(c.check(&inner.join("ok.txt")).is_ok());
+        match c.check(&inner.join("link.txt")) {
+            Err(LoadError::Outside(o)) => assert!(o.link),
+            other => panic!("{other:?}"),
+        }
+        match c.check(&inner.join("../secret.txt")) {
+            Err(LoadError::Outside(o)) => assert!(!o.link, "{o:?}"),
+            other => panic!("{other:?}"),
+        }
+        let allowed = Confinement {
+            roots: vec![root],
+            allowed: vec![std::fs::canonicalize(&dir).unwrap()],
+        };
+        assert!(allowed.check(&inner.join("link.txt")).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

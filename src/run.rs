@@ -52,6 +52,23 @@ pub fn check_one(
         Some(bytes) => files.add(&candidate.path, bytes),
         None => match files.load(&candidate.path) {
             Ok(id) => id,
+            Err(
+                e @ (crate::files::LoadError::Outside(_) | crate::files::LoadError::PseudoFile(..)),
+            ) if !candidate.explicit => {
+                // A walked link leading out of the project (to `/etc/shadow`, `/proc/kmsg`):
+                // refused by design, not an I/O error (`files::Confinement`).
+                let id = files.add(&candidate.path, b"");
+                let d = Diagnostic::problem(
+                    Check::IncludeError,
+                    Severity::Error,
+                    Loc {
+                        file: id,
+                        span: Span::default(),
+                    },
+                    format!("cannot read `{}`: {e}", candidate.path.display()),
+                );
+                return (files, vec![d], false);
+            }
             Err(e) => {
                 let id = files.add(&candidate.path, b"");
                 // Every way a root cannot be read is the same finding (and exit code 2).

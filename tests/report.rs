@@ -565,7 +565,8 @@ fn junit_snapshot() {
 #[test]
 fn junit_is_well_formed_xml_with_one_failure_per_finding() {
     let (files, mut diagnostics) = fixture("");
-    // Control characters XML 1.0 cannot carry must not break the document.
+    // Control characters XML 1.0 cannot carry must not break the document; like every
+    // displayed format, junit shows them as `\xNN` (issue 15).
     diagnostics[0].message.push_str(" \u{1}\u{1b}[31m<bad>&");
     let xml = render(OutputFormat::Junit, &files, &diagnostics);
     assert!(!xml.contains('\u{1}') && !xml.contains('\u{1b}'));
@@ -585,6 +586,6 @@ fn junit_is_well_formed_xml_with_one_failure_per_finding() {
     assert!(
         lines[0].starts_with("requirements.txt|DW103 unsatisfiable at requirements.txt:3:1|DW103|")
     );
-    assert!(lines.iter().any(|l| l.ends_with("outside-window at pyproject.toml:3:40|DW101|`numpy>=1.14.5` admits NumPy releases outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17` [31m<bad>&")));
+    assert!(lines.iter().any(|l| l.ends_with("outside-window at pyproject.toml:3:40|DW101|`numpy>=1.14.5` admits NumPy releases outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17` \\x01\\x1B[31m<bad>&")));
     assert!(lines[0].ends_with("100% rejected see pip::resolver, a,b & <c> \"d\" 'e'"));
 }

@@ -4,7 +4,7 @@
 //! `errorformat`). Only errors and warnings are printed: the `$gcc` matcher knows no other
 //! severities. Suppressed findings are not printed.
 
-use super::{one_line, resolve, Emitter, Report};
+use super::{escape_display, one_line, resolve, Emitter, Report};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct Concise;
@@ -17,7 +17,7 @@ pub fn line(report: &Report, d: &Diagnostic) -> Option<String> {
     let at = resolve(report.files, &d.loc);
     Some(format!(
         "{}:{}:{}: {}: {} [{}]",
-        one_line(at.path),
+        escape_display(at.path),
         at.start.line,
         at.start.column,
         d.severity.as_str(),

@@ -7,7 +7,7 @@
 //!
 //! Escaping follows the runner (actions/toolkit `command.ts`): the message escapes `%`,
 //! CR and LF; property values additionally escape `:` and `,`, which would otherwise end
-//! the value. Errors become `::error`, warnings `::warning`, infos `::notice`. Suppressed
+//! the value. Other control characters (ESC, BEL, C1) are shown as `\xNN`. Errors become `::error`, warnings `::warning`, infos `::notice`. Suppressed
 //! findings are not printed.
 
 use super::{resolve, Emitter, Report};
@@ -23,6 +23,9 @@ pub fn escape_data(s: &str) -> String {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
+            // Other control characters as displayed text shows them (`\xNN`): the runner
+            // prints annotations into logs that terminals render.
+            c if c.is_control() && c != '\t' => out.push_str(&format!("\\x{:02X}", c as u32)),
             c => out.push(c),
         }
     }

@@ -73,7 +73,7 @@ impl Emitter for Gitlab {
                 }
             })
             .collect();
-        serde_json::to_writer_pretty(&mut *out, &issues)?;
+        super::json_pretty(&mut *out, &issues)?;
         out.write_all(b"\n")
     }
 }

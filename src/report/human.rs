@@ -12,7 +12,8 @@ use miette::{
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::Files;
-use crate::manifest::Loc;
+use crate::manifest::{FileId, Loc};
+use crate::report::{escape_display, escape_multiline, EscapedSource};
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
@@ -76,13 +77,31 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
-fn source_of(files: &Files, loc: Loc) -> NamedSource<String> {
-    let f = files.get(loc.file);
-    NamedSource::new(f.display.clone(), f.text.clone())
+/// The files' texts and names as displayed: control characters escaped (`\xNN`), with
+/// label spans moved to match.
+#[derive(Default)]
+struct Sources {
+    escaped: std::collections::HashMap<FileId, EscapedSource>,
 }
 
-fn span_of(loc: Loc) -> SourceSpan {
-    SourceSpan::new(loc.span.start.into(), loc.span.len())
+impl Sources {
+    fn get(&mut self, files: &Files, file: FileId) -> &EscapedSource {
+        self.escaped
+            .entry(file)
+            .or_insert_with(|| EscapedSource::new(&files.get(file).text))
+    }
+
+    fn source_of(&mut self, files: &Files, loc: Loc) -> NamedSource<String> {
+        let name = escape_display(&files.get(loc.file).display).into_owned();
+        NamedSource::new(name, self.get(files, loc.file).text.clone())
+    }
+
+    fn span_of(&mut self, files: &Files, loc: Loc) -> SourceSpan {
+        let e = self.get(files, loc.file);
+        let end = loc.span.end.max(loc.span.start);
+        let (start, end) = (e.offset(loc.span.start), e.offset(end));
+        SourceSpan::new(start.into(), end - start)
+    }
 }
 
 fn severity(s: Severity) -> miette::Severity {
@@ -93,35 +112,40 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn render(files: &Files, d: &Diagnostic) -> Rendered {
+fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
+    let text = |s: &str| escape_multiline(s).into_owned();
     let mut labels = vec![LabeledSpan::new_primary_with_span(
-        (!d.label.is_empty()).then(|| d.label.clone()),
-        span_of(d.loc),
+        (!d.label.is_empty()).then(|| text(&d.label)),
+        sources.span_of(files, d.loc),
     )];
     let mut related = Vec::new();
     for r in &d.related {
         if r.loc.file == d.loc.file {
             labels.push(LabeledSpan::new_with_span(
-                Some(r.message.clone()),
-                span_of(r.loc),
+                Some(text(&r.message)),
+                sources.span_of(files, r.loc),
             ));
         } else {
             related.push(Rendered {
-                message: format!("{}: {}", files.get(r.loc.file).display, r.message),
+                message: format!(
+                    "{}: {}",
+                    escape_display(&files.get(r.loc.file).display),
+                    text(&r.message)
+                ),
                 code: String::new(),
                 severity: miette::Severity::Advice,
                 help: None,
                 url: None,
-                source: source_of(files, r.loc),
+                source: sources.source_of(files, r.loc),
                 labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(r.message.clone()),
-                    span_of(r.loc),
+                    Some(text(&r.message)),
+                    sources.span_of(files, r.loc),
                 )],
                 related: Vec::new(),
             });
         }
     }
-    let mut help = d.help.clone().unwrap_or_default();
+    let mut help = d.help.as_deref().map(text).unwrap_or_default();
     if let Some(fix) = &d.fix {
         if fix.applicability == crate::diagnostic::Applicability::Unsafe {
             if !help.is_empty() {
@@ -131,7 +155,7 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
                 "the fix is unsafe{}",
                 fix.reason
                     .as_ref()
-                    .map(|r| format!(": {r}"))
+                    .map(|r| format!(": {}", text(r)))
                     .unwrap_or_default()
             ));
         }
@@ -148,9 +172,9 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
         None => format!("{}({name})", d.code()),
     };
     let message = match &d.suppressed {
-        Some(reason) if reason.is_empty() => format!("{} [suppressed]", d.message),
-        Some(reason) => format!("{} [suppressed: {reason}]", d.message),
-        None => d.message.clone(),
+        Some(reason) if reason.is_empty() => format!("{} [suppressed]", text(&d.message)),
+        Some(reason) => format!("{} [suppressed: {}]", text(&d.message), text(reason)),
+        None => text(&d.message),
     };
     Rendered {
         message,
@@ -158,7 +182,7 @@ fn render(files: &Files, d: &Diagnostic) -> Rendered {
         severity: severity(d.severity),
         help: (!help.is_empty()).then_some(help),
         url: None,
-        source: source_of(files, d.loc),
+        source: sources.source_of(files, d.loc),
         labels,
         related,
     }
@@ -180,8 +204,9 @@ pub fn emit(
     .with_width(style.width)
     .with_links(false);
     let narratable = NarratableReportHandler::new();
+    let mut sources = Sources::default();
     for d in diagnostics {
-        let r = render(files, d);
+        let r = render(files, &mut sources, d);
         let mut s = String::new();
         let res = if style.narratable {
             narratable.render_report(&mut s, &r)
@@ -192,9 +217,9 @@ pub fn emit(
             // Rendering can only fail on a formatter error; fall back to one line.
             s = format!(
                 "{}: {}: {}\n",
-                files.get(d.loc.file).display,
+                escape_display(&files.get(d.loc.file).display),
                 d.severity.as_str(),
-                d.message
+                escape_multiline(&d.message)
             );
         }
         writeln!(out, "{s}")?;

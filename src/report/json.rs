@@ -144,7 +144,7 @@ impl Emitter for Json {
                 .collect(),
             summary: Summary::of(report),
         };
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        super::json_pretty(&mut *out, &doc)?;
         out.write_all(b"\n")
     }
 }
@@ -156,8 +156,8 @@ impl Emitter for JsonLines {
             .iter()
             .filter(|d| report.show_suppressed || d.suppressed.is_none())
         {
-            // serde_json escapes control characters, so each object stays on one line.
-            serde_json::to_writer(&mut *out, &JsonDiagnostic::new(report, d))?;
+            // Control characters are escaped, so each object stays on one line.
+            super::json_line(&mut *out, &JsonDiagnostic::new(report, d))?;
             out.write_all(b"\n")?;
         }
         Ok(())

@@ -9,11 +9,12 @@
 //! The XML is written by `quick-junit` (the serializer cargo-nextest uses), which escapes
 //! text and attributes and drops what XML 1.0 cannot carry (C0 controls other than tab, LF
 //! and CR). Test cases carry `file` and `line` attributes, which GitLab and Jenkins use to
-//! link a failure to its source.
+//! link a failure to its source. Control characters from input are shown as `\xNN` first,
+//! as in every displayed format.
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
-use super::{one_line, resolve, Emitter, Report, TOOL_NAME};
+use super::{escape_display, escape_multiline, one_line, resolve, Emitter, Report, TOOL_NAME};
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub struct Junit;
@@ -24,7 +25,12 @@ fn shown(d: &Diagnostic) -> bool {
 
 fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
     let at = resolve(report.files, &d.loc);
-    let loc = format!("{}:{}:{}", at.path, at.start.line, at.start.column);
+    let loc = format!(
+        "{}:{}:{}",
+        escape_display(at.path),
+        at.start.line,
+        at.start.column
+    );
     let mut body = format!("{loc}: {}: {}", d.severity.as_str(), d.message);
     if let Some(help) = &d.help {
         body.push_str("\nhelp: ");
@@ -32,9 +38,9 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
     }
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
     status
-        .set_message(one_line(&d.message))
+        .set_message(escape_display(&one_line(&d.message)).into_owned())
         .set_type(d.code())
-        .set_description(body);
+        .set_description(escape_multiline(&body));
     let mut case = TestCase::new(format!("{} {} at {loc}", d.code(), d.check.name()), status);
     case.set_classname(path);
     case.extra.insert("file".into(), path.into());
@@ -47,7 +53,8 @@ impl Emitter for Junit {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut xml = quick_junit::Report::new(TOOL_NAME);
         for (id, file) in report.files.iter() {
-            let path = file.display.as_str();
+            let shown_path = escape_display(&file.display);
+            let path: &str = &shown_path;
             let mut suite = TestSuite::new(path);
             let mut any = false;
             for d in report

@@ -139,8 +139,154 @@ pub(crate) fn offending_text<'a>(files: &'a Files, loc: &Loc) -> &'a str {
     text.get(at.start..at.end).unwrap_or("")
 }
 
+/// Whether displayed text shows `c` escaped: every C0 and C1 control character (and DEL),
+/// except TAB, and except LF where the text is multi-line by design.
+fn needs_escape(c: char, keep_lf: bool) -> bool {
+    c.is_control() && c != '\t' && !(keep_lf && c == '\n')
+}
+
+fn escape_with(s: &str, keep_lf: bool) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| needs_escape(c, keep_lf)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if needs_escape(c, keep_lf) {
+            out.push_str(&format!("\\x{:02X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Text from input (file names, quoted lines) as it may be displayed: every C0 and C1
+/// control character but TAB as `\xNN`, so a file cannot send escape sequences (OSC 52
+/// clipboard writes, cursor moves, BEL) to whoever reads the output. Diffs and fix
+/// replacements are not displayed text: they stay byte-exact.
+pub fn escape_display(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(s, false)
+}
+
+/// [`escape_display`] for text that is multi-line by design (help, a message's body):
+/// LF stays a line break.
+pub fn escape_multiline(s: &str) -> std::borrow::Cow<'_, str> {
+    escape_with(s, true)
+}
+
+/// A source text for display with its control characters escaped, and the mapping of
+/// byte offsets from the original text into the escaped one (for snippet labels). A CR
+/// right before an LF is a line ending, not content, and is kept.
+pub(crate) struct EscapedSource {
+    pub text: String,
+    /// (offset in the original, bytes added by escaping up to and including it).
+    shifts: Vec<(usize, usize)>,
+}
+
+impl EscapedSource {
+    pub fn new(text: &str) -> EscapedSource {
+        let escaped = |i: usize, c: char| {
+            needs_escape(c, true) && !(c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n'))
+        };
+        if !text.char_indices().any(|(i, c)| escaped(i, c)) {
+            return EscapedSource {
+                text: text.to_owned(),
+                shifts: Vec::new(),
+            };
+        }
+        let mut out = String::with_capacity(text.len() + 16);
+        let mut shifts = Vec::new();
+        let mut added = 0;
+        for (i, c) in text.char_indices() {
+            if escaped(i, c) {
+                let e = format!("\\x{:02X}", c as u32);
+                added += e.len() - c.len_utf8();
+                out.push_str(&e);
+                shifts.push((i, added));
+            } else {
+                out.push(c);
+            }
+        }
+        EscapedSource { text: out, shifts }
+    }
+
+    /// Where an offset of the original text lies in the escaped text.
+    pub fn offset(&self, original: usize) -> usize {
+        // Escapes strictly before `original` shift it.
+        let n = self.shifts.partition_point(|&(at, _)| at < original);
+        original + if n == 0 { 0 } else { self.shifts[n - 1].1 }
+    }
+}
+
+/// A serde_json formatter that also escapes what serde_json leaves raw but a terminal may
+/// still act on: DEL and the C1 controls (U+0080..U+009F; U+009B is CSI to some terminals).
+/// serde_json already escapes C0, so with this every control character in a JSON report
+/// is a `\u00XX` escape. Valid JSON either way; the values are unchanged.
+pub(crate) struct EscapeControls<F>(pub F);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(
+            fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+                self.0.$name(w $(, $arg)*)
+            }
+        )*
+    };
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeControls<F> {
+    delegate! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+    }
+
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut rest = fragment;
+        while let Some(i) = rest.find(|c: char| c.is_control()) {
+            w.write_all(&rest.as_bytes()[..i])?;
+            let c = rest[i..].chars().next().unwrap_or_default();
+            write!(w, "\\u{:04x}", c as u32)?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        w.write_all(rest.as_bytes())
+    }
+}
+
+/// `serde_json::to_writer_pretty`, with [`EscapeControls`].
+pub(crate) fn json_pretty<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let f = EscapeControls(serde_json::ser::PrettyFormatter::new());
+    let mut ser = serde_json::Serializer::with_formatter(out, f);
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// `serde_json::to_writer` (one line), with [`EscapeControls`].
+pub(crate) fn json_line<T: serde::Serialize + ?Sized>(
+    out: &mut dyn std::io::Write,
+    value: &T,
+) -> std::io::Result<()> {
+    let f = EscapeControls(serde_json::ser::CompactFormatter);
+    let mut ser = serde_json::Serializer::with_formatter(out, f);
+    value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
 /// Collapse a message onto one line: every line break (CRLF, LF, CR) becomes one space,
-/// other control characters are dropped. Line-oriented formats need this.
+/// other control characters are shown as `\xNN` ([`escape_display`]). Line-oriented
+/// formats need this.
 pub(crate) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
@@ -154,7 +300,7 @@ pub(crate) fn one_line(s: &str) -> String {
             }
             '\n' => out.push(' '),
             '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if needs_escape(c, false) => out.push_str(&format!("\\x{:02X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -271,6 +417,35 @@ mod tests {
 
     #[test]
     fn one_line_collapses_breaks() {
-        assert_eq!(one_line("a\r\nb\nc\rd\u{7}e"), "a b c de");
+        assert_eq!(one_line("a\r\nb\nc\rd\u{7}e"), "a b c d\\x07e");
+    }
+
+    #[test]
+    fn json_escapes_c1_and_del_too() {
+        let mut out = Vec::new();
+        json_line(
+            &mut out,
+            &serde_json::json!({"m": "a\u{1b}b\u{9b}c\u{7f}d\u{a0}é"}),
+        )
+        .unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert_eq!(s, "{\"m\":\"a\\u001bb\\u009bc\\u007fd\u{a0}é\"}");
+        let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(v["m"], "a\u{1b}b\u{9b}c\u{7f}d\u{a0}é");
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert_eq!(
+            escape_display("a\u{1b}]52;c;x\u{7}\tb\u{9b}"),
+            "a\\x1B]52;c;x\\x07\tb\\x9B"
+        );
+        assert_eq!(escape_multiline("a\nb\r"), "a\nb\\x0D");
+        let e = EscapedSource::new("a\u{1b}b\r\nc\u{85}d");
+        assert_eq!(e.text, "a\\x1Bb\r\nc\\x85d");
+        assert_eq!(e.offset(1), 1);
+        assert_eq!(e.offset(2), 5);
+        assert_eq!(&e.text[e.offset(5)..e.offset(6)], "c");
+        assert_eq!(&e.text[e.offset(8)..], "d");
     }
 }

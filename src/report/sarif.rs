@@ -396,7 +396,7 @@ impl Emitter for Sarif {
                 column_kind: "unicodeCodePoints",
             }],
         };
-        serde_json::to_writer_pretty(&mut *out, &log)?;
+        super::json_pretty(&mut *out, &log)?;
         out.write_all(b"\n")
     }
 }
