@@ -21,19 +21,7 @@ const ROOT: &str = "/nonexistent/depwindow-fuzz";
 
 /// The file name a format is detected from.
 pub fn file_name(format: Format) -> &'static str {
-    match format {
-        Format::Requirements => "requirements.txt",
-        Format::Pyproject => "pyproject.toml",
-        Format::Pipfile => "Pipfile",
-        Format::PipfileLock => "Pipfile.lock",
-        Format::SetupCfg => "setup.cfg",
-        Format::SetupPy => "setup.py",
-        Format::Conda => "environment.yml",
-        Format::PoetryLock => "poetry.lock",
-        Format::UvLock => "uv.lock",
-        Format::PdmLock => "pdm.lock",
-        Format::Pylock => "pylock.toml",
-    }
+    format.imp().example_file_name()
 }
 
 fn load(format: Format, data: &[u8]) -> (Files, FileId) {
@@ -60,7 +48,7 @@ pub fn pipeline(data: &[u8]) {
     let (files, parsed) = parse_format(format, rest);
     let opts = Options {
         pythons: None,
-        conda: format == Format::Conda,
+        conda: format.imp().conda_names(),
         sibling_lock: None,
     };
     for d in check::check_parsed(&files, &parsed, crate::rules::builtin(), &opts) {
