@@ -672,6 +672,64 @@ fn toml_file() -> impl Strategy<Value = Vec<u8>> {
         )
 }
 
+/// A Poetry project whose trigger is a string, an inline table with `python` / `markers`
+/// restrictions (commas and quotes inside), or a list of constraint tables, in LF or CRLF.
+fn poetry_file() -> impl Strategy<Value = Vec<u8>> {
+    let trigger = prop_oneof![
+        Just(r#"tensorflow = "1.14.0""#.to_owned()),
+        Just(r#"tensorflow = { version = "1.14.0", python = ">=3.6,<3.8" }"#.to_owned()),
+        Just(r#"tensorflow = {version="1.14.0",python=">=3.6,<3.8",markers="sys_platform != 'win32'"}"#.to_owned()),
+        Just(r#"tensorflow = { version = "1.14.0", markers = "platform_machine == \"x86_64\" and python_version < '3.8'" }  # gpu"#.to_owned()),
+        Just(r#"tensorflow = { version = "1.14.0", platform = "linux" }"#.to_owned()),
+        Just("tensorflow = [\n    { version = \"1.14.0\", python = \">=3.6,<3.8\" },\n    { version = \"2.4.0\", python = \">=3.8\" },\n]".to_owned()),
+    ];
+    let other = prop_oneof![
+        Just(r#"numpy = "^1.16""#),
+        Just(r#"numpy = { version = ">=1.16", python = "<3.8" }"#),
+        Just(r#"numpy = "*""#),
+        Just(r#"protobuf = ">=3.6.1""#),
+        Just(r#"gast = "0.2.2""#),
+        Just(r#"six = "*""#),
+    ];
+    (
+        prop::collection::vec(other.clone(), 0..3),
+        trigger,
+        prop::collection::vec(other, 0..3),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(before, tf, after, crlf, final_newline)| {
+            let mut lines: Vec<String> = vec![
+                "[tool.poetry]".into(),
+                "name = \"gen\"".into(),
+                "version = \"1\"".into(),
+                String::new(),
+                "[tool.poetry.dependencies]".into(),
+                "python = \">=3.6,<3.9\"".into(),
+            ];
+            let mut seen = std::collections::BTreeSet::new();
+            for l in before
+                .iter()
+                .chain(std::iter::once(&tf.as_str()))
+                .chain(&after)
+            {
+                // TOML keys are unique within a table.
+                let key = l.split(' ').next().unwrap_or("");
+                if seen.insert(key.to_owned()) {
+                    lines.push((*l).to_owned());
+                }
+            }
+            let mut text = lines.join("\n");
+            if final_newline {
+                text.push('\n');
+            }
+            if crlf {
+                text = text.replace('\n', "\r\n");
+            }
+            text.into_bytes()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -680,6 +738,13 @@ proptest! {
         let tree: BTreeMap<String, Vec<u8>> =
             [("requirements.txt".to_owned(), file)].into_iter().collect();
         check_tree("prop-req", &tree, &[]);
+    }
+
+    #[test]
+    fn generated_poetry_files_fix_cleanly(file in poetry_file()) {
+        let tree: BTreeMap<String, Vec<u8>> =
+            [("pyproject.toml".to_owned(), file)].into_iter().collect();
+        check_tree("prop-poetry", &tree, &[]);
     }
 
     #[test]
