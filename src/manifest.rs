@@ -108,8 +108,25 @@ pub struct Anchors {
     /// PEP 508: the marker part as written, with the space before its `;`
     /// (` ; python_version < "3.8"`), which a requirement inserted beside this one copies.
     pub marker: Option<Span>,
-    /// A TOML `key = value` dependency entry (Poetry, Pipfile).
+    /// Where a requirement inserted after this one goes, in its neighbours' layout.
+    pub insert: Option<Box<InsertAt>>,
+    /// A TOML `key = value` dependency entry (Poetry, Pipfile): what an entry inserted after
+    /// it copies and must not repeat.
     pub entry: Option<Box<TomlEntry>>,
+}
+
+/// Where a new requirement goes beside this one, and the layout around it: the new text is
+/// written at `at` as `before` + requirement + `after`, where `\n` stands for the file's
+/// line ending (`"\n    "` + `'numpy>=1.16'` + `","` after a multi-line array element;
+/// `"  - "` + `numpy>=1.16` + `"\n"` after a YAML list item).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsertAt {
+    pub at: usize,
+    pub before: String,
+    pub after: String,
+    /// Characters the requirement text must not contain (the quote it is written in, and
+    /// `\` in a string with escapes).
+    pub forbid: &'static str,
 }
 
 /// How the version of a requirement is written, or where it would go.
@@ -141,6 +158,8 @@ pub struct TomlEntry {
     pub restrictions: Vec<(Span, Span)>,
     /// The keys of the table the entry is in, lower-cased: a sibling never repeats one.
     pub siblings: std::sync::Arc<[String]>,
+    /// The quote of the entry's key (`"tensorflow" = ...`), which a sibling's key repeats.
+    pub key_quote: Option<char>,
 }
 
 /// One reason a file could not be read completely. Parsers report these instead of

@@ -643,7 +643,14 @@ impl super::InputFormat for Conda {
         matches!(ext, "yml" | "yaml")
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
-        parse_unit(files, id)
+        let mut parsed = parse_unit(files, id);
+        let text = files.get(id).text.as_str();
+        // The entries of the environment file itself (included requirements files carry
+        // their own).
+        for r in parsed.requirements.iter_mut().filter(|r| r.loc.file == id) {
+            r.anchors.insert = super::edit::line_slot(text, r.loc.span);
+        }
+        parsed
     }
     /// A new list entry after the trigger's, with its prefix (`- `, quote): a match-spec
     /// beside a conda package, a PEP 508 line with the trigger's marker beside a `pip:` one.
@@ -658,7 +665,7 @@ impl super::InputFormat for Conda {
             Syntax::Conda => format!("{name}{spec}"),
             _ => super::edit::pep508_with_marker(file, after, name, spec),
         };
-        super::edit::line_after(file, after, &line)
+        super::edit::insert_after(file, after, &line)
     }
     fn reads_includes(&self) -> bool {
         true

@@ -15,7 +15,7 @@
 //! Every edit is a span of the decoded text plus its replacement; an insertion is an empty
 //! span. None means the text does not map one to one: no fix is better than a wrong one.
 
-use crate::manifest::{Anchors, Requirement, VersionReq, VersionSlot};
+use crate::manifest::{Anchors, InsertAt, Requirement, VersionReq, VersionSlot};
 use crate::source::{SourceFile, Span};
 
 /// A fix, as an intent. The format of the requirement renders it.
@@ -113,57 +113,125 @@ fn eol(file: &SourceFile) -> &'static str {
     }
 }
 
-/// Insert `line` as a new physical line after a requirement that starts its line, with the
-/// same prefix (indentation, a YAML `- ` and an opening quote, closed the same way).
-pub fn line_after(file: &SourceFile, tf: &Requirement, line: &str) -> Option<(Span, String)> {
-    let li = file.line_index(tf.loc.span.start);
-    let start = file.line_start(li);
-    let prefix = file.text.get(start..tf.loc.span.start)?;
+/// Write `text` where the parser said a requirement after `r` goes, in its layout.
+pub fn insert_after(file: &SourceFile, r: &Requirement, text: &str) -> Option<(Span, String)> {
+    let ins = r.anchors.insert.as_deref()?;
+    if text.contains(|c: char| ins.forbid.contains(c) || c == '\n' || c == '\r') {
+        return None;
+    }
+    let eol = eol(file);
+    let replacement = format!("{}{text}{}", ins.before, ins.after).replace('\n', eol);
+    Some((Span::new(ins.at, ins.at), replacement))
+}
+
+/// Insert `pkg = "spec"` as a new line after a TOML `key = value` entry (Poetry, Pipfile),
+/// with the restrictions of the trigger's inline table copied as the parser captured them:
+/// `numpy = { version = ">=1.14.5,<1.17", python = ">=3.6,<3.8" }`. Never a key the table
+/// already has.
+pub fn toml_entry_after(
+    file: &SourceFile,
+    tf: &Requirement,
+    pkg: &str,
+    spec: &str,
+) -> Option<(Span, String)> {
+    let entry = tf.anchors.entry.as_deref()?;
+    if entry.siblings.iter().any(|k| k.eq_ignore_ascii_case(pkg)) {
+        return None;
+    }
+    let key = match entry.key_quote {
+        Some(q) => format!("{q}{pkg}{q}"),
+        None => pkg.to_owned(),
+    };
+    let restrictions: Vec<String> = entry
+        .restrictions
+        .iter()
+        .map(|&(k, v)| format!("{} = {}", file.slice(k), file.slice(v)))
+        .collect();
+    let value = if restrictions.is_empty() {
+        format!("\"{spec}\"")
+    } else {
+        format!("{{ version = \"{spec}\", {} }}", restrictions.join(", "))
+    };
+    insert_after(file, tf, &format!("{key} = {value}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// Capturing the layout while parsing (on the decoded text the parser reads).
+
+/// Start of the line holding `pos` (lines end at `\n`, `\r\n` or a lone `\r`).
+fn line_start(text: &str, pos: usize) -> usize {
+    text.get(..pos)
+        .and_then(|t| t.rfind(['\n', '\r']))
+        .map_or(0, |i| i + 1)
+}
+
+/// End of the line holding `pos`, before its terminator.
+fn line_end(text: &str, pos: usize) -> usize {
+    text.get(pos..)
+        .and_then(|t| t.find(['\n', '\r']))
+        .map_or(text.len(), |i| pos + i)
+}
+
+/// Start of the line after the one ending at `end` (None at the end of the text).
+fn next_line(text: &str, end: usize) -> Option<usize> {
+    let rest = text.get(end..)?;
+    if rest.starts_with("\r\n") {
+        Some(end + 2)
+    } else if rest.starts_with(['\n', '\r']) {
+        Some(end + 1)
+    } else {
+        None
+    }
+}
+
+/// The requirement at `loc` starts its line (after indentation, a YAML `- ` and an opening
+/// quote): a new one goes on the next line (after `\` continuations) with the same prefix,
+/// closed with the same quote.
+pub fn line_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
+    let start = line_start(text, loc.start);
+    let prefix = text.get(start..loc.start)?;
     let rest = prefix.trim_start_matches([' ', '\t']);
     let rest = rest
         .strip_prefix('-')
         .map(|r| r.trim_start_matches(' '))
         .unwrap_or(rest);
-    let quote = match rest {
-        "" => "",
-        "\"" => "\"",
-        "'" => "'",
+    let (quote, forbid) = match rest {
+        "" => ("", ""),
+        "\"" => ("\"", "\""),
+        "'" => ("'", "'"),
         _ => return None,
     };
-    if !quote.is_empty() && line.contains(quote) {
-        return None;
-    }
-    if line.contains(['\n', '\r']) {
-        return None;
-    }
-    let eol = eol(file);
     // After the physical line that ends the requirement, and its `\` continuations.
-    let mut l = file.line_index(tf.loc.span.end.saturating_sub(1).max(tf.loc.span.start));
-    while file.line_text(l).trim_end().ends_with('\\') && l + 1 < file.line_count() {
-        l += 1;
+    let mut end = line_end(text, loc.end.saturating_sub(1).max(loc.start));
+    while text[line_start(text, end)..end].trim_end().ends_with('\\') {
+        match next_line(text, end) {
+            Some(n) => end = line_end(text, n),
+            None => break,
+        }
     }
-    let at = if l + 1 < file.line_count() {
-        file.line_start(l + 1)
-    } else {
-        file.text.len()
-    };
-    let text = &file.text;
-    let needs_leading = at == text.len() && !text.is_empty() && !text.ends_with(['\n', '\r']);
-    let replacement = if needs_leading {
-        format!("{eol}{prefix}{line}{quote}")
-    } else {
-        format!("{prefix}{line}{quote}{eol}")
-    };
-    Some((Span::new(at, at), replacement))
+    Some(Box::new(match next_line(text, end) {
+        Some(at) => InsertAt {
+            at,
+            before: prefix.to_owned(),
+            after: format!("{quote}\n"),
+            forbid,
+        },
+        // The last line, without a line break: the new line starts with one.
+        None => InsertAt {
+            at: text.len(),
+            before: format!("\n{prefix}"),
+            after: quote.to_owned(),
+            forbid,
+        },
+    }))
 }
 
-/// Insert a string element after the trigger's element in a TOML or Python list, in the
-/// array's layout: inline (`["tf", "numpy"]`) or one element per line with or without a
-/// trailing comma; comments after the trigger stay on its line.
-pub fn array_after(file: &SourceFile, tf: &Requirement, value: &str) -> Option<(Span, String)> {
-    let text = file.text.as_str();
+/// The string at `loc` (its content) is an element of a TOML or Python list: a new element
+/// goes after it in the list's layout: inline (`["tf", "numpy"]`) or one element per line
+/// with or without a trailing comma; a comment after the element stays on its line.
+pub fn array_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
     let b = text.as_bytes();
-    let (s, e) = (tf.loc.span.start, tf.loc.span.end);
+    let (s, e) = (loc.start, loc.end);
     if s == 0 {
         return None;
     }
@@ -175,23 +243,28 @@ pub fn array_after(file: &SourceFile, tf: &Requirement, value: &str) -> Option<(
     if s >= 2 && matches!(b.get(s - 2), Some(b'"' | b'\'')) || b.get(e + 1) == Some(&q) {
         return None;
     }
-    let q = q as char;
-    if value.contains(q) || value.contains(['\\', '\n', '\r']) {
-        return None;
-    }
-    let elem = format!("{q}{value}{q}");
+    let (q, forbid) = if q == b'"' {
+        ('"', "\"\\")
+    } else {
+        ('\'', "'\\")
+    };
     let token_start = s - 1;
     let token_end = e + 1;
-    let li = file.line_index(token_start);
-    let line_start = file.line_start(li);
-    let indent = text.get(line_start..token_start)?;
-    let own_line = indent.chars().all(|c| c == ' ' || c == '\t');
-    if !own_line {
-        return Some((Span::new(token_end, token_end), format!(", {elem}")));
+    let start = line_start(text, token_start);
+    let indent = text.get(start..token_start)?;
+    let at = |at: usize, before: String, after: &str| {
+        Some(Box::new(InsertAt {
+            at,
+            before: format!("{before}{q}"),
+            after: format!("{q}{after}"),
+            forbid,
+        }))
+    };
+    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+        return at(token_end, ", ".into(), "");
     }
-    let eol = eol(file);
-    let line_end = line_start + file.line_text(li).len();
-    let after = text.get(token_end..line_end)?;
+    let end = line_end(text, token_end);
+    let after = text.get(token_end..end)?;
     let after_trim = after.trim_start_matches([' ', '\t']);
     let only_comment = |s: &str| {
         let s = s.trim_start_matches([' ', '\t']);
@@ -199,88 +272,43 @@ pub fn array_after(file: &SourceFile, tf: &Requirement, value: &str) -> Option<(
     };
     if let Some(after_comma) = after_trim.strip_prefix(',') {
         if only_comment(after_comma) {
-            return Some((
-                Span::new(line_end, line_end),
-                format!("{eol}{indent}{elem},"),
-            ));
+            return at(end, format!("\n{indent}"), ",");
         }
-        let at = line_end - after_comma.len();
-        return Some((Span::new(at, at), format!(" {elem},")));
+        return at(end - after_comma.len(), " ".into(), ",");
     }
     if after_trim.is_empty() {
-        return Some((
-            Span::new(token_end, token_end),
-            format!(",{eol}{indent}{elem}"),
-        ));
+        return at(token_end, format!(",\n{indent}"), "");
     }
-    Some((Span::new(token_end, token_end), format!(", {elem}")))
+    at(token_end, ", ".into(), "")
 }
 
-/// Insert `pkg = "spec"` as a new line after a TOML `key = value` entry (Poetry, Pipfile),
-/// with the restrictions of the trigger's inline table copied as the parser captured them:
-/// `numpy = { version = ">=1.14.5,<1.17", python = ">=3.6,<3.8" }`.
-pub fn toml_entry_after(
-    file: &SourceFile,
-    tf: &Requirement,
-    pkg: &str,
-    spec: &str,
-) -> Option<(Span, String)> {
-    let entry = tf.anchors.entry.as_deref()?;
-    let text = file.text.as_str();
-    let li = file.line_index(entry.span.start);
-    let start = file.line_start(li);
-    let indent = text.get(start..entry.span.start)?;
+/// A TOML entry at `entry` that starts its line (after indentation) and ends it (but for a
+/// comment): a sibling entry goes on the next line with the same indentation.
+pub fn toml_entry_slot(text: &str, entry: Span) -> Option<Box<InsertAt>> {
+    let start = line_start(text, entry.start);
+    let indent = text.get(start..entry.start)?;
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None;
     }
-    let last = file.line_index(entry.span.end.saturating_sub(1).max(entry.span.start));
-    // Only when the entry ends its line (possibly with a comment).
-    let line_end = file.line_start(last) + file.line_text(last).len();
-    let tail = text.get(entry.span.end..line_end)?.trim_start();
+    let end = line_end(text, entry.end.saturating_sub(1).max(entry.start));
+    let tail = text.get(entry.end..end)?.trim_start();
     if !(tail.is_empty() || tail.starts_with('#')) {
         return None;
     }
-    if entry.siblings.iter().any(|k| k.eq_ignore_ascii_case(pkg)) {
-        return None;
-    }
-    let key_raw = file.slice(tf.name_span);
-    let key = if key_raw.starts_with(['"', '\'']) {
-        let q = &key_raw[..1];
-        format!("{q}{pkg}{q}")
-    } else if text.get(entry.span.start..entry.span.start + 1) == Some("\"") {
-        format!("\"{pkg}\"")
-    } else {
-        pkg.to_owned()
-    };
-    let restrictions: Vec<String> = entry
-        .restrictions
-        .iter()
-        .map(|&(k, v)| format!("{} = {}", file.slice(k), file.slice(v)))
-        .collect();
-    if restrictions.iter().any(|r| r.contains(['\n', '\r'])) {
-        return None;
-    }
-    let value = if restrictions.is_empty() {
-        format!("\"{spec}\"")
-    } else {
-        format!("{{ version = \"{spec}\", {} }}", restrictions.join(", "))
-    };
-    let eol = eol(file);
-    let at = if last + 1 < file.line_count() {
-        file.line_start(last + 1)
-    } else {
-        text.len()
-    };
-    let needs_leading = at == text.len() && !text.is_empty() && !text.ends_with(['\n', '\r']);
-    let line = format!("{indent}{key} = {value}");
-    Some((
-        Span::new(at, at),
-        if needs_leading {
-            format!("{eol}{line}")
-        } else {
-            format!("{line}{eol}")
+    Some(Box::new(match next_line(text, end) {
+        Some(at) => InsertAt {
+            at,
+            before: indent.to_owned(),
+            after: "\n".into(),
+            forbid: "",
         },
-    ))
+        None => InsertAt {
+            at: text.len(),
+            before: format!("\n{indent}"),
+            after: String::new(),
+            forbid: "",
+        },
+    }))
 }
 
 /// Anchors with only a version slot.
@@ -288,5 +316,89 @@ pub fn with_version(slot: Option<VersionSlot>) -> Anchors {
     Anchors {
         version: slot,
         ..Anchors::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(text: &str, ins: Option<Box<InsertAt>>, new: &str) -> Option<String> {
+        let ins = ins?;
+        if new.contains(|c: char| ins.forbid.contains(c)) {
+            return None;
+        }
+        let eol = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let mut out = text.to_owned();
+        out.insert_str(
+            ins.at,
+            &format!("{}{new}{}", ins.before, ins.after).replace('\n', eol),
+        );
+        Some(out)
+    }
+
+    fn span_of(text: &str, sub: &str) -> Span {
+        let s = text.find(sub).unwrap();
+        Span::new(s, s + sub.len())
+    }
+
+    #[test]
+    fn lines_keep_prefix_continuations_and_line_endings() {
+        let t = "a\r\n  - \"tf==1 ; x\"\r\nb\r\n";
+        assert_eq!(
+            render(t, line_slot(t, span_of(t, "tf==1 ; x")), "np").as_deref(),
+            Some("a\r\n  - \"tf==1 ; x\"\r\n  - \"np\"\r\nb\r\n")
+        );
+        let t = "tf==1 \\\n  ; x\nb";
+        assert_eq!(
+            render(t, line_slot(t, span_of(t, "tf==1")), "np").as_deref(),
+            Some("tf==1 \\\n  ; x\nnp\nb")
+        );
+        let t = "x\ntf==1";
+        assert_eq!(
+            render(t, line_slot(t, span_of(t, "tf==1")), "np").as_deref(),
+            Some("x\ntf==1\nnp")
+        );
+        // Something other than a list dash or a quote before it: no layout to copy.
+        let t = "key: tf==1\n";
+        assert_eq!(line_slot(t, span_of(t, "tf==1")), None);
+        // The new text may not contain the quote it is written in.
+        let t = "- 'tf'\n";
+        assert_eq!(render(t, line_slot(t, span_of(t, "tf")), "a'b"), None);
+    }
+
+    #[test]
+    fn arrays_keep_their_layout() {
+        let t = "d = ['tf', 'six']";
+        assert_eq!(
+            render(t, array_slot(t, span_of(t, "tf")), "np").as_deref(),
+            Some("d = ['tf', 'np', 'six']")
+        );
+        let t = "d = [\n    \"tf\",  # c\n    \"six\"\n]";
+        assert_eq!(
+            render(t, array_slot(t, span_of(t, "tf")), "np").as_deref(),
+            Some("d = [\n    \"tf\",  # c\n    \"np\",\n    \"six\"\n]")
+        );
+        let t = "d = [\r\n    \"tf\"\r\n]";
+        assert_eq!(
+            render(t, array_slot(t, span_of(t, "tf")), "np").as_deref(),
+            Some("d = [\r\n    \"tf\",\r\n    \"np\"\r\n]")
+        );
+        let t = "d = [\"\"\"tf\"\"\"]";
+        assert_eq!(array_slot(t, span_of(t, "tf")), None);
+        let t = "d = [\"tf\"]";
+        assert_eq!(render(t, array_slot(t, span_of(t, "tf")), "a\\b"), None);
+    }
+
+    #[test]
+    fn toml_entries_must_end_their_line() {
+        let t = "[d]\n  tf = { version = \"1\", python = \">=3.6,<3.8\" }  # c\nsix = \"*\"\n";
+        let entry = span_of(t, "tf = { version = \"1\", python = \">=3.6,<3.8\" }");
+        assert_eq!(
+            render(t, toml_entry_slot(t, entry), "np = \"1\"").as_deref(),
+            Some("[d]\n  tf = { version = \"1\", python = \">=3.6,<3.8\" }  # c\n  np = \"1\"\nsix = \"*\"\n")
+        );
+        let t = "d = { tf = \"1\", six = \"*\" }\n";
+        assert_eq!(toml_entry_slot(t, span_of(t, "tf = \"1\"")), None);
     }
 }

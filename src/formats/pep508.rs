@@ -237,6 +237,7 @@ pub fn anchors(
     Anchors {
         version: slot,
         marker,
+        insert: None,
         entry: None,
     }
 }

@@ -506,7 +506,15 @@ impl super::InputFormat for Pyproject {
         name.lower == "pyproject.toml"
     }
     fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
-        parse(files.get(id).text.as_str(), id)
+        let text = files.get(id).text.as_str();
+        let mut parsed = parse(text, id);
+        // PEP 508 strings are array elements; Poetry entries got theirs from the reader.
+        for r in &mut parsed.requirements {
+            if r.syntax == crate::manifest::Syntax::Pep508 {
+                r.anchors.insert = super::edit::array_slot(text, r.loc.span);
+            }
+        }
+        parsed
     }
     /// The lock of whichever tool manages the project, beside it.
     fn lockfiles(&self, path: &std::path::Path) -> Vec<(std::path::PathBuf, super::Format)> {
@@ -531,7 +539,7 @@ impl super::InputFormat for Pyproject {
         match after.syntax {
             Syntax::Pep508 => {
                 let value = super::edit::pep508_with_marker(file, after, name, spec);
-                super::edit::array_after(file, after, &value)
+                super::edit::insert_after(file, after, &value)
             }
             Syntax::Poetry | Syntax::Pep440Value => {
                 super::edit::toml_entry_after(file, after, name, spec)

@@ -122,6 +122,11 @@ pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FilePars
                 &r.version,
                 r.loc.span,
             );
+            let local = Span::new(r.loc.span.start - base, r.loc.span.end - base);
+            r.anchors.insert = super::edit::line_slot(text, local).map(|mut i| {
+                i.at += base;
+                i
+            });
         }
     }
     out
@@ -1601,7 +1606,7 @@ impl super::InputFormat for Requirements {
         spec: &str,
     ) -> Option<(Span, String)> {
         let line = super::edit::pep508_with_marker(file, after, name, spec);
-        super::edit::line_after(file, after, &line)
+        super::edit::insert_after(file, after, &line)
     }
     fn reads_includes(&self) -> bool {
         true

@@ -235,7 +235,12 @@ impl super::InputFormat for SetupCfg {
         name.lower == "setup.cfg"
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
-        parse(files, id)
+        let mut parsed = parse(files, id);
+        let text = files.get(id).text.as_str();
+        for r in parsed.requirements.iter_mut().filter(|r| r.loc.file == id) {
+            r.anchors.insert = super::edit::line_slot(text, r.loc.span);
+        }
+        parsed
     }
     /// A new line after the trigger's, with its indentation and marker.
     fn insert(
@@ -246,7 +251,7 @@ impl super::InputFormat for SetupCfg {
         spec: &str,
     ) -> Option<(Span, String)> {
         let line = super::edit::pep508_with_marker(file, after, name, spec);
-        super::edit::line_after(file, after, &line)
+        super::edit::insert_after(file, after, &line)
     }
 }
 

@@ -633,7 +633,12 @@ impl super::InputFormat for SetupPy {
         name.lower == "setup.py"
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
-        parse(files, id)
+        let mut parsed = parse(files, id);
+        let text = files.get(id).text.as_str();
+        for r in &mut parsed.requirements {
+            r.anchors.insert = super::edit::array_slot(text, r.loc.span);
+        }
+        parsed
     }
     /// A new element of the trigger's list, in the list's layout, with its marker.
     fn insert(
@@ -644,7 +649,7 @@ impl super::InputFormat for SetupPy {
         spec: &str,
     ) -> Option<(Span, String)> {
         let value = super::edit::pep508_with_marker(file, after, name, spec);
-        super::edit::array_after(file, after, &value)
+        super::edit::insert_after(file, after, &value)
     }
 }
 

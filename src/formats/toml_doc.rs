@@ -232,15 +232,22 @@ impl<'t> Ctx<'t> {
                     .collect(),
                 _ => Vec::new(),
             };
+            let key_raw = self.text.get(key_span.start..key_span.end).unwrap_or("");
+            let key_quote = key_raw.chars().next().filter(|c| *c == '"');
             Box::new(TomlEntry {
                 span: key_span.cover(value_span),
                 restrictions,
                 siblings: siblings.clone(),
+                key_quote,
             })
         });
+        let insert = entry
+            .as_deref()
+            .and_then(|e| super::edit::toml_entry_slot(self.text, e.span));
         Anchors {
             version: self.version_slot(item, version),
             marker: None,
+            insert,
             entry,
         }
     }
