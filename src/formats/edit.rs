@@ -158,18 +158,24 @@ pub fn toml_entry_after(
 // ---------------------------------------------------------------------------------------
 // Capturing the layout while parsing (on the decoded text the parser reads).
 
-/// Start of the line holding `pos` (lines end at `\n`, `\r\n` or a lone `\r`).
+/// Start of the line holding `pos` (lines end at `\n`, `\r\n` or a lone `\r`). Byte
+/// searches, bounded by the line: this runs for every requirement a reader finds.
 fn line_start(text: &str, pos: usize) -> usize {
-    text.get(..pos)
-        .and_then(|t| t.rfind(['\n', '\r']))
+    let b = text.as_bytes();
+    b[..pos.min(b.len())]
+        .iter()
+        .rposition(|&c| c == b'\n' || c == b'\r')
         .map_or(0, |i| i + 1)
 }
 
 /// End of the line holding `pos`, before its terminator.
 fn line_end(text: &str, pos: usize) -> usize {
-    text.get(pos..)
-        .and_then(|t| t.find(['\n', '\r']))
-        .map_or(text.len(), |i| pos + i)
+    let b = text.as_bytes();
+    let pos = pos.min(b.len());
+    b[pos..]
+        .iter()
+        .position(|&c| c == b'\n' || c == b'\r')
+        .map_or(b.len(), |i| pos + i)
 }
 
 /// Start of the line after the one ending at `end` (None at the end of the text).
