@@ -644,12 +644,13 @@ impl super::InputFormat for Conda {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse_unit(files, id);
-        let text = files.get(id).text.as_str();
-        // The entries of the environment file itself (included requirements files carry
-        // their own).
-        for r in parsed.requirements.iter_mut().filter(|r| r.loc.file == id) {
-            r.anchors.insert = super::edit::line_slot(text, r.loc.span);
-        }
+        // List entries, and the lines of requirements files included from `pip:`.
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
         parsed
     }
     /// A new list entry after the trigger's, with its prefix (`- `, quote): a match-spec

@@ -156,46 +156,38 @@ pub fn toml_entry_after(
 }
 
 // ---------------------------------------------------------------------------------------
-// Capturing the layout while parsing (on the decoded text the parser reads).
+// Capturing the layout while parsing. These run for every requirement a reader finds, so
+// each costs O(log n) plus the few bytes around the requirement: line bounds come from the
+// file's line index, and a prefix longer than `MAX_PREFIX` is no layout to copy.
 
-/// Start of the line holding `pos` (lines end at `\n`, `\r\n` or a lone `\r`). Byte
-/// searches, bounded by the line: this runs for every requirement a reader finds.
-fn line_start(text: &str, pos: usize) -> usize {
-    let b = text.as_bytes();
-    b[..pos.min(b.len())]
-        .iter()
-        .rposition(|&c| c == b'\n' || c == b'\r')
-        .map_or(0, |i| i + 1)
-}
+/// The longest indentation (and list prefix) a new requirement copies.
+const MAX_PREFIX: usize = 256;
 
-/// End of the line holding `pos`, before its terminator.
-fn line_end(text: &str, pos: usize) -> usize {
-    let b = text.as_bytes();
-    let pos = pos.min(b.len());
-    b[pos..]
-        .iter()
-        .position(|&c| c == b'\n' || c == b'\r')
-        .map_or(b.len(), |i| pos + i)
-}
-
-/// Start of the line after the one ending at `end` (None at the end of the text).
-fn next_line(text: &str, end: usize) -> Option<usize> {
-    let rest = text.get(end..)?;
-    if rest.starts_with("\r\n") {
-        Some(end + 2)
-    } else if rest.starts_with(['\n', '\r']) {
-        Some(end + 1)
-    } else {
-        None
+/// The text between the start of `pos`'s line and `pos`, when it is short enough to be a
+/// layout prefix.
+fn prefix(file: &SourceFile, pos: usize) -> Option<&str> {
+    let start = file.line_start(file.line_index(pos));
+    if pos - start > MAX_PREFIX {
+        return None;
     }
+    file.text.get(start..pos)
+}
+
+/// The end (before the terminator) of line `l`.
+fn line_end(file: &SourceFile, l: usize) -> usize {
+    file.line_start(l) + file.line_text(l).len()
+}
+
+/// The start of the line after `l`, or None for the last line.
+fn next_line(file: &SourceFile, l: usize) -> Option<usize> {
+    (l + 1 < file.line_count()).then(|| file.line_start(l + 1))
 }
 
 /// The requirement at `loc` starts its line (after indentation, a YAML `- ` and an opening
 /// quote): a new one goes on the next line (after `\` continuations) with the same prefix,
 /// closed with the same quote.
-pub fn line_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
-    let start = line_start(text, loc.start);
-    let prefix = text.get(start..loc.start)?;
+pub fn line_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
+    let prefix = prefix(file, loc.start)?;
     let rest = prefix.trim_start_matches([' ', '\t']);
     let rest = rest
         .strip_prefix('-')
@@ -208,14 +200,11 @@ pub fn line_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
         _ => return None,
     };
     // After the physical line that ends the requirement, and its `\` continuations.
-    let mut end = line_end(text, loc.end.saturating_sub(1).max(loc.start));
-    while text[line_start(text, end)..end].trim_end().ends_with('\\') {
-        match next_line(text, end) {
-            Some(n) => end = line_end(text, n),
-            None => break,
-        }
+    let mut l = file.line_index(loc.end.saturating_sub(1).max(loc.start));
+    while file.line_text(l).trim_end().ends_with('\\') && l + 1 < file.line_count() {
+        l += 1;
     }
-    Some(Box::new(match next_line(text, end) {
+    Some(Box::new(match next_line(file, l) {
         Some(at) => InsertAt {
             at,
             before: prefix.to_owned(),
@@ -224,7 +213,7 @@ pub fn line_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
         },
         // The last line, without a line break: the new line starts with one.
         None => InsertAt {
-            at: text.len(),
+            at: file.text.len(),
             before: format!("\n{prefix}"),
             after: quote.to_owned(),
             forbid,
@@ -235,7 +224,8 @@ pub fn line_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
 /// The string at `loc` (its content) is an element of a TOML or Python list: a new element
 /// goes after it in the list's layout: inline (`["tf", "numpy"]`) or one element per line
 /// with or without a trailing comma; a comment after the element stays on its line.
-pub fn array_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
+pub fn array_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
+    let text = file.text.as_str();
     let b = text.as_bytes();
     let (s, e) = (loc.start, loc.end);
     if s == 0 {
@@ -256,8 +246,6 @@ pub fn array_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
     };
     let token_start = s - 1;
     let token_end = e + 1;
-    let start = line_start(text, token_start);
-    let indent = text.get(start..token_start)?;
     let at = |at: usize, before: String, after: &str| {
         Some(Box::new(InsertAt {
             at,
@@ -266,10 +254,19 @@ pub fn array_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
             forbid,
         }))
     };
-    if !indent.chars().all(|c| c == ' ' || c == '\t') {
+    // On a line of its own: the blanks before it are the indentation.
+    let blanks = b[..token_start]
+        .iter()
+        .rev()
+        .take(MAX_PREFIX + 1)
+        .take_while(|&&c| c == b' ' || c == b'\t')
+        .count();
+    let l = file.line_index(token_start);
+    if file.line_start(l) != token_start - blanks {
         return at(token_end, ", ".into(), "");
     }
-    let end = line_end(text, token_end);
+    let indent = &text[token_start - blanks..token_start];
+    let end = line_end(file, l);
     let after = text.get(token_end..end)?;
     let after_trim = after.trim_start_matches([' ', '\t']);
     let only_comment = |s: &str| {
@@ -290,18 +287,18 @@ pub fn array_slot(text: &str, loc: Span) -> Option<Box<InsertAt>> {
 
 /// A TOML entry at `entry` that starts its line (after indentation) and ends it (but for a
 /// comment): a sibling entry goes on the next line with the same indentation.
-pub fn toml_entry_slot(text: &str, entry: Span) -> Option<Box<InsertAt>> {
-    let start = line_start(text, entry.start);
-    let indent = text.get(start..entry.start)?;
+pub fn toml_entry_slot(file: &SourceFile, entry: Span) -> Option<Box<InsertAt>> {
+    let indent = prefix(file, entry.start)?;
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None;
     }
-    let end = line_end(text, entry.end.saturating_sub(1).max(entry.start));
-    let tail = text.get(entry.end..end)?.trim_start();
+    let l = file.line_index(entry.end.saturating_sub(1).max(entry.start));
+    let end = line_end(file, l);
+    let tail = file.text.get(entry.end..end)?.trim_start();
     if !(tail.is_empty() || tail.starts_with('#')) {
         return None;
     }
-    Some(Box::new(match next_line(text, end) {
+    Some(Box::new(match next_line(file, l) {
         Some(at) => InsertAt {
             at,
             before: indent.to_owned(),
@@ -309,12 +306,28 @@ pub fn toml_entry_slot(text: &str, entry: Span) -> Option<Box<InsertAt>> {
             forbid: "",
         },
         None => InsertAt {
-            at: text.len(),
+            at: file.text.len(),
             before: format!("\n{indent}"),
             after: String::new(),
             forbid: "",
         },
     }))
+}
+
+/// Where a requirement inserted after each of `parsed`'s requirements goes, for those the
+/// format `slot` applies to (`only`): the readers found the spans, this reads the layout
+/// around them once, through each file's line index.
+pub fn capture_inserts(
+    files: &crate::files::Files,
+    parsed: &mut crate::manifest::Parsed,
+    only: impl Fn(&Requirement) -> bool,
+    slot: impl Fn(&SourceFile, &Requirement) -> Option<Box<InsertAt>>,
+) {
+    for r in parsed.requirements.iter_mut().filter(|r| only(r)) {
+        if r.loc.file < files.len() {
+            r.anchors.insert = slot(files.get(r.loc.file), r);
+        }
+    }
 }
 
 /// Anchors with only a version slot.
@@ -328,6 +341,12 @@ pub fn with_version(slot: Option<VersionSlot>) -> Anchors {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(text: &str) -> SourceFile {
+        let mut files = crate::files::Files::new(std::path::PathBuf::from("/nonexistent"));
+        let id = files.add(std::path::Path::new("/nonexistent/f"), text.as_bytes());
+        files.into_files().swap_remove(id)
+    }
 
     fn render(text: &str, ins: Option<Box<InsertAt>>, new: &str) -> Option<String> {
         let ins = ins?;
@@ -352,48 +371,54 @@ mod tests {
     fn lines_keep_prefix_continuations_and_line_endings() {
         let t = "a\r\n  - \"tf==1 ; x\"\r\nb\r\n";
         assert_eq!(
-            render(t, line_slot(t, span_of(t, "tf==1 ; x")), "np").as_deref(),
+            render(t, line_slot(&file(t), span_of(t, "tf==1 ; x")), "np").as_deref(),
             Some("a\r\n  - \"tf==1 ; x\"\r\n  - \"np\"\r\nb\r\n")
         );
         let t = "tf==1 \\\n  ; x\nb";
         assert_eq!(
-            render(t, line_slot(t, span_of(t, "tf==1")), "np").as_deref(),
+            render(t, line_slot(&file(t), span_of(t, "tf==1")), "np").as_deref(),
             Some("tf==1 \\\n  ; x\nnp\nb")
         );
         let t = "x\ntf==1";
         assert_eq!(
-            render(t, line_slot(t, span_of(t, "tf==1")), "np").as_deref(),
+            render(t, line_slot(&file(t), span_of(t, "tf==1")), "np").as_deref(),
             Some("x\ntf==1\nnp")
         );
         // Something other than a list dash or a quote before it: no layout to copy.
         let t = "key: tf==1\n";
-        assert_eq!(line_slot(t, span_of(t, "tf==1")), None);
+        assert_eq!(line_slot(&file(t), span_of(t, "tf==1")), None);
         // The new text may not contain the quote it is written in.
         let t = "- 'tf'\n";
-        assert_eq!(render(t, line_slot(t, span_of(t, "tf")), "a'b"), None);
+        assert_eq!(
+            render(t, line_slot(&file(t), span_of(t, "tf")), "a'b"),
+            None
+        );
     }
 
     #[test]
     fn arrays_keep_their_layout() {
         let t = "d = ['tf', 'six']";
         assert_eq!(
-            render(t, array_slot(t, span_of(t, "tf")), "np").as_deref(),
+            render(t, array_slot(&file(t), span_of(t, "tf")), "np").as_deref(),
             Some("d = ['tf', 'np', 'six']")
         );
         let t = "d = [\n    \"tf\",  # c\n    \"six\"\n]";
         assert_eq!(
-            render(t, array_slot(t, span_of(t, "tf")), "np").as_deref(),
+            render(t, array_slot(&file(t), span_of(t, "tf")), "np").as_deref(),
             Some("d = [\n    \"tf\",  # c\n    \"np\",\n    \"six\"\n]")
         );
         let t = "d = [\r\n    \"tf\"\r\n]";
         assert_eq!(
-            render(t, array_slot(t, span_of(t, "tf")), "np").as_deref(),
+            render(t, array_slot(&file(t), span_of(t, "tf")), "np").as_deref(),
             Some("d = [\r\n    \"tf\",\r\n    \"np\"\r\n]")
         );
         let t = "d = [\"\"\"tf\"\"\"]";
-        assert_eq!(array_slot(t, span_of(t, "tf")), None);
+        assert_eq!(array_slot(&file(t), span_of(t, "tf")), None);
         let t = "d = [\"tf\"]";
-        assert_eq!(render(t, array_slot(t, span_of(t, "tf")), "a\\b"), None);
+        assert_eq!(
+            render(t, array_slot(&file(t), span_of(t, "tf")), "a\\b"),
+            None
+        );
     }
 
     #[test]
@@ -401,10 +426,10 @@ mod tests {
         let t = "[d]\n  tf = { version = \"1\", python = \">=3.6,<3.8\" }  # c\nsix = \"*\"\n";
         let entry = span_of(t, "tf = { version = \"1\", python = \">=3.6,<3.8\" }");
         assert_eq!(
-            render(t, toml_entry_slot(t, entry), "np = \"1\"").as_deref(),
+            render(t, toml_entry_slot(&file(t), entry), "np = \"1\"").as_deref(),
             Some("[d]\n  tf = { version = \"1\", python = \">=3.6,<3.8\" }  # c\n  np = \"1\"\nsix = \"*\"\n")
         );
         let t = "d = { tf = \"1\", six = \"*\" }\n";
-        assert_eq!(toml_entry_slot(t, span_of(t, "tf = \"1\"")), None);
+        assert_eq!(toml_entry_slot(&file(t), span_of(t, "tf = \"1\"")), None);
     }
 }

@@ -181,7 +181,14 @@ impl super::InputFormat for Pipfile {
         name.lower == "pipfile"
     }
     fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
-        parse(files.get(id).text.as_str(), id)
+        let mut parsed = parse(files.get(id).text.as_str(), id);
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |r| r.anchors.entry.is_some(),
+            |f, r| super::edit::toml_entry_slot(f, r.anchors.entry.as_ref()?.span),
+        );
+        parsed
     }
     fn lockfiles(&self, path: &std::path::Path) -> Vec<(std::path::PathBuf, super::Format)> {
         let dir = path.parent().unwrap_or(std::path::Path::new(""));

@@ -506,14 +506,20 @@ impl super::InputFormat for Pyproject {
         name.lower == "pyproject.toml"
     }
     fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
-        let text = files.get(id).text.as_str();
-        let mut parsed = parse(text, id);
-        // PEP 508 strings are array elements; Poetry entries got theirs from the reader.
-        for r in &mut parsed.requirements {
-            if r.syntax == crate::manifest::Syntax::Pep508 {
-                r.anchors.insert = super::edit::array_slot(text, r.loc.span);
-            }
-        }
+        let mut parsed = parse(files.get(id).text.as_str(), id);
+        // PEP 508 strings are array elements; a Poetry dependency is a TOML entry.
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| match &r.anchors.entry {
+                Some(e) => super::edit::toml_entry_slot(f, e.span),
+                None if r.syntax == crate::manifest::Syntax::Pep508 => {
+                    super::edit::array_slot(f, r.loc.span)
+                }
+                None => None,
+            },
+        );
         parsed
     }
     /// The lock of whichever tool manages the project, beside it.

@@ -122,11 +122,6 @@ pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FilePars
                 &r.version,
                 r.loc.span,
             );
-            let local = Span::new(r.loc.span.start - base, r.loc.span.end - base);
-            r.anchors.insert = super::edit::line_slot(text, local).map(|mut i| {
-                i.at += base;
-                i
-            });
         }
     }
     out
@@ -1559,7 +1554,14 @@ impl super::InputFormat for Requirements {
             || (l.ends_with(".in") && (l.contains("requirements") || name.in_requirements_dir))
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
-        parse_unit(files, id)
+        let mut parsed = parse_unit(files, id);
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
+        parsed
     }
     /// pip-compile: `requirements.in` is locked by the `.txt` it compiles to: the same
     /// stem, or any `.txt` beside it whose header names the `.in` file.

@@ -236,10 +236,12 @@ impl super::InputFormat for SetupCfg {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse(files, id);
-        let text = files.get(id).text.as_str();
-        for r in parsed.requirements.iter_mut().filter(|r| r.loc.file == id) {
-            r.anchors.insert = super::edit::line_slot(text, r.loc.span);
-        }
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
         parsed
     }
     /// A new line after the trigger's, with its indentation and marker.

@@ -634,10 +634,12 @@ impl super::InputFormat for SetupPy {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse(files, id);
-        let text = files.get(id).text.as_str();
-        for r in &mut parsed.requirements {
-            r.anchors.insert = super::edit::array_slot(text, r.loc.span);
-        }
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::array_slot(f, r.loc.span),
+        );
         parsed
     }
     /// A new element of the trigger's list, in the list's layout, with its marker.

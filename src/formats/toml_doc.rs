@@ -241,13 +241,11 @@ impl<'t> Ctx<'t> {
                 key_quote,
             })
         });
-        let insert = entry
-            .as_deref()
-            .and_then(|e| super::edit::toml_entry_slot(self.text, e.span));
         Anchors {
             version: self.version_slot(item, version),
             marker: None,
-            insert,
+            // Where a sibling goes: `edit::toml_entry_slot`, through the file's line index.
+            insert: None,
             entry,
         }
     }
