@@ -7,7 +7,7 @@ use pep508_rs::{ExtraName, MarkerTree, PackageName};
 use crate::formats::Format;
 use crate::source::Span;
 
-/// Index of a file in the [`crate::check::Files`] registry.
+/// Index of a file in the [`crate::files::Files`] registry.
 pub type FileId = usize;
 
 /// A place in a file.

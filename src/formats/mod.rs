@@ -1,12 +1,12 @@
 //! One module per input format. Each format is one value behind [`InputFormat`]: how its
 //! files are recognised by name, read into a [`crate::manifest::Parsed`] (with the edit
-//! anchors a fix needs), paired with lockfiles, re-locked, and edited. The [`registry!`]
+//! anchors a fix needs), paired with lockfiles, re-locked, and edited. The `registry!`
 //! below is the only place that lists formats and the only `match` over them.
 //!
 //! Parsers never judge, and they never abort: what they cannot read becomes a `Problem`.
 //!
-//! Adding a format: write its module (a unit struct implementing [`InputFormat`]), declare
-//! it here with `pub mod`, and add one line to the registry.
+//! Adding a format: write its module (a unit struct implementing [`InputFormat`]) and add
+//! one line to the registry, which also declares the module.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,25 +18,14 @@ use crate::files::Files;
 use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Requirement, VersionReq};
 use crate::source::{SourceFile, Span};
 
-pub mod conda;
 pub mod edit;
 pub mod guard;
 pub mod include;
 pub mod json_span;
-pub mod pdm_lock;
 pub mod pep508;
-pub mod pipfile;
-pub mod pipfile_lock;
 pub mod poetry;
-pub mod poetry_lock;
-pub mod pylock;
-pub mod pyproject;
-pub mod requirements;
-pub mod setup_cfg;
-pub mod setup_py;
 pub mod setuptools;
 pub mod toml_doc;
-pub mod uv_lock;
 pub mod yaml_span;
 
 pub use edit::Edit;
@@ -115,10 +104,13 @@ pub trait InputFormat: Sync {
     }
 }
 
-/// The registry: every input format, by variant and implementation, in detection order.
-/// One line per format; this is the only list of formats and the only `match` over them.
+/// The registry: every input format, by variant, module and implementation, in detection
+/// order. One line per format (it declares the module too); this is the only list of
+/// formats and the only `match` over them.
 macro_rules! registry {
-    ($($variant:ident => $imp:path,)*) => {
+    ($($variant:ident => $module:ident::$imp:ident,)*) => {
+        $(pub mod $module;)*
+
         /// Every input format depwindow reads.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Format {
@@ -131,7 +123,7 @@ macro_rules! registry {
             /// The implementation of this format.
             pub fn imp(self) -> &'static dyn InputFormat {
                 match self {
-                    $(Format::$variant => &$imp,)*
+                    $(Format::$variant => &$module::$imp,)*
                 }
             }
         }
