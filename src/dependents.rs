@@ -53,7 +53,7 @@ pub fn find(cwd: &Path, existing: &[Candidate], exclude: &dyn Fn(&Path) -> bool)
     let (found, _errors) = discover::discover(&[root], None, exclude);
     let mut out = Vec::new();
     for c in found {
-        if !matches!(c.format, Format::Requirements | Format::Conda) {
+        if !c.format.imp().reads_includes() {
             continue;
         }
         let Some(me) = canonical(cwd, &c.path) else {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::check::{self, Options};
 use crate::files::Files;
 use crate::formats::{self, Format};
-use crate::manifest::{FileId, Loc, Parsed, VersionReq};
+use crate::manifest::{FileId, Loc, Parsed, VersionReq, VersionSlot};
 use crate::source::Span;
 
 /// A directory that does not exist, so relative includes resolve to nothing on disk.
@@ -21,19 +21,7 @@ const ROOT: &str = "/nonexistent/depwindow-fuzz";
 
 /// The file name a format is detected from.
 pub fn file_name(format: Format) -> &'static str {
-    match format {
-        Format::Requirements => "requirements.txt",
-        Format::Pyproject => "pyproject.toml",
-        Format::Pipfile => "Pipfile",
-        Format::PipfileLock => "Pipfile.lock",
-        Format::SetupCfg => "setup.cfg",
-        Format::SetupPy => "setup.py",
-        Format::Conda => "environment.yml",
-        Format::PoetryLock => "poetry.lock",
-        Format::UvLock => "uv.lock",
-        Format::PdmLock => "pdm.lock",
-        Format::Pylock => "pylock.toml",
-    }
+    format.imp().example_file_name()
 }
 
 fn load(format: Format, data: &[u8]) -> (Files, FileId) {
@@ -60,7 +48,7 @@ pub fn pipeline(data: &[u8]) {
     let (files, parsed) = parse_format(format, rest);
     let opts = Options {
         pythons: None,
-        conda: format == Format::Conda,
+        conda: format.imp().conda_names(),
         sibling_lock: None,
     };
     for d in check::check_parsed(&files, &parsed, crate::rules::builtin(), &opts) {
@@ -113,6 +101,31 @@ pub fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
                     span,
                 },
                 "specifier",
+            );
+        }
+        // Edit anchors: every place a fix would write.
+        let a = &r.anchors;
+        let mut anchors: Vec<Span> = a.marker.into_iter().collect();
+        match &a.version {
+            Some(VersionSlot::Replace { span, .. }) => anchors.push(*span),
+            Some(VersionSlot::Insert { at, .. }) => anchors.push(Span::new(*at, *at)),
+            Some(VersionSlot::Clauses) | None => {}
+        }
+        if let Some(i) = &a.insert {
+            anchors.push(Span::new(i.at, i.at));
+        }
+        if let Some(e) = &a.entry {
+            anchors.push(e.span);
+            anchors.extend(e.restrictions.iter().flat_map(|&(k, v)| [k, v]));
+        }
+        for span in anchors {
+            assert_loc(
+                files,
+                Loc {
+                    file: r.loc.file,
+                    span,
+                },
+                "edit anchor",
             );
         }
     }

@@ -14,7 +14,6 @@ pub mod diagnostic;
 pub mod discover;
 pub mod docs;
 pub mod files;
-pub mod fix;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzz_targets;

@@ -4,6 +4,7 @@
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
+use crate::formats::Format;
 use crate::source::Span;
 
 /// Index of a file in the [`crate::files::Files`] registry.
@@ -91,6 +92,74 @@ pub struct Requirement {
     /// Pre-releases allowed for this requirement by the file (`--pre`, Pipfile
     /// `allow_prereleases`).
     pub pre: bool,
+    /// The format of the file the requirement is written in: it renders fixes.
+    pub format: Format,
+    /// What a fix needs, captured while parsing.
+    pub anchors: Anchors,
+}
+
+/// Where a fix goes and what it copies, captured by the parser that read the requirement, so
+/// rendering a fix never reads the file's syntax again. Empty when no edit maps one to one
+/// (escapes, unusual layouts, lockfiles).
+#[derive(Clone, Debug, Default)]
+pub struct Anchors {
+    /// Where the version text is, or would go.
+    pub version: Option<VersionSlot>,
+    /// PEP 508: the marker part as written, with the space before its `;`
+    /// (` ; python_version < "3.8"`), which a requirement inserted beside this one copies.
+    pub marker: Option<Span>,
+    /// Where a requirement inserted after this one goes, in its neighbours' layout.
+    pub insert: Option<Box<InsertAt>>,
+    /// A TOML `key = value` dependency entry (Poetry, Pipfile): what an entry inserted after
+    /// it copies and must not repeat.
+    pub entry: Option<Box<TomlEntry>>,
+}
+
+/// Where a new requirement goes beside this one, and the layout around it: the new text is
+/// written at `at` as `before` + requirement + `after`, where `\n` stands for the file's
+/// line ending (`"\n    "` + `'numpy>=1.16'` + `","` after a multi-line array element;
+/// `"  - "` + `numpy>=1.16` + `"\n"` after a YAML list item).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InsertAt {
+    pub at: usize,
+    pub before: String,
+    pub after: String,
+    /// Characters the requirement text must not contain (the quote it is written in, and
+    /// `\` in a string with escapes).
+    pub forbid: &'static str,
+}
+
+/// How the version of a requirement is written, or where it would go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionSlot {
+    /// The specifier text at the `VersionReq` span, with its comma clauses: an edit keeps
+    /// the leading clauses the new range keeps (PEP 508).
+    Clauses,
+    /// The text at `span` is the version: replaced by the new one, written inside `quote`
+    /// when the span is a whole string token.
+    Replace { span: Span, quote: Option<char> },
+    /// No version is written: the new one goes at `at`, between `before` and `after`
+    /// (`numpy` -> `numpy>=1.16`; `{ markers = ".." }` -> `{ version = ">=1.16", markers = ".." }`).
+    Insert {
+        at: usize,
+        before: &'static str,
+        after: &'static str,
+    },
+}
+
+/// A TOML dependency entry `name = value`, where a sibling entry goes after it.
+#[derive(Clone, Debug)]
+pub struct TomlEntry {
+    /// The whole entry, key to end of value (for a Poetry list of constraint tables, the
+    /// whole list).
+    pub span: Span,
+    /// The restrictions of its inline table that a sibling copies, as written: the spans of
+    /// each key and of its value (`python = ">=3.6,<3.8"`, `markers = "..."`).
+    pub restrictions: Vec<(Span, Span)>,
+    /// The keys of the table the entry is in, lower-cased: a sibling never repeats one.
+    pub siblings: std::sync::Arc<[String]>,
+    /// The quote of the entry's key (`"tensorflow" = ...`), which a sibling's key repeats.
+    pub key_quote: Option<char>,
 }
 
 /// One reason a file could not be read completely. Parsers report these instead of

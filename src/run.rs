@@ -8,14 +8,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use pep508_rs::PackageName;
-
 use crate::check::{self, Options, SiblingLock};
 use crate::diagnostic::{Check, Diagnostic, Severity};
 use crate::discover::Candidate;
 use crate::files::Files;
 use crate::formats::{self, Format};
-use crate::manifest::{FileId, Loc, Role, VersionReq};
+use crate::manifest::{FileId, Loc, Role};
 use crate::rules::Rule;
 use crate::source::Span;
 use crate::suppress::{self, Suppression, Usage};
@@ -46,6 +44,7 @@ pub fn check_one(
     stdin: Option<&[u8]>,
     rules: &[Rule],
     opts: &RunOptions,
+    locks: &Locks,
 ) -> (Files, Vec<Diagnostic>, bool) {
     let mut files = Files::new(cwd.to_path_buf());
     let id = match stdin {
@@ -90,7 +89,7 @@ pub fn check_one(
     for c in &opts.constraints {
         match files.load(c) {
             Ok(cid) => {
-                let mut extra = formats::requirements::parse_unit(&mut files, cid);
+                let mut extra = formats::parse(Format::Requirements, &mut files, cid);
                 let base = parsed.requirements.len();
                 for r in &mut extra.requirements {
                     r.role = Role::Constrain;
@@ -118,108 +117,60 @@ pub fn check_one(
     }
     let check_opts = Options {
         pythons: opts.pythons.clone(),
-        conda: candidate.format == Format::Conda,
+        conda: candidate.format.imp().conda_names(),
         sibling_lock: if stdin.is_some() {
             None
         } else {
-            sibling_lock(cwd, &candidate.path, candidate.format)
+            locks.sibling(cwd, &candidate.path, candidate.format)
         },
     };
     let diags = check::check_parsed(&files, &parsed, rules, &check_opts);
     (files, diags, false)
 }
 
-/// The lockfile that belongs to a declaration in the same directory, with its pins.
-pub fn sibling_lock(cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
-    let dir = path.parent().unwrap_or(Path::new(""));
-    let name = path.file_name()?.to_str()?;
-    let candidates: Vec<(PathBuf, Format)> = match format {
-        Format::Pyproject => vec![
-            (dir.join("poetry.lock"), Format::PoetryLock),
-            (dir.join("uv.lock"), Format::UvLock),
-            (dir.join("pdm.lock"), Format::PdmLock),
-            (dir.join("pylock.toml"), Format::Pylock),
-        ],
-        Format::Pipfile => vec![(dir.join("Pipfile.lock"), Format::PipfileLock)],
-        // pip-compile: `requirements.in` -> the `.txt` it compiled: the same stem, or any
-        // `.txt` beside it whose header names the `.in` file.
-        Format::Requirements if name.ends_with(".in") => {
-            let mut c = vec![(
-                dir.join(format!("{}.txt", name.trim_end_matches(".in"))),
-                Format::Requirements,
-            )];
-            c.extend(
-                pip_compile_outputs(dir, name)
-                    .into_iter()
-                    .map(|p| (p, Format::Requirements)),
-            );
-            c
-        }
-        _ => return None,
-    };
-    for (lock, lock_format) in candidates {
-        if !lock.is_file() {
-            continue;
-        }
-        let mut files = Files::new(cwd.to_path_buf());
-        let Ok(id) = files.load(&lock) else { continue };
-        let parsed = formats::parse(lock_format, &mut files, id);
-        let mut pins = BTreeMap::<PackageName, pep440_rs::Version>::new();
-        for r in &parsed.requirements {
-            match &r.version {
-                VersionReq::Exact { version, .. } => {
-                    pins.insert(r.name.clone(), version.clone());
-                }
-                VersionReq::Specifiers { specifiers, .. }
-                    if lock_format == Format::Requirements =>
-                {
-                    if let [s] = &specifiers[..] {
-                        if *s.operator() == pep440_rs::Operator::Equal {
-                            pins.insert(r.name.clone(), s.version().clone());
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        if !pins.is_empty() {
-            return Some(SiblingLock {
-                path: files.get(id).display.clone(),
-                pins,
-            });
-        }
-    }
-    None
+/// Lockfiles read as siblings during one run, by path: each is read and parsed once, however
+/// many declarations it pairs with (a lockfile is also checked as a root of its own; that
+/// reading is the root's).
+#[derive(Default)]
+pub struct Locks {
+    read: Mutex<HashMap<PathBuf, Option<SiblingLock>>>,
 }
 
-/// `.txt` files in `dir` whose pip-compile header names `input` (`pip-compile ... input`).
-fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<PathBuf> {
-    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    }) else {
-        return Vec::new();
-    };
-    let mut out: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "txt") && p.is_file())
-        .filter(|p| {
-            let Ok(bytes) = crate::files::read_capped(p) else {
-                return false;
-            };
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
-            head.lines()
-                .take_while(|l| l.starts_with('#') || l.trim().is_empty())
-                .any(|l| {
-                    l.contains("pip-compile")
-                        && l.split_whitespace()
-                            .any(|w| w == input || w.ends_with(&format!("/{input}")))
-                })
-        })
-        .collect();
-    out.sort();
-    out
+impl Locks {
+    /// The lockfile that belongs to a declaration: the first of the candidates its format
+    /// names ([`formats::InputFormat::lockfiles`]) that exists and pins something.
+    pub fn sibling(&self, cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
+        format
+            .imp()
+            .lockfiles(path)
+            .into_iter()
+            .find_map(|(lock, lock_format)| self.pins(cwd, &lock, lock_format))
+    }
+
+    fn pins(&self, cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
+        if let Some(known) = self.read.lock().ok()?.get(lock) {
+            return known.clone();
+        }
+        let read = read_lock(cwd, lock, format);
+        if let Ok(mut m) = self.read.lock() {
+            m.insert(lock.to_path_buf(), read.clone());
+        }
+        read
+    }
+}
+
+fn read_lock(cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
+    if !lock.is_file() {
+        return None;
+    }
+    let mut files = Files::new(cwd.to_path_buf());
+    let id = files.load(lock).ok()?;
+    let parsed = formats::parse(format, &mut files, id);
+    let pins = format.imp().pins(&parsed);
+    (!pins.is_empty()).then(|| SiblingLock {
+        path: files.get(id).display.clone(),
+        pins,
+    })
 }
 
 /// The settings one group of files is checked with: the rules handed to the checker (already
@@ -269,13 +220,14 @@ struct RootResult {
 /// Check one root with its profile: evaluate, apply selection and severity overrides, then
 /// the inline suppressions of every file the root read (the registry still holds them all
 /// here; afterwards only the files findings or suppressions point into are kept).
-fn process_root(cwd: &Path, job: &Job, profile: &Profile) -> RootResult {
+fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> RootResult {
     let (files, mut diags, unreadable) = check_one(
         cwd,
         &job.candidate,
         job.stdin.as_deref(),
         &profile.rules,
         &profile.opts,
+        locks,
     );
     profile.settings.apply(&mut diags);
     let mut sups = Vec::new();
@@ -333,6 +285,7 @@ pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) 
     }
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
+    let locks = Locks::default();
     let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -342,7 +295,7 @@ pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) 
                 let Some(profile) = profiles.get(job.profile) else {
                     continue;
                 };
-                let r = process_root(cwd, job, profile);
+                let r = process_root(cwd, job, profile, &locks);
                 // Keep only what the diagnostics and suppressions point into.
                 let r = if r.diags.is_empty() && r.sups.is_empty() {
                     RootResult {

@@ -1,6 +1,7 @@
 //! Autofix (`--fix`, `--diff`) on copies of every fixture, in LF and CRLF, and on generated
 //! files:
-//! 1. after `--fix`, `check` reports no finding that a safe fix covers;
+//! 1. after `--fix`, `check` reports no finding that a safe fix covers, every fixed file still
+//!    parses (no new `parse-error`), and every other finding is still there, unchanged;
 //! 2. a second `--fix` changes nothing;
 //! 3. every byte outside the fixes' spans is unchanged (prefix, between-edit segments,
 //!    suffix compared byte for byte against the offsets the JSON report gives);
@@ -130,6 +131,38 @@ fn safe_fixes(report: &serde_json::Value) -> Vec<JsonFix> {
     out
 }
 
+/// What identifies a finding across an edit that moves offsets: code, rule, file, package
+/// (and the message of a finding without a rule, such as a parse error).
+type FindingKey = (String, String, String, String);
+
+fn finding_key(d: &serde_json::Value) -> FindingKey {
+    let s = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let message = if d["rule"].is_null() {
+        s(&d["message"])
+    } else {
+        String::new()
+    };
+    (
+        s(&d["code"]),
+        s(&d["rule"]),
+        s(&d["path"]),
+        format!("{}{message}", s(&d["package"])),
+    )
+}
+
+/// The findings of a report, as a multiset of keys; `fixed`: only those with a safe fix
+/// (true) or only those without (false).
+fn findings(report: &serde_json::Value, fixed: Option<bool>) -> BTreeMap<FindingKey, usize> {
+    let mut out = BTreeMap::new();
+    for d in report["diagnostics"].as_array().unwrap() {
+        let safe = !d["fix"].is_null() && d["fix"]["applicability"] == "safe";
+        if fixed.is_none_or(|f| f == safe) {
+            *out.entry(finding_key(d)).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
 fn git_available() -> bool {
     let ok = Command::new("git").arg("--version").output().is_ok();
     if !ok && std::env::var_os("CI").is_some_and(|v| v == "true") {
@@ -221,11 +254,51 @@ fn check_tree(tag: &str, tree: &BTreeMap<String, Vec<u8>>, extra: &[&str]) -> us
     // 1. No finding that a safe fix covers remains.
     let after = report(&fixed_dir);
     let left = safe_fixes(&after);
+    let show = |path: &str| {
+        String::from_utf8_lossy(&std::fs::read(fixed_dir.join(path)).unwrap_or_default())
+            .into_owned()
+    };
     assert!(
         left.is_empty(),
         "{tag}: safe fixes remain after --fix: {left:?}\n{}",
-        String::from_utf8_lossy(&std::fs::read(fixed_dir.join(&left[0].path)).unwrap())
+        show(&left[0].path)
     );
+    // ... because the fix worked, not because the file stopped parsing: every finding that
+    // had no safe fix is still there (a new parse error shows up as an extra finding), and
+    // the fixed ones are gone.
+    let unfixed = findings(&before, Some(false));
+    let now = findings(&after, None);
+    let files = || {
+        by_file
+            .keys()
+            .map(|p| show(p))
+            .collect::<Vec<_>>()
+            .join("\n----\n")
+    };
+    for (k, n) in &now {
+        let had = unfixed.get(k).copied().unwrap_or(0);
+        // Known exception (checker, not format): when a unit has several requirements on
+        // the package, the fix narrows the one the finding points at, and the others can
+        // then leave no version at all (`unsatisfiable`).
+        if k.0 == "DW103" || unsafe_applied(extra) && k.0 != "DW001" {
+            continue;
+        }
+        assert!(
+            *n <= had,
+            "{tag}: new finding after --fix: {k:?}\n{}",
+            files()
+        );
+    }
+    if !unsafe_applied(extra) {
+        for (k, n) in &unfixed {
+            assert_eq!(
+                now.get(k),
+                Some(n),
+                "{tag}: a finding without a fix changed after --fix: {k:?}\n{}",
+                files()
+            );
+        }
+    }
 
     // 2. Idempotent.
     depwindow(&fixed_dir, &[&["--fix", "."][..], extra].concat());
@@ -266,6 +339,11 @@ fn check_tree(tag: &str, tree: &BTreeMap<String, Vec<u8>>, extra: &[&str]) -> us
     fixes.len()
 }
 
+/// `--unsafe-fixes` also applies fixes the report does not call safe.
+fn unsafe_applied(extra: &[&str]) -> bool {
+    extra.contains(&"--unsafe-fixes")
+}
+
 use common::fixture_cases;
 
 #[test]
@@ -299,6 +377,22 @@ fn every_editable_format_gets_fixes() {
         ("conda/crlf", "numpy>=1.14.5,<1.17"),
         ("poetry/caret", "numpy = \">=1.16,<1.17\""),
         ("poetry/groups", "numpy = \">=1.14.5,<1.17\""),
+        (
+            "poetry/python-restriction",
+            "numpy = { version = \">=1.14.5,<1.17\", python = \">=3.6,<3.8\", markers = \"sys_platform != 'win32' and platform_machine == \\\"x86_64\\\"\" }\n",
+        ),
+        (
+            "poetry/constraint-list",
+            "]\nnumpy = { version = \">=1.14.5,<1.17\", python = \">=3.6,<3.8\" }\n",
+        ),
+        (
+            "pyproject/multiline-markers",
+            "    'numpy>=1.14.5,<1.17; python_version < \"3.8\" and platform_release != \"5.4 #1-Ubuntu\"',\n",
+        ),
+        (
+            "pipfile/markers",
+            "numpy = { version = \">=1.14.5,<1.17\", markers = \"python_version < '3.8' and os_name == \\\"posix\\\"\" }\n",
+        ),
         ("pipfile/star", "numpy = \">=1.14.5,<1.17\""),
         ("pyproject/pep621-full", "    \"protobuf>=3.6.1,<4\",\n"),
         ("setup-py/literal", "'numpy>=1.16,<1.17'"),
@@ -578,6 +672,64 @@ fn toml_file() -> impl Strategy<Value = Vec<u8>> {
         )
 }
 
+/// A Poetry project whose trigger is a string, an inline table with `python` / `markers`
+/// restrictions (commas and quotes inside), or a list of constraint tables, in LF or CRLF.
+fn poetry_file() -> impl Strategy<Value = Vec<u8>> {
+    let trigger = prop_oneof![
+        Just(r#"tensorflow = "1.14.0""#.to_owned()),
+        Just(r#"tensorflow = { version = "1.14.0", python = ">=3.6,<3.8" }"#.to_owned()),
+        Just(r#"tensorflow = {version="1.14.0",python=">=3.6,<3.8",markers="sys_platform != 'win32'"}"#.to_owned()),
+        Just(r#"tensorflow = { version = "1.14.0", markers = "platform_machine == \"x86_64\" and python_version < '3.8'" }  # gpu"#.to_owned()),
+        Just(r#"tensorflow = { version = "1.14.0", platform = "linux" }"#.to_owned()),
+        Just("tensorflow = [\n    { version = \"1.14.0\", python = \">=3.6,<3.8\" },\n    { version = \"2.4.0\", python = \">=3.8\" },\n]".to_owned()),
+    ];
+    let other = prop_oneof![
+        Just(r#"numpy = "^1.16""#),
+        Just(r#"numpy = { version = ">=1.16", python = "<3.8" }"#),
+        Just(r#"numpy = "*""#),
+        Just(r#"protobuf = ">=3.6.1""#),
+        Just(r#"gast = "0.2.2""#),
+        Just(r#"six = "*""#),
+    ];
+    (
+        prop::collection::vec(other.clone(), 0..3),
+        trigger,
+        prop::collection::vec(other, 0..3),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(before, tf, after, crlf, final_newline)| {
+            let mut lines: Vec<String> = vec![
+                "[tool.poetry]".into(),
+                "name = \"gen\"".into(),
+                "version = \"1\"".into(),
+                String::new(),
+                "[tool.poetry.dependencies]".into(),
+                "python = \">=3.6,<3.9\"".into(),
+            ];
+            let mut seen = std::collections::BTreeSet::new();
+            for l in before
+                .iter()
+                .chain(std::iter::once(&tf.as_str()))
+                .chain(&after)
+            {
+                // TOML keys are unique within a table.
+                let key = l.split(' ').next().unwrap_or("");
+                if seen.insert(key.to_owned()) {
+                    lines.push((*l).to_owned());
+                }
+            }
+            let mut text = lines.join("\n");
+            if final_newline {
+                text.push('\n');
+            }
+            if crlf {
+                text = text.replace('\n', "\r\n");
+            }
+            text.into_bytes()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -586,6 +738,13 @@ proptest! {
         let tree: BTreeMap<String, Vec<u8>> =
             [("requirements.txt".to_owned(), file)].into_iter().collect();
         check_tree("prop-req", &tree, &[]);
+    }
+
+    #[test]
+    fn generated_poetry_files_fix_cleanly(file in poetry_file()) {
+        let tree: BTreeMap<String, Vec<u8>> =
+            [("pyproject.toml".to_owned(), file)].into_iter().collect();
+        check_tree("prop-poetry", &tree, &[]);
     }
 
     #[test]

@@ -128,7 +128,11 @@ pub(super) fn range_fix(
     } else {
         (Applicability::Safe, None)
     };
-    let (span, replacement) = crate::fix::range_edit(file, r, &replacement)?;
+    let edit = crate::formats::Edit::ReplaceVersion {
+        req: r,
+        spec: &replacement,
+    };
+    let (span, replacement) = crate::formats::render(file, &edit)?;
     Some(Fix {
         loc: Loc {
             file: r.loc.file,
@@ -141,7 +145,7 @@ pub(super) fn range_fix(
 }
 
 /// For an unconstrained package: insert a requirement right after the trigger, in the
-/// file's own syntax and layout (see `fix::insert_edit`).
+/// file's own syntax and layout (the format renders it: `formats::InputFormat::insert`).
 pub(super) fn unconstrained_fix(
     files: &Files,
     tf: &Requirement,
@@ -150,8 +154,12 @@ pub(super) fn unconstrained_fix(
     spec: &str,
 ) -> Option<Fix> {
     let file = files.get(tf.loc.file);
-    let format = crate::fix::format_of(file, tf);
-    let (span, replacement) = crate::fix::insert_edit(file, format, tf, pkg, spec)?;
+    let edit = crate::formats::Edit::InsertRequirement {
+        after: tf,
+        name: pkg,
+        spec,
+    };
+    let (span, replacement) = crate::formats::render(file, &edit)?;
     let (applicability, reason) = if parsed.hashed || tf.hashed {
         (Applicability::Unsafe, Some("the file is in pip hash-checking mode: a line without hashes fails pip's hash check; regenerate the hashes".to_owned()))
     } else {
@@ -182,8 +190,10 @@ pub(super) fn fix_preview(files: &Files, r: &Requirement, fix: &Fix) -> String {
 }
 
 /// `` (`poetry lock`)``: the command that regenerates the lockfile `r` is in.
-pub(super) fn relock_hint(files: &Files, r: &Requirement) -> String {
-    crate::fix::relock_command(&files.get(r.loc.file).path)
+pub(super) fn relock_hint(_files: &Files, r: &Requirement) -> String {
+    r.format
+        .imp()
+        .relock_command()
         .map(|c| format!(" (`{c}`)"))
         .unwrap_or_default()
 }

@@ -37,6 +37,7 @@ use super::{keep, problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
     FileId, Group, GroupKind, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
+    VersionSlot,
 };
 use crate::source::Span;
 
@@ -362,7 +363,9 @@ fn read_dependency(
     match &item.value {
         // An unreadable YAML construct was already reported by the YAML reader.
         Value::Null => {}
-        Value::Scalar(s) if s.resolved_kind() == "a string" => conda_spec(id, s, out, members),
+        Value::Scalar(s) if s.resolved_kind() == "a string" => {
+            conda_spec(text, id, s, out, members)
+        }
         Value::Map(entries) => {
             for (key, value) in entries {
                 if key.value != "pip" {
@@ -416,7 +419,7 @@ fn read_dependency(
     }
 }
 
-fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>) {
+fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>) {
     let base = if s.verbatim { s.inner } else { s.span };
     let at = |rel: Span| if s.verbatim { base.sub(rel) } else { base };
     let ms = match translate_matchspec(&s.value) {
@@ -505,6 +508,17 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
         name_span: at(ms.name_span),
         hashed: false,
         pre: false,
+        format: super::Format::Conda,
+        anchors: Default::default(),
+    };
+    let req = Requirement {
+        anchors: super::edit::with_version(version_slot(
+            text,
+            req.loc.span,
+            req.name_span,
+            &req.version,
+        )),
+        ..req
     };
     push_member(out, members, req);
 }
@@ -526,7 +540,7 @@ fn pip_line(
             s.span,
             id,
             Role::Require,
-            Syntax::Pep508,
+            super::Format::Conda,
         );
         keep(out, members, read);
         return;
@@ -595,7 +609,7 @@ fn pip_line(
         None => (body, ""),
     };
     let span = Span::new(start, start + req_text.len());
-    match requirement_at(text, span, id, Role::Require, Syntax::Pep508) {
+    match requirement_at(text, span, id, Role::Require, super::Format::Conda) {
         Ok(mut r) => {
             if opts.contains("--hash") {
                 r.hashed = true;
@@ -611,6 +625,113 @@ fn pip_line(
             }
             out.problems.push(p);
         }
+    }
+}
+
+/// A conda environment file (`environment.yml`).
+pub struct Conda;
+
+impl super::InputFormat for Conda {
+    fn name(&self) -> &'static str {
+        "conda"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "environment.yml"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        matches!(name.lower, "environment.yml" | "environment.yaml")
+    }
+    fn claims_extension(&self, ext: &str) -> bool {
+        matches!(ext, "yml" | "yaml")
+    }
+    fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
+        let mut parsed = parse_unit(files, id);
+        // List entries, and the lines of requirements files included from `pip:`.
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
+        parsed
+    }
+    /// A new list entry after the trigger's, with its prefix (`- `, quote): a match-spec
+    /// beside a conda package, a PEP 508 line with the trigger's marker beside a `pip:` one.
+    fn insert(
+        &self,
+        file: &crate::source::SourceFile,
+        after: &Requirement,
+        name: &str,
+        spec: &str,
+    ) -> Option<(Span, String)> {
+        let line = match after.syntax {
+            Syntax::Conda => format!("{name}{spec}"),
+            _ => super::edit::pep508_with_marker(file, after, name, spec),
+        };
+        super::edit::insert_after(file, after, &line)
+    }
+    fn reads_includes(&self) -> bool {
+        true
+    }
+    fn conda_names(&self) -> bool {
+        true
+    }
+}
+
+/// Where the version of a conda match-spec is, or would go: the version expression with
+/// the fuzzy `=` separator it replaces (`numpy=1.17` -> `numpy>=1.14.5,<1.17`), keeping a
+/// space separator (`numpy 1.16.*` -> `numpy >=1.14.5,<1.17`); after a bare name. Nothing
+/// when a build string follows the version (a range cannot carry it) or in the bracket form
+/// outside quotes.
+fn version_slot(
+    text: &str,
+    loc: Span,
+    name_span: Span,
+    version: &VersionReq,
+) -> Option<VersionSlot> {
+    match version {
+        VersionReq::Specifiers { span, .. } | VersionReq::AnyOf { span, .. } if *span != loc => {
+            let span = *span;
+            let entry = text.get(loc.start..span.start)?;
+            // The bracket form `numpy[version='>=1.16']`: only inside quotes.
+            if entry.contains('[') {
+                let before = text.get(..span.start)?;
+                return before
+                    .ends_with(['"', '\''])
+                    .then_some(VersionSlot::Replace { span, quote: None });
+            }
+            let mut start = span.start;
+            let b = text.as_bytes();
+            if start >= 1 && b.get(start - 1) == Some(&b'=') {
+                let prev = if start >= 2 { b.get(start - 2) } else { None };
+                if !matches!(prev, Some(b'=' | b'<' | b'>' | b'!' | b'~')) {
+                    start -= 1;
+                }
+            }
+            let after = text.get(span.end..loc.end)?;
+            if !after.trim().is_empty() {
+                return None;
+            }
+            Some(VersionSlot::Replace {
+                span: Span::new(start, span.end),
+                quote: None,
+            })
+        }
+        VersionReq::Any => {
+            let raw = text.get(name_span.start..name_span.end)?;
+            if raw.is_empty() || raw.contains(|c: char| c.is_whitespace() || c == '"') {
+                return None;
+            }
+            let at = name_span.end;
+            // Only when nothing but the end of the entry follows the name.
+            let rest = text.get(at..loc.end)?;
+            rest.trim().is_empty().then_some(VersionSlot::Insert {
+                at,
+                before: "",
+                after: "",
+            })
+        }
+        _ => None,
     }
 }
 

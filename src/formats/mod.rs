@@ -1,81 +1,153 @@
-//! One module per input format. Parsers read text into a [`crate::manifest::Parsed`];
-//! they never judge, and they never abort: what they cannot read becomes a `Problem`.
+//! One module per input format. Each format is one value behind [`InputFormat`]: how its
+//! files are recognised by name, read into a [`crate::manifest::Parsed`] (with the edit
+//! anchors a fix needs), paired with lockfiles, re-locked, and edited. The `registry!`
+//! below is the only place that lists formats and the only `match` over them.
 //!
-//! Adding a format: add a module, a [`Format`] variant, its file-name pattern in
-//! [`Format::detect`], and its arm in [`parse`].
+//! Parsers never judge, and they never abort: what they cannot read becomes a `Problem`.
+//!
+//! Adding a format: write its module (a unit struct implementing [`InputFormat`]) and add
+//! one line to the registry, which also declares the module.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use pep440_rs::Version;
+use pep508_rs::PackageName;
 
 use crate::files::Files;
-use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Requirement};
-use crate::source::Span;
+use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Requirement, VersionReq};
+use crate::source::{SourceFile, Span};
 
-pub mod conda;
+pub mod edit;
 pub mod guard;
 pub mod include;
 pub mod json_span;
-pub mod pdm_lock;
 pub mod pep508;
-pub mod pipfile;
-pub mod pipfile_lock;
 pub mod poetry;
-pub mod poetry_lock;
-pub mod pylock;
-pub mod pyproject;
-pub mod requirements;
-pub mod setup_cfg;
-pub mod setup_py;
 pub mod setuptools;
 pub mod toml_doc;
-pub mod uv_lock;
 pub mod yaml_span;
 
-/// Every input format depwindow reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Format {
-    Requirements,
-    Pyproject,
-    Pipfile,
-    PipfileLock,
-    SetupCfg,
-    SetupPy,
-    Conda,
-    PoetryLock,
-    UvLock,
-    PdmLock,
-    Pylock,
+pub use edit::Edit;
+
+/// A file name as detection sees it: lower-cased, and whether it sits in a folder named
+/// `requirements`.
+pub struct FileName<'a> {
+    pub lower: &'a str,
+    pub in_requirements_dir: bool,
+}
+
+/// Everything depwindow knows about one input format.
+pub trait InputFormat: Sync {
+    /// The name used by `--input-format` (and the fuzz target's name, `-` as `_`).
+    fn name(&self) -> &'static str;
+    /// A file name this format is detected from (fuzzing, tests).
+    fn example_file_name(&self) -> &'static str;
+    /// Whether a file with this name is of this format.
+    fn detect(&self, name: &FileName<'_>) -> bool;
+    /// Whether a file named explicitly, whose name no format detects, is read as this
+    /// format because of its extension (lower-cased, without the dot).
+    fn claims_extension(&self, _ext: &str) -> bool {
+        false
+    }
+    /// Read a loaded file (and what it includes).
+    fn parse(&self, files: &mut Files, id: FileId) -> Parsed;
+    /// The files that may lock a declaration at `path`, in order of preference, with their
+    /// formats. The first that exists and pins something pairs with the declaration.
+    fn lockfiles(&self, _path: &Path) -> Vec<(PathBuf, Format)> {
+        Vec::new()
+    }
+    /// The versions a file of this format pins when it serves as a lockfile: its exact
+    /// locked versions.
+    fn pins(&self, parsed: &Parsed) -> BTreeMap<PackageName, Version> {
+        let mut pins = BTreeMap::new();
+        for r in &parsed.requirements {
+            if let VersionReq::Exact { version, .. } = &r.version {
+                pins.insert(r.name.clone(), version.clone());
+            }
+        }
+        pins
+    }
+    /// The command that regenerates a file of this format, for a lockfile.
+    fn relock_command(&self) -> Option<&'static str> {
+        None
+    }
+    /// Render a fix in this format's syntax: the span of the decoded text to replace and
+    /// the new text, or None when no edit maps one to one (no fix is better than a wrong
+    /// one). A version is replaced through the slot the parser captured, the same way in
+    /// every format; an insertion is the format's own ([`InputFormat::insert`]).
+    fn render(&self, file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
+        match *edit {
+            Edit::ReplaceVersion { req, spec } => edit::replace_version(file, req, spec),
+            Edit::InsertRequirement { after, name, spec } => self.insert(file, after, name, spec),
+        }
+    }
+    /// Insert a requirement on `name` admitting `spec` after `after`, under its restriction,
+    /// in the layout of its neighbours. Lockfiles are never edited (the default).
+    fn insert(
+        &self,
+        _file: &SourceFile,
+        _after: &Requirement,
+        _name: &str,
+        _spec: &str,
+    ) -> Option<(Span, String)> {
+        None
+    }
+    /// Whether files of this format read other files (`-r`/`-c` includes), so a change to
+    /// an included file must re-check them (`--include-dependents`).
+    fn reads_includes(&self) -> bool {
+        false
+    }
+    /// Whether conda package names apply (conda-only trigger names count).
+    fn conda_names(&self) -> bool {
+        false
+    }
+}
+
+/// The registry: every input format, by variant, module and implementation, in detection
+/// order. One line per format (it declares the module too); this is the only list of
+/// formats and the only `match` over them.
+macro_rules! registry {
+    ($($variant:ident => $module:ident::$imp:ident,)*) => {
+        $(pub mod $module;)*
+
+        /// Every input format depwindow reads.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Format {
+            $($variant,)*
+        }
+
+        impl Format {
+            pub const ALL: [Format; [$(stringify!($variant)),*].len()] = [$(Format::$variant,)*];
+
+            /// The implementation of this format.
+            pub fn imp(self) -> &'static dyn InputFormat {
+                match self {
+                    $(Format::$variant => &$module::$imp,)*
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    Requirements => requirements::Requirements,
+    Pyproject => pyproject::Pyproject,
+    Pipfile => pipfile::Pipfile,
+    PipfileLock => pipfile_lock::PipfileLock,
+    SetupCfg => setup_cfg::SetupCfg,
+    SetupPy => setup_py::SetupPy,
+    Conda => conda::Conda,
+    PoetryLock => poetry_lock::PoetryLock,
+    UvLock => uv_lock::UvLock,
+    PdmLock => pdm_lock::PdmLock,
+    Pylock => pylock::Pylock,
 }
 
 impl Format {
-    pub const ALL: [Format; 11] = [
-        Format::Requirements,
-        Format::Pyproject,
-        Format::Pipfile,
-        Format::PipfileLock,
-        Format::SetupCfg,
-        Format::SetupPy,
-        Format::Conda,
-        Format::PoetryLock,
-        Format::UvLock,
-        Format::PdmLock,
-        Format::Pylock,
-    ];
-
     /// The name used by `--input-format`.
     pub fn name(self) -> &'static str {
-        match self {
-            Format::Requirements => "requirements",
-            Format::Pyproject => "pyproject",
-            Format::Pipfile => "pipfile",
-            Format::PipfileLock => "pipfile-lock",
-            Format::SetupCfg => "setup-cfg",
-            Format::SetupPy => "setup-py",
-            Format::Conda => "conda",
-            Format::PoetryLock => "poetry-lock",
-            Format::UvLock => "uv-lock",
-            Format::PdmLock => "pdm-lock",
-            Format::Pylock => "pylock",
-        }
+        self.imp().name()
     }
 
     pub fn from_name(s: &str) -> Option<Format> {
@@ -83,54 +155,45 @@ impl Format {
     }
 
     /// The format of a file found by name, or None when the name is not one we read.
-    /// `in_requirements_dir`: the file sits under a folder named `requirements`.
     pub fn detect(path: &Path) -> Option<Format> {
-        let name = path.file_name()?.to_str()?;
-        let lower = name.to_ascii_lowercase();
-        let in_req_dir = path
+        let lower = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let in_requirements_dir = path
             .parent()
             .and_then(|p| p.file_name())
             .and_then(|n| n.to_str())
             .is_some_and(|n| n.eq_ignore_ascii_case("requirements"));
-        Some(match lower.as_str() {
-            "pyproject.toml" => Format::Pyproject,
-            "pipfile" => Format::Pipfile,
-            "pipfile.lock" => Format::PipfileLock,
-            "setup.cfg" => Format::SetupCfg,
-            "setup.py" => Format::SetupPy,
-            "poetry.lock" => Format::PoetryLock,
-            "uv.lock" => Format::UvLock,
-            "pdm.lock" => Format::PdmLock,
-            "pylock.toml" => Format::Pylock,
-            "environment.yml" | "environment.yaml" => Format::Conda,
-            _ if lower.starts_with("pylock.") && lower.ends_with(".toml") => Format::Pylock,
-            _ if lower.ends_with(".txt")
-                && (lower.contains("requirements")
-                    || lower.contains("constraints")
-                    || in_req_dir) =>
-            {
-                Format::Requirements
-            }
-            // pip-tools inputs.
-            _ if lower.ends_with(".in") && (lower.contains("requirements") || in_req_dir) => {
-                Format::Requirements
-            }
-            _ => return None,
-        })
+        let name = FileName {
+            lower: &lower,
+            in_requirements_dir,
+        };
+        Format::ALL.into_iter().find(|f| f.imp().detect(&name))
     }
 
-    /// The format of a file named explicitly: by name, else requirements syntax.
+    /// The format of a file named explicitly: by name, else by extension, else
+    /// requirements syntax (pip reads any file named with `-r`).
     pub fn for_explicit(path: &Path) -> Format {
-        Format::detect(path).unwrap_or(match path.extension().and_then(|e| e.to_str()) {
-            Some("yml" | "yaml") => Format::Conda,
-            _ => Format::Requirements,
+        Format::detect(path).unwrap_or_else(|| {
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .unwrap_or_default();
+            Format::ALL
+                .into_iter()
+                .find(|f| f.imp().claims_extension(&ext))
+                .unwrap_or(Format::Requirements)
         })
     }
 }
 
+/// Render a fix: the format of the requirement it concerns writes it.
+pub fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
+    edit.requirement().format.imp().render(file, edit)
+}
+
 /// Parse a loaded file (and, for formats with includes, what it includes).
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
-    let mut parsed = parse_format(format, files, id);
+    let mut parsed = format.imp().parse(files, id);
     // Safety net: every problem span lies on character boundaries of its file, so reports
     // can always slice it. (The fuzz targets call the readers directly and fail on any
     // reader that needs this.)
@@ -140,22 +203,6 @@ pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
         }
     }
     parsed
-}
-
-fn parse_format(format: Format, files: &mut Files, id: FileId) -> Parsed {
-    match format {
-        Format::Requirements => requirements::parse_unit(files, id),
-        Format::PipfileLock => pipfile_lock::parse(files, id),
-        Format::SetupCfg => setup_cfg::parse(files, id),
-        Format::SetupPy => setup_py::parse(files, id),
-        Format::Conda => conda::parse_unit(files, id),
-        Format::Pyproject => pyproject::parse(files.get(id).text.as_str(), id),
-        Format::Pipfile => pipfile::parse(files.get(id).text.as_str(), id),
-        Format::PoetryLock => poetry_lock::parse(files.get(id).text.as_str(), id),
-        Format::UvLock => uv_lock::parse(files.get(id).text.as_str(), id),
-        Format::PdmLock => pdm_lock::parse(files.get(id).text.as_str(), id),
-        Format::Pylock => pylock::parse(files.get(id).text.as_str(), id),
-    }
 }
 
 /// A problem of `kind` at `span` of `file`, without help text.
@@ -180,5 +227,77 @@ pub fn keep(out: &mut Parsed, members: &mut Vec<usize>, read: Result<Requirement
     match read {
         Ok(req) => push_member(out, members, req),
         Err(p) => out.problems.push(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_detects_its_example_and_names_round_trip() {
+        for f in Format::ALL {
+            let name = f.imp().example_file_name();
+            assert_eq!(Format::detect(Path::new(name)), Some(f), "{name}");
+            assert_eq!(Format::from_name(f.name()), Some(f));
+        }
+        assert_eq!(
+            Format::detect(Path::new("requirements/dev.in")),
+            Some(Format::Requirements)
+        );
+        assert_eq!(
+            Format::detect(Path::new("pylock.dev.toml")),
+            Some(Format::Pylock)
+        );
+        assert_eq!(Format::detect(Path::new("notes.txt")), None);
+        assert_eq!(Format::for_explicit(Path::new("env.YAML")), Format::Conda);
+        assert_eq!(
+            Format::for_explicit(Path::new("deps.lst")),
+            Format::Requirements
+        );
+    }
+
+    #[test]
+    fn lockfiles_say_how_to_relock_and_declarations_do_not() {
+        let relock = |f: Format| f.imp().relock_command();
+        assert_eq!(relock(Format::PipfileLock), Some("pipenv lock"));
+        assert_eq!(relock(Format::PoetryLock), Some("poetry lock"));
+        assert_eq!(relock(Format::UvLock), Some("uv lock"));
+        assert_eq!(relock(Format::PdmLock), Some("pdm lock"));
+        assert_eq!(relock(Format::Pylock), Some("pip lock"));
+        assert_eq!(relock(Format::Requirements), None);
+        assert_eq!(relock(Format::Pyproject), None);
+    }
+
+    #[test]
+    fn declarations_name_their_lockfiles() {
+        let locks = |f: Format, p: &str| -> Vec<Format> {
+            f.imp()
+                .lockfiles(Path::new(p))
+                .into_iter()
+                .map(|(_, f)| f)
+                .collect()
+        };
+        assert_eq!(
+            locks(Format::Pyproject, "a/pyproject.toml"),
+            [
+                Format::PoetryLock,
+                Format::UvLock,
+                Format::PdmLock,
+                Format::Pylock
+            ]
+        );
+        assert_eq!(locks(Format::Pipfile, "Pipfile"), [Format::PipfileLock]);
+        assert_eq!(
+            Format::Requirements
+                .imp()
+                .lockfiles(Path::new("/nonexistent/requirements.in"))
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect::<Vec<_>>(),
+            [PathBuf::from("/nonexistent/requirements.txt")]
+        );
+        assert!(locks(Format::Requirements, "requirements.txt").is_empty());
+        assert!(locks(Format::PoetryLock, "poetry.lock").is_empty());
     }
 }

@@ -27,7 +27,10 @@
 
 use pep508_rs::{MarkerTree, VerbatimUrl, VersionOrUrl};
 
-use crate::manifest::{FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq};
+use super::Format;
+use crate::manifest::{
+    Anchors, FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq, VersionSlot,
+};
 use crate::source::{snap, Span};
 
 type Pep508Requirement = pep508_rs::Requirement<VerbatimUrl>;
@@ -41,6 +44,7 @@ pub fn requirement(
     exact: bool,
     file: FileId,
     role: Role,
+    format: Format,
 ) -> Result<Requirement, Problem> {
     let parsed = match super::guard::parse_requirement::<VerbatimUrl>(value) {
         Ok(r) => r,
@@ -61,7 +65,7 @@ pub fn requirement(
     } else {
         Place::Literal(at)
     };
-    Ok(build(parsed, value, place, file, role, Syntax::Pep508))
+    Ok(build(parsed, value, place, file, role, format))
 }
 
 /// Parse the PEP 508 requirement at `span` of `text`, whose bytes are exactly the
@@ -71,7 +75,7 @@ pub fn requirement_at(
     span: Span,
     file: FileId,
     role: Role,
-    syntax: Syntax,
+    format: Format,
 ) -> Result<Requirement, Problem> {
     let Some(src) = text.get(span.start..span.end) else {
         return Err(problem(
@@ -90,7 +94,7 @@ pub fn requirement_at(
         };
         problem(file, span.sub(at), message)
     })?;
-    Ok(build(req, src, Place::Exact(span), file, role, syntax))
+    Ok(build(req, src, Place::Exact(span), file, role, format))
 }
 
 /// Parse a requirement whose text in the file does not map byte for byte onto its value
@@ -101,7 +105,7 @@ pub fn requirement_in_literal(
     literal: Span,
     file: FileId,
     role: Role,
-    syntax: Syntax,
+    format: Format,
 ) -> Result<Requirement, Problem> {
     let req = parse_nonempty(value).map_err(|(_, _, message)| problem(file, literal, message))?;
     Ok(build(
@@ -110,7 +114,7 @@ pub fn requirement_in_literal(
         Place::Literal(literal),
         file,
         role,
-        syntax,
+        format,
     ))
 }
 
@@ -137,7 +141,7 @@ fn build(
     place: Place,
     file: FileId,
     role: Role,
-    syntax: Syntax,
+    format: Format,
 ) -> Requirement {
     let (at, parts) = match place {
         Place::Exact(at) => {
@@ -179,18 +183,122 @@ fn build(
             }
         }
     };
+    let anchors = match place {
+        Place::Exact(_) => anchors(value, at.start, parts.name, &version, at),
+        // Offsets inside the literal are not file offsets: no edit maps one to one.
+        Place::Literal(_) => Anchors::default(),
+    };
     Requirement {
         name: req.name,
         extras: req.extras,
         version,
         marker: req.marker,
         role,
-        syntax,
+        syntax: Syntax::Pep508,
         loc: Loc { file, span: at },
         name_span: parts.name,
         hashed: false,
         pre: false,
+        format,
+        anchors,
     }
+}
+
+/// The edit anchors of a PEP 508 requirement whose text `text` starts at file offset
+/// `base` (`loc` and `name_span` are file spans): the version slot (the specifier clauses,
+/// or the place after the name and extras when there is no version) and the marker part.
+pub fn anchors(
+    text: &str,
+    base: usize,
+    name_span: Span,
+    version: &VersionReq,
+    loc: Span,
+) -> Anchors {
+    let local = |s: Span| {
+        text.get(s.start.checked_sub(base)?..s.end.checked_sub(base)?)
+            .map(|t| (t, s.start - base))
+    };
+    let slot = match version {
+        VersionReq::Specifiers { span, .. } if *span != loc => Some(VersionSlot::Clauses),
+        VersionReq::Any => after_name(text, base, name_span, loc).map(|at| VersionSlot::Insert {
+            at,
+            before: "",
+            after: "",
+        }),
+        _ => None,
+    };
+    let marker = local(loc)
+        .and_then(|(t, off)| marker_in(t).map(|m| Span::new(base + off, base + off).sub(m)));
+    Anchors {
+        version: slot,
+        marker,
+        insert: None,
+        entry: None,
+    }
+}
+
+/// Where a specifier goes in a requirement without one: after the name and its extras.
+fn after_name(text: &str, base: usize, name_span: Span, loc: Span) -> Option<usize> {
+    let get = |s: Span| text.get(s.start.checked_sub(base)?..s.end.checked_sub(base)?);
+    let name = get(name_span)?;
+    // A name span that is not the name (it stands for the whole requirement) maps nothing.
+    if name_span == loc && name.trim() != name {
+        return None;
+    }
+    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'') {
+        return None;
+    }
+    let mut end = name_span.end;
+    let rest = get(Span::new(end, loc.end))?;
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    if trimmed.starts_with('[') {
+        let close = trimmed.find(']')?;
+        end += rest.len() - trimmed.len() + close + 1;
+    }
+    Some(end)
+}
+
+/// The marker part of a requirement's text, with the blanks before its `;` on the same
+/// line: from the first `;` to the end of the marker expression, which ends at the end of
+/// the text or, outside quotes, at a line break, a `\` continuation or a requirements-file
+/// option or comment (` --`, ` #`).
+pub fn marker_in(text: &str) -> Option<Span> {
+    let semi = text.find(';')?;
+    let b = text.as_bytes();
+    let mut quote = None;
+    let mut end = text.len();
+    let mut i = semi;
+    while i < b.len() {
+        let c = b[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                b'"' | b'\'' => quote = Some(c),
+                b'\n' | b'\r' | b'\\' => {
+                    end = i;
+                    break;
+                }
+                b' ' | b'\t'
+                    if matches!(b.get(i + 1), Some(b'#')) || text[i + 1..].starts_with("--") =>
+                {
+                    end = i;
+                    break;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    let marker = text[semi..end].trim_end();
+    let before = text[..semi].trim_end_matches([' ', '\t']);
+    // Blanks at the start of a continuation line are not copied.
+    let lead = if before.ends_with(['\n', '\r']) {
+        0
+    } else {
+        semi - before.len()
+    };
+    Some(Span::new(semi - lead, semi + marker.len()))
 }
 
 fn problem(file: FileId, span: Span, message: String) -> Problem {
@@ -284,7 +392,15 @@ mod tests {
     #[test]
     fn spans_of_parts() {
         let s = "numpy [mkl] >= 1.16 , <1.17 ; python_version < '3.8'";
-        let r = requirement(s, Span::new(10, 10 + s.len()), true, 0, Role::Require).unwrap();
+        let r = requirement(
+            s,
+            Span::new(10, 10 + s.len()),
+            true,
+            0,
+            Role::Require,
+            Format::Pyproject,
+        )
+        .unwrap();
         let file = format!("{}{s}", " ".repeat(10));
         assert_eq!(slice(&file, r.name_span), "numpy");
         let VersionReq::Specifiers {
@@ -305,6 +421,28 @@ mod tests {
     }
 
     #[test]
+    fn marker_parts_end_where_the_marker_ends() {
+        let m = |s: &str| marker_in(s).map(|sp| s[sp.start..sp.end].to_owned());
+        assert_eq!(
+            m("tf==1 ; python_version < \"3.8\"  # c"),
+            Some(" ; python_version < \"3.8\"".into())
+        );
+        assert_eq!(
+            m("tf==1; platform_version == \"#1 SMP\""),
+            Some("; platform_version == \"#1 SMP\"".into())
+        );
+        assert_eq!(
+            m("tf==1;python_version<'3.8' --hash=sha256:x"),
+            Some(";python_version<'3.8'".into())
+        );
+        assert_eq!(
+            m("tf==1 \\\n    ; os_name == 'nt'"),
+            Some("; os_name == 'nt'".into())
+        );
+        assert_eq!(m("tf==1"), None);
+    }
+
+    #[test]
     fn parenthesised_url_and_bare() {
         let l = layout("numpy (>=1.16)");
         assert_eq!(l.spec.map(|(s, _)| s), Some(Span::new(7, 13)));
@@ -314,22 +452,47 @@ mod tests {
             true,
             0,
             Role::Require,
+            Format::Pyproject,
         )
         .unwrap();
         assert!(matches!(r.version, VersionReq::Unversioned));
-        let r = requirement("numpy", Span::new(0, 5), true, 0, Role::Require).unwrap();
+        let r = requirement(
+            "numpy",
+            Span::new(0, 5),
+            true,
+            0,
+            Role::Require,
+            Format::Pyproject,
+        )
+        .unwrap();
         assert!(matches!(r.version, VersionReq::Any));
     }
 
     #[test]
     fn error_span_inside_value() {
-        let e = requirement("numpy>=>1", Span::new(100, 109), true, 0, Role::Require).unwrap_err();
+        let e = requirement(
+            "numpy>=>1",
+            Span::new(100, 109),
+            true,
+            0,
+            Role::Require,
+            Format::Pyproject,
+        )
+        .unwrap_err();
         assert!(
             e.loc.span.start >= 100 && e.loc.span.end <= 109,
             "{:?}",
             e.loc.span
         );
-        let e = requirement("numpy>=>1", Span::new(100, 111), false, 0, Role::Require).unwrap_err();
+        let e = requirement(
+            "numpy>=>1",
+            Span::new(100, 111),
+            false,
+            0,
+            Role::Require,
+            Format::Pyproject,
+        )
+        .unwrap_err();
         assert_eq!(e.loc.span, Span::new(100, 111));
     }
 
@@ -340,7 +503,7 @@ mod tests {
             Span::new(s, s + sub.len()),
             0,
             Role::Require,
-            Syntax::Pep508,
+            Format::Requirements,
         )
         .unwrap()
     }
@@ -388,8 +551,14 @@ mod tests {
     fn error_span_lands_inside_the_requirement() {
         let text = "abc numpy>=>1 def";
         let s = text.find("numpy").unwrap();
-        let e = requirement_at(text, Span::new(s, s + 9), 3, Role::Require, Syntax::Pep508)
-            .unwrap_err();
+        let e = requirement_at(
+            text,
+            Span::new(s, s + 9),
+            3,
+            Role::Require,
+            Format::Requirements,
+        )
+        .unwrap_err();
         assert_eq!(e.loc.file, 3);
         assert!(
             e.loc.span.start >= s && e.loc.span.end <= s + 9,
@@ -406,7 +575,7 @@ mod tests {
             Span::new(5, 20),
             0,
             Role::Require,
-            Syntax::Pep508,
+            Format::Requirements,
         )
         .unwrap();
         assert_eq!(r.name_span, Span::new(5, 20));

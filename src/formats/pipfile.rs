@@ -28,8 +28,14 @@ const MARKER_KEYS: [&str; 11] = [
     "implementation_version",
 ];
 
+/// The keys of a package table whose restriction a package inserted beside it copies, as
+/// written (Poetry-style `python` / `platform` included, as before). The other marker keys
+/// (`sys_platform = "== 'linux'"`) are not copied: the inserted package is then constrained
+/// everywhere, which is still a correct fix.
+const RESTRICTIONS: [&str; 3] = ["python", "markers", "platform"];
+
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    read_document(text, file, read)
+    read_document(text, file, super::Format::Pipfile, read)
 }
 
 fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
@@ -63,8 +69,10 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
 
 fn section(ctx: &mut Ctx<'_>, t: &DeTable<'_>, pre: bool) -> Vec<usize> {
     let mut out = Vec::new();
+    let siblings = Ctx::keys(t);
     for (k, v) in entries(t) {
-        if let Some(req) = package(ctx, k, v, pre) {
+        if let Some(mut req) = package(ctx, k, v, pre) {
+            req.anchors = ctx.entry_anchors(k, v, v, &req.version, &RESTRICTIONS, &siblings);
             out.push(ctx.push(req));
         }
     }
@@ -88,6 +96,8 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
         name_span,
         hashed: false,
         pre,
+        format: ctx.format,
+        anchors: Default::default(),
     };
     match value.get_ref() {
         DeValue::String(s) => {
@@ -159,5 +169,44 @@ fn requires(ctx: &mut Ctx<'_>, r: &DeTable<'_>) {
             Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
             Err(e) => ctx.parse_error(at.span, format!("invalid `{key}` `{s}`: {e}")),
         }
+    }
+}
+
+/// `Pipfile` (pipenv).
+pub struct Pipfile;
+
+impl super::InputFormat for Pipfile {
+    fn name(&self) -> &'static str {
+        "pipfile"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "Pipfile"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "pipfile"
+    }
+    fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
+        let mut parsed = parse(files.get(id).text.as_str(), id);
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |r| r.anchors.entry.is_some(),
+            |f, r| super::edit::toml_entry_slot(f, r.anchors.entry.as_ref()?.span),
+        );
+        parsed
+    }
+    fn lockfiles(&self, path: &std::path::Path) -> Vec<(std::path::PathBuf, super::Format)> {
+        let dir = path.parent().unwrap_or(std::path::Path::new(""));
+        vec![(dir.join("Pipfile.lock"), super::Format::PipfileLock)]
+    }
+    /// A new `name = ...` entry after the trigger's, with its restrictions.
+    fn insert(
+        &self,
+        file: &crate::source::SourceFile,
+        after: &Requirement,
+        name: &str,
+        spec: &str,
+    ) -> Option<(crate::source::Span, String)> {
+        super::edit::toml_entry_after(file, after, name, spec)
     }
 }

@@ -237,6 +237,8 @@ fn entry_requirement(
         name_span: key_span,
         hashed,
         pre: false,
+        format: super::Format::PipfileLock,
+        anchors: Default::default(),
     })
 }
 
@@ -274,6 +276,27 @@ fn exact_version(s: &Str, file: FileId, out: &mut Parsed) -> Option<VersionReq> 
 
 fn parse_problem(file: FileId, span: Span, message: String) -> Problem {
     problem(ProblemKind::Parse, file, span, message)
+}
+
+/// `Pipfile.lock`: pipenv's lockfile.
+pub struct PipfileLock;
+
+impl super::InputFormat for PipfileLock {
+    fn name(&self) -> &'static str {
+        "pipfile-lock"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "Pipfile.lock"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "pipfile.lock"
+    }
+    fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
+        parse(files, id)
+    }
+    fn relock_command(&self) -> Option<&'static str> {
+        Some("pipenv lock")
+    }
 }
 
 #[cfg(test)]

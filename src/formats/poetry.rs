@@ -648,7 +648,31 @@ pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionR
 
 /// A Poetry dependency entry `name = <value>`: its requirements (several for the
 /// multiple-constraints form), each with whether it is `optional = true`.
-pub fn dependency(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>) -> Vec<(Requirement, bool)> {
+/// The keys of a Poetry dependency table that restrict where it applies; a dependency
+/// inserted beside one copies them.
+const RESTRICTIONS: [&str; 3] = ["python", "markers", "platform"];
+
+pub fn dependency(
+    ctx: &mut Ctx<'_>,
+    key: &Key<'_>,
+    value: &Value<'_>,
+    siblings: &std::sync::Arc<[String]>,
+) -> Vec<(Requirement, bool)> {
+    let mut out = dependency_reqs(ctx, key, value);
+    for (r, item) in &mut out {
+        let item = item.unwrap_or(value);
+        r.0.anchors = ctx.entry_anchors(key, value, item, &r.0.version, &RESTRICTIONS, siblings);
+    }
+    out.into_iter().map(|(r, _)| r).collect()
+}
+
+/// The requirements of one entry, each with the table of a list it came from.
+#[allow(clippy::type_complexity)]
+fn dependency_reqs<'v, 'i>(
+    ctx: &mut Ctx<'_>,
+    key: &Key<'_>,
+    value: &'v Value<'i>,
+) -> Vec<((Requirement, bool), Option<&'v Value<'i>>)> {
     let name_span = ctx.key_span(key);
     let Some(name) = ctx.package_name(key.get_ref(), name_span) else {
         return Vec::new();
@@ -668,26 +692,31 @@ pub fn dependency(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>) -> Vec<(R
         name_span,
         hashed: false,
         pre: false,
+        format: ctx.format,
+        anchors: Default::default(),
     };
     match value.get_ref() {
         DeValue::String(s) => {
             let at = ctx.str_span(value, s);
             match version_req(s, at.span, at.exact) {
-                Ok(version) => vec![(Requirement { version, ..base }, false)],
+                Ok(version) => vec![((Requirement { version, ..base }, false), None)],
                 Err(e) => {
                     ctx.parse_error(at.span, e);
                     Vec::new()
                 }
             }
         }
-        DeValue::Table(_) => table_dependency(ctx, value, base).into_iter().collect(),
+        DeValue::Table(_) => table_dependency(ctx, value, base)
+            .into_iter()
+            .map(|r| (r, None))
+            .collect(),
         DeValue::Array(items) => {
             let mut out = Vec::new();
             for item in items.iter() {
                 let mut b = base.clone();
                 b.loc.span = span_of(item);
                 if let DeValue::Table(_) = item.get_ref() {
-                    out.extend(table_dependency(ctx, item, b));
+                    out.extend(table_dependency(ctx, item, b).map(|r| (r, Some(item))));
                 } else {
                     let _ = ctx.table(item, "a Poetry multiple-constraints entry");
                 }

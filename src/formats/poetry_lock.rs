@@ -11,7 +11,7 @@ use super::toml_doc::{get, lock_groups, read_document};
 use crate::manifest::{FileId, Parsed};
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    read_document(text, file, |ctx, root| {
+    read_document(text, file, super::Format::PoetryLock, |ctx, root| {
         if let Some(meta) = ctx.sub_table(root, "metadata", "`[metadata]`") {
             if let Some(v) = get(meta, "python-versions") {
                 if let Some(s) = ctx.string(v, "`python-versions`") {
@@ -50,4 +50,25 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
         }
         lock_groups(ctx, "main", &membership);
     })
+}
+
+/// `poetry.lock`: Poetry's lockfile.
+pub struct PoetryLock;
+
+impl super::InputFormat for PoetryLock {
+    fn name(&self) -> &'static str {
+        "poetry-lock"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "poetry.lock"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "poetry.lock"
+    }
+    fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
+        parse(files.get(id).text.as_str(), id)
+    }
+    fn relock_command(&self) -> Option<&'static str> {
+        Some("poetry lock")
+    }
 }

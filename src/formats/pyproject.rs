@@ -36,7 +36,7 @@ use crate::manifest::{FileId, GroupKind, Parsed, ProblemKind, Role};
 const MAX_GROUPS: usize = 2000;
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    read_document(text, file, read)
+    read_document(text, file, super::Format::Pyproject, read)
 }
 
 fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
@@ -217,7 +217,7 @@ fn pep508_item(
 ) -> Option<usize> {
     let s = ctx.string(item, what)?;
     let at = ctx.str_span(item, s);
-    match pep508::requirement(s, at.span, at.exact, ctx.file, role) {
+    match pep508::requirement(s, at.span, at.exact, ctx.file, role, ctx.format) {
         Ok(req) if project == Some(&req.name) => {
             self_extras.extend(req.extras);
             None
@@ -401,12 +401,13 @@ fn poetry_tables(
     let mut any = false;
     if let Some(deps) = ctx.sub_table(p, "dependencies", "`tool.poetry.dependencies`") {
         any = true;
+        let siblings = Ctx::keys(deps);
         for (k, v) in entries(deps) {
             if k.get_ref().as_ref() == "python" {
                 poetry_python(ctx, v);
                 continue;
             }
-            for (req, opt) in poetry::dependency(ctx, k, v) {
+            for (req, opt) in poetry::dependency(ctx, k, v, &siblings) {
                 let name = req.name.clone();
                 let i = ctx.push(req);
                 if opt {
@@ -492,11 +493,12 @@ fn poetry_tables(
 /// extras to gate them).
 fn poetry_deps(ctx: &mut Ctx<'_>, t: &DeTable<'_>) -> Vec<usize> {
     let mut out = Vec::new();
+    let siblings = Ctx::keys(t);
     for (k, v) in entries(t) {
         if k.get_ref().as_ref() == "python" {
             continue;
         }
-        for (req, _) in poetry::dependency(ctx, k, v) {
+        for (req, _) in poetry::dependency(ctx, k, v, &siblings) {
             out.push(ctx.push(req));
         }
     }
@@ -512,5 +514,68 @@ fn poetry_python(ctx: &mut Ctx<'_>, v: &Value<'_>) {
     let at = ctx.str_span(v, s);
     if ctx.out.requires_python.is_none() {
         poetry::requires_python(ctx, s, at.span);
+    }
+}
+
+/// `pyproject.toml`.
+pub struct Pyproject;
+
+impl super::InputFormat for Pyproject {
+    fn name(&self) -> &'static str {
+        "pyproject"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "pyproject.toml"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "pyproject.toml"
+    }
+    fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
+        let mut parsed = parse(files.get(id).text.as_str(), id);
+        // PEP 508 strings are array elements; a Poetry dependency is a TOML entry.
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| match &r.anchors.entry {
+                Some(e) => super::edit::toml_entry_slot(f, e.span),
+                None if r.syntax == crate::manifest::Syntax::Pep508 => {
+                    super::edit::array_slot(f, r.loc.span)
+                }
+                None => None,
+            },
+        );
+        parsed
+    }
+    /// The lock of whichever tool manages the project, beside it.
+    fn lockfiles(&self, path: &std::path::Path) -> Vec<(std::path::PathBuf, super::Format)> {
+        let dir = path.parent().unwrap_or(std::path::Path::new(""));
+        vec![
+            (dir.join("poetry.lock"), super::Format::PoetryLock),
+            (dir.join("uv.lock"), super::Format::UvLock),
+            (dir.join("pdm.lock"), super::Format::PdmLock),
+            (dir.join("pylock.toml"), super::Format::Pylock),
+        ]
+    }
+    /// Beside a PEP 508 string: a new element of its array. Beside a Poetry entry: a new
+    /// `name = ...` entry with its `python` / `markers` / `platform` restrictions.
+    fn insert(
+        &self,
+        file: &crate::source::SourceFile,
+        after: &crate::manifest::Requirement,
+        name: &str,
+        spec: &str,
+    ) -> Option<(crate::source::Span, String)> {
+        use crate::manifest::Syntax;
+        match after.syntax {
+            Syntax::Pep508 => {
+                let value = super::edit::pep508_with_marker(file, after, name, spec);
+                super::edit::insert_after(file, after, &value)
+            }
+            Syntax::Poetry | Syntax::Pep440Value => {
+                super::edit::toml_entry_after(file, after, name, spec)
+            }
+            Syntax::Conda | Syntax::Lock => None,
+        }
     }
 }

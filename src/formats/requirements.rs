@@ -106,6 +106,23 @@ pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FilePars
         r.hashed = out.hashed;
         r.pre = out.pre;
         r.role = role;
+        // The edit anchors, from the spans the line reader found.
+        if let Some(req_text) = r
+            .loc
+            .span
+            .start
+            .checked_sub(base)
+            .zip(r.loc.span.end.checked_sub(base))
+            .and_then(|(s, e)| text.get(s..e))
+        {
+            r.anchors = super::pep508::anchors(
+                req_text,
+                r.loc.span.start,
+                r.name_span,
+                &r.version,
+                r.loc.span,
+            );
+        }
     }
     out
 }
@@ -1248,6 +1265,8 @@ fn pep508_requirement(
         name_span,
         hashed: false,
         pre: false,
+        format: super::Format::Requirements,
+        anchors: Default::default(),
     });
 }
 
@@ -1374,6 +1393,8 @@ fn link_requirement(
             name_span,
             hashed: false,
             pre: false,
+            format: super::Format::Requirements,
+            anchors: Default::default(),
         });
     };
     if !editable && fname.to_ascii_lowercase().ends_with(".whl") {
@@ -1511,4 +1532,114 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
             out.problems.push(p);
         }
     }
+}
+
+/// pip requirements files (`requirements*.txt`, pip-tools `.in` inputs, anything under a
+/// `requirements/` folder).
+pub struct Requirements;
+
+impl super::InputFormat for Requirements {
+    fn name(&self) -> &'static str {
+        "requirements"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "requirements.txt"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        let l = name.lower;
+        (l.ends_with(".txt")
+            && (l.contains("requirements") || l.contains("constraints") || name.in_requirements_dir))
+            // pip-tools inputs.
+            || (l.ends_with(".in") && (l.contains("requirements") || name.in_requirements_dir))
+    }
+    fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
+        let mut parsed = parse_unit(files, id);
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
+        parsed
+    }
+    /// pip-compile: `requirements.in` is locked by the `.txt` it compiles to: the same
+    /// stem, or any `.txt` beside it whose header names the `.in` file.
+    fn lockfiles(&self, path: &Path) -> Vec<(std::path::PathBuf, super::Format)> {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            return Vec::new();
+        };
+        if !name.ends_with(".in") {
+            return Vec::new();
+        }
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let mut c = vec![dir.join(format!("{}.txt", name.trim_end_matches(".in")))];
+        c.extend(pip_compile_outputs(dir, name));
+        c.into_iter()
+            .map(|p| (p, super::Format::Requirements))
+            .collect()
+    }
+    /// A compiled requirements file pins with `==`.
+    fn pins(&self, parsed: &Parsed) -> std::collections::BTreeMap<PackageName, Version> {
+        let mut pins = std::collections::BTreeMap::new();
+        for r in &parsed.requirements {
+            match &r.version {
+                VersionReq::Exact { version, .. } => {
+                    pins.insert(r.name.clone(), version.clone());
+                }
+                VersionReq::Specifiers { specifiers, .. } => {
+                    if let [s] = &specifiers[..] {
+                        if *s.operator() == pep440_rs::Operator::Equal {
+                            pins.insert(r.name.clone(), s.version().clone());
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        pins
+    }
+    /// A new line after the trigger's (and its continuations), with its marker.
+    fn insert(
+        &self,
+        file: &crate::source::SourceFile,
+        after: &Requirement,
+        name: &str,
+        spec: &str,
+    ) -> Option<(Span, String)> {
+        let line = super::edit::pep508_with_marker(file, after, name, spec);
+        super::edit::insert_after(file, after, &line)
+    }
+    fn reads_includes(&self) -> bool {
+        true
+    }
+}
+
+/// `.txt` files in `dir` whose pip-compile header names `input` (`pip-compile ... input`).
+fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return Vec::new();
+    };
+    let mut out: Vec<std::path::PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "txt") && p.is_file())
+        .filter(|p| {
+            let Ok(bytes) = crate::files::read_capped(p) else {
+                return false;
+            };
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+            head.lines()
+                .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+                .any(|l| {
+                    l.contains("pip-compile")
+                        && l.split_whitespace()
+                            .any(|w| w == input || w.ends_with(&format!("/{input}")))
+                })
+        })
+        .collect();
+    out.sort();
+    out
 }

@@ -24,7 +24,7 @@ use super::pep508::requirement_at;
 use super::setuptools::{self, Extras};
 use super::{keep, problem};
 use crate::files::Files;
-use crate::manifest::{FileId, Parsed, ProblemKind, Role, Syntax};
+use crate::manifest::{FileId, Parsed, ProblemKind, Role};
 use crate::source::Span;
 
 /// One `key = value` entry: the key and the spans of its value lines (first line first,
@@ -120,7 +120,7 @@ fn requirement_list(
         let Some(span) = entry_span(text, item) else {
             continue;
         };
-        let read = requirement_at(text, span, id, Role::Require, Syntax::Pep508);
+        let read = requirement_at(text, span, id, Role::Require, super::Format::SetupCfg);
         keep(out, &mut members, read);
     }
     members
@@ -219,6 +219,42 @@ fn read_ini(text: &str, id: FileId, out: &mut Parsed) -> Vec<Entry> {
         }
     }
     entries
+}
+
+/// `setup.cfg`: setuptools' declarative configuration.
+pub struct SetupCfg;
+
+impl super::InputFormat for SetupCfg {
+    fn name(&self) -> &'static str {
+        "setup-cfg"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "setup.cfg"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "setup.cfg"
+    }
+    fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
+        let mut parsed = parse(files, id);
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
+        parsed
+    }
+    /// A new line after the trigger's, with its indentation and marker.
+    fn insert(
+        &self,
+        file: &crate::source::SourceFile,
+        after: &crate::manifest::Requirement,
+        name: &str,
+        spec: &str,
+    ) -> Option<(Span, String)> {
+        let line = super::edit::pep508_with_marker(file, after, name, spec);
+        super::edit::insert_after(file, after, &line)
+    }
 }
 
 #[cfg(test)]

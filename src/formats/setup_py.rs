@@ -25,7 +25,7 @@ use super::pep508::{requirement_at, requirement_in_literal};
 use super::setuptools::{self, Extras};
 use super::{keep, problem};
 use crate::files::Files;
-use crate::manifest::{FileId, Parsed, Problem, ProblemKind, Role, Syntax};
+use crate::manifest::{FileId, Parsed, Problem, ProblemKind, Role};
 use crate::source::Span;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -327,11 +327,11 @@ fn requirements(
                     Span::new(s, s + t.len()),
                     file,
                     Role::Require,
-                    Syntax::Pep508,
+                    super::Format::SetupPy,
                 )
             } else {
                 let whole = cover_refs(element);
-                requirement_in_literal(t, whole, file, Role::Require, Syntax::Pep508)
+                requirement_in_literal(t, whole, file, Role::Require, super::Format::SetupPy)
             };
             let read = result.map(|mut r| {
                 if let Some(m) = &marker {
@@ -616,6 +616,42 @@ fn utf8_len(first: u8) -> usize {
         0xE0..=0xEF => 3,
         0xC0..=0xDF => 2,
         _ => 1,
+    }
+}
+
+/// `setup.py`: the literal parts of a `setup()` call.
+pub struct SetupPy;
+
+impl super::InputFormat for SetupPy {
+    fn name(&self) -> &'static str {
+        "setup-py"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "setup.py"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "setup.py"
+    }
+    fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
+        let mut parsed = parse(files, id);
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |_| true,
+            |f, r| super::edit::array_slot(f, r.loc.span),
+        );
+        parsed
+    }
+    /// A new element of the trigger's list, in the list's layout, with its marker.
+    fn insert(
+        &self,
+        file: &crate::source::SourceFile,
+        after: &crate::manifest::Requirement,
+        name: &str,
+        spec: &str,
+    ) -> Option<(Span, String)> {
+        let value = super::edit::pep508_with_marker(file, after, name, spec);
+        super::edit::insert_after(file, after, &value)
     }
 }
 

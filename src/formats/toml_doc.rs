@@ -29,14 +29,17 @@ pub fn span_of<T>(s: &Spanned<T>) -> Span {
 pub struct Ctx<'t> {
     pub text: &'t str,
     pub file: FileId,
+    /// The format being read (it travels with every requirement).
+    pub format: super::Format,
     pub out: Parsed,
 }
 
 impl<'t> Ctx<'t> {
-    pub fn new(text: &'t str, file: FileId) -> Self {
+    pub fn new(text: &'t str, file: FileId, format: super::Format) -> Self {
         Ctx {
             text,
             file,
+            format,
             out: Parsed::default(),
         }
     }
@@ -186,6 +189,136 @@ impl<'t> Ctx<'t> {
     /// Where a string value's content is, see [`StrSpan`].
     pub fn str_span(&self, value: &Value<'_>, decoded: &str) -> StrSpan {
         str_span(self.text, span_of(value), decoded)
+    }
+
+    /// The keys of a table, lower-cased: the neighbours an inserted entry must not repeat.
+    pub fn keys(t: &DeTable<'_>) -> std::sync::Arc<[String]> {
+        t.iter()
+            .map(|(k, _)| k.get_ref().to_ascii_lowercase())
+            .collect()
+    }
+
+    /// The edit anchors of a dependency entry `key = value` (Poetry, Pipfile) whose version
+    /// reads `version`. `item` is the value the version came from (`value` itself, or one
+    /// table of a Poetry list of constraints); `copied` are the keys of its inline table that
+    /// a sibling entry copies (in that order), `siblings` the keys of the enclosing table.
+    pub fn entry_anchors(
+        &self,
+        key: &Key<'_>,
+        value: &Value<'_>,
+        item: &Value<'_>,
+        version: &crate::manifest::VersionReq,
+        copied: &[&str],
+        siblings: &std::sync::Arc<[String]>,
+    ) -> crate::manifest::Anchors {
+        use crate::manifest::{Anchors, TomlEntry};
+        let key_span = span_of(key);
+        let value_span = span_of(value);
+        // Only a `key = value` written as such: not a dotted key, not a `[table]` header.
+        let inline = self
+            .text
+            .get(key_span.end..value_span.start)
+            .is_some_and(|between| between.trim() == "=")
+            && self
+                .text
+                .get(value_span.start..)
+                .is_some_and(|v| v.starts_with(['{', '[', '"', '\'']));
+        let entry = inline.then(|| {
+            let restrictions = match item.get_ref() {
+                DeValue::Table(t) => copied
+                    .iter()
+                    .filter_map(|k| {
+                        let (k, v) = entry(t, k)?;
+                        matches!(v.get_ref(), DeValue::String(_)).then(|| (span_of(k), span_of(v)))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let key_raw = self.text.get(key_span.start..key_span.end).unwrap_or("");
+            let key_quote = key_raw.chars().next().filter(|c| *c == '"');
+            Box::new(TomlEntry {
+                span: key_span.cover(value_span),
+                restrictions,
+                siblings: siblings.clone(),
+                key_quote,
+            })
+        });
+        Anchors {
+            version: self.version_slot(item, version),
+            marker: None,
+            // Where a sibling goes: `edit::toml_entry_slot`, through the file's line index.
+            insert: None,
+            entry,
+        }
+    }
+
+    /// Where the version of a TOML dependency value is, or would go: the version string
+    /// (its content, or the whole token with its quote when the content does not map one to
+    /// one), the `"*"` token, or the front of an inline table without a `version` key.
+    fn version_slot(
+        &self,
+        item: &Value<'_>,
+        version: &crate::manifest::VersionReq,
+    ) -> Option<crate::manifest::VersionSlot> {
+        use crate::manifest::{VersionReq, VersionSlot};
+        match version {
+            VersionReq::Specifiers { span, .. } | VersionReq::AnyOf { span, .. } => {
+                let raw = self.text.get(span.start..span.end)?;
+                if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+                    return None;
+                }
+                let quote = raw
+                    .starts_with(['"', '\''])
+                    .then(|| raw.chars().next())
+                    .flatten();
+                Some(VersionSlot::Replace { span: *span, quote })
+            }
+            VersionReq::Any => match item.get_ref() {
+                DeValue::String(_) => self.string_token(span_of(item)),
+                DeValue::Table(t) => {
+                    let s = span_of(item);
+                    let raw = self.text.get(s.start..s.end)?;
+                    if !raw.starts_with('{') || !raw.ends_with('}') {
+                        return None;
+                    }
+                    if let Some(v) = get(t, "version") {
+                        return self.string_token(span_of(v));
+                    }
+                    let inner = &raw[1..raw.len() - 1];
+                    let at = s.start + 1 + (inner.len() - inner.trim_start().len());
+                    let after = if inner.trim().is_empty() {
+                        "\""
+                    } else {
+                        "\", "
+                    };
+                    Some(VersionSlot::Insert {
+                        at,
+                        before: "version = \"",
+                        after,
+                    })
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// A one-line basic or literal string token at `span`, rewritten whole with its quote.
+    /// Strings with escapes are refused (the rewrite would have to re-escape).
+    fn string_token(&self, span: Span) -> Option<crate::manifest::VersionSlot> {
+        let raw = self.text.get(span.start..span.end)?;
+        let q = raw.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        if raw.starts_with("\"\"\"") || raw.starts_with("'''") || raw.len() < 2 || !raw.ends_with(q)
+        {
+            return None;
+        }
+        if raw[1..raw.len() - 1].contains(['\\', '\n', '\r']) {
+            return None;
+        }
+        Some(crate::manifest::VersionSlot::Replace {
+            span,
+            quote: Some(q),
+        })
     }
 
     /// The span of a key's text without quotes, when it maps one to one.
@@ -351,9 +484,10 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
 pub fn read_document(
     text: &str,
     file: FileId,
+    format: super::Format,
     read: impl FnOnce(&mut Ctx<'_>, &DeTable<'_>),
 ) -> Parsed {
-    let mut ctx = Ctx::new(text, file);
+    let mut ctx = Ctx::new(text, file, format);
     let Some(doc) = ctx.parse_document() else {
         return ctx.out;
     };
@@ -467,6 +601,8 @@ impl Ctx<'_> {
             name_span: name_at.span,
             hashed: false,
             pre: false,
+            format: self.format,
+            anchors: Default::default(),
         });
         Some((i, t))
     }

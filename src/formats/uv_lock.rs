@@ -7,7 +7,7 @@ use super::toml_doc::{get, read_document};
 use crate::manifest::{FileId, Parsed};
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    read_document(text, file, |ctx, root| {
+    read_document(text, file, super::Format::UvLock, |ctx, root| {
         if let Some(v) = get(root, "requires-python") {
             ctx.requires_python(v, "`requires-python`");
         }
@@ -23,4 +23,25 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
             ctx.out.requirements[i].marker.and(any);
         }
     })
+}
+
+/// `uv.lock`: uv's lockfile.
+pub struct UvLock;
+
+impl super::InputFormat for UvLock {
+    fn name(&self) -> &'static str {
+        "uv-lock"
+    }
+    fn example_file_name(&self) -> &'static str {
+        "uv.lock"
+    }
+    fn detect(&self, name: &super::FileName<'_>) -> bool {
+        name.lower == "uv.lock"
+    }
+    fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
+        parse(files.get(id).text.as_str(), id)
+    }
+    fn relock_command(&self) -> Option<&'static str> {
+        Some("uv lock")
+    }
 }
