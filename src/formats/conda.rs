@@ -32,7 +32,7 @@ use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerTree, PackageName};
 
 use super::pep508::requirement_at;
-use super::yaml_span::{self, Node, Scalar, Value};
+use super::yaml_span::{self, Kind, Node, Scalar, Value};
 use super::{keep, problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
@@ -330,6 +330,7 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     if let Some(deps) = root.get("dependencies") {
         match &deps.value {
             Value::Null => {}
+            Value::Alias => alias(&text, id, deps, "dependencies", &mut out),
             Value::Seq(items) => {
                 for item in items {
                     read_dependency(files, &text, id, item, &mut out, &mut members);
@@ -350,6 +351,20 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     out
 }
 
+/// A YAML alias where conda expects dependencies. ruamel.yaml would load the anchored
+/// node there; depwindow does not expand aliases (an alias can stand for a document many
+/// times its size), so what it stands for is not checked here, and the unit claims no
+/// absence. The anchored node itself is read where it is written.
+fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
+    let name = text.get(node.span.start..node.span.end).unwrap_or("*");
+    out.problems.push(problem(
+        ProblemKind::Unevaluable,
+        id,
+        node.span,
+        format!("YAML alias `{name}` is not expanded: the {what} it stands for are not checked"),
+    ));
+}
+
 fn read_dependency(
     files: &mut Files,
     text: &str,
@@ -359,28 +374,33 @@ fn read_dependency(
     members: &mut Vec<usize>,
 ) {
     match &item.value {
-        // An unreadable YAML construct was already reported by the YAML reader.
+        // An empty entry (`- `): nothing to read.
         Value::Null => {}
-        Value::Scalar(s) if s.resolved_kind() == "a string" => conda_spec(id, s, out, members),
+        Value::Alias => alias(text, id, item, "dependencies", out),
+        Value::Scalar(s) if s.kind == Kind::Str => conda_spec(id, s, out, members),
         Value::Map(entries) => {
             for (key, value) in entries {
-                if key.value != "pip" {
-                    let msg = format!(
-                        "unknown installer section `{}` (conda reads only `pip`)",
-                        key.value
-                    );
+                if key.key_text() != Some("pip") {
+                    let shown = key
+                        .key_text()
+                        .or_else(|| text.get(key.span.start..key.span.end))
+                        .unwrap_or("");
+                    let msg =
+                        format!("unknown installer section `{shown}` (conda reads only `pip`)");
                     out.problems
                         .push(problem(ProblemKind::Parse, id, key.span, msg));
                     continue;
                 }
                 match &value.value {
                     Value::Null => {}
+                    Value::Alias => alias(text, id, value, "pip entries", out),
                     Value::Seq(lines) => {
                         for line in lines {
                             match &line.value {
-                                Value::Scalar(s) if s.resolved_kind() == "a string" => {
+                                Value::Scalar(s) if s.kind == Kind::Str => {
                                     pip_line(files, text, id, s, out, members)
                                 }
+                                Value::Alias => alias(text, id, line, "pip entries", out),
                                 _ => {
                                     let msg = format!(
                                         "a pip entry must be a string, found {}",
@@ -754,9 +774,10 @@ mod tests {
         assert_eq!(
             probs,
             [
-                (ProblemKind::Parse, "{a: b}"),
                 (ProblemKind::Parse, "1.5"),
                 (ProblemKind::Parse, "numpy>=1.16*"),
+                // A flow mapping is an installer section like a block one.
+                (ProblemKind::Parse, "a"),
                 (ProblemKind::Parse, "notalist"),
                 (ProblemKind::Parse, "3"),
                 (ProblemKind::Include, "missing.txt"),
