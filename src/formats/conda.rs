@@ -31,9 +31,9 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerTree, PackageName};
 
-use super::pep508::requirement_at;
+use super::include::{self, Resolver};
 use super::yaml_span::{self, Kind, Node, Scalar, Value};
-use super::{keep, problem, push_member};
+use super::{problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
     FileId, Group, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
@@ -327,13 +327,14 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
                 .push(problem(ProblemKind::Parse, id, root.span, msg));
         }
     }
+    let mut pip_sections = Vec::new();
     if let Some(deps) = root.get("dependencies") {
         match &deps.value {
             Value::Null => {}
             Value::Alias => alias(&text, id, deps, "dependencies", &mut out),
             Value::Seq(items) => {
                 for item in items {
-                    read_dependency(files, &text, id, item, &mut out, &mut members);
+                    read_dependency(&text, id, item, &mut out, &mut members, &mut pip_sections);
                 }
             }
             _ => {
@@ -343,12 +344,62 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
             }
         }
     }
+    // conda collects the dependencies into a dict (`conda.env.env.Dependencies.parse`:
+    // `self.update(line)` for each mapping entry), so a later `pip:` section replaces an
+    // earlier one, and only the last is installed.
+    if let Some((last, earlier)) = pip_sections.split_last() {
+        for (key, _) in earlier {
+            out.problems.push(problem(
+                ProblemKind::Note,
+                id,
+                key.span,
+                "a later `pip:` section replaces this one (conda keeps the last); its entries \
+                 are not installed and not checked"
+                    .into(),
+            ));
+        }
+        pip_section(files, &text, id, last.1, &mut out, &mut members);
+    }
     out.groups.push(Group {
         name: "environment".into(),
         members,
         extras: vec![],
     });
     out
+}
+
+fn pip_section(
+    files: &mut Files,
+    text: &str,
+    id: FileId,
+    value: &Node,
+    out: &mut Parsed,
+    members: &mut Vec<usize>,
+) {
+    match &value.value {
+        Value::Null => {}
+        Value::Alias => alias(text, id, value, "pip entries", out),
+        Value::Seq(lines) => {
+            let mut entries = Vec::new();
+            for line in lines {
+                match &line.value {
+                    Value::Scalar(s) if s.kind == Kind::Str => entries.push(s),
+                    Value::Alias => alias(text, id, line, "pip entries", out),
+                    _ => {
+                        let msg = format!("a pip entry must be a string, found {}", line.kind());
+                        out.problems
+                            .push(problem(ProblemKind::Parse, id, line.span, msg));
+                    }
+                }
+            }
+            pip_entries(files, id, &entries, out, members);
+        }
+        _ => {
+            let msg = format!("`pip` must be a list, found {}", value.kind());
+            out.problems
+                .push(problem(ProblemKind::Parse, id, value.span, msg));
+        }
+    }
 }
 
 /// A YAML alias where conda expects dependencies. ruamel.yaml would load the anchored
@@ -365,13 +416,13 @@ fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
     ));
 }
 
-fn read_dependency(
-    files: &mut Files,
+fn read_dependency<'a>(
     text: &str,
     id: FileId,
-    item: &Node,
+    item: &'a Node,
     out: &mut Parsed,
     members: &mut Vec<usize>,
+    pip_sections: &mut Vec<(&'a Node, &'a Node)>,
 ) {
     match &item.value {
         // An empty entry (`- `): nothing to read.
@@ -380,48 +431,17 @@ fn read_dependency(
         Value::Scalar(s) if s.kind == Kind::Str => conda_spec(id, s, out, members),
         Value::Map(entries) => {
             for (key, value) in entries {
-                if key.key_text() != Some("pip") {
-                    let shown = key
-                        .key_text()
-                        .or_else(|| text.get(key.span.start..key.span.end))
-                        .unwrap_or("");
-                    let msg =
-                        format!("unknown installer section `{shown}` (conda reads only `pip`)");
-                    out.problems
-                        .push(problem(ProblemKind::Parse, id, key.span, msg));
+                if key.key_text() == Some("pip") {
+                    pip_sections.push((key, value));
                     continue;
                 }
-                match &value.value {
-                    Value::Null => {}
-                    Value::Alias => alias(text, id, value, "pip entries", out),
-                    Value::Seq(lines) => {
-                        for line in lines {
-                            match &line.value {
-                                Value::Scalar(s) if s.kind == Kind::Str => {
-                                    pip_line(files, text, id, s, out, members)
-                                }
-                                Value::Alias => alias(text, id, line, "pip entries", out),
-                                _ => {
-                                    let msg = format!(
-                                        "a pip entry must be a string, found {}",
-                                        line.kind()
-                                    );
-                                    out.problems.push(problem(
-                                        ProblemKind::Parse,
-                                        id,
-                                        line.span,
-                                        msg,
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        let msg = format!("`pip` must be a list, found {}", value.kind());
-                        out.problems
-                            .push(problem(ProblemKind::Parse, id, value.span, msg));
-                    }
-                }
+                let shown = key
+                    .key_text()
+                    .or_else(|| text.get(key.span.start..key.span.end))
+                    .unwrap_or("");
+                let msg = format!("unknown installer section `{shown}` (conda reads only `pip`)");
+                out.problems
+                    .push(problem(ProblemKind::Parse, id, key.span, msg));
             }
         }
         _ => {
@@ -528,109 +548,70 @@ fn conda_spec(id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>
     push_member(out, members, req);
 }
 
-/// One `pip:` entry: conda writes these lines to a requirements file next to the
-/// environment file and runs `pip install -r` on it, so they are requirements-file lines.
-fn pip_line(
+/// The `pip:` entries as conda hands them to pip. conda (`conda/env/installers/pip.py`,
+/// `_pip_install_via_requirements`) writes `"\n".join(specs)` to a temporary
+/// `condaenv.*.requirements.txt` in the environment file's directory
+/// (`conda.env.pip_util.get_pip_workdir`: `dirname(abspath(file))` when writable) and runs
+/// `pip install -U -r <that file>` there. So the entries are read as one requirements file
+/// by the same reader as requirements files, with `-r`/`-c` paths relative to the
+/// environment file's directory, through the same include resolver.
+///
+/// `entries` are the scalars in order. A verbatim entry maps its offsets 1:1 into the file;
+/// any other entry (escapes, folded or block scalars) is underlined whole.
+fn pip_entries(
     files: &mut Files,
-    text: &str,
     id: FileId,
-    s: &Scalar,
+    entries: &[&Scalar],
     out: &mut Parsed,
     members: &mut Vec<usize>,
 ) {
-    if !s.verbatim {
-        // Escapes in a quoted scalar: parse the value, underline the scalar.
-        let read = super::pep508::requirement_in_literal(
-            s.value.trim(),
-            s.span,
-            id,
-            Role::Require,
-            Syntax::Pep508,
-        );
-        keep(out, members, read);
+    if entries.is_empty() {
         return;
     }
-    let v = s.value.as_str();
-    // pip: a comment starts at `#` preceded by whitespace.
-    let body = match v.find(" #").or_else(|| v.find("\t#")) {
-        Some(i) => &v[..i],
-        None => v,
+    // (start in the joined text, the scalar)
+    let mut pieces: Vec<(usize, &Scalar)> = Vec::with_capacity(entries.len());
+    let mut joined = String::new();
+    for (k, s) in entries.iter().enumerate() {
+        if k > 0 {
+            joined.push('\n');
+        }
+        pieces.push((joined.len(), s));
+        joined.push_str(&s.value);
+    }
+    // The piece holding joined offset `pos` (a separator belongs to the piece before it).
+    let piece = |pos: usize| {
+        let i = pieces.partition_point(|&(start, _)| start <= pos);
+        pieces[i.saturating_sub(1)]
     };
-    let lead = body.len() - body.trim_start().len();
-    let body = body.trim();
-    let start = s.inner.start + lead;
-    if body.is_empty() {
-        return;
-    }
-    if body.contains("${") {
-        let msg = "the line uses an environment variable; its value is unknown here".to_owned();
-        out.problems.push(problem(
-            ProblemKind::Unevaluable,
-            id,
-            Span::new(start, start + body.len()),
-            msg,
-        ));
-        return;
-    }
-    if let Some(opt) = body.strip_prefix('-') {
-        let (flag, arg) = match opt.split_once(['=', ' ']) {
-            Some((f, a)) => (f, a.trim()),
-            None => (opt, ""),
+    let map = |span: Span| {
+        let (p, s) = piece(span.start);
+        let start = if s.verbatim {
+            s.inner.start + (span.start - p).min(s.inner.len())
+        } else {
+            s.span.start
         };
-        let arg_start = start + body.len() - arg.len();
-        match flag {
-            "r" | "-requirement" | "c" | "-constraint" => {
-                let arg_span = Span::new(arg_start, arg_start + arg.len());
-                let added = super::include::requirements_file(files, id, arg, arg_span, out);
-                if matches!(flag, "c" | "-constraint") {
-                    for &k in &added {
-                        out.requirements[k].role = Role::Constrain;
-                    }
-                }
-                members.extend(added);
-            }
-            "-pre" => {
-                for &k in members.iter() {
-                    if out.requirements[k].syntax == Syntax::Pep508 {
-                        out.requirements[k].pre = true;
-                    }
-                }
-            }
-            _ => {
-                let msg = format!("pip option `{body}` is not evaluated");
-                out.problems.push(problem(
-                    ProblemKind::Note,
-                    id,
-                    Span::new(start, start + body.len()),
-                    msg,
-                ));
-            }
+        if span.is_empty() {
+            return Span::new(start, start);
         }
-        return;
-    }
-    // Options after the requirement (`--hash=...`).
-    let (req_text, opts) = match body.find(" --") {
-        Some(i) => (body[..i].trim_end(), &body[i..]),
-        None => (body, ""),
+        // A span's end is the offset after its last byte: find the piece by that byte.
+        let (p, s) = piece(span.end - 1);
+        let end = if s.verbatim {
+            s.inner.start + (span.end - p).min(s.inner.len())
+        } else {
+            s.span.end
+        };
+        Span::new(start, end.max(start))
     };
-    let span = Span::new(start, start + req_text.len());
-    match requirement_at(text, span, id, Role::Require, Syntax::Pep508) {
-        Ok(mut r) => {
-            if opts.contains("--hash") {
-                r.hashed = true;
-                out.hashed = true;
-            }
-            push_member(out, members, r);
-        }
-        Err(mut p) => {
-            if req_text.contains("://") || req_text.starts_with(['.', '/']) {
-                p.kind = ProblemKind::Note;
-                p.loc.span = span;
-                p.message = "a URL or path requirement names no version; not checked".into();
-            }
-            out.problems.push(p);
-        }
-    }
+    let fp = super::requirements::parse_text_mapped(id, &joined, &map, Role::Require);
+    let dir = files
+        .get(id)
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut resolver = Resolver::default();
+    resolver.read_lines(files, id, fp, &dir, 0);
+    members.extend(include::merge(out, resolver.finish()));
 }
 
 #[cfg(test)]
@@ -764,7 +745,7 @@ mod tests {
 
     #[test]
     fn wrong_types_and_bad_specs_are_problems() {
-        let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip: notalist\n  - pip:\n    - 3\n    - -r missing.txt\n";
+        let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip:\n    - 3\n    - -r missing.txt\n";
         let (p, text) = run(t);
         let probs: Vec<(ProblemKind, &str)> = p
             .problems
@@ -778,11 +759,13 @@ mod tests {
                 (ProblemKind::Parse, "numpy>=1.16*"),
                 // A flow mapping is an installer section like a block one.
                 (ProblemKind::Parse, "a"),
-                (ProblemKind::Parse, "notalist"),
                 (ProblemKind::Parse, "3"),
                 (ProblemKind::Include, "missing.txt"),
             ]
         );
+        let (p, text) = run("dependencies:\n  - pip: notalist\n");
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(sl(&text, p.problems[0].loc.span), "notalist");
         let (p, _) = run("dependencies: numpy\n");
         assert_eq!(p.problems.len(), 1);
         let (p, _) = run("- a\n- b\n");
@@ -800,5 +783,189 @@ mod tests {
         assert_eq!(alternatives.len(), 2);
         assert_eq!(sl(&text, *span), "1.16.*|1.17.0");
         assert_eq!(sl(&text, p.requirements[1].loc.span), "\"six\\x3e=1\"");
+    }
+
+    #[test]
+    fn valid_yaml_1_2_reads() {
+        // Multi-line flow collections, a flow mapping as the pip section, comments,
+        // document markers, `yes` (a string in YAML 1.2, so a match-spec).
+        let t = "%YAML 1.2\n---\nname: tf # c\nchannels: [defaults,\n  conda-forge]\ndependencies: [\n  python=3.7,\n  \"numpy=1.17\",  # q\n  yes,\n  {pip: [six,\n    tensorflow==1.14.0]}]\n...\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["numpy", "yes", "six", "tensorflow"]);
+        assert_eq!(sl(&text, p.requirements[0].loc.span), "numpy=1.17");
+        assert_eq!(sl(&text, p.requirements[3].loc.span), "tensorflow==1.14.0");
+        // A float-looking entry is a number for ruamel (YAML 1.2), not a match-spec.
+        let (p, text) = run("dependencies:\n  - 3.10\n  - pip:\n    - 1.5\n");
+        let probs: Vec<(ProblemKind, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, sl(&text, x.loc.span)))
+            .collect();
+        assert_eq!(
+            probs,
+            [(ProblemKind::Parse, "3.10"), (ProblemKind::Parse, "1.5")]
+        );
+        assert!(p.problems[0].message.contains("a number"));
+    }
+
+    #[test]
+    fn aliases_are_reported_not_expanded() {
+        let t = "base: &b\n  - numpy=1.17\ndependencies: *b\n";
+        let (p, text) = run(t);
+        assert!(p.requirements.is_empty());
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].kind, ProblemKind::Unevaluable);
+        assert_eq!(sl(&text, p.problems[0].loc.span), "*b");
+        // The anchored list is read where it is written.
+        let t = "dependencies: &d\n  - numpy=1.17\n  - pip: *d\n  - *d\n";
+        let (p, text) = run(t);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["numpy"]);
+        let probs: Vec<&str> = p.problems.iter().map(|x| sl(&text, x.loc.span)).collect();
+        assert_eq!(probs, ["*d", "*d"]);
+        assert!(p
+            .problems
+            .iter()
+            .all(|x| x.kind == ProblemKind::Unevaluable));
+    }
+
+    #[test]
+    fn only_the_last_pip_section_is_installed() {
+        let t = "dependencies:\n  - pip:\n    - numpy<1.17\n  - pip:\n    - six\n";
+        let (p, text) = run(t);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["six"]);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].kind, ProblemKind::Note);
+        assert_eq!(p.problems[0].loc.span.start, text.find("pip").unwrap());
+    }
+
+    /// The pip entries read exactly as the same lines in a requirements file: one reader.
+    #[test]
+    fn pip_entries_read_like_a_requirements_file() {
+        let lines = [
+            "numpy>=1.16,<1.17",
+            "tensorflow==1.14.0 --hash=sha256:abc",
+            "six; python_version<'3'",
+            "--pre",
+            "--index-url https://example.invalid/simple",
+            "NUMPY_X==${VERSION}",
+            "numpy${lower}",
+            "-e git+https://example.invalid/r#egg=gast",
+            "h5py @ https://example.invalid/h5py-2.9.0-cp37-none-any.whl",
+            "./local/project",
+            "--no-such-option",
+            "wrapt==1.11.* \\",
+            "  --hash=sha256:def",
+            "astor>=0.8  --global-option=x",
+            "a. >=1",
+        ];
+        let env: String = "dependencies:\n  - pip:\n".to_owned()
+            + &lines
+                .iter()
+                .map(|l| format!("    - {l}\n"))
+                .collect::<String>();
+        let (p, text) = run(&env);
+        let req_text = lines.join("\n");
+        let fp = crate::formats::requirements::parse_text(0, &req_text, 0, Role::Require);
+        let conda_reqs: Vec<(String, String, &str, &str, bool, bool)> = p
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.name.to_string(),
+                    format!("{:?}", r.version)
+                        .split(" span")
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                    sl(&text, r.loc.span),
+                    sl(&text, r.name_span),
+                    r.hashed,
+                    r.pre,
+                )
+            })
+            .collect();
+        let file_reqs: Vec<(String, String, &str, &str, bool, bool)> = fp
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.name.to_string(),
+                    format!("{:?}", r.version)
+                        .split(" span")
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                    sl(&req_text, r.loc.span),
+                    sl(&req_text, r.name_span),
+                    r.hashed,
+                    r.pre,
+                )
+            })
+            .collect();
+        assert_eq!(conda_reqs, file_reqs);
+        assert!(conda_reqs.len() >= 5, "{conda_reqs:?}");
+        let conda_probs: Vec<(ProblemKind, &str, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, x.message.as_str(), sl(&text, x.loc.span)))
+            .collect();
+        let file_probs: Vec<(ProblemKind, &str, &str)> = fp
+            .problems
+            .iter()
+            .map(|x| (x.kind, x.message.as_str(), sl(&req_text, x.loc.span)))
+            .collect();
+        assert_eq!(conda_probs, file_probs);
+        assert!(conda_probs.len() >= 3, "{conda_probs:?}");
+    }
+
+    #[test]
+    fn pip_includes_resolve_next_to_the_environment_file() {
+        let dir = std::env::temp_dir().join(format!("dw-conda-inc-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/req.txt"), "numpy<1.17\n-c ../c.txt\n").unwrap();
+        std::fs::write(dir.join("c.txt"), "six==1.0\n").unwrap();
+        let env = "dependencies:\n  - pip:\n    - -r sub/req.txt\n    - -r https://example.invalid/r.txt\n    - -r environment.yml\n";
+        std::fs::write(dir.join("environment.yml"), env).unwrap();
+        let mut files = Files::new(dir.clone());
+        let id = files.load(&dir.join("environment.yml")).unwrap();
+        let p = parse_unit(&mut files, id);
+        let text = files.get(id).text.clone();
+        let got: Vec<(&str, Role)> = p
+            .requirements
+            .iter()
+            .map(|r| (r.name.as_ref(), r.role))
+            .collect();
+        assert_eq!(got, [("numpy", Role::Require), ("six", Role::Constrain)]);
+        assert_eq!(p.groups[0].members, [0, 1]);
+        let probs: Vec<(&str, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (sl(&text, x.loc.span), x.message.as_str()))
+            .collect();
+        assert_eq!(probs.len(), 2, "{probs:?}");
+        assert_eq!(probs[0].0, "https://example.invalid/r.txt");
+        assert!(probs[0].1.contains("is a URL"));
+        assert_eq!(probs[1].0, "environment.yml");
+        assert!(probs[1].1.contains("include cycle"), "{}", probs[1].1);
+        assert_eq!(p.includes.len(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn escaped_pip_entries_are_underlined_whole() {
+        let t = "dependencies:\n  - pip:\n    - \"six\\x3e=1.0\"\n    - 'numpy<1.17'\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(sl(&text, p.requirements[0].loc.span), "\"six\\x3e=1.0\"");
+        assert_eq!(sl(&text, p.requirements[0].name_span), "\"six\\x3e=1.0\"");
+        assert_eq!(sl(&text, p.requirements[1].loc.span), "numpy<1.17");
+        let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
+            panic!()
+        };
+        assert_eq!(sl(&text, *span), "<1.17");
     }
 }
