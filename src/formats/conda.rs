@@ -968,4 +968,19 @@ mod tests {
         };
         assert_eq!(sl(&text, *span), "<1.17");
     }
+
+    #[test]
+    fn a_block_scalar_pip_entry_is_several_lines() {
+        // conda writes the entry's text as it is: its lines become requirements lines.
+        let t = "dependencies:\n  - pip:\n    - |\n      tensorflow==1.14.0\n      numpy<1.17 \\\n        --hash=sha256:abc\n    - six\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["tensorflow", "numpy", "six"]);
+        let block = "tensorflow==1.14.0\n      numpy<1.17 \\\n        --hash=sha256:abc";
+        assert_eq!(sl(&text, p.requirements[0].loc.span), block);
+        assert_eq!(sl(&text, p.requirements[1].loc.span), block);
+        assert_eq!(sl(&text, p.requirements[2].loc.span), "six");
+        assert!(p.requirements.iter().all(|r| r.hashed));
+    }
 }
