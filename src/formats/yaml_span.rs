@@ -4,7 +4,7 @@
 //!
 //! What this module adds to the parser:
 //! - **Spans into the decoded text.** saphyr's markers count characters; [`CharToByte`]
-//!   turns them into byte offsets (exactly, also after non-ASCII text). A scalar's `span` is
+//!   turns their line and column into byte offsets (exactly, also after non-ASCII text). A scalar's `span` is
 //!   its token (quotes included, anchor and tag excluded); `inner` is the text between the
 //!   quotes, and `verbatim` says whether `inner` is the value byte for byte. A scalar whose
 //!   raw text does not map 1:1 to its value (escapes, `''`, a multi-line folded scalar, a
@@ -136,12 +136,17 @@ pub enum Version {
     V1_2,
 }
 
-/// saphyr's markers are character indices; spans are byte offsets. Exact for any text:
-/// ASCII text maps 1:1, other text through a checkpoint every [`Self::STEP`] characters.
+/// saphyr's markers count characters; spans are byte offsets. A marker's character index
+/// is off after a directive line with non-ASCII text (saphyr 0.3.4 skips directive text
+/// by bytes), so positions come from its line and column, which stay exact: the line's
+/// first character, plus the column, converted to a byte offset. ASCII text maps 1:1;
+/// other text goes through a checkpoint every [`Self::STEP`] characters.
 struct CharToByte<'a> {
     text: &'a str,
     /// Byte offset of character `k * STEP`; empty for ASCII text.
     checkpoints: Vec<usize>,
+    /// Character index of the start of each line (YAML line breaks: `\n`, `\r\n`, `\r`).
+    lines: Vec<usize>,
 }
 
 impl<'a> CharToByte<'a> {
@@ -156,7 +161,21 @@ impl<'a> CharToByte<'a> {
                 .map(|(b, _)| b)
                 .collect()
         };
-        CharToByte { text, checkpoints }
+        let mut lines = vec![0];
+        let mut chars = text.chars().enumerate().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\n' => lines.push(i + 1),
+                '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => {}
+                '\r' => lines.push(i + 1),
+                _ => {}
+            }
+        }
+        CharToByte {
+            text,
+            checkpoints,
+            lines,
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -172,6 +191,14 @@ impl<'a> CharToByte<'a> {
             .char_indices()
             .nth(rest)
             .map_or(self.text.len(), |(b, _)| from + b)
+    }
+
+    /// The byte offset of a marker (line 1-based, column 0-based in characters).
+    fn at(&self, m: &saphyr_parser::Marker) -> usize {
+        match m.line().checked_sub(1).and_then(|l| self.lines.get(l)) {
+            Some(&start) => self.byte(start + m.col()),
+            None => self.text.len(),
+        }
     }
 }
 
@@ -699,15 +726,15 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
         let (event, yspan) = match next {
             Ok(x) => x,
             Err(e) => {
-                let at = map.byte(e.marker().index());
+                let at = map.at(e.marker());
                 let line_end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
                 let end = at + text[at..line_end].trim_end().len();
                 b.err(Span::new(at, end), format!("invalid YAML: {}", e.info()));
                 break;
             }
         };
-        let start = map.byte(yspan.start.index());
-        let end = map.byte(yspan.end.index()).max(start);
+        let start = map.at(&yspan.start);
+        let end = map.at(&yspan.end).max(start);
         match event {
             Event::StreamEnd => break,
             Event::DocumentStart(_) => {
@@ -886,6 +913,16 @@ mod tests {
     }
 
     #[test]
+    fn positions_after_a_non_ascii_directive() {
+        // saphyr's character index is off here; its line and column are not.
+        let t = "%FOO \u{e9}\u{e9}\n---\na: \"x\"\nb: numpy\n";
+        let (root, errors) = parse(t);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(sl(t, scalar(root.get("a").unwrap()).inner), "x");
+        assert_eq!(sl(t, root.get("b").unwrap().span), "numpy");
+    }
+
+    #[test]
     fn crlf_comments_and_document_markers() {
         let t = "%YAML 1.2\r\n---\r\n# c\r\na: x # y\r\nb:\r\n  - 1.16\r\n...\r\n";
         let (root, errors) = parse(t);
@@ -1022,5 +1059,76 @@ mod tests {
                 "null"
             ]
         );
+    }
+}
+/// Mutated documents: every span stays on character boundaries inside the text, and a
+/// verbatim scalar's `inner` text is its value (the 1:1 rule that edits rely on).
+#[cfg(test)]
+mod span_properties {
+    use super::{parse, Node, Value};
+
+    const SEEDS: [&str; 5] = [
+        "name: x\ndependencies:\n  - numpy=1.17\n  - pip:\n    - tf==1\n",
+        "a: &x [1, {b: c}]\nb: *x\nc: |\n  t\n",
+        "%YAML 1.2\n---\n? [a]\n: \"b\\x41\"\n...\n",
+        "\u{e9}: '\u{fc}''x'\nd: [\"\\u00e9\", \u{e9}]\n",
+        "%FOO \u{e9}\n---\na: \"x\"\r\nb: x\rc: y\n",
+    ];
+
+    fn check(t: &str, n: &Node) {
+        let ok = |a: usize, b: usize| {
+            a <= b && b <= t.len() && t.is_char_boundary(a) && t.is_char_boundary(b)
+        };
+        assert!(ok(n.span.start, n.span.end), "{t:?} {n:?}");
+        match &n.value {
+            Value::Scalar(s) => {
+                assert!(ok(s.inner.start, s.inner.end), "{t:?} {s:?}");
+                if s.verbatim {
+                    assert_eq!(&t[s.inner.start..s.inner.end], s.value, "{t:?}");
+                }
+            }
+            Value::Seq(v) => v.iter().for_each(|c| check(t, c)),
+            Value::Map(m) => m.iter().for_each(|(k, v)| {
+                check(t, k);
+                check(t, v)
+            }),
+            Value::Null | Value::Alias => {}
+        }
+    }
+
+    #[test]
+    fn spans_are_exact_on_mutated_documents() {
+        let alphabet: Vec<char> = "[]{}\"'\\:,-#&*!|>?%@` \n\r\ta1.\u{e9}\u{1f600}~=+"
+            .chars()
+            .collect();
+        let mut st: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut rnd = move || {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            st as usize
+        };
+        for _ in 0..20_000 {
+            let mut s: Vec<char> = SEEDS[rnd() % SEEDS.len()].chars().collect();
+            for _ in 0..(1 + rnd() % 10) {
+                let pos = rnd() % (s.len() + 1);
+                let c = alphabet[rnd() % alphabet.len()];
+                match rnd() % 3 {
+                    0 => s.insert(pos, c),
+                    1 if pos < s.len() => {
+                        s.remove(pos);
+                    }
+                    _ if pos < s.len() => s[pos] = c,
+                    _ => {}
+                }
+            }
+            let text: String = s.into_iter().collect();
+            let (root, errors) = parse(&text);
+            check(&text, &root);
+            for e in errors {
+                assert!(e.span.start <= e.span.end && e.span.end <= text.len());
+                assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+            }
+        }
     }
 }
