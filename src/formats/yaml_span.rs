@@ -423,7 +423,9 @@ fn scalar_node(
         _ => (span, false),
     };
     let kind = match tag {
-        Some((handle, suffix)) => tag_kind(handle, suffix),
+        Some((handle, suffix)) => {
+            tag_kind(handle, suffix, style == ScalarStyle::Plain, &value, version)
+        }
         None if style == ScalarStyle::Plain => plain_kind(&value, version),
         None => Kind::Str,
     };
@@ -445,11 +447,21 @@ fn scalar_node(
     }
 }
 
-/// What ruamel makes of an explicitly tagged scalar. saphyr resolves `!!x` to the
-/// `tag:yaml.org,2002:` handle; `!` alone is the non-specific tag (a string).
-fn tag_kind(handle: &str, suffix: &str) -> Kind {
-    if handle == "tag:yaml.org,2002:" {
-        return match suffix {
+/// What ruamel makes of an explicitly tagged scalar. saphyr gives `!!x` as the
+/// `tag:yaml.org,2002:` handle with suffix `x`, a verbatim `!<uri>` as an empty handle with
+/// the whole URI, and the non-specific `!` as an empty handle with suffix `!`, which ruamel
+/// resolves like an untagged scalar (a plain `! 12` is an int).
+fn tag_kind(handle: &str, suffix: &str, plain: bool, value: &str, version: Version) -> Kind {
+    const CORE: &str = "tag:yaml.org,2002:";
+    let core = if handle == CORE {
+        Some(suffix)
+    } else if handle.is_empty() {
+        suffix.strip_prefix(CORE)
+    } else {
+        None
+    };
+    if let Some(name) = core {
+        return match name {
             "str" => Kind::Str,
             "null" => Kind::Null,
             "bool" => Kind::Bool,
@@ -458,8 +470,12 @@ fn tag_kind(handle: &str, suffix: &str) -> Kind {
             _ => Kind::Other,
         };
     }
-    if handle == "!" && suffix.is_empty() {
-        return Kind::Str;
+    if handle.is_empty() && suffix == "!" {
+        return if plain {
+            plain_kind(value, version)
+        } else {
+            Kind::Str
+        };
     }
     Kind::Other
 }
@@ -1043,8 +1059,9 @@ mod tests {
         }
         let (root, _) = parse("%YAML 1.1\n---\na: yes\n");
         assert_eq!(root.get("a").unwrap().kind(), "a boolean");
-        let (root, _) = parse("a: yes\nb: '1.5'\nc: !!float '1'\nd: !foo x\ne: ~\nf:\n");
-        let kinds: Vec<&str> = ["a", "b", "c", "d", "e", "f"]
+        let (root, _) =
+            parse("a: yes\nb: '1.5'\nc: !!float '1'\nd: !foo x\ne: ~\nf:\ng: ! 12\nh: ! '1'\n");
+        let kinds: Vec<&str> = ["a", "b", "c", "d", "e", "f", "g", "h"]
             .iter()
             .map(|k| root.get(k).unwrap().kind())
             .collect();
@@ -1056,7 +1073,9 @@ mod tests {
                 "a number",
                 "a tagged value",
                 "null",
-                "null"
+                "null",
+                "a number",
+                "a string"
             ]
         );
     }
