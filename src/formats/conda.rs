@@ -333,9 +333,19 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
             Value::Null => {}
             Value::Alias => alias(&text, id, deps, "dependencies", &mut out),
             Value::Seq(items) => {
+                let mut aliases = Aliases::default();
                 for item in items {
-                    read_dependency(&text, id, item, &mut out, &mut members, &mut pip_sections);
+                    read_dependency(
+                        &text,
+                        id,
+                        item,
+                        &mut out,
+                        &mut members,
+                        &mut pip_sections,
+                        &mut aliases,
+                    );
                 }
+                aliases.finish(&mut out);
             }
             _ => {
                 let msg = format!("`dependencies` must be a list, found {}", deps.kind());
@@ -381,10 +391,11 @@ fn pip_section(
         Value::Alias => alias(text, id, value, "pip entries", out),
         Value::Seq(lines) => {
             let mut entries = Vec::new();
+            let mut aliases = Aliases::default();
             for line in lines {
                 match &line.value {
                     Value::Scalar(s) if s.kind == Kind::Str => entries.push(s),
-                    Value::Alias => alias(text, id, line, "pip entries", out),
+                    Value::Alias => aliases.add(text, id, line, "pip entries", out),
                     _ => {
                         let msg = format!("a pip entry must be a string, found {}", line.kind());
                         out.problems
@@ -392,6 +403,7 @@ fn pip_section(
                     }
                 }
             }
+            aliases.finish(out);
             pip_entries(files, id, &entries, out, members);
         }
         _ => {
@@ -402,18 +414,45 @@ fn pip_section(
     }
 }
 
-/// A YAML alias where conda expects dependencies. ruamel.yaml would load the anchored
+/// YAML aliases where conda expects dependencies. ruamel.yaml would load the anchored
 /// node there; depwindow does not expand aliases (an alias can stand for a document many
-/// times its size), so what it stands for is not checked here, and the unit claims no
-/// absence. The anchored node itself is read where it is written.
+/// times its size), so what they stand for is not checked here, and the unit claims no
+/// absence. The anchored node itself is read where it is written. One list reports its
+/// first alias, with the count of the others, so a million aliases are one problem.
+#[derive(Default)]
+struct Aliases {
+    first: Option<usize>,
+    more: usize,
+}
+
+impl Aliases {
+    fn add(&mut self, text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
+        if self.first.is_some() {
+            self.more += 1;
+            return;
+        }
+        self.first = Some(out.problems.len());
+        let name = text.get(node.span.start..node.span.end).unwrap_or("*");
+        out.problems.push(problem(
+            ProblemKind::Unevaluable,
+            id,
+            node.span,
+            format!(
+                "YAML alias `{name}` is not expanded: the {what} it stands for are not checked"
+            ),
+        ));
+    }
+
+    fn finish(self, out: &mut Parsed) {
+        if let (Some(i), n @ 1..) = (self.first, self.more) {
+            let s = if n == 1 { "" } else { "es" };
+            out.problems[i].message += &format!(" (nor those of {n} more alias{s} in this list)");
+        }
+    }
+}
+
 fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
-    let name = text.get(node.span.start..node.span.end).unwrap_or("*");
-    out.problems.push(problem(
-        ProblemKind::Unevaluable,
-        id,
-        node.span,
-        format!("YAML alias `{name}` is not expanded: the {what} it stands for are not checked"),
-    ));
+    Aliases::default().add(text, id, node, what, out);
 }
 
 fn read_dependency<'a>(
@@ -423,11 +462,12 @@ fn read_dependency<'a>(
     out: &mut Parsed,
     members: &mut Vec<usize>,
     pip_sections: &mut Vec<(&'a Node, &'a Node)>,
+    aliases: &mut Aliases,
 ) {
     match &item.value {
         // An empty entry (`- `): nothing to read.
         Value::Null => {}
-        Value::Alias => alias(text, id, item, "dependencies", out),
+        Value::Alias => aliases.add(text, id, item, "dependencies", out),
         Value::Scalar(s) if s.kind == Kind::Str => conda_spec(id, s, out, members),
         Value::Map(entries) => {
             for (key, value) in entries {
@@ -819,12 +859,15 @@ mod tests {
         assert_eq!(p.problems[0].kind, ProblemKind::Unevaluable);
         assert_eq!(sl(&text, p.problems[0].loc.span), "*b");
         // The anchored list is read where it is written.
-        let t = "dependencies: &d\n  - numpy=1.17\n  - pip: *d\n  - *d\n";
+        let t = "dependencies: &d\n  - numpy=1.17\n  - pip: *d\n  - *d\n  - *d\n  - *d\n";
         let (p, text) = run(t);
         let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
         assert_eq!(names, ["numpy"]);
         let probs: Vec<&str> = p.problems.iter().map(|x| sl(&text, x.loc.span)).collect();
         assert_eq!(probs, ["*d", "*d"]);
+        assert!(p.problems[0]
+            .message
+            .ends_with("(nor those of 2 more aliases in this list)"));
         assert!(p
             .problems
             .iter()
