@@ -316,6 +316,17 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     for e in errors {
         out.problems
             .push(problem(ProblemKind::Parse, id, e.span, e.message));
+        if e.stops_read {
+            // conda's loader refuses the whole file; what depwindow read before this point
+            // is checked, but nothing can be said about what is missing.
+            out.problems.push(problem(
+                ProblemKind::Unevaluable,
+                id,
+                e.span,
+                "the rest of the file is not read, so no package is reported as unconstrained"
+                    .into(),
+            ));
+        }
     }
     let mut members = Vec::new();
     match &root.value {
@@ -803,6 +814,10 @@ mod tests {
                 (ProblemKind::Include, "missing.txt"),
             ]
         );
+        // A syntax error stops the read: the unit claims no absence after it.
+        let (p, _) = run("dependencies:\n  - numpy\n\t- six\n");
+        let kinds: Vec<ProblemKind> = p.problems.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [ProblemKind::Parse, ProblemKind::Unevaluable]);
         let (p, text) = run("dependencies:\n  - pip: notalist\n");
         assert_eq!(p.problems.len(), 1);
         assert_eq!(sl(&text, p.problems[0].loc.span), "notalist");

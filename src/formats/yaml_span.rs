@@ -127,6 +127,8 @@ impl Node {
 pub struct Error {
     pub span: Span,
     pub message: String,
+    /// Reading stopped here: what follows in the text is not in the tree.
+    pub stops_read: bool,
 }
 
 /// The YAML version whose scalar rules apply.
@@ -249,7 +251,15 @@ impl Builder<'_> {
         self.errors.push(Error {
             span,
             message: message.into(),
+            stops_read: false,
         });
+    }
+
+    fn stop(&mut self, span: Span, message: impl Into<String>) {
+        self.err(span, message);
+        if let Some(e) = self.errors.last_mut() {
+            e.stops_read = true;
+        }
     }
 
     /// Attach a finished node to the open collection (or make it the root).
@@ -745,7 +755,7 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
                 let at = map.at(e.marker());
                 let line_end = text[at..].find(['\n', '\r']).map_or(text.len(), |i| at + i);
                 let end = at + text[at..line_end].trim_end().len();
-                b.err(Span::new(at, end), format!("invalid YAML: {}", e.info()));
+                b.stop(Span::new(at, end), format!("invalid YAML: {}", e.info()));
                 break;
             }
         };
@@ -759,7 +769,7 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
                     let line_end = text[start..]
                         .find(['\n', '\r'])
                         .map_or(text.len(), |i| start + i);
-                    b.err(
+                    b.stop(
                         Span::new(start, line_end.max(end)),
                         "a second YAML document is not read (conda's loader refuses it)",
                     );
@@ -784,7 +794,7 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
                         .find(['\n', '\r'])
                         .map_or(text.len(), |i| start + i);
                     let span = Span::new(start, start + text[start..line_end].trim_end().len());
-                    b.err(
+                    b.stop(
                         span,
                         format!("YAML nested more than {MAX_DEPTH} deep; not read"),
                     );
