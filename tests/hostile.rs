@@ -698,3 +698,41 @@ fn poetry_constraints_at_scale() {
     assert_exit(&r, &[1]);
     assert_names(&r, "pyproject.toml:3:");
 }
+
+/// conda environment files through the YAML 1.2 reader: a million aliases are one report
+/// (never expanded), block nesting 200,000 deep stops at the depth limit, duplicate keys
+/// and a second document are reported as ruamel.yaml refuses them.
+#[test]
+fn yaml_shapes_end_cleanly() {
+    let t = Tmp::new("yaml-shapes");
+    t.write(
+        "a/environment.yml",
+        format!(
+            "base: &a tensorflow=1.14.0\ndependencies:\n{}",
+            "  - *a\n".repeat(1_000_000)
+        ),
+    );
+    t.write(
+        "b/environment.yml",
+        format!("dependencies:\n{}x\n", "- ".repeat(200_000)),
+    );
+    t.write(
+        "c/environment.yml",
+        "dependencies:\n  - numpy\ndependencies:\n  - six\n",
+    );
+    t.write(
+        "d/environment.yml",
+        "dependencies: [numpy]\n---\ndependencies: [six]\n",
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_eq!(r.out.matches("is not expanded").count(), 1, "{}", r.out);
+    assert!(r.out.contains("999999 more aliases"), "{}", r.out);
+    assert_names(&r, "a/environment.yml:3:");
+    assert_names(&r, "b/environment.yml:2:");
+    assert!(r.out.contains("nested more than 64"), "{}", r.out);
+    assert_names(&r, "c/environment.yml:3:1:");
+    assert!(r.out.contains("duplicate key `dependencies`"), "{}", r.out);
+    assert_names(&r, "d/environment.yml:2:");
+    assert!(r.out.contains("second YAML document"), "{}", r.out);
+}

@@ -31,9 +31,9 @@ use std::str::FromStr;
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerTree, PackageName};
 
-use super::pep508::requirement_at;
-use super::yaml_span::{self, Node, Scalar, Value};
-use super::{keep, problem, push_member};
+use super::include::{self, Resolver};
+use super::yaml_span::{self, Kind, Node, Scalar, Value};
+use super::{problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
     FileId, Group, GroupKind, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
@@ -317,6 +317,17 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     for e in errors {
         out.problems
             .push(problem(ProblemKind::Parse, id, e.span, e.message));
+        if e.stops_read {
+            // conda's loader refuses the whole file; what depwindow read before this point
+            // is checked, but nothing can be said about what is missing.
+            out.problems.push(problem(
+                ProblemKind::Unevaluable,
+                id,
+                e.span,
+                "the rest of the file is not read, so no package is reported as unconstrained"
+                    .into(),
+            ));
+        }
     }
     let mut members = Vec::new();
     match &root.value {
@@ -328,13 +339,25 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
                 .push(problem(ProblemKind::Parse, id, root.span, msg));
         }
     }
+    let mut pip_sections = Vec::new();
     if let Some(deps) = root.get("dependencies") {
         match &deps.value {
             Value::Null => {}
+            Value::Alias => alias(&text, id, deps, "dependencies", &mut out),
             Value::Seq(items) => {
+                let mut aliases = Aliases::default();
                 for item in items {
-                    read_dependency(files, &text, id, item, &mut out, &mut members);
+                    read_dependency(
+                        &text,
+                        id,
+                        item,
+                        &mut out,
+                        &mut members,
+                        &mut pip_sections,
+                        &mut aliases,
+                    );
                 }
+                aliases.finish(&mut out);
             }
             _ => {
                 let msg = format!("`dependencies` must be a list, found {}", deps.kind());
@@ -342,6 +365,22 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
                     .push(problem(ProblemKind::Parse, id, deps.span, msg));
             }
         }
+    }
+    // conda collects the dependencies into a dict (`conda.env.env.Dependencies.parse`:
+    // `self.update(line)` for each mapping entry), so a later `pip:` section replaces an
+    // earlier one, and only the last is installed.
+    if let Some((last, earlier)) = pip_sections.split_last() {
+        for (key, _) in earlier {
+            out.problems.push(problem(
+                ProblemKind::Note,
+                id,
+                key.span,
+                "a later `pip:` section replaces this one (conda keeps the last); its entries \
+                 are not installed and not checked"
+                    .into(),
+            ));
+        }
+        pip_section(files, &text, id, last.1, &mut out, &mut members);
     }
     out.groups.push(Group {
         kind: GroupKind::Base,
@@ -352,60 +391,110 @@ pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     out
 }
 
-fn read_dependency(
+fn pip_section(
     files: &mut Files,
     text: &str,
     id: FileId,
-    item: &Node,
+    value: &Node,
     out: &mut Parsed,
     members: &mut Vec<usize>,
 ) {
-    match &item.value {
-        // An unreadable YAML construct was already reported by the YAML reader.
+    match &value.value {
         Value::Null => {}
-        Value::Scalar(s) if s.resolved_kind() == "a string" => {
-            conda_spec(text, id, s, out, members)
+        Value::Alias => alias(text, id, value, "pip entries", out),
+        Value::Seq(lines) => {
+            let mut entries = Vec::new();
+            let mut aliases = Aliases::default();
+            for line in lines {
+                match &line.value {
+                    Value::Scalar(s) if s.kind == Kind::Str => entries.push(s),
+                    Value::Alias => aliases.add(text, id, line, "pip entries", out),
+                    _ => {
+                        let msg = format!("a pip entry must be a string, found {}", line.kind());
+                        out.problems
+                            .push(problem(ProblemKind::Parse, id, line.span, msg));
+                    }
+                }
+            }
+            aliases.finish(out);
+            pip_entries(files, id, &entries, out, members);
         }
+        _ => {
+            let msg = format!("`pip` must be a list, found {}", value.kind());
+            out.problems
+                .push(problem(ProblemKind::Parse, id, value.span, msg));
+        }
+    }
+}
+
+/// YAML aliases where conda expects dependencies. ruamel.yaml would load the anchored
+/// node there; depwindow does not expand aliases (an alias can stand for a document many
+/// times its size), so what they stand for is not checked here, and the unit claims no
+/// absence. The anchored node itself is read where it is written. One list reports its
+/// first alias, with the count of the others, so a million aliases are one problem.
+#[derive(Default)]
+struct Aliases {
+    first: Option<usize>,
+    more: usize,
+}
+
+impl Aliases {
+    fn add(&mut self, text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
+        if self.first.is_some() {
+            self.more += 1;
+            return;
+        }
+        self.first = Some(out.problems.len());
+        let name = text.get(node.span.start..node.span.end).unwrap_or("*");
+        out.problems.push(problem(
+            ProblemKind::Unevaluable,
+            id,
+            node.span,
+            format!(
+                "YAML alias `{name}` is not expanded: the {what} it stands for are not checked"
+            ),
+        ));
+    }
+
+    fn finish(self, out: &mut Parsed) {
+        if let (Some(i), n @ 1..) = (self.first, self.more) {
+            let s = if n == 1 { "" } else { "es" };
+            out.problems[i].message += &format!(" (nor those of {n} more alias{s} in this list)");
+        }
+    }
+}
+
+fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
+    Aliases::default().add(text, id, node, what, out);
+}
+
+fn read_dependency<'a>(
+    text: &str,
+    id: FileId,
+    item: &'a Node,
+    out: &mut Parsed,
+    members: &mut Vec<usize>,
+    pip_sections: &mut Vec<(&'a Node, &'a Node)>,
+    aliases: &mut Aliases,
+) {
+    match &item.value {
+        // An empty entry (`- `): nothing to read.
+        Value::Null => {}
+        Value::Alias => aliases.add(text, id, item, "dependencies", out),
+        Value::Scalar(s) if s.kind == Kind::Str => conda_spec(text, id, s, out, members),
         Value::Map(entries) => {
             for (key, value) in entries {
-                if key.value != "pip" {
-                    let msg = format!(
-                        "unknown installer section `{}` (conda reads only `pip`)",
-                        key.value
-                    );
-                    out.problems
-                        .push(problem(ProblemKind::Parse, id, key.span, msg));
+                if key.key_text() == Some("pip") {
+                    pip_sections.push((key, value));
                     continue;
                 }
-                match &value.value {
-                    Value::Null => {}
-                    Value::Seq(lines) => {
-                        for line in lines {
-                            match &line.value {
-                                Value::Scalar(s) if s.resolved_kind() == "a string" => {
-                                    pip_line(files, text, id, s, out, members)
-                                }
-                                _ => {
-                                    let msg = format!(
-                                        "a pip entry must be a string, found {}",
-                                        line.kind()
-                                    );
-                                    out.problems.push(problem(
-                                        ProblemKind::Parse,
-                                        id,
-                                        line.span,
-                                        msg,
-                                    ));
-                                }
-                            }
-                        }
-                    }
-                    _ => {
-                        let msg = format!("`pip` must be a list, found {}", value.kind());
-                        out.problems
-                            .push(problem(ProblemKind::Parse, id, value.span, msg));
-                    }
-                }
+                let shown = key
+                    .key_text()
+                    .or_else(|| text.get(key.span.start..key.span.end))
+                    .unwrap_or("");
+                let msg = format!("unknown installer section `{shown}` (conda reads only `pip`)");
+                out.problems
+                    .push(problem(ProblemKind::Parse, id, key.span, msg));
             }
         }
         _ => {
@@ -523,107 +612,88 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
     push_member(out, members, req);
 }
 
-/// One `pip:` entry: conda writes these lines to a requirements file next to the
-/// environment file and runs `pip install -r` on it, so they are requirements-file lines.
-fn pip_line(
+/// The `pip:` entries as conda hands them to pip. conda (`conda/env/installers/pip.py`,
+/// `_pip_install_via_requirements`) writes `"\n".join(specs)` to a temporary
+/// `condaenv.*.requirements.txt` in the environment file's directory
+/// (`conda.env.pip_util.get_pip_workdir`: `dirname(abspath(file))` when writable) and runs
+/// `pip install -U -r <that file>` there. So the entries are read as one requirements file
+/// by the same reader as requirements files, with `-r`/`-c` paths relative to the
+/// environment file's directory, through the same include resolver.
+///
+/// `entries` are the scalars in order. A verbatim entry maps its offsets 1:1 into the file;
+/// any other entry (escapes, folded or block scalars) is underlined whole.
+fn pip_entries(
     files: &mut Files,
-    text: &str,
     id: FileId,
-    s: &Scalar,
+    entries: &[&Scalar],
     out: &mut Parsed,
     members: &mut Vec<usize>,
 ) {
-    if !s.verbatim {
-        // Escapes in a quoted scalar: parse the value, underline the scalar.
-        let read = super::pep508::requirement_in_literal(
-            s.value.trim(),
-            s.span,
-            id,
-            Role::Require,
-            super::Format::Conda,
-        );
-        keep(out, members, read);
+    if entries.is_empty() {
         return;
     }
-    let v = s.value.as_str();
-    // pip: a comment starts at `#` preceded by whitespace.
-    let body = match v.find(" #").or_else(|| v.find("\t#")) {
-        Some(i) => &v[..i],
-        None => v,
+    // (start in the joined text, the scalar)
+    let mut pieces: Vec<(usize, &Scalar)> = Vec::with_capacity(entries.len());
+    let mut joined = String::new();
+    for (k, s) in entries.iter().enumerate() {
+        if k > 0 {
+            joined.push('\n');
+        }
+        pieces.push((joined.len(), s));
+        joined.push_str(&s.value);
+    }
+    // The piece holding joined offset `pos` (a separator belongs to the piece before it).
+    let piece = |pos: usize| {
+        let i = pieces.partition_point(|&(start, _)| start <= pos);
+        pieces[i.saturating_sub(1)]
     };
-    let lead = body.len() - body.trim_start().len();
-    let body = body.trim();
-    let start = s.inner.start + lead;
-    if body.is_empty() {
-        return;
-    }
-    if body.contains("${") {
-        let msg = "the line uses an environment variable; its value is unknown here".to_owned();
-        out.problems.push(problem(
-            ProblemKind::Unevaluable,
-            id,
-            Span::new(start, start + body.len()),
-            msg,
-        ));
-        return;
-    }
-    if let Some(opt) = body.strip_prefix('-') {
-        let (flag, arg) = match opt.split_once(['=', ' ']) {
-            Some((f, a)) => (f, a.trim()),
-            None => (opt, ""),
+    let map = |span: Span| {
+        let (p, s) = piece(span.start);
+        let start = if s.verbatim {
+            s.inner.start + (span.start - p).min(s.inner.len())
+        } else {
+            s.span.start
         };
-        let arg_start = start + body.len() - arg.len();
-        match flag {
-            "r" | "-requirement" | "c" | "-constraint" => {
-                let arg_span = Span::new(arg_start, arg_start + arg.len());
-                let added = super::include::requirements_file(files, id, arg, arg_span, out);
-                if matches!(flag, "c" | "-constraint") {
-                    for &k in &added {
-                        out.requirements[k].role = Role::Constrain;
-                    }
-                }
-                members.extend(added);
-            }
-            "-pre" => {
-                for &k in members.iter() {
-                    if out.requirements[k].syntax == Syntax::Pep508 {
-                        out.requirements[k].pre = true;
-                    }
-                }
-            }
-            _ => {
-                let msg = format!("pip option `{body}` is not evaluated");
-                out.problems.push(problem(
-                    ProblemKind::Note,
-                    id,
-                    Span::new(start, start + body.len()),
-                    msg,
-                ));
-            }
+        if span.is_empty() {
+            return Span::new(start, start);
         }
-        return;
-    }
-    // Options after the requirement (`--hash=...`).
-    let (req_text, opts) = match body.find(" --") {
-        Some(i) => (body[..i].trim_end(), &body[i..]),
-        None => (body, ""),
+        // A span's end is the offset after its last byte: find the piece by that byte.
+        let (p, s) = piece(span.end - 1);
+        let end = if s.verbatim {
+            s.inner.start + (span.end - p).min(s.inner.len())
+        } else {
+            s.span.end
+        };
+        Span::new(start, end.max(start))
     };
-    let span = Span::new(start, start + req_text.len());
-    match requirement_at(text, span, id, Role::Require, super::Format::Conda) {
-        Ok(mut r) => {
-            if opts.contains("--hash") {
-                r.hashed = true;
-                out.hashed = true;
-            }
-            push_member(out, members, r);
-        }
-        Err(mut p) => {
-            if req_text.contains("://") || req_text.starts_with(['.', '/']) {
-                p.kind = ProblemKind::Note;
-                p.loc.span = span;
-                p.message = "a URL or path requirement names no version; not checked".into();
-            }
-            out.problems.push(p);
+    let fp = super::requirements::parse_text_mapped(id, &joined, &map, Role::Require);
+    let dir = files
+        .get(id)
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let mut resolver = Resolver::default();
+    resolver.read_lines(files, id, fp, &dir, 0);
+    let first = out.requirements.len();
+    members.extend(include::merge(out, resolver.finish()));
+    // Requirements written in this file's `pip:` list are list entries of a conda file:
+    // the conda format renders their edits. Their edit anchors come from the file's text,
+    // for entries whose text maps one to one (a plain or verbatim quoted scalar).
+    let text = files.get(id).text.as_str();
+    for r in out.requirements[first..].iter_mut().filter(|r| r.loc.file == id) {
+        r.format = super::Format::Conda;
+        let verbatim = pieces
+            .iter()
+            .any(|(_, s)| s.verbatim && s.inner.start <= r.loc.span.start && r.loc.span.end <= s.inner.end);
+        if let (true, Some(req_text)) = (verbatim, text.get(r.loc.span.start..r.loc.span.end)) {
+            r.anchors = super::pep508::anchors(
+                req_text,
+                r.loc.span.start,
+                r.name_span,
+                &r.version,
+                r.loc.span,
+            );
         }
     }
 }
@@ -866,7 +936,7 @@ mod tests {
 
     #[test]
     fn wrong_types_and_bad_specs_are_problems() {
-        let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip: notalist\n  - pip:\n    - 3\n    - -r missing.txt\n";
+        let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip:\n    - 3\n    - -r missing.txt\n";
         let (p, text) = run(t);
         let probs: Vec<(ProblemKind, &str)> = p
             .problems
@@ -876,14 +946,21 @@ mod tests {
         assert_eq!(
             probs,
             [
-                (ProblemKind::Parse, "{a: b}"),
                 (ProblemKind::Parse, "1.5"),
                 (ProblemKind::Parse, "numpy>=1.16*"),
-                (ProblemKind::Parse, "notalist"),
+                // A flow mapping is an installer section like a block one.
+                (ProblemKind::Parse, "a"),
                 (ProblemKind::Parse, "3"),
                 (ProblemKind::Include, "missing.txt"),
             ]
         );
+        // A syntax error stops the read: the unit claims no absence after it.
+        let (p, _) = run("dependencies:\n  - numpy\n\t- six\n");
+        let kinds: Vec<ProblemKind> = p.problems.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [ProblemKind::Parse, ProblemKind::Unevaluable]);
+        let (p, text) = run("dependencies:\n  - pip: notalist\n");
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(sl(&text, p.problems[0].loc.span), "notalist");
         let (p, _) = run("dependencies: numpy\n");
         assert_eq!(p.problems.len(), 1);
         let (p, _) = run("- a\n- b\n");
@@ -901,5 +978,207 @@ mod tests {
         assert_eq!(alternatives.len(), 2);
         assert_eq!(sl(&text, *span), "1.16.*|1.17.0");
         assert_eq!(sl(&text, p.requirements[1].loc.span), "\"six\\x3e=1\"");
+    }
+
+    #[test]
+    fn valid_yaml_1_2_reads() {
+        // Multi-line flow collections, a flow mapping as the pip section, comments,
+        // document markers, `yes` (a string in YAML 1.2, so a match-spec).
+        let t = "%YAML 1.2\n---\nname: tf # c\nchannels: [defaults,\n  conda-forge]\ndependencies: [\n  python=3.7,\n  \"numpy=1.17\",  # q\n  yes,\n  {pip: [six,\n    tensorflow==1.14.0]}]\n...\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["numpy", "yes", "six", "tensorflow"]);
+        assert_eq!(sl(&text, p.requirements[0].loc.span), "numpy=1.17");
+        assert_eq!(sl(&text, p.requirements[3].loc.span), "tensorflow==1.14.0");
+        // A float-looking entry is a number for ruamel (YAML 1.2), not a match-spec.
+        let (p, text) = run("dependencies:\n  - 3.10\n  - pip:\n    - 1.5\n");
+        let probs: Vec<(ProblemKind, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, sl(&text, x.loc.span)))
+            .collect();
+        assert_eq!(
+            probs,
+            [(ProblemKind::Parse, "3.10"), (ProblemKind::Parse, "1.5")]
+        );
+        assert!(p.problems[0].message.contains("a number"));
+    }
+
+    #[test]
+    fn aliases_are_reported_not_expanded() {
+        let t = "base: &b\n  - numpy=1.17\ndependencies: *b\n";
+        let (p, text) = run(t);
+        assert!(p.requirements.is_empty());
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].kind, ProblemKind::Unevaluable);
+        assert_eq!(sl(&text, p.problems[0].loc.span), "*b");
+        // The anchored list is read where it is written.
+        let t = "dependencies: &d\n  - numpy=1.17\n  - pip: *d\n  - *d\n  - *d\n  - *d\n";
+        let (p, text) = run(t);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["numpy"]);
+        let probs: Vec<&str> = p.problems.iter().map(|x| sl(&text, x.loc.span)).collect();
+        assert_eq!(probs, ["*d", "*d"]);
+        assert!(p.problems[0]
+            .message
+            .ends_with("(nor those of 2 more aliases in this list)"));
+        assert!(p
+            .problems
+            .iter()
+            .all(|x| x.kind == ProblemKind::Unevaluable));
+    }
+
+    #[test]
+    fn only_the_last_pip_section_is_installed() {
+        let t = "dependencies:\n  - pip:\n    - numpy<1.17\n  - pip:\n    - six\n";
+        let (p, text) = run(t);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["six"]);
+        assert_eq!(p.problems.len(), 1);
+        assert_eq!(p.problems[0].kind, ProblemKind::Note);
+        assert_eq!(p.problems[0].loc.span.start, text.find("pip").unwrap());
+    }
+
+    /// The pip entries read exactly as the same lines in a requirements file: one reader.
+    #[test]
+    fn pip_entries_read_like_a_requirements_file() {
+        let lines = [
+            "numpy>=1.16,<1.17",
+            "tensorflow==1.14.0 --hash=sha256:abc",
+            "six; python_version<'3'",
+            "--pre",
+            "--index-url https://example.invalid/simple",
+            "NUMPY_X==${VERSION}",
+            "numpy${lower}",
+            "-e git+https://example.invalid/r#egg=gast",
+            "h5py @ https://example.invalid/h5py-2.9.0-cp37-none-any.whl",
+            "./local/project",
+            "--no-such-option",
+            "wrapt==1.11.* \\",
+            "  --hash=sha256:def",
+            "astor>=0.8  --global-option=x",
+            "a. >=1",
+        ];
+        let env: String = "dependencies:\n  - pip:\n".to_owned()
+            + &lines
+                .iter()
+                .map(|l| format!("    - {l}\n"))
+                .collect::<String>();
+        let (p, text) = run(&env);
+        let req_text = lines.join("\n");
+        let fp = crate::formats::requirements::parse_text(0, &req_text, 0, Role::Require);
+        let conda_reqs: Vec<(String, String, &str, &str, bool, bool)> = p
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.name.to_string(),
+                    format!("{:?}", r.version)
+                        .split(" span")
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                    sl(&text, r.loc.span),
+                    sl(&text, r.name_span),
+                    r.hashed,
+                    r.pre,
+                )
+            })
+            .collect();
+        let file_reqs: Vec<(String, String, &str, &str, bool, bool)> = fp
+            .requirements
+            .iter()
+            .map(|r| {
+                (
+                    r.name.to_string(),
+                    format!("{:?}", r.version)
+                        .split(" span")
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                    sl(&req_text, r.loc.span),
+                    sl(&req_text, r.name_span),
+                    r.hashed,
+                    r.pre,
+                )
+            })
+            .collect();
+        assert_eq!(conda_reqs, file_reqs);
+        assert!(conda_reqs.len() >= 5, "{conda_reqs:?}");
+        let conda_probs: Vec<(ProblemKind, &str, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, x.message.as_str(), sl(&text, x.loc.span)))
+            .collect();
+        let file_probs: Vec<(ProblemKind, &str, &str)> = fp
+            .problems
+            .iter()
+            .map(|x| (x.kind, x.message.as_str(), sl(&req_text, x.loc.span)))
+            .collect();
+        assert_eq!(conda_probs, file_probs);
+        assert!(conda_probs.len() >= 3, "{conda_probs:?}");
+    }
+
+    #[test]
+    fn pip_includes_resolve_next_to_the_environment_file() {
+        let dir = std::env::temp_dir().join(format!("dw-conda-inc-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/req.txt"), "numpy<1.17\n-c ../c.txt\n").unwrap();
+        std::fs::write(dir.join("c.txt"), "six==1.0\n").unwrap();
+        let env = "dependencies:\n  - pip:\n    - -r sub/req.txt\n    - -r https://example.invalid/r.txt\n    - -r environment.yml\n";
+        std::fs::write(dir.join("environment.yml"), env).unwrap();
+        let mut files = Files::new(dir.clone());
+        let id = files.load(&dir.join("environment.yml")).unwrap();
+        let p = parse_unit(&mut files, id);
+        let text = files.get(id).text.clone();
+        let got: Vec<(&str, Role)> = p
+            .requirements
+            .iter()
+            .map(|r| (r.name.as_ref(), r.role))
+            .collect();
+        assert_eq!(got, [("numpy", Role::Require), ("six", Role::Constrain)]);
+        assert_eq!(p.groups[0].members, [0, 1]);
+        let probs: Vec<(&str, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (sl(&text, x.loc.span), x.message.as_str()))
+            .collect();
+        assert_eq!(probs.len(), 2, "{probs:?}");
+        assert_eq!(probs[0].0, "https://example.invalid/r.txt");
+        assert!(probs[0].1.contains("is a URL"));
+        assert_eq!(probs[1].0, "environment.yml");
+        assert!(probs[1].1.contains("include cycle"), "{}", probs[1].1);
+        assert_eq!(p.includes.len(), 3);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn escaped_pip_entries_are_underlined_whole() {
+        let t = "dependencies:\n  - pip:\n    - \"six\\x3e=1.0\"\n    - 'numpy<1.17'\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(sl(&text, p.requirements[0].loc.span), "\"six\\x3e=1.0\"");
+        assert_eq!(sl(&text, p.requirements[0].name_span), "\"six\\x3e=1.0\"");
+        assert_eq!(sl(&text, p.requirements[1].loc.span), "numpy<1.17");
+        let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
+            panic!()
+        };
+        assert_eq!(sl(&text, *span), "<1.17");
+    }
+
+    #[test]
+    fn a_block_scalar_pip_entry_is_several_lines() {
+        // conda writes the entry's text as it is: its lines become requirements lines.
+        let t = "dependencies:\n  - pip:\n    - |\n      tensorflow==1.14.0\n      numpy<1.17 \\\n        --hash=sha256:abc\n    - six\n";
+        let (p, text) = run(t);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["tensorflow", "numpy", "six"]);
+        let block = "tensorflow==1.14.0\n      numpy<1.17 \\\n        --hash=sha256:abc";
+        assert_eq!(sl(&text, p.requirements[0].loc.span), block);
+        assert_eq!(sl(&text, p.requirements[1].loc.span), block);
+        assert_eq!(sl(&text, p.requirements[2].loc.span), "six");
+        assert!(p.requirements.iter().all(|r| r.hashed));
     }
 }

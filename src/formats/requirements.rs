@@ -22,7 +22,6 @@
 //! on with the next line.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
@@ -34,12 +33,7 @@ use crate::files::Files;
 use crate::manifest::{
     FileId, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
 };
-use crate::source::{snap, Encoding, Span};
-
-/// Deepest chain of `-r` / `-c` includes followed from one root file.
-pub const MAX_INCLUDE_DEPTH: usize = 64;
-/// Most include lines followed for one unit (a root file and everything it pulls in).
-pub const MAX_INCLUDED_FILES: usize = 10_000;
+use crate::source::{snap, Span};
 
 /// What one file yields on its own, before its includes are followed.
 #[derive(Clone, Debug, Default)]
@@ -73,39 +67,27 @@ pub enum IncludeKind {
     Requirements,
     /// `-c` / `--constraint`
     Constraints,
+    /// setup.cfg `install_requires = file: ...` (read like `-r`)
+    SetuptoolsFile,
 }
 
 /// Parse a requirements file and everything it includes (`-r` / `-c`), loading includes
-/// through `files`. Requirements of `-c` files get [`Role::Constrain`].
+/// through `files` ([`super::include::Resolver`]). Requirements of `-c` files get
+/// [`Role::Constrain`].
 pub fn parse_unit(files: &mut Files, root: FileId) -> Parsed {
-    let mut unit = Unit::default();
-    unit.visit(files, root, false, 0);
-    let Unit {
-        mut parsed, pre, ..
-    } = unit;
-    // pip applies `--pre` and hash-checking mode to the whole install, whichever file of the
-    // unit switched them on (`handle_option_line` sets them on the shared finder/options).
-    for r in &mut parsed.requirements {
-        r.hashed = parsed.hashed;
-        r.pre = pre;
-    }
-    parsed
+    let mut resolver = super::include::Resolver::default();
+    resolver.read_file(files, root, false, 0);
+    resolver.finish()
 }
 
-/// Parse one file's text without following its includes (stdin, conda `pip:` lists,
-/// fuzzing). Spans are `base` + offsets into `text`, in file `file`. `role` is
-/// [`Role::Constrain`] for a constraints file, [`Role::Require`] otherwise. The `hashed` and
-/// `pre` flags of the requirements reflect this text alone.
+/// Parse one file's text without following its includes (stdin, fuzzing). Spans are
+/// `base` + offsets into `text`, in file `file`. `role` is [`Role::Constrain`] for a
+/// constraints file, [`Role::Require`] otherwise. The `hashed` and `pre` flags of the
+/// requirements reflect this text alone.
 pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FileParse {
-    let mut out = FileParse::default();
-    let constraint = role == Role::Constrain;
-    join_lines(text, |logical| {
-        parse_logical_line(file, base, logical, constraint, &mut out);
-    });
+    let shift = move |s: Span| Span::new(base + s.start, base + s.end);
+    let mut out = parse_text_mapped(file, text, &shift, role);
     for r in &mut out.requirements {
-        r.hashed = out.hashed;
-        r.pre = out.pre;
-        r.role = role;
         // The edit anchors, from the spans the line reader found.
         if let Some(req_text) = r
             .loc
@@ -127,164 +109,27 @@ pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FilePars
     out
 }
 
-// ---------------------------------------------------------------------------------------
-// Includes
-
-#[derive(Default)]
-struct Unit {
-    parsed: Parsed,
-    pre: bool,
-    /// (file, read as constraints) pairs already read for this unit. pip would read a file
-    /// reached twice twice; the requirements would be the same, and the verdict is an
-    /// intersection, so reading it once changes nothing.
-    done: HashSet<(FileId, bool)>,
-    /// The include chain being followed, for cycle detection.
-    stack: Vec<FileId>,
-    followed: usize,
-    budget_reported: bool,
-}
-
-impl Unit {
-    fn visit(&mut self, files: &mut Files, id: FileId, constraint: bool, depth: usize) {
-        if !self.done.insert((id, constraint)) {
-            return;
-        }
-        self.stack.push(id);
-        let (fp, dir) = {
-            let f = files.get(id);
-            if f.encoding == (Encoding::Latin1 { fallback: true }) {
-                self.parsed.problems.push(Problem {
-                    kind: ProblemKind::Note,
-                    loc: Loc {
-                        file: id,
-                        span: Span::new(0, 0),
-                    },
-                    message: "file is not valid UTF-8; read it as Latin-1".into(),
-                    help: Some(
-                        "pip would decode it with the locale's encoding, so what it reads \
-                         depends on the machine; save the file as UTF-8"
-                            .into(),
-                    ),
-                });
-            }
-            let role = if constraint {
-                Role::Constrain
-            } else {
-                Role::Require
-            };
-            let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
-            (parse_text(id, &f.text, 0, role), dir)
-        };
-        self.parsed.problems.extend(fp.problems);
-        self.parsed.hashed |= fp.hashed;
-        self.pre |= fp.pre;
-        // Keep pip's order: an included file's lines come where the include line is.
-        let mut reqs = fp.requirements.into_iter();
-        let mut taken = 0;
-        for inc in fp.includes {
-            let n = inc.position.saturating_sub(taken);
-            self.parsed.requirements.extend(reqs.by_ref().take(n));
-            taken += n;
-            self.follow(files, &inc, &dir, depth);
-        }
-        self.parsed.requirements.extend(reqs);
-        self.stack.pop();
+/// [`parse_text`] for text that was put together from pieces of a file (conda's `pip:`
+/// entries, joined with line breaks as conda writes them): `map` turns a span of `text`
+/// into a span of file `file`. Edit anchors are left to the caller, which knows the file's
+/// text.
+pub(crate) fn parse_text_mapped(
+    file: FileId,
+    text: &str,
+    map: &dyn Fn(Span) -> Span,
+    role: Role,
+) -> FileParse {
+    let mut out = FileParse::default();
+    let constraint = role == Role::Constrain;
+    join_lines(text, |logical| {
+        parse_logical_line(file, map, logical, constraint, &mut out);
+    });
+    for r in &mut out.requirements {
+        r.hashed = out.hashed;
+        r.pre = out.pre;
+        r.role = role;
     }
-
-    fn follow(&mut self, files: &mut Files, inc: &Include, dir: &Path, depth: usize) {
-        let flag = match inc.kind {
-            IncludeKind::Requirements => "-r",
-            IncludeKind::Constraints => "-c",
-        };
-        // pip: `SCHEME_RE = re.compile(r"^(http|https|file):", re.I)`; such includes are
-        // fetched through the network session (file: through its local adapter).
-        if has_scheme_prefix(&inc.target, &["http", "https", "file"]) {
-            self.problem(
-                ProblemKind::Include,
-                inc.loc,
-                format!(
-                    "`{flag} {}` is a URL; depwindow never fetches includes",
-                    inc.target
-                ),
-                Some("its requirements are not checked; vendor the file and include it by path"),
-            );
-            return;
-        }
-        if depth + 1 > MAX_INCLUDE_DEPTH {
-            self.problem(
-                ProblemKind::Include,
-                inc.loc,
-                format!(
-                    "`{flag} {}` is nested more than {MAX_INCLUDE_DEPTH} includes deep; not followed",
-                    inc.target
-                ),
-                None,
-            );
-            return;
-        }
-        if self.followed >= MAX_INCLUDED_FILES {
-            if !self.budget_reported {
-                self.budget_reported = true;
-                self.problem(
-                    ProblemKind::Include,
-                    inc.loc,
-                    format!(
-                        "more than {MAX_INCLUDED_FILES} includes in one unit; `{flag} {}` and \
-                         later includes are not followed",
-                        inc.target
-                    ),
-                    None,
-                );
-            }
-            return;
-        }
-        self.followed += 1;
-        // pip: `os.path.join(os.path.dirname(filename), req_path)`: relative to the file that
-        // contains the line (an absolute target replaces the directory).
-        // pip 24.3+ also takes `os.path.abspath` of it, which normalises `a/../b` lexically.
-        let path = crate::files::normalize(&dir.join(&inc.target));
-        let child = match files.load(&path) {
-            Ok(child) => child,
-            Err(e) => {
-                self.problem(
-                    ProblemKind::Include,
-                    inc.loc,
-                    format!("cannot read `{flag} {}`: {e}", inc.target),
-                    None,
-                );
-                return;
-            }
-        };
-        self.parsed.includes.push((child, inc.loc));
-        if let Some(pos) = self.stack.iter().position(|&f| f == child) {
-            let chain: Vec<&str> = self.stack[pos..]
-                .iter()
-                .chain(std::iter::once(&child))
-                .map(|&f| files.get(f).display.as_str())
-                .collect();
-            let message = format!("include cycle: {}", chain.join(" -> "));
-            self.problem(ProblemKind::Include, inc.loc, message, None);
-            return;
-        }
-        // pip: `-r` inside a constraints file reads the nested file as requirements, and `-c`
-        // anywhere reads it as constraints (`nested_constraint` in `_parse_and_recurse`
-        // depends only on the option, not on the including file).
-        self.visit(
-            files,
-            child,
-            inc.kind == IncludeKind::Constraints,
-            depth + 1,
-        );
-    }
-
-    fn problem(&mut self, kind: ProblemKind, loc: Loc, message: String, help: Option<&str>) {
-        self.parsed.problems.push(Problem {
-            kind,
-            loc,
-            message,
-            help: help.map(str::to_owned),
-        });
-    }
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -864,7 +709,8 @@ fn check_value(dest: Dest, opt: &str, value: &str) -> Result<(), String> {
 
 struct LineCtx<'a> {
     file: FileId,
-    base: usize,
+    /// From a span of the text being read to a span of the file.
+    map: &'a dyn Fn(Span) -> Span,
     logical: &'a LogicalLine,
 }
 
@@ -873,7 +719,7 @@ impl LineCtx<'_> {
         let s = self.logical.map(span);
         Loc {
             file: self.file,
-            span: Span::new(self.base + s.start, self.base + s.end),
+            span: (self.map)(s),
         }
     }
     fn span(&self, span: Span) -> Span {
@@ -892,16 +738,12 @@ fn problem(kind: ProblemKind, loc: Loc, message: impl Into<String>) -> Problem {
 
 fn parse_logical_line(
     file: FileId,
-    base: usize,
+    map: &dyn Fn(Span) -> Span,
     logical: &LogicalLine,
     constraint: bool,
     out: &mut FileParse,
 ) {
-    let ctx = LineCtx {
-        file,
-        base,
-        logical,
-    };
+    let ctx = LineCtx { file, map, logical };
     let line = logical.text.as_str();
     let Some((lo, hi)) = strip_comment(line) else {
         return;
