@@ -1,5 +1,6 @@
-//! Helpers shared by the integration-test binaries (each includes this with `mod common;`).
-// Each test binary uses only some of these.
+//! Helpers shared by the integration-test modules (`tests/integration/main.rs` declares this
+//! as `mod common`; each module uses it with `use crate::common;`).
+// Not every helper is used in every build of the tests.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};

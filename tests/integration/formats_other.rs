@@ -1,7 +1,7 @@
 //! The setup.py, setup.cfg, conda and Pipfile.lock readers on the fixtures, and on
 //! garbled and hostile input (no panic, bounded work).
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 
@@ -168,10 +168,10 @@ fn parse_all(bytes: &[u8]) -> usize {
 #[test]
 fn garbled_inputs_do_not_panic() {
     let seeds: Vec<&[u8]> = vec![
-        include_bytes!("../fixtures/setup-py/literal/setup.py"),
-        include_bytes!("../fixtures/setup-cfg/extras/setup.cfg"),
-        include_bytes!("../fixtures/conda/numpy-fuzzy-pip-tf/environment.yml"),
-        include_bytes!("../fixtures/pipfile-lock/numpy-1.17/Pipfile.lock"),
+        include_bytes!("../../fixtures/setup-py/literal/setup.py"),
+        include_bytes!("../../fixtures/setup-cfg/extras/setup.cfg"),
+        include_bytes!("../../fixtures/conda/numpy-fuzzy-pip-tf/environment.yml"),
+        include_bytes!("../../fixtures/pipfile-lock/numpy-1.17/Pipfile.lock"),
     ];
     let alphabet = b"[]{}()\"'\\:=,-#; \n\r\t*&!|>numpy1.6<@/u\xc3\xa9\xff";
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);

@@ -10,7 +10,7 @@
 //! `UPDATE_SNAPSHOTS=1 cargo test --test fixtures` rewrites the expected files; review the
 //! diff before committing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -7,7 +7,7 @@
 //! 4. the `--diff` output applies cleanly with `git apply` and gives the same files as
 //!    `--fix`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

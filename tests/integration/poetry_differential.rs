@@ -5,7 +5,7 @@
 //! allows, and compares with the translated PEP 440 specifier sets. Only final releases are
 //! compared: poetry-core's `allows()` admits pre-releases that pip would not.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

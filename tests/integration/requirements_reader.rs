@@ -1,6 +1,6 @@
 //! The pip requirements reader: spans, pip's line rules, options and includes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -6,7 +6,7 @@
 //! Python is `$DEPWINDOW_PYTHON` or `python3`. Without packaging 26.3 the test fails when
 //! `CI=true` and is skipped with a note otherwise.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::PathBuf;
