@@ -5,6 +5,30 @@
 
 use std::path::{Path, PathBuf};
 
+/// Assert that `actual` equals the `insta` snapshot `<dir>/<name>.snap`.
+///
+/// insta compares text with trailing whitespace trimmed and CRLF read as LF. Every output
+/// snapshotted here is LF-only and ends in exactly one newline; that is asserted first, so
+/// the comparison is byte-exact. A mismatch writes `<name>.snap.new` for `cargo insta review`
+/// (outside CI; with `CI` set insta only fails), `INSTA_UPDATE=always` accepts directly.
+pub fn snapshot(dir: &Path, name: &str, actual: &str) {
+    assert!(
+        !actual.contains('\r')
+            && actual.ends_with('\n')
+            && actual.trim_end().len() + 1 == actual.len(),
+        "{}: {name}: output has a CR or does not end in exactly one newline:\n{actual:?}",
+        dir.display()
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    if let Ok(rel) = dir.strip_prefix(env!("CARGO_MANIFEST_DIR")) {
+        settings.set_input_file(rel);
+    }
+    settings.bind(|| insta::assert_snapshot!(name, actual));
+}
+
 /// Every fixture case directory, `fixtures/<format>/<case>/`, sorted.
 pub fn fixture_cases() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");

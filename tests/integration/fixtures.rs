@@ -1,14 +1,15 @@
 //! Every fixture under `fixtures/<format>/<case>/` is checked by the real binary, and its
-//! output compared with the expected output beside it:
-//! - `expected.json`: `depwindow check --format json .` run inside the case directory;
-//! - `expected.txt`: the human output without colour at width 100, then the exit code.
+//! output compared with the expected output beside it, two `insta` snapshots:
+//! - `expected.json.snap`: `depwindow check --format json .` run inside the case directory;
+//! - `expected.txt.snap`: the human output without colour at width 100, then the exit code.
 //!
 //! Optional `cmd` holds extra arguments (whitespace-separated).
 //! Each text fixture is rerun with CRLF line endings: lines, columns, verdicts and messages
 //! must not change.
 //!
-//! `UPDATE_SNAPSHOTS=1 cargo test --test fixtures` rewrites the expected files; review the
-//! diff before committing.
+//! A changed output is written as `expected.*.snap.new` beside the old one (never on CI);
+//! `cargo insta review` accepts or rejects each, or `INSTA_UPDATE=always cargo test` accepts
+//! all; review the diff before committing.
 
 use crate::common;
 
@@ -50,25 +51,12 @@ fn run(dir: &Path, format: &str, extra: &[String]) -> (String, i32) {
     )
 }
 
-fn update() -> bool {
-    std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1")
-}
-
-fn compare(path: &Path, actual: &str, failures: &mut Vec<String>) {
-    if update() {
-        std::fs::write(path, actual).unwrap();
-        return;
-    }
-    match std::fs::read_to_string(path) {
-        Ok(expected) if expected == actual => {}
-        Ok(expected) => failures.push(format!(
-            "{} differs:\n--- expected\n{expected}\n--- actual\n{actual}",
-            path.display()
-        )),
-        Err(_) => failures.push(format!(
-            "{} is missing (run with UPDATE_SNAPSHOTS=1)",
-            path.display()
-        )),
+/// Compare `actual` with the snapshot `name` beside the fixture; a mismatch is collected, so
+/// one run shows every changed fixture.
+fn compare(case: &Path, name: &str, actual: &str, failures: &mut Vec<String>) {
+    let result = std::panic::catch_unwind(|| common::snapshot(case, name, actual));
+    if result.is_err() {
+        failures.push(format!("{}: {name} differs (see above)", case.display()));
     }
 }
 
@@ -98,7 +86,7 @@ fn copy_crlf(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap();
-        if name == "expected.json" || name == "expected.txt" {
+        if name.to_string_lossy().contains(".snap") {
             continue;
         }
         if p.is_dir() {
@@ -123,7 +111,7 @@ fn fixtures_match_expected_output() {
     for case in &cases {
         let extra = extra_args(case);
         let (json, code_json) = run(case, "json", &extra);
-        compare(&case.join("expected.json"), &json, &mut failures);
+        compare(case, "expected.json", &json, &mut failures);
         let (human, code_human) = run(case, "human", &extra);
         assert_eq!(
             code_json,
@@ -132,7 +120,8 @@ fn fixtures_match_expected_output() {
             case.display()
         );
         compare(
-            &case.join("expected.txt"),
+            case,
+            "expected.txt",
             &format!("{human}[exit code: {code_human}]\n"),
             &mut failures,
         );

@@ -2,7 +2,9 @@
 //! format's consumer imposes (SARIF schema, `$gcc` regex, GitHub escaping, GitLab fields,
 //! well-formed JUnit XML).
 //!
-//! Snapshots live in `tests/snapshots/`; `UPDATE_SNAPSHOTS=1 cargo test` rewrites them.
+//! Snapshots live in `tests/snapshots/<name>.snap` (insta; `cargo insta review` accepts a change).
+
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -171,24 +173,8 @@ fn render_fixture(format: OutputFormat) -> String {
 }
 
 fn snapshot(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("UPDATE_SNAPSHOTS").is_some_and(|v| v == "1") {
-        std::fs::write(&path, actual).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
-        panic!(
-            "missing snapshot {}; run with UPDATE_SNAPSHOTS=1",
-            path.display()
-        )
-    });
-    if expected != actual {
-        panic!(
-            "snapshot {name} differs (UPDATE_SNAPSHOTS=1 to accept)\n--- expected\n{expected}\n--- actual\n{actual}"
-        );
-    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    common::snapshot(&dir, name, actual);
 }
 
 fn write_temp(name: &str, contents: &str) -> PathBuf {
