@@ -1,18 +1,35 @@
 //! Hostile input: every case runs the real binary in a fresh temporary directory and must
 //! end cleanly: exit 0, 1 or 2 as the case says, a message naming the file (and line where
-//! there is one), no panic, no abort, within a generous deadline and with bounded memory.
+//! there is one), no panic, no abort, with bounded memory and bounded work.
+//!
+//! Work is bounded without a clock: the kernel's count of the CPU time the child used
+//! (`wait4` rusage, not affected by other processes on the machine) must stay within
+//! [`WORK_FACTOR`] times the CPU time the same build needs to check a plain 1 MiB
+//! requirements file. The ratio does not depend on the machine, its load or the build
+//! profile. The costliest case here is about 9 times the baseline; the super-linear blow-ups
+//! these inputs are made to provoke (a quadratic scan of a 5 MB line, alias expansion, include
+//! fan-out re-reading files, marker normal forms) cost thousands of times more.
 
 use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::Duration;
 
-/// Generous for a debug build on a busy 2-core machine; a hang is minutes, not seconds.
-const DEADLINE: Duration = Duration::from_secs(40);
 /// Peak resident memory allowed (inputs are capped at 8 MiB, so this is generous).
 const MAX_RSS_KB: u64 = 600 * 1024;
+/// A hostile run may cost at most this many times the CPU time of the baseline run
+/// ([`baseline_cpu`]); that is, about as much as checking a plain file eight times the 8 MiB
+/// input cap.
+const WORK_FACTOR: f64 = 64.0;
+/// Size of the baseline's plain requirements file.
+const BASELINE_BYTES: usize = 1024 * 1024;
+/// Hang guard, not a speed limit: a child still running after this long is killed so that
+/// a blocked read (a FIFO, a device) or an endless loop fails the test instead of stalling
+/// CI. Correct runs end in seconds; the work bound above is what checks their cost.
+const HANG_GUARD: Duration = Duration::from_secs(600);
 
 struct Tmp(PathBuf);
 
@@ -51,7 +68,10 @@ struct Run {
     code: i32,
     out: String,
     err: String,
+    /// Peak resident set size (kernel accounting, exact).
     rss_kb: u64,
+    /// User plus system CPU time of the child.
+    cpu: Duration,
 }
 
 impl Run {
@@ -60,15 +80,11 @@ impl Run {
     }
 }
 
-fn peak_rss_kb(pid: u32) -> Option<u64> {
-    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Run `depwindow <args>` in `dir`, killing it (and failing) at the deadline. Output is
-/// drained by threads so a chatty child never blocks on a full pipe.
-fn run_in(dir: &Path, args: &[&str]) -> Run {
+/// Spawn `depwindow <args>` in `dir` and wait for it, with the kernel's resource usage.
+/// Output is drained by threads so a chatty child never blocks on a full pipe.
+// The child is reaped with wait4 (for its rusage), not Child::wait.
+#[allow(clippy::zombie_processes)]
+fn spawn_and_wait(dir: &Path, args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_depwindow"))
         .args(args)
         .current_dir(dir)
@@ -88,34 +104,102 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
     };
     let out = drain(Box::new(child.stdout.take().unwrap()));
     let err = drain(Box::new(child.stderr.take().unwrap()));
-    let start = Instant::now();
-    let mut rss_kb = 0;
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        rss_kb = rss_kb.max(peak_rss_kb(child.id()).unwrap_or(0));
-        if start.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "depwindow {args:?} in {} did not finish within {DEADLINE:?}",
-                dir.display()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(5));
+    let pid = child.id() as libc::pid_t;
+
+    // The hang guard kills the child unless told that it exited. The child is reaped only
+    // after `exited` is set under the lock, so the guard can never signal a reused pid.
+    let exited = Arc::new(Mutex::new(false));
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let guard = {
+        let exited = Arc::clone(&exited);
+        std::thread::spawn(move || {
+            if done_rx.recv_timeout(HANG_GUARD).is_err() {
+                let exited = exited.lock().unwrap();
+                if !*exited {
+                    // SAFETY: plain syscall on a child we have not reaped yet.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return true;
+                }
+            }
+            false
+        })
     };
+    // Wait for the exit without reaping (WNOWAIT), then reap with wait4 for the rusage.
+    loop {
+        // SAFETY: zeroed siginfo_t is a valid out-parameter for waitid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            break;
+        }
+        assert_eq!(
+            std::io::Error::last_os_error().raw_os_error(),
+            Some(libc::EINTR),
+            "waitid"
+        );
+    }
+    *exited.lock().unwrap() = true;
+    let _ = done_tx.send(());
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid out-parameter for wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let hung = guard.join().unwrap();
+    let cpu = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     let run = Run {
-        code: status.code().unwrap_or(-1),
+        code: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
         out: out.join().unwrap(),
         err: err.join().unwrap(),
-        rss_kb,
+        rss_kb: usage.ru_maxrss as u64,
+        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
     };
     assert!(
-        status.code().is_some(),
-        "killed by a signal ({status:?}): {}",
+        !hung,
+        "depwindow {args:?} in {} hung: killed by the hang guard after {HANG_GUARD:?}",
+        dir.display()
+    );
+    assert!(
+        libc::WIFEXITED(status),
+        "killed by a signal (status {status}): {}",
         run.all()
     );
+    run
+}
+
+/// CPU time of `depwindow check` on a plain requirements file of [`BASELINE_BYTES`]: a
+/// valid line repeated, each read, parsed and checked in linear time.
+fn baseline_cpu() -> Duration {
+    static BASELINE: OnceLock<Duration> = OnceLock::new();
+    *BASELINE.get_or_init(|| {
+        let t = Tmp::new("baseline");
+        let mut text = String::from(TF);
+        let line = "numpy>=1.14.5,<1.17 ; python_version >= '3.5'  # pinned\n";
+        while text.len() + line.len() < BASELINE_BYTES {
+            text.push_str(line);
+        }
+        t.write("requirements.txt", text);
+        let r = spawn_and_wait(t.path(), &["check", "--format", "concise", "."]);
+        assert!(r.code == 0 || r.code == 1, "baseline: {}", r.all());
+        // A floor for very fast machines, where rusage's tick granularity would dominate.
+        r.cpu.max(Duration::from_millis(50))
+    })
+}
+
+/// Run `depwindow <args>` in `dir`: no panic, no signal, memory and CPU work within bounds.
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let run = spawn_and_wait(dir, args);
     assert!(
         !run.err.contains("panicked") && !run.err.contains("overflow"),
         "panic: {}",
@@ -125,6 +209,20 @@ fn run_in(dir: &Path, args: &[&str]) -> Run {
         run.rss_kb <= MAX_RSS_KB,
         "peak memory {} KB for {args:?}",
         run.rss_kb
+    );
+    let baseline = baseline_cpu();
+    eprintln!(
+        "work: {args:?} in {}: {:?} CPU ({:.2} x baseline {baseline:?})",
+        dir.display(),
+        run.cpu,
+        run.cpu.as_secs_f64() / baseline.as_secs_f64()
+    );
+    assert!(
+        run.cpu.as_secs_f64() <= WORK_FACTOR * baseline.as_secs_f64(),
+        "depwindow {args:?} in {} used {:?} of CPU, more than {WORK_FACTOR} x the {baseline:?} \
+         of checking a plain 1 MiB file: super-linear work on hostile input",
+        dir.display(),
+        run.cpu
     );
     run
 }

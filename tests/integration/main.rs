@@ -11,6 +11,8 @@ mod fixtures;
 mod formats_other;
 mod fuzz_corpus;
 mod hooks;
+// Child resource usage through wait4 (libc, unix only).
+#[cfg(unix)]
 mod hostile;
 mod integ;
 mod poetry_differential;
