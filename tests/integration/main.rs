@@ -6,6 +6,7 @@
 mod common;
 
 mod autofix;
+mod checks;
 mod differential;
 mod fixtures;
 mod formats_other;

@@ -123,17 +123,19 @@ fn contains(specs: &VersionSpecifiers, v: &Version) -> bool {
 
 #[test]
 fn poetry_constraints_match_poetry_core() {
-    let python = std::env::var("DEPWINDOW_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let python = common::python();
     let probe = Command::new(&python)
         .args(["-c", "import poetry.core"])
         .output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        assert!(
-            !ci,
-            "CI=true but `{python}` cannot import poetry.core (set DEPWINDOW_PYTHON)"
-        );
-        eprintln!("note: skipping poetry differential test: `{python}` cannot import poetry.core");
+    let found = match probe {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!(
+            "`{python}` cannot import poetry.core: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => Err(format!("cannot run `{python}`: {e}")),
+    };
+    if common::require("Python with poetry-core (set DEPWINDOW_PYTHON)", found).is_none() {
         return;
     }
 

@@ -184,33 +184,26 @@ fn write_temp(name: &str, contents: &str) -> PathBuf {
     path
 }
 
-fn on_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true")
-}
-
 /// Run a committed Python helper. None (with a note) when Python or the module it needs is
 /// missing outside CI; a failure on CI.
 fn python(script: &str, args: &[&Path]) -> Option<std::process::Output> {
-    let python = std::env::var("DEPWINDOW_PYTHON").unwrap_or_else(|_| "python3".into());
+    let python = common::python();
     let script = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/support")
         .join(script);
-    let ci = on_ci();
-    let out = match Command::new(&python).arg(&script).args(args).output() {
-        Ok(out) => out,
-        Err(e) => {
-            assert!(!ci, "CI=true but {python} cannot run: {e}");
-            eprintln!("note: skipping: {python} not runnable: {e}");
-            return None;
-        }
+    let found = match Command::new(&python).arg(&script).args(args).output() {
+        // Exit 3: the helper could not import a module it needs.
+        Ok(out) if out.status.code() == Some(3) => Err(format!(
+            "`{python}`: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Ok(out) => Ok(out),
+        Err(e) => Err(format!("cannot run `{python}`: {e}")),
     };
-    if out.status.code() == Some(3) {
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!ci, "CI=true but a Python module is missing: {err}");
-        eprintln!("note: skipping: {err}");
-        return None;
-    }
-    Some(out)
+    common::require(
+        "Python with the modules of tests/python-requirements.txt (set DEPWINDOW_PYTHON)",
+        found,
+    )
 }
 
 fn json(text: &str) -> serde_json::Value {
@@ -323,27 +316,26 @@ fn sarif_snapshot() {
     snapshot("report.sarif", &render_fixture(OutputFormat::Sarif));
 }
 
-/// The official SARIF 2.1.0 schema: `DEPWINDOW_SARIF_SCHEMA`, else the shared copy beside
-/// the checkout (`../shared/schemas`, or `../../shared/schemas` from a worktree).
-fn sarif_schema() -> Option<PathBuf> {
+/// The official SARIF 2.1.0 schema: `DEPWINDOW_SARIF_SCHEMA`, else the copy in the shared
+/// folder beside the checkout (`common::shared_dir`).
+fn sarif_schema() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("DEPWINDOW_SARIF_SCHEMA") {
-        return Some(PathBuf::from(p));
+        return Ok(PathBuf::from(p));
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    ["../shared/schemas", "../../shared/schemas"]
-        .iter()
-        .map(|d| root.join(d).join("sarif-schema-2.1.0.json"))
-        .find(|p| p.is_file())
+    let p = common::shared_dir()?.join("schemas/sarif-schema-2.1.0.json");
+    if p.is_file() {
+        Ok(p)
+    } else {
+        Err(format!("{} is not a file", p.display()))
+    }
 }
 
 #[test]
 fn sarif_validates_against_the_official_schema() {
-    let Some(schema) = sarif_schema() else {
-        assert!(
-            !on_ci(),
-            "CI=true but the SARIF schema is missing (set DEPWINDOW_SARIF_SCHEMA)"
-        );
-        eprintln!("note: skipping: SARIF schema not found (set DEPWINDOW_SARIF_SCHEMA)");
+    let Some(schema) = common::require(
+        "the SARIF 2.1.0 schema (set DEPWINDOW_SARIF_SCHEMA)",
+        sarif_schema(),
+    ) else {
         return;
     };
     let instance = write_temp("report.sarif", &render_fixture(OutputFormat::Sarif));

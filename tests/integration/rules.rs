@@ -2,7 +2,9 @@
 //! and effect cites a source, and the data agrees with the project's facts
 //! (`../shared/FACTS.md`, `../shared/numpy-releases.tsv`, `../shared/releases/`).
 
-use std::path::{Path, PathBuf};
+use crate::common;
+
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use depwindow::rules::{self, load_rule_file, BUILTIN_RELEASES, BUILTIN_RULE_FILES};
@@ -87,15 +89,7 @@ fn invalid_rule_files_are_rejected_with_a_span() {
 }
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("FACTS.md").is_file() {
-        Some(p)
-    } else if std::env::var_os("CI").is_some() {
-        panic!("../shared is missing in CI");
-    } else {
-        eprintln!("note: ../shared not found; skipping the facts comparison");
-        None
-    }
+    common::require("the shared facts folder ../shared", common::shared_dir())
 }
 
 #[test]
