@@ -1,6 +1,6 @@
 //! The README's check and rule reference is generated from `docs::check_doc` and the rule
 //! data (the text `depwindow rule --all` prints). This test fails when README.md is out of
-//! date; `UPDATE_SNAPSHOTS=1 cargo test --test readme` rewrites the section.
+//! date; `UPDATE_SNAPSHOTS=1 cargo test --test integration readme::` rewrites the section.
 
 use std::path::Path;
 
@@ -33,6 +33,6 @@ fn readme_rule_docs_are_current() {
         return;
     }
     panic!(
-        "README.md's rule docs are out of date; run `UPDATE_SNAPSHOTS=1 cargo test --test readme`"
+        "README.md's rule docs are out of date; run `UPDATE_SNAPSHOTS=1 cargo test --test integration readme::`"
     );
 }
