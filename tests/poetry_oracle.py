@@ -1,4 +1,4 @@
-"""Oracle for the Poetry constraint differential test (tests/poetry_differential.rs).
+"""Oracle for the Poetry constraint differential test (tests/integration/poetry_differential.rs).
 
 Reads JSON {"versions": [...], "constraints": [...]} on stdin and writes one line per
 constraint: "ERR" when poetry-core cannot parse it, "CRASH <exception>" when

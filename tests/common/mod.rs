@@ -1,8 +1,84 @@
-//! Helpers shared by the integration-test binaries (each includes this with `mod common;`).
-// Each test binary uses only some of these.
+//! Helpers shared by the integration-test modules (`tests/integration/main.rs` declares this
+//! as `mod common`; each module uses it with `use crate::common;`).
+// Not every helper is used in every build of the tests.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// Running under CI: `CI` set to anything but empty, `0` or `false` (insta reads it the same
+/// way, so a snapshot mismatch fails there instead of writing a `.snap.new`).
+pub fn on_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"))
+}
+
+/// The one rule for a test that needs something from outside the repository (`../shared`,
+/// Python with `packaging` or `poetry-core`, the SARIF schema, git, mkfifo): `found` is the
+/// thing, or why it is missing. Under CI ([`on_ci`]) a missing requirement fails the test.
+/// Elsewhere the test is skipped with a note written straight to stderr, past the test
+/// harness's capture, so it shows even when the test passes.
+pub fn require<T>(what: &str, found: Result<T, String>) -> Option<T> {
+    match found {
+        Ok(v) => Some(v),
+        Err(why) => {
+            assert!(!on_ci(), "CI is set but {what} is missing: {why}");
+            note(&format!("skipped: {what} is missing: {why}"));
+            None
+        }
+    }
+}
+
+/// A note on stderr that the test harness does not capture, prefixed with the test's name.
+pub fn note(text: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("test");
+    let _ = writeln!(std::io::stderr(), "note: {test}: {text}");
+}
+
+/// The Python the differential and schema tests run: `$DEPWINDOW_PYTHON`, else `python3`.
+pub fn python() -> String {
+    std::env::var("DEPWINDOW_PYTHON").unwrap_or_else(|_| "python3".into())
+}
+
+/// The read-only `shared` folder beside the checkout (`../shared`), or beside the folder
+/// that holds the worktree (`../../shared`).
+pub fn shared_dir() -> Result<PathBuf, String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["../shared", "../../shared"]
+        .iter()
+        .map(|d| root.join(d))
+        .find(|p| p.join("FACTS.md").is_file())
+        .ok_or_else(|| {
+            format!(
+                "no FACTS.md in ../shared or ../../shared from {}",
+                root.display()
+            )
+        })
+}
+
+/// Assert that `actual` equals the `insta` snapshot `<dir>/<name>.snap`.
+///
+/// insta compares text with trailing whitespace trimmed and CRLF read as LF. Every output
+/// snapshotted here is LF-only and ends in exactly one newline; that is asserted first, so
+/// the comparison is byte-exact. A mismatch writes `<name>.snap.new` for `cargo insta review`
+/// (outside CI; with `CI` set insta only fails), `INSTA_UPDATE=always` accepts directly.
+pub fn snapshot(dir: &Path, name: &str, actual: &str) {
+    assert!(
+        !actual.contains('\r')
+            && actual.ends_with('\n')
+            && actual.trim_end().len() + 1 == actual.len(),
+        "{}: {name}: output has a CR or does not end in exactly one newline:\n{actual:?}",
+        dir.display()
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    if let Ok(rel) = dir.strip_prefix(env!("CARGO_MANIFEST_DIR")) {
+        settings.set_input_file(rel);
+    }
+    settings.bind(|| insta::assert_snapshot!(name, actual));
+}
 
 /// Every fixture case directory, `fixtures/<format>/<case>/`, sorted.
 pub fn fixture_cases() -> Vec<PathBuf> {

@@ -1,4 +1,4 @@
-"""Oracle for tests/differential.rs: answers version-set questions with Python `packaging`.
+"""Oracle for tests/integration/differential.rs: answers version-set questions with Python `packaging`.
 
 Reads one JSON request on stdin and writes one JSON reply on stdout, so the Rust test
 starts Python once per run. With `--version` it prints packaging's version and exits.

@@ -1,0 +1,840 @@
+//! Hostile input: every case runs the real binary in a fresh temporary directory and must
+//! end cleanly: exit 0, 1 or 2 as the case says, a message naming the file (and line where
+//! there is one), no panic, no abort, with bounded memory and bounded work.
+//!
+//! Work is bounded without a clock: the kernel's count of the CPU time the child used
+//! (`wait4` rusage, not affected by other processes on the machine) must stay within
+//! [`WORK_FACTOR`] times the CPU time the same build needs to check a plain 1 MiB
+//! requirements file. The ratio does not depend on the machine, its load or the build
+//! profile. The costliest case here is about 9 times the baseline; the super-linear blow-ups
+//! these inputs are made to provoke (a quadratic scan of a 5 MB line, alias expansion, include
+//! fan-out re-reading files, marker normal forms) cost thousands of times more.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+/// Peak resident memory allowed (inputs are capped at 8 MiB, so this is generous).
+const MAX_RSS_KB: u64 = 600 * 1024;
+/// A hostile run may cost at most this many times the CPU time of the baseline run
+/// ([`baseline_cpu`]); that is, about as much as checking a plain file eight times the 8 MiB
+/// input cap.
+const WORK_FACTOR: f64 = 64.0;
+/// Size of the baseline's plain requirements file.
+const BASELINE_BYTES: usize = 1024 * 1024;
+/// Hang guard, not a speed limit: a child still running after this long is killed so that
+/// a blocked read (a FIFO, a device) or an endless loop fails the test instead of stalling
+/// CI. Correct runs end in seconds; the work bound above is what checks their cost.
+const HANG_GUARD: Duration = Duration::from_secs(600);
+
+struct Tmp(PathBuf);
+
+impl Tmp {
+    fn new(name: &str) -> Tmp {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "depwindow-hostile-{}-{}-{name}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        Tmp(dir)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn write(&self, rel: impl AsRef<Path>, data: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.0.join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(&p, data).unwrap();
+        p
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Run {
+    code: i32,
+    out: String,
+    err: String,
+    /// Peak resident set size (kernel accounting, exact).
+    rss_kb: u64,
+    /// User plus system CPU time of the child.
+    cpu: Duration,
+}
+
+impl Run {
+    fn all(&self) -> String {
+        format!("{}\n{}", self.out, self.err)
+    }
+}
+
+/// Spawn `depwindow <args>` in `dir` and wait for it, with the kernel's resource usage.
+/// Output is drained by threads so a chatty child never blocks on a full pipe.
+// The child is reaped with wait4 (for its rusage), not Child::wait.
+#[allow(clippy::zombie_processes)]
+fn spawn_and_wait(dir: &Path, args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_depwindow"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn depwindow");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            String::from_utf8_lossy(&v).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let pid = child.id() as libc::pid_t;
+
+    // The hang guard kills the child unless told that it exited. The child is reaped only
+    // after `exited` is set under the lock, so the guard can never signal a reused pid.
+    let exited = Arc::new(Mutex::new(false));
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let guard = {
+        let exited = Arc::clone(&exited);
+        std::thread::spawn(move || {
+            if done_rx.recv_timeout(HANG_GUARD).is_err() {
+                let exited = exited.lock().unwrap();
+                if !*exited {
+                    // SAFETY: plain syscall on a child we have not reaped yet.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return true;
+                }
+            }
+            false
+        })
+    };
+    // Wait for the exit without reaping (WNOWAIT), then reap with wait4 for the rusage.
+    loop {
+        // SAFETY: zeroed siginfo_t is a valid out-parameter for waitid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            break;
+        }
+        assert_eq!(
+            std::io::Error::last_os_error().raw_os_error(),
+            Some(libc::EINTR),
+            "waitid"
+        );
+    }
+    *exited.lock().unwrap() = true;
+    let _ = done_tx.send(());
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid out-parameter for wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let hung = guard.join().unwrap();
+    let cpu = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let run = Run {
+        code: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+        out: out.join().unwrap(),
+        err: err.join().unwrap(),
+        rss_kb: usage.ru_maxrss as u64,
+        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
+    };
+    assert!(
+        !hung,
+        "depwindow {args:?} in {} hung: killed by the hang guard after {HANG_GUARD:?}",
+        dir.display()
+    );
+    assert!(
+        libc::WIFEXITED(status),
+        "killed by a signal (status {status}): {}",
+        run.all()
+    );
+    run
+}
+
+/// CPU time of `depwindow check` on a plain requirements file of [`BASELINE_BYTES`]: a
+/// valid line repeated, each read, parsed and checked in linear time.
+fn baseline_cpu() -> Duration {
+    static BASELINE: OnceLock<Duration> = OnceLock::new();
+    *BASELINE.get_or_init(|| {
+        let t = Tmp::new("baseline");
+        let mut text = String::from(TF);
+        let line = "numpy>=1.14.5,<1.17 ; python_version >= '3.5'  # pinned\n";
+        while text.len() + line.len() < BASELINE_BYTES {
+            text.push_str(line);
+        }
+        t.write("requirements.txt", text);
+        let r = spawn_and_wait(t.path(), &["check", "--format", "concise", "."]);
+        assert!(r.code == 0 || r.code == 1, "baseline: {}", r.all());
+        // A floor for very fast machines, where rusage's tick granularity would dominate.
+        r.cpu.max(Duration::from_millis(50))
+    })
+}
+
+/// Run `depwindow <args>` in `dir`: no panic, no signal, memory and CPU work within bounds.
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let run = spawn_and_wait(dir, args);
+    assert!(
+        !run.err.contains("panicked") && !run.err.contains("overflow"),
+        "panic: {}",
+        run.err
+    );
+    assert!(
+        run.rss_kb <= MAX_RSS_KB,
+        "peak memory {} KB for {args:?}",
+        run.rss_kb
+    );
+    let baseline = baseline_cpu();
+    eprintln!(
+        "work: {args:?} in {}: {:?} CPU ({:.2} x baseline {baseline:?})",
+        dir.display(),
+        run.cpu,
+        run.cpu.as_secs_f64() / baseline.as_secs_f64()
+    );
+    assert!(
+        run.cpu.as_secs_f64() <= WORK_FACTOR * baseline.as_secs_f64(),
+        "depwindow {args:?} in {} used {:?} of CPU, more than {WORK_FACTOR} x the {baseline:?} \
+         of checking a plain 1 MiB file: super-linear work on hostile input",
+        dir.display(),
+        run.cpu
+    );
+    run
+}
+
+/// `check --format concise` on the whole directory.
+fn check(t: &Tmp) -> Run {
+    run_in(t.path(), &["check", "--format", "concise", "."])
+}
+
+fn assert_exit(r: &Run, codes: &[i32]) {
+    assert!(
+        codes.contains(&r.code),
+        "exit {} not in {codes:?}: {}",
+        r.code,
+        r.all()
+    );
+}
+
+/// The output has a diagnostic at `file:line:` (concise format).
+fn assert_names(r: &Run, file_line: &str) {
+    assert!(
+        r.all().contains(file_line),
+        "expected a diagnostic at `{file_line}`:\n{}",
+        r.all()
+    );
+}
+
+const TF: &str = "tensorflow==1.14.0\n";
+
+/// Deterministic pseudo-random bytes (xorshift), no dependency needed.
+fn noise(n: usize, mut seed: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn random_binary_requirements() {
+    for seed in 1..4u64 {
+        let t = Tmp::new("binary");
+        t.write("requirements.txt", noise(200_000, seed));
+        let r = check(&t);
+        assert_exit(&r, &[1]);
+        assert_names(&r, "requirements.txt:");
+    }
+}
+
+#[test]
+fn latin1_and_nul_bytes() {
+    let t = Tmp::new("latin1");
+    t.write(
+        "requirements.txt",
+        b"tensorflow==1.14.0\nnumpy>=1.16 # caf\xe9\nnum\x00py>=1\n\x00\x00\n",
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:1:");
+    assert_names(&r, "requirements.txt:2:");
+    assert_names(&r, "requirements.txt:3:");
+    // The decoding note is an info: shown in the default output.
+    let human = run_in(t.path(), &["check", "."]);
+    assert!(human.all().contains("Latin-1"), "{}", human.all());
+}
+
+#[test]
+fn five_megabyte_single_line() {
+    let t = Tmp::new("longline");
+    let mut text = String::from(TF);
+    text.push_str("numpy");
+    while text.len() < 5 * 1024 * 1024 {
+        text.push_str(">=1.0,");
+    }
+    text.push('\n');
+    t.write("requirements.txt", text);
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:2:");
+}
+
+#[test]
+fn file_over_the_size_cap_is_refused() {
+    let t = Tmp::new("big");
+    let mut text = String::from(TF);
+    text.push_str(&"#".repeat(9 * 1024 * 1024));
+    t.write("requirements.txt", text);
+    let r = check(&t);
+    assert_exit(&r, &[1, 2]);
+    assert!(r.all().contains("larger than"), "{}", r.all());
+    assert!(r.all().contains("requirements.txt"), "{}", r.all());
+}
+
+#[test]
+fn include_cycles() {
+    let t = Tmp::new("cycle2");
+    t.write("requirements.txt", format!("{TF}-r b.txt\n"));
+    t.write("b.txt", "-r requirements.txt\nnumpy\n");
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert!(r.out.contains("include cycle"), "{}", r.out);
+    assert_names(&r, "b.txt:1:");
+
+    let t = Tmp::new("cyclen");
+    t.write("requirements.txt", format!("{TF}-r f0.txt\n"));
+    for i in 0..40 {
+        t.write(
+            format!("f{i}.txt"),
+            format!("-r f{}.txt\nnumpy>=1.{i}\n", (i + 1) % 40),
+        );
+    }
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert!(r.out.contains("include cycle"), "{}", r.out);
+    assert_names(&r, "f39.txt:1:");
+
+    // Longer than the include depth limit: cut off with a message, not followed forever.
+    let t = Tmp::new("cyclelong");
+    t.write("requirements.txt", format!("{TF}-r f0.txt\n"));
+    for i in 0..500 {
+        t.write(format!("f{i}.txt"), format!("-r f{}.txt\n", (i + 1) % 500));
+    }
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert!(r.out.contains("nested more than"), "{}", r.out);
+}
+
+#[test]
+fn missing_and_url_includes() {
+    let t = Tmp::new("missing");
+    // 192.0.2.0/24 is TEST-NET-1: never routable, so a fetch would hang until the deadline.
+    t.write(
+        "requirements.txt",
+        format!(
+            "{TF}-r nope.txt\n-c ../../nope/c.txt\n-r http://192.0.2.1/r.txt\n\
+             -c https://192.0.2.1/c.txt\n-r file:///etc/passwd\nnumpy<1.17\n"
+        ),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:2:");
+    assert_names(&r, "requirements.txt:3:");
+    for line in 4..=6 {
+        assert_names(&r, &format!("requirements.txt:{line}:"));
+    }
+    assert_eq!(r.out.matches("is a URL").count(), 3, "{}", r.out);
+}
+
+#[test]
+#[cfg(unix)]
+fn devices_fifos_and_directories_are_refused() {
+    let t = Tmp::new("devices");
+    t.write(
+        "requirements.txt",
+        format!(
+            "{TF}-r /dev/zero\n-c /dev/urandom\n-r pipe.txt\n-r sub/requirements.txt\nnumpy<1.17\n"
+        ),
+    );
+    let fifo = t.path().join("pipe.txt");
+    let made = match Command::new("mkfifo").arg(&fifo).status() {
+        Ok(s) if s.success() => Ok(()),
+        other => Err(format!("mkfifo: {other:?}")),
+    };
+    fs::create_dir_all(t.path().join("sub/requirements.txt")).unwrap();
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:2:");
+    assert_names(&r, "requirements.txt:3:");
+    assert_names(&r, "requirements.txt:5:");
+    assert!(r.out.contains("is a directory"), "{}", r.out);
+    if crate::common::require("mkfifo", made).is_some() {
+        assert_names(&r, "requirements.txt:4:");
+        assert!(
+            r.out.matches("not a regular file").count() >= 3,
+            "{}",
+            r.out
+        );
+    }
+    // Named on the command line: a symlink to /dev/zero and a FIFO.
+    std::os::unix::fs::symlink("/dev/zero", t.path().join("zero-requirements.txt")).unwrap();
+    let r = run_in(
+        t.path(),
+        &["check", "--format", "concise", "zero-requirements.txt"],
+    );
+    assert_exit(&r, &[1, 2]);
+    assert!(r.all().contains("zero-requirements.txt"), "{}", r.all());
+    assert!(r.all().contains("not a regular file"), "{}", r.all());
+}
+
+#[test]
+fn three_thousand_includes_fanned_out() {
+    let t = Tmp::new("fanout");
+    let mut root = String::from(TF);
+    for i in 0..3000 {
+        root.push_str(&format!("-r sub/r{i}.txt\n"));
+        t.write(
+            format!("sub/r{i}.txt"),
+            format!("numpy>=1.{},<1.17\n", i % 17),
+        );
+    }
+    root.push_str("-r sub/absent.txt\n");
+    t.write("requirements.txt", root);
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:3002:");
+}
+
+#[test]
+#[cfg(unix)]
+fn symlink_loops_in_the_walk() {
+    let t = Tmp::new("symloop");
+    t.write("requirements.txt", format!("{TF}numpy>=1.17\n"));
+    fs::create_dir_all(t.path().join("a/b")).unwrap();
+    std::os::unix::fs::symlink("..", t.path().join("a/b/loop")).unwrap();
+    std::os::unix::fs::symlink("../a", t.path().join("a/self")).unwrap();
+    std::os::unix::fs::symlink("x1", t.path().join("x2")).unwrap();
+    std::os::unix::fs::symlink("x2", t.path().join("x1")).unwrap();
+    std::os::unix::fs::symlink("nowhere", t.path().join("requirements-dangling.txt")).unwrap();
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:2:");
+}
+
+#[test]
+#[cfg(unix)]
+fn non_utf8_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = Tmp::new("nonutf8");
+    let name = std::ffi::OsStr::from_bytes(b"dir\xff");
+    t.write(
+        Path::new(name).join("requirements.txt"),
+        format!("{TF}numpy>=1.17\n"),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert!(r.out.contains("requirements.txt:2:"), "{}", r.out);
+}
+
+#[test]
+#[cfg(unix)]
+fn unreadable_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let t = Tmp::new("perm");
+    let p = t.write("requirements.txt", format!("{TF}numpy>=1.17\n"));
+    fs::set_permissions(&p, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&p).is_ok() {
+        // Not an outside requirement: no file is unreadable to root, so there is no case.
+        crate::common::note("running with permission to read mode-000 files (root?); skipped");
+        return;
+    }
+    let r = check(&t);
+    assert_exit(&r, &[1, 2]);
+    assert!(r.all().contains("requirements.txt"), "{}", r.all());
+}
+
+#[test]
+fn yaml_alias_expansion() {
+    let t = Tmp::new("laughs");
+    let mut y = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..20u8 {
+        let (me, prev) = ((b'a' + i) as char, (b'a' + i - 1) as char);
+        y.push_str(&format!(
+            "{me}: &{me} [{}]\n",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
+    }
+    y.push_str("dependencies: &d\n  - tensorflow=1.14.0\n  - numpy>=1.17\n  - pip: *d\n");
+    t.write("environment.yml", y);
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert!(r.out.contains("environment.yml:"), "{}", r.out);
+}
+
+#[test]
+fn nesting_200k_deep() {
+    let t = Tmp::new("deep");
+    let n = 200_000;
+    t.write(
+        "pyproject.toml",
+        format!("x = {}{}\n", "[".repeat(n), "]".repeat(n)),
+    );
+    t.write(
+        "sub/pyproject.toml",
+        format!("x = {}1{}\n", "{a=".repeat(n), "}".repeat(n)),
+    );
+    t.write(
+        "Pipfile.lock",
+        format!("{}{}", "[".repeat(n), "]".repeat(n)),
+    );
+    t.write(
+        "sub/Pipfile.lock",
+        format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)),
+    );
+    t.write(
+        "environment.yml",
+        format!("dependencies: {}\n", "[".repeat(n)),
+    );
+    t.write(
+        "setup.py",
+        format!("setup(install_requires={}\n", "[".repeat(n)),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    for f in [
+        "pyproject.toml:1:",
+        "sub/pyproject.toml:1:",
+        "Pipfile.lock:1:",
+        "sub/Pipfile.lock:1:",
+    ] {
+        assert_names(&r, f);
+    }
+}
+
+/// Values of the wrong type in every format: reported at the value, never a crash.
+#[test]
+fn wrong_value_types_in_every_format() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "pyproject.toml",
+            "[project]\nname=1\ndependencies=\"tensorflow==1.14.0\"\noptional-dependencies=[1]\nrequires-python=3\n",
+            "pyproject.toml:3:",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\ndependencies=[1,{a=1},[],true]\n[tool.poetry.dependencies]\nnumpy=[1,{version=3},\"x\"]\ntensorflow={version=1}\n[dependency-groups]\na=[{include-group=1},{include-group=\"a\"}]\n[tool.uv]\nconstraint-dependencies=4\noverride-dependencies=[5]\n[build-system]\nrequires=\"x\"\n",
+            "pyproject.toml:2:",
+        ),
+        ("pyproject.toml", "project=1\ntool=2\ndependency-groups=3\nbuild-system=4\n", "pyproject.toml:1:"),
+        ("Pipfile", "[packages]\nnumpy=1\ntensorflow={version=1}\nx=[1]\n[requires]\npython_version=3\n", "Pipfile:2:"),
+        ("Pipfile", "packages=1\ndev-packages=\"x\"\n", "Pipfile:1:"),
+        ("Pipfile.lock", "{\"default\": [], \"develop\": 1, \"_meta\": \"x\"}", "Pipfile.lock:1:"),
+        (
+            "Pipfile.lock",
+            "{\"default\": {\"numpy\": 1,\n \"tensorflow\": {\"version\": 1, \"markers\": 2}, \"x\": {\"version\": \"==\", \"extras\": \"a\"}}}",
+            "Pipfile.lock:2:",
+        ),
+        ("Pipfile.lock", "[1,2]", "Pipfile.lock:1:"),
+        ("Pipfile.lock", "null", "Pipfile.lock:1:"),
+        ("poetry.lock", "package=1\n", "poetry.lock:1:"),
+        (
+            "poetry.lock",
+            "[[package]]\nname=1\nversion=2\n[[package]]\nname=\"numpy\"\nversion=\"bad version\"\ngroups=1\nmarkers=3\n",
+            "poetry.lock:2:",
+        ),
+        ("uv.lock", "package=\"x\"\n", "uv.lock:1:"),
+        (
+            "uv.lock",
+            "[[package]]\nname=\"numpy\"\nversion=[1]\n[[package]]\nname=[]\nversion=\"1.0\"\ndependencies=3\n",
+            "uv.lock:3:",
+        ),
+        ("pdm.lock", "package=1\n", "pdm.lock:1:"),
+        (
+            "pdm.lock",
+            "[[package]]\nname=\"numpy\"\nversion=1\ngroups=\"x\"\nmarker=3\nrequires_python=4\n",
+            "pdm.lock:3:",
+        ),
+        ("pylock.toml", "packages=1\n", "pylock.toml:1:"),
+        (
+            "pylock.toml",
+            "[[packages]]\nname=\"numpy\"\nversion=1\nmarker=2\n[[packages]]\nname=3\n",
+            "pylock.toml:3:",
+        ),
+        (
+            "setup.cfg",
+            "[options]\ninstall_requires = 1\n  [[[\n  numpy;;;\npython_requires = ~~~\n[options.extras_require]\n-bad- = numpy\n",
+            "setup.cfg:3:",
+        ),
+        ("setup.cfg", "[metadata\nname\n", "setup.cfg:1:"),
+        (
+            "setup.py",
+            "setup(install_requires=1, extras_require=[1], python_requires=3)\n",
+            "setup.py:1:",
+        ),
+        (
+            "setup.py",
+            "setup(install_requires=[\"tensorflow==1.14.0\", \"numpy>=\" + x, *deps], extras_require={1: 2, 'a': 3})\n",
+            "setup.py:1:",
+        ),
+        ("environment.yml", "dependencies: 1\n", "environment.yml:1:"),
+        (
+            "environment.yml",
+            "dependencies:\n  - 1\n  - [a]\n  - {pip: 3}\n  - pip: [1, {a: b}]\nchannels: x\n",
+            "environment.yml:2:",
+        ),
+        ("environment.yml", "- a\n- b\n", "environment.yml:1:"),
+    ];
+    for (i, (name, text, at)) in cases.iter().enumerate() {
+        let t = Tmp::new(&format!("types{i}"));
+        t.write(name, text);
+        let r = run_in(t.path(), &["check", "--format", "concise", name]);
+        assert_exit(&r, &[0, 1]);
+        assert_names(&r, at);
+    }
+}
+
+#[test]
+fn invalid_specifiers_and_markers() {
+    let t = Tmp::new("invalid");
+    t.write(
+        "requirements.txt",
+        format!(
+            "{TF}numpy>=>1\nnumpy;python_version>>\"3\"\nnumpy ; ((((\nnumpy==1.*.*\nnumpy~=1\n\
+             numpy===\nnumpy @\n[a]\nnumpy<1.17\n"
+        ),
+    );
+    t.write(
+        "pyproject.toml",
+        "[project]\nname=\"x\"\ndependencies=[\"a. >=1\", \"b[c-]\", \"numpy>=>1\", \"numpy; (((\", \"tensorflow==1.14.0\"]\n",
+    );
+    t.write(
+        "environment.yml",
+        "dependencies:\n  - tensorflow==1.14.0\n  - numpy >=1.17 *mkl* 3\n  - numpy=1.1a.b\n  - numpy !=\n  - numpy[version='>=>1']\n",
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    for line in 2..=8 {
+        assert_names(&r, &format!("requirements.txt:{line}:"));
+    }
+    assert_names(&r, "pyproject.toml:3:");
+    assert!(r.out.matches("pyproject.toml:3:").count() >= 4, "{}", r.out);
+    assert_names(&r, "environment.yml:");
+}
+
+/// pep508_rs 0.9.2 panics on a name ending in `.`/`-`/`_` followed by more text; every
+/// reader that parses PEP 508 strings must refuse it first.
+#[test]
+fn names_that_crash_pep508_rs() {
+    let files: &[(&str, &str)] = &[
+        ("pyproject.toml", "[project]\nname=\"x\"\ndependencies=[\"a. >=1\", \"tensorflow==1.14.0\"]\n"),
+        ("Pipfile", "[packages]\n\"a-\" = \">=1\"\n"),
+        ("setup.cfg", "[options]\ninstall_requires =\n    a_ >=1\n    b[c-]\n"),
+        ("setup.py", "setup(install_requires=[\"a. >=1\", \"b[c-]\"])\n"),
+        ("environment.yml", "dependencies:\n  - pip:\n    - a. >=1\n"),
+        ("requirements.txt", "a. >=1\nb[c-]\n"),
+        ("poetry.lock", "[[package]]\nname = \"x\"\nversion = \"1\"\n[package.dependencies]\n\"a.\" = \">=1\"\n"),
+        ("uv.lock", "[[package]]\nname = \"x\"\nversion = \"1\"\n[package.metadata]\nrequires-dist = [{ name = \"a.\", specifier = \">=1\" }]\n"),
+    ];
+    for (i, (name, text)) in files.iter().enumerate() {
+        let t = Tmp::new(&format!("names{i}"));
+        t.write(name, text);
+        let r = run_in(t.path(), &["check", "--format", "concise", name]);
+        assert_exit(&r, &[0, 1]);
+    }
+}
+
+#[test]
+fn markers_that_explode() {
+    let t = Tmp::new("markers");
+    let deep = format!(
+        "{}python_version>'3'{}",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    let pairs: Vec<String> = (0..40)
+        .map(|i| format!("(extra=='a{i}' and extra=='b{i}')"))
+        .collect();
+    let ors: Vec<String> = (0..20_000)
+        .map(|i| format!("python_full_version=='3.{i}.1'"))
+        .collect();
+    t.write(
+        "requirements.txt",
+        format!(
+            "{TF}numpy; {deep}\nnumpy>=1.18; {}\nnumpy; {}\nnumpy<1.17\n",
+            pairs.join(" or "),
+            ors.join(" or ")
+        ),
+    );
+    t.write(
+        "pyproject.toml",
+        format!(
+            "[project]\nname=\"x\"\ndependencies=[\"tensorflow==1.14.0\", \"numpy<1.17; {deep}\", \"numpy<1.17; {}\"]\n",
+            pairs.join(" or ").replace('\'', "\\'")
+        ),
+    );
+    t.write(
+        "Pipfile.lock",
+        format!(
+            "{{\"default\": {{\"tensorflow\": {{\"version\": \"==1.14.0\"}}, \"numpy\": {{\"version\": \"==1.16.4\", \"markers\": \"{deep}\"}}}}}}"
+        ),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    for at in [
+        "requirements.txt:2:",
+        "requirements.txt:3:",
+        "requirements.txt:4:",
+        "pyproject.toml:3:",
+        "Pipfile.lock:1:",
+    ] {
+        assert_names(&r, at);
+    }
+    assert!(r.out.contains("nested more than"), "{}", r.out);
+    assert!(r.out.contains("too complex"), "{}", r.out);
+}
+
+#[test]
+fn huge_specifiers_and_many_lines() {
+    let t = Tmp::new("huge");
+    let clauses: Vec<String> = (0..100_000).map(|i| format!("!=1.{i}")).collect();
+    t.write(
+        "requirements.txt",
+        format!("{TF}numpy{}\n", clauses.join(",")),
+    );
+    let mut many = String::from(TF);
+    for i in 0..5_000 {
+        many.push_str(&format!("numpy>=1.{},!=1.{i}\npkg{i}>=1\n", i % 20));
+    }
+    t.write("sub/requirements.txt", many);
+    t.write(
+        "big/requirements.txt",
+        format!(
+            "{TF}numpy=={}\nnumpy>={}\n",
+            "9".repeat(100_000),
+            vec!["1"; 50_000].join(".")
+        ),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "requirements.txt:2:");
+    assert_names(&r, "sub/requirements.txt:");
+    assert_names(&r, "big/requirements.txt:");
+}
+
+#[test]
+fn odd_encodings_and_line_breaks() {
+    let t = Tmp::new("enc");
+    let mut utf16 = vec![0xff, 0xfe];
+    for u in format!("{TF}numpy>=1.17\n").encode_utf16() {
+        utf16.extend(u.to_le_bytes());
+    }
+    utf16.push(0); // odd length
+    t.write("a/requirements.txt", utf16);
+    t.write("b/requirements.txt", b"\xfe\xff\xd8\x00\xd8\x00\x00a");
+    t.write(
+        "c/requirements.txt",
+        b"# -*- coding: utf-16 -*-\ntensorflow==1.14.0\nnumpy>=1.17\n",
+    );
+    t.write(
+        "d/requirements.txt",
+        b"# coding: bogus-enc\ntensorflow==1.14.0\nnumpy>=1.17\xe9\n",
+    );
+    t.write(
+        "e/requirements.txt",
+        "tensorflow==1.14.0\r\rnumpy>=1.17\\\r\n,<2\x0c\x1c\x1d\x1e\u{85}\u{2028}\u{2029}numpy\n",
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    for d in ["a", "c", "d", "e"] {
+        assert!(
+            r.out.contains(&format!("{d}/requirements.txt:")),
+            "{d}: {}",
+            r.out
+        );
+    }
+}
+
+#[test]
+fn poetry_constraints_at_scale() {
+    let t = Tmp::new("poetry");
+    t.write(
+        "pyproject.toml",
+        format!(
+            "[tool.poetry.dependencies]\ntensorflow=\"1.14.0\"\nnumpy=\"{}\"\nscipy=\"{}\"\nh5py=\"{}\"\n",
+            vec!["^1.1"; 10_000].join("||"),
+            (0..10_000).map(|i| format!("~1.{i}")).collect::<Vec<_>>().join(","),
+            vec!["^1.1 || ^1.2"; 30].join(" "),
+        ),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "pyproject.toml:3:");
+}
+
+/// conda environment files through the YAML 1.2 reader: a million aliases are one report
+/// (never expanded), block nesting 200,000 deep stops at the depth limit, duplicate keys
+/// and a second document are reported as ruamel.yaml refuses them.
+#[test]
+fn yaml_shapes_end_cleanly() {
+    let t = Tmp::new("yaml-shapes");
+    t.write(
+        "a/environment.yml",
+        format!(
+            "base: &a tensorflow=1.14.0\ndependencies:\n{}",
+            "  - *a\n".repeat(1_000_000)
+        ),
+    );
+    t.write(
+        "b/environment.yml",
+        format!("dependencies:\n{}x\n", "- ".repeat(200_000)),
+    );
+    t.write(
+        "c/environment.yml",
+        "dependencies:\n  - numpy\ndependencies:\n  - six\n",
+    );
+    t.write(
+        "d/environment.yml",
+        "dependencies: [numpy]\n---\ndependencies: [six]\n",
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_eq!(r.out.matches("is not expanded").count(), 1, "{}", r.out);
+    assert!(r.out.contains("999999 more aliases"), "{}", r.out);
+    assert_names(&r, "a/environment.yml:3:");
+    assert_names(&r, "b/environment.yml:2:");
+    assert!(r.out.contains("nested more than 64"), "{}", r.out);
+    assert_names(&r, "c/environment.yml:3:1:");
+    assert!(r.out.contains("duplicate key `dependencies`"), "{}", r.out);
+    assert_names(&r, "d/environment.yml:2:");
+    assert!(r.out.contains("second YAML document"), "{}", r.out);
+}

@@ -1,0 +1,30 @@
+//! All integration tests, as one test binary (one link instead of one per file, as ripgrep
+//! does it). Each file is a module; `cargo test --test integration <module>::` runs one.
+//! Helpers shared by the modules live in `tests/common/`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod autofix;
+mod checks;
+mod differential;
+mod fixtures;
+mod formats_other;
+mod fuzz_corpus;
+// Issue 15's reproductions through the binary (unix: modes, owners, signals, /proc).
+#[cfg(unix)]
+mod hardening;
+mod hooks;
+// Child resource usage through wait4 (libc, unix only).
+#[cfg(unix)]
+mod hostile;
+mod integ;
+mod poetry_differential;
+mod properties;
+mod readme;
+mod report;
+mod requirements_reader;
+mod rules;
+mod span_properties;
+mod toml_formats;
+mod yaml_differential;

@@ -1,0 +1,162 @@
+//! The rule data: every embedded rule file loads and validates, ids are unique, every window
+//! and effect cites a source, and the data agrees with the project's facts
+//! (`../shared/FACTS.md`, `../shared/numpy-releases.tsv`, `../shared/releases/`).
+
+use crate::common;
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use depwindow::rules::{self, load_rule_file, BUILTIN_RELEASES, BUILTIN_RULE_FILES};
+use pep440_rs::Version;
+
+#[test]
+fn every_builtin_rule_file_loads_and_validates() {
+    for (path, text) in BUILTIN_RULE_FILES {
+        let rules = load_rule_file(path, text, None)
+            .unwrap_or_else(|e| panic!("{path} does not validate: {e} at {:?}", e.span));
+        assert!(!rules.is_empty(), "{path} defines no rule");
+        for r in &rules {
+            assert!(!r.sources.is_empty(), "{}: no source", r.id);
+            assert!(
+                !r.summary.is_empty() && !r.explanation.is_empty(),
+                "{}: undocumented",
+                r.id
+            );
+            assert!(!r.effects.is_empty(), "{}: no effect tiers", r.id);
+            for e in &r.effects {
+                assert!(
+                    !e.sources.is_empty(),
+                    "{}: effect {} cites nothing",
+                    r.id,
+                    e.range.text
+                );
+            }
+            assert!(!r.releases.releases.is_empty(), "{}: no release list", r.id);
+        }
+    }
+    // What the binary embeds is exactly what the files say.
+    assert_eq!(rules::builtin().len(), 6);
+    rules::check_unique(rules::builtin()).unwrap();
+}
+
+#[test]
+fn invalid_rule_files_are_rejected_with_a_span() {
+    let good = BUILTIN_RULE_FILES[0].1;
+    let cases = [
+        (
+            good.replace(
+                "window = \">=1.14.5,<1.17\"",
+                "window = \">=1.14.5,<<1.17\"",
+            ),
+            "invalid PEP 440 specifier",
+        ),
+        (
+            good.replace("severity = \"error\"", "severity = \"fatal\""),
+            "severity is",
+        ),
+        (
+            good.replace("absence = \"finding\"", "absence = \"maybe\""),
+            "absence is",
+        ),
+        (
+            good.replace("schema = 1", "schema = 2"),
+            "unsupported rule schema",
+        ),
+        (
+            good.replace("releases = \"numpy\"", "releases = \"nope\""),
+            "unknown release list",
+        ),
+        (
+            good.replace("id = \"tensorflow-1.14/numpy\"", "id = \"numpy\""),
+            "rule ids look like",
+        ),
+        (good.replace("summary = ", "sumary = "), "unknown field"),
+        (
+            good.replace("window = \">=1.14.5,<1.17\"", "window = \">=2,<1\""),
+            "admits no version",
+        ),
+    ];
+    for (text, expected) in cases {
+        let err = load_rule_file("test.toml", &text, None).expect_err(expected);
+        assert!(
+            err.message.contains(expected),
+            "`{}` lacks `{expected}`",
+            err.message
+        );
+        assert!(err.span.is_some(), "{expected}: no span");
+    }
+}
+
+fn shared() -> Option<PathBuf> {
+    common::require("the shared facts folder ../shared", common::shared_dir())
+}
+
+#[test]
+fn release_lists_are_the_shared_ones() {
+    let Some(shared) = shared() else { return };
+    for (name, text) in BUILTIN_RELEASES {
+        let path = if *name == "numpy" {
+            shared.join("numpy-releases.tsv")
+        } else {
+            shared.join("releases").join(format!("{name}.tsv"))
+        };
+        let expected = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            *text,
+            expected,
+            "rules/releases/{name}.tsv differs from {}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn windows_agree_with_the_facts() {
+    let Some(shared) = shared() else { return };
+    let facts = std::fs::read_to_string(shared.join("FACTS.md")).unwrap();
+    let by_id = |id: &str| rules::builtin().iter().find(|r| r.id == id).unwrap();
+    // The NumPy windows, as FACTS.md states them.
+    let numpy = by_id("tensorflow-1.14/numpy");
+    assert_eq!(numpy.window.text, ">=1.14.5,<1.17");
+    assert_eq!(numpy.declared.as_ref().unwrap().text, ">=1.14.5,<2.0");
+    assert!(facts.contains("`>=1.14.5,<2.0`") && facts.contains("`>=1.14.5,<1.17`"));
+    assert_eq!(numpy.trigger.pythons, ["2.7", "3.5", "3.6", "3.7"]);
+    // The other packages: the declared range and the working window from the table.
+    for (pkg, declared, window) in [
+        ("protobuf", Some(">=3.6.1"), ">=3.6.1,<4"),
+        ("gast", Some(">=0.2.0"), ">=0.2.0,<0.3"),
+        ("h5py", None, "<3.0"),
+        ("wrapt", Some(">=1.11.1"), ">=1.11.1,<1.15"),
+        ("astor", Some(">=0.6.0"), ">=0.7.0"),
+    ] {
+        let r = by_id(&format!("tensorflow-1.14/{pkg}"));
+        assert_eq!(r.window.text, window, "{pkg}");
+        assert_eq!(
+            r.declared.as_ref().map(|d| d.text.as_str()),
+            declared,
+            "{pkg}"
+        );
+        let row = facts
+            .lines()
+            .find(|l| l.starts_with(&format!("| {pkg} ")))
+            .unwrap_or_else(|| panic!("FACTS.md has no row for {pkg}"));
+        assert!(
+            row.contains(&format!("`{window}`")),
+            "{pkg}: window not in FACTS.md row: {row}"
+        );
+    }
+    // The effect tiers start where FACTS.md says NumPy breaks.
+    for (v, needle) in [
+        ("1.17.0", "FutureWarning"),
+        ("1.20.0", "DeprecationWarning"),
+        ("1.24.0", "AttributeError"),
+        ("1.14.4", "declared"),
+    ] {
+        let e = numpy.effect_of(&Version::from_str(v).unwrap()).unwrap();
+        assert!(e.effect.contains(needle), "{v}: {}", e.effect);
+    }
+    // astor's window holds only on Python 3.7.
+    let astor = by_id("tensorflow-1.14/astor");
+    assert!(astor.holds_on("3.7") && !astor.holds_on("3.6"));
+}
