@@ -109,6 +109,18 @@ fn fixtures_match_expected_output() {
     assert!(cases.len() >= 10, "fixtures missing: found {}", cases.len());
     let tmp = std::env::temp_dir().join(format!("depwindow-crlf-{}", std::process::id()));
     for case in &cases {
+        // The expected output used to be plain files; one left over (say, from a branch made
+        // before the move to insta) would silently stop being compared.
+        for old in ["expected.json", "expected.txt"] {
+            if case.join(old).exists() {
+                failures.push(format!(
+                    "{}: {old} is no longer read; its content belongs in {old}.snap \
+                     (INSTA_UPDATE=always cargo test --test integration fixtures::, then \
+                     check that the new snapshot's body equals {old} and delete it)",
+                    case.display()
+                ));
+            }
+        }
         let extra = extra_args(case);
         let (json, code_json) = run(case, "json", &extra);
         compare(case, "expected.json", &json, &mut failures);
