@@ -18,7 +18,7 @@
    choose from, on (emulated) 2.7 and 3.5, against the Requires-Python and status columns.
 4. `recorded/tensorflow-wheels.json` (which TF versions pip 26 finds a wheel for, per
    Python and OS) against `rules/releases/tensorflow-by-platform.tsv`.
-5. Full resolves (3.7): every covered package pip installed is a known release, and
+5. Full resolves (3.7, and pip 20.3.4's legacy resolver on 2.7 when recorded): every covered package pip installed is a known release, and
    where the file pins TF 1.14.0 it equals the per-package pick.
 
 A discrepancy that is known and explained is listed in KNOWN below with its reason;
@@ -342,13 +342,37 @@ def check_tensorflow_wheels(problems: list[str], notes: list[str], seen_known: s
     return checked
 
 
+def check_legacy_27(problems: list[str], notes: list[str]) -> int:
+    """`recorded/pip-27-legacy.json`: what pip 20.3.4's legacy resolver really installed on
+    2.7. Every covered version is a known release; a version outside TF 1.14.0's declared
+    range is a note (the legacy resolver installs it with a warning; pip 26 refuses)."""
+    path = RECORDED / "pip-27-legacy.json"
+    if not path.is_file():
+        return 0
+    # TF 1.14.0's declared ranges, as pip_record.py read them from rules/tensorflow-1.14-*.toml.
+    declared = json.loads(PICKS.read_text())["tensorflow_declared"]
+    checked = 0
+    for row in json.loads(path.read_text())["rows"]:
+        for package, version in row["installed"].items():
+            if package.startswith("tensorflow"):
+                continue
+            if Version(version) not in releases(package):
+                problems.append(f"legacy 2.7 {row['file']}: {package} {version} missing from rules/releases")
+            spec = declared.get(package)
+            if spec and Version(version) not in SpecifierSet(spec):
+                notes.append(f"legacy 2.7 {row['file']}: pip {row['pip']} installed {package} "
+                             f"{version}, outside TF 1.14.0's {spec} (exit {row['exit']})")
+            checked += 1
+    return checked
+
+
 def main() -> int:
     problems: list[str] = []
     notes: list[str] = []
     seen_known: set = set()
     n_env = check_environments(problems)
     n_pick = check_picks(problems, notes, seen_known)
-    n_resolve = check_resolves(problems)
+    n_resolve = check_resolves(problems) + check_legacy_27(problems, notes)
     n_rp = check_requires_python(problems, notes, seen_known)
     n_rp += check_tensorflow_wheels(problems, notes, seen_known)
     for key in sorted(set(KNOWN) - seen_known):

@@ -11,6 +11,8 @@ emulated Python and evaluates markers with `packaging`):
 
     python3 tests/oracles/pip_record.py            # bootstraps the pips, records, writes
     python3 tests/oracles/pip_record.py --dry-list # prints the generated files, no network
+    python3 tests/oracles/pip_record.py --tensorflow-wheels  # recorded/tensorflow-wheels.json
+    python3 tests/oracles/pip_record.py --legacy-27  # recorded/pip-27-legacy.json
 
 Two kinds of question are asked:
 
@@ -417,6 +419,53 @@ def record_tensorflow_wheels(pips: dict[str, Pip], jobs: int) -> int:
     return 0
 
 
+LEGACY_OUT = ROOT / "tests/oracles/recorded/pip-27-legacy.json"
+LEGACY_FILES = {
+    "tf-numpy-pin-1.13.3": [TF_PIN, "numpy==1.13.3"],
+}
+
+
+def record_legacy_27(pips: dict[str, Pip], work: Path) -> int:
+    """pip 20.3.4 on 2.7 with its default (legacy) resolver, installing for real into a
+    throw-away `--target` (it has no --dry-run): does it install numpy 1.13.3 next to TF
+    1.14.0? Downloads TF's cp27 wheel and its dependencies (about 150 MB)."""
+    started = datetime.datetime.now(datetime.timezone.utc)
+    rows = []
+    for name, lines in LEGACY_FILES.items():
+        with tempfile.TemporaryDirectory(dir=work) as tmp:
+            req = Path(tmp) / "requirements.txt"
+            req.write_text("\n".join(lines) + "\n")
+            target = Path(tmp) / "target"
+            # grpcio's newest release for 2.7 is an sdist whose build compiles C++ for a long
+            # time; its wheels are older. It is not a covered package, so take a wheel.
+            proc = pips["2.7"].run(["install", "--only-binary=grpcio", "--target", str(target),
+                                    "-r", str(req)], timeout=1800)
+            installed = {}
+            # `name-version.dist-info` for wheels, `name-version-py2.7.egg-info` for sdists
+            # installed by setup.py (gast, termcolor).
+            for info in [*target.glob("*.dist-info"), *target.glob("*.egg-info")]:
+                dist, version = info.name.rsplit(".", 1)[0].split("-")[:2]
+                dist = canonicalize_name(dist)
+                if dist in COVERED or dist.startswith("tensorflow"):
+                    installed[dist] = normalized(version)
+            rec = {"file": name, "lines": lines, "python": "2.7", "pip": pips["2.7"].version(),
+                   "resolver": "legacy (pip 20.3's default on Python 2)", "exit": proc.returncode,
+                   "installed": dict(sorted(installed.items())),
+                   "messages": messages(proc.stderr) + [
+                       line.strip() for line in proc.stderr.splitlines()
+                       if "which is incompatible" in line]}
+            rows.append(rec)
+    doc = {
+        "about": "Recorded by tests/oracles/pip_record.py --legacy-27; see tests/oracles/README.md",
+        "recorded": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "index": "https://pypi.org/simple",
+        "rows": rows,
+    }
+    LEGACY_OUT.write_text(json.dumps(doc, indent=1) + "\n")
+    print(f"wrote {LEGACY_OUT}", file=sys.stderr)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "depwindow-pip-oracle"),
@@ -427,6 +476,9 @@ def main() -> int:
     ap.add_argument("--tensorflow-wheels", action="store_true",
                     help="record only which TF versions have wheels where (pip 26), to "
                          "recorded/tensorflow-wheels.json")
+    ap.add_argument("--legacy-27", action="store_true",
+                    help="record only pip 20.3.4's legacy resolver on 2.7, installing into a "
+                         "throw-away --target, to recorded/pip-27-legacy.json (about 150 MB)")
     args = ap.parse_args()
 
     environments = load_environments()
@@ -445,6 +497,8 @@ def main() -> int:
     pips = bootstrap(Path(args.work), sys.executable)
     if args.tensorflow_wheels:
         return record_tensorflow_wheels(pips, args.jobs)
+    if args.legacy_27:
+        return record_legacy_27(pips, Path(args.work))
     started = datetime.datetime.now(datetime.timezone.utc)
     results = {}
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
