@@ -101,7 +101,20 @@ fn release_lists_are_the_shared_ones() {
         } else {
             shared.join("releases").join(format!("{name}.tsv"))
         };
-        let expected = std::fs::read_to_string(&path).unwrap();
+        let mut expected = std::fs::read_to_string(&path).unwrap();
+        // The one status column cannot say "yanked pre-release": the shared README says it in
+        // words ("protobuf 4.0.0rc1 and 4.0.0rc2 are yanked pre-releases"), so our list says
+        // `yanked` (the version itself says pre-release). pip 26 ignores them as yanked
+        // (`tests/oracles/recorded/pip-picks.json`, `yanked_ignored`).
+        if *name == "protobuf" {
+            let readme = std::fs::read_to_string(shared.join("releases/README.md")).unwrap();
+            assert!(readme.contains("protobuf 4.0.0rc1 and 4.0.0rc2 are yanked pre-releases"));
+            for (v, date) in [("4.0.0rc1", "2020-07-16"), ("4.0.0rc2", "2020-07-21")] {
+                let from = format!("\n{v}\t\t{date}\tpre-release\n");
+                assert!(expected.contains(&from), "{v} in the shared list");
+                expected = expected.replace(&from, &format!("\n{v}\t\t{date}\tyanked\n"));
+            }
+        }
         assert_eq!(
             *text,
             expected,
