@@ -173,7 +173,16 @@ fn finish(
             pythons.join(", ")
         ),
         (Some(w), true) if outside.is_empty() => {
-            format!("e.g. {w}, though no such release is published")
+            let yanked = rule
+                .releases
+                .releases
+                .iter()
+                .any(|r| r.version == *w && r.status == crate::rules::releases::Status::Yanked);
+            if yanked {
+                format!("{w}, a yanked release that pip installs only because it is pinned")
+            } else {
+                format!("e.g. {w}, though no such release is published")
+            }
         }
         _ => compact_list(&outside),
     };
