@@ -52,10 +52,10 @@ pub fn rule_markdown(rule: &Rule) -> String {
     s.push_str(&format!(
         "- Default severity: {}; no requirement at all is {}\n",
         rule.severity.as_str(),
-        if rule.absence_is_finding {
-            "a finding"
-        } else {
-            "not a finding"
+        match (rule.absence_is_finding, rule.absence_severity) {
+            (false, _) => "not a finding",
+            (true, s) if s == rule.severity => "a finding",
+            (true, _) => "a finding, at most a warning",
         }
     ));
     s.push_str(&format!("\n## Why\n\n{}\n", rule.explanation.trim()));

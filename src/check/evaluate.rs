@@ -7,13 +7,13 @@ use std::str::FromStr;
 use pep440_rs::{Operator, Version};
 use pep508_rs::PackageName;
 
+pub(super) use super::pick::pip_pick;
 use super::registry::Decides;
 use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
 use super::{units, Check, Options, Unit};
 use crate::diagnostic::Severity;
 use crate::manifest::{Loc, Parsed, Requirement, Role, VersionReq};
 use crate::markers;
-use crate::rules::releases::Status;
 use crate::rules::Rule;
 use crate::versions::VersionSet;
 
@@ -451,44 +451,4 @@ pub(super) fn any_published(rule: &Rule, set: &VersionSet) -> bool {
         .releases
         .iter()
         .any(|r| r.published() && set.contains_any(&r.version))
-}
-
-/// What pip would install on Python `py`: the newest release admitted by `set` that has a
-/// Requires-Python admitting `py`, skipping yanked releases unless pinned with `==`/`===`
-/// (PEP 592), and falling back to pre-releases only when no final release matches.
-pub(super) fn pip_pick(
-    rule: &Rule,
-    set: &VersionSet,
-    reqs: &[&Requirement],
-    py: &Version,
-) -> Option<(String, bool)> {
-    let pinned = |v: &Version| {
-        reqs.iter().any(|r| match &r.version {
-            VersionReq::Specifiers { specifiers, .. } => specifiers.iter().any(|s| {
-                matches!(s.operator(), Operator::Equal | Operator::ExactEqual) && s.version() == v
-            }),
-            VersionReq::Exact { version, .. } => version == v,
-            _ => false,
-        })
-    };
-    let candidates = || {
-        rule.releases
-            .releases
-            .iter()
-            .rev()
-            .filter(|r| r.published() && r.installs_on(py))
-    };
-    let pick = candidates().find(|r| {
-        set.contains(&r.version)
-            && match r.status {
-                Status::Yanked => pinned(&r.version),
-                _ => true,
-            }
-    });
-    if let Some(r) = pick {
-        return Some((r.text.clone(), false));
-    }
-    candidates()
-        .find(|r| r.status == Status::PreRelease && set.contains_any(&r.version))
-        .map(|r| (r.text.clone(), true))
 }

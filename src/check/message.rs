@@ -173,12 +173,33 @@ fn finish(
             pythons.join(", ")
         ),
         (Some(w), true) if outside.is_empty() => {
-            format!("e.g. {w}, though no such release is published")
+            let yanked = rule
+                .releases
+                .releases
+                .iter()
+                .any(|r| r.version == *w && r.status == crate::rules::releases::Status::Yanked);
+            if yanked {
+                format!("{w}, a yanked release that pip installs only because it is pinned")
+            } else {
+                format!("e.g. {w}, though no such release is published")
+            }
         }
         _ => compact_list(&outside),
     };
     let words = words(files, opts, rule, first_python, first, &listing);
     let mut message = words.message;
+    if let Some((_, v)) = group.iter().find(|(p, _)| p == "2.7") {
+        if matches!(
+            v.detail,
+            Detail::Unsatisfiable(Unsatisfiable::ExcludesDeclared)
+        ) {
+            message.push_str(&format!(
+                " (on Python 2.7 its last pip, 20.3.4, still uses the legacy resolver: it installs {pkg} from this range anyway, with only a warning that {} requires `{pkg}{}`)",
+                rule.trigger.title,
+                rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
+            ));
+        }
+    }
     if !pick.is_empty() {
         let picks: Vec<String> = pick
             .iter()
@@ -291,6 +312,9 @@ fn words(
                     format!("{t} requires `{pkg}{declared}`, which this excludes")
                 }
                 Unsatisfiable::Unpublished => "no published release satisfies it".to_owned(),
+                Unsatisfiable::NotInstallable { excluded, yanked } => {
+                    not_installable(rule, &pkg, *excluded, *yanked)
+                }
             };
             Words {
                 label: format!("no installable {pkg} satisfies this"),
@@ -319,7 +343,10 @@ fn words(
                 ),
             };
             if let Some(via) = &rule.via {
-                message.push_str(&format!(" ({pkg} comes in through {via})"));
+                message.push_str(&format!(
+                    " ({pkg} comes in through {} → {via} → {pkg})",
+                    v.trigger.req.name
+                ));
             }
             if *only_below_declared {
                 message.push_str(&format!(
@@ -377,7 +404,10 @@ fn words(
                 )),
             }
             if let Some(via) = &rule.via {
-                message.push_str(&format!(" (it comes in through {via})"));
+                message.push_str(&format!(
+                    " (it comes in through {} → {via} → {pkg})",
+                    v.trigger.req.name
+                ));
             }
             message.push_str(&possible);
             Words {
@@ -433,4 +463,38 @@ fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
         .iter()
         .map(|&i| rule.releases.releases[i].text.clone())
         .collect()
+}
+
+/// Why pip installs nothing on a Python from releases that match (`pick::NoPick`).
+fn not_installable(
+    rule: &Rule,
+    pkg: &str,
+    excluded: Option<usize>,
+    yanked: Option<usize>,
+) -> String {
+    let releases = &rule.releases.releases;
+    let excluded = excluded.map(|i| {
+        let r = &releases[i];
+        let rp = r
+            .requires_python
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        format!(
+            "need another Python (the oldest, {pkg} {}, has Requires-Python `{rp}`)",
+            r.text
+        )
+    });
+    let yanked = yanked.map(|i| {
+        format!(
+            "{pkg} {} is yanked, and pip takes a yanked release only when it is pinned with `==`",
+            releases[i].text
+        )
+    });
+    match (excluded, yanked) {
+        (Some(e), Some(y)) => format!("{y}, and the other releases it admits {e}"),
+        (Some(e), None) => format!("the releases it admits {e}"),
+        (None, Some(y)) => y,
+        (None, None) => "no release it admits installs on this Python".to_owned(),
+    }
 }

@@ -34,6 +34,7 @@ pub mod registry;
 mod evaluate;
 mod fix_proposal;
 mod message;
+pub mod pick;
 mod verdict;
 
 #[cfg(test)]

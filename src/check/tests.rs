@@ -171,11 +171,23 @@ fn a_lock_pin_outside_is_reported_on_the_pin_and_not_edited() {
                 [[packages]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n";
     let (files, parsed) = parse("pylock.toml", lock);
     let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert_eq!(verdicts.len(), 1);
-    // NumPy 1.17.0 has no wheel for Python 2.7: pip's pick there is none.
-    let group = per_python(&verdicts[0]);
-    assert_eq!(group[0].0, "2.7");
-    assert_eq!(group[0].1.pick, None);
+    assert_eq!(verdicts.len(), 2);
+    // NumPy 1.17.0 needs Python >=3.5: on 2.7 pip installs nothing, and that is
+    // `unsatisfiable`, naming the release whose Requires-Python excludes 2.7.
+    let on_27 = per_python(&verdicts[0]);
+    assert_eq!(on_27.len(), 1);
+    assert_eq!(on_27[0].0, "2.7");
+    assert_eq!(on_27[0].1.pick, None);
+    let Detail::Unsatisfiable(super::verdict::Unsatisfiable::NotInstallable {
+        excluded: Some(i),
+        yanked: None,
+    }) = on_27[0].1.detail
+    else {
+        panic!("not-installable detail: {:?}", on_27[0].1.detail);
+    };
+    assert_eq!(numpy_rule()[0].releases.releases[i].text, "1.17.0");
+    let group = per_python(&verdicts[1]);
+    assert_eq!(group[0].0, "3.5");
     let (_, on) = group.iter().find(|(p, _)| p == "3.7").unwrap();
     let Detail::OutsideWindow { offender, .. } = &on.detail else {
         panic!("outside-window detail");

@@ -35,7 +35,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
     let pick = pip_pick(rule, &input.declared, &[], &input.py);
     Some(PyVerdict {
         check: Check::Unconstrained,
-        severity: input.cap(rule.severity),
+        severity: input.cap(rule.absence_severity),
         primary: input.hit.req.loc,
         trigger: input.hit.clone(),
         detail: Detail::Unconstrained,

@@ -14,17 +14,19 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     decides: Decides::PerPython { order: 0, judge },
 };
 
-use super::evaluate::{any_published, spec_loc, Combined, Input};
+use super::evaluate::{spec_loc, Combined, Input};
+use super::pick::{no_pick, NoPick};
 use super::verdict::{Detail, FixIntent, PyVerdict, Unsatisfiable};
 use super::Check;
 
-/// A_p (or A_p within the trigger's declared range) admits no version, or no published
-/// release satisfies it. An error whether or not the trigger is certain. Asked before
-/// `outside-window`.
+/// A_p (or A_p within the trigger's declared range) admits no version, or pip finds no
+/// release to install from it on this Python (`pick.rs`: none published, none whose
+/// Requires-Python admits the Python, or only yanked ones that are not pinned). An error
+/// whether or not the trigger is certain. Asked before `outside-window`.
 fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let c = c?;
     let rule = input.rule;
-    if !(c.a_decl.is_empty() || c.pick.is_none() && !any_published(rule, &c.a_decl)) {
+    if !c.a_decl.is_empty() && c.pick.is_some() {
         return None;
     }
     let primary = input
@@ -37,7 +39,12 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
     } else if c.a_decl.is_empty() {
         Unsatisfiable::ExcludesDeclared
     } else {
-        Unsatisfiable::Unpublished
+        match no_pick(&rule.releases, &c.a_decl, &input.py) {
+            NoPick::Unpublished => Unsatisfiable::Unpublished,
+            NoPick::NotInstallable { excluded, yanked } => {
+                Unsatisfiable::NotInstallable { excluded, yanked }
+            }
+        }
     };
     Some(PyVerdict {
         check: Check::Unsatisfiable,

@@ -91,6 +91,13 @@ pub(crate) enum Unsatisfiable {
     ExcludesDeclared,
     /// No published release satisfies them.
     Unpublished,
+    /// Releases satisfy them, but pip installs none on this Python: their Requires-Python
+    /// excludes it, or the ones left are yanked and not pinned (`pick::NoPick`; indices
+    /// into the rule's release list).
+    NotInstallable {
+        excluded: Option<usize>,
+        yanked: Option<usize>,
+    },
 }
 
 /// The edit a finding proposes.

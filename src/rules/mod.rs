@@ -54,6 +54,18 @@ struct TriggerToml {
     releases: Option<Spanned<String>>,
     #[serde(default)]
     sources: Vec<String>,
+    /// Versions the index lists that nothing can install (a build that fails on purpose).
+    #[serde(default)]
+    placeholders: Vec<PlaceholderToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceholderToml {
+    distribution: Spanned<String>,
+    version: Spanned<String>,
+    reason: String,
+    sources: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,8 +128,12 @@ pub struct Trigger {
     pub version: Spec,
     /// `major.minor` strings, in the file's order.
     pub pythons: Vec<String>,
+    /// Per Python, the versions with wheels, placeholders removed.
     pub wheels: Option<Arc<WheelsByPython>>,
     pub sources: Vec<String>,
+    /// Listed by the index, installable nowhere (`[[trigger.placeholders]]`): never a pick
+    /// and never a newer release that makes the trigger only possible.
+    pub placeholders: Vec<(PackageName, Version)>,
 }
 
 #[derive(Clone, Debug)]
@@ -137,6 +153,9 @@ pub struct Rule {
     pub python: Option<VersionSpecifiers>,
     /// Whether a unit that never names the package is a finding.
     pub absence_is_finding: bool,
+    /// The severity of that finding: the rule's own for `absence = "finding"`, a warning
+    /// for `absence = "warning"` (a package every install brings in, that hurts only some).
+    pub absence_severity: Severity,
     pub via: Option<String>,
     pub severity: Severity,
     pub releases: Arc<ReleaseList>,
@@ -235,13 +254,29 @@ pub fn load_rule_file(
             ));
         }
     }
+    let mut placeholders = Vec::new();
+    for ph in &t.placeholders {
+        if ph.sources.is_empty() || ph.reason.trim().is_empty() {
+            return Err(err(
+                Some(ph.distribution.span()),
+                "a placeholder needs a reason and at least one source".into(),
+            ));
+        }
+        let v = Version::from_str(ph.version.get_ref()).map_err(|e| {
+            err(
+                Some(ph.version.span()),
+                format!("invalid PEP 440 version: {e}"),
+            )
+        })?;
+        placeholders.push((name(&ph.distribution)?, v));
+    }
     let wheels = match &t.releases {
         None => None,
         Some(r) => {
             let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
-            Some(Arc::new(
-                WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?,
-            ))
+            let mut wheels = WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?;
+            wheels.remove(&placeholders);
+            Some(Arc::new(wheels))
         }
     };
     let version = spec(&t.version)?;
@@ -266,6 +301,7 @@ pub fn load_rule_file(
         pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
         wheels,
         sources: t.sources.clone(),
+        placeholders,
     });
     if file.package.is_empty() {
         return Err(err(
@@ -292,13 +328,14 @@ pub fn load_rule_file(
                 ))
             }
         };
-        let absence_is_finding = match p.absence.get_ref().as_str() {
-            "finding" => true,
-            "ignore" => false,
+        let (absence_is_finding, absence_severity) = match p.absence.get_ref().as_str() {
+            "finding" => (true, severity),
+            "warning" => (true, Severity::Warning),
+            "ignore" => (false, severity),
             _ => {
                 return Err(err(
                     Some(p.absence.span()),
-                    "absence is `finding` or `ignore`".into(),
+                    "absence is `finding`, `warning` or `ignore`".into(),
                 ))
             }
         };
@@ -358,6 +395,7 @@ pub fn load_rule_file(
             window,
             python,
             absence_is_finding,
+            absence_severity,
             via: p.via.clone(),
             severity,
             releases,

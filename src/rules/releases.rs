@@ -192,6 +192,18 @@ impl WheelsByPython {
         Ok(WheelsByPython { rows })
     }
 
+    /// Drop the placeholder versions (a listed release nothing can install) of each
+    /// distribution.
+    pub fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
+        for (_, dist, versions) in &mut self.rows {
+            versions.retain(|v| {
+                !placeholders
+                    .iter()
+                    .any(|(d, p)| d.as_ref() == dist.as_str() && p == v)
+            });
+        }
+    }
+
     pub fn versions(&self, python: &str, distribution: &str) -> Option<&[Version]> {
         self.rows
             .iter()

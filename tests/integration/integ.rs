@@ -121,9 +121,11 @@ fn codes(v: &Value) -> Vec<String> {
 }
 
 /// TensorFlow 1.14.0's other windows satisfied (so only NumPy matters in the tests).
-const TAIL: &str = "protobuf>=3.6.1,<3.20\ngast==0.2.2\n";
-const FLAGGED: &str = "tensorflow==1.14.0\nnumpy>=1.14.5\nprotobuf>=3.6.1,<3.20\ngast==0.2.2\n";
-const CLEAN: &str = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1,<3.20\ngast==0.2.2\n";
+const TAIL: &str = "protobuf>=3.6.1,<3.20\ngast==0.2.2\nh5py<3.0\n";
+const FLAGGED: &str =
+    "tensorflow==1.14.0\nnumpy>=1.14.5\nprotobuf>=3.6.1,<3.20\ngast==0.2.2\nh5py<3.0\n";
+const CLEAN: &str =
+    "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1,<3.20\ngast==0.2.2\nh5py<3.0\n";
 
 // ---------------------------------------------------------------- configuration
 
@@ -252,7 +254,7 @@ fn severity_overrides_rewrite_severity_and_exit_code() {
     // The rule id is more specific than the check name.
     s.write(
         "requirements.txt",
-        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1\ngast==0.2.2\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1\ngast==0.2.2\nh5py<3.0\n",
     );
     let (v, code) = json(s.path(), &[]);
     assert_eq!(v["diagnostics"][0]["rule"], "tensorflow-1.14/protobuf");
@@ -265,7 +267,7 @@ fn selection_flags_override_configuration() {
     let s = Scratch::new("select");
     s.write("depwindow.toml", "select = [\"DW102\"]\n").write(
         "requirements.txt",
-        "tensorflow==1.14.0\nnumpy>=1.14.5\nprotobuf>=3.6.1\ngast==0.2.2\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5\nprotobuf>=3.6.1\ngast==0.2.2\nh5py<3.0\n",
     );
     let (v, code) = json(s.path(), &[]);
     assert!(codes(&v).is_empty(), "{:?}", codes(&v));
@@ -599,7 +601,7 @@ fn unused_and_malformed_suppressions_are_reported() {
     let s = Scratch::new("sup-unused");
     s.write(
         "requirements.txt",
-        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17  # depwindow: ignore\nprotobuf>=3.6.1,<3.20  # depwindow: ignore[DW777]\ngast==0.2.2 # depwindow: ignore[DW101\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17  # depwindow: ignore\nprotobuf>=3.6.1,<3.20  # depwindow: ignore[DW777]\ngast==0.2.2 # depwindow: ignore[DW101\nh5py<3.0\n",
     );
     let o = run(s.path(), &["check", "--format", "concise"]);
     assert_eq!(
@@ -629,7 +631,7 @@ fn suppression_on_a_continuation_line_and_in_toml() {
     let s = Scratch::new("sup-toml");
     s.write(
         "pyproject.toml",
-        "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\n    \"tensorflow==1.14.0\",\n    \"numpy>=1.14.5\",  # depwindow: ignore[DW101] reviewed\n    \"protobuf>=3.6.1\",\n    \"gast==0.2.2\",\n]\n",
+        "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\n    \"tensorflow==1.14.0\",\n    \"numpy>=1.14.5\",  # depwindow: ignore[DW101] reviewed\n    \"protobuf>=3.6.1\",\n    \"gast==0.2.2\",\n    \"h5py<3.0\",\n]\n",
     );
     let (v, _) = json(s.path(), &[]);
     let f = found(&v);
@@ -765,7 +767,7 @@ fn standard_input_with_a_file_name() {
     assert_eq!(o.code, 0, "{}", o.stdout);
     // The file name picks the format, and the configuration that applies to it.
     s.write("sub/depwindow.toml", "ignore = [\"DW101\"]\n");
-    let toml = "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy>=1.14.5\", \"protobuf<3.20\", \"gast==0.2.2\"]\n";
+    let toml = "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy>=1.14.5\", \"protobuf<3.20\", \"gast==0.2.2\", \"h5py<3.0\"]\n";
     let o = run_in(
         s.path(),
         &[

@@ -46,19 +46,9 @@ PICKS = Path(sys.argv[1]) if len(sys.argv) > 1 else RECORDED / "pip-picks.json"
 
 # (kind, package, version) -> why it is known. Each one is a data question for the lead.
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("yanked-not-in-data", "protobuf", "4.0.0rc1"): (
-        "pip lists it among the yanked versions; releases/protobuf.tsv (as the shared list) "
-        "has status `pre-release`: the one status column cannot say `yanked pre-release`. "
-        "The shared README says both 4.0.0rc1 and 4.0.0rc2 are yanked pre-releases."),
-    ("yanked-not-in-data", "protobuf", "4.0.0rc2"): (
-        "as 4.0.0rc1"),
     ("tf-wheel-not-on-index", "tensorflow-gpu", "2.12.0"): (
         "listed on purpose for every platform (../shared/releases/README.md): a placeholder "
         "sdist whose build fails, with no wheel; never a pick, never a newer TF."),
-    ("model-pick", "protobuf", "4.0.0rc2"): (
-        "`protobuf>3.19.6,<4.21.0` below 3.7: no final is installable (3.20.x need 3.7), so "
-        "on our data the pre-release fallback picks 4.0.0rc2; pip 26 ignores it as yanked "
-        "and finds nothing. Follows from the missing yanked flag of 4.0.0rc1/rc2."),
 }
 
 
