@@ -54,13 +54,15 @@ impl FilePlan {
 }
 
 /// Why a fix was not applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Skip {
     pub display: String,
     pub line: usize,
     pub code: &'static str,
     pub reason: String,
     pub unsafe_fix: bool,
+    /// Which fix (its place and text, hashed): findings sharing one fix share one note.
+    pub fix_key: u64,
 }
 
 #[derive(Debug, Default)]
@@ -106,10 +108,11 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
         let file = files.get(fix.loc.file);
         let skip = |reason: String, unsafe_fix: bool| Skip {
             display: file.display.clone(),
-            line: file.position(fix.loc.span.start).line,
+            line: finding_line(files, d),
             code: d.code(),
             reason,
             unsafe_fix,
+            fix_key: fix_key(fix),
         };
         if fix.applicability == Applicability::Unsafe && !unsafe_fixes {
             let why = fix
@@ -144,13 +147,14 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
     for (id, items) in by_file {
         let file = files.get(id);
         let skip_all = |plan: &mut Plan, reason: String| {
-            for (d, e) in &items {
+            for (d, _) in &items {
                 plan.skipped.push(Skip {
                     display: file.display.clone(),
-                    line: line_of(file, e.start),
+                    line: finding_line(files, d),
                     code: d.code(),
                     reason: reason.clone(),
                     unsafe_fix: false,
+                    fix_key: d.fix.as_ref().map(fix_key).unwrap_or(0),
                 });
             }
         };
@@ -207,13 +211,24 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
             edits: kept,
         });
     }
+    // Several findings may share one fix (and one reason): one note each.
+    let mut seen = std::collections::HashSet::new();
+    plan.skipped.retain(|s| seen.insert(s.clone()));
     plan
 }
 
-fn line_of(file: &SourceFile, original: usize) -> usize {
-    // Only used for messages; the decoded offset is close enough for the line.
-    let decoded = original.saturating_sub(file.bom_len());
-    file.position(decoded).line
+fn fix_key(fix: &crate::diagnostic::Fix) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (fix.loc.file, fix.loc.span.start, fix.loc.span.end).hash(&mut h);
+    fix.replacement.hash(&mut h);
+    h.finish()
+}
+
+/// The line a note about a finding's fix names: the finding's own line (an inserted
+/// requirement's fix sits on the next line, but the finding is where the user looks).
+fn finding_line(files: &Files, d: &Diagnostic) -> usize {
+    files.get(d.loc.file).position(d.loc.span.start).line
 }
 
 /// Two edits overlap when they share a byte, or one inserts strictly inside the other.
@@ -902,22 +917,75 @@ pub fn unified_diff(fp: &FilePlan) -> Vec<u8> {
         out.extend_from_slice(
             format!("@@ -{old_start},{old_count} +{new_start},{new_count} @@\n").as_bytes(),
         );
-        for (prefix, lines) in [
-            (b' ', &before),
-            (b'-', &old_lines),
-            (b'+', &new_lines),
-            (b' ', &after),
-        ] {
-            for l in lines.iter() {
-                out.push(prefix);
-                out.extend_from_slice(l);
-                if !l.ends_with(b"\n") {
-                    out.extend_from_slice(b"\n\\ No newline at end of file\n");
-                }
+        let body = line_diff(&old_lines, &new_lines);
+        let lines = before
+            .iter()
+            .map(|l| (b' ', *l))
+            .chain(body)
+            .chain(after.iter().map(|l| (b' ', *l)));
+        for (prefix, l) in lines {
+            out.push(prefix);
+            out.extend_from_slice(l);
+            if !l.ends_with(b"\n") {
+                out.extend_from_slice(b"\n\\ No newline at end of file\n");
             }
         }
         delta += new_lines.len() as isize - old_lines.len() as isize;
     }
+    out
+}
+
+/// The lines of a hunk as a minimal edit script: a line both sides keep is context (`' '`),
+/// never removed and added again. Common prefix and suffix first, then a longest common
+/// subsequence over what is left; past [`MAX_LCS_CELLS`] (a huge hunk) the middle is
+/// shown as removed then added, which is still a correct diff.
+fn line_diff<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Vec<(u8, &'a [u8])> {
+    const MAX_LCS_CELLS: usize = 1 << 22;
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (o, n) = (
+        &old[prefix..old.len() - suffix],
+        &new[prefix..new.len() - suffix],
+    );
+    let mut out: Vec<(u8, &[u8])> = old[..prefix].iter().map(|l| (b' ', *l)).collect();
+    if o.len().saturating_mul(n.len()) > MAX_LCS_CELLS {
+        out.extend(o.iter().map(|l| (b'-', *l)));
+        out.extend(n.iter().map(|l| (b'+', *l)));
+    } else {
+        // lcs[i][j]: the longest common subsequence of o[i..] and n[j..].
+        let w = n.len() + 1;
+        let mut lcs = vec![0u32; (o.len() + 1) * w];
+        for i in (0..o.len()).rev() {
+            for j in (0..n.len()).rev() {
+                lcs[i * w + j] = if o[i] == n[j] {
+                    lcs[(i + 1) * w + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * w + j].max(lcs[i * w + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < o.len() || j < n.len() {
+            if i < o.len() && j < n.len() && o[i] == n[j] {
+                out.push((b' ', o[i]));
+                i += 1;
+                j += 1;
+            } else if i < o.len() && (j == n.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+                // Removals before additions where both are minimal, as diff programs do.
+                out.push((b'-', o[i]));
+                i += 1;
+            } else {
+                out.push((b'+', n[j]));
+                j += 1;
+            }
+        }
+    }
+    out.extend(old[old.len() - suffix..].iter().map(|l| (b' ', *l)));
     out
 }
 
@@ -1112,6 +1180,7 @@ pub fn run_cli(
                     if p.deferred == 1 { "" } else { "es" }
                 ),
                 unsafe_fix: false,
+                fix_key: 0,
             });
         }
         return Ok((None, summary));

@@ -66,6 +66,7 @@ struct RawConfig {
     pythons: Option<Vec<Spanned<String>>>,
     constraints: Option<Vec<Spanned<String>>>,
     output_format: Option<Spanned<String>>,
+    fail_on: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +165,8 @@ pub struct Settings {
     pub pythons: Option<Vec<String>>,
     pub constraints: Vec<PathBuf>,
     pub output_format: Option<OutputFormat>,
+    /// `fail-on`: the lowest severity that fails the run (None: error).
+    pub fail_on: Option<Severity>,
 }
 
 /// Overrides from the command line (they win over the configuration file).
@@ -194,6 +197,7 @@ impl Settings {
             pythons: None,
             constraints: Vec::new(),
             output_format: None,
+            fail_on: None,
         }
     }
 
@@ -333,6 +337,9 @@ impl Settings {
                 OutputFormat::from_name(f.get_ref())
                     .ok_or_else(|| err(f, unknown_format(f.get_ref())))?,
             );
+        }
+        if let Some(f) = &raw.fail_on {
+            settings.fail_on = Some(parse_fail_on(f.get_ref()).map_err(|m| err(f, m))?);
         }
         settings.all_rules = all_rules;
         settings.rebuild_excludes().map_err(|m| ConfigError {
@@ -503,6 +510,10 @@ impl Settings {
             "output-format = \"{}\"\n",
             self.output_format.unwrap_or(OutputFormat::Human).name()
         ));
+        out.push_str(&format!(
+            "fail-on = \"{}\"\n",
+            self.fail_on.unwrap_or(Severity::Error).as_str()
+        ));
         let checks: Vec<&str> = Check::ALL
             .iter()
             .filter(|c| {
@@ -581,7 +592,19 @@ fn unknown_selector(s: &str) -> String {
     )
 }
 
-fn unknown_format(s: &str) -> String {
+/// `--fail-on` / `fail-on`: a severity name.
+pub fn parse_fail_on(s: &str) -> Result<Severity, String> {
+    match s {
+        "error" => Ok(Severity::Error),
+        "warning" => Ok(Severity::Warning),
+        "info" => Ok(Severity::Info),
+        _ => Err(format!(
+            "unknown severity `{s}` for fail-on; expected one of: error, warning, info"
+        )),
+    }
+}
+
+pub(crate) fn unknown_format(s: &str) -> String {
     format!(
         "unknown output format `{s}`; expected one of: {}",
         OutputFormat::ALL
