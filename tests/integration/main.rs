@@ -20,6 +20,7 @@ mod hooks;
 mod hostile;
 mod integ;
 mod oracles;
+mod outputs;
 mod poetry_differential;
 mod properties;
 mod readme;
