@@ -271,6 +271,7 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
         locks,
     );
     profile.settings.apply(&mut diags);
+    profile.settings.apply_per_file(&files, &mut diags);
     let mut sups = Vec::new();
     for (id, file) in files.iter() {
         sups.extend(suppress::scan(file, id));

@@ -397,3 +397,43 @@ fn fail_on_warning_from_the_command_line_and_configuration() {
     let o = run(s.path(), &["check", "requirements.txt"]);
     assert_eq!(o.code, 2, "{}", o.stdout);
 }
+
+#[test]
+fn per_file_ignores_silence_codes_in_matching_files() {
+    let s = Scratch::new("pfi");
+    let text = format!("{TF}numpy>=1.16\n");
+    s.write("requirements.txt", &text);
+    s.write("legacy/requirements.txt", &text);
+    s.write(
+        "depwindow.toml",
+        "[per-file-ignores]\n\"legacy/*\" = [\"outside-window\"]\n\"other.txt\" = [\"DW101\"]\n",
+    );
+    let o = run(s.path(), &["check", "-q", "--format", "concise"]);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", o.stdout);
+    assert!(
+        lines[0].starts_with("requirements.txt:4:6: error:"),
+        "{}",
+        o.stdout
+    );
+    // From inside the folder, and named on the command line: the same.
+    let o = run(&s.path().join("legacy"), &["check", "--format", "concise"]);
+    assert_eq!(o.stdout, "All checks passed! (1 file checked)\n");
+    let o = run(s.path(), &["check", "-q", "legacy/requirements.txt"]);
+    assert_eq!((o.code, o.stdout.as_str()), (0, ""));
+    // Other checks in those files are still reported.
+    s.write(
+        "legacy/requirements.txt",
+        "tensorflow==1.14.0\nnumpy>=1.16,<1.17\n",
+    );
+    let o = run(s.path(), &["check", "-q", "--format", "concise", "legacy"]);
+    assert!(o.stdout.contains("[DW102]"), "{}", o.stdout);
+    // An unknown code is a configuration error with its place.
+    s.write(
+        "depwindow.toml",
+        "[per-file-ignores]\n\"legacy/*\" = [\"DW999\"]\n",
+    );
+    let o = run(s.path(), &["check"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("depwindow.toml:2:"), "{}", o.stderr);
+}
