@@ -1214,3 +1214,136 @@ pub fn report(summary: &Summary, diff: bool) {
         eprintln!("depwindow: error: {e}");
     }
 }
+
+/// `--add-noqa`: write `# depwindow: ignore[CODES]` at the end of every line with an
+/// unsuppressed finding, so a large repository can adopt the linter and fix later. The
+/// comment goes on the last physical line of the finding's logical line (after a `\`
+/// continuation, never before it: a comment after `\` would end the continuation and
+/// orphan the `--hash` lines). Files whose format has no comments (JSON locks) are
+/// skipped with a note, as are binary files. Written through [`write`], like fixes, and
+/// only under the checked paths. Unused-suppression findings get no comment.
+pub fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
+    let default = [PathBuf::from(".")];
+    let roots = roots(if paths.is_empty() { &default } else { paths });
+    let files: &Files = &outcome.files;
+    let mut summary = Summary::default();
+    // File -> 0-based line -> codes.
+    let mut by_file: BTreeMap<FileId, BTreeMap<usize, Vec<&'static str>>> = BTreeMap::new();
+    for d in &outcome.diagnostics {
+        if d.suppressed.is_some() || d.check == crate::diagnostic::Check::UnusedSuppression {
+            continue;
+        }
+        let file = files.get(d.loc.file);
+        if file.line_count() == 0 {
+            continue;
+        }
+        let (_, last) = crate::suppress::logical_lines(file, d.loc.span);
+        let codes = by_file
+            .entry(d.loc.file)
+            .or_default()
+            .entry(last)
+            .or_default();
+        if !codes.contains(&d.code()) {
+            codes.push(d.code());
+        }
+    }
+    for (id, lines) in by_file {
+        let file = files.get(id);
+        let shown = crate::report::escape_display(&file.display).into_owned();
+        let refuse = |summary: &mut Summary, why: &str| {
+            summary.refused.push(format!(
+                "`{shown}`: {} suppression{} not added: {why}",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" }
+            ));
+        };
+        if !crate::suppress::has_comments(file) {
+            refuse(&mut summary, "the format has no comments");
+            continue;
+        }
+        if file.text.contains('\0') {
+            refuse(&mut summary, "not a text file");
+            continue;
+        }
+        let mut edits = Vec::new();
+        let mut failed = None;
+        for (line, mut codes) in lines.iter().map(|(l, c)| (*l, c.clone())) {
+            codes.sort_unstable();
+            let text = file.line_text(line);
+            if text.trim_end().ends_with('\\') {
+                // A continuation into the end of the file: a comment would end it.
+                failed.get_or_insert("a line continues past the end of the file");
+                continue;
+            }
+            if text.contains("depwindow:") {
+                // A directive is there already (scan reads the first on a line).
+                failed.get_or_insert("a line already holds a `depwindow:` comment");
+                continue;
+            }
+            let end = file.line_start(line) + text.len();
+            let comment = format!("  # depwindow: ignore[{}]", codes.join(", "));
+            match encode(file, &comment) {
+                Ok(bytes) => {
+                    let at = file.original_offset(end);
+                    edits.push(Edit {
+                        start: at,
+                        end: at,
+                        text: bytes,
+                    });
+                }
+                Err(_) => {
+                    failed.get_or_insert("its encoding cannot be written");
+                }
+            }
+        }
+        if let Some(why) = failed {
+            summary
+                .refused
+                .push(format!("`{shown}`: some suppressions not added: {why}"));
+        }
+        if edits.is_empty() {
+            continue;
+        }
+        let path = match std::fs::canonicalize(&file.path) {
+            Ok(p) if roots.iter().any(|r| p.starts_with(r)) => p,
+            Ok(_) => {
+                refuse(&mut summary, "the file is outside the checked paths");
+                continue;
+            }
+            Err(e) => {
+                summary.errors.push(format!("`{shown}`: {e}"));
+                continue;
+            }
+        };
+        let original = match read_capped(&path) {
+            Ok(b) if same_content(file, &b) => b,
+            Ok(_) => {
+                refuse(
+                    &mut summary,
+                    "the file changed on disk since it was checked",
+                );
+                continue;
+            }
+            Err(e) => {
+                summary.errors.push(format!("`{shown}`: {e}"));
+                continue;
+            }
+        };
+        let n = edits.len();
+        let fp = FilePlan {
+            path,
+            display: file.display.clone(),
+            original,
+            edits,
+        };
+        match write(&fp) {
+            Ok(()) => {
+                summary.fixed += n;
+                summary.files_written.push(fp.display.clone());
+            }
+            Err(WriteError::Io(e)) => summary.errors.push(format!("`{shown}`: {e}")),
+            Err(WriteError::Refused(why)) => refuse(&mut summary, &why),
+        }
+    }
+    summary
+}

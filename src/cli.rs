@@ -159,6 +159,10 @@ pub struct CheckArgs {
     /// Apply unsafe fixes too (e.g. edits that invalidate pip `--hash` checking).
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// Write `# depwindow: ignore[CODE]` on every line with a finding (to adopt the linter
+    /// in a large repository); files without comments (JSON locks) are skipped with a note.
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub add_noqa: bool,
     /// With `--fix`: exit 1 when anything was fixed, even if no finding remains.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
@@ -502,6 +506,36 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         Box::new(stdout.lock())
     };
+    if args.add_noqa {
+        if stdin_mode {
+            return Err("`--add-noqa` needs files, not standard input".into());
+        }
+        let summary = crate::apply::add_noqa(&outcome, &args.paths);
+        if args.quiet == 0 {
+            eprintln!(
+                "depwindow: added {} suppression{} in {} file{}",
+                summary.fixed,
+                if summary.fixed == 1 { "" } else { "s" },
+                summary.files_written.len(),
+                if summary.files_written.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+            for note in &summary.refused {
+                eprintln!("depwindow: note: {note}");
+            }
+        }
+        for e in &summary.errors {
+            eprintln!("depwindow: error: {e}");
+        }
+        return Ok(ExitCode::from(if summary.errors.is_empty() {
+            0
+        } else {
+            2
+        }));
+    }
     // Autofix (`apply.rs`): `--diff` prints and stops; `--fix` writes and re-checks.
     let mut outcome = outcome;
     let mut fixed = 0;

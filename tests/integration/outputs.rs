@@ -437,3 +437,61 @@ fn per_file_ignores_silence_codes_in_matching_files() {
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("depwindow.toml:2:"), "{}", o.stderr);
 }
+
+#[test]
+fn add_noqa_suppresses_every_finding_in_each_formats_comment_syntax() {
+    let s = Scratch::new("noqa");
+    let req = "tensorflow==1.14.0\r\nmatplotlib>=3.0\r\nnumpy>=1.16 \\\r\n    --hash=sha256:abc \\\r\n    --hash=sha256:def\r\nprotobuf>=3.6  # pinned\r\n";
+    s.write("requirements.txt", req);
+    s.write(
+        "sub/pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\n  \"tensorflow==1.14.0\",\n  \"numpy>=1.16\",\n]\n",
+    );
+    let lock = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pipfile-lock/numpy-1.17/Pipfile.lock"),
+    )
+    .unwrap();
+    s.write("lock/Pipfile.lock", &lock);
+    let before = run(s.path(), &["check", "-q", "--format", "concise"]);
+    assert_eq!(before.code, 1);
+    let o = run(s.path(), &["check", "--add-noqa"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stderr.contains(
+            "depwindow: note: `lock/Pipfile.lock`: 2 suppressions not added: the format has no comments"
+        ),
+        "{}",
+        o.stderr
+    );
+    let got = std::fs::read_to_string(s.path().join("requirements.txt")).unwrap();
+    // Line endings kept; the comment after the continuation's last line, never after `\`.
+    assert_eq!(
+        got,
+        "tensorflow==1.14.0  # depwindow: ignore[DW102]\r\nmatplotlib>=3.0\r\nnumpy>=1.16 \\\r\n    --hash=sha256:abc \\\r\n    --hash=sha256:def  # depwindow: ignore[DW101]\r\nprotobuf>=3.6  # pinned  # depwindow: ignore[DW101]\r\n"
+    );
+    let toml = std::fs::read_to_string(s.path().join("sub/pyproject.toml")).unwrap();
+    assert!(
+        toml.contains("  \"numpy>=1.16\",  # depwindow: ignore[DW101]\n"),
+        "{toml}"
+    );
+    // Every finding is suppressed now, but the lock's.
+    let after = run(s.path(), &["check", "-q", "--format", "concise"]);
+    assert!(
+        after
+            .stdout
+            .lines()
+            .all(|l| l.starts_with("lock/Pipfile.lock:")),
+        "{}",
+        after.stdout
+    );
+    let again = run(s.path(), &["check", "--add-noqa"]);
+    assert!(
+        again.stderr.starts_with("depwindow: added 0 suppressions"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("requirements.txt")).unwrap(),
+        got
+    );
+}
