@@ -1104,6 +1104,27 @@ mod tests {
     }
 
     #[test]
+    fn diff_shows_lines_the_fixes_leave_alone_as_context() {
+        // setup.py: an element inserted after the TensorFlow line, a version narrowed two
+        // lines below; the TensorFlow and matplotlib lines stay context.
+        let text = "install_requires=[\n    'tensorflow==1.14.0',\n    'matplotlib>=3.0',\n    'numpy>=1.16',\n]\n";
+        let tf_end = text.find("',\n    'mat").unwrap() + 3;
+        let np = text.find(">=1.16").unwrap() + 6;
+        let d = unified_diff(&fp(
+            text,
+            &[
+                (tf_end, tf_end, "    'gast>=0.2.0,<0.3',\n"),
+                (np, np, ",<1.17"),
+            ],
+        ));
+        let d = String::from_utf8(d).unwrap();
+        assert_eq!(
+            d,
+            "--- a/r.txt\n+++ b/r.txt\n@@ -1,5 +1,6 @@\n install_requires=[\n     'tensorflow==1.14.0',\n+    'gast>=0.2.0,<0.3',\n     'matplotlib>=3.0',\n-    'numpy>=1.16',\n+    'numpy>=1.16,<1.17',\n ]\n"
+        );
+    }
+
+    #[test]
     fn diff_names_are_quoted_as_git_quotes_them() {
         assert_eq!(git_quote("a/requirements.txt"), "a/requirements.txt");
         assert_eq!(git_quote("a/x\ny.txt"), "\"a/x\\ny.txt\"");

@@ -343,6 +343,57 @@ mod tests {
     }
 
     #[test]
+    fn content_says_the_format_when_the_name_does_not() {
+        use super::Format as F;
+        use Sniffed::{Ambiguous, Requirements};
+        assert!(Format::name_says_nothing(Path::new("tf-Pipfile")));
+        assert!(Format::name_says_nothing(Path::new("old-poetry.lock")));
+        assert!(!Format::name_says_nothing(Path::new("env.yml")));
+        assert!(!Format::name_says_nothing(Path::new("Pipfile")));
+        let cases = [
+            (
+                "{\"_meta\": {}, \"default\": {}}",
+                Sniffed::Format(F::PipfileLock),
+            ),
+            ("{\"default\": {}}", Ambiguous),
+            (
+                "[[package]]\nname = \"a\"\n[metadata]\ncontent-hash = \"x\"\n",
+                Sniffed::Format(F::PoetryLock),
+            ),
+            (
+                "[[package]]\nname = \"a\"\n[metadata]\nlock_version = \"4.4\"\n",
+                Sniffed::Format(F::PdmLock),
+            ),
+            (
+                "version = 1\nrequires-python = \">=3.7\"\n[[package]]\nname = \"a\"\n",
+                Sniffed::Format(F::UvLock),
+            ),
+            ("[[package]]\nname = \"a\"\n", Ambiguous),
+            (
+                "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\n",
+                Sniffed::Format(F::Pylock),
+            ),
+            ("[project]\nname = \"a\"\n", Sniffed::Format(F::Pyproject)),
+            (
+                "[tool.poetry]\nname = \"a\"\n",
+                Sniffed::Format(F::Pyproject),
+            ),
+            ("[packages]\nnumpy = \"*\"\n", Sniffed::Format(F::Pipfile)),
+            (
+                "name: x\ndependencies:\n  - numpy\n",
+                Sniffed::Format(F::Conda),
+            ),
+            ("[other]\nx = 1\n", Ambiguous),
+            ("numpy>=1.16\ntensorflow==1.14.0\n", Requirements),
+            ("# only a comment\n", Requirements),
+            ("", Requirements),
+        ];
+        for (text, want) in cases {
+            assert_eq!(sniff(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
     fn lockfiles_say_how_to_relock_and_declarations_do_not() {
         let relock = |f: Format| f.imp().relock_command();
         assert_eq!(relock(Format::PipfileLock), Some("pipenv lock"));
