@@ -232,7 +232,9 @@ pub fn sniff(text: &str) -> Sniffed {
             _ => Sniffed::Ambiguous,
         };
     }
-    if let Ok(doc) = text.parse::<toml::Table>() {
+    // serde_json stops at 128 levels itself; TOML gets the readers' nesting guard.
+    let nested = toml_doc::too_deep(text, toml_doc::MAX_NESTING).is_some();
+    if let Some(Ok(doc)) = (!nested).then(|| text.parse::<toml::Table>()) {
         if doc.is_empty() {
             return Sniffed::Requirements;
         }
@@ -387,6 +389,10 @@ mod tests {
             ("numpy>=1.16\ntensorflow==1.14.0\n", Requirements),
             ("# only a comment\n", Requirements),
             ("", Requirements),
+            // Hostile nesting: no parse, no stack overflow.
+            (&"[".repeat(100_000), Requirements),
+            (&"{".repeat(100_000), Ambiguous),
+            (&format!("x = {}", "[".repeat(100_000)), Requirements),
         ];
         for (text, want) in cases {
             assert_eq!(sniff(text), want, "{text:?}");
