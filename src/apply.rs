@@ -54,13 +54,15 @@ impl FilePlan {
 }
 
 /// Why a fix was not applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Skip {
     pub display: String,
     pub line: usize,
     pub code: &'static str,
     pub reason: String,
     pub unsafe_fix: bool,
+    /// Which fix (its place and text, hashed): findings sharing one fix share one note.
+    pub fix_key: u64,
 }
 
 #[derive(Debug, Default)]
@@ -106,10 +108,11 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
         let file = files.get(fix.loc.file);
         let skip = |reason: String, unsafe_fix: bool| Skip {
             display: file.display.clone(),
-            line: file.position(fix.loc.span.start).line,
+            line: finding_line(files, d),
             code: d.code(),
             reason,
             unsafe_fix,
+            fix_key: fix_key(fix),
         };
         if fix.applicability == Applicability::Unsafe && !unsafe_fixes {
             let why = fix
@@ -144,13 +147,14 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
     for (id, items) in by_file {
         let file = files.get(id);
         let skip_all = |plan: &mut Plan, reason: String| {
-            for (d, e) in &items {
+            for (d, _) in &items {
                 plan.skipped.push(Skip {
                     display: file.display.clone(),
-                    line: line_of(file, e.start),
+                    line: finding_line(files, d),
                     code: d.code(),
                     reason: reason.clone(),
                     unsafe_fix: false,
+                    fix_key: d.fix.as_ref().map(fix_key).unwrap_or(0),
                 });
             }
         };
@@ -207,13 +211,24 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
             edits: kept,
         });
     }
+    // Several findings may share one fix (and one reason): one note each.
+    let mut seen = std::collections::HashSet::new();
+    plan.skipped.retain(|s| seen.insert(s.clone()));
     plan
 }
 
-fn line_of(file: &SourceFile, original: usize) -> usize {
-    // Only used for messages; the decoded offset is close enough for the line.
-    let decoded = original.saturating_sub(file.bom_len());
-    file.position(decoded).line
+fn fix_key(fix: &crate::diagnostic::Fix) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (fix.loc.file, fix.loc.span.start, fix.loc.span.end).hash(&mut h);
+    fix.replacement.hash(&mut h);
+    h.finish()
+}
+
+/// The line a note about a finding's fix names: the finding's own line (an inserted
+/// requirement's fix sits on the next line, but the finding is where the user looks).
+fn finding_line(files: &Files, d: &Diagnostic) -> usize {
+    files.get(d.loc.file).position(d.loc.span.start).line
 }
 
 /// Two edits overlap when they share a byte, or one inserts strictly inside the other.
@@ -902,22 +917,75 @@ pub fn unified_diff(fp: &FilePlan) -> Vec<u8> {
         out.extend_from_slice(
             format!("@@ -{old_start},{old_count} +{new_start},{new_count} @@\n").as_bytes(),
         );
-        for (prefix, lines) in [
-            (b' ', &before),
-            (b'-', &old_lines),
-            (b'+', &new_lines),
-            (b' ', &after),
-        ] {
-            for l in lines.iter() {
-                out.push(prefix);
-                out.extend_from_slice(l);
-                if !l.ends_with(b"\n") {
-                    out.extend_from_slice(b"\n\\ No newline at end of file\n");
-                }
+        let body = line_diff(&old_lines, &new_lines);
+        let lines = before
+            .iter()
+            .map(|l| (b' ', *l))
+            .chain(body)
+            .chain(after.iter().map(|l| (b' ', *l)));
+        for (prefix, l) in lines {
+            out.push(prefix);
+            out.extend_from_slice(l);
+            if !l.ends_with(b"\n") {
+                out.extend_from_slice(b"\n\\ No newline at end of file\n");
             }
         }
         delta += new_lines.len() as isize - old_lines.len() as isize;
     }
+    out
+}
+
+/// The lines of a hunk as a minimal edit script: a line both sides keep is context (`' '`),
+/// never removed and added again. Common prefix and suffix first, then a longest common
+/// subsequence over what is left; past [`MAX_LCS_CELLS`] (a huge hunk) the middle is
+/// shown as removed then added, which is still a correct diff.
+fn line_diff<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Vec<(u8, &'a [u8])> {
+    const MAX_LCS_CELLS: usize = 1 << 22;
+    let prefix = old.iter().zip(new).take_while(|(a, b)| a == b).count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (o, n) = (
+        &old[prefix..old.len() - suffix],
+        &new[prefix..new.len() - suffix],
+    );
+    let mut out: Vec<(u8, &[u8])> = old[..prefix].iter().map(|l| (b' ', *l)).collect();
+    if o.len().saturating_mul(n.len()) > MAX_LCS_CELLS {
+        out.extend(o.iter().map(|l| (b'-', *l)));
+        out.extend(n.iter().map(|l| (b'+', *l)));
+    } else {
+        // lcs[i][j]: the longest common subsequence of o[i..] and n[j..].
+        let w = n.len() + 1;
+        let mut lcs = vec![0u32; (o.len() + 1) * w];
+        for i in (0..o.len()).rev() {
+            for j in (0..n.len()).rev() {
+                lcs[i * w + j] = if o[i] == n[j] {
+                    lcs[(i + 1) * w + j + 1] + 1
+                } else {
+                    lcs[(i + 1) * w + j].max(lcs[i * w + j + 1])
+                };
+            }
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < o.len() || j < n.len() {
+            if i < o.len() && j < n.len() && o[i] == n[j] {
+                out.push((b' ', o[i]));
+                i += 1;
+                j += 1;
+            } else if i < o.len() && (j == n.len() || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) {
+                // Removals before additions where both are minimal, as diff programs do.
+                out.push((b'-', o[i]));
+                i += 1;
+            } else {
+                out.push((b'+', n[j]));
+                j += 1;
+            }
+        }
+    }
+    out.extend(old[old.len() - suffix..].iter().map(|l| (b' ', *l)));
     out
 }
 
@@ -1036,6 +1104,27 @@ mod tests {
     }
 
     #[test]
+    fn diff_shows_lines_the_fixes_leave_alone_as_context() {
+        // setup.py: an element inserted after the TensorFlow line, a version narrowed two
+        // lines below; the TensorFlow and matplotlib lines stay context.
+        let text = "install_requires=[\n    'tensorflow==1.14.0',\n    'matplotlib>=3.0',\n    'numpy>=1.16',\n]\n";
+        let tf_end = text.find("',\n    'mat").unwrap() + 3;
+        let np = text.find(">=1.16").unwrap() + 6;
+        let d = unified_diff(&fp(
+            text,
+            &[
+                (tf_end, tf_end, "    'gast>=0.2.0,<0.3',\n"),
+                (np, np, ",<1.17"),
+            ],
+        ));
+        let d = String::from_utf8(d).unwrap();
+        assert_eq!(
+            d,
+            "--- a/r.txt\n+++ b/r.txt\n@@ -1,5 +1,6 @@\n install_requires=[\n     'tensorflow==1.14.0',\n+    'gast>=0.2.0,<0.3',\n     'matplotlib>=3.0',\n-    'numpy>=1.16',\n+    'numpy>=1.16,<1.17',\n ]\n"
+        );
+    }
+
+    #[test]
     fn diff_names_are_quoted_as_git_quotes_them() {
         assert_eq!(git_quote("a/requirements.txt"), "a/requirements.txt");
         assert_eq!(git_quote("a/x\ny.txt"), "\"a/x\\ny.txt\"");
@@ -1112,6 +1201,7 @@ pub fn run_cli(
                     if p.deferred == 1 { "" } else { "es" }
                 ),
                 unsafe_fix: false,
+                fix_key: 0,
             });
         }
         return Ok((None, summary));
@@ -1144,4 +1234,137 @@ pub fn report(summary: &Summary, diff: bool) {
     for e in &summary.errors {
         eprintln!("depwindow: error: {e}");
     }
+}
+
+/// `--add-noqa`: write `# depwindow: ignore[CODES]` at the end of every line with an
+/// unsuppressed finding, so a large repository can adopt the linter and fix later. The
+/// comment goes on the last physical line of the finding's logical line (after a `\`
+/// continuation, never before it: a comment after `\` would end the continuation and
+/// orphan the `--hash` lines). Files whose format has no comments (JSON locks) are
+/// skipped with a note, as are binary files. Written through [`write`], like fixes, and
+/// only under the checked paths. Unused-suppression findings get no comment.
+pub fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
+    let default = [PathBuf::from(".")];
+    let roots = roots(if paths.is_empty() { &default } else { paths });
+    let files: &Files = &outcome.files;
+    let mut summary = Summary::default();
+    // File -> 0-based line -> codes.
+    let mut by_file: BTreeMap<FileId, BTreeMap<usize, Vec<&'static str>>> = BTreeMap::new();
+    for d in &outcome.diagnostics {
+        if d.suppressed.is_some() || d.check == crate::diagnostic::Check::UnusedSuppression {
+            continue;
+        }
+        let file = files.get(d.loc.file);
+        if file.line_count() == 0 {
+            continue;
+        }
+        let (_, last) = crate::suppress::logical_lines(file, d.loc.span);
+        let codes = by_file
+            .entry(d.loc.file)
+            .or_default()
+            .entry(last)
+            .or_default();
+        if !codes.contains(&d.code()) {
+            codes.push(d.code());
+        }
+    }
+    for (id, lines) in by_file {
+        let file = files.get(id);
+        let shown = crate::report::escape_display(&file.display).into_owned();
+        let refuse = |summary: &mut Summary, why: &str| {
+            summary.refused.push(format!(
+                "`{shown}`: {} suppression{} not added: {why}",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" }
+            ));
+        };
+        if !crate::suppress::has_comments(file) {
+            refuse(&mut summary, "the format has no comments");
+            continue;
+        }
+        if file.text.contains('\0') {
+            refuse(&mut summary, "not a text file");
+            continue;
+        }
+        let mut edits = Vec::new();
+        let mut failed = None;
+        for (line, mut codes) in lines.iter().map(|(l, c)| (*l, c.clone())) {
+            codes.sort_unstable();
+            let text = file.line_text(line);
+            if text.trim_end().ends_with('\\') {
+                // A continuation into the end of the file: a comment would end it.
+                failed.get_or_insert("a line continues past the end of the file");
+                continue;
+            }
+            if text.contains("depwindow:") {
+                // A directive is there already (scan reads the first on a line).
+                failed.get_or_insert("a line already holds a `depwindow:` comment");
+                continue;
+            }
+            let end = file.line_start(line) + text.len();
+            let comment = format!("  # depwindow: ignore[{}]", codes.join(", "));
+            match encode(file, &comment) {
+                Ok(bytes) => {
+                    let at = file.original_offset(end);
+                    edits.push(Edit {
+                        start: at,
+                        end: at,
+                        text: bytes,
+                    });
+                }
+                Err(_) => {
+                    failed.get_or_insert("its encoding cannot be written");
+                }
+            }
+        }
+        if let Some(why) = failed {
+            summary
+                .refused
+                .push(format!("`{shown}`: some suppressions not added: {why}"));
+        }
+        if edits.is_empty() {
+            continue;
+        }
+        let path = match std::fs::canonicalize(&file.path) {
+            Ok(p) if roots.iter().any(|r| p.starts_with(r)) => p,
+            Ok(_) => {
+                refuse(&mut summary, "the file is outside the checked paths");
+                continue;
+            }
+            Err(e) => {
+                summary.errors.push(format!("`{shown}`: {e}"));
+                continue;
+            }
+        };
+        let original = match read_capped(&path) {
+            Ok(b) if same_content(file, &b) => b,
+            Ok(_) => {
+                refuse(
+                    &mut summary,
+                    "the file changed on disk since it was checked",
+                );
+                continue;
+            }
+            Err(e) => {
+                summary.errors.push(format!("`{shown}`: {e}"));
+                continue;
+            }
+        };
+        let n = edits.len();
+        let fp = FilePlan {
+            path,
+            display: file.display.clone(),
+            original,
+            edits,
+        };
+        match write(&fp) {
+            Ok(()) => {
+                summary.fixed += n;
+                summary.files_written.push(fp.display.clone());
+            }
+            Err(WriteError::Io(e)) => summary.errors.push(format!("`{shown}`: {e}")),
+            Err(WriteError::Refused(why)) => refuse(&mut summary, &why),
+        }
+    }
+    summary
 }

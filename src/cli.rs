@@ -29,7 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check dependency files (default: the current directory).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Explain a check (`DW101`, `outside-window`) or a rule (`tensorflow-1.14/numpy`).
     Rule(RuleArgs),
     /// Print the effective settings for a file or directory and the configuration they come from.
@@ -89,8 +89,27 @@ pub struct CheckArgs {
     /// Files or directories to check; `-` reads one file from standard input.
     pub paths: Vec<PathBuf>,
     /// Output format (default: the configuration's `output-format`, else `human`).
-    #[arg(long, alias = "output-format", env = "DEPWINDOW_OUTPUT_FORMAT")]
+    #[arg(
+        long = "output-format",
+        visible_alias = "format",
+        value_name = "FORMAT",
+        env = "DEPWINDOW_OUTPUT_FORMAT"
+    )]
     pub format: Option<String>,
+    /// The lowest severity that fails the run (exit 1, a failing JUnit case): `error`
+    /// (default), `warning` or `info`; also `fail-on` in configuration.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// `-q`: print the findings only (no summary, no notes); `-qq`: print nothing, the exit
+    /// code says it all.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+    /// Colour in human output: `auto` (a terminal, and `NO_COLOR` unset), `always`, `never`.
+    #[arg(long, value_name = "WHEN", default_value = "auto", value_parser = ["auto", "always", "never"])]
+    pub color: String,
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]
@@ -140,6 +159,10 @@ pub struct CheckArgs {
     /// Apply unsafe fixes too (e.g. edits that invalidate pip `--hash` checking).
     #[arg(long)]
     pub unsafe_fixes: bool,
+    /// Write `# depwindow: ignore[CODE]` on every line with a finding (to adopt the linter
+    /// in a large repository); files without comments (JSON locks) are skipped with a note.
+    #[arg(long, conflicts_with_all = ["fix", "diff"])]
+    pub add_noqa: bool,
     /// With `--fix`: exit 1 when anything was fixed, even if no finding remains.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
@@ -162,7 +185,7 @@ pub fn main() -> ExitCode {
         }
     };
     let res = match cli.command {
-        Command::Check(args) => check(args),
+        Command::Check(args) => check(*args),
         Command::Rule(args) => rule(args),
         Command::ShowSettings(args) => show_settings(args),
     };
@@ -279,6 +302,32 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         constraint_readable(c)?;
     }
     let stdin_mode = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    // Usage errors are reported together (a bad format and a missing path at once).
+    {
+        let mut errors = Vec::new();
+        if let Some(f) = &args.format {
+            if OutputFormat::from_name(f).is_none() {
+                errors.push(config::unknown_format(f));
+            }
+        }
+        if let Some(f) = &args.fail_on {
+            if let Err(e) = config::parse_fail_on(f) {
+                errors.push(e);
+            }
+        }
+        if !stdin_mode {
+            for p in &args.paths {
+                if p.as_os_str() == "-" {
+                    errors.push("`-` (standard input) must be the only path".into());
+                } else if !p.exists() && std::fs::symlink_metadata(p).is_err() {
+                    errors.push(format!("`{}`: no such file or directory", escape_path(p)));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\ndepwindow: error: "));
+        }
+    }
     let resolver = RefCell::new(Resolver::new(
         mode(&args.config)?,
         &cwd,
@@ -306,10 +355,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     // A directory the walk could not read (or a path too long to walk): exit 2.
     let mut walk_failed = false;
     if stdin_mode {
+        // Without `--stdin-filename` the input is reported as `-` and its format is read
+        // from its content (`formats::sniff`).
         let name = args
             .stdin_filename
             .clone()
-            .unwrap_or_else(|| PathBuf::from("requirements.txt"));
+            .unwrap_or_else(|| PathBuf::from("-"));
         let mut bytes = Vec::new();
         std::io::stdin()
             .take(crate::files::MAX_FILE_SIZE + 1)
@@ -319,6 +370,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             return Err("standard input is larger than the size limit".into());
         }
         let format = input_format.unwrap_or_else(|| Format::for_explicit(&name));
+        let sniff = input_format.is_none() && Format::name_says_nothing(&name);
         let path = if name.is_absolute() {
             name.clone()
         } else {
@@ -329,6 +381,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 path,
                 format,
                 explicit: true,
+                sniff,
             },
             Some(bytes),
         ));
@@ -402,16 +455,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if let Some(e) = config_error.borrow_mut().take() {
         return Err(e.to_string());
     }
-    let format = OutputFormat::from_name(&format_name).ok_or_else(|| {
-        format!(
-            "unknown output format `{format_name}`; expected one of: {}",
-            OutputFormat::ALL
-                .iter()
-                .map(|f| f.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    })?;
+    let format = OutputFormat::from_name(&format_name)
+        .ok_or_else(|| config::unknown_format(&format_name))?;
+    // `--fail-on` wins over the configuration's `fail-on` (of the working directory).
+    let fail_on = match &args.fail_on {
+        Some(f) => config::parse_fail_on(f)?,
+        None => settings_for(&cwd)
+            .and_then(|i| resolver.borrow().profiles[i].fail_on)
+            .unwrap_or(Severity::Error),
+    };
     let profiles: Vec<run::Profile> = resolver
         .borrow()
         .profiles
@@ -442,8 +494,48 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
 
+    // Where the report goes: standard output, `--output-file`, or nowhere (`-qq`).
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out: Box<dyn Write> = if args.quiet >= 2 {
+        Box::new(std::io::sink())
+    } else if let Some(p) = &args.output_file {
+        Box::new(
+            std::fs::File::create(p)
+                .map_err(|e| format!("cannot create the output file `{}`: {e}", escape_path(p)))?,
+        )
+    } else {
+        Box::new(stdout.lock())
+    };
+    if args.add_noqa {
+        if stdin_mode {
+            return Err("`--add-noqa` needs files, not standard input".into());
+        }
+        let summary = crate::apply::add_noqa(&outcome, &args.paths);
+        if args.quiet == 0 {
+            eprintln!(
+                "depwindow: added {} suppression{} in {} file{}",
+                summary.fixed,
+                if summary.fixed == 1 { "" } else { "s" },
+                summary.files_written.len(),
+                if summary.files_written.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            );
+            for note in &summary.refused {
+                eprintln!("depwindow: note: {note}");
+            }
+        }
+        for e in &summary.errors {
+            eprintln!("depwindow: error: {e}");
+        }
+        return Ok(ExitCode::from(if summary.errors.is_empty() {
+            0
+        } else {
+            2
+        }));
+    }
     // Autofix (`apply.rs`): `--diff` prints and stops; `--fix` writes and re-checks.
     let mut outcome = outcome;
     let mut fixed = 0;
@@ -456,7 +548,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             unsafe_fixes: args.unsafe_fixes,
         };
         let (after, summary) = crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
-        crate::apply::report(&summary, args.diff);
+        if args.quiet == 0 {
+            crate::apply::report(&summary, args.diff);
+        }
         fixed = summary.fixed;
         // A fix that failed with an I/O error is exit 2, like any unreadable input; a fix
         // refused by design is a note, and the exit code follows the findings.
@@ -467,8 +561,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             None => return Ok(ExitCode::from(u8::from(fixed > 0))),
         }
     }
-    let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal();
+    let color = match args.color.as_str() {
+        "always" => true,
+        "never" => false,
+        _ => {
+            args.output_file.is_none()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
     // The report is written in many small pieces (serde_json writes each token): buffer them
     // rather than let the line-buffered stdout scan and write every line on its own.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, &mut out);
@@ -481,6 +582,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     color,
                     narratable: std::env::var_os("NO_GRAPHICS").is_some_and(|v| !v.is_empty()),
                     width: args.width.unwrap_or(100),
+                    summary: args.quiet == 0,
                 };
                 let shown: Vec<Diagnostic> = outcome
                     .diagnostics
@@ -491,7 +593,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 let hidden = outcome.diagnostics.len() - shown.len();
                 human::emit(&outcome.files, &shown, outcome.checked, style, &mut out).and_then(
                     |_| {
-                        if hidden > 0 {
+                        if hidden > 0 && args.quiet == 0 {
                             writeln!(
                                 out,
                                 "{hidden} suppressed finding{} not shown (`--show-suppressed` lists {}).",
@@ -504,6 +606,22 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     },
                 )
             }
+            OutputFormat::Concise if args.quiet > 0 => {
+                // Findings only: the lines without the closing summary.
+                let report = Report {
+                    files: &outcome.files,
+                    diagnostics: &outcome.diagnostics,
+                    tool_version: env!("CARGO_PKG_VERSION"),
+                    checked: outcome.checked,
+                    show_suppressed: args.show_suppressed,
+                    fail_on,
+                };
+                outcome
+                    .diagnostics
+                    .iter()
+                    .filter_map(|d| crate::report::concise::line(&report, d))
+                    .try_for_each(|l| writeln!(out, "{l}"))
+            }
             other => {
                 let report = Report {
                     files: &outcome.files,
@@ -511,6 +629,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     tool_version: env!("CARGO_PKG_VERSION"),
                     checked: outcome.checked,
                     show_suppressed: args.show_suppressed,
+                    fail_on,
                 };
                 match emitter(other) {
                     Some(e) => e.emit(&report, &mut out),
@@ -528,7 +647,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let errors = outcome
         .diagnostics
         .iter()
-        .any(|d| d.severity == Severity::Error && d.suppressed.is_none());
+        .any(|d| d.severity >= fail_on && d.suppressed.is_none());
     let fix_exit = args.exit_non_zero_on_fix && fixed > 0;
     // A file to check that could not be read at all is an I/O error, like a missing path:
     // exit 2 (after reporting everything else), whatever `--exit-zero` says.

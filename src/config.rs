@@ -66,6 +66,8 @@ struct RawConfig {
     pythons: Option<Vec<Spanned<String>>>,
     constraints: Option<Vec<Spanned<String>>>,
     output_format: Option<Spanned<String>>,
+    fail_on: Option<Spanned<String>>,
+    per_file_ignores: Option<BTreeMap<Spanned<String>, Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -164,6 +166,12 @@ pub struct Settings {
     pub pythons: Option<Vec<String>>,
     pub constraints: Vec<PathBuf>,
     pub output_format: Option<OutputFormat>,
+    /// `fail-on`: the lowest severity that fails the run (None: error).
+    pub fail_on: Option<Severity>,
+    /// `per-file-ignores`, as ruff has it: a glob (matched like `exclude`) and the checks
+    /// or rules not reported in the files it matches.
+    pub per_file_ignores: Vec<(String, Vec<Selector>)>,
+    per_file_sets: Vec<(globset::GlobMatcher, Vec<Selector>)>,
 }
 
 /// Overrides from the command line (they win over the configuration file).
@@ -194,6 +202,9 @@ impl Settings {
             pythons: None,
             constraints: Vec::new(),
             output_format: None,
+            fail_on: None,
+            per_file_ignores: Vec::new(),
+            per_file_sets: Vec::new(),
         }
     }
 
@@ -310,6 +321,27 @@ impl Settings {
                 out.push(g.get_ref().clone());
             }
         }
+        for (glob, list) in raw.per_file_ignores.iter().flatten() {
+            let matcher = Glob::new(glob.get_ref())
+                .map_err(|e| {
+                    err(
+                        glob,
+                        format!("invalid glob `{}`: {}", glob.get_ref(), e.kind()),
+                    )
+                })?
+                .compile_matcher();
+            let mut sels = Vec::new();
+            for c in list {
+                sels.push(
+                    Selector::parse(c.get_ref(), &all_rules)
+                        .ok_or_else(|| err(c, unknown_selector(c.get_ref())))?,
+                );
+            }
+            settings
+                .per_file_ignores
+                .push((glob.get_ref().clone(), sels.clone()));
+            settings.per_file_sets.push((matcher, sels));
+        }
         if let Some(list) = &raw.pythons {
             let mut out = Vec::new();
             for p in list {
@@ -333,6 +365,9 @@ impl Settings {
                 OutputFormat::from_name(f.get_ref())
                     .ok_or_else(|| err(f, unknown_format(f.get_ref())))?,
             );
+        }
+        if let Some(f) = &raw.fail_on {
+            settings.fail_on = Some(parse_fail_on(f.get_ref()).map_err(|m| err(f, m))?);
         }
         settings.all_rules = all_rules;
         settings.rebuild_excludes().map_err(|m| ConfigError {
@@ -427,6 +462,36 @@ impl Settings {
         }
     }
 
+    /// Drop the findings `per-file-ignores` silences: a finding in a file (the file it
+    /// points into, an included one too) whose path matches a glob listing its check or rule.
+    pub fn apply_per_file(&self, files: &crate::files::Files, diags: &mut Vec<Diagnostic>) {
+        if self.per_file_sets.is_empty() {
+            return;
+        }
+        diags.retain(|d| {
+            let path = &files.get(d.loc.file).path;
+            !self.per_file_sets.iter().any(|(m, sels)| {
+                sels.iter().any(|s| s.matches(d.check, d.rule.as_deref()))
+                    && self.glob_matches(m, path)
+            })
+        });
+    }
+
+    /// A glob against a path as `exclude` matches: relative to the configuration's
+    /// directory, its ancestors, and the bare file name.
+    fn glob_matches(&self, m: &globset::GlobMatcher, path: &Path) -> bool {
+        // Walked paths are relative to the working directory (`./legacy/x.txt`).
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let rel = abs.strip_prefix(&self.root).unwrap_or(path);
+        m.is_match(rel)
+            || rel.file_name().is_some_and(|n| m.is_match(n))
+            || rel
+                .ancestors()
+                .skip(1)
+                .filter(|a| !a.as_os_str().is_empty())
+                .any(|a| m.is_match(a))
+    }
+
     /// Whether `path` is excluded. Globs are matched against the path relative to the
     /// configuration's directory, against each of its ancestor directories (so `vendor`
     /// excludes everything below `vendor/`), and against the bare file name.
@@ -502,6 +567,18 @@ impl Settings {
         out.push_str(&format!(
             "output-format = \"{}\"\n",
             self.output_format.unwrap_or(OutputFormat::Human).name()
+        ));
+        out.push_str(&format!(
+            "fail-on = \"{}\"\n",
+            self.fail_on.unwrap_or(Severity::Error).as_str()
+        ));
+        out.push_str(&format!(
+            "per-file-ignores = {{{}}}\n",
+            self.per_file_ignores
+                .iter()
+                .map(|(g, sels)| format!("{g:?} = {}", list(sels)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         let checks: Vec<&str> = Check::ALL
             .iter()
@@ -581,7 +658,19 @@ fn unknown_selector(s: &str) -> String {
     )
 }
 
-fn unknown_format(s: &str) -> String {
+/// `--fail-on` / `fail-on`: a severity name.
+pub fn parse_fail_on(s: &str) -> Result<Severity, String> {
+    match s {
+        "error" => Ok(Severity::Error),
+        "warning" => Ok(Severity::Warning),
+        "info" => Ok(Severity::Info),
+        _ => Err(format!(
+            "unknown severity `{s}` for fail-on; expected one of: error, warning, info"
+        )),
+    }
+}
+
+pub(crate) fn unknown_format(s: &str) -> String {
     format!(
         "unknown output format `{s}`; expected one of: {}",
         OutputFormat::ALL

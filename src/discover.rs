@@ -20,6 +20,9 @@ pub struct Candidate {
     pub format: Format,
     /// Named on the command line (checked whatever its name).
     pub explicit: bool,
+    /// Neither `--input-format` nor the name says what the file is: the content decides
+    /// (`formats::sniff`), `format` is the fallback.
+    pub sniff: bool,
 }
 
 /// Directory names never descended into.
@@ -96,6 +99,7 @@ pub fn discover(
                 path: path.clone(),
                 format,
                 explicit: true,
+                sniff: input_format.is_none() && Format::name_says_nothing(path),
             });
         }
     }
@@ -169,6 +173,7 @@ fn walk(
                             path,
                             format,
                             explicit: false,
+                            sniff: false,
                         });
                     }
                 }
@@ -201,6 +206,7 @@ fn walk(
                     path,
                     format,
                     explicit: false,
+                    sniff: false,
                 });
             }
         }

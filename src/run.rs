@@ -84,7 +84,40 @@ pub fn check_one(
             }
         },
     };
-    let mut parsed = formats::parse(candidate.format, &mut files, id);
+    let at_start = Loc {
+        file: id,
+        span: Span::default(),
+    };
+    if is_binary(&files.get(id).text) {
+        let d = Diagnostic::problem(
+            Check::ParseError,
+            Severity::Error,
+            at_start,
+            "not a text file (it holds NUL bytes); not checked".into(),
+        );
+        return (files, vec![d], false);
+    }
+    let mut notes = Vec::new();
+    let format = if candidate.sniff {
+        match formats::sniff(&files.get(id).text) {
+            formats::Sniffed::Format(f) => f,
+            formats::Sniffed::Requirements => candidate.format,
+            formats::Sniffed::Ambiguous => {
+                notes.push(Diagnostic::problem(
+                    Check::ParseError,
+                    Severity::Info,
+                    at_start,
+                    "neither the name nor the content says which format this file is; read \
+                     as a requirements file (`--input-format` names its format)"
+                        .into(),
+                ));
+                candidate.format
+            }
+        }
+    } else {
+        candidate.format
+    };
+    let mut parsed = formats::parse(format, &mut files, id);
     // Global constraint files: every package they pin restricts every unit, as PIP_CONSTRAINT.
     for c in &opts.constraints {
         match files.load(c) {
@@ -117,15 +150,23 @@ pub fn check_one(
     }
     let check_opts = Options {
         pythons: opts.pythons.clone(),
-        conda: candidate.format.imp().conda_names(),
+        conda: format.imp().conda_names(),
         sibling_lock: if stdin.is_some() {
             None
         } else {
-            locks.sibling(cwd, &candidate.path, candidate.format)
+            locks.sibling(cwd, &candidate.path, format)
         },
     };
-    let diags = check::check_parsed(&files, &parsed, rules, &check_opts);
+    let mut diags = check::check_parsed(&files, &parsed, rules, &check_opts);
+    diags.extend(notes);
     (files, diags, false)
+}
+
+/// Whether decoded text is binary, as git decides it (`buffer_is_binary`): a NUL byte in
+/// its first 8000 bytes. (A UTF-16 file with a BOM was decoded already; one without
+/// reads as binary here, as in git.)
+fn is_binary(text: &str) -> bool {
+    text.as_bytes().iter().take(8000).any(|&b| b == 0)
 }
 
 /// Lockfiles read as siblings during one run, by path: each is read and parsed once, however
@@ -230,6 +271,7 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
         locks,
     );
     profile.settings.apply(&mut diags);
+    profile.settings.apply_per_file(&files, &mut diags);
     let mut sups = Vec::new();
     for (id, file) in files.iter() {
         sups.extend(suppress::scan(file, id));

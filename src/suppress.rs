@@ -75,7 +75,7 @@ pub struct Suppression {
 }
 
 /// Whether a file can hold `#` comments (JSON cannot).
-fn has_comments(file: &SourceFile) -> bool {
+pub(crate) fn has_comments(file: &SourceFile) -> bool {
     let name = file
         .path
         .file_name()
@@ -215,7 +215,7 @@ fn parse_directive(
 }
 
 /// The 0-based physical lines a location's logical line covers (see the module docs).
-fn logical_lines(file: &SourceFile, span: Span) -> (usize, usize) {
+pub(crate) fn logical_lines(file: &SourceFile, span: Span) -> (usize, usize) {
     let mut first = file.line_index(span.start);
     let mut last = file.line_index(span.end.max(span.start + 1) - 1).max(first);
     let continued = |l: usize| file.line_text(l).trim_end().ends_with('\\');

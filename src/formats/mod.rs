@@ -186,6 +186,93 @@ impl Format {
     }
 }
 
+impl Format {
+    /// Whether a path's name says nothing about its format (no format detects it, no
+    /// format claims its extension): then the content decides ([`sniff`]).
+    pub fn name_says_nothing(path: &Path) -> bool {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        Format::detect(path).is_none()
+            && !Format::ALL
+                .into_iter()
+                .any(|f| f.imp().claims_extension(&ext))
+    }
+}
+
+/// What the content of a file whose name says nothing shows it to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sniffed {
+    /// The content is this format's.
+    Format(Format),
+    /// Nothing structured: a requirements file (pip reads any file named with `-r`).
+    Requirements,
+    /// Structured (a TOML or JSON document) but no format's: read as requirements, with
+    /// one note suggesting `--input-format`.
+    Ambiguous,
+}
+
+/// Tell a file's format from its content, for a file named on the command line (or
+/// standard input) whose name says nothing (`tf-Pipfile`, `old-poetry.lock`). The one
+/// home of content detection: a JSON object with `_meta` is a Pipfile.lock; a TOML
+/// document with `[[package]]` and a lock's metadata is that lock (poetry: `[metadata]`
+/// `content-hash`; pdm: `[metadata]` `lock_version`; uv: top-level `version` and
+/// `requires-python`), with `lock-version` and `[[packages]]` a pylock; `[project]` or
+/// `[tool.poetry]` a pyproject.toml; `[packages]` / `[dev-packages]` a Pipfile; YAML with
+/// a top-level `dependencies:` a conda environment; anything else a requirements file.
+pub fn sniff(text: &str) -> Sniffed {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('{') {
+        return match serde_json::from_str::<serde_json::Value>(body) {
+            Ok(serde_json::Value::Object(o)) if o.contains_key("_meta") => {
+                Sniffed::Format(Format::PipfileLock)
+            }
+            _ => Sniffed::Ambiguous,
+        };
+    }
+    // serde_json stops at 128 levels itself; TOML gets the readers' nesting guard.
+    let nested = toml_doc::too_deep(text, toml_doc::MAX_NESTING).is_some();
+    if let Some(Ok(doc)) = (!nested).then(|| text.parse::<toml::Table>()) {
+        if doc.is_empty() {
+            return Sniffed::Requirements;
+        }
+        let table = |k: &str| doc.get(k).and_then(toml::Value::as_table);
+        let metadata = table("metadata");
+        let has = |t: Option<&toml::Table>, k: &str| t.is_some_and(|t| t.contains_key(k));
+        if doc.contains_key("package") {
+            if has(metadata, "content-hash") {
+                return Sniffed::Format(Format::PoetryLock);
+            }
+            if has(metadata, "lock_version") {
+                return Sniffed::Format(Format::PdmLock);
+            }
+            if doc.contains_key("version") && doc.contains_key("requires-python") {
+                return Sniffed::Format(Format::UvLock);
+            }
+            return Sniffed::Ambiguous;
+        }
+        if doc.contains_key("lock-version") {
+            return Sniffed::Format(Format::Pylock);
+        }
+        if doc.contains_key("project") || has(table("tool"), "poetry") {
+            return Sniffed::Format(Format::Pyproject);
+        }
+        if doc.contains_key("packages") || doc.contains_key("dev-packages") {
+            return Sniffed::Format(Format::Pipfile);
+        }
+        return Sniffed::Ambiguous;
+    }
+    if text
+        .lines()
+        .any(|l| l.trim_end().starts_with("dependencies:"))
+    {
+        return Sniffed::Format(Format::Conda);
+    }
+    Sniffed::Requirements
+}
+
 /// Render a fix: the format of the requirement it concerns writes it.
 pub fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
     edit.requirement().format.imp().render(file, edit)
@@ -255,6 +342,61 @@ mod tests {
             Format::for_explicit(Path::new("deps.lst")),
             Format::Requirements
         );
+    }
+
+    #[test]
+    fn content_says_the_format_when_the_name_does_not() {
+        use super::Format as F;
+        use Sniffed::{Ambiguous, Requirements};
+        assert!(Format::name_says_nothing(Path::new("tf-Pipfile")));
+        assert!(Format::name_says_nothing(Path::new("old-poetry.lock")));
+        assert!(!Format::name_says_nothing(Path::new("env.yml")));
+        assert!(!Format::name_says_nothing(Path::new("Pipfile")));
+        let cases = [
+            (
+                "{\"_meta\": {}, \"default\": {}}",
+                Sniffed::Format(F::PipfileLock),
+            ),
+            ("{\"default\": {}}", Ambiguous),
+            (
+                "[[package]]\nname = \"a\"\n[metadata]\ncontent-hash = \"x\"\n",
+                Sniffed::Format(F::PoetryLock),
+            ),
+            (
+                "[[package]]\nname = \"a\"\n[metadata]\nlock_version = \"4.4\"\n",
+                Sniffed::Format(F::PdmLock),
+            ),
+            (
+                "version = 1\nrequires-python = \">=3.7\"\n[[package]]\nname = \"a\"\n",
+                Sniffed::Format(F::UvLock),
+            ),
+            ("[[package]]\nname = \"a\"\n", Ambiguous),
+            (
+                "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\n",
+                Sniffed::Format(F::Pylock),
+            ),
+            ("[project]\nname = \"a\"\n", Sniffed::Format(F::Pyproject)),
+            (
+                "[tool.poetry]\nname = \"a\"\n",
+                Sniffed::Format(F::Pyproject),
+            ),
+            ("[packages]\nnumpy = \"*\"\n", Sniffed::Format(F::Pipfile)),
+            (
+                "name: x\ndependencies:\n  - numpy\n",
+                Sniffed::Format(F::Conda),
+            ),
+            ("[other]\nx = 1\n", Ambiguous),
+            ("numpy>=1.16\ntensorflow==1.14.0\n", Requirements),
+            ("# only a comment\n", Requirements),
+            ("", Requirements),
+            // Hostile nesting: no parse, no stack overflow.
+            (&"[".repeat(100_000), Requirements),
+            (&"{".repeat(100_000), Ambiguous),
+            (&format!("x = {}", "[".repeat(100_000)), Requirements),
+        ];
+        for (text, want) in cases {
+            assert_eq!(sniff(text), want, "{text:?}");
+        }
     }
 
     #[test]

@@ -1,17 +1,18 @@
 //! `concise` (alias `gcc`): one line per finding,
 //! `path:line:col: severity: message [code]`, the shape compilers print and editors parse
 //! (VS Code's `$gcc` problem matcher, our own `depwindow-problem-matcher.json`, Vim's
-//! `errorformat`). Only errors and warnings are printed: the `$gcc` matcher knows no other
-//! severities. Suppressed findings are not printed.
+//! `errorformat`). Every severity is printed (`error`, `warning`, `info`; our problem
+//! matcher maps all three); suppressed findings are not. A closing summary line ("All
+//! checks passed!" or the counts, as human prints it) follows; it matches no matcher.
 
 use super::{escape_display, one_line, resolve, Emitter, Report};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
 pub struct Concise;
 
 /// The line for one finding, or None when the format does not show it.
 pub fn line(report: &Report, d: &Diagnostic) -> Option<String> {
-    if d.suppressed.is_some() || d.severity == Severity::Info {
+    if d.suppressed.is_some() {
         return None;
     }
     let at = resolve(report.files, &d.loc);
@@ -33,6 +34,10 @@ impl Emitter for Concise {
                 writeln!(out, "{l}")?;
             }
         }
-        Ok(())
+        writeln!(
+            out,
+            "{}",
+            super::summary_line(report.diagnostics, report.checked)
+        )
     }
 }

@@ -22,6 +22,8 @@ pub struct Style {
     /// Plain narratable text instead of drawings (`NO_GRAPHICS`).
     pub narratable: bool,
     pub width: usize,
+    /// Print the closing summary line (`--quiet` leaves it out).
+    pub summary: bool,
 }
 
 #[derive(Debug)]
@@ -224,24 +226,8 @@ pub fn emit(
         }
         writeln!(out, "{s}")?;
     }
-    let count = |s: Severity| {
-        diagnostics
-            .iter()
-            .filter(|d| d.severity == s && d.suppressed.is_none())
-            .count()
-    };
-    let (e, w) = (count(Severity::Error), count(Severity::Warning));
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    if e + w == 0 {
-        writeln!(out, "No findings in {}.", plural(checked, "file"))?;
-    } else {
-        writeln!(
-            out,
-            "Found {} and {} in {} checked.",
-            plural(e, "error"),
-            plural(w, "warning"),
-            plural(checked, "file")
-        )?;
+    if style.summary {
+        writeln!(out, "{}", crate::report::summary_line(diagnostics, checked))?;
     }
     Ok(())
 }

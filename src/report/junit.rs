@@ -1,10 +1,13 @@
 //! `junit`: JUnit XML, which CI systems (GitLab, Jenkins, Azure) show as test results.
 //!
-//! Shape: one `<testsuite>` per checked file; one `<testcase>` per error or warning
-//! finding, holding a `<failure type="DWnnn">`; a file without findings gets one passing
-//! `<testcase>` so it shows up as checked. (Strict JUnit schemas allow one `<failure>` per
-//! test case, hence a test case per finding rather than per file.) Infos and suppressed
-//! findings are left out.
+//! Shape: one `<testsuite>` per checked file; one `<testcase>` per unsuppressed finding,
+//! named by what makes it unique (`DW101 outside-window numpy at path:line:col`). A case
+//! fails (`<failure type="DWnnn">`) when its finding reaches the failure threshold
+//! (`--fail-on`, default error); a finding below it is a passing case whose `system-out`
+//! says what it is (`warning: ...`), so every severity is listed and counted. A file
+//! without findings gets one passing `<testcase>` so it shows up as checked. (Strict JUnit
+//! schemas allow one `<failure>` per test case, hence a test case per finding.)
+//! Suppressed findings are left out.
 //!
 //! The XML is written by `quick-junit` (the serializer cargo-nextest uses), which escapes
 //! text and attributes and drops what XML 1.0 cannot carry (C0 controls other than tab, LF
@@ -15,13 +18,9 @@
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 
 use super::{escape_display, escape_multiline, one_line, resolve, Emitter, Report, TOOL_NAME};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 
 pub struct Junit;
-
-fn shown(d: &Diagnostic) -> bool {
-    d.suppressed.is_none() && d.severity != Severity::Info
-}
 
 fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
     let at = resolve(report.files, &d.loc);
@@ -36,12 +35,29 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
         body.push_str("\nhelp: ");
         body.push_str(help);
     }
-    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-    status
-        .set_message(escape_display(&one_line(&d.message)).into_owned())
-        .set_type(d.code())
-        .set_description(escape_multiline(&body));
-    let mut case = TestCase::new(format!("{} {} at {loc}", d.code(), d.check.name()), status);
+    let body = escape_multiline(&body).into_owned();
+    let status = if d.severity >= report.fail_on {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_message(escape_display(&one_line(&d.message)).into_owned())
+            .set_type(d.code())
+            .set_description(body.clone());
+        status
+    } else {
+        TestCaseStatus::success()
+    };
+    let package = d
+        .package
+        .as_deref()
+        .map(|p| format!(" {}", escape_display(p)))
+        .unwrap_or_default();
+    let mut case = TestCase::new(
+        format!("{} {}{package} at {loc}", d.code(), d.check.name()),
+        status,
+    );
+    if d.severity < report.fail_on {
+        case.set_system_out(body);
+    }
     case.set_classname(path);
     case.extra.insert("file".into(), path.into());
     case.extra
@@ -57,12 +73,21 @@ impl Emitter for Junit {
             let path: &str = &shown_path;
             let mut suite = TestSuite::new(path);
             let mut any = false;
+            // Two findings of one check on one package at one place (different rules)
+            // get a numbered name, so every name is unique.
+            let mut names: std::collections::HashMap<String, usize> = Default::default();
             for d in report
                 .diagnostics
                 .iter()
-                .filter(|d| d.loc.file == id && shown(d))
+                .filter(|d| d.loc.file == id && d.suppressed.is_none())
             {
-                suite.add_test_case(case(report, path, d));
+                let mut c = case(report, path, d);
+                let n = names.entry(c.name.as_str().to_owned()).or_insert(0);
+                *n += 1;
+                if *n > 1 {
+                    c.name = format!("{} ({n})", c.name.as_str()).into();
+                }
+                suite.add_test_case(c);
                 any = true;
             }
             if !any {

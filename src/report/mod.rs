@@ -43,6 +43,45 @@ pub struct Report<'a> {
     /// without a native notion of suppression (json, json-lines). SARIF always carries
     /// them with `suppressions`; the summary always counts them.
     pub show_suppressed: bool,
+    /// The failure threshold (`--fail-on`, default error): JUnit fails a test case whose
+    /// finding is at or above it.
+    pub fail_on: Severity,
+}
+
+/// The closing line of the human-readable formats (human, concise): "All checks passed!"
+/// when no unsuppressed finding is left, else the count of each severity (infos too, so
+/// every format counts what it lists).
+pub fn summary_line(diagnostics: &[Diagnostic], checked: usize) -> String {
+    let count = |s: Severity| {
+        diagnostics
+            .iter()
+            .filter(|d| d.severity == s && d.suppressed.is_none())
+            .count()
+    };
+    let (e, w, i) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if e + w + i == 0 {
+        format!("All checks passed! ({} checked)", plural(checked, "file"))
+    } else if i == 0 {
+        format!(
+            "Found {} and {} in {} checked.",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(checked, "file")
+        )
+    } else {
+        format!(
+            "Found {}, {} and {} in {} checked.",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(i, "info"),
+            plural(checked, "file")
+        )
+    }
 }
 
 /// Renders a [`Report`] in one output format.

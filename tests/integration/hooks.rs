@@ -73,7 +73,10 @@ fn repository_pyproject_is_clean_and_not_a_configuration() {
         .args(["check", "--format", "concise", "pyproject.toml"])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "All checks passed! (1 file checked)\n"
+    );
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(depwindow::config::find_config(root), None);
 }

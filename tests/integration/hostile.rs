@@ -280,7 +280,7 @@ fn latin1_and_nul_bytes() {
     let t = Tmp::new("latin1");
     t.write(
         "requirements.txt",
-        b"tensorflow==1.14.0\nnumpy>=1.16 # caf\xe9\nnum\x00py>=1\n\x00\x00\n",
+        b"tensorflow==1.14.0\nnumpy>=1.16 # caf\xe9\nnum!py>=1\n",
     );
     let r = check(&t);
     assert_exit(&r, &[1]);
@@ -290,6 +290,18 @@ fn latin1_and_nul_bytes() {
     // The decoding note is an info: shown in the default output.
     let human = run_in(t.path(), &["check", "."]);
     assert!(human.all().contains("Latin-1"), "{}", human.all());
+    // NUL bytes make it a binary file, as git decides (issue 12): one finding, no bytes
+    // of it on the terminal.
+    t.write(
+        "requirements.txt",
+        b"tensorflow==1.14.0\nnumpy>=1.16 # caf\xe9\nnum\x00py>=1\n\x00\x07\r\n",
+    );
+    let r = run_in(t.path(), &["check", "-q", "--format", "concise", "."]);
+    assert_exit(&r, &[1]);
+    assert_eq!(
+        r.out.trim_end(),
+        "requirements.txt:1:1: error: not a text file (it holds NUL bytes); not checked [DW001]"
+    );
 }
 
 #[test]

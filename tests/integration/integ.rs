@@ -603,7 +603,7 @@ fn unused_and_malformed_suppressions_are_reported() {
         "requirements.txt",
         "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17  # depwindow: ignore\nprotobuf>=3.6.1,<3.20  # depwindow: ignore[DW777]\ngast==0.2.2 # depwindow: ignore[DW101\nh5py<3.0\n",
     );
-    let o = run(s.path(), &["check", "--format", "concise"]);
+    let o = run(s.path(), &["check", "-q", "--format", "concise"]);
     assert_eq!(
         o.stdout,
         "requirements.txt:2:22: warning: unused suppression: no finding on this line [DW201]\n\
@@ -795,7 +795,10 @@ fn standard_input_with_a_file_name() {
         &[],
         Some(toml),
     );
-    assert_eq!(o.stdout, "", "sub/depwindow.toml applies");
+    assert_eq!(
+        o.stdout, "All checks passed! (1 file checked)\n",
+        "sub/depwindow.toml applies"
+    );
     // Suppressions work on standard input too.
     let o = run_in(
         s.path(),
@@ -927,7 +930,9 @@ fn links_to_files_are_checked_once_and_broken_links_reported() {
     link("requirements", "looped-dir");
     let o = run(
         s.path(),
-        &["check", "--format", "concise", "--select", "DW101", "."],
+        &[
+            "check", "-q", "--format", "concise", "--select", "DW101", ".",
+        ],
     );
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     let lines: Vec<&str> = o.stdout.lines().collect();

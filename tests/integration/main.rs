@@ -20,6 +20,7 @@ mod hooks;
 mod hostile;
 mod integ;
 mod oracles;
+mod outputs;
 mod pick_differential;
 mod poetry_differential;
 mod properties;

@@ -152,12 +152,22 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
 }
 
 fn render(format: OutputFormat, files: &Files, diagnostics: &[Diagnostic]) -> String {
+    render_failing_on(format, files, diagnostics, Severity::Error)
+}
+
+fn render_failing_on(
+    format: OutputFormat,
+    files: &Files,
+    diagnostics: &[Diagnostic],
+    fail_on: Severity,
+) -> String {
     let report = Report {
         checked: files.len(),
         files,
         diagnostics,
         tool_version: "0.0.0-test",
         show_suppressed: true,
+        fail_on,
     };
     let mut out = Vec::new();
     emitter(format)
@@ -272,9 +282,22 @@ fn concise_snapshot() {
 
 #[test]
 fn concise_lines_match_vscode_gcc_and_our_problem_matcher() {
-    let out = render_fixture(OutputFormat::Concise);
-    // Errors and warnings that are not suppressed: 2 + 3.
-    assert_eq!(out.lines().count(), 5);
+    let all = render_fixture(OutputFormat::Concise);
+    // Every unsuppressed finding (2 errors, 3 warnings, 1 info), then the summary, which
+    // counts each severity (issue 12: infos are listed and counted in every format).
+    let lines: Vec<&str> = all.lines().collect();
+    assert_eq!(lines.len(), 7, "{all}");
+    assert_eq!(
+        lines[6],
+        "Found 2 errors, 3 warnings and 1 info in 3 files checked."
+    );
+    assert_eq!(lines.iter().filter(|l| l.contains(": info: ")).count(), 1);
+    // `$gcc` knows errors and warnings; our matcher reads infos too.
+    let out: String = lines[..6]
+        .iter()
+        .filter(|l| !l.contains(": info: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let gcc =
         regex::Regex::new(r"^(.*?):(\d+):(\d*):?\s+(?:fatal\s+)?(warning|error):\s+(.*)$").unwrap();
     let matcher: serde_json::Value = json(
@@ -300,6 +323,11 @@ fn concise_lines_match_vscode_gcc_and_our_problem_matcher() {
         assert_eq!(&c[4], &c2[group("severity")]);
         assert!(c2[group("code")].starts_with("DW"));
     }
+    let info = lines.iter().find(|l| l.contains(": info: ")).unwrap();
+    let c = ours
+        .captures(info)
+        .unwrap_or_else(|| panic!("ours does not match {info:?}"));
+    assert_eq!(&c[group("severity")], "info");
     let first = ours.captures(out.lines().next().unwrap()).unwrap();
     assert_eq!(&first[group("file")], "pyproject.toml");
     assert_eq!(&first[group("line")], "3");
@@ -540,13 +568,50 @@ fn junit_snapshot() {
     snapshot("report.junit.xml", &render_fixture(OutputFormat::Junit));
 }
 
+/// Default threshold (error): a test case per finding, unique names (check, package,
+/// location), errors fail, warnings and infos pass with a `system-out` saying what they are.
+#[test]
+fn junit_fails_at_the_threshold_and_lists_the_rest_as_passing() {
+    let (files, diagnostics) = fixture("");
+    let xml = render(OutputFormat::Junit, &files, &diagnostics);
+    let names: Vec<&str> = xml
+        .split("<testcase name=\"")
+        .skip(1)
+        .map(|c| c.split('"').next().unwrap())
+        .collect();
+    // 6 unsuppressed findings (the suppressed one is left out).
+    assert_eq!(names.len(), 6, "{xml}");
+    let unique: std::collections::HashSet<&&str> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(
+        names.contains(&"DW101 outside-window numpy at pyproject.toml:3:40"),
+        "{names:?}"
+    );
+    assert_eq!(xml.matches("<failure").count(), 2, "{xml}");
+    assert_eq!(xml.matches("<system-out>").count(), 4, "{xml}");
+    assert!(xml.contains("<system-out>requirements.txt:"), "{xml}");
+    assert!(
+        xml.contains(": info: constraints file decoded as UTF-8"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("tests=\"6\" skipped=\"0\" failures=\"2\""),
+        "{xml}"
+    );
+    // `--fail-on info`: every finding fails.
+    let xml = render_failing_on(OutputFormat::Junit, &files, &diagnostics, Severity::Info);
+    assert_eq!(xml.matches("<failure").count(), 6, "{xml}");
+    assert_eq!(xml.matches("<system-out>").count(), 0, "{xml}");
+}
+
 #[test]
 fn junit_is_well_formed_xml_with_one_failure_per_finding() {
     let (files, mut diagnostics) = fixture("");
     // Control characters XML 1.0 cannot carry must not break the document; like every
     // displayed format, junit shows them as `\xNN` (issue 15).
     diagnostics[0].message.push_str(" \u{1}\u{1b}[31m<bad>&");
-    let xml = render(OutputFormat::Junit, &files, &diagnostics);
+    // `--fail-on warning`: errors and warnings fail, the info passes.
+    let xml = render_failing_on(OutputFormat::Junit, &files, &diagnostics, Severity::Warning);
     assert!(!xml.contains('\u{1}') && !xml.contains('\u{1b}'));
     let path = write_temp("report.junit.xml", &xml);
     let Some(out) = python("check_junit.py", &[&path]) else {
@@ -561,9 +626,8 @@ fn junit_is_well_formed_xml_with_one_failure_per_finding() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.last(), Some(&"tests=6 failures=5"));
     assert_eq!(lines.len(), 6);
-    assert!(
-        lines[0].starts_with("requirements.txt|DW103 unsatisfiable at requirements.txt:3:1|DW103|")
-    );
-    assert!(lines.iter().any(|l| l.ends_with("outside-window at pyproject.toml:3:40|DW101|`numpy>=1.14.5` admits NumPy releases outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17` \\x01\\x1B[31m<bad>&")));
+    assert!(lines[0]
+        .starts_with("requirements.txt|DW103 unsatisfiable numpy at requirements.txt:3:1|DW103|"));
+    assert!(lines.iter().any(|l| l.ends_with("outside-window numpy at pyproject.toml:3:40|DW101|`numpy>=1.14.5` admits NumPy releases outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17` \\x01\\x1B[31m<bad>&")));
     assert!(lines[0].ends_with("100% rejected see pip::resolver, a,b & <c> \"d\" 'e'"));
 }
