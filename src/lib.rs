@@ -21,6 +21,7 @@ pub mod manifest;
 pub mod markers;
 pub mod python;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod run;
 pub mod source;
