@@ -202,7 +202,9 @@ impl Engine {
         let mut cmd = Command::new(&self.program);
         cmd.args(["pip", "compile", "-", "--no-config", "--no-header"])
             .args(["--annotation-style", "line", "--color", "never"])
-            .args(["--python-version", &req.python])
+            // The newest interpreter of the series: a Python X.Y is every X.Y.* (`python.rs`),
+            // and uv reads `3.7` as 3.7.0, which a `Requires-Python: >=3.7.1` excludes.
+            .args(["--python-version", &format!("{}.99", req.python)])
             .args(["--python-platform", &req.platform])
             .args(index.args());
         if !req.allow_build {
@@ -225,9 +227,7 @@ impl Engine {
             Some(0) => Ok(Answer::Resolved(parse_uv_output(&stdout))),
             Some(1) if stderr.contains("No solution found") => {
                 let reason = uv_reason(&stderr);
-                if stderr.contains("building from source is disabled")
-                    || reason.contains("has no usable wheels")
-                {
+                if needs_build(&reason, &stderr) {
                     Ok(Answer::NeedsBuild(reason))
                 } else {
                     Ok(Answer::Failed(reason))
@@ -333,6 +333,32 @@ fn uv_reason(stderr: &str) -> String {
         }
     }
     out.join(" ")
+}
+
+/// Whether a failure under `--no-build` is only for want of wheels: uv names the packages
+/// in its hint (``Wheels are required for `pandas` ``) and every dependency in its reason
+/// leads to one of them. A dependency on anything else (`pandas requires numpy>=1.17.3`,
+/// `Python>=3.7.1`) is a real conflict.
+fn needs_build(reason: &str, stderr: &str) -> bool {
+    let mut wanted: Vec<String> = Vec::new();
+    for part in stderr.split("Wheels are required for `").skip(1) {
+        if let Some((name, _)) = part.split_once('`') {
+            wanted.push(normalize(name));
+        }
+    }
+    if wanted.is_empty() || !reason.contains("no usable wheels") {
+        return false;
+    }
+    let short = shorten(reason);
+    short
+        .split("; ")
+        .filter_map(|fact| fact.split_once(" requires ").map(|(_, what)| what))
+        .all(|what| {
+            let end = what
+                .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                .unwrap_or(what.len());
+            wanted.contains(&normalize(&what[..end]))
+        })
 }
 
 /// `numpy==1.21.6             # via dwplat, tensorflow` lines (uv `--annotation-style line`).
@@ -592,7 +618,7 @@ pub fn shorten(reason: &str) -> String {
                 Some((n, v)) => format!("{n} {v}"),
                 None => who.to_owned(),
             };
-            Some(format!("{who} requires {}", what.trim()))
+            Some(format!("{who} requires {}", marker_last(what.trim())))
         } else if let Some(what) = c.strip_prefix("you require ") {
             Some(format!("you require {}", what.trim()))
         } else if c.contains("has no usable wheels") || c.contains("Python") {
@@ -611,6 +637,22 @@ pub fn shorten(reason: &str) -> String {
         return one.chars().take(300).collect();
     }
     facts.join("; ")
+}
+
+/// uv writes a marker inside the requirement (`numpy{sys_platform == 'win32'}>=1.17.3`):
+/// `numpy>=1.17.3 (when sys_platform == 'win32')`.
+fn marker_last(what: &str) -> String {
+    match (what.find('{'), what.rfind('}')) {
+        (Some(a), Some(b)) if a < b => {
+            format!(
+                "{}{} (when {})",
+                &what[..a],
+                &what[b + 1..],
+                &what[a + 1..b]
+            )
+        }
+        _ => what.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -640,6 +682,27 @@ mod tests {
             shorten(r),
             "pandas 1.3.0 requires numpy>=1.17.3; you require numpy<1.17"
         );
+    }
+
+    #[test]
+    fn markers_and_builds() {
+        assert_eq!(
+            marker_last("numpy{sys_platform == 'win32'}>=1.17.3"),
+            "numpy>=1.17.3 (when sys_platform == 'win32')"
+        );
+        let hint =
+            "hint: Wheels are required for `dwbuild` because building from source is disabled";
+        let r = "Because dwbuild==1.0 has no usable wheels and only dwbuild==1.0 is available, we can conclude that all versions of dwbuild cannot be used. And because you require dwbuild, we can conclude that your requirements are unsatisfiable.";
+        assert!(needs_build(r, hint));
+        let r = "Because tensorflow==1.14.0 depends on termcolor>=1.1.0 and termcolor==1.1.0 has no usable wheels, we can conclude that your requirements are unsatisfiable.";
+        assert!(needs_build(
+            r,
+            "Wheels are required for `termcolor` because"
+        ));
+        // The wheels are missing, but a dependency conflicts too: a resolution failure.
+        let r = "Because pandas>=1.4.0 has no usable wheels and pandas>=1.3.0,<=1.3.3 depends on numpy>=1.17.3 and you require numpy<1.17, we can conclude that your requirements are unsatisfiable.";
+        assert!(!needs_build(r, "Wheels are required for `pandas` because"));
+        assert!(!needs_build(r, ""));
     }
 
     #[test]
