@@ -324,7 +324,6 @@ fn uv_reason(stderr: &str) -> String {
             on = true;
             out.push(rest.trim().to_owned());
         } else if t.starts_with("hint:") {
-            out.push(t.to_owned());
             on = false;
         } else if on && !t.is_empty() {
             out.push(t.to_owned());
@@ -598,30 +597,45 @@ fn decode(text: &str) -> Option<Answer> {
 
 /// Shorten a resolver's reason: `Because dwleak==1.0 depends on numpy>=1.17.3 and you
 /// require numpy<1.17, ...` -> `dwleak 1.0 requires numpy>=1.17.3; you require numpy<1.17`.
+/// Keeps the facts (who requires what, what you require, what has no wheels or does not
+/// fit the Python), drops uv's reasoning words; markers stay whole.
 pub fn shorten(reason: &str) -> String {
     let mut facts: Vec<String> = Vec::new();
-    let text = reason.replace(['\n', '\r'], " ").replace(". ", ", ");
+    let text: String = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = text.trim_end_matches('.');
-    for clause in text.split(", ").flat_map(|c| c.split(" and ")) {
-        let c = clause
-            .trim()
-            .trim_start_matches("Because ")
-            .trim_start_matches("because ")
-            .trim_start_matches("And ")
-            .trim();
+    for clause in split_clauses(text) {
+        let mut c = clause.trim();
+        for prefix in [
+            "Because ",
+            "because ",
+            "And ",
+            "and ",
+            "we can conclude that ",
+            "all of: ",
+        ] {
+            c = c.strip_prefix(prefix).unwrap_or(c).trim();
+            c = c.strip_prefix("because ").unwrap_or(c).trim();
+            c = c.strip_prefix("we can conclude that ").unwrap_or(c).trim();
+        }
         let fact = if let Some((who, what)) = c
             .split_once(" depends on ")
             .or_else(|| c.split_once(" depend on "))
         {
-            let who = who.trim_start_matches("all versions of ").trim();
+            let who = who
+                .trim_start_matches("all versions of ")
+                .trim_start_matches("all of: ")
+                .trim();
             let who = match who.split_once("==") {
-                Some((n, v)) => format!("{n} {v}"),
-                None => who.to_owned(),
+                Some((n, v)) if !v.contains(' ') => format!("{n} {v}"),
+                _ => who.to_owned(),
             };
             Some(format!("{who} requires {}", marker_last(what.trim())))
         } else if let Some(what) = c.strip_prefix("you require ") {
             Some(format!("you require {}", what.trim()))
-        } else if c.contains("has no usable wheels") || c.contains("Python") {
+        } else if c.contains("has no usable wheels")
+            || c.contains("have no usable wheels")
+            || c.contains("does not satisfy Python")
+        {
             Some(c.to_owned())
         } else {
             None
@@ -633,10 +647,54 @@ pub fn shorten(reason: &str) -> String {
         }
     }
     if facts.is_empty() {
-        let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        return one.chars().take(300).collect();
+        return text.chars().take(300).collect();
     }
-    facts.join("; ")
+    // What you require is always said; the packages' own requirements up to four.
+    let (mut theirs, yours): (Vec<String>, Vec<String>) = facts
+        .into_iter()
+        .partition(|f| !f.starts_with("you require "));
+    let n = theirs.len();
+    if n > 4 {
+        theirs.truncate(4);
+        theirs.push(format!("{} more", n - 4));
+    }
+    theirs.extend(yours);
+    theirs.join("; ")
+}
+
+/// Split at `, `, `. ` and ` and ` outside `{...}` (uv writes markers in braces).
+fn split_clauses(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' => depth += 1,
+            b'}' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => {
+                let rest = &text[i..];
+                let cut = if rest.starts_with(", ") || rest.starts_with(". ") {
+                    Some(2)
+                } else if rest.starts_with(" and ") {
+                    Some(5)
+                } else {
+                    None
+                };
+                if let Some(len) = cut {
+                    out.push(&text[start..i]);
+                    i += len;
+                    start = i;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push(&text[start..]);
+    out
 }
 
 /// uv writes a marker inside the requirement (`numpy{sys_platform == 'win32'}>=1.17.3`):
@@ -675,13 +733,22 @@ mod tests {
         let r = "Because all versions of dwleak depend on numpy>=1.17.3 and you require numpy<1.17, we can conclude that your requirements and all versions of dwleak are incompatible. And because you require dwleak, we can conclude that your requirements are unsatisfiable.";
         assert_eq!(
             shorten(r),
-            "dwleak requires numpy>=1.17.3; you require numpy<1.17"
+            "dwleak requires numpy>=1.17.3; you require numpy<1.17; you require dwleak"
         );
         let r = "Because pandas==1.3.0 depends on numpy>=1.17.3 and you require numpy<1.17";
         assert_eq!(
             shorten(r),
             "pandas 1.3.0 requires numpy>=1.17.3; you require numpy<1.17"
         );
+    }
+
+    #[test]
+    fn shortens_lists_and_markers() {
+        let r = "Because all of: pandas>=3.0.0rc0,<=3.0.0rc2 pandas==3.1.0rc0 have no usable wheels and pandas>=1.3.0,<=1.3.3 depends on numpy>=1.17.3, we can conclude that all of: pandas>=1.3.0,<=1.3.3 pandas>=3.0.0rc0,<=3.0.0rc2 depend on numpy>=1.17.3. And because pandas>=1.3.4,<=1.3.5 depends on numpy{python_full_version < '3.10' and platform_machine != 'aarch64'}>=1.17.3 and you require numpy>=1.14.5,<1.17, we can conclude that your requirements are unsatisfiable.";
+        let s = shorten(r);
+        assert!(s.starts_with("pandas>=3.0.0rc0,<=3.0.0rc2 pandas==3.1.0rc0 have no usable wheels; pandas>=1.3.0,<=1.3.3 requires numpy>=1.17.3; "), "{s}");
+        assert!(s.contains("pandas>=1.3.4,<=1.3.5 requires numpy>=1.17.3 (when python_full_version < '3.10' and platform_machine != 'aarch64')"), "{s}");
+        assert!(s.contains("you require numpy>=1.14.5,<1.17"), "{s}");
     }
 
     #[test]

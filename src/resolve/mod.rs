@@ -68,6 +68,9 @@ struct UnitInfo {
 /// One environment where a covered package resolved outside its window: (Python, "Python
 /// X.Y, os", the packages that required the version).
 type OutsideEnv = (String, String, Vec<String>);
+/// The environments a unit fails on for one reason ((Python, "Python X.Y, os")), and the
+/// resolver's full reason.
+type Failure = (Vec<(String, String)>, String);
 
 /// Run the resolver over the checked files and add its findings to `outcome`. Prints the
 /// resolver and index used on stderr. `Err` is exit 2.
@@ -151,33 +154,17 @@ pub fn run(
     let mut confirm: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     // Resolved-outside findings merged per (unit, rule, version).
     let mut outside: BTreeMap<(usize, String, String), Vec<OutsideEnv>> = BTreeMap::new();
+    let mut failures: BTreeMap<(usize, String), Failure> = BTreeMap::new();
     for (task, answer) in tasks.iter().zip(answers) {
         let unit = &units[task.unit];
         let env = format!("Python {}, {}", task.request.python, task.request.platform);
         match answer {
             Answer::Failed(reason) => {
-                let short = engine::shorten(&reason);
-                let mut d = Diagnostic::problem(
-                    Check::ResolutionFailure,
-                    Severity::Error,
-                    unit.anchor,
-                    format!("{} cannot resolve this on {env}: {short}", engine.name()),
-                );
-                d.pythons = vec![task.request.python.clone()];
-                d.label = "cannot be installed together".into();
-                for (name, loc) in &unit.locs {
-                    if *loc != unit.anchor && mentions(&short, name) {
-                        d.related.push(Related {
-                            loc: *loc,
-                            message: format!("`{name}` takes part"),
-                        });
-                    }
-                }
-                d.help = Some(format!(
-                    "the resolver's reason: {}",
-                    reason.split_whitespace().collect::<Vec<_>>().join(" ")
-                ));
-                new.push(d);
+                // One finding per unit and reason, naming every environment it holds on.
+                let e = failures
+                    .entry((task.unit, engine::shorten(&reason)))
+                    .or_insert_with(|| (Vec::new(), reason.clone()));
+                e.0.push((task.request.python.clone(), env));
             }
             Answer::NeedsBuild(reason) => {
                 let mut d = Diagnostic::problem(
@@ -232,6 +219,36 @@ pub fn run(
                 }
             }
         }
+    }
+    for ((u, short), (envs, reason)) in failures {
+        let unit = &units[u];
+        let names: Vec<&str> = envs.iter().map(|e| e.1.as_str()).collect();
+        let mut d = Diagnostic::problem(
+            Check::ResolutionFailure,
+            Severity::Error,
+            unit.anchor,
+            format!(
+                "{} cannot resolve this on {}: {short}",
+                engine.name(),
+                names.join("; ")
+            ),
+        );
+        d.pythons = envs.iter().map(|e| e.0.clone()).collect();
+        d.pythons.dedup();
+        d.label = "cannot be installed together".into();
+        for (name, loc) in &unit.locs {
+            if *loc != unit.anchor && mentions(&short, name) {
+                d.related.push(Related {
+                    loc: *loc,
+                    message: format!("`{name}` takes part"),
+                });
+            }
+        }
+        d.help = Some(format!(
+            "the resolver's reason: {}",
+            reason.split_whitespace().collect::<Vec<_>>().join(" ")
+        ));
+        new.push(d);
     }
     for (i, texts) in confirm {
         let d = &mut outcome.diagnostics[i];
