@@ -544,6 +544,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         };
         let (after, summary) = crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
         crate::apply::report(&summary, args.diff);
+        if let Some(o) = &after {
+            crate::generated::print_recompile(&o.diagnostics);
+        }
         fixed = summary.fixed;
         // A fix that failed with an I/O error is exit 2, like any unreadable input; a fix
         // refused by design is a note, and the exit code follows the findings.

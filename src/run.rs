@@ -124,7 +124,11 @@ pub fn check_one(
             locks.sibling(cwd, &candidate.path, candidate.format)
         },
     };
-    let diags = check::check_parsed(&files, &parsed, rules, &check_opts);
+    let mut diags = check::check_parsed(&files, &parsed, rules, &check_opts);
+    if candidate.format == Format::Requirements && stdin.is_none() {
+        // pip-compile / uv output: the fix belongs in the source (`generated.rs`).
+        crate::generated::annotate(&mut files, id, rules, &mut diags);
+    }
     (files, diags, false)
 }
 
