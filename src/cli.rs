@@ -537,7 +537,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let mut fix_failed = false;
     if args.fix || args.diff {
         // The same files with the same settings, read again after the writes.
-        let rerun = || run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+        let rerun = || {
+            let mut o = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+            if let Some(opts) = &resolve_opts {
+                // The first run reached the resolver, and the cache answers what did not
+                // change; a failure now is said, and the static findings stand.
+                if let Err(e) = crate::resolve::run(&mut o, &run_jobs, &profiles, opts) {
+                    eprintln!("depwindow: error: after the fixes: {e}");
+                }
+            }
+            o
+        };
         let mode = crate::apply::Mode {
             diff: args.diff,
             unsafe_fixes: args.unsafe_fixes,

@@ -773,6 +773,23 @@ mod tests {
     }
 
     #[test]
+    fn pip_report_with_requirers() {
+        // The shape of `pip install --dry-run --report -` (pip 23.2), trimmed.
+        let report = r#"{"version": "1", "install": [
+            {"metadata": {"name": "tensorflow", "version": "1.14.0", "requires_dist": ["numpy>=1.14.5,<2"]}},
+            {"metadata": {"name": "numpy", "version": "1.21.6"}},
+            {"metadata": {"name": "dwleak", "version": "1.0", "requires_dist": ["numpy>=1.17.3", "pytest; extra == 'test'"]}}
+        ]}"#;
+        let Answer::Resolved(pins) = parse_pip_report(report).unwrap() else {
+            panic!("resolved");
+        };
+        let numpy = pins.iter().find(|p| p.name == "numpy").unwrap();
+        assert_eq!(numpy.version, "1.21.6");
+        assert_eq!(numpy.via, vec!["tensorflow", "dwleak"]);
+        assert!(parse_pip_report("not json").is_err());
+    }
+
+    #[test]
     fn cache_round_trip() {
         for a in [
             Answer::Failed("x".into()),

@@ -147,6 +147,15 @@ pub fn run(
         }
     }
 
+    if tasks.is_empty() {
+        eprintln!(
+            "depwindow: note: nothing to resolve: no unit requires a rule's trigger on a Python {}",
+            match &engine.host_python {
+                Some(h) => format!("the pip resolver can target (this machine's {h})"),
+                None => "left after `--python` and `requires-python`".to_owned(),
+            }
+        );
+    }
     let answers = run_tasks(&engine, &tasks, &opts.index, &cache, opts.jobs)?;
 
     let mut new = Vec::new();
