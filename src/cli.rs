@@ -166,9 +166,89 @@ pub struct CheckArgs {
     /// With `--fix`: exit 1 when anything was fixed, even if no finding remains.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
     /// Render width for human output (default: terminal width or 100).
     #[arg(long, hide = true)]
     pub width: Option<usize>,
+}
+
+/// `--resolve` and its options (`crate::resolve`): the one mode that uses the network.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ResolveArgs {
+    /// Also resolve each unit with a real resolver (uv, else pip for this machine only) and
+    /// report what it installs: uses the network, or the index options below.
+    #[arg(long)]
+    pub resolve: bool,
+    /// The resolver for `--resolve`: `uv` (default when on PATH) or `pip` (this machine's
+    /// Python and platform only).
+    #[arg(long, value_name = "uv|pip", requires = "resolve")]
+    pub resolver: Option<String>,
+    /// Base URL of the package index for `--resolve` (as pip's and uv's `--index-url`).
+    #[arg(long, value_name = "URL", requires = "resolve")]
+    pub index_url: Option<String>,
+    /// A directory or page of distributions for `--resolve` (as pip's `--find-links`).
+    #[arg(long, value_name = "PATH|URL", requires = "resolve")]
+    pub find_links: Vec<String>,
+    /// Use no index for `--resolve`, only `--find-links`.
+    #[arg(long, requires = "resolve")]
+    pub no_index: bool,
+    /// Let the resolver build source distributions (runs their code).
+    #[arg(long, requires = "resolve")]
+    pub allow_build: bool,
+    /// Ignore cached resolutions.
+    #[arg(long, requires = "resolve")]
+    pub refresh: bool,
+    /// Platforms to resolve for: `linux` (default), `macos`, `windows`; repeatable.
+    #[arg(
+        long = "platform",
+        value_name = "OS",
+        value_delimiter = ',',
+        requires = "resolve"
+    )]
+    pub platforms: Vec<String>,
+}
+
+impl ResolveArgs {
+    fn options(&self, cwd: &Path, jobs: usize) -> Result<crate::resolve::Options, String> {
+        use crate::resolve::engine::Kind;
+        let resolver = match self.resolver.as_deref() {
+            None => None,
+            Some("uv") => Some(Kind::Uv),
+            Some("pip") => Some(Kind::Pip),
+            Some(o) => return Err(format!("unknown resolver `{o}`; expected `uv` or `pip`")),
+        };
+        for p in &self.platforms {
+            if !matches!(p.as_str(), "linux" | "macos" | "windows") {
+                return Err(format!(
+                    "unknown platform `{p}`; expected `linux`, `macos` or `windows`"
+                ));
+            }
+        }
+        Ok(crate::resolve::Options {
+            resolver,
+            index: crate::resolve::engine::Index {
+                index_url: self.index_url.clone(),
+                // The resolver runs in a directory of its own: local paths are made absolute.
+                find_links: self
+                    .find_links
+                    .iter()
+                    .map(|f| {
+                        if f.contains("://") || Path::new(f).is_absolute() {
+                            f.clone()
+                        } else {
+                            cwd.join(f).to_string_lossy().into_owned()
+                        }
+                    })
+                    .collect(),
+                no_index: self.no_index,
+            },
+            allow_build: self.allow_build,
+            refresh: self.refresh,
+            platforms: self.platforms.clone(),
+            jobs,
+        })
+    }
 }
 
 /// Entry point used by `main`.
@@ -492,7 +572,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         };
         crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
     }
-    let outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+    let resolve_opts = if args.resolve.resolve {
+        Some(args.resolve.options(&cwd, args.jobs)?)
+    } else {
+        None
+    };
+    let mut outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+    if let Some(opts) = &resolve_opts {
+        crate::resolve::run(&mut outcome, &run_jobs, &profiles, opts)?;
+    }
 
     // Where the report goes: standard output, `--output-file`, or nowhere (`-qq`).
     let stdout = std::io::stdout();
@@ -537,12 +625,21 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }));
     }
     // Autofix (`apply.rs`): `--diff` prints and stops; `--fix` writes and re-checks.
-    let mut outcome = outcome;
     let mut fixed = 0;
     let mut fix_failed = false;
     if args.fix || args.diff {
         // The same files with the same settings, read again after the writes.
-        let rerun = || run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+        let rerun = || {
+            let mut o = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+            if let Some(opts) = &resolve_opts {
+                // The first run reached the resolver, and the cache answers what did not
+                // change; a failure now is said, and the static findings stand.
+                if let Err(e) = crate::resolve::run(&mut o, &run_jobs, &profiles, opts) {
+                    eprintln!("depwindow: error: after the fixes: {e}");
+                }
+            }
+            o
+        };
         let mode = crate::apply::Mode {
             diff: args.diff,
             unsafe_fixes: args.unsafe_fixes,
@@ -550,6 +647,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         let (after, summary) = crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
         if args.quiet == 0 {
             crate::apply::report(&summary, args.diff);
+            if let Some(o) = &after {
+                crate::generated::print_recompile(&o.diagnostics);
+            }
         }
         fixed = summary.fixed;
         // A fix that failed with an I/O error is exit 2, like any unreadable input; a fix

@@ -17,10 +17,12 @@ pub mod files;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzz_targets;
+pub mod generated;
 pub mod manifest;
 pub mod markers;
 pub mod python;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod run;
 pub mod source;

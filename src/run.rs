@@ -159,6 +159,10 @@ pub fn check_one(
     };
     let mut diags = check::check_parsed(&files, &parsed, rules, &check_opts);
     diags.extend(notes);
+    if format == Format::Requirements && stdin.is_none() {
+        // pip-compile / uv output: the fix belongs in the source (`generated.rs`).
+        crate::generated::annotate(&mut files, id, rules, &mut diags);
+    }
     (files, diags, false)
 }
 

@@ -53,6 +53,8 @@ checks! {
     Unsatisfiable => unsatisfiable,
     NoSupportedPython => no_supported_python,
     LockIncomplete => lock_incomplete,
+    ResolutionFailure => resolution_failure,
+    ResolvedOutside => resolved_outside,
     UnusedSuppression => unused_suppression,
 }
 

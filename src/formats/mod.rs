@@ -23,6 +23,7 @@ pub mod guard;
 pub mod include;
 pub mod json_span;
 pub mod pep508;
+pub mod pip_compile;
 pub mod poetry;
 pub mod setuptools;
 pub mod toml_doc;

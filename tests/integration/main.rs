@@ -27,6 +27,8 @@ mod properties;
 mod readme;
 mod report;
 mod requirements_reader;
+// `check --resolve` against a local index of wheels the test writes (uv from the venv).
+mod resolve;
 mod rules;
 mod span_properties;
 mod toml_formats;
