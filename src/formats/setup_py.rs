@@ -17,9 +17,8 @@
 //! `extras_require` keys of the form `"name:marker"` (setuptools' legacy syntax) add the
 //! marker to each requirement of the extra.
 
-use std::str::FromStr;
 
-use pep508_rs::{ExtraName, MarkerTree};
+use pep508_rs::MarkerTree;
 
 use super::pep508::{requirement_at, requirement_in_literal};
 use super::setuptools::{self, Extras};
@@ -76,6 +75,7 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
     };
     let mut base = Vec::new();
     let mut extras = Extras::default();
+    let mut project: Option<String> = None;
     let mut found = false;
     let mut i = 0;
     while i + 1 < toks.len() {
@@ -107,6 +107,7 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
                 &mut out,
                 &mut base,
                 &mut extras,
+                &mut project,
             );
         }
         i = close + 1;
@@ -119,7 +120,7 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             "no `setup(...)` call found; nothing to read".into(),
         ));
     }
-    extras.into_groups(&mut out, base);
+    extras.into_groups(&mut out, base, project.as_deref());
     out
 }
 
@@ -130,6 +131,7 @@ fn read_argument(
     out: &mut Parsed,
     base: &mut Vec<usize>,
     extras: &mut Extras,
+    project: &mut Option<String>,
 ) {
     let Some(first) = arg.first() else { return };
     if first.kind == Kind::Op("**") {
@@ -165,12 +167,24 @@ fn read_argument(
             Some((s, span)) => setuptools::python_requires(out, file, s.trim(), span),
             None => out.problems.push(computed(file, cover(value), key)),
         },
-        "extras_require" => read_extras(text, value, file, out, extras),
+        "extras_require" => read_extras(text, value, file, out, base, extras),
+        "name" => {
+            if let Some((s, _)) = single_string(value) {
+                *project = Some(s.trim().to_owned());
+            }
+        }
         _ => {}
     }
 }
 
-fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras: &mut Extras) {
+fn read_extras(
+    text: &str,
+    value: &[Tok],
+    file: FileId,
+    out: &mut Parsed,
+    base: &mut Vec<usize>,
+    extras: &mut Extras,
+) {
     let n = value.len();
     let is_dict = n >= 2
         && value[0].kind == Kind::Op("{")
@@ -195,14 +209,14 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
                 .push(computed(file, cover(item), "an extras_require key"));
             continue;
         };
-        // setuptools: `"name:marker"` keys carry a marker for the whole extra.
-        let (name_text, marker_text) = match key.split_once(':') {
-            Some((n, m)) => (n.trim(), Some(m.trim())),
-            None => (key.trim(), None),
-        };
-        let name = match ExtraName::from_str(name_text) {
-            Ok(n) => n,
-            Err(e) => {
+        // setuptools: `"name:marker"` keys carry a marker for the whole extra; an empty
+        // name makes them base dependencies under it.
+        let k = setuptools::extra_key(&key);
+        let name_text = key.split(':').next().unwrap_or("").trim();
+        let name = match k.name {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            Some(Err(e)) => {
                 out.problems.push(problem(
                     ProblemKind::Parse,
                     file,
@@ -212,7 +226,7 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
                 continue;
             }
         };
-        let marker = match marker_text.map(super::guard::parse_marker) {
+        let marker = match k.marker.map(super::guard::parse_marker) {
             None => None,
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {
@@ -234,7 +248,10 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
             continue;
         };
         let members = requirements(text, &list, file, out, marker);
-        extras.add(name, members);
+        match name {
+            Some(n) => extras.add(n, members),
+            None => base.extend(members),
+        }
     }
 }
 
