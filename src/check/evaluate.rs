@@ -386,7 +386,7 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
             .trigger
             .wheels
             .as_ref()
-            .and_then(|w| w.versions(p, dist.as_ref()))
+            .and_then(|w| w.versions(p, rule.trigger.releases_name(dist).as_ref()))
             .and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
         let certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),
