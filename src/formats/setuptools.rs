@@ -127,6 +127,65 @@ pub fn safe_extra(name: &str) -> String {
     out
 }
 
+/// A requirements file that setuptools reads as a list of requirement strings (setup.py's
+/// `open("requirements.txt").read().splitlines()`, pyproject's
+/// `[tool.setuptools.dynamic] dependencies = {file = [...]}`): every line goes through
+/// [`entry`] (blank lines and `#` comments dropped, ` #` cut) and must be a requirement.
+/// Nothing else is special: `-r other.txt` or `--hash` is an invalid requirement to
+/// setuptools (`_reqs.parse`, `_expand.read_files` + `_parse_requirements_list`), so it is a
+/// parse error here. `target` is relative to the directory of `from`; the file is read
+/// through the registry (confined). Returns the indices of the requirements read.
+pub fn requirement_lines(
+    files: &mut crate::files::Files,
+    from: FileId,
+    target: &str,
+    span: Span,
+    out: &mut Parsed,
+) -> Vec<usize> {
+    let dir = files
+        .get(from)
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let at = Loc { file: from, span };
+    let path = crate::files::normalize(&dir.join(target));
+    let child = match files.load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            out.problems.push(super::problem(
+                ProblemKind::Include,
+                from,
+                span,
+                format!("cannot read `{target}`: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    out.includes.push((child, at));
+    let text = files.get(child).text.clone();
+    let mut members = Vec::new();
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let here = off;
+        off += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let Some((lead, t)) = entry(body) else {
+            continue;
+        };
+        let s = here + lead;
+        let read = super::pep508::requirement_at(
+            &text,
+            Span::new(s, s + t.len()),
+            child,
+            crate::manifest::Role::Require,
+            super::Format::Requirements,
+        );
+        super::keep(out, &mut members, read);
+    }
+    members
+}
+
 /// `python_requires`, a PEP 440 specifier set (`value`, trimmed, at `span`): the project's
 /// Python range, or a problem.
 pub fn python_requires(out: &mut Parsed, file: FileId, value: &str, span: Span) {
