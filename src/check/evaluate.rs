@@ -364,12 +364,17 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
         if !is_trigger_name(rule, dist, opts) {
             continue;
         }
-        let reqs: Vec<&Requirement> = unit
+        let mut reqs: Vec<&Requirement> = unit
             .requirements
             .iter()
             .copied()
             .filter(|r| &r.name == dist && markers::can_hold(&r.marker, p, &unit.extras))
             .collect();
+        // uv: an override replaces every other requirement on the package, the trigger's
+        // own included (`tensorflow>=2` overridden by `tensorflow==1.14.0` installs 1.14.0).
+        if reqs.iter().any(|r| r.role == Role::Override) {
+            reqs.retain(|r| r.role == Role::Override);
+        }
         // A constraint never installs anything: it needs a requirement beside it.
         let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else {
             continue;
