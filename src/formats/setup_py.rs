@@ -4,10 +4,16 @@
 //! comments, brackets) finds each `setup(...)` call (`setup(`, `setuptools.setup(`,
 //! `distutils.core.setup(`; not `def setup(`) and reads its `install_requires=`,
 //! `extras_require=` and `python_requires=` keyword arguments when they are literals:
-//! a list or tuple of string literals, a single string, and a dict literal of those.
-//! Anything computed (a name, a call, a comprehension, `+`, a conditional, `**kwargs`)
-//! becomes an `Unevaluable` problem at the argument: executing the file is what pip does,
-//! and what depwindow refuses to do.
+//! a list or tuple of string literals, a single string, and a dict literal of those; a name
+//! bound once to such a value at module level (or inside a module-level `with open(...)`
+//! block), a `+` of those, and a literal-path read of a requirements file
+//! (`open("r.txt").read().splitlines()`, `.readlines()`, `[l.strip() for l in open(...)]`,
+//! `Path("r.txt").read_text().splitlines()`, a `with open(...) as f` alias), read as
+//! setuptools reads a requirement list ([`setuptools::requirement_lines`]). Anything really
+//! computed (a name rebound, augmented or mutated, another call, a comprehension with a
+//! filter, a conditional, `**kwargs`) becomes an `Unevaluable` problem at the argument or
+//! extra that uses it: executing the file is what pip does, and what depwindow refuses to
+//! do.
 //!
 //! Spans: a literal whose source text equals its value (no escapes, one piece) maps one
 //! to one, so the name and specifier are located inside it. An escaped literal or an
@@ -268,7 +274,13 @@ struct Scope<'t> {
     bindings: std::collections::HashMap<&'t str, Option<(usize, usize)>>,
     /// `with open("x") as f:` -> f: the opened path and the literal's span.
     aliases: std::collections::HashMap<&'t str, Option<(String, Span)>>,
+    /// Tokens left to resolve through names for one file (`A = B + B`, `B = C + C`, ...
+    /// doubles at each level).
+    budget: std::cell::Cell<usize>,
 }
+
+/// Tokens resolved through names per file, at most.
+const NAME_BUDGET: usize = 1_000_000;
 
 /// What a value is made of, in order.
 enum Piece<'t> {
@@ -336,6 +348,19 @@ impl<'t> Scope<'t> {
             }
             s = e + 1;
         }
+        let def_at: std::collections::HashSet<usize> = defs.iter().map(|d| d.1).collect();
+        // The closing bracket of every opening one, in one pass.
+        let mut closes: std::collections::HashMap<usize, usize> = Default::default();
+        let mut stack = Vec::new();
+        for (k, t) in toks.iter().enumerate() {
+            if is_open(&t.kind) {
+                stack.push(k);
+            } else if is_close(&t.kind) {
+                if let Some(o) = stack.pop() {
+                    closes.insert(o, k);
+                }
+            }
+        }
         let mut bindings: std::collections::HashMap<&'t str, Option<(usize, usize)>> =
             Default::default();
         for (name, _, a, b) in &defs {
@@ -356,12 +381,13 @@ impl<'t> Scope<'t> {
             let next = toks.get(k + 1).map(|n| &n.kind);
             let prev = k.checked_sub(1).map(|p| word(&toks[p]));
             let rebound = match next {
-                Some(Kind::Op("=")) => !defs.iter().any(|d| d.1 == k),
+                Some(Kind::Op("=")) => !def_at.contains(&k),
                 Some(Kind::Op("+=" | "-=" | "|=")) => true,
                 Some(Kind::Op(".")) => toks
                     .get(k + 2)
                     .is_some_and(|m| MUTATORS.contains(&word(m))),
-                Some(Kind::Op("[")) => matching(toks, k + 1)
+                Some(Kind::Op("[")) => closes
+                    .get(&(k + 1))
                     .and_then(|c| toks.get(c + 1))
                     .is_some_and(|n| matches!(n.kind, Kind::Op("=" | "+=" | "-=" | "|="))),
                 _ => false,
@@ -383,6 +409,7 @@ impl<'t> Scope<'t> {
             toks,
             bindings,
             aliases,
+            budget: std::cell::Cell::new(NAME_BUDGET),
         }
     }
 
@@ -402,6 +429,8 @@ impl<'t> Scope<'t> {
                 out.push(Piece::List(list));
             } else if part.len() == 1 && part[0].kind == Kind::Name {
                 let (s, e) = (*self.bindings.get(self.word(&part[0]))?)?;
+                let left = self.budget.get().checked_sub(e - s)?;
+                self.budget.set(left);
                 out.extend(self.list(&self.toks[s..e], depth + 1)?);
             } else if let Some((path, span)) = self.file_read(part) {
                 out.push(Piece::File(path, span));
