@@ -364,12 +364,17 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
         if !is_trigger_name(rule, dist, opts) {
             continue;
         }
-        let reqs: Vec<&Requirement> = unit
+        let mut reqs: Vec<&Requirement> = unit
             .requirements
             .iter()
             .copied()
             .filter(|r| &r.name == dist && markers::can_hold(&r.marker, p, &unit.extras))
             .collect();
+        // uv: an override replaces every other requirement on the package, the trigger's
+        // own included (`tensorflow>=2` overridden by `tensorflow==1.14.0` installs 1.14.0).
+        if reqs.iter().any(|r| r.role == Role::Override) {
+            reqs.retain(|r| r.role == Role::Override);
+        }
         // A constraint never installs anything: it needs a requirement beside it.
         let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else {
             continue;
@@ -386,7 +391,7 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
             .trigger
             .wheels
             .as_ref()
-            .and_then(|w| w.versions(p, dist.as_ref()))
+            .and_then(|w| w.versions(p, rule.trigger.releases_name(dist).as_ref()))
             .and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
         let certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),

@@ -33,6 +33,12 @@ pub use edit::Edit;
 
 /// A file name as detection sees it: lower-cased, and whether it sits in a folder named
 /// `requirements`.
+/// How many folders above a file a `requirements` folder makes it a requirements file
+/// (`requirements/x.txt` is 1, `requirements/envs/gpu/x.txt` is 3). Bounded so that a checkout
+/// under a folder that happens to be named `requirements` does not read every `.txt` in it.
+/// `.pre-commit-hooks.yaml` repeats it (`([^/]*/){0,2}`).
+pub const REQUIREMENTS_DIR_DEPTH: usize = 3;
+
 pub struct FileName<'a> {
     pub lower: &'a str,
     pub in_requirements_dir: bool,
@@ -158,11 +164,15 @@ impl Format {
     /// The format of a file found by name, or None when the name is not one we read.
     pub fn detect(path: &Path) -> Option<Format> {
         let lower = path.file_name()?.to_str()?.to_ascii_lowercase();
+        // A folder named `requirements` holds requirements files, also in its sub-folders
+        // (`requirements/envs/gpu.txt`), up to REQUIREMENTS_DIR_DEPTH levels down.
         let in_requirements_dir = path
-            .parent()
-            .and_then(|p| p.file_name())
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.eq_ignore_ascii_case("requirements"));
+            .ancestors()
+            .skip(1)
+            .take(REQUIREMENTS_DIR_DEPTH)
+            .filter_map(|p| p.file_name())
+            .filter_map(|n| n.to_str())
+            .any(|n| n.eq_ignore_ascii_case("requirements"));
         let name = FileName {
             lower: &lower,
             in_requirements_dir,

@@ -36,7 +36,118 @@ use crate::manifest::{FileId, GroupKind, Parsed, ProblemKind, Role};
 const MAX_GROUPS: usize = 2000;
 
 pub fn parse(text: &str, file: FileId) -> Parsed {
-    read_document(text, file, super::Format::Pyproject, read)
+    parse_dynamic(text, file).0
+}
+
+/// Where dynamic requirements read from a file go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DynamicTarget {
+    Dependencies,
+    Extra(ExtraName),
+}
+
+/// A `[tool.setuptools.dynamic]` `{file = ...}` entry to read: its target, the path and the
+/// span of the path's literal.
+pub type DynamicFile = (DynamicTarget, String, crate::source::Span);
+
+/// The parse, and the requirement files setuptools would read for `dynamic` metadata.
+pub fn parse_dynamic(text: &str, file: FileId) -> (Parsed, Vec<DynamicFile>) {
+    let mut pending = Vec::new();
+    let parsed = read_document(text, file, super::Format::Pyproject, |ctx, root| {
+        read(ctx, root);
+        dynamic(ctx, root, &mut pending);
+    });
+    (parsed, pending)
+}
+
+/// `[project] dynamic = ["dependencies", "optional-dependencies"]`: the build backend sets
+/// them. setuptools (the backend named, or pip's default when none is) reads
+/// `[tool.setuptools.dynamic] dependencies = {file = [...]}` and
+/// `optional-dependencies.<x> = {file = [...]}` as requirement lists
+/// (`setuptools.config._apply_pyprojecttoml._dependencies` through `_expand.read_files`);
+/// those files are read the same way ([`super::setuptools::requirement_lines`]). Any other
+/// source (another backend, a field setuptools does not take from a file) is unevaluable:
+/// the unit claims no absence.
+fn dynamic(ctx: &mut Ctx<'_>, root: &DeTable<'_>, pending: &mut Vec<DynamicFile>) {
+    let Some(p) = get(root, "project").and_then(|p| p.get_ref().as_table()) else {
+        return;
+    };
+    let Some(d) = get(p, "dynamic") else { return };
+    let fields = ctx.strings(d, "`project.dynamic`");
+    let backend = get(root, "build-system")
+        .and_then(|b| b.get_ref().as_table())
+        .and_then(|b| get(b, "build-backend"))
+        .and_then(|v| v.get_ref().as_str());
+    let setuptools_backend =
+        backend.is_none_or(|b| b.trim().starts_with("setuptools.build_meta"));
+    let sdyn = get(root, "tool")
+        .and_then(|t| t.get_ref().as_table())
+        .and_then(|t| get(t, "setuptools"))
+        .and_then(|t| t.get_ref().as_table())
+        .and_then(|t| get(t, "dynamic"))
+        .and_then(|t| t.get_ref().as_table());
+    for (field, at) in fields {
+        let target_tables: Vec<(DynamicTarget, &Value<'_>)> = match field {
+            "dependencies" => sdyn
+                .and_then(|t| get(t, "dependencies"))
+                .map(|v| vec![(DynamicTarget::Dependencies, v)])
+                .unwrap_or_default(),
+            "optional-dependencies" => sdyn
+                .and_then(|t| get(t, "optional-dependencies"))
+                .and_then(|v| v.get_ref().as_table())
+                .map(|t| {
+                    entries(t)
+                        .into_iter()
+                        .filter_map(|(k, v)| {
+                            ExtraName::new(k.get_ref().to_string())
+                                .ok()
+                                .map(|x| (DynamicTarget::Extra(x), v))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            _ => continue,
+        };
+        let mut read_all = setuptools_backend && !target_tables.is_empty();
+        for (target, v) in target_tables {
+            let files = v
+                .get_ref()
+                .as_table()
+                .and_then(|t| get(t, "file"));
+            let paths = match files.map(|f| f.get_ref()) {
+                Some(DeValue::String(_)) => {
+                    let f = files.unwrap_or(v);
+                    match ctx.string(f, "`file`") {
+                        Some(s) => vec![(s, ctx.str_span(f, s))],
+                        None => Vec::new(),
+                    }
+                }
+                Some(DeValue::Array(_)) => ctx.strings(files.unwrap_or(v), "`file`"),
+                _ => Vec::new(),
+            };
+            if paths.is_empty() {
+                read_all = false;
+                continue;
+            }
+            for (path, sp) in paths {
+                pending.push((target.clone(), path.to_owned(), sp.span));
+            }
+        }
+        if !read_all {
+            ctx.problem(
+                ProblemKind::Unevaluable,
+                at.span,
+                format!(
+                    "`{field}` is dynamic: the build backend computes it{}; depwindow reads only \
+                     setuptools' `[tool.setuptools.dynamic]` `{{file = ...}}`",
+                    match backend {
+                        Some(b) if !setuptools_backend => format!(" (`{b}`)"),
+                        _ => String::new(),
+                    }
+                ),
+            );
+        }
+    }
 }
 
 fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
@@ -531,7 +642,45 @@ impl super::InputFormat for Pyproject {
         name.lower == "pyproject.toml"
     }
     fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
-        let mut parsed = parse(files.get(id).text.as_str(), id);
+        let (mut parsed, pending) = parse_dynamic(files.get(id).text.as_str(), id);
+        for (target, path, span) in pending {
+            let members = super::setuptools::requirement_lines(files, id, &path, span, &mut parsed);
+            // The units that hold `[project].dependencies` (or that extra), as `read` made them.
+            for g in &mut parsed.groups {
+                let takes = match &target {
+                    DynamicTarget::Dependencies => {
+                        g.name == "project"
+                            || g.name.starts_with("project[")
+                            || g.kind == GroupKind::DependencyGroup
+                            || g.name.starts_with("pdm:")
+                            || g.name.starts_with("uv:")
+                    }
+                    DynamicTarget::Extra(x) => g.name.starts_with("project[") && g.extras.contains(x),
+                };
+                if takes {
+                    g.members.extend(members.iter().copied());
+                }
+            }
+            if matches!(target, DynamicTarget::Extra(_)) {
+                if let DynamicTarget::Extra(x) = &target {
+                    if !parsed.groups.iter().any(|g| g.extras.contains(x) && g.name.starts_with("project[")) {
+                        let mut m: Vec<usize> = parsed
+                            .groups
+                            .iter()
+                            .find(|g| g.name == "project")
+                            .map(|g| g.members.clone())
+                            .unwrap_or_default();
+                        m.extend(members.iter().copied());
+                        parsed.groups.push(crate::manifest::Group {
+                            kind: GroupKind::Extra,
+                            name: format!("project[{x}]"),
+                            members: m,
+                            extras: vec![x.clone()],
+                        });
+                    }
+                }
+            }
+        }
         // PEP 508 strings are array elements; a Poetry dependency is a TOML entry.
         super::edit::capture_inserts(
             files,

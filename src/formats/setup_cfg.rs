@@ -16,9 +16,8 @@
 //!
 //! Units: `install_requires`, and `extra:<name>` = install_requires + that extra.
 
-use std::str::FromStr;
 
-use pep508_rs::ExtraName;
+
 
 use super::pep508::requirement_at;
 use super::setuptools::{self, Extras};
@@ -43,6 +42,7 @@ pub fn parse(files: &mut Files, id: FileId) -> Parsed {
     let entries = read_ini(&text, id, &mut out);
     let mut base = Vec::new();
     let mut extras = Extras::default();
+    let mut project: Option<String> = None;
     for e in &entries {
         let key = e.key.replace('-', "_");
         match (e.section.as_str(), key.as_str()) {
@@ -54,22 +54,53 @@ pub fn parse(files: &mut Files, id: FileId) -> Parsed {
                 let span = value_span(e);
                 setuptools::python_requires(&mut out, id, &text[span.start..span.end], span);
             }
-            ("options.extras_require", _) => match ExtraName::from_str(&e.key) {
-                Ok(name) => {
-                    let members = requirement_list(files, &text, id, e, &mut out);
-                    extras.add(name, members);
+            ("metadata", "name") => {
+                let span = value_span(e);
+                project = Some(text[span.start..span.end].trim().to_owned());
+            }
+            ("options.extras_require", _) => {
+                let k = setuptools::extra_key(&e.key);
+                let marker = match k.marker.map(super::guard::parse_marker) {
+                    None => None,
+                    Some(Ok(m)) => Some(m),
+                    Some(Err(err)) => {
+                        out.problems.push(problem(
+                            ProblemKind::Parse,
+                            id,
+                            e.key_span,
+                            format!("invalid marker in extra key: {}", err.message),
+                        ));
+                        continue;
+                    }
+                };
+                let name = match k.name {
+                    None => None,
+                    Some(Ok(n)) => Some(n),
+                    Some(Err(err)) => {
+                        out.problems.push(problem(
+                            ProblemKind::Parse,
+                            id,
+                            e.key_span,
+                            format!("invalid extra name: {err}"),
+                        ));
+                        continue;
+                    }
+                };
+                let members = requirement_list(files, &text, id, e, &mut out);
+                if let Some(m) = &marker {
+                    for &i in &members {
+                        out.requirements[i].marker.and(m.clone());
+                    }
                 }
-                Err(err) => out.problems.push(problem(
-                    ProblemKind::Parse,
-                    id,
-                    e.key_span,
-                    format!("invalid extra name: {err}"),
-                )),
-            },
+                match name {
+                    Some(n) => extras.add(n, members),
+                    None => base.extend(members),
+                }
+            }
             _ => {}
         }
     }
-    extras.into_groups(&mut out, base);
+    extras.into_groups(&mut out, base, project.as_deref());
     out
 }
 

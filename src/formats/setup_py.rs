@@ -4,10 +4,16 @@
 //! comments, brackets) finds each `setup(...)` call (`setup(`, `setuptools.setup(`,
 //! `distutils.core.setup(`; not `def setup(`) and reads its `install_requires=`,
 //! `extras_require=` and `python_requires=` keyword arguments when they are literals:
-//! a list or tuple of string literals, a single string, and a dict literal of those.
-//! Anything computed (a name, a call, a comprehension, `+`, a conditional, `**kwargs`)
-//! becomes an `Unevaluable` problem at the argument: executing the file is what pip does,
-//! and what depwindow refuses to do.
+//! a list or tuple of string literals, a single string, and a dict literal of those; a name
+//! bound once to such a value at module level (or inside a module-level `with open(...)`
+//! block), a `+` of those, and a literal-path read of a requirements file
+//! (`open("r.txt").read().splitlines()`, `.readlines()`, `[l.strip() for l in open(...)]`,
+//! `Path("r.txt").read_text().splitlines()`, a `with open(...) as f` alias), read as
+//! setuptools reads a requirement list ([`setuptools::requirement_lines`]). Anything really
+//! computed (a name rebound, augmented or mutated, another call, a comprehension with a
+//! filter, a conditional, `**kwargs`) becomes an `Unevaluable` problem at the argument or
+//! extra that uses it: executing the file is what pip does, and what depwindow refuses to
+//! do.
 //!
 //! Spans: a literal whose source text equals its value (no escapes, one piece) maps one
 //! to one, so the name and specifier are located inside it. An escaped literal or an
@@ -17,9 +23,8 @@
 //! `extras_require` keys of the form `"name:marker"` (setuptools' legacy syntax) add the
 //! marker to each requirement of the extra.
 
-use std::str::FromStr;
 
-use pep508_rs::{ExtraName, MarkerTree};
+use pep508_rs::MarkerTree;
 
 use super::pep508::{requirement_at, requirement_in_literal};
 use super::setuptools::{self, Extras};
@@ -55,11 +60,17 @@ struct Tok {
     span: Span,
 }
 
-pub fn parse(files: &Files, id: FileId) -> Parsed {
-    parse_text(&files.get(id).text, id)
+pub fn parse(files: &mut Files, id: FileId) -> Parsed {
+    let text = files.get(id).text.clone();
+    parse_with(&text, id, Some(files))
 }
 
+/// Without a file registry: a requirements file the setup.py reads is unevaluable.
 pub fn parse_text(text: &str, file: FileId) -> Parsed {
+    parse_with(text, file, None)
+}
+
+fn parse_with(text: &str, file: FileId, mut files: Option<&mut Files>) -> Parsed {
     let mut out = Parsed::default();
     let toks = match tokenize(text) {
         Ok(t) => t,
@@ -74,8 +85,10 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             tokenize(&text[..span.start]).unwrap_or_default()
         }
     };
+    let scope = Scope::new(text, &toks);
     let mut base = Vec::new();
     let mut extras = Extras::default();
+    let mut project: Option<String> = None;
     let mut found = false;
     let mut i = 0;
     while i + 1 < toks.len() {
@@ -107,6 +120,8 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
                 &mut out,
                 &mut base,
                 &mut extras,
+                &mut project,
+                (&scope, &mut files),
             );
         }
         i = close + 1;
@@ -119,10 +134,11 @@ pub fn parse_text(text: &str, file: FileId) -> Parsed {
             "no `setup(...)` call found; nothing to read".into(),
         ));
     }
-    extras.into_groups(&mut out, base);
+    extras.into_groups(&mut out, base, project.as_deref());
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn read_argument(
     text: &str,
     arg: &[Tok],
@@ -130,6 +146,8 @@ fn read_argument(
     out: &mut Parsed,
     base: &mut Vec<usize>,
     extras: &mut Extras,
+    project: &mut Option<String>,
+    (scope, files): (&Scope<'_>, &mut Option<&mut Files>),
 ) {
     let Some(first) = arg.first() else { return };
     if first.kind == Kind::Op("**") {
@@ -154,33 +172,39 @@ fn read_argument(
         return;
     }
     match key {
-        "install_requires" => {
-            if let Some(list) = string_list(value) {
-                base.extend(requirements(text, &list, file, out, None));
-            } else {
-                out.problems.push(computed(file, cover(value), key));
-            }
-        }
+        "install_requires" => match scope.list(value, 0) {
+            Some(pieces) => base.extend(from_pieces(text, &pieces, file, out, None, files)),
+            None => out.problems.push(computed(file, cover(value), key)),
+        },
         "python_requires" => match single_string(value) {
             Some((s, span)) => setuptools::python_requires(out, file, s.trim(), span),
             None => out.problems.push(computed(file, cover(value), key)),
         },
-        "extras_require" => read_extras(text, value, file, out, extras),
+        "extras_require" => read_extras(text, value, file, out, base, extras, (scope, files)),
+        "name" => {
+            if let Some((s, _)) = single_string(value) {
+                *project = Some(s.trim().to_owned());
+            }
+        }
         _ => {}
     }
 }
 
-fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras: &mut Extras) {
-    let n = value.len();
-    let is_dict = n >= 2
-        && value[0].kind == Kind::Op("{")
-        && value[n - 1].kind == Kind::Op("}")
-        && matching(value, 0) == Some(n - 1);
-    if !is_dict {
+fn read_extras(
+    text: &str,
+    value: &[Tok],
+    file: FileId,
+    out: &mut Parsed,
+    base: &mut Vec<usize>,
+    extras: &mut Extras,
+    (scope, files): (&Scope<'_>, &mut Option<&mut Files>),
+) {
+    let Some(value) = scope.dict(value, 0) else {
         out.problems
             .push(computed(file, cover(value), "extras_require"));
         return;
-    }
+    };
+    let n = value.len();
     for (s, e) in split_commas(value, 1, n - 1) {
         let item = &value[s..e];
         let colon = item.iter().position(|t| t.kind == Kind::Op(":"));
@@ -195,14 +219,14 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
                 .push(computed(file, cover(item), "an extras_require key"));
             continue;
         };
-        // setuptools: `"name:marker"` keys carry a marker for the whole extra.
-        let (name_text, marker_text) = match key.split_once(':') {
-            Some((n, m)) => (n.trim(), Some(m.trim())),
-            None => (key.trim(), None),
-        };
-        let name = match ExtraName::from_str(name_text) {
-            Ok(n) => n,
-            Err(e) => {
+        // setuptools: `"name:marker"` keys carry a marker for the whole extra; an empty
+        // name makes them base dependencies under it.
+        let k = setuptools::extra_key(&key);
+        let name_text = key.split(':').next().unwrap_or("").trim();
+        let name = match k.name {
+            None => None,
+            Some(Ok(n)) => Some(n),
+            Some(Err(e)) => {
                 out.problems.push(problem(
                     ProblemKind::Parse,
                     file,
@@ -212,7 +236,7 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
                 continue;
             }
         };
-        let marker = match marker_text.map(super::guard::parse_marker) {
+        let marker = match k.marker.map(super::guard::parse_marker) {
             None => None,
             Some(Ok(m)) => Some(m),
             Some(Err(e)) => {
@@ -225,7 +249,7 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
                 continue;
             }
         };
-        let Some(list) = string_list(val_toks) else {
+        let Some(pieces) = scope.list(val_toks, 0) else {
             out.problems.push(computed(
                 file,
                 cover(val_toks),
@@ -233,9 +257,313 @@ fn read_extras(text: &str, value: &[Tok], file: FileId, out: &mut Parsed, extras
             ));
             continue;
         };
-        let members = requirements(text, &list, file, out, marker);
-        extras.add(name, members);
+        let members = from_pieces(text, &pieces, file, out, marker, files);
+        match name {
+            Some(n) => extras.add(n, members),
+            None => base.extend(members),
+        }
     }
+}
+
+/// Requirement lists as setup.py builds them before `setup()`: names bound once at module
+/// level, `+` of lists, and literal-path reads of a requirements file.
+struct Scope<'t> {
+    text: &'t str,
+    toks: &'t [Tok],
+    /// Name -> the token range of its one value, or None when it is rebound or mutated.
+    bindings: std::collections::HashMap<&'t str, Option<(usize, usize)>>,
+    /// `with open("x") as f:` -> f: the opened path and the literal's span.
+    aliases: std::collections::HashMap<&'t str, Option<(String, Span)>>,
+    /// Tokens left to resolve through names for one file (`A = B + B`, `B = C + C`, ...
+    /// doubles at each level).
+    budget: std::cell::Cell<usize>,
+}
+
+/// Tokens resolved through names per file, at most.
+const NAME_BUDGET: usize = 1_000_000;
+
+/// What a value is made of, in order.
+enum Piece<'t> {
+    List(Vec<Element<'t>>),
+    /// A requirements file read line by line (its path, the literal naming it).
+    File(String, Span),
+}
+
+/// Methods that change a list or dict in place.
+const MUTATORS: [&str; 10] = [
+    "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
+    "setdefault",
+];
+/// How deep names may refer to names.
+const MAX_NAME_DEPTH: usize = 16;
+
+impl<'t> Scope<'t> {
+    fn new(text: &'t str, toks: &'t [Tok]) -> Scope<'t> {
+        let word = |t: &Tok| &text[t.span.start..t.span.end];
+        let at_line_start = |t: &Tok| {
+            let before = &text[..t.span.start];
+            let line = before.rfind('\n').map_or(before, |n| &before[n + 1..]);
+            line.is_empty()
+        };
+        let mut defs: Vec<(&'t str, usize, usize, usize)> = Vec::new(); // name, name tok, start, end
+        let mut aliases: std::collections::HashMap<&'t str, Option<(String, Span)>> =
+            Default::default();
+        let mut in_with = false;
+        let mut s = 0;
+        while s < toks.len() {
+            let mut e = s;
+            while e < toks.len() && toks[e].kind != Kind::Op("\n") {
+                e += 1;
+            }
+            let stmt = &toks[s..e];
+            if let Some(first) = stmt.first() {
+                let col0 = at_line_start(first);
+                if col0 {
+                    in_with = false;
+                }
+                if col0 && first.kind == Kind::Name && word(first) == "with" {
+                    // `with OPENER as NAME:`
+                    if let Some(as_at) = stmt.iter().position(|t| t.kind == Kind::Name && word(t) == "as") {
+                        if let (Some(alias), Some(colon)) = (stmt.get(as_at + 1), stmt.get(as_at + 2)) {
+                            if alias.kind == Kind::Name && colon.kind == Kind::Op(":") {
+                                let opened = opener(text, &stmt[1..as_at]).and_then(|(path, span, rest)| {
+                                    rest.is_empty().then_some((path, span))
+                                });
+                                let slot = aliases.entry(word(alias)).or_insert(opened.clone());
+                                if slot.as_ref().map(|x| &x.0) != opened.as_ref().map(|x| &x.0) {
+                                    *slot = None;
+                                }
+                                in_with = opened.is_some();
+                            }
+                        }
+                    }
+                } else if (col0 || in_with)
+                    && stmt.len() >= 3
+                    && first.kind == Kind::Name
+                    && stmt[1].kind == Kind::Op("=")
+                    && !stmt[2..].iter().any(|t| t.kind == Kind::Op("="))
+                {
+                    defs.push((word(first), s, s + 2, e));
+                }
+            }
+            s = e + 1;
+        }
+        let def_at: std::collections::HashSet<usize> = defs.iter().map(|d| d.1).collect();
+        // The closing bracket of every opening one, in one pass.
+        let mut closes: std::collections::HashMap<usize, usize> = Default::default();
+        let mut stack = Vec::new();
+        for (k, t) in toks.iter().enumerate() {
+            if is_open(&t.kind) {
+                stack.push(k);
+            } else if is_close(&t.kind) {
+                if let Some(o) = stack.pop() {
+                    closes.insert(o, k);
+                }
+            }
+        }
+        let mut bindings: std::collections::HashMap<&'t str, Option<(usize, usize)>> =
+            Default::default();
+        for (name, _, a, b) in &defs {
+            bindings
+                .entry(name)
+                .and_modify(|v| *v = None)
+                .or_insert(Some((*a, *b)));
+        }
+        // Any other binding or in-place change of a name makes it computed.
+        for (k, t) in toks.iter().enumerate() {
+            if t.kind != Kind::Name {
+                continue;
+            }
+            let w = word(t);
+            if !bindings.contains_key(w) && !aliases.contains_key(w) {
+                continue;
+            }
+            let next = toks.get(k + 1).map(|n| &n.kind);
+            let prev = k.checked_sub(1).map(|p| word(&toks[p]));
+            let rebound = match next {
+                Some(Kind::Op("=")) => !def_at.contains(&k),
+                Some(Kind::Op("+=" | "-=" | "|=")) => true,
+                Some(Kind::Op(".")) => toks
+                    .get(k + 2)
+                    .is_some_and(|m| MUTATORS.contains(&word(m))),
+                Some(Kind::Op("[")) => closes
+                    .get(&(k + 1))
+                    .and_then(|c| toks.get(c + 1))
+                    .is_some_and(|n| matches!(n.kind, Kind::Op("=" | "+=" | "-=" | "|="))),
+                _ => false,
+            } || matches!(prev, Some("for" | "global" | "del" | "import" | "nonlocal"))
+                || (prev == Some("as") && bindings.contains_key(w));
+            if rebound {
+                if let Some(b) = bindings.get_mut(w) {
+                    *b = None;
+                }
+                if prev != Some("as") {
+                    if let Some(a) = aliases.get_mut(w) {
+                        *a = None;
+                    }
+                }
+            }
+        }
+        Scope {
+            text,
+            toks,
+            bindings,
+            aliases,
+            budget: std::cell::Cell::new(NAME_BUDGET),
+        }
+    }
+
+    fn word(&self, t: &Tok) -> &'t str {
+        &self.text[t.span.start..t.span.end]
+    }
+
+    /// The pieces of a list value, or None when it is computed.
+    fn list(&self, value: &'t [Tok], depth: usize) -> Option<Vec<Piece<'t>>> {
+        if depth > MAX_NAME_DEPTH || value.is_empty() {
+            return None;
+        }
+        let mut out = Vec::new();
+        for (a, b) in split_top(value, "+") {
+            let part = &value[a..b];
+            if let Some(list) = string_list(part) {
+                out.push(Piece::List(list));
+            } else if part.len() == 1 && part[0].kind == Kind::Name {
+                let (s, e) = (*self.bindings.get(self.word(&part[0]))?)?;
+                let left = self.budget.get().checked_sub(e - s)?;
+                self.budget.set(left);
+                out.extend(self.list(&self.toks[s..e], depth + 1)?);
+            } else if let Some((path, span)) = self.file_read(part) {
+                out.push(Piece::File(path, span));
+            } else {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// A dict literal, directly or through a name bound once.
+    fn dict(&self, value: &'t [Tok], depth: usize) -> Option<&'t [Tok]> {
+        if depth > MAX_NAME_DEPTH {
+            return None;
+        }
+        let n = value.len();
+        if n >= 2
+            && value[0].kind == Kind::Op("{")
+            && value[n - 1].kind == Kind::Op("}")
+            && matching(value, 0) == Some(n - 1)
+        {
+            return Some(value);
+        }
+        if n == 1 && value[0].kind == Kind::Name {
+            let (s, e) = (*self.bindings.get(self.word(&value[0]))?)?;
+            return self.dict(&self.toks[s..e], depth + 1);
+        }
+        None
+    }
+
+    /// `open("r.txt").read().splitlines()` and its common variants: the path read.
+    fn file_read(&self, part: &[Tok]) -> Option<(String, Span)> {
+        let w: Vec<&str> = part.iter().map(|t| self.word(t)).collect();
+        // `[l.strip() for l in SOURCE]` / `[l for l in SOURCE]`
+        let n = part.len();
+        if n >= 6 && w[0] == "[" && w[n - 1] == "]" && matching(part, 0) == Some(n - 1) {
+            let inner = &part[1..n - 1];
+            let iw = &w[1..n - 1];
+            let var = iw[0];
+            let stripped = iw.get(1) == Some(&".")
+                && matches!(iw.get(2), Some(&("strip" | "rstrip")))
+                && iw.get(3..5) == Some(&["(", ")"][..]);
+            let after = if stripped { 5 } else { 1 };
+            if iw.get(after) != Some(&"for")
+                || iw.get(after + 1) != Some(&var)
+                || iw.get(after + 2) != Some(&"in")
+            {
+                return None;
+            }
+            let source = &inner[after + 3..];
+            return self.line_source(source, true);
+        }
+        self.line_source(part, false)
+    }
+
+    /// What yields a file's lines: an opened file, or its text split into lines.
+    fn line_source(&self, part: &[Tok], iterable: bool) -> Option<(String, Span)> {
+        let (path, span, rest) = if part.first().is_some_and(|t| t.kind == Kind::Name)
+            && self.aliases.contains_key(self.word(&part[0]))
+            && !matches!(part.get(1).map(|t| &t.kind), Some(Kind::Op("(")))
+        {
+            let (p, s) = self.aliases.get(self.word(&part[0]))?.clone()?;
+            (p, s, &part[1..])
+        } else {
+            opener(self.text, part)?
+        };
+        let rest: Vec<&str> = rest.iter().map(|t| self.word(t)).collect();
+        let ok = match rest.as_slice() {
+            [] => iterable,
+            [".", "readlines", "(", ")"] => true,
+            [".", "read" | "read_text", "(", ")", ".", "splitlines", "(", ")"] => true,
+            [".", "read" | "read_text", "(", ")", ".", "strip", "(", ")", ".", "splitlines", "(", ")"] => true,
+            _ => false,
+        };
+        ok.then_some((path, span))
+    }
+}
+
+/// `open("x" ...)`, `io.open`, `codecs.open`, `Path("x")` / `pathlib.Path("x")` (optionally
+/// `.open(...)`): the path literal, its span and the tokens after the call.
+fn opener<'a>(text: &str, part: &'a [Tok]) -> Option<(String, Span, &'a [Tok])> {
+    let w = |t: &Tok| &text[t.span.start..t.span.end];
+    let mut k = 0;
+    if part.len() > 2 && matches!(w(&part[0]), "io" | "codecs" | "pathlib") && w(&part[1]) == "." {
+        k = 2;
+    }
+    let func = w(part.get(k)?);
+    if !matches!(func, "open" | "Path") || part.get(k + 1)?.kind != Kind::Op("(") {
+        return None;
+    }
+    let close = matching(part, k + 1)?;
+    let args = split_commas(part, k + 2, close);
+    let (a, b) = *args.first()?;
+    let (path, span) = single_string(&part[a..b])?;
+    // Further arguments may only be literals (a mode, `encoding="utf-8"`).
+    for &(a, b) in &args[1..] {
+        if !part[a..b]
+            .iter()
+            .all(|t| matches!(t.kind, Kind::Str(_) | Kind::Name | Kind::Op("=")))
+        {
+            return None;
+        }
+    }
+    let mut rest = &part[close + 1..];
+    if func == "Path" {
+        // `Path("x").open()` is the same as `open("x")`.
+        if rest.len() >= 4 && w(&rest[1]) == "open" && rest[2].kind == Kind::Op("(") {
+            let c = matching(rest, 2)?;
+            rest = &rest[c + 1..];
+        } else if !(rest.len() >= 2 && w(&rest[1]) == "read_text") {
+            return None;
+        }
+    }
+    Some((path, span, rest))
+}
+
+/// Split at a top-level operator.
+fn split_top(toks: &[Tok], op: &'static str) -> Vec<(usize, usize)> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut s = 0;
+    for (k, t) in toks.iter().enumerate() {
+        if is_open(&t.kind) {
+            depth += 1;
+        } else if is_close(&t.kind) {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && t.kind == Kind::Op(op) {
+            parts.push((s, k));
+            s = k + 1;
+        }
+    }
+    parts.push((s, toks.len()));
+    parts
 }
 
 /// One list element: the string pieces that make it up.
@@ -290,6 +618,41 @@ fn single_string(toks: &[Tok]) -> Option<(String, Span)> {
         _ => cover(toks),
     };
     Some((s, span))
+}
+
+/// The requirements of a resolved value, in order; returns their indices.
+fn from_pieces(
+    text: &str,
+    pieces: &[Piece<'_>],
+    file: FileId,
+    out: &mut Parsed,
+    marker: Option<MarkerTree>,
+    files: &mut Option<&mut Files>,
+) -> Vec<usize> {
+    let mut members = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::List(list) => members.extend(requirements(text, list, file, out, marker.clone())),
+            Piece::File(path, span) => match files.as_deref_mut() {
+                Some(files) => {
+                    let read = setuptools::requirement_lines(files, file, path, *span, out);
+                    if let Some(m) = &marker {
+                        for &i in &read {
+                            out.requirements[i].marker.and(m.clone());
+                        }
+                    }
+                    members.extend(read);
+                }
+                None => out.problems.push(problem(
+                    ProblemKind::Unevaluable,
+                    file,
+                    *span,
+                    format!("`{path}` is read at build time; not read here"),
+                )),
+            },
+        }
+    }
+    members
 }
 
 /// Turn literal elements into requirements; returns their indices.
@@ -417,12 +780,33 @@ fn split_commas(toks: &[Tok], start: usize, end: usize) -> Vec<(usize, usize)> {
 /// Tokenize Python source. Err(span) on an unterminated string literal.
 fn tokenize(text: &str) -> Result<Vec<Tok>, Span> {
     let b = text.as_bytes();
-    let mut toks = Vec::new();
+    let mut toks: Vec<Tok> = Vec::new();
+    let mut depth = 0usize;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
         match c {
-            b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'\\' => i += 1,
+            b'\\' if matches!(b.get(i + 1), Some(b'\n' | b'\r')) => {
+                // A line continuation: the logical line goes on.
+                i += 1;
+                while matches!(b.get(i), Some(b'\n' | b'\r')) {
+                    i += 1;
+                    if b.get(i - 1) == Some(&b'\n') {
+                        break;
+                    }
+                }
+            }
+            b'\n' => {
+                // The end of a logical line (only outside brackets), as one token.
+                if depth == 0 && toks.last().is_some_and(|t: &Tok| t.kind != Kind::Op("\n")) {
+                    toks.push(Tok {
+                        kind: Kind::Op("\n"),
+                        span: Span::new(i, i + 1),
+                    });
+                }
+                i += 1;
+            }
+            b' ' | b'\t' | b'\r' | b'\x0c' | b'\\' => i += 1,
             b'#' => {
                 while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
                     i += 1;
@@ -471,6 +855,13 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, Span> {
                 let (op, len): (&'static str, usize) = match (c, two) {
                     (_, Some(b"**")) => ("**", 2),
                     (_, Some(b"==")) => ("==", 2),
+                    (_, Some(b"+=")) => ("+=", 2),
+                    (_, Some(b"!=")) => ("!=", 2),
+                    (_, Some(b"<=")) => ("<=", 2),
+                    (_, Some(b">=")) => (">=", 2),
+                    (_, Some(b"-=")) => ("-=", 2),
+                    (_, Some(b"|=")) => ("|=", 2),
+                    (b'+', _) => ("+", 1),
                     (b'(', _) => ("(", 1),
                     (b')', _) => (")", 1),
                     (b'[', _) => ("[", 1),
@@ -483,6 +874,11 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, Span> {
                     (b'.', _) => (".", 1),
                     _ => ("?", 1),
                 };
+                match op {
+                    "(" | "[" | "{" => depth += 1,
+                    ")" | "]" | "}" => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
                 toks.push(Tok {
                     kind: Kind::Op(op),
                     span: Span::new(i, i + len),
@@ -637,7 +1033,7 @@ impl super::InputFormat for SetupPy {
         super::edit::capture_inserts(
             files,
             &mut parsed,
-            |_| true,
+            |r| r.loc.file == id,
             |f, r| super::edit::array_slot(f, r.loc.span),
         );
         parsed

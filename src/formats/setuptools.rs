@@ -24,24 +24,166 @@ impl Extras {
 
     /// The units: `install_requires`, and `extra:<name>` = install_requires + that extra
     /// (what `pip install project[name]` installs).
-    pub fn into_groups(self, out: &mut Parsed, base: Vec<usize>) {
+    /// An extra that names the project itself (`"all": ["demo[tf,np]"]`) pulls in those
+    /// extras' requirements too, transitively, as pip installs them.
+    pub fn into_groups(self, out: &mut Parsed, base: Vec<usize>, project: Option<&str>) {
+        let project = project.and_then(|p| pep508_rs::PackageName::new(p.to_owned()).ok());
+        let self_refs = |members: &[usize], out: &Parsed| -> Vec<ExtraName> {
+            let Some(p) = &project else {
+                return Vec::new();
+            };
+            members
+                .iter()
+                .filter_map(|i| out.requirements.get(*i))
+                .filter(|r| &r.name == p)
+                .flat_map(|r| r.extras.iter().cloned())
+                .collect()
+        };
+        let expand = |start: &ExtraName, out: &Parsed| -> (Vec<usize>, Vec<ExtraName>) {
+            let mut seen: Vec<ExtraName> = Vec::new();
+            let mut members = Vec::new();
+            let mut work = vec![start.clone()];
+            while let Some(x) = work.pop() {
+                if seen.contains(&x) {
+                    continue;
+                }
+                seen.push(x.clone());
+                if let Some((_, m)) = self.0.iter().find(|(n, _)| *n == x) {
+                    members.extend(m.iter().copied());
+                    work.extend(self_refs(m, out));
+                }
+            }
+            (members, seen)
+        };
+        let mut derived = Vec::new();
+        for (name, _) in &self.0 {
+            let (members, extras) = expand(name, out);
+            derived.push((name.clone(), members, extras));
+        }
         out.groups.push(Group {
             kind: GroupKind::Base,
             name: "install_requires".into(),
             members: base.clone(),
             extras: vec![],
         });
-        for (name, members) in self.0 {
+        for (name, members, extras) in derived {
             let mut all = base.clone();
             all.extend(members);
+            all.sort_unstable();
+            all.dedup();
             out.groups.push(Group {
                 kind: GroupKind::Extra,
                 name: format!("extra:{name}"),
                 members: all,
-                extras: vec![name],
+                extras,
             });
         }
     }
+}
+
+/// An `extras_require` key as setuptools reads it: split at the first `:` into an extra name
+/// and a marker (`"gpu:sys_platform == 'linux'"`); an empty name (`":python_version < '3.8'"`)
+/// makes the requirements base dependencies under the marker (pkg_resources'
+/// `Distribution._dep_map` / `_filter_extras`, setuptools' `_convert_extras_requirements` and
+/// `_core_metadata`: `Requires-Dist: <req> ; (<marker>) and extra == "<x>"`, or without the
+/// `extra` clause for an empty name). The name is made safe as setuptools does
+/// (`safe_extra`: each run of characters other than ASCII letters, digits, `-` and `.` becomes
+/// `_`, lower-cased), so `tensorflow with gpu` is the extra `tensorflow-with-gpu` once
+/// normalised (PEP 685).
+pub struct ExtraKey<'k> {
+    /// `None`: the base dependencies.
+    pub name: Option<Result<ExtraName, String>>,
+    pub marker: Option<&'k str>,
+}
+
+pub fn extra_key(key: &str) -> ExtraKey<'_> {
+    let (name, marker) = match key.split_once(':') {
+        Some((n, m)) => (n.trim(), Some(m.trim())),
+        None => (key.trim(), None),
+    };
+    if name.is_empty() {
+        return ExtraKey { name: None, marker };
+    }
+    ExtraKey {
+        name: Some(ExtraName::from_str(&safe_extra(name)).map_err(|e| e.to_string())),
+        marker,
+    }
+}
+
+/// setuptools' `safe_extra`: runs of characters other than `[A-Za-z0-9.-]` become `_`,
+/// lower-cased.
+pub fn safe_extra(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut run = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+            out.push(c.to_ascii_lowercase());
+            run = false;
+        } else if !run {
+            out.push('_');
+            run = true;
+        }
+    }
+    out
+}
+
+/// A requirements file that setuptools reads as a list of requirement strings (setup.py's
+/// `open("requirements.txt").read().splitlines()`, pyproject's
+/// `[tool.setuptools.dynamic] dependencies = {file = [...]}`): every line goes through
+/// [`entry`] (blank lines and `#` comments dropped, ` #` cut) and must be a requirement.
+/// Nothing else is special: `-r other.txt` or `--hash` is an invalid requirement to
+/// setuptools (`_reqs.parse`, `_expand.read_files` + `_parse_requirements_list`), so it is a
+/// parse error here. `target` is relative to the directory of `from`; the file is read
+/// through the registry (confined). Returns the indices of the requirements read.
+pub fn requirement_lines(
+    files: &mut crate::files::Files,
+    from: FileId,
+    target: &str,
+    span: Span,
+    out: &mut Parsed,
+) -> Vec<usize> {
+    let dir = files
+        .get(from)
+        .path
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    let at = Loc { file: from, span };
+    let path = crate::files::normalize(&dir.join(target));
+    let child = match files.load(&path) {
+        Ok(c) => c,
+        Err(e) => {
+            out.problems.push(super::problem(
+                ProblemKind::Include,
+                from,
+                span,
+                format!("cannot read `{target}`: {e}"),
+            ));
+            return Vec::new();
+        }
+    };
+    out.includes.push((child, at));
+    let text = files.get(child).text.clone();
+    let mut members = Vec::new();
+    let mut off = 0;
+    for line in text.split_inclusive('\n') {
+        let here = off;
+        off += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let Some((lead, t)) = entry(body) else {
+            continue;
+        };
+        let s = here + lead;
+        let read = super::pep508::requirement_at(
+            &text,
+            Span::new(s, s + t.len()),
+            child,
+            crate::manifest::Role::Require,
+            super::Format::Requirements,
+        );
+        super::keep(out, &mut members, read);
+    }
+    members
 }
 
 /// `python_requires`, a PEP 440 specifier set (`value`, trimmed, at `span`): the project's
@@ -93,7 +235,7 @@ mod tests {
         e.add(name("a"), vec![2]);
         e.add(name("b"), vec![3]);
         let mut out = Parsed::default();
-        e.into_groups(&mut out, vec![0]);
+        e.into_groups(&mut out, vec![0], None);
         let g: Vec<(&str, &[usize])> = out
             .groups
             .iter()

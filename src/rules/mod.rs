@@ -49,6 +49,9 @@ struct TriggerToml {
     distributions: Vec<Spanned<String>>,
     #[serde(default)]
     conda_distributions: Vec<Spanned<String>>,
+    /// The distribution whose release list stands for the conda names' versions (an
+    /// assumption about the channels, which the sources state).
+    conda_releases_as: Option<Spanned<String>>,
     version: Spanned<String>,
     pythons: Vec<Spanned<String>>,
     releases: Option<Spanned<String>>,
@@ -125,6 +128,8 @@ pub struct Trigger {
     pub title: String,
     pub distributions: Vec<PackageName>,
     pub conda_distributions: Vec<PackageName>,
+    /// The distribution whose release list (`wheels`) the conda names are judged with.
+    pub conda_releases_as: Option<PackageName>,
     pub version: Spec,
     /// `major.minor` strings, in the file's order.
     pub pythons: Vec<String>,
@@ -134,6 +139,17 @@ pub struct Trigger {
     /// Listed by the index, installable nowhere (`[[trigger.placeholders]]`): never a pick
     /// and never a newer release that makes the trigger only possible.
     pub placeholders: Vec<(PackageName, Version)>,
+}
+
+impl Trigger {
+    /// The name whose release list holds `dist`'s versions: itself, or for a conda-only
+    /// name, `conda-releases-as` when the rule gives it.
+    pub fn releases_name<'a>(&'a self, dist: &'a PackageName) -> &'a PackageName {
+        match &self.conda_releases_as {
+            Some(n) if self.conda_distributions.contains(dist) => n,
+            _ => dist,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -297,6 +313,7 @@ pub fn load_rule_file(
             .iter()
             .map(name)
             .collect::<Result<_, _>>()?,
+        conda_releases_as: t.conda_releases_as.as_ref().map(name).transpose()?,
         version,
         pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
         wheels,

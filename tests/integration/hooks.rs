@@ -31,6 +31,8 @@ fn hook_files_pattern_matches_discovery() {
         "requirements/base.txt",
         "requirements/base.in",
         "a/requirements/x.txt",
+        "requirements/envs/gpu.txt",
+        "a/requirements/envs/gpu/cuda.in",
         "constraints.txt",
         "ci/pip-constraints.txt",
         "pyproject.toml",
@@ -57,6 +59,7 @@ fn hook_files_pattern_matches_discovery() {
         "environment.json",
         "mypyproject.toml",
         "xsetup.py",
+        "requirements/a/b/c/too-deep.txt",
     ];
     for name in names {
         let detected = Format::detect(Path::new(name)).is_some();

@@ -369,9 +369,12 @@ fn poetry_lock_v1_and_v2() {
     let o = fixture("poetry-lock/v2-tf114/poetry.lock");
     let np = o.reqs("numpy");
     assert_eq!(marker(np[0]), "python_full_version < '3.8'");
+    // A per-group markers table: one requirement per group, under that group's marker.
+    let mut per_group: Vec<String> = np[1..].iter().map(|r| marker(r)).collect();
+    per_group.sort();
     assert_eq!(
-        marker(np[1]),
-        "sys_platform == 'linux' or python_full_version >= '3.8'"
+        per_group,
+        ["python_full_version >= '3.8'", "sys_platform == 'linux'"]
     );
     assert_eq!(
         o.group("main"),
@@ -394,7 +397,10 @@ fn uv_lock_forks() {
     assert_eq!(marker(np[0]), "python_full_version < '3.8'");
     assert_eq!(marker(np[1]), "python_full_version >= '3.8'");
     assert!(matches!(o.one("gitdep").version, VersionReq::Unversioned));
-    assert!(o.parsed.groups.is_empty());
+    // No path from the root (`uv-demo`, editable) reaches `gitdep`: installed nowhere.
+    assert!(o.one("gitdep").marker.is_false());
+    let names: Vec<&str> = o.parsed.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["project"]);
     assert_eq!(o.requires_python(), (">=3.7".into(), ">=3.7"));
 }
 
