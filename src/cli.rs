@@ -34,6 +34,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Print the effective settings for a file or directory and the configuration they come from.
     ShowSettings(ShowSettingsArgs),
+    /// Run the language server on stdin/stdout (for editors; see the README).
+    Server,
 }
 
 /// How configuration files are found (shared by every subcommand).
@@ -165,6 +167,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Rule(args) => rule(args),
         Command::ShowSettings(args) => show_settings(args),
+        Command::Server => crate::server::main().map(|()| ExitCode::SUCCESS),
     };
     match res {
         Ok(code) => code,

@@ -23,6 +23,7 @@ pub mod python;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod versions;

@@ -26,6 +26,8 @@ mod readme;
 mod report;
 mod requirements_reader;
 mod rules;
+#[cfg(unix)]
+mod server;
 mod span_properties;
 mod toml_formats;
 mod yaml_differential;
