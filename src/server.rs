@@ -735,7 +735,7 @@ mod tests {
         assert_eq!(position(&f, off, false), lt::Position::new(2, 2));
         assert_eq!(position(&f, off, true), lt::Position::new(2, 4));
         let off = f.text.find('😀').unwrap() + 4;
-        assert_eq!(position(&f, off, false), lt::Position::new(0, 4));
+        assert_eq!(position(&f, off, false), lt::Position::new(0, 5));
     }
 
     #[test]
