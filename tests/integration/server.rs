@@ -466,3 +466,53 @@ fn memory_stays_flat_over_ten_thousand_edits() {
     c.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A real editor client: headless Neovim (Debian's `neovim`) starts the server on a
+/// requirements file and reads `vim.diagnostic.get()`.
+#[test]
+fn neovim_shows_the_findings() {
+    let found = Command::new("nvim")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("`nvim`: {e} (apt-get install neovim)"))
+        .and_then(|o| {
+            o.status
+                .success()
+                .then_some(())
+                .ok_or_else(|| "`nvim --version` failed".to_owned())
+        });
+    if crate::common::require("Neovim (nvim)", found).is_none() {
+        return;
+    }
+    let dir = scratch("neovim");
+    let req = dir.join("requirements.txt");
+    std::fs::write(&req, format!("{TF}{BASE}")).unwrap();
+    let out = dir.join("diagnostics.txt");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/editors/neovim.lua");
+    let status = Command::new("nvim")
+        .args(["--headless", "--clean", "-c"])
+        .arg(format!("luafile {}", script.display()))
+        .env("DW_BIN", env!("CARGO_BIN_EXE_depwindow"))
+        .env("DW_FILE", &req)
+        .env("DW_OUT", &out)
+        .env("HOME", &dir)
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .current_dir(&dir)
+        .stdin(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "nvim: {status}");
+    let got = std::fs::read_to_string(&out).unwrap();
+    eprintln!("vim.diagnostic.get():\n{got}");
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines.len(), 1, "{got}");
+    // 0-based line 3, columns 5..11 (`>=1.16`), source, code, severity 1 (error), message.
+    assert!(
+        lines[0].starts_with(
+            "3:5-3:11 depwindow DW101 1 `numpy>=1.16` admits numpy versions outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17`"
+        ),
+        "{got}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
