@@ -26,6 +26,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of `check`'s arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check dependency files (default: the current directory).
@@ -145,6 +147,10 @@ pub struct CheckArgs {
     /// With `--fix`: exit 1 when anything was fixed, even if no finding remains.
     #[arg(long)]
     pub exit_non_zero_on_fix: bool,
+    /// Audit an installed environment (virtualenv, conda environment or prefix) instead of
+    /// dependency files; default: `$VIRTUAL_ENV`, then `$CONDA_PREFIX`, then `.venv`.
+    #[arg(long, value_name = "ENV", num_args = 0..=1, default_missing_value = "")]
+    pub installed: Option<String>,
     /// Render width for human output (default: terminal width or 100).
     #[arg(long, hide = true)]
     pub width: Option<usize>,
@@ -335,7 +341,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             },
             Some(bytes),
         ));
-    } else {
+    } else if args.installed.is_none() {
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -443,7 +449,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         };
         crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
     }
-    let outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+    let outcome = match &args.installed {
+        Some(env) => {
+            let env = crate::installed::resolve_env(Some(Path::new(env)), &cwd)?;
+            let i = settings_for(&env).ok_or("configuration error")?;
+            let profile = run::Profile::new(resolver.borrow().profiles[i].clone(), args.jobs);
+            crate::installed::outcome(&cwd, &env, &profile)?
+        }
+        None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
+    };
 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

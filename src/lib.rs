@@ -17,6 +17,7 @@ pub mod files;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzz_targets;
+pub mod installed;
 pub mod manifest;
 pub mod markers;
 pub mod python;

@@ -18,6 +18,7 @@ mod hooks;
 // Child resource usage through wait4 (libc, unix only).
 #[cfg(unix)]
 mod hostile;
+mod installed;
 mod integ;
 mod oracles;
 mod poetry_differential;
