@@ -5,6 +5,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[cfg(unix)]
+mod action;
 mod autofix;
 mod checks;
 mod differential;
