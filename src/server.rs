@@ -134,7 +134,11 @@ struct FixAction {
     title: String,
 }
 
+/// The checking driver: [`run::run_jobs`] (a seam so a test can make a check panic).
+type Driver = fn(&Path, &[run::Job], &[run::Profile], usize) -> run::Outcome;
+
 struct Server {
+    driver: Driver,
     root: PathBuf,
     utf8: bool,
     docs: BTreeMap<PathBuf, Doc>,
@@ -146,6 +150,7 @@ impl Server {
     fn new(root: PathBuf, utf8: bool) -> Server {
         let resolver = Resolver::new(Mode::Discover, &root, CliOverrides::default());
         Server {
+            driver: run::run_jobs,
             root,
             utf8,
             docs: BTreeMap::new(),
@@ -315,7 +320,7 @@ impl Server {
             .iter()
             .map(|s| run::Profile::new(s.clone(), 1))
             .collect();
-        let outcome = run::run_jobs(&self.root, &jobs, &profiles, 1);
+        let outcome = (self.driver)(&self.root, &jobs, &profiles, 1);
         let rules: Vec<&crate::rules::Rule> = profiles
             .iter()
             .flat_map(|p| &p.settings.all_rules)
@@ -490,10 +495,18 @@ impl Server {
         actions
     }
 
-    fn hover(&self, p: &lt::HoverParams) -> Option<lt::Hover> {
+    fn hover(&mut self, p: &lt::HoverParams) -> Option<lt::Hover> {
         let at = &p.text_document_position_params;
         let path = normalize(&uri_to_path(&at.text_document.uri)?);
-        let found = self.found.get(&path)?;
+        let empty = Vec::new();
+        let found = self.found.get(&path).unwrap_or(&empty);
+        let with_finding = found.iter().any(|f| {
+            f.hover.is_some()
+                && (f.diag.range.start.line..=f.diag.range.end.line).contains(&at.position.line)
+        });
+        if !with_finding {
+            return self.hover_covered(&path, at.position);
+        }
         let f = found.iter().find(|f| {
             f.hover.is_some()
                 && !pos_lt(at.position, f.diag.range.start)
@@ -513,6 +526,47 @@ impl Server {
                 value: f.hover.clone()?,
             }),
             range: Some(f.diag.range),
+        })
+    }
+}
+
+impl Server {
+    /// Hover on a requirement of a covered package that has no finding: the window and
+    /// the rule, and that nothing is reported for it.
+    fn hover_covered(&mut self, path: &Path, at: lt::Position) -> Option<lt::Hover> {
+        let format = Format::detect(path).unwrap_or(Format::Requirements);
+        let profile = self.resolver.for_path(path).ok()?;
+        let rules = self.resolver.profiles[profile].all_rules.clone();
+        let mut files = crate::files::Files::new(self.root.clone());
+        let id = files.load(path).ok()?;
+        let parsed = crate::formats::parse(format, &mut files, id);
+        let file = files.get(id);
+        let req = parsed.requirements.iter().find(|r| {
+            let rg = range(file, r.loc.span, self.utf8);
+            r.loc.file == id && (rg.start.line..=rg.end.line).contains(&at.line)
+        })?;
+        let matching: Vec<&crate::rules::Rule> =
+            rules.iter().filter(|r| r.package == req.name).collect();
+        if matching.is_empty() {
+            return None;
+        }
+        let mut s = format!("**{}**", req.name);
+        for r in &matching {
+            s.push_str(&format!(
+                "\n\n`{}`: tested window `{}` ({})",
+                r.id, r.window.text, r.summary
+            ));
+            if let Some(src) = r.sources.first() {
+                s.push_str(&format!("\n\nSource: {src}"));
+            }
+        }
+        s.push_str("\n\ndepwindow reports nothing for this requirement here.");
+        Some(lt::Hover {
+            contents: lt::HoverContents::Markup(lt::MarkupContent {
+                kind: lt::MarkupKind::Markdown,
+                value: s,
+            }),
+            range: Some(range(file, req.loc.span, self.utf8)),
         })
     }
 }
@@ -739,6 +793,50 @@ mod tests {
         assert_eq!(position(&f, off, true), lt::Position::new(2, 4));
         let off = f.text.find('😀').unwrap() + 4;
         assert_eq!(position(&f, off, false), lt::Position::new(0, 5));
+    }
+
+    fn panicking_driver(_: &Path, _: &[run::Job], _: &[run::Profile], _: usize) -> run::Outcome {
+        panic!("a check broke")
+    }
+
+    fn open(server: &mut Server, path: &Path, text: &str) -> Vec<Notification> {
+        let params = lt::DidOpenTextDocumentParams {
+            text_document: lt::TextDocumentItem {
+                uri: path_to_uri(path),
+                language_id: "pip-requirements".into(),
+                version: 1,
+                text: text.into(),
+            },
+        };
+        server.notification(Notification::new("textDocument/didOpen".into(), params))
+    }
+
+    #[test]
+    fn a_panic_in_a_check_is_logged_and_the_server_keeps_serving() {
+        let dir = std::env::temp_dir().join(format!("dw-server-panic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("requirements.txt");
+        let text = "tensorflow==1.14.0\nnumpy>=1.16\nprotobuf>=3.6.1,<4\ngast==0.2.2\n";
+        let mut server = Server::new(dir.clone(), false);
+        server.driver = panicking_driver;
+        let out = open(&mut server, &path, text);
+        // No publish, one logged error naming the panic.
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].method, "window/logMessage");
+        assert!(out[0].params["message"]
+            .as_str()
+            .unwrap()
+            .contains("a check broke"));
+        // The same server, with a working check, serves the next change.
+        server.driver = run::run_jobs;
+        let out = open(&mut server, &path, text);
+        let publish = out
+            .iter()
+            .find(|n| n.method == "textDocument/publishDiagnostics")
+            .unwrap();
+        assert_eq!(publish.params["diagnostics"].as_array().unwrap().len(), 1);
+        crate::files::set_overlay(&path, None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

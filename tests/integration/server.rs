@@ -316,6 +316,18 @@ fn a_session_diagnostics_fixes_suppressions_hover_and_configuration() {
     c.change(&base, 2, &fixed);
     assert_eq!(c.diagnostics(&uri(&req)), Vec::<Value>::new());
     assert_eq!(c.diagnostics(&uri(&base)), Vec::<Value>::new());
+    // Hover on a covered requirement without a finding: the window and the rule.
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&base)}, "position": {"line": 0, "character": 1}}),
+    );
+    let text = h["result"]["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for want in [">=1.14.5,<1.17", "tensorflow-1.14/numpy", "reports nothing"] {
+        assert!(text.contains(want), "{want} not in hover:\n{text}");
+    }
     // Back, then suppressed on its line: clean again (an inline suppression works).
     c.change(&base, 3, BASE);
     let _ = c.diagnostics(&uri(&req));
