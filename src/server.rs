@@ -82,6 +82,7 @@ pub fn serve(conn: &Connection) -> Result<(), String> {
         .or_else(|| std::env::current_dir().ok())
         .unwrap_or_else(|| PathBuf::from("/"));
     let mut server = Server::new(root, utf8);
+    server.confine = true;
     for msg in &conn.receiver {
         match msg {
             Message::Request(req) => {
@@ -139,6 +140,9 @@ type Driver = fn(&Path, &[run::Job], &[run::Profile], usize) -> run::Outcome;
 
 struct Server {
     driver: Driver,
+    /// Confine reads to the open files' projects (the process-wide `files::confine`; off in
+    /// unit tests, which share their process with other tests).
+    confine: bool,
     root: PathBuf,
     utf8: bool,
     docs: BTreeMap<PathBuf, Doc>,
@@ -151,6 +155,7 @@ impl Server {
         let resolver = Resolver::new(Mode::Discover, &root, CliOverrides::default());
         Server {
             driver: run::run_jobs,
+            confine: false,
             root,
             utf8,
             docs: BTreeMap::new(),
@@ -313,6 +318,23 @@ impl Server {
                 profile,
                 stdin: None,
             });
+        }
+        // What a file says stays in the project (as in `check`): the workspace's project
+        // root and each open file's. Includes, `file:` and links leading elsewhere get DW002.
+        let mut roots: Vec<PathBuf> = std::iter::once(self.root.as_path())
+            .chain(self.docs.keys().filter_map(|p| p.parent()))
+            .filter_map(|d| std::fs::canonicalize(d).ok())
+            .map(|d| crate::files::project_root(&d))
+            .collect();
+        roots.sort();
+        roots.dedup();
+        let allowed = self
+            .docs
+            .keys()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect();
+        if self.confine {
+            crate::files::confine(crate::files::Confinement { roots, allowed });
         }
         let profiles: Vec<run::Profile> = self
             .resolver

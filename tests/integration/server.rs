@@ -418,7 +418,16 @@ fn bad_input_does_not_stop_the_server() {
     hostile.push_str(&"(".repeat(100_000));
     hostile.push_str("\n-r\n-r /proc/kmsg\n-c ../../../../etc/shadow\n");
     c.open(&req, &hostile);
-    let _ = c.diagnostics(&uri(&req));
+    let d = c.diagnostics(&uri(&req));
+    // Reads on behalf of the file stay in the project, as in `check`.
+    assert!(
+        d.iter().any(|d| d["code"] == "DW002"
+            && d["message"]
+                .as_str()
+                .unwrap()
+                .contains("outside the project")),
+        "{d:?}"
+    );
     // Still serving.
     c.change(&req, 2, &format!("{TF}{BASE}"));
     assert_eq!(c.diagnostics(&uri(&req)).len(), 1);
