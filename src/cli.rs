@@ -26,6 +26,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size of `check`'s arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Check dependency files (default: the current directory).
@@ -34,6 +36,8 @@ pub enum Command {
     Rule(RuleArgs),
     /// Print the effective settings for a file or directory and the configuration they come from.
     ShowSettings(ShowSettingsArgs),
+    /// Run the language server on stdin/stdout (for editors; see the README).
+    Server,
 }
 
 /// How configuration files are found (shared by every subcommand).
@@ -168,6 +172,10 @@ pub struct CheckArgs {
     pub exit_non_zero_on_fix: bool,
     #[command(flatten)]
     pub resolve: ResolveArgs,
+    /// Audit an installed environment (virtualenv, conda environment or prefix) instead of
+    /// dependency files; default: `$VIRTUAL_ENV`, then `$CONDA_PREFIX`, then `.venv`.
+    #[arg(long, value_name = "ENV", num_args = 0..=1, default_missing_value = "")]
+    pub installed: Option<String>,
     /// Render width for human output (default: terminal width or 100).
     #[arg(long, hide = true)]
     pub width: Option<usize>,
@@ -268,6 +276,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check(*args),
         Command::Rule(args) => rule(args),
         Command::ShowSettings(args) => show_settings(args),
+        Command::Server => crate::server::main().map(|()| ExitCode::SUCCESS),
     };
     match res {
         Ok(code) => code,
@@ -465,7 +474,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             },
             Some(bytes),
         ));
-    } else {
+    } else if args.installed.is_none() {
         let paths = if args.paths.is_empty() {
             vec![PathBuf::from(".")]
         } else {
@@ -577,7 +586,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     } else {
         None
     };
-    let mut outcome = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+    let mut outcome = match &args.installed {
+        Some(env) => {
+            let env = crate::installed::resolve_env(Some(Path::new(env)), &cwd)?;
+            let i = settings_for(&env).ok_or("configuration error")?;
+            let profile = run::Profile::new(resolver.borrow().profiles[i].clone(), args.jobs);
+            crate::installed::outcome(&cwd, &env, &profile)?
+        }
+        None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
+    };
     if let Some(opts) = &resolve_opts {
         crate::resolve::run(&mut outcome, &run_jobs, &profiles, opts)?;
     }

@@ -90,11 +90,51 @@ pub struct Confinement {
 
 static CONFINEMENT: RwLock<Option<Confinement>> = RwLock::new(None);
 
+/// Unsaved editor buffers (the language server): absolute normalised path -> text. Every
+/// read of input ([`read_capped`], so [`Files::load`] and configuration) sees a buffer here
+/// before the disk. Empty outside the server.
+static OVERLAY: RwLock<Option<HashMap<PathBuf, Vec<u8>>>> = RwLock::new(None);
+
+/// Put an editor buffer over the file at `path` (`None` removes it: the disk counts again).
+pub fn set_overlay(path: &Path, text: Option<Vec<u8>>) {
+    let key = overlay_key(path);
+    if let Ok(mut g) = OVERLAY.write() {
+        let map = g.get_or_insert_with(HashMap::new);
+        match text {
+            Some(t) => map.insert(key, t),
+            None => map.remove(&key),
+        };
+    }
+}
+
+fn overlay_key(path: &Path) -> PathBuf {
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+fn overlay(path: &Path) -> Option<Vec<u8>> {
+    let g = OVERLAY.read().ok()?;
+    let map = g.as_ref()?;
+    if map.is_empty() {
+        return None;
+    }
+    map.get(&overlay_key(path)).cloned()
+}
+
 /// Confine every later [`Files::load`] of this process (the CLI calls this before it reads
 /// anything, and again once the configuration has named its constraint files).
 pub fn confine(c: Confinement) {
     if let Ok(mut g) = CONFINEMENT.write() {
         *g = Some(c);
+    }
+}
+
+/// Trust one more place (a path the person running the command named, e.g.
+/// `--installed ENV`) in the current confinement.
+pub fn allow(path: PathBuf) {
+    if let Ok(mut g) = CONFINEMENT.write() {
+        if let Some(c) = g.as_mut() {
+            c.allowed.push(path);
+        }
     }
 }
 
@@ -299,6 +339,12 @@ fn resolve_readable(path: &Path) -> Result<PathBuf, LoadError> {
 /// is opened without blocking, its type is checked on the open descriptor (the path may
 /// have been swapped since), and a read that would block is "not a regular file".
 pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
+    if let Some(bytes) = overlay(path) {
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            return Err(LoadError::TooLarge);
+        }
+        return Ok(bytes);
+    }
     // Checked by path first, so that a FIFO or device is never even opened; the resolved
     // path is the one opened, so the name check and the open agree.
     let real = resolve_readable(path)?;

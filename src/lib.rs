@@ -18,6 +18,7 @@ pub mod formats;
 #[doc(hidden)]
 pub mod fuzz_targets;
 pub mod generated;
+pub mod installed;
 pub mod manifest;
 pub mod markers;
 pub mod python;
@@ -25,6 +26,7 @@ pub mod report;
 pub mod resolve;
 pub mod rules;
 pub mod run;
+pub mod server;
 pub mod source;
 pub mod suppress;
 pub mod versions;

@@ -5,6 +5,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+#[cfg(unix)]
+mod action;
 mod autofix;
 mod checks;
 mod differential;
@@ -18,6 +20,7 @@ mod hooks;
 // Child resource usage through wait4 (libc, unix only).
 #[cfg(unix)]
 mod hostile;
+mod installed;
 mod integ;
 mod oracles;
 mod outputs;
@@ -30,6 +33,8 @@ mod requirements_reader;
 // `check --resolve` against a local index of wheels the test writes (uv from the venv).
 mod resolve;
 mod rules;
+#[cfg(unix)]
+mod server;
 mod span_properties;
 mod toml_formats;
 mod yaml_differential;

@@ -1,0 +1,289 @@
+//! `depwindow check --installed[=ENV]`: audit an installed environment statically.
+//!
+//! ENV is a virtualenv, a conda environment or a Python prefix. Its `site-packages` (and
+//! Debian's `dist-packages`) are read for `*.dist-info/METADATA` and `*.egg-info/PKG-INFO`
+//! (`Name:` and `Version:` headers); no Python runs, nothing is imported. The installed set
+//! is judged as the exact pins `name==version`, one per distribution, on the environment's
+//! Python (`pyvenv.cfg`, else the `lib/pythonX.Y` directory), by the same checker as
+//! `check`: the same codes, rules, effects and absence settings. Each finding points at the
+//! `Version:` header of the distribution's METADATA file. No fixes: an environment is not
+//! edited.
+
+use std::path::{Path, PathBuf};
+
+use crate::check::{self, Options};
+use crate::diagnostic::Diagnostic;
+use crate::files::Files;
+use crate::formats::{self, Format};
+use crate::manifest::{FileId, Loc};
+use crate::run::Profile;
+use crate::source::Span;
+
+/// One installed distribution.
+struct Dist {
+    name: String,
+    version: String,
+    /// Its metadata file in the registry, and the span of the version value there.
+    file: FileId,
+    version_span: Span,
+}
+
+/// The environment to audit: `--installed=ENV`, else `$VIRTUAL_ENV`, `$CONDA_PREFIX`,
+/// `.venv`.
+pub fn resolve_env(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, String> {
+    let env = match given.filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) => p.to_path_buf(),
+        None => ["VIRTUAL_ENV", "CONDA_PREFIX"]
+            .iter()
+            .find_map(|v| std::env::var_os(v).filter(|s| !s.is_empty()))
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(".venv")),
+    };
+    let env = if env.is_absolute() {
+        env
+    } else {
+        cwd.join(env)
+    };
+    if !env.is_dir() {
+        return Err(format!(
+            "`--installed`: `{}` is not a directory (a virtualenv, conda environment or prefix)",
+            env.display()
+        ));
+    }
+    Ok(env)
+}
+
+/// The site-packages directories of an environment (or ENV itself when it is one).
+fn site_dirs(env: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let name = env.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if matches!(name, "site-packages" | "dist-packages") {
+        out.push(env.to_path_buf());
+        return out;
+    }
+    for lib in ["lib", "lib64", "local/lib"] {
+        let Ok(rd) = std::fs::read_dir(env.join(lib)) else {
+            continue;
+        };
+        let mut pys: Vec<PathBuf> = rd
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("python"))
+            })
+            .collect();
+        pys.sort();
+        for py in pys {
+            for sp in ["site-packages", "dist-packages"] {
+                if py.join(sp).is_dir() {
+                    out.push(py.join(sp));
+                }
+            }
+        }
+    }
+    if env.join("Lib/site-packages").is_dir() {
+        out.push(env.join("Lib/site-packages"));
+    }
+    // `lib64` is a link to `lib` in virtualenvs: each directory once.
+    let mut seen = std::collections::BTreeSet::new();
+    out.retain(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
+    out
+}
+
+/// The environment's Python `X.Y`: `pyvenv.cfg`'s `version`/`version_info`, else the
+/// `pythonX.Y` directory its site-packages lies in.
+fn python_of(env: &Path, sites: &[PathBuf]) -> Option<String> {
+    if let Ok(bytes) = crate::files::read_capped(&env.join("pyvenv.cfg")) {
+        let text = String::from_utf8_lossy(&bytes);
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once('=') else {
+                continue;
+            };
+            if matches!(k.trim(), "version" | "version_info") {
+                let mut parts = v.trim().split('.');
+                if let (Some(a), Some(b)) = (parts.next(), parts.next()) {
+                    return Some(format!("{a}.{b}"));
+                }
+            }
+        }
+    }
+    sites.iter().find_map(|s| {
+        let n = s.parent()?.file_name()?.to_str()?;
+        let v = n.strip_prefix("python")?;
+        let mut parts = v.split('.');
+        let (a, b) = (parts.next()?, parts.next()?);
+        (a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok()).then(|| format!("{a}.{b}"))
+    })
+}
+
+/// The value of an email-style header (`Name: numpy`) and its span, before the body.
+fn header(text: &str, key: &str) -> Option<(String, Span)> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\r', '\n']);
+        if body.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = body.split_once(':') {
+            if k.eq_ignore_ascii_case(key) {
+                let lead = v.len() - v.trim_start().len();
+                let value = v.trim();
+                let start = offset + k.len() + 1 + lead;
+                return Some((
+                    value.to_owned(),
+                    Span {
+                        start,
+                        end: start + value.len(),
+                    },
+                ));
+            }
+        }
+        offset += line.len();
+    }
+    None
+}
+
+fn read_dists(sites: &[PathBuf], files: &mut Files) -> Vec<Dist> {
+    let mut out = Vec::new();
+    for site in sites {
+        let Ok(rd) = std::fs::read_dir(site) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let meta = if n.ends_with(".dist-info") {
+                p.join("METADATA")
+            } else if n.ends_with(".egg-info") {
+                if p.is_dir() {
+                    p.join("PKG-INFO")
+                } else {
+                    p.clone()
+                }
+            } else {
+                continue;
+            };
+            let Ok(id) = files.load(&meta) else { continue };
+            let text = &files.get(id).text;
+            let (Some((name, _)), Some((version, version_span))) =
+                (header(text, "Name"), header(text, "Version"))
+            else {
+                continue;
+            };
+            // Only what reads as a plain pin (a name and a PEP 440 version).
+            let plain_name = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            if !plain_name || version.parse::<pep440_rs::Version>().is_err() {
+                continue;
+            }
+            out.push(Dist {
+                name,
+                version,
+                file: id,
+                version_span,
+            });
+        }
+    }
+    out
+}
+
+/// Audit one environment with one profile: the diagnostics point into its metadata files.
+pub fn audit(
+    cwd: &Path,
+    env: &Path,
+    profile: &Profile,
+) -> Result<(Files, Vec<Diagnostic>), String> {
+    let sites = site_dirs(env);
+    if sites.is_empty() {
+        return Err(format!(
+            "`--installed`: no site-packages or dist-packages under `{}`",
+            env.display()
+        ));
+    }
+    let mut files = Files::new(cwd.to_path_buf());
+    let dists = read_dists(&sites, &mut files);
+    // The installed set as exact pins, one line per distribution.
+    let text: String = dists
+        .iter()
+        .map(|d| format!("{}=={}\n", d.name, d.version))
+        .collect();
+    let synthetic = files.add(&env.join("<installed>"), text.as_bytes());
+    let parsed = formats::parse(Format::Requirements, &mut files, synthetic);
+    let pythons = match (&profile.opts.pythons, python_of(env, &sites)) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Some(py)) => Some(vec![py]),
+        (None, None) => None,
+    };
+    let opts = Options {
+        pythons,
+        conda: false,
+        sibling_lock: None,
+    };
+    let mut diags = check::check_parsed(&files, &parsed, &profile.rules, &opts);
+    profile.settings.apply(&mut diags);
+    // Lines of the synthetic text are distributions: point at their metadata.
+    let map = |loc: &mut Loc| {
+        if loc.file == synthetic {
+            let line = files.get(synthetic).line_index(loc.span.start);
+            if let Some(d) = dists.get(line) {
+                *loc = Loc {
+                    file: d.file,
+                    span: d.version_span,
+                };
+            }
+        }
+    };
+    for d in &mut diags {
+        map(&mut d.loc);
+        for r in &mut d.related {
+            map(&mut r.loc);
+        }
+        d.fix = None;
+        d.help = d.help.take().map(|h| {
+            h.lines()
+                .filter(|l| !l.starts_with("fix:"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+    }
+    diags.retain(|d| d.loc.file != synthetic);
+    let mut kept = Files::new(cwd.to_path_buf());
+    let mut ids = std::collections::BTreeMap::new();
+    for (old, f) in files.into_files().into_iter().enumerate() {
+        if old != synthetic {
+            ids.insert(old, kept.adopt(f));
+        }
+    }
+    for d in &mut diags {
+        d.loc.file = ids[&d.loc.file];
+        for r in &mut d.related {
+            r.loc.file = ids.get(&r.loc.file).copied().unwrap_or(d.loc.file);
+        }
+    }
+    Ok((kept, diags))
+}
+
+/// `check --installed[=ENV]` as a run outcome (the CLI reports it like any other).
+pub fn outcome(cwd: &Path, env: &Path, profile: &Profile) -> Result<crate::run::Outcome, String> {
+    // The environment is named by the person running the command: its files may be read.
+    if let Ok(c) = std::fs::canonicalize(env) {
+        crate::files::allow(c);
+    }
+    let (files, mut diagnostics) = audit(cwd, env, profile)?;
+    diagnostics.sort_by(|a, b| {
+        let fa = files.get(a.loc.file);
+        let fb = files.get(b.loc.file);
+        (&fa.display, a.loc.span.start, a.code()).cmp(&(&fb.display, b.loc.span.start, b.code()))
+    });
+    Ok(crate::run::Outcome {
+        files,
+        diagnostics,
+        checked: 1,
+        unreadable: 0,
+    })
+}

@@ -1,0 +1,211 @@
+//! `depwindow check --installed[=ENV]`: fake environments from dist-info folders in
+//! `tests/installed/`, and one real virtualenv made with `python3 -m venv`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn depwindow(dir: &Path, args: &[&str], envs: &[(&str, &Path)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_depwindow"));
+    c.args(args)
+        .current_dir(dir)
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("CONDA_PREFIX");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn meta(site: &Path, name: &str, version: &str) {
+    let d = site.join(format!("{name}-{version}.dist-info"));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_flagged_environment_in_every_output_format() {
+    let site = "tests/installed/py37-flagged/lib/python3.7/site-packages";
+    let out = depwindow(
+        &root(),
+        &[
+            "check",
+            "--installed",
+            "tests/installed/py37-flagged",
+            "--format",
+            "concise",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{site}/numpy-1.21.6.dist-info/METADATA:3:10: error: `numpy==1.21.6` admits numpy versions outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17`: 1.21.6; pip would pick 1.21.6 on Python 3.7 [DW101]\n")
+    );
+    // `--installed=ENV` too; JSON names the rule and the METADATA file.
+    let out = depwindow(
+        &root(),
+        &[
+            "check",
+            "--installed=tests/installed/py37-flagged",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["rule"], "tensorflow-1.14/numpy");
+    assert_eq!(d["pythons"], serde_json::json!(["3.7"]));
+    assert_eq!(
+        d["related"][0]["path"],
+        format!("{site}/tensorflow-1.14.0.dist-info/METADATA")
+    );
+    assert!(d["fix"].is_null());
+    for format in [
+        "human",
+        "concise",
+        "json",
+        "json-lines",
+        "sarif",
+        "github",
+        "gitlab",
+        "junit",
+    ] {
+        let out = depwindow(
+            &root(),
+            &[
+                "check",
+                "--installed",
+                "tests/installed/py37-flagged",
+                "--format",
+                format,
+            ],
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("METADATA"),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn a_clean_environment_and_the_defaults() {
+    let out = depwindow(
+        &root(),
+        &["check", "--installed", "tests/installed/py37-clean"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // No ENV: $VIRTUAL_ENV.
+    let env = root().join("tests/installed/py37-flagged");
+    let out = depwindow(
+        &root(),
+        &["check", "--installed", "--format", "concise"],
+        &[("VIRTUAL_ENV", &env)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("[DW101]"));
+    // Then $CONDA_PREFIX.
+    let out = depwindow(
+        &root(),
+        &["check", "--installed", "--format", "concise"],
+        &[("CONDA_PREFIX", &env)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    // Nothing there: a usage error.
+    let out = depwindow(&root(), &["check", "--installed=no/such/env"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
+fn a_missing_package_follows_the_rules_absence_setting() {
+    let dir = std::env::temp_dir().join(format!("dw-installed-missing-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let site = dir.join(".venv/lib/python3.7/site-packages");
+    meta(&site, "tensorflow", "1.14.0");
+    meta(&site, "numpy", "1.16.6");
+    meta(&site, "protobuf", "3.19.6");
+    // gast missing: TensorFlow 1.14.0 needs it and its rule counts absence.
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let out = depwindow(&dir, &["check", "--installed", "--format", "concise"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.starts_with(".venv/lib/python3.7/site-packages/tensorflow-1.14.0.dist-info/METADATA:3:10: error: `gast` is not constrained"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A real virtualenv, made by the test with `python3 -m venv`, with dist-infos for numpy
+/// 1.21.6 and tensorflow 1.14.0 written into it.
+#[test]
+fn a_real_virtualenv() {
+    let py = crate::common::python();
+    let dir = std::env::temp_dir().join(format!("dw-installed-venv-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = Command::new(&py)
+        .args(["-m", "venv", "--without-pip", "venv"])
+        .current_dir(&dir)
+        .status()
+        .map_err(|e| e.to_string())
+        .and_then(|s| {
+            s.success()
+                .then_some(())
+                .ok_or(format!("`{py} -m venv` failed"))
+        });
+    if crate::common::require("python3 with venv", made).is_none() {
+        return;
+    }
+    let site = std::fs::read_dir(dir.join("venv/lib"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("site-packages"))
+        .find(|p| p.is_dir())
+        .expect("site-packages");
+    meta(&site, "numpy", "1.21.6");
+    meta(&site, "tensorflow", "1.14.0");
+    let version = std::fs::read_to_string(dir.join("venv/pyvenv.cfg")).unwrap();
+    eprintln!("pyvenv.cfg:\n{version}");
+    // The venv's own Python (from pyvenv.cfg) decides; TensorFlow 1.14.0 has wheels only
+    // for 2.7 and 3.5 to 3.7, so on a newer Python nothing it covers can be installed.
+    let own = depwindow(&dir, &["check", "--installed", "venv"], &[]);
+    eprintln!("{}", String::from_utf8_lossy(&own.stdout));
+    let newer = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
+        .iter()
+        .any(|v| version.contains(&format!("version = {v}.")));
+    assert_eq!(
+        own.status.code(),
+        Some(if newer { 0 } else { 1 }),
+        "{own:?}"
+    );
+    // Judged as Python 3.7: numpy 1.21.6 is outside the window.
+    let out = depwindow(
+        &dir,
+        &[
+            "check",
+            "--installed",
+            "venv",
+            "--python",
+            "3.7",
+            "--format",
+            "concise",
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    eprintln!("{text}");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("numpy-1.21.6.dist-info/METADATA:3:10: error: `numpy==1.21.6` admits numpy versions outside TensorFlow 1.14.0's tested window"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
