@@ -27,6 +27,8 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per run: the size of the `check` arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check dependency files (default: the current directory).
     Check(CheckArgs),
@@ -120,6 +122,10 @@ pub struct CheckArgs {
     /// Only consider these Pythons (e.g. `--python 3.7`); repeatable.
     #[arg(long = "python", value_name = "X.Y")]
     pub pythons: Vec<String>,
+    /// Only consider these operating systems: `linux`, `darwin`, `win32` (repeatable, or a
+    /// comma-separated list).
+    #[arg(long = "platform", value_name = "OS", value_delimiter = ',')]
+    pub platforms: Vec<String>,
     /// A constraints file applied to every unit, as pip's PIP_CONSTRAINT; repeatable.
     #[arg(long = "constraint", value_name = "FILE")]
     pub constraints: Vec<PathBuf>,
@@ -192,12 +198,18 @@ fn mode(args: &ConfigArgs) -> Result<config::Mode, String> {
     })
 }
 
-fn overrides(sel: &SelectionArgs, pythons: &[String], constraints: &[PathBuf]) -> CliOverrides {
+fn overrides(
+    sel: &SelectionArgs,
+    pythons: &[String],
+    platforms: &[String],
+    constraints: &[PathBuf],
+) -> CliOverrides {
     CliOverrides {
         select: sel.select.clone(),
         extend_select: sel.extend_select.clone(),
         ignore: sel.ignore.clone(),
         pythons: (!pythons.is_empty()).then(|| pythons.to_vec()),
+        platforms: (!platforms.is_empty()).then(|| platforms.to_vec()),
         constraints: (!constraints.is_empty()).then(|| constraints.to_vec()),
     }
 }
@@ -213,7 +225,7 @@ fn show_settings(args: ShowSettingsArgs) -> Result<ExitCode, String> {
     let mut resolver = Resolver::new(
         mode(&args.config)?,
         &cwd,
-        overrides(&args.selection, &[], &[]),
+        overrides(&args.selection, &[], &[], &[]),
     );
     let i = resolver.for_path(&args.path).map_err(|e| e.to_string())?;
     let text = resolver.profiles[i].describe(&cwd);
@@ -275,6 +287,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             ));
         }
     }
+    for p in &args.platforms {
+        config::validate_platform(p)?;
+    }
     for c in &args.constraints {
         constraint_readable(c)?;
     }
@@ -282,7 +297,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let resolver = RefCell::new(Resolver::new(
         mode(&args.config)?,
         &cwd,
-        overrides(&args.selection, &args.pythons, &args.constraints),
+        overrides(
+            &args.selection,
+            &args.pythons,
+            &args.platforms,
+            &args.constraints,
+        ),
     ));
     let config_error: RefCell<Option<config::ConfigError>> = RefCell::new(None);
     // Settings for a path; a configuration error is remembered and ends the run below.

@@ -325,8 +325,35 @@ fn pythons_and_constraints_from_configuration() {
     let (v, _) = json(s.path(), &[]);
     let d = &v["diagnostics"][0];
     assert_eq!(d["pythons"], serde_json::json!(["3.6"]));
-    let picks: Vec<&String> = d["pip_would_pick"].as_object().unwrap().keys().collect();
-    assert_eq!(picks, ["3.6"]);
+    let picks: Vec<&str> = d["pip_would_pick"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["python"].as_str().unwrap())
+        .collect();
+    assert_eq!(picks, ["3.6", "3.6", "3.6"]);
+    // Configured operating systems narrow where it holds.
+    s.write(
+        "depwindow.toml",
+        "pythons = [\"3.6\"]\nplatforms = [\"darwin\", \"win32\"]\n",
+    );
+    let (v, _) = json(s.path(), &[]);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["platforms"], serde_json::json!(["darwin", "win32"]));
+    assert_eq!(
+        d["environments"],
+        serde_json::json!([
+            {"python": "3.6", "platform": "darwin"},
+            {"python": "3.6", "platform": "win32"}
+        ])
+    );
+    // `--platform` replaces it (a list or repeated).
+    let (v, _) = json(s.path(), &["--platform", "linux"]);
+    assert_eq!(
+        v["diagnostics"][0]["platforms"],
+        serde_json::json!(["linux"])
+    );
+    s.write("depwindow.toml", "pythons = [\"3.6\"]\n");
     // `--python` replaces the configured list.
     let (v, _) = json(s.path(), &["--python", "3.7"]);
     assert_eq!(v["diagnostics"][0]["pythons"], serde_json::json!(["3.7"]));

@@ -19,6 +19,7 @@ mod hooks;
 #[cfg(unix)]
 mod hostile;
 mod integ;
+mod marker_differential;
 mod oracles;
 mod poetry_differential;
 mod properties;
