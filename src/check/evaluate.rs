@@ -369,6 +369,41 @@ pub(super) fn admits_trigger(rule: &Rule, r: &Requirement) -> bool {
     }
 }
 
+/// Whether every known release of `r`'s distribution that `r` admits (any Python, any
+/// operating system, from the trigger's wheel lists) is a trigger release: pip could only
+/// ever install the trigger from it. Without wheel data for the name, whether its range
+/// lies inside the trigger's.
+pub(super) fn admits_only_trigger(rule: &Rule, r: &Requirement) -> bool {
+    let Some(set) = req_set(r) else {
+        return false;
+    };
+    let dist = r.name.as_ref();
+    let mut known: Vec<&Version> = Vec::new();
+    if let Some(w) = &rule.trigger.platform_wheels {
+        known.extend(
+            w.rows
+                .iter()
+                .filter(|(_, d, _, _)| d == dist)
+                .flat_map(|(_, _, _, vs)| vs),
+        );
+    }
+    if let Some(w) = &rule.trigger.wheels {
+        known.extend(
+            w.rows
+                .iter()
+                .filter(|(_, d, _)| d == dist)
+                .flat_map(|(_, _, vs)| vs),
+        );
+    }
+    if known.is_empty() {
+        return set.is_subset(&rule.trigger.version.set);
+    }
+    known
+        .iter()
+        .filter(|v| set.contains(v))
+        .all(|v| rule.trigger.version.set.contains(v))
+}
+
 /// Concrete trigger versions (`==1.14.0` -> 1.14.0).
 fn trigger_versions(rule: &Rule) -> Vec<Version> {
     rule.trigger

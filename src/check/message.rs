@@ -92,12 +92,14 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) 
 /// `no-supported-python`.
 fn no_supported_python(files: &Files, rule: &Rule, at: Loc, tf: &Requirement) -> Diagnostic {
     let t = &rule.trigger.title;
+    // The line that excludes them, in the file's own words (`python=3.8` in conda).
+    let rp = line_words(files.get(at.file).text.as_str(), at.span);
     let mut d = Diagnostic::problem(
         Check::NoSupportedPython,
         Severity::Error,
         at,
         format!(
-            "the project allows none of the Pythons {t} ships wheels for ({}), but requires `{}`",
+            "`{rp}` excludes every Python {t} ships wheels for ({}), but the project requires `{}`, which admits no other release",
             rule.trigger.pythons.join(", "),
             compact(files.get(tf.loc.file).slice(tf.loc.span))
         ),
@@ -109,10 +111,35 @@ fn no_supported_python(files: &Files, rule: &Rule, at: Loc, tf: &Requirement) ->
         message: format!("{t} required here"),
     });
     d.help = Some(format!(
-        "{t} has wheels only for Python {}: widen `requires-python`, or move to a newer release",
+        "{t} has wheels only for Python {}: change `{rp}` to allow one of them, or move to a newer release",
         rule.trigger.pythons.join(", ")
     ));
     d
+}
+
+/// The line holding `span`, without indentation, a YAML list dash or a trailing comment
+/// (`requires-python = ">=3.8"`, `python=3.8`), on one line; the span's own text when the
+/// line holds more than it (a one-line table).
+fn line_words(text: &str, span: crate::source::Span) -> String {
+    let own = text.get(span.start..span.end).unwrap_or("");
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[span.end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i);
+    let line = text.get(start..end).unwrap_or(own).trim();
+    let line = line.strip_prefix("- ").unwrap_or(line);
+    let line = match line.find(" #") {
+        Some(i) if i >= span.end.saturating_sub(start) => &line[..i],
+        _ => line,
+    };
+    let line = line.trim().trim_end_matches(',');
+    if line.len() > 80 || line.contains('{') {
+        compact(own)
+    } else {
+        compact(line)
+    }
 }
 
 /// The picks per Python, newest Python first: (python, version, operating systems). The
@@ -335,11 +362,31 @@ fn finish(
             None => effects.push((text, vec![p.clone()])),
         }
     }
-    let fix = match first.fix {
+    let mut fix = match first.fix {
         FixIntent::Narrow(r) => range_fix(files, rule, r, &pythons, parsed),
         FixIntent::InsertAfter(tf) => unconstrained_fix(files, tf, parsed, &pkg, &rule.window.text),
         FixIntent::None => None,
     };
+    // A finding from a possible trigger: applying the fix changes which TensorFlow pip
+    // installs (the new bound may exclude the releases it would pick instead).
+    if let Some(f) = fix.as_mut() {
+        if let Some((_, v)) = group.iter().find(|(_, v)| !v.trigger.certain) {
+            let tf_text = compact(
+                files
+                    .get(v.trigger.req.loc.file)
+                    .slice(v.trigger.req.loc.span),
+            );
+            let t = &rule.trigger.title;
+            let why = format!(
+                "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
+            );
+            f.applicability = Applicability::Unsafe;
+            f.reason = Some(match f.reason.take() {
+                Some(r) => format!("{why}; {r}"),
+                None => why,
+            });
+        }
+    }
     let mut help: Vec<String> = effects
         .iter()
         .map(|(t, ps)| format!("on Python {}: {t}", ps.join(", ")))
@@ -413,10 +460,24 @@ fn words(
         message: format!("{t} required here"),
     };
     match &v.detail {
+        Detail::Unsatisfiable(Unsatisfiable::KeepsTriggerOut) => {
+            let tf_text = compact(files.get(v.trigger.req.loc.file).slice(v.trigger.req.loc.span));
+            Words {
+                label: format!("keeps {t} out"),
+                message: format!(
+                    "this range keeps {t} out ({t} requires `{pkg}{declared}`, which this excludes), so pip installs an older TensorFlow that `{tf_text}` admits"
+                ),
+                help: Some(format!(
+                    "if {t} is meant, use a range inside the tested window, e.g. `{pkg}{}`; otherwise narrow `{tf_text}` to the TensorFlow you want",
+                    window.text
+                )),
+                related: related_to(&v.contributing, v.primary, &pkg, tf_related),
+            }
+        }
         Detail::Unsatisfiable(reason) => {
             let why = match reason {
                 Unsatisfiable::Conflict => "the requirements on it exclude each other".to_owned(),
-                Unsatisfiable::ExcludesDeclared => {
+                Unsatisfiable::ExcludesDeclared | Unsatisfiable::KeepsTriggerOut => {
                     format!("{t} requires `{pkg}{declared}`, which this excludes")
                 }
                 Unsatisfiable::Unpublished => "no published release satisfies it".to_owned(),
@@ -510,7 +571,11 @@ fn words(
             }
             message.push_str(&possible);
             Words {
-                label: format!("requires {t} but leaves {pkg} free"),
+                label: if v.contributing.is_empty() {
+                    format!("requires {t} but leaves {pkg} free")
+                } else {
+                    format!("names {pkg} without a version range")
+                },
                 message,
                 help: Some(format!(
                     "add `{pkg}{}` next to the {t} requirement",

@@ -19,8 +19,9 @@ use super::verdict::{Detail, FixIntent, PyVerdict, Unsatisfiable};
 use super::Check;
 
 /// A_p (or A_p within the trigger's declared range) admits no version, or no published
-/// release satisfies it. An error whether or not the trigger is certain. Asked before
-/// `outside-window`.
+/// release satisfies it. An error, except when only the trigger's declared range is
+/// excluded and the trigger is possible: then pip installs another TensorFlow release
+/// (a warning that says so). Asked before `outside-window`.
 fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let c = c?;
     let rule = input.rule;
@@ -34,14 +35,20 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         .unwrap_or(input.hit.req.loc);
     let reason = if c.a.is_empty() {
         Unsatisfiable::Conflict
+    } else if c.a_decl.is_empty() && !input.hit.certain {
+        Unsatisfiable::KeepsTriggerOut
     } else if c.a_decl.is_empty() {
         Unsatisfiable::ExcludesDeclared
     } else {
         Unsatisfiable::Unpublished
     };
+    let severity = match reason {
+        Unsatisfiable::KeepsTriggerOut => Severity::Warning,
+        _ => Severity::Error,
+    };
     Some(PyVerdict {
         check: Check::Unsatisfiable,
-        severity: Severity::Error,
+        severity,
         primary,
         trigger: input.hit.clone(),
         detail: Detail::Unsatisfiable(reason),

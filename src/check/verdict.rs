@@ -93,6 +93,9 @@ pub(crate) enum Unsatisfiable {
     Conflict,
     /// They exclude the range the trigger declares.
     ExcludesDeclared,
+    /// They exclude the range the trigger declares, and the trigger is only possible: pip
+    /// installs another release of the trigger distribution instead.
+    KeepsTriggerOut,
     /// No published release satisfies them.
     Unpublished,
 }
