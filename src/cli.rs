@@ -264,6 +264,46 @@ fn rule(args: RuleArgs) -> Result<ExitCode, String> {
     print_or_quiet(&text)
 }
 
+/// `--python` / `pythons` naming a Python that no selected rule's trigger supports: said
+/// once per Python on stderr; an error (exit 2) when no chosen Python is one, since nothing
+/// would be checked.
+fn unsupported_pythons(profiles: &[run::Profile]) -> Result<(), String> {
+    let mut said: Vec<String> = Vec::new();
+    for profile in profiles {
+        let Some(chosen) = &profile.opts.pythons else {
+            continue;
+        };
+        let supports = |p: &String| profile.rules.iter().any(|r| r.trigger.pythons.contains(p));
+        let triggers: Vec<String> = {
+            let mut t: Vec<String> = Vec::new();
+            for r in &profile.rules {
+                let line = format!("{}: {}", r.trigger.title, r.trigger.pythons.join(", "));
+                if !t.contains(&line) {
+                    t.push(line);
+                }
+            }
+            t
+        };
+        if !chosen.iter().any(supports) && !profile.rules.is_empty() {
+            return Err(format!(
+                "no chosen Python ({}) is one that a selected rule's trigger supports ({})",
+                chosen.join(", "),
+                triggers.join("; ")
+            ));
+        }
+        for p in chosen.iter().filter(|p| !supports(p)) {
+            if !said.contains(p) {
+                eprintln!(
+                    "depwindow: note: Python {p} is not a Python any selected rule's trigger supports ({}): nothing is checked on it",
+                    triggers.join("; ")
+                );
+                said.push(p.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let cwd = cwd()?;
     let input_format = match &args.input_format {
@@ -438,6 +478,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|s| run::Profile::new(s.clone(), args.jobs))
         .collect();
+    unsupported_pythons(&profiles)?;
     {
         // Constraint files named by an explicitly given configuration are trusted like
         // `--constraint`; those of a discovered (repository) configuration are not.

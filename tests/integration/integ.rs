@@ -973,3 +973,25 @@ fn links_to_files_are_checked_once_and_broken_links_reported() {
         o.stderr
     );
 }
+
+/// issue 11 §5: a chosen Python that no selected rule's trigger supports is said once; when
+/// none of the chosen Pythons is one, nothing would be checked: exit 2.
+#[test]
+fn a_python_no_trigger_supports_is_said_once() {
+    let s = Scratch::new("py38");
+    s.write("requirements.txt", FLAGGED);
+    let o = run(s.path(), &["check", "--python", "3.8"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("no chosen Python (3.8)"), "{}", o.stderr);
+    let o = run(s.path(), &["check", "--python", "3.8", "--python", "3.7"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(
+        o.stderr.matches("Python 3.8 is not a Python").count(),
+        1,
+        "{}",
+        o.stderr
+    );
+    s.write("depwindow.toml", "pythons = [\"3.8\"]\n");
+    let o = run(s.path(), &["check"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+}
