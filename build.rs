@@ -52,7 +52,18 @@ fn main() {
             path.display().to_string()
         );
     }
-    code.push_str("];\n");
+    code.push_str("];\n\n");
+    let envs = rules.join("environments.tsv");
+    println!("cargo:rerun-if-changed={}", envs.display());
+    code.push_str(
+        "/// The target environments (`rules/environments.tsv`): Python x operating system, with\n\
+         /// the marker values the real CPython reports there.\n",
+    );
+    let _ = writeln!(
+        code,
+        "pub const BUILTIN_ENVIRONMENTS: &str = include_str!({:?});",
+        envs.display().to_string()
+    );
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
     std::fs::write(out.join("builtin_rules.rs"), code).expect("write builtin_rules.rs");
 }

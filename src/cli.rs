@@ -29,6 +29,8 @@ pub struct Cli {
 // Parsed once per process: the size of `check`'s arguments does not matter.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
+// Parsed once per run: the size of the `check` arguments does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check dependency files (default: the current directory).
     Check(Box<CheckArgs>),
@@ -143,6 +145,10 @@ pub struct CheckArgs {
     /// Only consider these Pythons (e.g. `--python 3.7`); repeatable.
     #[arg(long = "python", value_name = "X.Y")]
     pub pythons: Vec<String>,
+    /// Only consider these operating systems: `linux`, `darwin`, `win32` (repeatable, or a
+    /// comma-separated list).
+    #[arg(long = "platform", value_name = "OS", value_delimiter = ',')]
+    pub platforms: Vec<String>,
     /// A constraints file applied to every unit, as pip's PIP_CONSTRAINT; repeatable.
     #[arg(long = "constraint", value_name = "FILE")]
     pub constraints: Vec<PathBuf>,
@@ -207,18 +213,17 @@ pub struct ResolveArgs {
     /// Ignore cached resolutions.
     #[arg(long, requires = "resolve")]
     pub refresh: bool,
-    /// Platforms to resolve for: `linux` (default), `macos`, `windows`; repeatable.
-    #[arg(
-        long = "platform",
-        value_name = "OS",
-        value_delimiter = ',',
-        requires = "resolve"
-    )]
-    pub platforms: Vec<String>,
 }
 
 impl ResolveArgs {
-    fn options(&self, cwd: &Path, jobs: usize) -> Result<crate::resolve::Options, String> {
+    /// `platforms`: the check's `--platform` values (`sys_platform` names); the resolver
+    /// gets uv's names for them (`linux`, `macos`, `windows`); none means linux.
+    fn options(
+        &self,
+        cwd: &Path,
+        jobs: usize,
+        platforms: &[String],
+    ) -> Result<crate::resolve::Options, String> {
         use crate::resolve::engine::Kind;
         let resolver = match self.resolver.as_deref() {
             None => None,
@@ -226,13 +231,17 @@ impl ResolveArgs {
             Some("pip") => Some(Kind::Pip),
             Some(o) => return Err(format!("unknown resolver `{o}`; expected `uv` or `pip`")),
         };
-        for p in &self.platforms {
-            if !matches!(p.as_str(), "linux" | "macos" | "windows") {
-                return Err(format!(
-                    "unknown platform `{p}`; expected `linux`, `macos` or `windows`"
-                ));
-            }
-        }
+        let platforms = platforms
+            .iter()
+            .map(|p| match p.as_str() {
+                "linux" => Ok("linux".to_owned()),
+                "darwin" => Ok("macos".to_owned()),
+                "win32" => Ok("windows".to_owned()),
+                o => Err(format!(
+                    "unknown platform `{o}`; expected `linux`, `darwin` or `win32`"
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(crate::resolve::Options {
             resolver,
             index: crate::resolve::engine::Index {
@@ -253,7 +262,7 @@ impl ResolveArgs {
             },
             allow_build: self.allow_build,
             refresh: self.refresh,
-            platforms: self.platforms.clone(),
+            platforms,
             jobs,
         })
     }
@@ -304,12 +313,18 @@ fn mode(args: &ConfigArgs) -> Result<config::Mode, String> {
     })
 }
 
-fn overrides(sel: &SelectionArgs, pythons: &[String], constraints: &[PathBuf]) -> CliOverrides {
+fn overrides(
+    sel: &SelectionArgs,
+    pythons: &[String],
+    platforms: &[String],
+    constraints: &[PathBuf],
+) -> CliOverrides {
     CliOverrides {
         select: sel.select.clone(),
         extend_select: sel.extend_select.clone(),
         ignore: sel.ignore.clone(),
         pythons: (!pythons.is_empty()).then(|| pythons.to_vec()),
+        platforms: (!platforms.is_empty()).then(|| platforms.to_vec()),
         constraints: (!constraints.is_empty()).then(|| constraints.to_vec()),
     }
 }
@@ -325,7 +340,7 @@ fn show_settings(args: ShowSettingsArgs) -> Result<ExitCode, String> {
     let mut resolver = Resolver::new(
         mode(&args.config)?,
         &cwd,
-        overrides(&args.selection, &[], &[]),
+        overrides(&args.selection, &[], &[], &[]),
     );
     let i = resolver.for_path(&args.path).map_err(|e| e.to_string())?;
     let text = resolver.profiles[i].describe(&cwd);
@@ -364,6 +379,46 @@ fn rule(args: RuleArgs) -> Result<ExitCode, String> {
     print_or_quiet(&text)
 }
 
+/// `--python` / `pythons` naming a Python that no selected rule's trigger supports: said
+/// once per Python on stderr; an error (exit 2) when no chosen Python is one, since nothing
+/// would be checked.
+fn unsupported_pythons(profiles: &[run::Profile]) -> Result<(), String> {
+    let mut said: Vec<String> = Vec::new();
+    for profile in profiles {
+        let Some(chosen) = &profile.opts.pythons else {
+            continue;
+        };
+        let supports = |p: &String| profile.rules.iter().any(|r| r.trigger.pythons.contains(p));
+        let triggers: Vec<String> = {
+            let mut t: Vec<String> = Vec::new();
+            for r in &profile.rules {
+                let line = format!("{}: {}", r.trigger.title, r.trigger.pythons.join(", "));
+                if !t.contains(&line) {
+                    t.push(line);
+                }
+            }
+            t
+        };
+        if !chosen.iter().any(supports) && !profile.rules.is_empty() {
+            return Err(format!(
+                "no chosen Python ({}) is one that a selected rule's trigger supports ({})",
+                chosen.join(", "),
+                triggers.join("; ")
+            ));
+        }
+        for p in chosen.iter().filter(|p| !supports(p)) {
+            if !said.contains(p) {
+                eprintln!(
+                    "depwindow: note: Python {p} is not a Python any selected rule's trigger supports ({}): nothing is checked on it",
+                    triggers.join("; ")
+                );
+                said.push(p.clone());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let cwd = cwd()?;
     let input_format = match &args.input_format {
@@ -386,6 +441,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 "invalid Python `{p}`: expected `major.minor`, e.g. `3.7`"
             ));
         }
+    }
+    for p in &args.platforms {
+        config::validate_platform(p)?;
     }
     for c in &args.constraints {
         constraint_readable(c)?;
@@ -420,7 +478,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let resolver = RefCell::new(Resolver::new(
         mode(&args.config)?,
         &cwd,
-        overrides(&args.selection, &args.pythons, &args.constraints),
+        overrides(
+            &args.selection,
+            &args.pythons,
+            &args.platforms,
+            &args.constraints,
+        ),
     ));
     let config_error: RefCell<Option<config::ConfigError>> = RefCell::new(None);
     // Settings for a path; a configuration error is remembered and ends the run below.
@@ -559,6 +622,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .iter()
         .map(|s| run::Profile::new(s.clone(), args.jobs))
         .collect();
+    unsupported_pythons(&profiles)?;
     {
         // Constraint files named by an explicitly given configuration are trusted like
         // `--constraint`; those of a discovered (repository) configuration are not.
@@ -582,7 +646,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
     }
     let resolve_opts = if args.resolve.resolve {
-        Some(args.resolve.options(&cwd, args.jobs)?)
+        Some(args.resolve.options(&cwd, args.jobs, &args.platforms)?)
     } else {
         None
     };

@@ -64,6 +64,7 @@ struct RawConfig {
     extend_exclude: Option<Vec<Spanned<String>>>,
     extra_rules: Option<Vec<Spanned<String>>>,
     pythons: Option<Vec<Spanned<String>>>,
+    platforms: Option<Vec<Spanned<String>>>,
     constraints: Option<Vec<Spanned<String>>>,
     output_format: Option<Spanned<String>>,
     fail_on: Option<Spanned<String>>,
@@ -164,6 +165,8 @@ pub struct Settings {
     /// Built-in rules plus extra rules (before selection).
     pub all_rules: Vec<Rule>,
     pub pythons: Option<Vec<String>>,
+    /// The operating systems to check on (`linux`, `darwin`, `win32`); None: all.
+    pub platforms: Option<Vec<String>>,
     pub constraints: Vec<PathBuf>,
     pub output_format: Option<OutputFormat>,
     /// `fail-on`: the lowest severity that fails the run (None: error).
@@ -181,6 +184,7 @@ pub struct CliOverrides {
     pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
     pub pythons: Option<Vec<String>>,
+    pub platforms: Option<Vec<String>>,
     pub constraints: Option<Vec<PathBuf>>,
 }
 
@@ -200,6 +204,7 @@ impl Settings {
             extra_rules: Vec::new(),
             all_rules: crate::rules::builtin().to_vec(),
             pythons: None,
+            platforms: None,
             constraints: Vec::new(),
             output_format: None,
             fail_on: None,
@@ -350,6 +355,14 @@ impl Settings {
             }
             settings.pythons = Some(out);
         }
+        if let Some(list) = &raw.platforms {
+            let mut out = Vec::new();
+            for p in list {
+                validate_platform(p.get_ref()).map_err(|m| err(p, m))?;
+                out.push(p.get_ref().clone());
+            }
+            settings.platforms = Some(out);
+        }
         for c in raw.constraints.iter().flatten() {
             let p = dir.join(c.get_ref());
             if !p.is_file() {
@@ -408,6 +421,9 @@ impl Settings {
         self.ignore.extend(ignore);
         if let Some(p) = &cli.pythons {
             self.pythons = Some(p.clone());
+        }
+        if let Some(p) = &cli.platforms {
+            self.platforms = Some(p.clone());
         }
         if let Some(c) = &cli.constraints {
             self.constraints = c.clone();
@@ -563,6 +579,13 @@ impl Settings {
                 None => "(each rule's own: every Python the trigger ships wheels for)".into(),
             }
         ));
+        out.push_str(&format!(
+            "platforms = {}\n",
+            match &self.platforms {
+                Some(p) => strs(p),
+                None => "(every operating system: linux, darwin, win32)".into(),
+            }
+        ));
         out.push_str(&format!("constraints = {}\n", paths(&self.constraints)));
         out.push_str(&format!(
             "output-format = \"{}\"\n",
@@ -640,6 +663,19 @@ pub fn validate_python(p: &str) -> Result<(), String> {
     } else {
         Err(format!(
             "invalid Python `{p}`: expected `major.minor`, e.g. `3.7`"
+        ))
+    }
+}
+
+/// An operating system `--platform` and `platforms` accept: `linux`, `darwin`, `win32`.
+pub fn validate_platform(p: &str) -> Result<(), String> {
+    let known = crate::rules::environments::PLATFORMS;
+    if known.contains(&p) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid platform `{p}`: expected one of {}",
+            known.join(", ")
         ))
     }
 }

@@ -1,7 +1,5 @@
 //! Findings: what the checker produces and every reporter consumes.
 
-use std::collections::BTreeMap;
-
 use crate::manifest::Loc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -61,12 +59,16 @@ pub struct Diagnostic {
     pub package: Option<String>,
     /// The tested window as a specifier string.
     pub window: Option<String>,
-    /// The Pythons (`major.minor`) the finding holds on.
+    /// The Pythons (`major.minor`) the finding holds on (a summary of `environments`).
     pub pythons: Vec<String>,
+    /// The operating systems it holds on (a summary of `environments`).
+    pub platforms: Vec<String>,
+    /// The target environments it holds on, in the order of `rules/environments.tsv`.
+    pub environments: Vec<Place>,
     /// Published final releases admitted outside the window.
     pub outside_released: Vec<String>,
-    /// Python -> the version pip would pick.
-    pub pip_would_pick: BTreeMap<String, String>,
+    /// The version pip would pick, per environment (same order).
+    pub pip_would_pick: Vec<Pick>,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
     /// Longer explanation / advice shown as `help:`.
@@ -88,8 +90,10 @@ impl Diagnostic {
             package: None,
             window: None,
             pythons: Vec::new(),
+            platforms: Vec::new(),
+            environments: Vec::new(),
             outside_released: Vec::new(),
-            pip_would_pick: BTreeMap::new(),
+            pip_would_pick: Vec::new(),
             related: Vec::new(),
             fix: None,
             help: None,
@@ -101,22 +105,91 @@ impl Diagnostic {
         self.check.code()
     }
 
-    /// Take in the same finding reached another way (another Python, unit or including
-    /// file): the Pythons and picks add up, the higher severity wins.
+    /// Take in the same finding reached another way (another environment, unit or
+    /// including file): the environments and picks add up, the higher severity wins.
     pub fn absorb(&mut self, other: Diagnostic) {
-        for p in other.pythons {
-            if !self.pythons.contains(&p) {
-                self.pythons.push(p);
+        for e in other.environments {
+            if !self.environments.contains(&e) {
+                self.environments.push(e);
             }
         }
-        self.pythons.sort_by_key(|p| {
-            p.split('.')
-                .filter_map(|x| x.parse::<u64>().ok())
-                .collect::<Vec<_>>()
-        });
-        for (p, v) in other.pip_would_pick {
-            self.pip_would_pick.entry(p).or_insert(v);
+        self.environments.sort_by_key(Place::order);
+        for p in other.pip_would_pick {
+            if !self
+                .pip_would_pick
+                .iter()
+                .any(|q| q.python == p.python && q.platform == p.platform)
+            {
+                self.pip_would_pick.push(p);
+            }
         }
+        self.pip_would_pick
+            .sort_by_key(|p| Place::order(&Place::new(&p.python, &p.platform)));
+        let envs = std::mem::take(&mut self.environments);
+        self.set_environments(envs);
         self.severity = self.severity.max(other.severity);
     }
+
+    /// Set where the finding holds, and the `pythons` and `platforms` summaries with it.
+    pub fn set_environments(&mut self, mut envs: Vec<Place>) {
+        envs.sort_by_key(Place::order);
+        envs.dedup();
+        let mut pythons: Vec<String> = Vec::new();
+        let mut platforms: Vec<String> = Vec::new();
+        for e in &envs {
+            if !pythons.contains(&e.python) {
+                pythons.push(e.python.clone());
+            }
+            if !platforms.contains(&e.platform) {
+                platforms.push(e.platform.clone());
+            }
+        }
+        platforms.sort_by_key(|p| platform_order(p));
+        self.pythons = pythons;
+        self.platforms = platforms;
+        self.environments = envs;
+    }
+}
+
+/// A target environment a finding holds on: a Python (`major.minor`) and an operating
+/// system (`linux`, `darwin`, `win32`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Place {
+    pub python: String,
+    pub platform: String,
+}
+
+impl Place {
+    pub fn new(python: &str, platform: &str) -> Place {
+        Place {
+            python: python.to_owned(),
+            platform: platform.to_owned(),
+        }
+    }
+
+    /// Python by number, then the operating systems in `PLATFORMS` order.
+    fn order(&self) -> (Vec<u64>, usize) {
+        (
+            self.python
+                .split('.')
+                .filter_map(|x| x.parse::<u64>().ok())
+                .collect(),
+            platform_order(&self.platform),
+        )
+    }
+}
+
+fn platform_order(p: &str) -> usize {
+    crate::rules::environments::PLATFORMS
+        .iter()
+        .position(|x| *x == p)
+        .unwrap_or(usize::MAX)
+}
+
+/// The version pip would pick on one environment.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Pick {
+    pub python: String,
+    pub platform: String,
+    pub version: String,
 }

@@ -48,6 +48,7 @@ pub fn pipeline(data: &[u8]) {
     let (files, parsed) = parse_format(format, rest);
     let opts = Options {
         pythons: None,
+        platforms: None,
         conda: format.imp().conda_names(),
         sibling_lock: None,
     };

@@ -221,6 +221,7 @@ pub fn audit(
     };
     let opts = Options {
         pythons,
+        platforms: profile.opts.platforms.clone(),
         conda: false,
         sibling_lock: None,
     };

@@ -1,15 +1,216 @@
-//! Environment-marker reasoning: can a requirement's marker hold on a given Python, for a
-//! unit that requests a given set of extras?
+//! Environment-marker reasoning: does a requirement's marker hold on a target environment
+//! ([`evaluate`]: true, false or unknown), and can it hold on a given Python ([`can_hold`]),
+//! for a unit that requests a given set of extras?
 //!
+//! [`evaluate`] walks the marker's decision diagram with every value the environment fixes
+//! (`rules/environments.tsv`). A variable it does not fix (`platform_release`,
+//! `platform_version`) leaves every branch open: the answer is the branches' common answer,
+//! or unknown. So is `python_full_version` (and `implementation_version` on 3.x) when the
+//! patch releases of the Python disagree (`python_full_version < "3.7.5"` on 3.7).
+//!
+//! [`can_hold`]:
 //! PEP 508: `python_version` is `major.minor` and `python_full_version` the full version;
 //! pep508_rs stores both as `python_full_version` ranges, so a Python `X.Y` is the interval
 //! `[X.Y, X.(Y+1))`. `extra == "x"` holds only for extras the unit requests. Every other
 //! variable (`sys_platform`, `platform_machine`, ...) is unknown and treated as "could hold":
 //! the verdict must cover every platform TensorFlow 1.14.0 ships for.
 
+use std::str::FromStr;
+
 use pep440_rs::Version;
-use pep508_rs::{ExtraName, MarkerTree, MarkerTreeKind, MarkerValueExtra, MarkerValueVersion};
+use pep508_rs::{
+    ExtraName, MarkerTree, MarkerTreeKind, MarkerValueExtra, MarkerValueString, MarkerValueVersion,
+};
 use version_ranges::Ranges;
+
+use crate::rules::environments::Environment;
+
+/// A marker's value on an environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Truth {
+    True,
+    False,
+    /// It depends on something the environment does not fix.
+    Unknown,
+}
+
+impl Truth {
+    /// May hold (true or unknown): enough for a trigger to count.
+    pub fn may_hold(self) -> bool {
+        self != Truth::False
+    }
+
+    fn join(self, other: Truth) -> Truth {
+        if self == other {
+            self
+        } else {
+            Truth::Unknown
+        }
+    }
+}
+
+/// Whether `b` holds wherever `a` does (`a and not b` is false).
+pub fn implies(a: &MarkerTree, b: &MarkerTree) -> bool {
+    a.is_disjoint(&b.negate())
+}
+
+/// The value of `marker` on `env` when the unit requests `extras`.
+///
+/// The interpreter's patch release is not fixed: the marker is first evaluated over every
+/// patch at once (each version node follows every edge the patches reach); when that leaves
+/// it unknown and the Python's patches can be listed, it is evaluated on each patch alone
+/// (`python_full_version` and `implementation_version` move together on 3.x, so only this
+/// is exact) and the answers joined.
+pub fn evaluate(marker: &MarkerTree, env: &Environment, extras: &[ExtraName]) -> Truth {
+    if marker.is_true() {
+        return Truth::True;
+    }
+    let python = Ranges::from_range_bounds(env.full_oldest.clone()..=env.full_newest.clone());
+    let first = evaluate_on(marker, env, extras, python);
+    if first != Truth::Unknown {
+        return first;
+    }
+    let Some(patches) = patches(env) else {
+        return first;
+    };
+    let mut acc: Option<Truth> = None;
+    for v in patches {
+        let t = evaluate_on(marker, env, extras, Ranges::singleton(v));
+        acc = Some(acc.map_or(t, |a| a.join(t)));
+        if acc == Some(Truth::Unknown) {
+            break;
+        }
+    }
+    acc.unwrap_or(Truth::Unknown)
+}
+
+/// The final patch releases from the oldest to the newest (`X.Y.0` … `X.Y.N`), when both
+/// are `X.Y.Z` of one series and there are at most 100.
+fn patches(env: &Environment) -> Option<Vec<Version>> {
+    let (lo, hi) = (env.full_oldest.release(), env.full_newest.release());
+    if lo.len() != 3 || hi.len() != 3 || lo[..2] != hi[..2] || hi[2] < lo[2] || hi[2] - lo[2] > 100
+    {
+        return None;
+    }
+    Some(
+        (lo[2]..=hi[2])
+            .map(|z| Version::new([lo[0], lo[1], z]))
+            .collect(),
+    )
+}
+
+fn evaluate_on(
+    marker: &MarkerTree,
+    env: &Environment,
+    extras: &[ExtraName],
+    python: Ranges<Version>,
+) -> Truth {
+    let implementation = if env.implementation_follows_python() {
+        python.clone()
+    } else {
+        match Version::from_str(&env.implementation_version) {
+            Ok(v) => Ranges::singleton(v),
+            Err(_) => Ranges::full(),
+        }
+    };
+    let mut budget = VISIT_BUDGET;
+    let cx = EvalCx {
+        env,
+        python,
+        implementation,
+        extras,
+    };
+    eval(marker, &cx, &mut budget)
+}
+
+struct EvalCx<'e> {
+    env: &'e Environment,
+    python: Ranges<Version>,
+    implementation: Ranges<Version>,
+    extras: &'e [ExtraName],
+}
+
+/// The environment's value of a string variable (None: not fixed).
+fn string_value<'e>(env: &'e Environment, key: &MarkerValueString) -> Option<&'e str> {
+    use MarkerValueString as K;
+    Some(match key {
+        K::ImplementationName => &env.implementation_name,
+        K::OsName | K::OsNameDeprecated => &env.os_name,
+        K::PlatformMachine | K::PlatformMachineDeprecated => &env.platform_machine,
+        K::PlatformPythonImplementation
+        | K::PlatformPythonImplementationDeprecated
+        | K::PythonImplementationDeprecated => &env.platform_python_implementation,
+        K::PlatformSystem => &env.platform_system,
+        K::SysPlatform | K::SysPlatformDeprecated => &env.sys_platform,
+        K::PlatformRelease | K::PlatformVersion | K::PlatformVersionDeprecated => return None,
+    })
+}
+
+/// The common answer of several branches (unknown when they differ or there are none).
+fn all_of(children: impl Iterator<Item = MarkerTree>, cx: &EvalCx, budget: &mut usize) -> Truth {
+    let mut acc: Option<Truth> = None;
+    for child in children {
+        let t = eval(&child, cx, budget);
+        acc = Some(acc.map_or(t, |a| a.join(t)));
+        if acc == Some(Truth::Unknown) {
+            break;
+        }
+    }
+    acc.unwrap_or(Truth::Unknown)
+}
+
+fn eval(m: &MarkerTree, cx: &EvalCx, budget: &mut usize) -> Truth {
+    if *budget == 0 {
+        return Truth::Unknown;
+    }
+    *budget -= 1;
+    match m.kind() {
+        MarkerTreeKind::True => Truth::True,
+        MarkerTreeKind::False => Truth::False,
+        MarkerTreeKind::Version(node) => {
+            let values = match node.key() {
+                MarkerValueVersion::PythonFullVersion | MarkerValueVersion::PythonVersion => {
+                    &cx.python
+                }
+                MarkerValueVersion::ImplementationVersion => &cx.implementation,
+            };
+            let children: Vec<MarkerTree> = node
+                .edges()
+                .filter(|(range, _)| !range.intersection(values).is_empty())
+                .map(|(_, child)| child)
+                .collect();
+            all_of(children.into_iter(), cx, budget)
+        }
+        MarkerTreeKind::String(node) => match string_value(cx.env, node.key()) {
+            Some(value) => {
+                let value = value.to_owned();
+                match node.children().find(|(range, _)| range.contains(&value)) {
+                    Some((_, child)) => eval(&child, cx, budget),
+                    None => Truth::False,
+                }
+            }
+            None => {
+                let children: Vec<MarkerTree> = node.children().map(|(_, c)| c).collect();
+                all_of(children.into_iter(), cx, budget)
+            }
+        },
+        MarkerTreeKind::In(node) => match string_value(cx.env, node.key()) {
+            Some(value) => eval(&node.edge(node.value().contains(value)), cx, budget),
+            None => all_of(node.children().map(|(_, c)| c), cx, budget),
+        },
+        MarkerTreeKind::Contains(node) => match string_value(cx.env, node.key()) {
+            Some(value) => eval(&node.edge(value.contains(node.value())), cx, budget),
+            None => all_of(node.children().map(|(_, c)| c), cx, budget),
+        },
+        MarkerTreeKind::Extra(node) => {
+            let requested = match node.name() {
+                MarkerValueExtra::Extra(name) => cx.extras.contains(name),
+                MarkerValueExtra::Arbitrary(_) => false,
+            };
+            eval(&node.edge(requested), cx, budget)
+        }
+    }
+}
 
 /// Upper bound on nodes visited for one question; a marker larger than that is answered
 /// "could hold" (conservative) instead of taking unbounded time.
@@ -74,7 +275,64 @@ fn walk(m: &MarkerTree, py: &Ranges<Version>, extras: &[ExtraName], budget: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
+    use crate::rules::environments::find;
+
+    fn ev(s: &str, python: &str, platform: &str) -> Truth {
+        evaluate(&m(s), find(python, platform).unwrap(), &[])
+    }
+
+    #[test]
+    fn markers_on_environments() {
+        use Truth::*;
+        assert_eq!(ev("sys_platform == 'linux'", "3.7", "linux"), True);
+        assert_eq!(ev("sys_platform == 'linux'", "3.7", "darwin"), False);
+        assert_eq!(ev("sys_platform == 'linux'", "2.7", "linux"), False);
+        assert_eq!(ev("sys_platform == 'linux2'", "2.7", "linux"), True);
+        assert_eq!(ev("'linux' in sys_platform", "2.7", "linux"), True);
+        assert_eq!(ev("sys_platform in 'linux2 darwin'", "3.6", "darwin"), True);
+        assert_eq!(ev("implementation_name == ''", "2.7", "darwin"), True);
+        assert_eq!(
+            ev("implementation_name == 'cpython'", "2.7", "darwin"),
+            False
+        );
+        assert_eq!(ev("implementation_name == 'cpython'", "3.5", "win32"), True);
+        assert_eq!(ev("platform_machine == 'AMD64'", "3.5", "win32"), True);
+        assert_eq!(
+            ev("os_name == 'nt' or python_version < '3'", "2.7", "linux"),
+            True
+        );
+        assert_eq!(ev("platform_release >= '5'", "3.7", "linux"), Unknown);
+        assert_eq!(
+            ev(
+                "platform_release >= '5' and sys_platform == 'win32'",
+                "3.7",
+                "linux"
+            ),
+            False
+        );
+        assert_eq!(
+            ev(
+                "platform_release >= '5' or os_name == 'posix'",
+                "3.7",
+                "linux"
+            ),
+            True
+        );
+        assert_eq!(ev("python_full_version < '3.7.5'", "3.7", "linux"), Unknown);
+        // implementation_version is the interpreter's version on 3.x: they move together.
+        assert_eq!(
+            ev(
+                "implementation_version < '3.7.5' or python_full_version >= '3.7.5'",
+                "3.7",
+                "linux"
+            ),
+            True
+        );
+        assert_eq!(ev("python_full_version < '3.8'", "3.7", "linux"), True);
+        assert_eq!(ev("implementation_version >= '3.7'", "3.7", "linux"), True);
+        assert_eq!(ev("implementation_version == '0'", "2.7", "linux"), True);
+        assert_eq!(ev("extra == 'gpu'", "3.7", "linux"), False);
+    }
 
     fn m(s: &str) -> MarkerTree {
         MarkerTree::from_str(s).unwrap()

@@ -21,6 +21,8 @@ use crate::suppress::{self, Suppression, Usage};
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
     pub pythons: Option<Vec<String>>,
+    /// Restrict the operating systems (`--platform`, config `platforms`).
+    pub platforms: Option<Vec<String>>,
     /// Extra constraint files applied to every unit (`--constraint`, config `constraints`).
     pub constraints: Vec<PathBuf>,
     /// Number of worker threads (0 = available parallelism).
@@ -150,6 +152,7 @@ pub fn check_one(
     }
     let check_opts = Options {
         pythons: opts.pythons.clone(),
+        platforms: opts.platforms.clone(),
         conda: format.imp().conda_names(),
         sibling_lock: if stdin.is_some() {
             None
@@ -233,6 +236,7 @@ impl Profile {
         let rules = settings.selected_rules();
         let opts = RunOptions {
             pythons: settings.pythons.clone(),
+            platforms: settings.platforms.clone(),
             constraints: settings.constraints.clone(),
             jobs,
         };

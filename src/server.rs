@@ -735,8 +735,11 @@ fn hover_text(d: &Diagnostic, rules: &[&crate::rules::Rule]) -> Option<String> {
     }
     if !d.pip_would_pick.is_empty() {
         s.push_str("pip's pick:\n");
-        for (py, v) in d.pip_would_pick.iter().rev() {
-            s.push_str(&format!("- Python {py}: {package} {v}\n"));
+        for p in &d.pip_would_pick {
+            s.push_str(&format!(
+                "- Python {}, {}: {package} {}\n",
+                p.python, p.platform, p.version
+            ));
         }
     }
     Some(s)

@@ -13,7 +13,8 @@ use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
 use super::{units, Check, Options, Unit};
 use crate::diagnostic::Severity;
 use crate::manifest::{Loc, Parsed, Requirement, Role, VersionReq};
-use crate::markers;
+use crate::markers::{self, Truth};
+use crate::rules::environments::{self, Environment};
 use crate::rules::Rule;
 use crate::versions::VersionSet;
 
@@ -26,9 +27,9 @@ pub(crate) fn evaluate<'a>(
     let mut out = Vec::new();
     // `requires-python` is tested once per distinct Python, not once per rule.
     let mut admitted: Vec<(&str, bool)> = Vec::new();
-    let pythons: Vec<Vec<String>> = rules
+    let envs: Vec<Vec<&'static Environment>> = rules
         .iter()
-        .map(|r| pythons_for(r, parsed, opts, &mut admitted))
+        .map(|r| environments_for(r, parsed, opts, &mut admitted))
         .collect();
     for unit in units(parsed) {
         // A unit that names no trigger distribution cannot trigger any rule.
@@ -40,111 +41,122 @@ pub(crate) fn evaluate<'a>(
             continue;
         }
         // Rules loaded from one file share their trigger: find its requirement once per
-        // Python, not once per rule.
+        // environment, not once per rule.
         let mut hits = TriggerHits::default();
-        for (rule, pythons) in rules.iter().zip(&pythons) {
-            judge_unit(parsed, &unit, rule, pythons, opts, &mut hits, &mut out);
+        for (rule, envs) in rules.iter().zip(&envs) {
+            judge_unit(parsed, &unit, rule, envs, opts, &mut hits, &mut out);
         }
     }
     out
 }
 
-/// The Pythons to consider for a rule in a file: the trigger's, narrowed by the file's
-/// `requires-python` and the configured list.
-/// `admitted` caches `allows_python` for the file's `requires-python`.
-fn pythons_for<'r>(
-    rule: &'r Rule,
+/// The target environments to consider for a rule in a file: those of the trigger's
+/// Pythons, narrowed by the file's `requires-python` and the configured Pythons and
+/// operating systems. `admitted` caches `allows_python` for the file's `requires-python`.
+fn environments_for(
+    rule: &Rule,
     parsed: &Parsed,
     opts: &Options,
-    admitted: &mut Vec<(&'r str, bool)>,
-) -> Vec<String> {
-    rule.trigger
-        .pythons
+    admitted: &mut Vec<(&'static str, bool)>,
+) -> Vec<&'static Environment> {
+    environments::builtin()
         .iter()
-        .filter(|p| opts.pythons.as_ref().is_none_or(|list| list.contains(p)))
-        .filter(|p| match &parsed.requires_python {
+        .filter(|e| rule.trigger.pythons.contains(&e.python))
+        .filter(|e| {
+            opts.pythons
+                .as_ref()
+                .is_none_or(|list| list.contains(&e.python))
+        })
+        .filter(|e| {
+            opts.platforms
+                .as_ref()
+                .is_none_or(|list| list.contains(&e.platform))
+        })
+        .filter(|e| match &parsed.requires_python {
             None => true,
-            Some((spec, _)) => match admitted.iter().find(|(q, _)| q == p) {
+            Some((spec, _)) => match admitted.iter().find(|(q, _)| *q == e.python) {
                 Some(&(_, ok)) => ok,
                 None => {
-                    let ok = crate::python::allows_python(spec, p);
-                    admitted.push((p.as_str(), ok));
+                    let ok = crate::python::allows_python(spec, &e.python);
+                    admitted.push((e.python.as_str(), ok));
                     ok
                 }
             },
         })
-        .cloned()
         .collect()
 }
 
-/// `trigger_on` results of one unit, by trigger (its address) and Python: the answer
+/// `trigger_on` results of one unit, by trigger (its address) and environment: the answer
 /// depends only on the trigger, the unit and the options.
 #[derive(Default)]
-struct TriggerHits<'a, 'r> {
+struct TriggerHits<'a> {
     known: Vec<(
         *const crate::rules::Trigger,
-        &'r str,
+        *const Environment,
         Option<TriggerHit<'a>>,
     )>,
 }
 
-impl<'a, 'r> TriggerHits<'a, 'r> {
+impl<'a> TriggerHits<'a> {
     fn get(
         &mut self,
         rule: &Rule,
         unit: &Unit<'a>,
-        p: &'r str,
+        env: &'static Environment,
         opts: &Options,
     ) -> Option<TriggerHit<'a>> {
-        let key = std::sync::Arc::as_ptr(&rule.trigger);
-        if let Some((_, _, hit)) = self.known.iter().find(|(t, q, _)| *t == key && *q == p) {
+        let key = (std::sync::Arc::as_ptr(&rule.trigger), env as *const _);
+        if let Some((_, _, hit)) = self.known.iter().find(|(t, e, _)| (*t, *e) == key) {
             return hit.clone();
         }
-        let hit = trigger_on(rule, unit, p, opts);
-        self.known.push((key, p, hit.clone()));
+        let hit = trigger_on(rule, unit, env, opts);
+        self.known.push((key.0, key.1, hit.clone()));
         hit
     }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn judge_unit<'a, 'r>(
+fn judge_unit<'a>(
     parsed: &'a Parsed,
     unit: &Unit<'a>,
     rule: &'a Rule,
-    pythons: &'r [String],
+    envs: &[&'static Environment],
     opts: &Options,
-    hits: &mut TriggerHits<'a, 'r>,
+    hits: &mut TriggerHits<'a>,
     out: &mut Vec<Verdict<'a>>,
 ) {
-    let verdict = |judgement| Verdict {
+    let verdict = |judgement, triggered: &Vec<&'static Environment>| Verdict {
         unit_kind: unit.kind,
         unit_name: unit.name,
         rule,
         judgement,
+        triggered: triggered.clone(),
     };
-    if pythons.is_empty() {
+    if envs.is_empty() {
         for judge in per_unit_checks() {
             if let Some(judgement) = judge(parsed, unit, rule, opts) {
-                out.push(verdict(judgement));
+                out.push(verdict(judgement, &Vec::new()));
             }
         }
         return;
     }
-    let mut per_python: Vec<(String, PyVerdict<'a>)> = Vec::new();
-    for p in pythons {
-        if !rule.holds_on(p) {
+    let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::new();
+    let mut triggered: Vec<&'static Environment> = Vec::new();
+    for &env in envs {
+        if !rule.holds_on(&env.python) {
             continue;
         }
-        let Some(hit) = hits.get(rule, unit, p, opts) else {
+        let Some(hit) = hits.get(rule, unit, env, opts) else {
             continue;
         };
-        if let Some(v) = judge_python(unit, rule, p, &hit, opts) {
-            per_python.push((p.clone(), v));
+        triggered.push(env);
+        if let Some(v) = judge_env(unit, rule, env, &hit, opts) {
+            per_env.push((env, v));
         }
     }
-    // Merge the Pythons that reach the same finding.
-    let mut groups: Vec<Vec<(String, PyVerdict<'a>)>> = Vec::new();
-    for item in per_python {
+    // Merge the environments that reach the same finding.
+    let mut groups: Vec<Vec<(&'static Environment, PyVerdict<'a>)>> = Vec::new();
+    for item in per_env {
         let key = (item.1.check, item.1.primary);
         match groups
             .iter_mut()
@@ -154,7 +166,11 @@ fn judge_unit<'a, 'r>(
             None => groups.push(vec![item]),
         }
     }
-    out.extend(groups.into_iter().map(|g| verdict(Judgement::PerPython(g))));
+    out.extend(
+        groups
+            .into_iter()
+            .map(|g| verdict(Judgement::PerEnv(g), &triggered)),
+    );
 }
 
 /// How a check that the evaluator asks per (unit, rule, Python) decides: from what is known
@@ -191,17 +207,19 @@ fn per_unit_checks() -> impl Iterator<Item = UnitJudge> {
     })
 }
 
-/// What the checks of one (unit, rule, Python) decide on, once the trigger is known to be
+/// What the checks of one (unit, rule, environment) decide on, once the trigger is known to be
 /// required.
 pub(crate) struct Input<'a, 'x> {
     pub rule: &'x Rule,
     pub hit: &'x TriggerHit<'a>,
     pub opts: &'x Options,
+    /// Its Python (`major.minor`) as a version.
     pub py: Version,
     /// The trigger's declared range on the package (everything when an override replaces it).
     pub declared: VersionSet,
-    /// The requirements on the package that apply on this Python (overrides alone when
-    /// there are any).
+    /// The requirements on the package that surely apply on this environment (overrides
+    /// alone when there are any). One under a marker whose value is unknown there is not
+    /// relied on.
     pub contributing: Vec<&'a Requirement>,
     /// The package's absence may be claimed: the rule makes it a finding, and nothing in
     /// the unit is unevaluable (`${VAR}`, a computed install_requires may name it).
@@ -231,18 +249,28 @@ pub(crate) struct Combined<'a> {
     pub pick: Option<(String, bool)>,
 }
 
-fn judge_python<'a>(
+fn judge_env<'a>(
     unit: &Unit<'a>,
     rule: &Rule,
-    p: &str,
+    env: &'static Environment,
     hit: &TriggerHit<'a>,
     opts: &Options,
 ) -> Option<PyVerdict<'a>> {
+    // Only a requirement whose marker surely holds protects: one under an unknown marker
+    // may not apply (and so never makes the package unsatisfiable either), unless it
+    // holds wherever the trigger requirement does (the same marker, as a fix inserts it).
     let pkg_reqs: Vec<&'a Requirement> = unit
         .requirements
         .iter()
         .copied()
-        .filter(|r| r.name == rule.package && markers::can_hold(&r.marker, p, &unit.extras))
+        .filter(|r| {
+            r.name == rule.package
+                && match markers::evaluate(&r.marker, env, &unit.extras) {
+                    Truth::True => true,
+                    Truth::False => false,
+                    Truth::Unknown => markers::implies(&hit.req.marker, &r.marker),
+                }
+        })
         .collect();
     let overrides: Vec<&'a Requirement> = pkg_reqs
         .iter()
@@ -256,7 +284,7 @@ fn judge_python<'a>(
     } else {
         overrides.clone()
     };
-    let py = Version::from_str(p).ok()?;
+    let py = Version::from_str(&env.python).ok()?;
     let declared = match (&rule.declared, overrides.is_empty()) {
         (Some(d), true) => d.set.clone(),
         _ => VersionSet::full(),
@@ -341,6 +369,41 @@ pub(super) fn admits_trigger(rule: &Rule, r: &Requirement) -> bool {
     }
 }
 
+/// Whether every known release of `r`'s distribution that `r` admits (any Python, any
+/// operating system, from the trigger's wheel lists) is a trigger release: pip could only
+/// ever install the trigger from it. Without wheel data for the name, whether its range
+/// lies inside the trigger's.
+pub(super) fn admits_only_trigger(rule: &Rule, r: &Requirement) -> bool {
+    let Some(set) = req_set(r) else {
+        return false;
+    };
+    let dist = r.name.as_ref();
+    let mut known: Vec<&Version> = Vec::new();
+    if let Some(w) = &rule.trigger.platform_wheels {
+        known.extend(
+            w.rows
+                .iter()
+                .filter(|(_, d, _, _)| d == dist)
+                .flat_map(|(_, _, _, vs)| vs),
+        );
+    }
+    if let Some(w) = &rule.trigger.wheels {
+        known.extend(
+            w.rows
+                .iter()
+                .filter(|(_, d, _)| d == dist)
+                .flat_map(|(_, _, vs)| vs),
+        );
+    }
+    if known.is_empty() {
+        return set.is_subset(&rule.trigger.version.set);
+    }
+    known
+        .iter()
+        .filter(|v| set.contains(v))
+        .all(|v| rule.trigger.version.set.contains(v))
+}
+
 /// Concrete trigger versions (`==1.14.0` -> 1.14.0).
 fn trigger_versions(rule: &Rule) -> Vec<Version> {
     rule.trigger
@@ -352,7 +415,17 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
         .collect()
 }
 
-fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Option<TriggerHit<'a>> {
+/// How the unit requires the trigger on `env`: a requirement on a trigger distribution whose
+/// marker may hold there (an unknown marker may), admitting a trigger version that has a
+/// wheel there (`tensorflow-gpu` 1.14.0 has none on macOS). Certain when the newest release
+/// with wheels there that the range admits is a trigger release.
+fn trigger_on<'a>(
+    rule: &Rule,
+    unit: &Unit<'a>,
+    env: &'static Environment,
+    opts: &Options,
+) -> Option<TriggerHit<'a>> {
+    let p = env.python.as_str();
     let tvs = trigger_versions(rule);
     let mut best: Option<TriggerHit<'a>> = None;
     for dist in rule
@@ -368,7 +441,9 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
             .requirements
             .iter()
             .copied()
-            .filter(|r| &r.name == dist && markers::can_hold(&r.marker, p, &unit.extras))
+            .filter(|r| {
+                &r.name == dist && markers::evaluate(&r.marker, env, &unit.extras).may_hold()
+            })
             .collect();
         // uv: an override replaces every other requirement on the package, the trigger's
         // own included (`tensorflow>=2` overridden by `tensorflow==1.14.0` installs 1.14.0).
@@ -387,12 +462,30 @@ fn trigger_on<'a>(rule: &Rule, unit: &Unit<'a>, p: &str, opts: &Options) -> Opti
         if !tvs.iter().any(|v| set.contains(v)) {
             continue;
         }
-        let newest = rule
+        // The versions with wheels here: per operating system when the data has the
+        // distribution, else per Python (conda's own builds are judged by the release list
+        // the rule names for them: `conda-releases-as`).
+        let releases_as = rule.trigger.releases_name(dist);
+        let wheels = match rule
             .trigger
-            .wheels
+            .platform_wheels
             .as_ref()
-            .and_then(|w| w.versions(p, rule.trigger.releases_name(dist).as_ref()))
-            .and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
+            .and_then(|w| w.versions(p, releases_as.as_ref(), &env.platform))
+        {
+            Some(vs) => {
+                // No trigger release has a wheel here: pip cannot install it.
+                if !vs.iter().any(|v| tvs.contains(v) && set.contains(v)) {
+                    continue;
+                }
+                Some(vs)
+            }
+            None => rule
+                .trigger
+                .wheels
+                .as_ref()
+                .and_then(|w| w.versions(p, releases_as.as_ref())),
+        };
+        let newest = wheels.and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
         let certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),
             // No wheel data for this name: certain only when the range admits nothing else.

@@ -2,7 +2,6 @@
 //! module only phrases, naming the trigger, package, window and effects from the rule's
 //! data, quoting the file's own text, and merging a finding reached through several units.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use pep440_rs::Version;
@@ -11,9 +10,10 @@ use super::evaluate::outside_releases;
 use super::fix_proposal::{fix_preview, range_fix, relock_hint, unconstrained_fix};
 use super::verdict::{Detail, FixIntent, Judgement, PyVerdict, TriggerHit, Unsatisfiable, Verdict};
 use super::{compact, compact_list, Check, Options};
-use crate::diagnostic::{Applicability, Diagnostic, Related, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, Related, Severity};
 use crate::files::Files;
 use crate::manifest::{Loc, Parsed, Requirement, Role, Syntax, VersionReq};
+use crate::rules::environments::{platform_title, Environment, PLATFORMS};
 use crate::rules::Rule;
 
 /// The diagnostics of a file's verdicts: one per finding, however many units reach it.
@@ -26,8 +26,8 @@ pub(crate) fn diagnostics(
     let mut findings: Vec<Finding> = Vec::new();
     for v in verdicts {
         match &v.judgement {
-            Judgement::PerPython(group) => {
-                let d = finish(files, parsed, opts, v.rule, group);
+            Judgement::PerEnv(group) => {
+                let d = finish(files, parsed, opts, v, group);
                 // Derived units (an extra, a dependency group, dev packages) are named in
                 // the message; a finding that a base unit reaches too is about the base.
                 let unit = v.unit_kind.is_derived().then_some(v.unit_name);
@@ -92,12 +92,14 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) 
 /// `no-supported-python`.
 fn no_supported_python(files: &Files, rule: &Rule, at: Loc, tf: &Requirement) -> Diagnostic {
     let t = &rule.trigger.title;
+    // The line that excludes them, in the file's own words (`python=3.8` in conda).
+    let rp = line_words(files.get(at.file).text.as_str(), at.span);
     let mut d = Diagnostic::problem(
         Check::NoSupportedPython,
         Severity::Error,
         at,
         format!(
-            "the project allows none of the Pythons {t} ships wheels for ({}), but requires `{}`",
+            "`{rp}` excludes every Python {t} ships wheels for ({}), but the project requires `{}`, which admits no other release",
             rule.trigger.pythons.join(", "),
             compact(files.get(tf.loc.file).slice(tf.loc.span))
         ),
@@ -109,13 +111,145 @@ fn no_supported_python(files: &Files, rule: &Rule, at: Loc, tf: &Requirement) ->
         message: format!("{t} required here"),
     });
     d.help = Some(format!(
-        "{t} has wheels only for Python {}: widen `requires-python`, or move to a newer release",
+        "{t} has wheels only for Python {}: change `{rp}` to allow one of them, or move to a newer release",
         rule.trigger.pythons.join(", ")
     ));
     d
 }
 
-/// The words of one (unit, rule, Python) verdict.
+/// The line holding `span`, without indentation, a YAML list dash or a trailing comment
+/// (`requires-python = ">=3.8"`, `python=3.8`), on one line; the span's own text when the
+/// line holds more than it (a one-line table).
+fn line_words(text: &str, span: crate::source::Span) -> String {
+    let own = text.get(span.start..span.end).unwrap_or("");
+    let start = text[..span.start.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[span.end.min(text.len())..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end + i);
+    let line = text.get(start..end).unwrap_or(own).trim();
+    let line = line.strip_prefix("- ").unwrap_or(line);
+    let line = match line.find(" #") {
+        Some(i) if i >= span.end.saturating_sub(start) => &line[..i],
+        _ => line,
+    };
+    let line = line.trim().trim_end_matches(',');
+    if line.len() > 80 || line.contains('{') {
+        compact(own)
+    } else {
+        compact(line)
+    }
+}
+
+/// The picks per Python, newest Python first: (python, version, operating systems). The
+/// operating systems are named (`Some`) only when the Python's picks differ between them.
+fn picks_by_python(pythons: &[String], picks: &[Pick]) -> Vec<(String, String, Option<String>)> {
+    let mut out = Vec::new();
+    for p in pythons.iter().rev() {
+        let here: Vec<&Pick> = picks.iter().filter(|k| &k.python == p).collect();
+        let mut versions: Vec<&str> = Vec::new();
+        for k in &here {
+            if !versions.contains(&k.version.as_str()) {
+                versions.push(&k.version);
+            }
+        }
+        for v in &versions {
+            let oses = (versions.len() > 1).then(|| {
+                let names: Vec<&str> = here
+                    .iter()
+                    .filter(|k| k.version == *v)
+                    .map(|k| platform_title(&k.platform))
+                    .collect();
+                and_list(&names)
+            });
+            out.push((p.clone(), (*v).to_owned(), oses));
+        }
+    }
+    out
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// "3.5–3.7" for a run of three or more of the rule's Pythons in a row, else a list.
+fn python_runs(rule: &Rule, pythons: &[String]) -> String {
+    let order = &rule.trigger.pythons;
+    let mut idx: Vec<usize> = pythons
+        .iter()
+        .filter_map(|p| order.iter().position(|q| q == p))
+        .collect();
+    idx.sort_unstable();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && idx[j + 1] == idx[j] + 1 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            parts.push(format!("{}–{}", order[idx[i]], order[idx[j]]));
+        } else {
+            parts.extend((i..=j).map(|k| order[idx[k]].clone()));
+        }
+        i = j + 1;
+    }
+    parts.join(", ")
+}
+
+/// Where a finding holds, when that is not everywhere the unit installs the trigger:
+/// "Python 3.5–3.7, macOS and Windows"; Pythons with different operating systems are named
+/// apart ("Python 2.7, Linux and macOS; Python 3.5–3.7, macOS and Windows").
+fn where_it_holds(
+    rule: &Rule,
+    triggered: &[&'static Environment],
+    places: &[Place],
+) -> Option<String> {
+    let everywhere = triggered.iter().all(|e| {
+        places
+            .iter()
+            .any(|p| p.python == e.python && p.platform == e.platform)
+    });
+    if everywhere || places.is_empty() {
+        return None;
+    }
+    let mut pythons: Vec<String> = Vec::new();
+    for e in places {
+        if !pythons.contains(&e.python) {
+            pythons.push(e.python.clone());
+        }
+    }
+    let oses_of = |p: &str| -> Vec<&str> {
+        PLATFORMS
+            .iter()
+            .copied()
+            .filter(|os| places.iter().any(|e| e.python == p && e.platform == *os))
+            .map(platform_title)
+            .collect()
+    };
+    // Pythons with the same operating systems, in order of first appearance.
+    let mut groups: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
+    for p in &pythons {
+        let oses = oses_of(p);
+        match groups.iter_mut().find(|(o, _)| *o == oses) {
+            Some((_, ps)) => ps.push(p.clone()),
+            None => groups.push((oses, vec![p.clone()])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(oses, ps)| format!("Python {}, {}", python_runs(rule, ps), and_list(oses)))
+        .collect();
+    Some(parts.join("; "))
+}
+
+/// The words of one (unit, rule, environment) verdict.
 struct Words {
     label: String,
     /// The message, given the listing of the releases that get in.
@@ -129,22 +263,34 @@ fn finish(
     files: &Files,
     parsed: &Parsed,
     opts: &Options,
-    rule: &Rule,
-    group: &[(String, PyVerdict)],
+    verdict: &Verdict,
+    group: &[(&'static Environment, PyVerdict)],
 ) -> Diagnostic {
-    let pythons: Vec<String> = group.iter().map(|(p, _)| p.clone()).collect();
-    let mut pick = BTreeMap::new();
-    for (p, v) in group {
-        if let Some(version) = &v.pick {
-            pick.insert(p.clone(), version.clone());
+    let rule = verdict.rule;
+    let mut pythons: Vec<String> = Vec::new();
+    for (e, _) in group {
+        if !pythons.contains(&e.python) {
+            pythons.push(e.python.clone());
         }
     }
+    let picks: Vec<Pick> = group
+        .iter()
+        .filter_map(|(e, v)| {
+            v.pick.as_ref().map(|version| Pick {
+                python: e.python.clone(),
+                platform: e.platform.clone(),
+                version: version.clone(),
+            })
+        })
+        .collect();
+    // Per Python, newest first: the distinct picks with the operating systems of each.
+    let pick = picks_by_python(&pythons, &picks);
     let severity = group
         .iter()
         .map(|(_, v)| v.severity)
         .max()
         .unwrap_or(Severity::Warning);
-    let (first_python, first) = (&group[0].0, &group[0].1);
+    let (first_python, first) = (&group[0].0.python, &group[0].1);
     let pkg = rule.package.to_string();
 
     // The releases that get in, over all the finding's Pythons, oldest first.
@@ -188,7 +334,7 @@ fn finish(
     };
     let words = words(files, opts, rule, first_python, first, &listing);
     let mut message = words.message;
-    if let Some((_, v)) = group.iter().find(|(p, _)| p == "2.7") {
+    if let Some((_, v)) = group.iter().find(|(e, _)| e.python == "2.7") {
         if matches!(
             v.detail,
             Detail::Unsatisfiable(Unsatisfiable::ExcludesDeclared)
@@ -200,18 +346,27 @@ fn finish(
             ));
         }
     }
+    let places: Vec<Place> = group
+        .iter()
+        .map(|(e, _)| Place::new(&e.python, &e.platform))
+        .collect();
+    if let Some(at) = where_it_holds(rule, &verdict.triggered, &places) {
+        message.push_str(&format!(" (on {at})"));
+    }
     if !pick.is_empty() {
         let picks: Vec<String> = pick
             .iter()
-            .rev()
-            .map(|(p, v)| format!("{v} on Python {p}"))
+            .map(|(p, v, oses)| match oses {
+                None => format!("{v} on Python {p}"),
+                Some(oses) => format!("{v} on Python {p} ({oses})"),
+            })
             .collect();
         message.push_str(&format!("; pip would pick {}", picks.join(", ")));
     }
 
     // What the picks outside the window do.
     let mut effects: Vec<(String, Vec<String>)> = Vec::new();
-    for (p, v) in pick.iter().rev() {
+    for (p, v, _) in pick.iter() {
         let Ok(version) = Version::from_str(v) else {
             continue;
         };
@@ -223,15 +378,36 @@ fn finish(
             None => format!("{pkg} {v}: outside the tested window, untested"),
         };
         match effects.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, ps)) if ps.contains(p) => {}
             Some((_, ps)) => ps.push(p.clone()),
             None => effects.push((text, vec![p.clone()])),
         }
     }
-    let fix = match first.fix {
+    let mut fix = match first.fix {
         FixIntent::Narrow(r) => range_fix(files, rule, r, &pythons, parsed),
         FixIntent::InsertAfter(tf) => unconstrained_fix(files, tf, parsed, &pkg, &rule.window.text),
         FixIntent::None => None,
     };
+    // A finding from a possible trigger: applying the fix changes which TensorFlow pip
+    // installs (the new bound may exclude the releases it would pick instead).
+    if let Some(f) = fix.as_mut() {
+        if let Some((_, v)) = group.iter().find(|(_, v)| !v.trigger.certain) {
+            let tf_text = compact(
+                files
+                    .get(v.trigger.req.loc.file)
+                    .slice(v.trigger.req.loc.span),
+            );
+            let t = &rule.trigger.title;
+            let why = format!(
+                "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
+            );
+            f.applicability = Applicability::Unsafe;
+            f.reason = Some(match f.reason.take() {
+                Some(r) => format!("{why}; {r}"),
+                None => why,
+            });
+        }
+    }
     let mut help: Vec<String> = effects
         .iter()
         .map(|(t, ps)| format!("on Python {}: {t}", ps.join(", ")))
@@ -272,9 +448,9 @@ fn finish(
     d.label = words.label;
     d.package = Some(pkg);
     d.window = Some(rule.window.text.clone());
-    d.pythons = pythons;
+    d.set_environments(places);
     d.outside_released = outside;
-    d.pip_would_pick = pick;
+    d.pip_would_pick = picks;
     d.related = words.related;
     d.help = (!help.is_empty()).then(|| help.join("\n"));
     d.fix = fix;
@@ -305,10 +481,24 @@ fn words(
         message: format!("{t} required here"),
     };
     match &v.detail {
+        Detail::Unsatisfiable(Unsatisfiable::KeepsTriggerOut) => {
+            let tf_text = compact(files.get(v.trigger.req.loc.file).slice(v.trigger.req.loc.span));
+            Words {
+                label: format!("keeps {t} out"),
+                message: format!(
+                    "this range keeps {t} out ({t} requires `{pkg}{declared}`, which this excludes), so pip installs an older TensorFlow that `{tf_text}` admits"
+                ),
+                help: Some(format!(
+                    "if {t} is meant, use a range inside the tested window, e.g. `{pkg}{}`; otherwise narrow `{tf_text}` to the TensorFlow you want",
+                    window.text
+                )),
+                related: related_to(&v.contributing, v.primary, &pkg, tf_related),
+            }
+        }
         Detail::Unsatisfiable(reason) => {
             let why = match reason {
                 Unsatisfiable::Conflict => "the requirements on it exclude each other".to_owned(),
-                Unsatisfiable::ExcludesDeclared => {
+                Unsatisfiable::ExcludesDeclared | Unsatisfiable::KeepsTriggerOut => {
                     format!("{t} requires `{pkg}{declared}`, which this excludes")
                 }
                 Unsatisfiable::Unpublished => "no published release satisfies it".to_owned(),
@@ -411,7 +601,11 @@ fn words(
             }
             message.push_str(&possible);
             Words {
-                label: format!("requires {t} but leaves {pkg} free"),
+                label: if v.contributing.is_empty() {
+                    format!("requires {t} but leaves {pkg} free")
+                } else {
+                    format!("names {pkg} without a version range")
+                },
                 message,
                 help: Some(format!(
                     "add `{pkg}{}` next to the {t} requirement",

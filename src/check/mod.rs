@@ -63,6 +63,8 @@ checks! {
 pub struct Options {
     /// Restrict the Pythons considered (`major.minor`); None = the rule's own list.
     pub pythons: Option<Vec<String>>,
+    /// Restrict the operating systems considered (`linux`, `darwin`, `win32`); None = all.
+    pub platforms: Option<Vec<String>>,
     /// The file is a conda environment (conda-only trigger names count).
     pub conda: bool,
     /// A lockfile beside a declaration that pins packages: package -> (lock path, version).

@@ -14,23 +14,37 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     decides: Decides::NoPython(judge),
 };
 
-use super::evaluate::{admits_trigger, is_trigger_name};
+use super::evaluate::{admits_only_trigger, admits_trigger, is_trigger_name};
 use super::verdict::Judgement;
 use super::{Options, Unit};
 use crate::manifest::{Parsed, Role};
 use crate::rules::Rule;
 
-/// Called when the file's `requires-python` leaves none of the rule's Pythons: a finding
-/// when the unit requires a trigger version (a constraint alone installs nothing).
+/// Called when no target environment is left: a finding when the file's `requires-python`
+/// itself excludes every Python of the trigger (not `--python` or `--platform`) and the unit
+/// requires the trigger with a range that admits nothing else (a constraint alone installs
+/// nothing; a bare `tensorflow` wants a newer release, which may support the project's
+/// Python).
 fn judge<'a>(
     parsed: &'a Parsed,
     unit: &Unit<'a>,
     rule: &Rule,
     opts: &Options,
 ) -> Option<Judgement<'a>> {
-    let (_, loc) = parsed.requires_python.as_ref()?;
+    let (spec, loc) = parsed.requires_python.as_ref()?;
+    if rule
+        .trigger
+        .pythons
+        .iter()
+        .any(|p| crate::python::allows_python(spec, p))
+    {
+        return None;
+    }
     let trigger = unit.requirements.iter().copied().find(|r| {
-        is_trigger_name(rule, &r.name, opts) && r.role != Role::Constrain && admits_trigger(rule, r)
+        is_trigger_name(rule, &r.name, opts)
+            && r.role != Role::Constrain
+            && admits_trigger(rule, r)
+            && admits_only_trigger(rule, r)
     })?;
     Some(Judgement::NoSupportedPython {
         requires_python: *loc,

@@ -24,6 +24,11 @@ use super::Check;
 /// versions in, the one whose own set leaks the least: it sets A_p's edge.
 fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let c = c?;
+    if super::unconstrained::only_bare(c) {
+        // A bare name constrains nothing: `unconstrained` reports it (one name for one
+        // situation).
+        return None;
+    }
     let rule = input.rule;
     let window = &rule.window;
     let witness = c.a.witness_outside(&window.set)?;

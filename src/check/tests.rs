@@ -10,6 +10,7 @@ use super::{check_parsed, Check, Options};
 use crate::files::Files;
 use crate::formats::{self, Format};
 use crate::manifest::{GroupKind, Parsed, Role};
+use crate::rules::environments::Environment;
 use crate::rules::{self, Rule};
 
 /// Parse `text` as the file `name` (the format by its name).
@@ -36,22 +37,47 @@ fn numpy_rule() -> &'static [Rule] {
     &all[i..=i]
 }
 
-fn per_python<'v, 'a>(v: &'v Verdict<'a>) -> &'v [(String, PyVerdict<'a>)] {
+fn per_env<'v, 'a>(v: &'v Verdict<'a>) -> &'v [(&'static Environment, PyVerdict<'a>)] {
     match &v.judgement {
-        Judgement::PerPython(g) => g,
-        Judgement::NoSupportedPython { .. } => panic!("a per-Python verdict"),
+        Judgement::PerEnv(g) => g,
+        Judgement::NoSupportedPython { .. } => panic!("a per-environment verdict"),
     }
+}
+
+/// The verdict on the Linux environment of each Python, in order (the tests below that
+/// are not about operating systems look at Linux).
+fn per_python<'v, 'a>(v: &'v Verdict<'a>) -> Vec<(String, &'v PyVerdict<'a>)> {
+    per_env(v)
+        .iter()
+        .filter(|(e, _)| e.platform == "linux")
+        .map(|(e, pv)| (e.python.clone(), pv))
+        .collect()
 }
 
 fn check_of(v: &Verdict) -> Check {
     match &v.judgement {
-        Judgement::PerPython(g) => g[0].1.check,
+        Judgement::PerEnv(g) => g[0].1.check,
         Judgement::NoSupportedPython { .. } => Check::NoSupportedPython,
     }
 }
 
+/// The distinct Pythons a verdict holds on.
 fn pythons<'v>(v: &'v Verdict) -> Vec<&'v str> {
-    per_python(v).iter().map(|(p, _)| p.as_str()).collect()
+    let mut out: Vec<&str> = Vec::new();
+    for (e, _) in per_env(v) {
+        if !out.contains(&e.python.as_str()) {
+            out.push(&e.python);
+        }
+    }
+    out
+}
+
+/// The (python, platform) pairs a verdict holds on.
+fn places(v: &Verdict) -> Vec<(String, String)> {
+    per_env(v)
+        .iter()
+        .map(|(e, _)| (e.python.clone(), e.platform.clone()))
+        .collect()
 }
 
 /// The text a requirement was written as.
@@ -414,4 +440,97 @@ fn every_documented_example_reports_its_check() {
         }
     }
     assert!(tried >= 6 * rules::builtin().len(), "{tried}");
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(p, os)| ((*p).to_owned(), (*os).to_owned()))
+        .collect()
+}
+
+/// issue 11 §1: a bound under `sys_platform == "linux"` protects Linux on Python 3 only
+/// (`sys_platform` is `linux2` on 2.7), and nothing on macOS and Windows.
+#[test]
+fn a_platform_limited_bound_protects_only_its_platform() {
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17; sys_platform == \"linux\"\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    let v = &verdicts[0];
+    assert_eq!(check_of(v), Check::Unconstrained);
+    assert_eq!(
+        places(v),
+        pairs(&[
+            ("2.7", "linux"),
+            ("2.7", "darwin"),
+            ("3.5", "darwin"),
+            ("3.5", "win32"),
+            ("3.6", "darwin"),
+            ("3.6", "win32"),
+            ("3.7", "darwin"),
+            ("3.7", "win32"),
+        ])
+    );
+    // Where TF 1.14.0 installs: 2.7 has no Windows wheel.
+    assert_eq!(v.triggered.len(), 11);
+    let on_37_mac = per_env(v)
+        .iter()
+        .find(|(e, _)| e.python == "3.7" && e.platform == "darwin")
+        .unwrap();
+    assert_eq!(on_37_mac.1.pick.as_deref(), Some("1.21.6"));
+}
+
+/// `tensorflow-gpu==1.14.0` has no macOS wheel: it never triggers there.
+#[test]
+fn tensorflow_gpu_never_triggers_on_macos() {
+    let (_files, parsed) = parse("requirements.txt", "tensorflow-gpu==1.14.0\n");
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    let v = &verdicts[0];
+    assert!(places(v).iter().all(|(_, os)| os != "darwin"));
+    assert_eq!(places(v).len(), 7, "{:?}", places(v));
+    // And `--platform darwin` leaves nothing.
+    let opts = Options {
+        platforms: Some(vec!["darwin".into()]),
+        ..Options::default()
+    };
+    assert!(evaluate(&parsed, numpy_rule(), &opts).is_empty());
+}
+
+/// A bound under a marker the environments do not fix (`platform_release`) cannot be
+/// relied on: the package counts as unconstrained, and an unsatisfiable range under it
+/// is not DW103. A trigger under such a marker may be installed, so it counts.
+#[test]
+fn a_marker_on_an_unfixed_variable_is_unknown() {
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17; platform_release >= \"5\"\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(check_of(&verdicts[0]), Check::Unconstrained);
+
+    let text =
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nnumpy==1.13.3; platform_release >= \"5\"\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    assert!(evaluate(&parsed, numpy_rule(), &Options::default()).is_empty());
+
+    let text = "tensorflow==1.14.0; platform_version >= \"1\"\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(places(&verdicts[0]).len(), 11);
+}
+
+/// `sys_platform == "linux2"` is Python 2.7 on Linux, exactly.
+#[test]
+fn linux2_is_python_2_7_on_linux() {
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17; sys_platform == \"linux2\" or sys_platform != \"linux\"\nnumpy>=1.14.5,<1.17; sys_platform == \"linux\"\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    assert!(evaluate(&parsed, numpy_rule(), &Options::default()).is_empty());
+
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17; sys_platform == \"linux2\"\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert!(!places(&verdicts[0]).contains(&("2.7".to_owned(), "linux".to_owned())));
+    assert_eq!(places(&verdicts[0]).len(), 10);
 }

@@ -17,16 +17,30 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 use super::evaluate::{leaking, pip_pick, Combined, Input};
 use super::verdict::{Detail, FixIntent, PyVerdict};
 use super::Check;
+use crate::manifest::{Role, VersionReq};
 
 /// Nothing on the package applies where the trigger is required, and absence is a finding
 /// for this rule and unit: pip takes whatever the trigger's own range allows. Not a finding
 /// when the lockfile beside the declaration pins the package (the lock's own verdict
 /// stands).
+/// Whether every requirement on the package is a bare name (`numpy`, Pipfile `"*"`, a conda
+/// bare name, Poetry `"*"`): they constrain nothing, so the package is unconstrained.
+pub(super) fn only_bare(c: &Combined<'_>) -> bool {
+    !c.sets.is_empty()
+        && c.sets
+            .iter()
+            .all(|(r, _)| matches!(r.version, VersionReq::Any) && r.role != Role::Locked && !r.pre)
+}
+
 fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let rule = input.rule;
-    if combined.is_some() || !input.absence_claimable {
-        return None;
-    }
+    // The bare requirement the finding points at, when the package is named without a range.
+    let bare = match combined {
+        Some(c) if only_bare(c) => Some(c.sets[0].0),
+        Some(_) => return None,
+        None if !input.absence_claimable => return None,
+        None => None,
+    };
     if let Some(lock) = &input.opts.sibling_lock {
         if lock.pins.contains_key(&rule.package) {
             return None;
@@ -36,13 +50,16 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
     Some(PyVerdict {
         check: Check::Unconstrained,
         severity: input.cap(rule.absence_severity),
-        primary: input.hit.req.loc,
+        primary: bare.map_or(input.hit.req.loc, |r| r.loc),
         trigger: input.hit.clone(),
         detail: Detail::Unconstrained,
-        contributing: Vec::new(),
+        contributing: bare.map(|r| vec![r]).unwrap_or_default(),
         leak: leaking(rule, &input.declared, &input.py),
         admitted: Some(input.declared.clone()),
         pick: pick.map(|(v, _)| v),
-        fix: FixIntent::InsertAfter(input.hit.req),
+        fix: match bare {
+            Some(r) => FixIntent::Narrow(r),
+            None => FixIntent::InsertAfter(input.hit.req),
+        },
     })
 }

@@ -21,8 +21,10 @@ use super::Check;
 
 /// A_p (or A_p within the trigger's declared range) admits no version, or pip finds no
 /// release to install from it on this Python (`pick.rs`: none published, none whose
-/// Requires-Python admits the Python, or only yanked ones that are not pinned). An error
-/// whether or not the trigger is certain. Asked before `outside-window`.
+/// Requires-Python admits the Python, or only yanked ones that are not pinned). An error,
+/// except when only the trigger's declared range is excluded and the trigger is possible:
+/// then pip installs another TensorFlow release (a warning that says so). Asked before
+/// `outside-window`.
 fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let c = c?;
     let rule = input.rule;
@@ -36,6 +38,8 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         .unwrap_or(input.hit.req.loc);
     let reason = if c.a.is_empty() {
         Unsatisfiable::Conflict
+    } else if c.a_decl.is_empty() && !input.hit.certain {
+        Unsatisfiable::KeepsTriggerOut
     } else if c.a_decl.is_empty() {
         Unsatisfiable::ExcludesDeclared
     } else {
@@ -46,9 +50,13 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
             }
         }
     };
+    let severity = match reason {
+        Unsatisfiable::KeepsTriggerOut => Severity::Warning,
+        _ => Severity::Error,
+    };
     Some(PyVerdict {
         check: Check::Unsatisfiable,
-        severity: Severity::Error,
+        severity,
         primary,
         trigger: input.hit.clone(),
         detail: Detail::Unsatisfiable(reason),

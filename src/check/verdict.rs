@@ -6,6 +6,7 @@ use pep440_rs::Version;
 use super::Check;
 use crate::diagnostic::Severity;
 use crate::manifest::{GroupKind, Loc, Requirement};
+use crate::rules::environments::Environment;
 use crate::rules::Rule;
 use crate::versions::VersionSet;
 
@@ -17,13 +18,16 @@ pub(crate) struct Verdict<'a> {
     pub unit_name: &'a str,
     pub rule: &'a Rule,
     pub judgement: Judgement<'a>,
+    /// The environments where the unit installs the trigger (and the rule holds): a
+    /// finding that holds on fewer names where.
+    pub triggered: Vec<&'static Environment>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) enum Judgement<'a> {
-    /// One check at one location on each of these Pythons (`major.minor`, the rule's order),
-    /// with what was found on each.
-    PerPython(Vec<(String, PyVerdict<'a>)>),
+    /// One check at one location on each of these target environments (the table's order:
+    /// Python, then operating system), with what was found on each.
+    PerEnv(Vec<(&'static Environment, PyVerdict<'a>)>),
     /// `no-supported-python`: the file's `requires-python` (at `requires_python`) admits
     /// none of the trigger's Pythons, but the unit requires the trigger (`trigger`).
     NoSupportedPython {
@@ -32,7 +36,7 @@ pub(crate) enum Judgement<'a> {
     },
 }
 
-/// How the trigger is required in a unit on one Python.
+/// How the trigger is required in a unit on one environment.
 #[derive(Clone, Debug)]
 pub(crate) struct TriggerHit<'a> {
     pub req: &'a Requirement,
@@ -42,7 +46,7 @@ pub(crate) struct TriggerHit<'a> {
     pub newer: Option<Version>,
 }
 
-/// The verdict on one (unit, rule, Python).
+/// The verdict on one (unit, rule, environment).
 #[derive(Clone, Debug)]
 pub(crate) struct PyVerdict<'a> {
     pub check: Check,
@@ -59,7 +63,7 @@ pub(crate) struct PyVerdict<'a> {
     /// The set the finding is about (A_p, or the trigger's declared range when nothing
     /// applies): its published final releases outside the window are listed.
     pub admitted: Option<VersionSet>,
-    /// The release pip would pick on this Python.
+    /// The release pip would pick on this environment.
     pub pick: Option<String>,
     pub fix: FixIntent<'a>,
 }
@@ -89,6 +93,9 @@ pub(crate) enum Unsatisfiable {
     Conflict,
     /// They exclude the range the trigger declares.
     ExcludesDeclared,
+    /// They exclude the range the trigger declares, and the trigger is only possible: pip
+    /// installs another release of the trigger distribution instead.
+    KeepsTriggerOut,
     /// No published release satisfies them.
     Unpublished,
     /// Releases satisfy them, but pip installs none on this Python: their Requires-Python

@@ -2,20 +2,18 @@
 //! fields, never rename or remove them without bumping [`SCHEMA_VERSION`].
 //!
 //! ```text
-//! {"version": 1, "tool": {"name", "version"}, "diagnostics": [...], "summary": {...}}
+//! {"version": 2, "tool": {"name", "version"}, "diagnostics": [...], "summary": {...}}
 //! ```
 //!
 //! Field order is the struct order below (serde keeps it), so output is stable.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use super::{resolve, Emitter, Report, Summary, TOOL_NAME};
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, Severity};
 use crate::source::Position;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 pub struct Json;
 pub struct JsonLines;
@@ -48,8 +46,10 @@ pub struct JsonDiagnostic<'a> {
     package: Option<&'a str>,
     window: Option<&'a str>,
     pythons: &'a [String],
+    platforms: &'a [String],
+    environments: &'a [Place],
     outside_released: &'a [String],
-    pip_would_pick: &'a BTreeMap<String, String>,
+    pip_would_pick: &'a [Pick],
     related: Vec<JsonRelated<'a>>,
     fix: Option<JsonFix<'a>>,
     help: Option<&'a str>,
@@ -96,6 +96,8 @@ impl<'a> JsonDiagnostic<'a> {
             package: d.package.as_deref(),
             window: d.window.as_deref(),
             pythons: &d.pythons,
+            platforms: &d.platforms,
+            environments: &d.environments,
             outside_released: &d.outside_released,
             pip_would_pick: &d.pip_would_pick,
             related: d

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{resolve, Emitter, Fingerprints, Report, TOOL_NAME};
-use crate::diagnostic::{Applicability, Check, Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Check, Diagnostic, Pick, Place, Severity};
 use crate::files::Files;
 use crate::manifest::Loc;
 
@@ -185,9 +185,13 @@ struct Properties<'a> {
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     pythons: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    platforms: &'a [String],
+    #[serde(skip_serializing_if = "<[Place]>::is_empty")]
+    environments: &'a [Place],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
     outside_released: &'a [String],
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pip_would_pick: &'a BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "<[Pick]>::is_empty")]
+    pip_would_pick: &'a [Pick],
     #[serde(skip_serializing_if = "Option::is_none")]
     applicability: Option<Applicability>,
 }
@@ -365,6 +369,8 @@ fn result<'a>(report: &Report<'a>, d: &'a Diagnostic, fp: &mut Fingerprints) -> 
             package: d.package.as_deref(),
             window: d.window.as_deref(),
             pythons: &d.pythons,
+            platforms: &d.platforms,
+            environments: &d.environments,
             outside_released: &d.outside_released,
             pip_would_pick: &d.pip_would_pick,
             applicability: d.fix.as_ref().map(|f| f.applicability),

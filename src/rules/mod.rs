@@ -1,6 +1,7 @@
 //! Compatibility rules as data: loading, validation into a checked form, and the embedded
 //! defaults. The evaluator lives in `crate::check`; this module only knows what a rule says.
 
+pub mod environments;
 pub mod releases;
 
 use std::str::FromStr;
@@ -14,7 +15,7 @@ use toml::Spanned;
 use crate::diagnostic::Severity;
 use crate::source::Span;
 use crate::versions::VersionSet;
-use releases::{ReleaseList, WheelsByPython};
+use releases::{ReleaseList, WheelsByPlatform, WheelsByPython};
 
 // `BUILTIN_RULE_FILES` and `BUILTIN_RELEASES`: every `rules/*.toml` and
 // `rules/releases/*.tsv`, listed by `build.rs` (a new rule is a data file only).
@@ -55,6 +56,8 @@ struct TriggerToml {
     version: Spanned<String>,
     pythons: Vec<Spanned<String>>,
     releases: Option<Spanned<String>>,
+    /// `releases/<name>.tsv`: python, distribution, sys_platform -> versions with wheels.
+    platform_releases: Option<Spanned<String>>,
     #[serde(default)]
     sources: Vec<String>,
     /// Versions the index lists that nothing can install (a build that fails on purpose).
@@ -135,6 +138,8 @@ pub struct Trigger {
     pub pythons: Vec<String>,
     /// Per Python, the versions with wheels, placeholders removed.
     pub wheels: Option<Arc<WheelsByPython>>,
+    /// The versions of each distribution with wheels per Python and operating system.
+    pub platform_wheels: Option<Arc<WheelsByPlatform>>,
     pub sources: Vec<String>,
     /// Listed by the index, installable nowhere (`[[trigger.placeholders]]`): never a pick
     /// and never a newer release that makes the trigger only possible.
@@ -295,6 +300,15 @@ pub fn load_rule_file(
             Some(Arc::new(wheels))
         }
     };
+    let platform_wheels = match &t.platform_releases {
+        None => None,
+        Some(r) => {
+            let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
+            let mut wheels = WheelsByPlatform::parse(&text).map_err(|m| err(Some(r.span()), m))?;
+            wheels.remove(&placeholders);
+            Some(Arc::new(wheels))
+        }
+    };
     let version = spec(&t.version)?;
     let distributions: Vec<PackageName> =
         t.distributions.iter().map(name).collect::<Result<_, _>>()?;
@@ -317,6 +331,7 @@ pub fn load_rule_file(
         version,
         pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
         wheels,
+        platform_wheels,
         sources: t.sources.clone(),
         placeholders,
     });

@@ -212,6 +212,66 @@ impl WheelsByPython {
     }
 }
 
+/// `tensorflow-by-platform.tsv`: for each Python and operating system (`sys_platform` on
+/// Python 3: `linux`, `darwin`, `win32`), the versions of each distribution that have wheels
+/// there.
+#[derive(Clone, Debug, Default)]
+pub struct WheelsByPlatform {
+    /// (python, normalised distribution name, platform, versions, oldest first)
+    pub rows: Vec<(String, String, String, Vec<Version>)>,
+}
+
+impl WheelsByPlatform {
+    pub fn parse(text: &str) -> Result<WheelsByPlatform, String> {
+        let mut rows = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            if i == 0 || line.trim().is_empty() {
+                continue;
+            }
+            let cols: Vec<&str> = line.split('\t').collect();
+            if cols.len() != 4 {
+                return Err(format!("line {}: expected 4 tab-separated columns", i + 1));
+            }
+            let mut versions = Vec::new();
+            for v in cols[3].split(',').filter(|v| !v.is_empty()) {
+                versions.push(
+                    Version::from_str(v.trim())
+                        .map_err(|e| format!("line {}: invalid version `{v}`: {e}", i + 1))?,
+                );
+            }
+            versions.sort();
+            rows.push((
+                cols[0].to_owned(),
+                cols[1].to_owned(),
+                cols[2].to_owned(),
+                versions,
+            ));
+        }
+        Ok(WheelsByPlatform { rows })
+    }
+
+    /// Drop the placeholder versions (a listed release nothing can install) of each
+    /// distribution, as [`WheelsByPython::remove`] does.
+    pub fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
+        for (_, dist, _, versions) in &mut self.rows {
+            versions.retain(|v| {
+                !placeholders
+                    .iter()
+                    .any(|(d, p)| d.as_ref() == dist.as_str() && p == v)
+            });
+        }
+    }
+
+    /// The versions of `distribution` with wheels on (`python`, `platform`); None when the
+    /// table has no row for it.
+    pub fn versions(&self, python: &str, distribution: &str, platform: &str) -> Option<&[Version]> {
+        self.rows
+            .iter()
+            .find(|(p, d, os, _)| p == python && d == distribution && os == platform)
+            .map(|(_, _, _, v)| v.as_slice())
+    }
+}
+
 #[cfg(test)]
 mod cache_tests {
     use super::*;

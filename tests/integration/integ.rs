@@ -327,8 +327,35 @@ fn pythons_and_constraints_from_configuration() {
     let (v, _) = json(s.path(), &[]);
     let d = &v["diagnostics"][0];
     assert_eq!(d["pythons"], serde_json::json!(["3.6"]));
-    let picks: Vec<&String> = d["pip_would_pick"].as_object().unwrap().keys().collect();
-    assert_eq!(picks, ["3.6"]);
+    let picks: Vec<&str> = d["pip_would_pick"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["python"].as_str().unwrap())
+        .collect();
+    assert_eq!(picks, ["3.6", "3.6", "3.6"]);
+    // Configured operating systems narrow where it holds.
+    s.write(
+        "depwindow.toml",
+        "pythons = [\"3.6\"]\nplatforms = [\"darwin\", \"win32\"]\n",
+    );
+    let (v, _) = json(s.path(), &[]);
+    let d = &v["diagnostics"][0];
+    assert_eq!(d["platforms"], serde_json::json!(["darwin", "win32"]));
+    assert_eq!(
+        d["environments"],
+        serde_json::json!([
+            {"python": "3.6", "platform": "darwin"},
+            {"python": "3.6", "platform": "win32"}
+        ])
+    );
+    // `--platform` replaces it (a list or repeated).
+    let (v, _) = json(s.path(), &["--platform", "linux"]);
+    assert_eq!(
+        v["diagnostics"][0]["platforms"],
+        serde_json::json!(["linux"])
+    );
+    s.write("depwindow.toml", "pythons = [\"3.6\"]\n");
     // `--python` replaces the configured list.
     let (v, _) = json(s.path(), &["--python", "3.7"]);
     assert_eq!(v["diagnostics"][0]["pythons"], serde_json::json!(["3.7"]));
@@ -952,4 +979,26 @@ fn links_to_files_are_checked_once_and_broken_links_reported() {
         "{}",
         o.stderr
     );
+}
+
+/// issue 11 §5: a chosen Python that no selected rule's trigger supports is said once; when
+/// none of the chosen Pythons is one, nothing would be checked: exit 2.
+#[test]
+fn a_python_no_trigger_supports_is_said_once() {
+    let s = Scratch::new("py38");
+    s.write("requirements.txt", FLAGGED);
+    let o = run(s.path(), &["check", "--python", "3.8"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("no chosen Python (3.8)"), "{}", o.stderr);
+    let o = run(s.path(), &["check", "--python", "3.8", "--python", "3.7"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert_eq!(
+        o.stderr.matches("Python 3.8 is not a Python").count(),
+        1,
+        "{}",
+        o.stderr
+    );
+    s.write("depwindow.toml", "pythons = [\"3.8\"]\n");
+    let o = run(s.path(), &["check"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
 }

@@ -22,6 +22,7 @@ mod hooks;
 mod hostile;
 mod installed;
 mod integ;
+mod marker_differential;
 mod oracles;
 mod outputs;
 mod pick_differential;

@@ -6,11 +6,12 @@
 
 use crate::common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use depwindow::diagnostic::{Applicability, Check, Diagnostic, Fix, Related, Severity};
+use depwindow::diagnostic::{
+    Applicability, Check, Diagnostic, Fix, Pick, Place, Related, Severity,
+};
 use depwindow::files::Files;
 use depwindow::manifest::{FileId, Loc};
 use depwindow::report::{emitter, OutputFormat, Report};
@@ -69,12 +70,24 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
     outside.rule = Some("tensorflow-1.14/numpy".into());
     outside.package = Some("numpy".into());
     outside.window = Some(">=1.14.5,<1.17".into());
-    outside.pythons = vec!["3.6".into(), "3.7".into()];
-    outside.outside_released = vec!["1.17.0".into(), "1.21.6".into()];
-    outside.pip_would_pick = BTreeMap::from([
-        ("3.6".into(), "1.19.5".into()),
-        ("3.7".into(), "1.21.6".into()),
+    outside.set_environments(vec![
+        Place::new("3.6", "linux"),
+        Place::new("3.7", "linux"),
+        Place::new("3.7", "darwin"),
     ]);
+    outside.outside_released = vec!["1.17.0".into(), "1.21.6".into()];
+    outside.pip_would_pick = [
+        ("3.6", "linux", "1.19.5"),
+        ("3.7", "linux", "1.21.6"),
+        ("3.7", "darwin", "1.21.6"),
+    ]
+    .into_iter()
+    .map(|(python, platform, version)| Pick {
+        python: python.into(),
+        platform: platform.into(),
+        version: version.into(),
+    })
+    .collect();
     outside.related = vec![Related {
         loc: find(&files, req, "tensorflow==1.14.0", 0),
         message: "TensorFlow 1.14.0 is required here".into(),

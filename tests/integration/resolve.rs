@@ -295,7 +295,7 @@ fn platform_dependent_resolution() {
     let (_, json) = env.check(
         "platform",
         "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\ndwplat\n",
-        &["--platform", "linux,windows"],
+        &["--platform", "linux,win32"],
     );
     let f = findings(&json, "DW106");
     assert_eq!(f.len(), 1, "{json:#}");

@@ -1,0 +1,146 @@
+//! The target environments: Python × operating system, each with every PEP 508 marker value
+//! the real CPython reports there (`rules/environments.tsv`, documented and sourced in
+//! `rules/README.md`). Data, embedded by `build.rs`; `crate::markers` evaluates markers on
+//! them.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use pep440_rs::Version;
+
+use super::BUILTIN_ENVIRONMENTS;
+
+/// The operating systems, by `sys_platform` on Python 3 (the names `--platform` takes), in
+/// the order reports list them.
+pub const PLATFORMS: [&str; 3] = ["linux", "darwin", "win32"];
+
+/// How messages name an operating system.
+pub fn platform_title(platform: &str) -> &str {
+    match platform {
+        "linux" => "Linux",
+        "darwin" => "macOS",
+        "win32" => "Windows",
+        other => other,
+    }
+}
+
+/// One target environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    /// `major.minor`.
+    pub python: String,
+    /// `linux`, `darwin` or `win32` (the row's name; `sys_platform` may differ: `linux2`).
+    pub platform: String,
+    /// The first and the newest final patch release: a `python_full_version` marker is
+    /// decided only when it agrees on every patch between them.
+    pub full_oldest: Version,
+    pub full_newest: Version,
+    pub os_name: String,
+    pub sys_platform: String,
+    pub platform_system: String,
+    pub platform_machine: String,
+    pub platform_python_implementation: String,
+    pub implementation_name: String,
+    /// `implementation_version`: `0` on 2.7 (no `sys.implementation`), the interpreter
+    /// version on 3.x (then it spans the same patches as `python_full_version`).
+    pub implementation_version: String,
+}
+
+impl Environment {
+    /// `implementation_version` follows the interpreter's patch (3.x), or is fixed (2.7).
+    pub fn implementation_follows_python(&self) -> bool {
+        self.implementation_version == self.full_newest.to_string()
+    }
+}
+
+/// Parse `environments.tsv` (header line, then one row per environment; columns by name).
+pub fn parse(text: &str) -> Result<Vec<Environment>, String> {
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().ok_or("empty table")?.split('\t').collect();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .ok_or_else(|| format!("no `{name}` column"))
+    };
+    let cols = [
+        col("python")?,
+        col("platform")?,
+        col("python_full_version_oldest")?,
+        col("python_full_version")?,
+        col("os_name")?,
+        col("sys_platform")?,
+        col("platform_system")?,
+        col("platform_machine")?,
+        col("platform_python_implementation")?,
+        col("implementation_name")?,
+        col("implementation_version")?,
+    ];
+    let mut out = Vec::new();
+    for (i, line) in lines.enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').collect();
+        let get = |c: usize| {
+            cells
+                .get(cols[c])
+                .map(|s| (*s).to_owned())
+                .ok_or_else(|| format!("line {}: too few columns", i + 2))
+        };
+        let version = |c: usize| {
+            let t = get(c)?;
+            Version::from_str(&t).map_err(|e| format!("line {}: `{t}`: {e}", i + 2))
+        };
+        out.push(Environment {
+            python: get(0)?,
+            platform: get(1)?,
+            full_oldest: version(2)?,
+            full_newest: version(3)?,
+            os_name: get(4)?,
+            sys_platform: get(5)?,
+            platform_system: get(6)?,
+            platform_machine: get(7)?,
+            platform_python_implementation: get(8)?,
+            implementation_name: get(9)?,
+            implementation_version: get(10)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The built-in target environments (the table is checked by tests; a table that fails to
+/// parse gives none).
+pub fn builtin() -> &'static [Environment] {
+    static ENVS: OnceLock<Vec<Environment>> = OnceLock::new();
+    ENVS.get_or_init(|| parse(BUILTIN_ENVIRONMENTS).unwrap_or_default())
+}
+
+/// The built-in environment of a Python and an operating system.
+pub fn find(python: &str, platform: &str) -> Option<&'static Environment> {
+    builtin()
+        .iter()
+        .find(|e| e.python == python && e.platform == platform)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_table_has_twelve_rows() {
+        assert_eq!(parse(BUILTIN_ENVIRONMENTS).map(|v| v.len()), Ok(12));
+        let e = find("2.7", "linux").unwrap();
+        assert_eq!(e.sys_platform, "linux2");
+        assert_eq!(e.implementation_name, "");
+        assert!(!e.implementation_follows_python());
+        let e = find("3.7", "win32").unwrap();
+        assert_eq!(e.platform_machine, "AMD64");
+        assert!(e.implementation_follows_python());
+        for p in ["2.7", "3.5", "3.6", "3.7"] {
+            for os in PLATFORMS {
+                assert!(find(p, os).is_some(), "{p} {os}");
+            }
+        }
+    }
+}
