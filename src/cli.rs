@@ -26,11 +26,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-// Parsed once per process: the size of `check`'s arguments does not matter.
-#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
-// Parsed once per run: the size of the `check` arguments does not matter.
-#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Check dependency files (default: the current directory).
     Check(Box<CheckArgs>),
