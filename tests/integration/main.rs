@@ -19,6 +19,9 @@ mod hooks;
 #[cfg(unix)]
 mod hostile;
 mod integ;
+// Issue 15 §4: work grows linearly with the input (thread CPU time, unix only).
+#[cfg(unix)]
+mod linear_cost;
 mod oracles;
 mod poetry_differential;
 mod properties;
