@@ -131,3 +131,30 @@ fn positions_on_one_long_line() {
     };
     assert_linear("columns on one line", &make, 20_000);
 }
+
+#[test]
+fn exclude_globs_are_capped_with_a_position() {
+    let dir = std::env::temp_dir().join(format!("depwindow-globs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let globs: Vec<String> = (0..5_000).map(|i| format!("\"v{i}/**\"")).collect();
+    std::fs::write(
+        dir.join("depwindow.toml"),
+        format!("exclude = [{}]\n", globs.join(", ")),
+    )
+    .unwrap();
+    std::fs::write(dir.join("requirements.txt"), "numpy>=1.0\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_depwindow"))
+        .args(["check", "."])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // The 4097th glob, on line 1: its column is where the over-the-cap entry starts.
+    let col = 1 + "exclude = [".len() + globs[..4096].iter().map(|g| g.len() + 2).sum::<usize>();
+    assert!(
+        err.contains(&format!("depwindow.toml:1:{col}: too many `exclude`")),
+        "{err}"
+    );
+}
