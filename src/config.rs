@@ -53,6 +53,9 @@ fn locate(path: &Path, text: &str, span: Option<Span>, cwd: &Path) -> String {
 
 // ---- as written ----
 
+/// The most `exclude` plus `extend-exclude` globs one configuration may list.
+const MAX_EXCLUDE_GLOBS: usize = 4096;
+
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
@@ -316,11 +319,24 @@ impl Settings {
             })?;
             settings.severity.push((sel, sev));
         }
+        let mut n_globs = 0;
         for (list, out) in [
             (&raw.exclude, &mut settings.exclude),
             (&raw.extend_exclude, &mut settings.extend_exclude),
         ] {
             for g in list.iter().flatten() {
+                // A bound on the glob automaton's size: 100k globs took 800 MB and then
+                // failed without naming a line (issue 15 §4).
+                if n_globs == MAX_EXCLUDE_GLOBS {
+                    return Err(err(
+                        g,
+                        format!(
+                            "too many `exclude` / `extend-exclude` globs: at most \
+                             {MAX_EXCLUDE_GLOBS}; use a directory glob (`vendor/**`) instead"
+                        ),
+                    ));
+                }
+                n_globs += 1;
                 Glob::new(g.get_ref())
                     .map_err(|e| err(g, format!("invalid glob `{}`: {}", g.get_ref(), e.kind())))?;
                 out.push(g.get_ref().clone());

@@ -69,6 +69,11 @@ pub struct SourceFile {
     /// `char_starts[i]`.
     remap: Option<Remap>,
     bom_len: usize,
+    /// Whether `text` is all ASCII (columns are then byte distances) and whether it has a
+    /// CRLF, decided once at load: asking per finding scanned the text each time, which
+    /// made thousands of findings on one long line quadratic (issue 15 §4).
+    ascii: bool,
+    crlf: bool,
 }
 
 #[derive(Debug)]
@@ -93,6 +98,8 @@ impl SourceFile {
         let path = path.into();
         let (text, encoding, bom_len, remap) = decode(bytes);
         let line_starts = line_starts(&text);
+        let ascii = text.is_ascii();
+        let crlf = text.contains("\r\n");
         SourceFile {
             path,
             display,
@@ -101,12 +108,19 @@ impl SourceFile {
             line_starts,
             remap,
             bom_len,
+            ascii,
+            crlf,
         }
     }
 
     /// A file whose text is given directly (tests, stdin already decoded).
     pub fn from_text(path: impl Into<PathBuf>, display: String, text: &str) -> SourceFile {
         Self::from_bytes(path, display, text.as_bytes())
+    }
+
+    /// Whether the text has a CRLF line ending anywhere (inserted lines then use CRLF).
+    pub fn has_crlf(&self) -> bool {
+        self.crlf
     }
 
     pub fn is_utf8(&self) -> bool {
@@ -161,7 +175,11 @@ impl SourceFile {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
         let start = self.line_starts[line];
-        let column = self.text[start..offset].chars().count() + 1;
+        let column = if self.ascii {
+            offset - start + 1
+        } else {
+            self.text[start..offset].chars().count() + 1
+        };
         Position {
             line: line + 1,
             column,

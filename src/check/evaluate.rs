@@ -428,15 +428,16 @@ fn trigger_on<'a>(
     let p = env.python.as_str();
     let tvs = trigger_versions(rule);
     let mut best: Option<TriggerHit<'a>> = None;
-    for dist in rule
+    // Every name in `distributions` is a trigger name; a conda name is one when conda names
+    // count or it is in `distributions` too ([`is_trigger_name`]). Asking that of every
+    // `distributions` entry searched the list once per entry: quadratic in a rule file's
+    // list (issue 15 §4).
+    let conda = rule
         .trigger
-        .distributions
+        .conda_distributions
         .iter()
-        .chain(&rule.trigger.conda_distributions)
-    {
-        if !is_trigger_name(rule, dist, opts) {
-            continue;
-        }
+        .filter(|d| is_trigger_name(rule, d, opts));
+    for dist in rule.trigger.distributions.iter().chain(conda) {
         let mut reqs: Vec<&Requirement> = unit
             .requirements
             .iter()

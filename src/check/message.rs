@@ -2,6 +2,7 @@
 //! module only phrases, naming the trigger, package, window and effects from the rule's
 //! data, quoting the file's own text, and merging a finding reached through several units.
 
+use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
 use pep440_rs::Version;
@@ -23,7 +24,7 @@ pub(crate) fn diagnostics(
     opts: &Options,
     verdicts: &[Verdict<'_>],
 ) -> Vec<Diagnostic> {
-    let mut findings: Vec<Finding> = Vec::new();
+    let mut findings = Findings::default();
     for v in verdicts {
         match &v.judgement {
             Judgement::PerEnv(group) => {
@@ -43,6 +44,7 @@ pub(crate) fn diagnostics(
         }
     }
     findings
+        .list
         .into_iter()
         .map(|mut f| {
             if !f.base && !f.units.is_empty() {
@@ -57,14 +59,24 @@ pub(crate) fn diagnostics(
 }
 
 struct Finding {
-    key: (Check, String, Loc),
     diagnostic: Diagnostic,
-    /// The non-base units that reach the finding (empty when the base unit does).
+    /// The non-base units that reach the finding (empty when the base unit does), in the
+    /// order first reached; `unit_set` holds the same names for the membership test.
     units: Vec<String>,
+    unit_set: HashSet<String>,
     base: bool,
 }
 
-fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) {
+/// Findings in the order first reached, indexed by key: a finding reached through many
+/// units (thousands of extras or lock groups) merges in constant time, not by a scan of
+/// every finding and unit so far (issue 15 §4).
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    index: HashMap<(Check, String, Loc), usize>,
+}
+
+fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) {
     // One no-supported-python finding per file, not one per constrained package: it is
     // keyed without its rule, so the first rule's id is the one shown.
     let rule_key = match d.check {
@@ -72,19 +84,26 @@ fn push_finding(findings: &mut Vec<Finding>, d: Diagnostic, unit: Option<&str>) 
         _ => d.rule.clone().unwrap_or_default(),
     };
     let key = (d.check, rule_key, d.loc);
-    if let Some(f) = findings.iter_mut().find(|f| f.key == key) {
+    if let Some(&i) = findings.index.get(&key) {
+        let f = &mut findings.list[i];
         match unit {
-            Some(u) if !f.units.iter().any(|x| x == u) => f.units.push(u.to_owned()),
-            Some(_) => {}
+            Some(u) => {
+                if f.unit_set.insert(u.to_owned()) {
+                    f.units.push(u.to_owned());
+                }
+            }
             None => f.base = true,
         }
         f.diagnostic.absorb(d);
         return;
     }
-    findings.push(Finding {
-        key,
+    findings.index.insert(key, findings.list.len());
+    findings.list.push(Finding {
         diagnostic: d,
         units: unit.map(|u| vec![u.to_owned()]).unwrap_or_default(),
+        unit_set: unit
+            .map(|u| HashSet::from([u.to_owned()]))
+            .unwrap_or_default(),
         base: unit.is_none(),
     });
 }

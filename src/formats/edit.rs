@@ -106,7 +106,7 @@ pub fn pep508_with_marker(file: &SourceFile, r: &Requirement, name: &str, spec: 
 
 /// The line ending the file uses (CRLF files get CRLF in inserted text).
 fn eol(file: &SourceFile) -> &'static str {
-    if file.text.contains("\r\n") {
+    if file.has_crlf() {
         "\r\n"
     } else {
         "\n"

@@ -80,7 +80,18 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
             if alts.len() != 1 || alts[0].len() != 1 {
                 one_to_one = false;
             }
-            let mut next = Vec::new();
+            // One alternative (the common case): extend every prefix in place. Cloning the
+            // accumulated prefixes for each clause made a long AND chain quadratic (issue
+            // 15 §4). Several alternatives multiply the product, which MAX_ALTERNATIVES
+            // bounds, so the clones below happen for at most log2(MAX) clauses.
+            if let [alt] = alts.as_slice() {
+                for a in &mut product {
+                    a.specifiers.extend(alt.iter().cloned());
+                    a.clauses.push(span);
+                }
+                continue;
+            }
+            let mut next = Vec::with_capacity(product.len() * alts.len());
             for prefix in &product {
                 for alt in &alts {
                     let mut a = prefix.clone();

@@ -701,12 +701,24 @@ pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<Stri
         .collect();
     names.sort();
     names.dedup();
+    // Each group's packages in lock order, from one pass over the membership (a scan per
+    // group was quadratic in the number of groups: issue 15 §4). Positions, not package
+    // indices, dedupe a group listed twice by one package.
+    let mut positions: std::collections::HashMap<&str, Vec<usize>> =
+        std::collections::HashMap::with_capacity(names.len());
+    for (pos, (_, gs)) in membership.iter().enumerate() {
+        for g in gs {
+            let v = positions.entry(g.as_str()).or_default();
+            if v.last() != Some(&pos) {
+                v.push(pos);
+            }
+        }
+    }
     let in_group = |g: &str| -> Vec<usize> {
-        membership
-            .iter()
-            .filter(|(_, gs)| gs.iter().any(|x| x == g))
-            .map(|(i, _)| *i)
-            .collect()
+        positions
+            .get(g)
+            .map(|v| v.iter().map(|&p| membership[p].0).collect())
+            .unwrap_or_default()
     };
     let main = in_group(base);
     ctx.add_group(GroupKind::Base, base, main.clone(), Vec::new());

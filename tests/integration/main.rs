@@ -22,6 +22,9 @@ mod hooks;
 mod hostile;
 mod installed;
 mod integ;
+// Issue 15 §4: work grows linearly with the input (thread CPU time, unix only).
+#[cfg(unix)]
+mod linear_cost;
 mod marker_differential;
 mod oracles;
 mod outputs;

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Issue 15 §4: inputs that once made depwindow's cost super-linear, each below the 8 MiB cap.
+
+    python3 bench/hostile_inputs.py OUT_DIR [--scale 1.0]
+
+Writes one directory per case under OUT_DIR (each a project root with the hostile file), for
+bench/hostile.sh to check one at a time under /usr/bin/time. --scale shrinks every case (0.5 =
+half the clauses, lines, ...) to see how the cost grows with size.
+"""
+import os
+import sys
+
+TF = "tensorflow==1.14.0"
+CAP = 8 * 1024 * 1024
+
+
+def cases(scale):
+    def n(x):
+        return max(1, int(x * scale))
+
+    clauses = ",".join(f"!=1.{i}" for i in range(n(200_000)))
+    yield "poetry-200k-clauses", "pyproject.toml", (
+        '[tool.poetry]\nname = "p"\nversion = "0"\n[tool.poetry.dependencies]\n'
+        'python = "^3.7"\ntensorflow = "1.14.0"\n'
+        f'numpy = "{clauses}"\n'
+    )
+    extras = ",".join(f"e{i}" for i in range(n(100_000)))
+    yield "pep621-100k-extras", "pyproject.toml", (
+        f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy[{extras}]>=1.0"]\n'
+        "[project.optional-dependencies]\n"
+        + "".join(f'e{i} = ["numpy>=1.{i}"]\n' for i in range(n(100_000) // 4))
+    )
+    extras = ",".join(f"e{i}" for i in range(n(50_000)))
+    yield "setup-py-50k-extras", "setup.py", (
+        "from setuptools import setup\nsetup(name='p', install_requires=["
+        f"'{TF}', 'numpy[{extras}]>=1.0'], extras_require={{\n"
+        + "".join(f"    'e{i}': ['numpy>=1.{i}'],\n" for i in range(n(50_000)))
+        + "})\n"
+    )
+    groups = ", ".join(f'"g{i}"' for i in range(n(20_000)))
+    yield "pdm-lock-20k-groups", "pdm.lock", (
+        f'[metadata]\ngroups = [{groups}]\nstrategy = ["cross_platform"]\nlock_version = "4.4"\n'
+        'content_hash = "sha256:0"\n\n'
+        f'[[package]]\nname = "numpy"\nversion = "1.19.0"\ngroups = [{groups}]\n'
+        'requires_python = ">=3.6"\n\n'
+        f'[[package]]\nname = "tensorflow"\nversion = "1.14.0"\ngroups = [{groups}]\n'
+    )
+    line = f"{TF}\nnumpy"
+    i = 0
+    parts = [line]
+    size = len(line)
+    limit = int((CAP - 64) * scale)
+    while size < limit:
+        c = f"!=1.{i}," if i else f"!=1.{i}"
+        # keep "!=1.0" first, then comma-prefixed
+        c = ("," if i else "") + f"!=1.{i}"
+        parts.append(c)
+        size += len(c)
+        i += 1
+    yield "requirements-8mib-line", "requirements.txt", "".join(parts) + "\n"
+    yield "requirements-750k-lines", "requirements.txt", TF + "\n" + "numpy>=1.0\n" * n(750_000)
+    dists = ", ".join(f'"dist{i}"' for i in range(n(100_000)))
+    rule = (
+        "schema = 1\n[trigger]\ntitle = \"T\"\n"
+        f"distributions = [{dists}]\n"
+        'version = ">=0"\npythons = ["3.7"]\nreleases = "tensorflow-by-python"\n'
+        'sources = ["s"]\n'
+        '[[package]]\nid = "x/numpy-extra"\nname = "numpy"\nwindow = ">=1.16,<1.19"\nabsence = "finding"\n'
+        'severity = "error"\nreleases = "numpy"\n'
+        'summary = "s"\nexplanation = "e"\nsources = ["s"]\n'
+    )
+    yield "rule-file-100k-distributions", "rules/big.toml", rule
+    globs = ", ".join(f'"vendor{i}/**"' for i in range(n(100_000)))
+    yield "config-100k-exclude-globs", "depwindow.toml", f"exclude = [{globs}]\n"
+
+
+def main():
+    out = sys.argv[1]
+    scale = float(sys.argv[sys.argv.index("--scale") + 1]) if "--scale" in sys.argv else 1.0
+    for name, rel, text in cases(scale):
+        d = os.path.join(out, name)
+        path = os.path.join(d, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
+            f.write(text)
+        if name.startswith("rule-file"):
+            with open(os.path.join(d, "depwindow.toml"), "w") as f:
+                f.write('extra-rules = ["rules/big.toml"]\n')
+            with open(os.path.join(d, "requirements.txt"), "w") as f:
+                f.write("dist5\nnumpy>=1.0\n")
+        if name.startswith("config-"):
+            with open(os.path.join(d, "requirements.txt"), "w") as f:
+                f.write(f"{TF}\nnumpy>=1.0\n")
+        print(f"{name}: {rel}, {os.path.getsize(path)} bytes")
+
+
+main()

@@ -1,0 +1,160 @@
+//! Issue 15 §4: cost linear in the input. Each case builds the same hostile shape at size n
+//! and 4n and runs it in-process; the thread's CPU time (kernel accounting, not a wall
+//! clock, so other processes on the machine do not count) at 4n must stay within
+//! [`MAX_RATIO`] times the time at n. Linear work gives about 4; the quadratic loops these
+//! inputs once hit (re-cloning Poetry AND clauses, a scan of every lock package per group, a
+//! scan of every finding and unit per merged finding, a scan of the whole text per inserted
+//! fix) give 16 and more. The benchmark with the full sizes is `bench/hostile.sh`.
+
+use std::time::Duration;
+
+use depwindow::formats::Format;
+
+/// Allowed growth of the work when the input grows fourfold.
+const MAX_RATIO: f64 = 8.0;
+
+fn thread_cpu() -> Duration {
+    // SAFETY: zeroed timespec is a valid out-parameter for clock_gettime.
+    let mut t: libc::timespec = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    assert_eq!(r, 0, "clock_gettime");
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+/// The least CPU time of three runs of `f` (the least is the least disturbed).
+fn cost(f: &dyn Fn()) -> Duration {
+    (0..3)
+        .map(|_| {
+            let start = thread_cpu();
+            f();
+            thread_cpu() - start
+        })
+        .min()
+        .unwrap()
+        // A floor against the clock's granularity on very fast machines.
+        .max(Duration::from_micros(200))
+}
+
+fn assert_linear(what: &str, make: &dyn Fn(usize) -> Box<dyn Fn()>, n: usize) {
+    let small = cost(&*make(n));
+    let large = cost(&*make(4 * n));
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    eprintln!("{what}: {small:?} at n={n}, {large:?} at 4n: ratio {ratio:.2}");
+    assert!(
+        ratio <= MAX_RATIO,
+        "{what}: work grew {ratio:.1} times when the input grew 4 times ({small:?} -> \
+         {large:?}): super-linear"
+    );
+}
+
+/// The whole pipeline (parse, check against the built-in rules, every span checked) on one
+/// file of `format`.
+fn pipeline(format: Format, text: String) -> Box<dyn Fn()> {
+    let i = Format::ALL.iter().position(|f| *f == format).unwrap() as u8;
+    let mut data = vec![i];
+    data.extend_from_slice(text.as_bytes());
+    Box::new(move || depwindow::fuzz_targets::pipeline(&data))
+}
+
+#[test]
+fn poetry_and_clauses() {
+    let make = |n: usize| -> Box<dyn Fn()> {
+        let c: Vec<String> = (0..n).map(|i| format!("!=1.{i}")).collect();
+        let c = c.join(",");
+        Box::new(move || {
+            let alts = depwindow::formats::poetry::translate_spanned(&c).unwrap();
+            assert_eq!(alts.len(), 1);
+            assert_eq!(alts[0].specifiers.len(), c.matches(',').count() + 1);
+        })
+    };
+    assert_linear("poetry AND clauses", &make, 5_000);
+}
+
+#[test]
+fn pdm_lock_groups() {
+    let make = |n: usize| {
+        let groups: Vec<String> = (0..n).map(|i| format!("\"g{i}\"")).collect();
+        let groups = groups.join(", ");
+        let mut text = String::from("[metadata]\nlock_version = \"4.4\"\n");
+        for p in 0..n / 10 {
+            text.push_str(&format!(
+                "[[package]]\nname = \"p{p}\"\nversion = \"1.0\"\ngroups = [{groups}]\n"
+            ));
+        }
+        text.push_str("[[package]]\nname = \"numpy\"\nversion = \"1.19.0\"\ngroups = [\"g1\"]\n");
+        text.push_str("[[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n");
+        let n_groups = n;
+        Box::new(move || {
+            let (_, parsed) =
+                depwindow::fuzz_targets::parse_format(Format::PdmLock, text.as_bytes());
+            // default, default+g for each group, all
+            assert_eq!(parsed.groups.len(), n_groups + 2);
+        }) as Box<dyn Fn()>
+    };
+    // Packages and groups both grow: quadratic at best; the old per-group scan was cubic.
+    let small = cost(&*make(200));
+    let large = cost(&*make(400));
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    eprintln!("pdm.lock groups: ratio {ratio:.2} for 2n");
+    assert!(
+        ratio <= 6.0,
+        "pdm.lock groups: {ratio:.1} x for 2 x the input: cubic"
+    );
+}
+
+#[test]
+fn pep621_extras_merge_into_one_finding() {
+    let make = |n: usize| {
+        let mut text = String::from(
+            "[project]\nname = \"p\"\nversion = \"0\"\n\
+             dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\"]\n\
+             [project.optional-dependencies]\n",
+        );
+        for i in 0..n {
+            text.push_str(&format!("e{i} = [\"wrapt\"]\n"));
+        }
+        pipeline(Format::Pyproject, text)
+    };
+    assert_linear("PEP 621 extras", &make, 500);
+}
+
+#[test]
+fn positions_on_one_long_line() {
+    let make = |n: usize| -> Box<dyn Fn()> {
+        let text = "x".repeat(n * 10);
+        let file = depwindow::source::SourceFile::from_text("f", "f".into(), &text);
+        Box::new(move || {
+            for k in 0..n {
+                assert_eq!(file.position(k * 10).column, k * 10 + 1);
+            }
+        })
+    };
+    assert_linear("columns on one line", &make, 20_000);
+}
+
+#[test]
+fn exclude_globs_are_capped_with_a_position() {
+    let dir = std::env::temp_dir().join(format!("depwindow-globs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let globs: Vec<String> = (0..5_000).map(|i| format!("\"v{i}/**\"")).collect();
+    std::fs::write(
+        dir.join("depwindow.toml"),
+        format!("exclude = [{}]\n", globs.join(", ")),
+    )
+    .unwrap();
+    std::fs::write(dir.join("requirements.txt"), "numpy>=1.0\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_depwindow"))
+        .args(["check", "."])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    // The 4097th glob, on line 1: its column is where the over-the-cap entry starts.
+    let col = 1 + "exclude = [".len() + globs[..4096].iter().map(|g| g.len() + 2).sum::<usize>();
+    assert!(
+        err.contains(&format!("depwindow.toml:1:{col}: too many `exclude`")),
+        "{err}"
+    );
+}
