@@ -112,7 +112,7 @@ fn run_action(repo: &Path, version: &str) -> (String, i32, String) {
 fn the_action_annotates_a_flagged_repository_and_fails() {
     let repo = scratch(
         "flagged",
-        "tensorflow==1.14.0\nnumpy>=1.16\nprotobuf>=3.6.1,<4\ngast==0.2.2\n",
+        "tensorflow==1.14.0\nnumpy>=1.16\nprotobuf>=3.6.1,<4\ngast==0.2.2\nh5py<3.0\n",
     );
     let (out, code, pip) = run_action(&repo, "");
     assert_eq!(code, 1, "{out}");
@@ -140,7 +140,7 @@ fn the_action_annotates_a_flagged_repository_and_fails() {
 fn the_action_passes_a_clean_repository_and_pins_a_version() {
     let repo = scratch(
         "clean",
-        "tensorflow==1.14.0\nnumpy>=1.16,<1.17\nprotobuf>=3.6.1,<4\ngast==0.2.2\n",
+        "tensorflow==1.14.0\nnumpy>=1.16,<1.17\nprotobuf>=3.6.1,<4\ngast==0.2.2\nh5py<3.0\n",
     );
     let (out, code, pip) = run_action(&repo, "v0.1.0");
     assert_eq!(code, 0, "{out}");

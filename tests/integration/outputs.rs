@@ -83,8 +83,8 @@ fn snapshot(name: &str, actual: &str) {
     common::snapshot(&dir, name, actual);
 }
 
-/// TensorFlow 1.14 with protobuf and gast in their windows: only numpy can be flagged.
-const TF: &str = "tensorflow==1.14.0\nprotobuf>=3.6.1,<4\ngast>=0.2.0,<0.3\n";
+/// TensorFlow 1.14 with protobuf, gast and h5py in their windows: only numpy can be flagged.
+const TF: &str = "tensorflow==1.14.0\nprotobuf>=3.6.1,<4\ngast>=0.2.0,<0.3\nh5py<3.0\n";
 
 #[test]
 fn info_findings_are_listed_and_counted_in_every_format() {
@@ -111,7 +111,7 @@ fn info_findings_are_listed_and_counted_in_every_format() {
         ("gitlab", "\"severity\": \"info\""),
         ("sarif", "\"level\": \"note\""),
         ("json", "\"severity\": \"info\""),
-        ("junit", "<system-out>requirements.txt:4:6: info: "),
+        ("junit", "<system-out>requirements.txt:5:6: info: "),
     ] {
         let o = run(s.path(), &["check", "--format", format, "requirements.txt"]);
         assert!(o.stdout.contains(marker), "{format}: {}", o.stdout);
@@ -154,7 +154,7 @@ fn diff_keeps_unchanged_lines_as_context() {
 #[test]
 fn fix_notes_are_said_once_at_the_findings_line() {
     let s = Scratch::new("fixnotes");
-    // UTF-16: no fix is written; the note names the findings' lines (1 and 3), not the
+    // UTF-16: no fix is written (protobuf, gast and h5py insertions, the numpy bound); the note names the findings' lines (1 and 3), not the
     // line the inserted requirements would go to.
     let text = "tensorflow==1.14.0\nmatplotlib>=3.0\nnumpy>=1.16\n";
     let mut bytes = vec![0xff, 0xfe];
@@ -174,7 +174,7 @@ fn fix_notes_are_said_once_at_the_findings_line() {
     assert_eq!(
         notes,
         [
-            "depwindow: note: requirements.txt:1: 3 fixes not applied (lines 1, 3): the file is \
+            "depwindow: note: requirements.txt:1: 4 fixes not applied (lines 1, 3): the file is \
              UTF-16; fixes are only written to UTF-8 and Latin-1 files"
         ],
         "{}",
@@ -192,7 +192,7 @@ fn standard_input_without_a_name_is_reported_as_dash() {
         Some(format!("{TF}numpy>=1.16\n").as_bytes()),
     );
     assert_eq!(o.code, 1, "{}", o.stderr);
-    assert!(o.stdout.starts_with("-:4:6: error: "), "{}", o.stdout);
+    assert!(o.stdout.starts_with("-:5:6: error: "), "{}", o.stdout);
     // Its format comes from its content: a Pipfile on standard input.
     let o = run_with(
         s.path(),
@@ -412,7 +412,7 @@ fn per_file_ignores_silence_codes_in_matching_files() {
     let lines: Vec<&str> = o.stdout.lines().collect();
     assert_eq!(lines.len(), 1, "{}", o.stdout);
     assert!(
-        lines[0].starts_with("requirements.txt:4:6: error:"),
+        lines[0].starts_with("requirements.txt:5:6: error:"),
         "{}",
         o.stdout
     );

@@ -98,20 +98,28 @@ fn wheel(dir: &Path, name: &str, version: &str, requires: &[&str], python: Optio
     std::fs::write(file, zip(&entries)).unwrap();
 }
 
-/// The local index: TensorFlow 1.14.0 (numpy and, through keras-applications, h5py), three
-/// numpy releases, two h5py releases, and fake packages that drag numpy up.
+/// The local index: TensorFlow 1.14.0 (numpy, wrapt and, through keras-applications, h5py),
+/// three numpy releases, two h5py and two wrapt releases, and fake packages that drag numpy
+/// up.
 fn index(dir: &Path) {
     std::fs::create_dir_all(dir).unwrap();
     wheel(
         dir,
         "tensorflow",
         "1.14.0",
-        &["numpy>=1.14.5,<2.0", "keras-applications>=1.0.6"],
+        &[
+            "numpy>=1.14.5,<2.0",
+            "keras-applications>=1.0.6",
+            "wrapt>=1.11.1",
+        ],
         Some(">=3.5"),
     );
     wheel(dir, "keras-applications", "1.0.8", &["h5py"], None);
     for v in ["2.10.0", "3.1.0"] {
         wheel(dir, "h5py", v, &[], None);
+    }
+    for v in ["1.11.2", "1.16.0"] {
+        wheel(dir, "wrapt", v, &[], None);
     }
     for v in ["1.16.4", "1.17.3", "1.21.6"] {
         wheel(dir, "numpy", v, &[], Some(">=3.5"));
@@ -221,7 +229,7 @@ fn resolution_failure_names_the_package_that_requires_more() {
     let Some(env) = setup("failure") else { return };
     let (out, json) = env.check(
         "failure",
-        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\ndwleak\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\nwrapt<1.15\ndwleak\n",
         &[],
     );
     let err = stderr(&out);
@@ -247,7 +255,7 @@ fn confirmed_static_finding_names_the_requirers() {
     };
     let (_, json) = env.check(
         "confirmed",
-        "tensorflow==1.14.0\nnumpy>=1.14.5\nh5py<3\ndwleak\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5\nh5py<3\nwrapt<1.15\ndwleak\n",
         &[],
     );
     let f = findings(&json, "DW101");
@@ -269,20 +277,24 @@ fn confirmed_static_finding_names_the_requirers() {
 #[test]
 fn resolved_outside_where_the_rule_ignores_absence() {
     let Some(env) = setup("outside") else { return };
-    let (_, json) = env.check("outside", "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\n", &[]);
-    // No static finding on h5py: its absence is not a finding.
+    let (_, json) = env.check(
+        "outside",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\n",
+        &[],
+    );
+    // No static finding on wrapt: its absence is not a finding (`absence = "ignore"`).
     let f = findings(&json, "DW107");
     assert_eq!(f.len(), 1, "{json:#}");
-    assert_eq!(f[0]["rule"], "tensorflow-1.14/h5py");
+    assert_eq!(f[0]["rule"], "tensorflow-1.14/wrapt");
     let msg = f[0]["message"].as_str().unwrap();
     assert!(
-        msg.contains("uv resolves h5py 3.1.0") && msg.contains("required by keras-applications"),
+        msg.contains("uv resolves wrapt 1.16.0") && msg.contains("required by tensorflow"),
         "{msg}"
     );
-    // With h5py bounded, nothing is left to report.
+    // With wrapt bounded, nothing is left to report.
     let (_, json) = env.check(
         "outside-fixed",
-        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\nwrapt<1.15\n",
         &[],
     );
     assert!(findings(&json, "DW107").is_empty(), "{json:#}");
@@ -294,7 +306,7 @@ fn platform_dependent_resolution() {
     let Some(env) = setup("platform") else { return };
     let (_, json) = env.check(
         "platform",
-        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\ndwplat\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\nwrapt<1.15\ndwplat\n",
         &["--platform", "linux,win32"],
     );
     let f = findings(&json, "DW106");
@@ -312,7 +324,7 @@ fn a_package_that_needs_a_build_is_not_a_failure() {
     let Some(env) = setup("build") else { return };
     let (_, json) = env.check(
         "build",
-        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\ndwbuild\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\nwrapt<1.15\ndwbuild\n",
         &[],
     );
     assert!(findings(&json, "DW106").is_empty(), "{json:#}");
@@ -389,7 +401,7 @@ fn generated_file_is_fixed_in_its_source() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("requirements.in"),
-        "tensorflow==1.14.0\nnumpy>=1.14.5\nh5py<3\n",
+        "tensorflow==1.14.0\nnumpy>=1.14.5\nh5py<3\nwrapt<1.15\n",
     )
     .unwrap();
     let path = format!(
@@ -538,7 +550,7 @@ fn generated_file_without_its_source() {
 #[test]
 fn cached_answers_and_refresh() {
     let Some(env) = setup("cache") else { return };
-    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\ndwleak\n";
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\nwrapt<1.15\ndwleak\n";
     let (out, json) = env.check("cache", text, &[]);
     assert_eq!(findings(&json, "DW106").len(), 1, "{}", stderr(&out));
     let cached = std::fs::read_dir(env.root.join("cache/depwindow/resolve"))
