@@ -115,7 +115,7 @@ fn pep621_extras_merge_into_one_finding() {
         }
         pipeline(Format::Pyproject, text)
     };
-    assert_linear("PEP 621 extras", &make, 500);
+    assert_linear("PEP 621 extras", &make, 150);
 }
 
 #[test]
