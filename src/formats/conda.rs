@@ -717,12 +717,7 @@ impl super::InputFormat for Conda {
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse_unit(files, id);
         // List entries, and the lines of requirements files included from `pip:`.
-        super::edit::capture_inserts(
-            files,
-            &mut parsed,
-            |_| true,
-            |f, r| super::edit::line_slot(f, r.loc.span),
-        );
+        super::edit::capture_line_inserts(files, &mut parsed);
         parsed
     }
     /// A new list entry after the trigger's, with its prefix (`- `, quote): a match-spec
@@ -734,11 +729,10 @@ impl super::InputFormat for Conda {
         name: &str,
         spec: &str,
     ) -> Option<(Span, String)> {
-        let line = match after.syntax {
-            Syntax::Conda => format!("{name}{spec}"),
-            _ => super::edit::pep508_with_marker(file, after, name, spec),
-        };
-        super::edit::insert_after(file, after, &line)
+        match after.syntax {
+            Syntax::Conda => super::edit::insert_after(file, after, &format!("{name}{spec}")),
+            _ => super::edit::insert_pep508(file, after, name, spec),
+        }
     }
     fn reads_includes(&self) -> bool {
         true

@@ -330,6 +330,23 @@ pub fn capture_inserts(
     }
 }
 
+/// [`capture_inserts`] for formats with one requirement a line (requirements files,
+/// setup.cfg, conda lists): every requirement, a new line after its own.
+pub fn capture_line_inserts(files: &crate::files::Files, parsed: &mut crate::manifest::Parsed) {
+    capture_inserts(files, parsed, |_| true, |f, r| line_slot(f, r.loc.span));
+}
+
+/// The insertion every PEP 508 format makes: `name` admitting `spec` under `after`'s
+/// marker, where the parser said a requirement after `after` goes.
+pub fn insert_pep508(
+    file: &SourceFile,
+    after: &Requirement,
+    name: &str,
+    spec: &str,
+) -> Option<(Span, String)> {
+    insert_after(file, after, &pep508_with_marker(file, after, name, spec))
+}
+
 /// Anchors with only a version slot.
 pub fn with_version(slot: Option<VersionSlot>) -> Anchors {
     Anchors {

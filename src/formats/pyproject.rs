@@ -717,10 +717,7 @@ impl super::InputFormat for Pyproject {
     ) -> Option<(crate::source::Span, String)> {
         use crate::manifest::Syntax;
         match after.syntax {
-            Syntax::Pep508 => {
-                let value = super::edit::pep508_with_marker(file, after, name, spec);
-                super::edit::insert_after(file, after, &value)
-            }
+            Syntax::Pep508 => super::edit::insert_pep508(file, after, name, spec),
             Syntax::Poetry | Syntax::Pep440Value => {
                 super::edit::toml_entry_after(file, after, name, spec)
             }

@@ -1396,12 +1396,7 @@ impl super::InputFormat for Requirements {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse_unit(files, id);
-        super::edit::capture_inserts(
-            files,
-            &mut parsed,
-            |_| true,
-            |f, r| super::edit::line_slot(f, r.loc.span),
-        );
+        super::edit::capture_line_inserts(files, &mut parsed);
         parsed
     }
     /// pip-compile: `requirements.in` is locked by the `.txt` it compiles to: the same
@@ -1448,8 +1443,7 @@ impl super::InputFormat for Requirements {
         name: &str,
         spec: &str,
     ) -> Option<(Span, String)> {
-        let line = super::edit::pep508_with_marker(file, after, name, spec);
-        super::edit::insert_after(file, after, &line)
+        super::edit::insert_pep508(file, after, name, spec)
     }
     fn reads_includes(&self) -> bool {
         true

@@ -267,12 +267,7 @@ impl super::InputFormat for SetupCfg {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse(files, id);
-        super::edit::capture_inserts(
-            files,
-            &mut parsed,
-            |_| true,
-            |f, r| super::edit::line_slot(f, r.loc.span),
-        );
+        super::edit::capture_line_inserts(files, &mut parsed);
         parsed
     }
     /// A new line after the trigger's, with its indentation and marker.
@@ -283,8 +278,7 @@ impl super::InputFormat for SetupCfg {
         name: &str,
         spec: &str,
     ) -> Option<(Span, String)> {
-        let line = super::edit::pep508_with_marker(file, after, name, spec);
-        super::edit::insert_after(file, after, &line)
+        super::edit::insert_pep508(file, after, name, spec)
     }
 }
 

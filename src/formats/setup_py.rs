@@ -1046,8 +1046,7 @@ impl super::InputFormat for SetupPy {
         name: &str,
         spec: &str,
     ) -> Option<(Span, String)> {
-        let value = super::edit::pep508_with_marker(file, after, name, spec);
-        super::edit::insert_after(file, after, &value)
+        super::edit::insert_pep508(file, after, name, spec)
     }
 }
 
