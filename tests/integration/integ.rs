@@ -3,89 +3,15 @@
 //! `--include-dependents`. Every test runs the real binary in a scratch directory under the
 //! system temp dir (not under the repository, whose own configuration must not apply).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{Out, Scratch};
 
 use serde_json::Value;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_depwindow")
-}
-
-/// A fresh scratch directory, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "depwindow-integ-{}-{}-{name}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-    fn write(&self, rel: &str, text: &str) -> &Self {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-        self
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Out {
-    stdout: String,
-    stderr: String,
-    code: i32,
-}
-
 fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Out {
-    let mut cmd = Command::new(bin());
-    cmd.current_dir(dir)
-        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
-        .env("NO_COLOR", "1")
-        .env_remove("NO_GRAPHICS")
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("run depwindow");
-    if let Some(text) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    let o = Out {
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-        code: out.status.code().unwrap_or(-1),
-    };
-    assert!(!o.stderr.contains("panicked"), "panic: {}", o.stderr);
-    o
+    crate::common::run_in(dir, args, env, stdin.map(str::as_bytes))
 }
 
 fn run(dir: &Path, args: &[&str]) -> Out {
@@ -491,7 +417,7 @@ fn configuration_errors_point_at_file_line_col() {
     s.write("depwindow.toml", "extra-rules = [\"r.toml\"]\n")
         .write(
             "r.toml",
-            &EXTRA_RULE.replace("window = \"<1.4\"", "window = \"<1.4,>=2\""),
+            EXTRA_RULE.replace("window = \"<1.4\"", "window = \"<1.4,>=2\""),
         )
         .write("requirements.txt", CLEAN);
     let o = run(s.path(), &["check"]);
@@ -557,7 +483,7 @@ fn suppressions_by_code_name_rule_id_and_bare() {
         let s = Scratch::new("sup");
         s.write(
             "requirements.txt",
-            &format!(
+            format!(
                 "tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: {directive} pinned by CI\n{TAIL}"
             ),
         );
@@ -595,7 +521,7 @@ fn suppression_for_another_check_does_not_silence() {
     let s = Scratch::new("sup-other");
     s.write(
         "requirements.txt",
-        &format!("tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: ignore[unconstrained]\n{TAIL}"),
+        format!("tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: ignore[unconstrained]\n{TAIL}"),
     );
     let (v, code) = json(s.path(), &[]);
     assert_eq!(codes(&v), ["DW101", "DW201"]);
@@ -608,7 +534,7 @@ fn human_output_hides_suppressed_unless_asked() {
     let s = Scratch::new("sup-human");
     s.write(
         "requirements.txt",
-        &format!("tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: ignore[DW101]: reviewed\n{TAIL}"),
+        format!("tensorflow==1.14.0\nnumpy>=1.14.5  # depwindow: ignore[DW101]: reviewed\n{TAIL}"),
     );
     let o = run(s.path(), &["check"]);
     assert_eq!(o.code, 0);
@@ -648,7 +574,7 @@ fn suppression_on_a_continuation_line_and_in_toml() {
     let s = Scratch::new("sup-cont");
     s.write(
         "requirements.txt",
-        &format!("tensorflow==1.14.0\nnumpy>=1.14.5 \\\n    ; python_version < \"3.8\"  # depwindow: ignore[DW101] bounded elsewhere\n{TAIL}"),
+        format!("tensorflow==1.14.0\nnumpy>=1.14.5 \\\n    ; python_version < \"3.8\"  # depwindow: ignore[DW101] bounded elsewhere\n{TAIL}"),
     );
     let (v, code) = json(s.path(), &[]);
     assert!(codes(&v).is_empty(), "{:?}", found(&v));
@@ -677,7 +603,7 @@ fn suppression_in_a_shared_include_counts_across_units() {
     )
     .write(
         "requirements.txt",
-        &format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"),
+        format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"),
     )
     .write("requirements-dev.txt", "-r base.txt\npytest\n");
     let (v, code) = json(s.path(), &["."]);
@@ -848,7 +774,7 @@ fn include_dependents_checks_the_files_that_include_a_changed_file() {
     s.write("requirements/base.txt", "numpy>=1.14.5\n")
         .write(
             "requirements/prod.txt",
-            &format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"),
+            format!("-r base.txt\ntensorflow==1.14.0\n{TAIL}"),
         )
         .write("requirements/dev.txt", "-r prod.txt\npytest\n")
         .write("requirements/other.txt", "pytest\n")
