@@ -1,19 +1,104 @@
 //! Human output through miette: the primary label on the offending specifier, a secondary
 //! label on the TensorFlow requirement (a related snippet when it is in another file), the
 //! check code, help with the fix, and a summary line.
+//!
+//! Snippets stay small:
+//! - Labels in one file at most [`NEAR_LINES`] lines apart (from the last line of one to the
+//!   first line of the next) share a snippet; farther ones get a snippet of their own, with
+//!   its own `╭─[file:line:col]` header, in line order. (miette 7.6 alone joins two labels
+//!   whenever the second starts before about twice the first one's line number, because its
+//!   `line_count` counts lines from the start of the file: a Pipfile.lock's numpy pin at
+//!   line 254 and TensorFlow at line 503 came out as one snippet of 250 hash lines.
+//!   [`Snippets`] answers `line_count` as the lines a context covers, which is what miette's
+//!   trait documents, so miette's own grouping applies the threshold.)
+//! - A label over more than [`LONG_LABEL_LINES`] lines (a whole Pipfile.lock entry with its
+//!   hashes) is drawn on its first line only, and its text names the lines it covers.
+//! - A location in another file is a related snippet after the help, under that file's name.
+//!
+//! So a snippet shows at most the labels' own lines, the gaps of up to `NEAR_LINES` between
+//! them and one line of context either side; the fixtures' test holds every snippet to
+//! `MAX_SNIPPET_LINES` (`tests/integration/fixtures.rs`). Only the display changes: every
+//! other format keeps each location's exact span.
 
 use std::fmt;
 use std::io::Write;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, NarratableReportHandler,
-    SourceSpan,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, NamedSource,
+    NarratableReportHandler, SourceCode, SourceSpan, SpanContents,
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::Files;
 use crate::manifest::{FileId, Loc};
 use crate::report::{escape_display, escape_multiline, EscapedSource};
+
+/// Labels at most this many lines apart share a snippet (6: a Pipfile.lock pin and the entry
+/// right after it; a poetry.lock `[[package]]` block's name and version).
+pub const NEAR_LINES: usize = 6;
+
+/// A label over more lines than this is drawn on its first line only.
+pub const LONG_LABEL_LINES: usize = 6;
+
+/// The lines of context miette shows before and after a snippet's labels (its default).
+const CONTEXT_LINES: usize = 1;
+
+/// A file's displayed text for miette, whose `read_span` answers `line_count` as the number of
+/// lines the returned context covers, widened so that miette's grouping test (`line() +
+/// line_count() >= next.line()`) joins two labels exactly when they are at most
+/// [`NEAR_LINES`] apart.
+#[derive(Debug)]
+struct Snippets(NamedSource<String>);
+
+struct Counted<'a> {
+    inner: Box<dyn SpanContents<'a> + 'a>,
+    line_count: usize,
+}
+
+impl<'a> SpanContents<'a> for Counted<'a> {
+    fn data(&self) -> &'a [u8] {
+        self.inner.data()
+    }
+    fn span(&self) -> &SourceSpan {
+        self.inner.span()
+    }
+    fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+    fn line(&self) -> usize {
+        self.inner.line()
+    }
+    fn column(&self) -> usize {
+        self.inner.column()
+    }
+    fn line_count(&self) -> usize {
+        self.line_count
+    }
+    fn language(&self) -> Option<&str> {
+        self.inner.language()
+    }
+}
+
+impl SourceCode for Snippets {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.0.read_span(span, before, after)?;
+        let data = inner.data();
+        // Lines the context covers (the displayed text has no lone CR: it is escaped).
+        let lines = data.split(|&b| b == b'\n').count() - usize::from(data.ends_with(b"\n"));
+        // With `c` lines of context, the contexts of labels on lines a (last) and b (first)
+        // touch when b - a <= 2c + 1; the slack moves that to b - a <= NEAR_LINES.
+        let slack = NEAR_LINES.saturating_sub(before + after + 1);
+        Ok(Box::new(Counted {
+            inner,
+            line_count: lines.max(1) + slack,
+        }))
+    }
+}
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +118,7 @@ struct Rendered {
     severity: miette::Severity,
     help: Option<String>,
     url: Option<String>,
-    source: NamedSource<String>,
+    source: Snippets,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
 }
@@ -93,16 +178,44 @@ impl Sources {
             .or_insert_with(|| EscapedSource::new(&files.get(file).text))
     }
 
-    fn source_of(&mut self, files: &Files, loc: Loc) -> NamedSource<String> {
+    fn source_of(&mut self, files: &Files, loc: Loc) -> Snippets {
         let name = escape_display(&files.get(loc.file).display).into_owned();
-        NamedSource::new(name, self.get(files, loc.file).text.clone())
+        Snippets(NamedSource::new(
+            name,
+            self.get(files, loc.file).text.clone(),
+        ))
     }
 
-    fn span_of(&mut self, files: &Files, loc: Loc) -> SourceSpan {
+    /// The label for `loc`: its span in the displayed text, on its first line only when it
+    /// covers more than [`LONG_LABEL_LINES`] lines (then `text` names the lines).
+    fn label(
+        &mut self,
+        files: &Files,
+        loc: Loc,
+        text: Option<String>,
+        primary: bool,
+    ) -> LabeledSpan {
+        let file = files.get(loc.file);
+        let (start, mut end) = (loc.span.start, loc.span.end.max(loc.span.start));
+        let mut text = text;
+        let first = file.line_index(start);
+        let last = file.line_index(end.saturating_sub(1).max(start));
+        if last - first + 1 > LONG_LABEL_LINES {
+            end = (file.line_start(first) + file.line_text(first).len()).max(start);
+            let lines = format!("lines {}-{}", first + 1, last + 1);
+            text = Some(match text {
+                Some(t) if !t.is_empty() => format!("{t} ({lines})"),
+                _ => lines,
+            });
+        }
         let e = self.get(files, loc.file);
-        let end = loc.span.end.max(loc.span.start);
-        let (start, end) = (e.offset(loc.span.start), e.offset(end));
-        SourceSpan::new(start.into(), end - start)
+        let (start, end) = (e.offset(start), e.offset(end));
+        let span = SourceSpan::new(start.into(), end - start);
+        if primary {
+            LabeledSpan::new_primary_with_span(text, span)
+        } else {
+            LabeledSpan::new_with_span(text, span)
+        }
     }
 }
 
@@ -116,17 +229,16 @@ fn severity(s: Severity) -> miette::Severity {
 
 fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
     let text = |s: &str| escape_multiline(s).into_owned();
-    let mut labels = vec![LabeledSpan::new_primary_with_span(
+    let mut labels = vec![sources.label(
+        files,
+        d.loc,
         (!d.label.is_empty()).then(|| text(&d.label)),
-        sources.span_of(files, d.loc),
+        true,
     )];
     let mut related = Vec::new();
     for r in &d.related {
         if r.loc.file == d.loc.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(text(&r.message)),
-                sources.span_of(files, r.loc),
-            ));
+            labels.push(sources.label(files, r.loc, Some(text(&r.message)), false));
         } else {
             related.push(Rendered {
                 message: format!(
@@ -139,10 +251,7 @@ fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
                 help: None,
                 url: None,
                 source: sources.source_of(files, r.loc),
-                labels: vec![LabeledSpan::new_primary_with_span(
-                    Some(text(&r.message)),
-                    sources.span_of(files, r.loc),
-                )],
+                labels: vec![sources.label(files, r.loc, Some(text(&r.message)), true)],
                 related: Vec::new(),
             });
         }
@@ -204,8 +313,9 @@ pub fn emit(
         GraphicalTheme::unicode_nocolor()
     })
     .with_width(style.width)
+    .with_context_lines(CONTEXT_LINES)
     .with_links(false);
-    let narratable = NarratableReportHandler::new();
+    let narratable = NarratableReportHandler::new().with_context_lines(CONTEXT_LINES);
     let mut sources = Sources::default();
     for d in diagnostics {
         let r = render(files, &mut sources, d);

@@ -169,3 +169,101 @@ fn fixtures_match_expected_output() {
         failures.join("\n\n")
     );
 }
+
+/// The most source lines one snippet of the human output may show (labels, the lines between
+/// labels at most `report::human::NEAR_LINES` apart, and one line of context either side).
+const MAX_SNIPPET_LINES: usize = 16;
+
+/// The numbered source lines of each snippet (`╭─[file:line:col]` ... `╰────`) in a human
+/// report: (header, first line, last line).
+fn snippets(report: &str) -> Vec<(String, usize, usize)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, usize, usize)> = None;
+    for line in report.lines() {
+        let t = line.trim_start();
+        if t.starts_with("╭─[") {
+            current = Some((t.to_owned(), usize::MAX, 0));
+        } else if t.starts_with("╰────") {
+            if let Some(s) = current.take() {
+                out.push(s);
+            }
+        } else if let Some((_, first, last)) = current.as_mut() {
+            // A source line: "<number> │ ..."; label lines start with "·".
+            if let Some((n, _)) = t.split_once(" │") {
+                if let Ok(n) = n.parse::<usize>() {
+                    *first = (*first).min(n);
+                    *last = (*last).max(n);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Issue 12, "snippets stay small": no snippet in any fixture's human output spans more than
+/// `MAX_SNIPPET_LINES` lines, and far-apart locations get snippets of their own (the
+/// Pipfile.lock with numpy's pin at line 179 and tensorflow-gpu's entry at line 239 used to be
+/// one snippet of 75 lines, mostly hashes). The snapshots are the binary's output
+/// (`fixtures_match_expected_output`), so their bodies are what is checked here.
+#[test]
+fn human_snippets_stay_small() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for case in cases() {
+        let snap = std::fs::read_to_string(case.join("expected.txt.snap")).unwrap();
+        for (header, first, last) in snippets(&snap) {
+            count += 1;
+            assert!(
+                first <= last,
+                "{}: {header}: no source line",
+                case.display()
+            );
+            if last - first + 1 > MAX_SNIPPET_LINES {
+                failures.push(format!(
+                    "{}: {header} shows lines {first}-{last}",
+                    case.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        count > 100,
+        "only {count} snippets found: is the parser right?"
+    );
+    assert!(
+        failures.is_empty(),
+        "snippets over {MAX_SNIPPET_LINES} lines:\n{}",
+        failures.join("\n")
+    );
+    // The far-apart case: numpy's pin and tensorflow-gpu's entry, each in its own snippet, the
+    // entry drawn on its first line.
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pipfile-lock/far-apart-pins");
+    let snap = std::fs::read_to_string(case.join("expected.txt.snap")).unwrap();
+    let found = snippets(&snap);
+    assert!(
+        found
+            .iter()
+            .any(|(h, f, l)| h.contains("Pipfile.lock:179:") && *f == 178 && *l == 180),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(h, f, l)| h.contains("Pipfile.lock:239:") && *f == 238 && *l == 240),
+        "{found:?}"
+    );
+    assert!(snap.contains("TensorFlow 1.14.0 required here (lines 239-253)"));
+}
+
+/// The snippet parser above reads what miette draws.
+#[test]
+fn snippet_parser_reads_miette_snippets() {
+    let report = "  × m\n    ╭─[a:9:1]\n  8 │ x\n  9 │ y\n    ·  ─\n 10 │ z\n    ╰────\n   ╭─[a:1:1]\n 1 │ q\n   ╰────\n";
+    assert_eq!(
+        snippets(report),
+        vec![
+            ("╭─[a:9:1]".to_owned(), 8, 10),
+            ("╭─[a:1:1]".to_owned(), 1, 1)
+        ]
+    );
+}
