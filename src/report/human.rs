@@ -341,3 +341,60 @@ pub fn emit(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The snippet headers printed for labels on the given 1-based lines of a 600-line file.
+    fn headers(label_lines: &[usize]) -> Vec<String> {
+        let text: String = (1..=600).map(|n| format!("line {n}\n")).collect();
+        let offset = |line: usize| {
+            text.lines()
+                .take(line - 1)
+                .map(|l| l.len() + 1)
+                .sum::<usize>()
+        };
+        let labels = label_lines
+            .iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                let span = SourceSpan::new(offset(l).into(), 4);
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(Some("here".into()), span)
+                } else {
+                    LabeledSpan::new_with_span(Some("there".into()), span)
+                }
+            })
+            .collect();
+        let r = Rendered {
+            message: "m".into(),
+            code: String::new(),
+            severity: miette::Severity::Error,
+            help: None,
+            url: None,
+            source: Snippets(NamedSource::new("f", text.clone())),
+            labels,
+            related: Vec::new(),
+        };
+        let mut out = String::new();
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+            .with_context_lines(CONTEXT_LINES)
+            .render_report(&mut out, &r)
+            .unwrap();
+        out.lines()
+            .filter_map(|l| l.trim_start().strip_prefix("╭─["))
+            .map(|h| h.trim_end_matches(']').to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn labels_at_most_near_lines_apart_share_a_snippet() {
+        assert_eq!(headers(&[10, 10 + NEAR_LINES]).len(), 1);
+        assert_eq!(headers(&[10, 11 + NEAR_LINES]).len(), 2);
+        // miette alone joined these: the second starts before twice the first's line.
+        assert_eq!(headers(&[254, 503]), ["f:254:1", "f:503:1"]);
+        // Chained near labels stay one snippet; a far one after them gets its own.
+        assert_eq!(headers(&[3, 8, 13, 40]).len(), 2);
+    }
+}
