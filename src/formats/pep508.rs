@@ -314,30 +314,32 @@ pub struct Layout {
 }
 
 /// Locate the name and the version specifier of a requirement string that pep508_rs
-/// accepted. Only called on valid input, but written not to panic on anything. Trimming is
-/// `char::is_whitespace`, the whitespace pep508_rs itself skips.
+/// accepted: the one PEP 508 part scanner, for every format (requirements files hand it the
+/// text before the marker, the other readers the whole string). Only called on valid input,
+/// but written not to panic on anything. Blanks are `char::is_whitespace`, what pep508_rs
+/// itself skips; empty comma pieces (`>=1,`) get no clause.
 pub fn layout(s: &str) -> Layout {
     let b = s.as_bytes();
-    let mut i = 0;
     let ws = |i: &mut usize| {
-        while *i < b.len() && (b[*i] == b' ' || b[*i] == b'\t') {
-            *i += 1;
+        while let Some(c) = s.get(*i..).and_then(|t| t.chars().next()) {
+            if !c.is_whitespace() {
+                break;
+            }
+            *i += c.len_utf8();
         }
     };
+    let mut i = 0;
     ws(&mut i);
     let name_start = i;
     // PEP 508: identifier = letterOrDigit identifier_end*, identifier_end = letterOrDigit |
     // (('-' | '_' | '.')* letterOrDigit).
-    while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'.' | b'-' | b'_')) {
+    while i < b.len() && name_byte(b[i]) {
         i += 1;
     }
     let name = Span::new(name_start, i);
     ws(&mut i);
     if b.get(i) == Some(&b'[') {
-        while i < b.len() && b[i] != b']' {
-            i += 1;
-        }
-        i = (i + 1).min(b.len());
+        i = memchr::memchr(b']', &b[i..]).map_or(b.len(), |e| i + e + 1);
         ws(&mut i);
     }
     if b.get(i) == Some(&b'@') {
@@ -345,10 +347,10 @@ pub fn layout(s: &str) -> Layout {
     }
     let (start, end) = if b.get(i) == Some(&b'(') {
         let start = i + 1;
-        let end = s[start..].find(')').map_or(s.len(), |e| start + e);
+        let end = memchr::memchr(b')', &b[start..]).map_or(s.len(), |e| start + e);
         (start, end)
     } else {
-        let end = s[i..].find(';').map_or(s.len(), |e| i + e);
+        let end = memchr::memchr(b';', &b[i..]).map_or(s.len(), |e| i + e);
         (i, end)
     };
     let spec = trim(s, Span::new(start, end));
@@ -358,13 +360,21 @@ pub fn layout(s: &str) -> Layout {
     let mut clauses = Vec::new();
     let mut at = spec.start;
     for part in s[spec.start..spec.end].split(',') {
-        clauses.push(trim(s, Span::new(at, at + part.len())));
+        let c = trim(s, Span::new(at, at + part.len()));
+        if !c.is_empty() {
+            clauses.push(c);
+        }
         at += part.len() + 1;
     }
     Layout {
         name,
         spec: Some((spec, clauses)),
     }
+}
+
+/// A byte of a PEP 508 name (`[A-Za-z0-9._-]`).
+pub(crate) fn name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }
 
 fn trim(s: &str, span: Span) -> Span {

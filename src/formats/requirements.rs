@@ -143,13 +143,52 @@ fn py_space(c: char) -> bool {
 
 /// `str.splitlines()`: the (start, end) of each line's content, without terminators.
 /// Terminators: `\n`, `\r\n`, `\r`, `\v`, `\f`, `\x1c`, `\x1d`, `\x1e`, `\x85`, U+2028, U+2029.
-pub(crate) fn physical_lines(text: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    // Scanned as bytes: the terminators outside ASCII are U+0085 (C2 85) and U+2028/U+2029
-    // (E2 80 A8/A9), and C2 and E2 only ever start a character in UTF-8.
+///
+/// Lines are found with `memchr` for `\n` and `\r` when the text holds none of the rarer
+/// terminators (checked once, up front), and byte by byte otherwise.
+pub(crate) fn physical_lines(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let b = text.as_bytes();
-    let mut i = 0;
+    // The terminators outside `\n` / `\r` start with one of these bytes; C2 and E2 only
+    // ever start a character in UTF-8 (U+0085 is C2 85, U+2028/U+2029 are E2 80 A8/A9).
+    let rare = b
+        .iter()
+        .any(|&c| matches!(c, 0x0b | 0x0c | 0x1c | 0x1d | 0x1e | 0xc2 | 0xe2));
+    let mut start = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let found = if rare {
+            next_terminator_slow(b, start)
+        } else {
+            memchr::memchr2(b'\n', b'\r', &b[start..]).map(|i| {
+                let i = start + i;
+                let len = if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                (i, len)
+            })
+        };
+        match found {
+            Some((i, len)) => {
+                let line = (start, i);
+                start = i + len;
+                Some(line)
+            }
+            None => {
+                done = true;
+                (start < b.len()).then_some((start, b.len()))
+            }
+        }
+    })
+}
+
+/// The next line terminator at or after `from` (offset, length), any of `splitlines()`'s.
+fn next_terminator_slow(b: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut i = from;
     while let Some(&c) = b.get(i) {
         let term = match c {
             b'\r' if b.get(i + 1) == Some(&b'\n') => 2,
@@ -161,14 +200,9 @@ pub(crate) fn physical_lines(text: &str) -> Vec<(usize, usize)> {
                 continue;
             }
         };
-        out.push((start, i));
-        i += term;
-        start = i;
+        return Some((i, term));
     }
-    if start < text.len() {
-        out.push((start, text.len()));
-    }
-    out
+    None
 }
 
 /// One piece of a logical line: `len` bytes at logical offset `l` come from file offset `p`.
@@ -1023,10 +1057,6 @@ fn error_span(text: &str, start: usize, len: usize, at: usize) -> Span {
     Span::new(at + s, at + e)
 }
 
-fn name_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
-}
-
 fn pep508_requirement(
     ctx: &LineCtx,
     text: &str,
@@ -1048,42 +1078,40 @@ fn pep508_requirement(
             return;
         }
     };
-    // pep508_rs gives no spans for the parts: find them in the text. The grammar is
-    // `name wsp* extras? wsp* (versionspec | '@' url)`, and `text` has no marker (pip split
-    // it off at the first `;`).
-    let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() && b[i].is_ascii_whitespace() {
-        i += 1;
-    }
-    let name_lo = i;
-    while i < b.len() && name_char(b[i]) {
-        i += 1;
-    }
-    let name_hi = i;
+    // pep508_rs gives no spans for the parts: the one PEP 508 part scanner finds them in
+    // the text (which has no marker: pip split it off at the first `;`), in logical
+    // offsets, mapped back to the file piece by piece.
+    let parts = super::pep508::layout(text);
     let name_span = if text
-        .get(name_lo..name_hi)
+        .get(parts.name.start..parts.name.end)
         .and_then(|n| PackageName::from_str(n).ok())
         .as_ref()
         == Some(&req.name)
     {
-        ctx.span(Span::new(at + name_lo, at + name_hi))
+        ctx.span(Span::new(at + parts.name.start, at + parts.name.end))
     } else {
         loc.span
     };
     let version = match req.version_or_url {
         None => VersionReq::Any,
         Some(VersionOrUrl::Url(_)) => VersionReq::Unversioned,
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) if specifiers.is_empty() => {
+            VersionReq::Any
+        }
         Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-            if specifiers.is_empty() {
-                VersionReq::Any
-            } else {
-                let (span, clauses) = specifier_spans(ctx, text, name_hi, at, specifiers.len());
-                VersionReq::Specifiers {
-                    specifiers,
-                    span,
-                    clauses,
+            let shift = |s: Span| ctx.span(Span::new(at + s.start, at + s.end));
+            let (span, clauses) = match parts.spec {
+                // A clause span per specifier, or none (never a partial list).
+                Some((s, c)) if c.len() == specifiers.len() => {
+                    (shift(s), c.into_iter().map(shift).collect())
                 }
+                Some((s, _)) => (shift(s), Vec::new()),
+                None => (loc.span, Vec::new()),
+            };
+            VersionReq::Specifiers {
+                specifiers,
+                span,
+                clauses,
             }
         }
     };
@@ -1112,53 +1140,6 @@ fn pep508_requirement(
     });
 }
 
-/// The specifier text after the name (and extras), and one span per comma clause in text
-/// order. `VersionSpecifiers` sorts its members, so clause `k` is the `k`-th clause as
-/// written, not `specifiers[k]`.
-fn specifier_spans(
-    ctx: &LineCtx,
-    text: &str,
-    mut i: usize,
-    at: usize,
-    count: usize,
-) -> (Span, Vec<Span>) {
-    let b = text.as_bytes();
-    let skip_ws = |i: &mut usize| {
-        while *i < b.len() && text[*i..].starts_with(|c: char| c.is_whitespace()) {
-            *i += text[*i..].chars().next().map_or(1, char::len_utf8);
-        }
-    };
-    skip_ws(&mut i);
-    if b.get(i) == Some(&b'[') {
-        match text[i..].find(']') {
-            Some(close) => i += close + 1,
-            None => i = b.len(),
-        }
-        skip_ws(&mut i);
-    }
-    let rest = text[i..].trim_end_matches(|c: char| c.is_whitespace());
-    let whole = Span::new(at + i, at + i + rest.len());
-    let (inner, inner_at) = match rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-        Some(inner) => (inner, i + 1),
-        None => (rest, i),
-    };
-    let mut clauses = Vec::new();
-    let mut off = 0;
-    for part in inner.split(',') {
-        let lead = part.len() - part.trim_start().len();
-        let t = part.trim();
-        if !t.is_empty() {
-            let s = at + inner_at + off + lead;
-            clauses.push(ctx.span(Span::new(s, s + t.len())));
-        }
-        off += part.len() + 1;
-    }
-    if clauses.len() != count {
-        clauses.clear();
-    }
-    (ctx.span(whole), clauses)
-}
-
 /// `Link.egg_fragment`: `[#&]egg=([^&]*)` anywhere in the URL. Returns the value's range.
 fn egg_fragment(url: &str) -> Option<(usize, usize)> {
     let mut from = 0;
@@ -1178,7 +1159,7 @@ fn egg_fragment(url: &str) -> Option<(usize, usize)> {
 fn valid_project_name(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
-        && b.iter().all(|&c| name_char(c))
+        && b.iter().all(|&c| super::pep508::name_byte(c))
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
 }
@@ -1484,6 +1465,42 @@ fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The memchr path and the byte-by-byte path find the same lines.
+    #[test]
+    fn physical_lines_fast_path_matches_the_full_scan() {
+        let slow = |t: &str| {
+            let mut out = Vec::new();
+            let mut start = 0;
+            while let Some((i, len)) = next_terminator_slow(t.as_bytes(), start) {
+                out.push((start, i));
+                start = i + len;
+            }
+            if start < t.len() {
+                out.push((start, t.len()));
+            }
+            out
+        };
+        for t in [
+            "",
+            "a",
+            "a\n",
+            "\n\n",
+            "a\r\nb\rc\n\r\n",
+            "\r",
+            "a\r\r\nb",
+            "x\\\n  --hash=sha256:00\n",
+            "caf\u{e9}\n\u{3000}",
+        ] {
+            assert_eq!(physical_lines(t).collect::<Vec<_>>(), slow(t), "{t:?}");
+        }
+        // The rarer terminators switch to the full scan.
+        let t = "a\u{2028}b\x0bc\u{85}d\r\ne";
+        assert_eq!(
+            physical_lines(t).collect::<Vec<_>>(),
+            [(0, 1), (4, 5), (6, 7), (9, 10), (12, 13)]
+        );
+    }
 
     #[test]
     fn compiled_outputs_are_found_by_pip_compile_and_uv_headers() {

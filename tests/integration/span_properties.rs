@@ -103,3 +103,99 @@ proptest! {
         }
     }
 }
+
+/// A requirement string from parts, valid and invalid, with no requirements-file syntax
+/// around it (no comment, option, continuation or leading blank).
+fn requirement_string() -> impl Strategy<Value = String> {
+    let name = prop::sample::select(vec!["numpy", "Numpy", "a.b-c_d", "h5py", "caf\u{e9}", "a-"]);
+    let extras = prop::sample::select(vec!["", "[gpu]", " [ a , b ]", "[\u{e9}]", "[x"]);
+    let spec = prop::sample::select(vec![
+        "",
+        ">=1.16",
+        " >= 1.16 , <1.17",
+        ">=1.16,",
+        "==1.16.*",
+        "~=1.16.0",
+        " (>=1.14.5,<1.17)",
+        "(>=1.14.5,<1.17",
+        "===1.16.4",
+        "!=1.17,!=1.18",
+        "\u{3000}>=1.16\u{a0},<2",
+        ">=>1",
+        ">=1.0.0.0.0a1.post2.dev3+loc.al",
+        "<=x",
+        " @ https://x/y.whl",
+    ]);
+    let marker = prop::sample::select(vec![
+        "",
+        " ; python_version < \"3.8\"",
+        ";extra=='gpu'",
+        " ; (os_name == 'nt' or sys_platform == 'linux')",
+        " ; python_version > '3' \u{e9}",
+        "; ((((",
+        ";platform_version=='caf\u{e9}'",
+        "; python_version <",
+    ]);
+    // After a URL, PEP 508 needs a blank before the `;` (pip's requirements-file reader
+    // splits at any `;` of a line that is not a URL: a known difference of the two doors).
+    (name, extras, spec, marker).prop_map(|(n, e, s, m)| {
+        let gap = if s.contains('@') && m.starts_with(';') {
+            " "
+        } else {
+            ""
+        };
+        format!("{n}{e}{s}{gap}{m}")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    /// The one PEP 508 part scanner behind both doors: a requirement string read as a
+    /// requirements-file line (pip's marker split, then pep508_rs) and as a TOML / setup.cfg
+    /// value (pep508_rs on the whole string) is accepted or rejected alike, and what is kept
+    /// has the same name, extras, specifiers, marker and the same spans of name, specifier
+    /// and each clause.
+    #[test]
+    fn requirement_line_and_pep508_value_agree(s in requirement_string()) {
+        use depwindow::formats::{pep508, requirements, Format};
+        use depwindow::manifest::Role;
+        use depwindow::source::Span;
+        let line = requirements::parse_text(0, &s, 7, Role::Require);
+        let value = pep508::requirement(
+            &s,
+            Span::new(7, 7 + s.len()),
+            true,
+            0,
+            Role::Require,
+            Format::Pyproject,
+        );
+        match (&line.requirements[..], value) {
+            ([a], Ok(b)) => {
+                prop_assert!(line.problems.is_empty(), "{:?}: {:?}", s, line.problems);
+                prop_assert_eq!(&a.name, &b.name, "{:?}", s);
+                prop_assert_eq!(&a.extras, &b.extras, "{:?}", s);
+                prop_assert_eq!(&a.marker, &b.marker, "{:?}", s);
+                prop_assert_eq!(a.loc.span, b.loc.span, "{:?}", s);
+                prop_assert_eq!(a.name_span, b.name_span, "{:?}", s);
+                match (&a.version, &b.version) {
+                    (VersionReq::Any, VersionReq::Any)
+                    | (VersionReq::Unversioned, VersionReq::Unversioned) => {}
+                    (
+                        VersionReq::Specifiers { specifiers: x, span: xs, clauses: xc },
+                        VersionReq::Specifiers { specifiers: y, span: ys, clauses: yc },
+                    ) => {
+                        prop_assert_eq!(x, y, "{:?}", s);
+                        prop_assert_eq!(xs, ys, "{:?}", s);
+                        prop_assert_eq!(xc, yc, "{:?}", s);
+                        // A clause span per specifier, each slicing to one clause.
+                        prop_assert_eq!(xc.len(), x.len(), "{:?}", s);
+                    }
+                    (x, y) => prop_assert!(false, "{:?}: {:?} vs {:?}", s, x, y),
+                }
+            }
+            ([], Err(_)) => prop_assert!(!line.problems.is_empty(), "{:?}", s),
+            (a, b) => prop_assert!(false, "{:?}: line {:?} / {:?}, value {:?}", s, a, line.problems, b),
+        }
+    }
+}
