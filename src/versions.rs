@@ -52,6 +52,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{
     LocalSegment, Operator, Prerelease, PrereleaseKind, Version, VersionSpecifier,
@@ -72,6 +73,35 @@ pub fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
         out.push(VersionSpecifier::from_str(piece).map_err(|e| e.to_string())?);
     }
     Ok(VersionSpecifiers::from_iter(out))
+}
+
+/// Specifier sets with at least this many clauses are remembered by
+/// [`VersionSet::from_specifiers`] (smaller ones cost less to build than to compare).
+const MEMO_MIN_CLAUSES: usize = 32;
+
+thread_local! {
+    /// The last large specifier set converted, and its set.
+    static LAST_LARGE: std::cell::RefCell<Option<(VersionSpecifiers, VersionSet)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The same clauses, written the same way: operators and every part of every version
+/// (`Version`'s `==` is PEP 440 equality, under which `1.0` and `1.0.0` are one version,
+/// but a set keeps the spelling it was built from for its witnesses).
+fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
+    a.len() == b.len()
+        && a.iter().zip(b.iter()).all(|(x, y)| {
+            let (v, w) = (x.version(), y.version());
+            x.operator() == y.operator()
+                && v.epoch() == w.epoch()
+                && v.release() == w.release()
+                && v.pre() == w.pre()
+                && v.post() == w.post()
+                && v.dev() == w.dev()
+                && v.local() == w.local()
+                && v.min() == w.min()
+                && v.max() == w.max()
+        })
 }
 
 /// `[lo, hi)` over the extended order; `None` is -inf for `lo` and +inf for `hi`.
@@ -107,8 +137,9 @@ struct Literal {
 /// `PartialEq` is structural: two sets that admit the same versions may compare unequal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionSet {
-    /// Sorted, disjoint, non-adjacent, each non-empty in the extended order.
-    ivs: Vec<Interval>,
+    /// Sorted, disjoint, non-adjacent, each non-empty in the extended order. Shared: a
+    /// clone of a set with a million holes copies no interval.
+    ivs: Arc<[Interval]>,
     /// packaging's `prereleases`, resolved to a bool (`None` counts as false).
     pre: bool,
     /// Sorted by class; every class lies inside `ivs`.
@@ -139,7 +170,7 @@ impl VersionSet {
     /// Every version (a bare `numpy`). Pre-releases not named.
     pub fn full() -> VersionSet {
         VersionSet {
-            ivs: vec![Interval::new(None, None)],
+            ivs: Arc::new([Interval::new(None, None)]),
             pre: false,
             literals: Vec::new(),
         }
@@ -148,15 +179,62 @@ impl VersionSet {
     /// No version at all.
     pub fn empty() -> VersionSet {
         VersionSet {
-            ivs: Vec::new(),
+            ivs: Arc::new([]),
             pre: false,
             literals: Vec::new(),
         }
     }
 
     /// `SpecifierSet(specs)`, admitted as `contains(v, prereleases=S.prereleases)`.
+    ///
+    /// The holes that `!=` clauses punch are united in one sort and complemented once
+    /// (the intersection of complements is the complement of the union), so a million
+    /// `!=` clauses cost one sort of a million intervals, not a million sets intersected.
+    /// A set with `===` clauses (literal spellings) is intersected clause by clause.
+    ///
+    /// A large set (many clauses) is remembered, per thread, with the clauses it was built
+    /// from: the evaluator asks for one requirement's set once per target environment, and
+    /// the answer is then a comparison of the clauses (spelling included) and a shared clone.
     pub fn from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
-        VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier))
+        if specs.len() < MEMO_MIN_CLAUSES {
+            return VersionSet::build_from_specifiers(specs);
+        }
+        let hit = LAST_LARGE.with(|m| {
+            m.borrow()
+                .as_ref()
+                .filter(|(k, _)| same_spelling(k, specs))
+                .map(|(_, set)| set.clone())
+        });
+        if let Some(set) = hit {
+            return set;
+        }
+        let set = VersionSet::build_from_specifiers(specs);
+        LAST_LARGE.with(|m| *m.borrow_mut() = Some((specs.clone(), set.clone())));
+        set
+    }
+
+    fn build_from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
+        if specs.iter().any(|s| *s.operator() == Operator::ExactEqual) {
+            return VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier));
+        }
+        let mut holes = Vec::new();
+        let mut rest = Vec::new();
+        for s in specs.iter() {
+            match *s.operator() {
+                Operator::NotEqual => holes.push(equal_interval(s.version())),
+                Operator::NotEqualStar => holes.push(wildcard_interval(s.version())),
+                _ => rest.push(VersionSet::from_specifier(s)),
+            }
+        }
+        if !holes.is_empty() {
+            // `!=` names no pre-release (`specifier_names_prerelease`).
+            rest.push(VersionSet {
+                ivs: complement_ivs(&union_sorted(holes)).into(),
+                pre: false,
+                literals: Vec::new(),
+            });
+        }
+        VersionSet::intersect_all(rest)
     }
 
     /// The intersection of many sets (full for none). Intersected pairwise in a balanced
@@ -189,7 +267,7 @@ impl VersionSet {
             return VersionSet::arbitrary_equal(&v.to_string());
         }
         VersionSet {
-            ivs: specifier_intervals(op, v),
+            ivs: specifier_intervals(op, v).into(),
             pre: specifier_names_prerelease(op, v),
             literals: Vec::new(),
         }
@@ -206,7 +284,7 @@ impl VersionSet {
                 let pre = v.any_prerelease();
                 if v.to_string() == lower {
                     VersionSet {
-                        ivs: vec![point(&v)],
+                        ivs: Arc::new([point(&v)]),
                         pre,
                         literals: vec![Literal {
                             class: v,
@@ -254,7 +332,7 @@ impl VersionSet {
     /// spellings (`1.16.4.0` for `1.16.4`) are admitted.
     pub fn exact(v: &Version) -> VersionSet {
         VersionSet {
-            ivs: vec![point(v)],
+            ivs: Arc::new([point(v)]),
             pre: v.any_prerelease(),
             literals: Vec::new(),
         }
@@ -286,7 +364,7 @@ impl VersionSet {
             }
         }
         VersionSet {
-            ivs,
+            ivs: ivs.into(),
             pre: self.pre || other.pre,
             literals,
         }
@@ -316,7 +394,7 @@ impl VersionSet {
             }
         }
         VersionSet {
-            ivs,
+            ivs: ivs.into(),
             pre: self.pre || other.pre,
             literals,
         }
@@ -727,7 +805,11 @@ fn intersect_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
 }
 
 fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
-    let mut all: Vec<&Interval> = a.iter().chain(b.iter()).collect();
+    union_sorted(a.iter().chain(b.iter()).cloned().collect())
+}
+
+/// The union of any intervals, as a sorted, disjoint, non-adjacent list.
+fn union_sorted(mut all: Vec<Interval>) -> Vec<Interval> {
     all.sort_by(|x, y| cmp_lo(&x.lo, &y.lo));
     let mut out: Vec<Interval> = Vec::with_capacity(all.len());
     for iv in all {
@@ -744,7 +826,7 @@ fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
                 continue;
             }
         }
-        out.push(iv.clone());
+        out.push(iv);
     }
     out
 }

@@ -539,7 +539,7 @@ fn local_witnesses_between_local_labels() {
 
 fn complement_of(s: &VersionSet) -> VersionSet {
     VersionSet {
-        ivs: complement_ivs(&s.ivs),
+        ivs: complement_ivs(&s.ivs).into(),
         pre: s.pre,
         literals: Vec::new(),
     }
@@ -574,4 +574,52 @@ fn parse_rejects_what_packaging_rejects() {
     }
     assert!(VersionSet::parse(">=1.0,,<2,").is_ok());
     assert!(parse_specifiers(">=1.0, <2 ,").is_ok());
+}
+
+#[test]
+fn not_equal_holes_united_in_one_sort_match_clause_by_clause() {
+    // Overlapping, nested, adjacent and repeated holes, local and wildcard ones, mixed with
+    // ranges, in any order: the one-sort construction is the clause-by-clause intersection,
+    // structurally.
+    for spec in [
+        "!=1.1,!=1.0,!=1.1,!=1.0.*,!=1.0.1",
+        "!=1.*,!=1.5,>=0.9,<3,!=2.0+local,!=2.0",
+        "!=2.0.post1,!=2.0,!=2.0.*,!=2.0.dev1,>1.0a1",
+        "!=0,!=0.0.0,!=1!0,~=0.1,!=0.1.*",
+        "!=1.16.2,>=1.14.5,<1.17,!=1.16.*,!=1.15.0",
+    ] {
+        let specs = parse_specifiers(spec).unwrap();
+        let one_sort = VersionSet::from_specifiers(&specs);
+        let by_clause = VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier));
+        assert_eq!(one_sort, by_clause, "`{spec}`");
+    }
+    let many: Vec<String> = (0..2_000).rev().map(|i| format!("!=1.{i}")).collect();
+    let specs = parse_specifiers(&many.join(",")).unwrap();
+    let one_sort = VersionSet::from_specifiers(&specs);
+    assert_eq!(
+        one_sort,
+        VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier))
+    );
+    assert!(!one_sort.contains(&v("1.1999")) && one_sort.contains(&v("1.2000")));
+}
+
+#[test]
+fn large_sets_are_remembered_by_spelling() {
+    let a: Vec<String> = (0..40).map(|i| format!("!=1.{i}")).collect();
+    let mut b = a.clone();
+    b[0] = "!=1.0.0".into();
+    let (a, b) = (
+        parse_specifiers(&a.join(",")).unwrap(),
+        parse_specifiers(&b.join(",")).unwrap(),
+    );
+    // PEP 440-equal clause lists, spelled differently: the second is not the first's memo.
+    assert_eq!(a, b);
+    let first = VersionSet::from_specifiers(&a);
+    let again = VersionSet::from_specifiers(&a);
+    assert!(Arc::ptr_eq(&first.ivs, &again.ivs), "remembered");
+    let other = VersionSet::from_specifiers(&b);
+    assert!(!Arc::ptr_eq(&first.ivs, &other.ivs));
+    let direct = VersionSet::intersect_all(b.iter().map(VersionSet::from_specifier));
+    assert_eq!(format!("{other:?}"), format!("{direct:?}"));
+    assert_ne!(format!("{other:?}"), format!("{first:?}"));
 }

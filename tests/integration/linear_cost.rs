@@ -158,3 +158,30 @@ fn exclude_globs_are_capped_with_a_position() {
         "{err}"
     );
 }
+
+/// `bench/hostile_inputs.py` `requirements-8mib-line`: one requirement with many `!=`
+/// clauses (a set with as many holes).
+#[test]
+fn requirements_one_line_of_not_equal_clauses() {
+    let make = |n: usize| {
+        let clauses: Vec<String> = (0..n).map(|i| format!("!=1.{i}")).collect();
+        pipeline(
+            Format::Requirements,
+            format!("tensorflow==1.14.0\nnumpy{}\n", clauses.join(",")),
+        )
+    };
+    assert_linear("requirements: one line of != clauses", &make, 5_000);
+}
+
+/// `bench/hostile_inputs.py` `requirements-750k-lines`: the same requirement on many lines
+/// (many requirements on one package in one unit).
+#[test]
+fn requirements_many_lines_of_one_package() {
+    let make = |n: usize| {
+        pipeline(
+            Format::Requirements,
+            format!("tensorflow==1.14.0\n{}", "numpy>=1.0\n".repeat(n)),
+        )
+    };
+    assert_linear("requirements: many lines of one package", &make, 2_000);
+}
