@@ -105,6 +105,17 @@ struct Literal {
 /// `--pre`) applied as a filter on top of the pure interval set.
 ///
 /// `PartialEq` is structural: two sets that admit the same versions may compare unequal.
+/// Specifier lists at least this long are memoised by [`VersionSet::from_specifiers`].
+const SPECIFIER_MEMO_MIN: usize = 64;
+/// How many long specifier lists [`VersionSet::from_specifiers`] remembers per thread.
+const SPECIFIER_MEMO_ENTRIES: usize = 4;
+
+thread_local! {
+    /// Long specifier lists and their sets, most recent last.
+    static SPECIFIER_MEMO: std::cell::RefCell<Vec<(VersionSpecifiers, VersionSet)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionSet {
     /// Sorted, disjoint, non-adjacent, each non-empty in the extended order.
@@ -155,8 +166,34 @@ impl VersionSet {
     }
 
     /// `SpecifierSet(specs)`, admitted as `contains(v, prereleases=S.prereleases)`.
+    ///
+    /// A long list is built once per thread and then cloned: the checker asks for the set of
+    /// the same requirement once per target environment and again for a fix, and a Poetry
+    /// constraint of 200,000 `!=` clauses cost n log n version comparisons each time. The
+    /// memo is keyed by the whole list (equality, not address) and holds
+    /// [`SPECIFIER_MEMO_ENTRIES`] lists at most.
     pub fn from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
-        VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier))
+        if specs.len() < SPECIFIER_MEMO_MIN {
+            return VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier));
+        }
+        let known = SPECIFIER_MEMO.with(|m| {
+            m.borrow()
+                .iter()
+                .find(|(k, _)| k == specs)
+                .map(|(_, set)| set.clone())
+        });
+        if let Some(set) = known {
+            return set;
+        }
+        let set = VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier));
+        SPECIFIER_MEMO.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= SPECIFIER_MEMO_ENTRIES {
+                m.remove(0);
+            }
+            m.push((specs.clone(), set.clone()));
+        });
+        set
     }
 
     /// The intersection of many sets (full for none). Intersected pairwise in a balanced
