@@ -322,6 +322,17 @@ fn overrides(
         pythons: (!pythons.is_empty()).then(|| pythons.to_vec()),
         platforms: (!platforms.is_empty()).then(|| platforms.to_vec()),
         constraints: (!constraints.is_empty()).then(|| constraints.to_vec()),
+        allow_outside: allow_outside_env(),
+    }
+}
+
+/// `DEPWINDOW_ALLOW_OUTSIDE`: places outside the project the environment allows.
+fn allow_outside_env() -> Vec<PathBuf> {
+    match std::env::var_os("DEPWINDOW_ALLOW_OUTSIDE") {
+        Some(v) => std::env::split_paths(&v)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        None => Vec::new(),
     }
 }
 
@@ -471,16 +482,16 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             return Err(errors.join("\ndepwindow: error: "));
         }
     }
-    let resolver = RefCell::new(Resolver::new(
-        mode(&args.config)?,
-        &cwd,
-        overrides(
-            &args.selection,
-            &args.pythons,
-            &args.platforms,
-            &args.constraints,
-        ),
-    ));
+    let mut cli_overrides = overrides(
+        &args.selection,
+        &args.pythons,
+        &args.platforms,
+        &args.constraints,
+    );
+    cli_overrides
+        .allow_outside
+        .extend(args.allow_outside.iter().cloned());
+    let resolver = RefCell::new(Resolver::new(mode(&args.config)?, &cwd, cli_overrides));
     let config_error: RefCell<Option<config::ConfigError>> = RefCell::new(None);
     // Settings for a path; a configuration error is remembered and ends the run below.
     let settings_for = |path: &Path| -> Option<usize> {
@@ -847,24 +858,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 }
 
 /// A `--constraint` is read like any input file: say what it is when it cannot be (a URL,
-/// a device, a directory), not just "not found".
+/// a device, a directory), not just "not found" (the same words as a configuration's
+/// `constraints`).
 fn constraint_readable(c: &Path) -> Result<(), String> {
-    let shown = escape_path(c);
-    if c.to_string_lossy().contains("://") {
-        return Err(format!(
-            "constraint file `{shown}` is a URL; depwindow does not fetch anything"
-        ));
-    }
-    match crate::files::check_readable(c) {
-        Ok(()) => Ok(()),
-        Err(crate::files::LoadError::NotFound) => {
-            Err(format!("constraint file `{shown}` not found"))
-        }
-        Err(e) => Err(format!(
-            "constraint file `{shown}`: {}",
-            crate::report::escape_display(&e.to_string())
-        )),
-    }
+    config::constraint_readable(c, &escape_path(c))
 }
 
 /// A path for a message: lossy UTF-8, control characters as `\xNN`.
@@ -902,9 +899,7 @@ fn confinement(
         allowed.push(c);
     }
     let mut outside: Vec<PathBuf> = args.allow_outside.clone();
-    if let Some(v) = std::env::var_os("DEPWINDOW_ALLOW_OUTSIDE") {
-        outside.extend(std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()));
-    }
+    outside.extend(allow_outside_env());
     for p in &outside {
         match canon(p) {
             Some(c) => allowed.push(c),

@@ -189,6 +189,10 @@ pub struct CliOverrides {
     pub pythons: Option<Vec<String>>,
     pub platforms: Option<Vec<String>>,
     pub constraints: Option<Vec<PathBuf>>,
+    /// Places outside the project the person running the command allowed
+    /// (`--allow-outside`, `DEPWINDOW_ALLOW_OUTSIDE`): a discovered configuration's rule
+    /// files may be read from there.
+    pub allow_outside: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -216,8 +220,21 @@ impl Settings {
         }
     }
 
-    /// Read and validate one configuration file.
+    /// Read and validate one configuration file the person running the command named
+    /// (`--config`): the rule files it names are trusted wherever they are.
     pub fn load(path: &Path, cwd: &Path) -> Result<Settings, ConfigError> {
+        Settings::load_confined(path, cwd, None)
+    }
+
+    /// Read and validate one configuration file. `confine`: the places its rule files (and
+    /// their release lists) may be read from, for a configuration found in the repository
+    /// (a pull request can edit it, so it cannot name `/etc/shadow` as a rule file); None
+    /// for one named on the command line.
+    pub fn load_confined(
+        path: &Path,
+        cwd: &Path,
+        confine: Option<&crate::files::Confinement>,
+    ) -> Result<Settings, ConfigError> {
         let bytes = crate::files::read_capped(path).map_err(|e| ConfigError {
             location: crate::source::display_path(path, cwd),
             message: format!("cannot read configuration: {e}"),
@@ -263,6 +280,18 @@ impl Settings {
         let mut all_rules = crate::rules::builtin().to_vec();
         for entry in raw.extra_rules.iter().flatten() {
             let rule_path = dir.join(entry.get_ref());
+            if let Some(c) = confine {
+                c.check(&rule_path).map_err(|e| {
+                    err(
+                        entry,
+                        format!(
+                            "rule file `{}`: {}",
+                            crate::report::escape_display(entry.get_ref()),
+                            crate::report::escape_display(&e.to_string())
+                        ),
+                    )
+                })?;
+            }
             let bytes = crate::files::read_capped(&rule_path).map_err(|e| {
                 err(
                     entry,
@@ -276,11 +305,16 @@ impl Settings {
                 )
             })?;
             let shown = crate::source::display_path(&rule_path, cwd);
-            let rules = crate::rules::load_rule_file(&shown, &rule_text, rule_path.parent())
-                .map_err(|e| ConfigError {
-                    location: locate(&rule_path, &rule_text, e.span, cwd),
-                    message: format!("invalid rule file (listed in `extra-rules`): {}", e.message),
-                })?;
+            let rules = crate::rules::load_rule_file_confined(
+                &shown,
+                &rule_text,
+                rule_path.parent(),
+                confine,
+            )
+            .map_err(|e| ConfigError {
+                location: locate(&rule_path, &rule_text, e.span, cwd),
+                message: format!("invalid rule file (listed in `extra-rules`): {}", e.message),
+            })?;
             all_rules.extend(rules);
             settings.extra_rules.push(rule_path);
         }
@@ -381,12 +415,8 @@ impl Settings {
         }
         for c in raw.constraints.iter().flatten() {
             let p = dir.join(c.get_ref());
-            if !p.is_file() {
-                return Err(err(
-                    c,
-                    format!("constraint file `{}` not found", c.get_ref()),
-                ));
-            }
+            let shown = crate::report::escape_display(c.get_ref());
+            constraint_readable(&p, &shown).map_err(|m| err(c, m))?;
             settings.constraints.push(p);
         }
         if let Some(f) = &raw.output_format {
@@ -733,6 +763,28 @@ pub(crate) fn unknown_format(s: &str) -> String {
     )
 }
 
+/// Whether a constraint file (`--constraint`, a configuration's `constraints`) can be read,
+/// without reading it; else what it is, in words: a URL (never fetched), not found, a
+/// directory, a device or FIFO, a kernel pseudo-file. `shown` is the path as the message
+/// names it (escaped for display).
+pub fn constraint_readable(path: &Path, shown: &str) -> Result<(), String> {
+    if path.to_string_lossy().contains("://") {
+        return Err(format!(
+            "constraint file `{shown}` is a URL; depwindow does not fetch anything"
+        ));
+    }
+    match crate::files::check_readable(path) {
+        Ok(()) => Ok(()),
+        Err(crate::files::LoadError::NotFound) => {
+            Err(format!("constraint file `{shown}` not found"))
+        }
+        Err(e) => Err(format!(
+            "constraint file `{shown}`: {}",
+            crate::report::escape_display(&e.to_string())
+        )),
+    }
+}
+
 /// Find the configuration file for a directory: the nearest `depwindow.toml` or
 /// `pyproject.toml` with `[tool.depwindow]`, searching upward.
 pub fn find_config(dir: &Path) -> Option<PathBuf> {
@@ -812,7 +864,10 @@ impl Resolver {
             Some(&i) => i,
             None => {
                 let mut s = match &source {
-                    Some(p) => Settings::load(p, &self.cwd)?,
+                    Some(p) => match &self.mode {
+                        Mode::Explicit(_) => Settings::load(p, &self.cwd)?,
+                        _ => Settings::load_confined(p, &self.cwd, Some(&self.confinement_for(p)))?,
+                    },
                     None => Settings::defaults(&self.cwd),
                 };
                 s.apply_cli(&self.cli)?;
@@ -824,6 +879,26 @@ impl Resolver {
         };
         self.by_dir.insert(dir, i);
         Ok(i)
+    }
+
+    /// Where a discovered configuration's rule files may be read from: the project (the
+    /// repository root, else the configuration's directory) and the places the command line
+    /// or environment allowed.
+    fn confinement_for(&self, config: &Path) -> crate::files::Confinement {
+        let canon = |p: &Path| std::fs::canonicalize(self.cwd.join(p)).ok();
+        let dir = config.parent().unwrap_or(Path::new("."));
+        crate::files::Confinement {
+            roots: canon(dir)
+                .map(|d| crate::files::project_root(&d))
+                .into_iter()
+                .collect(),
+            allowed: self
+                .cli
+                .allow_outside
+                .iter()
+                .filter_map(|p| canon(p))
+                .collect(),
+        }
     }
 }
 

@@ -334,6 +334,21 @@ fn resolve_readable(path: &Path) -> Result<PathBuf, LoadError> {
     Ok(real)
 }
 
+/// Open a path for reading the safe way: resolved, refused under `/proc` `/sys` `/dev` and
+/// when not a regular file, opened without blocking (the resolved path, so the name check
+/// and the open agree).
+fn open_nonblocking(path: &Path) -> Result<std::fs::File, LoadError> {
+    let real = resolve_readable(path)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC);
+    }
+    options.open(&real).map_err(io_error)
+}
+
 /// Read a regular file, refusing anything else and anything over [`MAX_FILE_SIZE`]. The
 /// read never waits on anything but the disk: pseudo-files are refused by name, the file
 /// is opened without blocking, its type is checked on the open descriptor (the path may
@@ -345,18 +360,34 @@ pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
         }
         return Ok(bytes);
     }
-    // Checked by path first, so that a FIFO or device is never even opened; the resolved
-    // path is the one opened, so the name check and the open agree.
-    let real = resolve_readable(path)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC);
-    }
-    let file = options.open(&real).map_err(io_error)?;
+    // Checked by path first, so that a FIFO or device is never even opened.
+    let file = open_nonblocking(path)?;
     read_open(file)
+}
+
+/// The first `limit` bytes (or fewer) of a file, with [`read_capped`]'s safety: pseudo-files
+/// refused by name, opened without blocking, the type checked on the descriptor. For callers
+/// that only look at a header (pip-compile's `# via` banner): a file of any size costs at most
+/// `limit` bytes, and one over [`MAX_FILE_SIZE`] is not an error here.
+pub fn read_head(path: &Path, limit: usize) -> Result<Vec<u8>, LoadError> {
+    if let Some(mut bytes) = overlay(path) {
+        bytes.truncate(limit);
+        return Ok(bytes);
+    }
+    let file = open_nonblocking(path)?;
+    let meta = file.metadata().map_err(io_error)?;
+    if meta.is_dir() {
+        return Err(LoadError::Directory);
+    }
+    if !meta.is_file() {
+        return Err(LoadError::NotRegular);
+    }
+    let mut bytes = Vec::with_capacity(limit.min(meta.len() as usize));
+    match file.take(limit as u64).read_to_end(&mut bytes) {
+        Ok(_) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Err(LoadError::NotRegular),
+        Err(e) => Err(io_error(e)),
+    }
 }
 
 /// The second half of [`read_capped`]: type, size and a capped, non-blocking read of an
@@ -409,6 +440,25 @@ mod tests {
         a.set_nonblocking(true).unwrap();
         let file = std::fs::File::from(std::os::fd::OwnedFd::from(a));
         assert!(matches!(read_bounded(file, 0), Err(LoadError::NotRegular)));
+    }
+
+    #[test]
+    fn a_head_read_stops_at_its_limit() {
+        let path = std::env::temp_dir().join(format!("dw-head-{}", std::process::id()));
+        let f = std::fs::File::create(&path).unwrap();
+        std::io::Write::write_all(&mut &f, b"# header\n").unwrap();
+        // Sparse, over the cap: a whole read is refused, the head is its first bytes.
+        f.set_len(MAX_FILE_SIZE + 1).unwrap();
+        assert!(matches!(read_capped(&path), Err(LoadError::TooLarge)));
+        let head = read_head(&path, 4096).unwrap();
+        assert_eq!(head.len(), 4096);
+        assert!(head.starts_with(b"# header\n"));
+        assert_eq!(read_head(&path, 3).unwrap(), b"# h");
+        let _ = std::fs::remove_file(&path);
+        assert!(matches!(
+            read_head(Path::new("/proc/self/status"), 10),
+            Err(LoadError::PseudoFile(..))
+        ));
     }
 
     #[test]

@@ -79,10 +79,15 @@ pub fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
 /// [`VersionSet::from_specifiers`] (smaller ones cost less to build than to compare).
 const MEMO_MIN_CLAUSES: usize = 32;
 
+/// How many large specifier sets [`VersionSet::from_specifiers`] remembers per thread (a
+/// unit can hold a few long lists at once, and the evaluator asks for each once per target
+/// environment and again for a fix).
+const MEMO_ENTRIES: usize = 4;
+
 thread_local! {
-    /// The last large specifier set converted, and its set.
-    static LAST_LARGE: std::cell::RefCell<Option<(VersionSpecifiers, VersionSet)>> =
-        const { std::cell::RefCell::new(None) };
+    /// The last large specifier sets converted, and their sets, most recent last.
+    static LAST_LARGE: std::cell::RefCell<Vec<(VersionSpecifiers, VersionSet)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The same clauses, written the same way: operators and every part of every version
@@ -201,15 +206,21 @@ impl VersionSet {
         }
         let hit = LAST_LARGE.with(|m| {
             m.borrow()
-                .as_ref()
-                .filter(|(k, _)| same_spelling(k, specs))
+                .iter()
+                .find(|(k, _)| same_spelling(k, specs))
                 .map(|(_, set)| set.clone())
         });
         if let Some(set) = hit {
             return set;
         }
         let set = VersionSet::build_from_specifiers(specs);
-        LAST_LARGE.with(|m| *m.borrow_mut() = Some((specs.clone(), set.clone())));
+        LAST_LARGE.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= MEMO_ENTRIES {
+                m.remove(0);
+            }
+            m.push((specs.clone(), set.clone()));
+        });
         set
     }
 

@@ -10,7 +10,7 @@ use pep508_rs::PackageName;
 pub(super) use super::pick::pip_pick;
 use super::registry::Decides;
 use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
-use super::{units, Check, Options, Unit};
+use super::{distinct_units, Check, Options, Unit};
 use crate::diagnostic::Severity;
 use crate::manifest::{Loc, Parsed, Requirement, Role, VersionReq};
 use crate::markers::{self, Truth};
@@ -31,7 +31,7 @@ pub(crate) fn evaluate<'a>(
         .iter()
         .map(|r| environments_for(r, parsed, opts, &mut admitted))
         .collect();
-    for unit in units(parsed) {
+    for unit in distinct_units(parsed) {
         // A unit that names no trigger distribution cannot trigger any rule.
         if !unit.requirements.iter().any(|r| {
             rules

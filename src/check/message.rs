@@ -17,31 +17,52 @@ use crate::manifest::{Loc, Parsed, Requirement, Role, Syntax, VersionReq};
 use crate::rules::environments::{platform_title, Environment, PLATFORMS};
 use crate::rules::Rule;
 
+/// A unit reaching a verdict's finding: (index of the verdict, the unit's kind and name).
+pub(crate) type Reach<'a> = (usize, crate::manifest::GroupKind, &'a str);
+
 /// The diagnostics of a file's verdicts: one per finding, however many units reach it.
-pub(crate) fn diagnostics(
+/// Units that share an install share its verdicts: `reach` lists, in unit order, each unit
+/// reaching each verdict (a verdict may be reached by many units).
+/// A verdict is phrased once; a unit reaching it again only joins its finding's units, which
+/// is what phrasing and absorbing the same diagnostic again would do (absorbing is a union).
+pub(crate) fn diagnostics_reached(
     files: &Files,
     parsed: &Parsed,
     opts: &Options,
     verdicts: &[Verdict<'_>],
+    reach: &[Reach<'_>],
 ) -> Vec<Diagnostic> {
     let mut findings = Findings::default();
-    for v in verdicts {
-        match &v.judgement {
+    // The finding each verdict went into, once phrased.
+    let mut phrased: Vec<Option<usize>> = vec![None; verdicts.len()];
+    for &(i, kind, name) in reach {
+        let v = &verdicts[i];
+        let (d, unit) = match &v.judgement {
             Judgement::PerEnv(group) => {
-                let d = finish(files, parsed, opts, v, group);
                 // Derived units (an extra, a dependency group, dev packages) are named in
                 // the message; a finding that a base unit reaches too is about the base.
-                let unit = v.unit_kind.is_derived().then_some(v.unit_name);
-                push_finding(&mut findings, d, unit);
+                let unit = kind.is_derived().then_some(name);
+                if let Some(f) = phrased[i] {
+                    join_unit(&mut findings.list[f], unit);
+                    continue;
+                }
+                (finish(files, parsed, opts, v, group), unit)
             }
             Judgement::NoSupportedPython {
                 requires_python,
                 trigger,
             } => {
-                let d = no_supported_python(files, v.rule, *requires_python, trigger);
-                push_finding(&mut findings, d, None);
+                if let Some(f) = phrased[i] {
+                    join_unit(&mut findings.list[f], None);
+                    continue;
+                }
+                (
+                    no_supported_python(files, v.rule, *requires_python, trigger),
+                    None,
+                )
             }
-        }
+        };
+        phrased[i] = Some(push_finding(&mut findings, d, unit));
     }
     findings
         .list
@@ -56,6 +77,18 @@ pub(crate) fn diagnostics(
             f.diagnostic
         })
         .collect()
+}
+
+/// A unit reaches a finding: name it (a derived unit), or mark the finding as the base's.
+fn join_unit(f: &mut Finding, unit: Option<&str>) {
+    match unit {
+        Some(u) => {
+            if f.unit_set.insert(u.to_owned()) {
+                f.units.push(u.to_owned());
+            }
+        }
+        None => f.base = true,
+    }
 }
 
 struct Finding {
@@ -76,7 +109,9 @@ struct Findings {
     index: HashMap<(Check, String, Loc), usize>,
 }
 
-fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) {
+/// Add a diagnostic to the findings, merging it into the finding with its key; returns the
+/// finding's index.
+fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) -> usize {
     // One no-supported-python finding per file, not one per constrained package: it is
     // keyed without its rule, so the first rule's id is the one shown.
     let rule_key = match d.check {
@@ -86,18 +121,12 @@ fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) {
     let key = (d.check, rule_key, d.loc);
     if let Some(&i) = findings.index.get(&key) {
         let f = &mut findings.list[i];
-        match unit {
-            Some(u) => {
-                if f.unit_set.insert(u.to_owned()) {
-                    f.units.push(u.to_owned());
-                }
-            }
-            None => f.base = true,
-        }
+        join_unit(f, unit);
         f.diagnostic.absorb(d);
-        return;
+        return i;
     }
-    findings.index.insert(key, findings.list.len());
+    let i = findings.list.len();
+    findings.index.insert(key, i);
     findings.list.push(Finding {
         diagnostic: d,
         units: unit.map(|u| vec![u.to_owned()]).unwrap_or_default(),
@@ -106,6 +135,7 @@ fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) {
             .unwrap_or_default(),
         base: unit.is_none(),
     });
+    i
 }
 
 /// `no-supported-python`.

@@ -119,6 +119,90 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
         .collect()
 }
 
+/// The units to evaluate: one per distinct install. Units with the same kind, the same
+/// requirements in the same order and the same extras get the same verdicts, so only the
+/// first of them is evaluated; [`check_parsed`] gives its verdicts to the others under their
+/// own names. A lock with 20,000 groups that each hold every package (pdm.lock `groups`) is
+/// then evaluated once, not 20,000 times (issue 15 §4).
+pub(crate) fn distinct_units(parsed: &Parsed) -> Vec<Unit<'_>> {
+    let rep = representatives(parsed);
+    let mut all = units(parsed);
+    if rep.iter().enumerate().all(|(i, &r)| r == i) {
+        return all;
+    }
+    let mut i = 0;
+    all.retain(|_| {
+        let keep = rep[i] == i;
+        i += 1;
+        keep
+    });
+    all
+}
+
+/// For each group, the index of the first group with the same kind, members (in order)
+/// and extras: what decides its verdicts. Empty when the file has no groups. Every group is
+/// its own when two share a name's address (empty names): verdicts find their group by it.
+fn representatives(parsed: &Parsed) -> Vec<usize> {
+    let mut names = std::collections::HashSet::with_capacity(parsed.groups.len());
+    if !parsed.groups.iter().all(|g| names.insert(g.name.as_ptr())) {
+        return (0..parsed.groups.len()).collect();
+    }
+    let mut first: std::collections::HashMap<(GroupKind, &[usize], &[ExtraName]), usize> =
+        std::collections::HashMap::with_capacity(parsed.groups.len());
+    parsed
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            *first
+                .entry((g.kind, g.members.as_slice(), g.extras.as_slice()))
+                .or_insert(i)
+        })
+        .collect()
+}
+
+/// Which units reach which verdicts, in unit order ([`message::Reach`]): the verdicts are
+/// those of the distinct units ([`distinct_units`]), and a unit that shares its
+/// representative's install reaches each of the representative's verdicts under its own
+/// kind and name. Each verdict is then phrased once, however many units share it.
+fn reach<'a>(parsed: &'a Parsed, verdicts: &[verdict::Verdict<'a>]) -> Vec<message::Reach<'a>> {
+    let rep = representatives(parsed);
+    let own = || {
+        verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, v.unit_kind, v.unit_name))
+            .collect()
+    };
+    if rep.iter().enumerate().all(|(i, &r)| r == i) {
+        return own();
+    }
+    // Which group a verdict is of: its name is that group's `name` (the same string; names
+    // have distinct addresses, or `representatives` shares nothing).
+    let by_name: std::collections::HashMap<*const u8, usize> = parsed
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.name.as_ptr(), i))
+        .collect();
+    let mut of_group: Vec<Vec<usize>> = vec![Vec::new(); parsed.groups.len()];
+    for (k, v) in verdicts.iter().enumerate() {
+        match by_name.get(&v.unit_name.as_ptr()) {
+            Some(&i) => of_group[i].push(k),
+            None => return own(),
+        }
+    }
+    let mut out = Vec::with_capacity(verdicts.len());
+    for (i, g) in parsed.groups.iter().enumerate() {
+        out.extend(
+            of_group[rep[i]]
+                .iter()
+                .map(|&k| (k, g.kind, g.name.as_str())),
+        );
+    }
+    out
+}
+
 /// Turn the parser's problems into diagnostics.
 pub fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
     parsed
@@ -148,7 +232,10 @@ pub fn check_parsed(
 ) -> Vec<Diagnostic> {
     let mut out = problem_diagnostics(parsed);
     let verdicts = evaluate::evaluate(parsed, rules, opts);
-    out.extend(message::diagnostics(files, parsed, opts, &verdicts));
+    let reach = reach(parsed, &verdicts);
+    out.extend(message::diagnostics_reached(
+        files, parsed, opts, &verdicts, &reach,
+    ));
     out
 }
 

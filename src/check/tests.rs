@@ -534,3 +534,38 @@ fn linux2_is_python_2_7_on_linux() {
     assert!(!places(&verdicts[0]).contains(&("2.7".to_owned(), "linux".to_owned())));
     assert_eq!(places(&verdicts[0]).len(), 10);
 }
+
+#[test]
+fn units_with_the_same_install_are_judged_once_and_all_named() {
+    // Groups `a` and `c` install the same packages (numpy and TensorFlow), `b` only
+    // TensorFlow: `a` is judged, `c` shares its verdicts, and the finding names both, in
+    // order, as judging each would (`all` installs the same too, but is another kind of
+    // unit: judged on its own).
+    let text =
+        "[metadata]\ngroups = [\"default\", \"a\", \"b\", \"c\"]\nlock_version = \"4.4\"\n\n\
+                [[package]]\nname = \"numpy\"\nversion = \"1.19.0\"\ngroups = [\"a\", \"c\"]\n\n\
+                [[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n\
+                groups = [\"default\", \"a\", \"b\", \"c\"]\n";
+    let (files, parsed) = parse("pdm.lock", text);
+    let names: Vec<&str> = parsed.groups.iter().map(|g| g.name.as_str()).collect();
+    let units = super::distinct_units(&parsed);
+    assert_eq!(units.len() + 1, parsed.groups.len(), "{names:?}");
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert!(
+        verdicts.iter().all(|v| v.unit_name != "default+c"),
+        "{:?}",
+        verdicts.iter().map(|v| v.unit_name).collect::<Vec<_>>()
+    );
+    let diags = check_parsed(&files, &parsed, numpy_rule(), &Options::default());
+    let outside: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.check == Check::OutsideWindow)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(outside.len(), 1, "{diags:#?}");
+    assert!(
+        outside[0].ends_with(" (in `default+a`, `default+c`, `all`)"),
+        "{names:?}: {}",
+        outside[0]
+    );
+}

@@ -1445,10 +1445,11 @@ fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<std::path::PathBuf> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "txt") && p.is_file())
         .filter(|p| {
-            let Ok(bytes) = crate::files::read_capped(p) else {
+            // Only the header counts: read its first 4 KiB, not the whole file.
+            let Ok(bytes) = crate::files::read_head(p, 4096) else {
                 return false;
             };
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).into_owned();
+            let head = String::from_utf8_lossy(&bytes).into_owned();
             head.lines()
                 .take_while(|l| l.starts_with('#') || l.trim().is_empty())
                 .any(|l| {
@@ -1524,6 +1525,17 @@ mod tests {
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(found, ["pip.txt", "uv.txt"]);
+        // Only the header is read: an output over the 8 MiB read cap (sparse: no disk used)
+        // is still recognised by its first lines, which a capped whole-file read refused.
+        let big = std::fs::File::create(dir.join("big.txt")).unwrap();
+        std::io::Write::write_all(&mut &big, b"# uv pip compile requirements.in -o big.txt\n")
+            .unwrap();
+        big.set_len(crate::files::MAX_FILE_SIZE + 4096).unwrap();
+        let found: Vec<String> = pip_compile_outputs(&dir, "requirements.in")
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(found, ["big.txt", "pip.txt", "uv.txt"]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

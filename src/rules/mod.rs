@@ -209,13 +209,21 @@ impl Rule {
 
 /// Where to find release lists named by a rule file: built in, or a `.tsv` path relative to
 /// the rule file.
-fn load_releases(name: &str, base: Option<&std::path::Path>) -> Result<String, String> {
+fn load_releases(
+    name: &str,
+    base: Option<&std::path::Path>,
+    confine: Option<&crate::files::Confinement>,
+) -> Result<String, String> {
     if let Some((_, text)) = BUILTIN_RELEASES.iter().find(|(n, _)| *n == name) {
         return Ok((*text).to_owned());
     }
     if name.ends_with(".tsv") {
         if let Some(base) = base {
             let path = base.join(name);
+            if let Some(c) = confine {
+                c.check(&path)
+                    .map_err(|e| format!("release list `{}`: {e}", path.display()))?;
+            }
             let bytes = crate::files::read_capped(&path)
                 .map_err(|e| format!("cannot read release list `{}`: {e}", path.display()))?;
             return String::from_utf8(bytes)
@@ -237,6 +245,17 @@ pub fn load_rule_file(
     path: &str,
     text: &str,
     base: Option<&std::path::Path>,
+) -> Result<Vec<Rule>, RuleError> {
+    load_rule_file_confined(path, text, base, None)
+}
+
+/// [`load_rule_file`] for a rule file a repository's configuration named: its release lists
+/// must stay inside `confine` (a pull request can edit the configuration and the rule file).
+pub fn load_rule_file_confined(
+    path: &str,
+    text: &str,
+    base: Option<&std::path::Path>,
+    confine: Option<&crate::files::Confinement>,
 ) -> Result<Vec<Rule>, RuleError> {
     let err = |span: Option<std::ops::Range<usize>>, message: String| RuleError {
         path: path.to_owned(),
@@ -294,7 +313,8 @@ pub fn load_rule_file(
     let wheels = match &t.releases {
         None => None,
         Some(r) => {
-            let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
+            let text =
+                load_releases(r.get_ref(), base, confine).map_err(|m| err(Some(r.span()), m))?;
             let mut wheels = WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?;
             wheels.remove(&placeholders);
             Some(Arc::new(wheels))
@@ -303,7 +323,8 @@ pub fn load_rule_file(
     let platform_wheels = match &t.platform_releases {
         None => None,
         Some(r) => {
-            let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
+            let text =
+                load_releases(r.get_ref(), base, confine).map_err(|m| err(Some(r.span()), m))?;
             let mut wheels = WheelsByPlatform::parse(&text).map_err(|m| err(Some(r.span()), m))?;
             wheels.remove(&placeholders);
             Some(Arc::new(wheels))
@@ -391,7 +412,8 @@ pub fn load_rule_file(
         let releases = match &p.releases {
             None => Arc::new(ReleaseList::default()),
             Some(r) => {
-                let text = load_releases(r.get_ref(), base).map_err(|m| err(Some(r.span()), m))?;
+                let text = load_releases(r.get_ref(), base, confine)
+                    .map_err(|m| err(Some(r.span()), m))?;
                 Arc::new(ReleaseList::parse(&text).map_err(|m| err(Some(r.span()), m))?)
             }
         };

@@ -623,3 +623,32 @@ fn large_sets_are_remembered_by_spelling() {
     assert_eq!(format!("{other:?}"), format!("{direct:?}"));
     assert_ne!(format!("{other:?}"), format!("{first:?}"));
 }
+
+#[test]
+fn long_specifier_lists_are_remembered_by_content() {
+    // Lists long enough to be remembered: the same list gives the same set as building it
+    // clause by clause; lists that differ in one clause, or only in length, are not confused.
+    let list = |n: usize, skip: usize| -> VersionSpecifiers {
+        let clauses: Vec<String> = (0..n)
+            .filter(|&i| i != skip)
+            .map(|i| format!("!=1.{i}"))
+            .collect();
+        VersionSpecifiers::from_str(&clauses.join(",")).unwrap()
+    };
+    let built =
+        |s: &VersionSpecifiers| VersionSet::intersect_all(s.iter().map(VersionSet::from_specifier));
+    let a = list(200, usize::MAX);
+    let b = list(201, 7);
+    let c = list(199, usize::MAX);
+    for _ in 0..2 {
+        for s in [&a, &b, &c] {
+            assert_eq!(VersionSet::from_specifiers(s), built(s));
+        }
+    }
+    let v7 = Version::from_str("1.7").unwrap();
+    assert!(!VersionSet::from_specifiers(&a).contains(&v7));
+    assert!(VersionSet::from_specifiers(&b).contains(&v7));
+    let v199 = Version::from_str("1.199").unwrap();
+    assert!(!VersionSet::from_specifiers(&a).contains(&v199));
+    assert!(VersionSet::from_specifiers(&c).contains(&v199));
+}

@@ -443,6 +443,101 @@ fn only_the_command_line_and_environment_allow_outside() {
     assert_eq!(r.code, Some(0), "{}", r.all());
 }
 
+/// A small valid rule file (trigger `dist5`) whose package release list is `releases`.
+fn rule_file(releases: &str) -> String {
+    format!(
+        "schema = 1\n[trigger]\ntitle = \"T\"\ndistributions = [\"dist5\"]\nversion = \"==1.14.0\"\n\
+         pythons = [\"3.7\"]\nreleases = \"tensorflow-by-python\"\nsources = [\"s\"]\n\
+         [[package]]\nid = \"x/numpy-extra\"\nname = \"numpy\"\nwindow = \">=1.16,<1.19\"\n\
+         absence = \"finding\"\nseverity = \"error\"\nreleases = \"{releases}\"\n\
+         summary = \"s\"\nexplanation = \"e\"\nsources = [\"s\"]\n"
+    )
+}
+
+#[test]
+fn a_repository_configuration_cannot_name_rule_files_outside() {
+    let (t, proj) = project("rule-outside");
+    let outside = t.join("outside");
+    fs::write(outside.join("rule.toml"), rule_file("numpy")).unwrap();
+    fs::write(proj.join("requirements.txt"), "dist5==1.14.0\nnumpy>=1.0\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("secret.txt"), proj.join("linked.toml")).unwrap();
+    let base = ["check", "--format", "concise", "requirements.txt"];
+    // The secret as a rule file: by a relative path, an absolute one, and a link.
+    for entry in [
+        "../outside/secret.txt".to_owned(),
+        outside.join("secret.txt").display().to_string(),
+        "linked.toml".to_owned(),
+    ] {
+        fs::write(
+            proj.join("depwindow.toml"),
+            format!("extra-rules = [\"{entry}\"]\n"),
+        )
+        .unwrap();
+        let r = run_in(&proj, &base);
+        assert_eq!(r.code, Some(2), "{entry}: {}", r.all());
+        assert!(!r.all().contains(SECRET), "{entry}: {}", r.all());
+        assert!(
+            r.err.contains("depwindow.toml:1:16: rule file")
+                && r.err.contains("outside the project"),
+            "{entry}: {}",
+            r.err
+        );
+    }
+    // A release list that a rule file inside the project names outside it: refused too.
+    t.write(
+        "proj/rules/r.toml",
+        rule_file("../../outside/secret.txt.tsv"),
+    );
+    fs::write(outside.join("secret.txt.tsv"), format!("{SECRET}\n")).unwrap();
+    fs::write(
+        proj.join("depwindow.toml"),
+        "extra-rules = [\"rules/r.toml\"]\n",
+    )
+    .unwrap();
+    let r = run_in(&proj, &base);
+    assert_eq!(r.code, Some(2), "{}", r.all());
+    assert!(!r.all().contains(SECRET), "{}", r.all());
+    assert!(
+        r.err.contains("release list") && r.err.contains("outside the project"),
+        "{}",
+        r.err
+    );
+    // The command line and the environment allow it; so does naming the configuration.
+    fs::write(
+        proj.join("depwindow.toml"),
+        "extra-rules = [\"../outside/rule.toml\"]\n",
+    )
+    .unwrap();
+    let r = run_in(&proj, &base);
+    assert_eq!(r.code, Some(2), "{}", r.all());
+    let o = outside.to_str().unwrap();
+    let mut args = base.to_vec();
+    args.extend(["--allow-outside", o]);
+    for r in [
+        run_in(&proj, &args),
+        run_env(
+            &proj,
+            &base,
+            &[("DEPWINDOW_ALLOW_OUTSIDE", outside.as_os_str())],
+        ),
+        run_in(
+            &proj,
+            &[
+                "check",
+                "--format",
+                "concise",
+                "--config",
+                "depwindow.toml",
+                "requirements.txt",
+            ],
+        ),
+    ] {
+        // The rule is read: `numpy>=1.0` next to `dist5` is outside its window.
+        assert_eq!(r.code, Some(1), "{}", r.all());
+        assert!(r.out().contains("outside T's tested window"), "{}", r.all());
+    }
+}
+
 // ------------------------------------------------------------------ 3. --fix writes
 
 const FIXABLE: &str = "tensorflow==1.14.0\nnumpy>=1.16\n";
@@ -872,6 +967,19 @@ fn constraint_messages_say_what_the_path_is() {
         if says != "not found" {
             assert!(!r.err.contains("not found"), "{arg}: {}", r.err);
         }
+        // The same words for a configuration's `constraints`, at the entry's position.
+        t.write("depwindow.toml", format!("constraints = [\"{arg}\"]\n"));
+        let r = run_in(t.path(), &["check", "requirements.txt"]);
+        assert_eq!(r.code, Some(2), "config {arg}: {}", r.all());
+        assert!(
+            r.err.contains("depwindow.toml:1:16: constraint file") && r.err.contains(says),
+            "config {arg}: {}",
+            r.err
+        );
+        if says != "not found" {
+            assert!(!r.err.contains("not found"), "config {arg}: {}", r.err);
+        }
+        fs::remove_file(t.join("depwindow.toml")).unwrap();
     }
 }
 

@@ -185,3 +185,116 @@ fn requirements_many_lines_of_one_package() {
     };
     assert_linear("requirements: many lines of one package", &make, 2_000);
 }
+
+#[test]
+fn poetry_clauses_through_the_whole_pipeline() {
+    // The translator is linear (above); the checker then asks for the requirement's version
+    // set once per target environment and again for the fix: each time n log n comparisons
+    // unless it is built once (`VersionSet::from_specifiers` remembers long lists).
+    let make = |n: usize| {
+        let c: Vec<String> = (0..n).map(|i| format!("!=1.{i}")).collect();
+        pipeline(
+            Format::Pyproject,
+            format!(
+                "[tool.poetry]\nname = \"p\"\nversion = \"0\"\n[tool.poetry.dependencies]\n\
+                 python = \"^3.7\"\ntensorflow = \"1.14.0\"\nnumpy = \"{}\"\n",
+                c.join(",")
+            ),
+        )
+    };
+    assert_linear("Poetry clauses, pipeline", &make, 1_000);
+}
+
+/// setup.py `extras_require` with `n` extras, each its own `numpy>=1.i`.
+fn setup_py_extras(n: usize) -> String {
+    let mut text = String::from(
+        "from setuptools import setup\nsetup(name='p', install_requires=[\
+         'tensorflow==1.14.0', 'numpy>=1.0'], extras_require={\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!("    'e{i}': ['numpy>=1.{i}'],\n"));
+    }
+    text.push_str("})\n");
+    text
+}
+
+#[test]
+fn setup_py_extras_are_read_in_linear_time() {
+    // Each extra was looked up by a scan of the extras so far, twice (adding it, expanding
+    // it into its unit): quadratic in the number of extras.
+    let make = |n: usize| -> Box<dyn Fn()> {
+        let text = setup_py_extras(n);
+        Box::new(move || {
+            let (_, parsed) =
+                depwindow::fuzz_targets::parse_format(Format::SetupPy, text.as_bytes());
+            assert_eq!(parsed.groups.len(), n + 1);
+        })
+    };
+    assert_linear("setup.py extras, read", &make, 2_000);
+}
+
+#[test]
+fn setup_py_extras_through_the_whole_pipeline() {
+    let make = |n: usize| pipeline(Format::SetupPy, setup_py_extras(n));
+    assert_linear("setup.py extras, pipeline", &make, 100);
+}
+
+/// A pdm.lock whose `n` groups all hold every package: `n` units with the same install.
+fn pdm_lock_same_groups(n: usize) -> String {
+    let groups: Vec<String> = (0..n).map(|i| format!("\"g{i}\"")).collect();
+    let groups = groups.join(", ");
+    format!(
+        "[metadata]\ngroups = [{groups}]\nlock_version = \"4.4\"\n\n\
+         [[package]]\nname = \"numpy\"\nversion = \"1.19.0\"\ngroups = [{groups}]\n\n\
+         [[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\ngroups = [{groups}]\n"
+    )
+}
+
+#[test]
+fn lock_groups_with_the_same_install_are_judged_once() {
+    // 16 times the groups, all installing the same packages: the text (and its reading)
+    // grows 16 times, but the install is one, judged and phrased once; each further group
+    // only joins the finding. Judging every group again grew the work 16 times.
+    let make = |n: usize| pipeline(Format::PdmLock, pdm_lock_same_groups(n));
+    let small = cost(&*make(50));
+    let large = cost(&*make(800));
+    let ratio = large.as_secs_f64() / small.as_secs_f64();
+    eprintln!("pdm.lock same groups: {small:?} at 50, {large:?} at 800: ratio {ratio:.2}");
+    assert!(
+        ratio <= 8.0,
+        "pdm.lock groups with one install: work grew {ratio:.1} times for 16 times the \
+         groups ({small:?} -> {large:?}): each group judged again"
+    );
+}
+
+#[test]
+fn rule_files_with_many_distributions() {
+    // Trigger names were matched by a search of the distributions list per entry.
+    let make = |n: usize| -> Box<dyn Fn()> {
+        let dists: Vec<String> = (0..n).map(|i| format!("\"dist{i}\"")).collect();
+        let rule = format!(
+            "schema = 1\n[trigger]\ntitle = \"T\"\ndistributions = [{}]\nversion = \"==1.14.0\"\n\
+             pythons = [\"3.7\"]\nreleases = \"tensorflow-by-python\"\nsources = [\"s\"]\n\
+             [[package]]\nid = \"x/numpy-extra\"\nname = \"numpy\"\nwindow = \">=1.16,<1.19\"\n\
+             absence = \"finding\"\nseverity = \"error\"\nreleases = \"numpy\"\n\
+             summary = \"s\"\nexplanation = \"e\"\nsources = [\"s\"]\n",
+            dists.join(", ")
+        );
+        let text = format!("dist{}==1.14.0\nnumpy>=1.0\n", n / 2);
+        Box::new(move || {
+            let rules = depwindow::rules::load_rule_file("big.toml", &rule, None).unwrap();
+            let (files, parsed) =
+                depwindow::fuzz_targets::parse_format(Format::Requirements, text.as_bytes());
+            let diags = depwindow::check::check_parsed(
+                &files,
+                &parsed,
+                &rules,
+                &depwindow::check::Options::default(),
+            );
+            assert!(diags
+                .iter()
+                .any(|d| d.rule.as_deref() == Some("x/numpy-extra")));
+        })
+    };
+    assert_linear("rule file distributions", &make, 2_000);
+}
