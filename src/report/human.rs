@@ -299,6 +299,40 @@ fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
     }
 }
 
+/// The finding's notes under its report, one labelled `note:` each, wrapped to the width
+/// with the indentation of miette's `help:` (narratable output: one line each).
+fn push_notes(s: &mut String, notes: &[String], style: &Style) {
+    if notes.is_empty() {
+        return;
+    }
+    if !s.ends_with('\n') {
+        s.push('\n');
+    }
+    for n in notes {
+        let n = escape_display(n);
+        if style.narratable {
+            s.push_str(&format!("note: {n}\n"));
+            continue;
+        }
+        let width = style.width.saturating_sub(2).max(40);
+        let mut line = String::from("  note:");
+        let mut fresh = true;
+        for word in n.split(' ') {
+            let w = word.chars().count();
+            if !fresh && line.chars().count() + 1 + w > width {
+                s.push_str(&line);
+                s.push('\n');
+                line = String::from("       ");
+            }
+            line.push(' ');
+            line.push_str(word);
+            fresh = false;
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+}
+
 /// Write every diagnostic, then a summary line.
 pub fn emit(
     files: &Files,
@@ -334,6 +368,7 @@ pub fn emit(
                 escape_multiline(&d.message)
             );
         }
+        push_notes(&mut s, &d.notes, &style);
         writeln!(out, "{s}")?;
     }
     if style.summary {
