@@ -203,9 +203,9 @@ fn line_words(text: &str, span: crate::source::Span) -> String {
 }
 
 /// Environments in the words "holds on" uses, relative to `scope` (the environments of the
-/// finding): "2.7 and 3.5", "3.5–3.7", "3.7 (Linux and macOS)". A Python is named with its
-/// operating systems only when it stands for fewer of them than `scope` has; Pythons
-/// ascending. The caller writes "Python" before it.
+/// finding): "2.7 and 3.5", "3.5–3.7", "3.7 (Linux and macOS)". Operating systems are named
+/// only when a Python stands for fewer of them than `scope` has (then for every Python);
+/// Pythons ascending. The caller writes "Python" before it.
 fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
     let mut pythons: Vec<&str> = Vec::new();
     for p in places {
@@ -222,10 +222,13 @@ fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
             .collect()
     };
     // Runs of Pythons with the same naming of operating systems, in ascending order.
+    // When one Python is named with its operating systems, every one is: "2.7 and 3.7
+    // (Windows)" would read as if both were Windows only.
+    let any_named = pythons.iter().any(|py| oses(places, py) != oses(scope, py));
     let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for py in pythons {
         let here = oses(places, py);
-        let named = (here != oses(scope, py)).then(|| {
+        let named = any_named.then(|| {
             let titles: Vec<&str> = here.iter().map(|os| platform_title(os)).collect();
             and_list(&titles)
         });
