@@ -207,8 +207,8 @@ pub struct Pick {
     pub version: String,
 }
 
-/// A list of releases as a count and runs of neighbours in the rule's release list (the
-/// published final releases outside the window, oldest first).
+/// A list of releases as a count and runs of neighbours among the rule's published final
+/// releases, oldest first (a release left out ends a run).
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReleaseSummary {
     pub count: usize,

@@ -409,10 +409,18 @@ fn outside_words(installable: &[String], admitted: &[String]) -> String {
     }
 }
 
-/// Release-list indices (sorted) as a count and runs of neighbours in `rule.outside_final`.
+/// Release-list indices (sorted) as a count and runs of neighbours among the rule's final
+/// releases (a release in the window, or one the set leaves out, ends a run; pre-releases
+/// and yanked releases between two do not).
 fn summary(rule: &Rule, indices: &[usize]) -> ReleaseSummary {
     let releases = &rule.releases.releases;
-    let pos = |i: usize| rule.outside_final.binary_search(&i).ok();
+    let finals: Vec<usize> = releases
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == crate::rules::releases::Status::Final)
+        .map(|(i, _)| i)
+        .collect();
+    let pos = |i: usize| finals.binary_search(&i).ok();
     let mut ranges: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, count)
     let mut prev: Option<usize> = None;
     for &i in indices {
@@ -1020,5 +1028,87 @@ fn not_installable(
             "no release it admits installs on this Python".to_owned(),
             None,
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn protobuf() -> &'static Rule {
+        crate::rules::builtin()
+            .iter()
+            .find(|r| r.id == "tensorflow-1.14/protobuf")
+            .expect("the built-in protobuf rule")
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_count_names_both_numbers_only_when_they_differ() {
+        let all = strings(&["1.17.0", "1.17.1", "1.17.2", "1.17.3", "2.0.0"]);
+        assert_eq!(outside_words(&all, &all), "5 releases (1.17.0 … 2.0.0)");
+        assert_eq!(outside_words(&all[..2], &all[..2]), "1.17.0, 1.17.1");
+        assert_eq!(
+            outside_words(&all[..4], &all),
+            "5 releases, 4 installable here (1.17.0 … 1.17.3)"
+        );
+        assert_eq!(
+            outside_words(&[], &all),
+            "5 releases (1.17.0 … 2.0.0), none installable here"
+        );
+    }
+
+    #[test]
+    fn summaries_are_runs_of_neighbours_outside_the_window() {
+        let rule = protobuf();
+        // protobuf's outside releases lie below 3.6.1 and from 4 on: two runs, the window
+        // between them.
+        let s = summary(rule, &rule.outside_final);
+        assert_eq!(s.count, rule.outside_final.len());
+        assert_eq!(s.ranges.len(), 2, "{s:?}");
+        assert_eq!(s.ranges.iter().map(|r| r.count).sum::<usize>(), s.count);
+        assert_eq!(s.ranges[1].first, "4.21.1", "{s:?}");
+        // Dropping one release in the middle of a run splits it.
+        let mut gap = rule.outside_final.clone();
+        gap.remove(gap.len() - 3);
+        assert_eq!(summary(rule, &gap).ranges.len(), 3);
+        assert_eq!(summary(rule, &[]), ReleaseSummary::default());
+    }
+
+    #[test]
+    fn places_are_ascending_and_name_systems_for_every_python_or_none() {
+        let rule = protobuf();
+        let p = |py: &str, os: &str| Place::new(py, os);
+        let scope: Vec<Place> = ["2.7", "3.5", "3.6", "3.7"]
+            .iter()
+            .flat_map(|py| ["linux", "darwin", "win32"].map(|os| p(py, os)))
+            .collect();
+        let newest_first: Vec<Place> = scope.iter().rev().cloned().collect();
+        assert_eq!(places_words(rule, &newest_first, &scope), "2.7–3.7");
+        let some = vec![p("3.7", "linux"), p("2.7", "linux"), p("2.7", "darwin")];
+        let some_scope = vec![
+            p("2.7", "linux"),
+            p("2.7", "darwin"),
+            p("3.7", "linux"),
+            p("3.7", "win32"),
+        ];
+        assert_eq!(
+            places_words(rule, &some, &some_scope),
+            "2.7 (Linux and macOS) and 3.7 (Linux)"
+        );
+        let picks = vec![
+            (p("3.7", "linux"), "4.24.4".to_owned()),
+            (p("3.6", "linux"), "3.19.6".to_owned()),
+            (p("2.7", "linux"), "3.17.3".to_owned()),
+            (p("3.5", "linux"), "3.19.6".to_owned()),
+        ];
+        let scope: Vec<Place> = picks.iter().map(|(p, _)| p.clone()).collect();
+        assert_eq!(
+            grouped_versions(rule, &picks, &scope).join("; "),
+            "3.17.3 on Python 2.7; 3.19.6 on 3.5 and 3.6; 4.24.4 on 3.7"
+        );
     }
 }
