@@ -860,7 +860,10 @@ fn words(
                 None
             };
             Words {
-                label: format!("admits {pkg} outside `{}`", window.text),
+                label: match installed {
+                    Some(_) => format!("installed, outside `{}`", window.text),
+                    None => format!("admits {pkg} outside `{}`", window.text),
+                },
                 message,
                 help,
                 notes,
