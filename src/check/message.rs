@@ -337,9 +337,10 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
             notes.push(format!("the lock pins {pkg} {picked}"));
         }
     }
-    // What the versions outside the window do, once per effect.
-    let mut effects: Vec<(String, Vec<(Place, String)>)> = Vec::new();
-    for (place, v) in &pairs {
+    // What the versions outside the window do, once per effect; which Python gets which
+    // version is the pick note's to say.
+    let mut effects: Vec<(String, Vec<String>)> = Vec::new();
+    for (_, v) in &pairs {
         let Ok(version) = Version::from_str(v) else {
             continue;
         };
@@ -354,24 +355,15 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
             None => "outside the tested window, untested".to_owned(),
         };
         match effects.iter_mut().find(|(t, _)| *t == text) {
-            Some((_, ps)) => ps.push((place.clone(), v.clone())),
-            None => effects.push((text, vec![(place.clone(), v.clone())])),
+            Some((_, vs)) if vs.contains(v) => {}
+            Some((_, vs)) => vs.push(v.clone()),
+            None => effects.push((text, vec![v.clone()])),
         }
     }
-    for (text, ps) in &effects {
-        let mut vs: Vec<&str> = Vec::new();
-        for (_, v) in ps {
-            if !vs.contains(&v.as_str()) {
-                vs.push(v);
-            }
-        }
-        let all_here = ps.len() == pairs.len() && covers_scope;
-        if all_here && vs.len() == 1 {
-            notes.push(format!("{pkg} {}: {text}", vs[0]));
-        } else {
-            let grouped = grouped_versions(rule, ps, scope);
-            notes.push(format!("{pkg} {}: {text}", grouped.join("; ")));
-        }
+    for (text, mut vs) in effects {
+        vs.sort_by_key(|v| Version::from_str(v).ok());
+        let vs: Vec<&str> = vs.iter().map(String::as_str).collect();
+        notes.push(format!("{pkg} {}: {text}", and_list(&vs)));
     }
     notes
 }
