@@ -265,9 +265,9 @@ fn python_runs_and(rule: &Rule, pythons: &[String]) -> String {
     }
 }
 
-/// Versions grouped with the environments that get each, ordered by their lowest Python:
-/// "1.16.6 on Python 2.7; 1.18.5 on 3.5; 1.21.6 on 3.6 and 3.7" (`None` when every
-/// environment of `scope` gets the same version: the caller says so its own way).
+/// Versions grouped with the environments that get each, ordered by their lowest Python,
+/// one item per version: "1.16.6 on Python 2.7", "1.18.5 on 3.5", "1.21.6 on 3.6 and 3.7"
+/// (the caller joins them with "; ").
 fn grouped_versions(rule: &Rule, picks: &[(Place, String)], scope: &[Place]) -> Vec<String> {
     let mut sorted: Vec<&(Place, String)> = picks.iter().collect();
     sorted.sort_by_key(|(p, _)| (python_key(&p.python), platform_rank(&p.platform)));

@@ -102,7 +102,7 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
     outside.help = Some("bound it: `numpy>=1.14.5,<1.17`".into());
     outside.notes = vec![
         "pip would pick 1.19.5 on Python 3.6; 1.21.6 on 3.7".into(),
-        "numpy 1.21.6 on Python 3.7: imports with FutureWarnings; untested".into(),
+        "numpy 1.21.6: imports with FutureWarnings; untested".into(),
     ];
     // Two releases that are not neighbours in the release list: two runs.
     let runs = |versions: &[&str]| ReleaseSummary {
