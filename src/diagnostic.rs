@@ -65,14 +65,24 @@ pub struct Diagnostic {
     pub platforms: Vec<String>,
     /// The target environments it holds on, in the order of `rules/environments.tsv`.
     pub environments: Vec<Place>,
-    /// Published final releases admitted outside the window.
+    /// Published final releases admitted outside the window (whatever their
+    /// Requires-Python and the trigger's declared range).
     pub outside_released: Vec<String>,
+    /// `outside_released` as a count and runs.
+    pub outside_released_summary: ReleaseSummary,
+    /// The part of `outside_released` pip can install on at least one environment where the
+    /// finding holds (the trigger's declared range allows it and its Requires-Python admits
+    /// one of the finding's Pythons): the count the message shows.
+    pub outside_installable: ReleaseSummary,
     /// The version pip would pick, per environment (same order).
     pub pip_would_pick: Vec<Pick>,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
     /// Longer explanation / advice shown as `help:`.
     pub help: Option<String>,
+    /// Facts behind the message, one sentence each: pip's picks, qualifications ("only if
+    /// TensorFlow 1.14.0 is installed"), effects, sources. Shown as `note:` lines.
+    pub notes: Vec<String>,
     /// Set when an inline suppression silenced the finding: its reason.
     pub suppressed: Option<String>,
 }
@@ -93,10 +103,13 @@ impl Diagnostic {
             platforms: Vec::new(),
             environments: Vec::new(),
             outside_released: Vec::new(),
+            outside_released_summary: ReleaseSummary::default(),
+            outside_installable: ReleaseSummary::default(),
             pip_would_pick: Vec::new(),
             related: Vec::new(),
             fix: None,
             help: None,
+            notes: Vec::new(),
             suppressed: None,
         }
     }
@@ -192,4 +205,20 @@ pub struct Pick {
     pub python: String,
     pub platform: String,
     pub version: String,
+}
+
+/// A list of releases as a count and runs of neighbours among the rule's published final
+/// releases, oldest first (a release left out ends a run).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ReleaseSummary {
+    pub count: usize,
+    pub ranges: Vec<ReleaseRange>,
+}
+
+/// A run of neighbouring releases: the first, the last and how many.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReleaseRange {
+    pub first: String,
+    pub last: String,
+    pub count: usize,
 }

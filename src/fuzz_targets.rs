@@ -51,6 +51,7 @@ pub fn pipeline(data: &[u8]) {
         platforms: None,
         conda: format.imp().conda_names(),
         sibling_lock: None,
+        source: check::Source::File,
     };
     for d in check::check_parsed(&files, &parsed, crate::rules::builtin(), &opts) {
         assert_loc(&files, d.loc, "diagnostic");

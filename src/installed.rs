@@ -224,6 +224,7 @@ pub fn audit(
         platforms: profile.opts.platforms.clone(),
         conda: false,
         sibling_lock: None,
+        source: check::Source::Installed,
     };
     let mut diags = check::check_parsed(&files, &parsed, &profile.rules, &opts);
     profile.settings.apply(&mut diags);

@@ -159,6 +159,7 @@ pub fn check_one(
         } else {
             locks.sibling(cwd, &candidate.path, format)
         },
+        source: check::Source::File,
     };
     let mut diags = check::check_parsed(&files, &parsed, rules, &check_opts);
     diags.extend(notes);

@@ -398,7 +398,12 @@ impl Server {
                 .ok()
                 .map(|href| lt::CodeDescription { href }),
             source: Some("depwindow".to_owned()),
-            message: d.message.clone(),
+            // The headline, then each note on a line of its own (notes have no location,
+            // so they are not `relatedInformation`).
+            message: std::iter::once(d.message.clone())
+                .chain(d.notes.iter().map(|n| format!("note: {n}")))
+                .collect::<Vec<_>>()
+                .join("\n"),
             related_information: (!related.is_empty()).then_some(related),
             tags: None,
             data: None,

@@ -9,9 +9,11 @@ use pep440_rs::Version;
 
 use super::evaluate::outside_releases;
 use super::fix_proposal::{fix_preview, range_fix, relock_hint, unconstrained_fix};
-use super::verdict::{Detail, FixIntent, Judgement, PyVerdict, TriggerHit, Unsatisfiable, Verdict};
-use super::{compact, compact_list, Check, Options};
-use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, Related, Severity};
+use super::verdict::{Detail, FixIntent, Judgement, PyVerdict, Unsatisfiable, Verdict};
+use super::{compact, Check, Options, Source};
+use crate::diagnostic::{
+    Applicability, Diagnostic, Pick, Place, Related, ReleaseRange, ReleaseSummary, Severity,
+};
 use crate::files::Files;
 use crate::manifest::{Loc, Parsed, Requirement, Role, Syntax, VersionReq};
 use crate::rules::environments::{platform_title, Environment, PLATFORMS};
@@ -37,7 +39,7 @@ pub(crate) fn diagnostics_reached(
     let mut phrased: Vec<Option<usize>> = vec![None; verdicts.len()];
     for &(i, kind, name) in reach {
         let v = &verdicts[i];
-        let (d, unit) = match &v.judgement {
+        let (d, unit, picks) = match &v.judgement {
             Judgement::PerEnv(group) => {
                 // Derived units (an extra, a dependency group, dev packages) are named in
                 // the message; a finding that a base unit reaches too is about the base.
@@ -46,7 +48,8 @@ pub(crate) fn diagnostics_reached(
                     join_unit(&mut findings.list[f], unit);
                     continue;
                 }
-                (finish(files, parsed, opts, v, group), unit)
+                let (d, picks) = finish(files, parsed, opts, v, group);
+                (d, unit, Some(picks))
             }
             Judgement::NoSupportedPython {
                 requires_python,
@@ -59,20 +62,40 @@ pub(crate) fn diagnostics_reached(
                 (
                     no_supported_python(files, v.rule, *requires_python, trigger),
                     None,
+                    None,
                 )
             }
         };
-        phrased[i] = Some(push_finding(&mut findings, d, unit));
+        phrased[i] = Some(push_finding(&mut findings, d, unit, picks));
     }
     findings
         .list
         .into_iter()
         .map(|mut f| {
             if !f.base && !f.units.is_empty() {
+                // At most three names in the headline; every one in a note when there are more.
+                const NAMED: usize = 3;
                 let names: Vec<String> = f.units.iter().map(|u| format!("`{u}`")).collect();
-                f.diagnostic
-                    .message
-                    .push_str(&format!(" (in {})", names.join(", ")));
+                let shown = match names.len() {
+                    n if n > NAMED => {
+                        format!("{} and {} more units", names[..NAMED].join(", "), n - NAMED)
+                    }
+                    _ => names.join(", "),
+                };
+                f.diagnostic.message.push_str(&format!(" (in {shown})"));
+                if names.len() > NAMED {
+                    f.diagnostic
+                        .notes
+                        .push(format!("reached through {}", names.join(", ")));
+                }
+            }
+            // The picks are phrased last, from every unit's picks: the notes say what the
+            // JSON's `pip_would_pick` says.
+            if let Some(p) = &f.picks {
+                let d = &mut f.diagnostic;
+                let notes = pick_notes(p, &d.pip_would_pick, &d.environments);
+                let at = p.at.min(d.notes.len());
+                d.notes.splice(at..at, notes);
             }
             f.diagnostic
         })
@@ -91,27 +114,46 @@ fn join_unit(f: &mut Finding, unit: Option<&str>) {
     }
 }
 
-struct Finding {
+/// What the pick notes of a finding need, kept until every unit reaching it is merged.
+struct PickWords<'a> {
+    rule: &'a Rule,
+    /// The finding is about a lock's pin: "the lock pins", never "pip would pick".
+    lock: bool,
+    /// The finding is about an installed environment: the headline names the version.
+    installed: bool,
+    /// Where the unit installs the trigger (so "every Python" is true).
+    triggered: Vec<Place>,
+    /// Where in the notes the pick notes go.
+    at: usize,
+}
+
+struct Finding<'a> {
     diagnostic: Diagnostic,
     /// The non-base units that reach the finding (empty when the base unit does), in the
     /// order first reached; `unit_set` holds the same names for the membership test.
     units: Vec<String>,
     unit_set: HashSet<String>,
     base: bool,
+    picks: Option<PickWords<'a>>,
 }
 
 /// Findings in the order first reached, indexed by key: a finding reached through many
 /// units (thousands of extras or lock groups) merges in constant time, not by a scan of
 /// every finding and unit so far (issue 15 §4).
 #[derive(Default)]
-struct Findings {
-    list: Vec<Finding>,
+struct Findings<'a> {
+    list: Vec<Finding<'a>>,
     index: HashMap<(Check, String, Loc), usize>,
 }
 
 /// Add a diagnostic to the findings, merging it into the finding with its key; returns the
 /// finding's index.
-fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) -> usize {
+fn push_finding<'a>(
+    findings: &mut Findings<'a>,
+    d: Diagnostic,
+    unit: Option<&str>,
+    picks: Option<PickWords<'a>>,
+) -> usize {
     // One no-supported-python finding per file, not one per constrained package: it is
     // keyed without its rule, so the first rule's id is the one shown.
     let rule_key = match d.check {
@@ -134,6 +176,7 @@ fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) -> u
             .map(|u| HashSet::from([u.to_owned()]))
             .unwrap_or_default(),
         base: unit.is_none(),
+        picks,
     });
     i
 }
@@ -191,31 +234,241 @@ fn line_words(text: &str, span: crate::source::Span) -> String {
     }
 }
 
-/// The picks per Python, newest Python first: (python, version, operating systems). The
-/// operating systems are named (`Some`) only when the Python's picks differ between them.
-fn picks_by_python(pythons: &[String], picks: &[Pick]) -> Vec<(String, String, Option<String>)> {
-    let mut out = Vec::new();
-    for p in pythons.iter().rev() {
-        let here: Vec<&Pick> = picks.iter().filter(|k| &k.python == p).collect();
-        let mut versions: Vec<&str> = Vec::new();
-        for k in &here {
-            if !versions.contains(&k.version.as_str()) {
-                versions.push(&k.version);
-            }
-        }
-        for v in &versions {
-            let oses = (versions.len() > 1).then(|| {
-                let names: Vec<&str> = here
-                    .iter()
-                    .filter(|k| k.version == *v)
-                    .map(|k| platform_title(&k.platform))
-                    .collect();
-                and_list(&names)
-            });
-            out.push((p.clone(), (*v).to_owned(), oses));
+/// Environments in the words "holds on" uses, relative to `scope` (the environments of the
+/// finding): "2.7 and 3.5", "3.5–3.7", "3.7 (Linux and macOS)". Operating systems are named
+/// only when a Python stands for fewer of them than `scope` has (then for every Python);
+/// Pythons ascending. The caller writes "Python" before it.
+fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
+    let mut pythons: Vec<&str> = Vec::new();
+    for p in places {
+        if !pythons.contains(&p.python.as_str()) {
+            pythons.push(&p.python);
         }
     }
-    out
+    pythons.sort_by_key(|p| python_key(p));
+    let oses = |set: &[Place], py: &str| -> Vec<&'static str> {
+        PLATFORMS
+            .iter()
+            .copied()
+            .filter(|os| set.iter().any(|e| e.python == py && e.platform == *os))
+            .collect()
+    };
+    // Runs of Pythons with the same naming of operating systems, in ascending order.
+    // When one Python is named with its operating systems, every one is: "2.7 and 3.7
+    // (Windows)" would read as if both were Windows only.
+    let any_named = pythons.iter().any(|py| oses(places, py) != oses(scope, py));
+    let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for py in pythons {
+        let here = oses(places, py);
+        let named = any_named.then(|| {
+            let titles: Vec<&str> = here.iter().map(|os| platform_title(os)).collect();
+            and_list(&titles)
+        });
+        match groups.last_mut() {
+            Some((n, ps)) if *n == named => ps.push(py.to_owned()),
+            _ => groups.push((named, vec![py.to_owned()])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(named, ps)| {
+            let runs = python_runs_and(rule, ps);
+            match named {
+                None => runs,
+                Some(oses) => format!("{runs} ({oses})"),
+            }
+        })
+        .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    and_list(&parts)
+}
+
+/// A Python's sort key: its numbers.
+fn python_key(p: &str) -> Vec<u64> {
+    p.split('.').filter_map(|x| x.parse().ok()).collect()
+}
+
+/// `python_runs`, with "and" before the last item when they are a list: "2.7 and 3.5".
+fn python_runs_and(rule: &Rule, pythons: &[String]) -> String {
+    let runs = python_runs(rule, pythons);
+    match runs.rsplit_once(", ") {
+        Some((init, last)) => format!("{init} and {last}"),
+        None => runs,
+    }
+}
+
+/// Versions grouped with the environments that get each, ordered by their lowest Python,
+/// one item per version: "1.16.6 on Python 2.7", "1.18.5 on 3.5", "1.21.6 on 3.6 and 3.7"
+/// (the caller joins them with "; ").
+fn grouped_versions(rule: &Rule, picks: &[(Place, String)], scope: &[Place]) -> Vec<String> {
+    let mut sorted: Vec<&(Place, String)> = picks.iter().collect();
+    sorted.sort_by_key(|(p, _)| (python_key(&p.python), platform_rank(&p.platform)));
+    let mut groups: Vec<(&str, Vec<Place>)> = Vec::new();
+    for (place, v) in sorted {
+        match groups.iter_mut().find(|(g, _)| g == v) {
+            Some((_, ps)) => ps.push(place.clone()),
+            None => groups.push((v, vec![place.clone()])),
+        }
+    }
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, (v, ps))| {
+            let python = if i == 0 { "Python " } else { "" };
+            format!("{v} on {python}{}", places_words(rule, ps, scope))
+        })
+        .collect()
+}
+
+fn platform_rank(p: &str) -> usize {
+    PLATFORMS.iter().position(|x| *x == p).unwrap_or(usize::MAX)
+}
+
+/// The notes on what gets installed: pip's picks (or the lock's pins when they differ
+/// between environments), then what the picks outside the window do.
+fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
+    let rule = w.rule;
+    let pkg = rule.package.to_string();
+    let pairs: Vec<(Place, String)> = picks
+        .iter()
+        .map(|k| (Place::new(&k.python, &k.platform), k.version.clone()))
+        .collect();
+    let mut notes = Vec::new();
+    if pairs.is_empty() {
+        return notes;
+    }
+    let covers_scope = scope.iter().all(|e| pairs.iter().any(|(p, _)| p == e));
+    let mut versions: Vec<&str> = Vec::new();
+    for (_, v) in &pairs {
+        if !versions.contains(&v.as_str()) {
+            versions.push(v);
+        }
+    }
+    let one = versions.len() == 1 && covers_scope;
+    if !w.installed {
+        let picked = if one {
+            let everywhere = w.triggered.iter().all(|e| scope.contains(e));
+            let pythons: HashSet<&str> = scope.iter().map(|e| e.python.as_str()).collect();
+            if everywhere && pythons.len() > 1 {
+                format!("{} on every Python", versions[0])
+            } else {
+                let all: Vec<Place> = pairs.iter().map(|(p, _)| p.clone()).collect();
+                format!(
+                    "{} on Python {}",
+                    versions[0],
+                    places_words(rule, &all, scope)
+                )
+            }
+        } else {
+            grouped_versions(rule, &pairs, scope).join("; ")
+        };
+        if !w.lock {
+            notes.push(format!("pip would pick {picked}"));
+        } else if !one {
+            // One pin is the headline's; several are named here.
+            notes.push(format!("the lock pins {pkg} {picked}"));
+        }
+    }
+    // What the versions outside the window do, once per effect; which Python gets which
+    // version is the pick note's to say.
+    let mut effects: Vec<(String, Vec<String>)> = Vec::new();
+    for (_, v) in &pairs {
+        let Ok(version) = Version::from_str(v) else {
+            continue;
+        };
+        if rule.window.set.contains_any(&version) {
+            continue;
+        }
+        if w.installed && rule.effect_of(&version).is_some() {
+            continue; // the headline says it
+        }
+        let text = match rule.effect_of(&version) {
+            Some(e) => e.effect.clone(),
+            None => "outside the tested window, untested".to_owned(),
+        };
+        match effects.iter_mut().find(|(t, _)| *t == text) {
+            Some((_, vs)) if vs.contains(v) => {}
+            Some((_, vs)) => vs.push(v.clone()),
+            None => effects.push((text, vec![v.clone()])),
+        }
+    }
+    for (text, mut vs) in effects {
+        vs.sort_by_key(|v| Version::from_str(v).ok());
+        let vs: Vec<&str> = vs.iter().map(String::as_str).collect();
+        notes.push(format!("{pkg} {}: {text}", and_list(&vs)));
+    }
+    notes
+}
+
+/// The count of releases outside the window, the one way every format shows it: how many
+/// the range admits (`outside_released_summary.count` in JSON) and, when fewer, how many
+/// of them pip can install where the finding holds (`outside_installable.count`):
+/// "85 releases, 29 installable here (1.17.0 … 1.21.6)".
+fn outside_words(installable: &[String], admitted: &[String]) -> String {
+    let span = |v: &[String]| match v {
+        [first, _, _, _, ..] => format!("{first} … {}", v[v.len() - 1]),
+        _ => v.join(", "),
+    };
+    let releases = |n: usize| match n {
+        1 => "1 release".to_owned(),
+        n => format!("{n} releases"),
+    };
+    if installable.len() == admitted.len() {
+        return match admitted.len() {
+            0..=3 => span(admitted),
+            n => format!("{n} releases ({})", span(admitted)),
+        };
+    }
+    match installable.len() {
+        0 => format!(
+            "{} ({}), none installable here",
+            releases(admitted.len()),
+            span(admitted)
+        ),
+        n => format!(
+            "{}, {n} installable here ({})",
+            releases(admitted.len()),
+            span(installable)
+        ),
+    }
+}
+
+/// Release-list indices (sorted) as a count and runs of neighbours among the rule's final
+/// releases (a release in the window, or one the set leaves out, ends a run; pre-releases
+/// and yanked releases between two do not).
+fn summary(rule: &Rule, indices: &[usize]) -> ReleaseSummary {
+    let releases = &rule.releases.releases;
+    let finals: Vec<usize> = releases
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == crate::rules::releases::Status::Final)
+        .map(|(i, _)| i)
+        .collect();
+    let pos = |i: usize| finals.binary_search(&i).ok();
+    let mut ranges: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, count)
+    let mut prev: Option<usize> = None;
+    for &i in indices {
+        let here = pos(i);
+        match (ranges.last_mut(), prev, here) {
+            (Some(r), Some(p), Some(h)) if h == p + 1 => {
+                r.1 = i;
+                r.2 += 1;
+            }
+            _ => ranges.push((i, i, 1)),
+        }
+        prev = here;
+    }
+    ReleaseSummary {
+        count: indices.len(),
+        ranges: ranges
+            .into_iter()
+            .map(|(f, l, count)| ReleaseRange {
+                first: releases[f].text.clone(),
+                last: releases[l].text.clone(),
+                count,
+            })
+            .collect(),
+    }
 }
 
 /// "a", "a and b", "a, b and c".
@@ -252,9 +505,8 @@ fn python_runs(rule: &Rule, pythons: &[String]) -> String {
     parts.join(", ")
 }
 
-/// Where a finding holds, when that is not everywhere the unit installs the trigger:
-/// "Python 3.5–3.7, macOS and Windows"; Pythons with different operating systems are named
-/// apart ("Python 2.7, Linux and macOS; Python 3.5–3.7, macOS and Windows").
+/// Where a finding holds, when that is not everywhere the unit installs the trigger, in
+/// the words of `places_words`: "Python 3.5–3.7", "Python 2.7 (Linux and macOS) and 3.7".
 fn where_it_holds(
     rule: &Rule,
     triggered: &[&'static Environment],
@@ -268,53 +520,63 @@ fn where_it_holds(
     if everywhere || places.is_empty() {
         return None;
     }
-    let mut pythons: Vec<String> = Vec::new();
-    for e in places {
-        if !pythons.contains(&e.python) {
-            pythons.push(e.python.clone());
-        }
-    }
-    let oses_of = |p: &str| -> Vec<&str> {
-        PLATFORMS
-            .iter()
-            .copied()
-            .filter(|os| places.iter().any(|e| e.python == p && e.platform == *os))
-            .map(platform_title)
-            .collect()
-    };
-    // Pythons with the same operating systems, in order of first appearance.
-    let mut groups: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
-    for p in &pythons {
-        let oses = oses_of(p);
-        match groups.iter_mut().find(|(o, _)| *o == oses) {
-            Some((_, ps)) => ps.push(p.clone()),
-            None => groups.push((oses, vec![p.clone()])),
-        }
-    }
-    let parts: Vec<String> = groups
+    let scope: Vec<Place> = triggered
         .iter()
-        .map(|(oses, ps)| format!("Python {}, {}", python_runs(rule, ps), and_list(oses)))
+        .map(|e| Place::new(&e.python, &e.platform))
         .collect();
-    Some(parts.join("; "))
+    Some(format!("Python {}", places_words(rule, places, &scope)))
 }
 
 /// The words of one (unit, rule, environment) verdict.
 struct Words {
     label: String,
-    /// The message, given the listing of the releases that get in.
+    /// The headline: what is wrong and where.
     message: String,
     help: Option<String>,
+    /// Qualifications and sources (picks are added later, `pick_notes`).
+    notes: Vec<String>,
     related: Vec<Related>,
 }
 
-/// Build one diagnostic from the per-Python verdicts that share a check and a location.
-fn finish(
+/// Whether a verdict is about a lock's pin (the requirements on the package are locked).
+fn is_lock(v: &PyVerdict) -> bool {
+    match &v.detail {
+        Detail::OutsideWindow { offender, .. } => offender.role == Role::Locked,
+        _ => !v.contributing.is_empty() && v.contributing.iter().all(|r| r.role == Role::Locked),
+    }
+}
+
+/// The version an installed environment holds, when the verdict is about one.
+fn installed_version<'v>(opts: &Options, v: &'v PyVerdict) -> Option<&'v Version> {
+    if opts.source != Source::Installed {
+        return None;
+    }
+    let req = match &v.detail {
+        Detail::OutsideWindow { offender, .. } => Some(*offender),
+        Detail::Unsatisfiable(_) => v.contributing.first().copied(),
+        _ => None,
+    }?;
+    match &req.version {
+        VersionReq::Exact { version, .. } => Some(version),
+        VersionReq::Specifiers { specifiers, .. } => {
+            match specifiers.iter().collect::<Vec<_>>().as_slice() {
+                [one] if *one.operator() == pep440_rs::Operator::Equal => Some(one.version()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Build one diagnostic from the per-environment verdicts that share a check and a
+/// location, and what its pick notes need.
+fn finish<'a>(
     files: &Files,
     parsed: &Parsed,
     opts: &Options,
-    verdict: &Verdict,
+    verdict: &Verdict<'a>,
     group: &[(&'static Environment, PyVerdict)],
-) -> Diagnostic {
+) -> (Diagnostic, PickWords<'a>) {
     let rule = verdict.rule;
     let mut pythons: Vec<String> = Vec::new();
     for (e, _) in group {
@@ -332,17 +594,19 @@ fn finish(
             })
         })
         .collect();
-    // Per Python, newest first: the distinct picks with the operating systems of each.
-    let pick = picks_by_python(&pythons, &picks);
     let severity = group
         .iter()
         .map(|(_, v)| v.severity)
         .max()
         .unwrap_or(Severity::Warning);
-    let (first_python, first) = (&group[0].0.python, &group[0].1);
+    let first = &group[0].1;
     let pkg = rule.package.to_string();
+    let places: Vec<Place> = group
+        .iter()
+        .map(|(e, _)| Place::new(&e.python, &e.platform))
+        .collect();
 
-    // The releases that get in, over all the finding's Pythons, oldest first.
+    // The releases that get in, over all the finding's environments, oldest first.
     // (Indices into the release list, which is sorted oldest first.)
     let mut leak: Vec<usize> = group
         .iter()
@@ -350,24 +614,19 @@ fn finish(
         .collect();
     leak.sort_unstable();
     leak.dedup();
-    let leak = release_texts(rule, &leak);
-    let outside = first
+    let outside_idx = first
         .admitted
         .as_ref()
-        .map(|set| release_texts(rule, &outside_releases(rule, set)))
+        .map(|set| outside_releases(rule, set))
         .unwrap_or_default();
+    let installable = release_texts(rule, &leak);
+    let outside = release_texts(rule, &outside_idx);
     let witness = match &first.detail {
         Detail::OutsideWindow { witness, .. } => Some(witness),
         _ => None,
     };
-    let listing = match (witness, leak.is_empty()) {
-        (_, false) => compact_list(&leak),
-        _ if first.check == Check::Unconstrained => format!(
-            "{} (none of them installs on Python {} today)",
-            compact_list(&outside),
-            pythons.join(", ")
-        ),
-        (Some(w), true) if outside.is_empty() => {
+    let listing = match witness {
+        Some(w) if outside.is_empty() && installable.is_empty() => {
             let yanked = rule
                 .releases
                 .releases
@@ -379,59 +638,32 @@ fn finish(
                 format!("e.g. {w}, though no such release is published")
             }
         }
-        _ => compact_list(&outside),
+        _ => outside_words(&installable, &outside),
     };
-    let words = words(files, opts, rule, first_python, first, &listing);
-    let mut message = words.message;
+    let installed = installed_version(opts, first);
+    let words = words(files, opts, rule, first, &listing, installed);
+    let message = words.message;
+    let mut notes = words.notes;
+    if let Some(at) = where_it_holds(rule, &verdict.triggered, &places) {
+        notes.push(format!("holds only on {at}"));
+    }
+    if let Some(n) = possible_note(files, rule, group, &places) {
+        notes.push(n);
+    }
     if let Some((_, v)) = group.iter().find(|(e, _)| e.python == "2.7") {
         if matches!(
             v.detail,
             Detail::Unsatisfiable(Unsatisfiable::ExcludesDeclared)
         ) {
-            message.push_str(&format!(
-                " (on Python 2.7 its last pip, 20.3.4, still uses the legacy resolver: it installs {pkg} from this range anyway, with only a warning that {} requires `{pkg}{}`)",
+            notes.push(format!(
+                "on Python 2.7 its last pip, 20.3.4, still uses the legacy resolver: it installs {pkg} from this range anyway, with only a warning that {} requires `{pkg}{}`",
                 rule.trigger.title,
                 rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
             ));
         }
     }
-    let places: Vec<Place> = group
-        .iter()
-        .map(|(e, _)| Place::new(&e.python, &e.platform))
-        .collect();
-    if let Some(at) = where_it_holds(rule, &verdict.triggered, &places) {
-        message.push_str(&format!(" (on {at})"));
-    }
-    if !pick.is_empty() {
-        let picks: Vec<String> = pick
-            .iter()
-            .map(|(p, v, oses)| match oses {
-                None => format!("{v} on Python {p}"),
-                Some(oses) => format!("{v} on Python {p} ({oses})"),
-            })
-            .collect();
-        message.push_str(&format!("; pip would pick {}", picks.join(", ")));
-    }
+    let pick_at = notes.len();
 
-    // What the picks outside the window do.
-    let mut effects: Vec<(String, Vec<String>)> = Vec::new();
-    for (p, v, _) in pick.iter() {
-        let Ok(version) = Version::from_str(v) else {
-            continue;
-        };
-        if rule.window.set.contains_any(&version) {
-            continue;
-        }
-        let text = match rule.effect_of(&version) {
-            Some(e) => format!("{pkg} {v}: {}", e.effect),
-            None => format!("{pkg} {v}: outside the tested window, untested"),
-        };
-        match effects.iter_mut().find(|(t, _)| *t == text) {
-            Some((_, ps)) if ps.contains(p) => {}
-            Some((_, ps)) => ps.push(p.clone()),
-            None => effects.push((text, vec![p.clone()])),
-        }
-    }
     let mut fix = match first.fix {
         FixIntent::Narrow(r) => range_fix(files, rule, r, &pythons, parsed),
         FixIntent::InsertAfter(tf) => unconstrained_fix(files, tf, parsed, &pkg, &rule.window.text),
@@ -457,10 +689,7 @@ fn finish(
             });
         }
     }
-    let mut help: Vec<String> = effects
-        .iter()
-        .map(|(t, ps)| format!("on Python {}: {t}", ps.join(", ")))
-        .collect();
+    let mut help: Vec<String> = Vec::new();
     if let Some(h) = words.help {
         help.push(h);
     }
@@ -489,7 +718,7 @@ fn finish(
             Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
         )
     {
-        help.push(format!("note: {}", rule.install_notes.join("; ")));
+        notes.push(rule.install_notes.join("; "));
     }
 
     let mut d = Diagnostic::problem(first.check, severity, first.primary, message);
@@ -498,23 +727,38 @@ fn finish(
     d.package = Some(pkg);
     d.window = Some(rule.window.text.clone());
     d.set_environments(places);
+    d.outside_released_summary = summary(rule, &outside_idx);
+    d.outside_installable = summary(rule, &leak);
     d.outside_released = outside;
     d.pip_would_pick = picks;
     d.related = words.related;
     d.help = (!help.is_empty()).then(|| help.join("\n"));
+    d.notes = notes;
     d.fix = fix;
-    d
+    let pick_words = PickWords {
+        rule,
+        lock: is_lock(first),
+        installed: installed.is_some(),
+        triggered: verdict
+            .triggered
+            .iter()
+            .map(|e| Place::new(&e.python, &e.platform))
+            .collect(),
+        at: pick_at,
+    };
+    (d, pick_words)
 }
 
-/// Label, message, help and related locations of one per-Python verdict (`p` is its
-/// Python; `listing` names the releases that get in).
+/// Label, headline, help, notes and related locations of one per-environment verdict
+/// (`listing` names the releases that get in; `installed` is the version an installed
+/// environment holds).
 fn words(
     files: &Files,
     opts: &Options,
     rule: &Rule,
-    p: &str,
     v: &PyVerdict,
     listing: &str,
+    installed: Option<&Version>,
 ) -> Words {
     let t = &rule.trigger.title;
     let pkg = rule.package.to_string();
@@ -524,23 +768,44 @@ fn words(
         .as_ref()
         .map(|d| d.text.as_str())
         .unwrap_or("");
-    let possible = possible_note(files, t, p, &v.trigger);
     let tf_related = Related {
         loc: v.trigger.req.loc,
         message: format!("{t} required here"),
     };
+    let mut notes = Vec::new();
+    if let Some(via) = &rule.via {
+        notes.push(format!(
+            "{pkg} comes in through {} → {via} → {pkg}",
+            v.trigger.req.name
+        ));
+    }
+    // An installed environment: the version it holds and what it does.
+    let installed_headline = |version: &Version, notes: &mut Vec<String>| {
+        notes.push(format!("{t} was tested with `{pkg}{}`", window.text));
+        match rule.effect_of(version) {
+            Some(e) => format!("{pkg} {version} is installed; {}", e.effect),
+            None => format!(
+                "{pkg} {version} is installed, outside {t}'s tested window `{}`",
+                window.text
+            ),
+        }
+    };
     match &v.detail {
         Detail::Unsatisfiable(Unsatisfiable::KeepsTriggerOut) => {
             let tf_text = compact(files.get(v.trigger.req.loc.file).slice(v.trigger.req.loc.span));
+            notes.push(format!(
+                "{t} requires `{pkg}{declared}`, which this excludes"
+            ));
             Words {
                 label: format!("keeps {t} out"),
                 message: format!(
-                    "this range keeps {t} out ({t} requires `{pkg}{declared}`, which this excludes), so pip installs an older TensorFlow that `{tf_text}` admits"
+                    "this range keeps {t} out, so pip installs an older TensorFlow that `{tf_text}` admits"
                 ),
                 help: Some(format!(
                     "if {t} is meant, use a range inside the tested window, e.g. `{pkg}{}`; otherwise narrow `{tf_text}` to the TensorFlow you want",
                     window.text
                 )),
+                notes,
                 related: related_to(&v.contributing, v.primary, &pkg, tf_related),
             }
         }
@@ -552,16 +817,26 @@ fn words(
                 }
                 Unsatisfiable::Unpublished => "no published release satisfies it".to_owned(),
                 Unsatisfiable::NotInstallable { excluded, yanked } => {
-                    not_installable(rule, &pkg, *excluded, *yanked)
+                    let (why, detail) = not_installable(rule, &pkg, *excluded, *yanked);
+                    notes.extend(detail);
+                    why
                 }
+            };
+            let message = match installed {
+                Some(version) => {
+                    notes.push(why);
+                    installed_headline(version, &mut notes)
+                }
+                None => format!("pip cannot install {pkg} here: {why}"),
             };
             Words {
                 label: format!("no installable {pkg} satisfies this"),
-                message: format!("pip cannot install {pkg} here: {why}{possible}"),
+                message,
                 help: Some(format!(
                     "use a range inside the tested window, e.g. `{pkg}{}`",
                     window.text
                 )),
+                notes,
                 related: related_to(&v.contributing, v.primary, &pkg, tf_related),
             }
         }
@@ -570,51 +845,52 @@ fn words(
             only_below_declared,
             ..
         } => {
-            let mut message = match &offender.version {
-                VersionReq::Exact { version, .. } if offender.role == Role::Locked => format!(
-                    "the lock pins {pkg} {version}, outside {t}'s tested window `{}`",
-                    window.text
-                ),
+            let message = match (&offender.version, installed) {
+                (_, Some(version)) => installed_headline(version, &mut notes),
+                (VersionReq::Exact { version, .. }, _) if offender.role == Role::Locked => {
+                    format!(
+                        "the lock pins {pkg} {version}, outside {t}'s tested window `{}`",
+                        window.text
+                    )
+                }
                 _ => format!(
-                    "`{}` admits {pkg} versions outside {t}'s tested window `{}`: {listing}",
-                    compact(files.get(offender.loc.file).slice(offender.loc.span)),
+                    "`{}` admits {pkg} outside {t}'s tested window `{}`: {listing}",
+                    offender_words(files, offender),
                     window.text
                 ),
             };
-            if let Some(via) = &rule.via {
-                message.push_str(&format!(
-                    " ({pkg} comes in through {} → {via} → {pkg})",
-                    v.trigger.req.name
-                ));
-            }
             if *only_below_declared {
-                message.push_str(&format!(
-                    " (only below {t}'s own `{pkg}{declared}`, which keeps pip inside the window)"
+                notes.push(format!(
+                    "only below {t}'s own `{pkg}{declared}`, which keeps pip inside the window"
                 ));
             }
-            message.push_str(&possible);
             let help = if offender.syntax == Syntax::Lock {
                 Some(format!(
-                    "lockfiles are not edited: constrain `{pkg}{}` where the dependencies are declared, then re-lock{}",
+                    "re-lock with `{pkg}{}` declared where the dependencies are{}; the lockfile itself is not edited",
                     window.text,
                     relock_hint(files, offender)
                 ))
             } else {
-                opts.sibling_lock.as_ref().map(|lock| {
-                    format!(
+                if let Some(lock) = &opts.sibling_lock {
+                    notes.push(format!(
                         "`{}` pins {pkg}{} today, but the next re-lock can pick any version this admits",
                         lock.path,
                         lock.pins
                             .get(&rule.package)
                             .map(|v| format!(" {v}"))
                             .unwrap_or_default()
-                    )
-                })
+                    ));
+                }
+                None
             };
             Words {
-                label: format!("admits {pkg} outside `{}`", window.text),
+                label: match installed {
+                    Some(_) => format!("installed, outside `{}`", window.text),
+                    None => format!("admits {pkg} outside `{}`", window.text),
+                },
                 message,
                 help,
+                notes,
                 related: related_to(&v.contributing, v.primary, &pkg, tf_related),
             }
         }
@@ -628,27 +904,24 @@ fn words(
                 window.text,
                 relock_hint(files, v.trigger.req)
             )),
+            notes,
             related: Vec::new(),
         },
         Detail::Unconstrained => {
-            let mut message = format!("`{pkg}` is not constrained");
-            match &rule.declared {
-                Some(d) => message.push_str(&format!(
-                    ": {t} only requires `{pkg}{}`, which lets in {listing} outside the tested window `{}`",
-                    d.text, window.text
-                )),
-                None => message.push_str(&format!(
-                    ": nothing keeps it within the tested window `{}`, which lets in {listing}",
+            let message = if opts.source == Source::Installed {
+                format!(
+                    "{t} is installed but {pkg} is not: {t} was tested with `{pkg}{}`",
                     window.text
-                )),
+                )
+            } else {
+                format!(
+                    "`{pkg}` is not constrained, which lets in releases outside {t}'s tested window `{}`: {listing}",
+                    window.text
+                )
+            };
+            if let Some(d) = &rule.declared {
+                notes.insert(0, format!("{t} itself requires only `{pkg}{}`", d.text));
             }
-            if let Some(via) = &rule.via {
-                message.push_str(&format!(
-                    " (it comes in through {} → {via} → {pkg})",
-                    v.trigger.req.name
-                ));
-            }
-            message.push_str(&possible);
             Words {
                 label: if v.contributing.is_empty() {
                     format!("requires {t} but leaves {pkg} free")
@@ -660,25 +933,66 @@ fn words(
                     "add `{pkg}{}` next to the {t} requirement",
                     window.text
                 )),
+                notes,
                 related: Vec::new(),
             }
         }
     }
 }
 
+/// A requirement in the file's words, on one line; a long one (an inline table with
+/// markers) by its name and specifier only: the snippet shows the rest.
+fn offender_words(files: &Files, r: &Requirement) -> String {
+    const LONG: usize = 48;
+    let whole = compact(files.get(r.loc.file).slice(r.loc.span));
+    if whole.chars().count() <= LONG {
+        return whole;
+    }
+    let spec = super::evaluate::spec_loc(r);
+    if spec == r.loc {
+        return whole;
+    }
+    let spec_text = compact(files.get(spec.file).slice(spec.span));
+    format!("{} {}", r.name, spec_text.trim_matches(['"', '\'']))
+}
+
 /// For a finding that holds only if the trigger is installed (its range admits other
-/// versions that pip may pick instead): what else it admits.
-fn possible_note(files: &Files, t: &str, p: &str, hit: &TriggerHit) -> String {
-    if hit.certain {
-        return String::new();
+/// versions that pip may pick instead): what else it admits, and pip's pick of the trigger
+/// on each environment where it is not certain, grouped.
+fn possible_note(
+    files: &Files,
+    rule: &Rule,
+    group: &[(&'static Environment, PyVerdict)],
+    scope: &[Place],
+) -> Option<String> {
+    let uncertain: Vec<&(&'static Environment, PyVerdict)> =
+        group.iter().filter(|(_, v)| !v.trigger.certain).collect();
+    let (_, first) = uncertain.first()?;
+    let t = &rule.trigger.title;
+    let tf_text = compact(
+        files
+            .get(first.trigger.req.loc.file)
+            .slice(first.trigger.req.loc.span),
+    );
+    let newer: Vec<(Place, String)> = uncertain
+        .iter()
+        .filter_map(|(e, v)| {
+            v.trigger
+                .newer
+                .as_ref()
+                .map(|n| (Place::new(&e.python, &e.platform), n.to_string()))
+        })
+        .collect();
+    if newer.is_empty() {
+        return Some(format!(
+            "only if {t} is installed: `{tf_text}` admits other versions too"
+        ));
     }
-    let tf_text = compact(files.get(hit.req.loc.file).slice(hit.req.loc.span));
-    match &hit.newer {
-        Some(v) => format!(
-            " (only if {t} is installed: `{tf_text}` also admits {v}, which pip would pick on Python {p})"
-        ),
-        None => format!(" (only if {t} is installed: `{tf_text}` admits other versions too)"),
-    }
+    let grouped = grouped_versions(rule, &newer, scope);
+    Some(format!(
+        "only if {t} is installed: `{tf_text}` also admits newer releases, and pip would pick {}",
+        grouped.join("; ")
+    ))
 }
 
 /// The other requirements that make up A_p, then the trigger requirement.
@@ -708,13 +1022,14 @@ fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
         .collect()
 }
 
-/// Why pip installs nothing on a Python from releases that match (`pick::NoPick`).
+/// Why pip installs nothing on a Python from releases that match (`pick::NoPick`): the
+/// reason in short, and the release that shows it.
 fn not_installable(
     rule: &Rule,
     pkg: &str,
     excluded: Option<usize>,
     yanked: Option<usize>,
-) -> String {
+) -> (String, Option<String>) {
     let releases = &rule.releases.releases;
     let excluded = excluded.map(|i| {
         let r = &releases[i];
@@ -723,21 +1038,104 @@ fn not_installable(
             .as_ref()
             .map(|s| s.to_string())
             .unwrap_or_default();
-        format!(
-            "need another Python (the oldest, {pkg} {}, has Requires-Python `{rp}`)",
-            r.text
-        )
+        format!("the oldest, {pkg} {}, has Requires-Python `{rp}`", r.text)
     });
-    let yanked = yanked.map(|i| {
-        format!(
-            "{pkg} {} is yanked, and pip takes a yanked release only when it is pinned with `==`",
-            releases[i].text
-        )
-    });
-    match (excluded, yanked) {
-        (Some(e), Some(y)) => format!("{y}, and the other releases it admits {e}"),
-        (Some(e), None) => format!("the releases it admits {e}"),
-        (None, Some(y)) => y,
-        (None, None) => "no release it admits installs on this Python".to_owned(),
+    let yanked_why = "pip takes a yanked release only when it is pinned with `==`";
+    match (excluded, yanked.map(|i| &releases[i].text)) {
+        (Some(e), Some(y)) => (
+            format!("{pkg} {y} is yanked, and the other releases it admits need another Python"),
+            Some(format!("{yanked_why}; of the others, {e}")),
+        ),
+        (Some(e), None) => (
+            "the releases it admits need another Python".to_owned(),
+            Some(e),
+        ),
+        (None, Some(y)) => (format!("{pkg} {y} is yanked"), Some(yanked_why.to_owned())),
+        (None, None) => (
+            "no release it admits installs on this Python".to_owned(),
+            None,
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn protobuf() -> &'static Rule {
+        crate::rules::builtin()
+            .iter()
+            .find(|r| r.id == "tensorflow-1.14/protobuf")
+            .expect("the built-in protobuf rule")
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_count_names_both_numbers_only_when_they_differ() {
+        let all = strings(&["1.17.0", "1.17.1", "1.17.2", "1.17.3", "2.0.0"]);
+        assert_eq!(outside_words(&all, &all), "5 releases (1.17.0 … 2.0.0)");
+        assert_eq!(outside_words(&all[..2], &all[..2]), "1.17.0, 1.17.1");
+        assert_eq!(
+            outside_words(&all[..4], &all),
+            "5 releases, 4 installable here (1.17.0 … 1.17.3)"
+        );
+        assert_eq!(
+            outside_words(&[], &all),
+            "5 releases (1.17.0 … 2.0.0), none installable here"
+        );
+    }
+
+    #[test]
+    fn summaries_are_runs_of_neighbours_outside_the_window() {
+        let rule = protobuf();
+        // protobuf's outside releases lie below 3.6.1 and from 4 on: two runs, the window
+        // between them.
+        let s = summary(rule, &rule.outside_final);
+        assert_eq!(s.count, rule.outside_final.len());
+        assert_eq!(s.ranges.len(), 2, "{s:?}");
+        assert_eq!(s.ranges.iter().map(|r| r.count).sum::<usize>(), s.count);
+        assert_eq!(s.ranges[1].first, "4.21.1", "{s:?}");
+        // Dropping one release in the middle of a run splits it.
+        let mut gap = rule.outside_final.clone();
+        gap.remove(gap.len() - 3);
+        assert_eq!(summary(rule, &gap).ranges.len(), 3);
+        assert_eq!(summary(rule, &[]), ReleaseSummary::default());
+    }
+
+    #[test]
+    fn places_are_ascending_and_name_systems_for_every_python_or_none() {
+        let rule = protobuf();
+        let p = |py: &str, os: &str| Place::new(py, os);
+        let scope: Vec<Place> = ["2.7", "3.5", "3.6", "3.7"]
+            .iter()
+            .flat_map(|py| ["linux", "darwin", "win32"].map(|os| p(py, os)))
+            .collect();
+        let newest_first: Vec<Place> = scope.iter().rev().cloned().collect();
+        assert_eq!(places_words(rule, &newest_first, &scope), "2.7–3.7");
+        let some = vec![p("3.7", "linux"), p("2.7", "linux"), p("2.7", "darwin")];
+        let some_scope = vec![
+            p("2.7", "linux"),
+            p("2.7", "darwin"),
+            p("3.7", "linux"),
+            p("3.7", "win32"),
+        ];
+        assert_eq!(
+            places_words(rule, &some, &some_scope),
+            "2.7 (Linux and macOS) and 3.7 (Linux)"
+        );
+        let picks = vec![
+            (p("3.7", "linux"), "4.24.4".to_owned()),
+            (p("3.6", "linux"), "3.19.6".to_owned()),
+            (p("2.7", "linux"), "3.17.3".to_owned()),
+            (p("3.5", "linux"), "3.19.6".to_owned()),
+        ];
+        let scope: Vec<Place> = picks.iter().map(|(p, _)| p.clone()).collect();
+        assert_eq!(
+            grouped_versions(rule, &picks, &scope).join("; "),
+            "3.17.3 on Python 2.7; 3.19.6 on 3.5 and 3.6; 4.24.4 on 3.7"
+        );
     }
 }

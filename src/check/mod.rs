@@ -69,6 +69,19 @@ pub struct Options {
     pub conda: bool,
     /// A lockfile beside a declaration that pins packages: package -> (lock path, version).
     pub sibling_lock: Option<SiblingLock>,
+    /// What the checked text stands for: a file someone wrote, or an installed environment
+    /// (`check --installed`), which messages phrase as "numpy 1.21.6 is installed".
+    pub source: Source,
+}
+
+/// What a checked text stands for (messages phrase findings by it; verdicts do not change).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// A dependency file (a declaration or a lock).
+    #[default]
+    File,
+    /// The distributions installed in an environment, as exact pins.
+    Installed,
 }
 
 #[derive(Clone, Debug)]

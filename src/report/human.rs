@@ -13,7 +13,8 @@
 //!   trait documents, so miette's own grouping applies the threshold.)
 //! - A label over more than [`LONG_LABEL_LINES`] lines (a whole Pipfile.lock entry with its
 //!   hashes) is drawn on its first line only, and its text names the lines it covers.
-//! - A location in another file is a related snippet after the help, under that file's name.
+//! - A location in another file is a related snippet after the help and the notes, under
+//!   that file's name.
 //!
 //! So a snippet shows at most the labels' own lines, the gaps of up to `NEAR_LINES` between
 //! them and one line of context either side; the fixtures' test holds every snippet to
@@ -299,6 +300,53 @@ fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
     }
 }
 
+/// The finding's notes under its help, one labelled `note:` each, wrapped to the width
+/// with the indentation of miette's `help:`, before the snippets of related places in other
+/// files (miette starts each with a line `Advice: `); narratable output: one line each, at
+/// the end.
+fn push_notes(s: &mut String, notes: &[String], style: &Style) {
+    if notes.is_empty() {
+        return;
+    }
+    let mut out = String::new();
+    write_notes(&mut out, notes, style);
+    match s.find("\nAdvice: ").filter(|_| !style.narratable) {
+        Some(i) => s.insert_str(i, &out),
+        None => {
+            if !s.ends_with('\n') {
+                s.push('\n');
+            }
+            s.push_str(&out);
+        }
+    }
+}
+
+fn write_notes(s: &mut String, notes: &[String], style: &Style) {
+    for n in notes {
+        let n = escape_display(n);
+        if style.narratable {
+            s.push_str(&format!("note: {n}\n"));
+            continue;
+        }
+        let width = style.width.saturating_sub(2).max(40);
+        let mut line = String::from("  note:");
+        let mut fresh = true;
+        for word in n.split(' ') {
+            let w = word.chars().count();
+            if !fresh && line.chars().count() + 1 + w > width {
+                s.push_str(&line);
+                s.push('\n');
+                line = String::from("       ");
+            }
+            line.push(' ');
+            line.push_str(word);
+            fresh = false;
+        }
+        s.push_str(&line);
+        s.push('\n');
+    }
+}
+
 /// Write every diagnostic, then a summary line.
 pub fn emit(
     files: &Files,
@@ -334,6 +382,7 @@ pub fn emit(
                 escape_multiline(&d.message)
             );
         }
+        push_notes(&mut s, &d.notes, &style);
         writeln!(out, "{s}")?;
     }
     if style.summary {

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::{resolve, Emitter, Report, Summary, TOOL_NAME};
-use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, ReleaseSummary, Severity};
 use crate::source::Position;
 
 pub const SCHEMA_VERSION: u32 = 2;
@@ -40,6 +40,7 @@ pub struct JsonDiagnostic<'a> {
     rule: Option<&'a str>,
     severity: Severity,
     message: &'a str,
+    notes: &'a [String],
     path: &'a str,
     start: Position,
     end: Position,
@@ -49,6 +50,8 @@ pub struct JsonDiagnostic<'a> {
     platforms: &'a [String],
     environments: &'a [Place],
     outside_released: &'a [String],
+    outside_released_summary: &'a ReleaseSummary,
+    outside_installable: &'a ReleaseSummary,
     pip_would_pick: &'a [Pick],
     related: Vec<JsonRelated<'a>>,
     fix: Option<JsonFix<'a>>,
@@ -90,6 +93,7 @@ impl<'a> JsonDiagnostic<'a> {
             rule: d.rule.as_deref(),
             severity: d.severity,
             message: &d.message,
+            notes: &d.notes,
             path: at.path,
             start: at.start,
             end: at.end,
@@ -99,6 +103,8 @@ impl<'a> JsonDiagnostic<'a> {
             platforms: &d.platforms,
             environments: &d.environments,
             outside_released: &d.outside_released,
+            outside_released_summary: &d.outside_released_summary,
+            outside_installable: &d.outside_installable,
             pip_would_pick: &d.pip_would_pick,
             related: d
                 .related

@@ -31,6 +31,10 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
         at.start.column
     );
     let mut body = format!("{loc}: {}: {}", d.severity.as_str(), d.message);
+    for n in &d.notes {
+        body.push_str("\nnote: ");
+        body.push_str(n);
+    }
     if let Some(help) = &d.help {
         body.push_str("\nhelp: ");
         body.push_str(help);

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{resolve, Emitter, Fingerprints, Report, TOOL_NAME};
-use crate::diagnostic::{Applicability, Check, Diagnostic, Pick, Place, Severity};
+use crate::diagnostic::{Applicability, Check, Diagnostic, Pick, Place, ReleaseSummary, Severity};
 use crate::files::Files;
 use crate::manifest::Loc;
 
@@ -190,10 +190,20 @@ struct Properties<'a> {
     environments: &'a [Place],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     outside_released: &'a [String],
+    #[serde(skip_serializing_if = "no_releases")]
+    outside_released_summary: &'a ReleaseSummary,
+    #[serde(skip_serializing_if = "no_releases")]
+    outside_installable: &'a ReleaseSummary,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     #[serde(skip_serializing_if = "<[Pick]>::is_empty")]
     pip_would_pick: &'a [Pick],
     #[serde(skip_serializing_if = "Option::is_none")]
     applicability: Option<Applicability>,
+}
+
+fn no_releases(s: &&ReleaseSummary) -> bool {
+    s.count == 0
 }
 
 fn level(s: Severity) -> &'static str {
@@ -306,7 +316,13 @@ fn rule(check: &Check) -> Rule {
 fn result<'a>(report: &Report<'a>, d: &'a Diagnostic, fp: &mut Fingerprints) -> SarifResult<'a> {
     let files = report.files;
     let rule_index = Check::ALL.iter().position(|c| *c == d.check).unwrap_or(0);
+    // The headline is the first line; the notes (also in `properties.notes`) and the help
+    // follow, labelled.
     let mut text = d.message.clone();
+    for n in &d.notes {
+        text.push_str("\nnote: ");
+        text.push_str(n);
+    }
     if let Some(help) = &d.help {
         text.push_str("\nhelp: ");
         text.push_str(help);
@@ -372,6 +388,9 @@ fn result<'a>(report: &Report<'a>, d: &'a Diagnostic, fp: &mut Fingerprints) -> 
             platforms: &d.platforms,
             environments: &d.environments,
             outside_released: &d.outside_released,
+            outside_released_summary: &d.outside_released_summary,
+            outside_installable: &d.outside_installable,
+            notes: &d.notes,
             pip_would_pick: &d.pip_would_pick,
             applicability: d.fix.as_ref().map(|f| f.applicability),
         },

@@ -26,6 +26,8 @@ mod integ;
 #[cfg(unix)]
 mod linear_cost;
 mod marker_differential;
+// Issue 12 "Messages": headlines, notes and counts over every fixture.
+mod messages;
 mod oracles;
 mod outputs;
 mod pick_differential;

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use depwindow::diagnostic::{
-    Applicability, Check, Diagnostic, Fix, Pick, Place, Related, Severity,
+    Applicability, Check, Diagnostic, Fix, Pick, Place, Related, ReleaseRange, ReleaseSummary,
+    Severity,
 };
 use depwindow::files::Files;
 use depwindow::manifest::{FileId, Loc};
@@ -99,6 +100,24 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
         reason: None,
     });
     outside.help = Some("bound it: `numpy>=1.14.5,<1.17`".into());
+    outside.notes = vec![
+        "pip would pick 1.19.5 on Python 3.6; 1.21.6 on 3.7".into(),
+        "numpy 1.21.6: imports with FutureWarnings; untested".into(),
+    ];
+    // Two releases that are not neighbours in the release list: two runs.
+    let runs = |versions: &[&str]| ReleaseSummary {
+        count: versions.len(),
+        ranges: versions
+            .iter()
+            .map(|v| ReleaseRange {
+                first: (*v).into(),
+                last: (*v).into(),
+                count: 1,
+            })
+            .collect(),
+    };
+    outside.outside_released_summary = runs(&["1.17.0", "1.21.6"]);
+    outside.outside_installable = runs(&["1.21.6"]);
 
     let mut unsat = diag(
         Check::Unsatisfiable,

@@ -253,7 +253,14 @@ fn a_session_diagnostics_fixes_suppressions_hover_and_configuration() {
         .unwrap();
     std::fs::remove_file(&base).unwrap();
     let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
-    assert_eq!(d["message"], cli["diagnostics"][0]["message"]);
+    // The headline, then the notes, one per line (`server.rs`: notes have no location).
+    let cli_d = &cli["diagnostics"][0];
+    let mut message = cli_d["message"].as_str().unwrap().to_owned();
+    for n in cli_d["notes"].as_array().unwrap() {
+        message.push_str(&format!("\nnote: {}", n.as_str().unwrap()));
+    }
+    assert!(message.contains("\nnote: pip would pick"), "{message}");
+    assert_eq!(d["message"], message.as_str());
     assert!(d["codeDescription"]["href"]
         .as_str()
         .unwrap()
@@ -532,7 +539,7 @@ fn neovim_shows_the_findings() {
     // 0-based line 4, columns 5..11 (`>=1.16`), source, code, severity 1 (error), message.
     assert!(
         lines[0].starts_with(
-            "4:5-4:11 depwindow DW101 1 `numpy>=1.16` admits numpy versions outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17`"
+            "4:5-4:11 depwindow DW101 1 `numpy>=1.16` admits numpy outside TensorFlow 1.14.0's tested window `>=1.14.5,<1.17`"
         ),
         "{got}"
     );
