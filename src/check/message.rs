@@ -295,10 +295,10 @@ fn finish(
     let picks: Vec<Pick> = group
         .iter()
         .filter_map(|(e, v)| {
-            v.pick.as_ref().map(|version| Pick {
+            v.pick.map(|i| Pick {
                 python: e.python.clone(),
                 platform: e.platform.clone(),
-                version: version.clone(),
+                version: rule.releases.releases[i].text.clone(),
             })
         })
         .collect();
