@@ -105,7 +105,7 @@ fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
 }
 
 /// `[lo, hi)` over the extended order; `None` is -inf for `lo` and +inf for `hi`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Interval {
     lo: Option<Version>,
     hi: Option<Version>,
@@ -123,7 +123,7 @@ impl Interval {
 
 /// The only spellings of one version class (PEP 440-equal versions) that a set admits;
 /// produced by `===`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Literal {
     class: Version,
     /// Sorted, deduplicated, lowercase, non-empty.
@@ -135,7 +135,9 @@ struct Literal {
 /// `--pre`) applied as a filter on top of the pure interval set.
 ///
 /// `PartialEq` is structural: two sets that admit the same versions may compare unequal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Equal sets admit the same versions; `Hash` agrees with `PartialEq` (the evaluator's memo
+/// keys on it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct VersionSet {
     /// Sorted, disjoint, non-adjacent, each non-empty in the extended order. Shared: a
     /// clone of a set with a million holes copies no interval.

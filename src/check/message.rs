@@ -28,7 +28,15 @@ pub(crate) fn diagnostics(
     for v in verdicts {
         match &v.judgement {
             Judgement::PerEnv(group) => {
-                let d = finish(files, parsed, opts, v, group);
+                // A finding already reached through another unit is not phrased again: only
+                // what merging takes from it (severity, environments, picks) is built.
+                let first = &group[0].1;
+                let key = finding_key(first.check, &v.rule.id, first.primary);
+                let d = if findings.index.contains_key(&key) {
+                    reached_again(v, group)
+                } else {
+                    finish(files, parsed, opts, v, group)
+                };
                 // Derived units (an extra, a dependency group, dev packages) are named in
                 // the message; a finding that a base unit reaches too is about the base.
                 let unit = v.unit_kind.is_derived().then_some(v.unit_name);
@@ -76,14 +84,50 @@ struct Findings {
     index: HashMap<(Check, String, Loc), usize>,
 }
 
-fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) {
-    // One no-supported-python finding per file, not one per constrained package: it is
-    // keyed without its rule, so the first rule's id is the one shown.
-    let rule_key = match d.check {
+/// The key a finding merges by: check, rule and location. One no-supported-python finding
+/// per file, not one per constrained package: it is keyed without its rule, so the first
+/// rule's id is the one shown.
+fn finding_key(check: Check, rule: &str, loc: Loc) -> (Check, String, Loc) {
+    let rule_key = match check {
         Check::NoSupportedPython => String::new(),
-        _ => d.rule.clone().unwrap_or_default(),
+        _ => rule.to_owned(),
     };
-    let key = (d.check, rule_key, d.loc);
+    (check, rule_key, loc)
+}
+
+/// What [`Diagnostic::absorb`] takes from a finding reached again through another unit:
+/// its severity, environments and picks, as [`finish`] sets them (nothing is phrased).
+fn reached_again(verdict: &Verdict, group: &[(&'static Environment, PyVerdict)]) -> Diagnostic {
+    let rule = verdict.rule;
+    let first = &group[0].1;
+    let severity = group
+        .iter()
+        .map(|(_, v)| v.severity)
+        .max()
+        .unwrap_or(Severity::Warning);
+    let mut d = Diagnostic::problem(first.check, severity, first.primary, String::new());
+    d.rule = Some(rule.id.clone());
+    d.set_environments(
+        group
+            .iter()
+            .map(|(e, _)| Place::new(&e.python, &e.platform))
+            .collect(),
+    );
+    d.pip_would_pick = group
+        .iter()
+        .filter_map(|(e, v)| {
+            v.pick.map(|i| Pick {
+                python: e.python.clone(),
+                platform: e.platform.clone(),
+                version: rule.releases.releases[i].text.clone(),
+            })
+        })
+        .collect();
+    d
+}
+
+fn push_finding(findings: &mut Findings, d: Diagnostic, unit: Option<&str>) {
+    let key = finding_key(d.check, d.rule.as_deref().unwrap_or_default(), d.loc);
     if let Some(&i) = findings.index.get(&key) {
         let f = &mut findings.list[i];
         match unit {

@@ -29,6 +29,8 @@
 //! rule data is fixed), the outside-window lists search the rule's `outside_final`. The
 //! linear versions these replace are kept as the tests' reference (`mod reference`).
 
+use std::sync::Arc;
+
 use pep440_rs::{Operator, Version};
 
 use crate::manifest::{Requirement, VersionReq};
@@ -121,18 +123,102 @@ fn admitted<'s>(
 }
 
 /// Published final releases outside the window that pip could install on `py` from `set`
-/// (indices into the rule's release list, oldest first).
-pub(crate) fn leaking(rule: &Rule, set: &VersionSet, py: &Version) -> Vec<usize> {
-    let releases = &rule.releases.releases;
-    outside_admitted(rule, set)
-        .filter(|&i| releases[i].installs_on(py))
-        .collect()
+/// (indices into the rule's release list, oldest first). Memoised: a unit's set is asked
+/// on every environment, and every unit with the same range asks again.
+pub(crate) fn leaking(rule: &Rule, set: &VersionSet, py: &Version) -> Arc<[usize]> {
+    memo::outside(rule, set, Some(py), || {
+        let releases = &rule.releases.releases;
+        outside_admitted(rule, set)
+            .filter(|&i| releases[i].installs_on(py))
+            .collect()
+    })
 }
 
 /// Published final releases admitted by `set` that lie outside the window (indices, oldest
-/// first).
-pub(crate) fn outside_releases(rule: &Rule, set: &VersionSet) -> Vec<usize> {
-    outside_admitted(rule, set).collect()
+/// first). Memoised as [`leaking`] is.
+pub(crate) fn outside_releases(rule: &Rule, set: &VersionSet) -> Arc<[usize]> {
+    memo::outside(rule, set, None, || outside_admitted(rule, set).collect())
+}
+
+/// The outside lists already computed on this thread, by (rule, Python, set). The key is a
+/// hash of the rule's `uid`, the Python and the set's intervals; a hit is checked against
+/// the stored Python and set, so a hash collision costs a recomputation, never a wrong
+/// answer. Rule data is fixed once loaded and a `uid` is never reused, so an entry never
+/// goes stale; the table is emptied when it grows past a bound (hostile input may bring
+/// any number of distinct sets).
+mod memo {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::sync::Arc;
+
+    use pep440_rs::Version;
+
+    use crate::rules::Rule;
+    use crate::versions::VersionSet;
+
+    /// Entries kept per thread before the table is emptied.
+    const BOUND: usize = 4096;
+
+    struct Entry {
+        uid: u64,
+        py: Option<Version>,
+        set: VersionSet,
+        list: Arc<[usize]>,
+    }
+
+    thread_local! {
+        static TABLE: RefCell<HashMap<u64, Vec<Entry>>> = RefCell::new(HashMap::new());
+        static HASHER: std::collections::hash_map::RandomState =
+            std::collections::hash_map::RandomState::new();
+    }
+
+    pub(super) fn outside(
+        rule: &Rule,
+        set: &VersionSet,
+        py: Option<&Version>,
+        compute: impl FnOnce() -> Vec<usize>,
+    ) -> Arc<[usize]> {
+        let key = HASHER.with(|h| {
+            let mut h = h.build_hasher();
+            rule.uid.hash(&mut h);
+            py.hash(&mut h);
+            set.hash(&mut h);
+            h.finish()
+        });
+        let found = TABLE.with(|t| {
+            t.borrow().get(&key).and_then(|bucket| {
+                bucket
+                    .iter()
+                    .find(|e| {
+                        // PEP 440 equality, and the same release segment: `3.7` is a
+                        // series, `3.7.0` one interpreter.
+                        e.uid == rule.uid
+                            && e.py.as_ref() == py
+                            && e.py.as_ref().map(Version::release) == py.map(Version::release)
+                            && e.set == *set
+                    })
+                    .map(|e| e.list.clone())
+            })
+        });
+        if let Some(list) = found {
+            return list;
+        }
+        let list: Arc<[usize]> = compute().into();
+        TABLE.with(|t| {
+            let mut t = t.borrow_mut();
+            if t.len() >= BOUND {
+                t.clear();
+            }
+            t.entry(key).or_default().push(Entry {
+                uid: rule.uid,
+                py: py.cloned(),
+                set: set.clone(),
+                list: list.clone(),
+            });
+        });
+        list
+    }
 }
 
 /// How many releases [`outside_releases`] lists.
@@ -461,7 +547,7 @@ mod tests {
     /// and non-plain ones (computed each time).
     #[test]
     fn the_index_agrees_with_asking_every_release() {
-        let pythons: Vec<Version> = ["2.7", "3.6", "3.7", "3.12", "3.7.1"]
+        let pythons: Vec<Version> = ["2.7", "3.6", "3.7", "3.12", "3.7.1", "3.7.0"]
             .iter()
             .map(|p| v(p))
             .collect();
@@ -484,14 +570,18 @@ mod tests {
                         prerelease_picked += usize::from(r.version.any_prerelease());
                         yanked_picked += usize::from(r.status == Status::Yanked);
                     }
-                    assert_eq!(
-                        leaking(rule, &set, py),
-                        reference::leaking(rule, &set, py),
-                        "leaking from `{set}` on {py}"
-                    );
+                    let expected = reference::leaking(rule, &set, py);
+                    // Computed, then remembered.
+                    for _ in 0..2 {
+                        assert_eq!(
+                            *leaking(rule, &set, py),
+                            *expected,
+                            "leaking from `{set}` on {py}"
+                        );
+                    }
                 }
                 let outside = reference::outside_releases(rule, &set);
-                assert_eq!(outside_releases(rule, &set), outside, "outside `{set}`");
+                assert_eq!(*outside_releases(rule, &set), *outside, "outside `{set}`");
                 assert_eq!(count_outside(rule, &set), outside.len());
                 assert_eq!(
                     any_published(rule, &set),

@@ -59,7 +59,7 @@ pub(crate) struct PyVerdict<'a> {
     pub contributing: Vec<&'a Requirement>,
     /// Published final releases outside the window that pip could install on this Python
     /// (indices into the rule's release list, oldest first).
-    pub leak: Vec<usize>,
+    pub leak: std::sync::Arc<[usize]>,
     /// The set the finding is about (A_p, or the trigger's declared range when nothing
     /// applies): its published final releases outside the window are listed.
     pub admitted: Option<VersionSet>,
