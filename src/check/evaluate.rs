@@ -486,7 +486,15 @@ fn trigger_on<'a>(
                 .as_ref()
                 .and_then(|w| w.versions(p, releases_as.as_ref())),
         };
-        let newest = wheels.and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
+        // The wheel lists are sorted: the newest the range admits, by binary search.
+        let newest = wheels.and_then(|vs| {
+            set.spans(vs.len(), |k| &vs[k])
+                .into_iter()
+                .rev()
+                .flat_map(|span| span.rev())
+                .find(|&k| set.admits_in_span(&vs[k], false))
+                .map(|k| vs[k].clone())
+        });
         let certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),
             // No wheel data for this name: certain only when the range admits nothing else.

@@ -212,7 +212,8 @@ impl ReleaseList {
 /// wheels for it.
 #[derive(Clone, Debug, Default)]
 pub struct WheelsByPython {
-    /// (python, normalised distribution name, versions)
+    /// (python, normalised distribution name, versions, oldest first: the evaluator binary
+    /// searches them)
     pub rows: Vec<(String, String, Vec<Version>)>,
 }
 
@@ -323,6 +324,41 @@ impl WheelsByPlatform {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
+
+    /// The indexes binary search sorted data: every built-in release list and wheel row is
+    /// sorted, and `installable` is the published releases a Python installs, in order,
+    /// cached or not.
+    #[test]
+    fn release_data_is_sorted_and_installable_is_the_filter() {
+        let pythons: Vec<Version> = ["2.7", "3.5", "3.7", "3.12", "3.7.1", "4.0"]
+            .iter()
+            .map(|p| Version::from_str(p).unwrap())
+            .collect();
+        for rule in crate::rules::builtin() {
+            let list = &rule.releases;
+            assert!(list.releases.is_sorted_by(|a, b| a.version <= b.version));
+            for p in &pythons {
+                let expected: Vec<u32> = (0u32..)
+                    .zip(&list.releases)
+                    .filter(|(_, r)| r.published() && r.installs_on(p))
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(*list.installable(p), *expected, "{} on {p}", rule.id);
+                assert_eq!(
+                    *list.installable(p),
+                    *expected,
+                    "{} on {p} (again)",
+                    rule.id
+                );
+            }
+            if let Some(w) = &rule.trigger.wheels {
+                assert!(w.rows.iter().all(|(_, _, vs)| vs.is_sorted()));
+            }
+            if let Some(w) = &rule.trigger.platform_wheels {
+                assert!(w.rows.iter().all(|(_, _, _, vs)| vs.is_sorted()));
+            }
+        }
+    }
 
     /// The remembered answers are the computed ones, asked twice (cold, then cached), for
     /// every built-in release list and plain and non-plain Pythons.
