@@ -110,7 +110,7 @@ fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
 }
 
 /// `[lo, hi)` over the extended order; `None` is -inf for `lo` and +inf for `hi`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Interval {
     lo: Option<Version>,
     hi: Option<Version>,
@@ -128,7 +128,7 @@ impl Interval {
 
 /// The only spellings of one version class (PEP 440-equal versions) that a set admits;
 /// produced by `===`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Literal {
     class: Version,
     /// Sorted, deduplicated, lowercase, non-empty.
@@ -140,7 +140,9 @@ struct Literal {
 /// `--pre`) applied as a filter on top of the pure interval set.
 ///
 /// `PartialEq` is structural: two sets that admit the same versions may compare unequal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Equal sets admit the same versions; `Hash` agrees with `PartialEq` (the evaluator's memo
+/// keys on it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct VersionSet {
     /// Sorted, disjoint, non-adjacent, each non-empty in the extended order. Shared: a
     /// clone of a set with a million holes copies no interval.
@@ -438,6 +440,76 @@ impl VersionSet {
                 let s = v.to_string();
                 reprs.contains(&s)
             }
+        }
+    }
+
+    /// The positions `start..end` of the items of a sorted sequence (`n` items, ascending by
+    /// the version `at(i)`) that lie in the set's intervals: ascending, disjoint, empty ones
+    /// left out. Two binary searches per interval, so finding what a set admits out of a
+    /// release list costs O(intervals × log n) plus the admitted items; with more intervals
+    /// than items, one binary search per item instead. An item in a span is in the
+    /// intervals; whether the set admits it is then [`VersionSet::admits_in_span`].
+    pub fn spans<'v>(
+        &self,
+        n: usize,
+        at: impl Fn(usize) -> &'v Version,
+    ) -> Vec<std::ops::Range<usize>> {
+        // The first position whose version is not below `edge` (n when none).
+        let first_not_below = |edge: &Version, from: usize| {
+            let (mut lo, mut hi) = (from, n);
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if at(mid) < edge {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            lo
+        };
+        let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+        if self.ivs.len() > n {
+            // More intervals than items (a million `!=` holes): ask each item instead,
+            // O(n log intervals), and join the runs of members.
+            for i in 0..n {
+                if !ivs_contain(&self.ivs, at(i)) {
+                    continue;
+                }
+                match out.last_mut() {
+                    Some(run) if run.end == i => run.end = i + 1,
+                    _ => out.push(i..i + 1),
+                }
+            }
+            return out;
+        }
+        let mut from = 0;
+        for iv in self.ivs.iter() {
+            let start = iv.lo.as_ref().map_or(from, |l| first_not_below(l, from));
+            let end = iv.hi.as_ref().map_or(n, |h| first_not_below(h, start));
+            if start < end {
+                out.push(start..end);
+            }
+            from = end;
+            if from == n {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Membership of a version known to lie in the set's intervals (an item of
+    /// [`VersionSet::spans`]): `contains` when `any_prerelease` is false, `contains_any`
+    /// when true, without searching the intervals again.
+    pub fn admits_in_span(&self, v: &Version, any_prerelease: bool) -> bool {
+        if !any_prerelease && !self.pre && v.any_prerelease() {
+            return false;
+        }
+        if self.literals.is_empty() {
+            return true;
+        }
+        match find_lit(&self.literals, v) {
+            None => true,
+            Some(reprs) => reprs.contains(&v.to_string()),
         }
     }
 

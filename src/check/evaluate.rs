@@ -7,7 +7,7 @@ use std::str::FromStr;
 use pep440_rs::{Operator, Version};
 use pep508_rs::PackageName;
 
-pub(super) use super::pick::pip_pick;
+pub(super) use super::pick::{any_published, count_outside, leaking, outside_releases, pip_pick};
 use super::registry::Decides;
 use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
 use super::{distinct_units, Check, Options, Unit};
@@ -245,8 +245,8 @@ pub(crate) struct Combined<'a> {
     pub a: VersionSet,
     /// A_p ∩ the trigger's declared range.
     pub a_decl: VersionSet,
-    /// What pip would pick from `a_decl`.
-    pub pick: Option<(String, bool)>,
+    /// What pip would pick from `a_decl` (an index into the rule's release list).
+    pub pick: Option<usize>,
 }
 
 fn judge_env<'a>(
@@ -486,7 +486,15 @@ fn trigger_on<'a>(
                 .as_ref()
                 .and_then(|w| w.versions(p, releases_as.as_ref())),
         };
-        let newest = wheels.and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
+        // The wheel lists are sorted: the newest the range admits, by binary search.
+        let newest = wheels.and_then(|vs| {
+            set.spans(vs.len(), |k| &vs[k])
+                .into_iter()
+                .rev()
+                .flat_map(|span| span.rev())
+                .find(|&k| set.admits_in_span(&vs[k], false))
+                .map(|k| vs[k].clone())
+        });
         let certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),
             // No wheel data for this name: certain only when the range admits nothing else.
@@ -504,17 +512,6 @@ fn trigger_on<'a>(
     best
 }
 
-/// Published final releases outside the window that pip could install on `py` from `set`
-/// (indices into the rule's release list).
-pub(super) fn leaking(rule: &Rule, set: &VersionSet, py: &Version) -> Vec<usize> {
-    let releases = &rule.releases.releases;
-    rule.outside_final
-        .iter()
-        .copied()
-        .filter(|&i| releases[i].installs_on(py) && set.contains(&releases[i].version))
-        .collect()
-}
-
 /// The location to point at for a requirement: its specifier (or pin) when it has one.
 pub(super) fn spec_loc(r: &Requirement) -> Loc {
     let span = match &r.version {
@@ -527,27 +524,4 @@ pub(super) fn spec_loc(r: &Requirement) -> Loc {
         file: r.loc.file,
         span,
     }
-}
-
-/// Published final releases admitted by `set` that lie outside the window (indices).
-pub(super) fn outside_releases(rule: &Rule, set: &VersionSet) -> Vec<usize> {
-    rule.outside_final
-        .iter()
-        .copied()
-        .filter(|&i| set.contains(&rule.releases.releases[i].version))
-        .collect()
-}
-
-pub(super) fn count_outside(rule: &Rule, set: &VersionSet) -> usize {
-    rule.outside_final
-        .iter()
-        .filter(|&&i| set.contains(&rule.releases.releases[i].version))
-        .count()
-}
-
-pub(super) fn any_published(rule: &Rule, set: &VersionSet) -> bool {
-    rule.releases
-        .releases
-        .iter()
-        .any(|r| r.published() && set.contains_any(&r.version))
 }

@@ -33,7 +33,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         trigger: hit.clone(),
         detail: Detail::LockIncomplete,
         contributing: Vec::new(),
-        leak: Vec::new(),
+        leak: Default::default(),
         admitted: None,
         pick: None,
         fix: FixIntent::None,

@@ -48,8 +48,16 @@ pub(crate) fn diagnostics_reached(
                     join_unit(&mut findings.list[f], unit);
                     continue;
                 }
-                let (d, picks) = finish(files, parsed, opts, v, group);
-                (d, unit, Some(picks))
+                // A finding already reached through another unit is not phrased again: only
+                // what merging takes from it (severity, environments, picks) is built.
+                let first = &group[0].1;
+                let key = finding_key(first.check, &v.rule.id, first.primary);
+                if findings.index.contains_key(&key) {
+                    (reached_again(v, group), unit, None)
+                } else {
+                    let (d, picks) = finish(files, parsed, opts, v, group);
+                    (d, unit, Some(picks))
+                }
             }
             Judgement::NoSupportedPython {
                 requires_python,
@@ -146,6 +154,48 @@ struct Findings<'a> {
     index: HashMap<(Check, String, Loc), usize>,
 }
 
+/// The key a finding merges by: check, rule and location. One no-supported-python finding
+/// per file, not one per constrained package: it is keyed without its rule, so the first
+/// rule's id is the one shown.
+fn finding_key(check: Check, rule: &str, loc: Loc) -> (Check, String, Loc) {
+    let rule_key = match check {
+        Check::NoSupportedPython => String::new(),
+        _ => rule.to_owned(),
+    };
+    (check, rule_key, loc)
+}
+
+/// What [`Diagnostic::absorb`] takes from a finding reached again through another unit:
+/// its severity, environments and picks, as [`finish`] sets them (nothing is phrased).
+fn reached_again(verdict: &Verdict, group: &[(&'static Environment, PyVerdict)]) -> Diagnostic {
+    let rule = verdict.rule;
+    let first = &group[0].1;
+    let severity = group
+        .iter()
+        .map(|(_, v)| v.severity)
+        .max()
+        .unwrap_or(Severity::Warning);
+    let mut d = Diagnostic::problem(first.check, severity, first.primary, String::new());
+    d.rule = Some(rule.id.clone());
+    d.set_environments(
+        group
+            .iter()
+            .map(|(e, _)| Place::new(&e.python, &e.platform))
+            .collect(),
+    );
+    d.pip_would_pick = group
+        .iter()
+        .filter_map(|(e, v)| {
+            v.pick.map(|i| Pick {
+                python: e.python.clone(),
+                platform: e.platform.clone(),
+                version: rule.releases.releases[i].text.clone(),
+            })
+        })
+        .collect();
+    d
+}
+
 /// Add a diagnostic to the findings, merging it into the finding with its key; returns the
 /// finding's index.
 fn push_finding<'a>(
@@ -154,13 +204,7 @@ fn push_finding<'a>(
     unit: Option<&str>,
     picks: Option<PickWords<'a>>,
 ) -> usize {
-    // One no-supported-python finding per file, not one per constrained package: it is
-    // keyed without its rule, so the first rule's id is the one shown.
-    let rule_key = match d.check {
-        Check::NoSupportedPython => String::new(),
-        _ => d.rule.clone().unwrap_or_default(),
-    };
-    let key = (d.check, rule_key, d.loc);
+    let key = finding_key(d.check, d.rule.as_deref().unwrap_or_default(), d.loc);
     if let Some(&i) = findings.index.get(&key) {
         let f = &mut findings.list[i];
         join_unit(f, unit);
@@ -587,10 +631,10 @@ fn finish<'a>(
     let picks: Vec<Pick> = group
         .iter()
         .filter_map(|(e, v)| {
-            v.pick.as_ref().map(|version| Pick {
+            v.pick.map(|i| Pick {
                 python: e.python.clone(),
                 platform: e.platform.clone(),
-                version: version.clone(),
+                version: rule.releases.releases[i].text.clone(),
             })
         })
         .collect();

@@ -59,7 +59,7 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         contributing: input.contributing.clone(),
         leak: leaking(rule, &c.a_decl, &input.py),
         admitted: Some(c.a.clone()),
-        pick: c.pick.as_ref().map(|(v, _)| v.clone()),
+        pick: c.pick,
         fix: FixIntent::Narrow(offender),
     })
 }

@@ -56,7 +56,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         contributing: bare.map(|r| vec![r]).unwrap_or_default(),
         leak: leaking(rule, &input.declared, &input.py),
         admitted: Some(input.declared.clone()),
-        pick: pick.map(|(v, _)| v),
+        pick,
         fix: match bare {
             Some(r) => FixIntent::Narrow(r),
             None => FixIntent::InsertAfter(input.hit.req),

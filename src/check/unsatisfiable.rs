@@ -61,7 +61,7 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         trigger: input.hit.clone(),
         detail: Detail::Unsatisfiable(reason),
         contributing: input.contributing.clone(),
-        leak: Vec::new(),
+        leak: Default::default(),
         admitted: None,
         pick: None,
         fix: FixIntent::None,

@@ -59,12 +59,13 @@ pub(crate) struct PyVerdict<'a> {
     pub contributing: Vec<&'a Requirement>,
     /// Published final releases outside the window that pip could install on this Python
     /// (indices into the rule's release list, oldest first).
-    pub leak: Vec<usize>,
+    pub leak: std::sync::Arc<[usize]>,
     /// The set the finding is about (A_p, or the trigger's declared range when nothing
     /// applies): its published final releases outside the window are listed.
     pub admitted: Option<VersionSet>,
-    /// The release pip would pick on this environment.
-    pub pick: Option<String>,
+    /// The release pip would pick on this environment (an index into the rule's release
+    /// list: its text is shared, not copied, until a message quotes it).
+    pub pick: Option<usize>,
     pub fix: FixIntent<'a>,
 }
 

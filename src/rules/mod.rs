@@ -190,6 +190,9 @@ pub struct Rule {
     /// Indices into `releases` of the final releases outside the window (precomputed: the
     /// checker asks for subsets of them for every unit and Python).
     pub outside_final: Vec<usize>,
+    /// Distinct for every rule loaded (never reused, copied by `clone`): what the
+    /// evaluator's memo (`check::pick`) knows the rule's fixed release data by.
+    pub uid: u64,
 }
 
 impl Rule {
@@ -440,8 +443,10 @@ pub fn load_rule_file_confined(
             })
             .map(|(i, _)| i)
             .collect();
+        static UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         rules.push(Rule {
             outside_final,
+            uid: UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             id: id.clone(),
             package: name(&p.name)?,
             trigger: trigger.clone(),

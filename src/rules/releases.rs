@@ -1,8 +1,10 @@
 //! Release lists (`rules/releases/*.tsv`): every version the package index lists for a
 //! package, with its Requires-Python and status.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use pep440_rs::{Version, VersionSpecifiers};
 
@@ -111,10 +113,35 @@ impl Release {
     }
 }
 
-/// A package's releases, oldest first.
+/// A package's releases, oldest first (sorted by version: the evaluator's indexes binary
+/// search it).
 #[derive(Clone, Debug, Default)]
 pub struct ReleaseList {
     pub releases: Vec<Release>,
+    /// [`ReleaseList::installable`] per plain Python, built on first use.
+    by_python: ByPython,
+}
+
+/// One slot per [`python_bit`]: the indices of the releases a Python can install.
+struct ByPython(Box<[OnceLock<Box<[u32]>>]>);
+
+impl Default for ByPython {
+    fn default() -> Self {
+        ByPython((0..64).map(|_| OnceLock::new()).collect())
+    }
+}
+
+impl Clone for ByPython {
+    /// A clone starts empty: the index is rebuilt from the clone's own releases.
+    fn clone(&self) -> Self {
+        ByPython::default()
+    }
+}
+
+impl std::fmt::Debug for ByPython {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ByPython")
+    }
 }
 
 impl ReleaseList {
@@ -156,7 +183,28 @@ impl ReleaseList {
             ));
         }
         releases.sort_by(|a, b| a.version.cmp(&b.version));
-        Ok(ReleaseList { releases })
+        Ok(ReleaseList {
+            releases,
+            by_python: ByPython::default(),
+        })
+    }
+
+    /// The releases Python `major.minor` can install from (published, and their
+    /// Requires-Python admits it: [`Release::installs_on`]), as indices into `releases`,
+    /// oldest first: pip's candidates before the specifier is applied. Remembered per plain
+    /// Python 2.0-3.31 (the list is rule data, fixed once loaded); computed for any other.
+    pub fn installable(&self, python: &Version) -> Cow<'_, [u32]> {
+        let build = || -> Box<[u32]> {
+            (0u32..)
+                .zip(&self.releases)
+                .filter(|(_, r)| r.published() && r.installs_on(python))
+                .map(|(i, _)| i)
+                .collect()
+        };
+        match python_bit(python).and_then(|b| self.by_python.0.get(b as usize)) {
+            Some(slot) => Cow::Borrowed(slot.get_or_init(build)),
+            None => Cow::Owned(build().into_vec()),
+        }
     }
 }
 
@@ -164,7 +212,8 @@ impl ReleaseList {
 /// wheels for it.
 #[derive(Clone, Debug, Default)]
 pub struct WheelsByPython {
-    /// (python, normalised distribution name, versions)
+    /// (python, normalised distribution name, versions, oldest first: the evaluator binary
+    /// searches them)
     pub rows: Vec<(String, String, Vec<Version>)>,
 }
 
@@ -275,6 +324,41 @@ impl WheelsByPlatform {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
+
+    /// The indexes binary search sorted data: every built-in release list and wheel row is
+    /// sorted, and `installable` is the published releases a Python installs, in order,
+    /// cached or not.
+    #[test]
+    fn release_data_is_sorted_and_installable_is_the_filter() {
+        let pythons: Vec<Version> = ["2.7", "3.5", "3.7", "3.12", "3.7.1", "4.0"]
+            .iter()
+            .map(|p| Version::from_str(p).unwrap())
+            .collect();
+        for rule in crate::rules::builtin() {
+            let list = &rule.releases;
+            assert!(list.releases.is_sorted_by(|a, b| a.version <= b.version));
+            for p in &pythons {
+                let expected: Vec<u32> = (0u32..)
+                    .zip(&list.releases)
+                    .filter(|(_, r)| r.published() && r.installs_on(p))
+                    .map(|(i, _)| i)
+                    .collect();
+                assert_eq!(*list.installable(p), *expected, "{} on {p}", rule.id);
+                assert_eq!(
+                    *list.installable(p),
+                    *expected,
+                    "{} on {p} (again)",
+                    rule.id
+                );
+            }
+            if let Some(w) = &rule.trigger.wheels {
+                assert!(w.rows.iter().all(|(_, _, vs)| vs.is_sorted()));
+            }
+            if let Some(w) = &rule.trigger.platform_wheels {
+                assert!(w.rows.iter().all(|(_, _, _, vs)| vs.is_sorted()));
+            }
+        }
+    }
 
     /// The remembered answers are the computed ones, asked twice (cold, then cached), for
     /// every built-in release list and plain and non-plain Pythons.
