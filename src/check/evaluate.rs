@@ -418,7 +418,9 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
 /// How the unit requires the trigger on `env`: a requirement on a trigger distribution whose
 /// marker may hold there (an unknown marker may), admitting a trigger version that has a
 /// wheel there (`tensorflow-gpu` 1.14.0 has none on macOS). Certain when the newest release
-/// with wheels there that the range admits is a trigger release.
+/// with wheels there that the range admits is a trigger release and no requirement on the
+/// distribution that applies there is under a marker whose value is unknown (issue 11 §1:
+/// an unknown marker can hold for a trigger, so it triggers, but only as a possible one).
 fn trigger_on<'a>(
     rule: &Rule,
     unit: &Unit<'a>,
@@ -438,12 +440,23 @@ fn trigger_on<'a>(
         .iter()
         .filter(|d| is_trigger_name(rule, d, opts));
     for dist in rule.trigger.distributions.iter().chain(conda) {
+        // A requirement under a marker whose value is unknown here may hold: it can trigger,
+        // but only as a possible trigger.
+        let mut marker_unknown = false;
         let mut reqs: Vec<&Requirement> = unit
             .requirements
             .iter()
             .copied()
             .filter(|r| {
-                &r.name == dist && markers::evaluate(&r.marker, env, &unit.extras).may_hold()
+                &r.name == dist
+                    && match markers::evaluate(&r.marker, env, &unit.extras) {
+                        Truth::True => true,
+                        Truth::False => false,
+                        Truth::Unknown => {
+                            marker_unknown |= r.role != Role::Constrain;
+                            true
+                        }
+                    }
             })
             .collect();
         // uv: an override replaces every other requirement on the package, the trigger's
@@ -487,15 +500,16 @@ fn trigger_on<'a>(
                 .and_then(|w| w.versions(p, releases_as.as_ref())),
         };
         let newest = wheels.and_then(|vs| vs.iter().rev().find(|v| set.contains(v)).cloned());
-        let certain = match &newest {
+        let range_certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),
             // No wheel data for this name: certain only when the range admits nothing else.
             None => set.is_subset(&rule.trigger.version.set),
         };
         let hit = TriggerHit {
             req: first,
-            certain,
-            newer: if certain { None } else { newest },
+            certain: range_certain && !marker_unknown,
+            marker_unknown,
+            newer: if range_certain { None } else { newest },
         };
         if best.as_ref().is_none_or(|b| !b.certain && hit.certain) {
             best = Some(hit);

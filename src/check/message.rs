@@ -417,9 +417,13 @@ fn finish(
                     .slice(v.trigger.req.loc.span),
             );
             let t = &rule.trigger.title;
-            let why = format!(
-                "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
-            );
+            let why = if v.trigger.marker_unknown && v.trigger.newer.is_none() {
+                format!("`{tf_text}` may not apply: its marker depends on what the target environments do not fix")
+            } else {
+                format!(
+                    "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
+                )
+            };
             f.applicability = Applicability::Unsafe;
             f.reason = Some(match f.reason.take() {
                 Some(r) => format!("{why}; {r}"),
@@ -644,6 +648,9 @@ fn possible_note(files: &Files, t: &str, p: &str, hit: &TriggerHit) -> String {
     }
     let tf_text = compact(files.get(hit.req.loc.file).slice(hit.req.loc.span));
     match &hit.newer {
+        None if hit.marker_unknown => format!(
+            " (only if {t} is installed: `{tf_text}` is under a marker that depends on what the target environments do not fix)"
+        ),
         Some(v) => format!(
             " (only if {t} is installed: `{tf_text}` also admits {v}, which pip would pick on Python {p})"
         ),
