@@ -256,6 +256,11 @@ fn judge_env<'a>(
     hit: &TriggerHit<'a>,
     opts: &Options,
 ) -> Option<PyVerdict<'a>> {
+    // A line on the package that does not parse: pip refuses the file, and what the line
+    // meant is unknown, so its parse error is the only finding about the package here.
+    if unit.unparsed.contains(&&rule.package) {
+        return None;
+    }
     // Only a requirement whose marker surely holds protects: one under an unknown marker
     // may not apply (and so never makes the package unsatisfiable either), unless it
     // holds wherever the trigger requirement does (the same marker, as a fix inserts it).
@@ -440,6 +445,10 @@ fn trigger_on<'a>(
         .iter()
         .filter(|d| is_trigger_name(rule, d, opts));
     for dist in rule.trigger.distributions.iter().chain(conda) {
+        // A line on it that does not parse: what it requires is unknown.
+        if unit.unparsed.contains(&dist) {
+            continue;
+        }
         // A requirement under a marker whose value is unknown here may hold: it can trigger,
         // but only as a possible trigger.
         let mut marker_unknown = false;
