@@ -175,7 +175,14 @@ proptest! {
             Role::Require,
             Format::Pyproject,
         );
-        match (&line.requirements[..], value) {
+        // A line that does not parse leaves a stand-in (`Role::Unparsed`, taken out by
+        // `formats::parse`): not a requirement read.
+        let read: Vec<&depwindow::manifest::Requirement> = line
+            .requirements
+            .iter()
+            .filter(|r| r.role != Role::Unparsed)
+            .collect();
+        match (&read[..], value) {
             ([a], Ok(b)) => {
                 prop_assert!(line.problems.is_empty(), "{:?}: {:?}", s, line.problems);
                 prop_assert_eq!(&a.name, &b.name, "{:?}", s);
