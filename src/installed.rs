@@ -4,7 +4,10 @@
 //! Debian's `dist-packages`) are read for `*.dist-info/METADATA` and `*.egg-info/PKG-INFO`
 //! (`Name:` and `Version:` headers); no Python runs, nothing is imported. The installed set
 //! is judged as the exact pins `name==version`, one per distribution, on the environment's
-//! Python (`pyvenv.cfg`, else the `lib/pythonX.Y` directory), by the same checker as
+//! Python (`pyvenv.cfg`, else the `lib/pythonX.Y` directory) and operating system (the
+//! platform tags of the `Tag:` lines in each `*.dist-info/WHEEL`: Linux and macOS share one
+//! path layout; wheels that disagree are said so and each system is judged; `--platform`
+//! overrides), by the same checker as
 //! `check`: the same codes, rules, effects and absence settings. Each finding points at the
 //! `Version:` header of the distribution's METADATA file. No fixes: an environment is not
 //! edited.
@@ -26,6 +29,55 @@ struct Dist {
     /// Its metadata file in the registry, and the span of the version value there.
     file: FileId,
     version_span: Span,
+    /// The operating systems its `WHEEL` file's `Tag:` lines name (none for `any`, for an
+    /// egg-info, or without a `WHEEL` file), with the first tag line that names each.
+    platforms: Vec<(&'static str, Loc)>,
+}
+
+/// The operating system a wheel's platform tag is built for (the third part of
+/// `py-abi-platform`, a `.`-separated set when compressed): `manylinux*`, `musllinux*` and
+/// `linux_*` are Linux, `macosx_*` macOS, `win32` / `win_*` Windows; `any` (and anything
+/// else) says nothing.
+fn platform_of_tag(platform_tag: &str) -> Option<&'static str> {
+    let t = platform_tag.to_ascii_lowercase();
+    if t.starts_with("manylinux") || t.starts_with("musllinux") || t.starts_with("linux_") {
+        Some("linux")
+    } else if t.starts_with("macosx_") {
+        Some("darwin")
+    } else if t == "win32" || t.starts_with("win_") {
+        Some("win32")
+    } else {
+        None
+    }
+}
+
+/// The operating systems the `Tag:` lines of a `WHEEL` file name, each with the span of the
+/// first tag that names it.
+fn wheel_platforms(text: &str) -> Vec<(&'static str, Span)> {
+    let mut out: Vec<(&'static str, Span)> = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\r', '\n']);
+        if let Some((k, v)) = body.split_once(':') {
+            if k.trim().eq_ignore_ascii_case("Tag") {
+                let lead = v.len() - v.trim_start().len();
+                let value = v.trim();
+                let start = offset + k.len() + 1 + lead;
+                let span = Span {
+                    start,
+                    end: start + value.len(),
+                };
+                let plat = value.rsplit('-').next().unwrap_or("");
+                for os in plat.split('.').filter_map(platform_of_tag) {
+                    if !out.iter().any(|(o, _)| *o == os) {
+                        out.push((os, span));
+                    }
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
 }
 
 /// The environment to audit: `--installed=ENV`, else `$VIRTUAL_ENV`, `$CONDA_PREFIX`,
@@ -181,11 +233,24 @@ fn read_dists(sites: &[PathBuf], files: &mut Files) -> Vec<Dist> {
             if !plain_name || version.parse::<pep440_rs::Version>().is_err() {
                 continue;
             }
+            // A wheel's `WHEEL` file says which operating system it was built for.
+            let platforms = if n.ends_with(".dist-info") {
+                match files.load(&p.join("WHEEL")) {
+                    Ok(wid) => wheel_platforms(&files.get(wid).text)
+                        .into_iter()
+                        .map(|(os, span)| (os, Loc { file: wid, span }))
+                        .collect(),
+                    Err(_) => Vec::new(),
+                }
+            } else {
+                Vec::new()
+            };
             out.push(Dist {
                 name,
                 version,
                 file: id,
                 version_span,
+                platforms,
             });
         }
     }
@@ -219,14 +284,56 @@ pub fn audit(
         (None, Some(py)) => Some(vec![py]),
         (None, None) => None,
     };
+    // The operating system: `--platform` (or the configuration) when given, else the one
+    // the installed wheels are built for (Linux and macOS share one path layout, so the
+    // layout cannot tell). Wheels that disagree are said so, and every one they name is
+    // judged; no platform tag at all (`any` wheels only) leaves every operating system.
+    let mut notes = Vec::new();
+    let platforms = match &profile.opts.platforms {
+        Some(p) => Some(p.clone()),
+        None => {
+            let mut found: Vec<(&'static str, &Dist, Loc)> = Vec::new();
+            for d in &dists {
+                for &(os, loc) in &d.platforms {
+                    if !found.iter().any(|(o, _, _)| *o == os) {
+                        found.push((os, d, loc));
+                    }
+                }
+            }
+            if found.len() > 1 {
+                let named: Vec<String> = found
+                    .iter()
+                    .map(|(os, d, _)| {
+                        format!(
+                            "{} for {} {}",
+                            crate::rules::environments::platform_title(os),
+                            d.name,
+                            d.version
+                        )
+                    })
+                    .collect();
+                notes.push(Diagnostic::problem(
+                    crate::check::Check::Unevaluable,
+                    crate::diagnostic::Severity::Info,
+                    found[1].2,
+                    format!(
+                        "the installed wheels are built for more than one operating system ({}): judged on each of them; `--platform` names the one meant",
+                        named.join(", ")
+                    ),
+                ));
+            }
+            (!found.is_empty()).then(|| found.iter().map(|(os, _, _)| os.to_string()).collect())
+        }
+    };
     let opts = Options {
         pythons,
-        platforms: profile.opts.platforms.clone(),
+        platforms,
         conda: false,
         sibling_lock: None,
         source: check::Source::Installed,
     };
     let mut diags = check::check_parsed(&files, &parsed, &profile.rules, &opts);
+    diags.extend(notes);
     profile.settings.apply(&mut diags);
     // Lines of the synthetic text are distributions: point at their metadata.
     let map = |loc: &mut Loc| {
@@ -288,4 +395,40 @@ pub fn outcome(cwd: &Path, env: &Path, profile: &Profile) -> Result<crate::run::
         checked: 1,
         unreadable: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_tags_name_the_operating_system() {
+        for (tag, want) in [
+            ("manylinux1_x86_64", Some("linux")),
+            ("manylinux_2_17_aarch64", Some("linux")),
+            ("musllinux_1_1_x86_64", Some("linux")),
+            ("linux_x86_64", Some("linux")),
+            ("macosx_10_11_x86_64", Some("darwin")),
+            ("macosx_11_0_arm64", Some("darwin")),
+            ("win32", Some("win32")),
+            ("win_amd64", Some("win32")),
+            ("WIN_AMD64", Some("win32")),
+            ("any", None),
+            ("linux", None),
+            ("cygwin", None),
+        ] {
+            assert_eq!(platform_of_tag(tag), want, "{tag}");
+        }
+        let text = "Wheel-Version: 1.0\nTag: cp37-cp37m-manylinux_2_12_x86_64.manylinux2010_x86_64\nTag: py3-none-any\r\nTag: cp37-cp37m-win_amd64\n";
+        let got = wheel_platforms(text);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, "linux");
+        assert_eq!(
+            &text[got[0].1.start..got[0].1.end],
+            "cp37-cp37m-manylinux_2_12_x86_64.manylinux2010_x86_64"
+        );
+        assert_eq!(got[1].0, "win32");
+        assert_eq!(&text[got[1].1.start..got[1].1.end], "cp37-cp37m-win_amd64");
+        assert!(wheel_platforms("Tag: py2.py3-none-any\n").is_empty());
+    }
 }

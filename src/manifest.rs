@@ -30,6 +30,10 @@ pub enum Role {
     Override,
     /// An exact version pinned by a lockfile.
     Locked,
+    /// A stand-in for a requirement line that does not parse but names its package: it
+    /// joins its unit's members while the file is read, and `formats::parse` moves it to
+    /// [`Parsed::unparsed`], so nothing after parsing sees one.
+    Unparsed,
 }
 
 /// Which syntax the version text is written in, so fixes are rendered in kind.
@@ -197,6 +201,20 @@ pub struct Parsed {
     /// Files pulled in by includes (`-r`, `-c`, conda `pip: -r`), with the location of the
     /// include line in the including file.
     pub includes: Vec<(FileId, Loc)>,
+    /// Requirement lines that do not parse (each a `parse-error`) but name their package,
+    /// with the units they belong to: pip refuses the whole file, so nothing is claimed about
+    /// that package in those units.
+    pub unparsed: Vec<Unparsed>,
+}
+
+/// A requirement line that does not parse, by the package it names.
+#[derive(Clone, Debug)]
+pub struct Unparsed {
+    pub name: PackageName,
+    pub loc: Loc,
+    /// The units (indices into [`Parsed::groups`]) it belongs to; every unit of a file that
+    /// defines no groups.
+    pub groups: Vec<usize>,
 }
 
 /// A named subset of a file's requirements that is installed together (PEP 621 extras,

@@ -135,6 +135,13 @@ pub fn check_one(
                     g.members.extend(base..base + n);
                 }
                 parsed.problems.extend(extra.problems);
+                let every: Vec<usize> = (0..parsed.groups.len()).collect();
+                parsed.unparsed.extend(extra.unparsed.into_iter().map(|u| {
+                    crate::manifest::Unparsed {
+                        groups: every.clone(),
+                        ..u
+                    }
+                }));
             }
             Err(e) => {
                 let d = Diagnostic::problem(

@@ -256,6 +256,11 @@ fn judge_env<'a>(
     hit: &TriggerHit<'a>,
     opts: &Options,
 ) -> Option<PyVerdict<'a>> {
+    // A line on the package that does not parse: pip refuses the file, and what the line
+    // meant is unknown, so its parse error is the only finding about the package here.
+    if unit.unparsed.contains(&&rule.package) {
+        return None;
+    }
     // Only a requirement whose marker surely holds protects: one under an unknown marker
     // may not apply (and so never makes the package unsatisfiable either), unless it
     // holds wherever the trigger requirement does (the same marker, as a fix inserts it).
@@ -418,7 +423,9 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
 /// How the unit requires the trigger on `env`: a requirement on a trigger distribution whose
 /// marker may hold there (an unknown marker may), admitting a trigger version that has a
 /// wheel there (`tensorflow-gpu` 1.14.0 has none on macOS). Certain when the newest release
-/// with wheels there that the range admits is a trigger release.
+/// with wheels there that the range admits is a trigger release and no requirement on the
+/// distribution that applies there is under a marker whose value is unknown (issue 11 §1:
+/// an unknown marker can hold for a trigger, so it triggers, but only as a possible one).
 fn trigger_on<'a>(
     rule: &Rule,
     unit: &Unit<'a>,
@@ -438,12 +445,27 @@ fn trigger_on<'a>(
         .iter()
         .filter(|d| is_trigger_name(rule, d, opts));
     for dist in rule.trigger.distributions.iter().chain(conda) {
+        // A line on it that does not parse: what it requires is unknown.
+        if unit.unparsed.contains(&dist) {
+            continue;
+        }
+        // A requirement under a marker whose value is unknown here may hold: it can trigger,
+        // but only as a possible trigger.
+        let mut marker_unknown = false;
         let mut reqs: Vec<&Requirement> = unit
             .requirements
             .iter()
             .copied()
             .filter(|r| {
-                &r.name == dist && markers::evaluate(&r.marker, env, &unit.extras).may_hold()
+                &r.name == dist
+                    && match markers::evaluate(&r.marker, env, &unit.extras) {
+                        Truth::True => true,
+                        Truth::False => false,
+                        Truth::Unknown => {
+                            marker_unknown |= r.role != Role::Constrain;
+                            true
+                        }
+                    }
             })
             .collect();
         // uv: an override replaces every other requirement on the package, the trigger's
@@ -495,15 +517,16 @@ fn trigger_on<'a>(
                 .find(|&k| set.admits_in_span(&vs[k], false))
                 .map(|k| vs[k].clone())
         });
-        let certain = match &newest {
+        let range_certain = match &newest {
             Some(v) => rule.trigger.version.set.contains(v),
             // No wheel data for this name: certain only when the range admits nothing else.
             None => set.is_subset(&rule.trigger.version.set),
         };
         let hit = TriggerHit {
             req: first,
-            certain,
-            newer: if certain { None } else { newest },
+            certain: range_certain && !marker_unknown,
+            marker_unknown,
+            newer: if range_certain { None } else { newest },
         };
         if best.as_ref().is_none_or(|b| !b.certain && hit.certain) {
             best = Some(hit);

@@ -723,9 +723,13 @@ fn finish<'a>(
                     .slice(v.trigger.req.loc.span),
             );
             let t = &rule.trigger.title;
-            let why = format!(
-                "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
-            );
+            let why = if v.trigger.marker_unknown && v.trigger.newer.is_none() {
+                format!("`{tf_text}` may not apply: its marker depends on what the target environments do not fix")
+            } else {
+                format!(
+                    "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
+                )
+            };
             f.applicability = Applicability::Unsafe;
             f.reason = Some(match f.reason.take() {
                 Some(r) => format!("{why}; {r}"),
@@ -1027,6 +1031,11 @@ fn possible_note(
                 .map(|n| (Place::new(&e.python, &e.platform), n.to_string()))
         })
         .collect();
+    if newer.is_empty() && first.trigger.marker_unknown {
+        return Some(format!(
+            "only if {t} is installed: `{tf_text}` is under a marker that depends on what the target environments do not fix"
+        ));
+    }
     if newer.is_empty() {
         return Some(format!(
             "only if {t} is installed: `{tf_text}` admits other versions too"

@@ -98,6 +98,9 @@ pub struct Unit<'a> {
     pub unevaluable: bool,
     pub requirements: Vec<&'a Requirement>,
     pub extras: Vec<ExtraName>,
+    /// Packages named by requirement lines of this unit that do not parse: pip refuses the
+    /// file, so nothing is claimed about them here (their `parse-error` is the finding).
+    pub unparsed: Vec<&'a PackageName>,
 }
 
 /// Split a parsed file into its units.
@@ -113,12 +116,14 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
             unevaluable,
             requirements: parsed.requirements.iter().collect(),
             extras: Vec::new(),
+            unparsed: parsed.unparsed.iter().map(|u| &u.name).collect(),
         }];
     }
     parsed
         .groups
         .iter()
-        .map(|g| Unit {
+        .enumerate()
+        .map(|(gi, g)| Unit {
             kind: g.kind,
             name: &g.name,
             unevaluable,
@@ -128,6 +133,12 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
                 .filter_map(|&i| parsed.requirements.get(i))
                 .collect(),
             extras: g.extras.clone(),
+            unparsed: parsed
+                .unparsed
+                .iter()
+                .filter(|u| u.groups.contains(&gi))
+                .map(|u| &u.name)
+                .collect(),
         })
         .collect()
 }

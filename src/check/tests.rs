@@ -575,3 +575,42 @@ fn units_with_the_same_install_are_judged_once_and_all_named() {
         outside[0]
     );
 }
+
+/// A line that does not parse but names its package leaves no requirement behind
+/// (`formats::parse` takes the stand-in out), is recorded with the groups it was in, and the
+/// evaluator claims nothing about that package in those units only (issue 11 §5).
+#[test]
+fn an_unparsed_line_silences_its_package_in_its_own_units() {
+    let text = "[project]\nname = \"p\"\nversion = \"1\"\n\
+        dependencies = [\"tensorflow==1.14.0\", \"numpy>=>1.14.5\"]\n\
+        [project.optional-dependencies]\nx = [\"h5py<3,,\"]\n";
+    let mut files = Files::new(std::env::temp_dir());
+    let id = files.add(Path::new("pyproject.toml"), text.as_bytes());
+    let parsed = formats::parse(Format::Pyproject, &mut files, id);
+    assert!(parsed.requirements.iter().all(|r| r.role != Role::Unparsed));
+    let names: Vec<(&str, usize)> = parsed
+        .unparsed
+        .iter()
+        .map(|u| (u.name.as_ref(), u.groups.len()))
+        .collect();
+    // numpy is in the base and in `project[x]`; h5py only in `project[x]`.
+    assert_eq!(names, [("numpy", 2), ("h5py", 1)]);
+    for g in &parsed.groups {
+        assert!(g.members.iter().all(|&m| m < parsed.requirements.len()));
+    }
+    let all = rules::builtin();
+    let verdicts = evaluate(&parsed, all, &Options::default());
+    let about = |pkg: &str, kind: GroupKind| {
+        verdicts
+            .iter()
+            .filter(|v| v.rule.package.as_ref() == pkg && v.unit_kind == kind)
+            .count()
+    };
+    assert_eq!(about("numpy", GroupKind::Base), 0);
+    assert_eq!(about("numpy", GroupKind::Extra), 0);
+    // h5py is claimed unconstrained in the base, not in the extra whose line is broken.
+    assert_eq!(about("h5py", GroupKind::Base), 1);
+    assert_eq!(about("h5py", GroupKind::Extra), 0);
+    // Other packages keep their findings.
+    assert!(about("gast", GroupKind::Base) > 0);
+}

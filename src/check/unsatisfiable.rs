@@ -21,10 +21,11 @@ use super::Check;
 
 /// A_p (or A_p within the trigger's declared range) admits no version, or pip finds no
 /// release to install from it on this Python (`pick.rs`: none published, none whose
-/// Requires-Python admits the Python, or only yanked ones that are not pinned). An error,
-/// except when only the trigger's declared range is excluded and the trigger is possible:
-/// then pip installs another TensorFlow release (a warning that says so). Asked before
-/// `outside-window`.
+/// Requires-Python admits the Python, or only yanked ones that are not pinned). An error
+/// when the trigger is certain. When only the trigger's declared range is excluded and the
+/// trigger's range is possible, pip installs another TensorFlow release (a warning that
+/// says so); any other reason from a trigger that is not certain (its range, or a marker
+/// whose value is unknown) is a warning. Asked before `outside-window`.
 fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let c = c?;
     let rule = input.rule;
@@ -38,7 +39,7 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         .unwrap_or(input.hit.req.loc);
     let reason = if c.a.is_empty() {
         Unsatisfiable::Conflict
-    } else if c.a_decl.is_empty() && !input.hit.certain {
+    } else if c.a_decl.is_empty() && !input.hit.certain && !range_certain(input) {
         Unsatisfiable::KeepsTriggerOut
     } else if c.a_decl.is_empty() {
         Unsatisfiable::ExcludesDeclared
@@ -50,9 +51,11 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
             }
         }
     };
+    // An error only when pip surely installs the trigger here (issue 11 §1, §2): a possible
+    // trigger, or one under a marker whose value is unknown, may not be installed at all.
     let severity = match reason {
         Unsatisfiable::KeepsTriggerOut => Severity::Warning,
-        _ => Severity::Error,
+        _ => input.cap(Severity::Error),
     };
     Some(PyVerdict {
         check: Check::Unsatisfiable,
@@ -66,4 +69,10 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         pick: None,
         fix: FixIntent::None,
     })
+}
+
+/// The trigger's range alone would make it certain: it is possible only through a marker
+/// whose value is unknown (`newer` is set when the range admits a newer release pip picks).
+fn range_certain(input: &Input<'_, '_>) -> bool {
+    input.hit.marker_unknown && input.hit.newer.is_none()
 }

@@ -40,9 +40,14 @@ pub(crate) enum Judgement<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct TriggerHit<'a> {
     pub req: &'a Requirement,
-    /// pip would install a trigger release (the newest release the range admits is one).
+    /// pip would install a trigger release (the newest release the range admits is one),
+    /// and the requirement surely applies (no marker whose value is unknown here).
     pub certain: bool,
-    /// The newest trigger-distribution release pip would pick instead, when not certain.
+    /// A requirement on the trigger distribution is under a marker whose value this
+    /// environment does not fix (`platform_release`, ...): the trigger is at most possible.
+    pub marker_unknown: bool,
+    /// The newest trigger-distribution release pip would pick instead, when the range itself
+    /// is not certain.
     pub newer: Option<Version>,
 }
 

@@ -520,6 +520,13 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
                 base,
                 format!("match-spec `{}`: {msg}", s.value),
             ));
+            // A spec that does not parse stands in for its package (`formats::stand_in`),
+            // read after any `channel::`.
+            let spec = s.value.rsplit("::").next().unwrap_or("");
+            if let Some(name) = super::leading_name(spec).filter(|n| n.as_ref() != "python") {
+                let loc = Loc { file: id, span: base };
+                push_member(out, members, super::stand_in(name, loc, super::Format::Conda));
+            }
             return;
         }
     };

@@ -10,12 +10,15 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use pep440_rs::Version;
 use pep508_rs::PackageName;
 
 use crate::files::Files;
-use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Requirement, VersionReq};
+use crate::manifest::{
+    FileId, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Unparsed, VersionReq,
+};
 use crate::source::{SourceFile, Span};
 
 pub mod edit;
@@ -292,6 +295,7 @@ pub fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
 /// Parse a loaded file (and, for formats with includes, what it includes).
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     let mut parsed = format.imp().parse(files, id);
+    take_stand_ins(&mut parsed);
     // Safety net: every problem span lies on character boundaries of its file, so reports
     // can always slice it. (The fuzz targets call the readers directly and fail on any
     // reader that needs this.)
@@ -301,6 +305,84 @@ pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
         }
     }
     parsed
+}
+
+/// Move the stand-ins of requirement lines that do not parse ([`Role::Unparsed`]) out of
+/// the requirements into [`Parsed::unparsed`], each with the groups it was a member of.
+fn take_stand_ins(parsed: &mut Parsed) {
+    if !parsed.requirements.iter().any(|r| r.role == Role::Unparsed) {
+        return;
+    }
+    let mut new_index: Vec<Option<usize>> = Vec::with_capacity(parsed.requirements.len());
+    let mut kept = Vec::with_capacity(parsed.requirements.len());
+    let mut stand_ins: Vec<(usize, Requirement)> = Vec::new();
+    for (i, r) in std::mem::take(&mut parsed.requirements)
+        .into_iter()
+        .enumerate()
+    {
+        if r.role == Role::Unparsed {
+            new_index.push(None);
+            stand_ins.push((i, r));
+        } else {
+            new_index.push(Some(kept.len()));
+            kept.push(r);
+        }
+    }
+    parsed.requirements = kept;
+    for (i, r) in stand_ins {
+        let groups = parsed
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.members.contains(&i))
+            .map(|(gi, _)| gi)
+            .collect();
+        parsed.unparsed.push(Unparsed {
+            name: r.name,
+            loc: r.loc,
+            groups,
+        });
+    }
+    for g in &mut parsed.groups {
+        g.members = g
+            .members
+            .iter()
+            .filter_map(|&m| new_index.get(m).copied().flatten())
+            .collect();
+    }
+}
+
+/// The package a requirement string that does not parse names: its leading PEP 508 name,
+/// when it starts with one.
+pub fn leading_name(text: &str) -> Option<PackageName> {
+    let t = text.trim_start();
+    let end = t
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(t.len());
+    let name = t[..end].trim_end_matches(['.', '-', '_']);
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return None;
+    }
+    PackageName::from_str(name).ok()
+}
+
+/// A stand-in for a requirement line of `name` that does not parse (see
+/// [`Role::Unparsed`]): it joins the unit's members as a requirement would.
+pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
+    Requirement {
+        name,
+        extras: Vec::new(),
+        version: VersionReq::Unversioned,
+        marker: pep508_rs::MarkerTree::TRUE,
+        role: Role::Unparsed,
+        syntax: crate::manifest::Syntax::Pep508,
+        loc,
+        name_span: loc.span,
+        hashed: false,
+        pre: false,
+        format,
+        anchors: Default::default(),
+    }
 }
 
 /// A problem of `kind` at `span` of `file`, without help text.
@@ -319,12 +401,25 @@ pub fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement)
     out.requirements.push(req);
 }
 
-/// What reading one requirement gave: the requirement joins `out` and `members`, a
-/// problem joins `out.problems`.
-pub fn keep(out: &mut Parsed, members: &mut Vec<usize>, read: Result<Requirement, Problem>) {
+/// What reading one requirement (written `text`) gave: the requirement joins `out` and
+/// `members`, a problem joins `out.problems`, and a parse error of a text that starts with
+/// a package name leaves a [`stand_in`] among the members.
+pub fn keep(
+    out: &mut Parsed,
+    members: &mut Vec<usize>,
+    read: Result<Requirement, Problem>,
+    text: &str,
+) {
     match read {
         Ok(req) => push_member(out, members, req),
-        Err(p) => out.problems.push(p),
+        Err(p) => {
+            if p.kind == ProblemKind::Parse {
+                if let Some(name) = leading_name(text) {
+                    push_member(out, members, stand_in(name, p.loc, Format::Requirements));
+                }
+            }
+            out.problems.push(p);
+        }
     }
 }
 

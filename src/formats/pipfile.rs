@@ -71,9 +71,16 @@ fn section(ctx: &mut Ctx<'_>, t: &DeTable<'_>, pre: bool) -> Vec<usize> {
     let mut out = Vec::new();
     let siblings = Ctx::keys(t);
     for (k, v) in entries(t) {
+        let before = parse_errors(ctx);
         if let Some(mut req) = package(ctx, k, v, pre) {
             req.anchors = ctx.entry_anchors(k, v, v, &req.version, &RESTRICTIONS, &siblings);
             out.push(ctx.push(req));
+        } else if parse_errors(ctx) > before {
+            // An entry whose value does not parse stands in for its package.
+            if let Ok(name) = pep508_rs::PackageName::new(k.get_ref().to_string()) {
+                let loc = ctx.loc(span_of(k).cover(span_of(v)));
+                out.push(ctx.push(super::stand_in(name, loc, ctx.format)));
+            }
         }
     }
     out
@@ -209,4 +216,12 @@ impl super::InputFormat for Pipfile {
     ) -> Option<(crate::source::Span, String)> {
         super::edit::toml_entry_after(file, after, name, spec)
     }
+}
+
+fn parse_errors(ctx: &Ctx<'_>) -> usize {
+    ctx.out
+        .problems
+        .iter()
+        .filter(|p| p.kind == crate::manifest::ProblemKind::Parse)
+        .count()
 }

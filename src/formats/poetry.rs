@@ -669,7 +669,22 @@ pub fn dependency(
     value: &Value<'_>,
     siblings: &std::sync::Arc<[String]>,
 ) -> Vec<(Requirement, bool)> {
+    let parse_errors = |ctx: &Ctx<'_>| {
+        ctx.out
+            .problems
+            .iter()
+            .filter(|p| p.kind == crate::manifest::ProblemKind::Parse)
+            .count()
+    };
+    let before = parse_errors(ctx);
     let mut out = dependency_reqs(ctx, key, value);
+    // An entry whose value does not parse stands in for its package (`formats::stand_in`).
+    if out.is_empty() && parse_errors(ctx) > before {
+        if let Ok(name) = pep508_rs::PackageName::new(key.get_ref().to_string()) {
+            let loc = ctx.loc(span_of(key).cover(span_of(value)));
+            return vec![(super::stand_in(name, loc, ctx.format), false)];
+        }
+    }
     for (r, item) in &mut out {
         let item = item.unwrap_or(value);
         r.0.anchors = ctx.entry_anchors(key, value, item, &r.0.version, &RESTRICTIONS, siblings);

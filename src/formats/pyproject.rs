@@ -335,8 +335,10 @@ fn pep508_item(
         }
         Ok(req) => Some(ctx.push(req)),
         Err(p) => {
+            // A line that does not parse stands in for its package (`formats::stand_in`).
+            let stand_in = super::leading_name(s).map(|n| super::stand_in(n, p.loc, ctx.format));
             ctx.out.problems.push(p);
-            None
+            stand_in.map(|r| ctx.push(r))
         }
     }
 }

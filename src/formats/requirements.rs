@@ -127,7 +127,9 @@ pub(crate) fn parse_text_mapped(
     for r in &mut out.requirements {
         r.hashed = out.hashed;
         r.pre = out.pre;
-        r.role = role;
+        if r.role != Role::Unparsed {
+            r.role = role;
+        }
     }
     out
 }
@@ -1021,6 +1023,7 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
                     ctx.loc(s),
                     format!("invalid marker: {}", e.message),
                 ));
+                stand_in(name_text, ctx.loc(span), out);
                 return;
             }
         },
@@ -1057,6 +1060,15 @@ fn error_span(text: &str, start: usize, len: usize, at: usize) -> Span {
     Span::new(at + s, at + e)
 }
 
+/// A line that does not parse but starts with a package name stands in for a requirement
+/// on it (`formats::stand_in`): nothing is claimed about that package in its unit.
+fn stand_in(text: &str, loc: Loc, out: &mut FileParse) {
+    if let Some(name) = super::leading_name(text) {
+        out.requirements
+            .push(super::stand_in(name, loc, super::Format::Requirements));
+    }
+}
+
 fn pep508_requirement(
     ctx: &LineCtx,
     text: &str,
@@ -1075,6 +1087,7 @@ fn pep508_requirement(
                 ctx.loc(s),
                 format!("invalid requirement `{text}`: {}", e.message),
             ));
+            stand_in(text, loc, out);
             return;
         }
     };

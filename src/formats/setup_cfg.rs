@@ -152,7 +152,7 @@ fn requirement_list(
             continue;
         };
         let read = requirement_at(text, span, id, Role::Require, super::Format::SetupCfg);
-        keep(out, &mut members, read);
+        keep(out, &mut members, read, &text[span.start..span.end]);
     }
     members
 }
@@ -352,7 +352,16 @@ mod tests {
     fn one_line_marker_is_split_like_setuptools() {
         let t = "[options]\ninstall_requires = numpy>=1.16; python_version<'3.8'\n";
         let (p, text) = run(t);
-        assert_eq!(p.requirements.len(), 1);
+        // The reader leaves a stand-in for the entry that does not parse (`formats::parse`
+        // takes it out): `python_version<'3.8'` reads as a line on `python-version`.
+        let stand_ins: Vec<&str> = p
+            .requirements
+            .iter()
+            .filter(|r| r.role == crate::manifest::Role::Unparsed)
+            .map(|r| r.name.as_ref())
+            .collect();
+        assert_eq!(stand_ins, ["python-version"]);
+        assert_eq!(p.requirements.len(), 2);
         assert_eq!(p.problems.len(), 1);
         // The error lies in the second `;`-separated entry, not in `numpy>=1.16`.
         assert!(p.problems[0].loc.span.start >= text.find("python_version").unwrap());

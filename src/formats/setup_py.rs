@@ -702,7 +702,7 @@ fn requirements(
                 }
                 r
             });
-            keep(out, &mut members, read);
+            keep(out, &mut members, read, t);
         }
     }
     members

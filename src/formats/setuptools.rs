@@ -197,7 +197,7 @@ pub fn requirement_lines(
             crate::manifest::Role::Require,
             super::Format::Requirements,
         );
-        super::keep(out, &mut members, read);
+        super::keep(out, &mut members, read, t);
     }
     members
 }

@@ -431,6 +431,8 @@ fn unit_request(_parsed: &Parsed, reqs: &[&Requirement], rules: &[Rule]) -> Opti
             Role::Require => &mut b.requirements,
             Role::Constrain | Role::Locked => &mut b.constraints,
             Role::Override => &mut b.overrides,
+            // Taken out by `formats::parse`: no unit holds one.
+            Role::Unparsed => continue,
         };
         if !list.contains(&line) {
             list.push(line);

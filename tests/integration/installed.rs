@@ -215,3 +215,61 @@ fn a_real_virtualenv() {
     assert!(text.contains("numpy-1.21.6.dist-info/METADATA:3:10: error: numpy 1.21.6 is installed; imports with FutureWarnings"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The operating system comes from the `Tag:` lines of the installed wheels' `WHEEL` files
+/// (issue 14 §2): `tensorflow-gpu` 1.14.0 has no macOS wheel, so wheels built for macOS
+/// make it no trigger there, while the same set built for Linux is judged on Linux only.
+#[test]
+fn the_operating_system_comes_from_the_wheel_tags() {
+    let run = |env: &str, extra: &[&str]| {
+        let mut args = vec!["check", "-q", "--installed", env, "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = depwindow(&root(), &args, &[]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (
+            out.status.code(),
+            v["diagnostics"].as_array().unwrap().clone(),
+        )
+    };
+    // macOS wheels (`macosx_*`): tensorflow-gpu 1.14.0 triggers nothing.
+    let (code, diags) = run("tests/installed/py37-darwin-gpu", &[]);
+    assert_eq!(code, Some(0), "{diags:?}");
+    assert!(diags.is_empty(), "{diags:?}");
+    // `--platform` overrides the tags.
+    let (code, diags) = run("tests/installed/py37-darwin-gpu", &["--platform", "linux"]);
+    assert_eq!(code, Some(1), "{diags:?}");
+    assert!(diags.iter().any(|d| d["code"] == "DW101"), "{diags:?}");
+    // Linux wheels (`manylinux1_*`, a compressed `manylinux_2_12.manylinux2010` set): judged
+    // on Linux alone; the `any` wheel says nothing.
+    let (code, diags) = run("tests/installed/py37-linux-gpu", &[]);
+    assert_eq!(code, Some(1), "{diags:?}");
+    let numpy = diags.iter().find(|d| d["code"] == "DW101").unwrap();
+    assert_eq!(numpy["platforms"], serde_json::json!(["linux"]));
+    assert_eq!(
+        numpy["environments"],
+        serde_json::json!([{"python": "3.7", "platform": "linux"}])
+    );
+    // Wheels that disagree (`linux_x86_64` and `win_amd64`): said once, at a tag line, and
+    // every operating system they name is judged.
+    let (code, diags) = run("tests/installed/py37-mixed", &[]);
+    assert_eq!(code, Some(1), "{diags:?}");
+    let note = diags
+        .iter()
+        .find(|d| d["severity"] == "info")
+        .expect("a note on the disagreeing wheels");
+    assert!(
+        note["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than one operating system (Windows for numpy 1.21.6, Linux for tensorflow 1.14.0)"),
+        "{note}"
+    );
+    assert!(note["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("tensorflow-1.14.0.dist-info/WHEEL"));
+    assert_eq!(note["start"]["line"], 4);
+    let numpy = diags.iter().find(|d| d["code"] == "DW101").unwrap();
+    assert_eq!(numpy["platforms"], serde_json::json!(["linux", "win32"]));
+    assert_eq!(diags.iter().filter(|d| d["severity"] == "info").count(), 1);
+}

@@ -10,8 +10,13 @@ use depwindow::formats::requirements::{parse_text, parse_unit, FileParse, Includ
 use depwindow::manifest::{Parsed, ProblemKind, Requirement, Role, VersionReq};
 use depwindow::source::Span;
 
+/// The reader's answer without the stand-ins of lines that do not parse
+/// (`Role::Unparsed`, which `formats::parse` takes out; see
+/// `invalid_lines_are_reported_at_the_error_and_parsing_continues`).
 fn parse(text: &str) -> FileParse {
-    parse_text(0, text, 0, Role::Require)
+    let mut fp = parse_text(0, text, 0, Role::Require);
+    fp.requirements.retain(|r| r.role != Role::Unparsed);
+    fp
 }
 
 fn slice(text: &str, span: Span) -> &str {
@@ -427,6 +432,15 @@ fn invalid_lines_are_reported_at_the_error_and_parsing_continues() {
     assert!(slice(text, p[2].1).len() < "python_version <<< '3'".len() + 1);
     assert!(p[2].1.start >= text.find("python").unwrap());
     assert_eq!(names(&fp.requirements), ["tensorflow"]);
+    // Each line that does not parse but starts with a name leaves a stand-in for it.
+    let all = parse_text(0, text, 0, Role::Require);
+    let stand_ins: Vec<String> = all
+        .requirements
+        .iter()
+        .filter(|r| r.role == Role::Unparsed)
+        .map(|r| r.name.to_string())
+        .collect();
+    assert_eq!(stand_ins, ["numpy", "scipy", "foo"]);
 }
 
 #[test]

@@ -87,6 +87,11 @@ proptest! {
         for r in &parsed.requirements {
             prop_assert!(ok(r.loc.span), "{:?} in {:?}", r.loc.span, text);
             prop_assert!(ok(r.name_span), "{:?} in {:?}", r.name_span, text);
+            // The stand-in of a line that does not parse (`formats::parse` takes it out)
+            // spans its whole line.
+            if r.role == depwindow::manifest::Role::Unparsed {
+                continue;
+            }
             let name = &src[r.name_span.start..r.name_span.end];
             let parsed_name = PackageName::from_str(name).ok();
             prop_assert_eq!(parsed_name.as_ref(), Some(&r.name), "{:?}", text);
@@ -170,7 +175,14 @@ proptest! {
             Role::Require,
             Format::Pyproject,
         );
-        match (&line.requirements[..], value) {
+        // A line that does not parse leaves a stand-in (`Role::Unparsed`, taken out by
+        // `formats::parse`): not a requirement read.
+        let read: Vec<&depwindow::manifest::Requirement> = line
+            .requirements
+            .iter()
+            .filter(|r| r.role != Role::Unparsed)
+            .collect();
+        match (&read[..], value) {
             ([a], Ok(b)) => {
                 prop_assert!(line.problems.is_empty(), "{:?}: {:?}", s, line.problems);
                 prop_assert_eq!(&a.name, &b.name, "{:?}", s);
