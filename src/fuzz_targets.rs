@@ -20,7 +20,7 @@ use crate::source::Span;
 const ROOT: &str = "/nonexistent/depwindow-fuzz";
 
 /// The file name a format is detected from.
-pub fn file_name(format: Format) -> &'static str {
+pub(crate) fn file_name(format: Format) -> &'static str {
     format.imp().example_file_name()
 }
 
@@ -79,7 +79,7 @@ pub fn poetry_constraint(data: &[u8]) {
 }
 
 /// Every span in a parse result is a valid range of its file's text.
-pub fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
+pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
     for r in &parsed.requirements {
         assert_loc(files, r.loc, "requirement");
         let name = Loc {

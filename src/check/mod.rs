@@ -29,7 +29,7 @@ use crate::manifest::{GroupKind, Parsed, ProblemKind, Requirement};
 use crate::rules::Rule;
 
 #[macro_use]
-pub mod registry;
+pub(crate) mod registry;
 
 mod evaluate;
 mod fix_proposal;
@@ -40,7 +40,7 @@ mod verdict;
 #[cfg(test)]
 mod tests;
 
-pub use registry::{CheckDoc, CheckInfo};
+pub(crate) use registry::CheckDoc;
 
 // The check registry: one line per check, `Variant => its file`. The order is the order
 // of codes in every output (and SARIF's `ruleIndex`).
@@ -60,7 +60,7 @@ checks! {
 
 /// What the checker needs besides the parsed file.
 #[derive(Clone, Debug, Default)]
-pub struct Options {
+pub(crate) struct Options {
     /// Restrict the Pythons considered (`major.minor`); None = the rule's own list.
     pub pythons: Option<Vec<String>>,
     /// Restrict the operating systems considered (`linux`, `darwin`, `win32`); None = all.
@@ -72,13 +72,13 @@ pub struct Options {
 }
 
 #[derive(Clone, Debug)]
-pub struct SiblingLock {
+pub(crate) struct SiblingLock {
     pub path: String,
     pub pins: BTreeMap<PackageName, Version>,
 }
 
 /// One install to judge.
-pub struct Unit<'a> {
+pub(crate) struct Unit<'a> {
     pub kind: GroupKind,
     pub name: &'a str,
     /// Part of the file could not be evaluated, so a package's absence proves nothing.
@@ -88,7 +88,7 @@ pub struct Unit<'a> {
 }
 
 /// Split a parsed file into its units.
-pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
+pub(crate) fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
     let unevaluable = parsed
         .problems
         .iter()
@@ -120,7 +120,7 @@ pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
 }
 
 /// Turn the parser's problems into diagnostics.
-pub fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
+pub(crate) fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
     parsed
         .problems
         .iter()
@@ -140,7 +140,7 @@ pub fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
 
 /// Judge every unit of a parsed file against every rule. Findings reached through several
 /// units or several Pythons are reported once, naming all the Pythons they hold on.
-pub fn check_parsed(
+pub(crate) fn check_parsed(
     files: &Files,
     parsed: &Parsed,
     rules: &[Rule],
@@ -153,7 +153,7 @@ pub fn check_parsed(
 }
 
 /// "1.17.0 … 1.21.6, 29 releases" (or the list itself when short).
-pub fn compact_list(versions: &[String]) -> String {
+pub(crate) fn compact_list(versions: &[String]) -> String {
     match versions.len() {
         0 => "none".into(),
         1..=3 => versions.join(", "),
@@ -162,7 +162,7 @@ pub fn compact_list(versions: &[String]) -> String {
 }
 
 /// Collapse a requirement's text to one line for messages.
-pub fn compact(text: &str) -> String {
+pub(crate) fn compact(text: &str) -> String {
     let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
     joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -18,18 +18,18 @@ use crate::files::Files;
 use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Requirement, VersionReq};
 use crate::source::{SourceFile, Span};
 
-pub mod edit;
-pub mod guard;
-pub mod include;
-pub mod json_span;
-pub mod pep508;
-pub mod pip_compile;
+pub(crate) mod edit;
+pub(crate) mod guard;
+pub(crate) mod include;
+pub(crate) mod json_span;
+pub(crate) mod pep508;
+pub(crate) mod pip_compile;
 pub mod poetry;
-pub mod setuptools;
-pub mod toml_doc;
+pub(crate) mod setuptools;
+pub(crate) mod toml_doc;
 pub mod yaml_span;
 
-pub use edit::Edit;
+pub(crate) use edit::Edit;
 
 /// A file name as detection sees it: lower-cased, and whether it sits in a folder named
 /// `requirements`.
@@ -37,15 +37,15 @@ pub use edit::Edit;
 /// (`requirements/x.txt` is 1, `requirements/envs/gpu/x.txt` is 3). Bounded so that a checkout
 /// under a folder that happens to be named `requirements` does not read every `.txt` in it.
 /// `.pre-commit-hooks.yaml` repeats it (`([^/]*/){0,2}`).
-pub const REQUIREMENTS_DIR_DEPTH: usize = 3;
+pub(crate) const REQUIREMENTS_DIR_DEPTH: usize = 3;
 
-pub struct FileName<'a> {
+pub(crate) struct FileName<'a> {
     pub lower: &'a str,
     pub in_requirements_dir: bool,
 }
 
 /// Everything depwindow knows about one input format.
-pub trait InputFormat: Sync {
+pub(crate) trait InputFormat: Sync {
     /// The name used by `--input-format` (and the fuzz target's name, `-` as `_`).
     fn name(&self) -> &'static str;
     /// A file name this format is detected from (fuzzing, tests).
@@ -128,7 +128,7 @@ macro_rules! registry {
             pub const ALL: [Format; [$(stringify!($variant)),*].len()] = [$(Format::$variant,)*];
 
             /// The implementation of this format.
-            pub fn imp(self) -> &'static dyn InputFormat {
+            pub(crate) fn imp(self) -> &'static dyn InputFormat {
                 match self {
                     $(Format::$variant => &$module::$imp,)*
                 }
@@ -157,7 +157,7 @@ impl Format {
         self.imp().name()
     }
 
-    pub fn from_name(s: &str) -> Option<Format> {
+    pub(crate) fn from_name(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.name() == s)
     }
 
@@ -182,7 +182,7 @@ impl Format {
 
     /// The format of a file named explicitly: by name, else by extension, else
     /// requirements syntax (pip reads any file named with `-r`).
-    pub fn for_explicit(path: &Path) -> Format {
+    pub(crate) fn for_explicit(path: &Path) -> Format {
         Format::detect(path).unwrap_or_else(|| {
             let ext = path
                 .extension()
@@ -200,7 +200,7 @@ impl Format {
 impl Format {
     /// Whether a path's name says nothing about its format (no format detects it, no
     /// format claims its extension): then the content decides ([`sniff`]).
-    pub fn name_says_nothing(path: &Path) -> bool {
+    pub(crate) fn name_says_nothing(path: &Path) -> bool {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -215,7 +215,7 @@ impl Format {
 
 /// What the content of a file whose name says nothing shows it to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sniffed {
+pub(crate) enum Sniffed {
     /// The content is this format's.
     Format(Format),
     /// Nothing structured: a requirements file (pip reads any file named with `-r`).
@@ -233,7 +233,7 @@ pub enum Sniffed {
 /// `requires-python`), with `lock-version` and `[[packages]]` a pylock; `[project]` or
 /// `[tool.poetry]` a pyproject.toml; `[packages]` / `[dev-packages]` a Pipfile; YAML with
 /// a top-level `dependencies:` a conda environment; anything else a requirements file.
-pub fn sniff(text: &str) -> Sniffed {
+pub(crate) fn sniff(text: &str) -> Sniffed {
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('{') {
         return match serde_json::from_str::<serde_json::Value>(body) {
@@ -285,7 +285,7 @@ pub fn sniff(text: &str) -> Sniffed {
 }
 
 /// Render a fix: the format of the requirement it concerns writes it.
-pub fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
+pub(crate) fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
     edit.requirement().format.imp().render(file, edit)
 }
 
@@ -304,7 +304,7 @@ pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
 }
 
 /// A problem of `kind` at `span` of `file`, without help text.
-pub fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
+pub(crate) fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
     Problem {
         kind,
         loc: Loc { file, span },
@@ -314,14 +314,14 @@ pub fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> 
 }
 
 /// Add `req` to `out` and its index to `members` (the unit it belongs to).
-pub fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement) {
+pub(crate) fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement) {
     members.push(out.requirements.len());
     out.requirements.push(req);
 }
 
 /// What reading one requirement gave: the requirement joins `out` and `members`, a
 /// problem joins `out.problems`.
-pub fn keep(out: &mut Parsed, members: &mut Vec<usize>, read: Result<Requirement, Problem>) {
+pub(crate) fn keep(out: &mut Parsed, members: &mut Vec<usize>, read: Result<Requirement, Problem>) {
     match read {
         Ok(req) => push_member(out, members, req),
         Err(p) => out.problems.push(p),

@@ -36,7 +36,7 @@ struct Entry {
     lines: Vec<Span>,
 }
 
-pub fn parse(files: &mut Files, id: FileId) -> Parsed {
+pub(crate) fn parse(files: &mut Files, id: FileId) -> Parsed {
     let text = files.get(id).text.clone();
     let mut out = Parsed::default();
     let entries = read_ini(&text, id, &mut out);
@@ -253,7 +253,7 @@ fn read_ini(text: &str, id: FileId, out: &mut Parsed) -> Vec<Entry> {
 }
 
 /// `setup.cfg`: setuptools' declarative configuration.
-pub struct SetupCfg;
+pub(crate) struct SetupCfg;
 
 impl super::InputFormat for SetupCfg {
     fn name(&self) -> &'static str {

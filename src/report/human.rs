@@ -102,7 +102,7 @@ impl SourceCode for Snippets {
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
-pub struct Style {
+pub(crate) struct Style {
     pub color: bool,
     /// Plain narratable text instead of drawings (`NO_GRAPHICS`).
     pub narratable: bool,
@@ -300,7 +300,7 @@ fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
 }
 
 /// Write every diagnostic, then a summary line.
-pub fn emit(
+pub(crate) fn emit(
     files: &Files,
     diagnostics: &[Diagnostic],
     checked: usize,
