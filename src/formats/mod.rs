@@ -182,7 +182,7 @@ impl Format {
 
     /// The format of a file named explicitly: by name, else by extension, else
     /// requirements syntax (pip reads any file named with `-r`).
-    pub(crate) fn for_explicit(path: &Path) -> Format {
+    pub fn for_explicit(path: &Path) -> Format {
         Format::detect(path).unwrap_or_else(|| {
             let ext = path
                 .extension()
