@@ -105,7 +105,7 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    pub(crate) const ALL: [OutputFormat; 8] = [
+    pub const ALL: [OutputFormat; 8] = [
         OutputFormat::Human,
         OutputFormat::Json,
         OutputFormat::JsonLines,
@@ -116,7 +116,7 @@ impl OutputFormat {
         OutputFormat::Junit,
     ];
 
-    pub(crate) fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             OutputFormat::Human => "human",
             OutputFormat::Json => "json",

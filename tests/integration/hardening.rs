@@ -282,16 +282,10 @@ fn project(name: &str) -> (Tmp, PathBuf) {
     (t, proj)
 }
 
-const FORMATS: [&str; 8] = [
-    "human",
-    "concise",
-    "json",
-    "json-lines",
-    "sarif",
-    "github",
-    "gitlab",
-    "junit",
-];
+/// Every output format, by name, from the registry of output formats.
+fn formats() -> impl Iterator<Item = &'static str> {
+    depwindow::report::OutputFormat::ALL.into_iter().map(|f| f.name())
+}
 
 #[test]
 fn includes_and_file_directives_leading_outside_are_refused_and_never_quoted() {
@@ -312,7 +306,7 @@ fn includes_and_file_directives_leading_outside_are_refused_and_never_quoted() {
         "[options]\ninstall_requires = file: ../outside/secret.txt\n",
     )
     .unwrap();
-    for format in FORMATS {
+    for format in formats() {
         // Run from a subdirectory: the root is the repository's, so `../base.txt` is in.
         let r = run_in(&proj.join("sub"), &["check", "--format", format, ".."]);
         assert_eq!(r.code, Some(1), "{format}: {}", r.all());
@@ -729,7 +723,7 @@ fn every_control_character_is_escaped_in_every_format() {
     );
     t.write(&name, &text);
     t.write("requirements.txt", &text);
-    for format in FORMATS {
+    for format in formats() {
         let r = run_in(t.path(), &["check", "--format", format, "."]);
         assert_eq!(r.code, Some(1), "{format}: {}", r.all());
         let out = String::from_utf8(r.out.clone()).expect("output is UTF-8");
