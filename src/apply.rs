@@ -1,6 +1,6 @@
 //! Applying fixes: `--diff` prints them as a unified diff, `--fix` writes them.
 //!
-//! Invariants (tested in `tests/autofix.rs`):
+//! Invariants (tested in `tests/integration/autofix.rs`):
 //! - Only the bytes inside a fix's span change; everything else in the file, BOM, line
 //!   endings and the final newline included, is kept byte for byte. Offsets are mapped to the
 //!   file on disk with [`SourceFile::original_offset`].
@@ -123,7 +123,7 @@ pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> 
             continue;
         }
         // A file with CR-only line endings gets CR-only endings in inserted lines too.
-        // (`fix.rs` picks LF or CRLF; this keeps old Mac files consistent until it knows CR.)
+        // (The formats pick LF or CRLF, `formats::edit`; this keeps old Mac files consistent.)
         let cr_only = file.text.contains('\r') && !file.text.contains('\n');
         let replacement = if cr_only && fix.replacement.contains('\n') {
             std::borrow::Cow::Owned(fix.replacement.replace("\r\n", "\r").replace('\n', "\r"))
@@ -937,7 +937,7 @@ pub(crate) fn unified_diff(fp: &FilePlan) -> Vec<u8> {
 
 /// The lines of a hunk as a minimal edit script: a line both sides keep is context (`' '`),
 /// never removed and added again. Common prefix and suffix first, then a longest common
-/// subsequence over what is left; past [`MAX_LCS_CELLS`] (a huge hunk) the middle is
+/// subsequence over what is left; past `MAX_LCS_CELLS` (a huge hunk) the middle is
 /// shown as removed then added, which is still a correct diff.
 fn line_diff<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Vec<(u8, &'a [u8])> {
     const MAX_LCS_CELLS: usize = 1 << 22;

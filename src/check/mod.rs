@@ -13,7 +13,7 @@
 //!
 //! Layout: each check is a file of its own (`outside_window.rs`, with `outside_window.md`,
 //! its documentation) listed by one line of the `checks!` registry below; its
-//! [`CheckInfo`] says where it is decided. `evaluate.rs` asks the registry's checks and
+//! [`registry::CheckInfo`] says where it is decided. `evaluate.rs` asks the registry's checks and
 //! produces verdicts (data, no text), `message.rs` phrases them, `fix_proposal.rs` turns
 //! their fix intents into edits. A new check is its file (and its `.md`) and one registry
 //! line.
