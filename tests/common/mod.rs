@@ -40,6 +40,73 @@ pub fn python() -> String {
     std::env::var("DEPWINDOW_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
+/// A Python oracle of the differential tests: a script run by [`python`] that prints its
+/// library's version for `--version` and answers one JSON request on stdin with JSON on
+/// stdout (`tests/differential/*_oracle.py`).
+pub struct Oracle {
+    python: String,
+    script: PathBuf,
+}
+
+impl Oracle {
+    /// The oracle `script` (relative to the crate root) when [`python`] runs it and it
+    /// reports `library` at exactly `version`; else what [`require`] says (under CI the
+    /// test fails, elsewhere it is skipped with a note).
+    pub fn find(script: &str, library: &str, version: &str) -> Option<Oracle> {
+        let python = python();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+        let probe = std::process::Command::new(&python)
+            .arg(&script)
+            .arg("--version")
+            .output();
+        let found = match probe {
+            Ok(o) if o.status.success() => {
+                let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                if v == version {
+                    Ok(())
+                } else {
+                    Err(format!("`{python}` has {library} {v}, not {version}"))
+                }
+            }
+            Ok(o) => Err(format!(
+                "`{python}` cannot import {library}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => Err(format!("cannot run `{python}`: {e}")),
+        };
+        require(
+            &format!("Python with {library} {version} (set DEPWINDOW_PYTHON)"),
+            found,
+        )?;
+        Some(Oracle { python, script })
+    }
+
+    /// Send `request` as JSON and read the oracle's JSON reply; the oracle must succeed.
+    pub fn ask<R: serde::de::DeserializeOwned>(&self, request: &impl serde::Serialize) -> R {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&self.python)
+            .arg(&self.script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn python");
+        let body = serde_json::to_vec(request).expect("json");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&body)
+            .expect("write request");
+        let out = child.wait_with_output().expect("python output");
+        assert!(
+            out.status.success(),
+            "oracle {} failed",
+            self.script.display()
+        );
+        serde_json::from_slice(&out.stdout).expect("oracle reply")
+    }
+}
+
 /// The read-only `shared` folder beside the checkout (`../shared`), or beside the folder
 /// that holds the worktree (`../../shared`).
 pub fn shared_dir() -> Result<PathBuf, String> {

@@ -284,7 +284,9 @@ fn project(name: &str) -> (Tmp, PathBuf) {
 
 /// Every output format, by name, from the registry of output formats.
 fn formats() -> impl Iterator<Item = &'static str> {
-    depwindow::report::OutputFormat::ALL.into_iter().map(|f| f.name())
+    depwindow::report::OutputFormat::ALL
+        .into_iter()
+        .map(|f| f.name())
 }
 
 #[test]
