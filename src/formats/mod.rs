@@ -90,15 +90,18 @@ pub(crate) trait InputFormat: Sync {
         }
     }
     /// Insert a requirement on `name` admitting `spec` after `after`, under its restriction,
-    /// in the layout of its neighbours. Lockfiles are never edited (the default).
+    /// in the layout of its neighbours. The default is a PEP 508 line format's: a new
+    /// requirement string with the trigger's marker, at the insertion anchor the parser
+    /// captured (`edit::capture_inserts`: the next line, or the next element of the list).
+    /// Without that anchor, nothing: lockfiles capture none, so they are never edited.
     fn insert(
         &self,
-        _file: &SourceFile,
-        _after: &Requirement,
-        _name: &str,
-        _spec: &str,
+        file: &SourceFile,
+        after: &Requirement,
+        name: &str,
+        spec: &str,
     ) -> Option<(Span, String)> {
-        None
+        edit::insert_pep508(file, after, name, spec)
     }
     /// Whether files of this format read other files (`-r`/`-c` includes), so a change to
     /// an included file must re-check them (`--include-dependents`).

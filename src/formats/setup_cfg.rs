@@ -270,16 +270,6 @@ impl super::InputFormat for SetupCfg {
         super::edit::capture_line_inserts(files, &mut parsed);
         parsed
     }
-    /// A new line after the trigger's, with its indentation and marker.
-    fn insert(
-        &self,
-        file: &crate::source::SourceFile,
-        after: &crate::manifest::Requirement,
-        name: &str,
-        spec: &str,
-    ) -> Option<(Span, String)> {
-        super::edit::insert_pep508(file, after, name, spec)
-    }
 }
 
 #[cfg(test)]

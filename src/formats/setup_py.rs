@@ -1039,16 +1039,6 @@ impl super::InputFormat for SetupPy {
         );
         parsed
     }
-    /// A new element of the trigger's list, in the list's layout, with its marker.
-    fn insert(
-        &self,
-        file: &crate::source::SourceFile,
-        after: &crate::manifest::Requirement,
-        name: &str,
-        spec: &str,
-    ) -> Option<(Span, String)> {
-        super::edit::insert_pep508(file, after, name, spec)
-    }
 }
 
 #[cfg(test)]
