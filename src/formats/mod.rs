@@ -22,7 +22,7 @@ pub(crate) mod edit;
 pub(crate) mod guard;
 pub(crate) mod include;
 pub(crate) mod json_span;
-pub(crate) mod pep508;
+pub mod pep508;
 pub(crate) mod pip_compile;
 pub mod poetry;
 pub(crate) mod setuptools;

@@ -38,7 +38,7 @@ type Pep508Requirement = pep508_rs::Requirement<VerbatimUrl>;
 /// Parse `value` (the decoded string) found at `at` in file `file`. When `exact` is true,
 /// `at` covers exactly the bytes of `value` and inner spans are computed; otherwise every
 /// inner span is `at` (the value had escapes, so offsets inside it are not file offsets).
-pub(crate) fn requirement(
+pub fn requirement(
     value: &str,
     at: Span,
     exact: bool,

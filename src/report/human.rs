@@ -35,10 +35,10 @@ use crate::report::{escape_display, escape_multiline, EscapedSource};
 
 /// Labels at most this many lines apart share a snippet (6: a Pipfile.lock pin and the entry
 /// right after it; a poetry.lock `[[package]]` block's name and version).
-pub const NEAR_LINES: usize = 6;
+pub(crate) const NEAR_LINES: usize = 6;
 
 /// A label over more lines than this is drawn on its first line only.
-pub const LONG_LABEL_LINES: usize = 6;
+pub(crate) const LONG_LABEL_LINES: usize = 6;
 
 /// The lines of context miette shows before and after a snippet's labels (its default).
 const CONTEXT_LINES: usize = 1;
