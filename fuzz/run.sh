@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz targets for a bounded time: fuzz/run.sh [seconds-per-target] [target...]
-# Without target names, every target in fuzz/Cargo.toml (`cargo fuzz list`): one per reader
-# (`formats::Format::ALL`), the Poetry constraint translator, and `pipeline` (every reader,
+# Without target names, every target in fuzz/Cargo.toml (`cargo fuzz list`), which
+# tests/integration/fuzz_corpus.rs keeps equal to `fuzz_targets::targets()` (the format
+# registry): one per reader, the Poetry constraint translator, and `pipeline` (every reader,
 # picked by the first byte, then the checks).
 # FUZZ_SEED=N fixes libFuzzer's seed (CI does, so a CI run explores the same inputs as a
 # local run with that seed). FUZZ_BUILD picks the build: `-O` (default; release with debug

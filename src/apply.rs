@@ -1,6 +1,6 @@
 //! Applying fixes: `--diff` prints them as a unified diff, `--fix` writes them.
 //!
-//! Invariants (tested in `tests/autofix.rs`):
+//! Invariants (tested in `tests/integration/autofix.rs`):
 //! - Only the bytes inside a fix's span change; everything else in the file, BOM, line
 //!   endings and the final newline included, is kept byte for byte. Offsets are mapped to the
 //!   file on disk with [`SourceFile::original_offset`].
@@ -27,11 +27,11 @@ use crate::run::Outcome;
 use crate::source::{Encoding, SourceFile};
 
 /// How many check -> fix rounds `--fix` runs at most.
-pub const MAX_ROUNDS: usize = 5;
+pub(crate) const MAX_ROUNDS: usize = 5;
 
 /// One edit in original byte offsets.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Edit {
+pub(crate) struct Edit {
     pub start: usize,
     pub end: usize,
     pub text: Vec<u8>,
@@ -39,7 +39,7 @@ pub struct Edit {
 
 /// The edits for one file, with the bytes they apply to.
 #[derive(Debug)]
-pub struct FilePlan {
+pub(crate) struct FilePlan {
     /// The path to write (symlinks resolved).
     pub path: PathBuf,
     pub display: String,
@@ -48,14 +48,14 @@ pub struct FilePlan {
 }
 
 impl FilePlan {
-    pub fn fixed(&self) -> Vec<u8> {
+    pub(crate) fn fixed(&self) -> Vec<u8> {
         apply_edits(&self.original, &self.edits)
     }
 }
 
 /// Why a fix was not applied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Skip {
+pub(crate) struct Skip {
     pub display: String,
     pub line: usize,
     pub code: &'static str,
@@ -66,7 +66,7 @@ pub struct Skip {
 }
 
 #[derive(Debug, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub files: Vec<FilePlan>,
     pub skipped: Vec<Skip>,
     /// Fixes held back because they overlap an edit applied in this round.
@@ -74,14 +74,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn edit_count(&self) -> usize {
+    pub(crate) fn edit_count(&self) -> usize {
         self.files.iter().map(|f| f.edits.len()).sum()
     }
 }
 
 /// The directories fixes may write into: each directory given, and the directory of each
 /// file given.
-pub fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
     paths
         .iter()
         .filter_map(|p| {
@@ -96,7 +96,7 @@ pub fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 /// Collect the fixes of a check's outcome into per-file edits.
-pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
+pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
     let mut plan = Plan::default();
     let mut by_file: BTreeMap<FileId, Vec<(&Diagnostic, Edit)>> = BTreeMap::new();
     let files: &Files = &outcome.files;
@@ -123,7 +123,7 @@ pub fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
             continue;
         }
         // A file with CR-only line endings gets CR-only endings in inserted lines too.
-        // (`fix.rs` picks LF or CRLF; this keeps old Mac files consistent until it knows CR.)
+        // (The formats pick LF or CRLF, `formats::edit`; this keeps old Mac files consistent.)
         let cr_only = file.text.contains('\r') && !file.text.contains('\n');
         let replacement = if cr_only && fix.replacement.contains('\n') {
             std::borrow::Cow::Owned(fix.replacement.replace("\r\n", "\r").replace('\n', "\r"))
@@ -259,7 +259,7 @@ fn same_content(file: &SourceFile, bytes: &[u8]) -> bool {
 }
 
 /// Apply sorted, non-overlapping edits.
-pub fn apply_edits(original: &[u8], edits: &[Edit]) -> Vec<u8> {
+pub(crate) fn apply_edits(original: &[u8], edits: &[Edit]) -> Vec<u8> {
     let mut out = Vec::with_capacity(original.len() + 64);
     let mut at = 0;
     for e in edits {
@@ -274,7 +274,7 @@ pub fn apply_edits(original: &[u8], edits: &[Edit]) -> Vec<u8> {
 
 /// Why a file was not written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WriteError {
+pub(crate) enum WriteError {
     /// Refused by design (read-only, hard-linked, changed since the check, attributes or
     /// owner that cannot be kept): a note; the exit code follows the findings.
     Refused(String),
@@ -293,7 +293,7 @@ impl std::fmt::Display for WriteError {
 /// Test hook: when this variable names a directory, [`write`] creates `paused` in it after
 /// the temporary file is written and synced, and waits (at most a minute) for `resume`
 /// before the last check and the rename. The race and interrupt tests use it.
-pub const PAUSE_HOOK: &str = "DEPWINDOW_TEST_PAUSE_BEFORE_RENAME";
+pub(crate) const PAUSE_HOOK: &str = "DEPWINDOW_TEST_PAUSE_BEFORE_RENAME";
 
 /// Write one file's fixes like a careful editor:
 /// - the original is opened without following links and checked through its descriptor:
@@ -306,7 +306,7 @@ pub const PAUSE_HOOK: &str = "DEPWINDOW_TEST_PAUSE_BEFORE_RENAME";
 /// - it is written and synced; just before the rename the original is checked again (same
 ///   inode, same bytes), so a concurrent edit is never lost: the fix is refused instead;
 /// - SIGINT / SIGTERM while the temporary file exists remove it ([`signals`]).
-pub fn write(fp: &FilePlan) -> Result<(), WriteError> {
+pub(crate) fn write(fp: &FilePlan) -> Result<(), WriteError> {
     #[cfg(unix)]
     {
         unix_write::write(fp)
@@ -506,7 +506,7 @@ mod unix_write {
         }
     }
 
-    pub fn write(fp: &FilePlan) -> Result<(), WriteError> {
+    pub(super) fn write(fp: &FilePlan) -> Result<(), WriteError> {
         let mut original = open_original(&fp.path)?;
         let meta = original
             .metadata()
@@ -639,11 +639,11 @@ mod signals {
     }
 
     /// The temporary path the handler removes.
-    pub struct TempGuard;
+    pub(super) struct TempGuard;
 
     impl TempGuard {
         /// Register `path` (replacing any earlier one).
-        pub fn new(path: &Path) -> TempGuard {
+        pub(super) fn new(path: &Path) -> TempGuard {
             if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
                 let old = TEMP.swap(c.into_raw(), Ordering::SeqCst);
                 free(old);
@@ -652,7 +652,7 @@ mod signals {
         }
 
         /// Forget the registered path (it was renamed or removed).
-        pub fn release() {
+        pub(super) fn release() {
             free(TEMP.swap(std::ptr::null_mut(), Ordering::SeqCst));
         }
     }
@@ -673,11 +673,11 @@ mod signals {
 
     /// The handlers, installed for the duration of a write; the earlier actions are
     /// restored on drop.
-    pub struct Installed {
+    pub(super) struct Installed {
         old: Vec<(libc::c_int, libc::sigaction)>,
     }
 
-    pub fn install() -> Installed {
+    pub(super) fn install() -> Installed {
         let mut old = Vec::new();
         for sig in SIGNALS {
             // SAFETY: plain sigaction with a handler that only makes async-signal-safe
@@ -716,7 +716,7 @@ mod signals {
 
 /// What `--fix` did.
 #[derive(Debug, Default)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// Edits written.
     pub fixed: usize,
     pub files_written: Vec<String>,
@@ -731,7 +731,7 @@ pub struct Summary {
 
 /// Check, fix, re-check until no fix applies (at most [`MAX_ROUNDS`] rounds). Returns the
 /// outcome of the last check: the findings that remain.
-pub fn fix_loop(
+pub(crate) fn fix_loop(
     first: Outcome,
     rerun: &dyn Fn() -> Outcome,
     roots: &[PathBuf],
@@ -790,7 +790,7 @@ pub fn fix_loop(
 /// A path in a diff header as git writes it (`quote_c_style`, `core.quotePath` on): in
 /// double quotes, with C escapes and octal bytes, when it holds a control character, a
 /// quote, a backslash or a non-ASCII byte; as is otherwise. `git apply` reads both.
-pub fn git_quote(name: &str) -> String {
+pub(crate) fn git_quote(name: &str) -> String {
     let needs = |b: u8| b < 0x20 || b == 0x7f || b >= 0x80 || b == b'"' || b == b'\\';
     if !name.bytes().any(needs) {
         return name.to_owned();
@@ -831,7 +831,7 @@ fn line_starts(bytes: &[u8]) -> Vec<usize> {
 
 /// A unified diff (`git apply` / `patch -p1` compatible) of one file's edits, with three
 /// lines of context.
-pub fn unified_diff(fp: &FilePlan) -> Vec<u8> {
+pub(crate) fn unified_diff(fp: &FilePlan) -> Vec<u8> {
     const CONTEXT: usize = 3;
     let old = &fp.original;
     let starts = line_starts(old);
@@ -937,7 +937,7 @@ pub fn unified_diff(fp: &FilePlan) -> Vec<u8> {
 
 /// The lines of a hunk as a minimal edit script: a line both sides keep is context (`' '`),
 /// never removed and added again. Common prefix and suffix first, then a longest common
-/// subsequence over what is left; past [`MAX_LCS_CELLS`] (a huge hunk) the middle is
+/// subsequence over what is left; past `MAX_LCS_CELLS` (a huge hunk) the middle is
 /// shown as removed then added, which is still a correct diff.
 fn line_diff<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Vec<(u8, &'a [u8])> {
     const MAX_LCS_CELLS: usize = 1 << 22;
@@ -1005,7 +1005,7 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
 }
 
 /// What to tell the user about fixes left alone.
-pub fn skipped_note(skipped: &[Skip]) -> Vec<String> {
+pub(crate) fn skipped_note(skipped: &[Skip]) -> Vec<String> {
     let mut out = Vec::new();
     let unsafe_count = skipped.iter().filter(|s| s.unsafe_fix).count();
     if unsafe_count > 0 {
@@ -1150,7 +1150,7 @@ mod tests {
 
 /// What the command line asked for.
 #[derive(Clone, Copy, Debug)]
-pub struct Mode {
+pub(crate) struct Mode {
     /// `--diff`: print, write nothing.
     pub diff: bool,
     pub unsafe_fixes: bool,
@@ -1160,7 +1160,7 @@ pub struct Mode {
 /// `rerun` checks the same paths again. With `--diff`, the diff is printed here and the
 /// returned outcome is None; with `--fix`, the outcome of the last check is returned with
 /// what was done.
-pub fn run_cli(
+pub(crate) fn run_cli(
     mode: Mode,
     paths: &[PathBuf],
     first: Outcome,
@@ -1212,7 +1212,7 @@ pub fn run_cli(
 
 /// Print what `--fix` / `--diff` did (standard error, so machine-readable output on
 /// standard output stays clean).
-pub fn report(summary: &Summary, diff: bool) {
+pub(crate) fn report(summary: &Summary, diff: bool) {
     let _ = std::io::stdout().flush();
     let files = summary.files_written.len();
     let verb = if diff { "would fix" } else { "fixed" };
@@ -1243,7 +1243,7 @@ pub fn report(summary: &Summary, diff: bool) {
 /// orphan the `--hash` lines). Files whose format has no comments (JSON locks) are
 /// skipped with a note, as are binary files. Written through [`write`], like fixes, and
 /// only under the checked paths. Unused-suppression findings get no comment.
-pub fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
+pub(crate) fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
     let default = [PathBuf::from(".")];
     let roots = roots(if paths.is_empty() { &default } else { paths });
     let files: &Files = &outcome.files;

@@ -21,13 +21,13 @@ use crate::run;
     version,
     about = "Flags Python dependency files that let pip install NumPy (and other packages) outside the versions TensorFlow 1.14.0 was tested with"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check dependency files (default: the current directory).
     Check(Box<CheckArgs>),
     /// Explain a check (`DW101`, `outside-window`) or a rule (`tensorflow-1.14/numpy`).
@@ -40,7 +40,7 @@ pub enum Command {
 
 /// How configuration files are found (shared by every subcommand).
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     /// Use this configuration file (`depwindow.toml`, or a `pyproject.toml` with
     /// `[tool.depwindow]`) for every file, instead of the nearest one.
     #[arg(long, value_name = "PATH", conflicts_with = "isolated")]
@@ -51,7 +51,7 @@ pub struct ConfigArgs {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// A check code, check name or rule id.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
     pub name: Option<String>,
@@ -63,7 +63,7 @@ pub struct RuleArgs {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct ShowSettingsArgs {
+pub(crate) struct ShowSettingsArgs {
     /// The file or directory whose settings to show.
     pub path: PathBuf,
     #[command(flatten)]
@@ -74,7 +74,7 @@ pub struct ShowSettingsArgs {
 
 /// Selection flags (comma-separated, repeatable).
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct SelectionArgs {
+pub(crate) struct SelectionArgs {
     /// Report only these checks or rules (codes, names or rule ids); replaces `select`.
     #[arg(long, value_delimiter = ',', value_name = "CODE")]
     pub select: Option<Vec<String>>,
@@ -87,7 +87,7 @@ pub struct SelectionArgs {
 }
 
 #[derive(clap::Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Files or directories to check; `-` reads one file from standard input.
     pub paths: Vec<PathBuf>,
     /// Output format (default: the configuration's `output-format`, else `human`).
@@ -185,7 +185,7 @@ pub struct CheckArgs {
 
 /// `--resolve` and its options (`crate::resolve`): the one mode that uses the network.
 #[derive(clap::Args, Debug, Clone, Default)]
-pub struct ResolveArgs {
+pub(crate) struct ResolveArgs {
     /// Also resolve each unit with a real resolver (uv, else pip for this machine only) and
     /// report what it installs: uses the network, or the index options below.
     #[arg(long)]
@@ -627,7 +627,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .borrow()
         .profiles
         .iter()
-        .map(|s| run::Profile::new(s.clone(), args.jobs))
+        .map(|s| run::Profile::new(s.clone()))
         .collect();
     unsupported_pythons(&profiles)?;
     {
@@ -661,7 +661,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         Some(env) => {
             let env = crate::installed::resolve_env(Some(Path::new(env)), &cwd)?;
             let i = settings_for(&env).ok_or("configuration error")?;
-            let profile = run::Profile::new(resolver.borrow().profiles[i].clone(), args.jobs);
+            let profile = run::Profile::new(resolver.borrow().profiles[i].clone());
             crate::installed::outcome(&cwd, &env, &profile)?
         }
         None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),

@@ -22,12 +22,12 @@ use crate::report::OutputFormat;
 use crate::rules::Rule;
 use crate::source::{SourceFile, Span};
 
-pub const DEPWINDOW_TOML: &str = "depwindow.toml";
-pub const PYPROJECT_TOML: &str = "pyproject.toml";
+pub(crate) const DEPWINDOW_TOML: &str = "depwindow.toml";
+pub(crate) const PYPROJECT_TOML: &str = "pyproject.toml";
 
 /// A configuration that cannot be used, pointing at the offending text.
 #[derive(Debug, Clone)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     /// `path:line:col` (or just `path`, or a flag name for CLI values).
     pub location: String,
     pub message: String,
@@ -101,7 +101,7 @@ fn pyproject_has_table(text: &str) -> bool {
 
 /// What a selector in `select`/`ignore`/`severity`/a suppression names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Selector {
+pub(crate) enum Selector {
     All,
     Check(Check),
     Rule(String),
@@ -117,7 +117,7 @@ impl Selector {
         }
     }
 
-    pub fn matches(&self, check: Check, rule: Option<&str>) -> bool {
+    pub(crate) fn matches(&self, check: Check, rule: Option<&str>) -> bool {
         match self {
             Selector::All => true,
             Selector::Check(c) => *c == check,
@@ -126,7 +126,7 @@ impl Selector {
     }
 
     /// Parse `DW101`, `outside-window`, `ALL` or a known rule id.
-    pub fn parse(s: &str, rules: &[Rule]) -> Option<Selector> {
+    pub(crate) fn parse(s: &str, rules: &[Rule]) -> Option<Selector> {
         if s == "ALL" {
             return Some(Selector::All);
         }
@@ -152,7 +152,7 @@ impl std::fmt::Display for Selector {
 
 /// The effective settings for a set of files.
 #[derive(Clone, Debug)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The configuration file they came from (None: defaults).
     pub source: Option<PathBuf>,
     pub select: Vec<Selector>,
@@ -182,7 +182,7 @@ pub struct Settings {
 
 /// Overrides from the command line (they win over the configuration file).
 #[derive(Clone, Debug, Default)]
-pub struct CliOverrides {
+pub(crate) struct CliOverrides {
     pub select: Option<Vec<String>>,
     pub extend_select: Vec<String>,
     pub ignore: Vec<String>,
@@ -197,7 +197,7 @@ pub struct CliOverrides {
 
 impl Settings {
     /// The defaults: every check and built-in rule selected, nothing excluded.
-    pub fn defaults(root: &Path) -> Settings {
+    pub(crate) fn defaults(root: &Path) -> Settings {
         Settings {
             source: None,
             select: vec![Selector::All],
@@ -222,7 +222,7 @@ impl Settings {
 
     /// Read and validate one configuration file the person running the command named
     /// (`--config`): the rule files it names are trusted wherever they are.
-    pub fn load(path: &Path, cwd: &Path) -> Result<Settings, ConfigError> {
+    pub(crate) fn load(path: &Path, cwd: &Path) -> Result<Settings, ConfigError> {
         Settings::load_confined(path, cwd, None)
     }
 
@@ -230,7 +230,7 @@ impl Settings {
     /// their release lists) may be read from, for a configuration found in the repository
     /// (a pull request can edit it, so it cannot name `/etc/shadow` as a rule file); None
     /// for one named on the command line.
-    pub fn load_confined(
+    pub(crate) fn load_confined(
         path: &Path,
         cwd: &Path,
         confine: Option<&crate::files::Confinement>,
@@ -447,7 +447,7 @@ impl Settings {
 
     /// Apply command-line overrides (`--select` replaces, `--ignore` and `--extend-select`
     /// add, `--python` and `--constraint` replace).
-    pub fn apply_cli(&mut self, cli: &CliOverrides) -> Result<(), ConfigError> {
+    pub(crate) fn apply_cli(&mut self, cli: &CliOverrides) -> Result<(), ConfigError> {
         let parse = |flag: &str, list: &[String]| -> Result<Vec<Selector>, ConfigError> {
             list.iter()
                 .map(|s| {
@@ -480,7 +480,7 @@ impl Settings {
     /// Whether findings of `check` from `rule` are reported. The most specific matching
     /// selector decides (a rule id over a check over `ALL`); at equal specificity `ignore`
     /// wins. Nothing matching means not selected.
-    pub fn enabled(&self, check: Check, rule: Option<&str>) -> bool {
+    pub(crate) fn enabled(&self, check: Check, rule: Option<&str>) -> bool {
         let best = |list: &mut dyn Iterator<Item = &Selector>| {
             list.filter(|s| s.matches(check, rule))
                 .map(Selector::specificity)
@@ -497,7 +497,7 @@ impl Settings {
 
     /// The rules to hand to the checker: those with at least one enabled check among the
     /// checks that rules produce.
-    pub fn selected_rules(&self) -> Vec<Rule> {
+    pub(crate) fn selected_rules(&self) -> Vec<Rule> {
         self.all_rules
             .iter()
             .filter(|r| RULE_CHECKS.iter().any(|c| self.enabled(*c, Some(&r.id))))
@@ -506,7 +506,7 @@ impl Settings {
     }
 
     /// The severity override for a finding, if any (the most specific key wins).
-    pub fn severity_for(&self, check: Check, rule: Option<&str>) -> Option<Severity> {
+    pub(crate) fn severity_for(&self, check: Check, rule: Option<&str>) -> Option<Severity> {
         self.severity
             .iter()
             .filter(|(s, _)| s.matches(check, rule))
@@ -515,7 +515,7 @@ impl Settings {
     }
 
     /// Drop unselected findings and apply severity overrides.
-    pub fn apply(&self, diags: &mut Vec<Diagnostic>) {
+    pub(crate) fn apply(&self, diags: &mut Vec<Diagnostic>) {
         diags.retain(|d| self.enabled(d.check, d.rule.as_deref()));
         for d in diags {
             if let Some(s) = self.severity_for(d.check, d.rule.as_deref()) {
@@ -526,7 +526,7 @@ impl Settings {
 
     /// Drop the findings `per-file-ignores` silences: a finding in a file (the file it
     /// points into, an included one too) whose path matches a glob listing its check or rule.
-    pub fn apply_per_file(&self, files: &crate::files::Files, diags: &mut Vec<Diagnostic>) {
+    pub(crate) fn apply_per_file(&self, files: &crate::files::Files, diags: &mut Vec<Diagnostic>) {
         if self.per_file_sets.is_empty() {
             return;
         }
@@ -557,7 +557,7 @@ impl Settings {
     /// Whether `path` is excluded. Globs are matched against the path relative to the
     /// configuration's directory, against each of its ancestor directories (so `vendor`
     /// excludes everything below `vendor/`), and against the bare file name.
-    pub fn is_excluded(&self, path: &Path) -> bool {
+    pub(crate) fn is_excluded(&self, path: &Path) -> bool {
         if self.exclude_set.is_empty() {
             return false;
         }
@@ -581,7 +581,7 @@ impl Settings {
     }
 
     /// The effective settings as TOML-ish lines (`depwindow show-settings`).
-    pub fn describe(&self, cwd: &Path) -> String {
+    pub(crate) fn describe(&self, cwd: &Path) -> String {
         let list = quoted_list::<Selector>;
         let strs = quoted_list::<String>;
         let paths = |v: &[PathBuf]| {
@@ -683,7 +683,7 @@ impl Settings {
 }
 
 /// The checks whose findings carry a rule id (the others are about reading the input).
-pub const RULE_CHECKS: [Check; 5] = [
+pub(crate) const RULE_CHECKS: [Check; 5] = [
     Check::OutsideWindow,
     Check::Unconstrained,
     Check::Unsatisfiable,
@@ -691,7 +691,7 @@ pub const RULE_CHECKS: [Check; 5] = [
     Check::LockIncomplete,
 ];
 
-pub fn parse_severity(s: &str) -> Option<Severity> {
+pub(crate) fn parse_severity(s: &str) -> Option<Severity> {
     match s {
         "error" => Some(Severity::Error),
         "warning" => Some(Severity::Warning),
@@ -700,7 +700,7 @@ pub fn parse_severity(s: &str) -> Option<Severity> {
     }
 }
 
-pub fn validate_python(p: &str) -> Result<(), String> {
+pub(crate) fn validate_python(p: &str) -> Result<(), String> {
     let ok = p.split('.').count() == 2
         && p.split('.')
             .all(|x| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()));
@@ -714,7 +714,7 @@ pub fn validate_python(p: &str) -> Result<(), String> {
 }
 
 /// An operating system `--platform` and `platforms` accept: `linux`, `darwin`, `win32`.
-pub fn validate_platform(p: &str) -> Result<(), String> {
+pub(crate) fn validate_platform(p: &str) -> Result<(), String> {
     let known = crate::rules::environments::PLATFORMS;
     if known.contains(&p) {
         Ok(())
@@ -741,7 +741,7 @@ fn unknown_selector(s: &str) -> String {
 }
 
 /// `--fail-on` / `fail-on`: a severity name.
-pub fn parse_fail_on(s: &str) -> Result<Severity, String> {
+pub(crate) fn parse_fail_on(s: &str) -> Result<Severity, String> {
     match s {
         "error" => Ok(Severity::Error),
         "warning" => Ok(Severity::Warning),
@@ -807,7 +807,7 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
 
 /// How configuration is chosen for a run.
 #[derive(Clone, Debug)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Nearest configuration file per checked file.
     Discover,
     /// One file for everything (`--config`).
@@ -818,7 +818,7 @@ pub enum Mode {
 
 /// Resolves, loads and caches settings per directory. Every distinct configuration gets a
 /// stable index (used to group files that share settings).
-pub struct Resolver {
+pub(crate) struct Resolver {
     mode: Mode,
     cwd: PathBuf,
     cli: CliOverrides,
@@ -828,7 +828,7 @@ pub struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(mode: Mode, cwd: &Path, cli: CliOverrides) -> Resolver {
+    pub(crate) fn new(mode: Mode, cwd: &Path, cli: CliOverrides) -> Resolver {
         Resolver {
             mode,
             cwd: cwd.to_path_buf(),
@@ -840,7 +840,7 @@ impl Resolver {
     }
 
     /// The settings index for a file or directory.
-    pub fn for_path(&mut self, path: &Path) -> Result<usize, ConfigError> {
+    pub(crate) fn for_path(&mut self, path: &Path) -> Result<usize, ConfigError> {
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {

@@ -18,7 +18,7 @@ use crate::formats::{self, Format};
 
 /// The repository root for `cwd`: the nearest ancestor with `.git` (a directory, or a file
 /// in worktrees and submodules), else `cwd` itself.
-pub fn repo_root(cwd: &Path) -> PathBuf {
+pub(crate) fn repo_root(cwd: &Path) -> PathBuf {
     cwd.ancestors()
         .find(|d| d.join(".git").exists())
         .unwrap_or(cwd)
@@ -36,7 +36,11 @@ fn canonical(cwd: &Path, p: &Path) -> Option<PathBuf> {
 
 /// The candidates (not already in `existing`) that include one of `existing`'s requirements
 /// files, directly or through other includes.
-pub fn find(cwd: &Path, existing: &[Candidate], exclude: &dyn Fn(&Path) -> bool) -> Vec<Candidate> {
+pub(crate) fn find(
+    cwd: &Path,
+    existing: &[Candidate],
+    exclude: &dyn Fn(&Path) -> bool,
+) -> Vec<Candidate> {
     let targets: BTreeSet<PathBuf> = existing
         .iter()
         .filter(|c| c.format == Format::Requirements)

@@ -11,7 +11,7 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
             Severity::Warning => "warning",
@@ -114,13 +114,13 @@ impl Diagnostic {
         }
     }
 
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         self.check.code()
     }
 
     /// Take in the same finding reached another way (another environment, unit or
     /// including file): the environments and picks add up, the higher severity wins.
-    pub fn absorb(&mut self, other: Diagnostic) {
+    pub(crate) fn absorb(&mut self, other: Diagnostic) {
         for e in other.environments {
             if !self.environments.contains(&e) {
                 self.environments.push(e);

@@ -15,7 +15,7 @@ use crate::formats::Format;
 
 /// A file to check and how to read it.
 #[derive(Clone, Debug)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     pub path: PathBuf,
     pub format: Format,
     /// Named on the command line (checked whatever its name).
@@ -43,7 +43,7 @@ const SKIP_DIRS: &[&str] = &[
 /// long) end the run with exit 2 after everything else is reported; the others (a dangling
 /// link, a bad `.gitignore` line) are warnings.
 #[derive(Debug, Clone)]
-pub struct WalkError {
+pub(crate) struct WalkError {
     pub path: String,
     pub message: String,
     pub fatal: bool,
@@ -83,7 +83,7 @@ fn error_message(err: &ignore::Error) -> String {
     }
 }
 
-pub fn discover(
+pub(crate) fn discover(
     paths: &[PathBuf],
     input_format: Option<Format>,
     exclude: &dyn Fn(&Path) -> bool,
@@ -216,7 +216,7 @@ fn walk(
 
 /// A requirements-syntax file discovered by a constraints name is checked through the files
 /// that include it, not on its own.
-pub fn is_constraints_name(path: &Path) -> bool {
+pub(crate) fn is_constraints_name(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.to_ascii_lowercase().contains("constraints"))

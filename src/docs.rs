@@ -8,19 +8,19 @@ use crate::rules::Rule;
 
 /// The rule whose data fills the check documentation's placeholders: the first rule in
 /// effect (the built-in ones unless configured otherwise).
-pub fn reference_rule(rules: &[Rule]) -> Option<&Rule> {
+pub(crate) fn reference_rule(rules: &[Rule]) -> Option<&Rule> {
     rules.first().or_else(|| crate::rules::builtin().first())
 }
 
 /// A check's documentation, phrased for the rules in effect.
-pub fn check_doc(check: Check, rules: &[Rule]) -> CheckDoc {
+pub(crate) fn check_doc(check: Check, rules: &[Rule]) -> CheckDoc {
     check.doc(reference_rule(rules))
 }
 
 /// A rule's documentation as Markdown (for `depwindow rule <rule-id>` and the README): the
 /// trigger, the window, what the trigger itself declares, what happens outside the window
 /// (each tier with its sources), install notes, the explanation and the evidence.
-pub fn rule_markdown(rule: &Rule) -> String {
+pub(crate) fn rule_markdown(rule: &Rule) -> String {
     let mut s = format!(
         "# {}\n\n{}.\n\n",
         rule.id,
@@ -84,7 +84,7 @@ pub fn rule_markdown(rule: &Rule) -> String {
 }
 
 /// Every check, then every rule, separated by blank lines (`depwindow rule --all`).
-pub fn all_markdown(rules: &[Rule]) -> String {
+pub(crate) fn all_markdown(rules: &[Rule]) -> String {
     let mut parts: Vec<String> = Check::ALL
         .iter()
         .map(|c| check_doc(*c, rules).markdown())

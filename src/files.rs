@@ -23,7 +23,7 @@ use crate::manifest::FileId;
 use crate::source::{display_path, SourceFile};
 
 /// Files larger than this are refused rather than read (no unbounded reads).
-pub const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
+pub(crate) const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -78,7 +78,7 @@ fn outside_message(o: &Outside) -> String {
 /// Where reads on behalf of file content may go: under a project root, or under a place
 /// the person running the command named. Set once per process by the CLI ([`confine`]).
 #[derive(Debug, Clone, Default)]
-pub struct Confinement {
+pub(crate) struct Confinement {
     /// Project roots (canonical): the repository root of the working directory (else the
     /// working directory), and of each path named on the command line (else that
     /// directory, or the named file's directory).
@@ -96,7 +96,7 @@ static CONFINEMENT: RwLock<Option<Confinement>> = RwLock::new(None);
 static OVERLAY: RwLock<Option<HashMap<PathBuf, Vec<u8>>>> = RwLock::new(None);
 
 /// Put an editor buffer over the file at `path` (`None` removes it: the disk counts again).
-pub fn set_overlay(path: &Path, text: Option<Vec<u8>>) {
+pub(crate) fn set_overlay(path: &Path, text: Option<Vec<u8>>) {
     let key = overlay_key(path);
     if let Ok(mut g) = OVERLAY.write() {
         let map = g.get_or_insert_with(HashMap::new);
@@ -122,7 +122,7 @@ fn overlay(path: &Path) -> Option<Vec<u8>> {
 
 /// Confine every later [`Files::load`] of this process (the CLI calls this before it reads
 /// anything, and again once the configuration has named its constraint files).
-pub fn confine(c: Confinement) {
+pub(crate) fn confine(c: Confinement) {
     if let Ok(mut g) = CONFINEMENT.write() {
         *g = Some(c);
     }
@@ -130,7 +130,7 @@ pub fn confine(c: Confinement) {
 
 /// Trust one more place (a path the person running the command named, e.g.
 /// `--installed ENV`) in the current confinement.
-pub fn allow(path: PathBuf) {
+pub(crate) fn allow(path: PathBuf) {
     if let Ok(mut g) = CONFINEMENT.write() {
         if let Some(c) = g.as_mut() {
             c.allowed.push(path);
@@ -153,7 +153,7 @@ fn check_confined(path: &Path) -> Result<(), LoadError> {
 
 impl Confinement {
     /// Ok when `path` may be read on behalf of file content.
-    pub fn check(&self, path: &Path) -> Result<(), LoadError> {
+    pub(crate) fn check(&self, path: &Path) -> Result<(), LoadError> {
         // A path that does not resolve is reported by the read itself ("not found").
         let Ok(target) = std::fs::canonicalize(path) else {
             return Ok(());
@@ -195,7 +195,7 @@ impl Confinement {
 
 /// The project root for `dir`: the nearest ancestor holding `.git` (a directory, or a file
 /// in worktrees and submodules), else `dir` itself.
-pub fn project_root(dir: &Path) -> PathBuf {
+pub(crate) fn project_root(dir: &Path) -> PathBuf {
     dir.ancestors()
         .find(|d| d.join(".git").exists())
         .unwrap_or(dir)
@@ -216,10 +216,6 @@ impl Files {
             by_path: HashMap::new(),
             cwd,
         }
-    }
-
-    pub fn cwd(&self) -> &Path {
-        &self.cwd
     }
 
     /// Load a file once; a second load of the same path returns the same id.
@@ -262,18 +258,18 @@ impl Files {
         self.files.is_empty()
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files.iter().enumerate()
     }
 
     /// Give up the files, in id order (used to merge per-worker registries).
-    pub fn into_files(self) -> Vec<SourceFile> {
+    pub(crate) fn into_files(self) -> Vec<SourceFile> {
         self.files
     }
 
     /// Take over a file loaded by another registry; a file with the same path already here
     /// keeps its id.
-    pub fn adopt(&mut self, file: SourceFile) -> FileId {
+    pub(crate) fn adopt(&mut self, file: SourceFile) -> FileId {
         let key = normalize(&file.path);
         if let Some(&id) = self.by_path.get(&key) {
             return id;
@@ -284,7 +280,7 @@ impl Files {
 
 /// Lexically normalise a path (`a/./b/../c` -> `a/c`) so the same file reached through
 /// different includes gets one id without touching the file system again.
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {
@@ -314,7 +310,7 @@ fn pseudo_fs(path: &Path) -> Option<&'static str> {
 
 /// Whether `path` is something [`read_capped`] would read, without reading it: it exists,
 /// is not a kernel pseudo-file, and is a regular file.
-pub fn check_readable(path: &Path) -> Result<(), LoadError> {
+pub(crate) fn check_readable(path: &Path) -> Result<(), LoadError> {
     resolve_readable(path).map(|_| ())
 }
 
@@ -353,7 +349,7 @@ fn open_nonblocking(path: &Path) -> Result<std::fs::File, LoadError> {
 /// read never waits on anything but the disk: pseudo-files are refused by name, the file
 /// is opened without blocking, its type is checked on the open descriptor (the path may
 /// have been swapped since), and a read that would block is "not a regular file".
-pub fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
     if let Some(bytes) = overlay(path) {
         if bytes.len() as u64 > MAX_FILE_SIZE {
             return Err(LoadError::TooLarge);

@@ -1,6 +1,12 @@
-//! Bodies of the fuzz targets (`fuzz/fuzz_targets/*.rs` call these). They live in the main
-//! crate so that `cargo test` runs them over the committed seed corpus (`fuzz/corpus/`)
-//! without cargo-fuzz or a nightly toolchain; see `tests/fuzz_corpus.rs`.
+//! Bodies of the fuzz targets. They live in the main crate so that `cargo test` runs them
+//! over the committed seed corpus (`fuzz/corpus/`) without cargo-fuzz or a nightly
+//! toolchain; see `tests/integration/fuzz_corpus.rs`.
+//!
+//! The targets come from the format registry ([`targets`]): one per input format, the
+//! Poetry constraint translator and the pipeline. Every `fuzz/fuzz_targets/<target>.rs` is
+//! the same file, which runs [`run`] with its own binary name; `fuzz/Cargo.toml`'s `[[bin]]`
+//! entries, those files and the corpus folders are checked against [`targets`] (and written
+//! from it) by `tests/integration/fuzz_corpus.rs`.
 //!
 //! Each body panics on a broken invariant, which is what a fuzzer reports:
 //! - parsing never panics, whatever the bytes;
@@ -19,8 +25,44 @@ use crate::source::Span;
 /// A directory that does not exist, so relative includes resolve to nothing on disk.
 const ROOT: &str = "/nonexistent/depwindow-fuzz";
 
+/// The target that fuzzes the Poetry constraint translator.
+pub const POETRY_CONSTRAINT: &str = "poetry_constraint";
+/// The target that runs the whole pipeline, every reader picked by the first byte.
+pub const PIPELINE: &str = "pipeline";
+
+/// The fuzz target of an input format: its `--input-format` name with `-` as `_`.
+pub fn target_name(format: Format) -> String {
+    format.name().replace('-', "_")
+}
+
+/// Every fuzz target, by name: one per input format (in registry order), then the Poetry
+/// constraint translator and the pipeline.
+pub fn targets() -> Vec<String> {
+    Format::ALL
+        .into_iter()
+        .map(target_name)
+        .chain([POETRY_CONSTRAINT.to_string(), PIPELINE.to_string()])
+        .collect()
+}
+
+/// Run the body of the target named `target` on `data`. Panics on a name that is not in
+/// [`targets`], so a misnamed fuzz binary fails on its first input.
+pub fn run(target: &str, data: &[u8]) {
+    match target {
+        POETRY_CONSTRAINT => poetry_constraint(data),
+        PIPELINE => pipeline(data),
+        _ => {
+            let format = Format::ALL
+                .into_iter()
+                .find(|&f| target_name(f) == target)
+                .unwrap_or_else(|| panic!("no fuzz target named `{target}`"));
+            parse_format(format, data);
+        }
+    }
+}
+
 /// The file name a format is detected from.
-pub fn file_name(format: Format) -> &'static str {
+pub(crate) fn file_name(format: Format) -> &'static str {
     format.imp().example_file_name()
 }
 
@@ -80,7 +122,7 @@ pub fn poetry_constraint(data: &[u8]) {
 }
 
 /// Every span in a parse result is a valid range of its file's text.
-pub fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
+pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
     for r in &parsed.requirements {
         assert_loc(files, r.loc, "requirement");
         let name = Loc {

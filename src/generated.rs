@@ -28,7 +28,7 @@ use crate::source::Span;
 use crate::versions::VersionSet;
 
 /// Rewrite the help and fix of the findings in the generated file `id`.
-pub fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mut [Diagnostic]) {
+pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mut [Diagnostic]) {
     let Some(header) = pip_compile::header(&files.get(id).text) else {
         return;
     };
@@ -232,7 +232,7 @@ fn prepend(d: &mut Diagnostic, text: String) {
 }
 
 /// After `--fix`: the re-compile commands of the generated files whose source was fixed.
-pub fn print_recompile(diags: &[Diagnostic]) {
+pub(crate) fn print_recompile(diags: &[Diagnostic]) {
     let mut cmds: Vec<&str> = Vec::new();
     for d in diags {
         let Some(help) = &d.help else { continue };

@@ -82,7 +82,7 @@ fn wheel_platforms(text: &str) -> Vec<(&'static str, Span)> {
 
 /// The environment to audit: `--installed=ENV`, else `$VIRTUAL_ENV`, `$CONDA_PREFIX`,
 /// `.venv`.
-pub fn resolve_env(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, String> {
+pub(crate) fn resolve_env(given: Option<&Path>, cwd: &Path) -> Result<PathBuf, String> {
     let env = match given.filter(|p| !p.as_os_str().is_empty()) {
         Some(p) => p.to_path_buf(),
         None => ["VIRTUAL_ENV", "CONDA_PREFIX"]
@@ -258,7 +258,7 @@ fn read_dists(sites: &[PathBuf], files: &mut Files) -> Vec<Dist> {
 }
 
 /// Audit one environment with one profile: the diagnostics point into its metadata files.
-pub fn audit(
+pub(crate) fn audit(
     cwd: &Path,
     env: &Path,
     profile: &Profile,
@@ -378,7 +378,11 @@ pub fn audit(
 }
 
 /// `check --installed[=ENV]` as a run outcome (the CLI reports it like any other).
-pub fn outcome(cwd: &Path, env: &Path, profile: &Profile) -> Result<crate::run::Outcome, String> {
+pub(crate) fn outcome(
+    cwd: &Path,
+    env: &Path,
+    profile: &Profile,
+) -> Result<crate::run::Outcome, String> {
     // The environment is named by the person running the command: its files may be read.
     if let Ok(c) = std::fs::canonicalize(env) {
         crate::files::allow(c);

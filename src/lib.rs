@@ -5,28 +5,28 @@
 //! [`manifest`] -> evaluate ([`check`], using [`versions`], [`markers`], [`rules`]) ->
 //! [`diagnostic`] -> [`report`]. See ARCHITECTURE.md.
 
-pub mod apply;
+mod apply;
 pub mod check;
 pub mod cli;
 pub mod config;
-pub mod dependents;
+mod dependents;
 pub mod diagnostic;
-pub mod discover;
+mod discover;
 pub mod docs;
 pub mod files;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzz_targets;
-pub mod generated;
-pub mod installed;
+mod generated;
+mod installed;
 pub mod manifest;
 pub mod markers;
-pub mod python;
+mod python;
 pub mod report;
-pub mod resolve;
+mod resolve;
 pub mod rules;
-pub mod run;
-pub mod server;
+mod run;
+mod server;
 pub mod source;
-pub mod suppress;
+mod suppress;
 pub mod versions;

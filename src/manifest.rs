@@ -99,14 +99,14 @@ pub struct Requirement {
     /// The format of the file the requirement is written in: it renders fixes.
     pub format: Format,
     /// What a fix needs, captured while parsing.
-    pub anchors: Anchors,
+    pub(crate) anchors: Anchors,
 }
 
 /// Where a fix goes and what it copies, captured by the parser that read the requirement, so
 /// rendering a fix never reads the file's syntax again. Empty when no edit maps one to one
 /// (escapes, unusual layouts, lockfiles).
 #[derive(Clone, Debug, Default)]
-pub struct Anchors {
+pub(crate) struct Anchors {
     /// Where the version text is, or would go.
     pub version: Option<VersionSlot>,
     /// PEP 508: the marker part as written, with the space before its `;`
@@ -124,7 +124,7 @@ pub struct Anchors {
 /// line ending (`"\n    "` + `'numpy>=1.16'` + `","` after a multi-line array element;
 /// `"  - "` + `numpy>=1.16` + `"\n"` after a YAML list item).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InsertAt {
+pub(crate) struct InsertAt {
     pub at: usize,
     pub before: String,
     pub after: String,
@@ -135,7 +135,7 @@ pub struct InsertAt {
 
 /// How the version of a requirement is written, or where it would go.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum VersionSlot {
+pub(crate) enum VersionSlot {
     /// The specifier text at the `VersionReq` span, with its comma clauses: an edit keeps
     /// the leading clauses the new range keeps (PEP 508).
     Clauses,
@@ -153,7 +153,7 @@ pub enum VersionSlot {
 
 /// A TOML dependency entry `name = value`, where a sibling entry goes after it.
 #[derive(Clone, Debug)]
-pub struct TomlEntry {
+pub(crate) struct TomlEntry {
     /// The whole entry, key to end of value (for a Poetry list of constraint tables, the
     /// whole list).
     pub span: Span,
@@ -256,7 +256,7 @@ pub enum GroupKind {
 
 impl GroupKind {
     /// Whether the unit adds to a base install (and so is named in messages).
-    pub fn is_derived(self) -> bool {
+    pub(crate) fn is_derived(self) -> bool {
         !matches!(self, GroupKind::Base | GroupKind::BuildSystem)
     }
 }

@@ -1,6 +1,5 @@
 //! Environment-marker reasoning: does a requirement's marker hold on a target environment
-//! ([`evaluate`]: true, false or unknown), and can it hold on a given Python ([`can_hold`]),
-//! for a unit that requests a given set of extras?
+//! ([`evaluate`]: true, false or unknown), for a unit that requests a given set of extras?
 //!
 //! [`evaluate`] walks the marker's decision diagram with every value the environment fixes
 //! (`rules/environments.tsv`). A variable it does not fix (`platform_release`,
@@ -8,12 +7,10 @@
 //! or unknown. So is `python_full_version` (and `implementation_version` on 3.x) when the
 //! patch releases of the Python disagree (`python_full_version < "3.7.5"` on 3.7).
 //!
-//! [`can_hold`]:
 //! PEP 508: `python_version` is `major.minor` and `python_full_version` the full version;
 //! pep508_rs stores both as `python_full_version` ranges, so a Python `X.Y` is the interval
-//! `[X.Y, X.(Y+1))`. `extra == "x"` holds only for extras the unit requests. Every other
-//! variable (`sys_platform`, `platform_machine`, ...) is unknown and treated as "could hold":
-//! the verdict must cover every platform TensorFlow 1.14.0 ships for.
+//! `[X.Y, X.(Y+1))` ([`python_interval`]). `extra == "x"` holds only for extras the unit
+//! requests.
 
 use std::str::FromStr;
 
@@ -36,7 +33,8 @@ pub enum Truth {
 
 impl Truth {
     /// May hold (true or unknown): enough for a trigger to count.
-    pub fn may_hold(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn may_hold(self) -> bool {
         self != Truth::False
     }
 
@@ -50,7 +48,7 @@ impl Truth {
 }
 
 /// Whether `b` holds wherever `a` does (`a and not b` is false).
-pub fn implies(a: &MarkerTree, b: &MarkerTree) -> bool {
+pub(crate) fn implies(a: &MarkerTree, b: &MarkerTree) -> bool {
     a.is_disjoint(&b.negate())
 }
 
@@ -218,58 +216,9 @@ const VISIT_BUDGET: usize = 100_000;
 
 /// The interval of interpreter versions that a `major.minor` Python covers.
 /// (The series is [`crate::python::series_bounds`].)
-pub fn python_interval(python: &str) -> Option<Ranges<Version>> {
+pub(crate) fn python_interval(python: &str) -> Option<Ranges<Version>> {
     let (lo, hi) = crate::python::series_bounds(crate::python::series(python)?);
     Some(Ranges::between(lo, hi))
-}
-
-/// Whether `marker` can hold on `python` (`major.minor`) when the unit requests `extras`.
-pub fn can_hold(marker: &MarkerTree, python: &str, extras: &[ExtraName]) -> bool {
-    if marker.is_true() {
-        return true;
-    }
-    let Some(py) = python_interval(python) else {
-        return true;
-    };
-    let mut budget = VISIT_BUDGET;
-    walk(marker, &py, extras, &mut budget)
-}
-
-fn walk(m: &MarkerTree, py: &Ranges<Version>, extras: &[ExtraName], budget: &mut usize) -> bool {
-    if *budget == 0 {
-        return true;
-    }
-    *budget -= 1;
-    match m.kind() {
-        MarkerTreeKind::True => true,
-        MarkerTreeKind::False => false,
-        MarkerTreeKind::Version(node) => {
-            let is_python = matches!(
-                node.key(),
-                MarkerValueVersion::PythonFullVersion | MarkerValueVersion::PythonVersion
-            );
-            node.edges().any(|(range, child)| {
-                (!is_python || !range.intersection(py).is_empty())
-                    && walk(&child, py, extras, budget)
-            })
-        }
-        MarkerTreeKind::String(node) => node
-            .children()
-            .any(|(_, child)| walk(&child, py, extras, budget)),
-        MarkerTreeKind::In(node) => node
-            .children()
-            .any(|(_, child)| walk(&child, py, extras, budget)),
-        MarkerTreeKind::Contains(node) => node
-            .children()
-            .any(|(_, child)| walk(&child, py, extras, budget)),
-        MarkerTreeKind::Extra(node) => {
-            let requested = match node.name() {
-                MarkerValueExtra::Extra(name) => extras.contains(name),
-                MarkerValueExtra::Arbitrary(_) => false,
-            };
-            walk(&node.edge(requested), py, extras, budget)
-        }
-    }
 }
 
 #[cfg(test)]
@@ -338,40 +287,26 @@ mod tests {
         MarkerTree::from_str(s).unwrap()
     }
 
-    #[test]
-    fn python_version_markers() {
-        assert!(can_hold(&m("python_version < '3.8'"), "3.7", &[]));
-        assert!(!can_hold(&m("python_version >= '3.8'"), "3.7", &[]));
-        assert!(!can_hold(&m("python_version >= '3.8'"), "2.7", &[]));
-        assert!(can_hold(&m("python_full_version >= '3.7.4'"), "3.7", &[]));
-        assert!(!can_hold(&m("python_version == '3.6'"), "3.7", &[]));
-        assert!(can_hold(&m("python_version == '3.6'"), "3.6", &[]));
+    fn holds(s: &str, python: &str, extras: &[ExtraName]) -> bool {
+        evaluate(&m(s), find(python, "linux").unwrap(), extras).may_hold()
     }
 
     #[test]
-    fn other_variables_could_hold() {
-        assert!(can_hold(
-            &m("sys_platform == 'win32' and python_version < '3'"),
-            "2.7",
-            &[]
-        ));
-        assert!(!can_hold(
-            &m("sys_platform == 'win32' and python_version < '3'"),
-            "3.5",
-            &[]
-        ));
+    fn python_version_markers() {
+        assert!(holds("python_version < '3.8'", "3.7", &[]));
+        assert!(!holds("python_version >= '3.8'", "3.7", &[]));
+        assert!(!holds("python_version >= '3.8'", "2.7", &[]));
+        assert!(holds("python_full_version >= '3.7.4'", "3.7", &[]));
+        assert!(!holds("python_version == '3.6'", "3.7", &[]));
+        assert!(holds("python_version == '3.6'", "3.6", &[]));
     }
 
     #[test]
     fn extras_hold_only_when_requested() {
         let gpu = ExtraName::from_str("gpu").unwrap();
-        assert!(!can_hold(&m("extra == 'gpu'"), "3.7", &[]));
-        assert!(can_hold(
-            &m("extra == 'gpu'"),
-            "3.7",
-            std::slice::from_ref(&gpu)
-        ));
-        assert!(can_hold(&m("extra != 'gpu'"), "3.7", &[]));
-        assert!(!can_hold(&m("extra != 'gpu'"), "3.7", &[gpu]));
+        assert!(!holds("extra == 'gpu'", "3.7", &[]));
+        assert!(holds("extra == 'gpu'", "3.7", std::slice::from_ref(&gpu)));
+        assert!(holds("extra != 'gpu'", "3.7", &[]));
+        assert!(!holds("extra != 'gpu'", "3.7", &[gpu]));
     }
 }

@@ -15,18 +15,18 @@ use crate::versions::VersionSet;
 
 /// `(X, Y)` of a Python written `X.Y` (a longer version such as `3.7.1` names its series;
 /// a bare `3` is `3.0`). None when the text is not a version.
-pub fn series(python: &str) -> Option<(u64, u64)> {
+pub(crate) fn series(python: &str) -> Option<(u64, u64)> {
     series_of(&Version::from_str(python).ok()?)
 }
 
 /// `(X, Y)` of a Python version.
-pub fn series_of(python: &Version) -> Option<(u64, u64)> {
+pub(crate) fn series_of(python: &Version) -> Option<(u64, u64)> {
     let r = python.release();
     Some((*r.first()?, r.get(1).copied().unwrap_or(0)))
 }
 
 /// The interpreter versions of series `(X, Y)`: `[X.Y, X.(Y+1).dev0)` as (low, high).
-pub fn series_bounds((major, minor): (u64, u64)) -> (Version, Version) {
+pub(crate) fn series_bounds((major, minor): (u64, u64)) -> (Version, Version) {
     (
         Version::new([major, minor]),
         Version::new([major, minor.saturating_add(1)]).with_dev(Some(0)),
@@ -35,17 +35,17 @@ pub fn series_bounds((major, minor): (u64, u64)) -> (Version, Version) {
 
 /// Whether `spec` allows some interpreter of the Python `python` (`X.Y`). An unreadable
 /// Python is allowed by nothing.
-pub fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
+pub(crate) fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
     series(python).is_some_and(|s| allows_series(spec, s))
 }
 
 /// Whether `spec` allows some interpreter of the series of `python` (`3.7`, `3.7.1`).
-pub fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool {
+pub(crate) fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool {
     series_of(python).is_some_and(|s| allows_series(spec, s))
 }
 
 /// Whether `spec` admits a final release in `[X.Y, X.(Y+1))`.
-pub fn allows_series(spec: &VersionSpecifiers, (major, minor): (u64, u64)) -> bool {
+pub(crate) fn allows_series(spec: &VersionSpecifiers, (major, minor): (u64, u64)) -> bool {
     let Ok(in_series) = VersionSpecifiers::from_str(&format!(
         ">={major}.{minor}, <{major}.{}",
         minor.saturating_add(1)

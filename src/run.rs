@@ -19,18 +19,16 @@ use crate::source::Span;
 use crate::suppress::{self, Suppression, Usage};
 
 #[derive(Clone, Debug, Default)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     pub pythons: Option<Vec<String>>,
     /// Restrict the operating systems (`--platform`, config `platforms`).
     pub platforms: Option<Vec<String>>,
     /// Extra constraint files applied to every unit (`--constraint`, config `constraints`).
     pub constraints: Vec<PathBuf>,
-    /// Number of worker threads (0 = available parallelism).
-    pub jobs: usize,
 }
 
 /// The outcome of a run: every diagnostic, with the files they point into.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub files: Files,
     pub diagnostics: Vec<Diagnostic>,
     pub checked: usize,
@@ -40,7 +38,7 @@ pub struct Outcome {
 
 /// Check one file (and what it includes) in a fresh registry. The flag says the file
 /// itself could not be read.
-pub fn check_one(
+pub(crate) fn check_one(
     cwd: &Path,
     candidate: &Candidate,
     stdin: Option<&[u8]>,
@@ -188,14 +186,14 @@ fn is_binary(text: &str) -> bool {
 /// many declarations it pairs with (a lockfile is also checked as a root of its own; that
 /// reading is the root's).
 #[derive(Default)]
-pub struct Locks {
+pub(crate) struct Locks {
     read: Mutex<HashMap<PathBuf, Option<SiblingLock>>>,
 }
 
 impl Locks {
     /// The lockfile that belongs to a declaration: the first of the candidates its format
     /// names ([`formats::InputFormat::lockfiles`]) that exists and pins something.
-    pub fn sibling(&self, cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
+    pub(crate) fn sibling(&self, cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
         format
             .imp()
             .lockfiles(path)
@@ -233,20 +231,19 @@ fn read_lock(cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
 /// filtered by rule-id selection), the run options, and the settings that filter findings,
 /// rewrite severities and drive suppressions afterwards.
 #[derive(Clone)]
-pub struct Profile {
+pub(crate) struct Profile {
     pub settings: std::sync::Arc<crate::config::Settings>,
     pub rules: Vec<Rule>,
     pub opts: RunOptions,
 }
 
 impl Profile {
-    pub fn new(settings: std::sync::Arc<crate::config::Settings>, jobs: usize) -> Profile {
+    pub(crate) fn new(settings: std::sync::Arc<crate::config::Settings>) -> Profile {
         let rules = settings.selected_rules();
         let opts = RunOptions {
             pythons: settings.pythons.clone(),
             platforms: settings.platforms.clone(),
             constraints: settings.constraints.clone(),
-            jobs,
         };
         Profile {
             settings,
@@ -257,7 +254,7 @@ impl Profile {
 }
 
 /// One root to check, with the profile (index into the run's profiles) that applies to it.
-pub struct Job {
+pub(crate) struct Job {
     pub candidate: Candidate,
     pub profile: usize,
     /// The file's bytes when it comes from standard input.
@@ -302,28 +299,8 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     }
 }
 
-/// Check every candidate in parallel with one profile (no configuration) and merge.
-pub fn run(cwd: &Path, candidates: &[Candidate], rules: &[Rule], opts: &RunOptions) -> Outcome {
-    let mut settings = crate::config::Settings::defaults(cwd);
-    settings.all_rules = rules.to_vec();
-    let profile = Profile {
-        settings: std::sync::Arc::new(settings),
-        rules: rules.to_vec(),
-        opts: opts.clone(),
-    };
-    let jobs: Vec<Job> = candidates
-        .iter()
-        .map(|c| Job {
-            candidate: c.clone(),
-            profile: 0,
-            stdin: None,
-        })
-        .collect();
-    run_jobs(cwd, &jobs, &[profile], opts.jobs)
-}
-
 /// Check every job in parallel, each with its profile, and merge the results.
-pub fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
+pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
     // Files discovered by a constraints name are checked through what includes them.
     let roots: Vec<&Job> = jobs
         .iter()

@@ -31,7 +31,7 @@ use crate::run;
 use crate::source::{floor_char_boundary, SourceFile, Span};
 
 /// Run the server on stdin/stdout until the client says `exit`.
-pub fn main() -> Result<(), String> {
+pub(crate) fn main() -> Result<(), String> {
     let (conn, io) = Connection::stdio();
     serve(&conn)?;
     drop(conn);
@@ -42,7 +42,7 @@ pub fn main() -> Result<(), String> {
 }
 
 /// The protocol on one connection (tests use an in-memory one).
-pub fn serve(conn: &Connection) -> Result<(), String> {
+pub(crate) fn serve(conn: &Connection) -> Result<(), String> {
     let (id, params) = conn.initialize_start().map_err(|e| e.to_string())?;
     let init: lt::InitializeParams = serde_json::from_value(params).unwrap_or_default();
     let utf8 = init
@@ -341,7 +341,7 @@ impl Server {
             .resolver
             .profiles
             .iter()
-            .map(|s| run::Profile::new(s.clone(), 1))
+            .map(|s| run::Profile::new(s.clone()))
             .collect();
         let outcome = (self.driver)(&self.root, &jobs, &profiles, 1);
         let rules: Vec<&crate::rules::Rule> = profiles
@@ -769,7 +769,7 @@ fn docs_url(d: &Diagnostic) -> String {
 }
 
 /// `file:///a%20b/c.txt` -> `/a b/c.txt`; None for other schemes.
-pub fn uri_to_path(uri: &lt::Uri) -> Option<PathBuf> {
+pub(crate) fn uri_to_path(uri: &lt::Uri) -> Option<PathBuf> {
     let s = uri.as_str();
     let rest = s.strip_prefix("file://")?;
     // `file://localhost/x` and `file:///x`.
@@ -802,7 +802,7 @@ pub fn uri_to_path(uri: &lt::Uri) -> Option<PathBuf> {
 }
 
 /// An absolute path as a `file:` URI (percent-encoded as SARIF does).
-pub fn path_to_uri(path: &Path) -> lt::Uri {
+pub(crate) fn path_to_uri(path: &Path) -> lt::Uri {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let s = format!(
         "file://{}",

@@ -19,17 +19,17 @@ impl Span {
     pub const fn new(start: usize, end: usize) -> Self {
         Span { start, end }
     }
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.end - self.start
     }
     pub fn is_empty(&self) -> bool {
         self.end == self.start
     }
     /// A span relative to `self` (offsets in `inner` are relative to `self.start`).
-    pub fn sub(&self, inner: Span) -> Span {
+    pub(crate) fn sub(&self, inner: Span) -> Span {
         Span::new(self.start + inner.start, self.start + inner.end)
     }
-    pub fn cover(&self, other: Span) -> Span {
+    pub(crate) fn cover(&self, other: Span) -> Span {
         Span::new(self.start.min(other.start), self.end.max(other.end))
     }
 }
@@ -38,7 +38,7 @@ impl Span {
 /// BOM, then a PEP 263 coding comment, then UTF-8, then a fallback. pip falls back to the
 /// locale's encoding; we use Latin-1 so the verdict does not depend on the machine.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     Utf8,
     /// UTF-8 with a byte-order mark of `bom_len` bytes (stripped from `text`).
     Utf8Bom,
@@ -61,7 +61,7 @@ pub struct SourceFile {
     pub display: String,
     /// The decoded text, without BOM.
     pub text: String,
-    pub encoding: Encoding,
+    pub(crate) encoding: Encoding,
     /// Byte offsets in `text` where each line starts.
     line_starts: Vec<usize>,
     /// For encodings where decoded offsets are not original offsets shifted by the BOM:
@@ -94,7 +94,11 @@ pub struct Position {
 
 impl SourceFile {
     /// Decode raw bytes the way pip does (see [`Encoding`]).
-    pub fn from_bytes(path: impl Into<PathBuf>, display: String, bytes: &[u8]) -> SourceFile {
+    pub(crate) fn from_bytes(
+        path: impl Into<PathBuf>,
+        display: String,
+        bytes: &[u8],
+    ) -> SourceFile {
         let path = path.into();
         let (text, encoding, bom_len, remap) = decode(bytes);
         let line_starts = line_starts(&text);
@@ -119,20 +123,16 @@ impl SourceFile {
     }
 
     /// Whether the text has a CRLF line ending anywhere (inserted lines then use CRLF).
-    pub fn has_crlf(&self) -> bool {
+    pub(crate) fn has_crlf(&self) -> bool {
         self.crlf
     }
 
-    pub fn is_utf8(&self) -> bool {
-        matches!(self.encoding, Encoding::Utf8 | Encoding::Utf8Bom)
-    }
-
-    pub fn bom_len(&self) -> usize {
+    pub(crate) fn bom_len(&self) -> usize {
         self.bom_len
     }
 
     /// The original byte offset of a decoded offset.
-    pub fn original_offset(&self, decoded: usize) -> usize {
+    pub(crate) fn original_offset(&self, decoded: usize) -> usize {
         let decoded = decoded.min(self.text.len());
         match &self.remap {
             None => decoded + self.bom_len,
@@ -145,23 +145,23 @@ impl SourceFile {
     }
 
     /// 0-based line index of a decoded offset.
-    pub fn line_index(&self, offset: usize) -> usize {
+    pub(crate) fn line_index(&self, offset: usize) -> usize {
         match self.line_starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
-    pub fn line_start(&self, line_index: usize) -> usize {
+    pub(crate) fn line_start(&self, line_index: usize) -> usize {
         self.line_starts[line_index]
     }
 
-    pub fn line_count(&self) -> usize {
+    pub(crate) fn line_count(&self) -> usize {
         self.line_starts.len()
     }
 
     /// The text of a 0-based line, without its line terminator.
-    pub fn line_text(&self, line_index: usize) -> &str {
+    pub(crate) fn line_text(&self, line_index: usize) -> &str {
         let start = self.line_starts[line_index];
         let end = self
             .line_starts
@@ -193,7 +193,7 @@ impl SourceFile {
 }
 
 /// The greatest character boundary of `s` at or before `i` (`s.len()` past the end).
-pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
         return s.len();
     }
@@ -204,7 +204,7 @@ pub fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// The least character boundary of `s` at or after `i` (`s.len()` past the end).
-pub fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+pub(crate) fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {
         return s.len();
     }
@@ -218,7 +218,7 @@ pub fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
 /// up) and clamped to it, so that it always slices. Every place that turns an outside
 /// position (pep508_rs error ranges count characters where bytes are meant, fuzzed input,
 /// a report of a stale span) into a span goes through here.
-pub fn snap(text: &str, span: Span) -> Span {
+pub(crate) fn snap(text: &str, span: Span) -> Span {
     let start = floor_char_boundary(text, span.start);
     let end = ceil_char_boundary(text, span.end.max(start));
     Span::new(start, end)
@@ -343,7 +343,7 @@ fn utf16(bytes: &[u8], big_endian: bool) -> Decoded {
 }
 
 /// The path to show for `path`: relative to `cwd` when under it, forward slashes.
-pub fn display_path(path: &Path, cwd: &Path) -> String {
+pub(crate) fn display_path(path: &Path, cwd: &Path) -> String {
     let rel = if path.is_absolute() {
         path.strip_prefix(cwd).unwrap_or(path)
     } else {

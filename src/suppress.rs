@@ -32,7 +32,7 @@ use crate::source::{SourceFile, Span};
 
 /// What one code inside the brackets names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     Check(Check),
     Rule(String),
     /// Not a known check and not shaped like a rule id.
@@ -61,7 +61,7 @@ impl Target {
 
 /// One suppression comment.
 #[derive(Clone, Debug)]
-pub struct Suppression {
+pub(crate) struct Suppression {
     pub file: FileId,
     /// 0-based line index.
     pub line: usize,
@@ -117,7 +117,7 @@ fn comment_start(line: &str) -> Option<usize> {
 }
 
 /// Find the suppressions in one file.
-pub fn scan(file: &SourceFile, id: FileId) -> Vec<Suppression> {
+pub(crate) fn scan(file: &SourceFile, id: FileId) -> Vec<Suppression> {
     let mut out = Vec::new();
     // Every directive contains `depwindow:` (see `parse_directive`): a file without it has
     // none, and most files have none, so skip the per-line comment scan for them.
@@ -229,11 +229,11 @@ pub(crate) fn logical_lines(file: &SourceFile, span: Span) -> (usize, usize) {
 }
 
 /// How far a suppression was used: one flag per code (one flag for a bare `ignore`).
-pub type Usage = Vec<bool>;
+pub(crate) type Usage = Vec<bool>;
 
 /// Mark the findings the suppressions cover (`suppressed = Some(reason)`) and return which
 /// suppression codes were used.
-pub fn apply(files: &Files, diags: &mut [Diagnostic], sups: &[Suppression]) -> Vec<Usage> {
+pub(crate) fn apply(files: &Files, diags: &mut [Diagnostic], sups: &[Suppression]) -> Vec<Usage> {
     let mut usage: Vec<Usage> = sups
         .iter()
         .map(|s| vec![false; s.codes.len().max(1)])
@@ -269,7 +269,7 @@ pub fn apply(files: &Files, diags: &mut [Diagnostic], sups: &[Suppression]) -> V
 }
 
 /// The `unused-suppression` findings for one suppression and its usage.
-pub fn unused(s: &Suppression, usage: &[bool], file: FileId) -> Vec<Diagnostic> {
+pub(crate) fn unused(s: &Suppression, usage: &[bool], file: FileId) -> Vec<Diagnostic> {
     let mk = |span: Span, message: String| {
         let mut d = Diagnostic::problem(
             Check::UnusedSuppression,

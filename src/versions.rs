@@ -63,7 +63,8 @@ use pep440_rs::{
 /// empty pieces (a trailing comma, `>=1,,<2`) are skipped. `===` with a string that is not
 /// a version is rejected here (pep440_rs cannot represent it); use [`VersionSet::parse`],
 /// which keeps such literals.
-pub fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
+#[cfg(test)]
+pub(crate) fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
     let mut out = Vec::new();
     for piece in s.split(',') {
         let piece = piece.trim();
@@ -273,7 +274,7 @@ impl VersionSet {
     /// One clause. A `===` clause is taken from the parsed version's normalised string,
     /// because `VersionSpecifier` keeps no source text; use [`VersionSet::parse`] or
     /// [`VersionSet::arbitrary_equal`] when the literal text is at hand.
-    pub fn from_specifier(spec: &VersionSpecifier) -> VersionSet {
+    pub(crate) fn from_specifier(spec: &VersionSpecifier) -> VersionSet {
         let v = spec.version();
         let op = *spec.operator();
         if op == Operator::ExactEqual {
@@ -290,7 +291,7 @@ impl VersionSet {
     /// ASCII case (packaging: `str(item).lower() == spec.lower()`). Its `prereleases` is
     /// packaging's: the parsed version's pre-release status, false when `text` is not a
     /// version.
-    pub fn arbitrary_equal(text: &str) -> VersionSet {
+    pub(crate) fn arbitrary_equal(text: &str) -> VersionSet {
         let lower = text.to_ascii_lowercase();
         match Version::from_str(text) {
             Ok(v) => {
@@ -343,7 +344,7 @@ impl VersionSet {
     /// Exactly one version (a lockfile pin); admits it even when it is a pre-release.
     /// Unlike `==V` it does not admit `V+local` when `V` has no local label; PEP 440-equal
     /// spellings (`1.16.4.0` for `1.16.4`) are admitted.
-    pub fn exact(v: &Version) -> VersionSet {
+    pub(crate) fn exact(v: &Version) -> VersionSet {
         VersionSet {
             ivs: Arc::new([point(v)]),
             pre: v.any_prerelease(),
@@ -530,7 +531,7 @@ impl VersionSet {
 
     /// A final release `self` admits (whatever its pre-release rule); None when it admits
     /// none.
-    pub fn some_final_member(&self) -> Option<Version> {
+    pub(crate) fn some_final_member(&self) -> Option<Version> {
         self.ivs
             .iter()
             .find_map(|iv| find_in(iv, true, false))
@@ -555,20 +556,15 @@ impl VersionSet {
     }
 
     /// An admitted version below `window`'s lower edge (e.g. `1.14.4` for `>=1.14.5`).
-    pub fn witness_below(&self, window: &VersionSet) -> Option<Version> {
+    #[cfg(test)]
+    pub(crate) fn witness_below(&self, window: &VersionSet) -> Option<Version> {
         self.outside(window).below
     }
 
     /// An admitted version above `window`'s upper edge (e.g. `1.17` for `<1.17`).
-    pub fn witness_above(&self, window: &VersionSet) -> Option<Version> {
+    #[cfg(test)]
+    pub(crate) fn witness_above(&self, window: &VersionSet) -> Option<Version> {
         self.outside(window).above
-    }
-
-    /// `(some admitted version lies below window, some lies above it)`; versions in a hole
-    /// of the window count in neither (see [`VersionSet::outside`]).
-    pub fn outside_sides(&self, window: &VersionSet) -> (bool, bool) {
-        let o = self.outside(window);
-        (o.below.is_some(), o.above.is_some())
     }
 
     /// Witnesses of admitted versions outside `window`, by side. Exact: all three are None

@@ -228,7 +228,7 @@ pub(crate) struct Input<'a, 'x> {
 
 impl Input<'_, '_> {
     /// A finding that holds only if the trigger is installed is at most a warning.
-    pub fn cap(&self, s: Severity) -> Severity {
+    pub(crate) fn cap(&self, s: Severity) -> Severity {
         if self.hit.certain {
             s
         } else {

@@ -13,7 +13,7 @@
 //!
 //! Layout: each check is a file of its own (`outside_window.rs`, with `outside_window.md`,
 //! its documentation) listed by one line of the `checks!` registry below; its
-//! [`CheckInfo`] says where it is decided. `evaluate.rs` asks the registry's checks and
+//! [`registry::CheckInfo`] says where it is decided. `evaluate.rs` asks the registry's checks and
 //! produces verdicts (data, no text), `message.rs` phrases them, `fix_proposal.rs` turns
 //! their fix intents into edits. A new check is its file (and its `.md`) and one registry
 //! line.
@@ -29,7 +29,7 @@ use crate::manifest::{GroupKind, Parsed, ProblemKind, Requirement};
 use crate::rules::Rule;
 
 #[macro_use]
-pub mod registry;
+pub(crate) mod registry;
 
 mod evaluate;
 mod fix_proposal;
@@ -40,7 +40,7 @@ mod verdict;
 #[cfg(test)]
 mod tests;
 
-pub use registry::{CheckDoc, CheckInfo};
+pub(crate) use registry::CheckDoc;
 
 // The check registry: one line per check, `Variant => its file`. The order is the order
 // of codes in every output (and SARIF's `ruleIndex`).
@@ -68,7 +68,7 @@ pub struct Options {
     /// The file is a conda environment (conda-only trigger names count).
     pub conda: bool,
     /// A lockfile beside a declaration that pins packages: package -> (lock path, version).
-    pub sibling_lock: Option<SiblingLock>,
+    pub(crate) sibling_lock: Option<SiblingLock>,
     /// What the checked text stands for: a file someone wrote, or an installed environment
     /// (`check --installed`), which messages phrase as "numpy 1.21.6 is installed".
     pub source: Source,
@@ -85,13 +85,13 @@ pub enum Source {
 }
 
 #[derive(Clone, Debug)]
-pub struct SiblingLock {
+pub(crate) struct SiblingLock {
     pub path: String,
     pub pins: BTreeMap<PackageName, Version>,
 }
 
 /// One install to judge.
-pub struct Unit<'a> {
+pub(crate) struct Unit<'a> {
     pub kind: GroupKind,
     pub name: &'a str,
     /// Part of the file could not be evaluated, so a package's absence proves nothing.
@@ -104,7 +104,7 @@ pub struct Unit<'a> {
 }
 
 /// Split a parsed file into its units.
-pub fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
+pub(crate) fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
     let unevaluable = parsed
         .problems
         .iter()
@@ -228,7 +228,7 @@ fn reach<'a>(parsed: &'a Parsed, verdicts: &[verdict::Verdict<'a>]) -> Vec<messa
 }
 
 /// Turn the parser's problems into diagnostics.
-pub fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
+pub(crate) fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
     parsed
         .problems
         .iter()
@@ -263,17 +263,8 @@ pub fn check_parsed(
     out
 }
 
-/// "1.17.0 … 1.21.6, 29 releases" (or the list itself when short).
-pub fn compact_list(versions: &[String]) -> String {
-    match versions.len() {
-        0 => "none".into(),
-        1..=3 => versions.join(", "),
-        n => format!("{} … {}, {n} releases", versions[0], versions[n - 1]),
-    }
-}
-
 /// Collapse a requirement's text to one line for messages.
-pub fn compact(text: &str) -> String {
+pub(crate) fn compact(text: &str) -> String {
     let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
     joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -11,7 +11,7 @@ use crate::rules::Rule;
 
 /// What a check is, as the registry lists it.
 #[derive(Clone, Copy, Debug)]
-pub struct CheckInfo {
+pub(crate) struct CheckInfo {
     /// The stable code (`DW101`): a contract, like the name.
     pub code: &'static str,
     /// The stable kebab-case name (`outside-window`).
@@ -73,7 +73,7 @@ macro_rules! checks {
             pub const ALL: &'static [Check] = &[$(Check::$variant,)*];
 
             /// The registry entry of the check.
-            pub fn info(self) -> &'static $crate::check::registry::CheckInfo {
+            pub(crate) fn info(self) -> &'static $crate::check::registry::CheckInfo {
                 match self {
                     $(Check::$variant => &$module::INFO,)*
                 }
@@ -101,7 +101,7 @@ impl Check {
 
     /// The check's documentation, its placeholders filled from `rule` (left as written
     /// without one).
-    pub fn doc(self, rule: Option<&Rule>) -> CheckDoc {
+    pub(crate) fn doc(self, rule: Option<&Rule>) -> CheckDoc {
         CheckDoc::for_rule(self, rule)
     }
 }
@@ -109,7 +109,7 @@ impl Check {
 /// A check's documentation with its rule-specific words filled in: the single source for
 /// `depwindow rule <CODE>`, the SARIF `rules[]` help text and the README's check table.
 #[derive(Clone, Debug)]
-pub struct CheckDoc {
+pub(crate) struct CheckDoc {
     pub check: Check,
     /// One line, no trailing period.
     pub summary: String,
@@ -126,7 +126,7 @@ pub struct CheckDoc {
 
 impl CheckDoc {
     /// Split the check's Markdown into its parts and fill its placeholders from `rule`.
-    pub fn for_rule(check: Check, rule: Option<&Rule>) -> CheckDoc {
+    pub(crate) fn for_rule(check: Check, rule: Option<&Rule>) -> CheckDoc {
         let info = check.info();
         let text = match rule {
             Some(rule) => fill(info.doc, rule),
@@ -182,7 +182,7 @@ impl CheckDoc {
     }
 
     /// The whole entry as Markdown (for `depwindow rule` and SARIF `help.markdown`).
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         format!(
             "# {code} {name}\n\n{summary}.\n\n## What it does\n\n{what}\n\n## Why it matters\n\n{why}\n\n## Example\n\n```text\n{example}\n```\n\n## How to fix\n\n{fix}\n",
             code = self.check.code(),
@@ -196,7 +196,7 @@ impl CheckDoc {
     }
 
     /// The whole entry as plain text (SARIF `help.text`).
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         format!(
             "{code} {name}: {summary}.\n\nWhat it does: {what}\n\nWhy it matters: {why}\n\nExample:\n{example}\n\nHow to fix: {fix}\n",
             code = self.check.code(),

@@ -43,7 +43,7 @@ use crate::source::Span;
 
 /// A match-spec, translated. Spans are relative to the match-spec string.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MatchSpec {
+pub(crate) struct MatchSpec {
     pub name: String,
     pub name_span: Span,
     /// The version expression as written (without a fuzzy `=` separator), if any.
@@ -56,7 +56,7 @@ pub struct MatchSpec {
 }
 
 /// Translate a conda match-spec into a name and PEP 440 specifier sets.
-pub fn translate_matchspec(spec: &str) -> Result<MatchSpec, String> {
+pub(crate) fn translate_matchspec(spec: &str) -> Result<MatchSpec, String> {
     let b = spec.as_bytes();
     // Bracketed keyword expressions come last: `name[version='>=1.16', build=py37*]`.
     let (positional_end, bracket_version) = match spec.find('[') {
@@ -310,7 +310,7 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
     }))
 }
 
-pub fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
+pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     let text = files.get(id).text.clone();
     let mut out = Parsed::default();
     let (root, errors) = yaml_span::parse(&text);
@@ -706,7 +706,7 @@ fn pip_entries(
 }
 
 /// A conda environment file (`environment.yml`).
-pub struct Conda;
+pub(crate) struct Conda;
 
 impl super::InputFormat for Conda {
     fn name(&self) -> &'static str {

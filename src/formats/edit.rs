@@ -20,7 +20,7 @@ use crate::source::{SourceFile, Span};
 
 /// A fix, as an intent. The format of the requirement renders it.
 #[derive(Clone, Copy, Debug)]
-pub enum Edit<'a> {
+pub(crate) enum Edit<'a> {
     /// Make `req` admit `spec` (a PEP 440 specifier string) by replacing its version.
     ReplaceVersion { req: &'a Requirement, spec: &'a str },
     /// Add a requirement on `name` admitting `spec` right after `after` (the trigger), under
@@ -34,7 +34,7 @@ pub enum Edit<'a> {
 
 impl<'a> Edit<'a> {
     /// The requirement whose file and format the edit lands in.
-    pub fn requirement(&self) -> &'a Requirement {
+    pub(crate) fn requirement(&self) -> &'a Requirement {
         match *self {
             Edit::ReplaceVersion { req, .. } => req,
             Edit::InsertRequirement { after, .. } => after,
@@ -43,7 +43,11 @@ impl<'a> Edit<'a> {
 }
 
 /// Replace the version of `r` by `spec`, through the slot its parser captured.
-pub fn replace_version(file: &SourceFile, r: &Requirement, spec: &str) -> Option<(Span, String)> {
+pub(crate) fn replace_version(
+    file: &SourceFile,
+    r: &Requirement,
+    spec: &str,
+) -> Option<(Span, String)> {
     match r.anchors.version.as_ref()? {
         VersionSlot::Clauses => match &r.version {
             VersionReq::Specifiers { span, clauses, .. } => {
@@ -99,7 +103,12 @@ fn minimal_clause_edit(
 }
 
 /// A PEP 508 requirement `{name}{spec}` with the marker `r` was captured with.
-pub fn pep508_with_marker(file: &SourceFile, r: &Requirement, name: &str, spec: &str) -> String {
+pub(crate) fn pep508_with_marker(
+    file: &SourceFile,
+    r: &Requirement,
+    name: &str,
+    spec: &str,
+) -> String {
     let marker = r.anchors.marker.map(|m| file.slice(m)).unwrap_or("");
     format!("{name}{spec}{marker}")
 }
@@ -114,7 +123,11 @@ fn eol(file: &SourceFile) -> &'static str {
 }
 
 /// Write `text` where the parser said a requirement after `r` goes, in its layout.
-pub fn insert_after(file: &SourceFile, r: &Requirement, text: &str) -> Option<(Span, String)> {
+pub(crate) fn insert_after(
+    file: &SourceFile,
+    r: &Requirement,
+    text: &str,
+) -> Option<(Span, String)> {
     let ins = r.anchors.insert.as_deref()?;
     if text.contains(|c: char| ins.forbid.contains(c) || c == '\n' || c == '\r') {
         return None;
@@ -128,7 +141,7 @@ pub fn insert_after(file: &SourceFile, r: &Requirement, text: &str) -> Option<(S
 /// with the restrictions of the trigger's inline table copied as the parser captured them:
 /// `numpy = { version = ">=1.14.5,<1.17", python = ">=3.6,<3.8" }`. Never a key the table
 /// already has.
-pub fn toml_entry_after(
+pub(crate) fn toml_entry_after(
     file: &SourceFile,
     tf: &Requirement,
     pkg: &str,
@@ -186,7 +199,7 @@ fn next_line(file: &SourceFile, l: usize) -> Option<usize> {
 /// The requirement at `loc` starts its line (after indentation, a YAML `- ` and an opening
 /// quote): a new one goes on the next line (after `\` continuations) with the same prefix,
 /// closed with the same quote.
-pub fn line_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
+pub(crate) fn line_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
     let prefix = prefix(file, loc.start)?;
     let rest = prefix.trim_start_matches([' ', '\t']);
     let rest = rest
@@ -224,7 +237,7 @@ pub fn line_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
 /// The string at `loc` (its content) is an element of a TOML or Python list: a new element
 /// goes after it in the list's layout: inline (`["tf", "numpy"]`) or one element per line
 /// with or without a trailing comma; a comment after the element stays on its line.
-pub fn array_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
+pub(crate) fn array_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
     let text = file.text.as_str();
     let b = text.as_bytes();
     let (s, e) = (loc.start, loc.end);
@@ -287,7 +300,7 @@ pub fn array_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
 
 /// A TOML entry at `entry` that starts its line (after indentation) and ends it (but for a
 /// comment): a sibling entry goes on the next line with the same indentation.
-pub fn toml_entry_slot(file: &SourceFile, entry: Span) -> Option<Box<InsertAt>> {
+pub(crate) fn toml_entry_slot(file: &SourceFile, entry: Span) -> Option<Box<InsertAt>> {
     let indent = prefix(file, entry.start)?;
     if !indent.chars().all(|c| c == ' ' || c == '\t') {
         return None;
@@ -317,7 +330,7 @@ pub fn toml_entry_slot(file: &SourceFile, entry: Span) -> Option<Box<InsertAt>> 
 /// Where a requirement inserted after each of `parsed`'s requirements goes, for those the
 /// format `slot` applies to (`only`): the readers found the spans, this reads the layout
 /// around them once, through each file's line index.
-pub fn capture_inserts(
+pub(crate) fn capture_inserts(
     files: &crate::files::Files,
     parsed: &mut crate::manifest::Parsed,
     only: impl Fn(&Requirement) -> bool,
@@ -332,13 +345,16 @@ pub fn capture_inserts(
 
 /// [`capture_inserts`] for formats with one requirement a line (requirements files,
 /// setup.cfg, conda lists): every requirement, a new line after its own.
-pub fn capture_line_inserts(files: &crate::files::Files, parsed: &mut crate::manifest::Parsed) {
+pub(crate) fn capture_line_inserts(
+    files: &crate::files::Files,
+    parsed: &mut crate::manifest::Parsed,
+) {
     capture_inserts(files, parsed, |_| true, |f, r| line_slot(f, r.loc.span));
 }
 
 /// The insertion every PEP 508 format makes: `name` admitting `spec` under `after`'s
 /// marker, where the parser said a requirement after `after` goes.
-pub fn insert_pep508(
+pub(crate) fn insert_pep508(
     file: &SourceFile,
     after: &Requirement,
     name: &str,
@@ -348,7 +364,7 @@ pub fn insert_pep508(
 }
 
 /// Anchors with only a version slot.
-pub fn with_version(slot: Option<VersionSlot>) -> Anchors {
+pub(crate) fn with_version(slot: Option<VersionSlot>) -> Anchors {
     Anchors {
         version: slot,
         ..Anchors::default()

@@ -21,17 +21,17 @@ use std::str::FromStr;
 use pep508_rs::{MarkerTree, Pep508Url};
 
 /// Deepest parenthesis nesting accepted in a requirement or marker.
-pub const MAX_MARKER_DEPTH: usize = 32;
+pub(crate) const MAX_MARKER_DEPTH: usize = 32;
 /// Most comparisons (`==`, `<`, `in`, ...) in one marker expression.
-pub const MAX_MARKER_COMPARISONS: usize = 128;
+pub(crate) const MAX_MARKER_COMPARISONS: usize = 128;
 /// Most distinct quoted values in one marker expression (each extra is its own variable of
 /// the decision diagram, and the diagram's size is bounded by the values it distinguishes).
-pub const MAX_MARKER_VALUES: usize = 24;
+pub(crate) const MAX_MARKER_VALUES: usize = 24;
 
 /// Why a string was not accepted: a message and the byte range (`start`, `len`) it points
 /// at, relative to the string, like `pep508_rs::Pep508Error`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Refusal {
+pub(crate) struct Refusal {
     pub message: String,
     pub start: usize,
     pub len: usize,
@@ -55,7 +55,9 @@ impl Refusal {
 }
 
 /// Parse a PEP 508 requirement string.
-pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirement<T>, Refusal> {
+pub(crate) fn parse_requirement<T: Pep508Url>(
+    text: &str,
+) -> Result<pep508_rs::Requirement<T>, Refusal> {
     if let Some(r) = name_guard(text) {
         return Err(r);
     }
@@ -75,7 +77,7 @@ pub fn parse_requirement<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirem
 }
 
 /// Parse a PEP 508 marker expression.
-pub fn parse_marker(text: &str) -> Result<MarkerTree, Refusal> {
+pub(crate) fn parse_marker(text: &str) -> Result<MarkerTree, Refusal> {
     if let Some(r) = nesting_guard(text)
         .or_else(|| complexity_guard(text))
         .or_else(|| peek_guard(text))

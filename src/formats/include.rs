@@ -24,9 +24,9 @@ use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Role};
 use crate::source::{Encoding, Span};
 
 /// Deepest chain of `-r` / `-c` includes followed from one root file.
-pub const MAX_INCLUDE_DEPTH: usize = 64;
+pub(crate) const MAX_INCLUDE_DEPTH: usize = 64;
 /// Most include lines followed for one unit (a root file and everything it pulls in).
-pub const MAX_INCLUDED_FILES: usize = 10_000;
+pub(crate) const MAX_INCLUDED_FILES: usize = 10_000;
 
 /// One unit's walk over its includes.
 #[derive(Default)]
@@ -223,7 +223,7 @@ pub(crate) fn merge(out: &mut Parsed, unit: Parsed) -> Vec<usize> {
 /// setup.cfg `install_requires = file: target`: `target` (relative to the directory of
 /// `from`) read as a requirements file with its includes, merged into `out`. Returns the
 /// indices in `out.requirements` of the merged requirements.
-pub fn requirements_file(
+pub(crate) fn requirements_file(
     files: &mut Files,
     from: FileId,
     target: &str,

@@ -7,10 +7,10 @@
 use crate::source::Span;
 
 /// Deepest nesting of arrays/objects accepted. Real lockfiles nest 4 levels.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     /// A number, kept as written.
@@ -22,7 +22,7 @@ pub enum Value {
 
 /// A string value. `span` includes the quotes.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Str {
+pub(crate) struct Str {
     pub value: String,
     pub span: Span,
     /// The text between the quotes equals `value` (no escapes), so offsets inside the
@@ -32,7 +32,7 @@ pub struct Str {
 
 impl Str {
     /// The span of the text between the quotes.
-    pub fn inner(&self) -> Span {
+    pub(crate) fn inner(&self) -> Span {
         Span::new(
             self.span.start + 1,
             self.span.end.saturating_sub(1).max(self.span.start + 1),
@@ -41,13 +41,13 @@ impl Str {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     pub value: Value,
     pub span: Span,
 }
 
 impl Node {
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self.value {
             Value::Null => "null",
             Value::Bool(_) => "a boolean",
@@ -57,7 +57,7 @@ impl Node {
             Value::Object(_) => "an object",
         }
     }
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Object(m) => m.iter().rev().find(|(k, _)| k.value == key).map(|(_, v)| v),
             _ => None,
@@ -67,12 +67,12 @@ impl Node {
 
 /// A syntax error: where and what.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Error {
+pub(crate) struct Error {
     pub span: Span,
     pub message: String,
 }
 
-pub fn parse(text: &str) -> Result<Node, Error> {
+pub(crate) fn parse(text: &str) -> Result<Node, Error> {
     let mut p = Parser {
         b: text.as_bytes(),
         text,

@@ -21,18 +21,18 @@ use crate::manifest::{
 };
 use crate::source::{SourceFile, Span};
 
-pub mod edit;
-pub mod guard;
-pub mod include;
-pub mod json_span;
+pub(crate) mod edit;
+pub(crate) mod guard;
+pub(crate) mod include;
+pub(crate) mod json_span;
 pub mod pep508;
-pub mod pip_compile;
+pub(crate) mod pip_compile;
 pub mod poetry;
-pub mod setuptools;
-pub mod toml_doc;
+pub(crate) mod setuptools;
+pub(crate) mod toml_doc;
 pub mod yaml_span;
 
-pub use edit::Edit;
+pub(crate) use edit::Edit;
 
 /// A file name as detection sees it: lower-cased, and whether it sits in a folder named
 /// `requirements`.
@@ -40,15 +40,15 @@ pub use edit::Edit;
 /// (`requirements/x.txt` is 1, `requirements/envs/gpu/x.txt` is 3). Bounded so that a checkout
 /// under a folder that happens to be named `requirements` does not read every `.txt` in it.
 /// `.pre-commit-hooks.yaml` repeats it (`([^/]*/){0,2}`).
-pub const REQUIREMENTS_DIR_DEPTH: usize = 3;
+pub(crate) const REQUIREMENTS_DIR_DEPTH: usize = 3;
 
-pub struct FileName<'a> {
+pub(crate) struct FileName<'a> {
     pub lower: &'a str,
     pub in_requirements_dir: bool,
 }
 
 /// Everything depwindow knows about one input format.
-pub trait InputFormat: Sync {
+pub(crate) trait InputFormat: Sync {
     /// The name used by `--input-format` (and the fuzz target's name, `-` as `_`).
     fn name(&self) -> &'static str;
     /// A file name this format is detected from (fuzzing, tests).
@@ -93,15 +93,18 @@ pub trait InputFormat: Sync {
         }
     }
     /// Insert a requirement on `name` admitting `spec` after `after`, under its restriction,
-    /// in the layout of its neighbours. Lockfiles are never edited (the default).
+    /// in the layout of its neighbours. The default is a PEP 508 line format's: a new
+    /// requirement string with the trigger's marker, at the insertion anchor the parser
+    /// captured (`edit::capture_inserts`: the next line, or the next element of the list).
+    /// Without that anchor, nothing: lockfiles capture none, so they are never edited.
     fn insert(
         &self,
-        _file: &SourceFile,
-        _after: &Requirement,
-        _name: &str,
-        _spec: &str,
+        file: &SourceFile,
+        after: &Requirement,
+        name: &str,
+        spec: &str,
     ) -> Option<(Span, String)> {
-        None
+        edit::insert_pep508(file, after, name, spec)
     }
     /// Whether files of this format read other files (`-r`/`-c` includes), so a change to
     /// an included file must re-check them (`--include-dependents`).
@@ -131,7 +134,7 @@ macro_rules! registry {
             pub const ALL: [Format; [$(stringify!($variant)),*].len()] = [$(Format::$variant,)*];
 
             /// The implementation of this format.
-            pub fn imp(self) -> &'static dyn InputFormat {
+            pub(crate) fn imp(self) -> &'static dyn InputFormat {
                 match self {
                     $(Format::$variant => &$module::$imp,)*
                 }
@@ -160,7 +163,7 @@ impl Format {
         self.imp().name()
     }
 
-    pub fn from_name(s: &str) -> Option<Format> {
+    pub(crate) fn from_name(s: &str) -> Option<Format> {
         Format::ALL.into_iter().find(|f| f.name() == s)
     }
 
@@ -203,7 +206,7 @@ impl Format {
 impl Format {
     /// Whether a path's name says nothing about its format (no format detects it, no
     /// format claims its extension): then the content decides ([`sniff`]).
-    pub fn name_says_nothing(path: &Path) -> bool {
+    pub(crate) fn name_says_nothing(path: &Path) -> bool {
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
@@ -218,7 +221,7 @@ impl Format {
 
 /// What the content of a file whose name says nothing shows it to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sniffed {
+pub(crate) enum Sniffed {
     /// The content is this format's.
     Format(Format),
     /// Nothing structured: a requirements file (pip reads any file named with `-r`).
@@ -236,7 +239,7 @@ pub enum Sniffed {
 /// `requires-python`), with `lock-version` and `[[packages]]` a pylock; `[project]` or
 /// `[tool.poetry]` a pyproject.toml; `[packages]` / `[dev-packages]` a Pipfile; YAML with
 /// a top-level `dependencies:` a conda environment; anything else a requirements file.
-pub fn sniff(text: &str) -> Sniffed {
+pub(crate) fn sniff(text: &str) -> Sniffed {
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('{') {
         return match serde_json::from_str::<serde_json::Value>(body) {
@@ -288,7 +291,7 @@ pub fn sniff(text: &str) -> Sniffed {
 }
 
 /// Render a fix: the format of the requirement it concerns writes it.
-pub fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
+pub(crate) fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String)> {
     edit.requirement().format.imp().render(file, edit)
 }
 
@@ -386,7 +389,7 @@ pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
 }
 
 /// A problem of `kind` at `span` of `file`, without help text.
-pub fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
+pub(crate) fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> Problem {
     Problem {
         kind,
         loc: Loc { file, span },
@@ -396,7 +399,7 @@ pub fn problem(kind: ProblemKind, file: FileId, span: Span, message: String) -> 
 }
 
 /// Add `req` to `out` and its index to `members` (the unit it belongs to).
-pub fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement) {
+pub(crate) fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement) {
     members.push(out.requirements.len());
     out.requirements.push(req);
 }
@@ -404,7 +407,7 @@ pub fn push_member(out: &mut Parsed, members: &mut Vec<usize>, req: Requirement)
 /// What reading one requirement (written `text`) gave: the requirement joins `out` and
 /// `members`, a problem joins `out.problems`, and a parse error of a text that starts with
 /// a package name leaves a [`stand_in`] among the members.
-pub fn keep(
+pub(crate) fn keep(
     out: &mut Parsed,
     members: &mut Vec<usize>,
     read: Result<Requirement, Problem>,

@@ -4,7 +4,7 @@
 use super::toml_doc::{get, lock_groups, read_document};
 use crate::manifest::{FileId, Parsed};
 
-pub fn parse(text: &str, file: FileId) -> Parsed {
+pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
     read_document(text, file, super::Format::PdmLock, |ctx, root| {
         let mut membership = Vec::new();
         for (i, t) in ctx.lock_packages(root, "package") {
@@ -22,7 +22,7 @@ pub fn parse(text: &str, file: FileId) -> Parsed {
 }
 
 /// `pdm.lock`: PDM's lockfile.
-pub struct PdmLock;
+pub(crate) struct PdmLock;
 
 impl super::InputFormat for PdmLock {
     fn name(&self) -> &'static str {

@@ -70,7 +70,7 @@ pub fn requirement(
 
 /// Parse the PEP 508 requirement at `span` of `text`, whose bytes are exactly the
 /// requirement (no escapes), and locate the spans of its parts.
-pub fn requirement_at(
+pub(crate) fn requirement_at(
     text: &str,
     span: Span,
     file: FileId,
@@ -100,7 +100,7 @@ pub fn requirement_at(
 /// Parse a requirement whose text in the file does not map byte for byte onto its value
 /// (a string literal with escapes, implicitly concatenated literals): every part's span is
 /// the whole `literal` span, so diagnostics underline the literal and fixes replace it.
-pub fn requirement_in_literal(
+pub(crate) fn requirement_in_literal(
     value: &str,
     literal: Span,
     file: FileId,
@@ -207,7 +207,7 @@ fn build(
 /// The edit anchors of a PEP 508 requirement whose text `text` starts at file offset
 /// `base` (`loc` and `name_span` are file spans): the version slot (the specifier clauses,
 /// or the place after the name and extras when there is no version) and the marker part.
-pub fn anchors(
+pub(crate) fn anchors(
     text: &str,
     base: usize,
     name_span: Span,
@@ -262,7 +262,7 @@ fn after_name(text: &str, base: usize, name_span: Span, loc: Span) -> Option<usi
 /// line: from the first `;` to the end of the marker expression, which ends at the end of
 /// the text or, outside quotes, at a line break, a `\` continuation or a requirements-file
 /// option or comment (` --`, ` #`).
-pub fn marker_in(text: &str) -> Option<Span> {
+pub(crate) fn marker_in(text: &str) -> Option<Span> {
     let semi = text.find(';')?;
     let b = text.as_bytes();
     let mut quote = None;
@@ -307,7 +307,7 @@ fn problem(file: FileId, span: Span, message: String) -> Problem {
 
 /// Byte ranges inside a requirement string.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub name: Span,
     /// The specifier text (trimmed, without parentheses) and its comma clauses (trimmed).
     pub spec: Option<(Span, Vec<Span>)>,
@@ -318,7 +318,7 @@ pub struct Layout {
 /// text before the marker, the other readers the whole string). Only called on valid input,
 /// but written not to panic on anything. Blanks are `char::is_whitespace`, what pep508_rs
 /// itself skips; empty comma pieces (`>=1,`) get no clause.
-pub fn layout(s: &str) -> Layout {
+pub(crate) fn layout(s: &str) -> Layout {
     let b = s.as_bytes();
     let ws = |i: &mut usize| {
         while let Some(c) = s.get(*i..).and_then(|t| t.chars().next()) {
@@ -386,7 +386,7 @@ fn trim(s: &str, span: Span) -> Span {
 
 /// Parse a marker expression, reporting a problem at `at` (whole-span; marker errors are
 /// rare and usually need the whole expression shown).
-pub fn marker(text: &str, at: Span, file: FileId) -> Result<MarkerTree, Problem> {
+pub(crate) fn marker(text: &str, at: Span, file: FileId) -> Result<MarkerTree, Problem> {
     super::guard::parse_marker(text)
         .map_err(|e| problem(file, at, format!("invalid marker `{text}`: {}", e.message)))
 }

@@ -28,13 +28,13 @@ use std::collections::BTreeMap;
 
 /// Which tool wrote the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tool {
+pub(crate) enum Tool {
     PipCompile,
     Uv,
 }
 
 impl Tool {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Tool::PipCompile => "pip-compile",
             Tool::Uv => "uv pip compile",
@@ -44,7 +44,7 @@ impl Tool {
 
 /// What the header says.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Header {
+pub(crate) struct Header {
     pub tool: Tool,
     /// The command line as printed (the re-compile command).
     pub command: String,
@@ -60,7 +60,7 @@ pub struct Header {
 
 /// Where a pin came from, by its `# via` annotation.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Via {
+pub(crate) enum Via {
     /// `-r requirements.in`
     Requirements(String),
     /// `-c constraints.txt`
@@ -109,7 +109,7 @@ const WITH_VALUE: &[&str] = &[
 
 /// The header of a generated file, from its leading comment block; None when the file does
 /// not start with one of the tools' headers.
-pub fn header(text: &str) -> Option<Header> {
+pub(crate) fn header(text: &str) -> Option<Header> {
     let mut tool = None;
     let mut lines = text
         .lines()
@@ -209,7 +209,7 @@ fn split_words(s: &str) -> Vec<String> {
 }
 
 /// `# via` annotations by package (PEP 503 normalised name).
-pub fn via(text: &str) -> BTreeMap<String, Vec<Via>> {
+pub(crate) fn via(text: &str) -> BTreeMap<String, Vec<Via>> {
     let mut out: BTreeMap<String, Vec<Via>> = BTreeMap::new();
     let mut current: Option<String> = None;
     let mut in_block = false;
@@ -288,7 +288,7 @@ fn push_via(out: &mut BTreeMap<String, Vec<Via>>, name: &str, part: &str) {
 
 /// The source file a pin's fix belongs in: the `-r` file or project file its `# via` names,
 /// else the header's first input.
-pub fn source_for(header: &Header, vias: Option<&Vec<Via>>) -> Option<String> {
+pub(crate) fn source_for(header: &Header, vias: Option<&Vec<Via>>) -> Option<String> {
     for v in vias.into_iter().flatten() {
         match v {
             Via::Requirements(f) | Via::Project(f) => return Some(f.clone()),

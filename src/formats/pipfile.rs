@@ -34,7 +34,7 @@ const MARKER_KEYS: [&str; 11] = [
 /// everywhere, which is still a correct fix.
 const RESTRICTIONS: [&str; 3] = ["python", "markers", "platform"];
 
-pub fn parse(text: &str, file: FileId) -> Parsed {
+pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
     read_document(text, file, super::Format::Pipfile, read)
 }
 
@@ -180,7 +180,7 @@ fn requires(ctx: &mut Ctx<'_>, r: &DeTable<'_>) {
 }
 
 /// `Pipfile` (pipenv).
-pub struct Pipfile;
+pub(crate) struct Pipfile;
 
 impl super::InputFormat for Pipfile {
     fn name(&self) -> &'static str {

@@ -24,11 +24,11 @@ use crate::manifest::{
 };
 use crate::source::Span;
 
-pub fn parse(files: &Files, id: FileId) -> Parsed {
+pub(crate) fn parse(files: &Files, id: FileId) -> Parsed {
     parse_text(&files.get(id).text, id)
 }
 
-pub fn parse_text(text: &str, file: FileId) -> Parsed {
+pub(crate) fn parse_text(text: &str, file: FileId) -> Parsed {
     let mut out = Parsed::default();
     let root = match json_span::parse(text) {
         Ok(root) => root,
@@ -279,7 +279,7 @@ fn parse_problem(file: FileId, span: Span, message: String) -> Problem {
 }
 
 /// `Pipfile.lock`: pipenv's lockfile.
-pub struct PipfileLock;
+pub(crate) struct PipfileLock;
 
 impl super::InputFormat for PipfileLock {
     fn name(&self) -> &'static str {

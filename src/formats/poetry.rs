@@ -582,7 +582,7 @@ fn next_breaking(v: &Version) -> Version {
 }
 
 /// A PEP 508 marker expression equivalent to a Poetry `python = "..."` constraint.
-pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, String> {
+pub(crate) fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, String> {
     let mut ors = Vec::new();
     for alt in alternatives {
         if alt.is_empty() {
@@ -611,7 +611,7 @@ pub fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<MarkerTree, S
 
 /// A Poetry Python constraint (`python = "^3.7"`, `python-versions = ">=3.6,<4"`) at `at`
 /// as the project's Python range. A union (`~2.7 || ^3.5`) does not narrow it (a note).
-pub fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
+pub(crate) fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
     match translate(s) {
         Ok(alts) if alts.len() == 1 => {
             let spec = alts.into_iter().next().unwrap_or_default();
@@ -627,7 +627,7 @@ pub fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
 }
 
 /// The VersionReq for a constraint at `span` (`exact`: offsets inside map 1:1).
-pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionReq, String> {
+pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionReq, String> {
     let alts = translate_spanned(constraint)?;
     if alts.len() == 1 {
         let a = alts.into_iter().next().unwrap_or(Alternative {
@@ -663,7 +663,7 @@ pub fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionR
 /// inserted beside one copies them.
 const RESTRICTIONS: [&str; 3] = ["python", "markers", "platform"];
 
-pub fn dependency(
+pub(crate) fn dependency(
     ctx: &mut Ctx<'_>,
     key: &Key<'_>,
     value: &Value<'_>,

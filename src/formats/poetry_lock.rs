@@ -24,7 +24,7 @@ use super::poetry;
 use super::toml_doc::{entries, get, read_document, Ctx};
 use crate::manifest::{FileId, GroupKind, Parsed};
 
-pub fn parse(text: &str, file: FileId) -> Parsed {
+pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
     read_document(text, file, super::Format::PoetryLock, |ctx, root| {
         if let Some(meta) = ctx.sub_table(root, "metadata", "`[metadata]`") {
             if let Some(v) = get(meta, "python-versions") {
@@ -230,7 +230,7 @@ fn groups(ctx: &mut Ctx<'_>, membership: &[(usize, Vec<String>)], extras: &[(Ext
     );
 }
 /// `poetry.lock`: Poetry's lockfile.
-pub struct PoetryLock;
+pub(crate) struct PoetryLock;
 
 impl super::InputFormat for PoetryLock {
     fn name(&self) -> &'static str {

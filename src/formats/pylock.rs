@@ -16,7 +16,7 @@ use pep508_rs::ExtraName;
 use super::toml_doc::{get, read_document};
 use crate::manifest::{FileId, GroupKind, Parsed};
 
-pub fn parse(text: &str, file: FileId) -> Parsed {
+pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
     read_document(text, file, super::Format::Pylock, |ctx, root| {
         if let Some(v) = get(root, "requires-python") {
             ctx.requires_python(v, "`requires-python`");
@@ -127,7 +127,7 @@ fn installer_variables(marker: &str) -> String {
 }
 
 /// `pylock.toml` / `pylock.<name>.toml`: the PEP 751 lockfile.
-pub struct Pylock;
+pub(crate) struct Pylock;
 
 impl super::InputFormat for Pylock {
     fn name(&self) -> &'static str {

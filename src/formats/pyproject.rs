@@ -35,23 +35,19 @@ use crate::manifest::{FileId, GroupKind, Parsed, ProblemKind, Role};
 /// Includes and group counts beyond this are not expanded (hostile input).
 const MAX_GROUPS: usize = 2000;
 
-pub fn parse(text: &str, file: FileId) -> Parsed {
-    parse_dynamic(text, file).0
-}
-
 /// Where dynamic requirements read from a file go.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DynamicTarget {
+pub(crate) enum DynamicTarget {
     Dependencies,
     Extra(ExtraName),
 }
 
 /// A `[tool.setuptools.dynamic]` `{file = ...}` entry to read: its target, the path and the
 /// span of the path's literal.
-pub type DynamicFile = (DynamicTarget, String, crate::source::Span);
+pub(crate) type DynamicFile = (DynamicTarget, String, crate::source::Span);
 
 /// The parse, and the requirement files setuptools would read for `dynamic` metadata.
-pub fn parse_dynamic(text: &str, file: FileId) -> (Parsed, Vec<DynamicFile>) {
+pub(crate) fn parse_dynamic(text: &str, file: FileId) -> (Parsed, Vec<DynamicFile>) {
     let mut pending = Vec::new();
     let parsed = read_document(text, file, super::Format::Pyproject, |ctx, root| {
         read(ctx, root);
@@ -367,7 +363,7 @@ fn expand_extras(
 }
 
 /// PEP 735: "tools SHOULD normalize group names ... `re.sub(r"[-_.]+", "-", name).lower()`".
-pub fn normalize_group(name: &str) -> String {
+pub(crate) fn normalize_group(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut sep = false;
     for c in name.chars() {
@@ -631,7 +627,7 @@ fn poetry_python(ctx: &mut Ctx<'_>, v: &Value<'_>) {
 }
 
 /// `pyproject.toml`.
-pub struct Pyproject;
+pub(crate) struct Pyproject;
 
 impl super::InputFormat for Pyproject {
     fn name(&self) -> &'static str {

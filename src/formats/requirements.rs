@@ -1372,7 +1372,7 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
 
 /// pip requirements files (`requirements*.txt`, pip-tools `.in` inputs, anything under a
 /// `requirements/` folder).
-pub struct Requirements;
+pub(crate) struct Requirements;
 
 impl super::InputFormat for Requirements {
     fn name(&self) -> &'static str {

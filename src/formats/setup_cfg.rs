@@ -36,7 +36,7 @@ struct Entry {
     lines: Vec<Span>,
 }
 
-pub fn parse(files: &mut Files, id: FileId) -> Parsed {
+pub(crate) fn parse(files: &mut Files, id: FileId) -> Parsed {
     let text = files.get(id).text.clone();
     let mut out = Parsed::default();
     let entries = read_ini(&text, id, &mut out);
@@ -253,7 +253,7 @@ fn read_ini(text: &str, id: FileId, out: &mut Parsed) -> Vec<Entry> {
 }
 
 /// `setup.cfg`: setuptools' declarative configuration.
-pub struct SetupCfg;
+pub(crate) struct SetupCfg;
 
 impl super::InputFormat for SetupCfg {
     fn name(&self) -> &'static str {
@@ -269,16 +269,6 @@ impl super::InputFormat for SetupCfg {
         let mut parsed = parse(files, id);
         super::edit::capture_line_inserts(files, &mut parsed);
         parsed
-    }
-    /// A new line after the trigger's, with its indentation and marker.
-    fn insert(
-        &self,
-        file: &crate::source::SourceFile,
-        after: &crate::manifest::Requirement,
-        name: &str,
-        spec: &str,
-    ) -> Option<(Span, String)> {
-        super::edit::insert_pep508(file, after, name, spec)
     }
 }
 

@@ -60,13 +60,14 @@ struct Tok {
     span: Span,
 }
 
-pub fn parse(files: &mut Files, id: FileId) -> Parsed {
+pub(crate) fn parse(files: &mut Files, id: FileId) -> Parsed {
     let text = files.get(id).text.clone();
     parse_with(&text, id, Some(files))
 }
 
 /// Without a file registry: a requirements file the setup.py reads is unevaluable.
-pub fn parse_text(text: &str, file: FileId) -> Parsed {
+#[cfg(test)]
+pub(crate) fn parse_text(text: &str, file: FileId) -> Parsed {
     parse_with(text, file, None)
 }
 
@@ -1016,7 +1017,7 @@ fn utf8_len(first: u8) -> usize {
 }
 
 /// `setup.py`: the literal parts of a `setup()` call.
-pub struct SetupPy;
+pub(crate) struct SetupPy;
 
 impl super::InputFormat for SetupPy {
     fn name(&self) -> &'static str {
@@ -1037,16 +1038,6 @@ impl super::InputFormat for SetupPy {
             |f, r| super::edit::array_slot(f, r.loc.span),
         );
         parsed
-    }
-    /// A new element of the trigger's list, in the list's layout, with its marker.
-    fn insert(
-        &self,
-        file: &crate::source::SourceFile,
-        after: &crate::manifest::Requirement,
-        name: &str,
-        spec: &str,
-    ) -> Option<(Span, String)> {
-        super::edit::insert_pep508(file, after, name, spec)
     }
 }
 

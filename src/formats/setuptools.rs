@@ -13,14 +13,14 @@ use crate::source::Span;
 /// The requirements of each extra, in the order the extras first appear, with an index by
 /// name (50,000 extras are looked up 50,000 times: a scan each was quadratic).
 #[derive(Debug, Default)]
-pub struct Extras {
+pub(crate) struct Extras {
     list: Vec<(ExtraName, Vec<usize>)>,
     index: HashMap<ExtraName, usize>,
 }
 
 impl Extras {
     /// Add requirements to extra `name`; an extra named twice gets both lists.
-    pub fn add(&mut self, name: ExtraName, members: Vec<usize>) {
+    pub(crate) fn add(&mut self, name: ExtraName, members: Vec<usize>) {
         match self.index.get(&name) {
             Some(&i) => self.list[i].1.extend(members),
             None => {
@@ -38,7 +38,7 @@ impl Extras {
     /// Cost: an extra that names no other extra of the project (the usual case) is its own
     /// closure, found without a search; the transitive walk runs only from extras that do,
     /// with each extra's self-references collected once.
-    pub fn into_groups(self, out: &mut Parsed, base: Vec<usize>, project: Option<&str>) {
+    pub(crate) fn into_groups(self, out: &mut Parsed, base: Vec<usize>, project: Option<&str>) {
         let project = project.and_then(|p| pep508_rs::PackageName::new(p.to_owned()).ok());
         // Per extra, the extras of this project it requests (indices into `list`; names
         // that are no extra here are kept as names: they count in the unit's extras).
@@ -106,13 +106,13 @@ impl Extras {
 /// (`safe_extra`: each run of characters other than ASCII letters, digits, `-` and `.` becomes
 /// `_`, lower-cased), so `tensorflow with gpu` is the extra `tensorflow-with-gpu` once
 /// normalised (PEP 685).
-pub struct ExtraKey<'k> {
+pub(crate) struct ExtraKey<'k> {
     /// `None`: the base dependencies.
     pub name: Option<Result<ExtraName, String>>,
     pub marker: Option<&'k str>,
 }
 
-pub fn extra_key(key: &str) -> ExtraKey<'_> {
+pub(crate) fn extra_key(key: &str) -> ExtraKey<'_> {
     let (name, marker) = match key.split_once(':') {
         Some((n, m)) => (n.trim(), Some(m.trim())),
         None => (key.trim(), None),
@@ -128,7 +128,7 @@ pub fn extra_key(key: &str) -> ExtraKey<'_> {
 
 /// setuptools' `safe_extra`: runs of characters other than `[A-Za-z0-9.-]` become `_`,
 /// lower-cased.
-pub fn safe_extra(name: &str) -> String {
+pub(crate) fn safe_extra(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut run = false;
     for c in name.chars() {
@@ -151,7 +151,7 @@ pub fn safe_extra(name: &str) -> String {
 /// setuptools (`_reqs.parse`, `_expand.read_files` + `_parse_requirements_list`), so it is a
 /// parse error here. `target` is relative to the directory of `from`; the file is read
 /// through the registry (confined). Returns the indices of the requirements read.
-pub fn requirement_lines(
+pub(crate) fn requirement_lines(
     files: &mut crate::files::Files,
     from: FileId,
     target: &str,
@@ -204,7 +204,7 @@ pub fn requirement_lines(
 
 /// `python_requires`, a PEP 440 specifier set (`value`, trimmed, at `span`): the project's
 /// Python range, or a problem.
-pub fn python_requires(out: &mut Parsed, file: FileId, value: &str, span: Span) {
+pub(crate) fn python_requires(out: &mut Parsed, file: FileId, value: &str, span: Span) {
     match VersionSpecifiers::from_str(value) {
         Ok(v) => out.requires_python = Some((v, Loc { file, span })),
         Err(e) => out.problems.push(super::problem(
@@ -219,7 +219,7 @@ pub fn python_requires(out: &mut Parsed, file: FileId, value: &str, span: Span) 
 /// One entry of a requirement list as setuptools reads it (`yield_lines`, then
 /// `jaraco.text.drop_comment`): trimmed, `None` when blank or a `#` comment, cut at ` #`
 /// (space, hash). Returns the offset of the text in `raw` and the text.
-pub fn entry(raw: &str) -> Option<(usize, &str)> {
+pub(crate) fn entry(raw: &str) -> Option<(usize, &str)> {
     let lead = raw.len() - raw.trim_start().len();
     let mut t = raw.trim();
     if t.is_empty() || t.starts_with('#') {

@@ -15,18 +15,18 @@ use crate::source::Span;
 /// levels. toml 1.2 refuses very deep nesting itself (measured: 10,000 and 1,000,000 levels
 /// of `[` or `{` give an error, no stack overflow); this pre-scan keeps that guarantee
 /// independent of the parser version and gives a clearer message.
-pub const MAX_NESTING: usize = 128;
+pub(crate) const MAX_NESTING: usize = 128;
 
-pub type Value<'i> = Spanned<DeValue<'i>>;
-pub type Key<'i> = Spanned<DeString<'i>>;
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Key<'i> = Spanned<DeString<'i>>;
 
-pub fn span_of<T>(s: &Spanned<T>) -> Span {
+pub(crate) fn span_of<T>(s: &Spanned<T>) -> Span {
     let r = s.span();
     Span::new(r.start, r.end)
 }
 
 /// Accumulates what a TOML parser found.
-pub struct Ctx<'t> {
+pub(crate) struct Ctx<'t> {
     pub text: &'t str,
     pub file: FileId,
     /// The format being read (it travels with every requirement).
@@ -35,7 +35,7 @@ pub struct Ctx<'t> {
 }
 
 impl<'t> Ctx<'t> {
-    pub fn new(text: &'t str, file: FileId, format: super::Format) -> Self {
+    pub(crate) fn new(text: &'t str, file: FileId, format: super::Format) -> Self {
         Ctx {
             text,
             file,
@@ -44,14 +44,14 @@ impl<'t> Ctx<'t> {
         }
     }
 
-    pub fn loc(&self, span: Span) -> Loc {
+    pub(crate) fn loc(&self, span: Span) -> Loc {
         Loc {
             file: self.file,
             span,
         }
     }
 
-    pub fn problem(&mut self, kind: ProblemKind, span: Span, message: impl Into<String>) {
+    pub(crate) fn problem(&mut self, kind: ProblemKind, span: Span, message: impl Into<String>) {
         let loc = self.loc(span);
         self.out.problems.push(Problem {
             kind,
@@ -61,17 +61,17 @@ impl<'t> Ctx<'t> {
         });
     }
 
-    pub fn parse_error(&mut self, span: Span, message: impl Into<String>) {
+    pub(crate) fn parse_error(&mut self, span: Span, message: impl Into<String>) {
         self.problem(ProblemKind::Parse, span, message);
     }
 
     /// Push a requirement and return its index.
-    pub fn push(&mut self, req: Requirement) -> usize {
+    pub(crate) fn push(&mut self, req: Requirement) -> usize {
         self.out.requirements.push(req);
         self.out.requirements.len() - 1
     }
 
-    pub fn add_group(
+    pub(crate) fn add_group(
         &mut self,
         kind: GroupKind,
         name: impl Into<String>,
@@ -90,7 +90,7 @@ impl<'t> Ctx<'t> {
     }
 
     /// Parse the document. On failure the problem is recorded and `None` returned.
-    pub fn parse_document(&mut self) -> Option<Spanned<DeTable<'t>>> {
+    pub(crate) fn parse_document(&mut self) -> Option<Spanned<DeTable<'t>>> {
         if let Some(at) = too_deep(self.text, MAX_NESTING) {
             let end = (at + 1).min(self.text.len());
             self.parse_error(
@@ -114,7 +114,11 @@ impl<'t> Ctx<'t> {
     }
 
     /// `value` as a table, or a problem saying what was expected.
-    pub fn table<'v, 'i>(&mut self, value: &'v Value<'i>, what: &str) -> Option<&'v DeTable<'i>> {
+    pub(crate) fn table<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+    ) -> Option<&'v DeTable<'i>> {
         match value.get_ref() {
             DeValue::Table(t) => Some(t),
             other => {
@@ -125,7 +129,7 @@ impl<'t> Ctx<'t> {
     }
 
     /// `t[key]` as a table: `None` when absent, a problem when not a table.
-    pub fn sub_table<'v, 'i>(
+    pub(crate) fn sub_table<'v, 'i>(
         &mut self,
         t: &'v DeTable<'i>,
         key: &str,
@@ -135,7 +139,11 @@ impl<'t> Ctx<'t> {
         self.table(v, what)
     }
 
-    pub fn array<'v, 'i>(&mut self, value: &'v Value<'i>, what: &str) -> Option<&'v DeArray<'i>> {
+    pub(crate) fn array<'v, 'i>(
+        &mut self,
+        value: &'v Value<'i>,
+        what: &str,
+    ) -> Option<&'v DeArray<'i>> {
         match value.get_ref() {
             DeValue::Array(a) => Some(a),
             other => {
@@ -145,7 +153,7 @@ impl<'t> Ctx<'t> {
         }
     }
 
-    pub fn string<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Option<&'v str> {
+    pub(crate) fn string<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Option<&'v str> {
         match value.get_ref() {
             DeValue::String(s) => Some(s),
             other => {
@@ -155,7 +163,7 @@ impl<'t> Ctx<'t> {
         }
     }
 
-    pub fn bool(&mut self, value: &Value<'_>, what: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, value: &Value<'_>, what: &str) -> Option<bool> {
         match value.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             other => {
@@ -166,7 +174,11 @@ impl<'t> Ctx<'t> {
     }
 
     /// An array of strings; non-strings are reported and skipped.
-    pub fn strings<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Vec<(&'v str, StrSpan)> {
+    pub(crate) fn strings<'v>(
+        &mut self,
+        value: &'v Value<'_>,
+        what: &str,
+    ) -> Vec<(&'v str, StrSpan)> {
         let mut v = Vec::new();
         if let Some(arr) = self.array(value, what) {
             for item in arr.iter() {
@@ -187,12 +199,12 @@ impl<'t> Ctx<'t> {
     }
 
     /// Where a string value's content is, see [`StrSpan`].
-    pub fn str_span(&self, value: &Value<'_>, decoded: &str) -> StrSpan {
+    pub(crate) fn str_span(&self, value: &Value<'_>, decoded: &str) -> StrSpan {
         str_span(self.text, span_of(value), decoded)
     }
 
     /// The keys of a table, lower-cased: the neighbours an inserted entry must not repeat.
-    pub fn keys(t: &DeTable<'_>) -> std::sync::Arc<[String]> {
+    pub(crate) fn keys(t: &DeTable<'_>) -> std::sync::Arc<[String]> {
         t.iter()
             .map(|(k, _)| k.get_ref().to_ascii_lowercase())
             .collect()
@@ -202,7 +214,7 @@ impl<'t> Ctx<'t> {
     /// reads `version`. `item` is the value the version came from (`value` itself, or one
     /// table of a Poetry list of constraints); `copied` are the keys of its inline table that
     /// a sibling entry copies (in that order), `siblings` the keys of the enclosing table.
-    pub fn entry_anchors(
+    pub(crate) fn entry_anchors(
         &self,
         key: &Key<'_>,
         value: &Value<'_>,
@@ -322,12 +334,12 @@ impl<'t> Ctx<'t> {
     }
 
     /// The span of a key's text without quotes, when it maps one to one.
-    pub fn key_span(&self, key: &Key<'_>) -> Span {
+    pub(crate) fn key_span(&self, key: &Key<'_>) -> Span {
         str_span(self.text, span_of(key), key.get_ref()).span
     }
 
     /// Normalised package name from a TOML key, or a problem.
-    pub fn package_name(&mut self, name: &str, span: Span) -> Option<PackageName> {
+    pub(crate) fn package_name(&mut self, name: &str, span: Span) -> Option<PackageName> {
         match PackageName::new(name.to_owned()) {
             Ok(n) => Some(n),
             Err(e) => {
@@ -337,7 +349,7 @@ impl<'t> Ctx<'t> {
         }
     }
 
-    pub fn extra_names(&mut self, value: &Value<'_>, what: &str) -> Vec<ExtraName> {
+    pub(crate) fn extra_names(&mut self, value: &Value<'_>, what: &str) -> Vec<ExtraName> {
         let mut out = Vec::new();
         for (s, sp) in self.strings(value, what) {
             match ExtraName::new(s.to_owned()) {
@@ -351,7 +363,7 @@ impl<'t> Ctx<'t> {
 
 /// The location of a TOML string's content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StrSpan {
+pub(crate) struct StrSpan {
     /// The content without quotes when `exact`, else the whole string token.
     pub span: Span,
     /// The raw text at `span` equals the decoded value byte for byte, so offsets inside the
@@ -362,7 +374,7 @@ pub struct StrSpan {
 /// Locate the content of a string token spanning `whole` whose decoded value is `decoded`.
 /// Escapes (`"caf\u00e9"`, line-ending backslashes) break the 1:1 mapping; then the whole
 /// token is returned with `exact = false`.
-pub fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
+pub(crate) fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
     let inexact = StrSpan {
         span: whole,
         exact: false,
@@ -405,7 +417,7 @@ pub fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
     }
 }
 
-pub fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
     match v {
         DeValue::String(_) => "a string",
         DeValue::Integer(_) => "an integer",
@@ -418,16 +430,16 @@ pub fn type_name(v: &DeValue<'_>) -> &'static str {
 }
 
 /// Find the key's entry (key and value) in a table.
-pub fn entry<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Value<'i>)> {
+pub(crate) fn entry<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Value<'i>)> {
     t.iter().find(|(k, _)| k.get_ref().as_ref() == key)
 }
 
-pub fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
+pub(crate) fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
     t.get(key)
 }
 
 /// Entries in file order (the map is ordered by key).
-pub fn entries<'a, 'i>(t: &'a DeTable<'i>) -> Vec<(&'a Key<'i>, &'a Value<'i>)> {
+pub(crate) fn entries<'a, 'i>(t: &'a DeTable<'i>) -> Vec<(&'a Key<'i>, &'a Value<'i>)> {
     let mut v: Vec<_> = t.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
@@ -435,7 +447,7 @@ pub fn entries<'a, 'i>(t: &'a DeTable<'i>) -> Vec<(&'a Key<'i>, &'a Value<'i>)> 
 
 /// The byte offset where bracket/brace nesting (outside strings and comments) first exceeds
 /// `limit`, if it does. Counts `[[`/`]]` table headers too, which only overestimates.
-pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
+pub(crate) fn too_deep(text: &str, limit: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -481,7 +493,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
 
 /// Read a TOML document: parse it (a problem when it does not parse), let `read` take what
 /// it wants from the root table, then order requirements and problems by position.
-pub fn read_document(
+pub(crate) fn read_document(
     text: &str,
     file: FileId,
     format: super::Format,
@@ -498,7 +510,7 @@ pub fn read_document(
 
 /// Order requirements by position in the file (the TOML map iterates by key) and remap
 /// group members accordingly.
-pub fn sort_by_position(out: &mut Parsed) {
+pub(crate) fn sort_by_position(out: &mut Parsed) {
     let mut order: Vec<usize> = (0..out.requirements.len()).collect();
     order.sort_by_key(|&i| (out.requirements[i].loc.span.start, i));
     let mut new_index = vec![0; order.len()];
@@ -517,7 +529,7 @@ pub fn sort_by_position(out: &mut Parsed) {
 }
 
 /// A PEP 440 specifier string as a TOML value (`">=1.16,<1.17"`, `"*"`).
-pub fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq, String> {
+pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::VersionReq, String> {
     use crate::manifest::VersionReq;
     let t = s.trim();
     if t.is_empty() || t == "*" {
@@ -556,7 +568,7 @@ impl Ctx<'_> {
     /// A lock entry's `name` and `version` as a `Locked` requirement (`Unversioned` when the
     /// entry has no version: VCS, path and dynamic entries): its index and the entry's table.
     /// An entry that does not read is reported (and only then is anything reported).
-    pub fn lock_package<'v, 'i>(
+    pub(crate) fn lock_package<'v, 'i>(
         &mut self,
         pkg: &'v Value<'i>,
         what: &str,
@@ -610,7 +622,7 @@ impl Ctx<'_> {
     /// Every entry of a lockfile's array of package tables `root[key]` (`[[package]]`) that
     /// reads as a `Locked` requirement (see [`Ctx::lock_package`]), in file order: its
     /// requirement index and its table.
-    pub fn lock_packages<'v, 'i>(
+    pub(crate) fn lock_packages<'v, 'i>(
         &mut self,
         root: &'v DeTable<'i>,
         key: &str,
@@ -626,7 +638,7 @@ impl Ctx<'_> {
 
     /// Parse marker expression `text`, found at `at`; an invalid one is recorded as a
     /// problem and gives `None`.
-    pub fn marker(&mut self, text: &str, at: Span) -> Option<MarkerTree> {
+    pub(crate) fn marker(&mut self, text: &str, at: Span) -> Option<MarkerTree> {
         match super::pep508::marker(text, at, self.file) {
             Ok(m) => Some(m),
             Err(p) => {
@@ -637,7 +649,7 @@ impl Ctx<'_> {
     }
 
     /// AND a marker string value into requirement `i`.
-    pub fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
+    pub(crate) fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
         let Some(s) = self.string(v, what) else {
             return;
         };
@@ -651,7 +663,7 @@ impl Ctx<'_> {
     /// invalid one is reported and makes the result TRUE (where the entry applies is then
     /// unknown, so it is judged everywhere); with `first_error_only`, the markers after it
     /// are not read. No markers give FALSE.
-    pub fn any_marker(
+    pub(crate) fn any_marker(
         &mut self,
         markers: &[(&str, StrSpan)],
         first_error_only: bool,
@@ -672,7 +684,7 @@ impl Ctx<'_> {
     }
 
     /// An array of strings as owned values; non-strings are reported and skipped.
-    pub fn string_values(&mut self, value: &Value<'_>, what: &str) -> Vec<String> {
+    pub(crate) fn string_values(&mut self, value: &Value<'_>, what: &str) -> Vec<String> {
         self.strings(value, what)
             .into_iter()
             .map(|(s, _)| s.to_owned())
@@ -680,7 +692,7 @@ impl Ctx<'_> {
     }
 
     /// A top-level PEP 440 `requires-python` value.
-    pub fn requires_python(&mut self, v: &Value<'_>, what: &str) {
+    pub(crate) fn requires_python(&mut self, v: &Value<'_>, what: &str) {
         let Some(s) = self.string(v, what) else {
             return;
         };
@@ -694,7 +706,7 @@ impl Ctx<'_> {
 
 /// Lockfile groups: `base` holds the packages of the default group, `base+<g>` the default
 /// group plus group `g` (what `--with g` installs), and `all` every package.
-pub fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
+pub(crate) fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
     let mut names: Vec<String> = membership
         .iter()
         .flat_map(|(_, g)| g.iter().cloned())

@@ -49,7 +49,7 @@ struct Node {
     version: Option<String>,
 }
 
-pub fn parse(text: &str, file: FileId) -> Parsed {
+pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
     read_document(text, file, super::Format::UvLock, |ctx, root| {
         if let Some(v) = get(root, "requires-python") {
             ctx.requires_python(v, "`requires-python`");
@@ -281,7 +281,7 @@ fn units(ctx: &mut Ctx<'_>, nodes: &[(usize, Node)]) {
     }
 }
 /// `uv.lock`: uv's lockfile.
-pub struct UvLock;
+pub(crate) struct UvLock;
 
 impl super::InputFormat for UvLock {
     fn name(&self) -> &'static str {

@@ -31,7 +31,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 
 use crate::source::Span;
 
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -69,7 +69,7 @@ pub struct Scalar {
 
 impl Scalar {
     /// What conda's loader (ruamel.yaml) makes of this scalar, in words.
-    pub fn resolved_kind(&self) -> &'static str {
+    pub(crate) fn resolved_kind(&self) -> &'static str {
         match self.kind {
             Kind::Str => "a string",
             Kind::Null => "null",
@@ -94,7 +94,7 @@ impl Node {
             span: Span::new(at, at),
         }
     }
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match &self.value {
             Value::Null => "null",
             Value::Scalar(s) => s.resolved_kind(),
@@ -104,14 +104,14 @@ impl Node {
         }
     }
     /// The scalar text of a key.
-    pub fn key_text(&self) -> Option<&str> {
+    pub(crate) fn key_text(&self) -> Option<&str> {
         match &self.value {
             Value::Scalar(s) => Some(&s.value),
             _ => None,
         }
     }
     /// The value under `key` (the last one, if the key is repeated).
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(m) => m
                 .iter()
@@ -133,7 +133,7 @@ pub struct Error {
 
 /// The YAML version whose scalar rules apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Version {
+pub(crate) enum Version {
     V1_1,
     V1_2,
 }
@@ -704,7 +704,7 @@ fn is_timestamp(s: &str) -> bool {
 
 /// ruamel.yaml's implicit resolution of a plain scalar (`resolver.py`, `implicit_resolvers`,
 /// tried in table order for the scalar's first character; the first match wins).
-pub fn plain_kind(value: &str, version: Version) -> Kind {
+pub(crate) fn plain_kind(value: &str, version: Version) -> Kind {
     let b = value.as_bytes();
     let Some(&first) = b.first() else {
         return Kind::Null;

@@ -8,10 +8,10 @@
 use super::{escape_display, one_line, resolve, Emitter, Report};
 use crate::diagnostic::Diagnostic;
 
-pub struct Concise;
+pub(crate) struct Concise;
 
 /// The line for one finding, or None when the format does not show it.
-pub fn line(report: &Report, d: &Diagnostic) -> Option<String> {
+pub(crate) fn line(report: &Report, d: &Diagnostic) -> Option<String> {
     if d.suppressed.is_some() {
         return None;
     }

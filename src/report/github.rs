@@ -13,10 +13,10 @@
 use super::{resolve, Emitter, Report};
 use crate::diagnostic::{Diagnostic, Severity};
 
-pub struct Github;
+pub(crate) struct Github;
 
 /// Escape command data (the message after `::`).
-pub fn escape_data(s: &str) -> String {
+pub(crate) fn escape_data(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -39,7 +39,7 @@ pub fn escape_property(s: &str) -> String {
 }
 
 /// The command for one finding, or None for suppressed findings.
-pub fn command(report: &Report, d: &Diagnostic) -> Option<String> {
+pub(crate) fn command(report: &Report, d: &Diagnostic) -> Option<String> {
     if d.suppressed.is_some() {
         return None;
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{one_line, resolve, Emitter, Fingerprints, Report};
 use crate::diagnostic::Severity;
 
-pub struct Gitlab;
+pub(crate) struct Gitlab;
 
 #[derive(Serialize)]
 struct Issue<'a> {

@@ -36,10 +36,10 @@ use crate::report::{escape_display, escape_multiline, EscapedSource};
 
 /// Labels at most this many lines apart share a snippet (6: a Pipfile.lock pin and the entry
 /// right after it; a poetry.lock `[[package]]` block's name and version).
-pub const NEAR_LINES: usize = 6;
+pub(crate) const NEAR_LINES: usize = 6;
 
 /// A label over more lines than this is drawn on its first line only.
-pub const LONG_LABEL_LINES: usize = 6;
+pub(crate) const LONG_LABEL_LINES: usize = 6;
 
 /// The lines of context miette shows before and after a snippet's labels (its default).
 const CONTEXT_LINES: usize = 1;
@@ -103,7 +103,7 @@ impl SourceCode for Snippets {
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
-pub struct Style {
+pub(crate) struct Style {
     pub color: bool,
     /// Plain narratable text instead of drawings (`NO_GRAPHICS`).
     pub narratable: bool,
@@ -348,7 +348,7 @@ fn write_notes(s: &mut String, notes: &[String], style: &Style) {
 }
 
 /// Write every diagnostic, then a summary line.
-pub fn emit(
+pub(crate) fn emit(
     files: &Files,
     diagnostics: &[Diagnostic],
     checked: usize,

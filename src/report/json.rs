@@ -13,10 +13,10 @@ use super::{resolve, Emitter, Report, Summary, TOOL_NAME};
 use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, ReleaseSummary, Severity};
 use crate::source::Position;
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub(crate) const SCHEMA_VERSION: u32 = 2;
 
-pub struct Json;
-pub struct JsonLines;
+pub(crate) struct Json;
+pub(crate) struct JsonLines;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -34,7 +34,7 @@ struct Tool<'a> {
 
 /// One finding, as both `json` and `json-lines` print it.
 #[derive(Serialize)]
-pub struct JsonDiagnostic<'a> {
+pub(crate) struct JsonDiagnostic<'a> {
     code: &'a str,
     check: &'a str,
     rule: Option<&'a str>,
@@ -84,7 +84,7 @@ struct Suppressed<'a> {
 }
 
 impl<'a> JsonDiagnostic<'a> {
-    pub fn new(report: &Report<'a>, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
+    pub(crate) fn new(report: &Report<'a>, d: &'a Diagnostic) -> JsonDiagnostic<'a> {
         let files = report.files;
         let at = resolve(files, &d.loc);
         JsonDiagnostic {

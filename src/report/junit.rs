@@ -20,7 +20,7 @@ use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use super::{escape_display, escape_multiline, one_line, resolve, Emitter, Report, TOOL_NAME};
 use crate::diagnostic::Diagnostic;
 
-pub struct Junit;
+pub(crate) struct Junit;
 
 fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
     let at = resolve(report.files, &d.loc);

@@ -19,16 +19,16 @@ use crate::files::Files;
 use crate::manifest::Loc;
 use crate::source::Position;
 
-pub mod concise;
+pub(crate) mod concise;
 pub mod github;
-pub mod gitlab;
-pub mod human;
-pub mod json;
-pub mod junit;
-pub mod sarif;
+pub(crate) mod gitlab;
+pub(crate) mod human;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod sarif;
 
 /// The tool's name as every machine-readable format states it.
-pub const TOOL_NAME: &str = "depwindow";
+pub(crate) const TOOL_NAME: &str = "depwindow";
 
 /// Everything a reporter needs: the files (for paths and positions) and the findings.
 pub struct Report<'a> {
@@ -51,7 +51,7 @@ pub struct Report<'a> {
 /// The closing line of the human-readable formats (human, concise): "All checks passed!"
 /// when no unsuppressed finding is left, else the count of each severity (infos too, so
 /// every format counts what it lists).
-pub fn summary_line(diagnostics: &[Diagnostic], checked: usize) -> String {
+pub(crate) fn summary_line(diagnostics: &[Diagnostic], checked: usize) -> String {
     let count = |s: Severity| {
         diagnostics
             .iter()
@@ -130,7 +130,7 @@ impl OutputFormat {
     }
 
     /// Look a format up by name; `gcc` is an alias of `concise`.
-    pub fn from_name(name: &str) -> Option<OutputFormat> {
+    pub(crate) fn from_name(name: &str) -> Option<OutputFormat> {
         if name == "gcc" {
             return Some(OutputFormat::Concise);
         }
@@ -203,13 +203,13 @@ fn escape_with(s: &str, keep_lf: bool) -> std::borrow::Cow<'_, str> {
 /// control character but TAB as `\xNN`, so a file cannot send escape sequences (OSC 52
 /// clipboard writes, cursor moves, BEL) to whoever reads the output. Diffs and fix
 /// replacements are not displayed text: they stay byte-exact.
-pub fn escape_display(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_display(s: &str) -> std::borrow::Cow<'_, str> {
     escape_with(s, false)
 }
 
 /// [`escape_display`] for text that is multi-line by design (help, a message's body):
 /// LF stays a line break.
-pub fn escape_multiline(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escape_multiline(s: &str) -> std::borrow::Cow<'_, str> {
     escape_with(s, true)
 }
 
@@ -223,7 +223,7 @@ pub(crate) struct EscapedSource {
 }
 
 impl EscapedSource {
-    pub fn new(text: &str) -> EscapedSource {
+    pub(crate) fn new(text: &str) -> EscapedSource {
         let escaped = |i: usize, c: char| {
             needs_escape(c, true) && !(c == '\r' && text.as_bytes().get(i + 1) == Some(&b'\n'))
         };
@@ -250,7 +250,7 @@ impl EscapedSource {
     }
 
     /// Where an offset of the original text lies in the escaped text.
-    pub fn offset(&self, original: usize) -> usize {
+    pub(crate) fn offset(&self, original: usize) -> usize {
         // Escapes strictly before `original` shift it.
         let n = self.shifts.partition_point(|&(at, _)| at < original);
         original + if n == 0 { 0 } else { self.shifts[n - 1].1 }
@@ -372,14 +372,14 @@ pub(crate) struct Fingerprints {
 }
 
 impl Fingerprints {
-    pub fn new() -> Fingerprints {
+    pub(crate) fn new() -> Fingerprints {
         Fingerprints {
             seen: HashMap::new(),
         }
     }
 
     /// The fingerprint of the next finding, as 32 lowercase hex digits.
-    pub fn next(&mut self, files: &Files, d: &Diagnostic) -> String {
+    pub(crate) fn next(&mut self, files: &Files, d: &Diagnostic) -> String {
         let path = files.get(d.loc.file).display.as_bytes();
         let text = offending_text(files, &d.loc);
         let rule = d.rule.as_deref().unwrap_or("");
@@ -397,7 +397,7 @@ impl Fingerprints {
 
 /// Counts by severity, excluding suppressed findings (counted apart).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
@@ -406,7 +406,7 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn of(report: &Report) -> Summary {
+    pub(crate) fn of(report: &Report) -> Summary {
         let mut s = Summary {
             files: report.checked,
             ..Summary::default()

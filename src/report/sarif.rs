@@ -20,12 +20,12 @@ use crate::diagnostic::{Applicability, Check, Diagnostic, Pick, Place, ReleaseSu
 use crate::files::Files;
 use crate::manifest::Loc;
 
-pub struct Sarif;
+pub(crate) struct Sarif;
 
-pub const SCHEMA_URI: &str =
+pub(crate) const SCHEMA_URI: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 /// Key of our fingerprint in `partialFingerprints` (versioned: change the hash, bump it).
-pub const FINGERPRINT_KEY: &str = "depwindow/v1";
+pub(crate) const FINGERPRINT_KEY: &str = "depwindow/v1";
 const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
@@ -224,7 +224,7 @@ fn information_uri() -> Option<&'static str> {
 
 /// Percent-encode a path for a URI (RFC 3986 §2): unreserved characters and `/` stay,
 /// every other byte of the UTF-8 encoding becomes `%XX`.
-pub fn encode_path(path: &str) -> String {
+pub(crate) fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {

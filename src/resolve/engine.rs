@@ -8,14 +8,14 @@ use std::process::{Command, Stdio};
 
 /// Which resolver runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Uv,
     Pip,
 }
 
 /// A resolver found on this machine, with its version (part of the cache key).
 #[derive(Clone, Debug)]
-pub struct Engine {
+pub(crate) struct Engine {
     pub kind: Kind,
     /// The program to run (`uv`, or the Python whose pip runs).
     pub program: PathBuf,
@@ -27,14 +27,14 @@ pub struct Engine {
 
 /// Index options, passed through with pip's and uv's meaning.
 #[derive(Clone, Debug, Default)]
-pub struct Index {
+pub(crate) struct Index {
     pub index_url: Option<String>,
     pub find_links: Vec<String>,
     pub no_index: bool,
 }
 
 impl Index {
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut parts = Vec::new();
         if self.no_index {
             parts.push("no index".to_owned());
@@ -68,7 +68,7 @@ impl Index {
 
 /// What to resolve: requirement and constraint lines (ours, one PEP 508 string each).
 #[derive(Clone, Debug)]
-pub struct Request {
+pub(crate) struct Request {
     pub requirements: Vec<String>,
     pub constraints: Vec<String>,
     pub overrides: Vec<String>,
@@ -80,7 +80,7 @@ pub struct Request {
 
 /// The resolver's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Answer {
+pub(crate) enum Answer {
     /// Package (normalised name) -> (version, the packages that required it).
     Resolved(Vec<Pin>),
     /// No solution: the resolver's reason.
@@ -90,14 +90,14 @@ pub enum Answer {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pin {
+pub(crate) struct Pin {
     pub name: String,
     pub version: String,
     pub via: Vec<String>,
 }
 
 /// Find the resolver: `uv` on PATH (or the one asked for), else pip of `python3`.
-pub fn find(asked: Option<Kind>) -> Result<Engine, String> {
+pub(crate) fn find(asked: Option<Kind>) -> Result<Engine, String> {
     let want_uv = asked != Some(Kind::Pip);
     if want_uv {
         match version_of(Path::new("uv"), &["--version"]) {
@@ -151,7 +151,7 @@ fn version_of(program: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 impl Engine {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self.kind {
             Kind::Uv => "uv",
             Kind::Pip => "pip",
@@ -160,7 +160,12 @@ impl Engine {
 
     /// Resolve, through the cache. An error is the resolver failing to run or to reach the
     /// index: never an answer.
-    pub fn resolve(&self, req: &Request, index: &Index, cache: &Cache) -> Result<Answer, String> {
+    pub(crate) fn resolve(
+        &self,
+        req: &Request,
+        index: &Index,
+        cache: &Cache,
+    ) -> Result<Answer, String> {
         let key = self.key(req, index);
         if let Some(a) = cache.get(&key) {
             return Ok(a);
@@ -361,7 +366,7 @@ fn needs_build(reason: &str, stderr: &str) -> bool {
 }
 
 /// `numpy==1.21.6             # via dwplat, tensorflow` lines (uv `--annotation-style line`).
-pub fn parse_uv_output(stdout: &str) -> Vec<Pin> {
+pub(crate) fn parse_uv_output(stdout: &str) -> Vec<Pin> {
     let mut pins = Vec::new();
     for line in stdout.lines() {
         let line = line.trim();
@@ -438,7 +443,7 @@ fn parse_pip_report(stdout: &str) -> Result<Answer, String> {
 }
 
 /// PEP 503 normalisation.
-pub fn normalize(name: &str) -> String {
+pub(crate) fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut dash = false;
     for c in name.trim().chars() {
@@ -503,7 +508,7 @@ impl Drop for TempDir {
 
 /// Answers by key under `$XDG_CACHE_HOME/depwindow/resolve` (or `~/.cache/...`), valid for a
 /// day. Errors are never cached.
-pub struct Cache {
+pub(crate) struct Cache {
     dir: Option<PathBuf>,
     refresh: bool,
 }
@@ -511,7 +516,7 @@ pub struct Cache {
 const DAY: u64 = 24 * 60 * 60;
 
 impl Cache {
-    pub fn new(refresh: bool) -> Cache {
+    pub(crate) fn new(refresh: bool) -> Cache {
         let base = std::env::var_os("XDG_CACHE_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -526,7 +531,7 @@ impl Cache {
         }
     }
 
-    pub fn dir(&self) -> Option<&Path> {
+    pub(crate) fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
 
@@ -599,7 +604,7 @@ fn decode(text: &str) -> Option<Answer> {
 /// require numpy<1.17, ...` -> `dwleak 1.0 requires numpy>=1.17.3; you require numpy<1.17`.
 /// Keeps the facts (who requires what, what you require, what has no wheels or does not
 /// fit the Python), drops uv's reasoning words; markers stay whole.
-pub fn shorten(reason: &str) -> String {
+pub(crate) fn shorten(reason: &str) -> String {
     let mut facts: Vec<String> = Vec::new();
     let text: String = reason.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = text.trim_end_matches('.');

@@ -16,7 +16,7 @@
 //!
 //! Failing to run the resolver or to reach the index is an error (exit 2), never a finding.
 
-pub mod engine;
+pub(crate) mod engine;
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -37,7 +37,7 @@ use engine::{Answer, Cache, Engine, Index, Request};
 
 /// What the command line says about resolving.
 #[derive(Clone, Debug, Default)]
-pub struct Options {
+pub(crate) struct Options {
     pub resolver: Option<engine::Kind>,
     pub index: Index,
     pub allow_build: bool,
@@ -74,7 +74,7 @@ type Failure = (Vec<(String, String)>, String);
 
 /// Run the resolver over the checked files and add its findings to `outcome`. Prints the
 /// resolver and index used on stderr. `Err` is exit 2.
-pub fn run(
+pub(crate) fn run(
     outcome: &mut Outcome,
     jobs: &[Job],
     profiles: &[Profile],
@@ -447,7 +447,7 @@ fn unit_request(_parsed: &Parsed, reqs: &[&Requirement], rules: &[Rule]) -> Opti
 
 /// A requirement as a PEP 508 string written from its parsed parts: name, extras, version
 /// specifiers, marker. Nothing else of the line (URLs, options) is kept.
-pub fn requirement_line(r: &Requirement) -> String {
+pub(crate) fn requirement_line(r: &Requirement) -> String {
     let mut s = r.name.to_string();
     if !r.extras.is_empty() {
         let e: Vec<String> = r.extras.iter().map(ToString::to_string).collect();

@@ -12,10 +12,10 @@ use super::BUILTIN_ENVIRONMENTS;
 
 /// The operating systems, by `sys_platform` on Python 3 (the names `--platform` takes), in
 /// the order reports list them.
-pub const PLATFORMS: [&str; 3] = ["linux", "darwin", "win32"];
+pub(crate) const PLATFORMS: [&str; 3] = ["linux", "darwin", "win32"];
 
 /// How messages name an operating system.
-pub fn platform_title(platform: &str) -> &str {
+pub(crate) fn platform_title(platform: &str) -> &str {
     match platform {
         "linux" => "Linux",
         "darwin" => "macOS",
@@ -54,7 +54,7 @@ impl Environment {
 }
 
 /// Parse `environments.tsv` (header line, then one row per environment; columns by name).
-pub fn parse(text: &str) -> Result<Vec<Environment>, String> {
+pub(crate) fn parse(text: &str) -> Result<Vec<Environment>, String> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().ok_or("empty table")?.split('\t').collect();
     let col = |name: &str| {
@@ -117,7 +117,8 @@ pub fn builtin() -> &'static [Environment] {
 }
 
 /// The built-in environment of a Python and an operating system.
-pub fn find(python: &str, platform: &str) -> Option<&'static Environment> {
+#[cfg(test)]
+pub(crate) fn find(python: &str, platform: &str) -> Option<&'static Environment> {
     builtin()
         .iter()
         .find(|e| e.python == python && e.platform == platform)

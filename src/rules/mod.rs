@@ -2,7 +2,7 @@
 //! defaults. The evaluator lives in `crate::check`; this module only knows what a rule says.
 
 pub mod environments;
-pub mod releases;
+pub(crate) mod releases;
 
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
@@ -114,7 +114,7 @@ pub struct Spec {
 }
 
 impl Spec {
-    pub fn parse(text: &str) -> Result<Spec, String> {
+    pub(crate) fn parse(text: &str) -> Result<Spec, String> {
         let specifiers = VersionSpecifiers::from_str(text).map_err(|e| e.to_string())?;
         let set = VersionSet::from_specifiers(&specifiers);
         Ok(Spec {
@@ -149,7 +149,7 @@ pub struct Trigger {
 impl Trigger {
     /// The name whose release list holds `dist`'s versions: itself, or for a conda-only
     /// name, `conda-releases-as` when the rule gives it.
-    pub fn releases_name<'a>(&'a self, dist: &'a PackageName) -> &'a PackageName {
+    pub(crate) fn releases_name<'a>(&'a self, dist: &'a PackageName) -> &'a PackageName {
         match &self.conda_releases_as {
             Some(n) if self.conda_distributions.contains(dist) => n,
             _ => dist,
@@ -254,7 +254,7 @@ pub fn load_rule_file(
 
 /// [`load_rule_file`] for a rule file a repository's configuration named: its release lists
 /// must stay inside `confine` (a pull request can edit the configuration and the rule file).
-pub fn load_rule_file_confined(
+pub(crate) fn load_rule_file_confined(
     path: &str,
     text: &str,
     base: Option<&std::path::Path>,

@@ -52,7 +52,7 @@ impl Clone for InstallsCache {
 impl Release {
     /// Whether a Python `major.minor` can install this release (Requires-Python allows some
     /// interpreter of the series: [`crate::python::allows_version`]).
-    pub fn installs_on(&self, python: &Version) -> bool {
+    pub(crate) fn installs_on(&self, python: &Version) -> bool {
         let Some(bit) = python_bit(python).map(|b| 1u64 << b) else {
             return self.installs_on_slow(python);
         };
@@ -76,7 +76,7 @@ impl Release {
     }
 
     /// Anything can be installed from it (it has files and was not withdrawn).
-    pub fn published(&self) -> bool {
+    pub(crate) fn published(&self) -> bool {
         !matches!(self.status, Status::Absent)
     }
 }
@@ -97,7 +97,7 @@ fn python_bit(python: &Version) -> Option<u32> {
 }
 
 impl Release {
-    pub fn new(
+    pub(crate) fn new(
         version: Version,
         text: String,
         requires_python: Option<VersionSpecifiers>,
@@ -147,7 +147,7 @@ impl std::fmt::Debug for ByPython {
 impl ReleaseList {
     /// Parse the TSV. Rows whose version is not valid PEP 440 are skipped (h5py lists
     /// `1.3.0.dev-r634`); any other malformed row is an error naming its line.
-    pub fn parse(text: &str) -> Result<ReleaseList, String> {
+    pub(crate) fn parse(text: &str) -> Result<ReleaseList, String> {
         let mut releases = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if i == 0 || line.trim().is_empty() || line.starts_with('#') {
@@ -218,7 +218,7 @@ pub struct WheelsByPython {
 }
 
 impl WheelsByPython {
-    pub fn parse(text: &str) -> Result<WheelsByPython, String> {
+    pub(crate) fn parse(text: &str) -> Result<WheelsByPython, String> {
         let mut rows = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if i == 0 || line.trim().is_empty() {
@@ -243,7 +243,7 @@ impl WheelsByPython {
 
     /// Drop the placeholder versions (a listed release nothing can install) of each
     /// distribution.
-    pub fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
+    pub(crate) fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
         for (_, dist, versions) in &mut self.rows {
             versions.retain(|v| {
                 !placeholders
@@ -271,7 +271,7 @@ pub struct WheelsByPlatform {
 }
 
 impl WheelsByPlatform {
-    pub fn parse(text: &str) -> Result<WheelsByPlatform, String> {
+    pub(crate) fn parse(text: &str) -> Result<WheelsByPlatform, String> {
         let mut rows = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if i == 0 || line.trim().is_empty() {
@@ -301,7 +301,7 @@ impl WheelsByPlatform {
 
     /// Drop the placeholder versions (a listed release nothing can install) of each
     /// distribution, as [`WheelsByPython::remove`] does.
-    pub fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
+    pub(crate) fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
         for (_, dist, _, versions) in &mut self.rows {
             versions.retain(|v| {
                 !placeholders
@@ -313,7 +313,12 @@ impl WheelsByPlatform {
 
     /// The versions of `distribution` with wheels on (`python`, `platform`); None when the
     /// table has no row for it.
-    pub fn versions(&self, python: &str, distribution: &str, platform: &str) -> Option<&[Version]> {
+    pub(crate) fn versions(
+        &self,
+        python: &str,
+        distribution: &str,
+        platform: &str,
+    ) -> Option<&[Version]> {
         self.rows
             .iter()
             .find(|(p, d, os, _)| p == python && d == distribution && os == platform)

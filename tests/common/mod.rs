@@ -40,6 +40,73 @@ pub fn python() -> String {
     std::env::var("DEPWINDOW_PYTHON").unwrap_or_else(|_| "python3".into())
 }
 
+/// A Python oracle of the differential tests: a script run by [`python`] that prints its
+/// library's version for `--version` and answers one JSON request on stdin with JSON on
+/// stdout (`tests/differential/*_oracle.py`).
+pub struct Oracle {
+    python: String,
+    script: PathBuf,
+}
+
+impl Oracle {
+    /// The oracle `script` (relative to the crate root) when [`python`] runs it and it
+    /// reports `library` at exactly `version`; else what [`require`] says (under CI the
+    /// test fails, elsewhere it is skipped with a note).
+    pub fn find(script: &str, library: &str, version: &str) -> Option<Oracle> {
+        let python = python();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+        let probe = std::process::Command::new(&python)
+            .arg(&script)
+            .arg("--version")
+            .output();
+        let found = match probe {
+            Ok(o) if o.status.success() => {
+                let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
+                if v == version {
+                    Ok(())
+                } else {
+                    Err(format!("`{python}` has {library} {v}, not {version}"))
+                }
+            }
+            Ok(o) => Err(format!(
+                "`{python}` cannot import {library}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            )),
+            Err(e) => Err(format!("cannot run `{python}`: {e}")),
+        };
+        require(
+            &format!("Python with {library} {version} (set DEPWINDOW_PYTHON)"),
+            found,
+        )?;
+        Some(Oracle { python, script })
+    }
+
+    /// Send `request` as JSON and read the oracle's JSON reply; the oracle must succeed.
+    pub fn ask<R: serde::de::DeserializeOwned>(&self, request: &impl serde::Serialize) -> R {
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(&self.python)
+            .arg(&self.script)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn python");
+        let body = serde_json::to_vec(request).expect("json");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(&body)
+            .expect("write request");
+        let out = child.wait_with_output().expect("python output");
+        assert!(
+            out.status.success(),
+            "oracle {} failed",
+            self.script.display()
+        );
+        serde_json::from_slice(&out.stdout).expect("oracle reply")
+    }
+}
+
 /// The read-only `shared` folder beside the checkout (`../shared`), or beside the folder
 /// that holds the worktree (`../../shared`).
 pub fn shared_dir() -> Result<PathBuf, String> {
@@ -137,22 +204,27 @@ impl XorShift {
     }
 }
 
+/// A new empty directory `depwindow-<kind>-<pid>-<n>-<name>` under the system temp dir.
+fn fresh_dir(kind: &str, name: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "depwindow-{kind}-{}-{}-{name}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 /// A fresh scratch directory under the system temp dir (not under the repository, whose own
 /// configuration must not apply), removed on drop.
 pub struct Scratch(PathBuf);
 
 impl Scratch {
     pub fn new(name: &str) -> Scratch {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "depwindow-test-{}-{}-{name}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
+        Scratch(fresh_dir("test", name))
     }
     pub fn write(&self, rel: &str, bytes: impl AsRef<[u8]>) -> &Self {
         let p = self.0.join(rel);
@@ -208,4 +280,163 @@ pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u
     };
     assert!(!o.stderr.contains("panicked"), "panic: {}", o.stderr);
     o
+}
+
+/// A fresh temporary directory for a test that runs the binary on a project it builds
+/// (`hardening`, `hostile`). Unprivileged children may enter it (0755); on drop the
+/// permissions a test took away are restored, then it is removed.
+#[cfg(unix)]
+pub struct Tmp(PathBuf);
+
+#[cfg(unix)]
+impl Tmp {
+    pub fn new(name: &str) -> Tmp {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = fresh_dir("tmp", name);
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Tmp(dir)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+    pub fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.0.join(rel)
+    }
+    pub fn write(&self, rel: impl AsRef<Path>, data: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.0.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&p, data).unwrap();
+        p
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chmod")
+            .args(["-R", "u+rwx"])
+            .arg(&self.0)
+            .status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The built binary in `dir` with `args`: no colour, no backtrace, no inherited
+/// `DEPWINDOW_ALLOW_OUTSIDE` or `DEPWINDOW_OUTPUT_FORMAT`, standard input closed, output
+/// piped. Spawn it and end it with [`wait_guarded`].
+pub fn depwindow_command<S: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    args: &[S],
+) -> std::process::Command {
+    use std::process::Stdio;
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_depwindow"));
+    c.args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("DEPWINDOW_ALLOW_OUTSIDE")
+        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    c
+}
+
+/// How a child ended under [`wait_guarded`].
+#[cfg(unix)]
+pub struct Waited {
+    /// The exit code, when it exited.
+    pub code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+    pub out: Vec<u8>,
+    pub err: Vec<u8>,
+    /// Peak resident set size (kernel accounting, exact).
+    pub rss_kb: u64,
+    /// User plus system CPU time of the child.
+    pub cpu: std::time::Duration,
+    /// The hang guard killed it.
+    pub hung: bool,
+}
+
+/// Wait for `child` with the kernel's resource usage. Output is drained by threads, so a
+/// chatty child never blocks on a full pipe. A hang guard, not a speed limit: a child still
+/// running after `guard` is killed (and `hung` is set), so a blocked read or an endless loop
+/// fails the test instead of stalling CI. The child is reaped only after the guard is told
+/// it exited, so the guard can never signal a reused pid.
+// The child is reaped with wait4 (for its rusage), not Child::wait.
+#[cfg(unix)]
+#[allow(clippy::zombie_processes)]
+pub fn wait_guarded(mut child: std::process::Child, guard: std::time::Duration) -> Waited {
+    use std::io::Read;
+    use std::sync::{mpsc, Arc, Mutex};
+    use std::time::Duration;
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut v = Vec::new();
+            let _ = r.read_to_end(&mut v);
+            v
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let pid = child.id() as libc::pid_t;
+
+    let exited = Arc::new(Mutex::new(false));
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let guard = {
+        let exited = Arc::clone(&exited);
+        std::thread::spawn(move || {
+            if done_rx.recv_timeout(guard).is_err() {
+                let exited = exited.lock().unwrap();
+                if !*exited {
+                    // SAFETY: plain syscall on a child we have not reaped yet.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                    return true;
+                }
+            }
+            false
+        })
+    };
+    // Wait for the exit without reaping (WNOWAIT), then reap with wait4 for the rusage.
+    loop {
+        // SAFETY: zeroed siginfo_t is a valid out-parameter for waitid.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            break;
+        }
+        assert_eq!(
+            std::io::Error::last_os_error().raw_os_error(),
+            Some(libc::EINTR),
+            "waitid"
+        );
+    }
+    *exited.lock().unwrap() = true;
+    let _ = done_tx.send(());
+    let mut status = 0;
+    // SAFETY: zeroed rusage is a valid out-parameter for wait4.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let hung = guard.join().unwrap();
+    let cpu = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    Waited {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        signal: libc::WIFSIGNALED(status).then(|| libc::WTERMSIG(status)),
+        out: out.join().unwrap(),
+        err: err.join().unwrap(),
+        rss_kb: usage.ru_maxrss as u64,
+        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
+        hung,
+    }
 }

@@ -1,4 +1,4 @@
-"""Oracle for tests/yaml_differential.rs: what ruamel.yaml (conda's YAML loader) makes of
+"""Oracle for tests/integration/yaml_differential.rs: what ruamel.yaml (conda's YAML loader) makes of
 YAML documents.
 
 conda reads environment files with `ruamel.yaml.YAML(typ="rt")` (conda >= 26.1,

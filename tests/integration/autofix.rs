@@ -773,3 +773,43 @@ proptest! {
         check_tree("prop-toml", &tree, &[]);
     }
 }
+
+/// Poetry dependencies written as TOML tables and arrays of tables (`[tool.poetry.
+/// dependencies.numpy]`, `[[tool.poetry.dependencies.tensorflow]]`) rather than inline: every
+/// fix still leaves a file that parses, with the fixed finding gone and the rest unchanged,
+/// in LF and CRLF.
+#[test]
+fn poetry_tables_and_arrays_of_tables_fix_cleanly() {
+    let head = "[tool.poetry]\nname = \"gen\"\nversion = \"1\"\n\n[tool.poetry.dependencies]\n";
+    let cases = [
+        (
+            "table",
+            "python = \">=3.6,<3.8\"\ntensorflow = \"1.14.0\"\n\n\
+             [tool.poetry.dependencies.numpy]\nversion = \">=1.16\"\npython = \">=3.6\"\n",
+        ),
+        (
+            "array-of-tables-trigger",
+            "python = \">=3.6,<3.9\"\nnumpy = \">=1.16\"\n\n\
+             [[tool.poetry.dependencies.tensorflow]]\nversion = \"1.14.0\"\npython = \">=3.6,<3.8\"\n\n\
+             [[tool.poetry.dependencies.tensorflow]]\nversion = \"2.4.0\"\npython = \">=3.8\"\n",
+        ),
+        (
+            "array-of-tables-offender",
+            "python = \">=3.6,<3.9\"\ntensorflow = \"1.14.0\"\n\n\
+             [[tool.poetry.dependencies.numpy]]\nversion = \">=1.16\"\npython = \"<3.8\"\n\n\
+             [[tool.poetry.dependencies.numpy]]\nversion = \">=1.19\"\npython = \">=3.8\"\n",
+        ),
+    ];
+    for (tag, body) in cases {
+        let text = format!("{head}{body}");
+        for (suffix, bytes) in [
+            ("lf", text.clone().into_bytes()),
+            ("crlf", to_crlf(text.as_bytes())),
+        ] {
+            let tree: BTreeMap<String, Vec<u8>> =
+                [("pyproject.toml".to_owned(), bytes)].into_iter().collect();
+            let fixes = check_tree(&format!("poetry-{tag}-{suffix}"), &tree, &[]);
+            assert!(fixes > 0, "{tag}-{suffix}: no fix applied");
+        }
+    }
+}

@@ -8,9 +8,7 @@
 
 use crate::common;
 
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::str::FromStr;
 
 use depwindow::versions::VersionSet;
@@ -161,56 +159,17 @@ fn clause(rng: &mut Rng) -> String {
     }
 }
 
-fn python() -> Option<String> {
-    let py = common::python();
-    let script = oracle_path();
-    let out = Command::new(&py).arg(&script).arg("--version").output();
-    let problem = match out {
-        Ok(o) if o.status.success() => {
-            let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            if v == "26.3" {
-                return Some(py);
-            }
-            format!("`{py}` has packaging {v}, not 26.3")
-        }
-        Ok(o) => format!(
-            "`{py}` cannot import packaging: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => format!("cannot run `{py}`: {e}"),
-    };
-    common::require(
-        "Python with packaging 26.3 (set DEPWINDOW_PYTHON)",
-        Err(problem),
+fn oracle() -> Option<common::Oracle> {
+    common::Oracle::find(
+        "tests/differential/packaging_oracle.py",
+        "packaging",
+        "26.3",
     )
-}
-
-fn oracle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/differential/packaging_oracle.py")
-}
-
-fn run_oracle(py: &str, request: &Value) -> Vec<Value> {
-    let mut child = Command::new(py)
-        .arg(oracle_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn python");
-    let body = serde_json::to_vec(request).expect("json");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&body)
-        .expect("write request");
-    let out = child.wait_with_output().expect("python output");
-    assert!(out.status.success(), "oracle failed");
-    serde_json::from_slice(&out.stdout).expect("oracle reply")
 }
 
 #[test]
 fn engine_matches_packaging() {
-    let Some(py) = python() else { return };
+    let Some(oracle) = oracle() else { return };
     let releases = releases_tsv();
     assert!(releases.len() > 100, "release list");
     let pool = candidate_pool(&releases);
@@ -255,7 +214,7 @@ fn engine_matches_packaging() {
             "witness": c.witness.as_ref().map(|w| w.to_string()),
         })).collect::<Vec<_>>(),
     });
-    let replies = run_oracle(&py, &request);
+    let replies: Vec<Value> = oracle.ask(&request);
     assert_eq!(replies.len(), cases.len());
 
     let mut failures = Vec::new();

@@ -15,61 +15,18 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 const HANG: Duration = Duration::from_secs(120);
 const TF: &str = "tensorflow==1.14.0\n";
 const SECRET: &str = "SECRET-CONTENT-4f1c";
 
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Tmp {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "depwindow-hardening-{}-{}-{name}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        // Let an unprivileged child (the tests that drop root) walk in.
-        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
-        Tmp(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
-        self.0.join(rel)
-    }
-    fn write(&self, rel: impl AsRef<Path>, data: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.0.join(rel);
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).unwrap();
-        }
-        fs::write(&p, data).unwrap();
-        p
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        // Undo what tests made unreadable, then remove.
-        let _ = Command::new("chmod")
-            .args(["-R", "u+rwx"])
-            .arg(&self.0)
-            .status();
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use crate::common::Tmp;
 
 #[derive(Debug)]
 struct Run {
@@ -89,50 +46,18 @@ impl Run {
 }
 
 fn cmd(dir: &Path, args: &[&OsStr]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_depwindow"));
-    c.args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("DEPWINDOW_ALLOW_OUTSIDE")
-        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
+    crate::common::depwindow_command(dir, args)
 }
 
-/// Wait for a child, killing it (and failing) if it hangs; output drained by threads.
-fn finish(mut child: Child, what: &str) -> Run {
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let o = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stdout.read_to_end(&mut v);
-        v
-    });
-    let e = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = stderr.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > HANG {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("depwindow hung: {what}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+/// Wait for a child, killing it (and failing) if it hangs.
+fn finish(child: Child, what: &str) -> Run {
+    let w = crate::common::wait_guarded(child, HANG);
+    assert!(!w.hung, "depwindow hung: {what}");
     Run {
-        code: status.code(),
-        signal: status.signal(),
-        out: o.join().unwrap(),
-        err: String::from_utf8_lossy(&e.join().unwrap()).into_owned(),
+        code: w.code,
+        signal: w.signal,
+        out: w.out,
+        err: String::from_utf8_lossy(&w.err).into_owned(),
     }
 }
 
@@ -282,16 +207,12 @@ fn project(name: &str) -> (Tmp, PathBuf) {
     (t, proj)
 }
 
-const FORMATS: [&str; 8] = [
-    "human",
-    "concise",
-    "json",
-    "json-lines",
-    "sarif",
-    "github",
-    "gitlab",
-    "junit",
-];
+/// Every output format, by name, from the registry of output formats.
+fn formats() -> impl Iterator<Item = &'static str> {
+    depwindow::report::OutputFormat::ALL
+        .into_iter()
+        .map(|f| f.name())
+}
 
 #[test]
 fn includes_and_file_directives_leading_outside_are_refused_and_never_quoted() {
@@ -312,7 +233,7 @@ fn includes_and_file_directives_leading_outside_are_refused_and_never_quoted() {
         "[options]\ninstall_requires = file: ../outside/secret.txt\n",
     )
     .unwrap();
-    for format in FORMATS {
+    for format in formats() {
         // Run from a subdirectory: the root is the repository's, so `../base.txt` is in.
         let r = run_in(&proj.join("sub"), &["check", "--format", format, ".."]);
         assert_eq!(r.code, Some(1), "{format}: {}", r.all());
@@ -824,7 +745,7 @@ fn every_control_character_is_escaped_in_every_format() {
     );
     t.write(&name, &text);
     t.write("requirements.txt", &text);
-    for format in FORMATS {
+    for format in formats() {
         let r = run_in(t.path(), &["check", "--format", format, "."]);
         assert_eq!(r.code, Some(1), "{format}: {}", r.all());
         let out = String::from_utf8(r.out.clone()).expect("output is UTF-8");

@@ -11,11 +11,9 @@
 //! fan-out re-reading files, marker normal forms) cost thousands of times more.
 
 use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, OnceLock};
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// Peak resident memory allowed (inputs are capped at 8 MiB, so this is generous).
@@ -31,38 +29,7 @@ const BASELINE_BYTES: usize = 1024 * 1024;
 /// CI. Correct runs end in seconds; the work bound above is what checks their cost.
 const HANG_GUARD: Duration = Duration::from_secs(600);
 
-struct Tmp(PathBuf);
-
-impl Tmp {
-    fn new(name: &str) -> Tmp {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "depwindow-hostile-{}-{}-{name}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
-        Tmp(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn write(&self, rel: impl AsRef<Path>, data: impl AsRef<[u8]>) -> PathBuf {
-        let p = self.0.join(rel);
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).unwrap();
-        }
-        fs::write(&p, data).unwrap();
-        p
-    }
-}
-
-impl Drop for Tmp {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use crate::common::Tmp;
 
 struct Run {
     code: i32,
@@ -80,99 +47,29 @@ impl Run {
     }
 }
 
-/// Spawn `depwindow <args>` in `dir` and wait for it, with the kernel's resource usage.
-/// Output is drained by threads so a chatty child never blocks on a full pipe.
-// The child is reaped with wait4 (for its rusage), not Child::wait.
-#[allow(clippy::zombie_processes)]
+/// Run `depwindow <args>` in `dir` and wait for it, with the kernel's resource usage
+/// (`common::wait_guarded`, with the [`HANG_GUARD`]).
 fn spawn_and_wait(dir: &Path, args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_depwindow"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("RUST_BACKTRACE", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let child = crate::common::depwindow_command(dir, args)
         .spawn()
         .expect("spawn depwindow");
-    let drain = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut v = Vec::new();
-            let _ = r.read_to_end(&mut v);
-            String::from_utf8_lossy(&v).into_owned()
-        })
-    };
-    let out = drain(Box::new(child.stdout.take().unwrap()));
-    let err = drain(Box::new(child.stderr.take().unwrap()));
-    let pid = child.id() as libc::pid_t;
-
-    // The hang guard kills the child unless told that it exited. The child is reaped only
-    // after `exited` is set under the lock, so the guard can never signal a reused pid.
-    let exited = Arc::new(Mutex::new(false));
-    let (done_tx, done_rx) = mpsc::channel::<()>();
-    let guard = {
-        let exited = Arc::clone(&exited);
-        std::thread::spawn(move || {
-            if done_rx.recv_timeout(HANG_GUARD).is_err() {
-                let exited = exited.lock().unwrap();
-                if !*exited {
-                    // SAFETY: plain syscall on a child we have not reaped yet.
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
-                    return true;
-                }
-            }
-            false
-        })
-    };
-    // Wait for the exit without reaping (WNOWAIT), then reap with wait4 for the rusage.
-    loop {
-        // SAFETY: zeroed siginfo_t is a valid out-parameter for waitid.
-        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-        let r = unsafe {
-            libc::waitid(
-                libc::P_PID,
-                pid as libc::id_t,
-                &mut info,
-                libc::WEXITED | libc::WNOWAIT,
-            )
-        };
-        if r == 0 {
-            break;
-        }
-        assert_eq!(
-            std::io::Error::last_os_error().raw_os_error(),
-            Some(libc::EINTR),
-            "waitid"
-        );
-    }
-    *exited.lock().unwrap() = true;
-    let _ = done_tx.send(());
-    let mut status = 0;
-    // SAFETY: zeroed rusage is a valid out-parameter for wait4.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(r, pid, "wait4");
-    let hung = guard.join().unwrap();
-    let cpu = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    let w = crate::common::wait_guarded(child, HANG_GUARD);
     let run = Run {
-        code: if libc::WIFEXITED(status) {
-            libc::WEXITSTATUS(status)
-        } else {
-            -1
-        },
-        out: out.join().unwrap(),
-        err: err.join().unwrap(),
-        rss_kb: usage.ru_maxrss as u64,
-        cpu: cpu(usage.ru_utime) + cpu(usage.ru_stime),
+        code: w.code.unwrap_or(-1),
+        out: String::from_utf8_lossy(&w.out).into_owned(),
+        err: String::from_utf8_lossy(&w.err).into_owned(),
+        rss_kb: w.rss_kb,
+        cpu: w.cpu,
     };
     assert!(
-        !hung,
+        !w.hung,
         "depwindow {args:?} in {} hung: killed by the hang guard after {HANG_GUARD:?}",
         dir.display()
     );
     assert!(
-        libc::WIFEXITED(status),
-        "killed by a signal (status {status}): {}",
+        w.code.is_some(),
+        "killed by a signal ({:?}): {}",
+        w.signal,
         run.all()
     );
     run

@@ -14,9 +14,6 @@
 
 use crate::common;
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::str::FromStr;
 
 use depwindow::markers::{evaluate, Truth};
@@ -157,39 +154,13 @@ fn variants(env: &Environment) -> Vec<Value> {
     out
 }
 
-fn oracle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/differential/marker_oracle.py")
-}
-
-fn python() -> Option<String> {
-    let py = common::python();
-    let out = Command::new(&py)
-        .arg(oracle_path())
-        .arg("--version")
-        .output();
-    let problem = match out {
-        Ok(o) if o.status.success() => {
-            let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            if v == "26.3" {
-                return Some(py);
-            }
-            format!("`{py}` has packaging {v}, not 26.3")
-        }
-        Ok(o) => format!(
-            "`{py}` cannot import packaging: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => format!("cannot run `{py}`: {e}"),
-    };
-    common::require(
-        "Python with packaging 26.3 (set DEPWINDOW_PYTHON)",
-        Err(problem),
-    )
+fn oracle() -> Option<common::Oracle> {
+    common::Oracle::find("tests/differential/marker_oracle.py", "packaging", "26.3")
 }
 
 #[test]
 fn marker_evaluation_matches_packaging_on_every_environment() {
-    let Some(py) = python() else { return };
+    let Some(oracle) = oracle() else { return };
     let envs = builtin();
     assert_eq!(envs.len(), 12);
     let mut rng = Rng(0x6d61_726b_6572);
@@ -198,21 +169,7 @@ fn marker_evaluation_matches_packaging_on_every_environment() {
         "markers": markers,
         "envs": envs.iter().map(variants).collect::<Vec<_>>(),
     });
-    let mut child = Command::new(&py)
-        .arg(oracle_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn python");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&serde_json::to_vec(&request).unwrap())
-        .unwrap();
-    let out = child.wait_with_output().expect("oracle output");
-    assert!(out.status.success(), "oracle failed");
-    let reply: Vec<Value> = serde_json::from_slice(&out.stdout).expect("oracle json");
+    let reply: Vec<Value> = oracle.ask(&request);
     assert_eq!(reply.len(), markers.len());
 
     let (mut compared, mut unknown, mut skipped) = (0, 0, 0);

@@ -8,60 +8,17 @@
 //! Python is `$DEPWINDOW_PYTHON` or `python3`. Without ruamel.yaml 0.19.1 the test fails
 //! when `CI=true` and is skipped with a note otherwise.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use depwindow::formats::yaml_span::{parse, Kind, Node, Value};
 use serde_json::{json, Value as Json};
 
 use crate::common::SplitMix as Rng;
 
-fn oracle_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/differential/ruamel_oracle.py")
-}
-
-fn python() -> Option<String> {
-    let py = crate::common::python();
-    let found = match Command::new(&py)
-        .arg(oracle_path())
-        .arg("--version")
-        .output()
-    {
-        Ok(o) if o.status.success() => {
-            let v = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            if v == "0.19.1" {
-                Ok(py)
-            } else {
-                Err(format!("`{py}` has ruamel.yaml {v}, not 0.19.1"))
-            }
-        }
-        Ok(o) => Err(format!(
-            "`{py}` cannot import ruamel.yaml: {}",
-            String::from_utf8_lossy(&o.stderr)
-        )),
-        Err(e) => Err(format!("cannot run `{py}`: {e}")),
-    };
-    crate::common::require("ruamel.yaml 0.19.1 (set DEPWINDOW_PYTHON)", found)
-}
-
-fn oracle(py: &str, docs: &[String]) -> Vec<Json> {
-    let mut child = Command::new(py)
-        .arg(oracle_path())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn python");
-    let body = serde_json::to_vec(docs).expect("json");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(&body)
-        .expect("write request");
-    let out = child.wait_with_output().expect("python output");
-    assert!(out.status.success(), "oracle failed");
-    serde_json::from_slice(&out.stdout).expect("oracle reply")
+fn oracle() -> Option<crate::common::Oracle> {
+    crate::common::Oracle::find(
+        "tests/differential/ruamel_oracle.py",
+        "ruamel.yaml",
+        "0.19.1",
+    )
 }
 
 fn kind(k: Kind) -> Json {
@@ -187,7 +144,7 @@ fn known_divergence(doc: &str) -> bool {
 
 #[test]
 fn yaml_span_matches_ruamel() {
-    let Some(py) = python() else { return };
+    let Some(oracle) = oracle() else { return };
     let mut rng = Rng(0x5EED_0010);
     let mut docs: Vec<String> = SHAPES.iter().map(|s| s.to_string()).collect();
     for _ in 0..3000 {
@@ -201,7 +158,7 @@ fn yaml_span_matches_ruamel() {
             _ => format!("[{scalar}]\n"),
         });
     }
-    let answers = oracle(&py, &docs);
+    let answers: Vec<Json> = oracle.ask(&docs);
     assert_eq!(answers.len(), docs.len());
     let mut compared = 0;
     let mut refused_by_both = 0;
