@@ -5,7 +5,9 @@
 //! {"version": 2, "tool": {"name", "version"}, "diagnostics": [...], "summary": {...}}
 //! ```
 //!
-//! Field order is the struct order below (serde keeps it), so output is stable.
+//! Field order is the struct order below (serde keeps it), so output is stable. The document
+//! is compact (one line) by default and indented with `--pretty`; both parse to the same
+//! value.
 
 use serde::Serialize;
 
@@ -15,7 +17,10 @@ use crate::source::Position;
 
 pub const SCHEMA_VERSION: u32 = 2;
 
-pub struct Json;
+/// The `json` reporter: one document, compact unless `pretty`.
+pub struct Json {
+    pub pretty: bool,
+}
 pub struct JsonLines;
 
 #[derive(Serialize)]
@@ -152,7 +157,11 @@ impl Emitter for Json {
                 .collect(),
             summary: Summary::of(report),
         };
-        super::json_pretty(&mut *out, &doc)?;
+        if self.pretty {
+            super::json_pretty(&mut *out, &doc)?;
+        } else {
+            super::json_line(&mut *out, &doc)?;
+        }
         out.write_all(b"\n")
     }
 }
