@@ -17,14 +17,18 @@ here = os.path.dirname(os.path.abspath(__file__))
 out_dir = os.path.join(os.path.dirname(os.path.abspath(floor)), "out")
 os.makedirs(out_dir, exist_ok=True)
 
+cpu = {}
+
 def run(argv, out_name):
     """Run one contender with its standard output going to a file; wall time, peak RSS
-    (KiB), exit code."""
+    (KiB), exit code. Its CPU time (user + system, from the same rusage: steadier than wall
+    time on a loaded machine) is kept in `cpu[out_name]`."""
     with open(os.path.join(out_dir, out_name), "wb") as out:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
         _, status, ru = os.wait4(p.pid, 0)
         dt = time.perf_counter() - t0
+    cpu.setdefault(out_name, []).append(ru.ru_utime + ru.ru_stime)
     return dt, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
 
 def depwindow_argv(binary, target):
@@ -53,8 +57,9 @@ med = {k: statistics.median(v) for k, v in times.items()}
 print(f"outputs in {out_dir}/")
 for k in contenders:
     size = os.path.getsize(os.path.join(out_dir, out_name(k)))
+    c = statistics.median(cpu[out_name(k)][1:])  # without the warm-up
     print(f"{k:19s} median {med[k]*1000:9.1f} ms  (runs: {', '.join(f'{t*1000:.0f}' for t in times[k])})"
-          f"  peak RSS {rss[k]/1024:6.1f} MB  output {size/1e6:6.2f} MB")
+          f"  CPU {c*1000:8.1f} ms  peak RSS {rss[k]/1024:6.1f} MB  output {size/1e6:6.2f} MB")
 print(f"depwindow / read floor     = {med['depwindow']/med['read floor']:.2f}x")
 print(f"python checker / depwindow = {med['python checker']/med['depwindow']:.1f}x")
 if before:
@@ -69,14 +74,15 @@ lat = {k: [] for k in small_bins}
 mr_small = {k: 0 for k in small_bins}
 for _ in range(n):
     for k, b in small_bins.items():
-        dt, mr, _ = run(depwindow_argv(b, small), "small.out")
+        dt, mr, _ = run(depwindow_argv(b, small), "small-" + out_name(k))
         lat[k].append(dt)
         mr_small[k] = max(mr_small[k], mr)
 for k in small_bins:
     s = sorted(lat[k])
+    c = statistics.median(cpu["small-" + out_name(k)])
     print(f"single small file, {k}: median {statistics.median(s)*1000:.2f} ms, "
           f"p90 {s[int(len(s)*0.9)]*1000:.2f} ms, min {s[0]*1000:.2f} ms over {n} runs; "
-          f"peak RSS {mr_small[k]/1024:.1f} MB")
+          f"CPU {c*1000:.2f} ms; peak RSS {mr_small[k]/1024:.1f} MB")
 
 # Peak RSS as the tree grows (flat is the goal).
 for t in rss_trees:
@@ -84,8 +90,9 @@ for t in rss_trees:
     for k, b in small_bins.items():
         ts, mr = [], 0
         for _ in range(max(3, reps // 2)):
-            dt, m, _ = run(depwindow_argv(b, t), "rss.out")
+            name = f"rss-{os.path.basename(t)}-" + out_name(k)
+            dt, m, _ = run(depwindow_argv(b, t), name)
             ts.append(dt)
             mr = max(mr, m)
         print(f"{os.path.basename(t)} ({files} files), {k}: median {statistics.median(ts)*1000:.0f} ms, "
-              f"peak RSS {mr/1024:.1f} MB")
+              f"CPU {statistics.median(cpu[name])*1000:.0f} ms, peak RSS {mr/1024:.1f} MB")
