@@ -106,6 +106,10 @@ pub(crate) struct CheckArgs {
     /// code says it all.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub quiet: u8,
+    /// Indent the `json` report for people (default: compact, one line); also `pretty =
+    /// true` in configuration.
+    #[arg(long)]
+    pub pretty: bool,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "PATH")]
     pub output_file: Option<PathBuf>,
@@ -593,23 +597,21 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     // The output format comes from the configuration of the working directory (or the
     // stdin file's), like every other run-wide choice.
+    let here = if stdin_mode {
+        run_jobs
+            .first()
+            .map(|j| j.candidate.path.clone())
+            .unwrap_or(cwd.clone())
+    } else {
+        cwd.clone()
+    };
     let format_name = match &args.format {
         Some(f) => f.clone(),
-        None => {
-            let here = if stdin_mode {
-                run_jobs
-                    .first()
-                    .map(|j| j.candidate.path.clone())
-                    .unwrap_or(cwd.clone())
-            } else {
-                cwd.clone()
-            };
-            settings_for(&here)
-                .and_then(|i| resolver.borrow().profiles[i].output_format)
-                .unwrap_or(OutputFormat::Human)
-                .name()
-                .to_owned()
-        }
+        None => settings_for(&here)
+            .and_then(|i| resolver.borrow().profiles[i].output_format)
+            .unwrap_or(OutputFormat::Human)
+            .name()
+            .to_owned(),
     };
     if let Some(e) = config_error.borrow_mut().take() {
         return Err(e.to_string());
@@ -623,6 +625,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             .and_then(|i| resolver.borrow().profiles[i].fail_on)
             .unwrap_or(Severity::Error),
     };
+    // `--pretty`, else the `pretty` of the configuration the output format comes from.
+    let pretty = args.pretty
+        || (format == OutputFormat::Json
+            && settings_for(&here)
+                .is_some_and(|i| resolver.borrow().profiles[i].pretty == Some(true)));
     let profiles: Vec<run::Profile> = resolver
         .borrow()
         .profiles
@@ -819,7 +826,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     show_suppressed: args.show_suppressed,
                     fail_on,
                 };
-                match emitter(other) {
+                match emitter(other, pretty) {
                     Some(e) => e.emit(&report, &mut out),
                     None => Ok(()),
                 }
@@ -836,14 +843,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .diagnostics
         .iter()
         .any(|d| d.severity >= fail_on && d.suppressed.is_none());
+    let unreadable = outcome.unreadable;
+    // The process ends next: freeing every finding and file one by one would only cost
+    // time (the report of a large tree is tens of thousands of allocations).
+    std::mem::forget(outcome);
     let fix_exit = args.exit_non_zero_on_fix && fixed > 0;
     // A file to check that could not be read at all is an I/O error, like a missing path:
     // exit 2 (after reporting everything else), whatever `--exit-zero` says.
-    if outcome.unreadable > 0 {
+    if unreadable > 0 {
         eprintln!(
             "depwindow: error: {} file{} could not be read (see the parse-error findings)",
-            outcome.unreadable,
-            if outcome.unreadable == 1 { "" } else { "s" }
+            unreadable,
+            if unreadable == 1 { "" } else { "s" }
         );
         return Ok(ExitCode::from(2));
     }

@@ -70,6 +70,7 @@ struct RawConfig {
     platforms: Option<Vec<Spanned<String>>>,
     constraints: Option<Vec<Spanned<String>>>,
     output_format: Option<Spanned<String>>,
+    pretty: Option<bool>,
     fail_on: Option<Spanned<String>>,
     per_file_ignores: Option<BTreeMap<Spanned<String>, Vec<Spanned<String>>>>,
 }
@@ -88,6 +89,12 @@ struct PyprojectTool {
 /// that does not parse counts when its text mentions the table, so its error is reported
 /// rather than the file silently skipped).
 fn pyproject_has_table(text: &str) -> bool {
+    // Without the word and without an escape (`"\u0064epwindow"`), neither the parsed table
+    // nor the lenient fallback can find it: skip the TOML parse (most pyproject.toml files
+    // of a tree say nothing about depwindow, and the pipeline parses them again anyway).
+    if !text.contains("depwindow") && !text.contains('\\') {
+        return false;
+    }
     match text.parse::<toml::Table>() {
         Ok(t) => t
             .get("tool")
@@ -172,6 +179,8 @@ pub(crate) struct Settings {
     pub platforms: Option<Vec<String>>,
     pub constraints: Vec<PathBuf>,
     pub output_format: Option<OutputFormat>,
+    /// `pretty`: indent the `json` report (None: compact, the default).
+    pub pretty: Option<bool>,
     /// `fail-on`: the lowest severity that fails the run (None: error).
     pub fail_on: Option<Severity>,
     /// `per-file-ignores`, as ruff has it: a glob (matched like `exclude`) and the checks
@@ -214,6 +223,7 @@ impl Settings {
             platforms: None,
             constraints: Vec::new(),
             output_format: None,
+            pretty: None,
             fail_on: None,
             per_file_ignores: Vec::new(),
             per_file_sets: Vec::new(),
@@ -425,6 +435,7 @@ impl Settings {
                     .ok_or_else(|| err(f, unknown_format(f.get_ref())))?,
             );
         }
+        settings.pretty = raw.pretty;
         if let Some(f) = &raw.fail_on {
             settings.fail_on = Some(parse_fail_on(f.get_ref()).map_err(|m| err(f, m))?);
         }
@@ -637,6 +648,7 @@ impl Settings {
             "output-format = \"{}\"\n",
             self.output_format.unwrap_or(OutputFormat::Human).name()
         ));
+        out.push_str(&format!("pretty = {}\n", self.pretty.unwrap_or(false)));
         out.push_str(&format!(
             "fail-on = \"{}\"\n",
             self.fail_on.unwrap_or(Severity::Error).as_str()
@@ -788,21 +800,54 @@ pub fn constraint_readable(path: &Path, shown: &str) -> Result<(), String> {
 /// Find the configuration file for a directory: the nearest `depwindow.toml` or
 /// `pyproject.toml` with `[tool.depwindow]`, searching upward.
 pub fn find_config(dir: &Path) -> Option<PathBuf> {
-    for d in dir.ancestors() {
-        let candidate = d.join(DEPWINDOW_TOML);
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        let candidate = d.join(PYPROJECT_TOML);
-        if candidate.is_file() {
-            if let Ok(bytes) = crate::files::read_capped(&candidate) {
-                if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
-                    return Some(candidate);
-                }
+    ConfigCache::default().find(dir)
+}
+
+/// The configuration file a directory itself holds (no upward search).
+fn config_in(d: &Path) -> Option<PathBuf> {
+    let candidate = d.join(DEPWINDOW_TOML);
+    if candidate.is_file() {
+        return Some(candidate);
+    }
+    let candidate = d.join(PYPROJECT_TOML);
+    if candidate.is_file() {
+        if let Ok(bytes) = crate::files::read_capped(&candidate) {
+            if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
+                return Some(candidate);
             }
         }
     }
     None
+}
+
+/// [`find_config`] memoised per directory: each directory of a run is looked at once (two
+/// `statx`, and a pyproject.toml read), however many checked files lie below it. Without it,
+/// every project directory of a monorepo re-probed every ancestor up to `/`.
+#[derive(Default)]
+pub struct ConfigCache {
+    nearest: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl ConfigCache {
+    pub fn find(&mut self, dir: &Path) -> Option<PathBuf> {
+        let mut visited: Vec<&Path> = Vec::new();
+        let mut found = None;
+        for d in dir.ancestors() {
+            if let Some(known) = self.nearest.get(d) {
+                found = known.clone();
+                break;
+            }
+            visited.push(d);
+            if let Some(c) = config_in(d) {
+                found = Some(c);
+                break;
+            }
+        }
+        for d in visited {
+            self.nearest.insert(d.to_path_buf(), found.clone());
+        }
+        found
+    }
 }
 
 /// How configuration is chosen for a run.
@@ -823,6 +868,7 @@ pub(crate) struct Resolver {
     cwd: PathBuf,
     cli: CliOverrides,
     by_dir: HashMap<PathBuf, usize>,
+    configs: ConfigCache,
     by_source: HashMap<Option<PathBuf>, usize>,
     pub profiles: Vec<Arc<Settings>>,
 }
@@ -834,6 +880,7 @@ impl Resolver {
             cwd: cwd.to_path_buf(),
             cli,
             by_dir: HashMap::new(),
+            configs: ConfigCache::default(),
             by_source: HashMap::new(),
             profiles: Vec::new(),
         }
@@ -856,7 +903,7 @@ impl Resolver {
             return Ok(i);
         }
         let source = match &self.mode {
-            Mode::Discover => find_config(&dir),
+            Mode::Discover => self.configs.find(&dir),
             Mode::Explicit(p) => Some(p.clone()),
             Mode::Isolated => None,
         };
@@ -953,8 +1000,33 @@ mod tests {
     #[test]
     fn pyproject_table_detection() {
         assert!(pyproject_has_table("[tool.depwindow]\nselect=[]\n"));
+        // Found through an escape too (the quick look without a parse must not miss it).
+        assert!(pyproject_has_table("[tool.\"\\u0064epwindow\"]\n"));
+        assert!(pyproject_has_table("tool = { depwindow = {} }\n"));
+        assert!(!pyproject_has_table("[project]\nname = \"x\"\n"));
         assert!(!pyproject_has_table("[tool.ruff]\n"));
         assert!(pyproject_has_table("[tool.depwindow\n"));
+    }
+
+    #[test]
+    fn nearest_configuration_is_memoised_per_directory() {
+        let root = std::env::temp_dir().join(format!("dw-config-cache-{}", std::process::id()));
+        let deep = root.join("a/b/c");
+        std::fs::create_dir_all(&deep).unwrap();
+        std::fs::write(root.join("a/depwindow.toml"), "").unwrap();
+        std::fs::write(root.join("a/b/pyproject.toml"), "[project]\nname = \"x\"\n").unwrap();
+        std::fs::write(root.join("a/b/c/pyproject.toml"), "[tool.depwindow]\n").unwrap();
+        let mut cache = ConfigCache::default();
+        let a = root.join("a/depwindow.toml");
+        assert_eq!(cache.find(&root.join("a/b")), Some(a.clone()));
+        assert_eq!(cache.find(&deep), Some(deep.join("pyproject.toml")));
+        // Answered from the cache: the file is gone, the run's answer is not.
+        std::fs::remove_file(&a).unwrap();
+        assert_eq!(cache.find(&root.join("a/b")), Some(a.clone()));
+        assert_eq!(cache.find(&root.join("a")), Some(a));
+        // The uncached search agrees with what the disk now says.
+        assert_eq!(find_config(&root.join("a/b")), None);
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! Requires-Python against the full interpreter version, `3.7.4`, so a bound inside the
 //! series, such as `>=3.7.2`, still allows 3.7).
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
@@ -45,17 +46,33 @@ pub(crate) fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool
 }
 
 /// Whether `spec` admits a final release in `[X.Y, X.(Y+1))`.
-pub(crate) fn allows_series(spec: &VersionSpecifiers, (major, minor): (u64, u64)) -> bool {
-    let Ok(in_series) = VersionSpecifiers::from_str(&format!(
+pub(crate) fn allows_series(spec: &VersionSpecifiers, series: (u64, u64)) -> bool {
+    thread_local! {
+        /// The set of each series, built once per thread: every release list's
+        /// Requires-Python is asked about the same few Pythons (at start-up, before the
+        /// checker's own caches are warm, this was half of a small file's work).
+        static IN_SERIES: std::cell::RefCell<HashMap<(u64, u64), Option<VersionSet>>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    IN_SERIES.with_borrow_mut(|cache| {
+        let in_series = cache.entry(series).or_insert_with(|| series_set(series));
+        in_series.as_ref().is_some_and(|in_series| {
+            VersionSet::from_specifiers(spec)
+                .intersect(in_series)
+                .some_final_member()
+                .is_some()
+        })
+    })
+}
+
+/// `>=X.Y, <X.(Y+1)` as a version set.
+fn series_set((major, minor): (u64, u64)) -> Option<VersionSet> {
+    let spec = VersionSpecifiers::from_str(&format!(
         ">={major}.{minor}, <{major}.{}",
         minor.saturating_add(1)
-    )) else {
-        return false;
-    };
-    VersionSet::from_specifiers(spec)
-        .intersect(&VersionSet::from_specifiers(&in_series))
-        .some_final_member()
-        .is_some()
+    ))
+    .ok()?;
+    Some(VersionSet::from_specifiers(&spec))
 }
 
 #[cfg(test)]

@@ -3,10 +3,10 @@
 //! files that diagnostics point into are kept afterwards, so memory stays flat as the tree
 //! grows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::check::{self, Options, SiblingLock};
 use crate::diagnostic::{Check, Diagnostic, Severity};
@@ -188,17 +188,65 @@ fn is_binary(text: &str) -> bool {
 #[derive(Default)]
 pub(crate) struct Locks {
     read: Mutex<HashMap<PathBuf, Option<SiblingLock>>>,
+    /// The names in each directory a declaration lies in, listed once per run: a lockfile
+    /// name absent from the listing is not probed (a pyproject.toml names four lockfiles,
+    /// and most projects have none of them).
+    listed: Mutex<HashMap<PathBuf, Option<Listing>>>,
 }
 
 impl Locks {
     /// The lockfile that belongs to a declaration: the first of the candidates its format
     /// names ([`formats::InputFormat::lockfiles`]) that exists and pins something.
     pub(crate) fn sibling(&self, cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
-        format
-            .imp()
-            .lockfiles(path)
-            .into_iter()
-            .find_map(|(lock, lock_format)| self.pins(cwd, &lock, lock_format))
+        let candidates = format.imp().lockfiles(path);
+        if candidates.is_empty() {
+            return None;
+        }
+        let names = self.names(path.parent().unwrap_or(Path::new("")));
+        candidates.into_iter().find_map(|(lock, lock_format)| {
+            // Only a name the listing lacks is skipped; one it has is still checked to be
+            // a file by `read_lock`, exactly as before.
+            let listed = match (&names, lock.file_name()) {
+                (Some(names), Some(name)) => names.contains(&fold(name.as_encoded_bytes())),
+                _ => true,
+            };
+            if !listed {
+                return None;
+            }
+            self.pins(cwd, &lock, lock_format)
+        })
+    }
+
+    /// The entries of `dir`, ASCII-lowercased so that a case-insensitive file system
+    /// (macOS) still finds `Poetry.lock` as the probe did. None when it cannot be listed, or
+    /// when a name is not ASCII (a case folding beyond ASCII could match): then every
+    /// candidate is probed.
+    fn names(&self, dir: &Path) -> Option<Listing> {
+        if let Some(known) = self.listed.lock().ok()?.get(dir) {
+            return known.clone();
+        }
+        let listing = std::fs::read_dir(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
+        .ok()
+        .and_then(|entries| {
+            let mut names = HashSet::new();
+            for e in entries {
+                let name = e.ok()?.file_name();
+                let bytes = name.as_encoded_bytes();
+                if !bytes.is_ascii() {
+                    return None;
+                }
+                names.insert(fold(bytes));
+            }
+            Some(Arc::new(names))
+        });
+        if let Ok(mut m) = self.listed.lock() {
+            m.insert(dir.to_path_buf(), listing.clone());
+        }
+        listing
     }
 
     fn pins(&self, cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
@@ -211,6 +259,14 @@ impl Locks {
         }
         read
     }
+}
+
+/// A directory's entry names, folded by [`fold`].
+type Listing = Arc<HashSet<Vec<u8>>>;
+
+/// A file name as [`Locks::names`] keeps it.
+fn fold(name: &[u8]) -> Vec<u8> {
+    name.to_ascii_lowercase()
 }
 
 fn read_lock(cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {

@@ -139,10 +139,14 @@ impl OutputFormat {
 }
 
 /// The emitter for a format; `None` for [`OutputFormat::Human`], which the CLI renders.
-pub fn emitter(format: OutputFormat) -> Option<Box<dyn Emitter>> {
+/// The reporter for a format. `pretty` indents `json` for people (`--pretty`, config
+/// `pretty = true`); by default it is compact, one line: the report of a large tree is read
+/// by programs, and indentation made it larger than the input. The other formats have one
+/// layout each.
+pub fn emitter(format: OutputFormat, pretty: bool) -> Option<Box<dyn Emitter>> {
     match format {
         OutputFormat::Human => None,
-        OutputFormat::Json => Some(Box::new(json::Json)),
+        OutputFormat::Json => Some(Box::new(json::Json { pretty })),
         OutputFormat::JsonLines => Some(Box::new(json::JsonLines)),
         OutputFormat::Concise => Some(Box::new(concise::Concise)),
         OutputFormat::Sarif => Some(Box::new(sarif::Sarif)),
@@ -437,11 +441,11 @@ mod tests {
         }
         assert_eq!(OutputFormat::from_name("gcc"), Some(OutputFormat::Concise));
         assert_eq!(OutputFormat::from_name("xml"), None);
-        assert!(emitter(OutputFormat::Human).is_none());
+        assert!(emitter(OutputFormat::Human, false).is_none());
         assert!(OutputFormat::ALL
             .into_iter()
             .filter(|f| *f != OutputFormat::Human)
-            .all(|f| emitter(f).is_some()));
+            .all(|f| emitter(f, false).is_some()));
     }
 
     #[test]

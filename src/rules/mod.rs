@@ -5,7 +5,7 @@ pub mod environments;
 pub(crate) mod releases;
 
 use std::str::FromStr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
@@ -243,6 +243,39 @@ fn load_releases(
     ))
 }
 
+/// Built-in wheel tables already parsed in this process, by (list name, placeholders removed):
+/// the built-in rule files all name the same TensorFlow tables, which were parsed once per
+/// file at every start.
+type TableCache<T> = Mutex<Vec<(String, Vec<(PackageName, Version)>, Arc<T>)>>;
+static BY_PYTHON: TableCache<WheelsByPython> = Mutex::new(Vec::new());
+static BY_PLATFORM: TableCache<WheelsByPlatform> = Mutex::new(Vec::new());
+
+/// The table `name` after removing `placeholders`: shared when `name` is a built-in list
+/// (its text cannot change), made afresh otherwise.
+fn shared_table<T>(
+    cache: &TableCache<T>,
+    name: &str,
+    placeholders: &[(PackageName, Version)],
+    make: impl FnOnce() -> Result<T, String>,
+) -> Result<Arc<T>, String> {
+    if !BUILTIN_RELEASES.iter().any(|(n, _)| *n == name) {
+        return make().map(Arc::new);
+    }
+    if let Ok(known) = cache.lock() {
+        if let Some((_, _, t)) = known
+            .iter()
+            .find(|(n, p, _)| n == name && p.as_slice() == placeholders)
+        {
+            return Ok(t.clone());
+        }
+    }
+    let table = Arc::new(make()?);
+    if let Ok(mut known) = cache.lock() {
+        known.push((name.to_owned(), placeholders.to_vec(), table.clone()));
+    }
+    Ok(table)
+}
+
 /// Parse and validate one rule file. `base` is the directory for relative release lists.
 pub fn load_rule_file(
     path: &str,
@@ -315,23 +348,27 @@ pub(crate) fn load_rule_file_confined(
     }
     let wheels = match &t.releases {
         None => None,
-        Some(r) => {
-            let text =
-                load_releases(r.get_ref(), base, confine).map_err(|m| err(Some(r.span()), m))?;
-            let mut wheels = WheelsByPython::parse(&text).map_err(|m| err(Some(r.span()), m))?;
-            wheels.remove(&placeholders);
-            Some(Arc::new(wheels))
-        }
+        Some(r) => Some(
+            shared_table(&BY_PYTHON, r.get_ref(), &placeholders, || {
+                let text = load_releases(r.get_ref(), base, confine)?;
+                let mut wheels = WheelsByPython::parse(&text)?;
+                wheels.remove(&placeholders);
+                Ok(wheels)
+            })
+            .map_err(|m| err(Some(r.span()), m))?,
+        ),
     };
     let platform_wheels = match &t.platform_releases {
         None => None,
-        Some(r) => {
-            let text =
-                load_releases(r.get_ref(), base, confine).map_err(|m| err(Some(r.span()), m))?;
-            let mut wheels = WheelsByPlatform::parse(&text).map_err(|m| err(Some(r.span()), m))?;
-            wheels.remove(&placeholders);
-            Some(Arc::new(wheels))
-        }
+        Some(r) => Some(
+            shared_table(&BY_PLATFORM, r.get_ref(), &placeholders, || {
+                let text = load_releases(r.get_ref(), base, confine)?;
+                let mut wheels = WheelsByPlatform::parse(&text)?;
+                wheels.remove(&placeholders);
+                Ok(wheels)
+            })
+            .map_err(|m| err(Some(r.span()), m))?,
+        ),
     };
     let version = spec(&t.version)?;
     let distributions: Vec<PackageName> =

@@ -149,6 +149,9 @@ impl ReleaseList {
     /// `1.3.0.dev-r634`); any other malformed row is an error naming its line.
     pub(crate) fn parse(text: &str) -> Result<ReleaseList, String> {
         let mut releases = Vec::new();
+        // Most rows repeat the previous row's Requires-Python: parse each run of equal
+        // texts once (start-up cost of every run).
+        let mut last_rp: Option<(&str, Option<VersionSpecifiers>)> = None;
         for (i, line) in text.lines().enumerate() {
             if i == 0 || line.trim().is_empty() || line.starts_with('#') {
                 continue;
@@ -163,9 +166,17 @@ impl ReleaseList {
             let requires_python = if cols[1].trim().is_empty() {
                 None
             } else {
-                // A Requires-Python the index serves but PEP 440 cannot read is ignored by
-                // pip as well (it warns and treats the release as compatible).
-                VersionSpecifiers::from_str(cols[1]).ok()
+                match &last_rp {
+                    Some((text, parsed)) if *text == cols[1] => parsed.clone(),
+                    _ => {
+                        // A Requires-Python the index serves but PEP 440 cannot read is
+                        // ignored by pip as well (it warns and treats the release as
+                        // compatible).
+                        let parsed = VersionSpecifiers::from_str(cols[1]).ok();
+                        last_rp = Some((cols[1], parsed.clone()));
+                        parsed
+                    }
+                }
             };
             let status = match cols[3].trim() {
                 "final" => Status::Final,

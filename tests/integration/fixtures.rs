@@ -35,6 +35,13 @@ fn run(dir: &Path, format: &str, extra: &[String]) -> (String, i32) {
         .env("NO_COLOR", "1")
         .env_remove("NO_GRAPHICS")
         .args(["check", "--format", format, "--width", "100"])
+        // Indented JSON, so the snapshots stay readable (the default is compact;
+        // `compact_and_pretty_json_are_the_same_value` checks they agree).
+        .args(if format == "json" {
+            &["--pretty"][..]
+        } else {
+            &[]
+        })
         .args(extra)
         .arg(".")
         .output()
@@ -266,4 +273,49 @@ fn snippet_parser_reads_miette_snippets() {
             ("╭─[a:1:1]".to_owned(), 1, 1)
         ]
     );
+}
+
+/// The default JSON is compact (one line, then a newline) and `--pretty` only indents it: on
+/// every fixture both parse to the same value, and `pretty = true` in configuration is
+/// `--pretty`.
+#[test]
+fn compact_and_pretty_json_are_the_same_value() {
+    let cases = cases();
+    assert!(cases.len() >= 10, "fixtures missing: found {}", cases.len());
+    let mut differ = Vec::new();
+    for case in &cases {
+        let extra = extra_args(case);
+        let (pretty, code_pretty) = run(case, "json", &extra);
+        let out = Command::new(bin())
+            .current_dir(case)
+            .env_remove("DEPWINDOW_OUTPUT_FORMAT")
+            .args(["check", "--format", "json"])
+            .args(&extra)
+            .arg(".")
+            .output()
+            .expect("run depwindow");
+        let compact = String::from_utf8(out.stdout).expect("utf-8 output");
+        assert_eq!(
+            out.status.code().unwrap_or(-1),
+            code_pretty,
+            "{}",
+            case.display()
+        );
+        assert!(
+            compact.ends_with('\n') && compact.lines().count() == 1,
+            "{}: compact JSON is not one line:\n{compact}",
+            case.display()
+        );
+        assert!(
+            pretty.lines().count() > 1,
+            "{}: not indented",
+            case.display()
+        );
+        let a: serde_json::Value = serde_json::from_str(&compact).expect("compact JSON parses");
+        let b: serde_json::Value = serde_json::from_str(&pretty).expect("pretty JSON parses");
+        if a != b {
+            differ.push(case.display().to_string());
+        }
+    }
+    assert!(differ.is_empty(), "compact and pretty differ: {differ:?}");
 }

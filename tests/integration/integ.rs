@@ -165,6 +165,33 @@ fn output_format_precedence_cli_env_config_default() {
 }
 
 #[test]
+fn json_is_compact_unless_pretty_by_flag_or_configuration() {
+    let s = Scratch::new("pretty");
+    s.write("requirements.txt", FLAGGED);
+    let lines = |args: &[&str]| {
+        let o = run(s.path(), args);
+        let _: Value = serde_json::from_str(&o.stdout).expect(&o.stdout);
+        o.stdout.lines().count()
+    };
+    assert_eq!(
+        lines(&["check", "--format", "json"]),
+        1,
+        "compact by default"
+    );
+    assert!(lines(&["check", "--format", "json", "--pretty"]) > 1);
+    s.write("depwindow.toml", "pretty = true\n");
+    assert!(lines(&["check", "--format", "json"]) > 1, "pretty = true");
+    let o = run(s.path(), &["show-settings", "requirements.txt"]);
+    assert!(o.stdout.contains("\npretty = true\n"), "{}", o.stdout);
+    s.write("depwindow.toml", "pretty = false\n");
+    assert_eq!(lines(&["check", "--format", "json"]), 1);
+    assert!(
+        lines(&["check", "--format", "json", "--pretty"]) > 1,
+        "the flag wins"
+    );
+}
+
+#[test]
 fn severity_overrides_rewrite_severity_and_exit_code() {
     let s = Scratch::new("severity");
     s.write(

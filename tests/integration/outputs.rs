@@ -48,7 +48,7 @@ fn info_findings_are_listed_and_counted_in_every_format() {
         ("github", "::notice "),
         ("gitlab", "\"severity\": \"info\""),
         ("sarif", "\"level\": \"note\""),
-        ("json", "\"severity\": \"info\""),
+        ("json", "\"severity\":\"info\""),
         ("junit", "<system-out>requirements.txt:5:6: info: "),
     ] {
         let o = run(s.path(), &["check", "--format", format, "requirements.txt"]);

@@ -202,7 +202,8 @@ fn render_failing_on(
         fail_on,
     };
     let mut out = Vec::new();
-    emitter(format)
+    // Indented, so the snapshots stay readable (the CLI's default is compact).
+    emitter(format, true)
         .expect("emitter")
         .emit(&report, &mut out)
         .expect("emit");
