@@ -2,8 +2,8 @@
 //! text. They never decide anything (severity, suppression, which findings exist); they
 //! only render what the checker produced.
 //!
-//! Adding a format: add a module with an [`Emitter`], an [`OutputFormat`] variant, its
-//! name in [`OutputFormat::ALL`]/[`OutputFormat::name`], and its arm in [`emitter`].
+//! Adding a format: its module with an [`Emitter`], and one line in the `outputs!` list
+//! below (which declares the module and gives the variant, its name and its emitter).
 //!
 //! Shared conventions:
 //! - paths are `SourceFile::display` (relative to the working directory, forward slashes);
@@ -18,14 +18,6 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::files::Files;
 use crate::manifest::Loc;
 use crate::source::Position;
-
-pub(crate) mod concise;
-pub mod github;
-pub(crate) mod gitlab;
-pub(crate) mod human;
-pub(crate) mod json;
-pub(crate) mod junit;
-pub(crate) mod sarif;
 
 /// The tool's name as every machine-readable format states it.
 pub(crate) const TOOL_NAME: &str = "depwindow";
@@ -89,70 +81,68 @@ pub trait Emitter {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>;
 }
 
-/// Every output format, by the name `--output-format` accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum OutputFormat {
-    /// Graphical diagnostics (miette); rendered by the CLI, not by this module.
-    Human,
-    Json,
-    JsonLines,
+/// The one list of output formats: a line per format names its variant, the module that
+/// holds it (declared here), its `--output-format` name, and how its [`Emitter`] is made
+/// from `pretty` (`None` for the human format, which the CLI renders with miette). Adding a
+/// format is its module and one line here.
+macro_rules! outputs {
+    ($(
+        $(#[$doc:meta])*
+        $variant:ident => $($vis:vis mod $module:ident,)? $name:literal, |$pretty:ident| $make:expr;
+    )*) => {
+        $($($vis mod $module;)?)*
+
+        /// Every output format, by the name `--output-format` accepts.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum OutputFormat {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl OutputFormat {
+            pub const ALL: [OutputFormat; [$($name),*].len()] = [$(OutputFormat::$variant,)*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(OutputFormat::$variant => $name,)*
+                }
+            }
+        }
+
+        /// The reporter for a format. `pretty` indents `json` for people (`--pretty`, config
+        /// `pretty = true`); by default it is compact, one line: the report of a large tree
+        /// is read by programs, and indentation made it larger than the input. The other
+        /// formats have one layout each.
+        pub fn emitter(format: OutputFormat, pretty: bool) -> Option<Box<dyn Emitter>> {
+            match format {
+                $(OutputFormat::$variant => {
+                    let $pretty = pretty;
+                    $make
+                })*
+            }
+        }
+    };
+}
+
+outputs! {
+    /// Graphical diagnostics (miette); rendered by the CLI, not by an emitter.
+    Human => pub(crate) mod human, "human", |_pretty| None;
+    Json => pub(crate) mod json, "json", |pretty| Some(Box::new(json::Json { pretty }));
+    JsonLines => "json-lines", |_pretty| Some(Box::new(json::JsonLines));
     /// `path:line:col: severity: message [code]` (also accepted as `gcc`).
-    Concise,
-    Sarif,
-    Github,
-    Gitlab,
-    Junit,
+    Concise => pub(crate) mod concise, "concise", |_pretty| Some(Box::new(concise::Concise));
+    Sarif => pub(crate) mod sarif, "sarif", |_pretty| Some(Box::new(sarif::Sarif));
+    Github => pub mod github, "github", |_pretty| Some(Box::new(github::Github));
+    Gitlab => pub(crate) mod gitlab, "gitlab", |_pretty| Some(Box::new(gitlab::Gitlab));
+    Junit => pub(crate) mod junit, "junit", |_pretty| Some(Box::new(junit::Junit));
 }
 
 impl OutputFormat {
-    pub const ALL: [OutputFormat; 8] = [
-        OutputFormat::Human,
-        OutputFormat::Json,
-        OutputFormat::JsonLines,
-        OutputFormat::Concise,
-        OutputFormat::Sarif,
-        OutputFormat::Github,
-        OutputFormat::Gitlab,
-        OutputFormat::Junit,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            OutputFormat::Human => "human",
-            OutputFormat::Json => "json",
-            OutputFormat::JsonLines => "json-lines",
-            OutputFormat::Concise => "concise",
-            OutputFormat::Sarif => "sarif",
-            OutputFormat::Github => "github",
-            OutputFormat::Gitlab => "gitlab",
-            OutputFormat::Junit => "junit",
-        }
-    }
-
     /// Look a format up by name; `gcc` is an alias of `concise`.
     pub(crate) fn from_name(name: &str) -> Option<OutputFormat> {
         if name == "gcc" {
             return Some(OutputFormat::Concise);
         }
         OutputFormat::ALL.into_iter().find(|f| f.name() == name)
-    }
-}
-
-/// The emitter for a format; `None` for [`OutputFormat::Human`], which the CLI renders.
-/// The reporter for a format. `pretty` indents `json` for people (`--pretty`, config
-/// `pretty = true`); by default it is compact, one line: the report of a large tree is read
-/// by programs, and indentation made it larger than the input. The other formats have one
-/// layout each.
-pub fn emitter(format: OutputFormat, pretty: bool) -> Option<Box<dyn Emitter>> {
-    match format {
-        OutputFormat::Human => None,
-        OutputFormat::Json => Some(Box::new(json::Json { pretty })),
-        OutputFormat::JsonLines => Some(Box::new(json::JsonLines)),
-        OutputFormat::Concise => Some(Box::new(concise::Concise)),
-        OutputFormat::Sarif => Some(Box::new(sarif::Sarif)),
-        OutputFormat::Github => Some(Box::new(github::Github)),
-        OutputFormat::Gitlab => Some(Box::new(gitlab::Gitlab)),
-        OutputFormat::Junit => Some(Box::new(junit::Junit)),
     }
 }
 
