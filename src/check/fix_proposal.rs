@@ -157,6 +157,9 @@ pub(super) fn range_fix(
     })
 }
 
+/// The most clauses [`tighten`] rewrites one by one.
+const MAX_TIGHTEN_CLAUSES: usize = 16;
+
 /// Which side of a range a single clause bounds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -186,6 +189,11 @@ fn side(op: Operator) -> Side {
 /// `>=0.2.0,<0.3` (not `>=0.2.0,<0.4,<0.3`), `!=` holes inside the window and a stricter
 /// lower bound stay. None when a clause does not read as one PEP 440 specifier.
 pub(super) fn tighten(clauses: &[String], window: &[VersionSpecifier]) -> Option<String> {
+    // The redundancy pass is cubic in the clauses: a hostile line of thousands of `!=`
+    // gets the plain candidates of `range_fix` instead.
+    if clauses.len() > MAX_TIGHTEN_CLAUSES {
+        return None;
+    }
     // (text, specifier, inserted from the window)
     let mut list: Vec<(String, VersionSpecifier, bool)> = Vec::with_capacity(clauses.len() + 2);
     for c in clauses {
