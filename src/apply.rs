@@ -71,6 +71,20 @@ pub(crate) struct Plan {
     pub skipped: Vec<Skip>,
     /// Fixes held back because they overlap an edit applied in this round.
     pub deferred: usize,
+    /// The findings whose fix is among the edits of `files[i]`, by `i`.
+    pub applies: Vec<(usize, FixedFinding)>,
+}
+
+/// A finding whose own fix was written (`--fix`), by what names it across runs: the file it
+/// is reported in, its code, rule and package, and the file the fix went into (for a
+/// generated file: its source, `generated::mark_fixed`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixedFinding {
+    pub file: String,
+    pub code: &'static str,
+    pub rule: Option<String>,
+    pub package: Option<String>,
+    pub fixed_in: String,
 }
 
 impl Plan {
@@ -189,6 +203,7 @@ pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> 
         }
         // Same edit proposed by several findings: once.
         let mut edits: Vec<Edit> = Vec::new();
+        let proposed: Vec<(&Diagnostic, Edit)> = items.clone();
         for (_, e) in items {
             if !edits.contains(&e) {
                 edits.push(e);
@@ -202,6 +217,20 @@ pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> 
                 plan.deferred += 1;
             } else {
                 kept.push(e);
+            }
+        }
+        for (d, e) in &proposed {
+            if kept.contains(e) {
+                plan.applies.push((
+                    plan.files.len(),
+                    FixedFinding {
+                        file: files.get(d.loc.file).display.clone(),
+                        code: d.code(),
+                        rule: d.rule.clone(),
+                        package: d.package.clone(),
+                        fixed_in: file.display.clone(),
+                    },
+                ));
             }
         }
         plan.files.push(FilePlan {
@@ -727,6 +756,8 @@ pub(crate) struct Summary {
     pub refused: Vec<String>,
     /// Write failures (I/O errors: exit code 2).
     pub errors: Vec<String>,
+    /// The findings whose own fix was written.
+    pub applied: Vec<FixedFinding>,
 }
 
 /// Check, fix, re-check until no fix applies (at most [`MAX_ROUNDS`] rounds). Returns the
@@ -747,13 +778,18 @@ pub(crate) fn fix_loop(
             break;
         }
         let mut wrote = false;
-        for fp in &p.files {
+        for (i, fp) in p.files.iter().enumerate() {
             if fp.edits.is_empty() {
                 continue;
             }
             match write(fp) {
                 Ok(()) => {
                     wrote = true;
+                    for (_, f) in p.applies.iter().filter(|(at, _)| *at == i) {
+                        if !summary.applied.contains(f) {
+                            summary.applied.push(f.clone());
+                        }
+                    }
                     summary.fixed += fp.edits.len();
                     if !summary.files_written.contains(&fp.display) {
                         summary.files_written.push(fp.display.clone());

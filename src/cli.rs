@@ -739,7 +739,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             diff: args.diff,
             unsafe_fixes: args.unsafe_fixes,
         };
-        let (after, summary) = crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
+        let (mut after, summary) =
+            crate::apply::run_cli(mode, &args.paths, outcome, &rerun, &mut out)?;
+        if let Some(o) = &mut after {
+            // "fixed in the source" only for the findings whose own fix was written.
+            crate::generated::mark_fixed(&o.files, &mut o.diagnostics, &summary.applied);
+        }
         if args.quiet == 0 {
             crate::apply::report(&summary, args.diff);
             if let Some(o) = &after {

@@ -195,6 +195,9 @@ pub struct Parsed {
     /// Python versions the file restricts itself to (`requires-python`, Pipfile
     /// `[requires]`, conda `python=`), as PEP 440 specifiers with their location.
     pub requires_python: Option<(VersionSpecifiers, Loc)>,
+    /// The one platform (`sys_platform` name of `rules/environments.tsv`) the file is for:
+    /// a generated file's `--python-platform` (`formats::pip_compile::restrict`).
+    pub target_platform: Option<(&'static str, Loc)>,
     /// pip hash-checking mode is on for this unit (a `--hash` or `--require-hashes`
     /// anywhere in the file or its includes): any edit breaks the install.
     pub hashed: bool,

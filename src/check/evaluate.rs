@@ -51,7 +51,8 @@ pub(crate) fn evaluate<'a>(
 }
 
 /// The target environments to consider for a rule in a file: those of the trigger's
-/// Pythons, narrowed by the file's `requires-python` and the configured Pythons and
+/// Pythons, narrowed by the file's `requires-python` (for a generated file: its header's
+/// Python), its target platform (a uv header's `--python-platform`) and the configured Pythons and
 /// operating systems. `admitted` caches `allows_python` for the file's `requires-python`.
 fn environments_for(
     rule: &Rule,
@@ -71,6 +72,12 @@ fn environments_for(
             opts.platforms
                 .as_ref()
                 .is_none_or(|list| list.contains(&e.platform))
+        })
+        .filter(|e| {
+            parsed
+                .target_platform
+                .as_ref()
+                .is_none_or(|(p, _)| e.platform == *p)
         })
         .filter(|e| match &parsed.requires_python {
             None => true,

@@ -4,7 +4,7 @@
 
 use std::str::FromStr;
 
-use pep440_rs::Version;
+use pep440_rs::{Operator, Version, VersionSpecifier};
 
 use super::compact;
 use super::evaluate::{any_published, req_set};
@@ -76,7 +76,20 @@ pub(super) fn range_fix(
         .collect();
     let mut replacement = None;
     if !is_pin {
-        // Last resort for a range: the window itself (a range stays a range).
+        // First the author's clauses with the looser ones replaced where they stand.
+        if let Some(text) = tighten(&clauses_text, &window.specifiers) {
+            if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
+                let set = VersionSet::from_specifiers(&specs);
+                if set.witness_outside(&window.set).is_none()
+                    && !set.is_empty()
+                    && any_published(rule, &set)
+                {
+                    replacement = Some(text);
+                }
+            }
+        }
+    }
+    if !is_pin && replacement.is_none() {
         let with_needed = |kept: &Vec<String>| {
             kept.iter()
                 .chain(&needed)
@@ -144,6 +157,159 @@ pub(super) fn range_fix(
     })
 }
 
+/// The most clauses [`tighten`] rewrites one by one.
+const MAX_TIGHTEN_CLAUSES: usize = 16;
+
+/// Which side of a range a single clause bounds.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Lower,
+    Upper,
+    /// `~=` and `==X.*`: both sides at once.
+    Both,
+    /// `!=`, `==`, `===`.
+    Other,
+}
+
+fn side(op: Operator) -> Side {
+    match op {
+        Operator::GreaterThan | Operator::GreaterThanEqual => Side::Lower,
+        Operator::LessThan | Operator::LessThanEqual => Side::Upper,
+        Operator::TildeEqual | Operator::EqualStar => Side::Both,
+        _ => Side::Other,
+    }
+}
+
+/// Tighten the author's clauses into the window, in place: a `~=` or `==X.*` that admits
+/// versions outside the window is replaced as a whole by the window's bounds; a window bound
+/// the range still crosses replaces the first looser clause on its side (`<0.4` → `<0.3`,
+/// `<=X` likewise), or is appended when there is none; then clauses that the others imply
+/// (a bound the window made looser, a `!=` hole outside the window) go, the author's
+/// clauses last. What is left keeps the author's order and text: `>=0.2.0,<0.4` becomes
+/// `>=0.2.0,<0.3` (not `>=0.2.0,<0.4,<0.3`), `!=` holes inside the window and a stricter
+/// lower bound stay. None when a clause does not read as one PEP 440 specifier.
+pub(super) fn tighten(clauses: &[String], window: &[VersionSpecifier]) -> Option<String> {
+    // The redundancy pass is cubic in the clauses: a hostile line of thousands of `!=`
+    // gets the plain candidates of `range_fix` instead.
+    if clauses.len() > MAX_TIGHTEN_CLAUSES {
+        return None;
+    }
+    // (text, specifier, inserted from the window)
+    let mut list: Vec<(String, VersionSpecifier, bool)> = Vec::with_capacity(clauses.len() + 2);
+    for c in clauses {
+        let specs = pep440_rs::VersionSpecifiers::from_str(c).ok()?;
+        let [one] = specs.iter().collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        list.push((c.clone(), one.clone(), false));
+    }
+    let window_set = VersionSet::from_specifiers(&window.iter().cloned().collect());
+    let set_of = |list: &[(String, VersionSpecifier, bool)], skip: Option<usize>| {
+        VersionSet::intersect_all(
+            list.iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != skip)
+                .map(|(_, (_, s, _))| VersionSet::from_specifier(s)),
+        )
+    };
+    // A compound clause that admits too much goes as a whole: its two bounds stand in its
+    // place (then tightened like any other), or, for one without, the window.
+    let mut i = 0;
+    while i < list.len() {
+        let (_, spec, inserted) = &list[i];
+        if !inserted
+            && side(*spec.operator()) == Side::Both
+            && VersionSet::from_specifier(spec)
+                .witness_outside(&window_set)
+                .is_some()
+        {
+            let with: Vec<_> = match bounds_of(spec) {
+                Some((lower, upper)) => vec![
+                    (lower.to_string(), lower, false),
+                    (upper.to_string(), upper, false),
+                ],
+                None => window
+                    .iter()
+                    .map(|w| (w.to_string(), w.clone(), true))
+                    .collect(),
+            };
+            let n = with.len();
+            list.splice(i..=i, with);
+            i += n;
+        } else {
+            i += 1;
+        }
+    }
+    // Each window bound the range still crosses.
+    for w in window {
+        let w_set = VersionSet::from_specifier(w);
+        if set_of(&list, None).witness_outside(&w_set).is_none() {
+            continue;
+        }
+        let w_side = side(*w.operator());
+        let looser = list.iter().position(|(_, s, inserted)| {
+            !inserted
+                && w_side != Side::Other
+                && side(*s.operator()) == w_side
+                && w_set.is_subset(&VersionSet::from_specifier(s))
+        });
+        let entry = (w.to_string(), w.clone(), true);
+        match looser {
+            Some(at) => list[at] = entry,
+            None => list.push(entry),
+        }
+    }
+    // Drop what the rest implies: window bounds first, then the author's clauses.
+    loop {
+        let order = (0..list.len())
+            .filter(|&i| list[i].2)
+            .chain((0..list.len()).filter(|&i| !list[i].2));
+        let mut dropped = false;
+        for i in order {
+            if list.len() > 1
+                && set_of(&list, Some(i)).is_subset(&VersionSet::from_specifier(&list[i].1))
+            {
+                list.remove(i);
+                dropped = true;
+                break;
+            }
+        }
+        if !dropped {
+            break;
+        }
+    }
+    Some(
+        list.into_iter()
+            .map(|(t, _, _)| t)
+            .collect::<Vec<_>>()
+            .join(","),
+    )
+}
+
+/// The two bounds of a `~=` or `==X.*` clause: `~=1.16` is `>=1.16` and `<2`, `~=1.16.0`
+/// `>=1.16.0` and `<1.17`, `==1.*` `>=1` and `<2` (which, unlike the wildcard, leave out
+/// 1.0's and 2.0's pre-releases: only ever narrower). None for anything else, or an epoch.
+fn bounds_of(spec: &VersionSpecifier) -> Option<(VersionSpecifier, VersionSpecifier)> {
+    let v = spec.version();
+    if v.epoch() != 0 {
+        return None;
+    }
+    let (lower, upper_release) = match spec.operator() {
+        Operator::TildeEqual => {
+            let r = v.release();
+            (v.clone(), r.get(..r.len().checked_sub(1)?)?.to_vec())
+        }
+        Operator::EqualStar => (Version::new(v.release()), v.release().to_vec()),
+        _ => return None,
+    };
+    let mut upper_release = upper_release;
+    *upper_release.last_mut()? += 1;
+    let lower = VersionSpecifier::from_version(Operator::GreaterThanEqual, lower).ok()?;
+    let upper =
+        VersionSpecifier::from_version(Operator::LessThan, Version::new(upper_release)).ok()?;
+    Some((lower, upper))
+}
+
 /// For an unconstrained package: insert a requirement right after the trigger, in the
 /// file's own syntax and layout (the format renders it: `formats::InputFormat::insert`).
 pub(super) fn unconstrained_fix(
@@ -196,4 +362,57 @@ pub(super) fn relock_hint(_files: &Files, r: &Requirement) -> String {
         .relock_command()
         .map(|c| format!(" (`{c}`)"))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(clauses: &str, window: &str) -> Option<String> {
+        let w: Vec<VersionSpecifier> = pep440_rs::VersionSpecifiers::from_str(window)
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect();
+        let c: Vec<String> = clauses.split(',').map(|s| s.trim().to_owned()).collect();
+        tighten(&c, &w)
+    }
+
+    #[test]
+    fn a_looser_clause_is_replaced_where_it_stands() {
+        let gast = ">=0.2.0,<0.3";
+        let numpy = ">=1.14.5,<1.17";
+        for (from, window, to) in [
+            // The defect: `<0.4` stays and `<0.3` is appended.
+            (">=0.2.0,<0.4", gast, ">=0.2.0,<0.3"),
+            (">=0.2.0,<=0.3.3", gast, ">=0.2.0,<0.3"),
+            ("<=0.3.3,>=0.2.0", gast, "<0.3,>=0.2.0"),
+            // A looser lower bound is replaced; a stricter one stays.
+            (">=1.10,<1.16", numpy, ">=1.14.5,<1.16"),
+            (">=1.16,<1.20", numpy, ">=1.16,<1.17"),
+            // `!=` holes inside the window stay, outside it go.
+            (
+                ">=1.10,<2,!=1.16.0,!=1.18",
+                numpy,
+                ">=1.14.5,<1.17,!=1.16.0",
+            ),
+            (">=1.16,!=1.16.3,<1.20", numpy, ">=1.16,!=1.16.3,<1.17"),
+            // A missing bound is added at the end.
+            ("<1.17", numpy, "<1.17,>=1.14.5"),
+            ("!=1.16.0", numpy, "!=1.16.0,>=1.14.5,<1.17"),
+            // `~=` and `==X.*` that admit too much go as a whole: their bounds, tightened.
+            ("~=1.16", numpy, ">=1.16,<1.17"),
+            ("~=1.14", numpy, ">=1.14.5,<1.17"),
+            ("~=0.2", gast, ">=0.2,<0.3"),
+            ("==0.*", gast, ">=0.2.0,<0.3"),
+            ("==1.*,!=1.16.1", numpy, ">=1.14.5,<1.17,!=1.16.1"),
+            (">=0.2.1,~=0.2", gast, ">=0.2.1,<0.3"),
+            // One inside the window stays as written.
+            ("~=1.16.0", numpy, "~=1.16.0"),
+        ] {
+            assert_eq!(t(from, window).as_deref(), Some(to), "{from}");
+        }
+        // Not one specifier a clause: no opinion.
+        assert_eq!(t("^1.2", numpy), None);
+    }
 }

@@ -57,6 +57,14 @@ pub(crate) fn replace_version(
         },
         VersionSlot::Replace { span, quote } => match &r.version {
             VersionReq::Specifiers { .. } | VersionReq::AnyOf { .. } | VersionReq::Any => {
+                // The author's `, ` between clauses (Poetry `">= 1.2, < 1.5"`, Pipfile).
+                let spaced;
+                let spec = if file.slice(*span).contains(", ") && !spec.contains(' ') {
+                    spaced = spec.replace(',', ", ");
+                    spaced.as_str()
+                } else {
+                    spec
+                };
                 Some(match quote {
                     Some(q) => (*span, format!("{q}{spec}{q}")),
                     None => (*span, spec.to_owned()),
@@ -69,37 +77,79 @@ pub(crate) fn replace_version(
     }
 }
 
-/// Replace a comma-separated specifier by `spec`, touching as little as possible: clauses
-/// the new text keeps at the front stay as written (with any `\` continuation between
-/// them), so `numpy>=1.16, \<newline> <1.18` becomes `numpy>=1.16, \<newline> <1.17`.
+/// Replace a comma-separated specifier by `spec`, touching as little as possible: the
+/// clauses the new text keeps at the front and at the back stay as written (with any `\`
+/// continuation between them), and new clauses are joined the way the author separated
+/// theirs, so `numpy>=1.16, \<newline> <1.18` becomes `numpy>=1.16, \<newline> <1.17`, and
+/// `numpy>=1.10, <2, !=1.16.0` becomes `numpy>=1.14.5, <1.17, !=1.16.0`.
 fn minimal_clause_edit(
     file: &SourceFile,
     span: Span,
     clauses: &[Span],
     spec: &str,
 ) -> (Span, String) {
-    let new: Vec<&str> = spec.split(',').collect();
+    let new: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let n = clauses.len();
+    let same = |c: &Span, t: &&str| file.slice(*c).trim() == t.trim();
     let kept = clauses
         .iter()
         .zip(&new)
-        .take_while(|(c, n)| file.slice(**c).trim() == n.trim())
+        .take_while(|(c, t)| same(c, t))
         .count();
-    if kept == 0 || clauses.is_empty() {
+    if n == 0 {
         return (span, spec.to_owned());
     }
-    if kept == clauses.len() {
-        // Everything kept: append the new clauses after the last one.
-        let at = clauses[kept - 1].end;
-        let rest = &new[kept..];
-        if rest.is_empty() {
-            return (Span::new(at, at), String::new());
-        }
-        return (Span::new(at, at), format!(",{}", rest.join(",")));
+    let tail = clauses[kept..]
+        .iter()
+        .rev()
+        .zip(new[kept..].iter().rev())
+        .take_while(|(c, t)| same(c, t))
+        .count();
+    // The author's separator (`, `, `,`), when it is only a comma and blanks.
+    let sep = (n >= 2)
+        .then(|| file.text.get(clauses[0].end..clauses[1].start))
+        .flatten()
+        .filter(|s| s.trim() == "," && !s.contains(['\n', '\r']))
+        .unwrap_or(",");
+    if kept == 0 && tail == 0 {
+        // Nothing kept: the whole version (a parenthesised one with its parentheses).
+        return (span, new.join(sep));
     }
-    (
-        Span::new(clauses[kept].start, span.end),
-        new[kept..].join(","),
-    )
+    let old_mid = kept..n - tail;
+    let new_mid = &new[kept..new.len() - tail];
+    let joined = new_mid.join(sep);
+    match (old_mid.is_empty(), new_mid.is_empty()) {
+        (true, true) => (
+            Span::new(clauses[n - 1].end, clauses[n - 1].end),
+            String::new(),
+        ),
+        // New clauses only: after the kept front, or before the kept back.
+        (true, false) if kept == n => (
+            Span::new(clauses[n - 1].end, clauses[n - 1].end),
+            format!("{sep}{joined}"),
+        ),
+        (true, false) => (
+            Span::new(clauses[kept].start, clauses[kept].start),
+            format!("{joined}{sep}"),
+        ),
+        // Clauses dropped only: with the separator before them (after them, at the front).
+        (false, true) if kept > 0 => (
+            Span::new(clauses[kept - 1].end, clauses[old_mid.end - 1].end),
+            String::new(),
+        ),
+        (false, true) => (
+            Span::new(clauses[0].start, clauses[old_mid.end].start),
+            String::new(),
+        ),
+        (false, false) => {
+            let end = if tail == 0 {
+                span.end.max(clauses[n - 1].end)
+            } else {
+                clauses[old_mid.end - 1].end
+            };
+            (Span::new(clauses[kept].start, end), joined)
+        }
+    }
 }
 
 /// A PEP 508 requirement `{name}{spec}` with the marker `r` was captured with.
@@ -451,6 +501,58 @@ mod tests {
         assert_eq!(
             render(t, array_slot(&file(t), span_of(t, "tf")), "a\\b"),
             None
+        );
+    }
+
+    #[test]
+    fn clause_edits_keep_what_stays_as_written() {
+        let edit = |text: &str, spec: &str| {
+            let f = file(text);
+            let clauses: Vec<Span> = {
+                let mut out = Vec::new();
+                let mut at = text.find(|c: char| "<>=!~".contains(c)).unwrap();
+                for part in text[at..].split(',') {
+                    let lead = part.len() - part.trim_start().len();
+                    out.push(Span::new(at + lead, at + part.trim_end().len()));
+                    at += part.len() + 1;
+                }
+                out
+            };
+            let whole = Span::new(clauses[0].start, clauses.last().unwrap().end);
+            let (span, new) = minimal_clause_edit(&f, whole, &clauses, spec);
+            format!("{}{new}{}", &text[..span.start], &text[span.end..])
+        };
+        assert_eq!(
+            edit("gast>=0.2.0, <0.4", ">=0.2.0,<0.3"),
+            "gast>=0.2.0, <0.3"
+        );
+        assert_eq!(
+            edit("numpy>=1.10, <2, !=1.16.0", ">=1.14.5,<1.17,!=1.16.0"),
+            "numpy>=1.14.5, <1.17, !=1.16.0"
+        );
+        assert_eq!(
+            edit(
+                "numpy>=1.10, <2, !=1.16.0, !=1.18",
+                ">=1.14.5,<1.17,!=1.16.0"
+            ),
+            "numpy>=1.14.5, <1.17, !=1.16.0"
+        );
+        assert_eq!(edit("numpy<1.17", "<1.17,>=1.14.5"), "numpy<1.17,>=1.14.5");
+        assert_eq!(
+            edit("numpy!=1.16.0, <2", "!=1.16.0, <1.17, >=1.14.5"),
+            "numpy!=1.16.0, <1.17, >=1.14.5"
+        );
+        assert_eq!(
+            edit("numpy>=1.16,!=1.18,<1.17", ">=1.16,<1.17"),
+            "numpy>=1.16,<1.17"
+        );
+        assert_eq!(
+            edit("numpy!=1.18, >=1.16,<1.17", ">=1.16,<1.17"),
+            "numpy>=1.16,<1.17"
+        );
+        assert_eq!(
+            edit("numpy>=1.16,<1.17", "!=1.16.3,<1.17"),
+            "numpy!=1.16.3,<1.17"
         );
     }
 

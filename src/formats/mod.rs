@@ -299,6 +299,10 @@ pub(crate) fn render(file: &SourceFile, edit: &Edit<'_>) -> Option<(Span, String
 pub fn parse(format: Format, files: &mut Files, id: FileId) -> Parsed {
     let mut parsed = format.imp().parse(files, id);
     take_stand_ins(&mut parsed);
+    if format == Format::Requirements {
+        // pip-compile / uv output is for the Python (and platform) its header names.
+        pip_compile::restrict(&files.get(id).text, id, &mut parsed);
+    }
     // Safety net: every problem span lies on character boundaries of its file, so reports
     // can always slice it. (The fuzz targets call the readers directly and fail on any
     // reader that needs this.)
