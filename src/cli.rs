@@ -400,34 +400,36 @@ fn unsupported_pythons(profiles: &[run::Profile]) -> Result<(), String> {
             continue;
         };
         let supports = |p: &String| profile.rules.iter().any(|r| r.trigger.pythons.contains(p));
-        let triggers: Vec<String> = {
-            let mut t: Vec<String> = Vec::new();
-            for r in &profile.rules {
-                let line = format!("{}: {}", r.trigger.title, r.trigger.pythons.join(", "));
-                if !t.contains(&line) {
-                    t.push(line);
-                }
-            }
-            t
-        };
+        let triggers = trigger_pythons(&profile.rules);
         if !chosen.iter().any(supports) && !profile.rules.is_empty() {
             return Err(format!(
-                "no chosen Python ({}) is one that a selected rule's trigger supports ({})",
+                "no chosen Python ({}) is one that a selected rule's trigger supports ({triggers})",
                 chosen.join(", "),
-                triggers.join("; ")
             ));
         }
         for p in chosen.iter().filter(|p| !supports(p)) {
             if !said.contains(p) {
                 eprintln!(
-                    "depwindow: note: Python {p} is not a Python any selected rule's trigger supports ({}): nothing is checked on it",
-                    triggers.join("; ")
+                    "depwindow: note: Python {p} is not a Python any selected rule's trigger supports ({triggers}): nothing is checked on it",
                 );
                 said.push(p.clone());
             }
         }
     }
     Ok(())
+}
+
+/// The selected rules' triggers with the Pythons each supports, for messages:
+/// `TensorFlow 1.14.0: 2.7, 3.5, 3.6, 3.7` (`; ` between distinct triggers).
+pub(crate) fn trigger_pythons(rules: &[crate::rules::Rule]) -> String {
+    let mut t: Vec<String> = Vec::new();
+    for r in rules {
+        let line = format!("{}: {}", r.trigger.title, r.trigger.pythons.join(", "));
+        if !t.contains(&line) {
+            t.push(line);
+        }
+    }
+    t.join("; ")
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {

@@ -144,10 +144,19 @@ fn site_dirs(env: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The environment's Python `X.Y`: `pyvenv.cfg`'s `version`/`version_info`, else the
-/// `pythonX.Y` directory its site-packages lies in.
-fn python_of(env: &Path, sites: &[PathBuf]) -> Option<String> {
-    if let Ok(bytes) = crate::files::read_capped(&env.join("pyvenv.cfg")) {
+/// Where the environment's Python was read from.
+enum PythonFrom {
+    /// `pyvenv.cfg`'s `version` / `version_info`.
+    Cfg(PathBuf),
+    /// The `pythonX.Y` directory a site-packages lies in.
+    SitePath(PathBuf),
+}
+
+/// The environment's Python `X.Y` and where it was read from: `pyvenv.cfg`'s
+/// `version`/`version_info`, else the `pythonX.Y` directory its site-packages lies in.
+fn python_of(env: &Path, sites: &[PathBuf]) -> Option<(String, PythonFrom)> {
+    let cfg = env.join("pyvenv.cfg");
+    if let Ok(bytes) = crate::files::read_capped(&cfg) {
         let text = String::from_utf8_lossy(&bytes);
         for line in text.lines() {
             let Some((k, v)) = line.split_once('=') else {
@@ -156,7 +165,7 @@ fn python_of(env: &Path, sites: &[PathBuf]) -> Option<String> {
             if matches!(k.trim(), "version" | "version_info") {
                 let mut parts = v.trim().split('.');
                 if let (Some(a), Some(b)) = (parts.next(), parts.next()) {
-                    return Some(format!("{a}.{b}"));
+                    return Some((format!("{a}.{b}"), PythonFrom::Cfg(cfg)));
                 }
             }
         }
@@ -166,8 +175,81 @@ fn python_of(env: &Path, sites: &[PathBuf]) -> Option<String> {
         let v = n.strip_prefix("python")?;
         let mut parts = v.split('.');
         let (a, b) = (parts.next()?, parts.next()?);
-        (a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok()).then(|| format!("{a}.{b}"))
+        (a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok())
+            .then(|| (format!("{a}.{b}"), PythonFrom::SitePath(s.clone())))
     })
+}
+
+/// A path for a message: relative to the working directory when inside it, escaped.
+fn shown(cwd: &Path, p: &Path) -> String {
+    let p = p.strip_prefix(cwd).unwrap_or(p);
+    crate::report::escape_display(&p.to_string_lossy()).into_owned()
+}
+
+/// The environment's own Python is not one any selected rule's trigger supports: the one
+/// thing said (as `check --python 3.8` says it, an error since no chosen Python is one),
+/// naming the Python and where it was read from. An installed distribution that a trigger
+/// admits but that has no wheel for that Python makes the environment inconsistent (built
+/// from source, copied in, or the Python changed under it): said too, at its METADATA.
+fn unsupported_python(
+    cwd: &Path,
+    python: &str,
+    from: &PythonFrom,
+    dists: &[Dist],
+    files: &Files,
+    rules: &[crate::rules::Rule],
+) -> String {
+    let from = match from {
+        PythonFrom::Cfg(p) => format!("`{}`", shown(cwd, p)),
+        PythonFrom::SitePath(p) => format!("the site-packages path `{}`", shown(cwd, p)),
+    };
+    let mut msg = format!(
+        "no chosen Python ({python}, the environment's, read from {from}) is one that a selected rule's trigger supports ({}): nothing is checked; `--python` judges the installed set on another Python",
+        crate::cli::trigger_pythons(rules)
+    );
+    for d in dists {
+        let (Ok(name), Ok(version)) = (
+            d.name.parse::<pep508_rs::PackageName>(),
+            d.version.parse::<pep440_rs::Version>(),
+        ) else {
+            continue;
+        };
+        let admitted = rules.iter().map(|r| &r.trigger).find(|t| {
+            (t.distributions.contains(&name) || t.conda_distributions.contains(&name))
+                && t.version.set.contains(&version)
+        });
+        let Some(t) = admitted else { continue };
+        let has_wheel = match &t.wheels {
+            Some(w) => w
+                .versions(python, t.releases_name(&name).as_ref())
+                .is_some_and(|vs| vs.contains(&version)),
+            None => t.pythons.iter().any(|p| p == python),
+        };
+        if !has_wheel {
+            msg.push_str(&format!(
+                "\nnote: the environment is inconsistent: {name} {version} is installed (`{}`), but {name} {version} has no wheel for Python {python}: it was built from source or copied in, or the environment's Python changed",
+                crate::report::escape_display(&files.get(d.file).display),
+                name = crate::report::escape_display(&d.name),
+                version = crate::report::escape_display(&d.version),
+            ));
+        }
+    }
+    msg
+}
+
+/// A finding's help without the lines that offer a file fix (`fix: …`, `fix (unsafe): …`):
+/// an installed environment has no file to fix, its advice is what to install. `None` when
+/// nothing else is left.
+fn without_fix_lines(help: Option<String>) -> Option<String> {
+    let kept: Vec<&str> = help
+        .as_deref()?
+        .lines()
+        .filter(|l| {
+            !l.strip_prefix("fix")
+                .is_some_and(|rest| rest.starts_with(':') || rest.starts_with(" ("))
+        })
+        .collect();
+    (!kept.is_empty()).then(|| kept.join("\n"))
 }
 
 /// The value of an email-style header (`Name: numpy`) and its span, before the body.
@@ -281,7 +363,20 @@ pub(crate) fn audit(
     let parsed = formats::parse(Format::Requirements, &mut files, synthetic);
     let pythons = match (&profile.opts.pythons, python_of(env, &sites)) {
         (Some(p), _) => Some(p.clone()),
-        (None, Some(py)) => Some(vec![py]),
+        (None, Some((py, from))) => {
+            let supports = |r: &crate::rules::Rule| r.trigger.pythons.contains(&py);
+            if !profile.rules.is_empty() && !profile.rules.iter().any(supports) {
+                return Err(unsupported_python(
+                    cwd,
+                    &py,
+                    &from,
+                    &dists,
+                    &files,
+                    &profile.rules,
+                ));
+            }
+            Some(vec![py])
+        }
         (None, None) => None,
     };
     // The operating system: `--platform` (or the configuration) when given, else the one
@@ -353,12 +448,7 @@ pub(crate) fn audit(
             map(&mut r.loc);
         }
         d.fix = None;
-        d.help = d.help.take().map(|h| {
-            h.lines()
-                .filter(|l| !l.starts_with("fix:"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        });
+        d.help = without_fix_lines(d.help.take());
     }
     diags.retain(|d| d.loc.file != synthetic);
     let mut kept = Files::new(cwd.to_path_buf());
@@ -434,5 +524,19 @@ mod tests {
         assert_eq!(got[1].0, "win32");
         assert_eq!(&text[got[1].1.start..got[1].1.end], "cp37-cp37m-win_amd64");
         assert!(wheel_platforms("Tag: py2.py3-none-any\n").is_empty());
+    }
+
+    #[test]
+    fn installed_findings_never_offer_file_fixes() {
+        let help = "narrow the range\nfix: `numpy>=1.14.5,<1.17`\nfix (unsafe): insert `gast>=0.2.0,<0.3` after line 1\nfixing is done with pip";
+        assert_eq!(
+            without_fix_lines(Some(help.to_owned())).as_deref(),
+            Some("narrow the range\nfixing is done with pip")
+        );
+        assert_eq!(
+            without_fix_lines(Some("fix (unsafe): `numpy==1.16.6`".to_owned())),
+            None
+        );
+        assert_eq!(without_fix_lines(None), None);
     }
 }

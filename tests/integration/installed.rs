@@ -190,11 +190,26 @@ fn a_real_virtualenv() {
     let newer = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"]
         .iter()
         .any(|v| version.contains(&format!("version = {v}.")));
+    eprintln!("{}", String::from_utf8_lossy(&own.stderr));
     assert_eq!(
         own.status.code(),
-        Some(if newer { 0 } else { 1 }),
+        Some(if newer { 2 } else { 1 }),
         "{own:?}"
     );
+    if newer {
+        // Said once, with where the Python was read from; TensorFlow 1.14.0 has no wheel for
+        // it, so the environment is inconsistent.
+        let err = String::from_utf8_lossy(&own.stderr);
+        assert_eq!(err.matches("no chosen Python (").count(), 1, "{err}");
+        assert!(
+            err.contains("the environment's, read from `venv/pyvenv.cfg`)"),
+            "{err}"
+        );
+        assert!(
+            err.contains("the environment is inconsistent: tensorflow 1.14.0 is installed"),
+            "{err}"
+        );
+    }
     // Judged as Python 3.7: numpy 1.21.6 is outside the window.
     let out = depwindow(
         &dir,
@@ -272,4 +287,79 @@ fn the_operating_system_comes_from_the_wheel_tags() {
     let numpy = diags.iter().find(|d| d["code"] == "DW101").unwrap();
     assert_eq!(numpy["platforms"], serde_json::json!(["linux", "win32"]));
     assert_eq!(diags.iter().filter(|d| d["severity"] == "info").count(), 1);
+}
+
+/// A Python that no selected rule's trigger supports (issue 11 §5, as `check --python 3.8`
+/// says it): said once, with the environment's Python and where it was read from, and exit
+/// 2 since no chosen Python is one; a TensorFlow the trigger admits with no wheel for that
+/// Python makes the environment inconsistent, which is said too.
+#[test]
+fn an_environment_python_no_trigger_supports_is_said_once() {
+    let env = "tests/installed/py311-tf114";
+    let meta_path =
+        "tests/installed/py311-tf114/lib/python3.11/site-packages/tensorflow-1.14.0.dist-info/METADATA";
+    for format in ["human", "concise", "json", "sarif"] {
+        let out = depwindow(
+            &root(),
+            &["check", "--installed", env, "--format", format],
+            &[],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {out:?}");
+        assert!(out.stdout.is_empty(), "{format}: {out:?}");
+        assert_eq!(
+            err.matches("no chosen Python (3.11, the environment's, read from `tests/installed/py311-tf114/pyvenv.cfg`) is one that a selected rule's trigger supports (TensorFlow 1.14.0: 2.7, 3.5, 3.6, 3.7)").count(),
+            1,
+            "{format}: {err}"
+        );
+        assert_eq!(
+            err.matches(&format!("note: the environment is inconsistent: tensorflow 1.14.0 is installed (`{meta_path}`), but tensorflow 1.14.0 has no wheel for Python 3.11")).count(),
+            1,
+            "{format}: {err}"
+        );
+        // numpy is no trigger: only TensorFlow is named as inconsistent.
+        assert_eq!(err.matches("inconsistent").count(), 1, "{format}: {err}");
+    }
+    // `--python` names the Python to judge on: the installed set is checked as usual.
+    let out = depwindow(
+        &root(),
+        &[
+            "check",
+            "--installed",
+            env,
+            "--python",
+            "3.7",
+            "--format",
+            "concise",
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        text.contains("numpy-1.21.6.dist-info/METADATA:3:10: error: numpy 1.21.6 is installed"),
+        "{text}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("no chosen Python"),
+        "{out:?}"
+    );
+
+    // No pyvenv.cfg: the Python comes from the site-packages path, and the message says so;
+    // without a TensorFlow there is nothing inconsistent to say.
+    let dir = std::env::temp_dir().join(format!("dw-installed-py311-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let site = dir.join(".venv/lib/python3.11/site-packages");
+    meta(&site, "numpy", "1.21.6");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let out = depwindow(&dir, &["check", "--installed"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(
+        err.matches("no chosen Python (3.11, the environment's, read from the site-packages path `.venv/lib/python3.11/site-packages`)").count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("inconsistent"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
