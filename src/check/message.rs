@@ -738,7 +738,18 @@ fn finish<'a>(
         }
     }
     let mut help: Vec<String> = Vec::new();
-    if let Some(h) = words.help {
+    if opts.source == Source::Installed
+        && matches!(
+            first.check,
+            Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
+        )
+    {
+        // An installed environment has no file to edit: the advice is what to install.
+        help.push(format!(
+            "install a release inside the window: `pip install '{pkg}{}'`",
+            rule.window.text
+        ));
+    } else if let Some(h) = words.help {
         help.push(h);
     }
     if let Some(f) = &fix {

@@ -71,6 +71,11 @@ fn a_flagged_environment_in_every_output_format() {
         format!("{site}/tensorflow-1.14.0.dist-info/METADATA")
     );
     assert!(d["fix"].is_null());
+    // No file to fix: the advice is what to install.
+    assert_eq!(
+        d["help"],
+        "install a release inside the window: `pip install 'numpy>=1.14.5,<1.17'`"
+    );
     for format in [
         "human",
         "concise",
@@ -149,6 +154,18 @@ fn a_missing_package_follows_the_rules_absence_setting() {
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.starts_with(".venv/lib/python3.7/site-packages/tensorflow-1.14.0.dist-info/METADATA:3:10: error: TensorFlow 1.14.0 is installed but gast is not: TensorFlow 1.14.0 was tested with `gast>=0.2.0,<0.3`"), "{text}");
     assert_eq!(text.lines().count(), 1, "{text}");
+    let out = depwindow(
+        &dir,
+        &["check", "-q", "--installed", "--format", "json"],
+        &[],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"][0];
+    assert!(d["fix"].is_null(), "{d}");
+    assert_eq!(
+        d["help"],
+        "install a release inside the window: `pip install 'gast>=0.2.0,<0.3'`"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
