@@ -226,7 +226,13 @@ pub struct Unparsed {
 pub struct Group {
     /// What kind of install the unit is; the checker decides by this, never by `name`.
     pub kind: GroupKind,
-    /// How messages name the unit (`project[viz]`, `poetry:dev`, `default+develop`).
+    /// Which tool's own table declares the unit, where the kind alone does not say whose
+    /// it is: `[tool.poetry]`, `[tool.pdm]` or `[tool.uv]` in a pyproject.toml. `None` for a
+    /// standard table (PEP 621 `[project]`, PEP 735, PEP 518) and for every unit of a file
+    /// that only one tool reads. The parsers decide by this, never by `name`.
+    pub tool: Option<GroupTool>,
+    /// How messages name the unit (`project[viz]`, `poetry:dev`, `default+develop`): for
+    /// display only, no code reads meaning out of it.
     pub name: String,
     /// Indices into `Parsed::requirements`.
     pub members: Vec<usize>,
@@ -255,6 +261,17 @@ pub enum GroupKind {
     LockGroup,
     /// Every package of a lockfile (`all`).
     LockAll,
+}
+
+/// The tool whose own table in a shared file declares a [`Group`] ([`Group::tool`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GroupTool {
+    /// `[tool.poetry]`: Poetry's main dependencies, its extras and its groups.
+    Poetry,
+    /// `[tool.pdm.dev-dependencies]`.
+    Pdm,
+    /// `[tool.uv] dev-dependencies`.
+    Uv,
 }
 
 impl GroupKind {

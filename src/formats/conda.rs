@@ -384,6 +384,7 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     }
     out.groups.push(Group {
         kind: GroupKind::Base,
+        tool: None,
         name: "environment".into(),
         members,
         extras: vec![],

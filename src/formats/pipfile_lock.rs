@@ -72,12 +72,14 @@ pub(crate) fn parse_text(text: &str, file: FileId) -> Parsed {
     both.extend(develop);
     out.groups.push(Group {
         kind: GroupKind::Base,
+        tool: None,
         name: "default".into(),
         members: default,
         extras: vec![],
     });
     out.groups.push(Group {
         kind: GroupKind::LockGroup,
+        tool: None,
         name: "default+develop".into(),
         members: both,
         extras: vec![],

@@ -30,7 +30,7 @@ use toml::de::{DeTable, DeValue};
 use super::pep508;
 use super::poetry;
 use super::toml_doc::{entries, get, read_document, span_of, Ctx, Value};
-use crate::manifest::{FileId, GroupKind, Parsed, ProblemKind, Role};
+use crate::manifest::{FileId, Group, GroupKind, GroupTool, Parsed, ProblemKind, Role};
 
 /// Includes and group counts beyond this are not expanded (hostile input).
 const MAX_GROUPS: usize = 2000;
@@ -147,7 +147,7 @@ fn dynamic(ctx: &mut Ctx<'_>, root: &DeTable<'_>, pending: &mut Vec<DynamicFile>
 }
 
 fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
-    let mut groups: Vec<(GroupKind, String, Vec<usize>, Vec<ExtraName>)> = Vec::new();
+    let mut groups: Vec<Pending> = Vec::new();
 
     // [project] (PEP 621)
     let project = ctx.sub_table(root, "project", "`[project]`");
@@ -193,12 +193,12 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 }
             }
         }
-        groups.push((GroupKind::Base, "project".into(), base.clone(), Vec::new()));
+        groups.push((GroupKind::Base, None, "project".into(), base.clone(), Vec::new()));
         for extra in extras.keys() {
             let (members, closure) = expand_extras(&extras, std::slice::from_ref(extra));
             let mut m = base.clone();
             m.extend(members);
-            groups.push((GroupKind::Extra, format!("project[{extra}]"), m, closure));
+            groups.push((GroupKind::Extra, None, format!("project[{extra}]"), m, closure));
         }
     }
 
@@ -212,7 +212,7 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         if let Some(v) = get(b, "requires") {
             let list = pep508_list(ctx, v, "`build-system.requires`", Role::Require, None);
             groups.push((
-                GroupKind::BuildSystem,
+                GroupKind::BuildSystem, None,
                 "build-system".into(),
                 list.reqs,
                 Vec::new(),
@@ -237,7 +237,7 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                     m.extend(list.reqs);
                     m.extend(more);
                     groups.push((
-                        GroupKind::ToolGroup,
+                        GroupKind::ToolGroup, Some(GroupTool::Pdm),
                         format!("pdm:{}", normalize_group(k.get_ref())),
                         m,
                         ex,
@@ -258,7 +258,7 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 let mut m = base.clone();
                 m.extend(list.reqs);
                 m.extend(more);
-                groups.push((GroupKind::ToolGroup, "uv:dev".into(), m, ex));
+                groups.push((GroupKind::ToolGroup, Some(GroupTool::Uv), "uv:dev".into(), m, ex));
             }
             for (key, role) in [
                 ("constraint-dependencies", Role::Constrain),
@@ -272,10 +272,38 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         }
     }
 
-    for (kind, name, mut members, extras) in groups {
+    for (kind, tool, name, mut members, extras) in groups {
         members.extend(everywhere.iter().copied());
-        ctx.add_group(kind, name, members, extras);
+        ctx.add_group(kind, name, members, extras).tool = tool;
     }
+}
+
+/// A unit as [`read`] collects it: kind, declaring tool ([`Group::tool`]), display name,
+/// members and extras.
+type Pending = (
+    GroupKind,
+    Option<GroupTool>,
+    String,
+    Vec<usize>,
+    Vec<ExtraName>,
+);
+
+/// Whether a unit holds `[project].dependencies`, as [`read`] builds the units: PEP 621's
+/// base and extras, PEP 735 groups (they include the project), and PDM's and uv's
+/// development groups (they install the project too). Poetry's units and `build-system` do
+/// not.
+fn holds_project_dependencies(g: &Group) -> bool {
+    match g.kind {
+        GroupKind::Base | GroupKind::Extra => g.tool.is_none(),
+        GroupKind::DependencyGroup => true,
+        GroupKind::ToolGroup => matches!(g.tool, Some(GroupTool::Pdm | GroupTool::Uv)),
+        GroupKind::BuildSystem | GroupKind::LockGroup | GroupKind::LockAll => false,
+    }
+}
+
+/// Whether a unit is a PEP 621 extra (`project[x]`), not Poetry's.
+fn is_project_extra(g: &Group) -> bool {
+    g.kind == GroupKind::Extra && g.tool.is_none()
 }
 
 /// What a list of PEP 508 strings held.
@@ -391,7 +419,7 @@ fn dependency_groups(
     base: &[usize],
     extras: &BTreeMap<ExtraName, Entries>,
     project: Option<&PackageName>,
-    groups: &mut Vec<(GroupKind, String, Vec<usize>, Vec<ExtraName>)>,
+    groups: &mut Vec<Pending>,
 ) {
     // name -> (direct entries, includes with their spans)
     let mut direct: BTreeMap<String, (Entries, Vec<(String, crate::source::Span)>)> =
@@ -491,7 +519,7 @@ fn dependency_groups(
         let (more, ex) = expand_extras(extras, &self_extras);
         members.extend(more);
         groups.push((
-            GroupKind::DependencyGroup,
+            GroupKind::DependencyGroup, None,
             format!("dependency-groups:{name}"),
             members,
             ex,
@@ -503,7 +531,7 @@ fn dependency_groups(
 fn poetry_tables(
     ctx: &mut Ctx<'_>,
     p: &DeTable<'_>,
-    groups: &mut Vec<(GroupKind, String, Vec<usize>, Vec<ExtraName>)>,
+    groups: &mut Vec<Pending>,
 ) {
     let mut main = Vec::new();
     let mut optional: BTreeMap<PackageName, Vec<usize>> = BTreeMap::new();
@@ -575,7 +603,7 @@ fn poetry_tables(
                 .into_iter()
                 .collect();
             extra_groups.push((
-                GroupKind::Extra,
+                GroupKind::Extra, Some(GroupTool::Poetry),
                 format!("poetry[{}]", k.get_ref()),
                 m,
                 extra,
@@ -583,13 +611,13 @@ fn poetry_tables(
         }
     }
     if any {
-        groups.push((GroupKind::Base, "poetry".into(), main.clone(), Vec::new()));
+        groups.push((GroupKind::Base, Some(GroupTool::Poetry), "poetry".into(), main.clone(), Vec::new()));
         groups.extend(extra_groups);
         for (g, m) in named {
             let mut members = main.clone();
             members.extend(m);
             groups.push((
-                GroupKind::ToolGroup,
+                GroupKind::ToolGroup, Some(GroupTool::Poetry),
                 format!("poetry:{g}"),
                 members,
                 Vec::new(),
@@ -646,36 +674,33 @@ impl super::InputFormat for Pyproject {
             // The units that hold `[project].dependencies` (or that extra), as `read` made them.
             for g in &mut parsed.groups {
                 let takes = match &target {
-                    DynamicTarget::Dependencies => {
-                        g.name == "project"
-                            || g.name.starts_with("project[")
-                            || g.kind == GroupKind::DependencyGroup
-                            || g.name.starts_with("pdm:")
-                            || g.name.starts_with("uv:")
-                    }
-                    DynamicTarget::Extra(x) => g.name.starts_with("project[") && g.extras.contains(x),
+                    DynamicTarget::Dependencies => holds_project_dependencies(g),
+                    DynamicTarget::Extra(x) => is_project_extra(g) && g.extras.contains(x),
                 };
                 if takes {
                     g.members.extend(members.iter().copied());
                 }
             }
-            if matches!(target, DynamicTarget::Extra(_)) {
-                if let DynamicTarget::Extra(x) = &target {
-                    if !parsed.groups.iter().any(|g| g.extras.contains(x) && g.name.starts_with("project[")) {
-                        let mut m: Vec<usize> = parsed
-                            .groups
-                            .iter()
-                            .find(|g| g.name == "project")
-                            .map(|g| g.members.clone())
-                            .unwrap_or_default();
-                        m.extend(members.iter().copied());
-                        parsed.groups.push(crate::manifest::Group {
-                            kind: GroupKind::Extra,
-                            name: format!("project[{x}]"),
-                            members: m,
-                            extras: vec![x.clone()],
-                        });
-                    }
+            if let DynamicTarget::Extra(x) = &target {
+                if !parsed
+                    .groups
+                    .iter()
+                    .any(|g| is_project_extra(g) && g.extras.contains(x))
+                {
+                    let mut m: Vec<usize> = parsed
+                        .groups
+                        .iter()
+                        .find(|g| g.kind == GroupKind::Base && g.tool.is_none())
+                        .map(|g| g.members.clone())
+                        .unwrap_or_default();
+                    m.extend(members.iter().copied());
+                    parsed.groups.push(Group {
+                        kind: GroupKind::Extra,
+                        tool: None,
+                        name: format!("project[{x}]"),
+                        members: m,
+                        extras: vec![x.clone()],
+                    });
                 }
             }
         }
@@ -721,5 +746,100 @@ impl super::InputFormat for Pyproject {
             }
             Syntax::Conda | Syntax::Lock => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::Files;
+    use crate::formats::InputFormat;
+
+    /// Every unit of a pyproject.toml that several tools share carries its kind and the
+    /// tool whose table declares it; setuptools `dynamic` dependencies reach the units that
+    /// hold `[project].dependencies` by those fields (PEP 621, PEP 735, PDM, uv), and not
+    /// Poetry's or `build-system`, whatever the units are called.
+    #[test]
+    fn units_are_typed_and_dynamic_dependencies_reach_them_by_type() {
+        let dir = std::env::temp_dir().join(format!("dw-pyproject-kinds-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("deps.txt"), "numpy<1.17\n").unwrap();
+        std::fs::write(dir.join("np.txt"), "h5py\n").unwrap();
+        let text = r#"[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "demo"
+dynamic = ["dependencies", "optional-dependencies"]
+optional-dependencies.viz = ["six"]
+
+[tool.setuptools.dynamic]
+dependencies = { file = ["deps.txt"] }
+optional-dependencies.np = { file = "np.txt" }
+
+[dependency-groups]
+test = ["pytest"]
+
+[tool.poetry.dependencies]
+wrapt = "*"
+
+[tool.poetry.group.dev.dependencies]
+gast = "*"
+
+[tool.pdm.dev-dependencies]
+lint = ["ruff"]
+
+[tool.uv]
+dev-dependencies = ["astor"]
+"#;
+        std::fs::write(dir.join("pyproject.toml"), text).unwrap();
+        let mut files = Files::new(dir.clone());
+        let id = files.load(&dir.join("pyproject.toml")).unwrap();
+        let p = Pyproject.parse(&mut files, id);
+        let numpy = p
+            .requirements
+            .iter()
+            .position(|r| r.name.as_ref() == "numpy")
+            .unwrap();
+        let h5py = p
+            .requirements
+            .iter()
+            .position(|r| r.name.as_ref() == "h5py")
+            .unwrap();
+        let got: Vec<(&str, GroupKind, Option<GroupTool>, bool, bool)> = p
+            .groups
+            .iter()
+            .map(|g| {
+                (
+                    g.name.as_str(),
+                    g.kind,
+                    g.tool,
+                    g.members.contains(&numpy),
+                    g.members.contains(&h5py),
+                )
+            })
+            .collect();
+        use GroupKind::*;
+        let (po, pdm, uv) = (
+            Some(GroupTool::Poetry),
+            Some(GroupTool::Pdm),
+            Some(GroupTool::Uv),
+        );
+        assert_eq!(
+            got,
+            [
+                ("project", Base, None, true, false),
+                ("project[viz]", Extra, None, true, false),
+                ("dependency-groups:test", DependencyGroup, None, true, false),
+                ("build-system", BuildSystem, None, false, false),
+                ("poetry", Base, po, false, false),
+                ("poetry:dev", ToolGroup, po, false, false),
+                ("pdm:lint", ToolGroup, pdm, true, false),
+                ("uv:dev", ToolGroup, uv, true, false),
+                ("project[np]", Extra, None, true, true),
+            ]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

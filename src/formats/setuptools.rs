@@ -78,6 +78,7 @@ impl Extras {
         let derived: Vec<_> = (0..self.list.len()).map(expand).collect();
         out.groups.push(Group {
             kind: GroupKind::Base,
+            tool: None,
             name: "install_requires".into(),
             members: base.clone(),
             extras: vec![],
@@ -89,6 +90,7 @@ impl Extras {
             all.dedup();
             out.groups.push(Group {
                 kind: GroupKind::Extra,
+                tool: None,
                 name: format!("extra:{name}"),
                 members: all,
                 extras,

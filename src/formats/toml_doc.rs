@@ -71,22 +71,27 @@ impl<'t> Ctx<'t> {
         self.out.requirements.len() - 1
     }
 
+    /// Add a unit (declared by no tool's own table: [`Group::tool`] `None`) and return it, so
+    /// that a reader that knows more can say so.
     pub(crate) fn add_group(
         &mut self,
         kind: GroupKind,
         name: impl Into<String>,
         members: Vec<usize>,
         extras: Vec<ExtraName>,
-    ) {
+    ) -> &mut Group {
         let mut members = members;
         members.sort_unstable();
         members.dedup();
         self.out.groups.push(Group {
             kind,
+            tool: None,
             name: name.into(),
             members,
             extras,
         });
+        let last = self.out.groups.len() - 1;
+        &mut self.out.groups[last]
     }
 
     /// Parse the document. On failure the problem is recorded and `None` returned.

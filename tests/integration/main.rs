@@ -13,6 +13,8 @@ mod differential;
 mod fixtures;
 mod formats_other;
 mod fuzz_corpus;
+// Issue 10 "Units": no code reads meaning out of a group's name.
+mod group_names;
 // Issue 15's reproductions through the binary (unix: modes, owners, signals, /proc).
 #[cfg(unix)]
 mod hardening;
