@@ -355,6 +355,10 @@ impl VersionSet {
     /// Intersection as pip combines specifier sets (`SpecifierSet.__and__`): intervals
     /// intersected, pre-releases allowed if either side allows them.
     pub fn intersect(&self, other: &VersionSet) -> VersionSet {
+        // A set met with itself (750k lines of one requirement) is itself: no new intervals.
+        if self == other {
+            return self.clone();
+        }
         let mut ivs = intersect_ivs(&self.ivs, &other.ivs);
         let mut literals = Vec::new();
         if !self.literals.is_empty() || !other.literals.is_empty() {

@@ -227,7 +227,7 @@ pub(crate) struct Input<'a, 'x> {
     /// The requirements on the package that surely apply on this environment (overrides
     /// alone when there are any). One under a marker whose value is unknown there is not
     /// relied on.
-    pub contributing: Vec<&'a Requirement>,
+    pub contributing: std::sync::Arc<[&'a Requirement]>,
     /// The package's absence may be claimed: the rule makes it a finding, and nothing in
     /// the unit is unevaluable (`${VAR}`, a computed install_requires may name it).
     pub absence_claimable: bool,
@@ -291,13 +291,14 @@ fn judge_env<'a>(
         .collect();
     // uv's override-dependencies replace every other requirement on the package, the
     // trigger's declared range included.
-    let contributing: Vec<&'a Requirement> = if overrides.is_empty() {
-        pkg_reqs.clone()
+    let overridden = !overrides.is_empty();
+    let contributing: std::sync::Arc<[&'a Requirement]> = if overrides.is_empty() {
+        pkg_reqs.into()
     } else {
-        overrides.clone()
+        overrides.into()
     };
     let py = Version::from_str(&env.python).ok()?;
-    let declared = match (&rule.declared, overrides.is_empty()) {
+    let declared = match (&rule.declared, !overridden) {
         (Some(d), true) => d.set.clone(),
         _ => VersionSet::full(),
     };
@@ -319,8 +320,17 @@ fn judge_env<'a>(
         return judge(None);
     }
 
-    let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::new();
-    for r in &input.contributing {
+    let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::with_capacity(input.contributing.len());
+    for r in input.contributing.iter() {
+        // The same specifier as the requirement before (one line repeated): its set is
+        // shared, not built again, so A_p below meets it with itself cheaply.
+        if let Some((prev, set)) = sets.last() {
+            if same_specifiers(prev, r) {
+                let set = set.clone();
+                sets.push((r, set));
+                continue;
+            }
+        }
         match req_set(r) {
             Some(s) => sets.push((r, s)),
             // A direct reference: the version is whatever the URL builds; cannot judge.
@@ -355,6 +365,17 @@ fn judge_env<'a>(
 pub(super) fn is_trigger_name(rule: &Rule, name: &PackageName, opts: &Options) -> bool {
     rule.trigger.distributions.contains(name)
         || (opts.conda && rule.trigger.conda_distributions.contains(name))
+}
+
+/// Whether two requirements' version parts are the same specifiers (so the same set).
+fn same_specifiers(a: &Requirement, b: &Requirement) -> bool {
+    match (&a.version, &b.version) {
+        (
+            VersionReq::Specifiers { specifiers: x, .. },
+            VersionReq::Specifiers { specifiers: y, .. },
+        ) => a.pre == b.pre && x == y,
+        _ => false,
+    }
 }
 
 /// The versions a requirement admits (None: a direct reference, which names none).

@@ -32,7 +32,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         primary: hit.req.loc,
         trigger: hit.clone(),
         detail: Detail::LockIncomplete,
-        contributing: Vec::new(),
+        contributing: Default::default(),
         leak: Default::default(),
         admitted: None,
         pick: None,

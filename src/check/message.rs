@@ -864,8 +864,8 @@ fn words(
                     "if {t} is meant, use a range inside the tested window, e.g. `{pkg}{}`; otherwise narrow `{tf_text}` to the TensorFlow you want",
                     window.text
                 )),
+                related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
                 notes,
-                related: related_to(&v.contributing, v.primary, &pkg, tf_related),
             }
         }
         Detail::Unsatisfiable(reason) => {
@@ -895,8 +895,8 @@ fn words(
                     "use a range inside the tested window, e.g. `{pkg}{}`",
                     window.text
                 )),
+                related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
                 notes,
-                related: related_to(&v.contributing, v.primary, &pkg, tf_related),
             }
         }
         Detail::OutsideWindow {
@@ -949,8 +949,8 @@ fn words(
                 },
                 message,
                 help,
+                related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
                 notes,
-                related: related_to(&v.contributing, v.primary, &pkg, tf_related),
             }
         }
         Detail::LockIncomplete => Words {
@@ -1059,21 +1059,38 @@ fn possible_note(
     ))
 }
 
-/// The other requirements that make up A_p, then the trigger requirement.
+/// At most this many other requirements on the package are listed as related places; the
+/// rest are counted in a note (750,000 lines of `numpy>=1.0` would otherwise be listed).
+pub(crate) const MAX_RELATED: usize = 20;
+
+/// The other requirements that make up A_p (the first [`MAX_RELATED`], the rest counted in
+/// a note), then the trigger requirement.
 fn related_to(
     contributing: &[&Requirement],
     primary: Loc,
     pkg: &str,
     trigger: Related,
+    notes: &mut Vec<String>,
 ) -> Vec<Related> {
-    let mut related: Vec<Related> = contributing
+    let mut others = contributing
         .iter()
-        .filter(|r| super::evaluate::spec_loc(r) != primary)
-        .map(|r| Related {
-            loc: super::evaluate::spec_loc(r),
+        .map(|r| super::evaluate::spec_loc(r))
+        .filter(|&loc| loc != primary);
+    let mut related: Vec<Related> = others
+        .by_ref()
+        .take(MAX_RELATED)
+        .map(|loc| Related {
+            loc,
             message: format!("also constrains {pkg}"),
         })
         .collect();
+    let more = others.count();
+    if more > 0 {
+        notes.push(format!(
+            "and {more} more requirement{} on {pkg}, not listed",
+            if more == 1 { "" } else { "s" }
+        ));
+    }
     related.push(trigger);
     related
 }

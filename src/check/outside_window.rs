@@ -17,6 +17,9 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 use super::evaluate::{count_outside, leaking, spec_loc, Combined, Input};
 use super::verdict::{Detail, FixIntent, PyVerdict};
 use super::Check;
+use crate::manifest::Requirement;
+use crate::versions::VersionSet;
+use std::collections::HashMap;
 
 /// A_p admits a version outside the window. The severity is the rule's when pip can get
 /// there (A_p within the trigger's declared range leaks), a warning when only the trigger's
@@ -39,13 +42,21 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         Severity::Warning
     };
     let probe = above_decl.clone().unwrap_or(witness.clone());
-    let offender = c
-        .sets
-        .iter()
-        .filter(|(_, s)| s.contains_any(&probe))
-        .min_by_key(|(_, s)| count_outside(rule, s))
-        .map(|(r, _)| *r)
-        .unwrap_or(input.contributing[0]);
+    // Sets repeat (the same specifier on many lines, in many extras): each distinct one is
+    // tested and counted once. The first requirement with the least count wins, as before.
+    let mut known: HashMap<&VersionSet, Option<usize>> = HashMap::new();
+    let mut best: Option<(&Requirement, usize)> = None;
+    for (r, s) in &c.sets {
+        let count = *known
+            .entry(s)
+            .or_insert_with(|| s.contains_any(&probe).then(|| count_outside(rule, s)));
+        if let Some(n) = count {
+            if best.is_none_or(|(_, m)| n < m) {
+                best = Some((r, n));
+            }
+        }
+    }
+    let offender = best.map(|(r, _)| r).unwrap_or(input.contributing[0]);
     Some(PyVerdict {
         check: Check::OutsideWindow,
         severity: input.cap(severity),

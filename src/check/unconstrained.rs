@@ -53,7 +53,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         primary: bare.map_or(input.hit.req.loc, |r| r.loc),
         trigger: input.hit.clone(),
         detail: Detail::Unconstrained,
-        contributing: bare.map(|r| vec![r]).unwrap_or_default(),
+        contributing: bare.map(|r| vec![r]).unwrap_or_default().into(),
         leak: leaking(rule, &input.declared, &input.py),
         admitted: Some(input.declared.clone()),
         pick,
