@@ -186,6 +186,54 @@ fn requirements_many_lines_of_one_package() {
     assert_linear("requirements: many lines of one package", &make, 2_000);
 }
 
+/// The same requirement on many lines is one finding whose related places are the first
+/// 20 others and the TensorFlow requirement; the rest are counted in a note, so the output
+/// does not grow with the input (750k lines once gave 250 MB of JSON).
+#[test]
+fn many_lines_of_one_package_list_twenty_related_places() {
+    for (lines, more) in [
+        (21, None),
+        (22, Some("and 1 more requirement on numpy, not listed")),
+        (500, Some("and 479 more requirements on numpy, not listed")),
+    ] {
+        let dir = crate::common::Scratch::new("related-cap");
+        dir.write(
+            "requirements.txt",
+            format!("tensorflow==1.14.0\n{}", "numpy>=1.0\n".repeat(lines)),
+        );
+        let out = crate::common::run_in(
+            dir.path(),
+            &["check", "--output-format", "json", "requirements.txt"],
+            &[],
+            None,
+        );
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let d = json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["code"] == "DW101")
+            .expect("one outside-window finding");
+        let related = d["related"].as_array().unwrap();
+        // The offender is one of the lines; the other lines, then the trigger.
+        let also = related
+            .iter()
+            .filter(|r| r["message"] == "also constrains numpy")
+            .count();
+        assert_eq!(also, (lines - 1).min(20), "{lines} lines: {related:?}");
+        assert_eq!(related.len(), also + 1);
+        let notes: Vec<&str> = d["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|n| n.as_str())
+            .filter(|n| n.contains("more requirement"))
+            .collect();
+        assert_eq!(notes, more.into_iter().collect::<Vec<_>>(), "{lines} lines");
+    }
+}
+
 #[test]
 fn poetry_clauses_through_the_whole_pipeline() {
     // The translator is linear (above); the checker then asks for the requirement's version
