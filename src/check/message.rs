@@ -582,6 +582,19 @@ struct Words {
     related: Vec<Related>,
 }
 
+/// The pinned version and its requirement, when every requirement on the package is a
+/// lock's pin of one version.
+fn locked_pin<'a>(v: &PyVerdict<'a>) -> Option<(&'a Version, &'a Requirement)> {
+    let first = *v.contributing.first()?;
+    let VersionReq::Exact { version, .. } = &first.version else {
+        return None;
+    };
+    v.contributing
+        .iter()
+        .all(|r| r.role == Role::Locked && r.syntax == Syntax::Lock)
+        .then_some((version, first))
+}
+
 /// Whether a verdict is about a lock's pin (the requirements on the package are locked).
 fn is_lock(v: &PyVerdict) -> bool {
     match &v.detail {
@@ -876,7 +889,8 @@ fn words(
                 }
                 Unsatisfiable::Unpublished => "no published release satisfies it".to_owned(),
                 Unsatisfiable::NotInstallable { excluded, yanked } => {
-                    let (why, detail) = not_installable(rule, &pkg, *excluded, *yanked);
+                    let locked = installed.is_none() && locked_pin(v).is_some();
+                    let (why, detail) = not_installable(rule, &pkg, *excluded, *yanked, locked);
                     notes.extend(detail);
                     why
                 }
@@ -886,15 +900,29 @@ fn words(
                     notes.push(why);
                     installed_headline(version, &mut notes)
                 }
-                None => format!("pip cannot install {pkg} here: {why}"),
+                None => match locked_pin(v) {
+                    // A lock is not a range: it names its pin, and the way out is a re-lock.
+                    Some((version, _)) => {
+                        format!("the lock pins {pkg} {version}, which cannot be installed here: {why}")
+                    }
+                    None => format!("pip cannot install {pkg} here: {why}"),
+                },
+            };
+            let help = match locked_pin(v) {
+                Some((_, lock)) if installed.is_none() => format!(
+                    "re-lock with `{pkg}{}` declared where the dependencies are{}; the lockfile itself is not edited",
+                    window.text,
+                    relock_hint(files, lock)
+                ),
+                _ => format!(
+                    "use a range inside the tested window, e.g. `{pkg}{}`",
+                    window.text
+                ),
             };
             Words {
                 label: format!("no installable {pkg} satisfies this"),
                 message,
-                help: Some(format!(
-                    "use a range inside the tested window, e.g. `{pkg}{}`",
-                    window.text
-                )),
+                help: Some(help),
                 related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
                 notes,
             }
@@ -1105,11 +1133,14 @@ fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
 
 /// Why pip installs nothing on a Python from releases that match (`pick::NoPick`): the
 /// reason in short, and the release that shows it.
+/// Why nothing installs, and a note naming the Requires-Python or yank behind it; `locked`:
+/// the requirement is a lock's pin of one release, so it is "it", not "the releases it admits".
 fn not_installable(
     rule: &Rule,
     pkg: &str,
     excluded: Option<usize>,
     yanked: Option<usize>,
+    locked: bool,
 ) -> (String, Option<String>) {
     let releases = &rule.releases.releases;
     let excluded = excluded.map(|i| {
@@ -1119,7 +1150,11 @@ fn not_installable(
             .as_ref()
             .map(|s| s.to_string())
             .unwrap_or_default();
-        format!("the oldest, {pkg} {}, has Requires-Python `{rp}`", r.text)
+        if locked {
+            format!("{pkg} {} has Requires-Python `{rp}`", r.text)
+        } else {
+            format!("the oldest, {pkg} {}, has Requires-Python `{rp}`", r.text)
+        }
     });
     let yanked_why = "pip takes a yanked release only when it is pinned with `==`";
     match (excluded, yanked.map(|i| &releases[i].text)) {
@@ -1127,6 +1162,7 @@ fn not_installable(
             format!("{pkg} {y} is yanked, and the other releases it admits need another Python"),
             Some(format!("{yanked_why}; of the others, {e}")),
         ),
+        (Some(e), None) if locked => ("it needs another Python".to_owned(), Some(e)),
         (Some(e), None) => (
             "the releases it admits need another Python".to_owned(),
             Some(e),

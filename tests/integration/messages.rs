@@ -102,6 +102,14 @@ fn every_fixture_headline_is_short_and_notes_carry_the_rest() {
                     "{at}: a pick or qualification in the headline: {message}"
                 ));
             }
+            // A finding located in a lockfile is about a pin: never "pip cannot install".
+            let file = d["path"].as_str().unwrap_or_default();
+            let in_lock = file.ends_with(".lock") || file.contains("pylock");
+            if in_lock && message.contains("pip cannot install") {
+                failures.push(format!(
+                    "{at}: a lock's finding speaks as of a range: {message}"
+                ));
+            }
             if message.starts_with("the lock pins")
                 && notes.iter().any(|n| n.contains("pip would pick"))
             {
