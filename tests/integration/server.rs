@@ -465,9 +465,17 @@ fn memory_stays_flat_over_ten_thousand_edits() {
     let mut version = 1;
     let mut edit = |c: &mut Client, i: u64| {
         version += 1;
-        // Every edit differs (a new version each time), some with findings, some without.
+        // Every edit differs (a new version each time). One in ten requires TensorFlow 1.14.0
+        // and gets findings (the full check on twelve environments); the rest are checked
+        // too, include and all, and get none: the findings' turnover is exercised a thousand
+        // times without making the test cost ten thousand full checks.
+        let tf = if i % 10 == 0 {
+            "tensorflow==1.14.0\n"
+        } else {
+            ""
+        };
         let text = format!(
-            "tensorflow==1.14.0\n-r base.txt\nprotobuf>={}.{}\n# edit {i} é😀\n",
+            "{tf}-r base.txt\nprotobuf>={}.{}\n# edit {i} é😀\n",
             3 + i % 3,
             i % 17
         );
