@@ -168,22 +168,39 @@ fn finding_key(check: Check, rule: &str, loc: Loc) -> (Check, String, Loc) {
 /// What [`Diagnostic::absorb`] takes from a finding reached again through another unit:
 /// its severity, environments and picks, as [`finish`] sets them (nothing is phrased).
 fn reached_again(verdict: &Verdict, group: &[(&'static Environment, PyVerdict)]) -> Diagnostic {
-    let rule = verdict.rule;
     let first = &group[0].1;
-    let severity = group
+    let mut d = Diagnostic::problem(
+        first.check,
+        group_severity(group),
+        first.primary,
+        String::new(),
+    );
+    d.rule = Some(verdict.rule.id.clone());
+    d.set_environments(group_places(group));
+    d.pip_would_pick = group_picks(verdict.rule, group);
+    d
+}
+
+/// A finding's severity: the worst over its environments.
+fn group_severity(group: &[(&'static Environment, PyVerdict)]) -> Severity {
+    group
         .iter()
         .map(|(_, v)| v.severity)
         .max()
-        .unwrap_or(Severity::Warning);
-    let mut d = Diagnostic::problem(first.check, severity, first.primary, String::new());
-    d.rule = Some(rule.id.clone());
-    d.set_environments(
-        group
-            .iter()
-            .map(|(e, _)| Place::new(&e.python, &e.platform))
-            .collect(),
-    );
-    d.pip_would_pick = group
+        .unwrap_or(Severity::Warning)
+}
+
+/// Where a finding holds, one place per environment.
+fn group_places(group: &[(&'static Environment, PyVerdict)]) -> Vec<Place> {
+    group
+        .iter()
+        .map(|(e, _)| Place::new(&e.python, &e.platform))
+        .collect()
+}
+
+/// pip's pick on each environment of a finding that has one.
+fn group_picks(rule: &Rule, group: &[(&'static Environment, PyVerdict)]) -> Vec<Pick> {
+    group
         .iter()
         .filter_map(|(e, v)| {
             v.pick.map(|i| Pick {
@@ -192,8 +209,7 @@ fn reached_again(verdict: &Verdict, group: &[(&'static Environment, PyVerdict)])
                 version: rule.releases.releases[i].text.clone(),
             })
         })
-        .collect();
-    d
+        .collect()
 }
 
 /// Add a diagnostic to the findings, merging it into the finding with its key; returns the
@@ -641,27 +657,11 @@ fn finish<'a>(
             pythons.push(e.python.clone());
         }
     }
-    let picks: Vec<Pick> = group
-        .iter()
-        .filter_map(|(e, v)| {
-            v.pick.map(|i| Pick {
-                python: e.python.clone(),
-                platform: e.platform.clone(),
-                version: rule.releases.releases[i].text.clone(),
-            })
-        })
-        .collect();
-    let severity = group
-        .iter()
-        .map(|(_, v)| v.severity)
-        .max()
-        .unwrap_or(Severity::Warning);
+    let picks = group_picks(rule, group);
+    let severity = group_severity(group);
     let first = &group[0].1;
     let pkg = rule.package.to_string();
-    let places: Vec<Place> = group
-        .iter()
-        .map(|(e, _)| Place::new(&e.python, &e.platform))
-        .collect();
+    let places = group_places(group);
 
     // The releases that get in, over all the finding's environments, oldest first.
     // (Indices into the release list, which is sorted oldest first.)
