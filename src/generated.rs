@@ -33,12 +33,7 @@ pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mu
         return;
     };
     let vias = pip_compile::via(&files.get(id).text);
-    let dir = files
-        .get(id)
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let dir = files.get(id).dir();
     // The environments the header compiled it for, which are the only ones it is checked on
     // (`pip_compile::restrict`): "for Python 3.7 on Linux".
     let target = header.target();

@@ -93,6 +93,15 @@ pub struct Position {
 }
 
 impl SourceFile {
+    /// The directory the file is in, against which what it names (`-r`, `file:`) resolves;
+    /// empty for a bare name.
+    pub(crate) fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// Decode raw bytes the way pip does (see [`Encoding`]).
     pub(crate) fn from_bytes(
         path: impl Into<PathBuf>,

@@ -675,12 +675,7 @@ fn pip_entries(
         Span::new(start, end.max(start))
     };
     let fp = super::requirements::parse_text_mapped(id, &joined, &map, Role::Require);
-    let dir = files
-        .get(id)
-        .path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let dir = files.get(id).dir();
     let mut resolver = Resolver::default();
     resolver.read_lines(files, id, fp, &dir, 0);
     let first = out.requirements.len();

@@ -78,7 +78,7 @@ impl Resolver {
             } else {
                 Role::Require
             };
-            let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let dir = f.dir();
             (parse_text(id, &f.text, 0, role), dir)
         };
         self.read_lines(files, id, fp, &dir, depth);
@@ -230,12 +230,7 @@ pub(crate) fn requirements_file(
     span: Span,
     out: &mut Parsed,
 ) -> Vec<usize> {
-    let dir = files
-        .get(from)
-        .path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let dir = files.get(from).dir();
     let include = Include {
         kind: IncludeKind::SetuptoolsFile,
         target: target.to_owned(),

@@ -160,12 +160,7 @@ pub(crate) fn requirement_lines(
     span: Span,
     out: &mut Parsed,
 ) -> Vec<usize> {
-    let dir = files
-        .get(from)
-        .path
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .unwrap_or_default();
+    let dir = files.get(from).dir();
     let at = Loc { file: from, span };
     let path = crate::files::normalize(&dir.join(target));
     let child = match files.load(&path) {
