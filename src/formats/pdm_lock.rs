@@ -17,7 +17,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
             };
             membership.push((i, groups));
         }
-        lock_groups(ctx, "default", &membership);
+        lock_groups(ctx, "default", &membership, &[]);
     })
 }
 

@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
 use super::poetry;
-use super::toml_doc::{entries, get, read_document, Ctx};
-use crate::manifest::{FileId, GroupKind, Parsed};
+use super::toml_doc::{entries, get, lock_groups, read_document, Ctx};
+use crate::manifest::{FileId, Parsed};
 
 pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
     read_document(text, file, super::Format::PoetryLock, |ctx, root| {
@@ -120,7 +120,9 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
             }
             ctx.out.requirements[i].marker.and(any);
         }
-        groups(ctx, &membership, &extras);
+        // The units: `main`, `main+<g>`, `main[<x>]`, `all`.
+        let extra_names: Vec<ExtraName> = extras.iter().map(|(x, _)| x.clone()).collect();
+        lock_groups(ctx, "main", &membership, &extra_names);
     })
 }
 
@@ -196,39 +198,6 @@ fn extra_marker(x: &ExtraName) -> MarkerTree {
     })
 }
 
-/// The units: `main`, `main+<g>`, `main[<x>]`, `all`.
-fn groups(ctx: &mut Ctx<'_>, membership: &[(usize, Vec<String>)], extras: &[(ExtraName, Vec<PackageName>)]) {
-    const BASE: &str = "main";
-    let mut names: Vec<String> = membership
-        .iter()
-        .flat_map(|(_, g)| g.iter().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
-    let in_group = |g: &str| -> Vec<usize> {
-        membership
-            .iter()
-            .filter(|(_, gs)| gs.iter().any(|x| x == g))
-            .map(|(i, _)| *i)
-            .collect()
-    };
-    let main = in_group(BASE);
-    ctx.add_group(GroupKind::Base, BASE, main.clone(), Vec::new());
-    for g in names.iter().filter(|g| *g != BASE) {
-        let mut m = main.clone();
-        m.extend(in_group(g));
-        ctx.add_group(GroupKind::LockGroup, format!("{BASE}+{g}"), m, Vec::new());
-    }
-    for (x, _) in extras {
-        ctx.add_group(GroupKind::Extra, format!("{BASE}[{x}]"), main.clone(), vec![x.clone()]);
-    }
-    ctx.add_group(
-        GroupKind::LockAll,
-        "all",
-        membership.iter().map(|(i, _)| *i).collect(),
-        extras.iter().map(|(x, _)| x.clone()).collect(),
-    );
-}
 /// `poetry.lock`: Poetry's lockfile.
 pub(crate) struct PoetryLock;
 

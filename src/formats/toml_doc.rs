@@ -710,8 +710,15 @@ impl Ctx<'_> {
 }
 
 /// Lockfile groups: `base` holds the packages of the default group, `base+<g>` the default
-/// group plus group `g` (what `--with g` installs), and `all` every package.
-pub(crate) fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, Vec<String>)]) {
+/// group plus group `g` (what `--with g` installs), `base[<x>]` the default group with extra
+/// `x` on (the lock's markers say which packages `x` adds), and `all` every package with
+/// every extra.
+pub(crate) fn lock_groups(
+    ctx: &mut Ctx<'_>,
+    base: &str,
+    membership: &[(usize, Vec<String>)],
+    extras: &[ExtraName],
+) {
     let mut names: Vec<String> = membership
         .iter()
         .flat_map(|(_, g)| g.iter().cloned())
@@ -744,11 +751,19 @@ pub(crate) fn lock_groups(ctx: &mut Ctx<'_>, base: &str, membership: &[(usize, V
         m.extend(in_group(g));
         ctx.add_group(GroupKind::LockGroup, format!("{base}+{g}"), m, Vec::new());
     }
+    for x in extras {
+        ctx.add_group(
+            GroupKind::Extra,
+            format!("{base}[{x}]"),
+            main.clone(),
+            vec![x.clone()],
+        );
+    }
     ctx.add_group(
         GroupKind::LockAll,
         "all",
         membership.iter().map(|(i, _)| *i).collect(),
-        Vec::new(),
+        extras.to_vec(),
     );
 }
 
