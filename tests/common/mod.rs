@@ -167,6 +167,26 @@ pub fn fixture_cases() -> Vec<PathBuf> {
     out
 }
 
+/// The extra arguments a fixture's `cmd` file gives (none without one).
+pub fn fixture_args(case: &Path) -> Vec<String> {
+    std::fs::read_to_string(case.join("cmd"))
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// `depwindow check --format json ARGS .` in a fixture, with its `cmd` arguments: the compact
+/// JSON report, as a user gets it.
+pub fn fixture_json(case: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_depwindow"))
+        .current_dir(case)
+        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
+        .args(["check", "--format", "json"])
+        .args(fixture_args(case))
+        .arg(".")
+        .output()
+        .expect("run depwindow")
+}
+
 /// splitmix64: tiny, deterministic, good enough to spread generated cases.
 pub struct SplitMix(pub u64);
 

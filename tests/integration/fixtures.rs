@@ -22,11 +22,7 @@ fn bin() -> &'static str {
 
 use common::fixture_cases as cases;
 
-fn extra_args(case: &Path) -> Vec<String> {
-    std::fs::read_to_string(case.join("cmd"))
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default()
-}
+use common::fixture_args as extra_args;
 
 fn run(dir: &Path, format: &str, extra: &[String]) -> (String, i32) {
     let out = Command::new(bin())
@@ -286,14 +282,7 @@ fn compact_and_pretty_json_are_the_same_value() {
     for case in &cases {
         let extra = extra_args(case);
         let (pretty, code_pretty) = run(case, "json", &extra);
-        let out = Command::new(bin())
-            .current_dir(case)
-            .env_remove("DEPWINDOW_OUTPUT_FORMAT")
-            .args(["check", "--format", "json"])
-            .args(&extra)
-            .arg(".")
-            .output()
-            .expect("run depwindow");
+        let out = common::fixture_json(case);
         let compact = String::from_utf8(out.stdout).expect("utf-8 output");
         assert_eq!(
             out.status.code().unwrap_or(-1),

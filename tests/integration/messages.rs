@@ -5,7 +5,6 @@
 //! `outside_installable`).
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -15,17 +14,7 @@ const HEADLINE_MAX: usize = 200;
 
 /// The diagnostics of a fixture, as `tests/integration/fixtures.rs` runs it.
 fn diagnostics(case: &Path) -> Vec<Value> {
-    let extra: Vec<String> = std::fs::read_to_string(case.join("cmd"))
-        .map(|s| s.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default();
-    let out = Command::new(env!("CARGO_BIN_EXE_depwindow"))
-        .current_dir(case)
-        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
-        .args(["check", "--format", "json"])
-        .args(&extra)
-        .arg(".")
-        .output()
-        .expect("run depwindow");
+    let out = common::fixture_json(case);
     let doc: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{}: not JSON: {e}", case.display()));
     doc["diagnostics"].as_array().cloned().unwrap_or_default()
