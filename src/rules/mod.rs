@@ -58,6 +58,9 @@ struct TriggerToml {
     releases: Option<Spanned<String>>,
     /// `releases/<name>.tsv`: python, distribution, sys_platform -> versions with wheels.
     platform_releases: Option<Spanned<String>>,
+    /// `releases/<name>.tsv`: python, distribution -> versions with wheels, for the Pythons
+    /// the trigger does not support (DW104: a range with no wheel for any allowed Python).
+    other_python_releases: Option<Spanned<String>>,
     #[serde(default)]
     sources: Vec<String>,
     /// Versions the index lists that nothing can install (a build that fails on purpose).
@@ -140,6 +143,9 @@ pub struct Trigger {
     pub wheels: Option<Arc<WheelsByPython>>,
     /// The versions of each distribution with wheels per Python and operating system.
     pub platform_wheels: Option<Arc<WheelsByPlatform>>,
+    /// Per Python the trigger does not support (`other-python-releases`), the versions of
+    /// each distribution with a wheel for it on any platform, placeholders removed.
+    pub other_wheels: Option<Arc<WheelsByPython>>,
     pub sources: Vec<String>,
     /// Listed by the index, installable nowhere (`[[trigger.placeholders]]`): never a pick
     /// and never a newer release that makes the trigger only possible.
@@ -370,6 +376,28 @@ pub(crate) fn load_rule_file_confined(
             .map_err(|m| err(Some(r.span()), m))?,
         ),
     };
+    let other_wheels = match &t.other_python_releases {
+        None => None,
+        Some(r) => {
+            let table = shared_table(&BY_PYTHON, r.get_ref(), &placeholders, || {
+                let text = load_releases(r.get_ref(), base, confine)?;
+                let mut wheels = WheelsByPython::parse(&text)?;
+                wheels.remove(&placeholders);
+                Ok(wheels)
+            })
+            .map_err(|m| err(Some(r.span()), m))?;
+            // A trigger Python here would make DW104's two halves disagree.
+            if let Some((p, _, _)) = table.rows.iter().find(|(p, _, _)| {
+                t.pythons.iter().any(|tp| tp.get_ref() == p) || crate::python::series(p).is_none()
+            }) {
+                return Err(err(
+                    Some(r.span()),
+                    format!("other-python-releases lists Python `{p}`: only `major.minor` Pythons the trigger does not support belong there"),
+                ));
+            }
+            Some(table)
+        }
+    };
     let version = spec(&t.version)?;
     let distributions: Vec<PackageName> =
         t.distributions.iter().map(name).collect::<Result<_, _>>()?;
@@ -393,6 +421,7 @@ pub(crate) fn load_rule_file_confined(
         pythons: t.pythons.iter().map(|p| p.get_ref().clone()).collect(),
         wheels,
         platform_wheels,
+        other_wheels,
         sources: t.sources.clone(),
         placeholders,
     });

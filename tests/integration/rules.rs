@@ -90,6 +90,14 @@ fn invalid_rule_files_are_rejected_with_a_span() {
             good.replace("releases = \"numpy\"", "releases = \"nope\""),
             "unknown release list",
         ),
+        // The Pythons of the trigger are not "other" Pythons: a list that has them is refused.
+        (
+            good.replace(
+                "other-python-releases = \"tensorflow-other-pythons\"",
+                "other-python-releases = \"tensorflow-by-python\"",
+            ),
+            "other-python-releases lists Python `2.7`",
+        ),
         (
             good.replace("id = \"tensorflow-1.14/numpy\"", "id = \"numpy\""),
             "rule ids look like",
@@ -115,10 +123,17 @@ fn shared() -> Option<PathBuf> {
     common::require("the shared facts folder ../shared", common::shared_dir())
 }
 
+/// Release lists derived in this project (not copies of `../shared/releases/`): each has its
+/// source and method in `rules/README.md` and its agreement test below.
+const DERIVED_HERE: &[&str] = &["tensorflow-other-pythons"];
+
 #[test]
 fn release_lists_are_the_shared_ones() {
     let Some(shared) = shared() else { return };
     for (name, text) in BUILTIN_RELEASES {
+        if DERIVED_HERE.contains(name) {
+            continue;
+        }
         let path = if *name == "numpy" {
             shared.join("numpy-releases.tsv")
         } else {
@@ -239,4 +254,82 @@ fn placeholders_are_not_trigger_releases() {
             assert!(vs.contains(&Version::from_str("1.14.0").unwrap()), "{py}");
         }
     }
+}
+
+/// `tensorflow-other-pythons.tsv` (DW104's "no wheel for any allowed Python", derived by
+/// `tools/tf_other_pythons.py` from the package index) agrees with the shared facts: no
+/// trigger Python in it, no TF 1.14.0 wheel for 3.8 or newer, the tensorflow-gpu 2.12.0
+/// placeholder nowhere; its 3.3 / 3.4 rows (relabelled cp35 builds, `../shared/FACTS.md`)
+/// hold only versions that have 3.5 wheels; every version it lists for 3.8 is newer than
+/// the newest 2.7 release (TF dropped 2.7 before adding 3.8) and has 3.7 wheels in the shared
+/// per-platform list, which is where 3.8 support began.
+#[test]
+fn other_python_list_agrees_with_the_shared_facts() {
+    let Some(shared) = shared() else { return };
+    let v = |s: &str| Version::from_str(s).unwrap();
+    let by_platform =
+        std::fs::read_to_string(shared.join("releases/tensorflow-by-platform.tsv")).unwrap();
+    let facts = std::fs::read_to_string(shared.join("FACTS.md")).unwrap();
+    assert!(facts.contains("The cp33/cp34 files on the index are relabelled cp35 builds"));
+    // (python, distribution) -> every version with a wheel on any platform, from the shared list.
+    let shared_versions = |py: &str, dist: &str| -> Vec<Version> {
+        by_platform
+            .lines()
+            .skip(1)
+            .map(|l| l.split('\t').collect::<Vec<_>>())
+            .filter(|c| c[0] == py && c[1] == dist)
+            .flat_map(|c| {
+                c[3].split(',')
+                    .filter(|x| !x.is_empty())
+                    .map(v)
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let tf114 = v("1.14.0");
+    let placeholder = v("2.12.0");
+    let mut rows = 0;
+    for rule in rules::builtin() {
+        let t = &rule.trigger;
+        let other = t.other_wheels.as_ref().expect("other-python-releases");
+        assert_eq!(t.pythons, ["2.7", "3.5", "3.6", "3.7"]);
+        for (py, dist, versions) in &other.rows {
+            rows += 1;
+            assert!(!t.pythons.contains(py), "{py} is a trigger Python");
+            let (major, minor) = {
+                let (a, b) = py.split_once('.').unwrap();
+                (a.parse::<u64>().unwrap(), b.parse::<u64>().unwrap())
+            };
+            if dist == "tensorflow-gpu" {
+                assert!(!versions.contains(&placeholder), "{py}: the placeholder");
+            }
+            if (major, minor) >= (3, 8) {
+                assert!(!versions.contains(&tf114), "{py} {dist}: TF 1.14.0");
+                let newest_27 = shared_versions("2.7", dist)
+                    .into_iter()
+                    .filter(|x| *x != placeholder)
+                    .max()
+                    .unwrap();
+                assert!(versions.iter().all(|x| *x > newest_27), "{py} {dist}");
+            } else {
+                assert!((3, 3) <= (major, minor) && (major, minor) <= (3, 4), "{py}");
+                let on_35 = shared_versions("3.5", dist);
+                assert!(versions.iter().all(|x| on_35.contains(x)), "{py} {dist}");
+                assert!(versions.contains(&tf114), "{py} {dist}");
+            }
+            if py == "3.8" {
+                let on_37 = shared_versions("3.7", dist);
+                let finals: Vec<&Version> =
+                    versions.iter().filter(|x| !x.any_prerelease()).collect();
+                assert_eq!(
+                    finals.first().map(|x| x.to_string()).as_deref(),
+                    Some("2.2.0")
+                );
+                assert!(finals
+                    .iter()
+                    .all(|x| on_37.contains(x) || **x > v("2.11.0")));
+            }
+        }
+    }
+    assert!(rows >= 2 * 9, "{rows}");
 }
