@@ -65,6 +65,19 @@ pub(crate) fn allows_series(spec: &VersionSpecifiers, series: (u64, u64)) -> boo
     })
 }
 
+/// Whether `spec` allows some Python newer than the series `(X, Y)`: a final release at or
+/// above `X.(Y+1)` (`>=3.8` allows a Python newer than 3.14; `<3.15` does not).
+pub(crate) fn allows_newer_than(spec: &VersionSpecifiers, (major, minor): (u64, u64)) -> bool {
+    let Ok(above) = VersionSpecifiers::from_str(&format!(">={major}.{}", minor.saturating_add(1)))
+    else {
+        return false;
+    };
+    VersionSet::from_specifiers(spec)
+        .intersect(&VersionSet::from_specifiers(&above))
+        .some_final_member()
+        .is_some()
+}
+
 /// `>=X.Y, <X.(Y+1)` as a version set.
 fn series_set((major, minor): (u64, u64)) -> Option<VersionSet> {
     let spec = VersionSpecifiers::from_str(&format!(
@@ -105,6 +118,22 @@ mod tests {
         // Only a pre-release of 3.8 is admitted: no 3.8 interpreter release is.
         assert!(!allows("<3.8.0", "3.8"));
         assert!(!allows(">=3.7", "three"));
+    }
+
+    #[test]
+    fn newer_than_a_series() {
+        let newer =
+            |spec: &str, s| allows_newer_than(&VersionSpecifiers::from_str(spec).unwrap(), s);
+        assert!(newer(">=3.8", (3, 14)));
+        assert!(newer(">=3.8,<4", (3, 14)));
+        assert!(newer(">=3.8,!=3.15.*", (3, 14)));
+        assert!(newer("!=3.15.*", (3, 14)));
+        assert!(!newer(">=3.8,<3.15", (3, 14)));
+        assert!(!newer("==3.8.*", (3, 14)));
+        assert!(!newer("<3.15.0", (3, 14)));
+        assert!(newer("<=3.15.0", (3, 14)));
+        assert!(newer(">=4", (3, 14)));
+        assert!(!newer(">=3.8,<3.15.dev0", (3, 14)));
     }
 
     #[test]

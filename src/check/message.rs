@@ -9,7 +9,7 @@ use pep440_rs::Version;
 
 use super::evaluate::outside_releases;
 use super::fix_proposal::{fix_preview, range_fix, relock_hint, unconstrained_fix};
-use super::verdict::{Detail, FixIntent, Judgement, PyVerdict, Unsatisfiable, Verdict};
+use super::verdict::{Detail, FixIntent, Judgement, NoWheels, PyVerdict, Unsatisfiable, Verdict};
 use super::{compact, Check, Options, Source};
 use crate::diagnostic::{
     Applicability, Diagnostic, Pick, Place, Related, ReleaseRange, ReleaseSummary, Severity,
@@ -62,13 +62,20 @@ pub(crate) fn diagnostics_reached(
             Judgement::NoSupportedPython {
                 requires_python,
                 trigger,
+                no_wheels,
             } => {
                 if let Some(f) = phrased[i] {
                     join_unit(&mut findings.list[f], None);
                     continue;
                 }
                 (
-                    no_supported_python(files, v.rule, *requires_python, trigger),
+                    no_supported_python(
+                        files,
+                        v.rule,
+                        *requires_python,
+                        trigger,
+                        no_wheels.as_ref(),
+                    ),
                     None,
                     None,
                 )
@@ -241,32 +248,110 @@ fn push_finding<'a>(
     i
 }
 
-/// `no-supported-python`.
-fn no_supported_python(files: &Files, rule: &Rule, at: Loc, tf: &Requirement) -> Diagnostic {
+/// `no-supported-python`: the line that excludes the trigger's Pythons, and either the
+/// requirement that admits nothing but the trigger, or (`no_wheels`) the one that admits no
+/// release with a wheel for the Pythons the file allows.
+fn no_supported_python(
+    files: &Files,
+    rule: &Rule,
+    at: Loc,
+    tf: &Requirement,
+    no_wheels: Option<&NoWheels>,
+) -> Diagnostic {
     let t = &rule.trigger.title;
     // The line that excludes them, in the file's own words (`python=3.8` in conda).
     let rp = line_words(files.get(at.file).text.as_str(), at.span);
-    let mut d = Diagnostic::problem(
-        Check::NoSupportedPython,
-        Severity::Error,
-        at,
-        format!(
-            "`{rp}` excludes every Python {t} ships wheels for ({}), but the project requires `{}`, which admits no other release",
-            rule.trigger.pythons.join(", "),
-            compact(files.get(tf.loc.file).slice(tf.loc.span))
+    let req = compact(files.get(tf.loc.file).slice(tf.loc.span));
+    let pythons = rule.trigger.pythons.join(", ");
+    let (message, related, help) = match no_wheels {
+        None => (
+            format!(
+                "`{rp}` excludes every Python {t} ships wheels for ({pythons}), but the project requires `{req}`, which admits no other release"
+            ),
+            format!("{t} required here"),
+            format!(
+                "{t} has wheels only for Python {pythons}: change `{rp}` to allow one of them, or move to a newer release"
+            ),
         ),
-    );
+        Some(nw) => {
+            let allowed = series_words(nw);
+            let dist = tf.name.to_string();
+            // The oldest release with a wheel for the lowest allowed Python that has any.
+            let move_to = nw.pythons.iter().find_map(|&(major, minor)| {
+                let py = format!("{major}.{minor}");
+                let vs = rule.trigger.other_wheels.as_ref()?.versions(&py, &dist)?;
+                let oldest = vs.iter().find(|v| !v.any_prerelease()).or(vs.first())?;
+                Some(format!(
+                    ", or require a {dist} release with a wheel for Python {py} (the oldest is {oldest})"
+                ))
+            });
+            let help = match move_to {
+                Some(m) => format!(
+                    "{t} has wheels only for Python {pythons}: change `{rp}` to allow one of them{m}"
+                ),
+                None => format!(
+                    "{t} has wheels only for Python {pythons}: change `{rp}` to allow one of them (no {dist} release has a wheel for Python {allowed})"
+                ),
+            };
+            (
+                format!(
+                    "`{rp}` excludes every Python {t} ships wheels for ({pythons}), and no release `{req}` admits has a wheel for Python {allowed}"
+                ),
+                format!("no release it admits has a wheel for Python {allowed}"),
+                help,
+            )
+        }
+    };
+    let mut d = Diagnostic::problem(Check::NoSupportedPython, Severity::Error, at, message);
     d.rule = Some(rule.id.clone());
     d.label = format!("excludes every Python {t} supports");
     d.related.push(Related {
         loc: tf.loc,
-        message: format!("{t} required here"),
+        message: related,
     });
-    d.help = Some(format!(
-        "{t} has wheels only for Python {}: change `{rp}` to allow one of them, or move to a newer release",
-        rule.trigger.pythons.join(", ")
-    ));
+    if let Some(((major, minor), newest)) = no_wheels.and_then(|nw| nw.newer_than.as_ref()) {
+        d.notes.push(format!(
+            "the newest {} release in depwindow's data is {newest}: a later one may bring wheels for Python {major}.{} and newer, but `{req}` admits no later release",
+            tf.name,
+            minor + 1
+        ));
+    }
+    d.help = Some(help);
     d
+}
+
+/// The Pythons of a [`NoWheels`], compactly: "3.8", "3.8 and 3.9", "3.8–3.10", "3.8 and
+/// newer" (runs of three or more as a range; the future as "and newer").
+fn series_words(nw: &NoWheels) -> String {
+    let mut runs: Vec<((u64, u64), (u64, u64))> = Vec::new();
+    for &(major, minor) in &nw.pythons {
+        match runs.last_mut() {
+            Some((_, hi)) if hi.0 == major && hi.1 + 1 == minor => *hi = (major, minor),
+            _ => runs.push(((major, minor), (major, minor))),
+        }
+    }
+    let newer = nw.newer_than.as_ref().map(|(s, _)| *s);
+    let mut items: Vec<String> = Vec::new();
+    let last = runs.len().saturating_sub(1);
+    for (i, &(lo, hi)) in runs.iter().enumerate() {
+        let name = |(a, b): (u64, u64)| format!("{a}.{b}");
+        if i == last && newer == Some(hi) {
+            items.push(format!("{} and newer", name(lo)));
+            continue;
+        }
+        match hi.1 - lo.1 {
+            0 => items.push(name(lo)),
+            1 => items.extend([name(lo), name(hi)]),
+            _ => items.push(format!("{}–{}", name(lo), name(hi))),
+        }
+    }
+    if let Some((major, minor)) = newer {
+        if runs.last().is_none_or(|(_, hi)| *hi != (major, minor)) {
+            items.push(format!("{major}.{} and newer", minor + 1));
+        }
+    }
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    and_list(&items)
 }
 
 /// The line holding `span`, without indentation, a YAML list dash or a trailing comment
@@ -1188,6 +1273,30 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn no_wheel_pythons_are_named_in_runs_with_the_future_last() {
+        let v = |s: &str| Version::from_str(s).unwrap();
+        let words = |pythons: &[(u64, u64)], newer: Option<(u64, u64)>| {
+            series_words(&NoWheels {
+                pythons: pythons.to_vec(),
+                newer_than: newer.map(|s| (s, v("2.22.0rc0"))),
+            })
+        };
+        let run = |from: u64, to: u64| (from..=to).map(|m| (3, m)).collect::<Vec<_>>();
+        assert_eq!(words(&run(8, 14), Some((3, 14))), "3.8 and newer");
+        assert_eq!(words(&run(8, 14), None), "3.8–3.14");
+        assert_eq!(words(&[(3, 8)], None), "3.8");
+        assert_eq!(words(&run(8, 9), None), "3.8 and 3.9");
+        assert_eq!(words(&[], Some((3, 14))), "3.15 and newer");
+        assert_eq!(
+            words(&run(8, 13), Some((3, 14))),
+            "3.8–3.13 and 3.15 and newer"
+        );
+        let mut gapped = vec![(2, 6)];
+        gapped.extend(run(0, 2));
+        assert_eq!(words(&gapped, None), "2.6 and 3.0–3.2");
     }
 
     #[test]

@@ -377,6 +377,133 @@ fn requires_python_outside_every_trigger_python_is_no_supported_python() {
     assert_eq!(pythons(&verdicts[0]), ["3.7"]);
 }
 
+/// The DW104 verdict of a pyproject.toml with `requires-python` and one dependency: None
+/// when there is none, else the Pythons without wheels (None for "admits only the trigger").
+fn no_wheels_verdict(
+    requires_python: &str,
+    dependency: &str,
+) -> Option<Option<super::verdict::NoWheels>> {
+    let text = format!(
+        "[project]\nname = \"p\"\nversion = \"1\"\nrequires-python = \"{requires_python}\"\n\
+         dependencies = [\"{dependency}\", \"numpy>=1.14.5,<1.17\"]\n"
+    );
+    let (_, parsed) = parse("pyproject.toml", &text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    verdicts.iter().find_map(|v| match &v.judgement {
+        Judgement::NoSupportedPython { no_wheels, .. } => Some(no_wheels.clone()),
+        Judgement::PerEnv(_) => None,
+    })
+}
+
+/// DW104's second form: no release the requirement admits has a wheel for a Python the file
+/// allows. A Python newer than every wheel list (3.15 and later, which `>=3.8` allows) could
+/// only get wheels from a release not yet made, so the claim needs the requirement to admit
+/// nothing newer than the newest known release: `tensorflow>=1.14,!=2.*` admits no release
+/// with wheels for 3.8-3.14, but admits a future 3.0, so it is a finding only when the file
+/// also caps Python below 3.15.
+#[test]
+fn no_wheels_for_a_future_python_needs_a_range_closed_to_future_releases() {
+    let series = |from: u64, to: u64| (from..=to).map(|m| (3, m)).collect::<Vec<_>>();
+    let newest = |v: &str| <pep440_rs::Version as std::str::FromStr>::from_str(v).unwrap();
+    // Closed above: the future Pythons count, named with the newest known release.
+    let nw = no_wheels_verdict(">=3.8", "tensorflow>=1.14,<2")
+        .expect("a finding")
+        .expect("the no-wheels form");
+    assert_eq!(nw.pythons, series(8, 14));
+    assert_eq!(nw.newer_than, Some(((3, 14), newest("2.22.0rc0"))));
+    // Open to a future release: not a finding while the file allows a future Python ...
+    assert_eq!(no_wheels_verdict(">=3.8", "tensorflow>=1.14,!=2.*"), None);
+    // ... and a finding once it does not.
+    let nw = no_wheels_verdict(">=3.8,<3.15", "tensorflow>=1.14,!=2.*")
+        .expect("a finding")
+        .expect("the no-wheels form");
+    assert_eq!(nw.pythons, series(8, 14));
+    assert_eq!(nw.newer_than, None);
+    // A file that allows only future Pythons: the future alone decides.
+    let nw = no_wheels_verdict(">=3.15", "tensorflow<2")
+        .expect("a finding")
+        .expect("the no-wheels form");
+    assert!(nw.pythons.is_empty());
+    assert_eq!(nw.newer_than, Some(((3, 14), newest("2.22.0rc0"))));
+    assert_eq!(no_wheels_verdict(">=3.15", "tensorflow>=1.14,!=2.*"), None);
+    // tensorflow-gpu's newest known release is 2.11.0: its 2.12.0 placeholder is not one.
+    let nw = no_wheels_verdict(">=3.11", "tensorflow-gpu<2.3")
+        .expect("a finding")
+        .expect("the no-wheels form");
+    assert_eq!(nw.newer_than, Some(((3, 14), newest("2.11.0"))));
+    assert_eq!(no_wheels_verdict(">=3.11", "tensorflow-gpu>=1.14,!=2.0.*,!=2.1.*,!=2.2.*,!=2.3.*,!=2.4.*,!=2.5.*,!=2.6.*,!=2.7.*,!=2.8.*,!=2.9.*,!=2.10.*,!=2.11.*"), None);
+}
+
+/// The rest of the second form: a pre-release counts as installable (3.14's only wheel is
+/// 2.22.0rc0, which pip falls back to for `<2.23`); a release with a wheel for the allowed
+/// Python is what a range wants (not a finding); `requires-python` must exclude every trigger
+/// Python; the first form wins when both hold.
+#[test]
+fn no_wheels_counts_pre_releases_and_keeps_the_first_form() {
+    assert_eq!(
+        no_wheels_verdict("==3.14.*", "tensorflow>=1.14,<2.23"),
+        None
+    );
+    assert!(no_wheels_verdict("==3.14.*", "tensorflow>=1.14,<2.22").is_some());
+    assert_eq!(no_wheels_verdict(">=3.8", "tensorflow>=1.14"), None);
+    // 2.2.0 is the oldest release with a 3.8 wheel; no 2.2 pre-release has one.
+    assert!(no_wheels_verdict("==3.8.*", "tensorflow<2.2").is_some());
+    assert_eq!(no_wheels_verdict("==3.8.*", "tensorflow<=2.2.0"), None);
+    assert_eq!(no_wheels_verdict(">=3.7", "tensorflow>=1.14,<2"), None);
+    // TF 1.14.0's relabelled cp33/cp34 files install on 3.3 and 3.4: not "no wheel".
+    assert_eq!(no_wheels_verdict(">=3.3,<3.5", "tensorflow>=1.14,<2"), None);
+    // Python 3.0-3.2 have no TF wheel at all.
+    assert!(no_wheels_verdict(">=3.0,<3.3", "tensorflow>=1.14,<2").is_some());
+    assert_eq!(no_wheels_verdict(">=3.8", "tensorflow==1.14.0"), Some(None));
+    // A requirement whose marker holds on no allowed Python is never installed: no claim,
+    // in either form; a marker that may hold there (another variable) keeps it.
+    let dead = "tensorflow>=1.14,<2; python_version < '3.8'";
+    assert_eq!(no_wheels_verdict(">=3.8", dead), None);
+    let dead_pin = "tensorflow==1.14.0; python_full_version < '3.8.0'";
+    assert_eq!(no_wheels_verdict(">=3.8", dead_pin), None);
+    assert_eq!(
+        no_wheels_verdict("==3.8.*", "tensorflow<2; python_version >= '3.9'"),
+        None
+    );
+    assert!(no_wheels_verdict("==3.8.*", "tensorflow<2; python_version >= '3.8'").is_some());
+    assert!(no_wheels_verdict(">=3.8", "tensorflow<2; sys_platform == 'linux'").is_some());
+    assert_eq!(no_wheels_verdict(">=3.8", "tensorflow~=1.14.0"), Some(None));
+}
+
+/// Only requirements pip installs from the index have the second form: a conda match-spec
+/// comes from the channels, whose builds per Python are not in the data. The conda pin
+/// `python=3.8` is the file's Python range either way.
+#[test]
+fn no_wheels_is_for_pip_requirements_in_conda_files() {
+    let pip = "dependencies:\n  - python=3.8\n  - pip\n  - pip:\n    - tensorflow<2\n";
+    let (_, parsed) = parse("environment.yml", pip);
+    let opts = Options {
+        conda: true,
+        ..Options::default()
+    };
+    let verdicts = evaluate(&parsed, numpy_rule(), &opts);
+    assert!(matches!(
+        &verdicts[..],
+        [Verdict { judgement: Judgement::NoSupportedPython { no_wheels: Some(nw), .. }, .. }]
+            if nw.pythons == [(3, 8)] && nw.newer_than.is_none()
+    ));
+    let conda = "dependencies:\n  - python=3.8\n  - tensorflow<2\n";
+    let (_, parsed) = parse("environment.yml", conda);
+    assert!(evaluate(&parsed, numpy_rule(), &opts).is_empty());
+    let conda_pin = "dependencies:\n  - python=3.8\n  - tensorflow=1.14.0\n";
+    let (_, parsed) = parse("environment.yml", conda_pin);
+    assert!(matches!(
+        &evaluate(&parsed, numpy_rule(), &opts)[..],
+        [Verdict {
+            judgement: Judgement::NoSupportedPython {
+                no_wheels: None,
+                ..
+            },
+            ..
+        }]
+    ));
+}
+
 #[test]
 fn requirements_that_exclude_each_other_are_unsatisfiable_whatever_the_trigger() {
     let (_, parsed) = parse(

@@ -33,7 +33,23 @@ pub(crate) enum Judgement<'a> {
     NoSupportedPython {
         requires_python: Loc,
         trigger: &'a Requirement,
+        /// None: the requirement admits no release but the trigger's. Some: it admits others,
+        /// but none with a wheel for a Python the file allows (these).
+        no_wheels: Option<NoWheels>,
     },
+}
+
+/// The Pythons a file allows, none of which any release a trigger requirement admits has a
+/// wheel for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NoWheels {
+    /// The Pythons `(major, minor)` the file allows up to the newest one the rule's data
+    /// knows, ascending.
+    pub pythons: Vec<(u64, u64)>,
+    /// The file also allows every Python newer than this one, the newest the rule's data
+    /// knows; with the newest known release of the distribution (no release made so far
+    /// has a wheel for those Pythons, and the requirement admits nothing newer than it).
+    pub newer_than: Option<((u64, u64), Version)>,
 }
 
 /// How the trigger is required in a unit on one environment.
