@@ -207,6 +207,9 @@ pub struct Files {
     files: Vec<SourceFile>,
     by_path: HashMap<PathBuf, FileId>,
     cwd: PathBuf,
+    /// The parse context of the readers given this registry: which packages they build in
+    /// full (every one unless `run::check_one` narrows it to its rules' packages).
+    relevant: std::sync::Arc<crate::formats::Relevant>,
 }
 
 impl Files {
@@ -215,7 +218,18 @@ impl Files {
             files: Vec::new(),
             by_path: HashMap::new(),
             cwd,
+            relevant: Default::default(),
         }
+    }
+
+    /// Which packages the readers build in full ([`crate::formats::Relevant`]).
+    pub fn relevant(&self) -> &crate::formats::Relevant {
+        &self.relevant
+    }
+
+    /// Narrow (or widen) what the readers build in full from now on.
+    pub fn set_relevant(&mut self, relevant: std::sync::Arc<crate::formats::Relevant>) {
+        self.relevant = relevant;
     }
 
     /// Load a file once; a second load of the same path returns the same id.

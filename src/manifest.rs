@@ -74,6 +74,9 @@ pub enum VersionReq {
     Exact { version: Version, span: Span },
     /// A direct reference (URL, path, VCS) or anything else that names no version.
     Unversioned,
+    /// Valid PEP 508 specifiers, checked but not built: no rule reads this package
+    /// (`formats::Relevant`; requirements files only). `span` covers the specifier text.
+    Unread { span: Span },
 }
 
 #[derive(Clone, Debug)]

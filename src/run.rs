@@ -25,6 +25,8 @@ pub(crate) struct RunOptions {
     pub platforms: Option<Vec<String>>,
     /// Extra constraint files applied to every unit (`--constraint`, config `constraints`).
     pub constraints: Vec<PathBuf>,
+    /// The packages the rules read, which readers build in full (`formats::Relevant`).
+    pub relevant: Arc<formats::Relevant>,
 }
 
 /// The outcome of a run: every diagnostic, with the files they point into.
@@ -47,6 +49,7 @@ pub(crate) fn check_one(
     locks: &Locks,
 ) -> (Files, Vec<Diagnostic>, bool) {
     let mut files = Files::new(cwd.to_path_buf());
+    files.set_relevant(opts.relevant.clone());
     let id = match stdin {
         Some(bytes) => files.add(&candidate.path, bytes),
         None => match files.load(&candidate.path) {
@@ -300,6 +303,7 @@ impl Profile {
             pythons: settings.pythons.clone(),
             platforms: settings.platforms.clone(),
             constraints: settings.constraints.clone(),
+            relevant: Arc::new(formats::Relevant::of_rules(&rules)),
         };
         Profile {
             settings,

@@ -18,7 +18,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::requirements::{parse_text, FileParse, Include, IncludeKind};
+use super::requirements::{parse_text_with, FileParse, Include, IncludeKind};
 use crate::files::Files;
 use crate::manifest::{FileId, Loc, Parsed, Problem, ProblemKind, Role};
 use crate::source::{Encoding, Span};
@@ -79,7 +79,7 @@ impl Resolver {
                 Role::Require
             };
             let dir = f.dir();
-            (parse_text(id, &f.text, 0, role), dir)
+            (parse_text_with(id, &f.text, 0, role, files.relevant()), dir)
         };
         self.read_lines(files, id, fp, &dir, depth);
     }

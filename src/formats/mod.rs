@@ -359,6 +359,78 @@ fn take_stand_ins(parsed: &mut Parsed) {
     }
 }
 
+/// Which packages a reader must build in full (the parse context, carried by
+/// [`Files::relevant`]): the packages a rule names, its trigger's distributions, and so
+/// whatever evaluation, fixes and generated-file annotations read. A requirements-file line
+/// on any other package is still checked against the whole PEP 508 grammar
+/// (`pep508::Mode::Check`), so every line pip would reject is still reported, but its
+/// specifiers are not built ([`VersionReq::Unread`]). The default reads every package in
+/// full: `check --resolve`, the language server's hovers, lockfile pins and anything that
+/// is not `run::check_one` use it.
+#[derive(Clone, Debug, Default)]
+pub struct Relevant {
+    /// Normalised names (PEP 503); `None` for every package.
+    names: Option<Vec<String>>,
+}
+
+impl Relevant {
+    /// Every package is read in full.
+    pub fn all() -> Relevant {
+        Relevant::default()
+    }
+
+    /// Only these packages are read in full.
+    pub fn only<'a>(names: impl IntoIterator<Item = &'a PackageName>) -> Relevant {
+        let mut names: Vec<String> = names.into_iter().map(|n| n.to_string()).collect();
+        names.sort_unstable();
+        names.dedup();
+        Relevant { names: Some(names) }
+    }
+
+    /// The packages `rules` read: each rule's package and its trigger's distributions
+    /// (PyPI and conda names).
+    pub(crate) fn of_rules(rules: &[crate::rules::Rule]) -> Relevant {
+        Relevant::only(rules.iter().flat_map(|r| {
+            std::iter::once(&r.package)
+                .chain(&r.trigger.distributions)
+                .chain(&r.trigger.conda_distributions)
+        }))
+    }
+
+    /// Whether every package is read in full.
+    pub(crate) fn reads_all(&self) -> bool {
+        self.names.is_none()
+    }
+
+    /// Whether the requirement on `raw`, a PEP 508 name as written (any case, any run of
+    /// `-`, `_`, `.`), is read in full. Compared without allocating.
+    pub(crate) fn wants(&self, raw: &str) -> bool {
+        let Some(names) = &self.names else {
+            return true;
+        };
+        names.iter().any(|n| normalized_eq(raw, n))
+    }
+}
+
+/// Whether the PEP 503 normal form of `raw` is `normal` (already normalised).
+fn normalized_eq(raw: &str, normal: &str) -> bool {
+    let mut want = normal.bytes();
+    let mut sep = false;
+    for b in raw.bytes() {
+        if matches!(b, b'-' | b'_' | b'.') {
+            sep = true;
+            continue;
+        }
+        if std::mem::take(&mut sep) && want.next() != Some(b'-') {
+            return false;
+        }
+        if want.next() != Some(b.to_ascii_lowercase()) {
+            return false;
+        }
+    }
+    !sep && want.next().is_none()
+}
+
 /// The package a requirement string that does not parse names: its leading PEP 508 name,
 /// when it starts with one.
 pub fn leading_name(text: &str) -> Option<PackageName> {
@@ -554,5 +626,35 @@ mod tests {
         );
         assert!(locks(Format::Requirements, "requirements.txt").is_empty());
         assert!(locks(Format::PoetryLock, "poetry.lock").is_empty());
+    }
+
+    #[test]
+    fn relevant_names_are_compared_normalised() {
+        let names: Vec<PackageName> = ["tensorflow-gpu", "numpy", "zope-interface"]
+            .iter()
+            .map(|n| PackageName::from_str(n).unwrap())
+            .collect();
+        let r = Relevant::only(&names);
+        for raw in [
+            "numpy",
+            "NumPy",
+            "tensorflow_gpu",
+            "TensorFlow.GPU",
+            "zope._-interface",
+        ] {
+            assert!(r.wants(raw), "{raw}");
+        }
+        for raw in [
+            "num",
+            "numpy2",
+            "tensorflow",
+            "tensorflow-gpu-",
+            "zopeinterface",
+            "",
+        ] {
+            assert!(!r.wants(raw), "{raw}");
+        }
+        assert!(Relevant::all().wants("anything") && Relevant::all().reads_all());
+        assert!(!Relevant::only([]).wants("numpy"));
     }
 }

@@ -313,12 +313,49 @@ pub(crate) struct Layout {
     pub spec: Option<(Span, Vec<Span>)>,
 }
 
+/// What the one PEP 508 part scanner is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The parts of a string pep508_rs accepted (never fails).
+    Spans,
+    /// The parts, and whether the string is certainly valid: the same walk, which also
+    /// checks the grammar as it goes and gives up (`None`) on anything outside the plain
+    /// form `name`, `name clauses` or `name (clauses)` with ASCII blanks, a name that
+    /// starts and ends alphanumeric, no extras, URL or marker, and clauses `op version`
+    /// with `op` one of `== != <= >= < > ~=` and `version` `N(.N)*` followed by `.*` (after
+    /// `==` / `!=`) or by `aN` / `bN` / `rcN`, `.postN`, `.devN` (numbers of at most 18
+    /// digits; `~=` needs two release numbers). pep508_rs accepts every string this passes
+    /// (so does pip); what it does not pass is left to the full parse, which reports the
+    /// error, so a line is never rejected here.
+    Check,
+}
+
 /// Locate the name and the version specifier of a requirement string that pep508_rs
 /// accepted: the one PEP 508 part scanner, for every format (requirements files hand it the
 /// text before the marker, the other readers the whole string). Only called on valid input,
 /// but written not to panic on anything. Blanks are `char::is_whitespace`, what pep508_rs
 /// itself skips; empty comma pieces (`>=1,`) get no clause.
 pub(crate) fn layout(s: &str) -> Layout {
+    scan(s, Mode::Spans).unwrap_or(Layout {
+        name: Span::new(0, 0),
+        spec: None,
+    })
+}
+
+/// [`layout`] in [`Mode::Check`]: the name and specifier spans of a plain requirement
+/// string that is certainly valid PEP 508 (its clause list left empty), or `None` (then only
+/// the full parse can tell).
+pub(crate) fn plain(s: &str) -> Option<Layout> {
+    scan(s, Mode::Check)
+}
+
+/// The scanner behind [`layout`] and [`plain`]. In [`Mode::Spans`] it always returns a
+/// layout.
+fn scan(s: &str, mode: Mode) -> Option<Layout> {
+    let check = mode == Mode::Check;
+    if check && !s.is_ascii() {
+        return None;
+    }
     let b = s.as_bytes();
     let ws = |i: &mut usize| {
         while let Some(c) = s.get(*i..).and_then(|t| t.chars().next()) {
@@ -337,38 +374,142 @@ pub(crate) fn layout(s: &str) -> Layout {
         i += 1;
     }
     let name = Span::new(name_start, i);
+    if check {
+        let n = &b[name_start..i];
+        let alnum_ends = n.first().is_some_and(u8::is_ascii_alphanumeric)
+            && n.last().is_some_and(u8::is_ascii_alphanumeric);
+        if !alnum_ends {
+            return None;
+        }
+    }
     ws(&mut i);
     if b.get(i) == Some(&b'[') {
+        if check {
+            return None;
+        }
         i = memchr::memchr(b']', &b[i..]).map_or(b.len(), |e| i + e + 1);
         ws(&mut i);
     }
     if b.get(i) == Some(&b'@') {
-        return Layout { name, spec: None };
+        return (!check).then_some(Layout { name, spec: None });
     }
     let (start, end) = if b.get(i) == Some(&b'(') {
         let start = i + 1;
         let end = memchr::memchr(b')', &b[start..]).map_or(s.len(), |e| start + e);
+        if check && (end == s.len() || !blank(&s[end + 1..])) {
+            return None;
+        }
         (start, end)
     } else {
         let end = memchr::memchr(b';', &b[i..]).map_or(s.len(), |e| i + e);
+        if check && end != s.len() {
+            return None;
+        }
         (i, end)
     };
     let spec = trim(s, Span::new(start, end));
     if spec.is_empty() {
-        return Layout { name, spec: None };
+        // pep508_rs takes a bare name that looks like an archive (`x.zip`) for a file, and
+        // `name ()` has an empty specifier.
+        if check && (start != i || b[name.start..name.end].contains(&b'.')) {
+            return None;
+        }
+        return Some(Layout { name, spec: None });
     }
     let mut clauses = Vec::new();
     let mut at = spec.start;
     for part in s[spec.start..spec.end].split(',') {
         let c = trim(s, Span::new(at, at + part.len()));
-        if !c.is_empty() {
+        if check && !plain_clause(&s[c.start..c.end]) {
+            return None;
+        }
+        // A check has no use for the clauses (nothing builds them): none are collected.
+        if !check && !c.is_empty() {
             clauses.push(c);
         }
         at += part.len() + 1;
     }
-    Layout {
+    Some(Layout {
         name,
         spec: Some((spec, clauses)),
+    })
+}
+
+/// Only spaces and tabs (the blanks [`Mode::Check`] allows).
+fn blank(s: &str) -> bool {
+    s.bytes().all(|c| matches!(c, b' ' | b'\t'))
+}
+
+/// One comma clause of [`Mode::Check`]'s plain form (trimmed): `op`, blanks, `version`.
+fn plain_clause(c: &str) -> bool {
+    let b = c.as_bytes();
+    let op_len = b
+        .iter()
+        .position(|c| !matches!(c, b'=' | b'!' | b'~' | b'<' | b'>'))
+        .unwrap_or(b.len());
+    let op = &c[..op_len];
+    if !matches!(op, "==" | "!=" | "<=" | ">=" | "<" | ">" | "~=") {
+        return false;
+    }
+    let rest = &c[op_len..];
+    let v = rest.trim_start_matches([' ', '\t']);
+    if !blank(&rest[..rest.len() - v.len()]) {
+        return false;
+    }
+    let v = v.as_bytes();
+    // `N(.N)*`, counting the release numbers.
+    let mut i = 0;
+    let mut release = 0;
+    loop {
+        let n = digits(&v[i..]);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+        release += 1;
+        if v.get(i) == Some(&b'.') && v.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    if &v[i..] == b".*" {
+        return matches!(op, "==" | "!=");
+    }
+    if op == "~=" && release < 2 {
+        return false;
+    }
+    // At most one pre-release tag, then `.postN`, then `.devN`.
+    for tag in [&b"rc"[..], b"a", b"b"] {
+        if v[i..].starts_with(tag) {
+            let n = digits(&v[i + tag.len()..]);
+            if n == 0 {
+                return false;
+            }
+            i += tag.len() + n;
+            break;
+        }
+    }
+    for tag in [&b".post"[..], b".dev"] {
+        if v[i..].starts_with(tag) {
+            let n = digits(&v[i + tag.len()..]);
+            if n == 0 {
+                return false;
+            }
+            i += tag.len() + n;
+        }
+    }
+    i == v.len()
+}
+
+/// The length of the run of ASCII digits `b` starts with, or 0 when it is longer than 18
+/// (always a `u64`).
+fn digits(b: &[u8]) -> usize {
+    let n = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n > 18 {
+        0
+    } else {
+        n
     }
 }
 
@@ -450,6 +591,70 @@ mod tests {
             Some("; os_name == 'nt'".into())
         );
         assert_eq!(m("tf==1"), None);
+    }
+
+    #[test]
+    fn the_check_mode_vouches_only_for_plain_valid_strings() {
+        let spans = |s: &str| {
+            plain(s).map(|l| {
+                (
+                    slice(s, l.name).to_owned(),
+                    l.spec.map(|(sp, _)| slice(s, sp).to_owned()),
+                )
+            })
+        };
+        let some = |n: &str, sp: Option<&str>| Some((n.to_owned(), sp.map(str::to_owned)));
+        assert_eq!(spans("numpy"), some("numpy", None));
+        assert_eq!(
+            spans("a.b-c_d>=1.16,<1.17"),
+            some("a.b-c_d", Some(">=1.16,<1.17"))
+        );
+        assert_eq!(
+            spans(" x ( ~= 1.0 , != 1.5.* ) "),
+            some("x", Some("~= 1.0 , != 1.5.*"))
+        );
+        assert_eq!(
+            spans("x==1.0rc1.post2.dev3"),
+            some("x", Some("==1.0rc1.post2.dev3"))
+        );
+        // The same spans as the scanner gives a string pep508_rs accepted.
+        for s in ["numpy >= 1.16 , <1.17", "x (==1.*)", "h5py"] {
+            let (a, b) = (plain(s).unwrap(), layout(s));
+            assert_eq!((a.name, a.spec.map(|x| x.0)), (b.name, b.spec.map(|x| x.0)));
+        }
+        for s in [
+            "",
+            "x.zip",
+            "a.b",
+            "a-",
+            "-a",
+            "x[y]",
+            "x @ u",
+            "x;m",
+            "x>=1;",
+            "x ()",
+            "x (>=1",
+            "x (>=1) y",
+            "x~=1",
+            "x>=1.*",
+            "x==1.0.*.post1",
+            "x===1",
+            "x==1+l",
+            "x==v1",
+            "x==1!1",
+            "x>=1,",
+            "x>=1,,<2",
+            "x>=>1",
+            "x= 1",
+            "x>=1 .0",
+            "x>=1.0.a1",
+            "x==1.0post1",
+            "x==1234567890123456789",
+            "caf\u{e9}",
+            "x\u{a0}>=1",
+        ] {
+            assert_eq!(plain(s), None, "{s:?}");
+        }
     }
 
     #[test]

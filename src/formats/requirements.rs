@@ -29,6 +29,7 @@ use std::str::FromStr;
 use pep440_rs::Version;
 use pep508_rs::{MarkerTree, PackageName, Pep508Url, VersionOrUrl};
 
+use super::Relevant;
 use crate::files::Files;
 use crate::manifest::{
     FileId, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
@@ -85,8 +86,23 @@ pub fn parse_unit(files: &mut Files, root: FileId) -> Parsed {
 /// constraints file, [`Role::Require`] otherwise. The `hashed` and `pre` flags of the
 /// requirements reflect this text alone.
 pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FileParse {
+    parse_text_with(file, text, base, role, &Relevant::all())
+}
+
+/// [`parse_text`] building in full only the requirements on `relevant` packages: a line on
+/// any other package is checked by the PEP 508 scanner (`pep508::plain`) and, when it is
+/// plainly valid, kept with its name and spans and its specifiers unbuilt
+/// ([`VersionReq::Unread`]); anything else goes through the full parse, so the problems are
+/// the same as [`parse_text`]'s.
+pub fn parse_text_with(
+    file: FileId,
+    text: &str,
+    base: usize,
+    role: Role,
+    relevant: &Relevant,
+) -> FileParse {
     let shift = move |s: Span| Span::new(base + s.start, base + s.end);
-    let mut out = parse_text_mapped(file, text, &shift, role);
+    let mut out = read_text(file, text, &shift, role, relevant);
     for r in &mut out.requirements {
         // The edit anchors, from the spans the line reader found.
         if let Some(req_text) = r
@@ -119,10 +135,27 @@ pub(crate) fn parse_text_mapped(
     map: &dyn Fn(Span) -> Span,
     role: Role,
 ) -> FileParse {
+    read_text(file, text, map, role, &Relevant::all())
+}
+
+fn read_text(
+    file: FileId,
+    text: &str,
+    map: &dyn Fn(Span) -> Span,
+    role: Role,
+    relevant: &Relevant,
+) -> FileParse {
     let mut out = FileParse::default();
     let constraint = role == Role::Constrain;
-    join_lines(text, |logical| {
-        parse_logical_line(file, map, logical, constraint, &mut out);
+    join_lines(text, |logical, line| {
+        let ctx = LineCtx {
+            file,
+            map,
+            logical,
+            text: line,
+            relevant,
+        };
+        parse_logical_line(&ctx, constraint, &mut out);
     });
     for r in &mut out.requirements {
         r.hashed = out.hashed;
@@ -217,7 +250,8 @@ struct Seg {
     synthetic: bool,
 }
 
-/// A line after `join_lines`, with the map back to the text it was built from.
+/// A line after `join_lines`: the map back to the text it was built from, and the text of
+/// a line joined from several pieces (a line of one piece is read where it is, not copied).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LogicalLine {
     text: String,
@@ -241,6 +275,19 @@ impl LogicalLine {
             synthetic,
         });
         self.text.push_str(piece);
+    }
+
+    /// A line of one piece, `len` bytes at file offset `p`, whose text stays where it is.
+    fn single(&mut self, p: usize, len: usize) {
+        self.clear();
+        if len > 0 {
+            self.segs.push(Seg {
+                l: 0,
+                p,
+                len,
+                synthetic: false,
+            });
+        }
     }
 
     /// File offset of the byte at logical offset `pos` (a span start).
@@ -310,19 +357,29 @@ fn is_comment_line(line: &str) -> bool {
 /// So a comment-only line ends an open continuation (and is then removed as a comment), and
 /// a continued line loses every leading and trailing backslash (`str.strip("\\")`).
 ///
-/// Each logical line is handed to `f` in turn, built in one reused buffer.
-pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine)) {
+/// Each logical line is handed to `f` in turn with its text: a line of one piece is the
+/// file's own text, a joined line is built in one reused buffer. A comment line outside a
+/// continuation says nothing (`ignore_comments` removes all of it) and is skipped.
+pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine, &str)) {
     let mut lg = LogicalLine::default();
     let mut open = false;
     for (s, e) in physical_lines(text) {
         let line = &text[s..e];
         let comment = is_comment_line(line);
         if !line.ends_with('\\') || comment {
+            if !open {
+                if !comment {
+                    lg.single(s, line.len());
+                    f(&lg, line);
+                }
+                lg.clear();
+                continue;
+            }
             if comment {
                 lg.push(" ", s, true);
             }
             lg.push(line, s, false);
-            f(&lg);
+            f(&lg, &lg.text);
             lg.clear();
             open = false;
         } else {
@@ -333,7 +390,7 @@ pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine)) {
         }
     }
     if open {
-        f(&lg);
+        f(&lg, &lg.text);
     }
 }
 
@@ -345,18 +402,13 @@ fn strip_comment(line: &str) -> Option<(usize, usize)> {
         let hi = line.trim_end_matches(py_space).len();
         return (lo < hi).then_some((lo, hi));
     }
+    // The first `#` at the start or after blanks; the cut is where those blanks start.
     let mut cut = line.len();
-    // Start of the run of spaces that ends just before the current character.
-    let mut run: Option<usize> = None;
-    for (i, c) in line.char_indices() {
-        if c == '#' && (i == 0 || run.is_some()) {
-            cut = run.unwrap_or(0);
+    for i in memchr::memchr_iter(b'#', line.as_bytes()) {
+        let before = line[..i].trim_end_matches(py_space);
+        if i == 0 || before.len() < i {
+            cut = before.len();
             break;
-        }
-        if py_space(c) {
-            run.get_or_insert(i);
-        } else {
-            run = None;
         }
     }
     let kept = &line[..cut];
@@ -740,6 +792,29 @@ fn check_value(dest: Dest, opt: &str, value: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `opts` (the options part of a line) is nothing but blank-separated words
+/// `--hash=<algorithm>:<value>` with a strong algorithm and no quote or backslash:
+/// `Some(any)` then, which is what [`shlex_split`] and [`parse_options`] would make of it
+/// (those hashes and no error), without building either. `None`: anything else.
+fn only_hash_words(opts: &str) -> Option<bool> {
+    let mut any = false;
+    for w in opts.split([' ', '\t']) {
+        if w.is_empty() {
+            continue;
+        }
+        let value = w.strip_prefix("--hash=")?;
+        if w.contains(['\\', '\'', '"']) {
+            return None;
+        }
+        let (algo, _) = value.split_once(':')?;
+        if !STRONG_HASHES.contains(&algo) {
+            return None;
+        }
+        any = true;
+    }
+    Some(any)
+}
+
 // ---------------------------------------------------------------------------------------
 // One logical line
 
@@ -748,6 +823,10 @@ struct LineCtx<'a> {
     /// From a span of the text being read to a span of the file.
     map: &'a dyn Fn(Span) -> Span,
     logical: &'a LogicalLine,
+    /// The logical line's text.
+    text: &'a str,
+    /// Which packages are built in full.
+    relevant: &'a Relevant,
 }
 
 impl LineCtx<'_> {
@@ -772,15 +851,8 @@ fn problem(kind: ProblemKind, loc: Loc, message: impl Into<String>) -> Problem {
     }
 }
 
-fn parse_logical_line(
-    file: FileId,
-    map: &dyn Fn(Span) -> Span,
-    logical: &LogicalLine,
-    constraint: bool,
-    out: &mut FileParse,
-) {
-    let ctx = LineCtx { file, map, logical };
-    let line = logical.text.as_str();
+fn parse_logical_line(ctx: &LineCtx, constraint: bool, out: &mut FileParse) {
+    let line = ctx.text;
     let Some((lo, hi)) = strip_comment(line) else {
         return;
     };
@@ -800,22 +872,31 @@ fn parse_logical_line(
     }
 
     // `break_args_options`: `line.split(" ")`, args are the tokens before the first one that
-    // starts with `-`, joined back with single spaces: a prefix of the line.
-    let mut opt_at = None;
-    let mut pos = 0;
-    for tok in content.split(' ') {
-        if tok.starts_with('-') {
-            opt_at = Some(pos);
-            break;
-        }
-        pos += tok.len() + 1;
-    }
+    // starts with `-`, joined back with single spaces: a prefix of the line. A token starts
+    // at the line's start or after a space.
+    let cb = content.as_bytes();
+    let opt_at = memchr::memchr_iter(b'-', cb).find(|&i| i == 0 || cb[i - 1] == b' ');
     let (args_end, opts_start) = match opt_at {
         Some(p) => (p.saturating_sub(1), p),
         None => (content.len(), content.len()),
     };
     let args = &content[..args_end];
     let opts_text = &content[opts_start..];
+    let args_trim_lo = args.len() - args.trim_start_matches(py_space).len();
+    let args_trim_hi = args.trim_end_matches(py_space).len();
+    let requirement_span = (args_trim_lo < args_trim_hi)
+        .then(|| Span::new(lo + args_trim_lo, lo + args_trim_hi));
+
+    // A requirement line whose options are only `--hash=sha256:...` words (pip-compile's
+    // `--generate-hashes`): they say no more than "hashed", so they are read in place,
+    // without shell-splitting or option parsing.
+    if let Some(span) = requirement_span {
+        if let Some(hashes) = only_hash_words(opts_text) {
+            out.hashed |= hashes;
+            requirement_from_line(ctx, span, constraint, out);
+            return;
+        }
+    }
 
     let words = match shlex_split(opts_text, lo + opts_start) {
         Ok(w) => w,
@@ -842,20 +923,17 @@ fn parse_logical_line(
     let has = |d: Dest| opts.iter().any(|o| o.dest == d);
     let first = |d: Dest| opts.iter().find(|o| o.dest == d);
 
-    let args_trim_lo = args.len() - args.trim_start_matches(py_space).len();
-    let args_trim_hi = args.trim_end_matches(py_space).len();
-    if args_trim_lo < args_trim_hi {
+    if let Some(span) = requirement_span {
         // A requirement line. Only `--hash`, `--global-option` and `--config-settings` apply
         // to it; other options on the line are ignored by pip (`handle_requirement_line`).
         if has(Dest::Hashes) {
             out.hashed = true;
         }
-        let span = Span::new(lo + args_trim_lo, lo + args_trim_hi);
-        requirement_from_line(&ctx, span, constraint, out);
+        requirement_from_line(ctx, span, constraint, out);
     } else if let Some(ed) = first(Dest::Editables) {
         // `-e` takes the first editable only ("We don't support multiple -e on one line").
         // Hashes on an editable line are dropped by pip (SUPPORTED_OPTIONS_EDITABLE_REQ).
-        requirement_from_editable(&ctx, ed, constraint, out);
+        requirement_from_editable(ctx, ed, constraint, out);
     } else {
         // An option line (`handle_option_line`).
         if has(Dest::Hashes) {
@@ -996,7 +1074,7 @@ fn shape_of(name: &str) -> Shape {
 }
 
 fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut FileParse) {
-    let text = &ctx.logical.text[span.start..span.end];
+    let text = &ctx.text[span.start..span.end];
     // pip: `marker_sep = "; " if is_url(name) else ";"`, split once, before anything else.
     let sep = if is_url(text) { "; " } else { ";" };
     let (name_text, marker) = match text.split_once(sep) {
@@ -1078,6 +1156,9 @@ fn pep508_requirement(
     constraint: bool,
     out: &mut FileParse,
 ) {
+    if unread(ctx, text, at, &marker, loc, out) {
+        return;
+    }
     let req = match super::guard::parse_requirement::<AnyUrl>(text) {
         Ok(r) => r,
         Err(e) => {
@@ -1151,6 +1232,54 @@ fn pep508_requirement(
         format: super::Format::Requirements,
         anchors: Default::default(),
     });
+}
+
+/// The fast path of a requirement on a package no rule reads (`formats::Relevant`): when
+/// the scanner finds `text` plainly valid (`pep508::plain`), the requirement is kept with its
+/// name, spans and marker and its specifiers unbuilt ([`VersionReq::Unread`]), and `true` is
+/// returned. Otherwise (a relevant package, or anything the scanner does not vouch for)
+/// `false`: the full parse reads the line and reports what is wrong with it.
+fn unread(
+    ctx: &LineCtx,
+    text: &str,
+    at: usize,
+    marker: &MarkerTree,
+    loc: Loc,
+    out: &mut FileParse,
+) -> bool {
+    if ctx.relevant.reads_all() {
+        return false;
+    }
+    let Some(parts) = super::pep508::plain(text) else {
+        return false;
+    };
+    let raw = &text[parts.name.start..parts.name.end];
+    if ctx.relevant.wants(raw) {
+        return false;
+    }
+    let Ok(name) = PackageName::from_str(raw) else {
+        return false;
+    };
+    let shift = |s: Span| ctx.span(Span::new(at + s.start, at + s.end));
+    let version = match parts.spec {
+        None => VersionReq::Any,
+        Some((s, _)) => VersionReq::Unread { span: shift(s) },
+    };
+    out.requirements.push(Requirement {
+        name,
+        extras: Vec::new(),
+        version,
+        marker: marker.clone(),
+        role: Role::Require,
+        syntax: Syntax::Pep508,
+        loc,
+        name_span: shift(parts.name),
+        hashed: false,
+        pre: false,
+        format: super::Format::Requirements,
+        anchors: Default::default(),
+    });
+    true
 }
 
 /// `Link.egg_fragment`: `[#&]egg=([^&]*)` anywhere in the URL. Returns the value's range.

@@ -462,8 +462,12 @@ pub(crate) fn requirement_line(r: &Requirement) -> String {
             s.push_str(&version.to_string());
         }
         // A union has no single specifier set; the resolver sees the name (looser, never
-        // stricter than the file).
-        VersionReq::AnyOf { .. } | VersionReq::Any | VersionReq::Unversioned => {}
+        // stricter than the file). `Unread` never comes here: `--resolve` parses with a
+        // registry that reads every package in full.
+        VersionReq::AnyOf { .. }
+        | VersionReq::Any
+        | VersionReq::Unversioned
+        | VersionReq::Unread { .. } => {}
     }
     if let Some(m) = r.marker.try_to_string() {
         s.push_str(" ; ");

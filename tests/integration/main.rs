@@ -10,6 +10,8 @@ mod action;
 mod autofix;
 mod checks;
 mod differential;
+// Issue 13: the requirements reader's fast path against the full parse.
+mod fast_path;
 mod fixtures;
 mod formats_other;
 mod fuzz_corpus;

@@ -1,0 +1,252 @@
+//! Issue 13 "A one-pass requirements reader": a requirements-file line on a package no rule
+//! reads is checked by the PEP 508 scanner (`pep508::Mode::Check`) and its specifiers are
+//! left unbuilt (`VersionReq::Unread`); everything the scanner does not vouch for goes
+//! through the full parse. These tests hold the fast path to the full parse: the same lines
+//! accepted and rejected, the same problems at the same places, the same names and spans;
+//! and through the binary, the same DW001 findings on the lines no rule reads.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use depwindow::formats::requirements::{parse_text, parse_text_with, FileParse};
+use depwindow::formats::Relevant;
+use depwindow::manifest::{Role, VersionReq};
+use pep508_rs::PackageName;
+
+const NAMES: &[&str] = &[
+    "numpy",
+    "Pkg_One",
+    "a.b-c_d",
+    "zope.interface",
+    "x.zip",
+    "h5py",
+    "a-",
+    "caf\u{e9}",
+    "9",
+];
+const EXTRAS: &[&str] = &["", "[gpu]"];
+/// Valid and invalid specifiers: inside and just outside the scanner's plain form.
+const SPECS: &[&str] = &[
+    "",
+    "==1.2.3",
+    ">=1.16,<1.17",
+    " >= 1.16 , <1.17 ",
+    "(>=1.14.5,<1.17)",
+    " ( >=1 ) ",
+    "(>=1",
+    "()",
+    "==1.16.*",
+    "!=1.*",
+    "~=1.16.0",
+    "~=1",
+    "~=1.*",
+    ">=1.*",
+    "==1.0.*.post1",
+    "==1.0a1",
+    ">=1.0rc2.post3.dev4",
+    "<1.0.dev0",
+    ">1.0.post",
+    ">=1.0.a1",
+    "==1.0+local",
+    "===1.16.4",
+    "==01.002",
+    "==1234567890123456789",
+    "==123456789012345678",
+    ">=1,",
+    ">=1,,<2",
+    ",>=1",
+    ">=>1",
+    "<=x",
+    "= 1",
+    ">= 1 .0",
+    "== 1.0\t",
+    ">=1.0\u{a0}",
+    "==v1.0",
+    "==1!2.0",
+    " @ https://x/y.whl",
+    " foo",
+    ">=1)",
+];
+const MARKERS: &[&str] = &["", " ; python_version < \"3.8\"", "; (((("];
+const TAILS: &[&str] = &[
+    "",
+    " --hash=sha256:00ff --hash=sha512:ab",
+    " \\\n    --hash=sha256:ab \\\n    --hash=sha256:cd",
+    " --hash=md5:00",
+    "  # comment",
+];
+
+/// Every combination of the fragments above: about 10,000 lines.
+fn lines() -> Vec<String> {
+    let mut out = Vec::new();
+    for n in NAMES {
+        for e in EXTRAS {
+            for s in SPECS {
+                for m in MARKERS {
+                    for t in TAILS {
+                        out.push(format!("{n}{e}{s}{m}{t}"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The fast path's reading of `text` equals the full parse's, but for specifiers left
+/// unbuilt (`Unread`, with the full parse's specifier span). Returns how many requirements
+/// took the fast path.
+fn same_reading(text: &str, full: &FileParse, fast: &FileParse) -> usize {
+    let problems = |p: &FileParse| format!("{:?}", p.problems);
+    assert_eq!(problems(full), problems(fast), "{text:?}");
+    assert_eq!(full.hashed, fast.hashed, "{text:?}");
+    assert_eq!(full.pre, fast.pre, "{text:?}");
+    assert_eq!(
+        format!("{:?}", full.includes),
+        format!("{:?}", fast.includes),
+        "{text:?}"
+    );
+    assert_eq!(
+        full.requirements.len(),
+        fast.requirements.len(),
+        "{text:?}: {:?} / {:?}",
+        full.requirements,
+        fast.requirements
+    );
+    let mut unread = 0;
+    for (a, b) in full.requirements.iter().zip(&fast.requirements) {
+        assert_eq!(a.name, b.name, "{text:?}");
+        assert_eq!(a.loc, b.loc, "{text:?}");
+        assert_eq!(a.name_span, b.name_span, "{text:?}");
+        assert_eq!(a.role, b.role, "{text:?}");
+        assert_eq!(a.marker, b.marker, "{text:?}");
+        assert_eq!(a.hashed, b.hashed, "{text:?}");
+        match (&a.version, &b.version) {
+            (VersionReq::Specifiers { span, .. }, VersionReq::Unread { span: u }) => {
+                assert_eq!(span, u, "{text:?}");
+                assert!(b.extras.is_empty() && a.extras.is_empty(), "{text:?}");
+                unread += 1;
+            }
+            (x, y) => assert_eq!(format!("{x:?}"), format!("{y:?}"), "{text:?}"),
+        }
+        if !matches!(b.version, VersionReq::Unread { .. }) {
+            assert_eq!(a.extras, b.extras, "{text:?}");
+        }
+    }
+    unread
+}
+
+#[test]
+fn the_fast_path_accepts_and_rejects_what_the_full_parse_does() {
+    let nothing = Relevant::only([]);
+    let numpy = PackageName::from_str("numpy").unwrap();
+    let only_numpy = Relevant::only([&numpy]);
+    let mut unread = 0;
+    let mut rejected = 0;
+    let all = lines();
+    for (i, line) in all.iter().enumerate() {
+        let full = parse_text(0, line, 3, Role::Require);
+        let fast = parse_text_with(0, line, 3, Role::Require, &nothing);
+        unread += same_reading(line, &full, &fast);
+        rejected += usize::from(!full.problems.is_empty());
+        // The other readings on every fifth line (a cheap test).
+        if i % 5 != 0 {
+            continue;
+        }
+        // A relevant package is never left unbuilt.
+        let some = parse_text_with(0, line, 3, Role::Require, &only_numpy);
+        same_reading(line, &full, &some);
+        assert!(
+            some.requirements
+                .iter()
+                .all(|r| r.name != numpy || !matches!(r.version, VersionReq::Unread { .. })),
+            "{line:?}"
+        );
+        // As a constraints file (extras are an error there).
+        let full_c = parse_text(0, line, 3, Role::Constrain);
+        let fast_c = parse_text_with(0, line, 3, Role::Constrain, &nothing);
+        same_reading(line, &full_c, &fast_c);
+    }
+    // The generation reaches both sides: many lines take the fast path, many are rejected.
+    assert!(unread > 500, "{unread} of {}", all.len());
+    assert!(rejected > all.len() / 3, "{rejected} of {}", all.len());
+
+    // The same lines as one file, joined with continuations, comments and CRLF between:
+    // lines read across physical lines map their spans the same way.
+    for sep in ["\n", "\r\n", " \\\n", "\n# c \\\n"] {
+        let text = all[..3000].join(sep);
+        let full = parse_text(0, &text, 0, Role::Require);
+        let fast = parse_text_with(0, &text, 0, Role::Require, &nothing);
+        same_reading(&text[..80], &full, &fast);
+    }
+}
+
+/// A line on a package no rule reads is left unparsed by pep508_rs when it is plainly
+/// valid, and every invalid one still yields its DW001 (`parse-error`) at the place the full
+/// parse reports.
+#[test]
+fn an_unread_package_still_yields_dw001_on_the_same_lines() {
+    let text = "tensorflow==1.14.0 \\\n    --hash=sha256:aa\nnumpy>=1.16,<1.17\n\
+        pkg-one==1.2.3 \\\n    --hash=sha256:00 \\\n    --hash=sha256:11\n\
+        pkg-two>=>1\npkg-three~=1\npkg-four==1.0.*.post1\npkg-five (>=1\n\
+        pkg-six==1.0 --hash=md5:00\npkg-seven>=1,\npkg-eight==1.0+local\n\
+        pkg-nine.==1\npkg-ten==1.0a1\nx.zip\npkg-eleven===1.0\n";
+    // What the full parse reports, as (line, column) in the file.
+    let full = parse_text(0, text, 0, Role::Require);
+    let at = |offset: usize| {
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (line, col)
+    };
+    let expected: BTreeSet<(usize, usize, usize, usize)> = full
+        .problems
+        .iter()
+        .map(|p| {
+            let (l, c) = at(p.loc.span.start);
+            let (el, ec) = at(p.loc.span.end);
+            (l, c, el, ec)
+        })
+        .collect();
+    assert_eq!(expected.len(), 7, "{:?}", full.problems);
+    // The valid lines on other packages take the fast path when only the rules' packages
+    // are read.
+    let rules: Vec<PackageName> = ["numpy", "tensorflow"]
+        .iter()
+        .map(|n| PackageName::from_str(n).unwrap())
+        .collect();
+    let fast = parse_text_with(0, text, 0, Role::Require, &Relevant::only(&rules));
+    let unread: Vec<String> = fast
+        .requirements
+        .iter()
+        .filter(|r| matches!(r.version, VersionReq::Unread { .. }))
+        .map(|r| r.name.to_string())
+        .collect();
+    assert_eq!(unread, ["pkg-one", "pkg-ten"]);
+
+    let dir = crate::common::Scratch::new("fast-path-dw001");
+    dir.write("requirements.txt", text);
+    let out = crate::common::run_in(
+        dir.path(),
+        &["check", "--output-format", "json", "requirements.txt"],
+        &[],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    let found: BTreeSet<(usize, usize, usize, usize)> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "DW001")
+        .map(|d| {
+            let n = |v: &serde_json::Value| v.as_u64().unwrap() as usize;
+            (
+                n(&d["start"]["line"]),
+                n(&d["start"]["column"]),
+                n(&d["end"]["line"]),
+                n(&d["end"]["column"]),
+            )
+        })
+        .collect();
+    assert_eq!(found, expected, "{}", out.stdout);
+}
