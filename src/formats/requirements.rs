@@ -185,9 +185,9 @@ pub(crate) fn physical_lines(text: &str) -> impl Iterator<Item = (usize, usize)>
     let b = text.as_bytes();
     // The terminators outside `\n` / `\r` start with one of these bytes; C2 and E2 only
     // ever start a character in UTF-8 (U+0085 is C2 85, U+2028/U+2029 are E2 80 A8/A9).
-    let rare = b
-        .iter()
-        .any(|&c| matches!(c, 0x0b | 0x0c | 0x1c | 0x1d | 0x1e | 0xc2 | 0xe2));
+    let rare = memchr::memchr3(0x0b, 0x0c, 0x1c, b).is_some()
+        || memchr::memchr3(0x1d, 0x1e, 0xc2, b).is_some()
+        || memchr::memchr(0xe2, b).is_some();
     let mut start = 0;
     let mut done = false;
     std::iter::from_fn(move || {
@@ -797,17 +797,18 @@ fn check_value(dest: Dest, opt: &str, value: &str) -> Result<(), String> {
 /// `Some(any)` then, which is what [`shlex_split`] and [`parse_options`] would make of it
 /// (those hashes and no error), without building either. `None`: anything else.
 fn only_hash_words(opts: &str) -> Option<bool> {
+    let b = opts.as_bytes();
+    if memchr::memchr3(b'\\', b'\'', b'"', b).is_some() {
+        return None;
+    }
     let mut any = false;
-    for w in opts.split([' ', '\t']) {
+    for w in b.split(|&c| c == b' ' || c == b'\t') {
         if w.is_empty() {
             continue;
         }
-        let value = w.strip_prefix("--hash=")?;
-        if w.contains(['\\', '\'', '"']) {
-            return None;
-        }
-        let (algo, _) = value.split_once(':')?;
-        if !STRONG_HASHES.contains(&algo) {
+        let value = w.strip_prefix(b"--hash=")?;
+        let algo = &value[..memchr::memchr(b':', value)?];
+        if !STRONG_HASHES.iter().any(|h| h.as_bytes() == algo) {
             return None;
         }
         any = true;
@@ -1001,6 +1002,9 @@ fn has_scheme_prefix(s: &str, schemes: &[&str]) -> bool {
 
 /// pip's `is_url`: the text before the first `:` is a scheme pip downloads from.
 fn is_url(s: &str) -> bool {
+    if memchr::memchr(b':', s.as_bytes()).is_none() {
+        return false;
+    }
     has_scheme_prefix(s, &["http", "https", "file", "ftp"]) || has_scheme_prefix(s, VCS_SCHEMES)
 }
 
@@ -1025,8 +1029,10 @@ fn is_archive(s: &str) -> bool {
         ".tgz",
         ".tar",
     ];
-    let lower = s.to_ascii_lowercase();
-    EXT.iter().any(|e| lower.ends_with(e))
+    let b = s.as_bytes();
+    EXT.iter().any(|e| {
+        b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+    })
 }
 
 /// pip's `_strip_extras`: `^(.+)(\[[^\]]+\])$` → the part before the extras.
@@ -1519,7 +1525,14 @@ impl super::InputFormat for Requirements {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse_unit(files, id);
-        super::edit::capture_line_inserts(files, &mut parsed);
+        // A requirement is inserted after a rule's trigger: the others need no place.
+        let relevant = files.relevant();
+        super::edit::capture_inserts(
+            files,
+            &mut parsed,
+            |r| relevant.wants(r.name.as_ref()),
+            |f, r| super::edit::line_slot(f, r.loc.span),
+        );
         parsed
     }
     /// pip-compile: `requirements.in` is locked by the `.txt` it compiles to: the same
