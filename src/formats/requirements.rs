@@ -802,18 +802,24 @@ fn only_hash_words(opts: &str) -> Option<bool> {
         return None;
     }
     let mut any = false;
-    for w in b.split(|&c| c == b' ' || c == b'\t') {
-        if w.is_empty() {
-            continue;
+    let mut at = 0;
+    loop {
+        // Blanks, then a word up to the next blank (found with memchr: hash words are long).
+        while matches!(b.get(at), Some(b' ' | b'\t')) {
+            at += 1;
         }
-        let value = w.strip_prefix(b"--hash=")?;
+        if at == b.len() {
+            return Some(any);
+        }
+        let end = memchr::memchr2(b' ', b'\t', &b[at..]).map_or(b.len(), |e| at + e);
+        let value = b[at..end].strip_prefix(b"--hash=")?;
         let algo = &value[..memchr::memchr(b':', value)?];
         if !STRONG_HASHES.iter().any(|h| h.as_bytes() == algo) {
             return None;
         }
         any = true;
+        at = end;
     }
-    Some(any)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1623,6 +1629,42 @@ mod tests {
     use super::*;
 
     /// The memchr path and the byte-by-byte path find the same lines.
+    #[test]
+    fn hash_words_read_in_place_say_what_the_option_parser_says() {
+        for opts in [
+            "",
+            "  \t ",
+            "--hash=sha256:00ff",
+            "--hash=sha256:a \t  --hash=sha512:b:c ",
+            "--hash=sha384:",
+            "--hash sha256:a",
+            "--hash=sha256",
+            "--hash=md5:a",
+            "--hash='sha256:a'",
+            "--hash=sha256:a\\ b",
+            "--hash=sha256:a --pre",
+            "--has=sha256:a",
+            "-- --hash=sha256:a",
+        ] {
+            let general = shlex_split(opts, 0)
+                .ok()
+                .and_then(|w| parse_options(&w).ok().map(|o| o.iter().map(|o| o.dest).collect()));
+            match only_hash_words(opts) {
+                Some(any) => {
+                    let dests: Vec<Dest> = general.expect(opts);
+                    assert!(dests.iter().all(|d| *d == Dest::Hashes), "{opts:?}");
+                    assert_eq!(any, !dests.is_empty(), "{opts:?}");
+                }
+                // Anything else goes to the option parser: only the forms above are read
+                // in place.
+                None => assert!(
+                    !matches!(opts, "" | "  \t " | "--hash=sha256:00ff" | "--hash=sha384:"),
+                    "{opts:?}"
+                ),
+            }
+        }
+    }
+
     #[test]
     fn physical_lines_fast_path_matches_the_full_scan() {
         let slow = |t: &str| {
