@@ -1,6 +1,15 @@
 //! Findings: what the checker produces and every reporter consumes.
+//!
+//! Release names are shared with the rule's release list, not copied per finding: a
+//! finding's `outside_released` is the evaluator's memoised index list
+//! ([`ReleaseNames`]), its picks and runs hold the release's own text ([`ReleaseText`]),
+//! and places are the embedded environments' names (`&'static str`).
+
+use std::borrow::Cow;
+use std::sync::Arc;
 
 use crate::manifest::Loc;
+use crate::rules::releases::ReleaseList;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -60,14 +69,14 @@ pub struct Diagnostic {
     /// The tested window as a specifier string.
     pub window: Option<String>,
     /// The Pythons (`major.minor`) the finding holds on (a summary of `environments`).
-    pub pythons: Vec<String>,
+    pub pythons: Vec<Cow<'static, str>>,
     /// The operating systems it holds on (a summary of `environments`).
-    pub platforms: Vec<String>,
+    pub platforms: Vec<Cow<'static, str>>,
     /// The target environments it holds on, in the order of `rules/environments.tsv`.
     pub environments: Vec<Place>,
     /// Published final releases admitted outside the window (whatever their
     /// Requires-Python and the trigger's declared range).
-    pub outside_released: Vec<String>,
+    pub outside_released: ReleaseNames,
     /// `outside_released` as a count and runs.
     pub outside_released_summary: ReleaseSummary,
     /// The part of `outside_released` pip can install on at least one environment where the
@@ -102,7 +111,7 @@ impl Diagnostic {
             pythons: Vec::new(),
             platforms: Vec::new(),
             environments: Vec::new(),
-            outside_released: Vec::new(),
+            outside_released: ReleaseNames::default(),
             outside_released_summary: ReleaseSummary::default(),
             outside_installable: ReleaseSummary::default(),
             pip_would_pick: Vec::new(),
@@ -137,7 +146,7 @@ impl Diagnostic {
             }
         }
         self.pip_would_pick
-            .sort_by_key(|p| Place::order(&Place::new(&p.python, &p.platform)));
+            .sort_by_key(|p| Place::new(p.python, p.platform).order());
         let envs = std::mem::take(&mut self.environments);
         self.set_environments(envs);
         self.severity = self.severity.max(other.severity);
@@ -147,14 +156,14 @@ impl Diagnostic {
     pub fn set_environments(&mut self, mut envs: Vec<Place>) {
         envs.sort_by_key(Place::order);
         envs.dedup();
-        let mut pythons: Vec<String> = Vec::new();
-        let mut platforms: Vec<String> = Vec::new();
+        let mut pythons: Vec<Cow<'static, str>> = Vec::new();
+        let mut platforms: Vec<Cow<'static, str>> = Vec::new();
         for e in &envs {
-            if !pythons.contains(&e.python) {
-                pythons.push(e.python.clone());
+            if !pythons.iter().any(|p| p == e.python) {
+                pythons.push(Cow::Borrowed(e.python));
             }
-            if !platforms.contains(&e.platform) {
-                platforms.push(e.platform.clone());
+            if !platforms.iter().any(|p| p == e.platform) {
+                platforms.push(Cow::Borrowed(e.platform));
             }
         }
         platforms.sort_by_key(|p| platform_order(p));
@@ -165,31 +174,30 @@ impl Diagnostic {
 }
 
 /// A target environment a finding holds on: a Python (`major.minor`) and an operating
-/// system (`linux`, `darwin`, `win32`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// system (`linux`, `darwin`, `win32`), named by the embedded environment table
+/// (`rules/environments.tsv`), so a place copies no text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Place {
-    pub python: String,
-    pub platform: String,
+    pub python: &'static str,
+    pub platform: &'static str,
 }
 
 impl Place {
-    pub fn new(python: &str, platform: &str) -> Place {
-        Place {
-            python: python.to_owned(),
-            platform: platform.to_owned(),
-        }
+    pub fn new(python: &'static str, platform: &'static str) -> Place {
+        Place { python, platform }
     }
 
     /// Python by number, then the operating systems in `PLATFORMS` order.
-    fn order(&self) -> (Vec<u64>, usize) {
-        (
-            self.python
-                .split('.')
-                .filter_map(|x| x.parse::<u64>().ok())
-                .collect(),
-            platform_order(&self.platform),
-        )
+    pub(crate) fn order(&self) -> ((u64, u64), usize) {
+        (python_order(self.python), platform_order(self.platform))
     }
+}
+
+/// A Python `major.minor` by number (a part that is not a number counts as 0), as a sort
+/// key that allocates nothing.
+pub(crate) fn python_order(python: &str) -> (u64, u64) {
+    let mut parts = python.split('.').map(|x| x.parse::<u64>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
 fn platform_order(p: &str) -> usize {
@@ -199,12 +207,93 @@ fn platform_order(p: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// A release's version as its index spells it, shared with the rule's release list (a clone
+/// copies no text).
+pub type ReleaseText = Arc<str>;
+
+fn shared_str<S: serde::Serializer>(text: &ReleaseText, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(text)
+}
+
 /// The version pip would pick on one environment.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Pick {
-    pub python: String,
-    pub platform: String,
-    pub version: String,
+    pub python: &'static str,
+    pub platform: &'static str,
+    #[serde(serialize_with = "shared_str")]
+    pub version: ReleaseText,
+}
+
+/// Release names, oldest first, shared rather than copied: the evaluator's memoised list of
+/// indices into the rule's release list (the same list for every finding with the same
+/// rule, Python and set), or texts (tests, synthetic findings). Serialises as a list of
+/// strings.
+#[derive(Clone, Debug, Default)]
+pub struct ReleaseNames(Names);
+
+#[derive(Clone, Debug)]
+enum Names {
+    Listed {
+        list: Arc<ReleaseList>,
+        indices: Arc<[usize]>,
+    },
+    Texts(Arc<[ReleaseText]>),
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names::Texts(Arc::new([]))
+    }
+}
+
+impl ReleaseNames {
+    /// The releases at `indices` of `list` (indices in range; one that is not is skipped).
+    pub(crate) fn listed(list: Arc<ReleaseList>, indices: Arc<[usize]>) -> ReleaseNames {
+        ReleaseNames(Names::Listed { list, indices })
+    }
+
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Names::Listed { indices, .. } => indices.len(),
+            Names::Texts(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let (listed, texts) = match &self.0 {
+            Names::Listed { list, indices } => (Some((list, indices)), None),
+            Names::Texts(t) => (None, Some(t)),
+        };
+        let listed = listed.into_iter().flat_map(|(list, indices)| {
+            indices
+                .iter()
+                .filter_map(|&i| list.releases.get(i).map(|r| &*r.text))
+        });
+        let texts = texts.into_iter().flat_map(|t| t.iter().map(|s| &**s));
+        listed.chain(texts)
+    }
+}
+
+impl<S: Into<ReleaseText>> FromIterator<S> for ReleaseNames {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        ReleaseNames(Names::Texts(iter.into_iter().map(Into::into).collect()))
+    }
+}
+
+impl PartialEq for ReleaseNames {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl serde::Serialize for ReleaseNames {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// A list of releases as a count and runs of neighbours among the rule's published final
@@ -218,7 +307,9 @@ pub struct ReleaseSummary {
 /// A run of neighbouring releases: the first, the last and how many.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ReleaseRange {
-    pub first: String,
-    pub last: String,
+    #[serde(serialize_with = "shared_str")]
+    pub first: ReleaseText,
+    #[serde(serialize_with = "shared_str")]
+    pub last: ReleaseText,
     pub count: usize,
 }

@@ -729,7 +729,12 @@ fn hover_text(d: &Diagnostic, rules: &[&crate::rules::Rule]) -> Option<String> {
     if !d.outside_released.is_empty() {
         const SHOWN: usize = 6;
         let n = d.outside_released.len();
-        let mut list: Vec<String> = d.outside_released.iter().take(SHOWN).cloned().collect();
+        let mut list: Vec<String> = d
+            .outside_released
+            .iter()
+            .take(SHOWN)
+            .map(str::to_owned)
+            .collect();
         if n > SHOWN {
             list.push(format!("… ({n} releases in all)"));
         }

@@ -22,7 +22,7 @@ pub(super) fn range_fix(
     files: &Files,
     rule: &Rule,
     r: &Requirement,
-    pythons: &[String],
+    pythons: &[&str],
     parsed: &Parsed,
 ) -> Option<Fix> {
     if r.syntax == Syntax::Lock {

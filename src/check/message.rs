@@ -12,7 +12,8 @@ use super::fix_proposal::{fix_preview, range_fix, relock_hint, unconstrained_fix
 use super::verdict::{Detail, FixIntent, Judgement, NoWheels, PyVerdict, Unsatisfiable, Verdict};
 use super::{compact, Check, Options, Source};
 use crate::diagnostic::{
-    Applicability, Diagnostic, Pick, Place, Related, ReleaseRange, ReleaseSummary, Severity,
+    python_order, Applicability, Diagnostic, Pick, Place, Related, ReleaseNames, ReleaseRange,
+    ReleaseSummary, Severity,
 };
 use crate::files::Files;
 use crate::manifest::{Loc, Parsed, Requirement, Role, Syntax, VersionReq};
@@ -199,10 +200,12 @@ fn group_severity(group: &[(&'static Environment, PyVerdict)]) -> Severity {
 
 /// Where a finding holds, one place per environment.
 fn group_places(group: &[(&'static Environment, PyVerdict)]) -> Vec<Place> {
-    group
-        .iter()
-        .map(|(e, _)| Place::new(&e.python, &e.platform))
-        .collect()
+    group.iter().map(|(e, _)| env_place(e)).collect()
+}
+
+/// An embedded environment as a place (its names are the table's: nothing is copied).
+fn env_place(e: &'static Environment) -> Place {
+    Place::new(&e.python, &e.platform)
 }
 
 /// pip's pick on each environment of a finding that has one.
@@ -211,8 +214,8 @@ fn group_picks(rule: &Rule, group: &[(&'static Environment, PyVerdict)]) -> Vec<
         .iter()
         .filter_map(|(e, v)| {
             v.pick.map(|i| Pick {
-                python: e.python.clone(),
-                platform: e.platform.clone(),
+                python: &e.python,
+                platform: &e.platform,
                 version: rule.releases.releases[i].text.clone(),
             })
         })
@@ -384,13 +387,13 @@ fn line_words(text: &str, span: crate::source::Span) -> String {
 /// only when a Python stands for fewer of them than `scope` has (then for every Python);
 /// Pythons ascending. The caller writes "Python" before it.
 fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
-    let mut pythons: Vec<&str> = Vec::new();
+    let mut pythons: Vec<&'static str> = Vec::new();
     for p in places {
-        if !pythons.contains(&p.python.as_str()) {
-            pythons.push(&p.python);
+        if !pythons.contains(&p.python) {
+            pythons.push(p.python);
         }
     }
-    pythons.sort_by_key(|p| python_key(p));
+    pythons.sort_by_key(|p| python_order(p));
     let oses = |set: &[Place], py: &str| -> Vec<&'static str> {
         PLATFORMS
             .iter()
@@ -402,7 +405,7 @@ fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
     // When one Python is named with its operating systems, every one is: "2.7 and 3.7
     // (Windows)" would read as if both were Windows only.
     let any_named = pythons.iter().any(|py| oses(places, py) != oses(scope, py));
-    let mut groups: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    let mut groups: Vec<(Option<String>, Vec<&str>)> = Vec::new();
     for py in pythons {
         let here = oses(places, py);
         let named = any_named.then(|| {
@@ -410,8 +413,8 @@ fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
             and_list(&titles)
         });
         match groups.last_mut() {
-            Some((n, ps)) if *n == named => ps.push(py.to_owned()),
-            _ => groups.push((named, vec![py.to_owned()])),
+            Some((n, ps)) if *n == named => ps.push(py),
+            _ => groups.push((named, vec![py])),
         }
     }
     let parts: Vec<String> = groups
@@ -428,13 +431,8 @@ fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
     and_list(&parts)
 }
 
-/// A Python's sort key: its numbers.
-fn python_key(p: &str) -> Vec<u64> {
-    p.split('.').filter_map(|x| x.parse().ok()).collect()
-}
-
 /// `python_runs`, with "and" before the last item when they are a list: "2.7 and 3.5".
-fn python_runs_and(rule: &Rule, pythons: &[String]) -> String {
+fn python_runs_and(rule: &Rule, pythons: &[&str]) -> String {
     let runs = python_runs(rule, pythons);
     match runs.rsplit_once(", ") {
         Some((init, last)) => format!("{init} and {last}"),
@@ -445,14 +443,19 @@ fn python_runs_and(rule: &Rule, pythons: &[String]) -> String {
 /// Versions grouped with the environments that get each, ordered by their lowest Python,
 /// one item per version: "1.16.6 on Python 2.7", "1.18.5 on 3.5", "1.21.6 on 3.6 and 3.7"
 /// (the caller joins them with "; ").
-fn grouped_versions(rule: &Rule, picks: &[(Place, String)], scope: &[Place]) -> Vec<String> {
-    let mut sorted: Vec<&(Place, String)> = picks.iter().collect();
-    sorted.sort_by_key(|(p, _)| (python_key(&p.python), platform_rank(&p.platform)));
+fn grouped_versions<S: AsRef<str>>(
+    rule: &Rule,
+    picks: &[(Place, S)],
+    scope: &[Place],
+) -> Vec<String> {
+    let mut sorted: Vec<&(Place, S)> = picks.iter().collect();
+    sorted.sort_by_key(|(p, _)| p.order());
     let mut groups: Vec<(&str, Vec<Place>)> = Vec::new();
     for (place, v) in sorted {
-        match groups.iter_mut().find(|(g, _)| g == v) {
-            Some((_, ps)) => ps.push(place.clone()),
-            None => groups.push((v, vec![place.clone()])),
+        let v = v.as_ref();
+        match groups.iter_mut().find(|(g, _)| *g == v) {
+            Some((_, ps)) => ps.push(*place),
+            None => groups.push((v, vec![*place])),
         }
     }
     groups
@@ -465,18 +468,14 @@ fn grouped_versions(rule: &Rule, picks: &[(Place, String)], scope: &[Place]) -> 
         .collect()
 }
 
-fn platform_rank(p: &str) -> usize {
-    PLATFORMS.iter().position(|x| *x == p).unwrap_or(usize::MAX)
-}
-
 /// The notes on what gets installed: pip's picks (or the lock's pins when they differ
 /// between environments), then what the picks outside the window do.
 fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
     let rule = w.rule;
-    let pkg = rule.package.to_string();
-    let pairs: Vec<(Place, String)> = picks
+    let pkg = &rule.package;
+    let pairs: Vec<(Place, &str)> = picks
         .iter()
-        .map(|k| (Place::new(&k.python, &k.platform), k.version.clone()))
+        .map(|k| (Place::new(k.python, k.platform), &*k.version))
         .collect();
     let mut notes = Vec::new();
     if pairs.is_empty() {
@@ -484,8 +483,8 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
     }
     let covers_scope = scope.iter().all(|e| pairs.iter().any(|(p, _)| p == e));
     let mut versions: Vec<&str> = Vec::new();
-    for (_, v) in &pairs {
-        if !versions.contains(&v.as_str()) {
+    for &(_, v) in &pairs {
+        if !versions.contains(&v) {
             versions.push(v);
         }
     }
@@ -493,11 +492,11 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
     if !w.installed {
         let picked = if one {
             let everywhere = w.triggered.iter().all(|e| scope.contains(e));
-            let pythons: HashSet<&str> = scope.iter().map(|e| e.python.as_str()).collect();
+            let pythons: HashSet<&str> = scope.iter().map(|e| e.python).collect();
             if everywhere && pythons.len() > 1 {
                 format!("{} on every Python", versions[0])
             } else {
-                let all: Vec<Place> = pairs.iter().map(|(p, _)| p.clone()).collect();
+                let all: Vec<Place> = pairs.iter().map(|(p, _)| *p).collect();
                 format!(
                     "{} on Python {}",
                     versions[0],
@@ -516,8 +515,10 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
     }
     // What the versions outside the window do, once per effect; which Python gets which
     // version is the pick note's to say.
-    let mut effects: Vec<(String, Vec<String>)> = Vec::new();
-    for (_, v) in &pairs {
+    // Each distinct version once (picks repeat a version on many environments), in the
+    // order first picked, its text parsed once; the versions of one effect oldest first.
+    let mut effects: Vec<(&str, Vec<(Version, &str)>)> = Vec::new();
+    for v in versions {
         let Ok(version) = Version::from_str(v) else {
             continue;
         };
@@ -528,18 +529,17 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
             continue; // the headline says it
         }
         let text = match rule.effect_of(&version) {
-            Some(e) => e.effect.clone(),
-            None => "outside the tested window, untested".to_owned(),
+            Some(e) => e.effect.as_str(),
+            None => "outside the tested window, untested",
         };
         match effects.iter_mut().find(|(t, _)| *t == text) {
-            Some((_, vs)) if vs.contains(v) => {}
-            Some((_, vs)) => vs.push(v.clone()),
-            None => effects.push((text, vec![v.clone()])),
+            Some((_, vs)) => vs.push((version, v)),
+            None => effects.push((text, vec![(version, v)])),
         }
     }
     for (text, mut vs) in effects {
-        vs.sort_by_key(|v| Version::from_str(v).ok());
-        let vs: Vec<&str> = vs.iter().map(String::as_str).collect();
+        vs.sort_by(|a, b| a.0.cmp(&b.0));
+        let vs: Vec<&str> = vs.iter().map(|(_, v)| *v).collect();
         notes.push(format!("{pkg} {}: {text}", and_list(&vs)));
     }
     notes
@@ -548,11 +548,19 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
 /// The count of releases outside the window, the one way every format shows it: how many
 /// the range admits (`outside_released_summary.count` in JSON) and, when fewer, how many
 /// of them pip can install where the finding holds (`outside_installable.count`):
-/// "85 releases, 29 installable here (1.17.0 … 1.21.6)".
-fn outside_words(installable: &[String], admitted: &[String]) -> String {
-    let span = |v: &[String]| match v {
-        [first, _, _, _, ..] => format!("{first} … {}", v[v.len() - 1]),
-        _ => v.join(", "),
+/// "85 releases, 29 installable here (1.17.0 … 1.21.6)". Releases are indices, named by
+/// `text`.
+fn outside_words<'t>(
+    installable: &[usize],
+    admitted: &[usize],
+    text: impl Fn(usize) -> &'t str,
+) -> String {
+    let span = |v: &[usize]| match v {
+        [first, _, _, _, ..] => format!("{} … {}", text(*first), text(v[v.len() - 1])),
+        _ => {
+            let names: Vec<&str> = v.iter().map(|&i| text(i)).collect();
+            names.join(", ")
+        }
     };
     let releases = |n: usize| match n {
         1 => "1 release".to_owned(),
@@ -580,22 +588,24 @@ fn outside_words(installable: &[String], admitted: &[String]) -> String {
 
 /// Release-list indices (sorted) as a count and runs of neighbours among the rule's final
 /// releases (a release in the window, or one the set leaves out, ends a run; pre-releases
-/// and yanked releases between two do not).
+/// and yanked releases between two do not). The names are the release list's, shared.
 fn summary(rule: &Rule, indices: &[usize]) -> ReleaseSummary {
+    use crate::rules::releases::Status;
     let releases = &rule.releases.releases;
-    let finals: Vec<usize> = releases
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.status == crate::rules::releases::Status::Final)
-        .map(|(i, _)| i)
-        .collect();
-    let pos = |i: usize| finals.binary_search(&i).ok();
+    let is_final = |i: usize| releases.get(i).is_some_and(|r| r.status == Status::Final);
     let mut ranges: Vec<(usize, usize, usize)> = Vec::new(); // (first, last, count)
+                                                             // The previous index, when it is a final release.
     let mut prev: Option<usize> = None;
     for &i in indices {
-        let here = pos(i);
-        match (ranges.last_mut(), prev, here) {
-            (Some(r), Some(p), Some(h)) if h == p + 1 => {
+        let here = is_final(i).then_some(i);
+        // Neighbours: both final, and no final release between them (a scan of the gap:
+        // the indices are sorted, so all the scans together cross the list at most once).
+        let neighbours = match (prev, here) {
+            (Some(p), Some(h)) => p < h && !(p + 1..h).any(is_final),
+            _ => false,
+        };
+        match ranges.last_mut() {
+            Some(r) if neighbours => {
                 r.1 = i;
                 r.2 += 1;
             }
@@ -626,7 +636,7 @@ fn and_list(items: &[&str]) -> String {
 }
 
 /// "3.5–3.7" for a run of three or more of the rule's Pythons in a row, else a list.
-fn python_runs(rule: &Rule, pythons: &[String]) -> String {
+fn python_runs(rule: &Rule, pythons: &[&str]) -> String {
     let order = &rule.trigger.pythons;
     let mut idx: Vec<usize> = pythons
         .iter()
@@ -736,10 +746,10 @@ fn finish<'a>(
     group: &[(&'static Environment, PyVerdict)],
 ) -> (Diagnostic, PickWords<'a>) {
     let rule = verdict.rule;
-    let mut pythons: Vec<String> = Vec::new();
+    let mut pythons: Vec<&str> = Vec::new();
     for (e, _) in group {
-        if !pythons.contains(&e.python) {
-            pythons.push(e.python.clone());
+        if !pythons.contains(&e.python.as_str()) {
+            pythons.push(&e.python);
         }
     }
     let picks = group_picks(rule, group);
@@ -761,14 +771,12 @@ fn finish<'a>(
         .as_ref()
         .map(|set| outside_releases(rule, set))
         .unwrap_or_default();
-    let installable = release_texts(rule, &leak);
-    let outside = release_texts(rule, &outside_idx);
     let witness = match &first.detail {
         Detail::OutsideWindow { witness, .. } => Some(witness),
         _ => None,
     };
     let listing = match witness {
-        Some(w) if outside.is_empty() && installable.is_empty() => {
+        Some(w) if outside_idx.is_empty() && leak.is_empty() => {
             let yanked = rule
                 .releases
                 .releases
@@ -780,7 +788,7 @@ fn finish<'a>(
                 format!("e.g. {w}, though no such release is published")
             }
         }
-        _ => outside_words(&installable, &outside),
+        _ => outside_words(&leak, &outside_idx, |i| &rule.releases.releases[i].text),
     };
     let installed = installed_version(opts, first);
     let words = words(files, opts, rule, first, &listing, installed);
@@ -886,7 +894,7 @@ fn finish<'a>(
     d.set_environments(places);
     d.outside_released_summary = summary(rule, &outside_idx);
     d.outside_installable = summary(rule, &leak);
-    d.outside_released = outside;
+    d.outside_released = ReleaseNames::listed(rule.releases.clone(), outside_idx);
     d.pip_would_pick = picks;
     d.related = words.related;
     d.help = (!help.is_empty()).then(|| help.join("\n"));
@@ -1208,14 +1216,6 @@ fn related_to(
     related
 }
 
-/// The release texts of release-list indices.
-fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
-    indices
-        .iter()
-        .map(|&i| rule.releases.releases[i].text.clone())
-        .collect()
-}
-
 /// Why pip installs nothing on a Python from releases that match (`pick::NoPick`): the
 /// reason in short, and the release that shows it.
 /// Why nothing installs, and a note naming the Requires-Python or yank behind it; `locked`:
@@ -1271,10 +1271,6 @@ mod tests {
             .expect("the built-in protobuf rule")
     }
 
-    fn strings(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| (*s).to_owned()).collect()
-    }
-
     #[test]
     fn no_wheel_pythons_are_named_in_runs_with_the_future_last() {
         let v = |s: &str| Version::from_str(s).unwrap();
@@ -1301,15 +1297,20 @@ mod tests {
 
     #[test]
     fn the_count_names_both_numbers_only_when_they_differ() {
-        let all = strings(&["1.17.0", "1.17.1", "1.17.2", "1.17.3", "2.0.0"]);
-        assert_eq!(outside_words(&all, &all), "5 releases (1.17.0 … 2.0.0)");
-        assert_eq!(outside_words(&all[..2], &all[..2]), "1.17.0, 1.17.1");
+        let names = ["1.17.0", "1.17.1", "1.17.2", "1.17.3", "2.0.0"];
+        let text = |i: usize| names[i];
+        let all: Vec<usize> = (0..names.len()).collect();
         assert_eq!(
-            outside_words(&all[..4], &all),
+            outside_words(&all, &all, text),
+            "5 releases (1.17.0 … 2.0.0)"
+        );
+        assert_eq!(outside_words(&all[..2], &all[..2], text), "1.17.0, 1.17.1");
+        assert_eq!(
+            outside_words(&all[..4], &all, text),
             "5 releases, 4 installable here (1.17.0 … 1.17.3)"
         );
         assert_eq!(
-            outside_words(&[], &all),
+            outside_words(&[], &all, text),
             "5 releases (1.17.0 … 2.0.0), none installable here"
         );
     }
@@ -1323,7 +1324,7 @@ mod tests {
         assert_eq!(s.count, rule.outside_final.len());
         assert_eq!(s.ranges.len(), 2, "{s:?}");
         assert_eq!(s.ranges.iter().map(|r| r.count).sum::<usize>(), s.count);
-        assert_eq!(s.ranges[1].first, "4.21.1", "{s:?}");
+        assert_eq!(&*s.ranges[1].first, "4.21.1", "{s:?}");
         // Dropping one release in the middle of a run splits it.
         let mut gap = rule.outside_final.clone();
         gap.remove(gap.len() - 3);
@@ -1334,12 +1335,12 @@ mod tests {
     #[test]
     fn places_are_ascending_and_name_systems_for_every_python_or_none() {
         let rule = protobuf();
-        let p = |py: &str, os: &str| Place::new(py, os);
+        let p = |py: &'static str, os: &'static str| Place::new(py, os);
         let scope: Vec<Place> = ["2.7", "3.5", "3.6", "3.7"]
             .iter()
             .flat_map(|py| ["linux", "darwin", "win32"].map(|os| p(py, os)))
             .collect();
-        let newest_first: Vec<Place> = scope.iter().rev().cloned().collect();
+        let newest_first: Vec<Place> = scope.iter().rev().copied().collect();
         assert_eq!(places_words(rule, &newest_first, &scope), "2.7–3.7");
         let some = vec![p("3.7", "linux"), p("2.7", "linux"), p("2.7", "darwin")];
         let some_scope = vec![
@@ -1358,7 +1359,7 @@ mod tests {
             (p("2.7", "linux"), "3.17.3".to_owned()),
             (p("3.5", "linux"), "3.19.6".to_owned()),
         ];
-        let scope: Vec<Place> = picks.iter().map(|(p, _)| p.clone()).collect();
+        let scope: Vec<Place> = picks.iter().map(|(p, _)| *p).collect();
         assert_eq!(
             grouped_versions(rule, &picks, &scope).join("; "),
             "3.17.3 on Python 2.7; 3.19.6 on 3.5 and 3.6; 4.24.4 on 3.7"

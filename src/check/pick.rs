@@ -389,7 +389,7 @@ mod tests {
             }
         );
         assert_eq!(
-            pick(&l, &set(">=4"), false, &v("3.7")).unwrap().text,
+            &*pick(&l, &set(">=4"), false, &v("3.7")).unwrap().text,
             "4.21.1"
         );
     }
@@ -398,18 +398,18 @@ mod tests {
     fn a_yanked_release_needs_a_pin_and_no_other_match() {
         let l = list(PROTOBUF);
         assert_eq!(
-            pick(&l, &set("==4.21.0"), true, &v("3.5")).unwrap().text,
+            &*pick(&l, &set("==4.21.0"), true, &v("3.5")).unwrap().text,
             "4.21.0"
         );
         // Pinned, and 4.21.0 is the only match: the yanked release is taken.
         assert_eq!(
-            pick(&l, &set("==4.21.0,>=4"), true, &v("3.7"))
+            &*pick(&l, &set("==4.21.0,>=4"), true, &v("3.7"))
                 .unwrap()
                 .text,
             "4.21.0"
         );
         assert_eq!(
-            pick(&l, &set(">=4.21.0,<=4.21.1"), true, &v("3.7"))
+            &*pick(&l, &set(">=4.21.0,<=4.21.1"), true, &v("3.7"))
                 .unwrap()
                 .text,
             "4.21.1"
@@ -430,7 +430,7 @@ mod tests {
         // Only a pre-release is left once 4.21.1 is dropped: but the yanked 4.21.0 matches.
         let l2 = list("4.21.0rc2\t\t\tpre-release\n4.21.1\t>=3.7\t\tfinal\n");
         assert_eq!(
-            pick(&l2, &set(">=4"), false, &v("3.5")).unwrap().text,
+            &*pick(&l2, &set(">=4"), false, &v("3.5")).unwrap().text,
             "4.21.0rc2"
         );
     }
@@ -464,7 +464,7 @@ mod tests {
     /// bumped or cut, a pre-, post- or dev-release or a local label added.
     fn near_version(rng: &mut Rng, list: &ReleaseList) -> String {
         let base = match list.releases.get(rng.below(list.releases.len().max(1))) {
-            Some(r) if !rng.chance(10) => r.text.clone(),
+            Some(r) if !rng.chance(10) => r.text.to_string(),
             _ => format!("{}.{}", rng.below(5), rng.below(25)),
         };
         let mut v = base;
@@ -562,8 +562,8 @@ mod tests {
                 let set = random_set(&mut rng, list, 0);
                 let pinned = rng.chance(50);
                 for py in &pythons {
-                    let ours = pick(list, &set, pinned, py).map(|r| r.text.as_str());
-                    let theirs = reference::pick(list, &set, pinned, py).map(|r| r.text.as_str());
+                    let ours = pick(list, &set, pinned, py).map(|r| &*r.text);
+                    let theirs = reference::pick(list, &set, pinned, py).map(|r| &*r.text);
                     assert_eq!(ours, theirs, "pick from `{set}` on {py} (pinned {pinned})");
                     if let Some(r) = pick(list, &set, pinned, py) {
                         picked += 1;
@@ -629,7 +629,7 @@ mod tests {
         let empty = ReleaseList::default();
         assert!(pick(&empty, &set(">=1"), false, &v("3.7")).is_none());
         assert_eq!(
-            pick(&l, &set("==2.0"), true, &v("3.7")).unwrap().text,
+            &*pick(&l, &set("==2.0"), true, &v("3.7")).unwrap().text,
             "2.0"
         );
         assert!(pick(&l, &set("==2.0"), false, &v("3.7")).is_none());

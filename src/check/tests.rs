@@ -87,13 +87,13 @@ fn text_of<'f>(files: &'f Files, r: &crate::manifest::Requirement) -> &'f str {
 
 /// The text of the release a verdict says pip picks.
 fn pick_text(rule: &Rule, pick: Option<usize>) -> Option<&str> {
-    pick.map(|i| rule.releases.releases[i].text.as_str())
+    pick.map(|i| rule.releases.releases[i].text.as_ref())
 }
 
 fn release_texts(rule: &Rule, indices: &[usize]) -> Vec<String> {
     indices
         .iter()
-        .map(|&i| rule.releases.releases[i].text.clone())
+        .map(|&i| rule.releases.releases[i].text.to_string())
         .collect()
 }
 
@@ -216,7 +216,7 @@ fn a_lock_pin_outside_is_reported_on_the_pin_and_not_edited() {
     else {
         panic!("not-installable detail: {:?}", on_27[0].1.detail);
     };
-    assert_eq!(numpy_rule()[0].releases.releases[i].text, "1.17.0");
+    assert_eq!(&*numpy_rule()[0].releases.releases[i].text, "1.17.0");
     let group = per_python(&verdicts[1]);
     assert_eq!(group[0].0, "3.5");
     let (_, on) = group.iter().find(|(p, _)| p == "3.7").unwrap();

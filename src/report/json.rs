@@ -9,10 +9,14 @@
 //! is compact (one line) by default and indented with `--pretty`; both parse to the same
 //! value.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::{resolve, Emitter, Report, Summary, TOOL_NAME};
-use crate::diagnostic::{Applicability, Diagnostic, Pick, Place, ReleaseSummary, Severity};
+use crate::diagnostic::{
+    Applicability, Diagnostic, Pick, Place, ReleaseNames, ReleaseSummary, Severity,
+};
 use crate::source::Position;
 
 pub(crate) const SCHEMA_VERSION: u32 = 2;
@@ -51,10 +55,10 @@ pub(crate) struct JsonDiagnostic<'a> {
     end: Position,
     package: Option<&'a str>,
     window: Option<&'a str>,
-    pythons: &'a [String],
-    platforms: &'a [String],
+    pythons: &'a [Cow<'static, str>],
+    platforms: &'a [Cow<'static, str>],
     environments: &'a [Place],
-    outside_released: &'a [String],
+    outside_released: &'a ReleaseNames,
     outside_released_summary: &'a ReleaseSummary,
     outside_installable: &'a ReleaseSummary,
     pip_would_pick: &'a [Pick],

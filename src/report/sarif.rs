@@ -11,12 +11,15 @@
 //! - `partialFingerprints` hash path, code, rule and the offending text, not lines.
 //! - Suppressed findings are kept, with an `inSource` suppression carrying the reason.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::{resolve, Emitter, Fingerprints, Report, TOOL_NAME};
-use crate::diagnostic::{Applicability, Check, Diagnostic, Pick, Place, ReleaseSummary, Severity};
+use crate::diagnostic::{
+    Applicability, Check, Diagnostic, Pick, Place, ReleaseNames, ReleaseSummary, Severity,
+};
 use crate::files::Files;
 use crate::manifest::Loc;
 
@@ -182,14 +185,14 @@ struct Properties<'a> {
     package: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     window: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    pythons: &'a [String],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    platforms: &'a [String],
+    #[serde(skip_serializing_if = "<[Cow<str>]>::is_empty")]
+    pythons: &'a [Cow<'static, str>],
+    #[serde(skip_serializing_if = "<[Cow<str>]>::is_empty")]
+    platforms: &'a [Cow<'static, str>],
     #[serde(skip_serializing_if = "<[Place]>::is_empty")]
     environments: &'a [Place],
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    outside_released: &'a [String],
+    #[serde(skip_serializing_if = "ReleaseNames::is_empty")]
+    outside_released: &'a ReleaseNames,
     #[serde(skip_serializing_if = "no_releases")]
     outside_released_summary: &'a ReleaseSummary,
     #[serde(skip_serializing_if = "no_releases")]

@@ -242,7 +242,7 @@ pub(crate) fn run(
                 names.join("; ")
             ),
         );
-        d.pythons = envs.iter().map(|e| e.0.clone()).collect();
+        d.pythons = envs.iter().map(|e| e.0.clone().into()).collect();
         d.pythons.dedup();
         d.label = "cannot be installed together".into();
         for (name, loc) in &unit.locs {
@@ -305,7 +305,7 @@ pub(crate) fn run(
         d.package = Some(rule.package.to_string());
         d.window = Some(rule.window.text.clone());
         d.label = format!("resolves {} {version}", rule.package);
-        d.pythons = envs.iter().map(|e| e.0.clone()).collect();
+        d.pythons = envs.iter().map(|e| e.0.clone().into()).collect();
         d.pythons.dedup();
         d.help = Some(format!(
             "add `{}{}` to this file so the resolver stays inside the window",

@@ -22,8 +22,8 @@ pub enum Status {
 #[derive(Clone, Debug)]
 pub struct Release {
     pub version: Version,
-    /// The version as the index spells it.
-    pub text: String,
+    /// The version as the index spells it (shared with the findings that name it).
+    pub text: std::sync::Arc<str>,
     pub requires_python: Option<VersionSpecifiers>,
     pub status: Status,
     /// [`Release::installs_on`] remembered for Pythons 2.0-2.31 and 3.0-3.31: the checker
@@ -105,7 +105,7 @@ impl Release {
     ) -> Release {
         Release {
             version,
-            text,
+            text: text.into(),
             requires_python,
             status,
             installs: InstallsCache::default(),

@@ -76,7 +76,7 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
         Place::new("3.7", "linux"),
         Place::new("3.7", "darwin"),
     ]);
-    outside.outside_released = vec!["1.17.0".into(), "1.21.6".into()];
+    outside.outside_released = ["1.17.0", "1.21.6"].into_iter().collect();
     outside.pip_would_pick = [
         ("3.6", "linux", "1.19.5"),
         ("3.7", "linux", "1.21.6"),
@@ -84,8 +84,8 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
     ]
     .into_iter()
     .map(|(python, platform, version)| Pick {
-        python: python.into(),
-        platform: platform.into(),
+        python,
+        platform,
         version: version.into(),
     })
     .collect();
