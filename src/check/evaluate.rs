@@ -297,7 +297,7 @@ fn judge_env<'a>(
     } else {
         overrides.into()
     };
-    let py = Version::from_str(&env.python).ok()?;
+    let py = python_version(env)?;
     let declared = match (&rule.declared, !overridden) {
         (Some(d), true) => d.set.clone(),
         _ => VersionSet::full(),
@@ -360,6 +360,26 @@ fn judge_env<'a>(
         a_decl,
         pick,
     }))
+}
+
+/// An environment's Python as a version: parsed once per run for the built-in table (a
+/// clone shares it), since it is asked per unit, rule and environment.
+fn python_version(env: &'static Environment) -> Option<Version> {
+    static PARSED: std::sync::OnceLock<Vec<Option<Version>>> = std::sync::OnceLock::new();
+    let table = environments::builtin();
+    match table.iter().position(|e| std::ptr::eq(e, env)) {
+        Some(i) => PARSED
+            .get_or_init(|| {
+                table
+                    .iter()
+                    .map(|e| Version::from_str(&e.python).ok())
+                    .collect()
+            })
+            .get(i)
+            .cloned()
+            .flatten(),
+        None => Version::from_str(&env.python).ok(),
+    }
 }
 
 pub(super) fn is_trigger_name(rule: &Rule, name: &PackageName, opts: &Options) -> bool {

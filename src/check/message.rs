@@ -385,7 +385,7 @@ fn line_words(text: &str, span: crate::source::Span) -> String {
 /// Environments in the words "holds on" uses, relative to `scope` (the environments of the
 /// finding): "2.7 and 3.5", "3.5–3.7", "3.7 (Linux and macOS)". Operating systems are named
 /// only when a Python stands for fewer of them than `scope` has (then for every Python);
-/// Pythons ascending. The caller writes "Python" before it.
+/// Pythons ascending. The caller writes "Python" before it. Written into one string.
 fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
     let mut pythons: Vec<&'static str> = Vec::new();
     for p in places {
@@ -394,50 +394,45 @@ fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
         }
     }
     pythons.sort_by_key(|p| python_order(p));
-    let oses = |set: &[Place], py: &str| -> Vec<&'static str> {
+    // The operating systems a Python has in a set, as bits in `PLATFORMS` order.
+    let oses = |set: &[Place], py: &str| -> u8 {
         PLATFORMS
             .iter()
-            .copied()
-            .filter(|os| set.iter().any(|e| e.python == py && e.platform == *os))
-            .collect()
+            .enumerate()
+            .filter(|(_, os)| set.iter().any(|e| e.python == py && e.platform == **os))
+            .fold(0, |bits, (i, _)| bits | 1 << i)
     };
-    // Runs of Pythons with the same naming of operating systems, in ascending order.
-    // When one Python is named with its operating systems, every one is: "2.7 and 3.7
-    // (Windows)" would read as if both were Windows only.
+    // Runs of Pythons with the same naming of operating systems, in ascending order (as
+    // ranges of `pythons`). When one Python is named with its operating systems, every one
+    // is: "2.7 and 3.7 (Windows)" would read as if both were Windows only.
     let any_named = pythons.iter().any(|py| oses(places, py) != oses(scope, py));
-    let mut groups: Vec<(Option<String>, Vec<&str>)> = Vec::new();
-    for py in pythons {
-        let here = oses(places, py);
-        let named = any_named.then(|| {
-            let titles: Vec<&str> = here.iter().map(|os| platform_title(os)).collect();
-            and_list(&titles)
-        });
+    let mut groups: Vec<(Option<u8>, std::ops::Range<usize>)> = Vec::new();
+    for (k, py) in pythons.iter().enumerate() {
+        let named = any_named.then(|| oses(places, py));
         match groups.last_mut() {
-            Some((n, ps)) if *n == named => ps.push(py),
-            _ => groups.push((named, vec![py])),
+            Some((n, run)) if *n == named => run.end = k + 1,
+            _ => groups.push((named, k..k + 1)),
         }
     }
-    let parts: Vec<String> = groups
-        .iter()
-        .map(|(named, ps)| {
-            let runs = python_runs_and(rule, ps);
-            match named {
-                None => runs,
-                Some(oses) => format!("{runs} ({oses})"),
-            }
-        })
-        .collect();
-    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    and_list(&parts)
-}
-
-/// `python_runs`, with "and" before the last item when they are a list: "2.7 and 3.5".
-fn python_runs_and(rule: &Rule, pythons: &[&str]) -> String {
-    let runs = python_runs(rule, pythons);
-    match runs.rsplit_once(", ") {
-        Some((init, last)) => format!("{init} and {last}"),
-        None => runs,
-    }
+    let mut out = String::new();
+    write_and_list(&mut out, groups.len(), |out, g| {
+        let (named, run) = &groups[g];
+        write_python_runs(out, rule, &pythons[run.clone()]);
+        if let Some(bits) = *named {
+            let os = |k: usize| {
+                (0..PLATFORMS.len())
+                    .filter(|i| bits & 1 << i != 0)
+                    .nth(k)
+                    .map_or("", |i| platform_title(PLATFORMS[i]))
+            };
+            out.push_str(" (");
+            write_and_list(out, bits.count_ones() as usize, |out, k| {
+                out.push_str(os(k))
+            });
+            out.push(')');
+        }
+    });
+    out
 }
 
 /// Versions grouped with the environments that get each, ordered by their lowest Python,
@@ -492,8 +487,8 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
     if !w.installed {
         let picked = if one {
             let everywhere = w.triggered.iter().all(|e| scope.contains(e));
-            let pythons: HashSet<&str> = scope.iter().map(|e| e.python).collect();
-            if everywhere && pythons.len() > 1 {
+            let several_pythons = scope.iter().any(|e| e.python != scope[0].python);
+            if everywhere && several_pythons {
                 format!("{} on every Python", versions[0])
             } else {
                 let all: Vec<Place> = pairs.iter().map(|(p, _)| *p).collect();
@@ -628,22 +623,32 @@ fn summary(rule: &Rule, indices: &[usize]) -> ReleaseSummary {
 
 /// "a", "a and b", "a, b and c".
 fn and_list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    let mut out = String::new();
+    write_and_list(&mut out, items.len(), |out, k| out.push_str(items[k]));
+    out
+}
+
+/// Write `n` items as "a", "a and b", "a, b and c", `item` writing the k-th.
+fn write_and_list(out: &mut String, n: usize, mut item: impl FnMut(&mut String, usize)) {
+    for k in 0..n {
+        if k > 0 {
+            out.push_str(if k + 1 == n { " and " } else { ", " });
+        }
+        item(out, k);
     }
 }
 
-/// "3.5–3.7" for a run of three or more of the rule's Pythons in a row, else a list.
-fn python_runs(rule: &Rule, pythons: &[&str]) -> String {
+/// Write the Pythons in the rule's order, "3.5–3.7" for a run of three or more of its
+/// Pythons in a row, as a list with "and" before the last item: "2.7 and 3.5–3.7".
+fn write_python_runs(out: &mut String, rule: &Rule, pythons: &[&str]) {
     let order = &rule.trigger.pythons;
     let mut idx: Vec<usize> = pythons
         .iter()
         .filter_map(|p| order.iter().position(|q| q == p))
         .collect();
     idx.sort_unstable();
-    let mut parts: Vec<String> = Vec::new();
+    // Items as (first, last) positions in `order`: a run, or one Python (first == last).
+    let mut items: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < idx.len() {
         let mut j = i;
@@ -651,13 +656,20 @@ fn python_runs(rule: &Rule, pythons: &[&str]) -> String {
             j += 1;
         }
         if j - i >= 2 {
-            parts.push(format!("{}–{}", order[idx[i]], order[idx[j]]));
+            items.push((idx[i], idx[j]));
         } else {
-            parts.extend((i..=j).map(|k| order[idx[k]].clone()));
+            items.extend(idx[i..=j].iter().map(|&k| (k, k)));
         }
         i = j + 1;
     }
-    parts.join(", ")
+    write_and_list(out, items.len(), |out, k| {
+        let (first, last) = items[k];
+        out.push_str(&order[first]);
+        if first != last {
+            out.push('–');
+            out.push_str(&order[last]);
+        }
+    });
 }
 
 /// Where a finding holds, when that is not everywhere the unit installs the trigger, in

@@ -286,6 +286,12 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeControl
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // serde_json escapes the C0 controls itself, so the fragment's only controls are
+        // U+007F (byte 0x7F) and U+0080-U+009F (0xC2 then a continuation byte): a fragment
+        // with neither byte (almost every one) is written as it is, without decoding.
+        if memchr::memchr2(0x7f, 0xc2, fragment.as_bytes()).is_none() {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some(i) = rest.find(|c: char| c.is_control()) {
             w.write_all(&rest.as_bytes()[..i])?;
