@@ -7,6 +7,8 @@ mod common;
 
 #[cfg(unix)]
 mod action;
+// Issue 13: heap allocations per file stay bounded (a counting global allocator).
+mod allocations;
 mod autofix;
 mod checks;
 mod differential;
