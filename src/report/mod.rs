@@ -288,9 +288,16 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for EscapeControl
     ) -> std::io::Result<()> {
         // serde_json escapes the C0 controls itself, so the fragment's only controls are
         // U+007F (byte 0x7F) and U+0080-U+009F (0xC2 then a continuation byte): a fragment
-        // with neither byte (almost every one) is written as it is, without decoding.
-        if memchr::memchr2(0x7f, 0xc2, fragment.as_bytes()).is_none() {
-            return w.write_all(fragment.as_bytes());
+        // with neither byte (almost every one) is written as it is, without decoding. Most
+        // fragments are a few bytes (versions, names), where a plain loop beats memchr's set-up.
+        let bytes = fragment.as_bytes();
+        let plain = if bytes.len() < 64 {
+            !bytes.iter().any(|&b| b == 0x7f || b == 0xc2)
+        } else {
+            memchr::memchr2(0x7f, 0xc2, bytes).is_none()
+        };
+        if plain {
+            return w.write_all(bytes);
         }
         let mut rest = fragment;
         while let Some(i) = rest.find(|c: char| c.is_control()) {
