@@ -29,10 +29,28 @@ use crate::versions::VersionSet;
 
 /// Rewrite the help and fix of the findings in the generated file `id`.
 pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mut [Diagnostic]) {
+    // The packages of the rule findings in this file: only their `# via` lines are read.
+    let mut packages: Vec<String> = Vec::new();
+    for d in diags
+        .iter()
+        .filter(|d| d.loc.file == id && d.rule.is_some())
+    {
+        if let Some(p) = &d.package {
+            let p = normalize(p);
+            if !packages.contains(&p) {
+                packages.push(p);
+            }
+        }
+    }
+    if packages.is_empty() {
+        return;
+    }
     let Some(header) = pip_compile::header(&files.get(id).text) else {
         return;
     };
-    let vias = pip_compile::via(&files.get(id).text);
+    let vias = pip_compile::via_of(&files.get(id).text, |name| {
+        packages.iter().any(|p| p == name)
+    });
     let dir = files.get(id).dir();
     // The environments the header compiled it for, which are the only ones it is checked on
     // (`pip_compile::restrict`): "for Python 3.7 on Linux".

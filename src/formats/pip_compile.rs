@@ -373,7 +373,15 @@ fn split_words(s: &str) -> Vec<String> {
 }
 
 /// `# via` annotations by package (PEP 503 normalised name).
+#[cfg(test)]
 pub(crate) fn via(text: &str) -> BTreeMap<String, Vec<Via>> {
+    via_of(text, |_| true)
+}
+
+/// `# via` annotations of the packages `wanted` accepts (by PEP 503 normalised name): a
+/// finding asks about one or two of a file's pins, so the others' annotations are not
+/// collected.
+pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<Via>> {
     let mut out: BTreeMap<String, Vec<Via>> = BTreeMap::new();
     let mut current: Option<String> = None;
     let mut in_block = false;
@@ -419,6 +427,11 @@ pub(crate) fn via(text: &str) -> BTreeMap<String, Vec<Via>> {
             continue;
         }
         let name = crate::resolve::engine::normalize(&spec[..end]);
+        if !wanted(&name) {
+            // Its `# via` lines (inline or in the block below) are not collected.
+            current = None;
+            continue;
+        }
         out.entry(name.clone()).or_default();
         if let Some(rest) = comment.and_then(|c| c.trim().strip_prefix("via")) {
             for part in rest.split(',') {
