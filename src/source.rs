@@ -201,6 +201,26 @@ impl SourceFile {
     }
 }
 
+/// The lines of `text` as [`str::lines`] gives them (`\n` or `\r\n` ends a line), found
+/// with `memchr` (the built-in release lists at every start, `# via` comments).
+pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let line = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(at) => {
+                let line = &rest[..at];
+                rest = &rest[at + 1..];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => std::mem::take(&mut rest),
+        };
+        Some(line)
+    })
+}
+
 /// The greatest character boundary of `s` at or before `i` (`s.len()` past the end).
 pub(crate) fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     if i >= s.len() {

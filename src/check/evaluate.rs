@@ -440,7 +440,7 @@ pub(super) fn admits_only_trigger(rule: &Rule, r: &Requirement) -> bool {
             w.rows
                 .iter()
                 .filter(|(_, d, _, _)| d == dist)
-                .flat_map(|(_, _, _, vs)| vs),
+                .flat_map(|(_, _, _, vs)| vs.get()),
         );
     }
     if let Some(w) = &rule.trigger.wheels {
@@ -448,7 +448,7 @@ pub(super) fn admits_only_trigger(rule: &Rule, r: &Requirement) -> bool {
             w.rows
                 .iter()
                 .filter(|(_, d, _)| d == dist)
-                .flat_map(|(_, _, vs)| vs),
+                .flat_map(|(_, _, vs)| vs.get()),
         );
     }
     if known.is_empty() {

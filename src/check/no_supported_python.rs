@@ -172,12 +172,12 @@ fn newest_known(rule: &Rule, dist: &str) -> Option<Version> {
         .flatten()
         .flat_map(|w| w.rows.iter())
         .filter(|(_, d, _)| d == dist)
-        .filter_map(|(_, _, vs)| vs.last());
+        .filter_map(|(_, _, vs)| vs.get().last());
     let by_platform = t
         .platform_wheels
         .iter()
         .flat_map(|w| w.rows.iter())
         .filter(|(_, d, _, _)| d == dist)
-        .filter_map(|(_, _, _, vs)| vs.last());
+        .filter_map(|(_, _, _, vs)| vs.get().last());
     by_python.chain(by_platform).max().cloned()
 }

@@ -4,6 +4,7 @@
 pub mod environments;
 pub(crate) mod releases;
 
+use std::borrow::Cow;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -222,9 +223,9 @@ fn load_releases(
     name: &str,
     base: Option<&std::path::Path>,
     confine: Option<&crate::files::Confinement>,
-) -> Result<String, String> {
+) -> Result<Cow<'static, str>, String> {
     if let Some((_, text)) = BUILTIN_RELEASES.iter().find(|(n, _)| *n == name) {
-        return Ok((*text).to_owned());
+        return Ok(Cow::Borrowed(text));
     }
     if name.ends_with(".tsv") {
         if let Some(base) = base {
@@ -236,6 +237,7 @@ fn load_releases(
             let bytes = crate::files::read_capped(&path)
                 .map_err(|e| format!("cannot read release list `{}`: {e}", path.display()))?;
             return String::from_utf8(bytes)
+                .map(Cow::Owned)
                 .map_err(|_| format!("release list `{}` is not UTF-8", path.display()));
         }
     }
@@ -356,8 +358,10 @@ pub(crate) fn load_rule_file_confined(
         None => None,
         Some(r) => Some(
             shared_table(&BY_PYTHON, r.get_ref(), &placeholders, || {
-                let text = load_releases(r.get_ref(), base, confine)?;
-                let mut wheels = WheelsByPython::parse(&text)?;
+                let mut wheels = match load_releases(r.get_ref(), base, confine)? {
+                    Cow::Borrowed(text) => WheelsByPython::parse_builtin(text)?,
+                    Cow::Owned(text) => WheelsByPython::parse(&text)?,
+                };
                 wheels.remove(&placeholders);
                 Ok(wheels)
             })
@@ -368,8 +372,10 @@ pub(crate) fn load_rule_file_confined(
         None => None,
         Some(r) => Some(
             shared_table(&BY_PLATFORM, r.get_ref(), &placeholders, || {
-                let text = load_releases(r.get_ref(), base, confine)?;
-                let mut wheels = WheelsByPlatform::parse(&text)?;
+                let mut wheels = match load_releases(r.get_ref(), base, confine)? {
+                    Cow::Borrowed(text) => WheelsByPlatform::parse_builtin(text)?,
+                    Cow::Owned(text) => WheelsByPlatform::parse(&text)?,
+                };
                 wheels.remove(&placeholders);
                 Ok(wheels)
             })
@@ -380,8 +386,10 @@ pub(crate) fn load_rule_file_confined(
         None => None,
         Some(r) => {
             let table = shared_table(&BY_PYTHON, r.get_ref(), &placeholders, || {
-                let text = load_releases(r.get_ref(), base, confine)?;
-                let mut wheels = WheelsByPython::parse(&text)?;
+                let mut wheels = match load_releases(r.get_ref(), base, confine)? {
+                    Cow::Borrowed(text) => WheelsByPython::parse_builtin(text)?,
+                    Cow::Owned(text) => WheelsByPython::parse(&text)?,
+                };
                 wheels.remove(&placeholders);
                 Ok(wheels)
             })

@@ -2,9 +2,10 @@
 //! package, with its Requires-Python and status.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use pep440_rs::{Version, VersionSpecifiers};
 
@@ -28,8 +29,10 @@ pub struct Release {
     pub status: Status,
     /// [`Release::installs_on`] remembered for Pythons 2.0-2.31 and 3.0-3.31: the checker
     /// asks it for every release, every Python and every unit, and each slow answer builds
-    /// two versions.
-    installs: InstallsCache,
+    /// a version set. Shared by the releases of a list with the same Requires-Python text
+    /// (the answer depends on nothing else): a list has a handful of distinct texts, so a
+    /// Python's installable index costs a few slow answers, not one per release.
+    installs: Arc<InstallsCache>,
 }
 
 /// Bit `(major - 2) * 32 + minor` of `value` is the answer for that Python once the same
@@ -38,15 +41,6 @@ pub struct Release {
 struct InstallsCache {
     known: AtomicU64,
     value: AtomicU64,
-}
-
-impl Clone for InstallsCache {
-    fn clone(&self) -> Self {
-        InstallsCache {
-            known: AtomicU64::new(self.known.load(Ordering::Relaxed)),
-            value: AtomicU64::new(self.value.load(Ordering::Relaxed)),
-        }
-    }
 }
 
 impl Release {
@@ -96,21 +90,22 @@ fn python_bit(python: &Version) -> Option<u32> {
     Some(((major - 2) * 32 + minor) as u32)
 }
 
-impl Release {
-    pub(crate) fn new(
-        version: Version,
-        text: String,
-        requires_python: Option<VersionSpecifiers>,
-        status: Status,
-    ) -> Release {
-        Release {
-            version,
-            text: text.into(),
-            requires_python,
-            status,
-            installs: InstallsCache::default(),
+/// The `N` tab-separated columns of `line`, or None when it has another number of them
+/// (no per-line allocation: the built-in lists are read at every start).
+fn columns<const N: usize>(line: &str) -> Option<[&str; N]> {
+    let mut out = [""; N];
+    let mut rest = line;
+    for (k, slot) in out.iter_mut().enumerate() {
+        match memchr::memchr(b'\t', rest.as_bytes()) {
+            Some(at) if k + 1 < N => {
+                *slot = &rest[..at];
+                rest = &rest[at + 1..];
+            }
+            None if k + 1 == N => *slot = rest,
+            _ => return None,
         }
     }
+    Some(out)
 }
 
 /// A package's releases, oldest first (sorted by version: the evaluator's indexes binary
@@ -149,36 +144,49 @@ impl ReleaseList {
     /// `1.3.0.dev-r634`); any other malformed row is an error naming its line.
     pub(crate) fn parse(text: &str) -> Result<ReleaseList, String> {
         let mut releases = Vec::new();
-        // Most rows repeat the previous row's Requires-Python: parse each run of equal
-        // texts once (start-up cost of every run).
-        let mut last_rp: Option<(&str, Option<VersionSpecifiers>)> = None;
-        for (i, line) in text.lines().enumerate() {
+        // Most rows share a Requires-Python with other rows: each distinct text is parsed
+        // once, and its rows share one `installs_on` memo.
+        type Shared = (Option<VersionSpecifiers>, Arc<InstallsCache>);
+        let mut requires: HashMap<&str, Shared> = HashMap::new();
+        // Rows come in runs of one Requires-Python: the previous row's is tried first.
+        let mut last: Option<(&str, Shared)> = None;
+        for (i, line) in crate::source::lines(text).enumerate() {
             if i == 0 || line.trim().is_empty() || line.starts_with('#') {
                 continue;
             }
-            let cols: Vec<&str> = line.split('\t').collect();
-            if cols.len() != 4 {
+            let Some([version_text, rp_text, _, status_text]) = columns::<4>(line) else {
                 return Err(format!("line {}: expected 4 tab-separated columns", i + 1));
-            }
-            let Ok(version) = Version::from_str(cols[0]) else {
+            };
+            let Ok(version) = Version::from_str(version_text) else {
                 continue;
             };
-            let requires_python = if cols[1].trim().is_empty() {
-                None
+            let rp_key = if rp_text.trim().is_empty() {
+                ""
             } else {
-                match &last_rp {
-                    Some((text, parsed)) if *text == cols[1] => parsed.clone(),
-                    _ => {
-                        // A Requires-Python the index serves but PEP 440 cannot read is
-                        // ignored by pip as well (it warns and treats the release as
-                        // compatible).
-                        let parsed = VersionSpecifiers::from_str(cols[1]).ok();
-                        last_rp = Some((cols[1], parsed.clone()));
-                        parsed
-                    }
+                rp_text
+            };
+            let (requires_python, installs) = match &last {
+                Some((text, shared)) if *text == rp_key => shared.clone(),
+                _ => {
+                    let shared = requires
+                        .entry(rp_key)
+                        .or_insert_with(|| {
+                            // A Requires-Python the index serves but PEP 440 cannot read is
+                            // ignored by pip as well (it warns and treats the release as
+                            // compatible).
+                            let parsed = if rp_key.is_empty() {
+                                None
+                            } else {
+                                VersionSpecifiers::from_str(rp_key).ok()
+                            };
+                            (parsed, Arc::default())
+                        })
+                        .clone();
+                    last = Some((rp_key, shared.clone()));
+                    shared
                 }
             };
-            let status = match cols[3].trim() {
+            let status = match status_text.trim() {
                 "final" => Status::Final,
                 "pre-release" => Status::PreRelease,
                 "yanked" => Status::Yanked,
@@ -186,12 +194,13 @@ impl ReleaseList {
                 "absent" => Status::Absent,
                 other => return Err(format!("line {}: unknown status `{other}`", i + 1)),
             };
-            releases.push(Release::new(
+            releases.push(Release {
                 version,
-                cols[0].to_owned(),
+                text: version_text.into(),
                 requires_python,
                 status,
-            ));
+                installs,
+            });
         }
         releases.sort_by(|a, b| a.version.cmp(&b.version));
         Ok(ReleaseList {
@@ -206,9 +215,24 @@ impl ReleaseList {
     /// Python 2.0-3.31 (the list is rule data, fixed once loaded); computed for any other.
     pub fn installable(&self, python: &Version) -> Cow<'_, [u32]> {
         let build = || -> Box<[u32]> {
+            // Rows come in runs sharing one Requires-Python memo: ask it once per run.
+            let mut last: Option<(*const InstallsCache, bool)> = None;
             (0u32..)
                 .zip(&self.releases)
-                .filter(|(_, r)| r.published() && r.installs_on(python))
+                .filter(|(_, r)| {
+                    if !r.published() {
+                        return false;
+                    }
+                    let memo = Arc::as_ptr(&r.installs);
+                    match last {
+                        Some((m, answer)) if m == memo => answer,
+                        _ => {
+                            let answer = r.installs_on(python);
+                            last = Some((memo, answer));
+                            answer
+                        }
+                    }
+                })
                 .map(|(i, _)| i)
                 .collect()
         };
@@ -219,36 +243,141 @@ impl ReleaseList {
     }
 }
 
+/// One row's versions with wheels, oldest first (the evaluator binary searches them). A
+/// built-in table's rows are parsed on first use: a run asks for the trigger's own rows
+/// only, on the Pythons and systems it checks. A table read from a file is parsed whole
+/// when loaded, so its errors are reported then.
+#[derive(Debug)]
+pub struct WheelVersions {
+    /// The comma-separated versions, still to parse (built-in data only).
+    text: &'static str,
+    /// Placeholder versions to leave out once parsed (a listed release nothing installs).
+    placeholders: Vec<Version>,
+    parsed: OnceLock<Vec<Version>>,
+}
+
+impl Clone for WheelVersions {
+    fn clone(&self) -> Self {
+        WheelVersions {
+            text: self.text,
+            placeholders: self.placeholders.clone(),
+            parsed: self.parsed.clone(),
+        }
+    }
+}
+
+impl WheelVersions {
+    /// Parse the comma-separated list now (any invalid version is an error naming `line`).
+    fn eager(text: &str, line: usize) -> Result<WheelVersions, String> {
+        let mut versions = Vec::new();
+        for v in text.split(',').filter(|v| !v.is_empty()) {
+            versions.push(
+                Version::from_str(v.trim())
+                    .map_err(|e| format!("line {line}: invalid version `{v}`: {e}"))?,
+            );
+        }
+        versions.sort();
+        Ok(WheelVersions {
+            text: "",
+            placeholders: Vec::new(),
+            parsed: OnceLock::from(versions),
+        })
+    }
+
+    /// Keep the list to parse on first use (built-in data, which the test suite parses
+    /// whole: `rules::tests`).
+    fn lazy(text: &'static str) -> WheelVersions {
+        WheelVersions {
+            text,
+            placeholders: Vec::new(),
+            parsed: OnceLock::new(),
+        }
+    }
+
+    /// The versions, oldest first, placeholders removed.
+    pub fn get(&self) -> &[Version] {
+        self.parsed.get_or_init(|| {
+            // Built-in data only: a version that does not parse is left out (the test
+            // suite parses every built-in row eagerly and fails on one).
+            let mut versions: Vec<Version> = self
+                .text
+                .split(',')
+                .filter(|v| !v.is_empty())
+                .filter_map(|v| Version::from_str(v.trim()).ok())
+                .filter(|v| !self.placeholders.contains(v))
+                .collect();
+            versions.sort();
+            versions
+        })
+    }
+
+    /// Leave out `drop` (this row's distribution's placeholder versions).
+    fn remove(&mut self, drop: Vec<Version>) {
+        if drop.is_empty() {
+            return;
+        }
+        match self.parsed.get_mut() {
+            Some(versions) => versions.retain(|v| !drop.contains(v)),
+            None => self.placeholders.extend(drop),
+        }
+    }
+}
+
+/// The placeholder versions of `dist`.
+fn placeholders_of(placeholders: &[(pep508_rs::PackageName, Version)], dist: &str) -> Vec<Version> {
+    placeholders
+        .iter()
+        .filter(|(d, _)| d.as_ref() == dist)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+/// The rows of a wheel table with `N` columns, the last one the versions, which `versions`
+/// turns into a row's [`WheelVersions`] (given the column's text and the line number).
+fn wheel_rows<'t, const N: usize>(
+    text: &'t str,
+    versions: impl Fn(&'t str, usize) -> Result<WheelVersions, String>,
+) -> Result<Vec<([&'t str; N], WheelVersions)>, String> {
+    let mut rows = Vec::new();
+    for (i, line) in crate::source::lines(text).enumerate() {
+        if i == 0 || line.trim().is_empty() {
+            continue;
+        }
+        let Some(cols) = columns::<N>(line) else {
+            return Err(format!(
+                "line {}: expected {N} tab-separated columns",
+                i + 1
+            ));
+        };
+        rows.push((cols, versions(cols[N - 1], i + 1)?));
+    }
+    Ok(rows)
+}
+
 /// `tensorflow-by-python.tsv`: for each Python, the versions of each distribution that have
 /// wheels for it.
 #[derive(Clone, Debug, Default)]
 pub struct WheelsByPython {
-    /// (python, normalised distribution name, versions, oldest first: the evaluator binary
-    /// searches them)
-    pub rows: Vec<(String, String, Vec<Version>)>,
+    /// (python, normalised distribution name, versions)
+    pub rows: Vec<(String, String, WheelVersions)>,
 }
 
 impl WheelsByPython {
+    /// Parse a table read from a file: every row now.
     pub(crate) fn parse(text: &str) -> Result<WheelsByPython, String> {
-        let mut rows = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if i == 0 || line.trim().is_empty() {
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
-            if cols.len() != 3 {
-                return Err(format!("line {}: expected 3 tab-separated columns", i + 1));
-            }
-            let mut versions = Vec::new();
-            for v in cols[2].split(',').filter(|v| !v.is_empty()) {
-                versions.push(
-                    Version::from_str(v.trim())
-                        .map_err(|e| format!("line {}: invalid version `{v}`: {e}", i + 1))?,
-                );
-            }
-            versions.sort();
-            rows.push((cols[0].to_owned(), cols[1].to_owned(), versions));
-        }
+        Self::from_rows(wheel_rows::<3>(text, WheelVersions::eager)?)
+    }
+
+    /// Parse a built-in table: the columns now, each row's versions on first use.
+    pub(crate) fn parse_builtin(text: &'static str) -> Result<WheelsByPython, String> {
+        Self::from_rows(wheel_rows::<3>(text, |v, _| Ok(WheelVersions::lazy(v)))?)
+    }
+
+    fn from_rows(rows: Vec<([&str; 3], WheelVersions)>) -> Result<WheelsByPython, String> {
+        let rows = rows
+            .into_iter()
+            .map(|([py, dist, _], vs)| (py.to_owned(), dist.to_owned(), vs))
+            .collect();
         Ok(WheelsByPython { rows })
     }
 
@@ -256,11 +385,7 @@ impl WheelsByPython {
     /// distribution.
     pub(crate) fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
         for (_, dist, versions) in &mut self.rows {
-            versions.retain(|v| {
-                !placeholders
-                    .iter()
-                    .any(|(d, p)| d.as_ref() == dist.as_str() && p == v)
-            });
+            versions.remove(placeholders_of(placeholders, dist));
         }
     }
 
@@ -268,7 +393,7 @@ impl WheelsByPython {
         self.rows
             .iter()
             .find(|(p, d, _)| p == python && d == distribution)
-            .map(|(_, _, v)| v.as_slice())
+            .map(|(_, _, v)| v.get())
     }
 }
 
@@ -277,36 +402,26 @@ impl WheelsByPython {
 /// there.
 #[derive(Clone, Debug, Default)]
 pub struct WheelsByPlatform {
-    /// (python, normalised distribution name, platform, versions, oldest first)
-    pub rows: Vec<(String, String, String, Vec<Version>)>,
+    /// (python, normalised distribution name, platform, versions)
+    pub rows: Vec<(String, String, String, WheelVersions)>,
 }
 
 impl WheelsByPlatform {
+    /// Parse a table read from a file: every row now.
     pub(crate) fn parse(text: &str) -> Result<WheelsByPlatform, String> {
-        let mut rows = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if i == 0 || line.trim().is_empty() {
-                continue;
-            }
-            let cols: Vec<&str> = line.split('\t').collect();
-            if cols.len() != 4 {
-                return Err(format!("line {}: expected 4 tab-separated columns", i + 1));
-            }
-            let mut versions = Vec::new();
-            for v in cols[3].split(',').filter(|v| !v.is_empty()) {
-                versions.push(
-                    Version::from_str(v.trim())
-                        .map_err(|e| format!("line {}: invalid version `{v}`: {e}", i + 1))?,
-                );
-            }
-            versions.sort();
-            rows.push((
-                cols[0].to_owned(),
-                cols[1].to_owned(),
-                cols[2].to_owned(),
-                versions,
-            ));
-        }
+        Self::from_rows(wheel_rows::<4>(text, WheelVersions::eager)?)
+    }
+
+    /// Parse a built-in table: the columns now, each row's versions on first use.
+    pub(crate) fn parse_builtin(text: &'static str) -> Result<WheelsByPlatform, String> {
+        Self::from_rows(wheel_rows::<4>(text, |v, _| Ok(WheelVersions::lazy(v)))?)
+    }
+
+    fn from_rows(rows: Vec<([&str; 4], WheelVersions)>) -> Result<WheelsByPlatform, String> {
+        let rows = rows
+            .into_iter()
+            .map(|([py, dist, os, _], vs)| (py.to_owned(), dist.to_owned(), os.to_owned(), vs))
+            .collect();
         Ok(WheelsByPlatform { rows })
     }
 
@@ -314,11 +429,7 @@ impl WheelsByPlatform {
     /// distribution, as [`WheelsByPython::remove`] does.
     pub(crate) fn remove(&mut self, placeholders: &[(pep508_rs::PackageName, Version)]) {
         for (_, dist, _, versions) in &mut self.rows {
-            versions.retain(|v| {
-                !placeholders
-                    .iter()
-                    .any(|(d, p)| d.as_ref() == dist.as_str() && p == v)
-            });
+            versions.remove(placeholders_of(placeholders, dist));
         }
     }
 
@@ -333,7 +444,7 @@ impl WheelsByPlatform {
         self.rows
             .iter()
             .find(|(p, d, os, _)| p == python && d == distribution && os == platform)
-            .map(|(_, _, _, v)| v.as_slice())
+            .map(|(_, _, _, v)| v.get())
     }
 }
 
@@ -368,10 +479,10 @@ mod cache_tests {
                 );
             }
             if let Some(w) = &rule.trigger.wheels {
-                assert!(w.rows.iter().all(|(_, _, vs)| vs.is_sorted()));
+                assert!(w.rows.iter().all(|(_, _, vs)| vs.get().is_sorted()));
             }
             if let Some(w) = &rule.trigger.platform_wheels {
-                assert!(w.rows.iter().all(|(_, _, _, vs)| vs.is_sorted()));
+                assert!(w.rows.iter().all(|(_, _, _, vs)| vs.get().is_sorted()));
             }
         }
     }
@@ -399,5 +510,67 @@ mod cache_tests {
             }
         }
         assert!(checked > 1000, "{checked}");
+    }
+
+    /// The allocation-free readers split as `str::lines` and `split('\t')` do, on the
+    /// edges: CRLF, a bare CR, empty lines, no final newline, too few and too many columns.
+    #[test]
+    fn lines_and_columns_split_as_std_does() {
+        for text in [
+            "", "\n", "a", "a\n", "a\r\nb", "a\rb\r", "a\n\nb\n", "\r\n\r\n", "x\ty\r\n",
+        ] {
+            assert_eq!(
+                crate::source::lines(text).collect::<Vec<_>>(),
+                text.lines().collect::<Vec<_>>()
+            );
+        }
+        for line in [
+            "a\tb\tc\td",
+            "\t\t\t",
+            "a\tb\tc",
+            "a\tb\tc\td\te",
+            "",
+            "abcd",
+        ] {
+            let std: Vec<&str> = line.split('\t').collect();
+            let want = (std.len() == 4).then(|| [std[0], std[1], std[2], std[3]]);
+            assert_eq!(columns::<4>(line), want, "{line:?}");
+        }
+    }
+
+    /// A built-in wheel table read lazily gives, row by row, what reading it whole gives
+    /// (no version of the data is dropped by the lazy reader), placeholders removed alike.
+    #[test]
+    fn lazy_wheel_tables_equal_eager_ones() {
+        let placeholders = [(
+            pep508_rs::PackageName::from_str("tensorflow-gpu").unwrap(),
+            Version::from_str("2.12.0").unwrap(),
+        )];
+        let mut rows = 0;
+        for (name, text) in crate::rules::BUILTIN_RELEASES {
+            if matches!(*name, "tensorflow-by-python" | "tensorflow-other-pythons") {
+                let mut lazy = WheelsByPython::parse_builtin(text).unwrap();
+                let mut eager = WheelsByPython::parse(text).unwrap();
+                lazy.remove(&placeholders);
+                eager.remove(&placeholders);
+                assert_eq!(lazy.rows.len(), eager.rows.len());
+                for (l, e) in lazy.rows.iter().zip(&eager.rows) {
+                    assert_eq!((&l.0, &l.1, l.2.get()), (&e.0, &e.1, e.2.get()));
+                    rows += 1;
+                }
+            }
+            if *name == "tensorflow-by-platform" {
+                let mut lazy = WheelsByPlatform::parse_builtin(text).unwrap();
+                let mut eager = WheelsByPlatform::parse(text).unwrap();
+                lazy.remove(&placeholders);
+                eager.remove(&placeholders);
+                assert_eq!(lazy.rows.len(), eager.rows.len());
+                for (l, e) in lazy.rows.iter().zip(&eager.rows) {
+                    assert_eq!((&l.0, &l.1, &l.2, l.3.get()), (&e.0, &e.1, &e.2, e.3.get()));
+                    rows += 1;
+                }
+            }
+        }
+        assert!(rows > 20, "{rows} rows compared");
     }
 }
