@@ -371,41 +371,50 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
                     && crate::discover::is_constraints_name(&c.path))
         })
         .collect();
-    let threads = if threads == 0 {
-        std::thread::available_parallelism()
+    let threads = match threads {
+        // One root needs one worker: do not ask the system (cgroup files) for a count.
+        _ if roots.len() <= 1 => 1,
+        0 => std::thread::available_parallelism()
             .map(|n| n.get())
-            .unwrap_or(1)
-    } else {
-        threads
+            .unwrap_or(1),
+        n => n,
     }
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
     let locks = Locks::default();
     let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = roots.get(i) else { break };
-                let Some(profile) = profiles.get(job.profile) else {
-                    continue;
-                };
-                let r = process_root(cwd, job, profile, &locks);
-                // Keep only what the diagnostics and suppressions point into.
-                let r = if r.diags.is_empty() && r.sups.is_empty() {
-                    RootResult {
-                        files: Files::new(cwd.to_path_buf()),
-                        ..r
-                    }
-                } else {
-                    r
-                };
-                if let Ok(mut out) = results.lock() {
-                    out.push((i, r));
-                }
-            });
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(job) = roots.get(i) else { break };
+        let Some(profile) = profiles.get(job.profile) else {
+            continue;
+        };
+        let r = process_root(cwd, job, profile, &locks);
+        // Keep only what the diagnostics and suppressions point into.
+        let r = if r.diags.is_empty() && r.sups.is_empty() {
+            RootResult {
+                files: Files::new(cwd.to_path_buf()),
+                ..r
+            }
+        } else {
+            r
+        };
+        if let Ok(mut out) = results.lock() {
+            out.push((i, r));
         }
-    });
+    };
+    // A single worker runs on this thread: a spawned one would start a malloc arena of its
+    // own (fresh pages to fault in) for one small file, the common pre-commit and editor
+    // case.
+    if threads == 1 {
+        worker();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(worker);
+            }
+        });
+    }
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
     let mut merged = Files::new(cwd.to_path_buf());
