@@ -258,39 +258,21 @@ pub(crate) enum NoPick {
     },
 }
 
-/// Why [`pick`] found nothing (call only when it did).
+/// Why [`pick`] found nothing (call only when it did). From the same binary search over
+/// the set's intervals as [`pick`]: only the releases the set admits are asked.
 pub(crate) fn no_pick(list: &ReleaseList, set: &VersionSet, py: &Version) -> NoPick {
-    // Match as the fallback would: a pre-release counts when no final does.
-    let matching: Vec<usize> = {
-        let published = || {
-            list.releases
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.published())
-        };
-        let finals: Vec<usize> = published()
-            .filter(|(_, r)| set.contains(&r.version))
-            .map(|(i, _)| i)
-            .collect();
-        if finals.is_empty() {
-            published()
-                .filter(|(_, r)| set.contains_any(&r.version))
-                .map(|(i, _)| i)
-                .collect()
-        } else {
-            finals
-        }
-    };
-    if matching.is_empty() {
+    let r = &list.releases;
+    // The published releases the set admits, oldest first; with pre-releases (`any`) as
+    // the fallback counts them: when no final matches.
+    let matching = |any: bool| admitted(r, r.len(), |k| k, set, any).filter(|&i| r[i].published());
+    let any = matching(false).next().is_none();
+    if matching(any).next().is_none() {
         return NoPick::Unpublished;
     }
-    let r = &list.releases;
     NoPick::NotInstallable {
-        excluded: matching.iter().copied().find(|&i| !r[i].installs_on(py)),
-        yanked: matching
-            .iter()
+        excluded: matching(any).find(|&i| !r[i].installs_on(py)),
+        yanked: matching(any)
             .rev()
-            .copied()
             .find(|&i| r[i].installs_on(py) && r[i].status == Status::Yanked),
     }
 }
@@ -345,6 +327,42 @@ mod reference {
             .copied()
             .filter(|&i| set.contains(&rule.releases.releases[i].version))
             .collect()
+    }
+
+    pub fn no_pick(list: &ReleaseList, set: &VersionSet, py: &Version) -> NoPick {
+        // Match as the fallback would: a pre-release counts when no final does.
+        let matching: Vec<usize> = {
+            let published = || {
+                list.releases
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.published())
+            };
+            let finals: Vec<usize> = published()
+                .filter(|(_, r)| set.contains(&r.version))
+                .map(|(i, _)| i)
+                .collect();
+            if finals.is_empty() {
+                published()
+                    .filter(|(_, r)| set.contains_any(&r.version))
+                    .map(|(i, _)| i)
+                    .collect()
+            } else {
+                finals
+            }
+        };
+        if matching.is_empty() {
+            return NoPick::Unpublished;
+        }
+        let r = &list.releases;
+        NoPick::NotInstallable {
+            excluded: matching.iter().copied().find(|&i| !r[i].installs_on(py)),
+            yanked: matching
+                .iter()
+                .rev()
+                .copied()
+                .find(|&i| r[i].installs_on(py) && r[i].status == Status::Yanked),
+        }
     }
 
     pub fn any_published(rule: &Rule, set: &VersionSet) -> bool {
@@ -541,7 +559,8 @@ mod tests {
         set
     }
 
-    /// The index gives what asking every release gives: pip's pick (pinned or not), the
+    /// The index gives what asking every release gives: pip's pick (pinned or not), why
+    /// nothing is picked, the
     /// outside-window lists with and without a Python, their count and `any_published`,
     /// on random sets over every built-in rule's releases, on plain Pythons (cached index)
     /// and non-plain ones (computed each time).
@@ -556,6 +575,7 @@ mod tests {
         let mut picked = 0;
         let mut prerelease_picked = 0;
         let mut yanked_picked = 0;
+        let mut no_picks = 0;
         for rule in crate::rules::builtin() {
             let list = &rule.releases;
             for _ in 0..100 {
@@ -569,6 +589,14 @@ mod tests {
                         picked += 1;
                         prerelease_picked += usize::from(r.version.any_prerelease());
                         yanked_picked += usize::from(r.status == Status::Yanked);
+                    }
+                    if ours.is_none() {
+                        assert_eq!(
+                            no_pick(list, &set, py),
+                            reference::no_pick(list, &set, py),
+                            "why nothing from `{set}` on {py}"
+                        );
+                        no_picks += 1;
                     }
                     let expected = reference::leaking(rule, &set, py);
                     // Computed, then remembered.
@@ -593,6 +621,7 @@ mod tests {
         }
         // The sets reach every branch: picks, pre-release fallbacks, yanked pins.
         assert!(compared >= 500, "{compared} sets");
+        assert!(no_picks > 100, "{no_picks} sets with no pick");
         assert!(
             picked > 1000 && prerelease_picked > 10 && yanked_picked > 0,
             "picked {picked}, pre-releases {prerelease_picked}, yanked {yanked_picked}"
