@@ -27,31 +27,39 @@ use crate::rules::Rule;
 use crate::source::Span;
 use crate::versions::VersionSet;
 
-/// Rewrite the help and fix of the findings in the generated file `id`.
+/// A source file named by the generated file, read and parsed once per `annotate` call
+/// however many findings point to it (None: it could not be read).
+type SourceMemo = Vec<(String, Option<(FileId, Parsed)>)>;
+
+/// Rewrite the help and fix of the findings in the generated file `id`. Linear in the
+/// file: its header and `# via` comments are read once (only the packages of its findings
+/// are kept), and each source, the constraints file and each source's check against a rule
+/// are read, parsed and run once, not once per finding.
 pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mut [Diagnostic]) {
-    // The packages of the rule findings in this file: only their `# via` lines are read.
-    let mut packages: Vec<String> = Vec::new();
-    for d in diags
+    // Only findings with a rule and a package are moved: without one, nothing is read.
+    let mut wanted: Vec<String> = diags
         .iter()
         .filter(|d| d.loc.file == id && d.rule.is_some())
-    {
-        if let Some(p) = &d.package {
-            let p = normalize(p);
-            if !packages.contains(&p) {
-                packages.push(p);
-            }
-        }
-    }
-    if packages.is_empty() {
+        .filter_map(|d| d.package.as_deref().map(normalize))
+        .collect();
+    if wanted.is_empty() {
         return;
     }
+    wanted.sort_unstable();
+    wanted.dedup();
     let Some(header) = pip_compile::header(&files.get(id).text) else {
         return;
     };
     let vias = pip_compile::via_of(&files.get(id).text, |name| {
-        packages.iter().any(|p| p == name)
+        wanted.binary_search_by(|w| w.as_str().cmp(name)).is_ok()
     });
     let dir = files.get(id).dir();
+    let mut sources: SourceMemo = Vec::new();
+    // The header's constraints file, read after the first source that could be read (the
+    // order the registry has always loaded them in).
+    let mut constraints: Option<Option<(String, FileId, Parsed)>> = None;
+    // The source's own findings per (source, rule id).
+    let mut checked: Vec<((usize, String), Vec<Diagnostic>)> = Vec::new();
     // The environments the header compiled it for, which are the only ones it is checked on
     // (`pip_compile::restrict`): "for Python 3.7 on Linux".
     let target = header.target();
@@ -84,24 +92,36 @@ pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mu
             header.tool.name()
         );
         let recompile = format!("re-compile: `{}`", header.command);
-        let Ok(sid) = files.load(&dir.join(&source)) else {
+        let at = match sources.iter().position(|(name, _)| *name == source) {
+            Some(at) => at,
+            None => {
+                let read = files.load(&dir.join(&source)).ok().map(|sid| {
+                    let format = Format::detect(Path::new(&source)).unwrap_or(Format::Requirements);
+                    (sid, formats::parse(format, files, sid))
+                });
+                sources.push((source.clone(), read));
+                sources.len() - 1
+            }
+        };
+        let Some((sid, parsed)) = &sources[at].1 else {
             prepend(
                 d,
                 format!("{intro}, which is missing: the fix below edits the generated file, which the next compile overwrites; {recompile}"),
             );
             continue;
         };
-        let format = Format::detect(Path::new(&source)).unwrap_or(Format::Requirements);
-        let parsed = formats::parse(format, files, sid);
+        let sid = *sid;
         let window = &rule.window;
-        let declared = declared_in(&parsed, &pkg);
-        let constraints = header.constraints.first().and_then(|c| {
-            let cid = files.load(&dir.join(c)).ok()?;
-            Some((
-                c.clone(),
-                cid,
-                formats::parse(Format::Requirements, files, cid),
-            ))
+        let declared = declared_in(parsed, &pkg);
+        let constraints = constraints.get_or_insert_with(|| {
+            header.constraints.first().and_then(|c| {
+                let cid = files.load(&dir.join(c)).ok()?;
+                Some((
+                    c.clone(),
+                    cid,
+                    formats::parse(Format::Requirements, files, cid),
+                ))
+            })
         });
         let in_window = |set: &Option<VersionSet>| {
             set.as_ref()
@@ -136,27 +156,38 @@ pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mu
         // The fix the check proposes in the source itself (its own line, or a new line after
         // the trigger there): the same edit as the source's own finding, so checking both
         // files proposes it once.
-        let there = check::check_parsed(
-            files,
-            &parsed,
-            std::slice::from_ref(rule),
-            &Options::default(),
-        );
-        let own = there.into_iter().find(|sd| {
-            sd.rule.as_deref() == Some(rule_id.as_str())
-                && matches!(
-                    sd.check,
-                    Check::OutsideWindow | Check::Unsatisfiable | Check::Unconstrained
-                )
-                && sd.fix.is_some()
-        });
+        let key = (at, rule_id.clone());
+        let there = match checked.iter().position(|(k, _)| *k == key) {
+            Some(i) => &checked[i].1,
+            None => {
+                let there = check::check_parsed(
+                    files,
+                    parsed,
+                    std::slice::from_ref(rule),
+                    &Options::default(),
+                );
+                checked.push((key, there));
+                &checked[checked.len() - 1].1
+            }
+        };
+        let own = there
+            .iter()
+            .find(|sd| {
+                sd.rule.as_deref() == Some(rule_id.as_str())
+                    && matches!(
+                        sd.check,
+                        Check::OutsideWindow | Check::Unsatisfiable | Check::Unconstrained
+                    )
+                    && sd.fix.is_some()
+            })
+            .cloned();
         if declared.is_some() {
             let line = own
                 .as_ref()
                 .map(|sd| files.get(sd.loc.file).position(sd.loc.span.start).line);
             d.fix = own
                 .and_then(|sd| sd.fix)
-                .map(|f| safe_unless_hashed(f, &parsed));
+                .map(|f| safe_unless_hashed(f, parsed));
             prepend(
                 d,
                 format!(
@@ -169,15 +200,15 @@ pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mu
         }
         // Not declared: a new line in the constraints file, else in the source.
         let line = format!("{}{}", rule.package, window.text);
-        let (place, fix) = match (&constraints, own.and_then(|sd| sd.fix)) {
+        let (place, fix) = match (&*constraints, own.and_then(|sd| sd.fix)) {
             (Some((c, cid, p)), _) => (
                 c.clone(),
                 safe_unless_hashed(append_line(files, *cid, &line), p),
             ),
-            (None, Some(f)) => (source.clone(), safe_unless_hashed(f, &parsed)),
+            (None, Some(f)) => (source.clone(), safe_unless_hashed(f, parsed)),
             (None, None) => (
                 source.clone(),
-                safe_unless_hashed(append_line(files, sid, &line), &parsed),
+                safe_unless_hashed(append_line(files, sid, &line), parsed),
             ),
         };
         d.fix = Some(fix);

@@ -372,27 +372,38 @@ fn split_words(s: &str) -> Vec<String> {
     out
 }
 
-/// `# via` annotations by package (PEP 503 normalised name).
+/// Every pin's `# via` annotations (the tests' view of [`via_of`]).
 #[cfg(test)]
 pub(crate) fn via(text: &str) -> BTreeMap<String, Vec<Via>> {
     via_of(text, |_| true)
 }
 
-/// `# via` annotations of the packages `wanted` accepts (by PEP 503 normalised name): a
-/// finding asks about one or two of a file's pins, so the others' annotations are not
-/// collected.
+/// `# via` annotations by package (PEP 503 normalised name), for the packages whose
+/// normalised name `wanted` accepts: the others are skipped without allocating (one pass,
+/// no per-line allocation).
 pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<Via>> {
     let mut out: BTreeMap<String, Vec<Via>> = BTreeMap::new();
-    let mut current: Option<String> = None;
+    // The current pin's normalised name (reused), and whether its comments are read (a pin
+    // `wanted` accepts).
+    let mut name = String::new();
+    let mut current = false;
     let mut in_block = false;
-    for line in text.lines() {
-        let t = line.trim();
+    for line in crate::source::lines(text) {
+        let lead = line.trim_start();
+        if lead.starts_with('-') {
+            // A `--hash` continuation or an option line: not a new pin (checked first, on
+            // the leading whitespace only: most lines of a hashed file are these).
+            continue;
+        }
+        let t = lead.trim_end();
         if t.is_empty() {
             continue;
         }
         if let Some(comment) = t.strip_prefix('#') {
             let c = comment.trim();
-            let Some(name) = &current else { continue };
+            if !current {
+                continue;
+            }
             if let Some(rest) = c.strip_prefix("via") {
                 let rest = rest.trim();
                 if rest.is_empty() {
@@ -400,18 +411,18 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
                 } else {
                     in_block = false;
                     for part in rest.split(',') {
-                        push_via(&mut out, name, part);
+                        push_via(&mut out, &name, part);
                     }
                 }
             } else if in_block && comment.starts_with("   ") {
-                push_via(&mut out, name, c);
+                push_via(&mut out, &name, c);
             } else {
                 in_block = false;
             }
             continue;
         }
-        if line.starts_with(' ') || line.starts_with('\t') || t.starts_with('-') {
-            // A `--hash` continuation or an option line: not a new pin.
+        if line.starts_with(' ') || line.starts_with('\t') {
+            // An indented line that is not a comment: not a new pin.
             continue;
         }
         in_block = false;
@@ -423,22 +434,22 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
             .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
             .unwrap_or(spec.len());
         if end == 0 {
-            current = None;
+            current = false;
             continue;
         }
-        let name = crate::resolve::engine::normalize(&spec[..end]);
-        if !wanted(&name) {
-            // Its `# via` lines (inline or in the block below) are not collected.
-            current = None;
+        crate::resolve::engine::normalize_into(&spec[..end], &mut name);
+        current = wanted(&name);
+        if !current {
             continue;
         }
-        out.entry(name.clone()).or_default();
+        if !out.contains_key(&name) {
+            out.insert(name.clone(), Vec::new());
+        }
         if let Some(rest) = comment.and_then(|c| c.trim().strip_prefix("via")) {
             for part in rest.split(',') {
                 push_via(&mut out, &name, part);
             }
         }
-        current = Some(name);
     }
     out
 }
@@ -457,9 +468,11 @@ fn push_via(out: &mut BTreeMap<String, Vec<Via>>, name: &str, part: &str) {
     } else {
         Via::Package(p.to_owned())
     };
-    let list = out.entry(name.to_owned()).or_default();
-    if !list.contains(&v) {
-        list.push(v);
+    // The pin's entry exists (`via_of` adds it first).
+    if let Some(list) = out.get_mut(name) {
+        if !list.contains(&v) {
+            list.push(v);
+        }
     }
 }
 

@@ -445,6 +445,13 @@ fn parse_pip_report(stdout: &str) -> Result<Answer, String> {
 /// PEP 503 normalisation.
 pub(crate) fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
+    normalize_into(name, &mut out);
+    out
+}
+
+/// [`normalize`] into `out` (cleared first), reusing its allocation.
+pub(crate) fn normalize_into(name: &str, out: &mut String) {
+    out.clear();
     let mut dash = false;
     for c in name.trim().chars() {
         if matches!(c, '-' | '_' | '.') {
@@ -457,7 +464,6 @@ pub(crate) fn normalize(name: &str) -> String {
             out.push(c.to_ascii_lowercase());
         }
     }
-    out
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
