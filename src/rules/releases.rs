@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use pep440_rs::{Version, VersionSpecifiers};
 
@@ -253,6 +253,9 @@ pub struct WheelVersions {
     text: &'static str,
     /// Placeholder versions to leave out once parsed (a listed release nothing installs).
     placeholders: Vec<Version>,
+    /// The versions of the whole table parsed so far, by spelling: a version appears in
+    /// many rows (every Python and system), and a clone of one is an `Arc` count.
+    seen: Arc<Mutex<HashMap<&'static str, Version>>>,
     parsed: OnceLock<Vec<Version>>,
 }
 
@@ -261,6 +264,7 @@ impl Clone for WheelVersions {
         WheelVersions {
             text: self.text,
             placeholders: self.placeholders.clone(),
+            seen: self.seen.clone(),
             parsed: self.parsed.clone(),
         }
     }
@@ -280,16 +284,18 @@ impl WheelVersions {
         Ok(WheelVersions {
             text: "",
             placeholders: Vec::new(),
+            seen: Arc::default(),
             parsed: OnceLock::from(versions),
         })
     }
 
     /// Keep the list to parse on first use (built-in data, which the test suite parses
-    /// whole: `rules::tests`).
-    fn lazy(text: &'static str) -> WheelVersions {
+    /// whole: `cache_tests::lazy_wheel_tables_equal_eager_ones`); `seen` is the table's.
+    fn lazy(text: &'static str, seen: &Arc<Mutex<HashMap<&'static str, Version>>>) -> Self {
         WheelVersions {
             text,
             placeholders: Vec::new(),
+            seen: seen.clone(),
             parsed: OnceLock::new(),
         }
     }
@@ -297,13 +303,27 @@ impl WheelVersions {
     /// The versions, oldest first, placeholders removed.
     pub fn get(&self) -> &[Version] {
         self.parsed.get_or_init(|| {
+            let mut seen = self.seen.lock().ok();
             // Built-in data only: a version that does not parse is left out (the test
             // suite parses every built-in row eagerly and fails on one).
             let mut versions: Vec<Version> = self
                 .text
                 .split(',')
                 .filter(|v| !v.is_empty())
-                .filter_map(|v| Version::from_str(v.trim()).ok())
+                .filter_map(|v| {
+                    let v = v.trim();
+                    match seen.as_mut() {
+                        Some(seen) => match seen.get(v) {
+                            Some(known) => Some(known.clone()),
+                            None => {
+                                let parsed = Version::from_str(v).ok()?;
+                                seen.insert(v, parsed.clone());
+                                Some(parsed)
+                            }
+                        },
+                        None => Version::from_str(v).ok(),
+                    }
+                })
                 .filter(|v| !self.placeholders.contains(v))
                 .collect();
             versions.sort();
@@ -370,7 +390,10 @@ impl WheelsByPython {
 
     /// Parse a built-in table: the columns now, each row's versions on first use.
     pub(crate) fn parse_builtin(text: &'static str) -> Result<WheelsByPython, String> {
-        Self::from_rows(wheel_rows::<3>(text, |v, _| Ok(WheelVersions::lazy(v)))?)
+        let seen = Arc::default();
+        Self::from_rows(wheel_rows::<3>(text, |v, _| {
+            Ok(WheelVersions::lazy(v, &seen))
+        })?)
     }
 
     fn from_rows(rows: Vec<([&str; 3], WheelVersions)>) -> Result<WheelsByPython, String> {
@@ -414,7 +437,10 @@ impl WheelsByPlatform {
 
     /// Parse a built-in table: the columns now, each row's versions on first use.
     pub(crate) fn parse_builtin(text: &'static str) -> Result<WheelsByPlatform, String> {
-        Self::from_rows(wheel_rows::<4>(text, |v, _| Ok(WheelVersions::lazy(v)))?)
+        let seen = Arc::default();
+        Self::from_rows(wheel_rows::<4>(text, |v, _| {
+            Ok(WheelVersions::lazy(v, &seen))
+        })?)
     }
 
     fn from_rows(rows: Vec<([&str; 4], WheelVersions)>) -> Result<WheelsByPlatform, String> {
