@@ -258,29 +258,25 @@ pub(crate) enum NoPick {
     },
 }
 
-/// Why [`pick`] found nothing (call only when it did).
+/// Why [`pick`] found nothing (call only when it did). Indexed as [`pick`] is: the releases
+/// the set admits are found by binary search, not by asking each.
 pub(crate) fn no_pick(list: &ReleaseList, set: &VersionSet, py: &Version) -> NoPick {
+    let r = &list.releases;
     // Match as the fallback would: a pre-release counts when no final does.
-    let matching: Vec<usize> = {
-        let published = || {
-            list.releases
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.published())
-        };
-        let finals: Vec<usize> = published()
-            .filter(|(_, r)| set.contains(&r.version))
-            .map(|(i, _)| i)
-            .collect();
-        if finals.is_empty() {
-            published()
-                .filter(|(_, r)| set.contains_any(&r.version))
-                .map(|(i, _)| i)
-                .collect()
-        } else {
-            finals
-        }
+    let published = |any_prerelease: bool| -> Vec<usize> {
+        admitted(r, r.len(), |k| k, set, any_prerelease)
+            .filter(|&i| r[i].published())
+            .collect()
     };
+    let mut matching = published(false);
+    if matching.is_empty() {
+        matching = published(true);
+    }
+    why_no_pick(list, &matching, py)
+}
+
+/// [`no_pick`] from the published releases that match (indices, oldest first).
+fn why_no_pick(list: &ReleaseList, matching: &[usize], py: &Version) -> NoPick {
     if matching.is_empty() {
         return NoPick::Unpublished;
     }
@@ -345,6 +341,28 @@ mod reference {
             .copied()
             .filter(|&i| set.contains(&rule.releases.releases[i].version))
             .collect()
+    }
+
+    pub fn no_pick(list: &ReleaseList, set: &VersionSet, py: &Version) -> NoPick {
+        let published = || {
+            list.releases
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.published())
+        };
+        let finals: Vec<usize> = published()
+            .filter(|(_, r)| set.contains(&r.version))
+            .map(|(i, _)| i)
+            .collect();
+        let matching = if finals.is_empty() {
+            published()
+                .filter(|(_, r)| set.contains_any(&r.version))
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            finals
+        };
+        why_no_pick(list, &matching, py)
     }
 
     pub fn any_published(rule: &Rule, set: &VersionSet) -> bool {
@@ -562,6 +580,11 @@ mod tests {
                 let set = random_set(&mut rng, list, 0);
                 let pinned = rng.chance(50);
                 for py in &pythons {
+                    assert_eq!(
+                        no_pick(list, &set, py),
+                        reference::no_pick(list, &set, py),
+                        "why nothing is picked from `{set}` on {py}"
+                    );
                     let ours = pick(list, &set, pinned, py).map(|r| &*r.text);
                     let theirs = reference::pick(list, &set, pinned, py).map(|r| &*r.text);
                     assert_eq!(ours, theirs, "pick from `{set}` on {py} (pinned {pinned})");
