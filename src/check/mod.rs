@@ -178,10 +178,11 @@ pub fn check_parsed(
     rules: &[Rule],
     opts: &Options,
 ) -> Vec<Diagnostic> {
-    let mut out = problem_diagnostics(parsed);
     let mut phrasing = message::Phrasing::new(files, parsed, opts);
     evaluate::evaluate_into(parsed, rules, opts, &mut phrasing);
-    out.extend(phrasing.finish());
+    // The parser's problems first; the findings (maybe 50,000) are not copied behind them.
+    let mut out = phrasing.finish();
+    out.splice(0..0, problem_diagnostics(parsed));
     out
 }
 

@@ -737,3 +737,47 @@ fn an_unparsed_line_silences_its_package_in_its_own_units() {
     // Other packages keep their findings.
     assert!(about("gast", GroupKind::Base) > 0);
 }
+
+/// A (unit, rule) is judged once per distinct set of requirements that matter to the rule:
+/// 200 extras that each bound numpy are 200 judgements on the numpy rule, and none on the
+/// other rules, whose verdicts the extras share with the base (counted by the verdicts the
+/// evaluator makes: each judged (unit, rule) makes its own).
+#[test]
+fn extras_that_add_nothing_on_a_package_share_the_base_verdicts_on_it() {
+    let mut text = String::from(
+        "[project]\nname = \"p\"\nversion = \"1\"\n\
+         dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\"]\n\
+         [project.optional-dependencies]\n",
+    );
+    for i in 0..200 {
+        text.push_str(&format!("e{i} = [\"numpy>=1.{i}\"]\n"));
+    }
+    let (files, parsed) = parse("pyproject.toml", &text);
+    let all = rules::builtin();
+    let verdicts = evaluate(&parsed, all, &Options::default());
+    let others = verdicts
+        .iter()
+        .filter(|v| v.rule.package.as_ref() != "numpy")
+        .inspect(|v| assert_eq!(v.unit_kind, GroupKind::Base, "{}", v.unit_name))
+        .count();
+    assert!(others > 0, "the base's verdicts on the other packages");
+    let numpy_units: std::collections::HashSet<&str> = verdicts
+        .iter()
+        .filter(|v| v.rule.package.as_ref() == "numpy")
+        .map(|v| v.unit_name)
+        .collect();
+    assert_eq!(numpy_units.len(), 201, "the base and each extra, once");
+    // Every extra still reaches the other packages' findings: they are the base's, so
+    // none names an extra.
+    let diags = check_parsed(&files, &parsed, all, &Options::default());
+    let unconstrained: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.check == Check::Unconstrained)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(!unconstrained.is_empty());
+    assert!(
+        unconstrained.iter().all(|m| !m.contains("(in `")),
+        "{unconstrained:?}"
+    );
+}
