@@ -34,7 +34,7 @@ pub(crate) trait Sink<'a> {
 /// Judge every unit of a parsed file against every rule, handing each (unit, rule)'s
 /// verdicts to `sink` as they are made, in unit order then rule order.
 ///
-/// A (unit, rule)'s verdicts depend only on what [`Relevant`] holds, so each distinct one is
+/// A (unit, rule)'s verdicts depend only on what [`VerdictKey`] holds, so each distinct one is
 /// judged once: 50,000 extras that add nothing on a rule's package share the base's
 /// verdicts on it, and units that install the same (20,000 lock groups holding every
 /// package) are judged once (issue 15 §4).
@@ -52,7 +52,7 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
         .collect();
     // A file of one unit has nothing to share.
     let share = parsed.groups.len() > 1;
-    let mut judged: HashMap<Relevant<'a>, S::Token> = HashMap::new();
+    let mut judged: HashMap<VerdictKey<'a>, S::Token> = HashMap::new();
     for unit in units(parsed) {
         // A unit that names no trigger distribution cannot trigger any rule.
         if !unit.requirements.iter().any(|r| {
@@ -66,7 +66,7 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
         // environment, not once per rule.
         let mut hits = TriggerHits::default();
         for (i, (rule, envs)) in rules.iter().zip(&envs).enumerate() {
-            let key = share.then(|| Relevant::of(i, rule, &unit, opts));
+            let key = share.then(|| VerdictKey::of(i, rule, &unit, opts));
             if let Some(token) = key.as_ref().and_then(|k| judged.get(k)) {
                 sink.again(&unit, token);
                 continue;
@@ -88,7 +88,7 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
 /// packages a line that does not parse names, and whether part of the file is unevaluable.
 /// The unit's kind and name only label its verdicts.
 #[derive(PartialEq, Eq, Hash)]
-struct Relevant<'a> {
+struct VerdictKey<'a> {
     rule: usize,
     requirements: Vec<*const Requirement>,
     extras: Option<&'a [pep508_rs::ExtraName]>,
@@ -96,7 +96,7 @@ struct Relevant<'a> {
     unevaluable: bool,
 }
 
-impl<'a> Relevant<'a> {
+impl<'a> VerdictKey<'a> {
     fn of(rule_index: usize, rule: &Rule, unit: &Unit<'a>, opts: &Options) -> Self {
         let relevant =
             |name: &PackageName| *name == rule.package || is_trigger_name(rule, name, opts);
@@ -106,7 +106,7 @@ impl<'a> Relevant<'a> {
             .copied()
             .filter(|r| relevant(&r.name))
             .collect();
-        Relevant {
+        VerdictKey {
             rule: rule_index,
             extras: reqs
                 .iter()
@@ -508,7 +508,7 @@ pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
         VersionReq::Exact { version, .. } => VersionSet::exact(version),
         // A direct reference names no version: we cannot know what it installs.
         VersionReq::Unversioned => return None,
-        // Only a package no rule reads is left unbuilt (`formats::Relevant`), so no rule
+        // Only a package no rule reads is left unbuilt (`formats::VerdictKey`), so no rule
         // asks; were one to, its versions are not known here.
         VersionReq::Unread { .. } => return None,
     };
