@@ -2,6 +2,7 @@
 //! check's own decision lives in its file (`outside_window.rs`, ...); this module works out
 //! what they decide on (the trigger hit, A_p, the pick) and in which order they are asked.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use pep440_rs::{Operator, Version};
@@ -10,7 +11,7 @@ use pep508_rs::PackageName;
 pub(super) use super::pick::{any_published, count_outside, leaking, outside_releases, pip_pick};
 use super::registry::Decides;
 use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
-use super::{distinct_units, Check, Options, Unit};
+use super::{units, Check, Options, Unit};
 use crate::diagnostic::Severity;
 use crate::manifest::{Loc, Parsed, Requirement, Role, VersionReq};
 use crate::markers::{self, Truth};
@@ -18,20 +19,41 @@ use crate::rules::environments::{self, Environment};
 use crate::rules::Rule;
 use crate::versions::VersionSet;
 
-/// Judge every unit of a parsed file against every rule.
-pub(crate) fn evaluate<'a>(
+/// What receives the verdicts as the evaluator makes them ([`super::message::Phrasing`], which
+/// phrases them at once; tests collect them).
+pub(crate) trait Sink<'a> {
+    /// What a unit reaching the same verdicts later needs (for phrasing: the findings they
+    /// went into).
+    type Token;
+    /// A unit's verdicts on one rule, in order (none is a verdict too).
+    fn judged(&mut self, unit: &Unit<'a>, verdicts: Vec<Verdict<'a>>) -> Self::Token;
+    /// A unit whose verdicts on a rule are those of the unit `token` came from.
+    fn again(&mut self, unit: &Unit<'a>, token: &Self::Token);
+}
+
+/// Judge every unit of a parsed file against every rule, handing each (unit, rule)'s
+/// verdicts to `sink` as they are made, in unit order then rule order.
+///
+/// A (unit, rule)'s verdicts depend only on what [`VerdictKey`] holds, so each distinct one is
+/// judged once: 50,000 extras that add nothing on a rule's package share the base's
+/// verdicts on it, and units that install the same (20,000 lock groups holding every
+/// package) are judged once (issue 15 §4).
+pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     parsed: &'a Parsed,
     rules: &'a [Rule],
     opts: &Options,
-) -> Vec<Verdict<'a>> {
-    let mut out = Vec::new();
+    sink: &mut S,
+) {
     // `requires-python` is tested once per distinct Python, not once per rule.
     let mut admitted: Vec<(&str, bool)> = Vec::new();
     let envs: Vec<Vec<&'static Environment>> = rules
         .iter()
         .map(|r| environments_for(r, parsed, opts, &mut admitted))
         .collect();
-    for unit in distinct_units(parsed) {
+    // A file of one unit has nothing to share.
+    let share = parsed.groups.len() > 1;
+    let mut judged: HashMap<VerdictKey<'a>, S::Token> = HashMap::new();
+    for unit in units(parsed) {
         // A unit that names no trigger distribution cannot trigger any rule.
         if !unit.requirements.iter().any(|r| {
             rules
@@ -43,11 +65,84 @@ pub(crate) fn evaluate<'a>(
         // Rules loaded from one file share their trigger: find its requirement once per
         // environment, not once per rule.
         let mut hits = TriggerHits::default();
-        for (rule, envs) in rules.iter().zip(&envs) {
+        for (i, (rule, envs)) in rules.iter().zip(&envs).enumerate() {
+            let key = share.then(|| VerdictKey::of(i, rule, &unit, opts));
+            if let Some(token) = key.as_ref().and_then(|k| judged.get(k)) {
+                sink.again(&unit, token);
+                continue;
+            }
+            let mut out = Vec::new();
             judge_unit(parsed, &unit, rule, envs, opts, &mut hits, &mut out);
+            let token = sink.judged(&unit, out);
+            if let Some(key) = key {
+                judged.insert(key, token);
+            }
         }
     }
-    out
+}
+
+/// Everything of a unit that a rule's verdicts depend on: the requirements on the rule's
+/// package and on its trigger distributions (the same requirements, in the same order:
+/// A_p, the trigger hit and no-supported-python read nothing else), the extras the unit
+/// requests when one of them has a marker (`extra == "x"` may hold), which of those
+/// packages a line that does not parse names, and whether part of the file is unevaluable.
+/// The unit's kind and name only label its verdicts.
+#[derive(PartialEq, Eq, Hash)]
+struct VerdictKey<'a> {
+    rule: usize,
+    requirements: Vec<*const Requirement>,
+    extras: Option<&'a [pep508_rs::ExtraName]>,
+    unparsed: Vec<&'a PackageName>,
+    unevaluable: bool,
+}
+
+impl<'a> VerdictKey<'a> {
+    fn of(rule_index: usize, rule: &Rule, unit: &Unit<'a>, opts: &Options) -> Self {
+        let relevant =
+            |name: &PackageName| *name == rule.package || is_trigger_name(rule, name, opts);
+        let reqs: Vec<&Requirement> = unit
+            .requirements
+            .iter()
+            .copied()
+            .filter(|r| relevant(&r.name))
+            .collect();
+        VerdictKey {
+            rule: rule_index,
+            extras: reqs
+                .iter()
+                .any(|r| !r.marker.is_true())
+                .then_some(unit.extras),
+            requirements: reqs.into_iter().map(std::ptr::from_ref).collect(),
+            unparsed: unit
+                .unparsed
+                .iter()
+                .copied()
+                .filter(|n| relevant(n))
+                .collect(),
+            unevaluable: unit.unevaluable,
+        }
+    }
+}
+
+/// Every verdict, in order, of the units judged (a unit sharing an earlier unit's verdicts
+/// adds none).
+#[cfg(test)]
+pub(crate) fn evaluate<'a>(
+    parsed: &'a Parsed,
+    rules: &'a [Rule],
+    opts: &Options,
+) -> Vec<Verdict<'a>> {
+    struct Collect<'a>(Vec<Verdict<'a>>);
+    impl<'a> Sink<'a> for Collect<'a> {
+        type Token = ();
+        fn judged(&mut self, _: &Unit<'a>, verdicts: Vec<Verdict<'a>>) {
+            self.0.extend(verdicts);
+        }
+        fn again(&mut self, _: &Unit<'a>, _: &()) {}
+    }
+    let mut all = Collect(Vec::new());
+    evaluate_into(parsed, rules, opts, &mut all);
+    all.0
 }
 
 /// The target environments to consider for a rule in a file: those of the trigger's
@@ -133,7 +228,9 @@ fn judge_unit<'a>(
     out: &mut Vec<Verdict<'a>>,
 ) {
     let verdict = |judgement, triggered: &Vec<&'static Environment>| Verdict {
+        #[cfg(test)]
         unit_kind: unit.kind,
+        #[cfg(test)]
         unit_name: unit.name,
         rule,
         judgement,
@@ -277,7 +374,7 @@ fn judge_env<'a>(
         .copied()
         .filter(|r| {
             r.name == rule.package
-                && match markers::evaluate(&r.marker, env, &unit.extras) {
+                && match markers::evaluate(&r.marker, env, unit.extras) {
                     Truth::True => true,
                     Truth::False => false,
                     Truth::Unknown => markers::implies(&hit.req.marker, &r.marker),
@@ -411,7 +508,7 @@ pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
         VersionReq::Exact { version, .. } => VersionSet::exact(version),
         // A direct reference names no version: we cannot know what it installs.
         VersionReq::Unversioned => return None,
-        // Only a package no rule reads is left unbuilt (`formats::Relevant`), so no rule
+        // Only a package no rule reads is left unbuilt (`formats::VerdictKey`), so no rule
         // asks; were one to, its versions are not known here.
         VersionReq::Unread { .. } => return None,
     };
@@ -509,7 +606,7 @@ fn trigger_on<'a>(
             .copied()
             .filter(|r| {
                 &r.name == dist
-                    && match markers::evaluate(&r.marker, env, &unit.extras) {
+                    && match markers::evaluate(&r.marker, env, unit.extras) {
                         Truth::True => true,
                         Truth::False => false,
                         Truth::Unknown => {

@@ -20,56 +20,66 @@ use crate::manifest::{Loc, Parsed, Requirement, Role, Syntax, VersionReq};
 use crate::rules::environments::{platform_title, Environment, PLATFORMS};
 use crate::rules::Rule;
 
-/// A unit reaching a verdict's finding: (index of the verdict, the unit's kind and name).
-pub(crate) type Reach<'a> = (usize, crate::manifest::GroupKind, &'a str);
+/// The findings a unit's verdicts went into, each with whether it names the units that
+/// reach it (a per-environment finding names derived units; no-supported-python names none):
+/// what a unit whose verdicts would be the same joins instead ([`Phrasing::rejoin`]).
+pub(crate) type Joined = Vec<(usize, bool)>;
 
-/// The diagnostics of a file's verdicts: one per finding, however many units reach it.
-/// Units that share an install share its verdicts: `reach` lists, in unit order, each unit
-/// reaching each verdict (a verdict may be reached by many units).
-/// A verdict is phrased once; a unit reaching it again only joins its finding's units, which
-/// is what phrasing and absorbing the same diagnostic again would do (absorbing is a union).
-pub(crate) fn diagnostics_reached(
-    files: &Files,
-    parsed: &Parsed,
-    opts: &Options,
-    verdicts: &[Verdict<'_>],
-    reach: &[Reach<'_>],
-) -> Vec<Diagnostic> {
-    let mut findings = Findings::default();
-    // The finding each verdict went into, once phrased.
-    let mut phrased: Vec<Option<usize>> = vec![None; verdicts.len()];
-    for &(i, kind, name) in reach {
-        let v = &verdicts[i];
-        let (d, unit, picks) = match &v.judgement {
-            Judgement::PerEnv(group) => {
-                // Derived units (an extra, a dependency group, dev packages) are named in
-                // the message; a finding that a base unit reaches too is about the base.
-                let unit = kind.is_derived().then_some(name);
-                if let Some(f) = phrased[i] {
-                    join_unit(&mut findings.list[f], unit);
-                    continue;
+/// The diagnostics of a file's verdicts, built as the evaluator produces them: one per
+/// finding, however many units reach it. A verdict is phrased when it is made and then
+/// dropped; a unit whose verdicts would be the same as an earlier unit's only joins that
+/// unit's findings, which is what phrasing and absorbing the same diagnostic again would do
+/// (absorbing is a union). So what is held is the findings, not every unit's verdicts.
+pub(crate) struct Phrasing<'f, 'a> {
+    files: &'f Files,
+    parsed: &'a Parsed,
+    opts: &'f Options,
+    findings: Findings<'a>,
+}
+
+impl<'f, 'a> Phrasing<'f, 'a> {
+    pub(crate) fn new(files: &'f Files, parsed: &'a Parsed, opts: &'f Options) -> Self {
+        Phrasing {
+            files,
+            parsed,
+            opts,
+            findings: Findings::default(),
+        }
+    }
+
+    /// A unit (its kind and name) reaching freshly judged verdicts, in order: each is phrased,
+    /// or merged into the finding already reached with its key.
+    pub(crate) fn phrase(
+        &mut self,
+        kind: crate::manifest::GroupKind,
+        name: &'a str,
+        verdicts: &[Verdict<'a>],
+    ) -> Joined {
+        let (files, parsed, opts) = (self.files, self.parsed, self.opts);
+        let findings = &mut self.findings;
+        let mut joined = Vec::with_capacity(verdicts.len());
+        for v in verdicts {
+            let (d, unit, picks) = match &v.judgement {
+                Judgement::PerEnv(group) => {
+                    // Derived units (an extra, a dependency group, dev packages) are named in
+                    // the message; a finding that a base unit reaches too is about the base.
+                    let unit = kind.is_derived().then_some(name);
+                    // A finding already reached through another unit is not phrased again:
+                    // only what merging takes from it (severity, environments, picks) is built.
+                    let first = &group[0].1;
+                    let key = finding_key(first.check, &v.rule.id, first.primary);
+                    if findings.index.contains_key(&key) {
+                        (reached_again(v, group), unit, None)
+                    } else {
+                        let (d, picks) = finish(files, parsed, opts, v, group);
+                        (d, unit, Some(picks))
+                    }
                 }
-                // A finding already reached through another unit is not phrased again: only
-                // what merging takes from it (severity, environments, picks) is built.
-                let first = &group[0].1;
-                let key = finding_key(first.check, &v.rule.id, first.primary);
-                if findings.index.contains_key(&key) {
-                    (reached_again(v, group), unit, None)
-                } else {
-                    let (d, picks) = finish(files, parsed, opts, v, group);
-                    (d, unit, Some(picks))
-                }
-            }
-            Judgement::NoSupportedPython {
-                requires_python,
-                trigger,
-                no_wheels,
-            } => {
-                if let Some(f) = phrased[i] {
-                    join_unit(&mut findings.list[f], None);
-                    continue;
-                }
-                (
+                Judgement::NoSupportedPython {
+                    requires_python,
+                    trigger,
+                    no_wheels,
+                } => (
                     no_supported_python(
                         files,
                         v.rule,
@@ -79,56 +89,98 @@ pub(crate) fn diagnostics_reached(
                     ),
                     None,
                     None,
-                )
-            }
-        };
-        phrased[i] = Some(push_finding(&mut findings, d, unit, picks));
+                ),
+            };
+            let names = matches!(v.judgement, Judgement::PerEnv(_));
+            joined.push((push_finding(findings, d, &v.rule.id, unit, picks), names));
+        }
+        joined
     }
-    findings
-        .list
-        .into_iter()
-        .map(|mut f| {
-            if !f.base && !f.units.is_empty() {
-                // At most three names in the headline; every one in a note when there are more.
-                const NAMED: usize = 3;
-                let names: Vec<String> = f.units.iter().map(|u| format!("`{u}`")).collect();
-                let shown = match names.len() {
-                    n if n > NAMED => {
-                        format!("{} and {} more units", names[..NAMED].join(", "), n - NAMED)
+
+    /// A unit reaching the same verdicts as the unit that `joined` came from.
+    pub(crate) fn rejoin(
+        &mut self,
+        kind: crate::manifest::GroupKind,
+        name: &'a str,
+        joined: &Joined,
+    ) {
+        for &(f, names) in joined {
+            let unit = (names && kind.is_derived()).then_some(name);
+            join_unit(&mut self.findings.list[f], unit);
+        }
+    }
+
+    /// The diagnostics, in the order first reached.
+    pub(crate) fn finish(self) -> Vec<Diagnostic> {
+        self.findings
+            .list
+            .into_iter()
+            .map(|mut f| {
+                if !f.base && !f.units.is_empty() {
+                    // At most three names in the headline; every one in a note when there are
+                    // more.
+                    const NAMED: usize = 3;
+                    let names: Vec<String> = f.units.iter().map(|u| format!("`{u}`")).collect();
+                    let shown = match names.len() {
+                        n if n > NAMED => {
+                            format!("{} and {} more units", names[..NAMED].join(", "), n - NAMED)
+                        }
+                        _ => names.join(", "),
+                    };
+                    f.diagnostic.message.push_str(&format!(" (in {shown})"));
+                    if names.len() > NAMED {
+                        f.diagnostic
+                            .notes
+                            .push(format!("reached through {}", names.join(", ")));
                     }
-                    _ => names.join(", "),
-                };
-                f.diagnostic.message.push_str(&format!(" (in {shown})"));
-                if names.len() > NAMED {
-                    f.diagnostic
-                        .notes
-                        .push(format!("reached through {}", names.join(", ")));
                 }
-            }
-            // The picks are phrased last, from every unit's picks: the notes say what the
-            // JSON's `pip_would_pick` says.
-            if let Some(p) = &f.picks {
-                let d = &mut f.diagnostic;
-                let notes = pick_notes(p, &d.pip_would_pick, &d.environments);
-                let at = p.at.min(d.notes.len());
-                d.notes.splice(at..at, notes);
-            }
-            f.diagnostic
-        })
-        .collect()
+                // The picks are phrased last, from every unit's picks: the notes say what the
+                // JSON's `pip_would_pick` says.
+                if let Some(p) = &f.picks {
+                    let d = &mut f.diagnostic;
+                    let notes = pick_notes(p, &d.pip_would_pick, &d.environments);
+                    let at = p.at.min(d.notes.len());
+                    d.notes.splice(at..at, notes);
+                }
+                f.diagnostic
+            })
+            .collect()
+    }
+}
+
+impl<'a> super::evaluate::Sink<'a> for Phrasing<'_, 'a> {
+    type Token = Joined;
+    fn judged(&mut self, unit: &super::Unit<'a>, verdicts: Vec<Verdict<'a>>) -> Joined {
+        self.phrase(unit.kind, unit.name, &verdicts)
+    }
+    fn again(&mut self, unit: &super::Unit<'a>, joined: &Joined) {
+        self.rejoin(unit.kind, unit.name, joined);
+    }
 }
 
 /// A unit reaches a finding: name it (a derived unit), or mark the finding as the base's.
-fn join_unit(f: &mut Finding, unit: Option<&str>) {
+fn join_unit<'a>(f: &mut Finding<'a>, unit: Option<&'a str>) {
     match unit {
         Some(u) => {
-            if f.unit_set.insert(u.to_owned()) {
-                f.units.push(u.to_owned());
+            let new = match &mut f.unit_set {
+                Some(set) => set.insert(u),
+                None => !f.units.contains(&u),
+            };
+            if new {
+                f.units.push(u);
+                if f.unit_set.is_none() && f.units.len() > UNITS_SCANNED {
+                    f.unit_set = Some(f.units.iter().copied().collect());
+                }
             }
         }
         None => f.base = true,
     }
 }
+
+/// Up to this many units, whether a finding names one already is a scan of its names; past
+/// it, a set (most of 50,000 findings name one unit: a set each would be most of their
+/// memory).
+const UNITS_SCANNED: usize = 8;
 
 /// What the pick notes of a finding need, kept until every unit reaching it is merged.
 struct PickWords<'a> {
@@ -138,7 +190,7 @@ struct PickWords<'a> {
     /// The finding is about an installed environment: the headline names the version.
     installed: bool,
     /// Where the unit installs the trigger (so "every Python" is true).
-    triggered: Vec<Place>,
+    triggered: Vec<&'static Environment>,
     /// Where in the notes the pick notes go.
     at: usize,
 }
@@ -146,9 +198,10 @@ struct PickWords<'a> {
 struct Finding<'a> {
     diagnostic: Diagnostic,
     /// The non-base units that reach the finding (empty when the base unit does), in the
-    /// order first reached; `unit_set` holds the same names for the membership test.
-    units: Vec<String>,
-    unit_set: HashSet<String>,
+    /// order first reached; `unit_set` holds the same names for the membership test once
+    /// there are more than [`UNITS_SCANNED`].
+    units: Vec<&'a str>,
+    unit_set: Option<HashSet<&'a str>>,
     base: bool,
     picks: Option<PickWords<'a>>,
 }
@@ -159,16 +212,16 @@ struct Finding<'a> {
 #[derive(Default)]
 struct Findings<'a> {
     list: Vec<Finding<'a>>,
-    index: HashMap<(Check, String, Loc), usize>,
+    index: HashMap<(Check, &'a str, Loc), usize>,
 }
 
 /// The key a finding merges by: check, rule and location. One no-supported-python finding
 /// per file, not one per constrained package: it is keyed without its rule, so the first
 /// rule's id is the one shown.
-fn finding_key(check: Check, rule: &str, loc: Loc) -> (Check, String, Loc) {
+fn finding_key(check: Check, rule: &str, loc: Loc) -> (Check, &str, Loc) {
     let rule_key = match check {
-        Check::NoSupportedPython => String::new(),
-        _ => rule.to_owned(),
+        Check::NoSupportedPython => "",
+        _ => rule,
     };
     (check, rule_key, loc)
 }
@@ -227,10 +280,11 @@ fn group_picks(rule: &Rule, group: &[(&'static Environment, PyVerdict)]) -> Vec<
 fn push_finding<'a>(
     findings: &mut Findings<'a>,
     d: Diagnostic,
-    unit: Option<&str>,
+    rule: &'a str,
+    unit: Option<&'a str>,
     picks: Option<PickWords<'a>>,
 ) -> usize {
-    let key = finding_key(d.check, d.rule.as_deref().unwrap_or_default(), d.loc);
+    let key = finding_key(d.check, rule, d.loc);
     if let Some(&i) = findings.index.get(&key) {
         let f = &mut findings.list[i];
         join_unit(f, unit);
@@ -241,10 +295,8 @@ fn push_finding<'a>(
     findings.index.insert(key, i);
     findings.list.push(Finding {
         diagnostic: d,
-        units: unit.map(|u| vec![u.to_owned()]).unwrap_or_default(),
-        unit_set: unit
-            .map(|u| HashSet::from([u.to_owned()]))
-            .unwrap_or_default(),
+        units: unit.into_iter().collect(),
+        unit_set: None,
         base: unit.is_none(),
         picks,
     });
@@ -486,7 +538,11 @@ fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
     let one = versions.len() == 1 && covers_scope;
     if !w.installed {
         let picked = if one {
-            let everywhere = w.triggered.iter().all(|e| scope.contains(e));
+            let everywhere = w.triggered.iter().all(|e| {
+                scope
+                    .iter()
+                    .any(|p| p.python == e.python && p.platform == e.platform)
+            });
             let several_pythons = scope.iter().any(|e| e.python != scope[0].python);
             if everywhere && several_pythons {
                 format!("{} on every Python", versions[0])
@@ -916,11 +972,7 @@ fn finish<'a>(
         rule,
         lock: is_lock(first),
         installed: installed.is_some(),
-        triggered: verdict
-            .triggered
-            .iter()
-            .map(|e| Place::new(&e.python, &e.platform))
-            .collect(),
+        triggered: verdict.triggered.clone(),
         at: pick_at,
     };
     (d, pick_words)

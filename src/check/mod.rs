@@ -97,134 +97,58 @@ pub(crate) struct Unit<'a> {
     /// Part of the file could not be evaluated, so a package's absence proves nothing.
     pub unevaluable: bool,
     pub requirements: Vec<&'a Requirement>,
-    pub extras: Vec<ExtraName>,
+    pub extras: &'a [ExtraName],
     /// Packages named by requirement lines of this unit that do not parse: pip refuses the
     /// file, so nothing is claimed about them here (their `parse-error` is the finding).
     pub unparsed: Vec<&'a PackageName>,
 }
 
-/// Split a parsed file into its units.
-pub(crate) fn units(parsed: &Parsed) -> Vec<Unit<'_>> {
+/// Split a parsed file into its units, one at a time (a file with 50,000 extras holds no
+/// list of 50,000 units).
+pub(crate) fn units(parsed: &Parsed) -> Box<dyn Iterator<Item = Unit<'_>> + '_> {
     let unevaluable = parsed
         .problems
         .iter()
         .any(|p| p.kind == ProblemKind::Unevaluable);
     if parsed.groups.is_empty() {
-        return vec![Unit {
+        return Box::new(std::iter::once(Unit {
             kind: GroupKind::Base,
             name: "",
             unevaluable,
             requirements: parsed.requirements.iter().collect(),
-            extras: Vec::new(),
+            extras: &[],
             unparsed: parsed.unparsed.iter().map(|u| &u.name).collect(),
-        }];
+        }));
     }
-    parsed
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(gi, g)| Unit {
-            kind: g.kind,
-            name: &g.name,
-            unevaluable,
-            requirements: g
-                .members
-                .iter()
-                .filter_map(|&i| parsed.requirements.get(i))
-                .collect(),
-            extras: g.extras.clone(),
-            unparsed: parsed
-                .unparsed
-                .iter()
-                .filter(|u| u.groups.contains(&gi))
-                .map(|u| &u.name)
-                .collect(),
-        })
-        .collect()
-}
-
-/// The units to evaluate: one per distinct install. Units with the same kind, the same
-/// requirements in the same order and the same extras get the same verdicts, so only the
-/// first of them is evaluated; [`check_parsed`] gives its verdicts to the others under their
-/// own names. A lock with 20,000 groups that each hold every package (pdm.lock `groups`) is
-/// then evaluated once, not 20,000 times (issue 15 §4).
-pub(crate) fn distinct_units(parsed: &Parsed) -> Vec<Unit<'_>> {
-    let rep = representatives(parsed);
-    let mut all = units(parsed);
-    if rep.iter().enumerate().all(|(i, &r)| r == i) {
-        return all;
-    }
-    let mut i = 0;
-    all.retain(|_| {
-        let keep = rep[i] == i;
-        i += 1;
-        keep
-    });
-    all
-}
-
-/// For each group, the index of the first group with the same kind, members (in order)
-/// and extras: what decides its verdicts. Empty when the file has no groups. Every group is
-/// its own when two share a name's address (empty names): verdicts find their group by it.
-fn representatives(parsed: &Parsed) -> Vec<usize> {
-    let mut names = std::collections::HashSet::with_capacity(parsed.groups.len());
-    if !parsed.groups.iter().all(|g| names.insert(g.name.as_ptr())) {
-        return (0..parsed.groups.len()).collect();
-    }
-    let mut first: std::collections::HashMap<(GroupKind, &[usize], &[ExtraName]), usize> =
-        std::collections::HashMap::with_capacity(parsed.groups.len());
-    parsed
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            *first
-                .entry((g.kind, g.members.as_slice(), g.extras.as_slice()))
-                .or_insert(i)
-        })
-        .collect()
-}
-
-/// Which units reach which verdicts, in unit order ([`message::Reach`]): the verdicts are
-/// those of the distinct units ([`distinct_units`]), and a unit that shares its
-/// representative's install reaches each of the representative's verdicts under its own
-/// kind and name. Each verdict is then phrased once, however many units share it.
-fn reach<'a>(parsed: &'a Parsed, verdicts: &[verdict::Verdict<'a>]) -> Vec<message::Reach<'a>> {
-    let rep = representatives(parsed);
-    let own = || {
-        verdicts
-            .iter()
-            .enumerate()
-            .map(|(i, v)| (i, v.unit_kind, v.unit_name))
-            .collect()
-    };
-    if rep.iter().enumerate().all(|(i, &r)| r == i) {
-        return own();
-    }
-    // Which group a verdict is of: its name is that group's `name` (the same string; names
-    // have distinct addresses, or `representatives` shares nothing).
-    let by_name: std::collections::HashMap<*const u8, usize> = parsed
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.name.as_ptr(), i))
-        .collect();
-    let mut of_group: Vec<Vec<usize>> = vec![Vec::new(); parsed.groups.len()];
-    for (k, v) in verdicts.iter().enumerate() {
-        match by_name.get(&v.unit_name.as_ptr()) {
-            Some(&i) => of_group[i].push(k),
-            None => return own(),
+    // The lines that do not parse, per group: one pass over them, not one per group.
+    let mut unparsed: Vec<Vec<&PackageName>> = vec![Vec::new(); parsed.groups.len()];
+    for u in &parsed.unparsed {
+        for &g in &u.groups {
+            if let Some(list) = unparsed.get_mut(g) {
+                if list.last().is_none_or(|n| !std::ptr::eq(*n, &u.name)) {
+                    list.push(&u.name);
+                }
+            }
         }
     }
-    let mut out = Vec::with_capacity(verdicts.len());
-    for (i, g) in parsed.groups.iter().enumerate() {
-        out.extend(
-            of_group[rep[i]]
-                .iter()
-                .map(|&k| (k, g.kind, g.name.as_str())),
-        );
-    }
-    out
+    Box::new(
+        parsed
+            .groups
+            .iter()
+            .zip(unparsed)
+            .map(move |(g, unparsed)| Unit {
+                kind: g.kind,
+                name: &g.name,
+                unevaluable,
+                requirements: g
+                    .members
+                    .iter()
+                    .filter_map(|&i| parsed.requirements.get(i))
+                    .collect(),
+                extras: &g.extras,
+                unparsed,
+            }),
+    )
 }
 
 /// Turn the parser's problems into diagnostics.
@@ -254,12 +178,11 @@ pub fn check_parsed(
     rules: &[Rule],
     opts: &Options,
 ) -> Vec<Diagnostic> {
-    let mut out = problem_diagnostics(parsed);
-    let verdicts = evaluate::evaluate(parsed, rules, opts);
-    let reach = reach(parsed, &verdicts);
-    out.extend(message::diagnostics_reached(
-        files, parsed, opts, &verdicts, &reach,
-    ));
+    let mut phrasing = message::Phrasing::new(files, parsed, opts);
+    evaluate::evaluate_into(parsed, rules, opts, &mut phrasing);
+    // The parser's problems first; the findings (maybe 50,000) are not copied behind them.
+    let mut out = phrasing.finish();
+    out.splice(0..0, problem_diagnostics(parsed));
     out
 }
 

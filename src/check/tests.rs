@@ -671,9 +671,9 @@ fn linux2_is_python_2_7_on_linux() {
 #[test]
 fn units_with_the_same_install_are_judged_once_and_all_named() {
     // Groups `a` and `c` install the same packages (numpy and TensorFlow), `b` only
-    // TensorFlow: `a` is judged, `c` shares its verdicts, and the finding names both, in
-    // order, as judging each would (`all` installs the same too, but is another kind of
-    // unit: judged on its own).
+    // TensorFlow: `a` is judged, `c` and `all` (which installs the same; its kind only
+    // labels it) share its verdicts, and the finding names all three, in order, as judging
+    // each would.
     let text =
         "[metadata]\ngroups = [\"default\", \"a\", \"b\", \"c\"]\nlock_version = \"4.4\"\n\n\
                 [[package]]\nname = \"numpy\"\nversion = \"1.19.0\"\ngroups = [\"a\", \"c\"]\n\n\
@@ -681,14 +681,10 @@ fn units_with_the_same_install_are_judged_once_and_all_named() {
                 groups = [\"default\", \"a\", \"b\", \"c\"]\n";
     let (files, parsed) = parse("pdm.lock", text);
     let names: Vec<&str> = parsed.groups.iter().map(|g| g.name.as_str()).collect();
-    let units = super::distinct_units(&parsed);
-    assert_eq!(units.len() + 1, parsed.groups.len(), "{names:?}");
     let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert!(
-        verdicts.iter().all(|v| v.unit_name != "default+c"),
-        "{:?}",
-        verdicts.iter().map(|v| v.unit_name).collect::<Vec<_>>()
-    );
+    let mut judged: Vec<&str> = verdicts.iter().map(|v| v.unit_name).collect();
+    judged.dedup();
+    assert_eq!(judged, ["default", "default+a"], "{names:?}");
     let diags = check_parsed(&files, &parsed, numpy_rule(), &Options::default());
     let outside: Vec<&str> = diags
         .iter()
@@ -740,4 +736,48 @@ fn an_unparsed_line_silences_its_package_in_its_own_units() {
     assert_eq!(about("h5py", GroupKind::Extra), 0);
     // Other packages keep their findings.
     assert!(about("gast", GroupKind::Base) > 0);
+}
+
+/// A (unit, rule) is judged once per distinct set of requirements that matter to the rule:
+/// 200 extras that each bound numpy are 200 judgements on the numpy rule, and none on the
+/// other rules, whose verdicts the extras share with the base (counted by the verdicts the
+/// evaluator makes: each judged (unit, rule) makes its own).
+#[test]
+fn extras_that_add_nothing_on_a_package_share_the_base_verdicts_on_it() {
+    let mut text = String::from(
+        "[project]\nname = \"p\"\nversion = \"1\"\n\
+         dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\"]\n\
+         [project.optional-dependencies]\n",
+    );
+    for i in 0..200 {
+        text.push_str(&format!("e{i} = [\"numpy>=1.{i}\"]\n"));
+    }
+    let (files, parsed) = parse("pyproject.toml", &text);
+    let all = rules::builtin();
+    let verdicts = evaluate(&parsed, all, &Options::default());
+    let others = verdicts
+        .iter()
+        .filter(|v| v.rule.package.as_ref() != "numpy")
+        .inspect(|v| assert_eq!(v.unit_kind, GroupKind::Base, "{}", v.unit_name))
+        .count();
+    assert!(others > 0, "the base's verdicts on the other packages");
+    let numpy_units: std::collections::HashSet<&str> = verdicts
+        .iter()
+        .filter(|v| v.rule.package.as_ref() == "numpy")
+        .map(|v| v.unit_name)
+        .collect();
+    assert_eq!(numpy_units.len(), 201, "the base and each extra, once");
+    // Every extra still reaches the other packages' findings: they are the base's, so
+    // none names an extra.
+    let diags = check_parsed(&files, &parsed, all, &Options::default());
+    let unconstrained: Vec<&str> = diags
+        .iter()
+        .filter(|d| d.check == Check::Unconstrained)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(!unconstrained.is_empty());
+    assert!(
+        unconstrained.iter().all(|m| !m.contains("(in `")),
+        "{unconstrained:?}"
+    );
 }

@@ -5,7 +5,9 @@ use pep440_rs::Version;
 
 use super::Check;
 use crate::diagnostic::Severity;
-use crate::manifest::{GroupKind, Loc, Requirement};
+#[cfg(test)]
+use crate::manifest::GroupKind;
+use crate::manifest::{Loc, Requirement};
 use crate::rules::environments::Environment;
 use crate::rules::Rule;
 use crate::versions::VersionSet;
@@ -13,8 +15,11 @@ use crate::versions::VersionSet;
 /// One finding of one unit against one rule, over the Pythons it holds on.
 #[derive(Clone, Debug)]
 pub(crate) struct Verdict<'a> {
-    /// The unit's kind and name (derived units are named in messages).
+    /// The kind and name of the unit judged (tests read them; messages name the units
+    /// that reach a verdict, `message::Phrasing`, not the one it was judged for).
+    #[cfg(test)]
     pub unit_kind: GroupKind,
+    #[cfg(test)]
     pub unit_name: &'a str,
     pub rule: &'a Rule,
     pub judgement: Judgement<'a>,

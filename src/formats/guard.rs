@@ -72,8 +72,100 @@ pub(crate) fn parse_requirement<T: Pep508Url>(
             return Err(r);
         }
     }
-    pep508_rs::Requirement::<T>::from_str(text)
-        .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len))
+    let Some((blanked, extras)) = long_extras(text) else {
+        return pep508_rs::Requirement::<T>::from_str(text)
+            .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len));
+    };
+    let mut req = pep508_rs::Requirement::<T>::from_str(&blanked)
+        .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len))?;
+    // The parser read the blanked run as the one extra `a`; the run's own extras replace it.
+    req.extras.splice(..1, extras);
+    Ok(req)
+}
+
+/// Extras read before the parser, past this many: below it the parser's cost is small.
+const EXTRAS_PRESCAN: usize = 64;
+
+/// pep508_rs 0.9.2 builds an error value for every extra it reads, copying the whole
+/// requirement string each time (`early_eof_error` in `parse_extras_cursor`), so
+/// `numpy[e0,…,e99999]>=1` costs extras × length: seconds for one line (issue 15 §4).
+///
+/// When a requirement has more than [`EXTRAS_PRESCAN`] extras, the leading run of extras the
+/// parser accepts is read here, by its rules (names of `A-Za-z0-9._-` starting with a letter
+/// or digit, whitespace around `,`), and the parser gets the same string with that run
+/// blanked: `a` then spaces, the same length in bytes. It then reads one extra and resumes
+/// where it would have resumed after the run, in the same state (an extra read, its
+/// whitespace eaten), so every error it reports (message and position) is the one it
+/// reports on the original string. Returns the blanked string and the run's extras.
+fn long_extras(text: &str) -> Option<(String, Vec<pep508_rs::ExtraName>)> {
+    let b = text.as_bytes();
+    let skip_ws = |mut i: usize| {
+        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
+            if !c.is_whitespace() {
+                break;
+            }
+            i += c.len_utf8();
+        }
+        i
+    };
+    let name_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+    let run = |mut j: usize| {
+        while j < b.len() && name_char(b[j]) {
+            j += 1;
+        }
+        j
+    };
+    let start = skip_ws(0);
+    if !b.get(start).is_some_and(u8::is_ascii_alphanumeric) {
+        return None;
+    }
+    let open = skip_ws(run(start));
+    if b.get(open) != Some(&b'[') {
+        return None;
+    }
+    let first = skip_ws(open + 1);
+    let mut i = first;
+    let mut extras = Vec::new();
+    // Where the run of accepted extras ends: after the last one's trailing whitespace.
+    let mut end = first;
+    loop {
+        match b.get(i) {
+            Some(b']') | None => break,
+            Some(b',') if !extras.is_empty() => i = skip_ws(i + 1),
+            Some(_) if !extras.is_empty() => break,
+            _ => {}
+        }
+        if !b.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            break;
+        }
+        let stop = run(i);
+        if let Some(&c) = b.get(stop) {
+            // The parser accepts only `,`, `]` or whitespace after a name; a non-ASCII byte
+            // may start whitespace (it tests the character).
+            let ok = c == b',' || c == b']' || {
+                let ch = text[stop..].chars().next().unwrap_or('x');
+                ch.is_whitespace()
+            };
+            if !ok {
+                break;
+            }
+        }
+        let Ok(name) = pep508_rs::ExtraName::from_str(&text[i..stop]) else {
+            break;
+        };
+        extras.push(name);
+        i = skip_ws(stop);
+        end = i;
+    }
+    if extras.len() <= EXTRAS_PRESCAN {
+        return None;
+    }
+    let mut blanked = String::with_capacity(text.len());
+    blanked.push_str(&text[..first]);
+    blanked.push('a');
+    blanked.extend(std::iter::repeat_n(' ', end - first - 1));
+    blanked.push_str(&text[end..]);
+    Some((blanked, extras))
 }
 
 /// Parse a PEP 508 marker expression.
@@ -440,5 +532,49 @@ mod tests {
         let e = parse_requirement::<pep508_rs::VerbatimUrl>("numpy>=>1").unwrap_err();
         assert!(e.start < 9);
         assert!(parse_marker("python_version >> '3'").is_err());
+    }
+
+    /// A long list of extras is read before the parser (`long_extras`), and every string
+    /// gets what the parser alone gives: the same requirement, or the same error at the
+    /// same place, whatever follows the run of good extras.
+    #[test]
+    fn long_extras_read_as_the_parser_reads_them() {
+        let run: Vec<String> = (0..EXTRAS_PRESCAN + 6)
+            .map(|i| format!("E-{i}.x"))
+            .collect();
+        let mut checked = 0;
+        for lead in ["", "  ", "\u{3000}"] {
+            for sep in [",", " , ", ",\u{3000}"] {
+                for tail in [
+                    "]>=1.0",
+                    "] ; extra == 'a'",
+                    "]",
+                    " ]",
+                    ",]",
+                    ", ]>=1",
+                    ",,b]",
+                    " b]",
+                    ",b!]",
+                    ",\u{e9}]",
+                    ",b",
+                    ",b ",
+                    "",
+                    ",",
+                    "] @ https://x/y.whl",
+                    "]>=1,<",
+                ] {
+                    let text = format!("{lead}Numpy [{}{tail}", run.join(sep));
+                    let own = parse_requirement::<pep508_rs::VerbatimUrl>(&text);
+                    let plain = Req::from_str(&text)
+                        .map_err(|e| Refusal::within(&text, e.message.to_string(), e.start, e.len));
+                    assert_eq!(own, plain, "{text}");
+                    assert!(long_extras(&text).is_some(), "{text}");
+                    checked += usize::from(own.is_ok());
+                }
+            }
+        }
+        assert!(checked >= 9 * 3, "{checked} strings parsed");
+        let few = format!("numpy[{}]", run[..EXTRAS_PRESCAN].join(","));
+        assert!(long_extras(&few).is_none());
     }
 }

@@ -119,6 +119,24 @@ fn pep621_extras_merge_into_one_finding() {
 }
 
 #[test]
+fn pep621_extras_each_bounding_the_package() {
+    // The benchmark's shape: every extra its own bound on numpy, so every extra is its own
+    // finding; the other rules' verdicts are the base's, shared, not judged again.
+    let make = |n: usize| {
+        let mut text = String::from(
+            "[project]\nname = \"p\"\nversion = \"0\"\n\
+             dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\"]\n\
+             [project.optional-dependencies]\n",
+        );
+        for i in 0..n {
+            text.push_str(&format!("e{i} = [\"numpy>=1.{i}\"]\n"));
+        }
+        pipeline(Format::Pyproject, text)
+    };
+    assert_linear("PEP 621 extras bounding numpy", &make, 100);
+}
+
+#[test]
 fn positions_on_one_long_line() {
     let make = |n: usize| -> Box<dyn Fn()> {
         let text = "x".repeat(n * 10);
@@ -302,14 +320,17 @@ fn pdm_lock_same_groups(n: usize) -> String {
 fn lock_groups_with_the_same_install_are_judged_once() {
     // 16 times the groups, all installing the same packages: the text (and its reading)
     // grows 16 times, but the install is one, judged and phrased once; each further group
-    // only joins the finding. Judging every group again grew the work 16 times.
+    // only joins the finding. Judging every group again grew the work 16 times (15.7 with
+    // one judgement as the fixed cost); reading and joining alone grow it about 9 times
+    // (debug build, since `all` shares the groups' judgement too: the fixed cost is one
+    // judgement, not two).
     let make = |n: usize| pipeline(Format::PdmLock, pdm_lock_same_groups(n));
     let small = cost(&*make(50));
     let large = cost(&*make(800));
     let ratio = large.as_secs_f64() / small.as_secs_f64();
     eprintln!("pdm.lock same groups: {small:?} at 50, {large:?} at 800: ratio {ratio:.2}");
     assert!(
-        ratio <= 8.0,
+        ratio <= 12.0,
         "pdm.lock groups with one install: work grew {ratio:.1} times for 16 times the \
          groups ({small:?} -> {large:?}): each group judged again"
     );
