@@ -297,6 +297,13 @@ pub(crate) struct Combined<'a> {
 /// differs, and holding one copy per environment cost 6 MB each at 750k lines).
 #[derive(Default)]
 pub(crate) struct LastContributing<'a> {
+    /// The runs of the package's requirements that carry one marker (start, end), found
+    /// once: each marker is asked once per run and environment.
+    runs: Option<Vec<(usize, usize)>>,
+    /// Whether each run applied on the environment judged last, and whether overrides
+    /// were among the requirements: the same answers select the same requirements.
+    applies: Vec<bool>,
+    overridden: bool,
     contributing: Option<std::sync::Arc<[&'a Requirement]>>,
     /// The sets, A_p and A_p ∩ the declared range built from `contributing` (None: a
     /// direct reference among them). The declared range depends on the rule and on
@@ -324,53 +331,58 @@ fn judge_env<'a>(
     // may not apply (and so never makes the package unsatisfiable either), unless it
     // holds wherever the trigger requirement does (the same marker, as a fix inserts it).
     // A marker is asked once per run of requirements that carry it.
-    let mut known: Option<(&pep508_rs::MarkerTree, bool)> = None;
-    let pkg_reqs: Vec<&'a Requirement> = pkg
+    let runs = last.runs.get_or_insert_with(|| {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for (i, r) in pkg.iter().enumerate() {
+            match runs.last_mut() {
+                Some((start, end)) if pkg[*start].marker == r.marker => *end = i + 1,
+                _ => runs.push((i, i + 1)),
+            }
+        }
+        runs
+    });
+    let applies: Vec<bool> = runs
         .iter()
-        .copied()
-        .filter(|r| match known {
-            Some((m, applies)) if *m == r.marker => applies,
-            _ => {
-                let applies = match markers::evaluate(&r.marker, env, &unit.extras) {
-                    Truth::True => true,
-                    Truth::False => false,
-                    Truth::Unknown => markers::implies(&hit.req.marker, &r.marker),
-                };
-                known = Some((&r.marker, applies));
-                applies
+        .map(|&(start, _)| {
+            let marker = &pkg[start].marker;
+            match markers::evaluate(marker, env, &unit.extras) {
+                Truth::True => true,
+                Truth::False => false,
+                Truth::Unknown => markers::implies(&hit.req.marker, marker),
             }
         })
         .collect();
-    let overrides: Vec<&'a Requirement> = pkg_reqs
-        .iter()
-        .copied()
-        .filter(|r| r.role == Role::Override)
-        .collect();
-    // uv's override-dependencies replace every other requirement on the package, the
-    // trigger's declared range included.
-    let overridden = !overrides.is_empty();
-    let selected = if overrides.is_empty() {
-        pkg_reqs
-    } else {
-        overrides
-    };
-    let contributing: std::sync::Arc<[&'a Requirement]> = match &last.contributing {
-        Some(prev)
-            if prev.len() == selected.len()
-                && prev
-                    .iter()
-                    .zip(&selected)
-                    .all(|(a, b)| std::ptr::eq(*a, *b)) =>
-        {
-            prev.clone()
-        }
+    let contributing = match &last.contributing {
+        // The same runs apply: the same requirements, shared.
+        Some(prev) if last.applies == applies => prev.clone(),
         _ => {
-            last.combined = None;
+            let pkg_reqs: Vec<&'a Requirement> = runs
+                .iter()
+                .zip(&applies)
+                .filter(|(_, &a)| a)
+                .flat_map(|(&(start, end), _)| pkg[start..end].iter().copied())
+                .collect();
+            let overrides: Vec<&'a Requirement> = pkg_reqs
+                .iter()
+                .copied()
+                .filter(|r| r.role == Role::Override)
+                .collect();
+            // uv's override-dependencies replace every other requirement on the package,
+            // the trigger's declared range included.
+            last.overridden = !overrides.is_empty();
+            let selected = if overrides.is_empty() {
+                pkg_reqs
+            } else {
+                overrides
+            };
             let new: std::sync::Arc<[&'a Requirement]> = selected.into();
+            last.combined = None;
+            last.applies = applies;
             last.contributing = Some(new.clone());
             new
         }
     };
+    let overridden = last.overridden;
     let py = python_version(env)?;
     let declared = match (&rule.declared, !overridden) {
         (Some(d), true) => d.set.clone(),
@@ -403,7 +415,10 @@ fn judge_env<'a>(
             })
         })
         .clone()?;
-    let pick = pip_pick(rule, &a_decl, &input.contributing, &input.py);
+    // Whether a requirement pins is the same for each of a run (same specifiers): the
+    // first of each run answers for it.
+    let firsts: Vec<&'a Requirement> = sets.iter().map(|(r, _)| *r).collect();
+    let pick = pip_pick(rule, &a_decl, &firsts, &input.py);
     judge(Some(&Combined {
         sets,
         a,
