@@ -1300,16 +1300,18 @@ fn unread(
 /// The longest requirement text [`parse_repeated`] remembers.
 const REPEATED_MAX_LEN: usize = 256;
 
-/// [`super::guard::parse_requirement`], remembering the last text that parsed: a line
-/// written like the one before (a file of 750k `numpy>=1.0` lines) is a clone of its
-/// requirement, whose versions are shared, not parsed and stored again.
+/// [`super::guard::parse_requirement`], remembering a text that parsed twice in a row: a
+/// line written like the one before (a file of 750k `numpy>=1.0` lines) is a clone of its
+/// requirement, whose versions are shared, not parsed and stored again. Only a hash of the
+/// last text is kept until it repeats, so a file of distinct lines allocates nothing more.
 fn parse_repeated(text: &str) -> Result<pep508_rs::Requirement<AnyUrl>, super::guard::Refusal> {
+    type Memo = (u64, Option<(String, pep508_rs::Requirement<AnyUrl>)>);
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(String, pep508_rs::Requirement<AnyUrl>)>> =
-            const { std::cell::RefCell::new(None) };
+        static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new((0, None)) };
     }
     if let Some(r) = LAST.with(|last| {
         last.borrow()
+            .1
             .as_ref()
             .filter(|(t, _)| t == text)
             .map(|(_, r)| r.clone())
@@ -1319,7 +1321,16 @@ fn parse_repeated(text: &str) -> Result<pep508_rs::Requirement<AnyUrl>, super::g
     let r = super::guard::parse_requirement::<AnyUrl>(text)?;
     // A long line (an 8 MiB list of clauses) is not kept: a copy would only add to it.
     if text.len() <= REPEATED_MAX_LEN {
-        LAST.with(|last| *last.borrow_mut() = Some((text.to_owned(), r.clone())));
+        use std::hash::BuildHasher;
+        let h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+            .hash_one(text);
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if last.0 == h {
+                last.1 = Some((text.to_owned(), r.clone()));
+            }
+            last.0 = h;
+        });
     }
     Ok(r)
 }
