@@ -129,8 +129,9 @@ pub(crate) struct Anchors {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct InsertAt {
     pub at: usize,
-    pub before: String,
-    pub after: String,
+    /// Static when it is a constant (`""`, `"\n"`): no allocation per requirement.
+    pub before: std::borrow::Cow<'static, str>,
+    pub after: std::borrow::Cow<'static, str>,
     /// Characters the requirement text must not contain (the quote it is written in, and
     /// `\` in a string with escapes).
     pub forbid: &'static str,

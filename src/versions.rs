@@ -143,7 +143,7 @@ struct Literal {
 /// `PartialEq` is structural: two sets that admit the same versions may compare unequal.
 /// Equal sets admit the same versions; `Hash` agrees with `PartialEq` (the evaluator's memo
 /// keys on it).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionSet {
     /// Sorted, disjoint, non-adjacent, each non-empty in the extended order. Shared: a
     /// clone of a set with a million holes copies no interval.
@@ -171,6 +171,29 @@ impl Outside {
     /// Whether nothing lies outside.
     pub fn is_none(&self) -> bool {
         self.below.is_none() && self.gap.is_none() && self.above.is_none()
+    }
+}
+
+/// How many intervals at each end of a set [`Hash`] reads.
+const HASH_EDGE_INTERVALS: usize = 4;
+
+impl std::hash::Hash for VersionSet {
+    /// A summary that agrees with `PartialEq`: the flag, the literals, the number of
+    /// intervals and those at both ends. Equal sets hash alike; a set with a million `!=`
+    /// holes is not read whole each time a memo looks it up (that was a third of the time
+    /// of an 8 MiB line of `!=` clauses). Sets that differ only inside hash alike, and the
+    /// lookup's equality test tells them apart.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.pre.hash(state);
+        self.literals.hash(state);
+        let n = self.ivs.len();
+        n.hash(state);
+        if n <= 2 * HASH_EDGE_INTERVALS {
+            self.ivs.hash(state);
+        } else {
+            self.ivs[..HASH_EDGE_INTERVALS].hash(state);
+            self.ivs[n - HASH_EDGE_INTERVALS..].hash(state);
+        }
     }
 }
 
@@ -586,26 +609,30 @@ impl VersionSet {
 
     fn outside_impl(&self, window: &VersionSet, finals_only: bool) -> Outside {
         let mut out = Outside::default();
-        let diff = intersect_ivs(&self.ivs, &complement_ivs(&window.ivs));
         let hull_lo = window.ivs.first().map(|iv| &iv.lo);
         let hull_hi = window.ivs.last().map(|iv| &iv.hi);
-        for iv in &diff {
+        // The pieces of self outside the window, ascending: those below come first, then
+        // the gaps, then those above. Once a witness above is found, every later piece is
+        // above too and adds nothing, so the walk stops there (a set with a million holes
+        // above the window is not copied nor walked to its end).
+        intersect_pieces(&self.ivs, &complement_ivs(&window.ivs), |iv| {
             let below = matches!((hull_lo, &iv.hi), (Some(Some(wl)), Some(h)) if h <= wl);
             let above = hull_hi.is_none()
                 || matches!((hull_hi, &iv.lo), (Some(Some(wh)), Some(l)) if l >= wh);
             if below {
                 // Keep the highest piece below: its witness lies next to the window.
-                if let Some(w) = find_in(iv, finals_only, true) {
+                if let Some(w) = find_in(&iv, finals_only, true) {
                     out.below = Some(w);
                 }
             } else if above {
                 if out.above.is_none() {
-                    out.above = find_in(iv, finals_only, false);
+                    out.above = find_in(&iv, finals_only, false);
                 }
             } else if out.gap.is_none() {
-                out.gap = find_in(iv, finals_only, false);
+                out.gap = find_in(&iv, finals_only, false);
             }
-        }
+            out.above.is_none()
+        });
         // Spellings of a window `===` class that the window does not admit.
         if out.gap.is_none() {
             out.gap = window.literals.iter().find_map(|lit| {
@@ -863,6 +890,15 @@ fn ivs_contain(ivs: &[Interval], v: &Version) -> bool {
 
 fn intersect_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
     let mut out = Vec::new();
+    intersect_pieces(a, b, |iv| {
+        out.push(iv);
+        true
+    });
+    out
+}
+
+/// The pieces of `a ∩ b`, ascending, each given to `f` until it returns false.
+fn intersect_pieces(a: &[Interval], b: &[Interval], mut f: impl FnMut(Interval) -> bool) {
     let (mut i, mut j) = (0, 0);
     while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
         let lo = if cmp_lo(&x.lo, &y.lo) == Ordering::Less {
@@ -875,8 +911,8 @@ fn intersect_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
         } else {
             &y.hi
         };
-        if lo_lt_hi(lo, hi) {
-            out.push(Interval::new(lo.clone(), hi.clone()));
+        if lo_lt_hi(lo, hi) && !f(Interval::new(lo.clone(), hi.clone())) {
+            return;
         }
         if cmp_hi(&x.hi, &y.hi) == Ordering::Less {
             i += 1;
@@ -884,7 +920,6 @@ fn intersect_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
             j += 1;
         }
     }
-    out
 }
 
 fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {

@@ -54,12 +54,12 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     let share = parsed.groups.len() > 1;
     let mut judged: HashMap<VerdictKey<'a>, S::Token> = HashMap::new();
     for unit in units(parsed) {
+        let by_name = ByName::of(&unit);
         // A unit that names no trigger distribution cannot trigger any rule.
-        if !unit.requirements.iter().any(|r| {
-            rules
-                .iter()
-                .any(|rule| is_trigger_name(rule, &r.name, opts))
-        }) {
+        if !by_name
+            .names()
+            .any(|name| rules.iter().any(|rule| is_trigger_name(rule, name, opts)))
+        {
             continue;
         }
         // Rules loaded from one file share their trigger: find its requirement once per
@@ -72,7 +72,9 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
                 continue;
             }
             let mut out = Vec::new();
-            judge_unit(parsed, &unit, rule, envs, opts, &mut hits, &mut out);
+            judge_unit(
+                parsed, &unit, &by_name, rule, envs, opts, &mut hits, &mut out,
+            );
             let token = sink.judged(&unit, out);
             if let Some(key) = key {
                 judged.insert(key, token);
@@ -145,6 +147,33 @@ pub(crate) fn evaluate<'a>(
     all.0
 }
 
+/// A unit's requirements by package name, in unit order: a rule and a trigger look at
+/// their own package's requirements, not at every requirement of the unit once per
+/// environment (750k lines on one package, asked by six rules on twelve environments).
+struct ByName<'a> {
+    map: std::collections::HashMap<&'a PackageName, Vec<&'a Requirement>>,
+}
+
+impl<'a> ByName<'a> {
+    fn of(unit: &Unit<'a>) -> ByName<'a> {
+        let mut map: std::collections::HashMap<&'a PackageName, Vec<&'a Requirement>> =
+            std::collections::HashMap::new();
+        for &r in &unit.requirements {
+            map.entry(&r.name).or_default().push(r);
+        }
+        ByName { map }
+    }
+
+    fn names(&self) -> impl Iterator<Item = &&'a PackageName> {
+        self.map.keys()
+    }
+
+    /// The unit's requirements on `name`, in unit order.
+    fn get(&self, name: &PackageName) -> &[&'a Requirement] {
+        self.map.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The target environments to consider for a rule in a file: those of the trigger's
 /// Pythons, narrowed by the file's `requires-python` (for a generated file: its header's
 /// Python), its target platform (a uv header's `--python-platform`) and the configured Pythons and
@@ -204,6 +233,7 @@ impl<'a> TriggerHits<'a> {
         &mut self,
         rule: &Rule,
         unit: &Unit<'a>,
+        by_name: &ByName<'a>,
         env: &'static Environment,
         opts: &Options,
     ) -> Option<TriggerHit<'a>> {
@@ -211,7 +241,7 @@ impl<'a> TriggerHits<'a> {
         if let Some((_, _, hit)) = self.known.iter().find(|(t, e, _)| (*t, *e) == key) {
             return hit.clone();
         }
-        let hit = trigger_on(rule, unit, env, opts);
+        let hit = trigger_on(rule, unit, by_name, env, opts);
         self.known.push((key.0, key.1, hit.clone()));
         hit
     }
@@ -221,6 +251,7 @@ impl<'a> TriggerHits<'a> {
 fn judge_unit<'a>(
     parsed: &'a Parsed,
     unit: &Unit<'a>,
+    by_name: &ByName<'a>,
     rule: &'a Rule,
     envs: &[&'static Environment],
     opts: &Options,
@@ -246,15 +277,17 @@ fn judge_unit<'a>(
     }
     let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::new();
     let mut triggered: Vec<&'static Environment> = Vec::new();
+    let pkg = by_name.get(&rule.package);
+    let mut last = LastContributing::default();
     for &env in envs {
         if !rule.holds_on(&env.python) {
             continue;
         }
-        let Some(hit) = hits.get(rule, unit, env, opts) else {
+        let Some(hit) = hits.get(rule, unit, by_name, env, opts) else {
             continue;
         };
         triggered.push(env);
-        if let Some(v) = judge_env(unit, rule, env, &hit, opts) {
+        if let Some(v) = judge_env(unit, pkg, rule, env, &hit, opts, &mut last) {
             per_env.push((env, v));
         }
     }
@@ -343,7 +376,9 @@ impl Input<'_, '_> {
 
 /// A_p and what follows from it, when some requirement on the package applies.
 pub(crate) struct Combined<'a> {
-    /// Each contributing requirement with its own set.
+    /// The contributing requirements with their sets, one per run of consecutive
+    /// requirements written alike (same role, pre-release flag and specifiers): the first
+    /// of each run stands for it.
     pub sets: Vec<(&'a Requirement, VersionSet)>,
     /// A_p: every requirement, constraint and lock pin that applies, combined.
     pub a: VersionSet,
@@ -353,12 +388,36 @@ pub(crate) struct Combined<'a> {
     pub pick: Option<usize>,
 }
 
+/// The contributing requirements of the environment judged last for a (unit, rule), and
+/// the combined sets built from them: an environment whose markers select the same
+/// requirements shares them (the list is the same on every environment when no marker
+/// differs, and holding one copy per environment cost 6 MB each at 750k lines).
+#[derive(Default)]
+pub(crate) struct LastContributing<'a> {
+    /// The runs of the package's requirements that carry one marker (start, end), found
+    /// once: each marker is asked once per run and environment.
+    runs: Option<Vec<(usize, usize)>>,
+    /// Whether each run applied on the environment judged last, and whether overrides
+    /// were among the requirements: the same answers select the same requirements.
+    applies: Vec<bool>,
+    overridden: bool,
+    contributing: Option<std::sync::Arc<[&'a Requirement]>>,
+    /// The sets, A_p and A_p ∩ the declared range built from `contributing` (None: a
+    /// direct reference among them). The declared range depends on the rule and on
+    /// whether overrides are among the contributing requirements, so on `contributing`.
+    #[allow(clippy::type_complexity)]
+    combined: Option<Option<(Vec<(&'a Requirement, VersionSet)>, VersionSet, VersionSet)>>,
+}
+
+#[allow(clippy::too_many_arguments)]
 fn judge_env<'a>(
     unit: &Unit<'a>,
+    pkg: &[&'a Requirement],
     rule: &Rule,
     env: &'static Environment,
     hit: &TriggerHit<'a>,
     opts: &Options,
+    last: &mut LastContributing<'a>,
 ) -> Option<PyVerdict<'a>> {
     // A line on the package that does not parse: pip refuses the file, and what the line
     // meant is unknown, so its parse error is the only finding about the package here.
@@ -368,32 +427,59 @@ fn judge_env<'a>(
     // Only a requirement whose marker surely holds protects: one under an unknown marker
     // may not apply (and so never makes the package unsatisfiable either), unless it
     // holds wherever the trigger requirement does (the same marker, as a fix inserts it).
-    let pkg_reqs: Vec<&'a Requirement> = unit
-        .requirements
+    // A marker is asked once per run of requirements that carry it.
+    let runs = last.runs.get_or_insert_with(|| {
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for (i, r) in pkg.iter().enumerate() {
+            match runs.last_mut() {
+                Some((start, end)) if pkg[*start].marker == r.marker => *end = i + 1,
+                _ => runs.push((i, i + 1)),
+            }
+        }
+        runs
+    });
+    let applies: Vec<bool> = runs
         .iter()
-        .copied()
-        .filter(|r| {
-            r.name == rule.package
-                && match markers::evaluate(&r.marker, env, unit.extras) {
-                    Truth::True => true,
-                    Truth::False => false,
-                    Truth::Unknown => markers::implies(&hit.req.marker, &r.marker),
-                }
+        .map(|&(start, _)| {
+            let marker = &pkg[start].marker;
+            match markers::evaluate(marker, env, unit.extras) {
+                Truth::True => true,
+                Truth::False => false,
+                Truth::Unknown => markers::implies(&hit.req.marker, marker),
+            }
         })
         .collect();
-    let overrides: Vec<&'a Requirement> = pkg_reqs
-        .iter()
-        .copied()
-        .filter(|r| r.role == Role::Override)
-        .collect();
-    // uv's override-dependencies replace every other requirement on the package, the
-    // trigger's declared range included.
-    let overridden = !overrides.is_empty();
-    let contributing: std::sync::Arc<[&'a Requirement]> = if overrides.is_empty() {
-        pkg_reqs.into()
-    } else {
-        overrides.into()
+    let contributing = match &last.contributing {
+        // The same runs apply: the same requirements, shared.
+        Some(prev) if last.applies == applies => prev.clone(),
+        _ => {
+            let pkg_reqs: Vec<&'a Requirement> = runs
+                .iter()
+                .zip(&applies)
+                .filter(|(_, &a)| a)
+                .flat_map(|(&(start, end), _)| pkg[start..end].iter().copied())
+                .collect();
+            let overrides: Vec<&'a Requirement> = pkg_reqs
+                .iter()
+                .copied()
+                .filter(|r| r.role == Role::Override)
+                .collect();
+            // uv's override-dependencies replace every other requirement on the package,
+            // the trigger's declared range included.
+            last.overridden = !overrides.is_empty();
+            let selected = if overrides.is_empty() {
+                pkg_reqs
+            } else {
+                overrides
+            };
+            let new: std::sync::Arc<[&'a Requirement]> = selected.into();
+            last.combined = None;
+            last.applies = applies;
+            last.contributing = Some(new.clone());
+            new
+        }
     };
+    let overridden = last.overridden;
     let py = python_version(env)?;
     let declared = match (&rule.declared, !overridden) {
         (Some(d), true) => d.set.clone(),
@@ -417,16 +503,41 @@ fn judge_env<'a>(
         return judge(None);
     }
 
-    let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::with_capacity(input.contributing.len());
-    for r in input.contributing.iter() {
-        // The same specifier as the requirement before (one line repeated): its set is
-        // shared, not built again, so A_p below meets it with itself cheaply.
-        if let Some((prev, set)) = sets.last() {
-            if same_specifiers(prev, r) {
-                let set = set.clone();
-                sets.push((r, set));
-                continue;
-            }
+    let (sets, a, a_decl) = last
+        .combined
+        .get_or_insert_with(|| {
+            combine(&input.contributing).map(|(sets, a)| {
+                let a_decl = a.intersect(&input.declared);
+                (sets, a, a_decl)
+            })
+        })
+        .clone()?;
+    // Whether a requirement pins is the same for each of a run (same specifiers): the
+    // first of each run answers for it.
+    let firsts: Vec<&'a Requirement> = sets.iter().map(|(r, _)| *r).collect();
+    let pick = pip_pick(rule, &a_decl, &firsts, &input.py);
+    judge(Some(&Combined {
+        sets,
+        a,
+        a_decl,
+        pick,
+    }))
+}
+
+/// The sets of the contributing requirements, one per run of requirements written alike
+/// (the first of the run, with its set), and A_p: every requirement, constraint and lock
+/// pin, combined. None when one is a direct reference.
+#[allow(clippy::type_complexity)]
+fn combine<'a>(
+    contributing: &[&'a Requirement],
+) -> Option<(Vec<(&'a Requirement, VersionSet)>, VersionSet)> {
+    let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::new();
+    for &r in contributing {
+        // Written like the requirement before (one line repeated): the same set, the same
+        // role, so it adds nothing to A_p nor to what the checks ask of each set (the first
+        // of the run with the least count is the offender).
+        if sets.last().is_some_and(|(prev, _)| same_set(prev, r)) {
+            continue;
         }
         match req_set(r) {
             Some(s) => sets.push((r, s)),
@@ -449,14 +560,16 @@ fn judge_env<'a>(
                 .map(|(_, s)| s.clone()),
         ),
     );
-    let a_decl = a.intersect(&input.declared);
-    let pick = pip_pick(rule, &a_decl, &input.contributing, &input.py);
-    judge(Some(&Combined {
-        sets,
-        a,
-        a_decl,
-        pick,
-    }))
+    Some((sets, a))
+}
+
+/// Whether two requirements admit the same set in the same role, by how they are written:
+/// no version (both bare) or the same specifiers, the same pre-release flag.
+fn same_set(a: &Requirement, b: &Requirement) -> bool {
+    a.role == b.role
+        && a.pre == b.pre
+        && (matches!((&a.version, &b.version), (VersionReq::Any, VersionReq::Any))
+            || same_specifiers(a, b))
 }
 
 /// An environment's Python as a version: parsed once per run for the built-in table (a
@@ -577,6 +690,7 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
 fn trigger_on<'a>(
     rule: &Rule,
     unit: &Unit<'a>,
+    by_name: &ByName<'a>,
     env: &'static Environment,
     opts: &Options,
 ) -> Option<TriggerHit<'a>> {
@@ -600,20 +714,17 @@ fn trigger_on<'a>(
         // A requirement under a marker whose value is unknown here may hold: it can trigger,
         // but only as a possible trigger.
         let mut marker_unknown = false;
-        let mut reqs: Vec<&Requirement> = unit
-            .requirements
+        let mut reqs: Vec<&Requirement> = by_name
+            .get(dist)
             .iter()
             .copied()
-            .filter(|r| {
-                &r.name == dist
-                    && match markers::evaluate(&r.marker, env, unit.extras) {
-                        Truth::True => true,
-                        Truth::False => false,
-                        Truth::Unknown => {
-                            marker_unknown |= r.role != Role::Constrain;
-                            true
-                        }
-                    }
+            .filter(|r| match markers::evaluate(&r.marker, env, unit.extras) {
+                Truth::True => true,
+                Truth::False => false,
+                Truth::Unknown => {
+                    marker_unknown |= r.role != Role::Constrain;
+                    true
+                }
             })
             .collect();
         // uv: an override replaces every other requirement on the package, the trigger's

@@ -256,10 +256,12 @@ pub(crate) fn line_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
         .strip_prefix('-')
         .map(|r| r.trim_start_matches(' '))
         .unwrap_or(rest);
-    let (quote, forbid) = match rest {
-        "" => ("", ""),
-        "\"" => ("\"", "\""),
-        "'" => ("'", "'"),
+    // The quote, the quote and a line break (static: a slot is kept for every line of a
+    // file, and most lines need no text of their own), and what the new text must avoid.
+    let (quote, quote_nl, forbid) = match rest {
+        "" => ("", "\n", ""),
+        "\"" => ("\"", "\"\n", "\""),
+        "'" => ("'", "'\n", "'"),
         _ => return None,
     };
     // After the physical line that ends the requirement, and its `\` continuations.
@@ -270,15 +272,19 @@ pub(crate) fn line_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> {
     Some(Box::new(match next_line(file, l) {
         Some(at) => InsertAt {
             at,
-            before: prefix.to_owned(),
-            after: format!("{quote}\n"),
+            before: if prefix.is_empty() {
+                "".into()
+            } else {
+                prefix.to_owned().into()
+            },
+            after: quote_nl.into(),
             forbid,
         },
         // The last line, without a line break: the new line starts with one.
         None => InsertAt {
             at: file.text.len(),
-            before: format!("\n{prefix}"),
-            after: quote.to_owned(),
+            before: format!("\n{prefix}").into(),
+            after: quote.into(),
             forbid,
         },
     }))
@@ -312,8 +318,8 @@ pub(crate) fn array_slot(file: &SourceFile, loc: Span) -> Option<Box<InsertAt>> 
     let at = |at: usize, before: String, after: &str| {
         Some(Box::new(InsertAt {
             at,
-            before: format!("{before}{q}"),
-            after: format!("{q}{after}"),
+            before: format!("{before}{q}").into(),
+            after: format!("{q}{after}").into(),
             forbid,
         }))
     };
@@ -364,14 +370,14 @@ pub(crate) fn toml_entry_slot(file: &SourceFile, entry: Span) -> Option<Box<Inse
     Some(Box::new(match next_line(file, l) {
         Some(at) => InsertAt {
             at,
-            before: indent.to_owned(),
+            before: indent.to_owned().into(),
             after: "\n".into(),
             forbid: "",
         },
         None => InsertAt {
             at: file.text.len(),
-            before: format!("\n{indent}"),
-            after: String::new(),
+            before: format!("\n{indent}").into(),
+            after: "".into(),
             forbid: "",
         },
     }))

@@ -1171,7 +1171,7 @@ fn pep508_requirement(
     if unread(ctx, text, at, &marker, loc, out) {
         return;
     }
-    let req = match super::guard::parse_requirement::<AnyUrl>(text) {
+    let req = match parse_repeated(text) {
         Ok(r) => r,
         Err(e) => {
             let s = error_span(text, e.start, e.len, at);
@@ -1209,7 +1209,10 @@ fn pep508_requirement(
             let (span, clauses) = match parts.spec {
                 // A clause span per specifier, or none (never a partial list).
                 Some((s, c)) if c.len() == specifiers.len() => {
-                    (shift(s), c.into_iter().map(shift).collect())
+                    let mut c: Vec<Span> = c.into_iter().map(shift).collect();
+                    // Held for every requirement of the file: no spare capacity.
+                    c.shrink_to_fit();
+                    (shift(s), c)
                 }
                 Some((s, _)) => (shift(s), Vec::new()),
                 None => (loc.span, Vec::new()),
@@ -1292,6 +1295,44 @@ fn unread(
         anchors: Default::default(),
     });
     true
+}
+
+/// The longest requirement text [`parse_repeated`] remembers.
+const REPEATED_MAX_LEN: usize = 256;
+
+/// [`super::guard::parse_requirement`], remembering a text that parsed twice in a row: a
+/// line written like the one before (a file of 750k `numpy>=1.0` lines) is a clone of its
+/// requirement, whose versions are shared, not parsed and stored again. Only a hash of the
+/// last text is kept until it repeats, so a file of distinct lines allocates nothing more.
+fn parse_repeated(text: &str) -> Result<pep508_rs::Requirement<AnyUrl>, super::guard::Refusal> {
+    type Memo = (u64, Option<(String, pep508_rs::Requirement<AnyUrl>)>);
+    thread_local! {
+        static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new((0, None)) };
+    }
+    if let Some(r) = LAST.with(|last| {
+        last.borrow()
+            .1
+            .as_ref()
+            .filter(|(t, _)| t == text)
+            .map(|(_, r)| r.clone())
+    }) {
+        return Ok(r);
+    }
+    let r = super::guard::parse_requirement::<AnyUrl>(text)?;
+    // A long line (an 8 MiB list of clauses) is not kept: a copy would only add to it.
+    if text.len() <= REPEATED_MAX_LEN {
+        use std::hash::BuildHasher;
+        let h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+            .hash_one(text);
+        LAST.with(|last| {
+            let mut last = last.borrow_mut();
+            if last.0 == h {
+                last.1 = Some((text.to_owned(), r.clone()));
+            }
+            last.0 = h;
+        });
+    }
+    Ok(r)
 }
 
 /// `Link.egg_fragment`: `[#&]egg=([^&]*)` anywhere in the URL. Returns the value's range.

@@ -654,3 +654,36 @@ fn long_specifier_lists_are_remembered_by_content() {
     assert!(!VersionSet::from_specifiers(&a).contains(&v199));
     assert!(VersionSet::from_specifiers(&c).contains(&v199));
 }
+
+#[test]
+fn sets_that_differ_only_inside_hash_alike_and_stay_apart_in_a_map() {
+    // `Hash` reads only the edge intervals of a long set: two sets with one hole moved
+    // inside hash alike, yet a map keyed by sets keeps both, and equal sets built apart
+    // find each other.
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher, RandomState};
+    let holes = |skip: usize| {
+        let clauses: Vec<String> = (0..40)
+            .filter(|&i| i != skip)
+            .map(|i| format!("!=1.{i}"))
+            .collect();
+        VersionSet::parse(&clauses.join(",")).unwrap()
+    };
+    let (a, b) = (holes(20), holes(21));
+    assert_ne!(a, b);
+    let h = RandomState::new();
+    assert_eq!(h.hash_one(&a), h.hash_one(&b));
+    assert_eq!(h.hash_one(&a), h.hash_one(holes(20)));
+    let mut m: HashMap<VersionSet, u8> = HashMap::new();
+    m.insert(a.clone(), 1);
+    m.insert(b.clone(), 2);
+    assert_eq!(m.len(), 2);
+    assert_eq!(m.get(&holes(20)), Some(&1));
+    assert_eq!(m.get(&holes(21)), Some(&2));
+    // Short sets are hashed whole.
+    let short = VersionSet::parse(">=1.0,<2").unwrap();
+    assert_eq!(
+        h.hash_one(&short),
+        h.hash_one(VersionSet::parse(">=1.0,<2").unwrap())
+    );
+}
