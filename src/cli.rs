@@ -676,7 +676,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
     };
     if let Some(opts) = &resolve_opts {
-        crate::resolve::run(&mut outcome, &run_jobs, &profiles, opts)?;
+        crate::resolve::run(&mut outcome, &cwd, &run_jobs, &profiles, opts)?;
     }
 
     // Where the report goes: standard output, `--output-file`, or nowhere (`-qq`).
@@ -731,7 +731,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             if let Some(opts) = &resolve_opts {
                 // The first run reached the resolver, and the cache answers what did not
                 // change; a failure now is said, and the static findings stand.
-                if let Err(e) = crate::resolve::run(&mut o, &run_jobs, &profiles, opts) {
+                if let Err(e) = crate::resolve::run(&mut o, &cwd, &run_jobs, &profiles, opts) {
                     eprintln!("depwindow: error: after the fixes: {e}");
                 }
             }

@@ -1,7 +1,8 @@
 //! The pipeline driver: candidates in, merged and sorted diagnostics out. Files are checked
-//! in parallel (bounded by the core count), each worker with its own file registry; only the
-//! files that diagnostics point into are kept afterwards, so memory stays flat as the tree
-//! grows.
+//! in parallel (bounded by the core count), each worker with its own file registry. Once a
+//! root is evaluated, its texts are dropped: the report keeps an [`Excerpt`] of each file a
+//! finding or suppression points into (the lines around those spans, with their positions),
+//! so memory grows with the findings, not with the tree.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use crate::files::Files;
 use crate::formats::{self, Format};
 use crate::manifest::{FileId, Loc, Role};
 use crate::rules::Rule;
-use crate::source::Span;
+use crate::source::{Excerpt, Excerpts, Span};
 use crate::suppress::{self, Suppression, Usage};
 
 #[derive(Clone, Debug, Default)]
@@ -29,9 +30,9 @@ pub(crate) struct RunOptions {
     pub relevant: Arc<formats::Relevant>,
 }
 
-/// The outcome of a run: every diagnostic, with the files they point into.
+/// The outcome of a run: every diagnostic, with excerpts of the files they point into.
 pub(crate) struct Outcome {
-    pub files: Files,
+    pub files: Excerpts,
     pub diagnostics: Vec<Diagnostic>,
     pub checked: usize,
     /// Files to check that could not be read at all (an I/O error: exit code 2).
@@ -323,7 +324,9 @@ pub(crate) struct Job {
 
 /// What one worker keeps from one root.
 struct RootResult {
-    files: Files,
+    /// Excerpts of the files findings and suppressions point into, by their id in the
+    /// root's registry.
+    files: Vec<(FileId, Excerpt)>,
     diags: Vec<Diagnostic>,
     /// Suppressions found in the files this root read, with how far each was used.
     sups: Vec<(Suppression, Usage)>,
@@ -333,7 +336,7 @@ struct RootResult {
 
 /// Check one root with its profile: evaluate, apply selection and severity overrides, then
 /// the inline suppressions of every file the root read (the registry still holds them all
-/// here; afterwards only the files findings or suppressions point into are kept).
+/// here); then keep only excerpts of the files findings or suppressions point into.
 fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> RootResult {
     let (files, mut diags, unreadable) = check_one(
         cwd,
@@ -350,6 +353,7 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
         sups.extend(suppress::scan(file, id));
     }
     let usage = suppress::apply(&files, &mut diags, &sups);
+    let files = excerpts(&files, &diags, &sups);
     RootResult {
         files,
         diags,
@@ -390,15 +394,6 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
             continue;
         };
         let r = process_root(cwd, job, profile, &locks);
-        // Keep only what the diagnostics and suppressions point into.
-        let r = if r.diags.is_empty() && r.sups.is_empty() {
-            RootResult {
-                files: Files::new(cwd.to_path_buf()),
-                ..r
-            }
-        } else {
-            r
-        };
         if let Ok(mut out) = results.lock() {
             out.push((i, r));
         }
@@ -417,7 +412,7 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     }
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
-    let mut merged = Files::new(cwd.to_path_buf());
+    let mut merged = Excerpts::new();
     let mut all: Vec<Diagnostic> = Vec::new();
     let mut index: HashMap<MergeKey, usize> = HashMap::new();
     // Suppressions by (file in the merged registry, comment start): usage is combined over
@@ -426,14 +421,9 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     let mut sups: BTreeMap<(FileId, usize), (Suppression, Usage, usize)> = BTreeMap::new();
     let unreadable = results.iter().filter(|(_, r)| r.unreadable).count();
     for (_, r) in results {
-        let mut used: std::collections::BTreeSet<FileId> =
-            r.diags.iter().flat_map(referenced_files).collect();
-        used.extend(r.sups.iter().map(|(s, _)| s.file));
         let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
-        for (old, file) in r.files.into_files().into_iter().enumerate() {
-            if used.contains(&old) {
-                map.insert(old, merged.adopt(file));
-            }
+        for (old, excerpt) in r.files {
+            map.insert(old, merged.adopt(excerpt));
         }
         for mut d in r.diags {
             remap(&mut d, &map);
@@ -477,13 +467,32 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     }
 }
 
-fn referenced_files(d: &Diagnostic) -> Vec<FileId> {
-    let mut v = vec![d.loc.file];
-    v.extend(d.related.iter().map(|r| r.loc.file));
-    if let Some(f) = &d.fix {
-        v.push(f.loc.file);
+/// Every location a finding points at.
+fn locations(d: &Diagnostic) -> impl Iterator<Item = Loc> + '_ {
+    std::iter::once(d.loc)
+        .chain(d.related.iter().map(|r| r.loc))
+        .chain(d.fix.iter().map(|f| f.loc))
+}
+
+/// Excerpts of the files `diags` and `sups` point into, with the lines around each span
+/// (what every reporter and the unused-suppression findings need), by file id.
+pub(crate) fn excerpts(
+    files: &Files,
+    diags: &[Diagnostic],
+    sups: &[Suppression],
+) -> Vec<(FileId, Excerpt)> {
+    let mut spans: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
+    for loc in diags.iter().flat_map(locations) {
+        spans.entry(loc.file).or_default().push(loc.span);
     }
-    v
+    for s in sups {
+        spans.entry(s.file).or_default().push(s.comment);
+    }
+    spans
+        .into_iter()
+        .filter(|(id, _)| *id < files.len())
+        .map(|(id, spans)| (id, files.get(id).excerpt(spans)))
+        .collect()
 }
 
 fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
@@ -494,6 +503,26 @@ fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
     }
     if let Some(f) = &mut d.fix {
         f.loc.file = m(f.loc.file);
+    }
+}
+
+/// A registry given up for its excerpts: the files `diags` point into, with the findings'
+/// file ids moved to the returned registry's.
+pub(crate) fn keep_excerpts(files: &Files, diags: &mut [Diagnostic]) -> Excerpts {
+    let mut out = Excerpts::new();
+    adopt_excerpts(&mut out, files, diags);
+    out
+}
+
+/// [`keep_excerpts`] into an existing registry (a file already there keeps its id and
+/// joins the lines kept).
+pub(crate) fn adopt_excerpts(into: &mut Excerpts, files: &Files, diags: &mut [Diagnostic]) {
+    let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
+    for (old, excerpt) in excerpts(files, diags, &[]) {
+        map.insert(old, into.adopt(excerpt));
+    }
+    for d in diags.iter_mut() {
+        remap(d, &map);
     }
 }
 
