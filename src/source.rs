@@ -560,8 +560,14 @@ impl Excerpt {
             if q_end <= acc_end {
                 continue;
             }
-            let from = acc_end - q.start;
-            let tail = &q.text[from..];
+            // Sorted by start, each touches `p`, so each touches the one before it.
+            let Some(tail) = acc_end
+                .checked_sub(q.start)
+                .and_then(|from| Some((from, q.text.get(from..)?)))
+            else {
+                continue;
+            };
+            let (from, tail) = tail;
             let base = acc.text.len();
             acc.text.push_str(tail);
             acc.line_starts = line_starts(&acc.text);
