@@ -591,12 +591,20 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         let Some(profile) = settings_for(&candidate.path) else {
             break;
         };
+        // A pyproject.toml the configuration lookup read is checked from those bytes.
+        let read = if stdin.is_none() {
+            resolver.borrow_mut().take_read(&candidate.path)
+        } else {
+            None
+        };
         run_jobs.push(run::Job {
             candidate,
             profile,
             stdin,
+            read: std::sync::Mutex::new(read),
         });
     }
+    resolver.borrow_mut().drop_reads();
     // The output format comes from the configuration of the working directory (or the
     // stdin file's), like every other run-wide choice.
     let here = if stdin_mode {

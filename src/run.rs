@@ -45,6 +45,7 @@ pub(crate) fn check_one(
     cwd: &Path,
     candidate: &Candidate,
     stdin: Option<&[u8]>,
+    read: Option<Vec<u8>>,
     rules: &[Rule],
     opts: &RunOptions,
     locks: &Locks,
@@ -53,7 +54,7 @@ pub(crate) fn check_one(
     files.set_relevant(opts.relevant.clone());
     let id = match stdin {
         Some(bytes) => files.add(&candidate.path, bytes),
-        None => match files.load(&candidate.path) {
+        None => match files.load_read(&candidate.path, read) {
             Ok(id) => id,
             Err(
                 e @ (crate::files::LoadError::Outside(_) | crate::files::LoadError::PseudoFile(..)),
@@ -320,6 +321,9 @@ pub(crate) struct Job {
     pub profile: usize,
     /// The file's bytes when it comes from standard input.
     pub stdin: Option<Vec<u8>>,
+    /// The file's bytes when the configuration lookup read them already (a pyproject.toml):
+    /// taken by the worker, so the file is read once and its bytes freed once checked.
+    pub read: Mutex<Option<Vec<u8>>>,
 }
 
 /// What one worker keeps from one root.
@@ -338,10 +342,12 @@ struct RootResult {
 /// the inline suppressions of every file the root read (the registry still holds them all
 /// here); then keep only excerpts of the files findings or suppressions point into.
 fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> RootResult {
+    let read = job.read.lock().ok().and_then(|mut r| r.take());
     let (files, mut diags, unreadable) = check_one(
         cwd,
         &job.candidate,
         job.stdin.as_deref(),
+        read,
         &profile.rules,
         &profile.opts,
         locks,

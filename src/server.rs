@@ -318,6 +318,7 @@ impl Server {
                 },
                 profile,
                 stdin: None,
+                read: Default::default(),
             });
         }
         // What a file says stays in the project (as in `check`): the workspace's project
