@@ -817,8 +817,11 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The configuration file a directory itself holds (no upward search). A pyproject.toml
-/// read to find out is kept in `read`, so that neither its settings nor its check read it
-/// again.
+/// that holds the table is kept in `read`, so that neither its settings nor its check read
+/// it again. One that does not is read again by its check: keeping every pyproject.toml of
+/// the tree from the walk until its check held them all at once (+1.6 MB of peak RSS on the
+/// 2,000-project bench tree, as the workers' frees do not return to the walk's arena);
+/// handing them over without that needs discovery to feed the workers as it walks.
 fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> {
     let candidate = d.join(DEPWINDOW_TOML);
     if candidate.is_file() {
@@ -827,9 +830,8 @@ fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> 
     let candidate = d.join(PYPROJECT_TOML);
     if candidate.is_file() {
         if let Ok(bytes) = crate::files::read_capped(&candidate) {
-            let has = pyproject_has_table(&String::from_utf8_lossy(&bytes));
-            read.insert(candidate.clone(), bytes);
-            if has {
+            if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
+                read.insert(candidate.clone(), bytes);
                 return Some(candidate);
             }
         }
@@ -843,8 +845,8 @@ fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> 
 #[derive(Default)]
 pub struct ConfigCache {
     nearest: HashMap<PathBuf, Option<PathBuf>>,
-    /// The bytes of each pyproject.toml read by the lookup, until the check takes them
-    /// ([`Resolver::take_read`]): each file is read once.
+    /// The bytes of each pyproject.toml with a `[tool.depwindow]` table the lookup read,
+    /// until the check takes them ([`Resolver::take_read`]): such a file is read once.
     read: HashMap<PathBuf, Vec<u8>>,
 }
 
@@ -1070,15 +1072,16 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
     }
 
-    /// A pyproject.toml the lookup read is handed over once, with the bytes the lookup saw
-    /// (the check then does not read it again); its settings are read from them too.
+    /// A pyproject.toml with the table is handed over once, with the bytes the lookup saw
+    /// (the check then does not read it again); its settings are read from them too. One
+    /// without it is not kept.
     #[test]
     fn the_lookup_hands_over_each_pyproject_it_read() {
         let root = std::env::temp_dir().join(format!("dw-config-read-{}", std::process::id()));
         let (plain, configured) = (root.join("plain"), root.join("configured"));
         std::fs::create_dir_all(&plain).unwrap();
         std::fs::create_dir_all(&configured).unwrap();
-        let plain_text = "[project]\nname = \"x\"\n";
+        let plain_text = "[project]\nname = \"x\"\n"; // says nothing of depwindow
         let configured_text = "[tool.depwindow]\npythons = [\"3.6\"]\n";
         std::fs::write(plain.join(PYPROJECT_TOML), plain_text).unwrap();
         std::fs::write(configured.join(PYPROJECT_TOML), configured_text).unwrap();
@@ -1089,16 +1092,13 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
         assert_eq!(r.profiles[i].pythons, Some(vec!["3.6".to_owned()]));
         let relative = Path::new("plain").join(PYPROJECT_TOML);
-        assert_eq!(
-            r.take_read(&relative).as_deref(),
-            Some(plain_text.as_bytes())
-        );
         assert_eq!(r.take_read(&relative), None);
         let configured = configured.join(PYPROJECT_TOML);
         assert_eq!(
             r.take_read(&configured).as_deref(),
             Some(configured_text.as_bytes())
         );
+        assert_eq!(r.take_read(&configured), None);
         r.drop_reads();
     }
 
