@@ -21,10 +21,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::files::{read_capped, Files};
+use crate::files::read_capped;
 use crate::manifest::FileId;
 use crate::run::Outcome;
-use crate::source::{Encoding, SourceFile};
+use crate::source::{Encoding, Excerpt, Excerpts, SourceFile};
 
 /// How many check -> fix rounds `--fix` runs at most.
 pub(crate) const MAX_ROUNDS: usize = 5;
@@ -113,7 +113,7 @@ pub(crate) fn roots(paths: &[PathBuf]) -> Vec<PathBuf> {
 pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> Plan {
     let mut plan = Plan::default();
     let mut by_file: BTreeMap<FileId, Vec<(&Diagnostic, Edit)>> = BTreeMap::new();
-    let files: &Files = &outcome.files;
+    let files: &Excerpts = &outcome.files;
     for d in &outcome.diagnostics {
         let Some(fix) = &d.fix else { continue };
         if d.suppressed.is_some() {
@@ -138,13 +138,13 @@ pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> 
         }
         // A file with CR-only line endings gets CR-only endings in inserted lines too.
         // (The formats pick LF or CRLF, `formats::edit`; this keeps old Mac files consistent.)
-        let cr_only = file.text.contains('\r') && !file.text.contains('\n');
+        let cr_only = file.cr_only();
         let replacement = if cr_only && fix.replacement.contains('\n') {
             std::borrow::Cow::Owned(fix.replacement.replace("\r\n", "\r").replace('\n', "\r"))
         } else {
             std::borrow::Cow::Borrowed(fix.replacement.as_str())
         };
-        let text = match encode(file, &replacement) {
+        let text = match encode(&file.encoding, &replacement) {
             Ok(t) => t,
             Err(why) => {
                 plan.skipped.push(skip(why, false));
@@ -194,7 +194,7 @@ pub(crate) fn plan(outcome: &Outcome, roots: &[PathBuf], unsafe_fixes: bool) -> 
                 continue;
             }
         };
-        if !same_content(file, &original) {
+        if same_content(file, &original).is_none() {
             skip_all(
                 &mut plan,
                 "the file changed on disk since it was checked; not written".into(),
@@ -256,7 +256,7 @@ fn fix_key(fix: &crate::diagnostic::Fix) -> u64 {
 
 /// The line a note about a finding's fix names: the finding's own line (an inserted
 /// requirement's fix sits on the next line, but the finding is where the user looks).
-fn finding_line(files: &Files, d: &Diagnostic) -> usize {
+fn finding_line(files: &Excerpts, d: &Diagnostic) -> usize {
     files.get(d.loc.file).position(d.loc.span.start).line
 }
 
@@ -268,8 +268,8 @@ fn overlaps(a: &Edit, b: &Edit) -> bool {
 }
 
 /// The replacement as bytes in the file's encoding.
-fn encode(file: &SourceFile, replacement: &str) -> Result<Vec<u8>, String> {
-    match file.encoding {
+fn encode(encoding: &Encoding, replacement: &str) -> Result<Vec<u8>, String> {
+    match encoding {
         Encoding::Utf8 | Encoding::Utf8Bom => Ok(replacement.as_bytes().to_vec()),
         Encoding::Latin1 { .. } if replacement.is_ascii() => Ok(replacement.as_bytes().to_vec()),
         Encoding::Latin1 { .. } => {
@@ -281,10 +281,11 @@ fn encode(file: &SourceFile, replacement: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-/// Whether `bytes` still decode to the text that was checked.
-fn same_content(file: &SourceFile, bytes: &[u8]) -> bool {
-    let again = SourceFile::from_bytes(&file.path, String::new(), bytes);
-    again.text == file.text && again.encoding == file.encoding && again.bom_len() == file.bom_len()
+/// The file decoded again from `bytes`, when they still decode to the text that was
+/// checked (the report kept only an excerpt and a digest of it: [`Excerpt::same_text`]).
+fn same_content(file: &Excerpt, bytes: &[u8]) -> Option<SourceFile> {
+    let again = SourceFile::from_bytes(&file.path, file.display.clone(), bytes);
+    file.same_text(&again).then_some(again)
 }
 
 /// Apply sorted, non-overlapping edits.
@@ -1282,31 +1283,68 @@ pub(crate) fn report(summary: &Summary, diff: bool) {
 pub(crate) fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
     let default = [PathBuf::from(".")];
     let roots = roots(if paths.is_empty() { &default } else { paths });
-    let files: &Files = &outcome.files;
+    let files: &Excerpts = &outcome.files;
     let mut summary = Summary::default();
-    // File -> 0-based line -> codes.
-    let mut by_file: BTreeMap<FileId, BTreeMap<usize, Vec<&'static str>>> = BTreeMap::new();
+    // File -> the findings' spans and codes.
+    let mut found: BTreeMap<FileId, Vec<(crate::source::Span, &'static str)>> = BTreeMap::new();
     for d in &outcome.diagnostics {
         if d.suppressed.is_some() || d.check == crate::diagnostic::Check::UnusedSuppression {
             continue;
         }
-        let file = files.get(d.loc.file);
-        if file.line_count() == 0 {
-            continue;
-        }
-        let (_, last) = crate::suppress::logical_lines(file, d.loc.span);
-        let codes = by_file
+        found
             .entry(d.loc.file)
             .or_default()
-            .entry(last)
-            .or_default();
-        if !codes.contains(&d.code()) {
-            codes.push(d.code());
-        }
+            .push((d.loc.span, d.code()));
     }
-    for (id, lines) in by_file {
-        let file = files.get(id);
-        let shown = crate::report::escape_display(&file.display).into_owned();
+    for (id, found) in found {
+        let excerpt = files.get(id);
+        let shown = crate::report::escape_display(&excerpt.display).into_owned();
+        // A comment goes after the finding's logical line, which may run past the lines the
+        // report kept: the file is read again, and used only if it still holds the text
+        // that was checked.
+        let again = read_capped(&excerpt.path)
+            .ok()
+            .and_then(|b| Some((same_content(excerpt, &b)?, b)));
+        let Some((file, original)) = again else {
+            let path = match std::fs::canonicalize(&excerpt.path) {
+                Ok(p) => p,
+                Err(e) => {
+                    summary.errors.push(format!("`{shown}`: {e}"));
+                    continue;
+                }
+            };
+            let n = found.len();
+            let why = if roots.iter().any(|r| path.starts_with(r)) {
+                match read_capped(&path) {
+                    Err(e) => {
+                        summary.errors.push(format!("`{shown}`: {e}"));
+                        continue;
+                    }
+                    Ok(_) => "the file changed on disk since it was checked",
+                }
+            } else {
+                "the file is outside the checked paths"
+            };
+            summary.refused.push(format!(
+                "`{shown}`: {n} suppression{} not added: {why}",
+                if n == 1 { "" } else { "s" }
+            ));
+            continue;
+        };
+        // 0-based line -> codes.
+        let mut lines: BTreeMap<usize, Vec<&'static str>> = BTreeMap::new();
+        if file.line_count() > 0 {
+            for (span, code) in found {
+                let (_, last) = crate::suppress::logical_lines(&file, span);
+                let codes = lines.entry(last).or_default();
+                if !codes.contains(&code) {
+                    codes.push(code);
+                }
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
         let refuse = |summary: &mut Summary, why: &str| {
             summary.refused.push(format!(
                 "`{shown}`: {} suppression{} not added: {why}",
@@ -1314,7 +1352,7 @@ pub(crate) fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
                 if lines.len() == 1 { "" } else { "s" }
             ));
         };
-        if !crate::suppress::has_comments(file) {
+        if !crate::suppress::has_comments(&file) {
             refuse(&mut summary, "the format has no comments");
             continue;
         }
@@ -1339,7 +1377,7 @@ pub(crate) fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
             }
             let end = file.line_start(line) + text.len();
             let comment = format!("  # depwindow: ignore[{}]", codes.join(", "));
-            match encode(file, &comment) {
+            match encode(&file.encoding, &comment) {
                 Ok(bytes) => {
                     let at = file.original_offset(end);
                     edits.push(Edit {
@@ -1365,20 +1403,6 @@ pub(crate) fn add_noqa(outcome: &Outcome, paths: &[PathBuf]) -> Summary {
             Ok(p) if roots.iter().any(|r| p.starts_with(r)) => p,
             Ok(_) => {
                 refuse(&mut summary, "the file is outside the checked paths");
-                continue;
-            }
-            Err(e) => {
-                summary.errors.push(format!("`{shown}`: {e}"));
-                continue;
-            }
-        };
-        let original = match read_capped(&path) {
-            Ok(b) if same_content(file, &b) => b,
-            Ok(_) => {
-                refuse(
-                    &mut summary,
-                    "the file changed on disk since it was checked",
-                );
                 continue;
             }
             Err(e) => {

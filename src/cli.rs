@@ -591,12 +591,20 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         let Some(profile) = settings_for(&candidate.path) else {
             break;
         };
+        // A pyproject.toml the configuration lookup read is checked from those bytes.
+        let read = if stdin.is_none() {
+            resolver.borrow_mut().take_read(&candidate.path)
+        } else {
+            None
+        };
         run_jobs.push(run::Job {
             candidate,
             profile,
             stdin,
+            read: std::sync::Mutex::new(read),
         });
     }
+    resolver.borrow_mut().drop_reads();
     // The output format comes from the configuration of the working directory (or the
     // stdin file's), like every other run-wide choice.
     let here = if stdin_mode {
@@ -676,7 +684,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
     };
     if let Some(opts) = &resolve_opts {
-        crate::resolve::run(&mut outcome, &run_jobs, &profiles, opts)?;
+        crate::resolve::run(&mut outcome, &cwd, &run_jobs, &profiles, opts)?;
     }
 
     // Where the report goes: standard output, `--output-file`, or nowhere (`-qq`).
@@ -731,7 +739,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             if let Some(opts) = &resolve_opts {
                 // The first run reached the resolver, and the cache answers what did not
                 // change; a failure now is said, and the static findings stand.
-                if let Err(e) = crate::resolve::run(&mut o, &run_jobs, &profiles, opts) {
+                if let Err(e) = crate::resolve::run(&mut o, &cwd, &run_jobs, &profiles, opts) {
                     eprintln!("depwindow: error: after the fixes: {e}");
                 }
             }

@@ -234,12 +234,26 @@ impl Files {
 
     /// Load a file once; a second load of the same path returns the same id.
     pub fn load(&mut self, path: &Path) -> Result<FileId, LoadError> {
+        self.load_read(path, None)
+    }
+
+    /// [`Files::load`], with the file's bytes when they were read already, by
+    /// [`read_capped`] (the configuration lookup reads each pyproject.toml it passes): the
+    /// same confinement applies, and the file is not read a second time.
+    pub(crate) fn load_read(
+        &mut self,
+        path: &Path,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<FileId, LoadError> {
         let key = normalize(path);
         if let Some(&id) = self.by_path.get(&key) {
             return Ok(id);
         }
         check_confined(path)?;
-        let bytes = read_capped(path)?;
+        let bytes = match bytes {
+            Some(b) => b,
+            None => read_capped(path)?,
+        };
         let display = display_path(path, &self.cwd);
         Ok(self.insert(key, SourceFile::from_bytes(path, display, &bytes)))
     }

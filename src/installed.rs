@@ -478,6 +478,7 @@ pub(crate) fn outcome(
         crate::files::allow(c);
     }
     let (files, mut diagnostics) = audit(cwd, env, profile)?;
+    let files = crate::run::keep_excerpts(&files, &mut diagnostics);
     diagnostics.sort_by(|a, b| {
         let fa = files.get(a.loc.file);
         let fb = files.get(b.loc.file);

@@ -1,7 +1,8 @@
 //! The pipeline driver: candidates in, merged and sorted diagnostics out. Files are checked
-//! in parallel (bounded by the core count), each worker with its own file registry; only the
-//! files that diagnostics point into are kept afterwards, so memory stays flat as the tree
-//! grows.
+//! in parallel (bounded by the core count), each worker with its own file registry. Once a
+//! root is evaluated, its texts are dropped: the report keeps an [`Excerpt`] of each file a
+//! finding or suppression points into (the lines around those spans, with their positions),
+//! so memory grows with the findings, not with the tree.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use crate::files::Files;
 use crate::formats::{self, Format};
 use crate::manifest::{FileId, Loc, Role};
 use crate::rules::Rule;
-use crate::source::Span;
+use crate::source::{Excerpt, Excerpts, Span};
 use crate::suppress::{self, Suppression, Usage};
 
 #[derive(Clone, Debug, Default)]
@@ -29,9 +30,9 @@ pub(crate) struct RunOptions {
     pub relevant: Arc<formats::Relevant>,
 }
 
-/// The outcome of a run: every diagnostic, with the files they point into.
+/// The outcome of a run: every diagnostic, with excerpts of the files they point into.
 pub(crate) struct Outcome {
-    pub files: Files,
+    pub files: Excerpts,
     pub diagnostics: Vec<Diagnostic>,
     pub checked: usize,
     /// Files to check that could not be read at all (an I/O error: exit code 2).
@@ -44,6 +45,7 @@ pub(crate) fn check_one(
     cwd: &Path,
     candidate: &Candidate,
     stdin: Option<&[u8]>,
+    read: Option<Vec<u8>>,
     rules: &[Rule],
     opts: &RunOptions,
     locks: &Locks,
@@ -52,7 +54,7 @@ pub(crate) fn check_one(
     files.set_relevant(opts.relevant.clone());
     let id = match stdin {
         Some(bytes) => files.add(&candidate.path, bytes),
-        None => match files.load(&candidate.path) {
+        None => match files.load_read(&candidate.path, read) {
             Ok(id) => id,
             Err(
                 e @ (crate::files::LoadError::Outside(_) | crate::files::LoadError::PseudoFile(..)),
@@ -319,11 +321,16 @@ pub(crate) struct Job {
     pub profile: usize,
     /// The file's bytes when it comes from standard input.
     pub stdin: Option<Vec<u8>>,
+    /// The file's bytes when the configuration lookup read them already (a pyproject.toml):
+    /// taken by the worker, so the file is read once and its bytes freed once checked.
+    pub read: Mutex<Option<Vec<u8>>>,
 }
 
 /// What one worker keeps from one root.
 struct RootResult {
-    files: Files,
+    /// Excerpts of the files findings and suppressions point into, by their id in the
+    /// root's registry.
+    files: Vec<(FileId, Excerpt)>,
     diags: Vec<Diagnostic>,
     /// Suppressions found in the files this root read, with how far each was used.
     sups: Vec<(Suppression, Usage)>,
@@ -333,12 +340,14 @@ struct RootResult {
 
 /// Check one root with its profile: evaluate, apply selection and severity overrides, then
 /// the inline suppressions of every file the root read (the registry still holds them all
-/// here; afterwards only the files findings or suppressions point into are kept).
+/// here); then keep only excerpts of the files findings or suppressions point into.
 fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> RootResult {
+    let read = job.read.lock().ok().and_then(|mut r| r.take());
     let (files, mut diags, unreadable) = check_one(
         cwd,
         &job.candidate,
         job.stdin.as_deref(),
+        read,
         &profile.rules,
         &profile.opts,
         locks,
@@ -350,6 +359,7 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
         sups.extend(suppress::scan(file, id));
     }
     let usage = suppress::apply(&files, &mut diags, &sups);
+    let files = excerpts(&files, &diags, &sups);
     RootResult {
         files,
         diags,
@@ -390,15 +400,6 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
             continue;
         };
         let r = process_root(cwd, job, profile, &locks);
-        // Keep only what the diagnostics and suppressions point into.
-        let r = if r.diags.is_empty() && r.sups.is_empty() {
-            RootResult {
-                files: Files::new(cwd.to_path_buf()),
-                ..r
-            }
-        } else {
-            r
-        };
         if let Ok(mut out) = results.lock() {
             out.push((i, r));
         }
@@ -417,8 +418,11 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     }
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
-    let mut merged = Files::new(cwd.to_path_buf());
-    let mut all: Vec<Diagnostic> = Vec::new();
+    let mut merged = Excerpts::new();
+    // At most every finding of every root (merging only removes): one allocation, not a
+    // doubling that leaves up to half of a large vector unused.
+    let mut all: Vec<Diagnostic> =
+        Vec::with_capacity(results.iter().map(|(_, r)| r.diags.len()).sum());
     let mut index: HashMap<MergeKey, usize> = HashMap::new();
     // Suppressions by (file in the merged registry, comment start): usage is combined over
     // every root that read the file, so a suppression used by one unit is not "unused"
@@ -426,14 +430,9 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     let mut sups: BTreeMap<(FileId, usize), (Suppression, Usage, usize)> = BTreeMap::new();
     let unreadable = results.iter().filter(|(_, r)| r.unreadable).count();
     for (_, r) in results {
-        let mut used: std::collections::BTreeSet<FileId> =
-            r.diags.iter().flat_map(referenced_files).collect();
-        used.extend(r.sups.iter().map(|(s, _)| s.file));
         let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
-        for (old, file) in r.files.into_files().into_iter().enumerate() {
-            if used.contains(&old) {
-                map.insert(old, merged.adopt(file));
-            }
+        for (old, excerpt) in r.files {
+            map.insert(old, merged.adopt(excerpt));
         }
         for mut d in r.diags {
             remap(&mut d, &map);
@@ -457,6 +456,7 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
             }
         }
     }
+    drop(index);
     for (s, usage, profile) in sups.values() {
         let mut extra = suppress::unused(s, usage, s.file);
         if let Some(p) = profiles.get(*profile) {
@@ -464,11 +464,8 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
         }
         all.extend(extra);
     }
-    all.sort_by(|a, b| {
-        let fa = merged.get(a.loc.file);
-        let fb = merged.get(b.loc.file);
-        (&fa.display, a.loc.span.start, a.code()).cmp(&(&fb.display, b.loc.span.start, b.code()))
-    });
+    drop(sups);
+    sort_findings(&mut all, &merged);
     Outcome {
         files: merged,
         diagnostics: all,
@@ -477,13 +474,61 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     }
 }
 
-fn referenced_files(d: &Diagnostic) -> Vec<FileId> {
-    let mut v = vec![d.loc.file];
-    v.extend(d.related.iter().map(|r| r.loc.file));
-    if let Some(f) = &d.fix {
-        v.push(f.loc.file);
+/// Sort findings by (path, offset, code), stably: the order of indices is sorted, then
+/// applied in place, so the sort's scratch space is an index per finding, not half of the
+/// findings themselves (a finding is several hundred bytes).
+fn sort_findings(all: &mut [Diagnostic], files: &Excerpts) {
+    let key = |d: &Diagnostic| {
+        (
+            files.get(d.loc.file).display.as_str(),
+            d.loc.span.start,
+            d.code(),
+        )
+    };
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.sort_by(|&a, &b| key(&all[a]).cmp(&key(&all[b])));
+    // Position i takes the finding now at order[i]: follow each cycle of the permutation.
+    let mut placed = vec![false; all.len()];
+    for start in 0..all.len() {
+        let mut at = start;
+        while !placed[at] {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            all.swap(at, from);
+            at = from;
+        }
     }
-    v
+}
+
+/// Every location a finding points at.
+fn locations(d: &Diagnostic) -> impl Iterator<Item = Loc> + '_ {
+    std::iter::once(d.loc)
+        .chain(d.related.iter().map(|r| r.loc))
+        .chain(d.fix.iter().map(|f| f.loc))
+}
+
+/// Excerpts of the files `diags` and `sups` point into, with the lines around each span
+/// (what every reporter and the unused-suppression findings need), by file id.
+pub(crate) fn excerpts(
+    files: &Files,
+    diags: &[Diagnostic],
+    sups: &[Suppression],
+) -> Vec<(FileId, Excerpt)> {
+    let mut spans: BTreeMap<FileId, Vec<Span>> = BTreeMap::new();
+    for loc in diags.iter().flat_map(locations) {
+        spans.entry(loc.file).or_default().push(loc.span);
+    }
+    for s in sups {
+        spans.entry(s.file).or_default().push(s.comment);
+    }
+    spans
+        .into_iter()
+        .filter(|(id, _)| *id < files.len())
+        .map(|(id, spans)| (id, files.get(id).excerpt(spans)))
+        .collect()
 }
 
 fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
@@ -494,6 +539,26 @@ fn remap(d: &mut Diagnostic, map: &BTreeMap<FileId, FileId>) {
     }
     if let Some(f) = &mut d.fix {
         f.loc.file = m(f.loc.file);
+    }
+}
+
+/// A registry given up for its excerpts: the files `diags` point into, with the findings'
+/// file ids moved to the returned registry's.
+pub(crate) fn keep_excerpts(files: &Files, diags: &mut [Diagnostic]) -> Excerpts {
+    let mut out = Excerpts::new();
+    adopt_excerpts(&mut out, files, diags);
+    out
+}
+
+/// [`keep_excerpts`] into an existing registry (a file already there keeps its id and
+/// joins the lines kept).
+pub(crate) fn adopt_excerpts(into: &mut Excerpts, files: &Files, diags: &mut [Diagnostic]) {
+    let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
+    for (old, excerpt) in excerpts(files, diags, &[]) {
+        map.insert(old, into.adopt(excerpt));
+    }
+    for d in diags.iter_mut() {
+        remap(d, &map);
     }
 }
 
@@ -515,4 +580,48 @@ fn merge_into(all: &mut Vec<Diagnostic>, index: &mut HashMap<MergeKey, usize>, d
         return;
     };
     all[i].absorb(d);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The in-place sort gives the order a stable sort of the findings gives, ties kept in
+    /// their order.
+    #[test]
+    fn findings_sort_stably_by_path_offset_and_code() {
+        let mut files = Files::new(PathBuf::from("/p"));
+        let a = files.add(Path::new("/p/a.txt"), b"0123456789\n");
+        let b = files.add(Path::new("/p/b.txt"), b"0123456789\n");
+        let excerpts = Excerpts::whole(&files);
+        let checks = [Check::ParseError, Check::IncludeError, Check::OutsideWindow];
+        let mut all: Vec<Diagnostic> = (0..200usize)
+            .map(|i| {
+                let x = i * 7919 % 211;
+                Diagnostic::problem(
+                    checks[x % 3],
+                    Severity::Error,
+                    Loc {
+                        file: if x % 2 == 0 { a } else { b },
+                        span: Span::new(x % 4, x % 4),
+                    },
+                    format!("finding {i}"),
+                )
+            })
+            .collect();
+        let mut want = all.clone();
+        want.sort_by(|x, y| {
+            let k = |d: &Diagnostic| {
+                (
+                    excerpts.get(d.loc.file).display.clone(),
+                    d.loc.span.start,
+                    d.code(),
+                )
+            };
+            k(x).cmp(&k(y))
+        });
+        sort_findings(&mut all, &excerpts);
+        let messages = |v: &[Diagnostic]| v.iter().map(|d| d.message.clone()).collect::<Vec<_>>();
+        assert_eq!(messages(&all), messages(&want));
+    }
 }

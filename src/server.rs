@@ -318,6 +318,7 @@ impl Server {
                 },
                 profile,
                 stdin: None,
+                read: Default::default(),
             });
         }
         // What a file says stays in the project (as in `check`): the workspace's project
@@ -349,6 +350,7 @@ impl Server {
             .flat_map(|p| &p.settings.all_rules)
             .collect();
         let mut found: HashMap<PathBuf, Vec<Found>> = HashMap::new();
+        let sources = reread(&self.root, &outcome.files);
         for d in outcome
             .diagnostics
             .iter()
@@ -359,7 +361,7 @@ impl Server {
             if !shown.contains(&path) {
                 continue;
             }
-            let f = self.found_for(&outcome.files, d, &rules);
+            let f = self.found_for(&sources, d, &rules);
             found.entry(path).or_default().push(f);
         }
         found
@@ -664,6 +666,24 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "panic".to_owned())
+}
+
+/// The files a run's report points into, read again whole and with the report's ids: code
+/// actions need more than the report keeps (a suppression goes after a continued line), and
+/// the open files are few. The reads see the same buffers (`files::set_overlay`) the check
+/// just read; a file that cannot be read again, or reads differently, stands as empty.
+fn reread(root: &Path, excerpts: &crate::source::Excerpts) -> crate::files::Files {
+    let mut files = crate::files::Files::new(root.to_path_buf());
+    for (id, e) in excerpts.iter() {
+        let again = files
+            .load(&e.path)
+            .ok()
+            .filter(|&got| got == id && e.same_text(files.get(got)));
+        if again.is_none() {
+            files.add(&e.path, b"");
+        }
+    }
+    files
 }
 
 /// A decoded offset as an LSP position in the negotiated encoding.

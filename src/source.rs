@@ -136,10 +136,6 @@ impl SourceFile {
         self.crlf
     }
 
-    pub(crate) fn bom_len(&self) -> usize {
-        self.bom_len
-    }
-
     /// The original byte offset of a decoded offset.
     pub(crate) fn original_offset(&self, decoded: usize) -> usize {
         let decoded = decoded.min(self.text.len());
@@ -219,6 +215,424 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = &str> {
         };
         Some(line)
     })
+}
+
+/// Lines kept either side of a span in an [`Excerpt`]: the human report shows one line of
+/// context around a label and joins labels up to 6 lines apart into one snippet
+/// (`report::human::NEAR_LINES`), so every line it can show lies within this margin.
+pub(crate) const EXCERPT_MARGIN: usize = 8;
+
+/// What a report keeps of a source file once the file has been evaluated: its names and
+/// encoding, the lines around the spans that findings and suppressions point at (with
+/// [`EXCERPT_MARGIN`] lines either side), where those lines sit in the file (line number,
+/// characters before them, original byte offsets), and a digest of the whole text. The text
+/// itself is dropped, so the report's memory grows with its findings, not with the tree.
+///
+/// Every question a reporter asks of a [`SourceFile`] (a position, a slice, a line) is
+/// answered the same here for offsets inside the kept lines. A writer (`--fix`,
+/// `--add-noqa`) reads the file again and checks it against [`Excerpt::same_text`].
+#[derive(Clone, Debug)]
+pub struct Excerpt {
+    /// The path as it was opened.
+    pub path: PathBuf,
+    /// The path shown to users (see [`SourceFile::display`]).
+    pub display: String,
+    pub(crate) encoding: Encoding,
+    bom_len: usize,
+    /// Length of the decoded text.
+    len: usize,
+    /// Length of the original bytes.
+    original_len: usize,
+    ascii: bool,
+    /// Whether the text has a CR and no LF (old Mac line endings).
+    cr_only: bool,
+    /// [`digest`] of the decoded text.
+    digest: u64,
+    /// The kept lines, by offset, neither overlapping nor touching.
+    pieces: Vec<Piece>,
+}
+
+/// A run of whole lines of a file (LF-terminated, or up to the end of the file).
+#[derive(Clone, Debug)]
+struct Piece {
+    /// Decoded offset of its first byte (the start of a line).
+    start: usize,
+    /// 0-based line index of `start` (lines as [`SourceFile::line_index`] counts them).
+    line: usize,
+    /// LF bytes before `start` (lines as a renderer that breaks only at LF counts them).
+    lf_before: usize,
+    /// Characters before `start`.
+    chars: usize,
+    text: String,
+    /// Starts of the lines in `text`, relative to `start`.
+    line_starts: Vec<usize>,
+    /// For decodings that move offsets (Latin-1, UTF-16): the original byte offset of
+    /// every decoded offset `0..=text.len()` of the piece.
+    original: Option<Vec<usize>>,
+}
+
+/// A run-time keyed hash of a file's text, for "is it still the text that was checked"
+/// (64 bits, SipHash with keys drawn once per process: an accidental match is 2^-64, and a
+/// deliberate one needs the keys).
+fn digest(text: &str) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    static KEYS: std::sync::OnceLock<std::collections::hash_map::RandomState> =
+        std::sync::OnceLock::new();
+    let mut h = KEYS
+        .get_or_init(std::collections::hash_map::RandomState::new)
+        .build_hasher();
+    h.write(text.as_bytes());
+    h.finish()
+}
+
+impl SourceFile {
+    /// What a report keeps of this file for findings at `spans`: the lines each span covers
+    /// and [`EXCERPT_MARGIN`] lines either side (see [`Excerpt`]).
+    pub(crate) fn excerpt(&self, spans: impl IntoIterator<Item = Span>) -> Excerpt {
+        let text = &self.text;
+        let b = text.as_bytes();
+        let mut windows: Vec<(usize, usize)> = spans
+            .into_iter()
+            .map(|span| {
+                let span = snap(text, span);
+                // Back to the start of the span's line, then MARGIN lines more; on to the
+                // end of the line holding its end, then MARGIN lines more.
+                let line_start = |at: usize| memchr::memrchr(b'\n', &b[..at]).map_or(0, |i| i + 1);
+                let line_end =
+                    |at: usize| memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |i| at + i + 1);
+                let mut start = line_start(span.start);
+                let mut end = line_end(span.end);
+                for _ in 0..EXCERPT_MARGIN {
+                    if start > 0 {
+                        start = line_start(start - 1);
+                    }
+                    if end < b.len() {
+                        end = line_end(end);
+                    }
+                }
+                (start, end)
+            })
+            .collect();
+        windows.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(windows.len());
+        for (s, e) in windows {
+            match merged.last_mut() {
+                Some(last) if s <= last.1 => last.1 = last.1.max(e),
+                _ => merged.push((s, e)),
+            }
+        }
+        let mut pieces = Vec::with_capacity(merged.len());
+        let (mut lf_at, mut lf_before) = (0, 0);
+        let (mut chars_at, mut chars) = (0, 0);
+        for (s, e) in merged {
+            lf_before += memchr::memchr_iter(b'\n', &b[lf_at..s]).count();
+            lf_at = s;
+            if self.ascii {
+                chars = s;
+            } else {
+                chars += text[chars_at..s].chars().count();
+                chars_at = s;
+            }
+            let piece = &text[s..e];
+            pieces.push(Piece {
+                start: s,
+                line: self.line_index(s),
+                lf_before,
+                chars,
+                text: piece.to_owned(),
+                line_starts: line_starts(piece),
+                original: self
+                    .remap
+                    .as_ref()
+                    .map(|_| (s..=e).map(|o| self.original_offset(o)).collect()),
+            });
+        }
+        Excerpt {
+            path: self.path.clone(),
+            display: self.display.clone(),
+            encoding: self.encoding.clone(),
+            bom_len: self.bom_len,
+            len: text.len(),
+            original_len: self.original_offset(text.len()),
+            ascii: self.ascii,
+            cr_only: text.contains('\r') && !text.contains('\n'),
+            digest: digest(text),
+            pieces,
+        }
+    }
+}
+
+impl Excerpt {
+    /// Whether `file` (the same path read again) holds exactly the text this was cut from.
+    pub(crate) fn same_text(&self, file: &SourceFile) -> bool {
+        file.text.len() == self.len
+            && file.encoding == self.encoding
+            && file.bom_len == self.bom_len
+            && digest(&file.text) == self.digest
+    }
+
+    /// The directory the file is in (see [`SourceFile::dir`]).
+    pub(crate) fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Whether the text has a CR and no LF.
+    pub(crate) fn cr_only(&self) -> bool {
+        self.cr_only
+    }
+
+    /// The piece holding decoded offset `at` (the last one starting at or before it).
+    fn piece(&self, at: usize) -> Option<&Piece> {
+        let i = self.pieces.partition_point(|p| p.start <= at);
+        self.pieces.get(i.checked_sub(1)?)
+    }
+
+    /// `at` as an offset into its piece, clamped to the piece (a well-formed report only
+    /// asks about kept offsets).
+    fn local(&self, at: usize) -> Option<(&Piece, usize)> {
+        let at = at.min(self.len);
+        let p = self.piece(at).or(self.pieces.first())?;
+        let local = at.saturating_sub(p.start).min(p.text.len());
+        Some((p, floor_char_boundary(&p.text, local)))
+    }
+
+    /// The original byte offset of a decoded offset (see [`SourceFile::original_offset`]).
+    pub(crate) fn original_offset(&self, decoded: usize) -> usize {
+        let decoded = decoded.min(self.len);
+        match self.piece(decoded) {
+            Some(p) => match &p.original {
+                None => decoded + self.bom_len,
+                Some(o) => o
+                    .get(decoded - p.start)
+                    .or(o.last())
+                    .copied()
+                    .unwrap_or(self.original_len),
+            },
+            None if self.len == 0 => self.original_len,
+            None => decoded + self.bom_len,
+        }
+    }
+
+    /// 0-based line index of a decoded offset.
+    pub(crate) fn line_index(&self, offset: usize) -> usize {
+        match self.local(offset) {
+            Some((p, local)) => {
+                p.line
+                    + match p.line_starts.binary_search(&local) {
+                        Ok(i) => i,
+                        Err(i) => i - 1,
+                    }
+            }
+            None => 0,
+        }
+    }
+
+    /// The piece and relative line of a 0-based line.
+    fn line_in_piece(&self, line_index: usize) -> Option<(&Piece, usize)> {
+        let i = self.pieces.partition_point(|p| p.line <= line_index);
+        let p = self.pieces.get(i.checked_sub(1)?)?;
+        let rel = (line_index - p.line).min(p.line_starts.len() - 1);
+        Some((p, rel))
+    }
+
+    pub(crate) fn line_start(&self, line_index: usize) -> usize {
+        self.line_in_piece(line_index)
+            .map_or(0, |(p, rel)| p.start + p.line_starts[rel])
+    }
+
+    /// The text of a 0-based line, without its line terminator.
+    pub(crate) fn line_text(&self, line_index: usize) -> &str {
+        let Some((p, rel)) = self.line_in_piece(line_index) else {
+            return "";
+        };
+        let start = p.line_starts[rel];
+        let end = p.line_starts.get(rel + 1).copied().unwrap_or(p.text.len());
+        p.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// See [`SourceFile::position`].
+    pub fn position(&self, offset: usize) -> Position {
+        let Some((p, local)) = self.local(offset) else {
+            return Position {
+                line: 1,
+                column: 1,
+                offset: self.original_offset(0),
+            };
+        };
+        let rel = match p.line_starts.binary_search(&local) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = p.line_starts[rel];
+        let column = if self.ascii {
+            local - start + 1
+        } else {
+            p.text[start..local].chars().count() + 1
+        };
+        Position {
+            line: p.line + rel + 1,
+            column,
+            offset: self.original_offset(p.start + local),
+        }
+    }
+
+    /// Characters before a decoded offset (SARIF's `charOffset`).
+    pub(crate) fn char_offset(&self, offset: usize) -> usize {
+        match self.local(offset) {
+            Some((p, local)) if self.ascii => p.start + local,
+            Some((p, local)) => p.chars + p.text[..local].chars().count(),
+            None => 0,
+        }
+    }
+
+    /// `span` snapped to character boundaries (see [`snap`]) and clamped to the kept text.
+    pub(crate) fn snap(&self, span: Span) -> Span {
+        let Some((p, start)) = self.local(span.start) else {
+            return Span::default();
+        };
+        let end = span
+            .end
+            .min(self.len)
+            .saturating_sub(p.start)
+            .clamp(start, p.text.len());
+        let end = ceil_char_boundary(&p.text, end);
+        Span::new(p.start + start, p.start + end)
+    }
+
+    /// The text of a span (see [`SourceFile::slice`]); empty outside the kept lines.
+    pub fn slice(&self, span: Span) -> &str {
+        let s = self.snap(span);
+        match self.piece(s.start) {
+            Some(p) => p.text.get(s.start - p.start..s.end - p.start).unwrap_or(""),
+            None => "",
+        }
+    }
+
+    /// The kept lines, in order: (decoded offset, LF bytes before it, text).
+    pub(crate) fn pieces(&self) -> impl Iterator<Item = (usize, usize, &str)> {
+        self.pieces
+            .iter()
+            .map(|p| (p.start, p.lf_before, p.text.as_str()))
+    }
+
+    /// Take in the lines another excerpt of the same text kept (the same file reached
+    /// from another root): the union of both. Where they overlap, this one's lines stay.
+    pub(crate) fn absorb(&mut self, other: Excerpt) {
+        if other.digest != self.digest || other.len != self.len {
+            // The file changed between the two reads: keep the first reading whole.
+            return;
+        }
+        for p in other.pieces {
+            let end = p.start + p.text.len();
+            let overlaps = self
+                .pieces
+                .iter()
+                .any(|q| q.start <= end && p.start <= q.start + q.text.len());
+            if !overlaps {
+                let at = self.pieces.partition_point(|q| q.start < p.start);
+                self.pieces.insert(at, p);
+            } else if !self
+                .pieces
+                .iter()
+                .any(|q| q.start <= p.start && end <= q.start + q.text.len())
+            {
+                // Partly new: join the overlapping pieces and this one.
+                self.join(p);
+            }
+        }
+    }
+
+    /// Replace the pieces that overlap or touch `p` by one piece covering them all.
+    fn join(&mut self, p: Piece) {
+        let end = p.start + p.text.len();
+        let (mut touching, rest): (Vec<Piece>, Vec<Piece>) = std::mem::take(&mut self.pieces)
+            .into_iter()
+            .partition(|q| q.start <= end && p.start <= q.start + q.text.len());
+        touching.push(p);
+        touching.sort_by_key(|q| q.start);
+        let mut acc = touching.remove(0);
+        for q in touching {
+            let acc_end = acc.start + acc.text.len();
+            let q_end = q.start + q.text.len();
+            if q_end <= acc_end {
+                continue;
+            }
+            // Sorted by start, each touches `p`, so each touches the one before it.
+            let Some(tail) = acc_end
+                .checked_sub(q.start)
+                .and_then(|from| Some((from, q.text.get(from..)?)))
+            else {
+                continue;
+            };
+            let (from, tail) = tail;
+            let base = acc.text.len();
+            acc.text.push_str(tail);
+            acc.line_starts = line_starts(&acc.text);
+            if let (Some(a), Some(o)) = (&mut acc.original, &q.original) {
+                a.truncate(base + 1);
+                a.extend_from_slice(&o[from + 1..]);
+            }
+        }
+        self.pieces = rest;
+        let at = self.pieces.partition_point(|q| q.start < acc.start);
+        self.pieces.insert(at, acc);
+    }
+}
+
+/// The excerpts a report holds, by [`crate::manifest::FileId`] (the registry of
+/// [`crate::files::Files`], after evaluation).
+#[derive(Debug, Default)]
+pub struct Excerpts {
+    files: Vec<Excerpt>,
+    by_path: std::collections::HashMap<PathBuf, usize>,
+}
+
+impl Excerpts {
+    pub fn new() -> Excerpts {
+        Excerpts::default()
+    }
+
+    /// Every file of a registry kept whole (tests, and reports built without a run).
+    pub fn whole(files: &crate::files::Files) -> Excerpts {
+        let mut out = Excerpts::new();
+        for (_, f) in files.iter() {
+            out.adopt(f.excerpt([Span::new(0, f.text.len())]));
+        }
+        out
+    }
+
+    pub fn get(&self, id: usize) -> &Excerpt {
+        &self.files[id]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (usize, &Excerpt)> {
+        self.files.iter().enumerate()
+    }
+
+    /// Take in an excerpt; one of a file already here (by path) joins its kept lines and
+    /// keeps its id.
+    pub(crate) fn adopt(&mut self, e: Excerpt) -> usize {
+        let key = crate::files::normalize(&e.path);
+        if let Some(&id) = self.by_path.get(&key) {
+            self.files[id].absorb(e);
+            return id;
+        }
+        let id = self.files.len();
+        self.files.push(e);
+        self.by_path.insert(key, id);
+        id
+    }
 }
 
 /// The greatest character boundary of `s` at or before `i` (`s.len()` past the end).
@@ -424,6 +838,72 @@ mod tests {
                 offset: 7
             }
         );
+    }
+
+    /// Every answer an excerpt gives about the offsets near its spans is the file's.
+    #[test]
+    fn an_excerpt_answers_as_its_file_around_its_spans() {
+        let mut body = String::new();
+        for i in 0..60 {
+            body.push_str(&match i % 6 {
+                0 => format!("numpy>={i}.0\n"),
+                1 => format!("# caf\u{e9} {i}\r\n"),
+                2 => format!("x{i}\rold mac\n"),
+                3 => "\n".to_owned(),
+                4 => format!("\u{1f600}pkg=={i} \\\n"),
+                _ => format!("\u{1b}]ctl {i}\n"),
+            });
+        }
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(body.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let latin1: Vec<u8> = body.chars().map(|c| (c as u32 % 256) as u8).collect();
+        let bom: Vec<u8> = b"\xEF\xBB\xBF"
+            .iter()
+            .chain(body.as_bytes())
+            .copied()
+            .collect();
+        let ascii = "a==1\nb\n".repeat(40);
+        for bytes in [body.as_bytes(), &utf16, &latin1, &bom, ascii.as_bytes()] {
+            let f = SourceFile::from_bytes("r.txt", "r.txt".into(), bytes);
+            let n = f.text.len();
+            let spans = [
+                Span::new(0, 3),
+                Span::new(n / 2, n / 2 + 9),
+                Span::new(n / 2 + 40, n / 2 + 41),
+                Span::new(n.saturating_sub(2), n),
+            ];
+            // Two excerpts of the same text joined answer for both.
+            let mut e = f.excerpt(spans[..2].iter().copied());
+            e.absorb(f.excerpt(spans[2..].iter().copied()));
+            assert!(e.same_text(&f));
+            for span in spans {
+                let s = snap(&f.text, span);
+                assert_eq!(e.snap(span), s);
+                assert_eq!(e.slice(span), f.slice(s));
+                for at in s.start.saturating_sub(3)..=(s.end + 3).min(n) {
+                    assert_eq!(e.position(at), f.position(at), "{at}");
+                    assert_eq!(e.original_offset(at), f.original_offset(at));
+                    assert_eq!(e.line_index(at), f.line_index(at));
+                    let line = f.line_index(at);
+                    assert_eq!(e.line_start(line), f.line_start(line));
+                    assert_eq!(e.line_text(line), f.line_text(line));
+                    let at = floor_char_boundary(&f.text, at);
+                    assert_eq!(e.char_offset(at), f.text[..at].chars().count());
+                }
+            }
+            // Only the lines around the spans are kept.
+            let kept: usize = e.pieces().map(|(_, _, t)| t.len()).sum();
+            assert!(kept < n, "{kept} of {n}");
+            for (start, lf_before, text) in e.pieces() {
+                assert_eq!(&f.text[start..start + text.len()], text);
+                assert_eq!(lf_before, f.text[..start].matches('\n').count());
+            }
+        }
+        let f = SourceFile::from_text("r.txt", "r.txt".into(), "a\n");
+        let g = SourceFile::from_text("r.txt", "r.txt".into(), "b\n");
+        assert!(!f.excerpt([Span::new(0, 1)]).same_text(&g));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use miette::{
 };
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::files::Files;
+use crate::source::Excerpts;
 use crate::manifest::{FileId, Loc};
 use crate::report::{escape_display, escape_multiline, EscapedSource};
 
@@ -165,21 +165,57 @@ impl miette::Diagnostic for Rendered {
     }
 }
 
-/// The files' texts and names as displayed: control characters escaped (`\xNN`), with
-/// label spans moved to match.
+/// A file as displayed, built from its excerpt: the kept lines with control characters
+/// escaped (`\xNN`), each at its own line number (an empty line stands for each line not
+/// kept, so miette counts lines as in the file), and where each kept piece starts in it.
+struct Shown {
+    text: String,
+    /// (decoded offset where a piece starts, where it starts in `text`, its escaping).
+    pieces: Vec<(usize, usize, EscapedSource)>,
+}
+
+impl Shown {
+    fn new(excerpt: &crate::source::Excerpt) -> Shown {
+        let mut text = String::new();
+        let mut lines = 0;
+        let mut pieces = Vec::new();
+        for (start, lf_before, piece) in excerpt.pieces() {
+            for _ in lines..lf_before {
+                text.push('\n');
+            }
+            let mut e = EscapedSource::new(piece);
+            let base = text.len();
+            text.push_str(&std::mem::take(&mut e.text));
+            lines = lf_before + memchr::memchr_iter(b'\n', piece.as_bytes()).count();
+            pieces.push((start, base, e));
+        }
+        Shown { text, pieces }
+    }
+
+    /// Where a decoded offset of the file lies in the displayed text.
+    fn offset(&self, original: usize) -> usize {
+        let i = self.pieces.partition_point(|(start, _, _)| *start <= original);
+        match i.checked_sub(1).and_then(|i| self.pieces.get(i)) {
+            Some((start, base, e)) => base + e.offset(original - start),
+            None => 0,
+        }
+    }
+}
+
+/// The files as displayed (control characters escaped), with label spans moved to match.
 #[derive(Default)]
 struct Sources {
-    escaped: std::collections::HashMap<FileId, EscapedSource>,
+    shown: std::collections::HashMap<FileId, Shown>,
 }
 
 impl Sources {
-    fn get(&mut self, files: &Files, file: FileId) -> &EscapedSource {
-        self.escaped
+    fn get(&mut self, files: &Excerpts, file: FileId) -> &Shown {
+        self.shown
             .entry(file)
-            .or_insert_with(|| EscapedSource::new(&files.get(file).text))
+            .or_insert_with(|| Shown::new(files.get(file)))
     }
 
-    fn source_of(&mut self, files: &Files, loc: Loc) -> Snippets {
+    fn source_of(&mut self, files: &Excerpts, loc: Loc) -> Snippets {
         let name = escape_display(&files.get(loc.file).display).into_owned();
         Snippets(NamedSource::new(
             name,
@@ -191,7 +227,7 @@ impl Sources {
     /// covers more than [`LONG_LABEL_LINES`] lines (then `text` names the lines).
     fn label(
         &mut self,
-        files: &Files,
+        files: &Excerpts,
         loc: Loc,
         text: Option<String>,
         primary: bool,
@@ -228,7 +264,7 @@ fn severity(s: Severity) -> miette::Severity {
     }
 }
 
-fn render(files: &Files, sources: &mut Sources, d: &Diagnostic) -> Rendered {
+fn render(files: &Excerpts, sources: &mut Sources, d: &Diagnostic) -> Rendered {
     let text = |s: &str| escape_multiline(s).into_owned();
     let mut labels = vec![sources.label(
         files,
@@ -349,7 +385,7 @@ fn write_notes(s: &mut String, notes: &[String], style: &Style) {
 
 /// Write every diagnostic, then a summary line.
 pub(crate) fn emit(
-    files: &Files,
+    files: &Excerpts,
     diagnostics: &[Diagnostic],
     checked: usize,
     style: Style,

@@ -281,6 +281,7 @@ mod tests {
         let mut files = Files::new(std::path::PathBuf::from("/p"));
         let text = "numpy>=1.16\n\u{1b}]x \"quoted\"\n".repeat(50);
         let id = files.add(std::path::Path::new("/p/requirements.txt"), text.as_bytes());
+        let files = crate::source::Excerpts::whole(&files);
         for n in [0, 3, 2 * BATCH + 300] {
             let diagnostics: Vec<Diagnostic> = (0..n)
                 .map(|i| {

@@ -15,16 +15,17 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::files::Files;
 use crate::manifest::Loc;
+use crate::source::Excerpts;
 use crate::source::Position;
 
 /// The tool's name as every machine-readable format states it.
 pub(crate) const TOOL_NAME: &str = "depwindow";
 
-/// Everything a reporter needs: the files (for paths and positions) and the findings.
+/// Everything a reporter needs: what the report keeps of the files (paths, positions and
+/// the lines around each finding: [`crate::source::Excerpt`]) and the findings.
 pub struct Report<'a> {
-    pub files: &'a Files,
+    pub files: &'a Excerpts,
     /// The findings in the order to report them. Suppressed findings may be included
     /// (`suppressed.is_some()`); formats that cannot express suppression skip them.
     pub diagnostics: &'a [Diagnostic],
@@ -153,7 +154,7 @@ pub(crate) struct Resolved<'a> {
     pub end: Position,
 }
 
-pub(crate) fn resolve<'a>(files: &'a Files, loc: &Loc) -> Resolved<'a> {
+pub(crate) fn resolve<'a>(files: &'a Excerpts, loc: &Loc) -> Resolved<'a> {
     let file = files.get(loc.file);
     // Defensive: a span whose end precedes its start is reported as empty.
     let end = loc.span.end.max(loc.span.start);
@@ -165,11 +166,8 @@ pub(crate) fn resolve<'a>(files: &'a Files, loc: &Loc) -> Resolved<'a> {
 }
 
 /// The text a location covers (empty when the span is out of range).
-pub(crate) fn offending_text<'a>(files: &'a Files, loc: &Loc) -> &'a str {
-    let file = files.get(loc.file);
-    let text = &file.text;
-    let at = crate::source::snap(text, loc.span);
-    text.get(at.start..at.end).unwrap_or("")
+pub(crate) fn offending_text<'a>(files: &'a Excerpts, loc: &Loc) -> &'a str {
+    files.get(loc.file).slice(loc.span)
 }
 
 /// Whether displayed text shows `c` escaped: every C0 and C1 control character (and DEL),
@@ -386,7 +384,7 @@ impl Fingerprints {
     }
 
     /// The fingerprint of the next finding, as 32 lowercase hex digits.
-    pub(crate) fn next(&mut self, files: &Files, d: &Diagnostic) -> String {
+    pub(crate) fn next(&mut self, files: &Excerpts, d: &Diagnostic) -> String {
         let path = files.get(d.loc.file).display.as_bytes();
         let text = offending_text(files, &d.loc);
         let rule = d.rule.as_deref().unwrap_or("");

@@ -20,7 +20,7 @@ use super::{resolve, Emitter, Fingerprints, Report, TOOL_NAME};
 use crate::diagnostic::{
     Applicability, Check, Diagnostic, Pick, Place, ReleaseNames, ReleaseSummary, Severity,
 };
-use crate::files::Files;
+use crate::source::Excerpts;
 use crate::manifest::Loc;
 
 pub(crate) struct Sarif;
@@ -265,23 +265,23 @@ fn artifact(path: &str) -> ArtifactLocation {
     }
 }
 
-fn region(files: &Files, loc: &Loc) -> (ArtifactLocation, Region) {
+fn region(files: &Excerpts, loc: &Loc) -> (ArtifactLocation, Region) {
     let at = resolve(files, loc);
-    let text = &files.get(loc.file).text;
-    let crate::source::Span { start, end } = crate::source::snap(text, loc.span);
-    let chars = |a: usize, b: usize| text.get(a..b).map_or(0, |s| s.chars().count());
+    let file = files.get(loc.file);
+    let crate::source::Span { start, end } = file.snap(loc.span);
+    let (first, last) = (file.char_offset(start), file.char_offset(end));
     let region = Region {
         start_line: at.start.line,
         start_column: at.start.column,
         end_line: at.end.line,
         end_column: at.end.column,
-        char_offset: chars(0, start),
-        char_length: chars(start, end),
+        char_offset: first,
+        char_length: last - first,
     };
     (artifact(at.path), region)
 }
 
-fn location(files: &Files, loc: &Loc, id: Option<usize>, message: Option<&str>) -> Location {
+fn location(files: &Excerpts, loc: &Loc, id: Option<usize>, message: Option<&str>) -> Location {
     let (artifact_location, region) = region(files, loc);
     Location {
         id,

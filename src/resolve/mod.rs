@@ -76,6 +76,7 @@ type Failure = (Vec<(String, String)>, String);
 /// resolver and index used on stderr. `Err` is exit 2.
 pub(crate) fn run(
     outcome: &mut Outcome,
+    cwd: &Path,
     jobs: &[Job],
     profiles: &[Profile],
     opts: &Options,
@@ -107,15 +108,18 @@ pub(crate) fn run(
 
     let mut units: Vec<UnitInfo> = Vec::new();
     let mut tasks: Vec<Task> = Vec::new();
+    // The report keeps excerpts, not texts: the files are read again to build requests,
+    // and the new findings keep excerpts of them (`run::adopt_excerpts`).
+    let mut read = Files::new(cwd.to_path_buf());
     for job in jobs {
         if job.candidate.format.imp().conda_names() {
             continue; // conda packages are not an index's
         }
-        let id = match find_or_load(&mut outcome.files, job) {
+        let id = match find_or_load(&mut read, job) {
             Some(id) => id,
             None => continue,
         };
-        let parsed = formats::parse(job.candidate.format, &mut outcome.files, id);
+        let parsed = formats::parse(job.candidate.format, &mut read, id);
         let profile = &profiles[job.profile];
         for unit in check::units(&parsed) {
             let Some(built) = unit_request(&parsed, &unit.requirements, &profile.rules) else {
@@ -313,6 +317,7 @@ pub(crate) fn run(
         ));
         new.push(d);
     }
+    crate::run::adopt_excerpts(&mut outcome.files, &read, &mut new);
     outcome.diagnostics.extend(new);
     outcome.diagnostics.sort_by(|a, b| {
         (a.loc.file, a.loc.span.start, a.check).cmp(&(b.loc.file, b.loc.span.start, b.check))

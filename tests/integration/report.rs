@@ -193,9 +193,10 @@ fn render_failing_on(
     diagnostics: &[Diagnostic],
     fail_on: Severity,
 ) -> String {
+    let excerpts = depwindow::source::Excerpts::whole(files);
     let report = Report {
         checked: files.len(),
-        files,
+        files: &excerpts,
         diagnostics,
         tool_version: "0.0.0-test",
         show_suppressed: true,
