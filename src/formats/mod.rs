@@ -336,14 +336,24 @@ fn take_stand_ins(parsed: &mut Parsed) {
         }
     }
     parsed.requirements = kept;
-    for (i, r) in stand_ins {
-        let groups = parsed
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.members.contains(&i))
-            .map(|(gi, _)| gi)
-            .collect();
+    // Each stand-in's groups, from one pass over the memberships (not one scan of every
+    // group per stand-in: a file with many broken lines and many extras stays linear).
+    let mut slot: Vec<Option<usize>> = vec![None; new_index.len()];
+    for (s, (i, _)) in stand_ins.iter().enumerate() {
+        slot[*i] = Some(s);
+    }
+    let mut groups_of: Vec<Vec<usize>> = vec![Vec::new(); stand_ins.len()];
+    for (gi, g) in parsed.groups.iter().enumerate() {
+        for &m in &g.members {
+            if let Some(s) = slot.get(m).copied().flatten() {
+                // Groups come in ascending order: a repeat is the last one pushed.
+                if groups_of[s].last() != Some(&gi) {
+                    groups_of[s].push(gi);
+                }
+            }
+        }
+    }
+    for ((_, r), groups) in stand_ins.into_iter().zip(groups_of) {
         parsed.unparsed.push(Unparsed {
             name: r.name,
             loc: r.loc,

@@ -137,6 +137,24 @@ fn pep621_extras_each_bounding_the_package() {
 }
 
 #[test]
+fn pep621_extras_each_with_a_broken_line() {
+    // Each broken line's stand-in is given its groups: one pass over the memberships, not a
+    // scan of every group per stand-in (40,000 such extras took 6.7 s, now 0.3 s).
+    let make = |n: usize| {
+        let mut text = String::from(
+            "[project]\nname = \"p\"\nversion = \"0\"\n\
+             dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.14.5,<1.17\"]\n\
+             [project.optional-dependencies]\n",
+        );
+        for i in 0..n {
+            text.push_str(&format!("e{i} = [\"wrapt>=1.0,,\"]\n"));
+        }
+        pipeline(Format::Pyproject, text)
+    };
+    assert_linear("PEP 621 extras with broken lines", &make, 2500);
+}
+
+#[test]
 fn positions_on_one_long_line() {
     let make = |n: usize| -> Box<dyn Fn()> {
         let text = "x".repeat(n * 10);
