@@ -178,10 +178,17 @@ fn compact(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>
         .iter()
         .filter(|d| report.show_suppressed || d.suppressed.is_none())
         .collect();
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(shown.len().div_ceil(128).max(1));
+    // Up to 128 findings render on this thread without asking for the core count (which
+    // reads cgroup files: a cost the one-small-file run would pay for nothing).
+    let wanted = shown.len().div_ceil(128).max(1);
+    let threads = if wanted == 1 {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(wanted)
+    };
     let render = |part: &[&Diagnostic]| -> std::io::Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(part.len() * 1024);
         for d in part {
