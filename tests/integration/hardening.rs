@@ -514,6 +514,18 @@ fn paused_fix(t: &Tmp, dir: &Path, file: &str) -> (Child, PathBuf) {
         ],
     );
     c.env("DEPWINDOW_TEST_PAUSE_BEFORE_RENAME", &hook);
+    // A harness started in the background (`cmd &` in a non-interactive shell) hands its
+    // children SIGINT ignored, and depwindow rightly leaves an ignored signal ignored
+    // (nohup): give the child the default actions, as a terminal would.
+    // SAFETY: signal() is async-signal-safe, and nothing else runs between fork and exec.
+    unsafe {
+        c.pre_exec(|| {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                libc::signal(sig, libc::SIG_DFL);
+            }
+            Ok(())
+        });
+    }
     let mut child = c.spawn().unwrap();
     let start = Instant::now();
     while !hook.join("paused").exists() {
