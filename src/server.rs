@@ -675,12 +675,17 @@ fn panic_text(p: &Box<dyn std::any::Any + Send>) -> String {
 fn reread(root: &Path, excerpts: &crate::source::Excerpts) -> crate::files::Files {
     let mut files = crate::files::Files::new(root.to_path_buf());
     for (id, e) in excerpts.iter() {
-        let again = files
-            .load(&e.path)
-            .ok()
-            .filter(|&got| got == id && e.same_text(files.get(got)));
-        if again.is_none() {
-            files.add(&e.path, b"");
+        match files.load(&e.path) {
+            // Read again, at the report's id: kept only when it reads as it was checked.
+            Ok(got) if got == id => {
+                if !e.same_text(files.get(got)) {
+                    files.blank(got);
+                }
+            }
+            // Not read (or not at its id: nothing was added): an empty stand-in at the id.
+            _ => {
+                files.add(&e.path, b"");
+            }
         }
     }
     files
