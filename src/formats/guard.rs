@@ -99,18 +99,9 @@ const EXTRAS_PRESCAN: usize = 64;
 /// reports on the original string. Returns the blanked string and the run's extras.
 fn long_extras(text: &str) -> Option<(String, Vec<pep508_rs::ExtraName>)> {
     let b = text.as_bytes();
-    let skip_ws = |mut i: usize| {
-        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
-            if !c.is_whitespace() {
-                break;
-            }
-            i += c.len_utf8();
-        }
-        i
-    };
-    let name_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+    let skip_ws = |i: usize| skip_whitespace(text, i);
     let run = |mut j: usize| {
-        while j < b.len() && name_char(b[j]) {
+        while j < b.len() && is_name_char(b[j]) {
             j += 1;
         }
         j
@@ -375,21 +366,12 @@ fn complexity_guard(marker: &str) -> Option<Refusal> {
 /// parser does.
 fn name_guard(text: &str) -> Option<Refusal> {
     let b = text.as_bytes();
-    let skip_ws = |mut i: usize| {
-        while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
-            if !c.is_whitespace() {
-                break;
-            }
-            i += c.len_utf8();
-        }
-        i
-    };
-    let name_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_');
+    let skip_ws = |i: usize| skip_whitespace(text, i);
     // A run of name characters starting at `i` (which is alphanumeric): if it ends with
     // `.`, `-` or `_`, that character is the error.
     let run = |i: usize| {
         let mut j = i;
-        while j < b.len() && name_char(b[j]) {
+        while j < b.len() && is_name_char(b[j]) {
             j += 1;
         }
         (
@@ -437,6 +419,22 @@ fn name_guard(text: &str) -> Option<Refusal> {
         }
         i = end;
     }
+}
+
+/// The first offset at or after `i` that is not Unicode whitespace (what pep508_rs skips).
+fn skip_whitespace(text: &str, mut i: usize) -> usize {
+    while let Some(c) = text.get(i..).and_then(|t| t.chars().next()) {
+        if !c.is_whitespace() {
+            break;
+        }
+        i += c.len_utf8();
+    }
+    i
+}
+
+/// A byte pep508_rs accepts inside a name or an extra.
+fn is_name_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_')
 }
 
 #[cfg(test)]
