@@ -1280,21 +1280,35 @@ fn unread(
         None => VersionReq::Any,
         Some((s, _)) => VersionReq::Unread { span: shift(s) },
     };
-    out.requirements.push(Requirement {
+    out
+        .requirements
+        .push(bare_requirement(name, shift(parts.name), version, marker.clone(), loc));
+    true
+}
+
+/// A requirement line reduced to a name and a version (an unread line, a link): no extras,
+/// no options, no fix anchors.
+fn bare_requirement(
+    name: PackageName,
+    name_span: Span,
+    version: VersionReq,
+    marker: MarkerTree,
+    loc: Loc,
+) -> Requirement {
+    Requirement {
         name,
         extras: Vec::new(),
         version,
-        marker: marker.clone(),
+        marker,
         role: Role::Require,
         syntax: Syntax::Pep508,
         loc,
-        name_span: shift(parts.name),
+        name_span,
         hashed: false,
         pre: false,
         format: super::Format::Requirements,
         anchors: Default::default(),
-    });
-    true
+    }
 }
 
 /// The longest requirement text [`parse_repeated`] remembers.
@@ -1400,20 +1414,8 @@ fn link_requirement(
 ) {
     let (fname_at, fname) = link_filename(link);
     let mut push = |name: PackageName, name_span: Span, version: VersionReq| {
-        out.requirements.push(Requirement {
-            name,
-            extras: Vec::new(),
-            version,
-            marker: marker.clone(),
-            role: Role::Require,
-            syntax: Syntax::Pep508,
-            loc,
-            name_span,
-            hashed: false,
-            pre: false,
-            format: super::Format::Requirements,
-            anchors: Default::default(),
-        });
+        out.requirements
+            .push(bare_requirement(name, name_span, version, marker.clone(), loc));
     };
     if !editable && fname.to_ascii_lowercase().ends_with(".whl") {
         // pip: `wheel = Wheel(link.filename); req_as_string = f"{wheel.name}=={wheel.version}"`.
