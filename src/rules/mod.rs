@@ -258,6 +258,56 @@ type TableCache<T> = Mutex<Vec<(String, Vec<(PackageName, Version)>, Arc<T>)>>;
 static BY_PYTHON: TableCache<WheelsByPython> = Mutex::new(Vec::new());
 static BY_PLATFORM: TableCache<WheelsByPlatform> = Mutex::new(Vec::new());
 
+/// A wheel table (per Python, or per Python and operating system), parsed whole from a
+/// file or lazily when built in, with the placeholders removed.
+trait WheelTable: Sized {
+    fn parse(text: &str) -> Result<Self, String>;
+    fn parse_builtin(text: &'static str) -> Result<Self, String>;
+    fn remove(&mut self, placeholders: &[(PackageName, Version)]);
+}
+
+impl WheelTable for WheelsByPython {
+    fn parse(text: &str) -> Result<Self, String> {
+        WheelsByPython::parse(text)
+    }
+    fn parse_builtin(text: &'static str) -> Result<Self, String> {
+        WheelsByPython::parse_builtin(text)
+    }
+    fn remove(&mut self, placeholders: &[(PackageName, Version)]) {
+        WheelsByPython::remove(self, placeholders)
+    }
+}
+
+impl WheelTable for WheelsByPlatform {
+    fn parse(text: &str) -> Result<Self, String> {
+        WheelsByPlatform::parse(text)
+    }
+    fn parse_builtin(text: &'static str) -> Result<Self, String> {
+        WheelsByPlatform::parse_builtin(text)
+    }
+    fn remove(&mut self, placeholders: &[(PackageName, Version)]) {
+        WheelsByPlatform::remove(self, placeholders)
+    }
+}
+
+/// The wheel table `name` (a built-in one shared through `cache`).
+fn wheel_table<T: WheelTable>(
+    cache: &TableCache<T>,
+    name: &str,
+    placeholders: &[(PackageName, Version)],
+    base: Option<&std::path::Path>,
+    confine: Option<&crate::files::Confinement>,
+) -> Result<Arc<T>, String> {
+    shared_table(cache, name, placeholders, || {
+        let mut wheels = match load_releases(name, base, confine)? {
+            Cow::Borrowed(text) => T::parse_builtin(text)?,
+            Cow::Owned(text) => T::parse(&text)?,
+        };
+        wheels.remove(placeholders);
+        Ok(wheels)
+    })
+}
+
 /// The table `name` after removing `placeholders`: shared when `name` is a built-in list
 /// (its text cannot change), made afresh otherwise.
 fn shared_table<T>(
@@ -357,43 +407,22 @@ pub(crate) fn load_rule_file_confined(
     let wheels = match &t.releases {
         None => None,
         Some(r) => Some(
-            shared_table(&BY_PYTHON, r.get_ref(), &placeholders, || {
-                let mut wheels = match load_releases(r.get_ref(), base, confine)? {
-                    Cow::Borrowed(text) => WheelsByPython::parse_builtin(text)?,
-                    Cow::Owned(text) => WheelsByPython::parse(&text)?,
-                };
-                wheels.remove(&placeholders);
-                Ok(wheels)
-            })
-            .map_err(|m| err(Some(r.span()), m))?,
+            wheel_table(&BY_PYTHON, r.get_ref(), &placeholders, base, confine)
+                .map_err(|m| err(Some(r.span()), m))?,
         ),
     };
     let platform_wheels = match &t.platform_releases {
         None => None,
         Some(r) => Some(
-            shared_table(&BY_PLATFORM, r.get_ref(), &placeholders, || {
-                let mut wheels = match load_releases(r.get_ref(), base, confine)? {
-                    Cow::Borrowed(text) => WheelsByPlatform::parse_builtin(text)?,
-                    Cow::Owned(text) => WheelsByPlatform::parse(&text)?,
-                };
-                wheels.remove(&placeholders);
-                Ok(wheels)
-            })
-            .map_err(|m| err(Some(r.span()), m))?,
+            wheel_table(&BY_PLATFORM, r.get_ref(), &placeholders, base, confine)
+                .map_err(|m| err(Some(r.span()), m))?,
         ),
     };
     let other_wheels = match &t.other_python_releases {
         None => None,
         Some(r) => {
-            let table = shared_table(&BY_PYTHON, r.get_ref(), &placeholders, || {
-                let mut wheels = match load_releases(r.get_ref(), base, confine)? {
-                    Cow::Borrowed(text) => WheelsByPython::parse_builtin(text)?,
-                    Cow::Owned(text) => WheelsByPython::parse(&text)?,
-                };
-                wheels.remove(&placeholders);
-                Ok(wheels)
-            })
-            .map_err(|m| err(Some(r.span()), m))?;
+            let table = wheel_table(&BY_PYTHON, r.get_ref(), &placeholders, base, confine)
+                .map_err(|m| err(Some(r.span()), m))?;
             // A trigger Python here would make DW104's two halves disagree.
             if let Some((p, _, _)) = table.rows.iter().find(|(p, _, _)| {
                 t.pythons.iter().any(|tp| tp.get_ref() == p) || crate::python::series(p).is_none()
