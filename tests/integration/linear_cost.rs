@@ -102,19 +102,23 @@ fn pdm_lock_groups() {
     );
 }
 
+/// A PEP 621 project requiring TF 1.14.0 and `numpy`, with `n` extras `e<i>` each holding
+/// the one requirement `extra(i)`, through the whole pipeline.
+fn pep621_extras(n: usize, numpy: &str, extra: impl Fn(usize) -> String) -> Box<dyn Fn()> {
+    let mut text = format!(
+        "[project]\nname = \"p\"\nversion = \"0\"\n\
+         dependencies = [\"tensorflow==1.14.0\", \"{numpy}\"]\n\
+         [project.optional-dependencies]\n"
+    );
+    for i in 0..n {
+        text.push_str(&format!("e{i} = [\"{}\"]\n", extra(i)));
+    }
+    pipeline(Format::Pyproject, text)
+}
+
 #[test]
 fn pep621_extras_merge_into_one_finding() {
-    let make = |n: usize| {
-        let mut text = String::from(
-            "[project]\nname = \"p\"\nversion = \"0\"\n\
-             dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\"]\n\
-             [project.optional-dependencies]\n",
-        );
-        for i in 0..n {
-            text.push_str(&format!("e{i} = [\"wrapt\"]\n"));
-        }
-        pipeline(Format::Pyproject, text)
-    };
+    let make = |n: usize| pep621_extras(n, "numpy>=1.0", |_| "wrapt".to_owned());
     assert_linear("PEP 621 extras", &make, 150);
 }
 
@@ -122,17 +126,7 @@ fn pep621_extras_merge_into_one_finding() {
 fn pep621_extras_each_bounding_the_package() {
     // The benchmark's shape: every extra its own bound on numpy, so every extra is its own
     // finding; the other rules' verdicts are the base's, shared, not judged again.
-    let make = |n: usize| {
-        let mut text = String::from(
-            "[project]\nname = \"p\"\nversion = \"0\"\n\
-             dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\"]\n\
-             [project.optional-dependencies]\n",
-        );
-        for i in 0..n {
-            text.push_str(&format!("e{i} = [\"numpy>=1.{i}\"]\n"));
-        }
-        pipeline(Format::Pyproject, text)
-    };
+    let make = |n: usize| pep621_extras(n, "numpy>=1.0", |i| format!("numpy>=1.{i}"));
     assert_linear("PEP 621 extras bounding numpy", &make, 100);
 }
 
@@ -140,17 +134,7 @@ fn pep621_extras_each_bounding_the_package() {
 fn pep621_extras_each_with_a_broken_line() {
     // Each broken line's stand-in is given its groups: one pass over the memberships, not a
     // scan of every group per stand-in (40,000 such extras took 6.7 s, now 0.3 s).
-    let make = |n: usize| {
-        let mut text = String::from(
-            "[project]\nname = \"p\"\nversion = \"0\"\n\
-             dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.14.5,<1.17\"]\n\
-             [project.optional-dependencies]\n",
-        );
-        for i in 0..n {
-            text.push_str(&format!("e{i} = [\"wrapt>=1.0,,\"]\n"));
-        }
-        pipeline(Format::Pyproject, text)
-    };
+    let make = |n: usize| pep621_extras(n, "numpy>=1.14.5,<1.17", |_| "wrapt>=1.0,,".to_owned());
     assert_linear("PEP 621 extras with broken lines", &make, 2500);
 }
 
