@@ -151,16 +151,16 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
         }
         // Edit anchors: every place a fix would write.
         let a = &r.anchors;
-        let mut anchors: Vec<Span> = a.marker.into_iter().collect();
+        let mut anchors: Vec<Span> = a.marker().into_iter().collect();
         match &a.version {
             Some(VersionSlot::Replace { span, .. }) => anchors.push(*span),
             Some(VersionSlot::Insert { at, .. }) => anchors.push(Span::new(*at, *at)),
             Some(VersionSlot::Clauses) | None => {}
         }
-        if let Some(i) = &a.insert {
+        if let Some(i) = a.insert() {
             anchors.push(Span::new(i.at, i.at));
         }
-        if let Some(e) = &a.entry {
+        if let Some(e) = a.entry() {
             anchors.push(e.span);
             anchors.extend(e.restrictions.iter().flat_map(|&(k, v)| [k, v]));
         }

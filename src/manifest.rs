@@ -3,6 +3,7 @@
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
+use std::sync::Arc;
 
 use crate::formats::Format;
 use crate::source::Span;
@@ -60,9 +61,11 @@ pub enum VersionReq {
     /// `clauses` holds one span per comma-separated clause, in order, where the text maps
     /// one to one (empty otherwise).
     Specifiers {
-        specifiers: VersionSpecifiers,
+        /// Shared: a line written like the one before shares its parsed specifiers
+        /// (`requirements::parse_repeated`), and a clone copies none.
+        specifiers: Arc<VersionSpecifiers>,
         span: Span,
-        clauses: Vec<Span>,
+        clauses: ClauseSpans,
     },
     /// A union of PEP 440 specifier sets (Poetry `||`, conda `|`), already translated.
     /// `span` covers the original constraint text.
@@ -79,10 +82,54 @@ pub enum VersionReq {
     Unread { span: Span },
 }
 
+/// The span of each comma-separated clause of a specifier, in order; empty where the text
+/// does not map one to one. One clause (the usual case) is held inline, so a file of
+/// 750k one-clause lines allocates nothing for them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ClauseSpans {
+    #[default]
+    Unmapped,
+    One(Span),
+    Many(Box<[Span]>),
+}
+
+impl From<Vec<Span>> for ClauseSpans {
+    fn from(v: Vec<Span>) -> Self {
+        match v.len() {
+            0 => ClauseSpans::Unmapped,
+            1 => ClauseSpans::One(v[0]),
+            _ => ClauseSpans::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for ClauseSpans {
+    type Target = [Span];
+    fn deref(&self) -> &[Span] {
+        match self {
+            ClauseSpans::Unmapped => &[],
+            ClauseSpans::One(s) => std::slice::from_ref(s),
+            ClauseSpans::Many(v) => v,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a ClauseSpans {
+    type Item = &'a Span;
+    type IntoIter = std::slice::Iter<'a, Span>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// One requirement as a reader found it. A hostile file holds 750k of them (issue 15 §4),
+/// so its size is pinned by a unit test (`requirement_stays_small`): the parts most
+/// requirements lack are boxed ([`Anchors`]), lists are boxed slices, clause spans and
+/// specifiers of repeated lines are shared or inline.
 #[derive(Clone, Debug)]
 pub struct Requirement {
     pub name: PackageName,
-    pub extras: Vec<ExtraName>,
+    pub extras: Box<[ExtraName]>,
     pub version: VersionReq,
     /// The markers under which the requirement applies (`MarkerTree::TRUE` when none).
     /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
@@ -107,19 +154,68 @@ pub struct Requirement {
 
 /// Where a fix goes and what it copies, captured by the parser that read the requirement, so
 /// rendering a fix never reads the file's syntax again. Empty when no edit maps one to one
-/// (escapes, unusual layouts, lockfiles).
+/// (escapes, unusual layouts, lockfiles). The version slot, which most requirements have,
+/// is inline; the rest, which most lack, is one box ([`MoreAnchors`]), absent when empty.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Anchors {
     /// Where the version text is, or would go.
     pub version: Option<VersionSlot>,
+    more: Option<Box<MoreAnchors>>,
+}
+
+/// The anchors most requirements lack (no marker, not a rule's trigger, not a TOML entry).
+#[derive(Clone, Debug, Default)]
+struct MoreAnchors {
+    marker: Option<Span>,
+    insert: Option<InsertAt>,
+    entry: Option<TomlEntry>,
+}
+
+impl Anchors {
+    pub(crate) fn new(
+        version: Option<VersionSlot>,
+        marker: Option<Span>,
+        entry: Option<TomlEntry>,
+    ) -> Anchors {
+        let more = (marker.is_some() || entry.is_some()).then(|| {
+            Box::new(MoreAnchors {
+                marker,
+                insert: None,
+                entry,
+            })
+        });
+        Anchors { version, more }
+    }
+
     /// PEP 508: the marker part as written, with the space before its `;`
     /// (` ; python_version < "3.8"`), which a requirement inserted beside this one copies.
-    pub marker: Option<Span>,
+    pub(crate) fn marker(&self) -> Option<Span> {
+        self.more.as_ref()?.marker
+    }
+
     /// Where a requirement inserted after this one goes, in its neighbours' layout.
-    pub insert: Option<Box<InsertAt>>,
+    pub(crate) fn insert(&self) -> Option<&InsertAt> {
+        self.more.as_ref()?.insert.as_ref()
+    }
+
     /// A TOML `key = value` dependency entry (Poetry, Pipfile): what an entry inserted after
     /// it copies and must not repeat.
-    pub entry: Option<Box<TomlEntry>>,
+    pub(crate) fn entry(&self) -> Option<&TomlEntry> {
+        self.more.as_ref()?.entry.as_ref()
+    }
+
+    pub(crate) fn set_insert(&mut self, insert: Option<InsertAt>) {
+        match (&mut self.more, insert) {
+            (Some(m), i) => m.insert = i,
+            (None, None) => {}
+            (None, Some(i)) => {
+                self.more = Some(Box::new(MoreAnchors {
+                    insert: Some(i),
+                    ..MoreAnchors::default()
+                }))
+            }
+        }
+    }
 }
 
 /// Where a new requirement goes beside this one, and the layout around it: the new text is
@@ -146,12 +242,12 @@ pub(crate) enum VersionSlot {
     /// The text at `span` is the version: replaced by the new one, written inside `quote`
     /// when the span is a whole string token.
     Replace { span: Span, quote: Option<char> },
-    /// No version is written: the new one goes at `at`, between `before` and `after`
-    /// (`numpy` -> `numpy>=1.16`; `{ markers = ".." }` -> `{ version = ">=1.16", markers = ".." }`).
+    /// No version is written: the new one goes at `at`, between `around[0]` and
+    /// `around[1]` (`numpy` -> `numpy>=1.16`; `{ markers = ".." }` ->
+    /// `{ version = ">=1.16", markers = ".." }`); one pointer, so the slot stays small.
     Insert {
         at: usize,
-        before: &'static str,
-        after: &'static str,
+        around: &'static [&'static str; 2],
     },
 }
 
@@ -282,5 +378,20 @@ impl GroupKind {
     /// Whether the unit adds to a base install (and so is named in messages).
     pub(crate) fn is_derived(self) -> bool {
         !matches!(self, GroupKind::Base | GroupKind::BuildSystem)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A hostile requirements file holds 750k requirements within the 8 MiB cap (issue 15
+    /// §4: under 200 MB); each byte added here costs 750 kB there. Grow these only with a
+    /// measurement of `bench/hostile.sh`'s `requirements-750k-lines`.
+    #[test]
+    fn requirement_stays_small() {
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 176);
+        assert_eq!(std::mem::size_of::<super::VersionReq>(), 48);
+        assert_eq!(std::mem::size_of::<super::Anchors>(), 32);
+        assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
+        assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 24);
     }
 }

@@ -580,9 +580,9 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
                     vec![]
                 };
                 VersionReq::Specifiers {
-                    specifiers,
+                    specifiers: specifiers.into(),
                     span: vspan,
-                    clauses,
+                    clauses: clauses.into(),
                 }
             }
         }
@@ -593,7 +593,7 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
     };
     let req = Requirement {
         name,
-        extras: vec![],
+        extras: Box::default(),
         version,
         marker: MarkerTree::TRUE,
         role: Role::Require,
@@ -794,8 +794,7 @@ fn version_slot(
             let rest = text.get(at..loc.end)?;
             rest.trim().is_empty().then_some(VersionSlot::Insert {
                 at,
-                before: "",
-                after: "",
+                around: &["", ""],
             })
         }
         _ => None,

@@ -72,8 +72,10 @@ pub(crate) fn replace_version(
             }
             _ => None,
         },
-        VersionSlot::Insert { at, before, after } => matches!(r.version, VersionReq::Any)
-            .then(|| (Span::new(*at, *at), format!("{before}{spec}{after}"))),
+        VersionSlot::Insert { at, around } => matches!(r.version, VersionReq::Any).then(|| {
+            let [before, after] = around;
+            (Span::new(*at, *at), format!("{before}{spec}{after}"))
+        }),
     }
 }
 
@@ -159,7 +161,7 @@ pub(crate) fn pep508_with_marker(
     name: &str,
     spec: &str,
 ) -> String {
-    let marker = r.anchors.marker.map(|m| file.slice(m)).unwrap_or("");
+    let marker = r.anchors.marker().map(|m| file.slice(m)).unwrap_or("");
     format!("{name}{spec}{marker}")
 }
 
@@ -178,7 +180,7 @@ pub(crate) fn insert_after(
     r: &Requirement,
     text: &str,
 ) -> Option<(Span, String)> {
-    let ins = r.anchors.insert.as_deref()?;
+    let ins = r.anchors.insert()?;
     if text.contains(|c: char| ins.forbid.contains(c) || c == '\n' || c == '\r') {
         return None;
     }
@@ -197,7 +199,7 @@ pub(crate) fn toml_entry_after(
     pkg: &str,
     spec: &str,
 ) -> Option<(Span, String)> {
-    let entry = tf.anchors.entry.as_deref()?;
+    let entry = tf.anchors.entry()?;
     if entry.siblings.iter().any(|k| k.eq_ignore_ascii_case(pkg)) {
         return None;
     }
@@ -384,17 +386,25 @@ pub(crate) fn toml_entry_slot(file: &SourceFile, entry: Span) -> Option<Box<Inse
 }
 
 /// Where a requirement inserted after each of `parsed`'s requirements goes, for those the
-/// format `slot` applies to (`only`): the readers found the spans, this reads the layout
-/// around them once, through each file's line index.
+/// format `slot` applies to (`only`) and a fix can insert after (a rule's trigger,
+/// `Relevant::may_insert_after`; every requirement when the registry reads all): the
+/// readers found the spans, this reads the layout around them once, through each file's
+/// line index. A requirement with no insertion point costs nothing more.
 pub(crate) fn capture_inserts(
     files: &crate::files::Files,
     parsed: &mut crate::manifest::Parsed,
     only: impl Fn(&Requirement) -> bool,
     slot: impl Fn(&SourceFile, &Requirement) -> Option<Box<InsertAt>>,
 ) {
-    for r in parsed.requirements.iter_mut().filter(|r| only(r)) {
+    let relevant = files.relevant();
+    for r in parsed
+        .requirements
+        .iter_mut()
+        .filter(|r| relevant.may_insert_after(r.name.as_ref()) && only(r))
+    {
         if r.loc.file < files.len() {
-            r.anchors.insert = slot(files.get(r.loc.file), r);
+            r.anchors
+                .set_insert(slot(files.get(r.loc.file), r).map(|b| *b));
         }
     }
 }
@@ -421,10 +431,7 @@ pub(crate) fn insert_pep508(
 
 /// Anchors with only a version slot.
 pub(crate) fn with_version(slot: Option<VersionSlot>) -> Anchors {
-    Anchors {
-        version: slot,
-        ..Anchors::default()
-    }
+    Anchors::new(slot, None, None)
 }
 
 #[cfg(test)]

@@ -381,6 +381,10 @@ fn take_stand_ins(parsed: &mut Parsed) {
 pub struct Relevant {
     /// Normalised names (PEP 503); `None` for every package.
     names: Option<Vec<String>>,
+    /// The triggers' distributions among them, after which a fix may insert a requirement
+    /// (`edit::capture_inserts` keeps an insertion point for these only); `None` for every
+    /// package.
+    triggers: Option<Vec<String>>,
 }
 
 impl Relevant {
@@ -394,17 +398,38 @@ impl Relevant {
         let mut names: Vec<String> = names.into_iter().map(|n| n.to_string()).collect();
         names.sort_unstable();
         names.dedup();
-        Relevant { names: Some(names) }
+        Relevant {
+            names: Some(names),
+            triggers: None,
+        }
     }
 
     /// The packages `rules` read: each rule's package and its trigger's distributions
     /// (PyPI and conda names).
     pub(crate) fn of_rules(rules: &[crate::rules::Rule]) -> Relevant {
-        Relevant::only(rules.iter().flat_map(|r| {
-            std::iter::once(&r.package)
-                .chain(&r.trigger.distributions)
+        let triggers = Relevant::only(rules.iter().flat_map(|r| {
+            r.trigger
+                .distributions
+                .iter()
                 .chain(&r.trigger.conda_distributions)
-        }))
+        }));
+        Relevant {
+            triggers: triggers.names,
+            ..Relevant::only(rules.iter().flat_map(|r| {
+                std::iter::once(&r.package)
+                    .chain(&r.trigger.distributions)
+                    .chain(&r.trigger.conda_distributions)
+            }))
+        }
+    }
+
+    /// Whether a fix may insert a requirement after one on `raw` (a trigger's distribution),
+    /// so its reader keeps an insertion point for it.
+    pub(crate) fn may_insert_after(&self, raw: &str) -> bool {
+        let Some(names) = &self.triggers else {
+            return true;
+        };
+        names.iter().any(|n| normalized_eq(raw, n))
     }
 
     /// Whether every package is read in full.
@@ -460,7 +485,7 @@ pub fn leading_name(text: &str) -> Option<PackageName> {
 pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
     Requirement {
         name,
-        extras: Vec::new(),
+        extras: Box::default(),
         version: VersionReq::Unversioned,
         marker: pep508_rs::MarkerTree::TRUE,
         role: Role::Unparsed,

@@ -177,9 +177,9 @@ fn build(
                 None => (at, Vec::new()),
             };
             VersionReq::Specifiers {
-                specifiers,
+                specifiers: specifiers.into(),
                 span,
-                clauses,
+                clauses: clauses.into(),
             }
         }
     };
@@ -190,7 +190,7 @@ fn build(
     };
     Requirement {
         name: req.name,
-        extras: req.extras,
+        extras: req.extras.into(),
         version,
         marker: req.marker,
         role,
@@ -222,19 +222,13 @@ pub(crate) fn anchors(
         VersionReq::Specifiers { span, .. } if *span != loc => Some(VersionSlot::Clauses),
         VersionReq::Any => after_name(text, base, name_span, loc).map(|at| VersionSlot::Insert {
             at,
-            before: "",
-            after: "",
+            around: &["", ""],
         }),
         _ => None,
     };
     let marker = local(loc)
         .and_then(|(t, off)| marker_in(t).map(|m| Span::new(base + off, base + off).sub(m)));
-    Anchors {
-        version: slot,
-        marker,
-        insert: None,
-        entry: None,
-    }
+    Anchors::new(slot, marker, None)
 }
 
 /// Where a specifier goes in a requirement without one: after the name and its extras.

@@ -91,7 +91,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
     let name = ctx.package_name(key.get_ref(), name_span)?;
     let mut req = Requirement {
         name,
-        extras: Vec::new(),
+        extras: Box::default(),
         version: VersionReq::Any,
         marker: MarkerTree::TRUE,
         role: Role::Require,
@@ -124,7 +124,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                         let at = ctx.str_span(v, s);
                         req.marker.and(ctx.marker(s, at.span)?);
                     }
-                    "extras" => req.extras = ctx.extra_names(v, "`extras`"),
+                    "extras" => req.extras = ctx.extra_names(v, "`extras`").into(),
                     "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => {
                         direct = true
                     }
@@ -197,8 +197,8 @@ impl super::InputFormat for Pipfile {
         super::edit::capture_inserts(
             files,
             &mut parsed,
-            |r| r.anchors.entry.is_some(),
-            |f, r| super::edit::toml_entry_slot(f, r.anchors.entry.as_ref()?.span),
+            |r| r.anchors.entry().is_some(),
+            |f, r| super::edit::toml_entry_slot(f, r.anchors.entry()?.span),
         );
         parsed
     }

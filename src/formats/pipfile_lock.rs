@@ -230,7 +230,7 @@ fn entry_requirement(
     };
     Some(Requirement {
         name,
-        extras,
+        extras: extras.into(),
         version,
         marker,
         role: Role::Locked,

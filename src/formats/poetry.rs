@@ -643,9 +643,9 @@ pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<V
             Vec::new()
         };
         return Ok(VersionReq::Specifiers {
-            specifiers: a.specifiers.into_iter().collect(),
+            specifiers: std::sync::Arc::new(a.specifiers.into_iter().collect()),
             span,
-            clauses,
+            clauses: clauses.into(),
         });
     }
     Ok(VersionReq::AnyOf {
@@ -706,7 +706,7 @@ fn dependency_reqs<'v, 'i>(
     let whole = span_of(key).cover(span_of(value));
     let base = Requirement {
         name,
-        extras: Vec::new(),
+        extras: Box::default(),
         version: VersionReq::Any,
         marker: MarkerTree::TRUE,
         role: Role::Require,
@@ -810,7 +810,7 @@ fn table_dependency(
             }
             "extras" => {
                 let extras: Vec<ExtraName> = ctx.extra_names(v, "`extras`");
-                req.extras = extras;
+                req.extras = extras.into();
             }
             "optional" => optional = ctx.bool(v, "`optional`").unwrap_or(false),
             "allow-prereleases" | "allows-prereleases" => {

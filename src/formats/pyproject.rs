@@ -709,7 +709,7 @@ impl super::InputFormat for Pyproject {
             files,
             &mut parsed,
             |_| true,
-            |f, r| match &r.anchors.entry {
+            |f, r| match r.anchors.entry() {
                 Some(e) => super::edit::toml_entry_slot(f, e.span),
                 None if r.syntax == crate::manifest::Syntax::Pep508 => {
                     super::edit::array_slot(f, r.loc.span)

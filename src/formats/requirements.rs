@@ -25,6 +25,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::Version;
 use pep508_rs::{MarkerTree, PackageName, Pep508Url, VersionOrUrl};
@@ -1171,7 +1172,7 @@ fn pep508_requirement(
     if unread(ctx, text, at, &marker, loc, out) {
         return;
     }
-    let req = match parse_repeated(text) {
+    let (req, shared) = match parse_repeated(text) {
         Ok(r) => r,
         Err(e) => {
             let s = error_span(text, e.start, e.len, at);
@@ -1198,13 +1199,17 @@ fn pep508_requirement(
     } else {
         loc.span
     };
-    let version = match req.version_or_url {
-        None => VersionReq::Any,
-        Some(VersionOrUrl::Url(_)) => VersionReq::Unversioned,
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) if specifiers.is_empty() => {
+    let version = match (shared, req.version_or_url) {
+        (None, None) => VersionReq::Any,
+        (None, Some(VersionOrUrl::Url(_))) => VersionReq::Unversioned,
+        (None, Some(VersionOrUrl::VersionSpecifier(specifiers))) if specifiers.is_empty() => {
             VersionReq::Any
         }
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+        (shared, version) => {
+            let specifiers = shared.unwrap_or_else(|| match version {
+                Some(VersionOrUrl::VersionSpecifier(s)) => Arc::new(s),
+                _ => unreachable!("every other version is matched above"),
+            });
             let shift = |s: Span| ctx.span(Span::new(at + s.start, at + s.end));
             let (span, clauses) = match parts.spec {
                 // A clause span per specifier, or none (never a partial list).
@@ -1220,7 +1225,7 @@ fn pep508_requirement(
             VersionReq::Specifiers {
                 specifiers,
                 span,
-                clauses,
+                clauses: clauses.into(),
             }
         }
     };
@@ -1235,7 +1240,7 @@ fn pep508_requirement(
     }
     out.requirements.push(Requirement {
         name: req.name,
-        extras: req.extras,
+        extras: req.extras.into(),
         version,
         marker,
         role: Role::Require,
@@ -1297,7 +1302,7 @@ fn bare_requirement(
 ) -> Requirement {
     Requirement {
         name,
-        extras: Vec::new(),
+        extras: Box::default(),
         version,
         marker,
         role: Role::Require,
@@ -1314,12 +1319,20 @@ fn bare_requirement(
 /// The longest requirement text [`parse_repeated`] remembers.
 const REPEATED_MAX_LEN: usize = 256;
 
+/// A requirement as [`parse_repeated`] gives it: pep508_rs's, and, when it was read before,
+/// its non-empty specifiers shared (its own `version_or_url` is then `None`).
+type Repeated = (
+    pep508_rs::Requirement<AnyUrl>,
+    Option<Arc<pep440_rs::VersionSpecifiers>>,
+);
+
 /// [`super::guard::parse_requirement`], remembering a text that parsed twice in a row: a
 /// line written like the one before (a file of 750k `numpy>=1.0` lines) is a clone of its
-/// requirement, whose versions are shared, not parsed and stored again. Only a hash of the
-/// last text is kept until it repeats, so a file of distinct lines allocates nothing more.
-fn parse_repeated(text: &str) -> Result<pep508_rs::Requirement<AnyUrl>, super::guard::Refusal> {
-    type Memo = (u64, Option<(String, pep508_rs::Requirement<AnyUrl>)>);
+/// requirement whose specifiers are shared (one `Arc`), not parsed and stored again. Only a
+/// hash of the last text is kept until it repeats, so a file of distinct lines allocates
+/// nothing more.
+fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
+    type Memo = (u64, Option<(String, Repeated)>);
     thread_local! {
         static LAST: std::cell::RefCell<Memo> = const { std::cell::RefCell::new((0, None)) };
     }
@@ -1332,21 +1345,32 @@ fn parse_repeated(text: &str) -> Result<pep508_rs::Requirement<AnyUrl>, super::g
     }) {
         return Ok(r);
     }
-    let r = super::guard::parse_requirement::<AnyUrl>(text)?;
+    let mut r = super::guard::parse_requirement::<AnyUrl>(text)?;
     // A long line (an 8 MiB list of clauses) is not kept: a copy would only add to it.
     if text.len() <= REPEATED_MAX_LEN {
         use std::hash::BuildHasher;
         let h = std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
             .hash_one(text);
-        LAST.with(|last| {
+        let repeated = LAST.with(|last| {
             let mut last = last.borrow_mut();
-            if last.0 == h {
-                last.1 = Some((text.to_owned(), r.clone()));
-            }
+            let repeated = last.0 == h;
             last.0 = h;
+            repeated
         });
+        if repeated {
+            let shared = match r.version_or_url.take() {
+                Some(VersionOrUrl::VersionSpecifier(s)) if !s.is_empty() => Some(Arc::new(s)),
+                other => {
+                    r.version_or_url = other;
+                    None
+                }
+            };
+            let r = (r, shared);
+            LAST.with(|last| last.borrow_mut().1 = Some((text.to_owned(), r.clone())));
+            return Ok(r);
+        }
     }
-    Ok(r)
+    Ok((r, None))
 }
 
 /// `Link.egg_fragment`: `[#&]egg=([^&]*)` anywhere in the URL. Returns the value's range.
@@ -1574,12 +1598,11 @@ impl super::InputFormat for Requirements {
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse_unit(files, id);
-        // A requirement is inserted after a rule's trigger: the others need no place.
-        let relevant = files.relevant();
+        // A requirement is inserted after a rule's trigger only (`capture_inserts`).
         super::edit::capture_inserts(
             files,
             &mut parsed,
-            |r| relevant.wants(r.name.as_ref()),
+            |_| true,
             |f, r| super::edit::line_slot(f, r.loc.span),
         );
         parsed

@@ -253,20 +253,15 @@ impl<'t> Ctx<'t> {
             };
             let key_raw = self.text.get(key_span.start..key_span.end).unwrap_or("");
             let key_quote = key_raw.chars().next().filter(|c| *c == '"');
-            Box::new(TomlEntry {
+            TomlEntry {
                 span: key_span.cover(value_span),
                 restrictions,
                 siblings: siblings.clone(),
                 key_quote,
-            })
+            }
         });
-        Anchors {
-            version: self.version_slot(item, version),
-            marker: None,
-            // Where a sibling goes: `edit::toml_entry_slot`, through the file's line index.
-            insert: None,
-            entry,
-        }
+        // Where a sibling goes: `edit::toml_entry_slot`, through the file's line index.
+        Anchors::new(self.version_slot(item, version), None, entry)
     }
 
     /// Where the version of a TOML dependency value is, or would go: the version string
@@ -303,16 +298,12 @@ impl<'t> Ctx<'t> {
                     }
                     let inner = &raw[1..raw.len() - 1];
                     let at = s.start + 1 + (inner.len() - inner.trim_start().len());
-                    let after = if inner.trim().is_empty() {
-                        "\""
+                    let around = if inner.trim().is_empty() {
+                        &["version = \"", "\""]
                     } else {
-                        "\", "
+                        &["version = \"", "\", "]
                     };
-                    Some(VersionSlot::Insert {
-                        at,
-                        before: "version = \"",
-                        after,
-                    })
+                    Some(VersionSlot::Insert { at, around })
                 }
                 _ => None,
             },
@@ -563,9 +554,9 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
         at.span
     };
     Ok(VersionReq::Specifiers {
-        specifiers,
+        specifiers: specifiers.into(),
         span,
-        clauses,
+        clauses: clauses.into(),
     })
 }
 
@@ -609,7 +600,7 @@ impl Ctx<'_> {
         };
         let i = self.push(Requirement {
             name: pname,
-            extras: Vec::new(),
+            extras: Box::default(),
             version,
             marker: MarkerTree::TRUE,
             role: Role::Locked,

@@ -34,7 +34,7 @@ fn only(fp: &FileParse) -> &Requirement {
 
 fn spec_spans(r: &Requirement) -> (Span, Vec<Span>) {
     match &r.version {
-        VersionReq::Specifiers { span, clauses, .. } => (*span, clauses.clone()),
+        VersionReq::Specifiers { span, clauses, .. } => (*span, clauses.to_vec()),
         other => panic!("expected specifiers, got {other:?}"),
     }
 }
