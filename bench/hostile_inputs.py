@@ -37,6 +37,13 @@ def cases(scale):
         + "".join(f"    'e{i}': ['numpy>=1.{i}'],\n" for i in range(n(50_000)))
         + "})\n"
     )
+    # Base requirements x extras: each extra's unit holds the base (M x E members).
+    base = "".join(f'"p{i}", ' for i in range(n(5_000)))
+    yield "pep621-5k-base-5k-extras", "pyproject.toml", (
+        f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy>=1.0", {base}]\n'
+        "[project.optional-dependencies]\n"
+        + "".join(f'e{i} = ["q{i}"]\n' for i in range(n(5_000)))
+    )
     groups = ", ".join(f'"g{i}"' for i in range(n(20_000)))
     yield "pdm-lock-20k-groups", "pdm.lock", (
         f'[metadata]\ngroups = [{groups}]\nstrategy = ["cross_platform"]\nlock_version = "4.4"\n'
