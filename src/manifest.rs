@@ -122,14 +122,50 @@ impl<'a> IntoIterator for &'a ClauseSpans {
     }
 }
 
+/// A requirement's extras: one pointer, null when there are none (most requirements).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+// The box is the point: one word in every `Requirement`, where a `Vec` takes three and a
+// boxed slice two; a requirement with extras pays the second allocation.
+#[allow(clippy::box_collection)]
+pub struct Extras(Option<Box<Vec<ExtraName>>>);
+
+impl From<Vec<ExtraName>> for Extras {
+    fn from(v: Vec<ExtraName>) -> Self {
+        Extras((!v.is_empty()).then(|| Box::new(v)))
+    }
+}
+
+impl std::ops::Deref for Extras {
+    type Target = [ExtraName];
+    fn deref(&self) -> &[ExtraName] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+}
+
+impl IntoIterator for Extras {
+    type Item = ExtraName;
+    type IntoIter = std::vec::IntoIter<ExtraName>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.map_or_else(Vec::new, |b| *b).into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Extras {
+    type Item = &'a ExtraName;
+    type IntoIter = std::slice::Iter<'a, ExtraName>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 /// One requirement as a reader found it. A hostile file holds 750k of them (issue 15 §4),
 /// so its size is pinned by a unit test (`requirement_stays_small`): the parts most
-/// requirements lack are boxed ([`Anchors`]), lists are boxed slices, clause spans and
+/// requirements lack are boxed ([`Anchors`]), lists are boxed (extras: one pointer), clause spans and
 /// specifiers of repeated lines are shared or inline.
 #[derive(Clone, Debug)]
 pub struct Requirement {
     pub name: PackageName,
-    pub extras: Box<[ExtraName]>,
+    pub extras: Extras,
     pub version: VersionReq,
     /// The markers under which the requirement applies (`MarkerTree::TRUE` when none).
     /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
@@ -388,10 +424,11 @@ mod tests {
     /// measurement of `bench/hostile.sh`'s `requirements-750k-lines`.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 176);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 168);
         assert_eq!(std::mem::size_of::<super::VersionReq>(), 48);
         assert_eq!(std::mem::size_of::<super::Anchors>(), 32);
         assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
         assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 24);
+        assert_eq!(std::mem::size_of::<super::Extras>(), 8);
     }
 }

@@ -593,7 +593,7 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
     };
     let req = Requirement {
         name,
-        extras: Box::default(),
+        extras: Default::default(),
         version,
         marker: MarkerTree::TRUE,
         role: Role::Require,

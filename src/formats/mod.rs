@@ -485,7 +485,7 @@ pub fn leading_name(text: &str) -> Option<PackageName> {
 pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
     Requirement {
         name,
-        extras: Box::default(),
+        extras: Default::default(),
         version: VersionReq::Unversioned,
         marker: pep508_rs::MarkerTree::TRUE,
         role: Role::Unparsed,

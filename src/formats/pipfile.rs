@@ -91,7 +91,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
     let name = ctx.package_name(key.get_ref(), name_span)?;
     let mut req = Requirement {
         name,
-        extras: Box::default(),
+        extras: Default::default(),
         version: VersionReq::Any,
         marker: MarkerTree::TRUE,
         role: Role::Require,

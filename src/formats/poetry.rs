@@ -706,7 +706,7 @@ fn dependency_reqs<'v, 'i>(
     let whole = span_of(key).cover(span_of(value));
     let base = Requirement {
         name,
-        extras: Box::default(),
+        extras: Default::default(),
         version: VersionReq::Any,
         marker: MarkerTree::TRUE,
         role: Role::Require,

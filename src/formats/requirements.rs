@@ -1302,7 +1302,7 @@ fn bare_requirement(
 ) -> Requirement {
     Requirement {
         name,
-        extras: Box::default(),
+        extras: Default::default(),
         version,
         marker,
         role: Role::Require,

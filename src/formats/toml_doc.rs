@@ -600,7 +600,7 @@ impl Ctx<'_> {
         };
         let i = self.push(Requirement {
             name: pname,
-            extras: Box::default(),
+            extras: Default::default(),
             version,
             marker: MarkerTree::TRUE,
             role: Role::Locked,
