@@ -794,14 +794,24 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     width: args.width.unwrap_or(100),
                     summary: args.quiet == 0,
                 };
-                let shown: Vec<Diagnostic> = outcome
-                    .diagnostics
-                    .iter()
-                    .filter(|d| args.show_suppressed || d.suppressed.is_none())
-                    .cloned()
-                    .collect();
-                let hidden = outcome.diagnostics.len() - shown.len();
-                human::emit(&outcome.files, &shown, outcome.checked, style, &mut out).and_then(
+                let hidden = if args.show_suppressed {
+                    0
+                } else {
+                    outcome
+                        .diagnostics
+                        .iter()
+                        .filter(|d| d.suppressed.is_some())
+                        .count()
+                };
+                human::emit(
+                    &outcome.files,
+                    &outcome.diagnostics,
+                    args.show_suppressed,
+                    outcome.checked,
+                    style,
+                    &mut out,
+                )
+                .and_then(
                     |_| {
                         if hidden > 0 && args.quiet == 0 {
                             writeln!(
@@ -825,6 +835,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     checked: outcome.checked,
                     show_suppressed: args.show_suppressed,
                     fail_on,
+                    jobs: args.jobs,
                 };
                 outcome
                     .diagnostics
@@ -840,6 +851,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     checked: outcome.checked,
                     show_suppressed: args.show_suppressed,
                     fail_on,
+                    jobs: args.jobs,
                 };
                 match emitter(other, pretty) {
                     Some(e) => e.emit(&report, &mut out),

@@ -360,6 +360,9 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     }
     let usage = suppress::apply(&files, &mut diags, &sups);
     let files = excerpts(&files, &diags, &sups);
+    // The findings are held until every root is merged: keep no spare capacity (the list
+    // can come from a larger vector collected in place).
+    diags.shrink_to_fit();
     RootResult {
         files,
         diags,

@@ -47,7 +47,7 @@ fn severity(s: Severity) -> &'static str {
 impl Emitter for Gitlab {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut fingerprints = Fingerprints::new();
-        let issues: Vec<Issue> = report
+        let issues = report
             .diagnostics
             .iter()
             // Fingerprint every finding, suppressed or not, before filtering, so a finding
@@ -71,9 +71,8 @@ impl Emitter for Gitlab {
                         },
                     },
                 }
-            })
-            .collect();
-        super::json_pretty(&mut *out, &issues)?;
+            });
+        super::json_pretty(&mut *out, &super::Streamed::new(issues))?;
         out.write_all(b"\n")
     }
 }

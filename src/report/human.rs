@@ -383,10 +383,12 @@ fn write_notes(s: &mut String, notes: &[String], style: &Style) {
     }
 }
 
-/// Write every diagnostic, then a summary line.
+/// Write every diagnostic (suppressed ones only with `show_suppressed`), then a summary
+/// line (which counts unsuppressed findings either way).
 pub(crate) fn emit(
     files: &Excerpts,
     diagnostics: &[Diagnostic],
+    show_suppressed: bool,
     checked: usize,
     style: Style,
     out: &mut dyn Write,
@@ -401,7 +403,18 @@ pub(crate) fn emit(
     .with_links(false);
     let narratable = NarratableReportHandler::new().with_context_lines(CONTEXT_LINES);
     let mut sources = Sources::default();
-    for d in diagnostics {
+    let mut file = None;
+    for d in diagnostics
+        .iter()
+        .filter(|d| show_suppressed || d.suppressed.is_none())
+    {
+        // Findings come sorted by path: the displayed texts of the files before are not
+        // kept (a related location in one is displayed again), so what this holds stays
+        // the size of a file's excerpts, not of the report.
+        if file != Some(d.loc.file) {
+            sources.shown.clear();
+            file = Some(d.loc.file);
+        }
         let r = render(files, &mut sources, d);
         let mut s = String::new();
         let res = if style.narratable {

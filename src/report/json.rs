@@ -145,16 +145,62 @@ impl<'a> JsonDiagnostic<'a> {
     }
 }
 
-/// Diagnostics rendered per batch by [`compact`]: each worker renders a slice of the batch,
-/// then the slices are written in order. The batch bounds the memory the rendering holds
-/// (a finding is about 2.7 KB of JSON; a batch of 4,096 raised the peak RSS on the
-/// 2,000-project tree by 16 MB, the whole report is tens of megabytes).
-const BATCH: usize = 512;
+/// Findings per chunk of the compact document: each chunk is rendered into one buffer by a
+/// rendering thread and written with one call. A finding is about 2.5 KB of JSON, so a chunk
+/// is about 160 KB.
+const CHUNK: usize = 64;
+
+/// Chunks rendered ahead of the one being written, per rendering thread: what the writer
+/// holds at most is this many chunks per thread, whatever the size of the report.
+const AHEAD: usize = 2;
+
+/// Up to this many findings render on the calling thread, without asking for the core count
+/// (which reads cgroup files: a cost the one-small-file run would pay for nothing).
+const INLINE: usize = 2 * CHUNK;
+
+/// How many threads render `shown` findings with `jobs` (`--jobs`; 0 is one per core): one
+/// (the calling thread) for a small report, else the worker count.
+fn render_threads(jobs: usize, shown: usize) -> usize {
+    if shown <= INLINE {
+        return 1;
+    }
+    let n = match jobs {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    };
+    n.min(shown.div_ceil(CHUNK))
+}
+
+/// What [`compact_with`] did: threads started and chunks written (for the tests' bounds).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Rendered {
+    threads: usize,
+    chunks: usize,
+}
 
 /// The compact document, byte for byte what serde writes for [`Document`], with the
-/// diagnostics rendered in parallel: the head and tail come from the document with no
-/// diagnostics, split where its empty list is.
+/// diagnostics rendered by a fixed number of threads: the head and tail come from the
+/// document with no diagnostics, split where its empty list is.
 fn compact(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let shown = report
+        .diagnostics
+        .iter()
+        .filter(|d| report.show_suppressed || d.suppressed.is_none())
+        .count();
+    compact_with(report, out, render_threads(report.jobs, shown)).map(|_| ())
+}
+
+/// [`compact`] with `threads` rendering threads (one: the calling thread renders). With more,
+/// that many scoped threads are started once; each takes the next chunk, at most
+/// [`AHEAD`] × `threads` chunks beyond the one being written, and the calling thread writes
+/// the chunks in order as they finish, one write per chunk.
+fn compact_with(
+    report: &Report,
+    out: &mut dyn std::io::Write,
+    threads: usize,
+) -> std::io::Result<Rendered> {
     let empty = Document {
         version: SCHEMA_VERSION,
         tool: Tool {
@@ -178,59 +224,101 @@ fn compact(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()>
         .iter()
         .filter(|d| report.show_suppressed || d.suppressed.is_none())
         .collect();
-    // Up to 128 findings render on this thread without asking for the core count (which
-    // reads cgroup files: a cost the one-small-file run would pay for nothing).
-    let wanted = shown.len().div_ceil(128).max(1);
-    let threads = if wanted == 1 {
-        1
-    } else {
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
-            .min(wanted)
-    };
-    let render = |part: &[&Diagnostic]| -> std::io::Result<Vec<u8>> {
-        let mut buf = Vec::with_capacity(part.len() * 1024);
-        for d in part {
-            buf.push(b',');
+    let chunks: Vec<&[&Diagnostic]> = shown.chunks(CHUNK).collect();
+    // A chunk's findings, each after a comma but the list's first.
+    let render = |i: usize| -> std::io::Result<Vec<u8>> {
+        let part = chunks[i];
+        let mut buf = Vec::with_capacity(part.len() * 2048);
+        for (k, d) in part.iter().enumerate() {
+            if i > 0 || k > 0 {
+                buf.push(b',');
+            }
             super::json_line(&mut buf, &JsonDiagnostic::new(report, d))?;
         }
         Ok(buf)
     };
-    let mut first = true;
-    for batch in shown.chunks(BATCH) {
-        let parts: Vec<std::io::Result<Vec<u8>>> = if threads > 1 {
-            let size = batch.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = batch
-                    .chunks(size)
-                    .map(|part| s.spawn(move || render(part)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join()
-                            .unwrap_or_else(|_| Err(std::io::Error::other("JSON rendering failed")))
-                    })
-                    .collect()
-            })
-        } else {
-            vec![render(batch)]
-        };
-        for part in parts {
-            let part = part?;
-            // The list's first element has no comma before it.
-            let body = if first {
-                &part[1.min(part.len())..]
-            } else {
-                &part[..]
-            };
-            first &= part.is_empty();
-            out.write_all(body)?;
+    let mut done = Rendered {
+        threads: 0,
+        chunks: chunks.len(),
+    };
+    if threads <= 1 || chunks.len() <= 1 {
+        for i in 0..chunks.len() {
+            out.write_all(&render(i)?)?;
         }
+    } else {
+        done.threads = threads.min(chunks.len());
+        let window = AHEAD * done.threads;
+        let state = std::sync::Mutex::new(Chunks::default());
+        let turn = std::sync::Condvar::new();
+        let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+        let worker = || {
+            #[cfg(test)]
+            STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut st = lock();
+            loop {
+                if st.stop || st.next >= chunks.len() {
+                    return;
+                }
+                if st.next >= st.written + window {
+                    st = turn.wait(st).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                }
+                let i = st.next;
+                st.next += 1;
+                drop(st);
+                let buf = render(i);
+                st = lock();
+                st.ready.insert(i, buf);
+                turn.notify_all();
+            }
+        };
+        let written = std::thread::scope(|s| {
+            for _ in 0..done.threads {
+                s.spawn(worker);
+            }
+            let mut st = lock();
+            let result = loop {
+                if st.written == chunks.len() {
+                    break Ok(());
+                }
+                let at = st.written;
+                let Some(buf) = st.ready.remove(&at) else {
+                    st = turn.wait(st).unwrap_or_else(|e| e.into_inner());
+                    continue;
+                };
+                drop(st);
+                let res = buf.and_then(|b| out.write_all(&b));
+                st = lock();
+                if res.is_err() {
+                    break res;
+                }
+                st.written += 1;
+                turn.notify_all();
+            };
+            // Stop the workers (on an error, before they render the rest).
+            st.stop = true;
+            turn.notify_all();
+            result
+        });
+        written?;
     }
     out.write_all(&frame[split..])?;
-    out.write_all(b"\n")
+    out.write_all(b"\n")?;
+    Ok(done)
+}
+
+/// Rendering threads started, counted for the unit test's bound.
+#[cfg(test)]
+static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The rendering threads' shared state: the next chunk to take, how many chunks are
+/// written, and those rendered but not yet written.
+#[derive(Default)]
+struct Chunks {
+    next: usize,
+    written: usize,
+    ready: std::collections::BTreeMap<usize, std::io::Result<Vec<u8>>>,
+    stop: bool,
 }
 
 impl Emitter for Json {
@@ -280,16 +368,36 @@ mod tests {
     use crate::manifest::Loc;
     use crate::source::Span;
 
-    /// The parallel compact writer prints exactly what serde prints for the whole document,
-    /// for no finding, a few (one thread), and more than one batch (several threads),
-    /// suppressed findings shown or not.
+    /// A writer that counts its write calls.
+    #[derive(Default)]
+    struct Counted {
+        bytes: Vec<u8>,
+        writes: usize,
+    }
+
+    impl std::io::Write for Counted {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.writes += 1;
+            self.bytes.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The compact writer prints exactly what serde prints for the whole document, for no
+    /// finding, a few, and many chunks, with one to three rendering threads, suppressed
+    /// findings shown or not. It starts at most the threads it is given, once per document
+    /// (not per batch: the writer before started two threads per 512 findings), and writes
+    /// each chunk with one call, so the output is written as chunks finish, not gathered.
     #[test]
     fn compact_is_serdes_document_byte_for_byte() {
         let mut files = Files::new(std::path::PathBuf::from("/p"));
         let text = "numpy>=1.16\n\u{1b}]x \"quoted\"\n".repeat(50);
         let id = files.add(std::path::Path::new("/p/requirements.txt"), text.as_bytes());
         let files = crate::source::Excerpts::whole(&files);
-        for n in [0, 3, 2 * BATCH + 300] {
+        for n in [0, 3, CHUNK, 2 * CHUNK + 1, 40 * CHUNK + 7] {
             let diagnostics: Vec<Diagnostic> = (0..n)
                 .map(|i| {
                     let mut d = Diagnostic::problem(
@@ -319,6 +427,7 @@ mod tests {
                     checked: 1,
                     show_suppressed,
                     fail_on: Severity::Error,
+                    jobs: 0,
                 };
                 let doc = Document {
                     version: SCHEMA_VERSION,
@@ -336,12 +445,25 @@ mod tests {
                 let mut want = Vec::new();
                 crate::report::json_line(&mut want, &doc).unwrap();
                 want.push(b'\n');
+                let shown = doc.diagnostics.len();
+                let chunks = shown.div_ceil(CHUNK);
+                for threads in [1, 2, 3] {
+                    let mut got = Counted::default();
+                    let before = STARTED.load(std::sync::atomic::Ordering::SeqCst);
+                    let done = compact_with(&report, &mut got, threads).unwrap();
+                    let started = STARTED.load(std::sync::atomic::Ordering::SeqCst) - before;
+                    let case = format!("{n} findings, show_suppressed {show_suppressed}, {threads} threads");
+                    assert!(got.bytes == want, "{case}");
+                    assert_eq!(done.chunks, chunks, "{case}");
+                    // The head, one write per chunk, the tail and the newline.
+                    assert_eq!(got.writes, chunks + 3, "{case}");
+                    let most = if threads == 1 || chunks <= 1 { 0 } else { threads.min(chunks) };
+                    assert_eq!(started, most, "{case}");
+                    assert_eq!(done.threads, most, "{case}");
+                }
                 let mut got = Vec::new();
                 Json { pretty: false }.emit(&report, &mut got).unwrap();
-                assert!(
-                    got == want,
-                    "{n} findings, show_suppressed {show_suppressed}"
-                );
+                assert!(got == want, "{n} findings, show_suppressed {show_suppressed}");
                 let mut pretty = Vec::new();
                 Json { pretty: true }.emit(&report, &mut pretty).unwrap();
                 let a: serde_json::Value = serde_json::from_slice(&got).unwrap();

@@ -72,6 +72,12 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
 impl Emitter for Junit {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut xml = quick_junit::Report::new(TOOL_NAME);
+        // Each file's unsuppressed findings, in report order: one pass over the findings,
+        // not one per file.
+        let mut by_file: std::collections::HashMap<usize, Vec<&Diagnostic>> = Default::default();
+        for d in report.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
+            by_file.entry(d.loc.file).or_default().push(d);
+        }
         for (id, file) in report.files.iter() {
             let shown_path = escape_display(&file.display);
             let path: &str = &shown_path;
@@ -80,11 +86,7 @@ impl Emitter for Junit {
             // Two findings of one check on one package at one place (different rules)
             // get a numbered name, so every name is unique.
             let mut names: std::collections::HashMap<String, usize> = Default::default();
-            for d in report
-                .diagnostics
-                .iter()
-                .filter(|d| d.loc.file == id && d.suppressed.is_none())
-            {
+            for d in by_file.remove(&id).unwrap_or_default() {
                 let mut c = case(report, path, d);
                 let n = names.entry(c.name.as_str().to_owned()).or_insert(0);
                 *n += 1;
@@ -102,13 +104,35 @@ impl Emitter for Junit {
             }
             xml.add_test_suite(suite);
         }
-        let text = xml
-            .to_string()
+        // Written as it is serialised, not gathered into a string first.
+        let mut w = LastByte {
+            out: &mut *out,
+            last: None,
+        };
+        xml.serialize(&mut w)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
-        out.write_all(text.as_bytes())?;
-        if !text.ends_with('\n') {
+        if w.last != Some(b'\n') {
             out.write_all(b"\n")?;
         }
         Ok(())
+    }
+}
+
+/// A writer that remembers the last byte written through it.
+struct LastByte<'w> {
+    out: &'w mut dyn std::io::Write,
+    last: Option<u8>,
+}
+
+impl std::io::Write for LastByte<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }

@@ -39,6 +39,8 @@ pub struct Report<'a> {
     /// The failure threshold (`--fail-on`, default error): JUnit fails a test case whose
     /// finding is at or above it.
     pub fail_on: Severity,
+    /// Threads a large report may be rendered with (`--jobs`; 0: one per core).
+    pub jobs: usize,
 }
 
 /// The closing line of the human-readable formats (human, concise): "All checks passed!"
@@ -326,6 +328,28 @@ pub(crate) fn json_line<T: serde::Serialize + ?Sized>(
     let f = EscapeControls(serde_json::ser::CompactFormatter);
     let mut ser = serde_json::Serializer::with_formatter(out, f);
     value.serialize(&mut ser).map_err(std::io::Error::from)
+}
+
+/// A sequence serialised from an iterator as it is written, not gathered into a vector
+/// first: a report's findings are rendered one at a time, so the output holds one finding's
+/// rendering, not the whole document. The same bytes as the vector (an empty one is `[]`
+/// either way). Serialised once; a second time it is empty.
+pub(crate) struct Streamed<I>(std::cell::RefCell<Option<I>>);
+
+impl<I> Streamed<I> {
+    pub(crate) fn new(items: I) -> Streamed<I> {
+        Streamed(std::cell::RefCell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator> serde::Serialize for Streamed<I>
+where
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.borrow_mut().take();
+        s.collect_seq(items.into_iter().flatten())
+    }
 }
 
 /// Collapse a message onto one line: every line break (CRLF, LF, CR) becomes one space,

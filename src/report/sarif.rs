@@ -32,18 +32,19 @@ pub(crate) const FINGERPRINT_KEY: &str = "depwindow/v1";
 const SRCROOT: &str = "%SRCROOT%";
 
 #[derive(Serialize)]
-struct Log<'a> {
+struct Log<'a, R> {
     #[serde(rename = "$schema")]
     schema: &'static str,
     version: &'static str,
-    runs: Vec<Run<'a>>,
+    runs: Vec<Run<'a, R>>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Run<'a> {
+struct Run<'a, R> {
     tool: Tool<'a>,
-    results: Vec<SarifResult<'a>>,
+    /// The findings' results, rendered one at a time as they are written ([`super::Streamed`]).
+    results: R,
     column_kind: &'static str,
 }
 
@@ -416,11 +417,12 @@ impl Emitter for Sarif {
                         rules: Check::ALL.iter().map(rule).collect(),
                     },
                 },
-                results: report
-                    .diagnostics
-                    .iter()
-                    .map(|d| result(report, d, &mut fp))
-                    .collect(),
+                results: super::Streamed::new(
+                    report
+                        .diagnostics
+                        .iter()
+                        .map(move |d| result(report, d, &mut fp)),
+                ),
                 column_kind: "unicodeCodePoints",
             }],
         };

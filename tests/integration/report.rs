@@ -201,6 +201,7 @@ fn render_failing_on(
         tool_version: "0.0.0-test",
         show_suppressed: true,
         fail_on,
+        jobs: 1,
     };
     let mut out = Vec::new();
     // Indented, so the snapshots stay readable (the CLI's default is compact).
