@@ -36,6 +36,8 @@ mod marker_differential;
 mod messages;
 mod oracles;
 mod outputs;
+// Issue 13: rendering a report holds bounded memory beyond the findings (n and 4n).
+mod output_memory;
 mod pick_differential;
 mod poetry_differential;
 mod properties;
