@@ -567,27 +567,101 @@ pub(crate) fn adopt_excerpts(into: &mut Excerpts, files: &Files, diags: &mut [Di
 
 /// One report per finding: the same finding reached from several including files merges,
 /// naming every Python it holds on. Input problems (no rule) merge only when their
-/// message is the same too.
-type MergeKey = (Check, Option<String>, Loc, Option<String>);
+/// message is the same too. The index holds the check, the place and a hash of the rule and
+/// message, not copies of them (a key per finding is held through the whole merge); a hit
+/// is confirmed against the finding it names.
+type MergeKey = (Check, Loc, u64);
+
+/// The rule and, for an input problem, the message: what else must match to merge.
+fn merge_text(d: &Diagnostic) -> (Option<&str>, Option<&str>) {
+    (
+        d.rule.as_deref(),
+        d.rule.is_none().then_some(d.message.as_str()),
+    )
+}
 
 fn merge_key(d: &Diagnostic) -> MergeKey {
-    let message = d.rule.is_none().then(|| d.message.clone());
-    (d.check, d.rule.clone(), d.loc, message)
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    merge_text(d).hash(&mut h);
+    (d.check, d.loc, h.finish())
 }
 
 fn merge_into(all: &mut Vec<Diagnostic>, index: &mut HashMap<MergeKey, usize>, d: Diagnostic) {
+    let same =
+        |o: &Diagnostic| o.check == d.check && o.loc == d.loc && merge_text(o) == merge_text(&d);
     let key = merge_key(&d);
-    let Some(&i) = index.get(&key) else {
-        index.insert(key, all.len());
-        all.push(d);
-        return;
+    let at = match index.get(&key) {
+        None => {
+            index.insert(key, all.len());
+            None
+        }
+        Some(&i) if same(&all[i]) => Some(i),
+        // Two different findings with one hash: find the one it merges with, if any.
+        Some(_) => all.iter().position(same),
     };
-    all[i].absorb(d);
+    match at {
+        Some(i) => all[i].absorb(d),
+        None => all.push(d),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Findings merge by check, place, rule and (for input problems) message, and by nothing
+    /// less: the index's hash never merges two that differ in one of them.
+    #[test]
+    fn findings_merge_only_when_check_place_rule_and_problem_message_match() {
+        let at = |start| Loc {
+            file: 0,
+            span: Span::new(start, start + 1),
+        };
+        let ruled = |rule: &str, start, severity| {
+            let mut d = Diagnostic::problem(Check::OutsideWindow, severity, at(start), "m".into());
+            d.rule = Some(rule.into());
+            d
+        };
+        let problem = |message: &str| {
+            Diagnostic::problem(Check::ParseError, Severity::Error, at(0), message.into())
+        };
+        let mut all = Vec::new();
+        let mut index = HashMap::new();
+        for d in [
+            ruled("a", 0, Severity::Warning),
+            ruled("b", 0, Severity::Warning),
+            ruled("a", 1, Severity::Warning),
+            ruled("a", 0, Severity::Error),
+            problem("x"),
+            problem("y"),
+            problem("x"),
+        ] {
+            merge_into(&mut all, &mut index, d);
+        }
+        let seen: Vec<_> = all
+            .iter()
+            .map(|d| {
+                (
+                    d.code(),
+                    d.rule.clone(),
+                    d.loc.span.start,
+                    d.message.clone(),
+                    d.severity,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("DW101", Some("a".into()), 0, "m".into(), Severity::Error),
+                ("DW101", Some("b".into()), 0, "m".into(), Severity::Warning),
+                ("DW101", Some("a".into()), 1, "m".into(), Severity::Warning),
+                ("DW001", None, 0, "x".into(), Severity::Error),
+                ("DW001", None, 0, "y".into(), Severity::Error),
+            ]
+        );
+    }
 
     /// The in-place sort gives the order a stable sort of the findings gives, ties kept in
     /// their order.
