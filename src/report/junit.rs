@@ -22,6 +22,11 @@ use crate::diagnostic::Diagnostic;
 
 pub(crate) struct Junit;
 
+/// Whether a finding's case fails: at or above the failure threshold.
+fn failing(report: &Report, d: &Diagnostic) -> bool {
+    d.severity >= report.fail_on
+}
+
 fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
     let at = resolve(report.files, &d.loc);
     let loc = format!(
@@ -40,7 +45,7 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
         body.push_str(help);
     }
     let body = escape_multiline(&body).into_owned();
-    let status = if d.severity >= report.fail_on {
+    let status = if failing(report, d) {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status
             .set_message(escape_display(&one_line(&d.message)).into_owned())
@@ -59,7 +64,7 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
         format!("{} {}{package} at {loc}", d.code(), d.check.name()),
         status,
     );
-    if d.severity < report.fail_on {
+    if !failing(report, d) {
         case.set_system_out(body);
     }
     case.set_classname(path);
@@ -69,70 +74,103 @@ fn case(report: &Report, path: &str, d: &Diagnostic) -> TestCase {
     case
 }
 
+/// The test suite of one file: a case per unsuppressed finding (`findings`, in report
+/// order), or one passing case when it has none.
+fn suite(report: &Report, display: &str, findings: &[&Diagnostic]) -> TestSuite {
+    let shown_path = escape_display(display);
+    let path: &str = &shown_path;
+    let mut suite = TestSuite::new(path);
+    // Two findings of one check on one package at one place (different rules) get a
+    // numbered name, so every name is unique.
+    let mut names: std::collections::HashMap<String, usize> = Default::default();
+    for d in findings {
+        let mut c = case(report, path, d);
+        let n = names.entry(c.name.as_str().to_owned()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            c.name = format!("{} ({n})", c.name.as_str()).into();
+        }
+        suite.add_test_case(c);
+    }
+    if findings.is_empty() {
+        let mut ok = TestCase::new(TOOL_NAME, TestCaseStatus::success());
+        ok.set_classname(path);
+        ok.extra.insert("file".into(), path.into());
+        suite.add_test_case(ok);
+    }
+    suite
+}
+
+fn serialize(xml: &quick_junit::Report) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    xml.serialize(&mut buf)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(buf)
+}
+
 impl Emitter for Junit {
+    /// `quick-junit` writes a whole report, whose head carries the totals. So the totals are
+    /// counted first; then each file's suite is built and written on its own, cut out of a
+    /// one-suite report: the same bytes as the whole report, holding one suite at a time.
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let mut xml = quick_junit::Report::new(TOOL_NAME);
         // Each file's unsuppressed findings, in report order: one pass over the findings,
         // not one per file.
         let mut by_file: std::collections::HashMap<usize, Vec<&Diagnostic>> = Default::default();
         for d in report.diagnostics.iter().filter(|d| d.suppressed.is_none()) {
             by_file.entry(d.loc.file).or_default().push(d);
         }
-        for (id, file) in report.files.iter() {
-            let shown_path = escape_display(&file.display);
-            let path: &str = &shown_path;
-            let mut suite = TestSuite::new(path);
-            let mut any = false;
-            // Two findings of one check on one package at one place (different rules)
-            // get a numbered name, so every name is unique.
-            let mut names: std::collections::HashMap<String, usize> = Default::default();
-            for d in by_file.remove(&id).unwrap_or_default() {
-                let mut c = case(report, path, d);
-                let n = names.entry(c.name.as_str().to_owned()).or_insert(0);
-                *n += 1;
-                if *n > 1 {
-                    c.name = format!("{} ({n})", c.name.as_str()).into();
-                }
-                suite.add_test_case(c);
-                any = true;
-            }
-            if !any {
-                let mut ok = TestCase::new(TOOL_NAME, TestCaseStatus::success());
-                ok.set_classname(path);
-                ok.extra.insert("file".into(), path.into());
-                suite.add_test_case(ok);
-            }
-            xml.add_test_suite(suite);
+        let findings = |id: usize| by_file.get(&id).map(Vec::as_slice).unwrap_or_default();
+        // What `add_test_suite` would count: a case per finding (one passing case for a
+        // file without), a failure per failing case; cases are never errors or skipped.
+        let mut head = quick_junit::Report::new(TOOL_NAME);
+        for (id, _) in report.files.iter() {
+            let f = findings(id);
+            head.tests += f.len().max(1);
+            head.failures += f.iter().filter(|d| failing(report, d)).count();
         }
-        // Written as it is serialised, not gathered into a string first.
-        let mut w = LastByte {
-            out: &mut *out,
-            last: None,
+        let head = serialize(&head)?;
+        // The head ends with the `<testsuites ...>` start tag (one line: its attributes are
+        // the name and numbers).
+        let Some(open) = head
+            .windows(b"<testsuites".len())
+            .position(|w| w == b"<testsuites")
+            .and_then(|at| head[at..].iter().position(|&b| b == b'>').map(|e| at + e + 1))
+        else {
+            return Err(std::io::Error::other("JUnit report without its head"));
         };
-        xml.serialize(&mut w)
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        if w.last != Some(b'\n') {
+        let mut written = false;
+        let mut tail: Vec<u8> = Vec::new();
+        for (id, file) in report.files.iter() {
+            let mut one = quick_junit::Report::new(TOOL_NAME);
+            one.add_test_suite(suite(report, &file.display, findings(id)));
+            let text = serialize(&one)?;
+            drop(one);
+            // The suite lies between the start tag's line and the closing tag's.
+            let from = text
+                .windows(b"\n    <testsuite".len())
+                .position(|w| w == b"\n    <testsuite");
+            let to = text
+                .windows(b"\n</testsuites>".len())
+                .rposition(|w| w == b"\n</testsuites>");
+            let (Some(from), Some(to)) = (from, to) else {
+                return Err(std::io::Error::other("JUnit suite not found"));
+            };
+            if !written {
+                out.write_all(&head[..open])?;
+                written = true;
+            }
+            out.write_all(&text[from..to])?;
+            tail = text[to..].to_vec();
+        }
+        if !written {
+            // No file: the head is the whole report.
+            tail = head;
+        }
+        out.write_all(&tail)?;
+        if tail.last() != Some(&b'\n') {
             out.write_all(b"\n")?;
         }
         Ok(())
     }
 }
 
-/// A writer that remembers the last byte written through it.
-struct LastByte<'w> {
-    out: &'w mut dyn std::io::Write,
-    last: Option<u8>,
-}
-
-impl std::io::Write for LastByte<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        if n > 0 {
-            self.last = Some(buf[n - 1]);
-        }
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
-    }
-}
