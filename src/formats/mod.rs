@@ -372,9 +372,11 @@ fn take_stand_ins(parsed: &mut Parsed) {
 /// Which packages a reader must build in full (the parse context, carried by
 /// [`Files::relevant`]): the packages a rule names, its trigger's distributions, and so
 /// whatever evaluation, fixes and generated-file annotations read. A requirements-file line
-/// on any other package is still checked against the whole PEP 508 grammar
-/// (`pep508::Mode::Check`), so every line pip would reject is still reported, but its
-/// specifiers are not built ([`VersionReq::Unread`]). The default reads every package in
+/// or a `pyproject.toml` PEP 508 string (`pep508::unread`) on any other package is still
+/// checked against the whole PEP 508 grammar (`pep508::Mode::Check`), so every line pip
+/// would reject is still reported, but its specifiers are not built
+/// ([`VersionReq::Unread`]), and no reader captures an insertion place for it
+/// (`edit::capture_inserts`). The default reads every package in
 /// full: `check --resolve`, the language server's hovers, lockfile pins and anything that
 /// is not `run::check_one` use it.
 #[derive(Clone, Debug, Default)]
@@ -386,6 +388,12 @@ pub struct Relevant {
     /// package.
     triggers: Option<Vec<String>>,
 }
+
+/// [`Relevant::all`] for readers that were handed no parse context.
+pub(crate) static READ_ALL: Relevant = Relevant {
+    names: None,
+    triggers: None,
+};
 
 impl Relevant {
     /// Every package is read in full.

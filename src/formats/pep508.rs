@@ -25,6 +25,8 @@
 //!   error range snapped to character boundaries, or at the whole requirement when that
 //!   range is empty.
 
+use std::str::FromStr;
+
 use pep508_rs::{MarkerTree, VerbatimUrl, VersionOrUrl};
 
 use super::Format;
@@ -66,6 +68,56 @@ pub fn requirement(
         Place::Literal(at)
     };
     Ok(build(parsed, value, place, file, role, format))
+}
+
+/// The fast path of [`requirement`] for a string on a package no rule reads
+/// (`formats::Relevant`): when `value` sits byte for byte at `at` and the scanner vouches for
+/// it ([`plain`]: a form pep508_rs accepts, with no extras, URL or marker), the requirement
+/// with its name, spans and edit anchors, its specifiers unbuilt ([`VersionReq::Unread`]).
+/// `None` for a relevant package, `project` itself (a self-reference reads its extras), or
+/// anything the scanner does not vouch for: then [`requirement`] reads it and reports what
+/// is wrong, so no string pep508_rs rejects is taken here.
+pub(crate) fn unread(
+    value: &str,
+    at: Span,
+    file: FileId,
+    role: Role,
+    format: Format,
+    relevant: &super::Relevant,
+    project: Option<&pep508_rs::PackageName>,
+) -> Option<Requirement> {
+    if relevant.reads_all() {
+        return None;
+    }
+    let parts = plain(value)?;
+    let raw = &value[parts.name.start..parts.name.end];
+    if relevant.wants(raw) {
+        return None;
+    }
+    let name = pep508_rs::PackageName::from_str(raw).ok()?;
+    if project == Some(&name) {
+        return None;
+    }
+    let name_span = at.sub(parts.name);
+    let version = match parts.spec {
+        None => VersionReq::Any,
+        Some((s, _)) => VersionReq::Unread { span: at.sub(s) },
+    };
+    let anchors = anchors(value, at.start, name_span, &version, at);
+    Some(Requirement {
+        name,
+        extras: Default::default(),
+        version,
+        marker: MarkerTree::TRUE,
+        role,
+        syntax: Syntax::Pep508,
+        loc: Loc { file, span: at },
+        name_span,
+        hashed: false,
+        pre: false,
+        format,
+        anchors,
+    })
 }
 
 /// Parse the PEP 508 requirement at `span` of `text`, whose bytes are exactly the

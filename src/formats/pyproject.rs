@@ -29,7 +29,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::pep508;
 use super::poetry;
-use super::toml_doc::{entries, get, read_document, span_of, Ctx, Value};
+use super::toml_doc::{entries, get, read_document_for, span_of, Ctx, Value};
 use crate::manifest::{FileId, Group, GroupKind, GroupTool, Parsed, ProblemKind, Role};
 
 /// Includes and group counts beyond this are not expanded (hostile input).
@@ -47,9 +47,15 @@ pub(crate) enum DynamicTarget {
 pub(crate) type DynamicFile = (DynamicTarget, String, crate::source::Span);
 
 /// The parse, and the requirement files setuptools would read for `dynamic` metadata.
-pub(crate) fn parse_dynamic(text: &str, file: FileId) -> (Parsed, Vec<DynamicFile>) {
+/// Only the PEP 508 strings on `relevant` packages are built in full (the others are checked
+/// by `pep508::unread`).
+pub(crate) fn parse_dynamic(
+    text: &str,
+    file: FileId,
+    relevant: &super::Relevant,
+) -> (Parsed, Vec<DynamicFile>) {
     let mut pending = Vec::new();
-    let parsed = read_document(text, file, super::Format::Pyproject, |ctx, root| {
+    let parsed = read_document_for(text, file, super::Format::Pyproject, relevant, |ctx, root| {
         read(ctx, root);
         dynamic(ctx, root, &mut pending);
     });
@@ -352,6 +358,12 @@ fn pep508_item(
 ) -> Option<usize> {
     let s = ctx.string(item, what)?;
     let at = ctx.str_span(item, s);
+    if at.exact {
+        let fast = pep508::unread(s, at.span, ctx.file, role, ctx.format, ctx.relevant, project);
+        if let Some(req) = fast {
+            return Some(ctx.push(req));
+        }
+    }
     match pep508::requirement(s, at.span, at.exact, ctx.file, role, ctx.format) {
         Ok(req) if project == Some(&req.name) => {
             self_extras.extend(req.extras);
@@ -668,7 +680,8 @@ impl super::InputFormat for Pyproject {
         name.lower == "pyproject.toml"
     }
     fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
-        let (mut parsed, pending) = parse_dynamic(files.get(id).text.as_str(), id);
+        let (mut parsed, pending) =
+            parse_dynamic(files.get(id).text.as_str(), id, files.relevant());
         for (target, path, span) in pending {
             let members = super::setuptools::requirement_lines(files, id, &path, span, &mut parsed);
             // The units that hold `[project].dependencies` (or that extra), as `read` made them.

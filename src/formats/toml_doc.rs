@@ -31,6 +31,9 @@ pub(crate) struct Ctx<'t> {
     pub file: FileId,
     /// The format being read (it travels with every requirement).
     pub format: super::Format,
+    /// Which packages are built in full ([`super::Relevant`]; every one unless the reader
+    /// was handed its file's parse context).
+    pub relevant: &'t super::Relevant,
     pub out: Parsed,
 }
 
@@ -40,6 +43,7 @@ impl<'t> Ctx<'t> {
             text,
             file,
             format,
+            relevant: &super::READ_ALL,
             out: Parsed::default(),
         }
     }
@@ -495,7 +499,20 @@ pub(crate) fn read_document(
     format: super::Format,
     read: impl FnOnce(&mut Ctx<'_>, &DeTable<'_>),
 ) -> Parsed {
+    read_document_for(text, file, format, &super::READ_ALL, read)
+}
+
+/// [`read_document`] building in full only the requirements on `relevant` packages (the
+/// file's parse context, [`crate::files::Files::relevant`]).
+pub(crate) fn read_document_for(
+    text: &str,
+    file: FileId,
+    format: super::Format,
+    relevant: &super::Relevant,
+    read: impl FnOnce(&mut Ctx<'_>, &DeTable<'_>),
+) -> Parsed {
     let mut ctx = Ctx::new(text, file, format);
+    ctx.relevant = relevant;
     let Some(doc) = ctx.parse_document() else {
         return ctx.out;
     };

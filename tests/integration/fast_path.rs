@@ -250,3 +250,84 @@ fn an_unread_package_still_yields_dw001_on_the_same_lines() {
         .collect();
     assert_eq!(found, expected, "{}", out.stdout);
 }
+
+/// `pyproject.toml` (PEP 621, PEP 735, uv): a PEP 508 string on a package no rule reads
+/// takes the same fast path (`pep508::unread`) when it sits byte for byte in the file. The
+/// parse with the run's parse context equals the full one but for specifiers left unbuilt:
+/// the same problems at the same places, requirements, units and stand-ins. Strings with
+/// escapes, extras, URLs, markers and invalid ones go through the full parse.
+#[test]
+fn pyproject_strings_on_other_packages_read_as_the_full_parse_does() {
+    use depwindow::files::Files;
+    use depwindow::formats::Format;
+    use depwindow::manifest::Parsed;
+
+    // TOML literal strings hold any fragment but `'` and line breaks; every fifth also as a
+    // basic string with an escape, which maps no offset one to one.
+    let mut items = Vec::new();
+    for n in NAMES {
+        for e in EXTRAS {
+            for (i, s) in SPECS.iter().enumerate() {
+                for m in MARKERS {
+                    items.push(format!("'{n}{e}{s}{m}'"));
+                    if i % 5 == 0 && !m.contains('"') && !s.contains('\u{a0}') {
+                        items.push(format!("\"\\u0020{n}{e}{s}{m}\""));
+                    }
+                }
+            }
+        }
+    }
+    let half = items.len() / 2;
+    let text = format!(
+        "[project]\nname = \"pkg-one\"\ndependencies = [\n  {},\n  'pkg-one>=1',\n  \"numpy>=1.16\",\n]\n\
+         [project.optional-dependencies]\nx = [{}]\n\
+         [dependency-groups]\ndev = [{}]\n\
+         [tool.uv]\nconstraint-dependencies = ['pkg-two<2', 'numpy<2']\n",
+        items[..half].join(",\n  "),
+        items[half..].join(", "),
+        items[..40].join(", "),
+    );
+    let read = |relevant: Relevant| -> Parsed {
+        let root = std::path::Path::new("/depwindow-fast-path");
+        let mut files = Files::new(root.to_path_buf());
+        files.set_relevant(std::sync::Arc::new(relevant));
+        let id = files.add(&root.join("pyproject.toml"), text.as_bytes());
+        depwindow::formats::parse(Format::Pyproject, &mut files, id)
+    };
+    let full = read(Relevant::all());
+    let rules: Vec<PackageName> = ["numpy", "tensorflow"]
+        .iter()
+        .map(|n| PackageName::from_str(n).unwrap())
+        .collect();
+    let fast = read(Relevant::only(&rules));
+    let dbg = |x: &dyn std::fmt::Debug| format!("{x:?}");
+    assert_eq!(dbg(&full.problems), dbg(&fast.problems));
+    assert_eq!(dbg(&full.groups), dbg(&fast.groups));
+    assert_eq!(dbg(&full.unparsed), dbg(&fast.unparsed));
+    assert_eq!(full.requirements.len(), fast.requirements.len());
+    let mut unread = 0;
+    for (a, b) in full.requirements.iter().zip(&fast.requirements) {
+        let at = &text[a.loc.span.start..a.loc.span.end];
+        assert_eq!(
+            (&a.name, a.loc, a.name_span, a.role, &a.marker, &a.extras),
+            (&b.name, b.loc, b.name_span, b.role, &b.marker, &b.extras),
+            "{at:?}"
+        );
+        match (&a.version, &b.version) {
+            (VersionReq::Specifiers { span, .. }, VersionReq::Unread { span: u }) => {
+                assert_eq!(span, u, "{at:?}");
+                assert!(!rules.contains(&b.name), "{at:?}");
+                unread += 1;
+            }
+            (x, y) => assert_eq!(dbg(x), dbg(y), "{at:?}"),
+        }
+    }
+    // Both sides are reached: many strings are left unbuilt, many are rejected, and the
+    // rules' packages (numpy among the generated names) are always built.
+    assert!(unread > 50, "{unread} of {}", fast.requirements.len());
+    assert!(full.problems.len() > 300, "{}", full.problems.len());
+    assert!(fast
+        .requirements
+        .iter()
+        .any(|r| r.name == rules[0] && matches!(r.version, VersionReq::Specifiers { .. })));
+}
