@@ -94,7 +94,7 @@ thread_local! {
 /// The same clauses, written the same way: operators and every part of every version
 /// (`Version`'s `==` is PEP 440 equality, under which `1.0` and `1.0.0` are one version,
 /// but a set keeps the spelling it was built from for its witnesses).
-fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
+pub(crate) fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
     a.len() == b.len()
         && a.iter().zip(b.iter()).all(|(x, y)| {
             let (v, w) = (x.version(), y.version());

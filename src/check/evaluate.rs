@@ -44,11 +44,12 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     opts: &Options,
     sink: &mut S,
 ) {
-    // `requires-python` is tested once per distinct Python, not once per rule.
-    let mut admitted: Vec<(&str, bool)> = Vec::new();
+    // `requires-python` is tested once per distinct Python, not once per rule, and its
+    // answers are remembered per thread for the next file that writes the same one.
+    let file_envs = file_environments(parsed, opts);
     let envs: Vec<Vec<&'static Environment>> = rules
         .iter()
-        .map(|r| environments_for(r, parsed, opts, &mut admitted))
+        .map(|r| environments_for(r, &file_envs))
         .collect();
     // A file of one unit has nothing to share.
     let share = parsed.groups.len() > 1;
@@ -174,47 +175,124 @@ impl<'a> ByName<'a> {
     }
 }
 
-/// The target environments to consider for a rule in a file: those of the trigger's
-/// Pythons, narrowed by the file's `requires-python` (for a generated file: its header's
-/// Python), its target platform (a uv header's `--python-platform`) and the configured Pythons and
-/// operating systems. `admitted` caches `allows_python` for the file's `requires-python`.
-fn environments_for(
-    rule: &Rule,
-    parsed: &Parsed,
-    opts: &Options,
-    admitted: &mut Vec<(&'static str, bool)>,
-) -> Vec<&'static Environment> {
+/// The target environments of a rule on a file: those of the file ([`file_environments`])
+/// where the rule's trigger has wheels for the Python.
+fn environments_for(rule: &Rule, file_envs: &[bool]) -> Vec<&'static Environment> {
+    let of_rule = trigger_environments(rule);
     environments::builtin()
         .iter()
-        .filter(|e| rule.trigger.pythons.contains(&e.python))
-        .filter(|e| {
+        .zip(file_envs.iter().zip(of_rule.iter()))
+        .filter(|(_, (file, rule))| **file && **rule)
+        .map(|(e, _)| e)
+        .collect()
+}
+
+/// Which environments of `environments::builtin()` a rule's trigger Pythons include, worked
+/// out once per thread and rule (a run asks it for every file).
+fn trigger_environments(rule: &Rule) -> std::rc::Rc<[bool]> {
+    thread_local! {
+        #[allow(clippy::type_complexity)]
+        static BY_RULE: std::cell::RefCell<Vec<(u64, std::rc::Rc<[bool]>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BY_RULE.with_borrow_mut(|known| {
+        if let Some((_, mask)) = known.iter().find(|(uid, _)| *uid == rule.uid) {
+            return mask.clone();
+        }
+        let mask: std::rc::Rc<[bool]> = environments::builtin()
+            .iter()
+            .map(|e| rule.trigger.pythons.contains(&e.python))
+            .collect();
+        // Rules are few; a process that loads rule files again and again keeps the latest.
+        if known.len() >= 256 {
+            known.clear();
+        }
+        known.push((rule.uid, mask.clone()));
+        mask
+    })
+}
+
+/// Which environments of `environments::builtin()` a file is judged on, whatever the rule:
+/// the configured Pythons and operating systems, narrowed by the file's `requires-python`
+/// (for a generated file: its header's Python) and its target platform (a uv header's
+/// `--python-platform`). `requires-python` is tested once per distinct Python, and its
+/// answers are remembered per thread for the next file that writes the same one.
+fn file_environments(parsed: &Parsed, opts: &Options) -> Vec<bool> {
+    let spec = parsed.requires_python.as_ref().map(|(s, _)| s);
+    let mut admitted = spec.map(remembered_admitted).unwrap_or_default();
+    let known = admitted.len();
+    let envs = environments::builtin()
+        .iter()
+        .map(|e| {
             opts.pythons
                 .as_ref()
                 .is_none_or(|list| list.contains(&e.python))
-        })
-        .filter(|e| {
-            opts.platforms
-                .as_ref()
-                .is_none_or(|list| list.contains(&e.platform))
-        })
-        .filter(|e| {
-            parsed
-                .target_platform
-                .as_ref()
-                .is_none_or(|(p, _)| e.platform == *p)
-        })
-        .filter(|e| match &parsed.requires_python {
-            None => true,
-            Some((spec, _)) => match admitted.iter().find(|(q, _)| *q == e.python) {
-                Some(&(_, ok)) => ok,
-                None => {
-                    let ok = crate::python::allows_python(spec, &e.python);
-                    admitted.push((e.python.as_str(), ok));
-                    ok
+                && opts
+                    .platforms
+                    .as_ref()
+                    .is_none_or(|list| list.contains(&e.platform))
+                && parsed
+                    .target_platform
+                    .as_ref()
+                    .is_none_or(|(p, _)| e.platform == *p)
+                && match &parsed.requires_python {
+                    None => true,
+                    Some((spec, _)) => match admitted.iter().find(|(q, _)| *q == e.python) {
+                        Some(&(_, ok)) => ok,
+                        None => {
+                            let ok = crate::python::allows_python(spec, &e.python);
+                            admitted.push((e.python.as_str(), ok));
+                            ok
+                        }
+                    },
                 }
-            },
         })
-        .collect()
+        .collect();
+    if let Some(spec) = spec.filter(|_| admitted.len() > known) {
+        remember_admitted(spec, &admitted);
+    }
+    envs
+}
+
+/// A `requires-python` list this long or shorter is remembered by [`remember_admitted`]
+/// (longer ones are rare and costlier to compare than to test again).
+const ADMITTED_MAX_CLAUSES: usize = 16;
+/// How many distinct `requires-python` lists a thread remembers (a tree's projects write a
+/// handful).
+const ADMITTED_REMEMBERED: usize = 8;
+
+thread_local! {
+    /// Whether each Python was allowed by a `requires-python` seen before, most recent
+    /// first: testing a Python builds and intersects version sets, which was most of the
+    /// cost of choosing a file's environments.
+    #[allow(clippy::type_complexity)]
+    static ADMITTED: std::cell::RefCell<Vec<(pep440_rs::VersionSpecifiers, Vec<(&'static str, bool)>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The remembered answers for `spec` (empty when it was not seen).
+fn remembered_admitted(spec: &pep440_rs::VersionSpecifiers) -> Vec<(&'static str, bool)> {
+    if spec.len() > ADMITTED_MAX_CLAUSES {
+        return Vec::new();
+    }
+    ADMITTED.with_borrow(|memo| {
+        memo.iter()
+            .find(|(s, _)| crate::versions::same_spelling(s, spec))
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// Remember the answers `admitted` holds for `spec`.
+fn remember_admitted(spec: &pep440_rs::VersionSpecifiers, admitted: &[(&'static str, bool)]) {
+    if spec.len() > ADMITTED_MAX_CLAUSES {
+        return;
+    }
+    ADMITTED.with_borrow_mut(|memo| {
+        memo.retain(|(s, _)| !crate::versions::same_spelling(s, spec));
+        memo.truncate(ADMITTED_REMEMBERED - 1);
+        memo.insert(0, (spec.clone(), admitted.to_vec()));
+    });
 }
 
 /// `trigger_on` results of one unit, by trigger (its address) and environment: the answer
@@ -806,5 +884,47 @@ pub(super) fn spec_loc(r: &Requirement) -> Loc {
     Loc {
         file: r.loc.file,
         span,
+    }
+}
+
+#[cfg(test)]
+mod remembered {
+    use std::str::FromStr;
+
+    use super::*;
+
+    /// The Pythons a file with this `requires-python` is judged on.
+    fn pythons(spec: &str) -> Vec<&'static str> {
+        let parsed = Parsed {
+            requires_python: Some((
+                pep440_rs::VersionSpecifiers::from_str(spec).unwrap(),
+                Loc {
+                    file: 0,
+                    span: crate::source::Span::new(0, 0),
+                },
+            )),
+            ..Parsed::default()
+        };
+        let mut out: Vec<&str> = environments::builtin()
+            .iter()
+            .zip(file_environments(&parsed, &Options::default()))
+            .filter(|(_, ok)| *ok)
+            .map(|(e, _)| e.python.as_str())
+            .collect();
+        out.dedup();
+        out
+    }
+
+    /// The answers remembered for one `requires-python` are never those of another that is
+    /// PEP 440-equal but spelled otherwise: `!=3.6.*` excludes every Python 3.6, `!=3.6.0.*`
+    /// only 3.6.0 (`Version`'s `==` pads with zeros, so the two lists compare equal under it).
+    #[test]
+    fn answers_are_remembered_by_spelling() {
+        for _ in 0..2 {
+            assert!(!pythons("!=3.6.*").contains(&"3.6"));
+            assert!(pythons("!=3.6.0.*").contains(&"3.6"));
+            assert!(pythons(">=3.5").contains(&"3.6"));
+            assert!(!pythons(">=3.5.0,<3.6").contains(&"3.6"));
+        }
     }
 }
