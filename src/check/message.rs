@@ -445,7 +445,7 @@ fn places_words(rule: &Rule, places: &[Place], scope: &[Place]) -> String {
             pythons.push(p.python);
         }
     }
-    pythons.sort_by_key(|p| python_order(p));
+    pythons.sort_by_cached_key(|p| python_order(p));
     // The operating systems a Python has in a set, as bits in `PLATFORMS` order.
     let oses = |set: &[Place], py: &str| -> u8 {
         PLATFORMS
@@ -496,7 +496,7 @@ fn grouped_versions<S: AsRef<str>>(
     scope: &[Place],
 ) -> Vec<String> {
     let mut sorted: Vec<&(Place, S)> = picks.iter().collect();
-    sorted.sort_by_key(|(p, _)| p.order());
+    sorted.sort_by_cached_key(|(p, _)| p.order());
     let mut groups: Vec<(&str, Vec<Place>)> = Vec::new();
     for (place, v) in sorted {
         let v = v.as_ref();
@@ -828,12 +828,7 @@ fn finish<'a>(
 
     // The releases that get in, over all the finding's environments, oldest first.
     // (Indices into the release list, which is sorted oldest first.)
-    let mut leak: Vec<usize> = group
-        .iter()
-        .flat_map(|(_, v)| v.leak.iter().copied())
-        .collect();
-    leak.sort_unstable();
-    leak.dedup();
+    let leak = union_sorted(group.iter().map(|(_, v)| &v.leak));
     let outside_idx = first
         .admitted
         .as_ref()
@@ -976,6 +971,55 @@ fn finish<'a>(
         at: pick_at,
     };
     (d, pick_words)
+}
+
+/// The union of release index lists, ascending and without repeats. The environments of a
+/// finding share their lists (the outside lists are memoised per Python and set), so each
+/// distinct list is read once, and ascending lists are merged rather than sorted.
+fn union_sorted<'l>(lists: impl Iterator<Item = &'l std::sync::Arc<[usize]>>) -> Vec<usize> {
+    let mut distinct: Vec<&std::sync::Arc<[usize]>> = Vec::new();
+    for l in lists {
+        if !l.is_empty() && !distinct.iter().any(|d| std::sync::Arc::ptr_eq(d, l)) {
+            distinct.push(l);
+        }
+    }
+    let ascending = |l: &[usize]| l.windows(2).all(|w| w[0] < w[1]);
+    if !distinct.iter().all(|l| ascending(l)) {
+        let mut all: Vec<usize> = distinct.iter().flat_map(|l| l.iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        return all;
+    }
+    let mut out: Vec<usize> = Vec::new();
+    for l in distinct {
+        if out.is_empty() {
+            out.extend_from_slice(l);
+            continue;
+        }
+        let mut merged = Vec::with_capacity(out.len() + l.len());
+        let (mut i, mut j) = (0, 0);
+        while i < out.len() && j < l.len() {
+            match out[i].cmp(&l[j]) {
+                std::cmp::Ordering::Less => {
+                    merged.push(out[i]);
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    merged.push(l[j]);
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    merged.push(out[i]);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        merged.extend_from_slice(&out[i..]);
+        merged.extend_from_slice(&l[j..]);
+        out = merged;
+    }
+    out
 }
 
 /// Label, headline, help, notes and related locations of one per-environment verdict
@@ -1326,6 +1370,36 @@ fn not_installable(
 
 #[cfg(test)]
 mod tests {
+    /// The merged union equals the sorted, deduplicated concatenation, on shared, disjoint,
+    /// overlapping, empty and (through the fallback) unsorted lists.
+    #[test]
+    fn union_sorted_is_the_sorted_union() {
+        use std::sync::Arc;
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            ((seed >> 33) % n) as usize
+        };
+        for case in 0..500 {
+            let lists: Vec<Arc<[usize]>> = (0..next(5))
+                .map(|_| {
+                    let mut l: Vec<usize> = (0..next(12)).map(|_| next(40)).collect();
+                    if case % 7 != 0 {
+                        l.sort_unstable();
+                        l.dedup();
+                    }
+                    l.into()
+                })
+                .collect();
+            // Environments share lists: each appears up to three times.
+            let group: Vec<&Arc<[usize]>> = lists.iter().flat_map(|l| [l, l, l]).collect();
+            let mut want: Vec<usize> = group.iter().flat_map(|l| l.iter().copied()).collect();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(super::union_sorted(group.into_iter()), want, "{lists:?}");
+        }
+    }
+
     use super::*;
 
     fn protobuf() -> &'static Rule {
