@@ -273,11 +273,11 @@ fn per_parse(name: &str, format: Format, make: fn(&mut Rng, usize) -> String, n:
 
 /// What reading a file allocates, at most, with the parse context a run gives it: the
 /// PEP 508 strings and lines on packages no rule reads are checked, not built, and get no
-/// insertion place. Measured when written (debug build): requirements.txt 102,
-/// pyproject.toml 106. Before the TOML readers took the fast path (main 9768199, where
-/// every PEP 621 string was built by pep508_rs and every requirement got an insertion
-/// place) pyproject.toml took 299, which this bound fails.
-const MAX_PER_PARSE: [u64; 2] = [120, 125];
+/// insertion place. Measured when written (debug build, on main 5d34b71's requirement
+/// layout): requirements.txt 172, pyproject.toml 228. Before the TOML readers took the
+/// fast path (main 5d34b71, where every PEP 621 string was built by pep508_rs)
+/// pyproject.toml took 342, which this bound fails.
+const MAX_PER_PARSE: [u64; 2] = [200, 260];
 
 #[test]
 fn reading_with_the_run_context_allocates_for_the_rules_packages_only() {
