@@ -287,6 +287,9 @@ pub fn main() -> ExitCode {
         Command::ShowSettings(args) => show_settings(args),
         Command::Server => crate::server::main().map(|()| ExitCode::SUCCESS),
     };
+    if std::env::var_os(crate::files::counts::ENV).is_some() {
+        eprintln!("depwindow: io counts: {}", crate::files::counts::line());
+    }
     match res {
         Ok(code) => code,
         Err(msg) => {

@@ -824,10 +824,12 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
 /// handing them over without that needs discovery to feed the workers as it walks.
 fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> {
     let candidate = d.join(DEPWINDOW_TOML);
+    crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if candidate.is_file() {
         return Some(candidate);
     }
     let candidate = d.join(PYPROJECT_TOML);
+    crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if candidate.is_file() {
         if let Ok(bytes) = crate::files::read_capped(&candidate) {
             if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {

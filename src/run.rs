@@ -52,6 +52,7 @@ pub(crate) fn check_one(
 ) -> (Files, Vec<Diagnostic>, bool) {
     let mut files = Files::new(cwd.to_path_buf());
     files.set_relevant(opts.relevant.clone());
+    files.share_dirs(locks.dirs.clone());
     let id = match stdin {
         Some(bytes) => files.add(&candidate.path, bytes),
         None => match files.load_read(&candidate.path, read) {
@@ -197,6 +198,9 @@ pub(crate) struct Locks {
     /// name absent from the listing is not probed (a pyproject.toml names four lockfiles,
     /// and most projects have none of them).
     listed: Mutex<HashMap<PathBuf, Option<Listing>>>,
+    /// The canonical directories of this run, shared by every worker's registry
+    /// (`files::Dirs`: each directory resolved once per run).
+    pub(crate) dirs: Arc<crate::files::Dirs>,
 }
 
 impl Locks {
@@ -258,7 +262,7 @@ impl Locks {
         if let Some(known) = self.read.lock().ok()?.get(lock) {
             return known.clone();
         }
-        let read = read_lock(cwd, lock, format);
+        let read = read_lock(cwd, lock, format, &self.dirs);
         if let Ok(mut m) = self.read.lock() {
             m.insert(lock.to_path_buf(), read.clone());
         }
@@ -274,11 +278,15 @@ fn fold(name: &[u8]) -> Vec<u8> {
     name.to_ascii_lowercase()
 }
 
-fn read_lock(cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
-    if !lock.is_file() {
-        return None;
-    }
+fn read_lock(
+    cwd: &Path,
+    lock: &Path,
+    format: Format,
+    dirs: &Arc<crate::files::Dirs>,
+) -> Option<SiblingLock> {
+    // What is not a readable regular file (missing, a directory, a FIFO) fails the load.
     let mut files = Files::new(cwd.to_path_buf());
+    files.share_dirs(dirs.clone());
     let id = files.load(lock).ok()?;
     let parsed = formats::parse(format, &mut files, id);
     let pins = format.imp().pins(&parsed);
