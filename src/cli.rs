@@ -512,8 +512,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             }
         }
     };
+    // The same for a path known to name a file (walked or named): no `stat` to ask.
+    let settings_for_file = |path: &Path| -> Option<usize> {
+        match resolver.borrow_mut().for_file(path) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                config_error.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    };
     let is_excluded = |path: &Path| -> bool {
-        match settings_for(path) {
+        match settings_for_file(path) {
             Some(i) => resolver.borrow().profiles[i].is_excluded(path),
             None => true,
         }
@@ -591,7 +601,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     }
     let mut run_jobs = Vec::with_capacity(jobs.len());
     for (candidate, stdin) in jobs {
-        let Some(profile) = settings_for(&candidate.path) else {
+        let Some(profile) = settings_for_file(&candidate.path) else {
             break;
         };
         // A pyproject.toml the configuration lookup read is checked from those bytes.

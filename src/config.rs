@@ -822,20 +822,24 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
 /// the tree from the walk until its check held them all at once (+1.6 MB of peak RSS on the
 /// 2,000-project bench tree, as the workers' frees do not return to the walk's arena);
 /// handing them over without that needs discovery to feed the workers as it walks.
-fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> {
+fn config_in(
+    d: &Path,
+    read: &mut HashMap<PathBuf, Vec<u8>>,
+    dirs: &crate::files::Dirs,
+) -> Option<PathBuf> {
     let candidate = d.join(DEPWINDOW_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if candidate.is_file() {
         return Some(candidate);
     }
+    // What is not a regular file (missing, a directory, a FIFO) is refused by the read, as
+    // `is_file` refused it before: no separate `stat`.
     let candidate = d.join(PYPROJECT_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
-    if candidate.is_file() {
-        if let Ok(bytes) = crate::files::read_capped(&candidate) {
-            if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
-                read.insert(candidate.clone(), bytes);
-                return Some(candidate);
-            }
+    if let Ok(bytes) = crate::files::read_capped_in(&candidate, dirs) {
+        if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
+            read.insert(candidate.clone(), bytes);
+            return Some(candidate);
         }
     }
     None
@@ -850,6 +854,8 @@ pub struct ConfigCache {
     /// The bytes of each pyproject.toml with a `[tool.depwindow]` table the lookup read,
     /// until the check takes them ([`Resolver::take_read`]): such a file is read once.
     read: HashMap<PathBuf, Vec<u8>>,
+    /// Canonical directories for the reads (`files::Dirs`).
+    dirs: crate::files::Dirs,
 }
 
 impl ConfigCache {
@@ -862,7 +868,7 @@ impl ConfigCache {
                 break;
             }
             visited.push(d);
-            if let Some(c) = config_in(d, &mut self.read) {
+            if let Some(c) = config_in(d, &mut self.read, &self.dirs) {
                 found = Some(c);
                 break;
             }
@@ -928,17 +934,33 @@ impl Resolver {
 
     /// The settings index for a file or directory.
     pub(crate) fn for_path(&mut self, path: &Path) -> Result<usize, ConfigError> {
-        let abs = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.cwd.join(path)
-        };
-        let abs = crate::files::normalize(&abs);
+        let abs = self.absolute(path);
         let dir = if abs.is_dir() {
             abs
         } else {
             abs.parent().map(Path::to_path_buf).unwrap_or(abs)
         };
+        self.for_dir(dir)
+    }
+
+    /// [`Resolver::for_path`] of a path known to name a file (a walked or named file to
+    /// check): its directory's settings, without asking the file system what it is.
+    pub(crate) fn for_file(&mut self, path: &Path) -> Result<usize, ConfigError> {
+        let abs = self.absolute(path);
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or(abs);
+        self.for_dir(dir)
+    }
+
+    /// `path` made absolute against the run's working directory (no `getcwd`), normalised.
+    fn absolute(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            crate::files::normalize(path)
+        } else {
+            crate::files::normalize(&self.cwd.join(path))
+        }
+    }
+
+    fn for_dir(&mut self, dir: PathBuf) -> Result<usize, ConfigError> {
         if let Some(&i) = self.by_dir.get(&dir) {
             return Ok(i);
         }

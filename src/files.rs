@@ -28,7 +28,7 @@ use crate::source::{display_path, SourceFile};
 pub mod counts {
     use std::sync::atomic::{AtomicU64, Ordering};
 
-    /// Resolutions of a file's path (where it really is, and what it is).
+    /// Resolutions of a path that exists (where it really is, and what it is).
     pub(crate) static RESOLUTIONS: AtomicU64 = AtomicU64::new(0);
     /// Input files opened for reading.
     pub(crate) static OPENS: AtomicU64 = AtomicU64::new(0);
@@ -512,7 +512,6 @@ fn follow(joined: PathBuf) -> std::io::Result<(PathBuf, std::fs::Metadata)> {
 /// a link is resolved in full). The same answer as `realpath` and `stat`, with a system
 /// call per file instead of a `readlink` per component, twice.
 pub(crate) fn resolve(path: &Path, dirs: &Dirs) -> std::io::Result<Resolved> {
-    counts::add(&counts::RESOLUTIONS);
     let (real, meta) = match split_last(path) {
         Some((dir, name)) => follow(dirs.canonical(dir)?.join(name))?,
         None => {
@@ -521,6 +520,7 @@ pub(crate) fn resolve(path: &Path, dirs: &Dirs) -> std::io::Result<Resolved> {
             (real, meta)
         }
     };
+    counts::add(&counts::RESOLUTIONS);
     Ok(Resolved { real, meta })
 }
 
@@ -560,10 +560,15 @@ fn open_nonblocking(r: &Resolved) -> Result<std::fs::File, LoadError> {
 /// is opened without blocking, its type is checked on the open descriptor (the path may
 /// have been swapped since), and a read that would block is "not a regular file".
 pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
+    read_capped_in(path, &Dirs::default())
+}
+
+/// [`read_capped`], resolving directories through a run's memo.
+pub(crate) fn read_capped_in(path: &Path, dirs: &Dirs) -> Result<Vec<u8>, LoadError> {
     if let Some(bytes) = overlay(path) {
         return capped(bytes);
     }
-    read_resolved(resolve(path, &Dirs::default()).map_err(io_error)?)
+    read_resolved(resolve(path, dirs).map_err(io_error)?)
 }
 
 /// An editor buffer, refused over [`MAX_FILE_SIZE`] as a file would be.
