@@ -816,17 +816,10 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
     ConfigCache::default().find(dir)
 }
 
-/// The configuration file a directory itself holds (no upward search). A pyproject.toml
-/// that holds the table is kept in `read`, so that neither its settings nor its check read
-/// it again. One that does not is read again by its check: keeping every pyproject.toml of
-/// the tree from the walk until its check held them all at once (+1.6 MB of peak RSS on the
-/// 2,000-project bench tree, as the workers' frees do not return to the walk's arena);
-/// handing them over without that needs discovery to feed the workers as it walks.
-fn config_in(
-    d: &Path,
-    read: &mut HashMap<PathBuf, Vec<u8>>,
-    dirs: &crate::files::Dirs,
-) -> Option<PathBuf> {
+/// The configuration file a directory itself holds (no upward search). Every pyproject.toml
+/// it reads is kept in `read` (one with the table always; one without while the bytes kept
+/// stay under [`READ_BUDGET`]), so that neither its settings nor its check read it again.
+fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<PathBuf> {
     let candidate = d.join(DEPWINDOW_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if candidate.is_file() {
@@ -836,13 +829,31 @@ fn config_in(
     // `is_file` refused it before: no separate `stat`.
     let candidate = d.join(PYPROJECT_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
-    if let Ok(bytes) = crate::files::read_capped_in(&candidate, dirs) {
-        if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
-            read.insert(candidate.clone(), bytes);
+    if let Ok(kept) = crate::files::read_kept(&candidate, dirs) {
+        let table = pyproject_has_table(&String::from_utf8_lossy(&kept.bytes));
+        if table || read.held + kept.bytes.len() <= READ_BUDGET {
+            read.held += kept.bytes.len();
+            read.files.insert(candidate.clone(), kept);
+        }
+        if table {
             return Some(candidate);
         }
     }
     None
+}
+
+/// How many bytes of pyproject.toml files without a `[tool.depwindow]` table the lookup
+/// keeps for their checks at once. Past it, such a file is read again by its check: a tree
+/// of large files costs a second read, never memory in proportion to the tree (the run takes
+/// the bytes as it hands each file to a worker, `Resolver::take_read`).
+pub(crate) const READ_BUDGET: usize = 4 * 1024 * 1024;
+
+/// The bytes of the pyproject.toml files the lookup read, until their checks take them.
+#[derive(Default)]
+struct Reads {
+    files: HashMap<PathBuf, crate::files::Read>,
+    /// Their total size.
+    held: usize,
 }
 
 /// [`find_config`] memoised per directory: each directory of a run is looked at once (two
@@ -851,9 +862,9 @@ fn config_in(
 #[derive(Default)]
 pub struct ConfigCache {
     nearest: HashMap<PathBuf, Option<PathBuf>>,
-    /// The bytes of each pyproject.toml with a `[tool.depwindow]` table the lookup read,
-    /// until the check takes them ([`Resolver::take_read`]): such a file is read once.
-    read: HashMap<PathBuf, Vec<u8>>,
+    /// The bytes of each pyproject.toml the lookup read, until the check takes them
+    /// ([`Resolver::take_read`]): such a file is read once.
+    read: Reads,
     /// Canonical directories for the reads (`files::Dirs`).
     dirs: crate::files::Dirs,
 }
@@ -918,18 +929,21 @@ impl Resolver {
 
     /// The bytes of a pyproject.toml the configuration lookup has read (once: the caller
     /// checks it with them, see `files::Files::load_read`).
-    pub(crate) fn take_read(&mut self, path: &Path) -> Option<Vec<u8>> {
+    pub(crate) fn take_read(&mut self, path: &Path) -> Option<crate::files::Read> {
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {
             self.cwd.join(path)
         };
-        self.configs.read.remove(&crate::files::normalize(&abs))
+        let read = &mut self.configs.read;
+        let kept = read.files.remove(&crate::files::normalize(&abs))?;
+        read.held -= kept.bytes.len();
+        Some(kept)
     }
 
     /// Forget the bytes no check took (pyproject.toml files excluded or above the paths).
     pub(crate) fn drop_reads(&mut self) {
-        self.configs.read = HashMap::new();
+        self.configs.read = Reads::default();
     }
 
     /// The settings index for a file or directory.
@@ -979,7 +993,7 @@ impl Resolver {
                             p,
                             &self.cwd,
                             Some(&self.confinement_for(p)),
-                            self.configs.read.get(p).cloned(),
+                            self.configs.read.files.get(p).map(|r| r.bytes.clone()),
                         )?,
                     },
                     None => Settings::defaults(&self.cwd),
@@ -1096,9 +1110,9 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
     }
 
-    /// A pyproject.toml with the table is handed over once, with the bytes the lookup saw
-    /// (the check then does not read it again); its settings are read from them too. One
-    /// without it is not kept.
+    /// Each pyproject.toml the lookup read is handed over once, with the bytes the lookup
+    /// saw (the check then does not read it again); the settings of one with the table are
+    /// read from them too.
     #[test]
     fn the_lookup_hands_over_each_pyproject_it_read() {
         let root = std::env::temp_dir().join(format!("dw-config-read-{}", std::process::id()));
@@ -1116,13 +1130,18 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
         assert_eq!(r.profiles[i].pythons, Some(vec!["3.6".to_owned()]));
         let relative = Path::new("plain").join(PYPROJECT_TOML);
-        assert_eq!(r.take_read(&relative), None);
+        let bytes = |r: Option<crate::files::Read>| r.map(|r| r.bytes);
+        assert_eq!(
+            bytes(r.take_read(&relative)).as_deref(),
+            Some(plain_text.as_bytes())
+        );
+        assert!(r.take_read(&relative).is_none());
         let configured = configured.join(PYPROJECT_TOML);
         assert_eq!(
-            r.take_read(&configured).as_deref(),
+            bytes(r.take_read(&configured)).as_deref(),
             Some(configured_text.as_bytes())
         );
-        assert_eq!(r.take_read(&configured), None);
+        assert!(r.take_read(&configured).is_none());
         r.drop_reads();
     }
 

@@ -15,7 +15,7 @@
 //!   `/etc/shadow`. The library without [`confine`] (tests, fuzzing) is unconfined.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
@@ -171,12 +171,12 @@ pub(crate) fn allow(path: PathBuf) {
     }
 }
 
-/// The confinement check of a resolved path (`None`: the path does not resolve, and the read
-/// itself reports that).
-fn check_confined(path: &Path, resolved: Option<&Resolved>) -> Result<(), LoadError> {
+/// The confinement check of a path that resolves to `real` (`None`: the path does not
+/// resolve, and the read itself reports that).
+fn check_confined(path: &Path, real: Option<&Path>) -> Result<(), LoadError> {
     match CONFINEMENT.read() {
-        Ok(g) => match (&*g, resolved) {
-            (Some(c), Some(r)) => c.check_resolved(path, &r.real),
+        Ok(g) => match (&*g, real) {
+            (Some(c), Some(real)) => c.check_resolved(path, real),
             _ => Ok(()),
         },
         // A poisoned lock means a panic elsewhere; refuse rather than read unconfined.
@@ -184,11 +184,6 @@ fn check_confined(path: &Path, resolved: Option<&Resolved>) -> Result<(), LoadEr
             "internal error: confinement unavailable".into(),
         )),
     }
-}
-
-/// Whether reads are confined ([`confine`] was called).
-fn confined() -> bool {
-    CONFINEMENT.read().map_or(true, |g| g.is_some())
 }
 
 impl Confinement {
@@ -291,30 +286,33 @@ impl Files {
         self.load_read(path, None)
     }
 
-    /// [`Files::load`], with the file's bytes when they were read already, by
-    /// [`read_capped`] (the configuration lookup reads each pyproject.toml it passes): the
-    /// same confinement applies, and the file is not read a second time.
+    /// [`Files::load`], with the file's bytes when they were read already, by [`read_kept`]
+    /// (the configuration lookup reads each pyproject.toml it passes): the same confinement
+    /// applies to the path they were read from, and the file is neither read nor resolved a
+    /// second time.
     pub(crate) fn load_read(
         &mut self,
         path: &Path,
-        bytes: Option<Vec<u8>>,
+        read: Option<Read>,
     ) -> Result<FileId, LoadError> {
         let key = normalize(path);
         if let Some(&id) = self.by_path.get(&key) {
             return Ok(id);
         }
-        // One resolution serves the confinement check and the read.
-        let resolved = (bytes.is_none() || confined()).then(|| resolve(path, &self.dirs));
-        check_confined(path, resolved.as_ref().and_then(|r| r.as_ref().ok()))?;
-        let bytes = match bytes {
-            Some(b) => b,
-            None => match overlay(path) {
-                Some(b) => capped(b)?,
-                None => match resolved {
-                    Some(r) => read_resolved(r.map_err(io_error)?)?,
-                    None => read_capped(path)?,
-                },
-            },
+        let bytes = match read {
+            Some(read) => {
+                check_confined(path, read.real.as_deref())?;
+                read.bytes
+            }
+            None => {
+                // One resolution serves the confinement check and the read.
+                let resolved = resolve(path, &self.dirs);
+                check_confined(path, resolved.as_ref().ok().map(|r| r.real.as_path()))?;
+                match overlay(path) {
+                    Some(b) => capped(b)?,
+                    None => read_resolved(resolved.as_ref().map_err(io_error_of)?)?,
+                }
+            }
         };
         let display = display_path(path, &self.cwd);
         Ok(self.insert(key, SourceFile::from_bytes(path, display, &bytes)))
@@ -563,12 +561,34 @@ pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
     read_capped_in(path, &Dirs::default())
 }
 
+/// A file read ahead of its load ([`Files::load_read`]): its bytes, and where its path
+/// resolved when they were read (the load's confinement check uses it; `None` for an
+/// editor buffer over a file that does not exist, which the check lets through as before).
+#[derive(Debug)]
+pub(crate) struct Read {
+    pub bytes: Vec<u8>,
+    real: Option<PathBuf>,
+}
+
+/// [`read_capped`] through a run's memo of directories, keeping where the path resolved.
+pub(crate) fn read_kept(path: &Path, dirs: &Dirs) -> Result<Read, LoadError> {
+    let resolved = resolve(path, dirs);
+    let bytes = match overlay(path) {
+        Some(bytes) => capped(bytes)?,
+        None => read_resolved(resolved.as_ref().map_err(io_error_of)?)?,
+    };
+    Ok(Read {
+        bytes,
+        real: resolved.ok().map(|r| r.real),
+    })
+}
+
 /// [`read_capped`], resolving directories through a run's memo.
 pub(crate) fn read_capped_in(path: &Path, dirs: &Dirs) -> Result<Vec<u8>, LoadError> {
     if let Some(bytes) = overlay(path) {
         return capped(bytes);
     }
-    read_resolved(resolve(path, dirs).map_err(io_error)?)
+    read_resolved(&resolve(path, dirs).map_err(io_error)?)
 }
 
 /// An editor buffer, refused over [`MAX_FILE_SIZE`] as a file would be.
@@ -581,8 +601,8 @@ fn capped(bytes: Vec<u8>) -> Result<Vec<u8>, LoadError> {
 
 /// [`read_capped`] of a resolved path. Checked by path first, so that a FIFO or device is
 /// never even opened.
-fn read_resolved(r: Resolved) -> Result<Vec<u8>, LoadError> {
-    let file = open_nonblocking(&r)?;
+fn read_resolved(r: &Resolved) -> Result<Vec<u8>, LoadError> {
+    let file = open_nonblocking(r)?;
     read_open(file)
 }
 
@@ -644,6 +664,10 @@ fn read_bounded(file: std::fs::File, len: u64) -> Result<Vec<u8>, LoadError> {
 }
 
 fn io_error(e: std::io::Error) -> LoadError {
+    io_error_of(&e)
+}
+
+fn io_error_of(e: &std::io::Error) -> LoadError {
     match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound,
         _ => LoadError::Io(e.to_string()),

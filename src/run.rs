@@ -45,7 +45,7 @@ pub(crate) fn check_one(
     cwd: &Path,
     candidate: &Candidate,
     stdin: Option<&[u8]>,
-    read: Option<Vec<u8>>,
+    read: Option<crate::files::Read>,
     rules: &[Rule],
     opts: &RunOptions,
     locks: &Locks,
@@ -331,7 +331,7 @@ pub(crate) struct Job {
     pub stdin: Option<Vec<u8>>,
     /// The file's bytes when the configuration lookup read them already (a pyproject.toml):
     /// taken by the worker, so the file is read once and its bytes freed once checked.
-    pub read: Mutex<Option<Vec<u8>>>,
+    pub read: Mutex<Option<crate::files::Read>>,
 }
 
 /// What one worker keeps from one root.

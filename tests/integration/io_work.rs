@@ -63,10 +63,15 @@ fn counts(s: &Scratch) -> Counts {
 
 #[test]
 fn each_file_is_resolved_once_and_read_once() {
-    let n = 12;
-    let s = tree("io-once", n, false);
-    let c = counts(&s);
-    let files = n as u64;
-    assert_eq!(c.opens, files, "each file opened once");
-    assert_eq!(c.resolutions, files, "each file's path resolved once");
+    for (name, pyproject) in [("io-once-txt", false), ("io-once-both", true)] {
+        let n = 12;
+        let s = tree(name, n, pyproject);
+        let c = counts(&s);
+        let files = (n * (1 + usize::from(pyproject))) as u64;
+        assert_eq!(c.opens, files, "{name}: each file opened once");
+        assert_eq!(
+            c.resolutions, files,
+            "{name}: each file's path resolved once"
+        );
+    }
 }
