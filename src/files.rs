@@ -36,6 +36,9 @@ pub mod counts {
     /// `pyproject.toml`) in a directory.
     pub(crate) static CONFIG_PROBES: AtomicU64 = AtomicU64::new(0);
 
+    /// Roots whose check had ended when discovery ended (checking during the walk).
+    pub(crate) static CHECKED_DURING_WALK: AtomicU64 = AtomicU64::new(0);
+
     pub(crate) fn add(c: &AtomicU64) {
         c.fetch_add(1, Ordering::Relaxed);
     }
@@ -43,14 +46,15 @@ pub mod counts {
     /// The environment variable that makes the CLI print [`line`] at exit.
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
-    /// `resolutions=N opens=N config-probes=N`.
+    /// `resolutions=N opens=N config-probes=N checked-during-walk=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "resolutions={} opens={} config-probes={}",
+            "resolutions={} opens={} config-probes={} checked-during-walk={}",
             g(&RESOLUTIONS),
             g(&OPENS),
-            g(&CONFIG_PROBES)
+            g(&CONFIG_PROBES),
+            g(&CHECKED_DURING_WALK)
         )
     }
 }

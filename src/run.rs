@@ -380,25 +380,31 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     }
 }
 
-/// Check every job in parallel, each with its profile, and merge the results.
-pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
-    // Files discovered by a constraints name are checked through what includes them.
-    let roots: Vec<&Job> = jobs
-        .iter()
-        .filter(|j| {
-            let c = &j.candidate;
-            c.explicit
-                || !(c.format == Format::Requirements
-                    && crate::discover::is_constraints_name(&c.path))
-        })
-        .collect();
-    let threads = match threads {
-        // One root needs one worker: do not ask the system (cgroup files) for a count.
-        _ if roots.len() <= 1 => 1,
+/// Whether a job is checked as a root: files discovered by a constraints name are checked
+/// through what includes them.
+fn is_root(job: &Job) -> bool {
+    let c = &job.candidate;
+    c.explicit
+        || !(c.format == Format::Requirements && crate::discover::is_constraints_name(&c.path))
+}
+
+/// The worker count for `roots` roots (more than one) from `--jobs` (0: one per core).
+fn worker_count(threads: usize) -> usize {
+    match threads {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
         n => n,
+    }
+}
+
+/// Check every job in parallel, each with its profile, and merge the results.
+pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
+    let roots: Vec<&Job> = jobs.iter().filter(|j| is_root(j)).collect();
+    let threads = match threads {
+        // One root needs one worker: do not ask the system (cgroup files) for a count.
+        _ if roots.len() <= 1 => 1,
+        n => worker_count(n),
     }
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
@@ -427,7 +433,201 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
             }
         });
     }
-    let mut results = results.into_inner().unwrap_or_default();
+    merge(
+        results.into_inner().unwrap_or_default(),
+        profiles,
+        roots.len(),
+    )
+}
+
+/// Where discovery hands jobs to the workers of [`run_streamed`], as it finds them.
+pub(crate) struct Stream<'a> {
+    queue: &'a Queue,
+    /// Every job, roots or not, in the order given (the caller gets them back).
+    jobs: Vec<Arc<Job>>,
+    /// Starts the workers (once, at the second root: one root is checked on the calling
+    /// thread after discovery, as [`run_jobs`] checks it).
+    start: &'a mut dyn FnMut(),
+    roots: usize,
+}
+
+impl Stream<'_> {
+    /// A profile, by the next index (before any job that names it).
+    pub(crate) fn profile(&mut self, profile: Profile) {
+        if let Ok(mut q) = self.queue.state.lock() {
+            q.profiles.push(Arc::new(profile));
+        }
+    }
+
+    /// How many profiles were given.
+    pub(crate) fn profiles(&self) -> usize {
+        self.queue.state.lock().map_or(0, |q| q.profiles.len())
+    }
+
+    /// A job: a root is checked by the next free worker. Bytes read ahead (a pyproject.toml
+    /// the configuration lookup read) wait with it while the waiting roots hold less than
+    /// [`crate::config::READ_BUDGET`]; past that the check reads the file again, so a walk
+    /// far ahead of the workers never holds the tree's text.
+    pub(crate) fn job(&mut self, mut job: Job) {
+        let root = is_root(&job);
+        let read = job
+            .read
+            .get_mut()
+            .map_or(0, |r| r.as_ref().map_or(0, |r| r.bytes.len()));
+        if let Ok(mut q) = self.queue.state.lock() {
+            let keep = root && q.held + read <= crate::config::READ_BUDGET;
+            if keep {
+                q.held += read;
+            } else if let Ok(r) = job.read.get_mut() {
+                *r = None;
+            }
+            if root {
+                q.sizes.push(if keep { read } else { 0 });
+            }
+        }
+        let job = Arc::new(job);
+        if root {
+            if let Ok(mut q) = self.queue.state.lock() {
+                q.roots.push(job.clone());
+            }
+            self.queue.ready.notify_one();
+            self.roots += 1;
+            if self.roots == 2 {
+                (self.start)();
+            }
+        }
+        self.jobs.push(job);
+    }
+}
+
+/// The roots found so far and the profiles they name; workers take roots in order.
+#[derive(Default)]
+pub(crate) struct Queue {
+    state: Mutex<QueueState>,
+    ready: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    roots: Vec<Arc<Job>>,
+    /// The size of the bytes read ahead that each root carries.
+    sizes: Vec<usize>,
+    /// Their total over the roots no worker has taken yet.
+    held: usize,
+    profiles: Vec<Arc<Profile>>,
+    taken: usize,
+    closed: bool,
+}
+
+impl Queue {
+    /// The next root with its index and profile; waits while discovery may find more.
+    fn next(&self) -> Option<(usize, Arc<Job>, Arc<Profile>)> {
+        let mut q = self.state.lock().ok()?;
+        loop {
+            if let Some(job) = q.roots.get(q.taken).cloned() {
+                let i = q.taken;
+                q.taken += 1;
+                q.held -= q.sizes.get(i).copied().unwrap_or(0);
+                let Some(profile) = q.profiles.get(job.profile).cloned() else {
+                    continue;
+                };
+                return Some((i, job, profile));
+            }
+            if q.closed {
+                return None;
+            }
+            q = self.ready.wait(q).ok()?;
+        }
+    }
+
+    fn close(&self) {
+        if let Ok(mut q) = self.state.lock() {
+            q.closed = true;
+        }
+        self.ready.notify_all();
+    }
+}
+
+/// [`run_jobs`] with the jobs coming from `discover` (run on this thread) while the workers
+/// check the roots found so far: checking starts with the first roots, not after the walk.
+/// Roots are merged in the order given, so the outcome is [`run_jobs`]'s over the same jobs
+/// and profiles, which are given back with it.
+pub(crate) fn run_streamed(
+    cwd: &Path,
+    threads: usize,
+    discover: &mut dyn FnMut(&mut Stream),
+) -> (Outcome, Vec<Job>, Vec<Profile>) {
+    let queue = Queue::default();
+    let locks = Locks::default();
+    let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
+    let checked = std::sync::Condvar::new();
+    let worker = || {
+        while let Some((i, job, profile)) = queue.next() {
+            let r = process_root(cwd, &job, &profile, &locks);
+            if let Ok(mut out) = results.lock() {
+                out.push((i, r));
+            }
+            checked.notify_all();
+        }
+    };
+    // Tests (`crate::files::counts`): the walk waits for the workers' first root once they
+    // have started, so that checking during the walk is observed whatever the machine's
+    // speed (a guard, not a limit: it gives up after a minute).
+    let observe = std::env::var_os(crate::files::counts::ENV).is_some();
+    let mut jobs = Vec::new();
+    let mut started = false;
+    std::thread::scope(|s| {
+        let mut start = || {
+            if !started {
+                started = true;
+                for _ in 0..worker_count(threads) {
+                    s.spawn(worker);
+                }
+                if observe {
+                    if let Ok(out) = results.lock() {
+                        let _ = checked.wait_timeout_while(
+                            out,
+                            std::time::Duration::from_secs(60),
+                            |out| out.is_empty(),
+                        );
+                    }
+                }
+            }
+        };
+        let mut stream = Stream {
+            queue: &queue,
+            jobs: Vec::new(),
+            start: &mut start,
+            roots: 0,
+        };
+        discover(&mut stream);
+        if let Ok(out) = results.lock() {
+            crate::files::counts::CHECKED_DURING_WALK
+                .store(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        jobs = std::mem::take(&mut stream.jobs);
+        queue.close();
+    });
+    // No worker was started for one root (or none): it is checked here.
+    if !started {
+        worker();
+    }
+    let state = queue.state.into_inner().unwrap_or_default();
+    let roots = state.roots.len();
+    let profiles: Vec<Profile> = state.profiles.iter().map(|p| (**p).clone()).collect();
+    drop(state);
+    let jobs: Vec<Job> = jobs
+        .into_iter()
+        .filter_map(|j| Arc::try_unwrap(j).ok())
+        .collect();
+    let outcome = merge(results.into_inner().unwrap_or_default(), &profiles, roots);
+    (outcome, jobs, profiles)
+}
+
+/// Merge the roots' results, in root order: findings reached from several roots merge,
+/// suppression usage is combined before `unused-suppression` is decided, and the findings
+/// are sorted.
+fn merge(mut results: Vec<(usize, RootResult)>, profiles: &[Profile], checked: usize) -> Outcome {
     results.sort_by_key(|(i, _)| *i);
     let mut merged = Excerpts::new();
     // At most every finding of every root (merging only removes): one allocation, not a
@@ -480,7 +680,7 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     Outcome {
         files: merged,
         diagnostics: all,
-        checked: roots.len(),
+        checked,
         unreadable,
     }
 }

@@ -75,3 +75,87 @@ fn each_file_is_resolved_once_and_read_once() {
         );
     }
 }
+
+fn checked_during_walk(s: &Scratch, jobs: &str) -> u64 {
+    let out = run_in(
+        s.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--exit-zero",
+            "--jobs",
+            jobs,
+            ".",
+        ],
+        &[(depwindow::files::counts::ENV, "1")],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stderr
+        .lines()
+        .find_map(|l| l.split("checked-during-walk=").nth(1))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no count in {}", out.stderr))
+}
+
+/// Discovery feeds the workers: with two workers, roots are checked before the walk ends
+/// (the binary's test mode makes the walk wait for the first one, so this holds on any
+/// machine); with `--jobs 1` everything is checked after the walk, as before.
+#[test]
+fn checking_starts_while_the_walk_goes_on() {
+    let s = tree("io-stream", 12, true);
+    assert!(checked_during_walk(&s, "2") >= 1);
+    assert_eq!(checked_during_walk(&s, "1"), 0);
+}
+
+/// The output of a run fed by the walk is the output of the sequential run (`--jobs 1`,
+/// checked after the walk), byte for byte, on a tree where findings merge across roots (a
+/// shared include), suppressions in a shared include are used or unused across its includers,
+/// a constraints-named file is
+/// checked through its includers, a link to a file is checked once, configurations differ by
+/// directory, and a file is named besides its directory.
+#[test]
+fn streamed_output_is_the_sequential_output() {
+    let s = Scratch::new("io-stream-same");
+    s.write(
+        "common/base.txt",
+        "numpy>=1.16  # depwindow: ignore[DW101]\nprotobuf>=3.6  # depwindow: ignore[DW102]\n",
+    )
+    .write("common/constraints.txt", "numpy<1.19\n")
+    .write(
+        "a/requirements.txt",
+        "tensorflow==1.14.0\n-r ../common/base.txt\n-c ../common/constraints.txt\n",
+    )
+    .write("b/requirements.txt", "tensorflow>=1.14,<1.15\n-r ../common/base.txt\n")
+    .write(
+        "c/pyproject.toml",
+        "[project]\nname = \"c\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy\"]\n\n[tool.depwindow]\nignore = [\"DW102\"]\n",
+    )
+    .write("d/depwindow.toml", "pythons = [\"3.6\"]\n")
+    .write("d/sub/requirements.txt", "tensorflow==1.14.0\nnumpy==1.20.0\nh5py\n")
+    .write(
+        "e/pyproject.toml",
+        "[project]\nname = \"e\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy>=1.16\", \"gast\"]\n",
+    )
+    .write("e/requirements.txt", "tensorflow==1.14.0\nwrapt\nnumpy>=1.16\n");
+    std::os::unix::fs::symlink(
+        "../b/requirements.txt",
+        s.path().join("e/requirements-dev.txt"),
+    )
+    .unwrap();
+    for format in ["json", "human"] {
+        for extra in [&["."][..], &["e/requirements.txt", "."][..]] {
+            let run = |jobs: &str| {
+                let mut args = vec!["check", "--format", format, "--jobs", jobs];
+                args.extend_from_slice(extra);
+                run_in(s.path(), &args, &[], None)
+            };
+            let (streamed, sequential) = (run("2"), run("1"));
+            assert!(streamed.stdout.len() > 100, "{}", streamed.stderr);
+            assert_eq!(streamed.stdout, sequential.stdout, "{format} {extra:?}");
+            assert_eq!(streamed.stderr, sequential.stderr, "{format} {extra:?}");
+            assert_eq!(streamed.code, sequential.code, "{format} {extra:?}");
+        }
+    }
+}
