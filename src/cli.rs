@@ -598,7 +598,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
         let (mut candidates, walk_errors) = if stream {
             let mut walk_errors = Vec::new();
-            let (outcome, jobs, _) = run::run_streamed(&cwd, args.jobs, &mut |stream| {
+            let dirs = resolver.borrow().dirs();
+            let (outcome, jobs, _) = run::run_streamed(&cwd, args.jobs, dirs, &mut |stream| {
                 walk_errors =
                     discover::discover_each(&paths, input_format, &is_excluded, &mut |c| {
                         // A configuration error ends the run once the walk is reported.

@@ -865,8 +865,8 @@ pub struct ConfigCache {
     /// The bytes of each pyproject.toml the lookup read, until the check takes them
     /// ([`Resolver::take_read`]): such a file is read once.
     read: Reads,
-    /// Canonical directories for the reads (`files::Dirs`).
-    dirs: crate::files::Dirs,
+    /// Canonical directories for the reads (`files::Dirs`), shared with the run's workers.
+    dirs: Arc<crate::files::Dirs>,
 }
 
 impl ConfigCache {
@@ -921,10 +921,19 @@ impl Resolver {
             cwd: cwd.to_path_buf(),
             cli,
             by_dir: HashMap::new(),
-            configs: ConfigCache::default(),
+            configs: ConfigCache {
+                dirs: Arc::new(crate::files::Dirs::with_cwd(cwd)),
+                ..ConfigCache::default()
+            },
             by_source: HashMap::new(),
             profiles: Vec::new(),
         }
+    }
+
+    /// The canonical directories the lookup resolved, for the run to share
+    /// (`run::run_streamed`): each directory is resolved once per run.
+    pub(crate) fn dirs(&self) -> Arc<crate::files::Dirs> {
+        self.configs.dirs.clone()
     }
 
     /// The bytes of a pyproject.toml the configuration lookup has read (once: the caller

@@ -432,9 +432,20 @@ pub(crate) struct Resolved {
 #[derive(Debug, Default)]
 pub(crate) struct Dirs {
     canonical: std::sync::Mutex<HashMap<PathBuf, PathBuf>>,
+    /// The working directory, canonical: a relative directory is keyed (and resolved) as
+    /// its join to it, so `a/b` and `/cwd/a/b` are one entry.
+    base: Option<PathBuf>,
 }
 
 impl Dirs {
+    /// A memo that keys relative directories by their place under `cwd`.
+    pub(crate) fn with_cwd(cwd: &Path) -> Dirs {
+        Dirs {
+            canonical: Default::default(),
+            base: std::fs::canonicalize(cwd).ok(),
+        }
+    }
+
     fn get(&self, dir: &Path) -> Option<PathBuf> {
         self.canonical.lock().ok()?.get(dir).cloned()
     }
@@ -450,6 +461,14 @@ impl Dirs {
     /// `lstat` (a link is resolved in full). A name that is `.` or `..`, a root or the empty
     /// path is resolved in full by the system (`realpath`).
     fn canonical(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let joined;
+        let dir = match &self.base {
+            Some(base) if dir.is_relative() => {
+                joined = base.join(dir);
+                joined.as_path()
+            }
+            _ => dir,
+        };
         let mut pending: Vec<&Path> = Vec::new();
         let mut at = non_empty(dir);
         let mut base = loop {
@@ -742,7 +761,6 @@ mod tests {
         link("real/sub", "other/linked").unwrap();
         link("real/sub/f.txt", "other/f-link.txt").unwrap();
         link("nowhere", "other/dangling.txt").unwrap();
-        let dirs = Dirs::default();
         let cases = [
             "real/sub/f.txt",
             "other/linked/f.txt",
@@ -754,10 +772,11 @@ mod tests {
             "real/sub",
             "real/sub/..",
         ];
-        for _ in 0..2 {
+        let (plain, based) = (Dirs::default(), Dirs::with_cwd(&dir));
+        for dirs in [&plain, &plain, &based, &based] {
             for case in cases {
                 let path = dir.join(case);
-                let r = resolve(&path, &dirs).unwrap_or_else(|e| panic!("{case}: {e}"));
+                let r = resolve(&path, dirs).unwrap_or_else(|e| panic!("{case}: {e}"));
                 assert_eq!(r.real, std::fs::canonicalize(&path).unwrap(), "{case}");
                 let meta = std::fs::metadata(&path).unwrap();
                 assert_eq!(r.meta.is_file(), meta.is_file(), "{case}");
@@ -772,15 +791,21 @@ mod tests {
         ] {
             let path = dir.join(missing);
             let want = std::fs::canonicalize(&path).unwrap_err().kind();
-            let got = resolve(&path, &dirs).unwrap_err().kind();
+            let got = resolve(&path, &plain).unwrap_err().kind();
             assert_eq!(got, want, "{missing}");
         }
         // Relative paths resolve against the working directory.
         let cwd = std::env::current_dir().unwrap();
-        let r = resolve(Path::new("Cargo.toml"), &dirs).unwrap();
+        let r = resolve(Path::new("Cargo.toml"), &plain).unwrap();
         assert_eq!(
             r.real,
             std::fs::canonicalize(cwd.join("Cargo.toml")).unwrap()
+        );
+        // With a base, relative paths resolve under it.
+        let r = resolve(Path::new("other/linked/../g.txt"), &based).unwrap();
+        assert_eq!(
+            r.real,
+            std::fs::canonicalize(dir.join("real/g.txt")).unwrap()
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

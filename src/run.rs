@@ -551,14 +551,19 @@ impl Queue {
 /// [`run_jobs`] with the jobs coming from `discover` (run on this thread) while the workers
 /// check the roots found so far: checking starts with the first roots, not after the walk.
 /// Roots are merged in the order given, so the outcome is [`run_jobs`]'s over the same jobs
-/// and profiles, which are given back with it.
+/// and profiles, which are given back with it. `dirs` is the configuration lookup's memo of
+/// canonical directories, so the lookup and the checks resolve each directory once.
 pub(crate) fn run_streamed(
     cwd: &Path,
     threads: usize,
+    dirs: Arc<crate::files::Dirs>,
     discover: &mut dyn FnMut(&mut Stream),
 ) -> (Outcome, Vec<Job>, Vec<Profile>) {
     let queue = Queue::default();
-    let locks = Locks::default();
+    let locks = Locks {
+        dirs,
+        ..Locks::default()
+    };
     let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
     let checked = std::sync::Condvar::new();
     let worker = || {
