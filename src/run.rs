@@ -487,10 +487,17 @@ impl Stream<'_> {
         }
         let job = Arc::new(job);
         if root {
-            if let Ok(mut q) = self.queue.state.lock() {
-                q.roots.push(job.clone());
+            let waiting = match self.queue.state.lock() {
+                Ok(mut q) => {
+                    q.roots.push(job.clone());
+                    q.waiting > 0
+                }
+                Err(_) => true,
+            };
+            // A wake-up is a system call: only for a worker that waits.
+            if waiting {
+                self.queue.ready.notify_one();
             }
-            self.queue.ready.notify_one();
             self.roots += 1;
             if self.roots == 2 {
                 (self.start)();
@@ -517,6 +524,8 @@ struct QueueState {
     profiles: Vec<Arc<Profile>>,
     taken: usize,
     closed: bool,
+    /// Workers waiting for a root.
+    waiting: usize,
 }
 
 impl Queue {
@@ -536,7 +545,9 @@ impl Queue {
             if q.closed {
                 return None;
             }
+            q.waiting += 1;
             q = self.ready.wait(q).ok()?;
+            q.waiting -= 1;
         }
     }
 
@@ -566,19 +577,21 @@ pub(crate) fn run_streamed(
     };
     let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
     let checked = std::sync::Condvar::new();
+    // Tests (`crate::files::counts`): the walk waits for the workers' first root once they
+    // have started, so that checking during the walk is observed whatever the machine's
+    // speed (a guard, not a limit: it gives up after a minute).
+    let observe = std::env::var_os(crate::files::counts::ENV).is_some();
     let worker = || {
         while let Some((i, job, profile)) = queue.next() {
             let r = process_root(cwd, &job, &profile, &locks);
             if let Ok(mut out) = results.lock() {
                 out.push((i, r));
             }
-            checked.notify_all();
+            if observe {
+                checked.notify_all();
+            }
         }
     };
-    // Tests (`crate::files::counts`): the walk waits for the workers' first root once they
-    // have started, so that checking during the walk is observed whatever the machine's
-    // speed (a guard, not a limit: it gives up after a minute).
-    let observe = std::env::var_os(crate::files::counts::ENV).is_some();
     let mut jobs = Vec::new();
     let mut started = false;
     std::thread::scope(|s| {
