@@ -39,6 +39,9 @@ pub mod counts {
     /// Roots whose check had ended when discovery ended (checking during the walk).
     pub(crate) static CHECKED_DURING_WALK: AtomicU64 = AtomicU64::new(0);
 
+    /// The most bytes read ahead that roots waiting for a worker held at once.
+    pub(crate) static HELD_PEAK: AtomicU64 = AtomicU64::new(0);
+
     pub(crate) fn add(c: &AtomicU64) {
         c.fetch_add(1, Ordering::Relaxed);
     }
@@ -46,15 +49,16 @@ pub mod counts {
     /// The environment variable that makes the CLI print [`line`] at exit.
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
-    /// `resolutions=N opens=N config-probes=N checked-during-walk=N`.
+    /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "resolutions={} opens={} config-probes={} checked-during-walk={}",
+            "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
-            g(&CHECKED_DURING_WALK)
+            g(&CHECKED_DURING_WALK),
+            g(&HELD_PEAK)
         )
     }
 }

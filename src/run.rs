@@ -478,6 +478,8 @@ impl Stream<'_> {
             let keep = root && q.held + read <= crate::config::READ_BUDGET;
             if keep {
                 q.held += read;
+                crate::files::counts::HELD_PEAK
+                    .fetch_max(q.held as u64, std::sync::atomic::Ordering::Relaxed);
             } else if let Ok(r) = job.read.get_mut() {
                 *r = None;
             }
@@ -502,16 +504,25 @@ impl Stream<'_> {
             if self.roots == 2 {
                 (self.start)();
             }
+            if self.roots >= 2 {
+                self.queue.make_room();
+            }
         }
         self.jobs.push(job);
     }
 }
+
+/// How many bytes read ahead the roots waiting for a worker may hold before the walk waits
+/// for the workers: the walk runs ahead of the checks, but never holds the tree's text.
+const STREAM_BUDGET: usize = 256 * 1024;
 
 /// The roots found so far and the profiles they name; workers take roots in order.
 #[derive(Default)]
 pub(crate) struct Queue {
     state: Mutex<QueueState>,
     ready: std::sync::Condvar,
+    /// Signalled when a root is taken or a worker ends, for a walk waiting for room.
+    room: std::sync::Condvar,
 }
 
 #[derive(Default)]
@@ -526,6 +537,10 @@ struct QueueState {
     closed: bool,
     /// Workers waiting for a root.
     waiting: usize,
+    /// Workers running (the walk never waits for room without one).
+    alive: usize,
+    /// The walk waits for room.
+    full: bool,
 }
 
 impl Queue {
@@ -537,6 +552,9 @@ impl Queue {
                 let i = q.taken;
                 q.taken += 1;
                 q.held -= q.sizes.get(i).copied().unwrap_or(0);
+                if q.full {
+                    self.room.notify_one();
+                }
                 let Some(profile) = q.profiles.get(job.profile).cloned() else {
                     continue;
                 };
@@ -549,6 +567,28 @@ impl Queue {
             q = self.ready.wait(q).ok()?;
             q.waiting -= 1;
         }
+    }
+
+    /// Wait (the walk) while the roots no worker has taken hold more than
+    /// [`STREAM_BUDGET`] bytes read ahead and a worker runs to take them.
+    fn make_room(&self) {
+        let Ok(mut q) = self.state.lock() else { return };
+        while q.held > STREAM_BUDGET && q.alive > 0 {
+            q.full = true;
+            match self.room.wait(q) {
+                Ok(g) => q = g,
+                Err(_) => return,
+            }
+        }
+        q.full = false;
+    }
+
+    /// A worker ends (also when it panics): a walk waiting for room must not wait for it.
+    fn leave(&self) {
+        if let Ok(mut q) = self.state.lock() {
+            q.alive -= 1;
+        }
+        self.room.notify_all();
     }
 
     fn close(&self) {
@@ -581,7 +621,15 @@ pub(crate) fn run_streamed(
     // have started, so that checking during the walk is observed whatever the machine's
     // speed (a guard, not a limit: it gives up after a minute).
     let observe = std::env::var_os(crate::files::counts::ENV).is_some();
+    /// Tells the queue a worker ended, however it ends.
+    struct Leave<'a>(&'a Queue);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.leave();
+        }
+    }
     let worker = || {
+        let _leave = Leave(&queue);
         while let Some((i, job, profile)) = queue.next() {
             let r = process_root(cwd, &job, &profile, &locks);
             if let Ok(mut out) = results.lock() {
@@ -598,7 +646,11 @@ pub(crate) fn run_streamed(
         let mut start = || {
             if !started {
                 started = true;
-                for _ in 0..worker_count(threads) {
+                let n = worker_count(threads);
+                if let Ok(mut q) = queue.state.lock() {
+                    q.alive += n;
+                }
+                for _ in 0..n {
                     s.spawn(worker);
                 }
                 if observe {
@@ -628,6 +680,9 @@ pub(crate) fn run_streamed(
     });
     // No worker was started for one root (or none): it is checked here.
     if !started {
+        if let Ok(mut q) = queue.state.lock() {
+            q.alive += 1;
+        }
         worker();
     }
     let state = queue.state.into_inner().unwrap_or_default();
