@@ -950,9 +950,11 @@ impl Resolver {
         Some(kept)
     }
 
-    /// Forget the bytes no check took (pyproject.toml files excluded or above the paths).
+    /// Forget the bytes no check took (pyproject.toml files excluded or above the paths),
+    /// and the directories resolved: the files to check are all known.
     pub(crate) fn drop_reads(&mut self) {
         self.configs.read = Reads::default();
+        self.configs.dirs.clear();
     }
 
     /// The settings index for a file or directory.

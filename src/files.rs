@@ -450,6 +450,13 @@ impl Dirs {
         }
     }
 
+    /// Forget every directory (the run is over: the memo is not kept through the report).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.canonical.lock() {
+            *m = HashMap::new();
+        }
+    }
+
     fn get(&self, dir: &Path) -> Option<PathBuf> {
         self.canonical.lock().ok()?.get(dir).cloned()
     }
