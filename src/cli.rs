@@ -287,6 +287,9 @@ pub fn main() -> ExitCode {
         Command::ShowSettings(args) => show_settings(args),
         Command::Server => crate::server::main().map(|()| ExitCode::SUCCESS),
     };
+    if std::env::var_os(crate::files::counts::ENV).is_some() {
+        eprintln!("depwindow: io counts: {}", crate::files::counts::line());
+    }
     match res {
         Ok(code) => code,
         Err(msg) => {
@@ -509,14 +512,26 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             }
         }
     };
+    // The same for a path known to name a file (walked or named): no `stat` to ask.
+    let settings_for_file = |path: &Path| -> Option<usize> {
+        match resolver.borrow_mut().for_file(path) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                config_error.borrow_mut().get_or_insert(e);
+                None
+            }
+        }
+    };
     let is_excluded = |path: &Path| -> bool {
-        match settings_for(path) {
+        match settings_for_file(path) {
             Some(i) => resolver.borrow().profiles[i].is_excluded(path),
             None => true,
         }
     };
 
     let mut jobs: Vec<(Candidate, Option<Vec<u8>>)> = Vec::new();
+    // The outcome and jobs of a run that checked the files as the walk found them.
+    let mut streamed: Option<(run::Outcome, Vec<run::Job>)> = None;
     // A directory the walk could not read (or a path too long to walk): exit 2.
     let mut walk_failed = false;
     if stdin_mode {
@@ -564,8 +579,60 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 return Err(format!("`{}`: no such file or directory", escape_path(p)));
             }
         }
-        crate::files::confine(confinement(&cwd, &paths, &args, &[])?);
-        let (mut candidates, walk_errors) = discover::discover(&paths, input_format, &is_excluded);
+        // Discovery feeds the workers as it walks (`run::run_streamed`), unless every file
+        // must be known first (`--include-dependents`) or one thread does everything
+        // (`--jobs 1`: checked after the walk, as a profile reads it).
+        let stream = !args.include_dependents && args.jobs != 1;
+        // Checking starts during the walk, so the confinement is final before it: an
+        // explicitly given configuration's constraint files are trusted like `--constraint`.
+        let trusted: Vec<PathBuf> = if stream && args.config.config.is_some() {
+            let _ = settings_for(&cwd);
+            let r = resolver.borrow();
+            r.profiles
+                .iter()
+                .flat_map(|s| s.constraints.iter().cloned())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
+        let (mut candidates, walk_errors) = if stream {
+            let mut walk_errors = Vec::new();
+            let dirs = resolver.borrow().dirs();
+            let (outcome, jobs, _) = run::run_streamed(&cwd, args.jobs, dirs, &mut |stream| {
+                walk_errors =
+                    discover::discover_each(&paths, input_format, &is_excluded, &mut |c| {
+                        // A configuration error ends the run once the walk is reported.
+                        if config_error.borrow().is_some()
+                            || (args.force_exclude && c.explicit && is_excluded(&c.path))
+                        {
+                            return;
+                        }
+                        let Some(profile) = settings_for_file(&c.path) else {
+                            return;
+                        };
+                        {
+                            let r = resolver.borrow();
+                            for s in r.profiles.iter().skip(stream.profiles()) {
+                                stream.profile(run::Profile::new(s.clone()));
+                            }
+                        }
+                        // A pyproject.toml the configuration lookup read is checked from
+                        // those bytes.
+                        let read = resolver.borrow_mut().take_read(&c.path);
+                        stream.job(run::Job {
+                            candidate: c,
+                            profile,
+                            stdin: None,
+                            read: std::sync::Mutex::new(read),
+                        });
+                    });
+            });
+            streamed = Some((outcome, jobs));
+            (Vec::new(), walk_errors)
+        } else {
+            discover::discover(&paths, input_format, &is_excluded)
+        };
         for e in walk_errors {
             let level = if e.fatal { "error" } else { "warning" };
             walk_failed |= e.fatal;
@@ -586,9 +653,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
         jobs.extend(candidates.into_iter().map(|c| (c, None)));
     }
-    let mut run_jobs = Vec::with_capacity(jobs.len());
+    let (streamed, mut run_jobs) = match streamed {
+        Some((outcome, jobs)) => (Some(outcome), jobs),
+        None => (None, Vec::with_capacity(jobs.len())),
+    };
     for (candidate, stdin) in jobs {
-        let Some(profile) = settings_for(&candidate.path) else {
+        let Some(profile) = settings_for_file(&candidate.path) else {
             break;
         };
         // A pyproject.toml the configuration lookup read is checked from those bytes.
@@ -681,7 +751,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             let profile = run::Profile::new(resolver.borrow().profiles[i].clone());
             crate::installed::outcome(&cwd, &env, &profile)?
         }
-        None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
+        None => match streamed {
+            Some(outcome) => outcome,
+            None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
+        },
     };
     if let Some(opts) = &resolve_opts {
         crate::resolve::run(&mut outcome, &cwd, &run_jobs, &profiles, opts)?;

@@ -816,27 +816,44 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
     ConfigCache::default().find(dir)
 }
 
-/// The configuration file a directory itself holds (no upward search). A pyproject.toml
-/// that holds the table is kept in `read`, so that neither its settings nor its check read
-/// it again. One that does not is read again by its check: keeping every pyproject.toml of
-/// the tree from the walk until its check held them all at once (+1.6 MB of peak RSS on the
-/// 2,000-project bench tree, as the workers' frees do not return to the walk's arena);
-/// handing them over without that needs discovery to feed the workers as it walks.
-fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> {
+/// The configuration file a directory itself holds (no upward search). Every pyproject.toml
+/// it reads is kept in `read` (one with the table always; one without while the bytes kept
+/// stay under [`READ_BUDGET`]), so that neither its settings nor its check read it again.
+fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<PathBuf> {
     let candidate = d.join(DEPWINDOW_TOML);
+    crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if candidate.is_file() {
         return Some(candidate);
     }
+    // What is not a regular file (missing, a directory, a FIFO) is refused by the read, as
+    // `is_file` refused it before: no separate `stat`.
     let candidate = d.join(PYPROJECT_TOML);
-    if candidate.is_file() {
-        if let Ok(bytes) = crate::files::read_capped(&candidate) {
-            if pyproject_has_table(&String::from_utf8_lossy(&bytes)) {
-                read.insert(candidate.clone(), bytes);
-                return Some(candidate);
-            }
+    crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
+    if let Ok(kept) = crate::files::read_kept(&candidate, dirs) {
+        let table = pyproject_has_table(&String::from_utf8_lossy(&kept.bytes));
+        if table || read.held + kept.bytes.len() <= READ_BUDGET {
+            read.held += kept.bytes.len();
+            read.files.insert(candidate.clone(), kept);
+        }
+        if table {
+            return Some(candidate);
         }
     }
     None
+}
+
+/// How many bytes of pyproject.toml files without a `[tool.depwindow]` table the lookup
+/// keeps for their checks at once. Past it, such a file is read again by its check: a tree
+/// of large files costs a second read, never memory in proportion to the tree (the run takes
+/// the bytes as it hands each file to a worker, `Resolver::take_read`).
+pub(crate) const READ_BUDGET: usize = 4 * 1024 * 1024;
+
+/// The bytes of the pyproject.toml files the lookup read, until their checks take them.
+#[derive(Default)]
+struct Reads {
+    files: HashMap<PathBuf, crate::files::Read>,
+    /// Their total size.
+    held: usize,
 }
 
 /// [`find_config`] memoised per directory: each directory of a run is looked at once (two
@@ -845,9 +862,11 @@ fn config_in(d: &Path, read: &mut HashMap<PathBuf, Vec<u8>>) -> Option<PathBuf> 
 #[derive(Default)]
 pub struct ConfigCache {
     nearest: HashMap<PathBuf, Option<PathBuf>>,
-    /// The bytes of each pyproject.toml with a `[tool.depwindow]` table the lookup read,
-    /// until the check takes them ([`Resolver::take_read`]): such a file is read once.
-    read: HashMap<PathBuf, Vec<u8>>,
+    /// The bytes of each pyproject.toml the lookup read, until the check takes them
+    /// ([`Resolver::take_read`]): such a file is read once.
+    read: Reads,
+    /// Canonical directories for the reads (`files::Dirs`), shared with the run's workers.
+    dirs: Arc<crate::files::Dirs>,
 }
 
 impl ConfigCache {
@@ -860,7 +879,7 @@ impl ConfigCache {
                 break;
             }
             visited.push(d);
-            if let Some(c) = config_in(d, &mut self.read) {
+            if let Some(c) = config_in(d, &mut self.read, &self.dirs) {
                 found = Some(c);
                 break;
             }
@@ -902,41 +921,71 @@ impl Resolver {
             cwd: cwd.to_path_buf(),
             cli,
             by_dir: HashMap::new(),
-            configs: ConfigCache::default(),
+            configs: ConfigCache {
+                dirs: Arc::new(crate::files::Dirs::with_cwd(cwd)),
+                ..ConfigCache::default()
+            },
             by_source: HashMap::new(),
             profiles: Vec::new(),
         }
     }
 
+    /// The canonical directories the lookup resolved, for the run to share
+    /// (`run::run_streamed`): each directory is resolved once per run.
+    pub(crate) fn dirs(&self) -> Arc<crate::files::Dirs> {
+        self.configs.dirs.clone()
+    }
+
     /// The bytes of a pyproject.toml the configuration lookup has read (once: the caller
     /// checks it with them, see `files::Files::load_read`).
-    pub(crate) fn take_read(&mut self, path: &Path) -> Option<Vec<u8>> {
+    pub(crate) fn take_read(&mut self, path: &Path) -> Option<crate::files::Read> {
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {
             self.cwd.join(path)
         };
-        self.configs.read.remove(&crate::files::normalize(&abs))
+        let read = &mut self.configs.read;
+        let kept = read.files.remove(&crate::files::normalize(&abs))?;
+        read.held -= kept.bytes.len();
+        Some(kept)
     }
 
-    /// Forget the bytes no check took (pyproject.toml files excluded or above the paths).
+    /// Forget the bytes no check took (pyproject.toml files excluded or above the paths),
+    /// and the directories resolved: the files to check are all known.
     pub(crate) fn drop_reads(&mut self) {
-        self.configs.read = HashMap::new();
+        self.configs.read = Reads::default();
+        self.configs.dirs.clear();
     }
 
     /// The settings index for a file or directory.
     pub(crate) fn for_path(&mut self, path: &Path) -> Result<usize, ConfigError> {
-        let abs = if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.cwd.join(path)
-        };
-        let abs = crate::files::normalize(&abs);
+        let abs = self.absolute(path);
         let dir = if abs.is_dir() {
             abs
         } else {
             abs.parent().map(Path::to_path_buf).unwrap_or(abs)
         };
+        self.for_dir(dir)
+    }
+
+    /// [`Resolver::for_path`] of a path known to name a file (a walked or named file to
+    /// check): its directory's settings, without asking the file system what it is.
+    pub(crate) fn for_file(&mut self, path: &Path) -> Result<usize, ConfigError> {
+        let abs = self.absolute(path);
+        let dir = abs.parent().map(Path::to_path_buf).unwrap_or(abs);
+        self.for_dir(dir)
+    }
+
+    /// `path` made absolute against the run's working directory (no `getcwd`), normalised.
+    fn absolute(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            crate::files::normalize(path)
+        } else {
+            crate::files::normalize(&self.cwd.join(path))
+        }
+    }
+
+    fn for_dir(&mut self, dir: PathBuf) -> Result<usize, ConfigError> {
         if let Some(&i) = self.by_dir.get(&dir) {
             return Ok(i);
         }
@@ -955,7 +1004,7 @@ impl Resolver {
                             p,
                             &self.cwd,
                             Some(&self.confinement_for(p)),
-                            self.configs.read.get(p).cloned(),
+                            self.configs.read.files.get(p).map(|r| r.bytes.clone()),
                         )?,
                     },
                     None => Settings::defaults(&self.cwd),
@@ -1072,9 +1121,9 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
     }
 
-    /// A pyproject.toml with the table is handed over once, with the bytes the lookup saw
-    /// (the check then does not read it again); its settings are read from them too. One
-    /// without it is not kept.
+    /// Each pyproject.toml the lookup read is handed over once, with the bytes the lookup
+    /// saw (the check then does not read it again); the settings of one with the table are
+    /// read from them too.
     #[test]
     fn the_lookup_hands_over_each_pyproject_it_read() {
         let root = std::env::temp_dir().join(format!("dw-config-read-{}", std::process::id()));
@@ -1092,13 +1141,18 @@ mod tests {
         std::fs::remove_dir_all(&root).unwrap();
         assert_eq!(r.profiles[i].pythons, Some(vec!["3.6".to_owned()]));
         let relative = Path::new("plain").join(PYPROJECT_TOML);
-        assert_eq!(r.take_read(&relative), None);
+        let bytes = |r: Option<crate::files::Read>| r.map(|r| r.bytes);
+        assert_eq!(
+            bytes(r.take_read(&relative)).as_deref(),
+            Some(plain_text.as_bytes())
+        );
+        assert!(r.take_read(&relative).is_none());
         let configured = configured.join(PYPROJECT_TOML);
         assert_eq!(
-            r.take_read(&configured).as_deref(),
+            bytes(r.take_read(&configured)).as_deref(),
             Some(configured_text.as_bytes())
         );
-        assert_eq!(r.take_read(&configured), None);
+        assert!(r.take_read(&configured).is_none());
         r.drop_reads();
     }
 

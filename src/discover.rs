@@ -89,13 +89,25 @@ pub(crate) fn discover(
     exclude: &dyn Fn(&Path) -> bool,
 ) -> (Vec<Candidate>, Vec<WalkError>) {
     let mut out = Vec::new();
+    let errors = discover_each(paths, input_format, exclude, &mut |c| out.push(c));
+    (out, errors)
+}
+
+/// [`discover`], handing each candidate to `found` as the walk meets it (the run checks the
+/// first ones while the walk goes on), in the order [`discover`] lists them.
+pub(crate) fn discover_each(
+    paths: &[PathBuf],
+    input_format: Option<Format>,
+    exclude: &dyn Fn(&Path) -> bool,
+    found: &mut dyn FnMut(Candidate),
+) -> Vec<WalkError> {
     let mut errors = Vec::new();
     for path in paths {
         if path.is_dir() {
-            walk(path, exclude, &mut out, &mut errors);
+            walk(path, exclude, found, &mut errors);
         } else {
             let format = input_format.unwrap_or_else(|| Format::for_explicit(path));
-            out.push(Candidate {
+            found(Candidate {
                 path: path.clone(),
                 format,
                 explicit: true,
@@ -103,13 +115,13 @@ pub(crate) fn discover(
             });
         }
     }
-    (out, errors)
+    errors
 }
 
 fn walk(
     root: &Path,
     exclude: &dyn Fn(&Path) -> bool,
-    out: &mut Vec<Candidate>,
+    out: &mut dyn FnMut(Candidate),
     errors: &mut Vec<WalkError>,
 ) {
     let mut builder = ignore::WalkBuilder::new(root);
@@ -169,7 +181,8 @@ fn walk(
                     if link_to_file {
                         links.push((path, format));
                     } else {
-                        found.push(Candidate {
+                        found.push(path.clone());
+                        out(Candidate {
                             path,
                             format,
                             explicit: false,
@@ -193,16 +206,17 @@ fn walk(
             }
         }
     }
-    // A link to a file the walk finds anyway is checked once, as the file itself.
+    // A link to a file the walk finds anyway is checked once, as the file itself (after
+    // the files the walk found).
     if !links.is_empty() {
         let mut seen: std::collections::HashSet<std::path::PathBuf> = found
             .iter()
-            .filter_map(|c| std::fs::canonicalize(&c.path).ok())
+            .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect();
         for (path, format) in links {
             let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             if seen.insert(real) {
-                found.push(Candidate {
+                out(Candidate {
                     path,
                     format,
                     explicit: false,
@@ -211,7 +225,6 @@ fn walk(
             }
         }
     }
-    out.extend(found);
 }
 
 /// A requirements-syntax file discovered by a constraints name is checked through the files

@@ -15,12 +15,53 @@
 //!   `/etc/shadow`. The library without [`confine`] (tests, fuzzing) is unconfined.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
 use crate::manifest::FileId;
 use crate::source::{display_path, SourceFile};
+
+/// What a run did on the file system, counted for tests (not clocks: the same on every
+/// machine). With `DEPWINDOW_TEST_IO_COUNTS` set, the CLI prints them on standard error at
+/// exit ([`counts::line`]); `tests/integration/io_work.rs` bounds them per file and directory.
+pub mod counts {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Resolutions of a path that exists (where it really is, and what it is).
+    pub(crate) static RESOLUTIONS: AtomicU64 = AtomicU64::new(0);
+    /// Input files opened for reading.
+    pub(crate) static OPENS: AtomicU64 = AtomicU64::new(0);
+    /// File-system probes for a configuration file name (`depwindow.toml`,
+    /// `pyproject.toml`) in a directory.
+    pub(crate) static CONFIG_PROBES: AtomicU64 = AtomicU64::new(0);
+
+    /// Roots whose check had ended when discovery ended (checking during the walk).
+    pub(crate) static CHECKED_DURING_WALK: AtomicU64 = AtomicU64::new(0);
+
+    /// The most bytes read ahead that roots waiting for a worker held at once.
+    pub(crate) static HELD_PEAK: AtomicU64 = AtomicU64::new(0);
+
+    pub(crate) fn add(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The environment variable that makes the CLI print [`line`] at exit.
+    pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
+
+    /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N`.
+    pub fn line() -> String {
+        let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        format!(
+            "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={}",
+            g(&RESOLUTIONS),
+            g(&OPENS),
+            g(&CONFIG_PROBES),
+            g(&CHECKED_DURING_WALK),
+            g(&HELD_PEAK)
+        )
+    }
+}
 
 /// Files larger than this are refused rather than read (no unbounded reads).
 pub(crate) const MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
@@ -138,11 +179,13 @@ pub(crate) fn allow(path: PathBuf) {
     }
 }
 
-fn check_confined(path: &Path) -> Result<(), LoadError> {
+/// The confinement check of a path that resolves to `real` (`None`: the path does not
+/// resolve, and the read itself reports that).
+fn check_confined(path: &Path, real: Option<&Path>) -> Result<(), LoadError> {
     match CONFINEMENT.read() {
-        Ok(g) => match &*g {
-            Some(c) => c.check(path),
-            None => Ok(()),
+        Ok(g) => match (&*g, real) {
+            (Some(c), Some(real)) => c.check_resolved(path, real),
+            _ => Ok(()),
         },
         // A poisoned lock means a panic elsewhere; refuse rather than read unconfined.
         Err(_) => Err(LoadError::Io(
@@ -154,22 +197,27 @@ fn check_confined(path: &Path) -> Result<(), LoadError> {
 impl Confinement {
     /// Ok when `path` may be read on behalf of file content.
     pub(crate) fn check(&self, path: &Path) -> Result<(), LoadError> {
-        // A path that does not resolve is reported by the read itself ("not found").
-        let Ok(target) = std::fs::canonicalize(path) else {
-            return Ok(());
-        };
+        match resolve(path, &Dirs::default()) {
+            Ok(r) => self.check_resolved(path, &r.real),
+            // A path that does not resolve is reported by the read itself ("not found").
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// [`Confinement::check`] of `path`, which resolves to `target`.
+    fn check_resolved(&self, path: &Path, target: &Path) -> Result<(), LoadError> {
         let inside = |p: &Path| {
             self.roots
                 .iter()
                 .chain(&self.allowed)
                 .any(|r| p.starts_with(r))
         };
-        if inside(&target) {
+        if inside(target) {
             return Ok(());
         }
         // Say what it is: "outside the project" would suggest `--allow-outside` helps.
-        if let Some(top) = pseudo_fs(&target) {
-            return Err(LoadError::PseudoFile(target, top));
+        if let Some(top) = pseudo_fs(target) {
+            return Err(LoadError::PseudoFile(target.to_path_buf(), top));
         }
         // Resolving only the directory tells whether the last step was a link.
         let lexical = std::path::absolute(path)
@@ -186,7 +234,7 @@ impl Confinement {
             .unwrap_or_default();
         Err(LoadError::Outside(Box::new(Outside {
             path: path.to_path_buf(),
-            target,
+            target: target.to_path_buf(),
             link,
             root,
         })))
@@ -210,6 +258,8 @@ pub struct Files {
     /// The parse context of the readers given this registry: which packages they build in
     /// full (every one unless `run::check_one` narrows it to its rules' packages).
     relevant: std::sync::Arc<crate::formats::Relevant>,
+    /// Canonical directories, shared by the registries of one run ([`Files::share_dirs`]).
+    dirs: std::sync::Arc<Dirs>,
 }
 
 impl Files {
@@ -219,7 +269,14 @@ impl Files {
             by_path: HashMap::new(),
             cwd,
             relevant: Default::default(),
+            dirs: Default::default(),
         }
+    }
+
+    /// Resolve directories through `dirs` (one memo for every registry of a run, so each
+    /// directory of the tree is resolved once, not once per file).
+    pub(crate) fn share_dirs(&mut self, dirs: std::sync::Arc<Dirs>) {
+        self.dirs = dirs;
     }
 
     /// Which packages the readers build in full ([`crate::formats::Relevant`]).
@@ -237,22 +294,33 @@ impl Files {
         self.load_read(path, None)
     }
 
-    /// [`Files::load`], with the file's bytes when they were read already, by
-    /// [`read_capped`] (the configuration lookup reads each pyproject.toml it passes): the
-    /// same confinement applies, and the file is not read a second time.
+    /// [`Files::load`], with the file's bytes when they were read already, by [`read_kept`]
+    /// (the configuration lookup reads each pyproject.toml it passes): the same confinement
+    /// applies to the path they were read from, and the file is neither read nor resolved a
+    /// second time.
     pub(crate) fn load_read(
         &mut self,
         path: &Path,
-        bytes: Option<Vec<u8>>,
+        read: Option<Read>,
     ) -> Result<FileId, LoadError> {
         let key = normalize(path);
         if let Some(&id) = self.by_path.get(&key) {
             return Ok(id);
         }
-        check_confined(path)?;
-        let bytes = match bytes {
-            Some(b) => b,
-            None => read_capped(path)?,
+        let bytes = match read {
+            Some(read) => {
+                check_confined(path, read.real.as_deref())?;
+                read.bytes
+            }
+            None => {
+                // One resolution serves the confinement check and the read.
+                let resolved = resolve(path, &self.dirs);
+                check_confined(path, resolved.as_ref().ok().map(|r| r.real.as_path()))?;
+                match overlay(path) {
+                    Some(b) => capped(b)?,
+                    None => read_resolved(resolved.as_ref().map_err(io_error_of)?)?,
+                }
+            }
         };
         let display = display_path(path, &self.cwd);
         Ok(self.insert(key, SourceFile::from_bytes(path, display, &bytes)))
@@ -346,30 +414,168 @@ fn pseudo_fs(path: &Path) -> Option<&'static str> {
 /// Whether `path` is something [`read_capped`] would read, without reading it: it exists,
 /// is not a kernel pseudo-file, and is a regular file.
 pub(crate) fn check_readable(path: &Path) -> Result<(), LoadError> {
-    resolve_readable(path).map(|_| ())
+    let r = resolve(path, &Dirs::default()).map_err(io_error)?;
+    readable(&r)
 }
 
-/// [`check_readable`], returning the resolved path.
-fn resolve_readable(path: &Path) -> Result<PathBuf, LoadError> {
-    let real = std::fs::canonicalize(path).map_err(io_error)?;
-    if let Some(top) = pseudo_fs(&real) {
-        return Err(LoadError::PseudoFile(real, top));
+/// Where a path really is and what it is: the one resolution of a file load, which the
+/// confinement check and the read share.
+#[derive(Debug)]
+pub(crate) struct Resolved {
+    /// The canonical path (no symbolic link, `.` or `..` left).
+    real: PathBuf,
+    /// What `real` is (links followed: it has none).
+    meta: std::fs::Metadata,
+}
+
+/// The canonical path of each directory a run has resolved, by the directory as paths name
+/// it (lexically, as written: `a/b/..` is its own key, resolved by the file system, since
+/// `b` may be a link). Shared by the workers of a run; it lives as long as the run, so a
+/// directory changed in the meantime is seen by the next run (the language server's next
+/// check), never by a cache that outlives it.
+#[derive(Debug, Default)]
+pub(crate) struct Dirs {
+    canonical: std::sync::Mutex<HashMap<PathBuf, PathBuf>>,
+    /// The working directory, canonical: a relative directory is keyed (and resolved) as
+    /// its join to it, so `a/b` and `/cwd/a/b` are one entry.
+    base: Option<PathBuf>,
+}
+
+impl Dirs {
+    /// A memo that keys relative directories by their place under `cwd`.
+    pub(crate) fn with_cwd(cwd: &Path) -> Dirs {
+        Dirs {
+            canonical: Default::default(),
+            base: std::fs::canonicalize(cwd).ok(),
+        }
     }
-    let meta = std::fs::metadata(&real).map_err(io_error)?;
-    if meta.is_dir() {
+
+    /// Forget every directory (the run is over: the memo is not kept through the report).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.canonical.lock() {
+            *m = HashMap::new();
+        }
+    }
+
+    fn get(&self, dir: &Path) -> Option<PathBuf> {
+        self.canonical.lock().ok()?.get(dir).cloned()
+    }
+
+    fn put(&self, dir: &Path, canonical: &Path) {
+        if let Ok(mut m) = self.canonical.lock() {
+            m.insert(dir.to_path_buf(), canonical.to_path_buf());
+        }
+    }
+
+    /// The canonical path of directory `dir`: from the memo, else its parent's (resolved the
+    /// same way, up to the nearest known ancestor) joined with its name, checked with one
+    /// `lstat` (a link is resolved in full). A name that is `.` or `..`, a root or the empty
+    /// path is resolved in full by the system (`realpath`).
+    fn canonical(&self, dir: &Path) -> std::io::Result<PathBuf> {
+        let joined;
+        let dir = match &self.base {
+            Some(base) if dir.is_relative() => {
+                joined = base.join(dir);
+                joined.as_path()
+            }
+            _ => dir,
+        };
+        let mut pending: Vec<&Path> = Vec::new();
+        let mut at = non_empty(dir);
+        let mut base = loop {
+            if let Some(known) = self.get(at) {
+                break known;
+            }
+            match split_last(at) {
+                Some((parent, _)) => {
+                    pending.push(at);
+                    at = non_empty(parent);
+                }
+                None => {
+                    let c = std::fs::canonicalize(at)?;
+                    self.put(at, &c);
+                    break c;
+                }
+            }
+        };
+        for d in pending.into_iter().rev() {
+            let Some((_, name)) = split_last(d) else {
+                continue;
+            };
+            base = follow(base.join(name))?.0;
+            self.put(d, &base);
+        }
+        Ok(base)
+    }
+}
+
+/// `.` for the empty path (a relative path's parent).
+fn non_empty(p: &Path) -> &Path {
+    if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    }
+}
+
+/// A path's parent and last name, when the last component is a plain name (not `.`, `..`
+/// or a root).
+fn split_last(p: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
+    let mut components = p.components();
+    match components.next_back()? {
+        std::path::Component::Normal(name) => Some((components.as_path(), name)),
+        _ => None,
+    }
+}
+
+/// `joined` (a canonical directory and a name) resolved: itself when it is not a link (one
+/// `lstat`, which also says what it is), else resolved in full. With what it is.
+fn follow(joined: PathBuf) -> std::io::Result<(PathBuf, std::fs::Metadata)> {
+    let meta = std::fs::symlink_metadata(&joined)?;
+    if !meta.file_type().is_symlink() {
+        return Ok((joined, meta));
+    }
+    let real = std::fs::canonicalize(&joined)?;
+    let meta = std::fs::metadata(&real)?;
+    Ok((real, meta))
+}
+
+/// Resolve a file's path: its directory through `dirs`, then its last name (one `lstat`;
+/// a link is resolved in full). The same answer as `realpath` and `stat`, with a system
+/// call per file instead of a `readlink` per component, twice.
+pub(crate) fn resolve(path: &Path, dirs: &Dirs) -> std::io::Result<Resolved> {
+    let (real, meta) = match split_last(path) {
+        Some((dir, name)) => follow(dirs.canonical(dir)?.join(name))?,
+        None => {
+            let real = std::fs::canonicalize(path)?;
+            let meta = std::fs::metadata(&real)?;
+            (real, meta)
+        }
+    };
+    counts::add(&counts::RESOLUTIONS);
+    Ok(Resolved { real, meta })
+}
+
+/// Refuse what must not be opened, by the resolved name and type: kernel pseudo-files,
+/// directories, anything but a regular file.
+fn readable(r: &Resolved) -> Result<(), LoadError> {
+    if let Some(top) = pseudo_fs(&r.real) {
+        return Err(LoadError::PseudoFile(r.real.clone(), top));
+    }
+    if r.meta.is_dir() {
         return Err(LoadError::Directory);
     }
-    if !meta.is_file() {
+    if !r.meta.is_file() {
         return Err(LoadError::NotRegular);
     }
-    Ok(real)
+    Ok(())
 }
 
-/// Open a path for reading the safe way: resolved, refused under `/proc` `/sys` `/dev` and
+/// Open a resolved path for reading the safe way: refused under `/proc` `/sys` `/dev` and
 /// when not a regular file, opened without blocking (the resolved path, so the name check
 /// and the open agree).
-fn open_nonblocking(path: &Path) -> Result<std::fs::File, LoadError> {
-    let real = resolve_readable(path)?;
+fn open_nonblocking(r: &Resolved) -> Result<std::fs::File, LoadError> {
+    readable(r)?;
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -377,7 +583,8 @@ fn open_nonblocking(path: &Path) -> Result<std::fs::File, LoadError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC);
     }
-    options.open(&real).map_err(io_error)
+    counts::add(&counts::OPENS);
+    options.open(&r.real).map_err(io_error)
 }
 
 /// Read a regular file, refusing anything else and anything over [`MAX_FILE_SIZE`]. The
@@ -385,14 +592,51 @@ fn open_nonblocking(path: &Path) -> Result<std::fs::File, LoadError> {
 /// is opened without blocking, its type is checked on the open descriptor (the path may
 /// have been swapped since), and a read that would block is "not a regular file".
 pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, LoadError> {
+    read_capped_in(path, &Dirs::default())
+}
+
+/// A file read ahead of its load ([`Files::load_read`]): its bytes, and where its path
+/// resolved when they were read (the load's confinement check uses it; `None` for an
+/// editor buffer over a file that does not exist, which the check lets through as before).
+#[derive(Debug)]
+pub(crate) struct Read {
+    pub bytes: Vec<u8>,
+    real: Option<PathBuf>,
+}
+
+/// [`read_capped`] through a run's memo of directories, keeping where the path resolved.
+pub(crate) fn read_kept(path: &Path, dirs: &Dirs) -> Result<Read, LoadError> {
+    let resolved = resolve(path, dirs);
+    let bytes = match overlay(path) {
+        Some(bytes) => capped(bytes)?,
+        None => read_resolved(resolved.as_ref().map_err(io_error_of)?)?,
+    };
+    Ok(Read {
+        bytes,
+        real: resolved.ok().map(|r| r.real),
+    })
+}
+
+/// [`read_capped`], resolving directories through a run's memo.
+pub(crate) fn read_capped_in(path: &Path, dirs: &Dirs) -> Result<Vec<u8>, LoadError> {
     if let Some(bytes) = overlay(path) {
-        if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(LoadError::TooLarge);
-        }
-        return Ok(bytes);
+        return capped(bytes);
     }
-    // Checked by path first, so that a FIFO or device is never even opened.
-    let file = open_nonblocking(path)?;
+    read_resolved(&resolve(path, dirs).map_err(io_error)?)
+}
+
+/// An editor buffer, refused over [`MAX_FILE_SIZE`] as a file would be.
+fn capped(bytes: Vec<u8>) -> Result<Vec<u8>, LoadError> {
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(LoadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// [`read_capped`] of a resolved path. Checked by path first, so that a FIFO or device is
+/// never even opened.
+fn read_resolved(r: &Resolved) -> Result<Vec<u8>, LoadError> {
+    let file = open_nonblocking(r)?;
     read_open(file)
 }
 
@@ -405,7 +649,7 @@ pub fn read_head(path: &Path, limit: usize) -> Result<Vec<u8>, LoadError> {
         bytes.truncate(limit);
         return Ok(bytes);
     }
-    let file = open_nonblocking(path)?;
+    let file = open_nonblocking(&resolve(path, &Dirs::default()).map_err(io_error)?)?;
     let meta = file.metadata().map_err(io_error)?;
     if meta.is_dir() {
         return Err(LoadError::Directory);
@@ -454,6 +698,10 @@ fn read_bounded(file: std::fs::File, len: u64) -> Result<Vec<u8>, LoadError> {
 }
 
 fn io_error(e: std::io::Error) -> LoadError {
+    io_error_of(&e)
+}
+
+fn io_error_of(e: &std::io::Error) -> LoadError {
     match e.kind() {
         std::io::ErrorKind::NotFound => LoadError::NotFound,
         _ => LoadError::Io(e.to_string()),
@@ -506,6 +754,71 @@ mod tests {
             }
         }
         assert_eq!(pseudo_fs(Path::new("/procedure/x")), None);
+    }
+
+    /// The one resolution (memoised directories, the last name by `lstat`) agrees with
+    /// `realpath` and `stat` through linked directories, `..` after a link, a linked file,
+    /// `.` and relative paths, and says "not found" where `realpath` fails.
+    #[test]
+    fn resolution_agrees_with_realpath() {
+        let dir = std::env::temp_dir().join(format!("dw-resolve-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("real/sub")).unwrap();
+        std::fs::create_dir_all(dir.join("other")).unwrap();
+        std::fs::write(dir.join("real/sub/f.txt"), "x").unwrap();
+        std::fs::write(dir.join("real/g.txt"), "x").unwrap();
+        std::fs::write(dir.join("other/g.txt"), "x").unwrap();
+        let link = |to: &str, at: &str| std::os::unix::fs::symlink(dir.join(to), dir.join(at));
+        link("real/sub", "other/linked").unwrap();
+        link("real/sub/f.txt", "other/f-link.txt").unwrap();
+        link("nowhere", "other/dangling.txt").unwrap();
+        let cases = [
+            "real/sub/f.txt",
+            "other/linked/f.txt",
+            // `..` after a linked directory is the link target's parent, not `other`.
+            "other/linked/../g.txt",
+            "other/./linked/./f.txt",
+            "other/f-link.txt",
+            "other/g.txt",
+            "real/sub",
+            "real/sub/..",
+        ];
+        let (plain, based) = (Dirs::default(), Dirs::with_cwd(&dir));
+        for dirs in [&plain, &plain, &based, &based] {
+            for case in cases {
+                let path = dir.join(case);
+                let r = resolve(&path, dirs).unwrap_or_else(|e| panic!("{case}: {e}"));
+                assert_eq!(r.real, std::fs::canonicalize(&path).unwrap(), "{case}");
+                let meta = std::fs::metadata(&path).unwrap();
+                assert_eq!(r.meta.is_file(), meta.is_file(), "{case}");
+                assert_eq!(r.meta.is_dir(), meta.is_dir(), "{case}");
+            }
+        }
+        for missing in [
+            "other/dangling.txt",
+            "real/none.txt",
+            "none/f.txt",
+            "real/g.txt/x",
+        ] {
+            let path = dir.join(missing);
+            let want = std::fs::canonicalize(&path).unwrap_err().kind();
+            let got = resolve(&path, &plain).unwrap_err().kind();
+            assert_eq!(got, want, "{missing}");
+        }
+        // Relative paths resolve against the working directory.
+        let cwd = std::env::current_dir().unwrap();
+        let r = resolve(Path::new("Cargo.toml"), &plain).unwrap();
+        assert_eq!(
+            r.real,
+            std::fs::canonicalize(cwd.join("Cargo.toml")).unwrap()
+        );
+        // With a base, relative paths resolve under it.
+        let r = resolve(Path::new("other/linked/../g.txt"), &based).unwrap();
+        assert_eq!(
+            r.real,
+            std::fs::canonicalize(dir.join("real/g.txt")).unwrap()
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -45,13 +45,14 @@ pub(crate) fn check_one(
     cwd: &Path,
     candidate: &Candidate,
     stdin: Option<&[u8]>,
-    read: Option<Vec<u8>>,
+    read: Option<crate::files::Read>,
     rules: &[Rule],
     opts: &RunOptions,
     locks: &Locks,
 ) -> (Files, Vec<Diagnostic>, bool) {
     let mut files = Files::new(cwd.to_path_buf());
     files.set_relevant(opts.relevant.clone());
+    files.share_dirs(locks.dirs.clone());
     let id = match stdin {
         Some(bytes) => files.add(&candidate.path, bytes),
         None => match files.load_read(&candidate.path, read) {
@@ -197,6 +198,9 @@ pub(crate) struct Locks {
     /// name absent from the listing is not probed (a pyproject.toml names four lockfiles,
     /// and most projects have none of them).
     listed: Mutex<HashMap<PathBuf, Option<Listing>>>,
+    /// The canonical directories of this run, shared by every worker's registry
+    /// (`files::Dirs`: each directory resolved once per run).
+    pub(crate) dirs: Arc<crate::files::Dirs>,
 }
 
 impl Locks {
@@ -258,7 +262,7 @@ impl Locks {
         if let Some(known) = self.read.lock().ok()?.get(lock) {
             return known.clone();
         }
-        let read = read_lock(cwd, lock, format);
+        let read = read_lock(cwd, lock, format, &self.dirs);
         if let Ok(mut m) = self.read.lock() {
             m.insert(lock.to_path_buf(), read.clone());
         }
@@ -274,11 +278,15 @@ fn fold(name: &[u8]) -> Vec<u8> {
     name.to_ascii_lowercase()
 }
 
-fn read_lock(cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
-    if !lock.is_file() {
-        return None;
-    }
+fn read_lock(
+    cwd: &Path,
+    lock: &Path,
+    format: Format,
+    dirs: &Arc<crate::files::Dirs>,
+) -> Option<SiblingLock> {
+    // What is not a readable regular file (missing, a directory, a FIFO) fails the load.
     let mut files = Files::new(cwd.to_path_buf());
+    files.share_dirs(dirs.clone());
     let id = files.load(lock).ok()?;
     let parsed = formats::parse(format, &mut files, id);
     let pins = format.imp().pins(&parsed);
@@ -323,7 +331,7 @@ pub(crate) struct Job {
     pub stdin: Option<Vec<u8>>,
     /// The file's bytes when the configuration lookup read them already (a pyproject.toml):
     /// taken by the worker, so the file is read once and its bytes freed once checked.
-    pub read: Mutex<Option<Vec<u8>>>,
+    pub read: Mutex<Option<crate::files::Read>>,
 }
 
 /// What one worker keeps from one root.
@@ -372,25 +380,31 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     }
 }
 
-/// Check every job in parallel, each with its profile, and merge the results.
-pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
-    // Files discovered by a constraints name are checked through what includes them.
-    let roots: Vec<&Job> = jobs
-        .iter()
-        .filter(|j| {
-            let c = &j.candidate;
-            c.explicit
-                || !(c.format == Format::Requirements
-                    && crate::discover::is_constraints_name(&c.path))
-        })
-        .collect();
-    let threads = match threads {
-        // One root needs one worker: do not ask the system (cgroup files) for a count.
-        _ if roots.len() <= 1 => 1,
+/// Whether a job is checked as a root: files discovered by a constraints name are checked
+/// through what includes them.
+fn is_root(job: &Job) -> bool {
+    let c = &job.candidate;
+    c.explicit
+        || !(c.format == Format::Requirements && crate::discover::is_constraints_name(&c.path))
+}
+
+/// The worker count for `roots` roots (more than one) from `--jobs` (0: one per core).
+fn worker_count(threads: usize) -> usize {
+    match threads {
         0 => std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
         n => n,
+    }
+}
+
+/// Check every job in parallel, each with its profile, and merge the results.
+pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
+    let roots: Vec<&Job> = jobs.iter().filter(|j| is_root(j)).collect();
+    let threads = match threads {
+        // One root needs one worker: do not ask the system (cgroup files) for a count.
+        _ if roots.len() <= 1 => 1,
+        n => worker_count(n),
     }
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
@@ -419,7 +433,274 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
             }
         });
     }
-    let mut results = results.into_inner().unwrap_or_default();
+    merge(
+        results.into_inner().unwrap_or_default(),
+        profiles,
+        roots.len(),
+    )
+}
+
+/// Where discovery hands jobs to the workers of [`run_streamed`], as it finds them.
+pub(crate) struct Stream<'a> {
+    queue: &'a Queue,
+    /// Every job, roots or not, in the order given (the caller gets them back).
+    jobs: Vec<Arc<Job>>,
+    /// Starts the workers (once, at the second root: one root is checked on the calling
+    /// thread after discovery, as [`run_jobs`] checks it).
+    start: &'a mut dyn FnMut(),
+    roots: usize,
+}
+
+impl Stream<'_> {
+    /// A profile, by the next index (before any job that names it).
+    pub(crate) fn profile(&mut self, profile: Profile) {
+        if let Ok(mut q) = self.queue.state.lock() {
+            q.profiles.push(Arc::new(profile));
+        }
+    }
+
+    /// How many profiles were given.
+    pub(crate) fn profiles(&self) -> usize {
+        self.queue.state.lock().map_or(0, |q| q.profiles.len())
+    }
+
+    /// A job: a root is checked by the next free worker. Bytes read ahead (a pyproject.toml
+    /// the configuration lookup read) wait with it while the waiting roots hold less than
+    /// [`crate::config::READ_BUDGET`]; past that the check reads the file again, so a walk
+    /// far ahead of the workers never holds the tree's text.
+    pub(crate) fn job(&mut self, mut job: Job) {
+        let root = is_root(&job);
+        let read = job
+            .read
+            .get_mut()
+            .map_or(0, |r| r.as_ref().map_or(0, |r| r.bytes.len()));
+        if let Ok(mut q) = self.queue.state.lock() {
+            let keep = root && q.held + read <= crate::config::READ_BUDGET;
+            if keep {
+                q.held += read;
+                crate::files::counts::HELD_PEAK
+                    .fetch_max(q.held as u64, std::sync::atomic::Ordering::Relaxed);
+            } else if let Ok(r) = job.read.get_mut() {
+                *r = None;
+            }
+            if root {
+                q.sizes.push(if keep { read } else { 0 });
+            }
+        }
+        let job = Arc::new(job);
+        if root {
+            let waiting = match self.queue.state.lock() {
+                Ok(mut q) => {
+                    q.roots.push(job.clone());
+                    q.waiting > 0
+                }
+                Err(_) => true,
+            };
+            // A wake-up is a system call: only for a worker that waits.
+            if waiting {
+                self.queue.ready.notify_one();
+            }
+            self.roots += 1;
+            if self.roots == 2 {
+                (self.start)();
+            }
+            if self.roots >= 2 {
+                self.queue.make_room();
+            }
+        }
+        self.jobs.push(job);
+    }
+}
+
+/// How many bytes read ahead the roots waiting for a worker may hold before the walk waits
+/// for the workers: the walk runs ahead of the checks, but never holds the tree's text.
+const STREAM_BUDGET: usize = 256 * 1024;
+
+/// The roots found so far and the profiles they name; workers take roots in order.
+#[derive(Default)]
+pub(crate) struct Queue {
+    state: Mutex<QueueState>,
+    ready: std::sync::Condvar,
+    /// Signalled when a root is taken or a worker ends, for a walk waiting for room.
+    room: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct QueueState {
+    roots: Vec<Arc<Job>>,
+    /// The size of the bytes read ahead that each root carries.
+    sizes: Vec<usize>,
+    /// Their total over the roots no worker has taken yet.
+    held: usize,
+    profiles: Vec<Arc<Profile>>,
+    taken: usize,
+    closed: bool,
+    /// Workers waiting for a root.
+    waiting: usize,
+    /// Workers running (the walk never waits for room without one).
+    alive: usize,
+    /// The walk waits for room.
+    full: bool,
+}
+
+impl Queue {
+    /// The next root with its index and profile; waits while discovery may find more.
+    fn next(&self) -> Option<(usize, Arc<Job>, Arc<Profile>)> {
+        let mut q = self.state.lock().ok()?;
+        loop {
+            if let Some(job) = q.roots.get(q.taken).cloned() {
+                let i = q.taken;
+                q.taken += 1;
+                q.held -= q.sizes.get(i).copied().unwrap_or(0);
+                if q.full {
+                    self.room.notify_one();
+                }
+                let Some(profile) = q.profiles.get(job.profile).cloned() else {
+                    continue;
+                };
+                return Some((i, job, profile));
+            }
+            if q.closed {
+                return None;
+            }
+            q.waiting += 1;
+            q = self.ready.wait(q).ok()?;
+            q.waiting -= 1;
+        }
+    }
+
+    /// Wait (the walk) while the roots no worker has taken hold more than
+    /// [`STREAM_BUDGET`] bytes read ahead and a worker runs to take them.
+    fn make_room(&self) {
+        let Ok(mut q) = self.state.lock() else { return };
+        while q.held > STREAM_BUDGET && q.alive > 0 {
+            q.full = true;
+            match self.room.wait(q) {
+                Ok(g) => q = g,
+                Err(_) => return,
+            }
+        }
+        q.full = false;
+    }
+
+    /// A worker ends (also when it panics): a walk waiting for room must not wait for it.
+    fn leave(&self) {
+        if let Ok(mut q) = self.state.lock() {
+            q.alive -= 1;
+        }
+        self.room.notify_all();
+    }
+
+    fn close(&self) {
+        if let Ok(mut q) = self.state.lock() {
+            q.closed = true;
+        }
+        self.ready.notify_all();
+    }
+}
+
+/// [`run_jobs`] with the jobs coming from `discover` (run on this thread) while the workers
+/// check the roots found so far: checking starts with the first roots, not after the walk.
+/// Roots are merged in the order given, so the outcome is [`run_jobs`]'s over the same jobs
+/// and profiles, which are given back with it. `dirs` is the configuration lookup's memo of
+/// canonical directories, so the lookup and the checks resolve each directory once.
+pub(crate) fn run_streamed(
+    cwd: &Path,
+    threads: usize,
+    dirs: Arc<crate::files::Dirs>,
+    discover: &mut dyn FnMut(&mut Stream),
+) -> (Outcome, Vec<Job>, Vec<Profile>) {
+    let queue = Queue::default();
+    let locks = Locks {
+        dirs,
+        ..Locks::default()
+    };
+    let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
+    let checked = std::sync::Condvar::new();
+    // Tests (`crate::files::counts`): the walk waits for the workers' first root once they
+    // have started, so that checking during the walk is observed whatever the machine's
+    // speed (a guard, not a limit: it gives up after a minute).
+    let observe = std::env::var_os(crate::files::counts::ENV).is_some();
+    /// Tells the queue a worker ended, however it ends.
+    struct Leave<'a>(&'a Queue);
+    impl Drop for Leave<'_> {
+        fn drop(&mut self) {
+            self.0.leave();
+        }
+    }
+    let worker = || {
+        let _leave = Leave(&queue);
+        while let Some((i, job, profile)) = queue.next() {
+            let r = process_root(cwd, &job, &profile, &locks);
+            if let Ok(mut out) = results.lock() {
+                out.push((i, r));
+            }
+            if observe {
+                checked.notify_all();
+            }
+        }
+    };
+    let mut jobs = Vec::new();
+    let mut started = false;
+    std::thread::scope(|s| {
+        let mut start = || {
+            if !started {
+                started = true;
+                let n = worker_count(threads);
+                if let Ok(mut q) = queue.state.lock() {
+                    q.alive += n;
+                }
+                for _ in 0..n {
+                    s.spawn(worker);
+                }
+                if observe {
+                    if let Ok(out) = results.lock() {
+                        let _ = checked.wait_timeout_while(
+                            out,
+                            std::time::Duration::from_secs(60),
+                            |out| out.is_empty(),
+                        );
+                    }
+                }
+            }
+        };
+        let mut stream = Stream {
+            queue: &queue,
+            jobs: Vec::new(),
+            start: &mut start,
+            roots: 0,
+        };
+        discover(&mut stream);
+        if let Ok(out) = results.lock() {
+            crate::files::counts::CHECKED_DURING_WALK
+                .store(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        jobs = std::mem::take(&mut stream.jobs);
+        queue.close();
+    });
+    // No worker was started for one root (or none): it is checked here.
+    if !started {
+        if let Ok(mut q) = queue.state.lock() {
+            q.alive += 1;
+        }
+        worker();
+    }
+    let state = queue.state.into_inner().unwrap_or_default();
+    let roots = state.roots.len();
+    let profiles: Vec<Profile> = state.profiles.iter().map(|p| (**p).clone()).collect();
+    drop(state);
+    let jobs: Vec<Job> = jobs
+        .into_iter()
+        .filter_map(|j| Arc::try_unwrap(j).ok())
+        .collect();
+    let outcome = merge(results.into_inner().unwrap_or_default(), &profiles, roots);
+    (outcome, jobs, profiles)
+}
+
+/// Merge the roots' results, in root order: findings reached from several roots merge,
+/// suppression usage is combined before `unused-suppression` is decided, and the findings
+/// are sorted.
+fn merge(mut results: Vec<(usize, RootResult)>, profiles: &[Profile], checked: usize) -> Outcome {
     results.sort_by_key(|(i, _)| *i);
     let mut merged = Excerpts::new();
     // At most every finding of every root (merging only removes): one allocation, not a
@@ -472,7 +753,7 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     Outcome {
         files: merged,
         diagnostics: all,
-        checked: roots.len(),
+        checked,
         unreadable,
     }
 }

@@ -28,6 +28,8 @@ mod hooks;
 mod hostile;
 mod installed;
 mod integ;
+// Issue 13: file-system work per file and directory, counted by the binary.
+mod io_work;
 // Issue 15 §4: work grows linearly with the input (thread CPU time, unix only).
 #[cfg(unix)]
 mod linear_cost;

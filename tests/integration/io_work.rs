@@ -1,0 +1,189 @@
+//! Issue 13 "Parallel from the start": the file-system work of a run, counted (not timed).
+//! The binary prints its counters with `DEPWINDOW_TEST_IO_COUNTS` set
+//! (`depwindow::files::counts`): resolutions of a file's path, input files opened, and
+//! probes for a configuration file name. On a tree of projects, each file is resolved once
+//! and opened once (a pyproject.toml too, which the configuration lookup also reads), and
+//! the directories the walk has listed are not probed again for `depwindow.toml` or
+//! `pyproject.toml`, so the probes stay the same when the tree grows fourfold.
+
+use crate::common::{run_in, Scratch};
+
+/// A tree of `n` projects two levels down, each a requirements.txt and, with `pyproject`,
+/// a pyproject.toml.
+fn tree(name: &str, n: usize, pyproject: bool) -> Scratch {
+    let s = Scratch::new(name);
+    for i in 0..n {
+        let dir = format!("team{}/proj{i}", i % 4);
+        s.write(
+            &format!("{dir}/requirements.txt"),
+            "tensorflow==1.14.0\nnumpy>=1.16\nrequests==2.31.0\n",
+        );
+        if !pyproject {
+            continue;
+        }
+        s.write(
+            &format!("{dir}/pyproject.toml"),
+            format!(
+                "[project]\nname = \"p{i}\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy<1.17\"]\n"
+            ),
+        );
+    }
+    s
+}
+
+struct Counts {
+    resolutions: u64,
+    opens: u64,
+}
+
+fn counts(s: &Scratch) -> Counts {
+    let out = run_in(
+        s.path(),
+        &["check", "--format", "json", "--exit-zero", "."],
+        &[(depwindow::files::counts::ENV, "1")],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line = out
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("depwindow: io counts: "))
+        .unwrap_or_else(|| panic!("no counts in {}", out.stderr));
+    let get = |key: &str| -> u64 {
+        line.split(' ')
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {line}"))
+    };
+    Counts {
+        resolutions: get("resolutions"),
+        opens: get("opens"),
+    }
+}
+
+#[test]
+fn each_file_is_resolved_once_and_read_once() {
+    for (name, pyproject) in [("io-once-txt", false), ("io-once-both", true)] {
+        let n = 12;
+        let s = tree(name, n, pyproject);
+        let c = counts(&s);
+        let files = (n * (1 + usize::from(pyproject))) as u64;
+        assert_eq!(c.opens, files, "{name}: each file opened once");
+        assert_eq!(
+            c.resolutions, files,
+            "{name}: each file's path resolved once"
+        );
+    }
+}
+
+/// One counter of a run with `--jobs JOBS`.
+fn counter(s: &Scratch, jobs: &str, key: &str) -> u64 {
+    let out = run_in(
+        s.path(),
+        &[
+            "check",
+            "--format",
+            "json",
+            "--exit-zero",
+            "--jobs",
+            jobs,
+            ".",
+        ],
+        &[(depwindow::files::counts::ENV, "1")],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("depwindow: io counts: "))
+        .flat_map(|l| l.split(' '))
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} in {}", out.stderr))
+}
+
+fn checked_during_walk(s: &Scratch, jobs: &str) -> u64 {
+    counter(s, jobs, "checked-during-walk")
+}
+
+/// The walk runs ahead of the workers, but the pyproject.toml bytes it read ahead for them
+/// stay under the stream's budget (256 KiB, plus the file that crosses it) however large
+/// the tree: here 120 files of 8 KiB, about 1 MiB, which the walk reads far faster than
+/// they are checked.
+#[test]
+fn bytes_read_ahead_stay_bounded() {
+    let s = Scratch::new("io-held");
+    let padding = format!("# {}\n", "x".repeat(8 * 1024));
+    for i in 0..120 {
+        s.write(
+            &format!("p{i:03}/pyproject.toml"),
+            format!(
+                "{padding}[project]\nname = \"p{i}\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy>=1.16\"]\n"
+            ),
+        );
+    }
+    let held = counter(&s, "2", "held-peak");
+    assert!(held > 0, "nothing was handed over");
+    assert!(held <= 256 * 1024 + 9 * 1024, "{held} bytes held at once");
+}
+
+/// Discovery feeds the workers: with two workers, roots are checked before the walk ends
+/// (the binary's test mode makes the walk wait for the first one, so this holds on any
+/// machine); with `--jobs 1` everything is checked after the walk, as before.
+#[test]
+fn checking_starts_while_the_walk_goes_on() {
+    let s = tree("io-stream", 12, true);
+    assert!(checked_during_walk(&s, "2") >= 1);
+    assert_eq!(checked_during_walk(&s, "1"), 0);
+}
+
+/// The output of a run fed by the walk is the output of the sequential run (`--jobs 1`,
+/// checked after the walk), byte for byte, on a tree where findings merge across roots (a
+/// shared include), suppressions in a shared include are used or unused across its includers,
+/// a constraints-named file is
+/// checked through its includers, a link to a file is checked once, configurations differ by
+/// directory, and a file is named besides its directory.
+#[test]
+fn streamed_output_is_the_sequential_output() {
+    let s = Scratch::new("io-stream-same");
+    s.write(
+        "common/base.txt",
+        "numpy>=1.16  # depwindow: ignore[DW101]\nprotobuf>=3.6  # depwindow: ignore[DW102]\n",
+    )
+    .write("common/constraints.txt", "numpy<1.19\n")
+    .write(
+        "a/requirements.txt",
+        "tensorflow==1.14.0\n-r ../common/base.txt\n-c ../common/constraints.txt\n",
+    )
+    .write("b/requirements.txt", "tensorflow>=1.14,<1.15\n-r ../common/base.txt\n")
+    .write(
+        "c/pyproject.toml",
+        "[project]\nname = \"c\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy\"]\n\n[tool.depwindow]\nignore = [\"DW102\"]\n",
+    )
+    .write("d/depwindow.toml", "pythons = [\"3.6\"]\n")
+    .write("d/sub/requirements.txt", "tensorflow==1.14.0\nnumpy==1.20.0\nh5py\n")
+    .write(
+        "e/pyproject.toml",
+        "[project]\nname = \"e\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy>=1.16\", \"gast\"]\n",
+    )
+    .write("e/requirements.txt", "tensorflow==1.14.0\nwrapt\nnumpy>=1.16\n");
+    std::os::unix::fs::symlink(
+        "../b/requirements.txt",
+        s.path().join("e/requirements-dev.txt"),
+    )
+    .unwrap();
+    for format in ["json", "human"] {
+        for extra in [&["."][..], &["e/requirements.txt", "."][..]] {
+            let run = |jobs: &str| {
+                let mut args = vec!["check", "--format", format, "--jobs", jobs];
+                args.extend_from_slice(extra);
+                run_in(s.path(), &args, &[], None)
+            };
+            let (streamed, sequential) = (run("2"), run("1"));
+            assert!(streamed.stdout.len() > 100, "{}", streamed.stderr);
+            assert_eq!(streamed.stdout, sequential.stdout, "{format} {extra:?}");
+            assert_eq!(streamed.stderr, sequential.stderr, "{format} {extra:?}");
+            assert_eq!(streamed.code, sequential.code, "{format} {extra:?}");
+        }
+    }
+}
