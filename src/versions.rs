@@ -113,17 +113,272 @@ pub(crate) fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> boo
 /// `[lo, hi)` over the extended order; `None` is -inf for `lo` and +inf for `hi`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Interval {
-    lo: Option<Version>,
-    hi: Option<Version>,
+    lo: Option<Bound>,
+    hi: Option<Bound>,
 }
 
 impl Interval {
-    fn new(lo: Option<Version>, hi: Option<Version>) -> Interval {
+    fn new(lo: Option<Bound>, hi: Option<Bound>) -> Interval {
         Interval { lo, hi }
     }
 
     fn contains(&self, v: &Version) -> bool {
-        self.lo.as_ref().is_none_or(|l| l <= v) && self.hi.as_ref().is_none_or(|h| v < h)
+        self.lo.as_ref().is_none_or(|l| l.cmp_version(v).is_le())
+            && self.hi.as_ref().is_none_or(|h| h.cmp_version(v).is_gt())
+    }
+}
+
+/// An interval edge: a version of the extended order, held as a real version and how the
+/// edge sits relative to it. The two sentinels that a `!=V`, `==V` or `<=V` clause needs
+/// (`after_locals(V)`, `local_sentinel(V)`) are compared without being built, so an edge
+/// shares the clause's own version (an `Arc` clone) and a hole costs no allocation.
+///
+/// The order, equality and hash are those of the version the edge stands for
+/// ([`Bound::version`]); `versions::order_tests` checks the order against the built
+/// versions.
+#[derive(Clone)]
+struct Bound {
+    v: Version,
+    edge: Edge,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Edge {
+    /// `v` itself.
+    At,
+    /// `after_locals(v)`: the least real version above `v` and every `v+local`.
+    AfterLocals,
+    /// `local_sentinel(v)`: `v` with an empty local segment appended.
+    LocalSentinel,
+}
+
+impl Bound {
+    fn at(v: Version) -> Bound {
+        Bound { v, edge: Edge::At }
+    }
+
+    fn after_locals(v: &Version) -> Bound {
+        Bound {
+            v: v.clone(),
+            edge: Edge::AfterLocals,
+        }
+    }
+
+    fn local_sentinel(v: &Version) -> Bound {
+        Bound {
+            v: v.clone(),
+            edge: Edge::LocalSentinel,
+        }
+    }
+
+    /// The version this edge stands for, built (witness search and display only).
+    fn version(&self) -> Version {
+        match self.edge {
+            Edge::At => self.v.clone(),
+            Edge::AfterLocals => after_locals(&self.v),
+            Edge::LocalSentinel => local_sentinel(&self.v),
+        }
+    }
+
+    fn key(&self) -> OrderKey<'_> {
+        match self.edge {
+            Edge::At => OrderKey::of(&self.v),
+            Edge::AfterLocals => OrderKey::after_locals(&self.v),
+            Edge::LocalSentinel => OrderKey {
+                local_sentinel: true,
+                ..OrderKey::of(&self.v)
+            },
+        }
+    }
+
+    /// This edge against a version, in `Version`'s order.
+    fn cmp_version(&self, v: &Version) -> Ordering {
+        match self.edge {
+            Edge::At => self.v.cmp(v),
+            _ => self.key().cmp(&OrderKey::of(v)),
+        }
+    }
+}
+
+impl Ord for Bound {
+    fn cmp(&self, other: &Bound) -> Ordering {
+        match (self.edge, other.edge) {
+            (Edge::At, Edge::At) => self.v.cmp(&other.v),
+            _ => self.key().cmp(&other.key()),
+        }
+    }
+}
+
+impl PartialOrd for Bound {
+    fn partial_cmp(&self, other: &Bound) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Bound {
+    /// Equality in the order, as `Version`'s `==` (`1.0` and `1.0.0` are one edge).
+    fn eq(&self, other: &Bound) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Bound {}
+
+impl std::hash::Hash for Bound {
+    /// The epoch and the release without trailing zeros: edges equal in the order share
+    /// them (an edge's sentinel keeps its version's release), so the hash agrees with `==`.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.v.epoch().hash(state);
+        let rel = self.v.release();
+        let len = rel.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+        rel[..len].hash(state);
+    }
+}
+
+impl fmt::Debug for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.version(), f)
+    }
+}
+
+/// What `pep440_rs` orders a version by, borrowed from a version and adjusted for a sentinel
+/// edge: epoch, release (zero-padded), the suffix rank of its `sortable_tuple` (min, dev,
+/// a/b/rc, final, post; `max` as post `u64::MAX`), then local segments, with an empty string
+/// segment appended when `local_sentinel`.
+#[derive(Clone, Copy)]
+struct OrderKey<'a> {
+    epoch: u64,
+    release: &'a [u64],
+    suffix: (u64, u64, Option<u64>, u64),
+    local: &'a [LocalSegment],
+    local_sentinel: bool,
+}
+
+impl<'a> OrderKey<'a> {
+    fn of(v: &'a Version) -> OrderKey<'a> {
+        OrderKey {
+            epoch: v.epoch(),
+            release: v.release(),
+            suffix: suffix_rank(v.pre(), v.post(), v.dev(), v.min(), v.max()),
+            local: v.local(),
+            local_sentinel: false,
+        }
+    }
+
+    /// The key of `after_locals(v)`, field for field as that function builds it (the
+    /// saturating additions included).
+    fn after_locals(v: &'a Version) -> OrderKey<'a> {
+        let (post, dev) = match v.dev() {
+            Some(dev) => (v.post(), Some(dev.saturating_add(1))),
+            None => (Some(v.post().map_or(0, |p| p.saturating_add(1))), Some(0)),
+        };
+        OrderKey {
+            epoch: v.epoch(),
+            release: v.release(),
+            suffix: suffix_rank(v.pre(), post, dev, v.min(), v.max()),
+            local: &[],
+            local_sentinel: false,
+        }
+    }
+
+    fn cmp(&self, other: &OrderKey<'_>) -> Ordering {
+        self.epoch
+            .cmp(&other.epoch)
+            .then_with(|| cmp_release(self.release, other.release))
+            .then_with(|| self.suffix.cmp(&other.suffix))
+            .then_with(|| self.cmp_local(other))
+    }
+
+    /// Local segment `i`: `Some(None)` is the sentinel's empty string segment, `None` past
+    /// the end.
+    fn local_segment(&self, i: usize) -> Option<Option<&'a LocalSegment>> {
+        match self.local.get(i) {
+            Some(s) => Some(Some(s)),
+            None if i == self.local.len() && self.local_sentinel => Some(None),
+            None => None,
+        }
+    }
+
+    /// Local segments compared as slices (a prefix sorts first), the sentinel's empty
+    /// string segment included.
+    fn cmp_local(&self, other: &OrderKey<'_>) -> Ordering {
+        let mut i = 0;
+        loop {
+            let ord = match (self.local_segment(i), other.local_segment(i)) {
+                (None, None) => return Ordering::Equal,
+                (None, Some(_)) => return Ordering::Less,
+                (Some(_), None) => return Ordering::Greater,
+                (Some(a), Some(b)) => cmp_local_segment(a, b),
+            };
+            if ord.is_ne() {
+                return ord;
+            }
+            i += 1;
+        }
+    }
+}
+
+/// Two local segments, `None` being the empty string: strings sort below numbers.
+fn cmp_local_segment(a: Option<&LocalSegment>, b: Option<&LocalSegment>) -> Ordering {
+    fn text(s: Option<&LocalSegment>) -> Option<&str> {
+        match s {
+            None => Some(""),
+            Some(LocalSegment::String(t)) => Some(t.as_str()),
+            Some(LocalSegment::Number(_)) => None,
+        }
+    }
+    match (a, b) {
+        (Some(LocalSegment::Number(x)), Some(LocalSegment::Number(y))) => x.cmp(y),
+        _ => match (text(a), text(b)) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        },
+    }
+}
+
+/// Release segments, the shorter padded with zeros.
+fn cmp_release(a: &[u64], b: &[u64]) -> Ordering {
+    let n = a.len().max(b.len());
+    (0..n)
+        .map(|i| {
+            a.get(i)
+                .copied()
+                .unwrap_or(0)
+                .cmp(&b.get(i).copied().unwrap_or(0))
+        })
+        .find(|o| o.is_ne())
+        .unwrap_or(Ordering::Equal)
+}
+
+/// The rank of a version's suffix in `pep440_rs`'s order, after its release: a `min`
+/// sentinel first, then `.devN` alone, then `aN`, `bN`, `rcN` (each with its post and dev),
+/// then the final release, then `.postN` (with its dev). A missing dev sorts as `u64::MAX`,
+/// after every dev release; a `max` sentinel counts as post `u64::MAX`.
+fn suffix_rank(
+    pre: Option<Prerelease>,
+    post: Option<u64>,
+    dev: Option<u64>,
+    min: Option<u64>,
+    max: Option<u64>,
+) -> (u64, u64, Option<u64>, u64) {
+    let post = if max.is_some() { Some(u64::MAX) } else { post };
+    if let Some(n) = min {
+        return (0, 0, post, n);
+    }
+    match (pre, post, dev) {
+        (None, None, Some(n)) => (1, 0, None, n),
+        (Some(p), post, dev) => {
+            let kind = match p.kind {
+                PrereleaseKind::Alpha => 2,
+                PrereleaseKind::Beta => 3,
+                PrereleaseKind::Rc => 4,
+            };
+            (kind, p.number, post, dev.unwrap_or(u64::MAX))
+        }
+        (None, None, None) => (5, 0, None, 0),
+        (None, Some(post), dev) => (6, 0, Some(post), dev.unwrap_or(u64::MAX)),
     }
 }
 
@@ -483,11 +738,11 @@ impl VersionSet {
         at: impl Fn(usize) -> &'v Version,
     ) -> Vec<std::ops::Range<usize>> {
         // The first position whose version is not below `edge` (n when none).
-        let first_not_below = |edge: &Version, from: usize| {
+        let first_not_below = |edge: &Bound, from: usize| {
             let (mut lo, mut hi) = (from, n);
             while lo < hi {
                 let mid = lo + (hi - lo) / 2;
-                if at(mid) < edge {
+                if edge.cmp_version(at(mid)).is_gt() {
                     lo = mid + 1;
                 } else {
                     hi = mid;
@@ -678,7 +933,7 @@ impl fmt::Display for VersionSet {
                 f.write_str(" || ")?;
             }
             let mut parts = Vec::new();
-            if let Some(l) = &iv.lo {
+            if let Some(l) = &iv.lo.as_ref().map(Bound::version) {
                 parts.push(if l.max().is_some() {
                     format!(">{}", l.clone().with_max(None))
                 } else if is_local_sentinel(l) {
@@ -687,7 +942,7 @@ impl fmt::Display for VersionSet {
                     format!(">={l}")
                 });
             }
-            if let Some(h) = &iv.hi {
+            if let Some(h) = &iv.hi.as_ref().map(Bound::version) {
                 parts.push(if h.max().is_some() {
                     format!("<={}.post*", h.clone().with_max(None))
                 } else if is_local_sentinel(h) {
@@ -734,11 +989,13 @@ fn specifier_names_prerelease(op: Operator, v: &Version) -> bool {
 fn specifier_intervals(op: Operator, v: &Version) -> Vec<Interval> {
     match op {
         // PEP 440: ">=V" is "V or later".
-        Operator::GreaterThanEqual => vec![Interval::new(Some(v.clone()), None)],
+        Operator::GreaterThanEqual => vec![Interval::new(Some(Bound::at(v.clone())), None)],
         // PEP 440 ignores local labels for `<=V`, so `V+local` is admitted: the edge sits
         // above every `V+local`.
-        Operator::LessThanEqual => vec![Interval::new(None, Some(after_locals(v)))],
-        Operator::GreaterThan => vec![Interval::new(Some(greater_than_lower(v)), None)],
+        Operator::LessThanEqual => vec![Interval::new(None, Some(Bound::after_locals(v)))],
+        Operator::GreaterThan => {
+            vec![Interval::new(Some(Bound::at(greater_than_lower(v))), None)]
+        }
         Operator::LessThan => {
             // PEP 440: "The exclusive ordered comparison <V MUST NOT allow a pre-release of
             // the specified version unless the specified version is itself a pre-release."
@@ -749,7 +1006,7 @@ fn specifier_intervals(op: Operator, v: &Version) -> Vec<Interval> {
             } else {
                 v.clone().without_local().with_dev(Some(0))
             };
-            vec![Interval::new(None, Some(bound))]
+            vec![Interval::new(None, Some(Bound::at(bound)))]
         }
         Operator::Equal => vec![equal_interval(v)],
         Operator::NotEqual => complement_ivs(&[equal_interval(v)]),
@@ -759,7 +1016,10 @@ fn specifier_intervals(op: Operator, v: &Version) -> Vec<Interval> {
             let rel = v.release();
             let prefix = rel.get(..rel.len().saturating_sub(1)).unwrap_or(&[]);
             let upper = next_prefix_dev0(v.epoch(), if prefix.is_empty() { rel } else { prefix });
-            vec![Interval::new(Some(v.clone()), Some(upper))]
+            vec![Interval::new(
+                Some(Bound::at(v.clone())),
+                Some(Bound::at(upper)),
+            )]
         }
         Operator::EqualStar => vec![wildcard_interval(v)],
         Operator::NotEqualStar => complement_ivs(&[wildcard_interval(v)]),
@@ -775,7 +1035,7 @@ fn specifier_intervals(op: Operator, v: &Version) -> Vec<Interval> {
 /// ignored when matching versions." With a local label, strict equality.
 fn equal_interval(v: &Version) -> Interval {
     if v.local().is_empty() {
-        Interval::new(Some(v.clone()), Some(after_locals(v)))
+        Interval::new(Some(Bound::at(v.clone())), Some(Bound::after_locals(v)))
     } else {
         point(v)
     }
@@ -787,7 +1047,10 @@ fn wildcard_interval(v: &Version) -> Interval {
     let lo = Version::new(v.release().iter().copied())
         .with_epoch(v.epoch())
         .with_dev(Some(0));
-    Interval::new(Some(lo), Some(next_prefix_dev0(v.epoch(), v.release())))
+    Interval::new(
+        Some(Bound::at(lo)),
+        Some(Bound::at(next_prefix_dev0(v.epoch(), v.release()))),
+    )
 }
 
 /// The lower edge of `>V`. PEP 440: "The exclusive ordered comparison >V MUST NOT allow a
@@ -831,7 +1094,7 @@ fn next_prefix_dev0(epoch: u64, release: &[u64]) -> Version {
 
 /// The class of `v` alone: `[v, v+"")`.
 fn point(v: &Version) -> Interval {
-    Interval::new(Some(v.clone()), Some(local_sentinel(v)))
+    Interval::new(Some(Bound::at(v.clone())), Some(Bound::local_sentinel(v)))
 }
 
 /// `v` with an empty local segment appended: just above `v`, below any real version above.
@@ -855,7 +1118,7 @@ fn strip_local_sentinel(v: &Version) -> Version {
 // Interval algebra
 // ---------------------------------------------------------------------------------------
 
-fn cmp_lo(a: &Option<Version>, b: &Option<Version>) -> Ordering {
+fn cmp_lo(a: &Option<Bound>, b: &Option<Bound>) -> Ordering {
     match (a, b) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Less,
@@ -864,7 +1127,7 @@ fn cmp_lo(a: &Option<Version>, b: &Option<Version>) -> Ordering {
     }
 }
 
-fn cmp_hi(a: &Option<Version>, b: &Option<Version>) -> Ordering {
+fn cmp_hi(a: &Option<Bound>, b: &Option<Bound>) -> Ordering {
     match (a, b) {
         (None, None) => Ordering::Equal,
         (None, Some(_)) => Ordering::Greater,
@@ -874,7 +1137,7 @@ fn cmp_hi(a: &Option<Version>, b: &Option<Version>) -> Ordering {
 }
 
 /// Whether `[lo, hi)` is non-empty in the extended order.
-fn lo_lt_hi(lo: &Option<Version>, hi: &Option<Version>) -> bool {
+fn lo_lt_hi(lo: &Option<Bound>, hi: &Option<Bound>) -> bool {
     match (lo, hi) {
         (Some(l), Some(h)) => l < h,
         _ => true,
@@ -884,7 +1147,7 @@ fn lo_lt_hi(lo: &Option<Version>, hi: &Option<Version>) -> bool {
 /// Binary search: the intervals are sorted and disjoint, so only the last one starting at
 /// or below `v` can hold it (a set built from 100,000 `!=` clauses has 100,001 intervals).
 fn ivs_contain(ivs: &[Interval], v: &Version) -> bool {
-    let k = ivs.partition_point(|iv| iv.lo.as_ref().is_none_or(|l| l <= v));
+    let k = ivs.partition_point(|iv| iv.lo.as_ref().is_none_or(|l| l.cmp_version(v).is_le()));
     k > 0 && ivs[k - 1].contains(v)
 }
 
@@ -951,7 +1214,7 @@ fn union_sorted(mut all: Vec<Interval>) -> Vec<Interval> {
 
 fn complement_ivs(a: &[Interval]) -> Vec<Interval> {
     let mut out = Vec::new();
-    let mut cur: Option<Version> = None;
+    let mut cur: Option<Bound> = None;
     for iv in a {
         if let Some(l) = &iv.lo {
             let lo = Some(l.clone());
@@ -1063,19 +1326,21 @@ fn next_prerelease_dev0(v: &Version) -> Option<Version> {
 fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Version> {
     let ok = |c: &Version| iv.contains(c) && !(finals_only && c.any_prerelease());
     let try_c = |c: Option<Version>| c.filter(|c| ok(c));
+    // The edges as versions (a sentinel edge built here, for the few intervals searched).
+    let lo = iv.lo.as_ref().map(Bound::version);
+    let hi = iv.hi.as_ref().map(Bound::version);
 
     if prefer_high {
         // Just below the edge: the edge's own release when it lies below (`>1.14.4` ends
         // the piece at 1.14.4's post-releases), else the previous one (`1.14.5` -> `1.14.4`).
-        let at_edge = iv
-            .hi
+        let at_edge = hi
             .as_ref()
             .and_then(|h| release_version(h.epoch(), h.release().to_vec()));
-        if let Some(w) = try_c(at_edge).or_else(|| try_c(iv.hi.as_ref().and_then(natural_below))) {
+        if let Some(w) = try_c(at_edge).or_else(|| try_c(hi.as_ref().and_then(natural_below))) {
             return Some(w);
         }
     }
-    match &iv.lo {
+    match &lo {
         None => {
             // `0` is the least final release, `0.dev0` the least version of all.
             let zero = Version::new([0u64]);
@@ -1101,7 +1366,7 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
                 });
                 let mut appended = rel.to_vec();
                 appended.push(1);
-                let padded = iv.hi.as_ref().filter(|h| h.epoch() == v.epoch()).map(|h| {
+                let padded = hi.as_ref().filter(|h| h.epoch() == v.epoch()).map(|h| {
                     let mut p = rel.to_vec();
                     while p.len() < h.release().len() {
                         p.push(0);
@@ -1138,7 +1403,7 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
                 .or_else(|| try_c(with_seg(LocalSegment::Number(0))))
                 .or_else(|| try_c(with_seg(LocalSegment::String("a".to_string()))))
                 .or_else(|| {
-                    let h = iv.hi.as_ref()?;
+                    let h = hi.as_ref()?;
                     if h.max().is_some() || h.clone().without_local() != public {
                         return None;
                     }
@@ -1167,5 +1432,7 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
     }
 }
 
+#[cfg(test)]
+mod order_tests;
 #[cfg(test)]
 mod tests;

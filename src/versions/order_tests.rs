@@ -1,0 +1,174 @@
+//! The edges that are compared without being built ([`Bound`]) order, compare equal and
+//! hash exactly as the versions they stand for, over generated versions: epochs,
+//! pre/post/dev releases, local labels, trailing zeros, `u64::MAX` (where `after_locals`
+//! saturates) and the sentinels themselves (`max`, `min`, an empty local segment).
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use super::*;
+
+/// A small deterministic generator (64-bit LCG, high bits).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize].clone()
+    }
+}
+
+const MAX: u64 = u64::MAX;
+
+fn generated(n: usize) -> Vec<Version> {
+    let mut g = Lcg(0x5eed);
+    let releases: &[&[u64]] = &[
+        &[0],
+        &[1],
+        &[1, 0],
+        &[1, 0, 0],
+        &[1, 1],
+        &[1, 0, 1],
+        &[2],
+        &[1, MAX],
+        &[MAX],
+    ];
+    let pres = [
+        None,
+        None,
+        None,
+        Some((PrereleaseKind::Alpha, 0)),
+        Some((PrereleaseKind::Alpha, 1)),
+        Some((PrereleaseKind::Beta, MAX)),
+        Some((PrereleaseKind::Rc, 0)),
+        Some((PrereleaseKind::Rc, MAX)),
+    ];
+    let posts = [None, None, Some(0), Some(1), Some(MAX - 1), Some(MAX)];
+    let devs = [None, None, Some(0), Some(1), Some(MAX - 1), Some(MAX)];
+    let locals: Vec<Vec<LocalSegment>> = vec![
+        vec![],
+        vec![],
+        vec![LocalSegment::Number(0)],
+        vec![LocalSegment::Number(MAX)],
+        vec![LocalSegment::String("a".into())],
+        vec![LocalSegment::String(String::new())],
+        vec![LocalSegment::Number(1), LocalSegment::String("x".into())],
+        vec![
+            LocalSegment::String("a".into()),
+            LocalSegment::String(String::new()),
+        ],
+    ];
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let v = Version::new(g.pick(releases).iter().copied())
+            .with_epoch(g.pick(&[0, 0, 0, 1, MAX]))
+            .with_pre(
+                g.pick(&pres)
+                    .map(|(kind, number)| Prerelease { kind, number }),
+            )
+            .with_post(g.pick(&posts))
+            .with_dev(g.pick(&devs))
+            .with_local(g.pick(&locals));
+        out.push(v);
+    }
+    out
+}
+
+/// Every edge of the generated real versions, and as plain versions: those edges built, the
+/// `max` and `min` sentinels (where pep440_rs allows them) and the public versions, so that
+/// an edge meets its own value (and `1.0`'s meets `1.0.0`'s): ties, not only strict order.
+/// Each with the version it stands for.
+fn bounds(reals: &[Version]) -> Vec<(Bound, Version)> {
+    let mut plain: Vec<Version> = reals.to_vec();
+    for v in reals {
+        plain.push(after_locals(v));
+        plain.push(local_sentinel(v));
+        plain.push(v.clone().without_local());
+        if v.post().is_none() && v.dev().is_none() {
+            plain.push(v.clone().with_max(Some(0)));
+        }
+        if v.pre().is_none() && v.dev().is_none() {
+            plain.push(v.clone().with_min(Some(0)));
+        }
+    }
+    let sentinels = reals
+        .iter()
+        .flat_map(|v| [Bound::after_locals(v), Bound::local_sentinel(v)]);
+    plain
+        .into_iter()
+        .map(Bound::at)
+        .chain(sentinels)
+        .map(|b| {
+            let built = b.version();
+            (b, built)
+        })
+        .collect()
+}
+
+fn hash_of(b: &Bound) -> u64 {
+    let mut h = DefaultHasher::new();
+    b.hash(&mut h);
+    h.finish()
+}
+
+#[test]
+fn unbuilt_edges_order_as_the_versions_they_stand_for() {
+    let reals = generated(70);
+    let bounds = bounds(&reals);
+    let versions: Vec<Version> = bounds.iter().map(|(_, v)| v.clone()).collect();
+    let mut ties = 0;
+    for (a, a_built) in &bounds {
+        for v in &versions {
+            assert_eq!(
+                a.cmp_version(v),
+                a_built.cmp(v),
+                "{a_built} ({:?} of {}) against {v}",
+                a.edge,
+                a.v
+            );
+        }
+        for (b, b_built) in &bounds {
+            let want = a_built.cmp(b_built);
+            assert_eq!(
+                a.cmp(b),
+                want,
+                "{a_built} ({:?} of {}) against {b_built} ({:?} of {})",
+                a.edge,
+                a.v,
+                b.edge,
+                b.v
+            );
+            if a == b {
+                ties += usize::from(a.edge != b.edge);
+                assert_eq!(hash_of(a), hash_of(b), "{a_built} == {b_built}");
+            }
+        }
+    }
+    // Ties between an unbuilt edge and another kind of edge are among the cases.
+    assert!(ties >= 100, "{ties} ties");
+}
+
+#[test]
+fn a_hole_shares_its_clause_version() {
+    let v = Version::from_str("1.2.3").unwrap();
+    let Interval { lo, hi } = equal_interval(&v);
+    let (lo, hi) = (lo.unwrap(), hi.unwrap());
+    assert_eq!((lo.edge, hi.edge), (Edge::At, Edge::AfterLocals));
+    assert_eq!(hi.version(), Version::from_str("1.2.3.post0.dev0").unwrap());
+    // The same `Arc`: no version was built for either edge.
+    assert_eq!(
+        format!("{:p}", lo.v.release()),
+        format!("{:p}", v.release())
+    );
+    assert_eq!(
+        format!("{:p}", hi.v.release()),
+        format!("{:p}", v.release())
+    );
+}
