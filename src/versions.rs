@@ -637,6 +637,16 @@ impl VersionSet {
         if self == other {
             return self.clone();
         }
+        // A set met with every version (no Requires-Python, no other clause) keeps its
+        // intervals and literals: shared, not copied (a million `!=` holes).
+        for (set, every) in [(self, other), (other, self)] {
+            if every.is_every_version() {
+                return VersionSet {
+                    pre: set.pre || every.pre,
+                    ..set.clone()
+                };
+            }
+        }
         let mut ivs = intersect_ivs(&self.ivs, &other.ivs);
         let mut literals = Vec::new();
         if !self.literals.is_empty() || !other.literals.is_empty() {
@@ -694,6 +704,12 @@ impl VersionSet {
             pre: self.pre || other.pre,
             literals,
         }
+    }
+
+    /// One interval holding every version, and no `===` literal: [`VersionSet::full`],
+    /// whatever its pre-release flag.
+    fn is_every_version(&self) -> bool {
+        self.literals.is_empty() && matches!(&self.ivs[..], [Interval { lo: None, hi: None }])
     }
 
     /// Force pre-releases allowed (`--pre`).
@@ -1192,28 +1208,23 @@ fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
 /// The union of any intervals, as a sorted, disjoint, non-adjacent list.
 fn union_sorted(mut all: Vec<Interval>) -> Vec<Interval> {
     all.sort_by(|x, y| cmp_lo(&x.lo, &y.lo));
-    let mut out: Vec<Interval> = Vec::with_capacity(all.len());
-    for iv in all {
-        if let Some(last) = out.last_mut() {
-            // Overlapping or adjacent (`iv.lo <= last.hi`): merge.
-            let touches = match (&last.hi, &iv.lo) {
-                (Some(h), Some(l)) => l <= h,
-                _ => true,
-            };
-            if touches {
-                if cmp_hi(&iv.hi, &last.hi) == Ordering::Greater {
-                    last.hi = iv.hi.clone();
-                }
-                continue;
-            }
+    // Merged in place (no second list of a million holes): an interval that overlaps or
+    // touches the last one kept (`iv.lo <= last.hi`) extends it and is dropped.
+    all.dedup_by(|iv, last| {
+        let touches = match (&last.hi, &iv.lo) {
+            (Some(h), Some(l)) => l <= h,
+            _ => true,
+        };
+        if touches && cmp_hi(&iv.hi, &last.hi) == Ordering::Greater {
+            last.hi = iv.hi.take();
         }
-        out.push(iv);
-    }
-    out
+        touches
+    });
+    all
 }
 
 fn complement_ivs(a: &[Interval]) -> Vec<Interval> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(a.len() + 1);
     let mut cur: Option<Bound> = None;
     for iv in a {
         if let Some(l) = &iv.lo {

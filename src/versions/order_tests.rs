@@ -1,7 +1,8 @@
 //! The edges that are compared without being built ([`Bound`]) order, compare equal and
 //! hash exactly as the versions they stand for, over generated versions: epochs,
 //! pre/post/dev releases, local labels, trailing zeros, `u64::MAX` (where `after_locals`
-//! saturates) and the sentinels themselves (`max`, `min`, an empty local segment).
+//! saturates) and the sentinels themselves (`max`, `min`, an empty local segment). And a set
+//! met with every version keeps its intervals, shared.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -171,4 +172,25 @@ fn a_hole_shares_its_clause_version() {
         format!("{:p}", hi.v.release()),
         format!("{:p}", v.release())
     );
+}
+
+#[test]
+fn meeting_every_version_shares_the_intervals() {
+    let holes: Vec<String> = (0..50).map(|i| format!("!=1.{i}")).collect();
+    for text in [
+        holes.join(","),
+        "===1.0".to_string(),
+        ">=1.0a1,<=2".to_string(),
+    ] {
+        let a = VersionSet::parse(&text).unwrap();
+        for every in [VersionSet::full(), VersionSet::full().allow_prereleases()] {
+            for met in [a.intersect(&every), every.intersect(&a)] {
+                assert!(Arc::ptr_eq(&met.ivs, &a.ivs), "{text}: shared, not copied");
+                // What the general intersection gives.
+                assert_eq!(*met.ivs, *intersect_ivs(&a.ivs, &every.ivs), "{text}");
+                assert_eq!(met.literals, a.literals, "{text}");
+                assert_eq!(met.pre, a.pre || every.pre, "{text}");
+            }
+        }
+    }
 }
