@@ -28,6 +28,12 @@
 //!   next real version above it is known (`V.post0.dev0`, `V.postN+1.dev0` or
 //!   `V.devN+1`), so it is encoded as that real version.
 //!
+//! An edge is a `Bound`: a version and how the edge sits relative to it. The last two
+//! edges above (after `V`'s locals, just above `V+l`) keep the clause's own version (an
+//! `Arc` clone) and are compared without being built (`OrderKey`, checked against the built
+//! versions by `order_tests`), so a `!=V` hole allocates no version; they are built only
+//! for the witness search and `Display`.
+//!
 //! Intersection, union and complement are plain set algebra on this extended order, so
 //! they are exact on the real versions. An interval can be non-empty in the extended order
 //! yet hold no real version (e.g. `[1.0a1max0, 1.0a2.dev0)`); every question about real
