@@ -2,6 +2,7 @@
 //! concrete (narrow a range into the window, insert a requirement after the trigger), and
 //! the re-lock hint for lockfiles. The format-specific text comes from `crate::fix`.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use pep440_rs::{Operator, Version, VersionSpecifier};
@@ -30,19 +31,22 @@ pub(super) fn range_fix(
     }
     let window = &rule.window;
     let file = files.get(r.loc.file);
-    let clauses_text: Vec<String> = match &r.version {
+    // Borrowed from the file where they can be (a line of a million `!=` clauses is not
+    // copied clause by clause).
+    let clauses_text: Vec<Cow<'_, str>> = match &r.version {
         // Keep the author's own clause text where it maps one to one.
         VersionReq::Specifiers { clauses, .. }
             if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
         {
             clauses
                 .iter()
-                .map(|c| file.slice(*c).trim().to_owned())
+                .map(|c| Cow::Borrowed(file.slice(*c).trim()))
                 .collect()
         }
-        VersionReq::Specifiers { specifiers, .. } => {
-            specifiers.iter().map(|s| s.to_string()).collect()
-        }
+        VersionReq::Specifiers { specifiers, .. } => specifiers
+            .iter()
+            .map(|s| Cow::Owned(s.to_string()))
+            .collect(),
         VersionReq::Any => Vec::new(),
         // A union (Poetry `||`, conda `|`): replaced by the window as a whole.
         VersionReq::AnyOf { .. } => Vec::new(),
@@ -65,14 +69,14 @@ pub(super) fn range_fix(
     // First the author's clauses that narrow the window (dropping bounds the window
     // replaces), then all of them; the first candidate inside the window with a published
     // release wins.
-    let narrowing: Vec<String> = clauses_text
+    let narrowing: Vec<&str> = clauses_text
         .iter()
+        .map(|c| &**c)
         .filter(|c| {
             pep440_rs::VersionSpecifiers::from_str(c)
                 .map(|cs| !window.set.is_subset(&VersionSet::from_specifiers(&cs)))
                 .unwrap_or(true)
         })
-        .cloned()
         .collect();
     let mut replacement = None;
     if !is_pin {
@@ -90,18 +94,22 @@ pub(super) fn range_fix(
         }
     }
     if !is_pin && replacement.is_none() {
-        let with_needed = |kept: &Vec<String>| {
-            kept.iter()
-                .chain(&needed)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        // `kept` and then `needed`, joined by commas.
+        fn with<'s>(kept: impl Iterator<Item = &'s str>, needed: &'s [String]) -> String {
+            let mut text = String::new();
+            for (i, c) in kept.chain(needed.iter().map(String::as_str)).enumerate() {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(c);
+            }
+            text
+        }
         // Last resort for a range: the window itself (a range stays a range).
         let window_only: Vec<String> = window.specifiers.iter().map(|w| w.to_string()).collect();
         for text in [
-            with_needed(&narrowing),
-            with_needed(&clauses_text),
+            with(narrowing.iter().copied(), &needed),
+            with(clauses_text.iter().map(|c| &**c), &needed),
             window_only.join(","),
         ] {
             let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) else {
@@ -188,7 +196,7 @@ fn side(op: Operator) -> Side {
 /// clauses last. What is left keeps the author's order and text: `>=0.2.0,<0.4` becomes
 /// `>=0.2.0,<0.3` (not `>=0.2.0,<0.4,<0.3`), `!=` holes inside the window and a stricter
 /// lower bound stay. None when a clause does not read as one PEP 440 specifier.
-pub(super) fn tighten(clauses: &[String], window: &[VersionSpecifier]) -> Option<String> {
+pub(super) fn tighten(clauses: &[impl AsRef<str>], window: &[VersionSpecifier]) -> Option<String> {
     // The redundancy pass is cubic in the clauses: a hostile line of thousands of `!=`
     // gets the plain candidates of `range_fix` instead.
     if clauses.len() > MAX_TIGHTEN_CLAUSES {
@@ -197,11 +205,12 @@ pub(super) fn tighten(clauses: &[String], window: &[VersionSpecifier]) -> Option
     // (text, specifier, inserted from the window)
     let mut list: Vec<(String, VersionSpecifier, bool)> = Vec::with_capacity(clauses.len() + 2);
     for c in clauses {
+        let c = c.as_ref();
         let specs = pep440_rs::VersionSpecifiers::from_str(c).ok()?;
         let [one] = specs.iter().collect::<Vec<_>>()[..] else {
             return None;
         };
-        list.push((c.clone(), one.clone(), false));
+        list.push((c.to_owned(), one.clone(), false));
     }
     let window_set = VersionSet::from_specifiers(&window.iter().cloned().collect());
     let set_of = |list: &[(String, VersionSpecifier, bool)], skip: Option<usize>| {
