@@ -163,6 +163,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         .and_then(|n| PackageName::new(n.to_owned()).ok());
     let mut base = Vec::new();
     let mut extras: BTreeMap<ExtraName, Entries> = BTreeMap::new();
+    // Where `[project]`'s base and extras are in `groups` (the extras follow the base).
+    let mut project_base: Option<usize> = None;
+    let mut project_extras = 0;
     if let Some(p) = project {
         if let Some(v) = get(p, "dependencies") {
             base = pep508_list(
@@ -199,13 +202,14 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 }
             }
         }
+        project_base = Some(groups.len());
         groups.push((GroupKind::Base, None, "project".into(), base.clone(), Vec::new()));
+        // Each extra adds to the base (`Group::base`) instead of holding a copy of it.
         for extra in extras.keys() {
             let (members, closure) = expand_extras(&extras, std::slice::from_ref(extra));
-            let mut m = base.clone();
-            m.extend(members);
-            groups.push((GroupKind::Extra, None, format!("project[{extra}]"), m, closure));
+            groups.push((GroupKind::Extra, None, format!("project[{extra}]"), members, closure));
         }
+        project_extras = groups.len();
     }
 
     // [dependency-groups] (PEP 735)
@@ -278,9 +282,17 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         }
     }
 
-    for (kind, tool, name, mut members, extras) in groups {
+    let mut base_group: Option<(usize, Vec<usize>)> = None;
+    for (i, (kind, tool, name, mut members, extras)) in groups.into_iter().enumerate() {
         members.extend(everywhere.iter().copied());
-        ctx.add_group(kind, name, members, extras).tool = tool;
+        let at = ctx.out.groups.len();
+        let group = ctx.add_group(kind, name, members, extras);
+        group.tool = tool;
+        match &base_group {
+            None if project_base == Some(i) => base_group = Some((at, group.members.clone())),
+            Some((b, base_members)) if i < project_extras => group.add_to(*b, base_members),
+            _ => {}
+        }
     }
 }
 
@@ -687,7 +699,8 @@ impl super::InputFormat for Pyproject {
             // The units that hold `[project].dependencies` (or that extra), as `read` made them.
             for g in &mut parsed.groups {
                 let takes = match &target {
-                    DynamicTarget::Dependencies => holds_project_dependencies(g),
+                    // An extra holds them through its base (`Group::base`).
+                    DynamicTarget::Dependencies => g.base.is_none() && holds_project_dependencies(g),
                     DynamicTarget::Extra(x) => is_project_extra(g) && g.extras.contains(x),
                 };
                 if takes {
@@ -700,20 +713,24 @@ impl super::InputFormat for Pyproject {
                     .iter()
                     .any(|g| is_project_extra(g) && g.extras.contains(x))
                 {
-                    let mut m: Vec<usize> = parsed
+                    let base = parsed
                         .groups
                         .iter()
-                        .find(|g| g.kind == GroupKind::Base && g.tool.is_none())
-                        .map(|g| g.members.clone())
-                        .unwrap_or_default();
-                    m.extend(members.iter().copied());
-                    parsed.groups.push(Group {
+                        .position(|g| g.kind == GroupKind::Base && g.tool.is_none());
+                    let mut group = Group {
                         kind: GroupKind::Extra,
                         tool: None,
                         name: format!("project[{x}]"),
-                        members: m,
+                        members: members.clone(),
                         extras: vec![x.clone()],
-                    });
+                        base: None,
+                    };
+                    if let Some(b) = base {
+                        let mut base_members = parsed.groups[b].members.clone();
+                        base_members.sort_unstable();
+                        group.add_to(b, &base_members);
+                    }
+                    parsed.groups.push(group);
                 }
             }
         }
@@ -823,13 +840,14 @@ dev-dependencies = ["astor"]
         let got: Vec<(&str, GroupKind, Option<GroupTool>, bool, bool)> = p
             .groups
             .iter()
-            .map(|g| {
+            .enumerate()
+            .map(|(i, g)| {
                 (
                     g.name.as_str(),
                     g.kind,
                     g.tool,
-                    g.members.contains(&numpy),
-                    g.members.contains(&h5py),
+                    p.members(i).contains(&numpy),
+                    p.members(i).contains(&h5py),
                 )
             })
             .collect();
