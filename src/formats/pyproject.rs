@@ -17,7 +17,8 @@
 //! | `uv:dev` | `project` + `[tool.uv].dev-dependencies` |
 //!
 //! `[tool.uv]` `constraint-dependencies` (role `Constrain`) and `override-dependencies` (role
-//! `Override`) are members of every group. Group and extra names are normalised as PEP 685
+//! `Override`) are members of every group. A `project` + ... group refers to `project`
+//! (`Group::base`) and holds only what it adds. Group and extra names are normalised as PEP 685
 //! and PEP 735 say (`[-_.]+` -> `-`, lower case). Tables of other tools are ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -163,9 +164,11 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         .and_then(|n| PackageName::new(n.to_owned()).ok());
     let mut base = Vec::new();
     let mut extras: BTreeMap<ExtraName, Entries> = BTreeMap::new();
-    // Where `[project]`'s base and extras are in `groups` (the extras follow the base).
+    // Where `[project]`'s base is in `groups`, and the groups that add to it (extras, PEP
+    // 735 groups, PDM and uv dev groups): they refer to it (`Group::base`) instead of
+    // holding a copy of it. Without `[project]`, `base` is empty.
     let mut project_base: Option<usize> = None;
-    let mut project_extras = 0;
+    let mut on_base: Vec<usize> = Vec::new();
     if let Some(p) = project {
         if let Some(v) = get(p, "dependencies") {
             base = pep508_list(
@@ -207,14 +210,16 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         // Each extra adds to the base (`Group::base`) instead of holding a copy of it.
         for extra in extras.keys() {
             let (members, closure) = expand_extras(&extras, std::slice::from_ref(extra));
+            on_base.push(groups.len());
             groups.push((GroupKind::Extra, None, format!("project[{extra}]"), members, closure));
         }
-        project_extras = groups.len();
     }
 
     // [dependency-groups] (PEP 735)
     if let Some(t) = ctx.sub_table(root, "dependency-groups", "`[dependency-groups]`") {
-        dependency_groups(ctx, t, &base, &extras, project_name.as_ref(), &mut groups);
+        let first = groups.len();
+        dependency_groups(ctx, t, &extras, project_name.as_ref(), &mut groups);
+        on_base.extend(first..groups.len());
     }
 
     // [build-system] (PEP 518)
@@ -243,9 +248,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                     let what = format!("`tool.pdm.dev-dependencies.{}`", k.get_ref());
                     let list = pep508_list(ctx, v, &what, Role::Require, project_name.as_ref());
                     let (more, ex) = expand_extras(&extras, &list.self_extras);
-                    let mut m = base.clone();
-                    m.extend(list.reqs);
+                    let mut m = list.reqs;
                     m.extend(more);
+                    on_base.push(groups.len());
                     groups.push((
                         GroupKind::ToolGroup, Some(GroupTool::Pdm),
                         format!("pdm:{}", normalize_group(k.get_ref())),
@@ -265,9 +270,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                     project_name.as_ref(),
                 );
                 let (more, ex) = expand_extras(&extras, &list.self_extras);
-                let mut m = base.clone();
-                m.extend(list.reqs);
+                let mut m = list.reqs;
                 m.extend(more);
+                on_base.push(groups.len());
                 groups.push((GroupKind::ToolGroup, Some(GroupTool::Uv), "uv:dev".into(), m, ex));
             }
             for (key, role) in [
@@ -290,7 +295,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         group.tool = tool;
         match &base_group {
             None if project_base == Some(i) => base_group = Some((at, group.members.clone())),
-            Some((b, base_members)) if i < project_extras => group.add_to(*b, base_members),
+            Some((b, base_members)) if on_base.binary_search(&i).is_ok() => {
+                group.add_to(*b, base_members)
+            }
             _ => {}
         }
     }
@@ -440,7 +447,6 @@ pub(crate) fn normalize_group(name: &str) -> String {
 fn dependency_groups(
     ctx: &mut Ctx<'_>,
     t: &DeTable<'_>,
-    base: &[usize],
     extras: &BTreeMap<ExtraName, Entries>,
     project: Option<&PackageName>,
     groups: &mut Vec<Pending>,
@@ -504,7 +510,8 @@ fn dependency_groups(
     }
     let mut reported: BTreeSet<(String, usize)> = BTreeSet::new();
     for name in &order {
-        let mut members: Vec<usize> = base.to_vec();
+        // The project's base is theirs through `Group::base`.
+        let mut members: Vec<usize> = Vec::new();
         let mut self_extras = Vec::new();
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         let mut work: Vec<&str> = vec![name.as_str()];
