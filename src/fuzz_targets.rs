@@ -186,6 +186,13 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
         assert_loc(files, *loc, "requires-python");
     }
     for g in &parsed.groups {
+        if let Some(b) = g.base {
+            assert!(
+                parsed.groups.get(b).is_some_and(|b| b.base.is_none()),
+                "group `{}` adds to group {b}, which is no base",
+                g.name
+            );
+        }
         for &m in &g.members {
             assert!(
                 m < parsed.requirements.len(),

@@ -352,7 +352,8 @@ pub struct Unparsed {
     pub name: PackageName,
     pub loc: Loc,
     /// The units (indices into [`Parsed::groups`]) it belongs to; every unit of a file that
-    /// defines no groups.
+    /// defines no groups. A unit that adds to a base ([`Group::base`]) holds its base's
+    /// broken lines without being listed here.
     pub groups: Vec<usize>,
 }
 
@@ -370,10 +371,43 @@ pub struct Group {
     /// How messages name the unit (`project[viz]`, `poetry:dev`, `default+develop`): for
     /// display only, no code reads meaning out of it.
     pub name: String,
-    /// Indices into `Parsed::requirements`.
+    /// Indices into `Parsed::requirements`. With a [`Group::base`], only what this group
+    /// adds to it: in index order, each once, none of the base's.
     pub members: Vec<usize>,
     /// Extras requested for this unit (so `extra == "x"` markers hold).
     pub extras: Vec<ExtraName>,
+    /// The group (an index into `Parsed::groups`, itself with no base) whose members are this
+    /// group's too: an extra refers to its base install instead of holding a copy of it, so
+    /// M base requirements and E extras cost M + E, not M × E (issue 15 §4). The unit's
+    /// requirements are the base's and its own `members`, in index order, each once.
+    pub base: Option<usize>,
+}
+
+impl Group {
+    /// Make this group add to group `base`, whose members, sorted and each once, are
+    /// `base_members`: its own members are kept sorted, each once, without the base's.
+    pub(crate) fn add_to(&mut self, base: usize, base_members: &[usize]) {
+        self.members.sort_unstable();
+        self.members.dedup();
+        self.members
+            .retain(|m| base_members.binary_search(m).is_err());
+        self.base = Some(base);
+    }
+}
+
+impl Parsed {
+    /// Every member of group `g`, its base's included ([`Group::base`]), in unit order.
+    pub fn members(&self, g: usize) -> Vec<usize> {
+        let group = &self.groups[g];
+        let Some(b) = group.base else {
+            return group.members.clone();
+        };
+        let mut all: Vec<usize> = self.groups[b].members.clone();
+        all.extend(group.members.iter().copied());
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
 }
 
 /// What kind of install a [`Group`] is. A base install is what a plain install of the file

@@ -135,11 +135,14 @@ pub(crate) fn check_one(
                 }
                 let n = extra.requirements.len();
                 parsed.requirements.extend(extra.requirements);
-                for g in &mut parsed.groups {
+                // A unit that adds to a base has them through it (`Group::base`).
+                for g in parsed.groups.iter_mut().filter(|g| g.base.is_none()) {
                     g.members.extend(base..base + n);
                 }
                 parsed.problems.extend(extra.problems);
-                let every: Vec<usize> = (0..parsed.groups.len()).collect();
+                let every: Vec<usize> = (0..parsed.groups.len())
+                    .filter(|&g| parsed.groups[g].base.is_none())
+                    .collect();
                 parsed.unparsed.extend(extra.unparsed.into_iter().map(|u| {
                     crate::manifest::Unparsed {
                         groups: every.clone(),

@@ -24,7 +24,7 @@ use crate::versions::VersionSet;
 pub(crate) trait Sink<'a> {
     /// What a unit reaching the same verdicts later needs (for phrasing: the findings they
     /// went into).
-    type Token;
+    type Token: Clone;
     /// A unit's verdicts on one rule, in order (none is a verdict too).
     fn judged(&mut self, unit: &Unit<'a>, verdicts: Vec<Verdict<'a>>) -> Self::Token;
     /// A unit whose verdicts on a rule are those of the unit `token` came from.
@@ -54,33 +54,198 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     // A file of one unit has nothing to share.
     let share = parsed.groups.len() > 1;
     let mut judged: HashMap<VerdictKey<'a>, S::Token> = HashMap::new();
+    // What the units adding to one base share, by base group: built once for all of them.
+    let mut bases: HashMap<usize, Shared<'a, S::Token>> = HashMap::new();
+    let trigger = |name: &PackageName| rules.iter().any(|rule| is_trigger_name(rule, name, opts));
     for unit in units(parsed) {
-        let by_name = ByName::of(&unit);
+        let mut shared = unit.base.as_ref().map(|b| {
+            bases
+                .entry(b.group)
+                .or_insert_with(|| Shared::new(b, rules.len(), &trigger))
+        });
+        // A unit adding to a base builds its index when it is judged, from its own members
+        // and the base's shared one.
+        let mut by_name = shared.is_none().then(|| ByName::of(&unit));
         // A unit that names no trigger distribution cannot trigger any rule.
-        if !by_name
-            .names()
-            .any(|name| rules.iter().any(|rule| is_trigger_name(rule, name, opts)))
-        {
+        let names_trigger = match (&by_name, &shared) {
+            (Some(b), _) => b.names().any(|n| trigger(n)),
+            (None, Some(s)) => {
+                s.names_trigger || unit.requirements.iter().any(|r| trigger(&r.name))
+            }
+            (None, None) => false,
+        };
+        if !names_trigger {
             continue;
         }
         // Rules loaded from one file share their trigger: find its requirement once per
         // environment, not once per rule.
         let mut hits = TriggerHits::default();
         for (i, (rule, envs)) in rules.iter().zip(&envs).enumerate() {
-            let key = share.then(|| VerdictKey::of(i, rule, &unit, opts));
+            let (key, adds_nothing) = match (&mut shared, share) {
+                (_, false) => (None, false),
+                (None, true) => (Some(VerdictKey::of(i, rule, &unit, opts)), false),
+                (Some(s), true) => {
+                    // Nothing of its own on the rule's packages: the key every such unit
+                    // shares, whose verdicts are known once one of them has them.
+                    let (key, adds_nothing) = s.key(i, rule, &unit, opts);
+                    if let (None, Some(token)) = (&key, &s.rules[i].nothing_added) {
+                        sink.again(&unit, token);
+                        continue;
+                    }
+                    (key, adds_nothing)
+                }
+            };
             if let Some(token) = key.as_ref().and_then(|k| judged.get(k)) {
                 sink.again(&unit, token);
+                if let (true, Some(s)) = (adds_nothing, &mut shared) {
+                    s.rules[i].nothing_added = Some(token.clone());
+                }
                 continue;
             }
+            let by_name = by_name.get_or_insert_with(|| match &shared {
+                Some(s) => ByName::adding(&unit, &s.by_name),
+                None => ByName::of(&unit),
+            });
             let mut out = Vec::new();
             judge_unit(
-                parsed, &unit, &by_name, rule, envs, opts, &mut hits, &mut out,
+                parsed, &unit, by_name, rule, envs, opts, &mut hits, &mut out,
             );
             let token = sink.judged(&unit, out);
+            if let (true, Some(s)) = (adds_nothing, &mut shared) {
+                s.rules[i].nothing_added = Some(token.clone());
+            }
             if let Some(key) = key {
                 judged.insert(key, token);
             }
         }
+    }
+}
+
+/// What the units adding to one base ([`crate::manifest::Group::base`]) share: the base's
+/// index by name and, per rule, its requirements and broken lines on the rule's packages,
+/// so a unit costs what it adds, not its base again (M base requirements × E extras,
+/// issue 15 §4).
+struct Shared<'a, T> {
+    base: std::rc::Rc<super::Base<'a>>,
+    by_name: std::rc::Rc<ByName<'a>>,
+    names_trigger: bool,
+    rules: Vec<BaseRule<'a, T>>,
+}
+
+/// A base's part of a [`VerdictKey`] on one rule (found when a unit first asks), and the
+/// verdicts (their token) of the units that add nothing to it.
+struct BaseRule<'a, T> {
+    part: Option<BasePart<'a>>,
+    nothing_added: Option<T>,
+}
+
+/// A base's requirements on a rule's packages (in index order), whether one has a marker,
+/// and its broken lines on them (by address).
+struct BasePart<'a> {
+    requirements: Vec<&'a Requirement>,
+    marked: bool,
+    unparsed: Vec<&'a PackageName>,
+}
+
+impl<'a, T> Shared<'a, T> {
+    fn new(
+        base: &std::rc::Rc<super::Base<'a>>,
+        rules: usize,
+        trigger: &dyn Fn(&PackageName) -> bool,
+    ) -> Self {
+        let mut map: HashMap<&'a PackageName, Vec<&'a Requirement>> = HashMap::new();
+        for &r in &base.requirements {
+            map.entry(&r.name).or_default().push(r);
+        }
+        let names_trigger = map.keys().any(|n| trigger(n));
+        Shared {
+            base: base.clone(),
+            names_trigger,
+            by_name: std::rc::Rc::new(ByName { map, base: None }),
+            rules: (0..rules)
+                .map(|_| BaseRule {
+                    part: None,
+                    nothing_added: None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The [`VerdictKey`] of a unit adding to the base on rule `i`, and whether the unit
+    /// adds nothing to what the key holds (then every such unit has the same key, and
+    /// none is built once their verdicts are known).
+    fn key(
+        &mut self,
+        i: usize,
+        rule: &Rule,
+        unit: &Unit<'a>,
+        opts: &Options,
+    ) -> (Option<VerdictKey<'a>>, bool) {
+        let relevant =
+            |name: &PackageName| *name == rule.package || is_trigger_name(rule, name, opts);
+        let (by_name, base) = (&self.by_name, &self.base);
+        let BaseRule {
+            part,
+            nothing_added,
+        } = &mut self.rules[i];
+        let part = part.get_or_insert_with(|| {
+            let conda = rule
+                .trigger
+                .conda_distributions
+                .iter()
+                .filter(|d| is_trigger_name(rule, d, opts));
+            let mut requirements: Vec<&'a Requirement> = std::iter::once(&rule.package)
+                .chain(&rule.trigger.distributions)
+                .chain(conda)
+                .flat_map(|name| by_name.get(name).iter().copied())
+                .collect();
+            requirements.sort_unstable_by_key(|r| std::ptr::from_ref(*r));
+            requirements.dedup_by_key(|r| std::ptr::from_ref(*r));
+            let mut unparsed: Vec<&'a PackageName> = base
+                .unparsed
+                .iter()
+                .copied()
+                .filter(|n| relevant(n))
+                .collect();
+            unparsed.sort_unstable_by_key(|n| std::ptr::from_ref(*n));
+            BasePart {
+                marked: requirements.iter().any(|r| !r.marker.is_true()),
+                requirements,
+                unparsed,
+            }
+        });
+        let own: Vec<&'a Requirement> = unit
+            .requirements
+            .iter()
+            .copied()
+            .filter(|r| relevant(&r.name))
+            .collect();
+        let own_unparsed: Vec<&'a PackageName> = unit
+            .unparsed
+            .iter()
+            .copied()
+            .filter(|n| relevant(n))
+            .collect();
+        let adds_nothing = own.is_empty() && own_unparsed.is_empty() && !part.marked;
+        if adds_nothing && nothing_added.is_some() {
+            return (None, true);
+        }
+        let requirements = super::merge_by_address(&part.requirements, &own);
+        let mut unparsed = part.unparsed.clone();
+        unparsed.extend(own_unparsed);
+        unparsed.sort_unstable_by_key(|n| std::ptr::from_ref(*n));
+        unparsed.dedup_by_key(|n| std::ptr::from_ref(*n));
+        let key = VerdictKey {
+            rule: i,
+            extras: requirements
+                .iter()
+                .any(|r| !r.marker.is_true())
+                .then_some(unit.extras),
+            requirements: requirements.into_iter().map(std::ptr::from_ref).collect(),
+            unparsed,
+            unevaluable: unit.unevaluable,
+        };
+        (Some(key), adds_nothing)
     }
 }
 
@@ -116,12 +281,18 @@ impl<'a> VerdictKey<'a> {
                 .any(|r| !r.marker.is_true())
                 .then_some(unit.extras),
             requirements: reqs.into_iter().map(std::ptr::from_ref).collect(),
-            unparsed: unit
-                .unparsed
-                .iter()
-                .copied()
-                .filter(|n| relevant(n))
-                .collect(),
+            unparsed: {
+                // By address: a unit adding to a base merges its lines with the base's
+                // ([`Shared::key`]); each line is a distinct name, so this is the same set.
+                let mut unparsed: Vec<&'a PackageName> = unit
+                    .unparsed
+                    .iter()
+                    .copied()
+                    .filter(|n| relevant(n))
+                    .collect();
+                unparsed.sort_unstable_by_key(|n| std::ptr::from_ref(*n));
+                unparsed
+            },
             unevaluable: unit.unevaluable,
         }
     }
@@ -153,6 +324,9 @@ pub(crate) fn evaluate<'a>(
 /// environment (750k lines on one package, asked by six rules on twelve environments).
 struct ByName<'a> {
     map: std::collections::HashMap<&'a PackageName, Vec<&'a Requirement>>,
+    /// A unit adding to a base: the base's index, shared; `map` then holds the names the
+    /// unit adds to, each with the base's requirements on it merged in.
+    base: Option<std::rc::Rc<ByName<'a>>>,
 }
 
 /// The most distinct names [`ByName`] is sized for before it sees the unit.
@@ -167,16 +341,35 @@ impl<'a> ByName<'a> {
         for &r in &unit.requirements {
             map.entry(&r.name).or_default().push(r);
         }
-        ByName { map }
+        ByName { map, base: None }
     }
 
+    /// The index of a unit adding to a base whose index is `base`: what it adds, merged
+    /// with the base's requirements on the same names, in unit order.
+    fn adding(unit: &Unit<'a>, base: &std::rc::Rc<ByName<'a>>) -> ByName<'a> {
+        let mut own = ByName::of(unit);
+        for (name, list) in &mut own.map {
+            let below = base.get(name);
+            if !below.is_empty() {
+                *list = super::merge_by_address(below, list);
+            }
+        }
+        own.base = Some(base.clone());
+        own
+    }
+
+    /// The names of the unit's own requirements (not its base's).
     fn names(&self) -> impl Iterator<Item = &&'a PackageName> {
         self.map.keys()
     }
 
     /// The unit's requirements on `name`, in unit order.
     fn get(&self, name: &PackageName) -> &[&'a Requirement] {
-        self.map.get(name).map_or(&[], Vec::as_slice)
+        match (self.map.get(name), &self.base) {
+            (Some(list), _) => list,
+            (None, Some(base)) => base.get(name),
+            (None, None) => &[],
+        }
     }
 }
 
@@ -504,7 +697,7 @@ fn judge_env<'a>(
 ) -> Option<PyVerdict<'a>> {
     // A line on the package that does not parse: pip refuses the file, and what the line
     // meant is unknown, so its parse error is the only finding about the package here.
-    if unit.unparsed.contains(&&rule.package) {
+    if unit.names_unparsed(&rule.package) {
         return None;
     }
     // Only a requirement whose marker surely holds protects: one under an unknown marker
@@ -791,7 +984,7 @@ fn trigger_on<'a>(
         .filter(|d| is_trigger_name(rule, d, opts));
     for dist in rule.trigger.distributions.iter().chain(conda) {
         // A line on it that does not parse: what it requires is unknown.
-        if unit.unparsed.contains(&dist) {
+        if unit.names_unparsed(dist) {
             continue;
         }
         // A requirement under a marker whose value is unknown here may hold: it can trigger,

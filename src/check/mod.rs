@@ -96,11 +96,65 @@ pub(crate) struct Unit<'a> {
     pub name: &'a str,
     /// Part of the file could not be evaluated, so a package's absence proves nothing.
     pub unevaluable: bool,
+    /// Its requirements in unit order; with a `base`, only those it adds to it.
     pub requirements: Vec<&'a Requirement>,
     pub extras: &'a [ExtraName],
     /// Packages named by requirement lines of this unit that do not parse: pip refuses the
     /// file, so nothing is claimed about them here (their `parse-error` is the finding).
+    /// With a `base`, only its own.
     pub unparsed: Vec<&'a PackageName>,
+    /// The base install this unit adds to ([`crate::manifest::Group::base`]), shared by
+    /// every unit that adds to it, not copied into each.
+    pub base: Option<std::rc::Rc<Base<'a>>>,
+}
+
+/// A base install that other units add to: its group, and its requirements and broken
+/// lines as those units hold them (in index order, each once).
+pub(crate) struct Base<'a> {
+    pub group: usize,
+    pub requirements: Vec<&'a Requirement>,
+    pub unparsed: Vec<&'a PackageName>,
+}
+
+impl<'a> Unit<'a> {
+    /// Every requirement of the unit, in unit order: its base's and its own, merged by
+    /// position in `Parsed::requirements` (both are in index order).
+    pub(crate) fn all_requirements(&self) -> Vec<&'a Requirement> {
+        let Some(base) = &self.base else {
+            return self.requirements.clone();
+        };
+        merge_by_address(&base.requirements, &self.requirements)
+    }
+
+    /// Whether a line of the unit (or of its base) that does not parse names `name`.
+    pub(crate) fn names_unparsed(&self, name: &PackageName) -> bool {
+        self.unparsed.contains(&name)
+            || self
+                .base
+                .as_ref()
+                .is_some_and(|b| b.unparsed.contains(&name))
+    }
+}
+
+/// Two lists of references into one slice, each in slice order, merged in slice order
+/// (an element in both once).
+pub(crate) fn merge_by_address<'a, T>(a: &[&'a T], b: &[&'a T]) -> Vec<&'a T> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (std::ptr::from_ref(a[i]), std::ptr::from_ref(b[j]));
+        if x <= y {
+            out.push(a[i]);
+            i += 1;
+            j += usize::from(x == y);
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
 }
 
 /// Split a parsed file into its units, one at a time (a file with 50,000 extras holds no
@@ -118,6 +172,7 @@ pub(crate) fn units(parsed: &Parsed) -> Box<dyn Iterator<Item = Unit<'_>> + '_> 
             requirements: parsed.requirements.iter().collect(),
             extras: &[],
             unparsed: parsed.unparsed.iter().map(|u| &u.name).collect(),
+            base: None,
         }));
     }
     // The lines that do not parse, per group: one pass over them, not one per group.
@@ -130,6 +185,25 @@ pub(crate) fn units(parsed: &Parsed) -> Box<dyn Iterator<Item = Unit<'_>> + '_> 
                 }
             }
         }
+    }
+    // Each base that units add to, once: its members in index order, each once.
+    let mut bases: Vec<Option<std::rc::Rc<Base<'_>>>> = vec![None; parsed.groups.len()];
+    for g in &parsed.groups {
+        let Some(b) = g.base else { continue };
+        if bases.get(b).is_none_or(Option::is_some) {
+            continue;
+        }
+        let mut members = parsed.groups[b].members.clone();
+        members.sort_unstable();
+        members.dedup();
+        bases[b] = Some(std::rc::Rc::new(Base {
+            group: b,
+            requirements: members
+                .iter()
+                .filter_map(|&i| parsed.requirements.get(i))
+                .collect(),
+            unparsed: unparsed[b].clone(),
+        }));
     }
     Box::new(
         parsed
@@ -147,6 +221,7 @@ pub(crate) fn units(parsed: &Parsed) -> Box<dyn Iterator<Item = Unit<'_>> + '_> 
                     .collect(),
                 extras: &g.extras,
                 unparsed,
+                base: g.base.and_then(|b| bases.get(b).cloned().flatten()),
             }),
     )
 }

@@ -41,7 +41,7 @@ fn judge<'a>(
     if rule.trigger.pythons.iter().any(|p| allows_python(spec, p)) {
         return None;
     }
-    let candidates = unit.requirements.iter().copied().filter(|r| {
+    let candidates = unit.all_requirements().into_iter().filter(|r| {
         is_trigger_name(rule, &r.name, opts)
             && r.role != Role::Constrain
             && admits_trigger(rule, r)

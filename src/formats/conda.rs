@@ -388,6 +388,7 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
         name: "environment".into(),
         members,
         extras: vec![],
+        base: None,
     });
     out
 }

@@ -76,6 +76,7 @@ pub(crate) fn parse_text(text: &str, file: FileId) -> Parsed {
         name: "default".into(),
         members: default,
         extras: vec![],
+        base: None,
     });
     out.groups.push(Group {
         kind: GroupKind::LockGroup,
@@ -83,6 +84,7 @@ pub(crate) fn parse_text(text: &str, file: FileId) -> Parsed {
         name: "default+develop".into(),
         members: both,
         extras: vec![],
+        base: None,
     });
     out
 }

@@ -17,7 +17,8 @@
 //! | `uv:dev` | `project` + `[tool.uv].dev-dependencies` |
 //!
 //! `[tool.uv]` `constraint-dependencies` (role `Constrain`) and `override-dependencies` (role
-//! `Override`) are members of every group. Group and extra names are normalised as PEP 685
+//! `Override`) are members of every group. A `project` + ... group refers to `project`
+//! (`Group::base`) and holds only what it adds. Group and extra names are normalised as PEP 685
 //! and PEP 735 say (`[-_.]+` -> `-`, lower case). Tables of other tools are ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -163,6 +164,11 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         .and_then(|n| PackageName::new(n.to_owned()).ok());
     let mut base = Vec::new();
     let mut extras: BTreeMap<ExtraName, Entries> = BTreeMap::new();
+    // Where `[project]`'s base is in `groups`, and the groups that add to it (extras, PEP
+    // 735 groups, PDM and uv dev groups): they refer to it (`Group::base`) instead of
+    // holding a copy of it. Without `[project]`, `base` is empty.
+    let mut project_base: Option<usize> = None;
+    let mut on_base: Vec<usize> = Vec::new();
     if let Some(p) = project {
         if let Some(v) = get(p, "dependencies") {
             base = pep508_list(
@@ -199,18 +205,21 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                 }
             }
         }
+        project_base = Some(groups.len());
         groups.push((GroupKind::Base, None, "project".into(), base.clone(), Vec::new()));
+        // Each extra adds to the base (`Group::base`) instead of holding a copy of it.
         for extra in extras.keys() {
             let (members, closure) = expand_extras(&extras, std::slice::from_ref(extra));
-            let mut m = base.clone();
-            m.extend(members);
-            groups.push((GroupKind::Extra, None, format!("project[{extra}]"), m, closure));
+            on_base.push(groups.len());
+            groups.push((GroupKind::Extra, None, format!("project[{extra}]"), members, closure));
         }
     }
 
     // [dependency-groups] (PEP 735)
     if let Some(t) = ctx.sub_table(root, "dependency-groups", "`[dependency-groups]`") {
-        dependency_groups(ctx, t, &base, &extras, project_name.as_ref(), &mut groups);
+        let first = groups.len();
+        dependency_groups(ctx, t, &extras, project_name.as_ref(), &mut groups);
+        on_base.extend(first..groups.len());
     }
 
     // [build-system] (PEP 518)
@@ -239,9 +248,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                     let what = format!("`tool.pdm.dev-dependencies.{}`", k.get_ref());
                     let list = pep508_list(ctx, v, &what, Role::Require, project_name.as_ref());
                     let (more, ex) = expand_extras(&extras, &list.self_extras);
-                    let mut m = base.clone();
-                    m.extend(list.reqs);
+                    let mut m = list.reqs;
                     m.extend(more);
+                    on_base.push(groups.len());
                     groups.push((
                         GroupKind::ToolGroup, Some(GroupTool::Pdm),
                         format!("pdm:{}", normalize_group(k.get_ref())),
@@ -261,9 +270,9 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
                     project_name.as_ref(),
                 );
                 let (more, ex) = expand_extras(&extras, &list.self_extras);
-                let mut m = base.clone();
-                m.extend(list.reqs);
+                let mut m = list.reqs;
                 m.extend(more);
+                on_base.push(groups.len());
                 groups.push((GroupKind::ToolGroup, Some(GroupTool::Uv), "uv:dev".into(), m, ex));
             }
             for (key, role) in [
@@ -278,9 +287,19 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
         }
     }
 
-    for (kind, tool, name, mut members, extras) in groups {
+    let mut base_group: Option<(usize, Vec<usize>)> = None;
+    for (i, (kind, tool, name, mut members, extras)) in groups.into_iter().enumerate() {
         members.extend(everywhere.iter().copied());
-        ctx.add_group(kind, name, members, extras).tool = tool;
+        let at = ctx.out.groups.len();
+        let group = ctx.add_group(kind, name, members, extras);
+        group.tool = tool;
+        match &base_group {
+            None if project_base == Some(i) => base_group = Some((at, group.members.clone())),
+            Some((b, base_members)) if on_base.binary_search(&i).is_ok() => {
+                group.add_to(*b, base_members)
+            }
+            _ => {}
+        }
     }
 }
 
@@ -428,7 +447,6 @@ pub(crate) fn normalize_group(name: &str) -> String {
 fn dependency_groups(
     ctx: &mut Ctx<'_>,
     t: &DeTable<'_>,
-    base: &[usize],
     extras: &BTreeMap<ExtraName, Entries>,
     project: Option<&PackageName>,
     groups: &mut Vec<Pending>,
@@ -492,7 +510,8 @@ fn dependency_groups(
     }
     let mut reported: BTreeSet<(String, usize)> = BTreeSet::new();
     for name in &order {
-        let mut members: Vec<usize> = base.to_vec();
+        // The project's base is theirs through `Group::base`.
+        let mut members: Vec<usize> = Vec::new();
         let mut self_extras = Vec::new();
         let mut seen: BTreeSet<&str> = BTreeSet::new();
         let mut work: Vec<&str> = vec![name.as_str()];
@@ -687,7 +706,8 @@ impl super::InputFormat for Pyproject {
             // The units that hold `[project].dependencies` (or that extra), as `read` made them.
             for g in &mut parsed.groups {
                 let takes = match &target {
-                    DynamicTarget::Dependencies => holds_project_dependencies(g),
+                    // An extra holds them through its base (`Group::base`).
+                    DynamicTarget::Dependencies => g.base.is_none() && holds_project_dependencies(g),
                     DynamicTarget::Extra(x) => is_project_extra(g) && g.extras.contains(x),
                 };
                 if takes {
@@ -700,20 +720,24 @@ impl super::InputFormat for Pyproject {
                     .iter()
                     .any(|g| is_project_extra(g) && g.extras.contains(x))
                 {
-                    let mut m: Vec<usize> = parsed
+                    let base = parsed
                         .groups
                         .iter()
-                        .find(|g| g.kind == GroupKind::Base && g.tool.is_none())
-                        .map(|g| g.members.clone())
-                        .unwrap_or_default();
-                    m.extend(members.iter().copied());
-                    parsed.groups.push(Group {
+                        .position(|g| g.kind == GroupKind::Base && g.tool.is_none());
+                    let mut group = Group {
                         kind: GroupKind::Extra,
                         tool: None,
                         name: format!("project[{x}]"),
-                        members: m,
+                        members: members.clone(),
                         extras: vec![x.clone()],
-                    });
+                        base: None,
+                    };
+                    if let Some(b) = base {
+                        let mut base_members = parsed.groups[b].members.clone();
+                        base_members.sort_unstable();
+                        group.add_to(b, &base_members);
+                    }
+                    parsed.groups.push(group);
                 }
             }
         }
@@ -823,13 +847,14 @@ dev-dependencies = ["astor"]
         let got: Vec<(&str, GroupKind, Option<GroupTool>, bool, bool)> = p
             .groups
             .iter()
-            .map(|g| {
+            .enumerate()
+            .map(|(i, g)| {
                 (
                     g.name.as_str(),
                     g.kind,
                     g.tool,
-                    g.members.contains(&numpy),
-                    g.members.contains(&h5py),
+                    p.members(i).contains(&numpy),
+                    p.members(i).contains(&h5py),
                 )
             })
             .collect();

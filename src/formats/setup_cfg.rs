@@ -321,17 +321,15 @@ mod tests {
             let (rp, loc) = p.requires_python.as_ref().unwrap();
             assert_eq!(slice(&t, loc.span), ">=3.5, <3.8");
             assert_eq!(rp.len(), 2);
-            let g: Vec<(&str, &[usize])> = p
-                .groups
-                .iter()
-                .map(|g| (g.name.as_str(), g.members.as_slice()))
+            let g: Vec<(&str, Vec<usize>)> = (0..p.groups.len())
+                .map(|i| (p.groups[i].name.as_str(), p.members(i)))
                 .collect();
             assert_eq!(
                 g,
                 [
-                    ("install_requires", &[0, 1][..]),
-                    ("extra:gpu", &[0, 1, 2]),
-                    ("extra:test", &[0, 1, 3, 4])
+                    ("install_requires", vec![0, 1]),
+                    ("extra:gpu", vec![0, 1, 2]),
+                    ("extra:test", vec![0, 1, 3, 4])
                 ]
             );
             assert_eq!(p.groups[1].extras[0].as_ref(), "gpu");

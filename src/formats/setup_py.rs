@@ -1082,17 +1082,15 @@ mod tests {
             slice(t, p.requires_python.as_ref().unwrap().1.span),
             ">=3.5"
         );
-        let g: Vec<(&str, &[usize])> = p
-            .groups
-            .iter()
-            .map(|g| (g.name.as_str(), g.members.as_slice()))
+        let g: Vec<(&str, Vec<usize>)> = (0..p.groups.len())
+            .map(|i| (p.groups[i].name.as_str(), p.members(i)))
             .collect();
         assert_eq!(
             g,
             [
-                ("install_requires", &[0, 1, 2, 3][..]),
-                ("extra:gpu", &[0, 1, 2, 3, 4]),
-                ("extra:test", &[0, 1, 2, 3, 5])
+                ("install_requires", vec![0, 1, 2, 3]),
+                ("extra:gpu", vec![0, 1, 2, 3, 4]),
+                ("extra:test", vec![0, 1, 2, 3, 5])
             ]
         );
     }

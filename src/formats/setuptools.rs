@@ -76,25 +76,31 @@ impl Extras {
             (members, order)
         };
         let derived: Vec<_> = (0..self.list.len()).map(expand).collect();
+        // Each extra adds to `install_requires` (`Group::base`), read sorted and each once
+        // as setuptools' union is; it is not copied into every extra.
+        let base_group = out.groups.len();
+        let mut sorted = base.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
         out.groups.push(Group {
             kind: GroupKind::Base,
             tool: None,
             name: "install_requires".into(),
             members: base.clone(),
             extras: vec![],
+            base: None,
         });
         for ((name, _), (members, extras)) in self.list.iter().zip(derived) {
-            let mut all = base.clone();
-            all.extend(members);
-            all.sort_unstable();
-            all.dedup();
-            out.groups.push(Group {
+            let mut group = Group {
                 kind: GroupKind::Extra,
                 tool: None,
                 name: format!("extra:{name}"),
-                members: all,
+                members,
                 extras,
-            });
+                base: None,
+            };
+            group.add_to(base_group, &sorted);
+            out.groups.push(group);
         }
     }
 }
@@ -249,18 +255,19 @@ mod tests {
         e.add(name("b"), vec![3]);
         let mut out = Parsed::default();
         e.into_groups(&mut out, vec![0], None);
-        let g: Vec<(&str, &[usize])> = out
-            .groups
-            .iter()
-            .map(|g| (g.name.as_str(), g.members.as_slice()))
+        let g: Vec<(&str, Vec<usize>)> = (0..out.groups.len())
+            .map(|i| (out.groups[i].name.as_str(), out.members(i)))
             .collect();
         assert_eq!(
             g,
             [
-                ("install_requires", &[0][..]),
-                ("extra:b", &[0, 1, 3]),
-                ("extra:a", &[0, 2])
+                ("install_requires", vec![0]),
+                ("extra:b", vec![0, 1, 3]),
+                ("extra:a", vec![0, 2])
             ]
         );
+        // The extras refer to the base; they hold only what they add.
+        assert_eq!(out.groups[1].members, [1, 3]);
+        assert_eq!(out.groups[1].base, Some(0));
     }
 }

@@ -93,6 +93,7 @@ impl<'t> Ctx<'t> {
             name: name.into(),
             members,
             extras,
+            base: None,
         });
         let last = self.out.groups.len() - 1;
         &mut self.out.groups[last]

@@ -122,7 +122,8 @@ pub(crate) fn run(
         let parsed = formats::parse(job.candidate.format, &mut read, id);
         let profile = &profiles[job.profile];
         for unit in check::units(&parsed) {
-            let Some(built) = unit_request(&parsed, &unit.requirements, &profile.rules) else {
+            let Some(built) = unit_request(&parsed, &unit.all_requirements(), &profile.rules)
+            else {
                 continue;
             };
             let pythons = pythons_for(&parsed, &profile.rules, profile, &engine);

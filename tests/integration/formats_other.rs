@@ -78,7 +78,7 @@ fn setup_cfg_fixtures_lf_and_crlf() {
         };
         assert_eq!(sl(&t, *span), ">=1.14.5,<1.17");
         assert_eq!(p.groups[2].name, "extra:pinned");
-        assert_eq!(p.groups[2].members.len(), 3);
+        assert_eq!(p.members(2).len(), 3);
         assert_eq!(p.requires_python.as_ref().unwrap().0.to_string(), ">=3.5");
     }
 }

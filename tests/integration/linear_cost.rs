@@ -152,6 +152,61 @@ fn positions_on_one_long_line() {
     assert_linear("columns on one line", &make, 20_000);
 }
 
+/// A project whose base holds `n` requirements on packages of their own, beside TF 1.14.0
+/// and numpy, with `n` extras each adding one more (`bench/hostile_inputs.py`
+/// `pep621-5k-base-5k-extras`), as a PEP 621 `pyproject.toml` and as a `setup.py`.
+fn base_and_extras(format: Format, n: usize) -> String {
+    let base: String = (0..n).map(|i| format!("\"p{i}\", ")).collect();
+    match format {
+        Format::Pyproject => {
+            let extras: String = (0..n).map(|i| format!("e{i} = [\"q{i}\"]\n")).collect();
+            format!(
+                "[project]\nname = \"p\"\nversion = \"0\"\n\
+                 dependencies = [\"tensorflow==1.14.0\", \"numpy>=1.0\", {base}]\n\
+                 [project.optional-dependencies]\n{extras}"
+            )
+        }
+        _ => {
+            let extras: String = (0..n).map(|i| format!("'e{i}': ['q{i}'], ")).collect();
+            format!(
+                "from setuptools import setup\nsetup(name='p', install_requires=[\
+                 'tensorflow==1.14.0', 'numpy>=1.0', {}], extras_require={{{extras}}})\n",
+                base.replace('"', "'")
+            )
+        }
+    }
+}
+
+/// M base requirements × E extras (issue 15 §4): each extra's unit once held a copy of the
+/// base, and each built its index by name over it, so M = E = 4n cost 16 times M = E = n.
+/// Bounded by the most heap the whole pipeline holds at once (a count, the same on every
+/// run) and by its CPU time.
+#[test]
+fn base_requirements_times_extras() {
+    for format in [Format::Pyproject, Format::SetupPy] {
+        // The shape is read as meant: the base and one unit per extra, each of those holding
+        // what the base holds.
+        let (_, parsed) =
+            depwindow::fuzz_targets::parse_format(format, base_and_extras(format, 10).as_bytes());
+        assert_eq!(parsed.groups.len(), 11, "{format:?}");
+        assert!((1..11).all(|g| parsed.members(g).len() == 13), "{format:?}");
+        let make = |n: usize| pipeline(format, base_and_extras(format, n));
+        let n = 300;
+        let small = crate::allocations::peak_live_bytes(|| make(n)());
+        let large = crate::allocations::peak_live_bytes(|| make(4 * n)());
+        let ratio = large as f64 / small as f64;
+        eprintln!(
+            "{format:?} base × extras: peak heap {small} bytes at n={n}, {large} at 4n: ratio {ratio:.2}"
+        );
+        assert!(
+            ratio <= MAX_RATIO,
+            "{format:?}: the peak heap grew {ratio:.1} times when the base and the extras \
+             grew 4 times ({small} -> {large}): M × E"
+        );
+        assert_linear(&format!("{format:?} base × extras"), &make, n);
+    }
+}
+
 #[test]
 fn exclude_globs_are_capped_with_a_position() {
     let dir = std::env::temp_dir().join(format!("depwindow-globs-{}", std::process::id()));

@@ -67,9 +67,11 @@ impl Out {
             .parsed
             .groups
             .iter()
-            .find(|g| g.name == name)
+            .position(|g| g.name == name)
             .unwrap_or_else(|| panic!("no group `{name}` in {:?}", self.group_names()));
-        g.members
+        // Its base's members too, when it adds to one.
+        self.parsed
+            .members(g)
             .iter()
             .map(|&i| {
                 let r = &self.parsed.requirements[i];
