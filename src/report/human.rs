@@ -124,6 +124,24 @@ struct Rendered {
     related: Vec<Rendered>,
 }
 
+/// The most bytes before a label on its line that miette can draw: it expands a tab to
+/// four columns and pads with a format width, which panics past `u16::MAX` columns.
+const DRAWABLE_LINE_BYTES: usize = u16::MAX as usize / 4 - 64;
+
+impl Rendered {
+    /// Whether a label of this finding (or of a related place) starts too far into its line
+    /// for miette to draw ([`DRAWABLE_LINE_BYTES`]).
+    fn too_wide(&self) -> bool {
+        let text = self.source.0.inner().as_bytes();
+        let far = |l: &LabeledSpan| {
+            let start = l.offset().min(text.len());
+            let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
+            start - line_start > DRAWABLE_LINE_BYTES
+        };
+        self.labels.iter().any(far) || self.related.iter().any(Rendered::too_wide)
+    }
+}
+
 impl fmt::Display for Rendered {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -417,7 +435,9 @@ pub(crate) fn emit(
         }
         let r = render(files, &mut sources, d);
         let mut s = String::new();
-        let res = if style.narratable {
+        // miette's drawing pads with a format width, which panics past u16::MAX columns: a
+        // label far into a very long line (a 100k-extras requirement) is told as text.
+        let res = if style.narratable || r.too_wide() {
             narratable.render_report(&mut s, &r)
         } else {
             graphical.render_report(&mut s, &r)

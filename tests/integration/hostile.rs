@@ -216,6 +216,24 @@ fn five_megabyte_single_line() {
     assert_names(&r, "requirements.txt:2:");
 }
 
+/// The human report draws a finding whose label lies more than 65,535 columns into its
+/// line (miette's padding panicked there) as text, naming the place.
+#[test]
+fn human_report_of_a_finding_far_into_a_long_line() {
+    let t = Tmp::new("farlabel");
+    let extras: Vec<String> = (0..12_000).map(|i| format!("e{i}")).collect();
+    let line = format!("numpy[{}]>=1.0", extras.join(","));
+    assert!(line.len() > usize::from(u16::MAX));
+    t.write("requirements.txt", format!("{TF}{line}\n"));
+    let r = run_in(
+        t.path(),
+        &["check", "--format", "human", "--color", "never", "."],
+    );
+    assert_exit(&r, &[1]);
+    assert!(r.out.contains("DW101"), "{}", r.all());
+    assert!(r.out.contains("requirements.txt"), "{}", r.all());
+}
+
 #[test]
 fn file_over_the_size_cap_is_refused() {
     let t = Tmp::new("big");
