@@ -25,7 +25,7 @@ use std::fmt;
 use std::io::Write;
 
 use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, NamedSource,
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
     NarratableReportHandler, SourceCode, SourceSpan, SpanContents,
 };
 
@@ -41,6 +41,53 @@ pub(crate) const NEAR_LINES: usize = 6;
 /// A label over more lines than this is drawn on its first line only.
 pub(crate) const LONG_LABEL_LINES: usize = 6;
 
+/// The longest line a snippet shows, in bytes of the file. A finding on a longer line (a
+/// generated one-line pyproject.toml with 100k extras) names its place instead: printing a
+/// megabyte line once per finding would make the report quadratic, and miette pads with a
+/// format width that panics past 65,535 columns (a byte is at most four columns: a tab, or
+/// an escaped control character).
+const SHOWN_LINE_BYTES: usize = 4096;
+
+/// Whether a line `loc` covers (its first ones, when it covers more than
+/// [`LONG_LABEL_LINES`]) is too long to show ([`SHOWN_LINE_BYTES`]).
+fn on_long_line(files: &Excerpts, loc: Loc) -> bool {
+    let file = files.get(loc.file);
+    let first = file.line_index(loc.span.start);
+    let last = file.line_index(loc.span.end.saturating_sub(1).max(loc.span.start));
+    (first..=last.min(first + LONG_LABEL_LINES)).any(|l| file.line_text(l).len() > SHOWN_LINE_BYTES)
+}
+
+/// A kept piece of a file `(start, newlines before, text)` as the parts around its lines
+/// longer than [`SHOWN_LINE_BYTES`], which no snippet shows: leaving them out of the
+/// displayed text (each stays an empty line) keeps miette's scans for line numbers short.
+fn without_long_lines(
+    (start, lf_before, text): (usize, usize, &str),
+) -> impl Iterator<Item = (usize, usize, &str)> {
+    let mut parts = Vec::new();
+    let (mut from, mut lf, mut line) = (0, lf_before, 0);
+    loop {
+        let end = memchr::memchr(b'\n', &text.as_bytes()[line..]).map_or(text.len(), |i| line + i);
+        if end - line > SHOWN_LINE_BYTES {
+            parts.push((start + from, lf, &text[from..line]));
+            lf += memchr::memchr_iter(b'\n', &text.as_bytes()[from..line]).count();
+            from = end;
+        }
+        if end == text.len() {
+            break;
+        }
+        line = end + 1;
+    }
+    parts.push((start + from, lf, &text[from..]));
+    parts.into_iter().filter(|(_, _, t)| !t.is_empty())
+}
+
+/// "path:line:col" of `loc`, for a place whose line is not shown.
+fn place(files: &Excerpts, loc: Loc) -> String {
+    let file = files.get(loc.file);
+    let p = file.position(loc.span.start);
+    format!("{}:{}:{}", escape_display(&file.display), p.line, p.column)
+}
+
 /// The lines of context miette shows before and after a snippet's labels (its default).
 const CONTEXT_LINES: usize = 1;
 
@@ -48,8 +95,32 @@ const CONTEXT_LINES: usize = 1;
 /// lines the returned context covers, widened so that miette's grouping test (`line() +
 /// line_count() >= next.line()`) joins two labels exactly when they are at most
 /// [`NEAR_LINES`] apart.
+///
+/// It reads a span from the start of a line shortly before it, found in the line index,
+/// rather than from the start of the file as miette's own `str` source does: a report with a
+/// finding on every line of a large file costs findings x context, not findings x file size.
 #[derive(Debug)]
-struct Snippets(NamedSource<String>);
+struct Snippets {
+    name: String,
+    text: std::sync::Arc<str>,
+    /// Where each line of `text` starts.
+    lines: std::sync::Arc<[usize]>,
+}
+
+impl Snippets {
+    #[cfg(test)]
+    fn new(name: String, text: std::sync::Arc<str>) -> Snippets {
+        let lines = line_starts(&text);
+        Snippets { name, text, lines }
+    }
+}
+
+/// Where each line of a displayed text starts (it has no lone CR: those are escaped).
+fn line_starts(text: &str) -> std::sync::Arc<[usize]> {
+    std::iter::once(0)
+        .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
+        .collect()
+}
 
 struct Counted<'a> {
     inner: Box<dyn SpanContents<'a> + 'a>,
@@ -87,7 +158,21 @@ impl SourceCode for Snippets {
         before: usize,
         after: usize,
     ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
-        let inner = self.0.read_span(span, before, after)?;
+        // miette's scan from a line start at least `before + 1` lines above the span's line
+        // gives the same context as its scan from the file's start, shifted by what it skipped.
+        let line = self.lines.partition_point(|&s| s <= span.offset()).max(1) - 1;
+        let first = line.saturating_sub(before + 1);
+        let skip = self.lines.get(first).copied().unwrap_or(0).min(self.text.len());
+        let local = SourceSpan::new((span.offset().saturating_sub(skip)).into(), span.len());
+        let found = SourceCode::read_span(&self.text[skip..], &local, before, after)?;
+        let inner = Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            found.data(),
+            SourceSpan::new((found.span().offset() + skip).into(), found.span().len()),
+            found.line() + first,
+            found.column(),
+            found.line_count(),
+        ));
         let data = inner.data();
         // Lines the context covers (the displayed text has no lone CR: it is escaped).
         let lines = data.split(|&b| b == b'\n').count() - usize::from(data.ends_with(b"\n"));
@@ -122,24 +207,6 @@ struct Rendered {
     source: Snippets,
     labels: Vec<LabeledSpan>,
     related: Vec<Rendered>,
-}
-
-/// The most bytes before a label on its line that miette can draw: it expands a tab to
-/// four columns and pads with a format width, which panics past `u16::MAX` columns.
-const DRAWABLE_LINE_BYTES: usize = u16::MAX as usize / 4 - 64;
-
-impl Rendered {
-    /// Whether a label of this finding (or of a related place) starts too far into its line
-    /// for miette to draw ([`DRAWABLE_LINE_BYTES`]).
-    fn too_wide(&self) -> bool {
-        let text = self.source.0.inner().as_bytes();
-        let far = |l: &LabeledSpan| {
-            let start = l.offset().min(text.len());
-            let line_start = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
-            start - line_start > DRAWABLE_LINE_BYTES
-        };
-        self.labels.iter().any(far) || self.related.iter().any(Rendered::too_wide)
-    }
 }
 
 impl fmt::Display for Rendered {
@@ -187,7 +254,11 @@ impl miette::Diagnostic for Rendered {
 /// escaped (`\xNN`), each at its own line number (an empty line stands for each line not
 /// kept, so miette counts lines as in the file), and where each kept piece starts in it.
 struct Shown {
-    text: String,
+    /// Shared by every finding's snippet (a copy per finding made a report on a large file
+    /// cost findings x file size).
+    text: std::sync::Arc<str>,
+    /// Where each line of `text` starts.
+    lines: std::sync::Arc<[usize]>,
     /// (decoded offset where a piece starts, where it starts in `text`, its escaping).
     pieces: Vec<(usize, usize, EscapedSource)>,
 }
@@ -197,7 +268,7 @@ impl Shown {
         let mut text = String::new();
         let mut lines = 0;
         let mut pieces = Vec::new();
-        for (start, lf_before, piece) in excerpt.pieces() {
+        for (start, lf_before, piece) in excerpt.pieces().flat_map(without_long_lines) {
             for _ in lines..lf_before {
                 text.push('\n');
             }
@@ -207,7 +278,11 @@ impl Shown {
             lines = lf_before + memchr::memchr_iter(b'\n', piece.as_bytes()).count();
             pieces.push((start, base, e));
         }
-        Shown { text, pieces }
+        Shown {
+            lines: line_starts(&text),
+            text: text.into(),
+            pieces,
+        }
     }
 
     /// Where a decoded offset of the file lies in the displayed text.
@@ -235,10 +310,12 @@ impl Sources {
 
     fn source_of(&mut self, files: &Excerpts, loc: Loc) -> Snippets {
         let name = escape_display(&files.get(loc.file).display).into_owned();
-        Snippets(NamedSource::new(
+        let shown = self.get(files, loc.file);
+        Snippets {
             name,
-            self.get(files, loc.file).text.clone(),
-        ))
+            text: shown.text.clone(),
+            lines: shown.lines.clone(),
+        }
     }
 
     /// The label for `loc`: its span in the displayed text, on its first line only when it
@@ -284,15 +361,27 @@ fn severity(s: Severity) -> miette::Severity {
 
 fn render(files: &Excerpts, sources: &mut Sources, d: &Diagnostic) -> Rendered {
     let text = |s: &str| escape_multiline(s).into_owned();
-    let mut labels = vec![sources.label(
-        files,
-        d.loc,
-        (!d.label.is_empty()).then(|| text(&d.label)),
-        true,
-    )];
+    // Places on lines too long to show are named, not drawn.
+    let mut unshown = Vec::new();
+    let mut labels = Vec::new();
+    if on_long_line(files, d.loc) {
+        unshown.push(format!(
+            "at {}: the line is too long to show",
+            place(files, d.loc)
+        ));
+    } else {
+        labels.push(sources.label(
+            files,
+            d.loc,
+            (!d.label.is_empty()).then(|| text(&d.label)),
+            true,
+        ));
+    }
     let mut related = Vec::new();
     for r in &d.related {
-        if r.loc.file == d.loc.file {
+        if on_long_line(files, r.loc) {
+            unshown.push(format!("{}: {}", place(files, r.loc), text(&r.message)));
+        } else if r.loc.file == d.loc.file {
             labels.push(sources.label(files, r.loc, Some(text(&r.message)), false));
         } else {
             related.push(Rendered {
@@ -312,6 +401,12 @@ fn render(files: &Excerpts, sources: &mut Sources, d: &Diagnostic) -> Rendered {
         }
     }
     let mut help = d.help.as_deref().map(text).unwrap_or_default();
+    for u in unshown {
+        if !help.is_empty() {
+            help.push('\n');
+        }
+        help.push_str(&u);
+    }
     if let Some(fix) = &d.fix {
         if fix.applicability == crate::diagnostic::Applicability::Unsafe {
             if !help.is_empty() {
@@ -435,9 +530,7 @@ pub(crate) fn emit(
         }
         let r = render(files, &mut sources, d);
         let mut s = String::new();
-        // miette's drawing pads with a format width, which panics past u16::MAX columns: a
-        // label far into a very long line (a 100k-extras requirement) is told as text.
-        let res = if style.narratable || r.too_wide() {
+        let res = if style.narratable {
             narratable.render_report(&mut s, &r)
         } else {
             graphical.render_report(&mut s, &r)
@@ -491,7 +584,7 @@ mod tests {
             severity: miette::Severity::Error,
             help: None,
             url: None,
-            source: Snippets(NamedSource::new("f", text.clone())),
+            source: Snippets::new("f".into(), text.clone().into()),
             labels,
             related: Vec::new(),
         };
@@ -514,5 +607,50 @@ mod tests {
         assert_eq!(headers(&[254, 503]), ["f:254:1", "f:503:1"]);
         // Chained near labels stay one snippet; a far one after them gets its own.
         assert_eq!(headers(&[3, 8, 13, 40]).len(), 2);
+    }
+
+    /// `Snippets::read_span` starts its scan a few lines above the span; it must give what
+    /// miette's own scan from the start of the text gives, for every span and context.
+    #[test]
+    fn reading_from_a_nearby_line_start_is_reading_from_the_start() {
+        let text: String = (0..60)
+            .map(|i| match i % 7 {
+                0 => String::new(),
+                1 => "x".repeat(i * 3),
+                2 => "a\r".to_owned(),
+                3 => "é ü".to_owned(),
+                _ => format!("line {i} numpy>=1.{i}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let ours = Snippets::new("f".into(), text.clone().into());
+        let starts: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        let mut compared = 0;
+        for &at in &starts {
+            for len in [0, 1, 5, 40] {
+                for (before, after) in [(0, 0), (1, 1), (2, 0), (0, 3), (4, 2)] {
+                    let span = SourceSpan::new(at.into(), len);
+                    let theirs = SourceCode::read_span(text.as_str(), &span, before, after);
+                    let mine = ours.read_span(&span, before, after);
+                    match (theirs, mine) {
+                        (Ok(t), Ok(m)) => {
+                            assert_eq!(
+                                (t.data(), t.span(), t.line(), t.column()),
+                                (m.data(), m.span(), m.line(), m.column()),
+                                "span {at}+{len}, context {before}/{after}"
+                            );
+                            compared += 1;
+                        }
+                        (Err(_), Err(_)) => {}
+                        (t, m) => panic!(
+                            "span {at}+{len}, context {before}/{after}: miette {:?}, ours {:?}",
+                            t.is_ok(),
+                            m.is_ok()
+                        ),
+                    }
+                }
+            }
+        }
+        assert!(compared > 10_000, "{compared}");
     }
 }
