@@ -532,6 +532,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let mut jobs: Vec<(Candidate, Option<Vec<u8>>)> = Vec::new();
     // The outcome and jobs of a run that checked the files as the walk found them.
     let mut streamed: Option<(run::Outcome, Vec<run::Job>)> = None;
+    // The profiles the streamed run built, in the resolver's order (not built twice).
+    let mut streamed_profiles: Vec<run::Profile> = Vec::new();
     // A directory the walk could not read (or a path too long to walk): exit 2.
     let mut walk_failed = false;
     if stdin_mode {
@@ -599,7 +601,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         let (mut candidates, walk_errors) = if stream {
             let mut walk_errors = Vec::new();
             let dirs = resolver.borrow().dirs();
-            let (outcome, jobs, _) = run::run_streamed(&cwd, args.jobs, dirs, &mut |stream| {
+            let (outcome, jobs, built) = run::run_streamed(&cwd, args.jobs, dirs, &mut |stream| {
                 walk_errors =
                     discover::discover_each(&paths, input_format, &is_excluded, &mut |c| {
                         // A configuration error ends the run once the walk is reported.
@@ -629,6 +631,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                     });
             });
             streamed = Some((outcome, jobs));
+            streamed_profiles = built;
             (Vec::new(), walk_errors)
         } else {
             discover::discover(&paths, input_format, &is_excluded)
@@ -710,12 +713,16 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         || (format == OutputFormat::Json
             && settings_for(&here)
                 .is_some_and(|i| resolver.borrow().profiles[i].pretty == Some(true)));
-    let profiles: Vec<run::Profile> = resolver
-        .borrow()
-        .profiles
-        .iter()
-        .map(|s| run::Profile::new(s.clone()))
-        .collect();
+    // Settings looked up after the walk (the working directory's) may add profiles.
+    let mut profiles = streamed_profiles;
+    profiles.extend(
+        resolver
+            .borrow()
+            .profiles
+            .iter()
+            .skip(profiles.len())
+            .map(|s| run::Profile::new(s.clone())),
+    );
     unsupported_pythons(&profiles)?;
     {
         // Constraint files named by an explicitly given configuration are trusted like

@@ -688,10 +688,16 @@ pub(crate) fn run_streamed(
         }
         worker();
     }
-    let state = queue.state.into_inner().unwrap_or_default();
+    let mut state = queue.state.into_inner().unwrap_or_default();
     let roots = state.roots.len();
-    let profiles: Vec<Profile> = state.profiles.iter().map(|p| (**p).clone()).collect();
+    let held = std::mem::take(&mut state.profiles);
+    // The queue's hold on the jobs goes first: each is then the caller's alone.
     drop(state);
+    // The workers are done: each profile is held here alone, and moves out without a copy.
+    let profiles: Vec<Profile> = held
+        .into_iter()
+        .map(|p| Arc::try_unwrap(p).unwrap_or_else(|p| (*p).clone()))
+        .collect();
     let jobs: Vec<Job> = jobs
         .into_iter()
         .filter_map(|j| Arc::try_unwrap(j).ok())
