@@ -201,17 +201,10 @@ impl<'a, T> Shared<'a, T> {
                 .collect();
             requirements.sort_unstable_by_key(|r| std::ptr::from_ref(*r));
             requirements.dedup_by_key(|r| std::ptr::from_ref(*r));
-            let mut unparsed: Vec<&'a PackageName> = base
-                .unparsed
-                .iter()
-                .copied()
-                .filter(|n| relevant(n))
-                .collect();
-            unparsed.sort_unstable_by_key(|n| std::ptr::from_ref(*n));
             BasePart {
                 marked: requirements.iter().any(|r| !r.marker.is_true()),
                 requirements,
-                unparsed,
+                unparsed: unparsed_on(&base.unparsed, relevant),
             }
         });
         let own: Vec<&'a Requirement> = unit
@@ -220,12 +213,7 @@ impl<'a, T> Shared<'a, T> {
             .copied()
             .filter(|r| relevant(&r.name))
             .collect();
-        let own_unparsed: Vec<&'a PackageName> = unit
-            .unparsed
-            .iter()
-            .copied()
-            .filter(|n| relevant(n))
-            .collect();
+        let own_unparsed = unparsed_on(&unit.unparsed, relevant);
         let adds_nothing = own.is_empty() && own_unparsed.is_empty() && !part.marked;
         if adds_nothing && nothing_added.is_some() {
             return (None, true);
@@ -247,6 +235,19 @@ impl<'a, T> Shared<'a, T> {
         };
         (Some(key), adds_nothing)
     }
+}
+
+/// The names of `unparsed` (lines that do not parse) that `relevant` keeps, by address: a
+/// unit adding to a base merges its lines with the base's ([`Shared::key`]); each line is a
+/// distinct name, so this is the same set however the two are merged.
+fn unparsed_on<'a>(
+    unparsed: &[&'a PackageName],
+    relevant: impl Fn(&PackageName) -> bool,
+) -> Vec<&'a PackageName> {
+    let mut names: Vec<&'a PackageName> =
+        unparsed.iter().copied().filter(|n| relevant(n)).collect();
+    names.sort_unstable_by_key(|n| std::ptr::from_ref(*n));
+    names
 }
 
 /// Everything of a unit that a rule's verdicts depend on: the requirements on the rule's
@@ -281,18 +282,7 @@ impl<'a> VerdictKey<'a> {
                 .any(|r| !r.marker.is_true())
                 .then_some(unit.extras),
             requirements: reqs.into_iter().map(std::ptr::from_ref).collect(),
-            unparsed: {
-                // By address: a unit adding to a base merges its lines with the base's
-                // ([`Shared::key`]); each line is a distinct name, so this is the same set.
-                let mut unparsed: Vec<&'a PackageName> = unit
-                    .unparsed
-                    .iter()
-                    .copied()
-                    .filter(|n| relevant(n))
-                    .collect();
-                unparsed.sort_unstable_by_key(|n| std::ptr::from_ref(*n));
-                unparsed
-            },
+            unparsed: unparsed_on(&unit.unparsed, relevant),
             unevaluable: unit.unevaluable,
         }
     }
