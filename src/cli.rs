@@ -502,26 +502,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .extend(args.allow_outside.iter().cloned());
     let resolver = RefCell::new(Resolver::new(mode(&args.config)?, &cwd, cli_overrides));
     let config_error: RefCell<Option<config::ConfigError>> = RefCell::new(None);
-    // Settings for a path; a configuration error is remembered and ends the run below.
-    let settings_for = |path: &Path| -> Option<usize> {
-        match resolver.borrow_mut().for_path(path) {
-            Ok(i) => Some(i),
-            Err(e) => {
+    // A configuration error is remembered and ends the run below.
+    let remember = |found: Result<usize, config::ConfigError>| -> Option<usize> {
+        found
+            .map_err(|e| {
                 config_error.borrow_mut().get_or_insert(e);
-                None
-            }
-        }
+            })
+            .ok()
     };
+    // Settings for a path.
+    let settings_for = |path: &Path| remember(resolver.borrow_mut().for_path(path));
     // The same for a path known to name a file (walked or named): no `stat` to ask.
-    let settings_for_file = |path: &Path| -> Option<usize> {
-        match resolver.borrow_mut().for_file(path) {
-            Ok(i) => Some(i),
-            Err(e) => {
-                config_error.borrow_mut().get_or_insert(e);
-                None
-            }
-        }
-    };
+    let settings_for_file = |path: &Path| remember(resolver.borrow_mut().for_file(path));
     let is_excluded = |path: &Path| -> bool {
         match settings_for_file(path) {
             Some(i) => resolver.borrow().profiles[i].is_excluded(path),
