@@ -687,9 +687,13 @@ fn pip_entries(
     let text = files.get(id).text.as_str();
     for r in out.requirements[first..].iter_mut().filter(|r| r.loc.file == id) {
         r.format = super::Format::Conda;
-        let verbatim = pieces
-            .iter()
-            .any(|(_, s)| s.verbatim && s.inner.start <= r.loc.span.start && r.loc.span.end <= s.inner.end);
+        // The entries are in file order: the one that could hold the requirement is the last
+        // starting at or before it (a scan per requirement made a long `pip:` list quadratic).
+        let at = pieces.partition_point(|(_, s)| s.inner.start <= r.loc.span.start);
+        let verbatim = at.checked_sub(1).is_some_and(|i| {
+            let s = pieces[i].1;
+            s.verbatim && r.loc.span.end <= s.inner.end
+        });
         if let (true, Some(req_text)) = (verbatim, text.get(r.loc.span.start..r.loc.span.end)) {
             r.anchors = super::pep508::anchors(
                 req_text,

@@ -424,3 +424,123 @@ fn rule_files_with_many_distributions() {
     };
     assert_linear("rule file distributions", &make, 2_000);
 }
+
+/// A long list of short entries in every format: the rule's package and a package no rule
+/// reads, alternating, after the trigger. A per-entry scan of the list (a conda `pip:` list
+/// once looked for each requirement's entry through every entry: 80k lines took 3.4 s, the
+/// 8 MiB file never finished) makes this quadratic.
+#[test]
+fn long_lists_of_short_entries_in_every_format() {
+    type Shape = fn(usize) -> String;
+    let shapes: [(Format, Shape); 12] = [
+        (Format::Requirements, |n| {
+            format!(
+                "tensorflow==1.14.0\n{}",
+                entries_of(n, |s, _| format!("{s}\n"))
+            )
+        }),
+        (Format::Conda, |n| {
+            format!(
+                "dependencies:\n- tensorflow=1.14.0\n{}",
+                entries_of(n, |s, _| format!("- {s}\n"))
+            )
+        }),
+        (Format::Conda, |n| {
+            format!(
+                "dependencies:\n- pip:\n  - tensorflow==1.14.0\n{}",
+                entries_of(n, |s, _| format!("  - {s}\n"))
+            )
+        }),
+        (Format::Pyproject, |n| {
+            format!(
+                "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"tensorflow==1.14.0\", {}]\n",
+                entries_of(n, |s, _| format!("\"{s}\", "))
+            )
+        }),
+        (Format::Pyproject, |n| {
+            format!(
+                "[tool.poetry]\nname = \"p\"\nversion = \"0\"\n[tool.poetry.dependencies]\n\
+                 python = \"^3.7\"\ntensorflow = \"1.14.0\"\n{}",
+                entries_of(n, |s, i| format!("{s}-k{i} = \"*\"\n"))
+            )
+        }),
+        (Format::Pipfile, |n| {
+            format!(
+                "[packages]\ntensorflow = \"==1.14.0\"\n{}",
+                entries_of(n, |s, i| format!("{s}-k{i} = \"*\"\n"))
+            )
+        }),
+        (Format::SetupCfg, |n| {
+            format!(
+                "[options]\ninstall_requires =\n    tensorflow==1.14.0\n{}",
+                entries_of(n, |s, _| format!("    {s}\n"))
+            )
+        }),
+        (Format::SetupPy, |n| {
+            format!(
+                "from setuptools import setup\nsetup(name='p', install_requires=[\
+                 'tensorflow==1.14.0', {}])\n",
+                entries_of(n, |s, _| format!("'{s}', "))
+            )
+        }),
+        (Format::PoetryLock, |n| {
+            format!(
+                "[[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n\n{}",
+                lock_of(n)
+            )
+        }),
+        (Format::UvLock, |n| {
+            format!(
+                "version = 1\nrequires-python = \">=3.6\"\n\n[[package]]\nname = \"tensorflow\"\n\
+                 version = \"1.14.0\"\n\n{}",
+                lock_of(n)
+            )
+        }),
+        (Format::PdmLock, |n| {
+            format!(
+                "[metadata]\nlock_version = \"4.4\"\n\n[[package]]\nname = \"tensorflow\"\n\
+                 version = \"1.14.0\"\n\n{}",
+                lock_of(n)
+            )
+        }),
+        (Format::Pylock, |n| {
+            format!(
+                "lock-version = \"1.0\"\ncreated-by = \"t\"\n\n[[packages]]\nname = \"tensorflow\"\n\
+                 version = \"1.14.0\"\n\n{}",
+                lock_of(n).replace("[[package]]", "[[packages]]")
+            )
+        }),
+    ];
+    for (i, (format, shape)) in shapes.iter().enumerate() {
+        let make = |n: usize| pipeline(*format, shape(n));
+        assert_linear(&format!("{format:?} list #{i}"), &make, 2_000);
+    }
+}
+
+/// `n` entries, the rule's package and packages no rule reads alternating, each written by
+/// `f` from its name and index.
+fn entries_of(n: usize, f: impl Fn(&str, usize) -> String) -> String {
+    (0..n)
+        .map(|i| {
+            if i % 2 == 0 {
+                f("gast", i)
+            } else {
+                f(&format!("a{i}"), i)
+            }
+        })
+        .collect()
+}
+
+/// `n` lockfile packages, `[[package]]` tables with a name and a version.
+fn lock_of(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let name = if i % 2 == 0 {
+                format!("gast{i}")
+            } else {
+                format!("a{i}")
+            };
+            format!("[[package]]\nname = \"{name}\"\nversion = \"1.0\"\n\n")
+        })
+        .collect()
+}
