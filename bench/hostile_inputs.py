@@ -66,6 +66,28 @@ def cases(scale):
         i += 1
     yield "requirements-8mib-line", "requirements.txt", "".join(parts) + "\n"
     yield "requirements-750k-lines", "requirements.txt", TF + "\n" + "numpy>=1.0\n" * n(750_000)
+    # The shortest entries each format allows, up to the cap: the most requirements (and
+    # objects per byte) an 8 MiB file can hold. The rule's package ("gast") or a package no
+    # rule reads ("a").
+    def fill(head, entry, tail="", k=None):
+        count = (limit - len(head) - len(tail)) // len(entry(0)) if k is None else n(k)
+        return head + "".join(entry(i) for i in range(count)) + tail
+    yield "requirements-4m-short-lines", "requirements.txt", fill(TF + "\n", lambda i: "a\n")
+    yield "requirements-1.6m-gast-lines", "requirements.txt", fill(TF + "\n", lambda i: "gast\n")
+    yield "requirements-520k-distinct", "requirements.txt", fill(
+        TF + "\n", lambda i: f"numpy>=1.{i}\n", k=520_000)
+    yield "pyproject-2m-short-strings", "pyproject.toml", fill(
+        f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}",', lambda i: '"a",', "]\n")
+    yield "conda-pip-1.2m-gast", "environment.yml", fill(
+        f"dependencies:\n- pip:\n  - {TF}\n", lambda i: "  - gast\n")
+    yield "conda-2.7m-short-entries", "environment.yml", fill(
+        "dependencies:\n- tensorflow=1.14.0\n", lambda i: "- a\n")
+    yield "setup-cfg-1m-gast", "setup.cfg", fill(
+        f"[options]\ninstall_requires =\n    {TF}\n", lambda i: "    gast\n")
+    yield "uv-lock-150k-packages", "uv.lock", fill(
+        f'version = 1\nrequires-python = ">=3.6"\n\n[[package]]\nname = "tensorflow"\n'
+        'version = "1.14.0"\n\n',
+        lambda i: f'[[package]]\nname = "a{i}"\nversion = "1.0"\n\n', k=150_000)
     dists = ", ".join(f'"dist{i}"' for i in range(n(100_000)))
     rule = (
         "schema = 1\n[trigger]\ntitle = \"T\"\n"
@@ -95,6 +117,9 @@ def main():
                 f.write('extra-rules = ["rules/big.toml"]\n')
             with open(os.path.join(d, "requirements.txt"), "w") as f:
                 f.write("dist5\nnumpy>=1.0\n")
+        if name.startswith("uv-lock"):
+            with open(os.path.join(d, "pyproject.toml"), "w") as f:
+                f.write(f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy"]\n')
         if name.startswith("config-"):
             with open(os.path.join(d, "requirements.txt"), "w") as f:
                 f.write(f"{TF}\nnumpy>=1.0\n")
