@@ -134,9 +134,7 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
             VersionReq::Specifiers { span, clauses, .. } => std::iter::once(*span)
                 .chain(clauses.iter().copied())
                 .collect(),
-            VersionReq::AnyOf { span, .. }
-            | VersionReq::Exact { span, .. }
-            | VersionReq::Unread { span } => vec![*span],
+            VersionReq::AnyOf { span, .. } | VersionReq::Exact { span, .. } => vec![*span],
             VersionReq::Any | VersionReq::Unversioned => Vec::new(),
         };
         for span in inner {

@@ -77,9 +77,6 @@ pub enum VersionReq {
     Exact { version: Version, span: Span },
     /// A direct reference (URL, path, VCS) or anything else that names no version.
     Unversioned,
-    /// Valid PEP 508 specifiers, checked but not built: no rule reads this package
-    /// (`formats::Relevant`; requirements files only). `span` covers the specifier text.
-    Unread { span: Span },
 }
 
 /// The span of each comma-separated clause of a specifier, in order; empty where the text

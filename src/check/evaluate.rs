@@ -887,9 +887,6 @@ pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
         VersionReq::Exact { version, .. } => VersionSet::exact(version),
         // A direct reference names no version: we cannot know what it installs.
         VersionReq::Unversioned => return None,
-        // Only a package no rule reads is left unbuilt (`formats::VerdictKey`), so no rule
-        // asks; were one to, its versions are not known here.
-        VersionReq::Unread { .. } => return None,
     };
     Some(if r.pre { set.allow_prereleases() } else { set })
 }
@@ -1065,8 +1062,7 @@ pub(super) fn spec_loc(r: &Requirement) -> Loc {
     let span = match &r.version {
         VersionReq::Specifiers { span, .. }
         | VersionReq::AnyOf { span, .. }
-        | VersionReq::Exact { span, .. }
-        | VersionReq::Unread { span } => *span,
+        | VersionReq::Exact { span, .. } => *span,
         VersionReq::Any | VersionReq::Unversioned => return r.loc,
     };
     Loc {

@@ -330,6 +330,8 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
         }
     }
     let mut members = Vec::new();
+    // The packages read in full (`formats::Relevant`): a valid entry on any other is not kept.
+    let relevant = files.relevant().clone();
     match &root.value {
         Value::Map(_) => {}
         Value::Null => {}
@@ -348,8 +350,11 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
                 let mut aliases = Aliases::default();
                 for item in items {
                     read_dependency(
-                        &text,
-                        id,
+                        &Doc {
+                            text: &text,
+                            id,
+                            relevant: &relevant,
+                        },
                         item,
                         &mut out,
                         &mut members,
@@ -470,9 +475,15 @@ fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
     Aliases::default().add(text, id, node, what, out);
 }
 
-fn read_dependency<'a>(
-    text: &str,
+/// The environment file being read: its text, its id, and the packages read in full.
+struct Doc<'t> {
+    text: &'t str,
     id: FileId,
+    relevant: &'t super::Relevant,
+}
+
+fn read_dependency<'a>(
+    doc: &Doc<'_>,
     item: &'a Node,
     out: &mut Parsed,
     members: &mut Vec<usize>,
@@ -482,8 +493,10 @@ fn read_dependency<'a>(
     match &item.value {
         // An empty entry (`- `): nothing to read.
         Value::Null => {}
-        Value::Alias => aliases.add(text, id, item, "dependencies", out),
-        Value::Scalar(s) if s.kind == Kind::Str => conda_spec(text, id, s, out, members),
+        Value::Alias => aliases.add(doc.text, doc.id, item, "dependencies", out),
+        Value::Scalar(s) if s.kind == Kind::Str => {
+            conda_spec(doc, s, out, members);
+        }
         Value::Map(entries) => {
             for (key, value) in entries {
                 if key.key_text() == Some("pip") {
@@ -492,11 +505,11 @@ fn read_dependency<'a>(
                 }
                 let shown = key
                     .key_text()
-                    .or_else(|| text.get(key.span.start..key.span.end))
+                    .or_else(|| doc.text.get(key.span.start..key.span.end))
                     .unwrap_or("");
                 let msg = format!("unknown installer section `{shown}` (conda reads only `pip`)");
                 out.problems
-                    .push(problem(ProblemKind::Parse, id, key.span, msg));
+                    .push(problem(ProblemKind::Parse, doc.id, key.span, msg));
             }
         }
         _ => {
@@ -505,12 +518,18 @@ fn read_dependency<'a>(
                 item.kind()
             );
             out.problems
-                .push(problem(ProblemKind::Parse, id, item.span, msg));
+                .push(problem(ProblemKind::Parse, doc.id, item.span, msg));
         }
     }
 }
 
-fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mut Vec<usize>) {
+fn conda_spec(
+    doc: &Doc<'_>,
+    s: &Scalar,
+    out: &mut Parsed,
+    members: &mut Vec<usize>,
+) {
+    let (text, id, relevant) = (doc.text, doc.id, doc.relevant);
     let base = if s.verbatim { s.inner } else { s.span };
     let at = |rel: Span| if s.verbatim { base.sub(rel) } else { base };
     let ms = match translate_matchspec(&s.value) {
@@ -564,6 +583,11 @@ fn conda_spec(text: &str, id: FileId, s: &Scalar, out: &mut Parsed, members: &mu
             return;
         }
     };
+    // A valid entry on a package no rule reads leaves nothing behind: no check reads it
+    // (issue 15 §4; `formats::Relevant`). Its problems, above, are reported all the same.
+    if !relevant.wants(&ms.name) {
+        return;
+    }
     let version = match ms.alternatives.len() {
         0 => VersionReq::Any,
         1 => {
@@ -675,7 +699,7 @@ fn pip_entries(
         };
         Span::new(start, end.max(start))
     };
-    let fp = super::requirements::parse_text_mapped(id, &joined, &map, Role::Require);
+    let fp = super::requirements::parse_text_mapped(id, &joined, &map, Role::Require, files.relevant());
     let dir = files.get(id).dir();
     let mut resolver = Resolver::default();
     resolver.read_lines(files, id, fp, &dir, 0);

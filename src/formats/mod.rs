@@ -374,8 +374,9 @@ fn take_stand_ins(parsed: &mut Parsed) {
 /// whatever evaluation, fixes and generated-file annotations read. A requirements-file line
 /// or a `pyproject.toml` PEP 508 string (`pep508::unread`) on any other package is still
 /// checked against the whole PEP 508 grammar (`pep508::Mode::Check`), so every line pip
-/// would reject is still reported, but its specifiers are not built
-/// ([`VersionReq::Unread`]), and no reader captures an insertion place for it
+/// would reject is still reported, but nothing is kept of a valid one: no check reads a
+/// requirement on a package no rule names (issue 15 §4: a few bytes per entry, not a
+/// `Requirement`), and no reader captures an insertion place for one
 /// (`edit::capture_inserts`). The default reads every package in
 /// full: `check --resolve`, the language server's hovers, lockfile pins and anything that
 /// is not `run::check_one` use it.
@@ -447,7 +448,7 @@ impl Relevant {
 
     /// Whether the requirement on `raw`, a PEP 508 name as written (any case, any run of
     /// `-`, `_`, `.`), is read in full. Compared without allocating.
-    pub(crate) fn wants(&self, raw: &str) -> bool {
+    pub fn wants(&self, raw: &str) -> bool {
         let Some(names) = &self.names else {
             return true;
         };

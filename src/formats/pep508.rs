@@ -71,53 +71,29 @@ pub fn requirement(
 }
 
 /// The fast path of [`requirement`] for a string on a package no rule reads
-/// (`formats::Relevant`): when `value` sits byte for byte at `at` and the scanner vouches for
-/// it ([`plain`]: a form pep508_rs accepts, with no extras, URL or marker), the requirement
-/// with its name, spans and edit anchors, its specifiers unbuilt ([`VersionReq::Unread`]).
-/// `None` for a relevant package, `project` itself (a self-reference reads its extras), or
-/// anything the scanner does not vouch for: then [`requirement`] reads it and reports what
-/// is wrong, so no string pep508_rs rejects is taken here.
+/// (`formats::Relevant`): `true` when the scanner vouches for `value` ([`plain`]: a form
+/// pep508_rs accepts, with no extras, URL or marker), and then nothing is kept of it (no
+/// check reads a requirement on a package no rule names; issue 15 §4). `false` for a
+/// relevant package, `project` itself (a self-reference reads its extras), or anything the
+/// scanner does not vouch for: then [`requirement`] reads it and reports what is wrong, so
+/// no string pep508_rs rejects is taken here. The caller asks only for a string that sits
+/// byte for byte in the file, as the full reading's spans would.
 pub(crate) fn unread(
     value: &str,
-    at: Span,
-    file: FileId,
-    role: Role,
-    format: Format,
     relevant: &super::Relevant,
     project: Option<&pep508_rs::PackageName>,
-) -> Option<Requirement> {
+) -> bool {
     if relevant.reads_all() {
-        return None;
+        return false;
     }
-    let parts = plain(value)?;
+    let Some(parts) = plain(value) else {
+        return false;
+    };
     let raw = &value[parts.name.start..parts.name.end];
     if relevant.wants(raw) {
-        return None;
+        return false;
     }
-    let name = pep508_rs::PackageName::from_str(raw).ok()?;
-    if project == Some(&name) {
-        return None;
-    }
-    let name_span = at.sub(parts.name);
-    let version = match parts.spec {
-        None => VersionReq::Any,
-        Some((s, _)) => VersionReq::Unread { span: at.sub(s) },
-    };
-    let anchors = anchors(value, at.start, name_span, &version, at);
-    Some(Requirement {
-        name,
-        extras: Default::default(),
-        version,
-        marker: MarkerTree::TRUE,
-        role,
-        syntax: Syntax::Pep508,
-        loc: Loc { file, span: at },
-        name_span,
-        hashed: false,
-        pre: false,
-        format,
-        anchors,
-    })
+    pep508_rs::PackageName::from_str(raw).is_ok_and(|name| project != Some(&name))
 }
 
 /// Parse the PEP 508 requirement at `span` of `text`, whose bytes are exactly the

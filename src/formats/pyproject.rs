@@ -377,11 +377,8 @@ fn pep508_item(
 ) -> Option<usize> {
     let s = ctx.string(item, what)?;
     let at = ctx.str_span(item, s);
-    if at.exact {
-        let fast = pep508::unread(s, at.span, ctx.file, role, ctx.format, ctx.relevant, project);
-        if let Some(req) = fast {
-            return Some(ctx.push(req));
-        }
+    if at.exact && pep508::unread(s, ctx.relevant, project) {
+        return None;
     }
     match pep508::requirement(s, at.span, at.exact, ctx.file, role, ctx.format) {
         Ok(req) if project == Some(&req.name) => {

@@ -92,9 +92,9 @@ pub fn parse_text(file: FileId, text: &str, base: usize, role: Role) -> FilePars
 
 /// [`parse_text`] building in full only the requirements on `relevant` packages: a line on
 /// any other package is checked by the PEP 508 scanner (`pep508::plain`) and, when it is
-/// plainly valid, kept with its name and spans and its specifiers unbuilt
-/// ([`VersionReq::Unread`]); anything else goes through the full parse, so the problems are
-/// the same as [`parse_text`]'s.
+/// plainly valid, not kept at all (no check reads it); anything else goes through the full
+/// parse, so the problems are the same as [`parse_text`]'s. An include's `position` counts
+/// the requirements kept.
 pub fn parse_text_with(
     file: FileId,
     text: &str,
@@ -129,14 +129,15 @@ pub fn parse_text_with(
 /// [`parse_text`] for text that was put together from pieces of a file (conda's `pip:`
 /// entries, joined with line breaks as conda writes them): `map` turns a span of `text`
 /// into a span of file `file`. Edit anchors are left to the caller, which knows the file's
-/// text.
+/// text. Only the requirements on `relevant` packages are kept ([`parse_text_with`]).
 pub(crate) fn parse_text_mapped(
     file: FileId,
     text: &str,
     map: &dyn Fn(Span) -> Span,
     role: Role,
+    relevant: &Relevant,
 ) -> FileParse {
-    read_text(file, text, map, role, &Relevant::all())
+    read_text(file, text, map, role, relevant)
 }
 
 fn read_text(
@@ -1169,7 +1170,7 @@ fn pep508_requirement(
     constraint: bool,
     out: &mut FileParse,
 ) {
-    if unread(ctx, text, at, &marker, loc, out) {
+    if unread(ctx, text) {
         return;
     }
     let (req, shared) = match parse_repeated(text) {
@@ -1255,18 +1256,13 @@ fn pep508_requirement(
 }
 
 /// The fast path of a requirement on a package no rule reads (`formats::Relevant`): when
-/// the scanner finds `text` plainly valid (`pep508::plain`), the requirement is kept with its
-/// name, spans and marker and its specifiers unbuilt ([`VersionReq::Unread`]), and `true` is
-/// returned. Otherwise (a relevant package, or anything the scanner does not vouch for)
-/// `false`: the full parse reads the line and reports what is wrong with it.
-fn unread(
-    ctx: &LineCtx,
-    text: &str,
-    at: usize,
-    marker: &MarkerTree,
-    loc: Loc,
-    out: &mut FileParse,
-) -> bool {
+/// the scanner finds `text` plainly valid (`pep508::plain`), the line is done and `true` is
+/// returned. Nothing is kept of it: nothing in a check reads a requirement on a package no
+/// rule names (the evaluator, fixes, generated-file notes and suppressions look up the
+/// rules' packages only), so a file of 4M such lines holds no `Requirement` for them
+/// (issue 15 §4). Otherwise (a relevant package, or anything the scanner does not vouch
+/// for) `false`: the full parse reads the line and reports what is wrong with it.
+fn unread(ctx: &LineCtx, text: &str) -> bool {
     if ctx.relevant.reads_all() {
         return false;
     }
@@ -1277,18 +1273,8 @@ fn unread(
     if ctx.relevant.wants(raw) {
         return false;
     }
-    let Ok(name) = PackageName::from_str(raw) else {
-        return false;
-    };
-    let shift = |s: Span| ctx.span(Span::new(at + s.start, at + s.end));
-    let version = match parts.spec {
-        None => VersionReq::Any,
-        Some((s, _)) => VersionReq::Unread { span: shift(s) },
-    };
-    out
-        .requirements
-        .push(bare_requirement(name, shift(parts.name), version, marker.clone(), loc));
-    true
+    // pep508_rs's own name check, so nothing it would refuse is vouched for here.
+    PackageName::from_str(raw).is_ok()
 }
 
 /// A requirement line reduced to a name and a version (an unread line, a link): no extras,

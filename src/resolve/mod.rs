@@ -468,12 +468,8 @@ pub(crate) fn requirement_line(r: &Requirement) -> String {
             s.push_str(&version.to_string());
         }
         // A union has no single specifier set; the resolver sees the name (looser, never
-        // stricter than the file). `Unread` never comes here: `--resolve` parses with a
-        // registry that reads every package in full.
-        VersionReq::AnyOf { .. }
-        | VersionReq::Any
-        | VersionReq::Unversioned
-        | VersionReq::Unread { .. } => {}
+        // stricter than the file).
+        VersionReq::AnyOf { .. } | VersionReq::Any | VersionReq::Unversioned => {}
     }
     if let Some(m) = r.marker.try_to_string() {
         s.push_str(" ; ");

@@ -301,3 +301,117 @@ fn reading_with_the_run_context_allocates_for_the_rules_packages_only() {
         "{requirements} {pyproject}"
     );
 }
+
+/// What reading `text` (as file `name` of `format`, with the run's parse context) costs on
+/// this thread: the most heap held at once while it is read, and what is still held once
+/// the reading is done and the registry (the text and its line index) is dropped, which is
+/// what the `Parsed` keeps for the rest of the check.
+fn read_cost(name: &str, format: Format, text: &str, relevant: &RelevantArc) -> (u64, u64) {
+    let root = std::path::Path::new("/depwindow-allocations");
+    let mut kept = 0;
+    let peak = peak_live_bytes(|| {
+        let start = LIVE.with(Cell::get);
+        let mut files = depwindow::files::Files::new(root.to_path_buf());
+        files.set_relevant(relevant.clone());
+        let id = files.add(&root.join(name), text.as_bytes());
+        let parsed = depwindow::formats::parse(format, &mut files, id);
+        assert!(parsed.problems.is_empty(), "{name}: {:?}", parsed.problems);
+        drop(files);
+        kept = (LIVE.with(Cell::get) - start).max(0) as u64;
+        drop(parsed);
+    });
+    (peak, kept)
+}
+
+type RelevantArc = std::sync::Arc<depwindow::formats::Relevant>;
+
+/// Issue 15 §4: an entry on a package no rule reads leaves (almost) nothing behind in any
+/// reader that skips it: not a `manifest::Requirement` (168 bytes and a name), which made a
+/// file of 4M one-letter lines hold 915 MB. Each shape is read at n and 4n entries on
+/// packages no rule reads (distinct names, the shortest entries the format allows, one
+/// trigger requirement so the file is a real one); the growth per added entry of what the
+/// `Parsed` keeps must stay under [`MAX_KEPT_PER_UNREAD`] bytes, and of the peak while
+/// reading under the shape's bound (the text, its line index and the format's own document
+/// tree are read per entry; a kept `Requirement` alone is 168 bytes). The code before
+/// (every entry kept as a `Requirement` with a `PackageName`) keeps 200-250 bytes per entry
+/// and fails every shape.
+const MAX_KEPT_PER_UNREAD: u64 = 4;
+
+#[test]
+fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
+    let relevant = run_context();
+    let names = |n: usize| (0..n).map(|i| format!("a{i}")).collect::<Vec<_>>();
+    // (file name, format, the text for n entries, peak bytes per entry at most)
+    type Make = fn(&[String]) -> String;
+    let shapes: [(&str, Format, Make, u64); 5] = [
+        (
+            "requirements.txt",
+            Format::Requirements,
+            |n| format!("tensorflow==1.14.0\n{}\n", n.join("\n")),
+            24,
+        ),
+        (
+            "requirements.txt",
+            Format::Requirements,
+            |n| {
+                // Specifiers, markers and hashes on the unread lines: still nothing kept.
+                let lines: Vec<String> = n
+                    .iter()
+                    .map(|n| format!("{n}>=1.0,<2 ; python_version >= \"3\" --hash=sha256:ab"))
+                    .collect();
+                format!("tensorflow==1.14.0\n{}\n", lines.join("\n"))
+            },
+            80,
+        ),
+        (
+            "pyproject.toml",
+            Format::Pyproject,
+            |n| {
+                let q: Vec<String> = n.iter().map(|n| format!("\"{n}>=1\"")).collect();
+                format!(
+                "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"tensorflow==1.14.0\",{}]\n\
+                 [dependency-groups]\ndev = [{}]\n",
+                q.join(","),
+                q[..q.len() / 2].join(",")
+            )
+            },
+            400,
+        ),
+        (
+            "environment.yml",
+            Format::Conda,
+            |n| format!("dependencies:\n- tensorflow=1.14.0\n- {}\n", n.join("\n- ")),
+            400,
+        ),
+        (
+            "environment.yml",
+            Format::Conda,
+            |n| {
+                format!(
+                    "dependencies:\n- tensorflow=1.14.0\n- pip:\n  - {}\n",
+                    n.join("\n  - ")
+                )
+            },
+            400,
+        ),
+    ];
+    let n = 400;
+    for (name, format, make, max_peak) in shapes {
+        let (small, large) = (make(&names(n)), make(&names(4 * n)));
+        let (peak_n, kept_n) = read_cost(name, format, &small, &relevant);
+        let (peak_4n, kept_4n) = read_cost(name, format, &large, &relevant);
+        let per = |a: u64, b: u64| b.saturating_sub(a) / (3 * n) as u64;
+        let (peak, kept) = (per(peak_n, peak_4n), per(kept_n, kept_4n));
+        eprintln!("{name} ({format:?}): {kept} bytes kept, {peak} bytes peak per unread entry");
+        assert!(
+            kept <= MAX_KEPT_PER_UNREAD,
+            "{name}: {kept} bytes kept per entry no rule reads ({kept_n} at {n}, {kept_4n} at {})",
+            4 * n
+        );
+        assert!(
+            peak <= max_peak,
+            "{name}: {peak} bytes peak per entry no rule reads ({peak_n} at {n}, {peak_4n} at {})",
+            4 * n
+        );
+    }
+}

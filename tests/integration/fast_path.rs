@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use depwindow::formats::requirements::{parse_text, parse_text_with, FileParse};
 use depwindow::formats::Relevant;
-use depwindow::manifest::{Role, VersionReq};
+use depwindow::manifest::{Requirement, Role, VersionReq};
 use pep508_rs::PackageName;
 
 const NAMES: &[&str] = &[
@@ -93,47 +93,66 @@ fn lines() -> Vec<String> {
     out
 }
 
-/// The fast path's reading of `text` equals the full parse's, but for specifiers left
-/// unbuilt (`Unread`, with the full parse's specifier span). Returns how many requirements
-/// took the fast path.
-fn same_reading(text: &str, full: &FileParse, fast: &FileParse) -> usize {
+/// The fast path's reading of `text` equals the full parse's, but for the requirements it
+/// vouched for on packages no rule reads, which it does not keep: the same problems at the
+/// same places, flags and includes (an include's `position` counts the requirements kept),
+/// and the kept requirements are the full parse's, in order. Returns how many it dropped.
+fn same_reading(text: &str, full: &FileParse, fast: &FileParse, relevant: &Relevant) -> usize {
     let problems = |p: &FileParse| format!("{:?}", p.problems);
     assert_eq!(problems(full), problems(fast), "{text:?}");
     assert_eq!(full.hashed, fast.hashed, "{text:?}");
     assert_eq!(full.pre, fast.pre, "{text:?}");
-    assert_eq!(
-        format!("{:?}", full.includes),
-        format!("{:?}", fast.includes),
-        "{text:?}"
-    );
-    assert_eq!(
-        full.requirements.len(),
-        fast.requirements.len(),
-        "{text:?}: {:?} / {:?}",
-        full.requirements,
-        fast.requirements
-    );
-    let mut unread = 0;
-    for (a, b) in full.requirements.iter().zip(&fast.requirements) {
-        assert_eq!(a.name, b.name, "{text:?}");
-        assert_eq!(a.loc, b.loc, "{text:?}");
-        assert_eq!(a.name_span, b.name_span, "{text:?}");
-        assert_eq!(a.role, b.role, "{text:?}");
-        assert_eq!(a.marker, b.marker, "{text:?}");
-        assert_eq!(a.hashed, b.hashed, "{text:?}");
-        match (&a.version, &b.version) {
-            (VersionReq::Specifiers { span, .. }, VersionReq::Unread { span: u }) => {
-                assert_eq!(span, u, "{text:?}");
-                assert!(b.extras.is_empty() && a.extras.is_empty(), "{text:?}");
-                unread += 1;
-            }
-            (x, y) => assert_eq!(format!("{x:?}"), format!("{y:?}"), "{text:?}"),
-        }
-        if !matches!(b.version, VersionReq::Unread { .. }) {
-            assert_eq!(a.extras, b.extras, "{text:?}");
-        }
+    let kept = kept(text, &full.requirements, &fast.requirements, relevant);
+    assert_eq!(full.includes.len(), fast.includes.len(), "{text:?}");
+    for (a, b) in full.includes.iter().zip(&fast.includes) {
+        assert_eq!(
+            (&a.kind, &a.target, a.loc),
+            (&b.kind, &b.target, b.loc),
+            "{text:?}"
+        );
+        let before = kept[..a.position].iter().filter(|&&k| k).count();
+        assert_eq!(before, b.position, "{text:?}");
     }
-    unread
+    kept.iter().filter(|&&k| !k).count()
+}
+
+/// Which of `full` the fast reading kept: `fast` is `full` without some requirements, in
+/// order, each kept one the same; a dropped one is on a package `relevant` does not name,
+/// with no extras and no direct reference.
+fn kept(text: &str, full: &[Requirement], fast: &[Requirement], relevant: &Relevant) -> Vec<bool> {
+    let dbg = |r: &Requirement| {
+        format!(
+            "{:?}",
+            (
+                &r.name,
+                &r.extras,
+                &r.version,
+                &r.marker,
+                r.role,
+                r.loc,
+                r.name_span
+            ),
+        ) + &format!("{:?}", (r.hashed, r.pre))
+    };
+    let mut fast = fast.iter().peekable();
+    let kept: Vec<bool> = full
+        .iter()
+        .map(|a| {
+            if fast.peek().is_some_and(|b| dbg(a) == dbg(b)) {
+                fast.next();
+                return true;
+            }
+            assert!(
+                !relevant.wants(a.name.as_ref())
+                    && a.extras.is_empty()
+                    && !matches!(a.version, VersionReq::Unversioned),
+                "{text:?}: {a:?} dropped"
+            );
+            false
+        })
+        .collect();
+    assert!(fast.next().is_none(), "{text:?}: {full:?} / {kept:?}");
+    kept
 }
 
 #[test]
@@ -147,25 +166,19 @@ fn the_fast_path_accepts_and_rejects_what_the_full_parse_does() {
     for (i, line) in all.iter().enumerate() {
         let full = parse_text(0, line, 3, Role::Require);
         let fast = parse_text_with(0, line, 3, Role::Require, &nothing);
-        unread += same_reading(line, &full, &fast);
+        unread += same_reading(line, &full, &fast, &nothing);
         rejected += usize::from(!full.problems.is_empty());
         // The other readings on every fifth line (a cheap test).
         if i % 5 != 0 {
             continue;
         }
-        // A relevant package is never left unbuilt.
+        // A relevant package is always kept (`kept` checks it).
         let some = parse_text_with(0, line, 3, Role::Require, &only_numpy);
-        same_reading(line, &full, &some);
-        assert!(
-            some.requirements
-                .iter()
-                .all(|r| r.name != numpy || !matches!(r.version, VersionReq::Unread { .. })),
-            "{line:?}"
-        );
+        same_reading(line, &full, &some, &only_numpy);
         // As a constraints file (extras are an error there).
         let full_c = parse_text(0, line, 3, Role::Constrain);
         let fast_c = parse_text_with(0, line, 3, Role::Constrain, &nothing);
-        same_reading(line, &full_c, &fast_c);
+        same_reading(line, &full_c, &fast_c, &nothing);
     }
     // The generation reaches both sides: many lines take the fast path, many are rejected.
     assert!(unread > 500, "{unread} of {}", all.len());
@@ -177,7 +190,7 @@ fn the_fast_path_accepts_and_rejects_what_the_full_parse_does() {
         let text = all[..3000].join(sep);
         let full = parse_text(0, &text, 0, Role::Require);
         let fast = parse_text_with(0, &text, 0, Role::Require, &nothing);
-        same_reading(&text[..80], &full, &fast);
+        same_reading(&text[..80], &full, &fast, &nothing);
     }
 }
 
@@ -215,12 +228,15 @@ fn an_unread_package_still_yields_dw001_on_the_same_lines() {
         .iter()
         .map(|n| PackageName::from_str(n).unwrap())
         .collect();
-    let fast = parse_text_with(0, text, 0, Role::Require, &Relevant::only(&rules));
-    let unread: Vec<String> = fast
+    let relevant = Relevant::only(&rules);
+    let fast = parse_text_with(0, text, 0, Role::Require, &relevant);
+    let kept = kept(text, &full.requirements, &fast.requirements, &relevant);
+    let unread: Vec<String> = full
         .requirements
         .iter()
-        .filter(|r| matches!(r.version, VersionReq::Unread { .. }))
-        .map(|r| r.name.to_string())
+        .zip(kept)
+        .filter(|(_, k)| !k)
+        .map(|(r, _)| r.name.to_string())
         .collect();
     assert_eq!(unread, ["pkg-one", "pkg-ten"]);
 
@@ -299,32 +315,32 @@ fn pyproject_strings_on_other_packages_read_as_the_full_parse_does() {
         .iter()
         .map(|n| PackageName::from_str(n).unwrap())
         .collect();
-    let fast = read(Relevant::only(&rules));
+    let relevant = Relevant::only(&rules);
+    let fast = read(relevant.clone());
     let dbg = |x: &dyn std::fmt::Debug| format!("{x:?}");
     assert_eq!(dbg(&full.problems), dbg(&fast.problems));
-    assert_eq!(dbg(&full.groups), dbg(&fast.groups));
     assert_eq!(dbg(&full.unparsed), dbg(&fast.unparsed));
-    assert_eq!(full.requirements.len(), fast.requirements.len());
-    let mut unread = 0;
-    for (a, b) in full.requirements.iter().zip(&fast.requirements) {
-        let at = &text[a.loc.span.start..a.loc.span.end];
+    let kept = kept(&text, &full.requirements, &fast.requirements, &relevant);
+    // Each unit holds the same requirements, but for those not kept.
+    let members = |p: &Parsed, g: &depwindow::manifest::Group, keep: &dyn Fn(usize) -> bool| {
+        g.members
+            .iter()
+            .filter(|&&m| keep(m))
+            .map(|&m| p.requirements[m].loc)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(full.groups.len(), fast.groups.len());
+    for (a, b) in full.groups.iter().zip(&fast.groups) {
+        assert_eq!((&a.name, a.kind, a.base), (&b.name, b.kind, b.base));
         assert_eq!(
-            (&a.name, a.loc, a.name_span, a.role, &a.marker, &a.extras),
-            (&b.name, b.loc, b.name_span, b.role, &b.marker, &b.extras),
-            "{at:?}"
+            members(&full, a, &|m| kept[m]),
+            members(&fast, b, &|_| true)
         );
-        match (&a.version, &b.version) {
-            (VersionReq::Specifiers { span, .. }, VersionReq::Unread { span: u }) => {
-                assert_eq!(span, u, "{at:?}");
-                assert!(!rules.contains(&b.name), "{at:?}");
-                unread += 1;
-            }
-            (x, y) => assert_eq!(dbg(x), dbg(y), "{at:?}"),
-        }
     }
+    let unread = kept.iter().filter(|&&k| !k).count();
     // Both sides are reached: many strings are left unbuilt, many are rejected, and the
     // rules' packages (numpy among the generated names) are always built.
-    assert!(unread > 50, "{unread} of {}", fast.requirements.len());
+    assert!(unread > 50, "{unread} of {}", full.requirements.len());
     assert!(full.problems.len() > 300, "{}", full.problems.len());
     assert!(fast
         .requirements

@@ -125,7 +125,6 @@ fn version(r: &Requirement) -> String {
             .join(" || "),
         VersionReq::Exact { version, .. } => format!("=={version}"),
         VersionReq::Unversioned => "(direct)".into(),
-        VersionReq::Unread { .. } => "(unread)".into(),
     }
 }
 
