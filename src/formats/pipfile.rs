@@ -10,7 +10,7 @@
 use pep508_rs::MarkerTree;
 use toml::de::{DeTable, DeValue};
 
-use super::toml_doc::{entries, get, pep440_value, read_document, span_of, Ctx, Key, Value};
+use super::toml_doc::{entries, get, pep440_value, span_of, Ctx, Key, Value};
 use crate::manifest::{FileId, GroupKind, Loc, Parsed, Requirement, Role, Syntax, VersionReq};
 
 /// Table keys pipenv turns into PEP 508 markers (`key value`, e.g. `os_name == 'nt'`).
@@ -34,8 +34,10 @@ const MARKER_KEYS: [&str; 11] = [
 /// everywhere, which is still a correct fix.
 const RESTRICTIONS: [&str; 3] = ["python", "markers", "platform"];
 
-pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
-    read_document(text, file, super::Format::Pipfile, read)
+/// Read a Pipfile, keeping only the packages `relevant` names (`formats::Relevant`): an
+/// entry on any other is read and its problems reported, but nothing of it is kept.
+fn parse_for(text: &str, file: FileId, relevant: &super::Relevant) -> Parsed {
+    super::toml_doc::read_document_for(text, file, super::Format::Pipfile, relevant, read)
 }
 
 fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
@@ -69,10 +71,14 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
 
 fn section(ctx: &mut Ctx<'_>, t: &DeTable<'_>, pre: bool) -> Vec<usize> {
     let mut out = Vec::new();
-    let siblings = Ctx::keys(t);
+    let siblings = ctx.keys(t);
     for (k, v) in entries(t) {
         let before = parse_errors(ctx);
         if let Some(mut req) = package(ctx, k, v, pre) {
+            // No check reads a package no rule names (issue 15 §4).
+            if !ctx.relevant.wants(req.name.as_ref()) {
+                continue;
+            }
             req.anchors = ctx.entry_anchors(k, v, v, &req.version, &RESTRICTIONS, &siblings);
             out.push(ctx.push(req));
         } else if parse_errors(ctx) > before {
@@ -193,7 +199,7 @@ impl super::InputFormat for Pipfile {
         name.lower == "pipfile"
     }
     fn parse(&self, files: &mut crate::files::Files, id: FileId) -> Parsed {
-        let mut parsed = parse(files.get(id).text.as_str(), id);
+        let mut parsed = parse_for(files.get(id).text.as_str(), id, files.relevant());
         super::edit::capture_inserts(
             files,
             &mut parsed,

@@ -566,13 +566,21 @@ fn poetry_tables(
     let mut any = false;
     if let Some(deps) = ctx.sub_table(p, "dependencies", "`tool.poetry.dependencies`") {
         any = true;
-        let siblings = Ctx::keys(deps);
+        let siblings = ctx.keys(deps);
         for (k, v) in entries(deps) {
             if k.get_ref().as_ref() == "python" {
                 poetry_python(ctx, v);
                 continue;
             }
             for (req, opt) in poetry::dependency(ctx, k, v, &siblings) {
+                // No check reads a package no rule names (issue 15 §4); an optional one
+                // leaves its name, which `[tool.poetry.extras]` may list.
+                if req.role != Role::Unparsed && !ctx.relevant.wants(req.name.as_ref()) {
+                    if opt {
+                        optional.entry(req.name).or_default();
+                    }
+                    continue;
+                }
                 let name = req.name.clone();
                 let i = ctx.push(req);
                 if opt {
@@ -658,13 +666,16 @@ fn poetry_tables(
 /// extras to gate them).
 fn poetry_deps(ctx: &mut Ctx<'_>, t: &DeTable<'_>) -> Vec<usize> {
     let mut out = Vec::new();
-    let siblings = Ctx::keys(t);
+    let siblings = ctx.keys(t);
     for (k, v) in entries(t) {
         if k.get_ref().as_ref() == "python" {
             continue;
         }
         for (req, _) in poetry::dependency(ctx, k, v, &siblings) {
-            out.push(ctx.push(req));
+            // No check reads a package no rule names (issue 15 §4).
+            if req.role == Role::Unparsed || ctx.relevant.wants(req.name.as_ref()) {
+                out.push(ctx.push(req));
+            }
         }
     }
     out

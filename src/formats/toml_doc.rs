@@ -214,9 +214,15 @@ impl<'t> Ctx<'t> {
     }
 
     /// The keys of a table, lower-cased: the neighbours an inserted entry must not repeat.
-    pub(crate) fn keys(t: &DeTable<'_>) -> std::sync::Arc<[String]> {
+    /// Only a rule's package is ever inserted (`fix_proposal::unconstrained_fix`), so only
+    /// the keys on packages read in full are kept ([`Ctx::relevant`]; a key equal to a
+    /// rule's package but for case is one of them): a table of 100k other packages does
+    /// not copy 100k keys into its trigger's anchors (issue 15 §4).
+    pub(crate) fn keys(&self, t: &DeTable<'_>) -> std::sync::Arc<[String]> {
         t.iter()
-            .map(|(k, _)| k.get_ref().to_ascii_lowercase())
+            .map(|(k, _)| k.get_ref())
+            .filter(|k| self.relevant.wants(k))
+            .map(|k| k.to_ascii_lowercase())
             .collect()
     }
 

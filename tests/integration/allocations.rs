@@ -331,10 +331,12 @@ type RelevantArc = std::sync::Arc<depwindow::formats::Relevant>;
 /// packages no rule reads (distinct names, the shortest entries the format allows, one
 /// trigger requirement so the file is a real one); the growth per added entry of what the
 /// `Parsed` keeps must stay under [`MAX_KEPT_PER_UNREAD`] bytes, and of the peak while
-/// reading under the shape's bound (the text, its line index and the format's own document
-/// tree are read per entry; a kept `Requirement` alone is 168 bytes). The code before
-/// (every entry kept as a `Requirement` with a `PackageName`) keeps 200-250 bytes per entry
-/// and fails every shape.
+/// reading under the shape's bound, about 15% above what was measured (debug build): the
+/// text, its line index and the format's own document tree are still read per entry, and
+/// dominate (TOML inline tables: Poetry's 3.1 KB per entry; a kept `Requirement` alone is
+/// 168 bytes). The code before (every entry kept as a `Requirement` with a `PackageName`,
+/// and every key of a Poetry or Pipfile table copied into the trigger's anchors) keeps
+/// 28-380 bytes per entry and fails every shape.
 const MAX_KEPT_PER_UNREAD: u64 = 4;
 
 #[test]
@@ -343,7 +345,7 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
     let names = |n: usize| (0..n).map(|i| format!("a{i}")).collect::<Vec<_>>();
     // (file name, format, the text for n entries, peak bytes per entry at most)
     type Make = fn(&[String]) -> String;
-    let shapes: [(&str, Format, Make, u64); 5] = [
+    let shapes: [(&str, Format, Make, u64); 7] = [
         (
             "requirements.txt",
             Format::Requirements,
@@ -394,8 +396,37 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
             },
             400,
         ),
+        (
+            "pyproject.toml",
+            Format::Pyproject,
+            |n| {
+                let q: Vec<String> = n.iter().map(|n| format!("{n} = \"^1\"")).collect();
+                let o: Vec<String> = n
+                    .iter()
+                    .map(|n| format!("o{n} = {{ version = \"*\", optional = true }}"))
+                    .collect();
+                format!(
+                    "[tool.poetry]\nname = \"p\"\n[tool.poetry.dependencies]\ntensorflow = \"1.14.0\"\n{}\n{}\n\
+                     [tool.poetry.group.dev.dependencies]\n{}\n",
+                    q.join("\n"),
+                    o.join("\n"),
+                    q[..q.len() / 2].join("\n")
+                )
+            },
+            3600,
+        ),
+        (
+            "Pipfile",
+            Format::Pipfile,
+            |n| {
+                let q: Vec<String> = n.iter().map(|n| format!("{n} = \"*\"")).collect();
+                format!("[packages]\ntensorflow = \"==1.14.0\"\n{}\n", q.join("\n"))
+            },
+            560,
+        ),
     ];
     let n = 400;
+    let mut over = Vec::new();
     for (name, format, make, max_peak) in shapes {
         let (small, large) = (make(&names(n)), make(&names(4 * n)));
         let (peak_n, kept_n) = read_cost(name, format, &small, &relevant);
@@ -403,15 +434,12 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
         let per = |a: u64, b: u64| b.saturating_sub(a) / (3 * n) as u64;
         let (peak, kept) = (per(peak_n, peak_4n), per(kept_n, kept_4n));
         eprintln!("{name} ({format:?}): {kept} bytes kept, {peak} bytes peak per unread entry");
-        assert!(
-            kept <= MAX_KEPT_PER_UNREAD,
-            "{name}: {kept} bytes kept per entry no rule reads ({kept_n} at {n}, {kept_4n} at {})",
-            4 * n
-        );
-        assert!(
-            peak <= max_peak,
-            "{name}: {peak} bytes peak per entry no rule reads ({peak_n} at {n}, {peak_4n} at {})",
-            4 * n
-        );
+        if kept > MAX_KEPT_PER_UNREAD || peak > max_peak {
+            over.push(format!(
+                "{name} ({format:?}): per entry no rule reads {kept} bytes kept (at most \
+                 {MAX_KEPT_PER_UNREAD}), {peak} bytes peak (at most {max_peak})"
+            ));
+        }
     }
+    assert!(over.is_empty(), "{over:#?}");
 }
