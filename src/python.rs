@@ -41,12 +41,21 @@ pub(crate) fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
 }
 
 /// Whether `spec` allows some interpreter of the series of `python` (`3.7`, `3.7.1`).
+/// (Release lists ask [`set_allows_series`] with each Requires-Python built once; this is
+/// their tests' reference.)
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool {
     series_of(python).is_some_and(|s| allows_series(spec, s))
 }
 
 /// Whether `spec` admits a final release in `[X.Y, X.(Y+1))`.
 pub(crate) fn allows_series(spec: &VersionSpecifiers, series: (u64, u64)) -> bool {
+    set_allows_series(&VersionSet::from_specifiers(spec), series)
+}
+
+/// [`allows_series`] for a specifier already built into its set (a release list builds each
+/// distinct Requires-Python once and asks it about several Pythons).
+pub(crate) fn set_allows_series(set: &VersionSet, series: (u64, u64)) -> bool {
     thread_local! {
         /// The set of each series, built once per thread: every release list's
         /// Requires-Python is asked about the same few Pythons (at start-up, before the
@@ -56,12 +65,9 @@ pub(crate) fn allows_series(spec: &VersionSpecifiers, series: (u64, u64)) -> boo
     }
     IN_SERIES.with_borrow_mut(|cache| {
         let in_series = cache.entry(series).or_insert_with(|| series_set(series));
-        in_series.as_ref().is_some_and(|in_series| {
-            VersionSet::from_specifiers(spec)
-                .intersect(in_series)
-                .some_final_member()
-                .is_some()
-        })
+        in_series
+            .as_ref()
+            .is_some_and(|in_series| set.intersect(in_series).some_final_member().is_some())
     })
 }
 

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pep440_rs::{Version, VersionSpecifiers};
 
+use crate::versions::VersionSet;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Final,
@@ -41,6 +43,9 @@ pub struct Release {
 struct InstallsCache {
     known: AtomicU64,
     value: AtomicU64,
+    /// The Requires-Python as a version set, built on the first slow answer and kept for
+    /// the next Python (the releases sharing this memo share the text).
+    set: OnceLock<VersionSet>,
 }
 
 impl Release {
@@ -65,7 +70,13 @@ impl Release {
     fn installs_on_slow(&self, python: &Version) -> bool {
         match &self.requires_python {
             None => true,
-            Some(rp) => crate::python::allows_version(rp, python),
+            Some(rp) => crate::python::series_of(python).is_some_and(|series| {
+                let set = self
+                    .installs
+                    .set
+                    .get_or_init(|| VersionSet::from_specifiers(rp));
+                crate::python::set_allows_series(set, series)
+            }),
         }
     }
 
@@ -93,18 +104,23 @@ fn python_bit(python: &Version) -> Option<u32> {
 /// The `N` tab-separated columns of `line`, or None when it has another number of them
 /// (no per-line allocation: the built-in lists are read at every start).
 fn columns<const N: usize>(line: &str) -> Option<[&str; N]> {
+    // A byte loop: the columns are a few bytes long, shorter than a vector search pays for.
     let mut out = [""; N];
-    let mut rest = line;
-    for (k, slot) in out.iter_mut().enumerate() {
-        match memchr::memchr(b'\t', rest.as_bytes()) {
-            Some(at) if k + 1 < N => {
-                *slot = &rest[..at];
-                rest = &rest[at + 1..];
+    let (mut k, mut start) = (0, 0);
+    for (at, &b) in line.as_bytes().iter().enumerate() {
+        if b == b'\t' {
+            if k + 1 == N {
+                return None;
             }
-            None if k + 1 == N => *slot = rest,
-            _ => return None,
+            out[k] = &line[start..at];
+            k += 1;
+            start = at + 1;
         }
     }
+    if k + 1 != N {
+        return None;
+    }
+    out[k] = &line[start..];
     Some(out)
 }
 
@@ -143,7 +159,7 @@ impl ReleaseList {
     /// Parse the TSV. Rows whose version is not valid PEP 440 are skipped (h5py lists
     /// `1.3.0.dev-r634`); any other malformed row is an error naming its line.
     pub(crate) fn parse(text: &str) -> Result<ReleaseList, String> {
-        let mut releases = Vec::new();
+        let mut releases = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         // Most rows share a Requires-Python with other rows: each distinct text is parsed
         // once, and its rows share one `installs_on` memo.
         type Shared = (Option<VersionSpecifiers>, Arc<InstallsCache>);
@@ -151,7 +167,7 @@ impl ReleaseList {
         // Rows come in runs of one Requires-Python: the previous row's is tried first.
         let mut last: Option<(&str, Shared)> = None;
         for (i, line) in crate::source::lines(text).enumerate() {
-            if i == 0 || line.trim().is_empty() || line.starts_with('#') {
+            if i == 0 || line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
             let Some([version_text, rp_text, _, status_text]) = columns::<4>(line) else {
@@ -528,7 +544,12 @@ mod cache_tests {
         for rule in crate::rules::builtin() {
             for r in &rule.releases.releases {
                 for p in &pythons {
-                    let slow = r.installs_on_slow(p);
+                    // From the specifiers, as `python::allows_version` answers: neither
+                    // the per-Python bits nor the memo's version set.
+                    let slow = r
+                        .requires_python
+                        .as_ref()
+                        .is_none_or(|rp| crate::python::allows_version(rp, p));
                     assert_eq!(r.installs_on(p), slow, "{} on {p}", r.text);
                     assert_eq!(r.installs_on(p), slow, "{} on {p} (cached)", r.text);
                     checked += 1;
