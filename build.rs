@@ -1,6 +1,12 @@
 //! Embeds the built-in rule data: every `rules/*.toml` and every `rules/releases/*.tsv`,
 //! found by listing the folders, so a new rule or release list is a data file only (no Rust
 //! list to extend). Generates `$OUT_DIR/builtin_rules.rs`, included by `src/rules/mod.rs`.
+//!
+//! The built-in rule files are also compiled ahead of time into `src/rules/compiled.rs` (the
+//! schema's structs, ready made: no TOML parse at start). That file records a hash of what it
+//! was made from; when the hash is not the one of today's `rules/*.toml` and
+//! `src/rules/schema.rs`, it is left out and the rules load from their TOML (the same rules,
+//! slower), and a test says how to rewrite it.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,6 +70,60 @@ fn main() {
         "pub const BUILTIN_ENVIRONMENTS: &str = include_str!({:?});",
         envs.display().to_string()
     );
+    compiled(&root, &mut code);
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it"));
     std::fs::write(out.join("builtin_rules.rs"), code).expect("write builtin_rules.rs");
+}
+
+/// FNV-1a, 64 bits: the fingerprint of what `src/rules/compiled.rs` was made from.
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    for &b in bytes {
+        *hash ^= u64::from(b);
+        *hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+}
+
+/// Declare `RULES_SOURCE_HASH` and the `compiled` module: `src/rules/compiled.rs` when it was
+/// made from today's rule files and schema, else one that has nothing.
+fn compiled(root: &Path, code: &mut String) {
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for path in files(&root.join("rules"), "toml") {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        fnv(&mut hash, name.as_bytes());
+        fnv(&mut hash, &[0]);
+        fnv(&mut hash, &std::fs::read(&path).expect("read a rule file"));
+        fnv(&mut hash, &[0]);
+    }
+    let schema = root.join("src/rules/schema.rs");
+    let made = root.join("src/rules/compiled.rs");
+    println!("cargo:rerun-if-changed={}", schema.display());
+    println!("cargo:rerun-if-changed={}", made.display());
+    fnv(
+        &mut hash,
+        &std::fs::read(&schema).expect("read src/rules/schema.rs"),
+    );
+    let _ = writeln!(
+        code,
+        "/// The fingerprint of the built-in rule files and their schema, which\n\
+         /// `src/rules/compiled.rs` records (written there by a test).\n\
+         #[cfg_attr(not(test), allow(dead_code))]\n\
+         pub(crate) const RULES_SOURCE_HASH: u64 = {hash:#018x};"
+    );
+    let recorded = std::fs::read_to_string(&made).ok().and_then(|text| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("// source-hash: ").map(str::to_owned))
+    });
+    if recorded.as_deref() == Some(format!("{hash:016x}").as_str()) {
+        let _ = writeln!(
+            code,
+            "mod compiled {{\n    use super::schema::*;\n    include!({:?});\n}}",
+            made.display().to_string()
+        );
+    } else {
+        code.push_str(
+            "mod compiled {\n    /// `src/rules/compiled.rs` is stale: the rules load from their TOML.\n    \
+             pub(super) fn files() -> Option<Vec<(&'static str, super::schema::RuleFileToml)>> {\n        \
+             None\n    }\n}\n",
+        );
+    }
 }

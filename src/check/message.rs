@@ -957,7 +957,7 @@ fn finish<'a>(
     d.set_environments(places);
     d.outside_released_summary = summary(rule, &outside_idx);
     d.outside_installable = summary(rule, &leak);
-    d.outside_released = ReleaseNames::listed(rule.releases.clone(), outside_idx);
+    d.outside_released = ReleaseNames::listed(std::sync::Arc::clone(&rule.releases), outside_idx);
     d.pip_would_pick = picks;
     d.related = words.related;
     d.help = (!help.is_empty()).then(|| help.join("\n"));
@@ -1464,7 +1464,7 @@ mod tests {
         assert_eq!(s.ranges.iter().map(|r| r.count).sum::<usize>(), s.count);
         assert_eq!(&*s.ranges[1].first, "4.21.1", "{s:?}");
         // Dropping one release in the middle of a run splits it.
-        let mut gap = rule.outside_final.clone();
+        let mut gap = rule.outside_final.to_vec();
         gap.remove(gap.len() - 3);
         assert_eq!(summary(rule, &gap).ranges.len(), 3);
         assert_eq!(summary(rule, &[]), ReleaseSummary::default());

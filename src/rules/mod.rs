@@ -1,8 +1,11 @@
 //! Compatibility rules as data: loading, validation into a checked form, and the embedded
 //! defaults. The evaluator lives in `crate::check`; this module only knows what a rule says.
 
+#[cfg(test)]
+mod compiled_tests;
 pub mod environments;
 pub(crate) mod releases;
+mod schema;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -10,13 +13,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pep440_rs::{Version, VersionSpecifiers};
 use pep508_rs::PackageName;
-use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
 use crate::source::Span;
 use crate::versions::VersionSet;
 use releases::{ReleaseList, WheelsByPlatform, WheelsByPython};
+use schema::RuleFileToml;
 
 // `BUILTIN_RULE_FILES` and `BUILTIN_RELEASES`: every `rules/*.toml` and
 // `rules/releases/*.tsv`, listed by `build.rs` (a new rule is a data file only).
@@ -29,82 +32,6 @@ pub struct RuleError {
     pub path: String,
     pub span: Option<Span>,
     pub message: String,
-}
-
-// ---- the file schema (as written) ----
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RuleFileToml {
-    schema: Spanned<u32>,
-    trigger: TriggerToml,
-    #[serde(default)]
-    package: Vec<PackageToml>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct TriggerToml {
-    /// How messages name the trigger ("TensorFlow 1.14.0"); default: first distribution
-    /// and version.
-    title: Option<String>,
-    distributions: Vec<Spanned<String>>,
-    #[serde(default)]
-    conda_distributions: Vec<Spanned<String>>,
-    /// The distribution whose release list stands for the conda names' versions (an
-    /// assumption about the channels, which the sources state).
-    conda_releases_as: Option<Spanned<String>>,
-    version: Spanned<String>,
-    pythons: Vec<Spanned<String>>,
-    releases: Option<Spanned<String>>,
-    /// `releases/<name>.tsv`: python, distribution, sys_platform -> versions with wheels.
-    platform_releases: Option<Spanned<String>>,
-    /// `releases/<name>.tsv`: python, distribution -> versions with wheels, for the Pythons
-    /// the trigger does not support (DW104: a range with no wheel for any allowed Python).
-    other_python_releases: Option<Spanned<String>>,
-    #[serde(default)]
-    sources: Vec<String>,
-    /// Versions the index lists that nothing can install (a build that fails on purpose).
-    #[serde(default)]
-    placeholders: Vec<PlaceholderToml>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PlaceholderToml {
-    distribution: Spanned<String>,
-    version: Spanned<String>,
-    reason: String,
-    sources: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct PackageToml {
-    id: Spanned<String>,
-    name: Spanned<String>,
-    declared: Option<Spanned<String>>,
-    window: Spanned<String>,
-    python: Option<Spanned<String>>,
-    absence: Spanned<String>,
-    via: Option<String>,
-    severity: Spanned<String>,
-    releases: Option<Spanned<String>>,
-    summary: String,
-    explanation: String,
-    #[serde(default)]
-    install_notes: Vec<String>,
-    sources: Vec<String>,
-    #[serde(default)]
-    effects: Vec<EffectToml>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct EffectToml {
-    range: Spanned<String>,
-    effect: String,
-    sources: Vec<String>,
 }
 
 // ---- the checked form ----
@@ -171,6 +98,95 @@ pub struct Effect {
     pub sources: Vec<String>,
 }
 
+/// A rule's release list and, computed from it, the indices of the final releases outside
+/// the window. A built-in list is parsed on first use (a run that never evaluates the rule,
+/// a file without its trigger, never parses it); a list read from a file is parsed at load.
+struct ReleaseData {
+    /// The built-in list's text, until parsed.
+    text: &'static str,
+    window: VersionSet,
+    made: OnceLock<(Arc<ReleaseList>, Vec<usize>)>,
+}
+
+impl ReleaseData {
+    fn pending(text: &'static str, window: &VersionSet) -> Releases {
+        Releases(Arc::new(ReleaseData {
+            text,
+            window: window.clone(),
+            made: OnceLock::new(),
+        }))
+    }
+
+    fn made(list: ReleaseList, window: &VersionSet) -> Releases {
+        let made = OnceLock::new();
+        let _ = made.set(Self::with_outside(list, window));
+        Releases(Arc::new(ReleaseData {
+            text: "",
+            window: window.clone(),
+            made,
+        }))
+    }
+
+    fn with_outside(list: ReleaseList, window: &VersionSet) -> (Arc<ReleaseList>, Vec<usize>) {
+        let outside = list
+            .releases
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.status == releases::Status::Final && !window.contains_any(&r.version)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        (Arc::new(list), outside)
+    }
+
+    fn get(&self) -> &(Arc<ReleaseList>, Vec<usize>) {
+        self.made.get_or_init(|| {
+            let list = ReleaseList::parse(self.text).unwrap_or_else(|e| {
+                // The built-in lists are parsed by the tests; a broken build must not panic
+                // at a user's site.
+                eprintln!("depwindow: an internal release list is invalid: {e}");
+                ReleaseList::default()
+            });
+            Self::with_outside(list, &self.window)
+        })
+    }
+}
+
+/// [`Rule::releases`]: the rule's release list, oldest first (read as an `Arc<ReleaseList>`).
+#[derive(Clone)]
+pub struct Releases(Arc<ReleaseData>);
+
+impl std::ops::Deref for Releases {
+    type Target = Arc<ReleaseList>;
+    fn deref(&self) -> &Arc<ReleaseList> {
+        &self.0.get().0
+    }
+}
+
+impl std::fmt::Debug for Releases {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+/// [`Rule::outside_final`]: indices into the rule's releases (read as a `Vec<usize>`).
+#[derive(Clone)]
+pub struct OutsideFinal(Arc<ReleaseData>);
+
+impl std::ops::Deref for OutsideFinal {
+    type Target = Vec<usize>;
+    fn deref(&self) -> &Vec<usize> {
+        &self.0.get().1
+    }
+}
+
+impl std::fmt::Debug for OutsideFinal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Rule {
     pub id: String,
@@ -186,7 +202,7 @@ pub struct Rule {
     pub absence_severity: Severity,
     pub via: Option<String>,
     pub severity: Severity,
-    pub releases: Arc<ReleaseList>,
+    pub releases: Releases,
     pub summary: String,
     pub explanation: String,
     pub install_notes: Vec<String>,
@@ -196,7 +212,7 @@ pub struct Rule {
     pub origin: String,
     /// Indices into `releases` of the final releases outside the window (precomputed: the
     /// checker asks for subsets of them for every unit and Python).
-    pub outside_final: Vec<usize>,
+    pub outside_final: OutsideFinal,
     /// Distinct for every rule loaded (never reused, copied by `clone`): what the
     /// evaluator's memo (`check::pick`) knows the rule's fixed release data by.
     pub uid: u64,
@@ -351,13 +367,27 @@ pub(crate) fn load_rule_file_confined(
     base: Option<&std::path::Path>,
     confine: Option<&crate::files::Confinement>,
 ) -> Result<Vec<Rule>, RuleError> {
+    let file: RuleFileToml = toml::from_str(text).map_err(|e| RuleError {
+        path: path.to_owned(),
+        span: e.span().map(|r| Span::new(r.start, r.end)),
+        message: e.message().to_owned(),
+    })?;
+    validate(path, &file, base, confine)
+}
+
+/// Validate a rule file as written into its rules (`load_rule_file_confined` after the TOML
+/// parse; the built-in files come here ready made from `compiled.rs`).
+fn validate(
+    path: &str,
+    file: &RuleFileToml,
+    base: Option<&std::path::Path>,
+    confine: Option<&crate::files::Confinement>,
+) -> Result<Vec<Rule>, RuleError> {
     let err = |span: Option<std::ops::Range<usize>>, message: String| RuleError {
         path: path.to_owned(),
         span: span.map(|r| Span::new(r.start, r.end)),
         message,
     };
-    let file: RuleFileToml =
-        toml::from_str(text).map_err(|e| err(e.span(), e.message().to_owned()))?;
     if *file.schema.get_ref() != 1 {
         return Err(err(
             Some(file.schema.span()),
@@ -516,12 +546,18 @@ pub(crate) fn load_rule_file_confined(
             ));
         }
         let releases = match &p.releases {
-            None => Arc::new(ReleaseList::default()),
-            Some(r) => {
-                let text = load_releases(r.get_ref(), base, confine)
-                    .map_err(|m| err(Some(r.span()), m))?;
-                Arc::new(ReleaseList::parse(&text).map_err(|m| err(Some(r.span()), m))?)
-            }
+            None => ReleaseData::made(ReleaseList::default(), &window.set),
+            Some(r) => match load_releases(r.get_ref(), base, confine)
+                .map_err(|m| err(Some(r.span()), m))?
+            {
+                // Built in (valid: the tests parse every list): parsed on first use.
+                Cow::Borrowed(text) => ReleaseData::pending(text, &window.set),
+                // From a file: parsed now, so its errors are reported with the rule file.
+                Cow::Owned(text) => ReleaseData::made(
+                    ReleaseList::parse(&text).map_err(|m| err(Some(r.span()), m))?,
+                    &window.set,
+                ),
+            },
         };
         let mut effects = Vec::new();
         for e in &p.effects {
@@ -537,15 +573,7 @@ pub(crate) fn load_rule_file_confined(
                 sources: e.sources.clone(),
             });
         }
-        let outside_final = releases
-            .releases
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.status == releases::Status::Final && !window.set.contains_any(&r.version)
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let outside_final = OutsideFinal(releases.0.clone());
         static UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         rules.push(Rule {
             outside_final,
@@ -575,18 +603,33 @@ pub(crate) fn load_rule_file_confined(
 /// The embedded rules, parsed once per process.
 pub fn builtin() -> &'static [Rule] {
     static RULES: OnceLock<Vec<Rule>> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let mut all = Vec::new();
-        for (path, text) in BUILTIN_RULE_FILES {
-            match load_rule_file(path, text, None) {
-                Ok(rules) => all.extend(rules),
-                // The embedded data is validated by tests; a broken build must not panic at
-                // a user's site, so the rule is dropped and the test suite catches it.
-                Err(e) => eprintln!("depwindow: internal rule file {path} is invalid: {e}"),
+    RULES.get_or_init(load_builtin)
+}
+
+/// The embedded rules, loaded afresh: from `compiled.rs` (the rule files parsed ahead of
+/// time) when it is current, else from their TOML. Validation is the same either way.
+#[doc(hidden)]
+pub fn load_builtin() -> Vec<Rule> {
+    let mut all = Vec::new();
+    let mut add = |path: &str, loaded: Result<Vec<Rule>, RuleError>| match loaded {
+        Ok(rules) => all.extend(rules),
+        // The embedded data is validated by tests; a broken build must not panic at a
+        // user's site, so the rule is dropped and the test suite catches it.
+        Err(e) => eprintln!("depwindow: internal rule file {path} is invalid: {e}"),
+    };
+    match compiled::files() {
+        Some(files) => {
+            for (path, file) in &files {
+                add(path, validate(path, file, None, None));
             }
         }
-        all
-    })
+        None => {
+            for (path, text) in BUILTIN_RULE_FILES {
+                add(path, load_rule_file(path, text, None));
+            }
+        }
+    }
+    all
 }
 
 /// Check that rule ids are unique across a rule set.
