@@ -104,23 +104,18 @@ fn python_bit(python: &Version) -> Option<u32> {
 /// The `N` tab-separated columns of `line`, or None when it has another number of them
 /// (no per-line allocation: the built-in lists are read at every start).
 fn columns<const N: usize>(line: &str) -> Option<[&str; N]> {
-    // A byte loop: the columns are a few bytes long, shorter than a vector search pays for.
     let mut out = [""; N];
-    let (mut k, mut start) = (0, 0);
-    for (at, &b) in line.as_bytes().iter().enumerate() {
-        if b == b'\t' {
-            if k + 1 == N {
-                return None;
+    let mut rest = line;
+    for (k, slot) in out.iter_mut().enumerate() {
+        match memchr::memchr(b'\t', rest.as_bytes()) {
+            Some(at) if k + 1 < N => {
+                *slot = &rest[..at];
+                rest = &rest[at + 1..];
             }
-            out[k] = &line[start..at];
-            k += 1;
-            start = at + 1;
+            None if k + 1 == N => *slot = rest,
+            _ => return None,
         }
     }
-    if k + 1 != N {
-        return None;
-    }
-    out[k] = &line[start..];
     Some(out)
 }
 
