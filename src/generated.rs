@@ -230,7 +230,7 @@ fn declared_in(parsed: &Parsed, pkg: &str) -> Option<VersionSet> {
             continue;
         }
         let s = match &r.version {
-            VersionReq::Specifiers { specifiers, .. } => VersionSet::from_specifiers(specifiers),
+            VersionReq::Specifiers { specifiers, .. } => VersionSet::from_shared(specifiers),
             VersionReq::Exact { version, .. } => VersionSet::exact(version),
             _ => VersionSet::full(),
         };

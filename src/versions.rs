@@ -82,6 +82,16 @@ pub(crate) fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
     Ok(VersionSpecifiers::from_iter(out))
 }
 
+/// A requirement's specifiers as a reader keeps them: shared (a clone copies no clause), and
+/// without the spare room the parser's list grew to (a one-clause list had room for four,
+/// a million clauses for half a million more). Same clauses, same order: the list is
+/// already sorted as `VersionSpecifiers` keeps it, and its stable sort leaves it as is.
+pub(crate) fn shared_specifiers(specs: VersionSpecifiers) -> Arc<VersionSpecifiers> {
+    let mut exact = Vec::with_capacity(specs.len());
+    exact.extend(specs);
+    Arc::new(VersionSpecifiers::from_iter(exact))
+}
+
 /// Specifier sets with at least this many clauses are remembered by
 /// [`VersionSet::from_specifiers`] (smaller ones cost less to build than to compare).
 const MEMO_MIN_CLAUSES: usize = 32;
@@ -92,8 +102,11 @@ const MEMO_MIN_CLAUSES: usize = 32;
 const MEMO_ENTRIES: usize = 4;
 
 thread_local! {
-    /// The last large specifier sets converted, and their sets, most recent last.
-    static LAST_LARGE: std::cell::RefCell<Vec<(VersionSpecifiers, VersionSet)>> =
+    /// The last large specifier sets converted, and their sets, most recent last. The
+    /// clauses are held shared: a requirement's own list (`VersionSet::from_shared`) is
+    /// not copied (a copy of a million clauses was 12-22 MB).
+    #[allow(clippy::type_complexity)]
+    static LAST_LARGE: std::cell::RefCell<Vec<(Arc<VersionSpecifiers>, VersionSet)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -115,6 +128,70 @@ pub(crate) fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> boo
                 && v.max() == w.max()
         })
 }
+
+/// A set's intervals: one held inline (most requirements are one range or one point, and
+/// then a set allocates nothing), more in a shared list (a clone of a set with a million
+/// `!=` holes copies no interval). The list is the one the algebra built, moved, not copied
+/// into a new allocation.
+#[derive(Clone, Debug)]
+enum Ivs {
+    One(Interval),
+    Many(Arc<Vec<Interval>>),
+}
+
+impl Ivs {
+    fn none() -> Ivs {
+        Ivs::Many(Arc::new(Vec::new()))
+    }
+
+    /// Whether a clone would be `self` without copying: the same inline interval or the
+    /// same shared list.
+    #[cfg(test)]
+    fn shares(&self, other: &Ivs) -> bool {
+        match (self, other) {
+            (Ivs::One(a), Ivs::One(b)) => a == b,
+            (Ivs::Many(a), Ivs::Many(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl From<Vec<Interval>> for Ivs {
+    fn from(mut v: Vec<Interval>) -> Ivs {
+        if v.len() == 1 {
+            if let Some(iv) = v.pop() {
+                return Ivs::One(iv);
+            }
+        }
+        // Held for as long as the set: no spare capacity (shrinking a large list moves no
+        // interval).
+        v.shrink_to_fit();
+        Ivs::Many(Arc::new(v))
+    }
+}
+
+impl std::ops::Deref for Ivs {
+    type Target = [Interval];
+    fn deref(&self) -> &[Interval] {
+        match self {
+            Ivs::One(iv) => std::slice::from_ref(iv),
+            Ivs::Many(v) => v,
+        }
+    }
+}
+
+impl PartialEq for Ivs {
+    fn eq(&self, other: &Ivs) -> bool {
+        match (self, other) {
+            // One list met with itself (a million holes) is not compared interval by
+            // interval.
+            (Ivs::Many(a), Ivs::Many(b)) if Arc::ptr_eq(a, b) => true,
+            _ => self[..] == other[..],
+        }
+    }
+}
+
+impl Eq for Ivs {}
 
 /// `[lo, hi)` over the extended order; `None` is -inf for `lo` and +inf for `hi`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -406,13 +483,13 @@ struct Literal {
 /// keys on it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VersionSet {
-    /// Sorted, disjoint, non-adjacent, each non-empty in the extended order. Shared: a
-    /// clone of a set with a million holes copies no interval.
-    ivs: Arc<[Interval]>,
+    /// Sorted, disjoint, non-adjacent, each non-empty in the extended order. One inline,
+    /// more shared: a clone of a set with a million holes copies no interval.
+    ivs: Ivs,
     /// packaging's `prereleases`, resolved to a bool (`None` counts as false).
     pre: bool,
-    /// Sorted by class; every class lies inside `ivs`.
-    literals: Vec<Literal>,
+    /// Sorted by class; every class lies inside `ivs`. Rare (`===`): no spare room.
+    literals: Box<[Literal]>,
 }
 
 /// Where the versions a set admits outside a window lie, one witness per side.
@@ -450,7 +527,7 @@ impl std::hash::Hash for VersionSet {
         let n = self.ivs.len();
         n.hash(state);
         if n <= 2 * HASH_EDGE_INTERVALS {
-            self.ivs.hash(state);
+            self.ivs[..].hash(state);
         } else {
             self.ivs[..HASH_EDGE_INTERVALS].hash(state);
             self.ivs[n - HASH_EDGE_INTERVALS..].hash(state);
@@ -462,18 +539,18 @@ impl VersionSet {
     /// Every version (a bare `numpy`). Pre-releases not named.
     pub fn full() -> VersionSet {
         VersionSet {
-            ivs: Arc::new([Interval::new(None, None)]),
+            ivs: Ivs::One(Interval::new(None, None)),
             pre: false,
-            literals: Vec::new(),
+            literals: Box::default(),
         }
     }
 
     /// No version at all.
     pub fn empty() -> VersionSet {
         VersionSet {
-            ivs: Arc::new([]),
+            ivs: Ivs::none(),
             pre: false,
-            literals: Vec::new(),
+            literals: Box::default(),
         }
     }
 
@@ -488,13 +565,26 @@ impl VersionSet {
     /// from: the evaluator asks for one requirement's set once per target environment, and
     /// the answer is then a comparison of the clauses (spelling included) and a shared clone.
     pub fn from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
+        VersionSet::remembered(specs, || Arc::new(specs.clone()))
+    }
+
+    /// [`VersionSet::from_specifiers`] of a requirement's shared list: remembered with the
+    /// list itself (another `Arc`), not a copy of its clauses.
+    pub fn from_shared(specs: &Arc<VersionSpecifiers>) -> VersionSet {
+        VersionSet::remembered(specs, || specs.clone())
+    }
+
+    fn remembered(
+        specs: &VersionSpecifiers,
+        key: impl FnOnce() -> Arc<VersionSpecifiers>,
+    ) -> VersionSet {
         if specs.len() < MEMO_MIN_CLAUSES {
             return VersionSet::build_from_specifiers(specs);
         }
         let hit = LAST_LARGE.with(|m| {
             m.borrow()
                 .iter()
-                .find(|(k, _)| same_spelling(k, specs))
+                .find(|(k, _)| std::ptr::eq(&**k, specs) || same_spelling(k, specs))
                 .map(|(_, set)| set.clone())
         });
         if let Some(set) = hit {
@@ -506,7 +596,7 @@ impl VersionSet {
             if m.len() >= MEMO_ENTRIES {
                 m.remove(0);
             }
-            m.push((specs.clone(), set.clone()));
+            m.push((key(), set.clone()));
         });
         set
     }
@@ -515,7 +605,13 @@ impl VersionSet {
         if specs.iter().any(|s| *s.operator() == Operator::ExactEqual) {
             return VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier));
         }
-        let mut holes = Vec::new();
+        // One slot more than the holes: their complement can be one interval longer, and
+        // is built in the same list.
+        let n_holes = specs
+            .iter()
+            .filter(|s| matches!(*s.operator(), Operator::NotEqual | Operator::NotEqualStar))
+            .count();
+        let mut holes = Vec::with_capacity(if n_holes == 0 { 0 } else { n_holes + 1 });
         let mut rest = Vec::new();
         for s in specs.iter() {
             match *s.operator() {
@@ -527,9 +623,9 @@ impl VersionSet {
         if !holes.is_empty() {
             // `!=` names no pre-release (`specifier_names_prerelease`).
             rest.push(VersionSet {
-                ivs: complement_ivs(&union_sorted(holes)).into(),
+                ivs: complement_in_place(union_sorted(holes)).into(),
                 pre: false,
-                literals: Vec::new(),
+                literals: Box::default(),
             });
         }
         VersionSet::intersect_all(rest)
@@ -539,20 +635,33 @@ impl VersionSet {
     /// tree: folding one set at a time costs time proportional to the square of the number
     /// of clauses when each one adds a hole (`!=1.1, !=1.2, ...`), the tree keeps it at
     /// n log n.
+    ///
+    /// The tree is built as the sets arrive, like a binary counter: a stack of the
+    /// intersections of blocks of 2^k consecutive sets, two equal blocks met as soon as the
+    /// second is complete, the remaining blocks met from the right at the end. That is the
+    /// tree of meeting neighbours level by level (pairs, then pairs of pairs, an odd one
+    /// carried up), the same operands in the same order, so the same result to the
+    /// spelling of each edge; but only O(log n) sets are held, not a list of all of them
+    /// (520k requirements written differently: a level was 25 MB).
     pub fn intersect_all(sets: impl IntoIterator<Item = VersionSet>) -> VersionSet {
-        let mut level: Vec<VersionSet> = sets.into_iter().collect();
-        while level.len() > 1 {
-            let mut next = Vec::with_capacity(level.len().div_ceil(2));
-            let mut it = level.into_iter();
-            while let Some(a) = it.next() {
-                next.push(match it.next() {
-                    Some(b) => a.intersect(&b),
-                    None => a,
-                });
+        // (how many sets the block holds, their intersection), sizes strictly decreasing.
+        let mut stack: Vec<(usize, VersionSet)> = Vec::new();
+        for set in sets {
+            let mut block = (1, set);
+            while stack.last().is_some_and(|(n, _)| *n == block.0) {
+                let Some((n, left)) = stack.pop() else { break };
+                block = (n + block.0, left.intersect(&block.1));
             }
-            level = next;
+            stack.push(block);
         }
-        level.pop().unwrap_or_else(VersionSet::full)
+        let mut acc = match stack.pop() {
+            Some((_, set)) => set,
+            None => return VersionSet::full(),
+        };
+        while let Some((_, left)) = stack.pop() {
+            acc = left.intersect(&acc);
+        }
+        acc
     }
 
     /// One clause. A `===` clause is taken from the parsed version's normalised string,
@@ -567,7 +676,7 @@ impl VersionSet {
         VersionSet {
             ivs: specifier_intervals(op, v).into(),
             pre: specifier_names_prerelease(op, v),
-            literals: Vec::new(),
+            literals: Box::default(),
         }
     }
 
@@ -582,12 +691,12 @@ impl VersionSet {
                 let pre = v.any_prerelease();
                 if v.to_string() == lower {
                     VersionSet {
-                        ivs: Arc::new([point(&v)]),
+                        ivs: Ivs::One(point(&v)),
                         pre,
-                        literals: vec![Literal {
+                        literals: Box::new([Literal {
                             class: v,
                             reprs: vec![lower],
-                        }],
+                        }]),
                     }
                 } else {
                     VersionSet {
@@ -630,9 +739,9 @@ impl VersionSet {
     /// spellings (`1.16.4.0` for `1.16.4`) are admitted.
     pub(crate) fn exact(v: &Version) -> VersionSet {
         VersionSet {
-            ivs: Arc::new([point(v)]),
+            ivs: Ivs::One(point(v)),
             pre: v.any_prerelease(),
-            literals: Vec::new(),
+            literals: Box::default(),
         }
     }
 
@@ -678,7 +787,7 @@ impl VersionSet {
         VersionSet {
             ivs: ivs.into(),
             pre: self.pre || other.pre,
-            literals,
+            literals: literals.into(),
         }
     }
 
@@ -708,7 +817,7 @@ impl VersionSet {
         VersionSet {
             ivs: ivs.into(),
             pre: self.pre || other.pre,
-            literals,
+            literals: literals.into(),
         }
     }
 
@@ -1213,7 +1322,11 @@ fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
 
 /// The union of any intervals, as a sorted, disjoint, non-adjacent list.
 fn union_sorted(mut all: Vec<Interval>) -> Vec<Interval> {
-    all.sort_by(|x, y| cmp_lo(&x.lo, &y.lo));
+    // A requirement's clauses come sorted by version, so its holes usually come sorted: a
+    // stable sort would leave them as they are, but first allocate room for as many again.
+    if !all.is_sorted_by(|x, y| cmp_lo(&x.lo, &y.lo).is_le()) {
+        all.sort_by(|x, y| cmp_lo(&x.lo, &y.lo));
+    }
     // Merged in place (no second list of a million holes): an interval that overlaps or
     // touches the last one kept (`iv.lo <= last.hi`) extends it and is dropped.
     all.dedup_by(|iv, last| {
@@ -1246,6 +1359,32 @@ fn complement_ivs(a: &[Interval]) -> Vec<Interval> {
     }
     out.push(Interval::new(cur, None));
     out
+}
+
+/// [`complement_ivs`] of a sorted, disjoint list, built in the list itself: the `i`-th
+/// gap ends where the `i`-th interval starts, so it is written over a slot already read,
+/// and no second list of a million intervals is allocated. The list should have room for
+/// one more interval (the gap above the last one).
+fn complement_in_place(mut a: Vec<Interval>) -> Vec<Interval> {
+    let mut kept = 0;
+    let mut cur: Option<Bound> = None;
+    for i in 0..a.len() {
+        let Interval { lo, hi } = std::mem::replace(&mut a[i], Interval::new(None, None));
+        if lo.is_some() && lo_lt_hi(&cur, &lo) {
+            a[kept] = Interval::new(cur.take(), lo);
+            kept += 1;
+        }
+        match hi {
+            None => {
+                a.truncate(kept);
+                return a;
+            }
+            Some(h) => cur = Some(h),
+        }
+    }
+    a.truncate(kept);
+    a.push(Interval::new(cur, None));
+    a
 }
 
 fn literal_classes(a: &[Literal], b: &[Literal]) -> Vec<Version> {

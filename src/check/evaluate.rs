@@ -642,10 +642,12 @@ impl Input<'_, '_> {
 
 /// A_p and what follows from it, when some requirement on the package applies.
 pub(crate) struct Combined<'a> {
-    /// The contributing requirements with their sets, one per run of consecutive
-    /// requirements written alike (same role, pre-release flag and specifiers): the first
-    /// of each run stands for it.
-    pub sets: Vec<(&'a Requirement, VersionSet)>,
+    /// The contributing requirements, one per run of consecutive requirements written alike
+    /// (same role, pre-release flag and specifiers): the first of each run stands for it.
+    /// Their sets are not held: A_p is what the checks read, and a check that asks for one
+    /// requirement's own set builds it ([`req_set`]; a long list's is remembered), so
+    /// 520k requirements written differently do not keep 520k sets for the unit.
+    pub firsts: std::sync::Arc<[&'a Requirement]>,
     /// A_p: every requirement, constraint and lock pin that applies, combined.
     pub a: VersionSet,
     /// A_p ∩ the trigger's declared range.
@@ -672,7 +674,7 @@ pub(crate) struct LastContributing<'a> {
     /// direct reference among them). The declared range depends on the rule and on
     /// whether overrides are among the contributing requirements, so on `contributing`.
     #[allow(clippy::type_complexity)]
-    combined: Option<Option<(Vec<(&'a Requirement, VersionSet)>, VersionSet, VersionSet)>>,
+    combined: Option<Option<(std::sync::Arc<[&'a Requirement]>, VersionSet, VersionSet)>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -769,64 +771,69 @@ fn judge_env<'a>(
         return judge(None);
     }
 
-    let (sets, a, a_decl) = last
+    let (firsts, a, a_decl) = last
         .combined
         .get_or_insert_with(|| {
-            combine(&input.contributing).map(|(sets, a)| {
+            combine(&input.contributing).map(|(firsts, a)| {
                 let a_decl = a.intersect(&input.declared);
-                (sets, a, a_decl)
+                (firsts.into(), a, a_decl)
             })
         })
         .clone()?;
     // Whether a requirement pins is the same for each of a run (same specifiers): the
     // first of each run answers for it.
-    let firsts: Vec<&'a Requirement> = sets.iter().map(|(r, _)| *r).collect();
     let pick = pip_pick(rule, &a_decl, &firsts, &input.py);
     judge(Some(&Combined {
-        sets,
+        firsts,
         a,
         a_decl,
         pick,
     }))
 }
 
-/// The sets of the contributing requirements, one per run of requirements written alike
-/// (the first of the run, with its set), and A_p: every requirement, constraint and lock
-/// pin, combined. None when one is a direct reference.
-#[allow(clippy::type_complexity)]
-fn combine<'a>(
-    contributing: &[&'a Requirement],
-) -> Option<(Vec<(&'a Requirement, VersionSet)>, VersionSet)> {
-    let mut sets: Vec<(&'a Requirement, VersionSet)> = Vec::new();
+/// The contributing requirements, one per run of requirements written alike (the first of
+/// the run), and A_p: every requirement, constraint and lock pin, combined. None when one
+/// is a direct reference. Each set is built as it is met and dropped (the intersection
+/// holds O(log n) sets at a time), not kept per requirement.
+fn combine<'a>(contributing: &[&'a Requirement]) -> Option<(Vec<&'a Requirement>, VersionSet)> {
+    let mut firsts: Vec<&'a Requirement> = Vec::new();
     for &r in contributing {
         // Written like the requirement before (one line repeated): the same set, the same
         // role, so it adds nothing to A_p nor to what the checks ask of each set (the first
         // of the run with the least count is the offender).
-        if sets.last().is_some_and(|(prev, _)| same_set(prev, r)) {
+        if firsts.last().is_some_and(|prev| same_set(prev, r)) {
             continue;
         }
-        match req_set(r) {
-            Some(s) => sets.push((r, s)),
-            // A direct reference: the version is whatever the URL builds; cannot judge.
-            None => return None,
+        // A direct reference: the version is whatever the URL builds; cannot judge.
+        if !has_set(r) {
+            return None;
         }
+        firsts.push(r);
     }
+    firsts.shrink_to_fit();
+    let set = |r: &Requirement| req_set(r).unwrap_or_else(VersionSet::empty);
     // Lock pins that apply on the same Python are alternatives (forked resolutions: which
     // one installs depends on other markers), so they are united; everything else is
     // intersected, as pip combines specifier sets.
-    let locked = sets
+    let locked = firsts
         .iter()
-        .filter(|(r, _)| r.role == Role::Locked)
-        .map(|(_, s)| s.clone())
+        .filter(|r| r.role == Role::Locked)
+        .map(|r| set(r))
         .reduce(|a, b| a.union(&b));
     let a = VersionSet::intersect_all(
         locked.into_iter().chain(
-            sets.iter()
-                .filter(|(r, _)| r.role != Role::Locked)
-                .map(|(_, s)| s.clone()),
+            firsts
+                .iter()
+                .filter(|r| r.role != Role::Locked)
+                .map(|r| set(r)),
         ),
     );
-    Some((sets, a))
+    Some((firsts, a))
+}
+
+/// Whether [`req_set`] gives a set for `r` (it names versions), without building it.
+fn has_set(r: &Requirement) -> bool {
+    !matches!(r.version, VersionReq::Unversioned)
 }
 
 /// Whether two requirements admit the same set in the same role, by how they are written:
@@ -878,7 +885,7 @@ fn same_specifiers(a: &Requirement, b: &Requirement) -> bool {
 pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
     let set = match &r.version {
         VersionReq::Any => VersionSet::full(),
-        VersionReq::Specifiers { specifiers, .. } => VersionSet::from_specifiers(specifiers),
+        VersionReq::Specifiers { specifiers, .. } => VersionSet::from_shared(specifiers),
         VersionReq::AnyOf { alternatives, .. } => {
             let mut it = alternatives.iter().map(VersionSet::from_specifiers);
             let first = it.next().unwrap_or_else(VersionSet::empty);

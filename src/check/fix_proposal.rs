@@ -69,15 +69,15 @@ pub(super) fn range_fix(
     // First the author's clauses that narrow the window (dropping bounds the window
     // replaces), then all of them; the first candidate inside the window with a published
     // release wins.
-    let narrowing: Vec<&str> = clauses_text
-        .iter()
-        .map(|c| &**c)
-        .filter(|c| {
+    // Asked only when tightening fails: it parses every clause again (a line of 772k `!=`
+    // clauses did so, and held a list of them, for a fix that `tighten` had found).
+    let narrowing = || {
+        clauses_text.iter().map(|c| &**c).filter(|c| {
             pep440_rs::VersionSpecifiers::from_str(c)
                 .map(|cs| !window.set.is_subset(&VersionSet::from_specifiers(&cs)))
                 .unwrap_or(true)
         })
-        .collect();
+    };
     let mut replacement = None;
     if !is_pin {
         // First the author's clauses with the looser ones replaced where they stand.
@@ -108,7 +108,7 @@ pub(super) fn range_fix(
         // Last resort for a range: the window itself (a range stays a range).
         let window_only: Vec<String> = window.specifiers.iter().map(|w| w.to_string()).collect();
         for text in [
-            with(narrowing.iter().copied(), &needed),
+            with(narrowing(), &needed),
             with(clauses_text.iter().map(|c| &**c), &needed),
             window_only.join(","),
         ] {

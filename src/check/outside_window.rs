@@ -14,7 +14,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     decides: Decides::PerPython { order: 1, judge },
 };
 
-use super::evaluate::{count_outside, leaking, spec_loc, Combined, Input};
+use super::evaluate::{count_outside, leaking, req_set, spec_loc, Combined, Input};
 use super::verdict::{Detail, FixIntent, PyVerdict};
 use super::Check;
 use crate::manifest::Requirement;
@@ -44,12 +44,14 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
     let probe = above_decl.clone().unwrap_or(witness.clone());
     // Sets repeat (the same specifier on many lines, in many extras): each distinct one is
     // tested and counted once. The first requirement with the least count wins, as before.
-    let mut known: HashMap<&VersionSet, Option<usize>> = HashMap::new();
+    // Each requirement's own set is built here (`Combined` keeps none).
+    let mut known: HashMap<VersionSet, Option<usize>> = HashMap::new();
     let mut best: Option<(&Requirement, usize)> = None;
-    for (r, s) in &c.sets {
+    for &r in c.firsts.iter() {
+        let Some(s) = req_set(r) else { continue };
         let count = *known
             .entry(s)
-            .or_insert_with(|| s.contains_any(&probe).then(|| count_outside(rule, s)));
+            .or_insert_with_key(|s| s.contains_any(&probe).then(|| count_outside(rule, s)));
         if let Some(n) = count {
             if best.is_none_or(|(_, m)| n < m) {
                 best = Some((r, n));

@@ -26,17 +26,17 @@ use crate::manifest::{Role, VersionReq};
 /// Whether every requirement on the package is a bare name (`numpy`, Pipfile `"*"`, a conda
 /// bare name, Poetry `"*"`): they constrain nothing, so the package is unconstrained.
 pub(super) fn only_bare(c: &Combined<'_>) -> bool {
-    !c.sets.is_empty()
-        && c.sets
+    !c.firsts.is_empty()
+        && c.firsts
             .iter()
-            .all(|(r, _)| matches!(r.version, VersionReq::Any) && r.role != Role::Locked && !r.pre)
+            .all(|r| matches!(r.version, VersionReq::Any) && r.role != Role::Locked && !r.pre)
 }
 
 fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
     let rule = input.rule;
     // The bare requirement the finding points at, when the package is named without a range.
     let bare = match combined {
-        Some(c) if only_bare(c) => Some(c.sets[0].0),
+        Some(c) if only_bare(c) => Some(c.firsts[0]),
         Some(_) => return None,
         None if !input.absence_claimable => return None,
         None => None,

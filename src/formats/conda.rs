@@ -605,7 +605,7 @@ fn conda_spec(
                     vec![]
                 };
                 VersionReq::Specifiers {
-                    specifiers: specifiers.into(),
+                    specifiers: crate::versions::shared_specifiers(specifiers),
                     span: vspan,
                     clauses: clauses.into(),
                 }

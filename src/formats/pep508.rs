@@ -205,7 +205,7 @@ fn build(
                 None => (at, Vec::new()),
             };
             VersionReq::Specifiers {
-                specifiers: specifiers.into(),
+                specifiers: crate::versions::shared_specifiers(specifiers),
                 span,
                 clauses: clauses.into(),
             }

@@ -643,7 +643,7 @@ pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<V
             Vec::new()
         };
         return Ok(VersionReq::Specifiers {
-            specifiers: std::sync::Arc::new(a.specifiers.into_iter().collect()),
+            specifiers: crate::versions::shared_specifiers(a.specifiers.into_iter().collect()),
             span,
             clauses: clauses.into(),
         });

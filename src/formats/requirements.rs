@@ -1208,7 +1208,7 @@ fn pep508_requirement(
         }
         (shared, version) => {
             let specifiers = shared.unwrap_or_else(|| match version {
-                Some(VersionOrUrl::VersionSpecifier(s)) => Arc::new(s),
+                Some(VersionOrUrl::VersionSpecifier(s)) => crate::versions::shared_specifiers(s),
                 _ => unreachable!("every other version is matched above"),
             });
             let shift = |s: Span| ctx.span(Span::new(at + s.start, at + s.end));
@@ -1345,7 +1345,9 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
         });
         if repeated {
             let shared = match r.version_or_url.take() {
-                Some(VersionOrUrl::VersionSpecifier(s)) if !s.is_empty() => Some(Arc::new(s)),
+                Some(VersionOrUrl::VersionSpecifier(s)) if !s.is_empty() => {
+                    Some(crate::versions::shared_specifiers(s))
+                }
                 other => {
                     r.version_or_url = other;
                     None

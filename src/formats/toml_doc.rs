@@ -578,7 +578,7 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
         at.span
     };
     Ok(VersionReq::Specifiers {
-        specifiers: specifiers.into(),
+        specifiers: crate::versions::shared_specifiers(specifiers),
         span,
         clauses: clauses.into(),
     })

@@ -459,3 +459,66 @@ fn builtin_rules_load_without_parsing_toml_or_release_lists() {
     assert_eq!(rules, depwindow::rules::builtin().len());
     assert!(n <= 800, "{n} allocations to load the built-in rules");
 }
+
+/// The most heap one check of `text` holds at once, per `per` items, after a warm-up (the
+/// first run builds the rules and release indexes once per process).
+fn peak_per(name: &str, format: Format, text: &str, per: usize) -> u64 {
+    check_one(name, format, text);
+    peak_live_bytes(|| {
+        check_one(name, format, text);
+    }) / per as u64
+}
+
+/// Issue 15 §4: the heap a check holds per `!=` clause of one long requirement
+/// (`bench/hostile_inputs.py` `requirements-8mib-line`) and per line of many requirements
+/// each written differently (`requirements-520k-distinct`), and what building the version
+/// set of a long `!=` list holds per clause, at most. Measured when written (debug build,
+/// n = 6,000): 278, 704 and 48 bytes. The code before (main 7cea523) took 305, 974 and
+/// 107, and fails each bound: it kept every requirement's set (each in its own allocation)
+/// for the unit and all of them again in a list while they were intersected, held the
+/// holes and their complement as two lists, sorted sorted holes with a scratch copy, copied
+/// the complement into a new allocation and the clause list into its memo, and kept the
+/// parser's spare room. The clause bound is near: each clause's pep440_rs `Version`
+/// (about 180 bytes) is most of it.
+const MAX_PEAK_PER_CLAUSE: u64 = 300;
+const MAX_PEAK_PER_DISTINCT_LINE: u64 = 800;
+const MAX_SET_PEAK_PER_CLAUSE: u64 = 64;
+
+#[test]
+fn peak_heap_per_clause_and_per_distinct_requirement() {
+    let n = 6_000;
+    let clauses: Vec<String> = (0..n).map(|i| format!("!=1.{i}")).collect();
+    let one_line = format!("tensorflow==1.14.0\nnumpy{}\n", clauses.join(","));
+    let lines: String = (0..n).map(|i| format!("numpy>=1.{i}\n")).collect();
+    let distinct = format!("tensorflow==1.14.0\n{lines}");
+    let per_clause = peak_per("requirements.txt", Format::Requirements, &one_line, n);
+    let per_line = peak_per("requirements.txt", Format::Requirements, &distinct, n);
+    // The set alone, from a list already parsed (a list not seen before: the memo misses).
+    let specs: pep440_rs::VersionSpecifiers = clauses[1..].join(",").parse().expect("valid");
+    let set_per_clause = peak_live_bytes(|| {
+        let set = depwindow::versions::VersionSet::from_specifiers(&specs);
+        assert!(!set.is_empty());
+    }) / n as u64;
+    eprintln!(
+        "peak heap: {per_clause} bytes per clause, {per_line} per distinct line, \
+         {set_per_clause} per clause of a set"
+    );
+    assert!(
+        per_clause <= MAX_PEAK_PER_CLAUSE,
+        "{per_clause} bytes per `!=` clause, more than {MAX_PEAK_PER_CLAUSE}"
+    );
+    assert!(
+        per_line <= MAX_PEAK_PER_DISTINCT_LINE,
+        "{per_line} bytes per distinct line, more than {MAX_PEAK_PER_DISTINCT_LINE}"
+    );
+    assert!(
+        set_per_clause <= MAX_SET_PEAK_PER_CLAUSE,
+        "{set_per_clause} bytes per clause of a set, more than {MAX_SET_PEAK_PER_CLAUSE}"
+    );
+    // The counter counts: the clauses' versions alone are over 100 bytes each, a hole's
+    // interval 32.
+    assert!(
+        per_clause > 100 && per_line > 100 && set_per_clause >= 32,
+        "{per_clause} {per_line} {set_per_clause}"
+    );
+}
