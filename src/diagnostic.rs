@@ -154,7 +154,8 @@ impl Diagnostic {
 
     /// Set where the finding holds, and the `pythons` and `platforms` summaries with it.
     pub fn set_environments(&mut self, mut envs: Vec<Place>) {
-        envs.sort_by_key(Place::order);
+        // Keys computed once per place, not per comparison (`python_order` parses).
+        envs.sort_by_cached_key(Place::order);
         envs.dedup();
         let mut pythons: Vec<Cow<'static, str>> = Vec::new();
         let mut platforms: Vec<Cow<'static, str>> = Vec::new();
