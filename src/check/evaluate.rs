@@ -541,8 +541,11 @@ fn judge_unit<'a>(
         }
         return;
     }
-    let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::new();
-    let mut triggered: Vec<&'static Environment> = Vec::new();
+    // Sized once: a verdict is large, and growing the list by doubling asked the allocator
+    // for blocks past its small-block range, each request consolidating its free lists
+    // (about a tenth of the CPU with 50,000 extras).
+    let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::with_capacity(envs.len());
+    let mut triggered: Vec<&'static Environment> = Vec::with_capacity(envs.len());
     let pkg = by_name.get(&rule.package);
     let mut last = LastContributing::default();
     for &env in envs {
@@ -557,7 +560,18 @@ fn judge_unit<'a>(
             per_env.push((env, v));
         }
     }
-    // Merge the environments that reach the same finding.
+    // Merge the environments that reach the same finding (usually all of them: then the
+    // list is the one group, not copied item by item into a new one).
+    let key_of = |v: &PyVerdict<'a>| (v.check, v.primary);
+    if per_env
+        .iter()
+        .all(|(_, v)| key_of(v) == key_of(&per_env[0].1))
+    {
+        if !per_env.is_empty() {
+            out.push(verdict(Judgement::PerEnv(per_env), &triggered));
+        }
+        return;
+    }
     let mut groups: Vec<Vec<(&'static Environment, PyVerdict<'a>)>> = Vec::new();
     for item in per_env {
         let key = (item.1.check, item.1.primary);
