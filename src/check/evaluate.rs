@@ -668,6 +668,11 @@ pub(crate) struct Combined<'a> {
     pub a_decl: VersionSet,
     /// What pip would pick from `a_decl` (an index into the rule's release list).
     pub pick: Option<usize>,
+    /// The offender `outside_window` picked among `firsts` (an index), once: it depends on
+    /// the rule, `firsts`, A_p and A_p ∩ declared only, which the environments sharing this
+    /// `Combined`'s lists share, so a unit of many distinct requirements (320k constraint
+    /// lines) builds and tests their sets once, not once per environment.
+    pub offender: std::sync::Arc<std::sync::OnceLock<Option<usize>>>,
 }
 
 /// The contributing requirements of the environment judged last for a (unit, rule), and
@@ -687,9 +692,16 @@ pub(crate) struct LastContributing<'a> {
     /// The sets, A_p and A_p ∩ the declared range built from `contributing` (None: a
     /// direct reference among them). The declared range depends on the rule and on
     /// whether overrides are among the contributing requirements, so on `contributing`.
-    #[allow(clippy::type_complexity)]
-    combined: Option<Option<(std::sync::Arc<[&'a Requirement]>, VersionSet, VersionSet)>>,
+    combined: Option<Option<CombinedSets<'a>>>,
 }
+
+/// `firsts`, A_p, A_p ∩ declared and the offender once picked, as `Combined` holds them.
+type CombinedSets<'a> = (
+    std::sync::Arc<[&'a Requirement]>,
+    VersionSet,
+    VersionSet,
+    std::sync::Arc<std::sync::OnceLock<Option<usize>>>,
+);
 
 #[allow(clippy::too_many_arguments)]
 fn judge_env<'a>(
@@ -785,12 +797,12 @@ fn judge_env<'a>(
         return judge(None);
     }
 
-    let (firsts, a, a_decl) = last
+    let (firsts, a, a_decl, offender) = last
         .combined
         .get_or_insert_with(|| {
             combine(&input.contributing).map(|(firsts, a)| {
                 let a_decl = a.intersect(&input.declared);
-                (firsts.into(), a, a_decl)
+                (firsts.into(), a, a_decl, Default::default())
             })
         })
         .clone()?;
@@ -802,6 +814,7 @@ fn judge_env<'a>(
         a,
         a_decl,
         pick,
+        offender,
     }))
 }
 
@@ -895,8 +908,16 @@ fn same_specifiers(a: &Requirement, b: &Requirement) -> bool {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many times [`req_set`] built a requirement's set on this thread (tests).
+    pub(super) static REQ_SETS_BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The versions a requirement admits (None: a direct reference, which names none).
 pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
+    #[cfg(test)]
+    REQ_SETS_BUILT.with(|n| n.set(n.get() + 1));
     let set = match &r.version {
         VersionReq::Any => VersionSet::full(),
         VersionReq::Specifiers { specifiers, .. } => VersionSet::from_shared(specifiers),

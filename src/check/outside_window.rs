@@ -42,23 +42,10 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         Severity::Warning
     };
     let probe = above_decl.clone().unwrap_or(witness.clone());
-    // Sets repeat (the same specifier on many lines, in many extras): each distinct one is
-    // tested and counted once. The first requirement with the least count wins, as before.
-    // Each requirement's own set is built here (`Combined` keeps none).
-    let mut known: HashMap<VersionSet, Option<usize>> = HashMap::new();
-    let mut best: Option<(&Requirement, usize)> = None;
-    for &r in c.firsts.iter() {
-        let Some(s) = req_set(r) else { continue };
-        let count = *known
-            .entry(s)
-            .or_insert_with_key(|s| s.contains_any(&probe).then(|| count_outside(rule, s)));
-        if let Some(n) = count {
-            if best.is_none_or(|(_, m)| n < m) {
-                best = Some((r, n));
-            }
-        }
-    }
-    let offender = best.map(|(r, _)| r).unwrap_or(input.contributing[0]);
+    let least = *c
+        .offender
+        .get_or_init(|| least_leaking(&c.firsts, &probe, |s| count_outside(rule, s)));
+    let offender = least.map_or(input.contributing[0], |i| c.firsts[i]);
     Some(PyVerdict {
         check: Check::OutsideWindow,
         severity: input.cap(severity),
@@ -75,4 +62,30 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         pick: c.pick,
         fix: FixIntent::Narrow(offender),
     })
+}
+
+/// Among `firsts`, the requirement (its index) whose own set lets `probe` in and lets in the
+/// fewest releases outside the window (`count`), the first of them on a tie; None when no
+/// set lets `probe` in. Sets repeat (the same specifier on many lines, in many extras): each
+/// distinct one is tested and counted once. Each requirement's own set is built here
+/// (`Combined` keeps none).
+fn least_leaking(
+    firsts: &[&Requirement],
+    probe: &pep440_rs::Version,
+    count: impl Fn(&VersionSet) -> usize,
+) -> Option<usize> {
+    let mut known: HashMap<VersionSet, Option<usize>> = HashMap::new();
+    let mut best: Option<(usize, usize)> = None;
+    for (i, &r) in firsts.iter().enumerate() {
+        let Some(s) = req_set(r) else { continue };
+        let n = *known
+            .entry(s)
+            .or_insert_with_key(|s| s.contains_any(probe).then(|| count(s)));
+        if let Some(n) = n {
+            if best.is_none_or(|(_, m)| n < m) {
+                best = Some((i, n));
+            }
+        }
+    }
+    best.map(|(i, _)| i)
 }
