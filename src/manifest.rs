@@ -119,6 +119,97 @@ impl<'a> IntoIterator for &'a ClauseSpans {
     }
 }
 
+/// A requirement's package name, shared: requirements on one package hold one copy of its
+/// name (a file of 1.6M `gast` lines held a 24-byte `String` and its 32-byte heap block per
+/// line, issue 15 §4). It reads as the [`PackageName`] it holds (`Deref`), compares with one
+/// and hashes as one, so a map keyed by `&PackageName` takes `&name`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<PackageName>);
+
+impl Name {
+    /// The name, shared with an equal name made before on this thread (a table by hash,
+    /// kept from file to file: runs and alternations of names share, the names of a tree's
+    /// files mostly come from it, and it keeps at most [`Name::RECENT`] names alive). A name
+    /// not in it costs one allocation more than the `PackageName` alone.
+    pub fn new(name: PackageName) -> Name {
+        thread_local! {
+            static RECENT: std::cell::RefCell<Vec<Option<Name>>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        use std::hash::BuildHasher;
+        let slot =
+            (std::hash::BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+                .hash_one(name.as_ref()) as usize)
+                % Name::RECENT;
+        RECENT.with(|recent| {
+            let mut recent = recent.borrow_mut();
+            if recent.is_empty() {
+                recent.resize(Name::RECENT, None);
+            }
+            match &recent[slot] {
+                Some(n) if *n.0 == name => n.clone(),
+                _ => {
+                    let n = Name(Arc::new(name));
+                    recent[slot] = Some(n.clone());
+                    n
+                }
+            }
+        })
+    }
+
+    /// How many recent names [`Name::new`] remembers per thread.
+    const RECENT: usize = 1024;
+}
+
+impl From<PackageName> for Name {
+    fn from(name: PackageName) -> Name {
+        Name::new(name)
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = PackageName;
+    fn deref(&self) -> &PackageName {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<PackageName> for Name {
+    fn borrow(&self) -> &PackageName {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        (*self.0).as_ref()
+    }
+}
+
+impl PartialEq<PackageName> for Name {
+    fn eq(&self, other: &PackageName) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<Name> for PackageName {
+    fn eq(&self, other: &Name) -> bool {
+        *self == *other.0
+    }
+}
+
+impl std::fmt::Display for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Debug for Name {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
 /// A requirement's extras: one pointer, null when there are none (most requirements).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 // The box is the point: one word in every `Requirement`, where a `Vec` takes three and a
@@ -161,7 +252,7 @@ impl<'a> IntoIterator for &'a Extras {
 /// specifiers of repeated lines are shared or inline.
 #[derive(Clone, Debug)]
 pub struct Requirement {
-    pub name: PackageName,
+    pub name: Name,
     pub extras: Extras,
     pub version: VersionReq,
     /// The markers under which the requirement applies (`MarkerTree::TRUE` when none).
@@ -450,16 +541,35 @@ impl GroupKind {
 
 #[cfg(test)]
 mod tests {
-    /// A hostile requirements file holds 750k requirements within the 8 MiB cap (issue 15
-    /// §4: under 200 MB); each byte added here costs 750 kB there. Grow these only with a
-    /// measurement of `bench/hostile.sh`'s `requirements-750k-lines`.
+    /// A hostile requirements file holds 1.6M requirements within the 8 MiB cap (issue 15
+    /// §4: under 200 MB); each byte added here costs 1.6 MB there. Grow these only with a
+    /// measurement of `bench/hostile.sh`'s `requirements-1.6m-gast-lines`. The name is one
+    /// pointer ([`super::Name`]): 16 bytes less than the `String` it was, and one heap block
+    /// per package rather than per requirement.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 168);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 152);
+        assert_eq!(std::mem::size_of::<super::Name>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionReq>(), 48);
         assert_eq!(std::mem::size_of::<super::Anchors>(), 32);
         assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
         assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 24);
         assert_eq!(std::mem::size_of::<super::Extras>(), 8);
+    }
+
+    /// Requirements on one package share one name, also when other names come between
+    /// (a few alternating packages), and equal names compare equal whether shared or not.
+    #[test]
+    fn names_of_one_package_are_shared() {
+        use std::str::FromStr;
+        let name = |s: &str| super::Name::new(pep508_rs::PackageName::from_str(s).unwrap());
+        let (a, b, c) = (name("gast"), name("numpy"), name("Gast"));
+        assert!(std::sync::Arc::ptr_eq(&a.0, &c.0));
+        assert!(!std::sync::Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a, c);
+        assert_ne!(a, b);
+        assert_eq!(*a, pep508_rs::PackageName::from_str("gast").unwrap());
+        assert_eq!(a.to_string(), "gast");
+        assert_eq!(format!("{a:?}"), format!("{:?}", *a));
     }
 }

@@ -63,7 +63,7 @@ pub struct SourceFile {
     pub text: String,
     pub(crate) encoding: Encoding,
     /// Byte offsets in `text` where each line starts.
-    line_starts: Vec<usize>,
+    line_starts: LineStarts,
     /// For encodings where decoded offsets are not original offsets shifted by the BOM:
     /// `map[i]` is the original byte offset of the char starting at decoded offset
     /// `char_starts[i]`.
@@ -158,7 +158,7 @@ impl SourceFile {
     }
 
     pub(crate) fn line_start(&self, line_index: usize) -> usize {
-        self.line_starts[line_index]
+        self.line_starts.at(line_index)
     }
 
     pub(crate) fn line_count(&self) -> usize {
@@ -167,11 +167,10 @@ impl SourceFile {
 
     /// The text of a 0-based line, without its line terminator.
     pub(crate) fn line_text(&self, line_index: usize) -> &str {
-        let start = self.line_starts[line_index];
+        let start = self.line_starts.at(line_index);
         let end = self
             .line_starts
             .get(line_index + 1)
-            .copied()
             .unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
@@ -179,7 +178,7 @@ impl SourceFile {
     pub fn position(&self, offset: usize) -> Position {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
-        let start = self.line_starts[line];
+        let start = self.line_starts.at(line);
         let column = if self.ascii {
             offset - start + 1
         } else {
@@ -277,7 +276,7 @@ struct Piece {
     chars: usize,
     text: String,
     /// Starts of the lines in `text`, relative to `start`.
-    line_starts: Vec<usize>,
+    line_starts: LineStarts,
     /// For decodings that move offsets (Latin-1, UTF-16): the original byte offset of
     /// every decoded offset `0..=text.len()` of the piece.
     original: Option<Vec<usize>>,
@@ -309,9 +308,9 @@ impl SourceFile {
         // line of 340 KB scanned 17 GB).
         #[cfg(test)]
         scanned(b.len());
-        let lf_starts: Option<&[usize]> = (self.line_starts.len()
+        let lf_starts: Option<&LineStarts> = (self.line_starts.len()
             == 1 + memchr::memchr_iter(b'\n', b).count())
-        .then_some(&self.line_starts[..]);
+        .then_some(&self.line_starts);
         let mut windows: Vec<(usize, usize)> = spans
             .into_iter()
             .map(|span| {
@@ -321,15 +320,15 @@ impl SourceFile {
                 if let Some(starts) = lf_starts {
                     // The line holding `span.start` is the last start at or before it; the
                     // end is the first start after `span.end` (or the end of the text).
-                    let first = starts.partition_point(|&s| s <= span.start) - 1;
-                    let start = starts[first.saturating_sub(EXCERPT_MARGIN)];
-                    let next = starts.partition_point(|&s| s <= span.end);
-                    let mut end = starts.get(next).copied().unwrap_or(b.len());
+                    let first = starts.partition_point(|s| s <= span.start) - 1;
+                    let start = starts.at(first.saturating_sub(EXCERPT_MARGIN));
+                    let next = starts.partition_point(|s| s <= span.end);
+                    let mut end = starts.get(next).unwrap_or(b.len());
                     for k in 1..=EXCERPT_MARGIN {
                         if end >= b.len() {
                             break;
                         }
-                        end = starts.get(next + k).copied().unwrap_or(b.len());
+                        end = starts.get(next + k).unwrap_or(b.len());
                     }
                     return (start, end);
                 }
@@ -486,7 +485,7 @@ impl Excerpt {
 
     pub(crate) fn line_start(&self, line_index: usize) -> usize {
         self.line_in_piece(line_index)
-            .map_or(0, |(p, rel)| p.start + p.line_starts[rel])
+            .map_or(0, |(p, rel)| p.start + p.line_starts.at(rel))
     }
 
     /// The text of a 0-based line, without its line terminator.
@@ -494,8 +493,8 @@ impl Excerpt {
         let Some((p, rel)) = self.line_in_piece(line_index) else {
             return "";
         };
-        let start = p.line_starts[rel];
-        let end = p.line_starts.get(rel + 1).copied().unwrap_or(p.text.len());
+        let start = p.line_starts.at(rel);
+        let end = p.line_starts.get(rel + 1).unwrap_or(p.text.len());
         p.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
@@ -512,7 +511,7 @@ impl Excerpt {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = p.line_starts[rel];
+        let start = p.line_starts.at(rel);
         let column = if self.ascii {
             local - start + 1
         } else {
@@ -713,12 +712,54 @@ pub(crate) fn snap(text: &str, span: Span) -> Span {
     Span::new(start, end)
 }
 
-fn line_starts(text: &str) -> Vec<usize> {
-    let mut v = vec![0];
+/// The byte offsets where the lines of a text start, as `u32`: a file is read up to 8 MiB
+/// and decodes to at most a few times that, so an offset fits, and a file of 1.6M short
+/// lines holds 6 MB of them rather than 13 (issue 15 §4). An offset past `u32::MAX`
+/// (never read) would be held as `u32::MAX`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LineStarts(Vec<u32>);
+
+impl LineStarts {
+    fn push(&mut self, offset: usize) {
+        self.0.push(u32::try_from(offset).unwrap_or(u32::MAX));
+    }
+
+    /// The start of line `i` (0-based); panics past the last line, as indexing does.
+    pub(crate) fn at(&self, i: usize) -> usize {
+        self.0[i] as usize
+    }
+
+    pub(crate) fn get(&self, i: usize) -> Option<usize> {
+        self.0.get(i).map(|&o| o as usize)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// As `[usize]::partition_point` on the offsets.
+    pub(crate) fn partition_point(&self, pred: impl Fn(usize) -> bool) -> usize {
+        self.0.partition_point(|&o| pred(o as usize))
+    }
+
+    /// As `[usize]::binary_search` on the offsets.
+    pub(crate) fn binary_search(&self, offset: &usize) -> Result<usize, usize> {
+        match u32::try_from(*offset) {
+            Ok(o) => self.0.binary_search(&o),
+            Err(_) => Err(self.0.len()),
+        }
+    }
+}
+
+fn line_starts(text: &str) -> LineStarts {
+    let mut v = LineStarts(Vec::new());
+    v.push(0);
     let b = text.as_bytes();
     if !b.contains(&b'\r') {
         // The common case, found with `memchr` rather than byte by byte.
-        v.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        for (i, _) in text.match_indices('\n') {
+            v.push(i + 1);
+        }
         return v;
     }
     let mut i = 0;

@@ -10,7 +10,7 @@ use pep508_rs::PackageName;
 
 pub(super) use super::pick::{any_published, count_outside, leaking, outside_releases, pip_pick};
 use super::registry::Decides;
-use super::verdict::{Judgement, PyVerdict, TriggerHit, Verdict};
+use super::verdict::{Contributing, Judgement, PyVerdict, TriggerHit, Verdict};
 use super::{units, Check, Options, Unit};
 use crate::diagnostic::Severity;
 use crate::manifest::{Loc, Parsed, Requirement, Role, VersionReq};
@@ -153,9 +153,9 @@ impl<'a, T> Shared<'a, T> {
         rules: usize,
         trigger: &dyn Fn(&PackageName) -> bool,
     ) -> Self {
-        let mut map: HashMap<&'a PackageName, Vec<&'a Requirement>> = HashMap::new();
+        let mut map: HashMap<&'a PackageName, Contributing<'a>> = HashMap::new();
         for &r in &base.requirements {
-            map.entry(&r.name).or_default().push(r);
+            std::sync::Arc::make_mut(map.entry(&r.name).or_default()).push(r);
         }
         let names_trigger = map.keys().any(|n| trigger(n));
         Shared {
@@ -313,7 +313,9 @@ pub(crate) fn evaluate<'a>(
 /// their own package's requirements, not at every requirement of the unit once per
 /// environment (750k lines on one package, asked by six rules on twelve environments).
 struct ByName<'a> {
-    map: std::collections::HashMap<&'a PackageName, Vec<&'a Requirement>>,
+    /// Each list shared, so that an environment where all of a package's requirements apply
+    /// takes it as they are ([`Contributing`]).
+    map: std::collections::HashMap<&'a PackageName, Contributing<'a>>,
     /// A unit adding to a base: the base's index, shared; `map` then holds the names the
     /// unit adds to, each with the base's requirements on it merged in.
     base: Option<std::rc::Rc<ByName<'a>>>,
@@ -326,10 +328,11 @@ impl<'a> ByName<'a> {
     fn of(unit: &Unit<'a>) -> ByName<'a> {
         // Sized for the usual unit up front (growing from empty rehashed it five times for
         // 35 requirements); bounded, as a hostile unit names one package 750,000 times.
-        let mut map: std::collections::HashMap<&'a PackageName, Vec<&'a Requirement>> =
+        let mut map: std::collections::HashMap<&'a PackageName, Contributing<'a>> =
             std::collections::HashMap::with_capacity(unit.requirements.len().min(BY_NAME_SIZED));
         for &r in &unit.requirements {
-            map.entry(&r.name).or_default().push(r);
+            // Not shared yet: the list is pushed to in place.
+            std::sync::Arc::make_mut(map.entry(&r.name).or_default()).push(r);
         }
         ByName { map, base: None }
     }
@@ -341,7 +344,7 @@ impl<'a> ByName<'a> {
         for (name, list) in &mut own.map {
             let below = base.get(name);
             if !below.is_empty() {
-                *list = super::merge_by_address(below, list);
+                *list = std::sync::Arc::new(super::merge_by_address(below, list));
             }
         }
         own.base = Some(base.clone());
@@ -355,10 +358,15 @@ impl<'a> ByName<'a> {
 
     /// The unit's requirements on `name`, in unit order.
     fn get(&self, name: &PackageName) -> &[&'a Requirement] {
+        self.shared(name).map_or(&[], |l| l.as_slice())
+    }
+
+    /// The unit's requirements on `name`, in unit order, as the index shares them.
+    fn shared(&self, name: &PackageName) -> Option<&Contributing<'a>> {
         match (self.map.get(name), &self.base) {
-            (Some(list), _) => list,
-            (None, Some(base)) => base.get(name),
-            (None, None) => &[],
+            (Some(list), _) => Some(list),
+            (None, Some(base)) => base.shared(name),
+            (None, None) => None,
         }
     }
 }
@@ -546,7 +554,8 @@ fn judge_unit<'a>(
     // (about a tenth of the CPU with 50,000 extras).
     let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::with_capacity(envs.len());
     let mut triggered: Vec<&'static Environment> = Vec::with_capacity(envs.len());
-    let pkg = by_name.get(&rule.package);
+    let none = Contributing::default();
+    let pkg = by_name.shared(&rule.package).unwrap_or(&none);
     let mut last = LastContributing::default();
     for &env in envs {
         if !rule.holds_on(&env.python) {
@@ -637,7 +646,7 @@ pub(crate) struct Input<'a, 'x> {
     /// The requirements on the package that surely apply on this environment (overrides
     /// alone when there are any). One under a marker whose value is unknown there is not
     /// relied on.
-    pub contributing: std::sync::Arc<[&'a Requirement]>,
+    pub contributing: Contributing<'a>,
     /// The package's absence may be claimed: the rule makes it a finding, and nothing in
     /// the unit is unevaluable (`${VAR}`, a computed install_requires may name it).
     pub absence_claimable: bool,
@@ -688,7 +697,7 @@ pub(crate) struct LastContributing<'a> {
     /// were among the requirements: the same answers select the same requirements.
     applies: Vec<bool>,
     overridden: bool,
-    contributing: Option<std::sync::Arc<[&'a Requirement]>>,
+    contributing: Option<Contributing<'a>>,
     /// The sets, A_p and A_p ∩ the declared range built from `contributing` (None: a
     /// direct reference among them). The declared range depends on the rule and on
     /// whether overrides are among the contributing requirements, so on `contributing`.
@@ -706,7 +715,7 @@ type CombinedSets<'a> = (
 #[allow(clippy::too_many_arguments)]
 fn judge_env<'a>(
     unit: &Unit<'a>,
-    pkg: &[&'a Requirement],
+    pkg: &Contributing<'a>,
     rule: &Rule,
     env: &'static Environment,
     hit: &TriggerHit<'a>,
@@ -747,26 +756,25 @@ fn judge_env<'a>(
         // The same runs apply: the same requirements, shared.
         Some(prev) if last.applies == applies => prev.clone(),
         _ => {
-            let pkg_reqs: Vec<&'a Requirement> = runs
-                .iter()
-                .zip(&applies)
-                .filter(|(_, &a)| a)
-                .flat_map(|(&(start, end), _)| pkg[start..end].iter().copied())
-                .collect();
-            let overrides: Vec<&'a Requirement> = pkg_reqs
-                .iter()
-                .copied()
-                .filter(|r| r.role == Role::Override)
-                .collect();
+            let applying = || {
+                runs.iter()
+                    .zip(&applies)
+                    .filter(|(_, &a)| a)
+                    .flat_map(|(&(start, end), _)| pkg[start..end].iter().copied())
+            };
+            let overrides: Vec<&'a Requirement> =
+                applying().filter(|r| r.role == Role::Override).collect();
             // uv's override-dependencies replace every other requirement on the package,
             // the trigger's declared range included.
             last.overridden = !overrides.is_empty();
-            let selected = if overrides.is_empty() {
-                pkg_reqs
+            let new: Contributing<'a> = if !overrides.is_empty() {
+                overrides.into()
+            } else if applies.iter().all(|&a| a) {
+                // Every requirement on the package: the index's list, shared.
+                pkg.clone()
             } else {
-                overrides
+                std::sync::Arc::new(applying().collect())
             };
-            let new: std::sync::Arc<[&'a Requirement]> = selected.into();
             last.combined = None;
             last.applies = applies;
             last.contributing = Some(new.clone());

@@ -617,7 +617,7 @@ fn conda_spec(
         },
     };
     let req = Requirement {
-        name,
+        name: name.into(),
         extras: Default::default(),
         version,
         marker: MarkerTree::TRUE,

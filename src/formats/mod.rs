@@ -73,7 +73,7 @@ pub(crate) trait InputFormat: Sync {
         let mut pins = BTreeMap::new();
         for r in &parsed.requirements {
             if let VersionReq::Exact { version, .. } = &r.version {
-                pins.insert(r.name.clone(), version.clone());
+                pins.insert(PackageName::clone(&r.name), version.clone());
             }
         }
         pins
@@ -355,7 +355,7 @@ fn take_stand_ins(parsed: &mut Parsed) {
     }
     for ((_, r), groups) in stand_ins.into_iter().zip(groups_of) {
         parsed.unparsed.push(Unparsed {
-            name: r.name,
+            name: PackageName::clone(&r.name),
             loc: r.loc,
             groups,
         });
@@ -415,7 +415,7 @@ impl Relevant {
 
     /// The packages `rules` read: each rule's package and its trigger's distributions
     /// (PyPI and conda names).
-    pub(crate) fn of_rules(rules: &[crate::rules::Rule]) -> Relevant {
+    pub fn of_rules(rules: &[crate::rules::Rule]) -> Relevant {
         let triggers = Relevant::only(rules.iter().flat_map(|r| {
             r.trigger
                 .distributions
@@ -493,7 +493,7 @@ pub fn leading_name(text: &str) -> Option<PackageName> {
 /// [`Role::Unparsed`]): it joins the unit's members as a requirement would.
 pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
     Requirement {
-        name,
+        name: name.into(),
         extras: Default::default(),
         version: VersionReq::Unversioned,
         marker: pep508_rs::MarkerTree::TRUE,

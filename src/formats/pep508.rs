@@ -217,7 +217,7 @@ fn build(
         Place::Literal(_) => Anchors::default(),
     };
     Requirement {
-        name: req.name,
+        name: req.name.into(),
         extras: req.extras.into(),
         version,
         marker: req.marker,

@@ -96,7 +96,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
     let name_span = ctx.key_span(key);
     let name = ctx.package_name(key.get_ref(), name_span)?;
     let mut req = Requirement {
-        name,
+        name: name.into(),
         extras: Default::default(),
         version: VersionReq::Any,
         marker: MarkerTree::TRUE,

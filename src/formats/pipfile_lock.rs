@@ -231,7 +231,7 @@ fn entry_requirement(
         None => false,
     };
     Some(Requirement {
-        name,
+        name: name.into(),
         extras: extras.into(),
         version,
         marker,

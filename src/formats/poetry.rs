@@ -705,7 +705,7 @@ fn dependency_reqs<'v, 'i>(
     };
     let whole = span_of(key).cover(span_of(value));
     let base = Requirement {
-        name,
+        name: name.into(),
         extras: Default::default(),
         version: VersionReq::Any,
         marker: MarkerTree::TRUE,

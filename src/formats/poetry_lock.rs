@@ -87,7 +87,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                             optional.push((idx, is_optional && !extra_marked));
                             membership.push((idx, gs));
                         }
-                        deps.entry(ctx.out.requirements[i].name.clone())
+                        deps.entry(PackageName::clone(&ctx.out.requirements[i].name))
                             .or_default()
                             .extend(dependency_names(ctx, t));
                         continue;
@@ -100,7 +100,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                     }
                 }
             }
-            deps.entry(ctx.out.requirements[i].name.clone())
+            deps.entry(PackageName::clone(&ctx.out.requirements[i].name))
                 .or_default()
                 .extend(dependency_names(ctx, t));
             optional.push((i, is_optional && !extra_marked));

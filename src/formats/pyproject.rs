@@ -577,11 +577,11 @@ fn poetry_tables(
                 // leaves its name, which `[tool.poetry.extras]` may list.
                 if req.role != Role::Unparsed && !ctx.relevant.wants(req.name.as_ref()) {
                     if opt {
-                        optional.entry(req.name).or_default();
+                        optional.entry(PackageName::clone(&req.name)).or_default();
                     }
                     continue;
                 }
-                let name = req.name.clone();
+                let name = PackageName::clone(&req.name);
                 let i = ctx.push(req);
                 if opt {
                     optional.entry(name).or_default().push(i);

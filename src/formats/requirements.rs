@@ -1240,7 +1240,7 @@ fn pep508_requirement(
         return;
     }
     out.requirements.push(Requirement {
-        name: req.name,
+        name: req.name.into(),
         extras: req.extras.into(),
         version,
         marker,
@@ -1287,7 +1287,7 @@ fn bare_requirement(
     loc: Loc,
 ) -> Requirement {
     Requirement {
-        name,
+        name: name.into(),
         extras: Default::default(),
         version,
         marker,
@@ -1617,12 +1617,12 @@ impl super::InputFormat for Requirements {
         for r in &parsed.requirements {
             match &r.version {
                 VersionReq::Exact { version, .. } => {
-                    pins.insert(r.name.clone(), version.clone());
+                    pins.insert(PackageName::clone(&r.name), version.clone());
                 }
                 VersionReq::Specifiers { specifiers, .. } => {
                     if let [s] = &specifiers[..] {
                         if *s.operator() == pep440_rs::Operator::Equal {
-                            pins.insert(r.name.clone(), s.version().clone());
+                            pins.insert(PackageName::clone(&r.name), s.version().clone());
                         }
                     }
                 }

@@ -37,9 +37,21 @@ struct Entry {
 }
 
 pub(crate) fn parse(files: &mut Files, id: FileId) -> Parsed {
-    let text = files.get(id).text.clone();
+    // Only a `file:` value reads other files (through `files`, mutably) while this text is
+    // read: the text is copied for that case only (an 8 MiB setup.cfg is not held twice).
+    if files.get(id).text.contains("file:") {
+        let text = files.get(id).text.clone();
+        read(Some(files), &text, id)
+    } else {
+        let files: &Files = files;
+        read(None, &files.get(id).text, id)
+    }
+}
+
+/// [`parse`] on the file's `text`; `files` is `None` when the text holds no `file:`.
+fn read(mut files: Option<&mut Files>, text: &str, id: FileId) -> Parsed {
     let mut out = Parsed::default();
-    let entries = read_ini(&text, id, &mut out);
+    let entries = read_ini(text, id, &mut out);
     let mut base = Vec::new();
     let mut extras = Extras::default();
     let mut project: Option<String> = None;
@@ -47,7 +59,7 @@ pub(crate) fn parse(files: &mut Files, id: FileId) -> Parsed {
         let key = e.key.replace('-', "_");
         match (e.section.as_str(), key.as_str()) {
             ("options", "install_requires") => {
-                let members = requirement_list(files, &text, id, e, &mut out);
+                let members = requirement_list(files.as_deref_mut(), text, id, e, &mut out);
                 base.extend(members);
             }
             ("options", "python_requires") => {
@@ -86,7 +98,7 @@ pub(crate) fn parse(files: &mut Files, id: FileId) -> Parsed {
                         continue;
                     }
                 };
-                let members = requirement_list(files, &text, id, e, &mut out);
+                let members = requirement_list(files.as_deref_mut(), text, id, e, &mut out);
                 if let Some(m) = &marker {
                     for &i in &members {
                         out.requirements[i].marker.and(m.clone());
@@ -115,16 +127,19 @@ fn value_span(e: &Entry) -> Span {
 
 /// setuptools' `_parse_requirements_list`: entries by line, or by `;` for a one-line value.
 fn requirement_list(
-    files: &mut Files,
+    mut files: Option<&mut Files>,
     text: &str,
     id: FileId,
     e: &Entry,
     out: &mut Parsed,
 ) -> Vec<usize> {
     let mut members = Vec::new();
-    let mut items: Vec<Span> = Vec::new();
+    // The entry's lines as they are (a million-line value is not copied), or its one line
+    // split at `;`.
+    let mut split: Vec<Span> = Vec::new();
+    let mut items: &[Span] = &split;
     if e.lines.len() > 1 {
-        items.extend(e.lines.iter().copied());
+        items = &e.lines;
     } else if let Some(&line) = e.lines.first() {
         let value = &text[line.start..line.end];
         if let Some(path) = value.strip_prefix("file:") {
@@ -133,7 +148,7 @@ fn requirement_list(
             for part in path.split(',') {
                 let t = part.trim();
                 let s = off + (part.len() - part.trim_start().len());
-                if !t.is_empty() {
+                if let (false, Some(files)) = (t.is_empty(), files.as_deref_mut()) {
                     let span = Span::new(s, s + t.len());
                     members.extend(super::include::requirements_file(files, id, t, span, out));
                 }
@@ -143,11 +158,12 @@ fn requirement_list(
         }
         let mut off = line.start;
         for part in value.split(';') {
-            items.push(Span::new(off, off + part.len()));
+            split.push(Span::new(off, off + part.len()));
             off += part.len() + 1;
         }
+        items = &split;
     }
-    for item in items {
+    for &item in items {
         let Some(span) = entry_span(text, item) else {
             continue;
         };

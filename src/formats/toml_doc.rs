@@ -623,7 +623,7 @@ impl Ctx<'_> {
             }
         };
         let i = self.push(Requirement {
-            name: pname,
+            name: pname.into(),
             extras: Default::default(),
             version,
             marker: MarkerTree::TRUE,

@@ -522,3 +522,89 @@ fn peak_heap_per_clause_and_per_distinct_requirement() {
         "{per_clause} {per_line} {set_per_clause}"
     );
 }
+
+/// Peak heap bytes per requirement on a package a rule reads, past a base cost: the whole
+/// in-process pipeline (read, parse, check, phrase) on a file of `tensorflow==1.14.0` and
+/// `n` then `4n` lines `gast` (issue 15 §4: 1.6M such lines fill the 8 MiB cap, and must
+/// be checked in under 200 MB), for each format that writes them one a line.
+fn bytes_per_relevant_requirement(name: &str, format: Format, head: &str, entry: &str) -> u64 {
+    // A run's parse context: the rules' packages read in full, insertion points kept after
+    // a trigger only.
+    let relevant = std::sync::Arc::new(depwindow::formats::Relevant::of_rules(
+        depwindow::rules::builtin(),
+    ));
+    let file = |n: usize| head.to_owned() + &entry.repeat(n);
+    let run = |n: usize| {
+        let text = file(n);
+        peak_live_bytes(|| {
+            // As a run checks a file: with its parse context.
+            let root = std::path::Path::new("/depwindow-allocations");
+            let mut files = depwindow::files::Files::new(root.to_path_buf());
+            files.set_relevant(relevant.clone());
+            let id = files.add(&root.join(name), text.as_bytes());
+            let parsed = depwindow::formats::parse(format, &mut files, id);
+            let opts = depwindow::check::Options::default();
+            let findings =
+                depwindow::check::check_parsed(&files, &parsed, depwindow::rules::builtin(), &opts);
+            assert!(!findings.is_empty(), "{name}: the rules are reached");
+        })
+    };
+    // Warm-up: rules, release indexes and per-thread memos are built once per process.
+    run(10);
+    let n = 1_000;
+    let (small, large) = (run(n), run(4 * n));
+    large.saturating_sub(small) / (3 * n as u64)
+}
+
+/// The most heap a requirement on a rule's package holds at the peak, per format, about 10%
+/// above what was counted (layout sizes, as this allocator sees them) when written:
+/// requirements.txt 180, setup.cfg 218, conda `pip:` 438 bytes. Main 7cea523 (a `String`
+/// name per requirement in a 168-byte `Requirement`, the evaluator's contributing list
+/// copied from its index, a `usize` per line start, conda's `pip:` requirements copied into
+/// the file's list) gave 221, 245 and 614, which these bounds fail.
+const MAX_BYTES_PER_RELEVANT_REQUIREMENT: [u64; 3] = [200, 240, 480];
+
+#[test]
+fn a_requirement_on_a_rules_package_costs_a_bounded_number_of_bytes() {
+    let shapes = [
+        (
+            "requirements.txt",
+            Format::Requirements,
+            "tensorflow==1.14.0\n",
+            "gast\n",
+        ),
+        (
+            "setup.cfg",
+            Format::SetupCfg,
+            "[options]\ninstall_requires =\n    tensorflow==1.14.0\n",
+            "    gast\n",
+        ),
+        (
+            "environment.yml",
+            Format::Conda,
+            "dependencies:\n- pip:\n  - tensorflow==1.14.0\n",
+            "  - gast\n",
+        ),
+    ];
+    let measured: Vec<(&str, u64)> = shapes
+        .iter()
+        .map(|&(name, format, head, entry)| {
+            (
+                name,
+                bytes_per_relevant_requirement(name, format, head, entry),
+            )
+        })
+        .collect();
+    eprintln!("peak bytes per relevant requirement: {measured:?}");
+    for ((shape, b), max) in measured.into_iter().zip(MAX_BYTES_PER_RELEVANT_REQUIREMENT) {
+        // Each line is at least its text and its requirement: the counter counts.
+        assert!(
+            b >= 40,
+            "{shape}: {b} bytes per requirement: too few to be counted"
+        );
+        assert!(
+            b <= max,
+            "{shape}: {b} peak heap bytes per requirement on a rule's package, more than {max}"
+        );
+    }
+}

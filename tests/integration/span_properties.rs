@@ -94,7 +94,7 @@ proptest! {
             }
             let name = &src[r.name_span.start..r.name_span.end];
             let parsed_name = PackageName::from_str(name).ok();
-            prop_assert_eq!(parsed_name.as_ref(), Some(&r.name), "{:?}", text);
+            prop_assert_eq!(parsed_name.as_ref().map(ToString::to_string), Some(r.name.to_string()), "{:?}", text);
             if let VersionReq::Specifiers { span, clauses, .. } = &r.version {
                 prop_assert!(ok(*span));
                 for c in clauses {
