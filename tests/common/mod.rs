@@ -175,16 +175,40 @@ pub fn fixture_args(case: &Path) -> Vec<String> {
 }
 
 /// `depwindow check --format json ARGS .` in a fixture, with its `cmd` arguments: the compact
-/// JSON report, as a user gets it.
+/// JSON report, as a user gets it. Run once per fixture and test binary ([`once`]).
 pub fn fixture_json(case: &Path) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_depwindow"))
-        .current_dir(case)
-        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
-        .args(["check", "--format", "json"])
-        .args(fixture_args(case))
-        .arg(".")
-        .output()
-        .expect("run depwindow")
+    once(&format!("fixture_json {}", case.display()), || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_depwindow"))
+            .current_dir(case)
+            .env_remove("DEPWINDOW_OUTPUT_FORMAT")
+            .args(["check", "--format", "json"])
+            .args(fixture_args(case))
+            .arg(".")
+            .output()
+            .expect("run depwindow")
+    })
+}
+
+/// The output of `run`, computed once per `key` in this test binary and shared by every test
+/// that asks for it: several tests read the same report of the same fixture (the snapshot
+/// test and the compact-versus-pretty test its pretty JSON, the message tests and that test
+/// its compact JSON), and a second identical run of the binary on the same files would only
+/// repeat the first (CI pays about 13 ms of CPU per run). `key` must name everything the
+/// output depends on: the command, its arguments and the directory. Tests asking for the
+/// same key at once wait for one run.
+pub fn once(key: &str, run: impl FnOnce() -> std::process::Output) -> std::process::Output {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Runs = Mutex<HashMap<String, Arc<OnceLock<std::process::Output>>>>;
+    static RUNS: OnceLock<Runs> = OnceLock::new();
+    let cell = RUNS
+        .get_or_init(Runs::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key.to_owned())
+        .or_default()
+        .clone();
+    cell.get_or_init(run).clone()
 }
 
 /// splitmix64: tiny, deterministic, good enough to spread generated cases.

@@ -24,24 +24,30 @@ use common::fixture_cases as cases;
 
 use common::fixture_args as extra_args;
 
+/// The binary's report in `format` at width 100 (JSON indented) with `extra` arguments, in
+/// `dir`, and its exit code; one run per distinct call in this test binary (`common::once`):
+/// the snapshot test and the compact-versus-pretty test read the same pretty JSON.
 fn run(dir: &Path, format: &str, extra: &[String]) -> (String, i32) {
-    let out = Command::new(bin())
-        .current_dir(dir)
-        .env_remove("DEPWINDOW_OUTPUT_FORMAT")
-        .env("NO_COLOR", "1")
-        .env_remove("NO_GRAPHICS")
-        .args(["check", "--format", format, "--width", "100"])
-        // Indented JSON, so the snapshots stay readable (the default is compact;
-        // `compact_and_pretty_json_are_the_same_value` checks they agree).
-        .args(if format == "json" {
-            &["--pretty"][..]
-        } else {
-            &[]
-        })
-        .args(extra)
-        .arg(".")
-        .output()
-        .expect("run depwindow");
+    let key = format!("fixtures::run {format} {extra:?} {}", dir.display());
+    let out = common::once(&key, || {
+        Command::new(bin())
+            .current_dir(dir)
+            .env_remove("DEPWINDOW_OUTPUT_FORMAT")
+            .env("NO_COLOR", "1")
+            .env_remove("NO_GRAPHICS")
+            .args(["check", "--format", format, "--width", "100"])
+            // Indented JSON, so the snapshots stay readable (the default is compact;
+            // `compact_and_pretty_json_are_the_same_value` checks they agree).
+            .args(if format == "json" {
+                &["--pretty"][..]
+            } else {
+                &[]
+            })
+            .args(extra)
+            .arg(".")
+            .output()
+            .expect("run depwindow")
+    });
     assert!(
         out.stderr.is_empty() || !String::from_utf8_lossy(&out.stderr).contains("panicked"),
         "{}: depwindow panicked: {}",
