@@ -650,6 +650,9 @@ pub(crate) struct Input<'a, 'x> {
     /// The package's absence may be claimed: the rule makes it a finding, and nothing in
     /// the unit is unevaluable (`${VAR}`, a computed install_requires may name it).
     pub absence_claimable: bool,
+    /// Where `outside_window` keeps the offender it picked for the environments that share
+    /// this `Combined` (`LastContributing::offender`).
+    pub offender: &'x std::cell::Cell<Option<Option<usize>>>,
 }
 
 impl Input<'_, '_> {
@@ -677,11 +680,6 @@ pub(crate) struct Combined<'a> {
     pub a_decl: VersionSet,
     /// What pip would pick from `a_decl` (an index into the rule's release list).
     pub pick: Option<usize>,
-    /// The offender `outside_window` picked among `firsts` (an index), once: it depends on
-    /// the rule, `firsts`, A_p and A_p ∩ declared only, which the environments sharing this
-    /// `Combined`'s lists share, so a unit of many distinct requirements (320k constraint
-    /// lines) builds and tests their sets once, not once per environment.
-    pub offender: std::sync::Arc<std::sync::OnceLock<Option<usize>>>,
 }
 
 /// The contributing requirements of the environment judged last for a (unit, rule), and
@@ -701,16 +699,15 @@ pub(crate) struct LastContributing<'a> {
     /// The sets, A_p and A_p ∩ the declared range built from `contributing` (None: a
     /// direct reference among them). The declared range depends on the rule and on
     /// whether overrides are among the contributing requirements, so on `contributing`.
-    combined: Option<Option<CombinedSets<'a>>>,
+    #[allow(clippy::type_complexity)]
+    combined: Option<Option<(std::sync::Arc<[&'a Requirement]>, VersionSet, VersionSet)>>,
+    /// The offender `outside_window` picked among the firsts of `combined` (an index), once
+    /// picked: it depends on the rule, the firsts, A_p and A_p ∩ declared only, which the
+    /// environments sharing `combined` share, so a unit of many distinct requirements
+    /// (320k constraint lines) builds and tests their sets once, not once per environment.
+    /// Cleared with `combined`.
+    offender: std::cell::Cell<Option<Option<usize>>>,
 }
-
-/// `firsts`, A_p, A_p ∩ declared and the offender once picked, as `Combined` holds them.
-type CombinedSets<'a> = (
-    std::sync::Arc<[&'a Requirement]>,
-    VersionSet,
-    VersionSet,
-    std::sync::Arc<std::sync::OnceLock<Option<usize>>>,
-);
 
 #[allow(clippy::too_many_arguments)]
 fn judge_env<'a>(
@@ -776,6 +773,7 @@ fn judge_env<'a>(
                 std::sync::Arc::new(applying().collect())
             };
             last.combined = None;
+            last.offender.set(None);
             last.applies = applies;
             last.contributing = Some(new.clone());
             new
@@ -795,6 +793,7 @@ fn judge_env<'a>(
         declared,
         contributing,
         absence_claimable: rule.absence_is_finding && !unit.unevaluable,
+        offender: &last.offender,
     };
     let judge = |combined: Option<&Combined<'a>>| {
         per_python_checks()
@@ -805,12 +804,12 @@ fn judge_env<'a>(
         return judge(None);
     }
 
-    let (firsts, a, a_decl, offender) = last
+    let (firsts, a, a_decl) = last
         .combined
         .get_or_insert_with(|| {
             combine(&input.contributing).map(|(firsts, a)| {
                 let a_decl = a.intersect(&input.declared);
-                (firsts.into(), a, a_decl, Default::default())
+                (firsts.into(), a, a_decl)
             })
         })
         .clone()?;
@@ -822,7 +821,6 @@ fn judge_env<'a>(
         a,
         a_decl,
         pick,
-        offender,
     }))
 }
 

@@ -42,9 +42,12 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         Severity::Warning
     };
     let probe = above_decl.clone().unwrap_or(witness.clone());
-    let least = *c
-        .offender
-        .get_or_init(|| least_leaking(&c.firsts, &probe, |s| count_outside(rule, s)));
+    // Picked once for the environments that share `c` (`LastContributing::offender`).
+    let least = input.offender.get().unwrap_or_else(|| {
+        let least = least_leaking(&c.firsts, &probe, |s| count_outside(rule, s));
+        input.offender.set(Some(least));
+        least
+    });
     let offender = least.map_or(input.contributing[0], |i| c.firsts[i]);
     Some(PyVerdict {
         check: Check::OutsideWindow,

@@ -198,8 +198,12 @@ fn per_file(
 /// Allocations per file, at most, per shape (requirements.txt, pyproject.toml). Measured
 /// when written (debug build, as `cargo test` runs), on main 42fb6d1 with issue 13's
 /// allocation work: 687 and 1,407; at 1264f81, before that work and before the requirements
-/// fast path: 1,067 and 2,194, which these bounds fail.
-const MAX_PER_FILE: [u64; 2] = [800, 1_600];
+/// fast path: 1,067 and 2,194, which these bounds fail. Raised from 800 for requirements.txt
+/// when the evaluator's by-name lists became shared (`Arc`, one more allocation per distinct
+/// name in a unit, about 40 a file here: 762 -> 803), so that an environment where every
+/// requirement on a package applies takes the list instead of copying it (13 MB less on
+/// 1.6M lines of one package).
+const MAX_PER_FILE: [u64; 2] = [850, 1_600];
 
 #[test]
 fn allocations_per_file_stay_bounded() {
