@@ -76,6 +76,9 @@ def cases(scale):
     yield "requirements-1.6m-gast-lines", "requirements.txt", fill(TF + "\n", lambda i: "gast\n")
     yield "requirements-520k-distinct", "requirements.txt", fill(
         TF + "\n", lambda i: f"numpy>=1.{i}\n", k=520_000)
+    # One constraints file of distinct `!=` lines: 525k requirements, each with its own set,
+    # met on every environment.
+    yield "constraints-525k-lines", "c.txt", fill("", lambda i: f"numpy!=1.{i}\n", k=525_000)
     yield "pyproject-2m-short-strings", "pyproject.toml", fill(
         f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}",', lambda i: '"a",', "]\n")
     yield "conda-pip-1.2m-gast", "environment.yml", fill(
@@ -117,6 +120,9 @@ def main():
                 f.write('extra-rules = ["rules/big.toml"]\n')
             with open(os.path.join(d, "requirements.txt"), "w") as f:
                 f.write("dist5\nnumpy>=1.0\n")
+        if name.startswith("constraints-"):
+            with open(os.path.join(d, "requirements.txt"), "w") as f:
+                f.write(f"{TF}\n-c c.txt\nnumpy\n")
         if name.startswith("uv-lock"):
             with open(os.path.join(d, "pyproject.toml"), "w") as f:
                 f.write(f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy"]\n')

@@ -8,7 +8,9 @@ use std::str::FromStr;
 use pep440_rs::{Operator, Version};
 use pep508_rs::PackageName;
 
-pub(super) use super::pick::{any_published, count_outside, leaking, outside_releases, pip_pick};
+pub(super) use super::pick::{
+    any_published, count_outside_upto, leaking, outside_releases, pip_pick,
+};
 use super::registry::Decides;
 use super::verdict::{Contributing, Judgement, PyVerdict, TriggerHit, Verdict};
 use super::{units, Check, Options, Unit};

@@ -14,12 +14,11 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     decides: Decides::PerPython { order: 1, judge },
 };
 
-use super::evaluate::{count_outside, leaking, req_set, spec_loc, Combined, Input};
+use super::evaluate::{count_outside_upto, leaking, req_set, spec_loc, Combined, Input};
 use super::verdict::{Detail, FixIntent, PyVerdict};
 use super::Check;
 use crate::manifest::Requirement;
 use crate::versions::VersionSet;
-use std::collections::HashMap;
 
 /// A_p admits a version outside the window. The severity is the rule's when pip can get
 /// there (A_p within the trigger's declared range leaks), a warning when only the trigger's
@@ -44,7 +43,9 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
     let probe = above_decl.clone().unwrap_or(witness.clone());
     // Picked once for the environments that share `c` (`LastContributing::offender`).
     let least = input.offender.get().unwrap_or_else(|| {
-        let least = least_leaking(&c.firsts, &probe, |s| count_outside(rule, s));
+        let least = least_leaking(&c.firsts, &probe, |s, limit| {
+            count_outside_upto(rule, s, limit)
+        });
         input.offender.set(Some(least));
         least
     });
@@ -69,25 +70,27 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
 
 /// Among `firsts`, the requirement (its index) whose own set lets `probe` in and lets in the
 /// fewest releases outside the window (`count`), the first of them on a tie; None when no
-/// set lets `probe` in. Sets repeat (the same specifier on many lines, in many extras): each
-/// distinct one is tested and counted once. Each requirement's own set is built here
-/// (`Combined` keeps none).
+/// set lets `probe` in. `count(set, limit)` counts up to `limit` (a set that reaches the
+/// best count so far cannot beat it, so its count stops there). Each requirement's own set is built here (`Combined` keeps none) and
+/// dropped. The firsts already stand for runs of requirements written alike; a set that
+/// repeats further apart is counted again (a bounded walk over the rule's outside releases),
+/// which costs less than remembering every set: hashing 525k distinct sets into a map took
+/// most of the time of an 8 MiB constraints file.
 fn least_leaking(
     firsts: &[&Requirement],
     probe: &pep440_rs::Version,
-    count: impl Fn(&VersionSet) -> usize,
+    count: impl Fn(&VersionSet, usize) -> usize,
 ) -> Option<usize> {
-    let mut known: HashMap<VersionSet, Option<usize>> = HashMap::new();
     let mut best: Option<(usize, usize)> = None;
     for (i, &r) in firsts.iter().enumerate() {
         let Some(s) = req_set(r) else { continue };
-        let n = *known
-            .entry(s)
-            .or_insert_with_key(|s| s.contains_any(probe).then(|| count(s)));
-        if let Some(n) = n {
-            if best.is_none_or(|(_, m)| n < m) {
-                best = Some((i, n));
-            }
+        if !s.contains_any(probe) {
+            continue;
+        }
+        let limit = best.map_or(usize::MAX, |(_, m)| m);
+        let n = count(&s, limit);
+        if n < limit {
+            best = Some((i, n));
         }
     }
     best.map(|(i, _)| i)
