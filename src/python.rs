@@ -43,7 +43,7 @@ pub(crate) fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
 /// Whether `spec` allows some interpreter of the series of `python` (`3.7`, `3.7.1`).
 /// (Release lists ask [`set_allows_series`] with each Requires-Python built once; this is
 /// their tests' reference.)
-#[cfg_attr(not(test), allow(dead_code))]
+#[cfg(test)]
 pub(crate) fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool {
     series_of(python).is_some_and(|s| allows_series(spec, s))
 }

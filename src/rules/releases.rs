@@ -50,7 +50,7 @@ struct InstallsCache {
 
 impl Release {
     /// Whether a Python `major.minor` can install this release (Requires-Python allows some
-    /// interpreter of the series: [`crate::python::allows_version`]).
+    /// interpreter of the series: `python::allows_version`, the tests' reference).
     pub(crate) fn installs_on(&self, python: &Version) -> bool {
         let Some(bit) = python_bit(python).map(|b| 1u64 << b) else {
             return self.installs_on_slow(python);
