@@ -528,6 +528,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let mut streamed_profiles: Vec<run::Profile> = Vec::new();
     // A directory the walk could not read (or a path too long to walk): exit 2.
     let mut walk_failed = false;
+    // The confinement set before a streamed walk, when nothing the final one depends on
+    // can differ (no `--config`, whose constraint files it trusts): not computed twice.
+    let mut confined_already = false;
     if stdin_mode {
         // Without `--stdin-filename` the input is reported as `-` and its format is read
         // from its content (`formats::sniff`).
@@ -565,10 +568,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             args.paths.clone()
         };
-        for p in &paths {
-            if p.as_os_str() == "-" {
-                return Err("`-` (standard input) must be the only path".into());
-            }
+        // The paths given were checked with the other usage errors above: only the
+        // default `.` is looked at here (one `stat` per named path, not two).
+        for p in paths.iter().filter(|_| args.paths.is_empty()) {
             if !p.exists() && std::fs::symlink_metadata(p).is_err() {
                 return Err(format!("`{}`: no such file or directory", escape_path(p)));
             }
@@ -589,7 +591,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             Vec::new()
         };
-        crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
+        let canon_cwd = resolver.borrow().dirs().base().map(Path::to_path_buf);
+        crate::files::confine(confinement(
+            &cwd,
+            canon_cwd.as_deref(),
+            &paths,
+            &args,
+            &trusted,
+        )?);
+        confined_already = stream && args.config.config.is_none();
         let (mut candidates, walk_errors) = if stream {
             let mut walk_errors = Vec::new();
             let dirs = resolver.borrow().dirs();
@@ -716,7 +726,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             .map(|s| run::Profile::new(s.clone())),
     );
     unsupported_pythons(&profiles)?;
-    {
+    if !confined_already {
         // Constraint files named by an explicitly given configuration are trusted like
         // `--constraint`; those of a discovered (repository) configuration are not.
         let trusted: Vec<PathBuf> = if args.config.config.is_some() {
@@ -736,7 +746,14 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             args.paths.clone()
         };
-        crate::files::confine(confinement(&cwd, &paths, &args, &trusted)?);
+        let canon_cwd = resolver.borrow().dirs().base().map(Path::to_path_buf);
+        crate::files::confine(confinement(
+            &cwd,
+            canon_cwd.as_deref(),
+            &paths,
+            &args,
+            &trusted,
+        )?);
     }
     let resolve_opts = if args.resolve.resolve {
         Some(args.resolve.options(&cwd, args.jobs, &args.platforms)?)
@@ -983,28 +1000,39 @@ fn escape_path(p: &Path) -> String {
 /// of the working directory and of each named path; plus what the person running the
 /// command named (paths, `--config`, `--constraint`, constraints of an explicit
 /// `--config`, `--allow-outside`, `DEPWINDOW_ALLOW_OUTSIDE`).
+/// `canon_cwd` is the working directory made canonical (the run's `files::Dirs` has it):
+/// neither it nor its project root is looked up twice (`.`, the default path, is it).
 fn confinement(
     cwd: &Path,
+    canon_cwd: Option<&Path>,
     paths: &[PathBuf],
     args: &CheckArgs,
     trusted: &[PathBuf],
 ) -> Result<crate::files::Confinement, String> {
-    let canon = |p: &Path| std::fs::canonicalize(cwd.join(p)).ok();
+    let canon = |p: &Path| match canon_cwd {
+        Some(c) if p == cwd || p.as_os_str() == "." => Some(c.to_path_buf()),
+        _ => std::fs::canonicalize(cwd.join(p)).ok(),
+    };
+    let cwd_root = canon_cwd.map(crate::files::project_root);
     let mut roots = Vec::new();
-    if let Some(c) = canon(cwd) {
-        roots.push(crate::files::project_root(&c));
-    }
+    roots.extend(cwd_root.clone());
     let mut allowed = Vec::new();
     for p in paths {
         let Some(c) = canon(p) else { continue };
-        let dir = if c.is_dir() {
-            c.clone()
-        } else {
-            c.parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| c.clone())
+        let root = match (&cwd_root, canon_cwd) {
+            (Some(root), Some(here)) if c == here => root.clone(),
+            _ => {
+                let dir = if c.is_dir() {
+                    c.clone()
+                } else {
+                    c.parent()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| c.clone())
+                };
+                crate::files::project_root(&dir)
+            }
         };
-        roots.push(crate::files::project_root(&dir));
+        roots.push(root);
         // A named file is trusted even when it is a link out of its directory.
         allowed.push(c);
     }

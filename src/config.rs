@@ -85,6 +85,13 @@ struct PyprojectTool {
     depwindow: Option<RawConfig>,
 }
 
+/// Whether a pyproject.toml's bytes could hold a `[tool.depwindow]` table at all: they say
+/// `depwindow` or hold an escape (`"\u0064epwindow"`). [`pyproject_has_table`] answers
+/// false for any other text, parsed or not.
+fn may_name_table(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, b"depwindow").is_some() || memchr::memchr(b'\\', bytes).is_some()
+}
+
 /// Whether a pyproject.toml holds a `[tool.depwindow]` table (a quick, lenient look: a file
 /// that does not parse counts when its text mentions the table, so its error is reported
 /// rather than the file silently skipped).
@@ -830,7 +837,11 @@ fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<Pa
     let candidate = d.join(PYPROJECT_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if let Ok(kept) = crate::files::read_kept(&candidate, dirs) {
-        let table = pyproject_has_table(&String::from_utf8_lossy(&kept.bytes));
+        // The quick look of `pyproject_has_table` on the bytes: the lossy decoding never
+        // makes or breaks an ASCII word, so a file without the word or a backslash is not
+        // decoded at all.
+        let table = may_name_table(&kept.bytes)
+            && pyproject_has_table(&String::from_utf8_lossy(&kept.bytes));
         if table || read.held + kept.bytes.len() <= READ_BUDGET {
             read.held += kept.bytes.len();
             read.files.insert(candidate.clone(), kept);
@@ -912,6 +923,11 @@ pub(crate) struct Resolver {
     configs: ConfigCache,
     by_source: HashMap<Option<PathBuf>, usize>,
     pub profiles: Vec<Arc<Settings>>,
+    /// The directory of the last file looked up, as the caller wrote it, and its settings:
+    /// the walk gives a directory's files one after the other, and asks twice for each
+    /// (excluded? which settings?), so only a directory's first file makes its path
+    /// absolute, normalises it and hashes it.
+    last_file_dir: Option<(PathBuf, usize)>,
 }
 
 impl Resolver {
@@ -927,6 +943,7 @@ impl Resolver {
             },
             by_source: HashMap::new(),
             profiles: Vec::new(),
+            last_file_dir: None,
         }
     }
 
@@ -939,6 +956,17 @@ impl Resolver {
     /// The bytes of a pyproject.toml the configuration lookup has read (once: the caller
     /// checks it with them, see `files::Files::load_read`).
     pub(crate) fn take_read(&mut self, path: &Path) -> Option<crate::files::Read> {
+        // Only pyproject.toml files are read ahead; a path that normalises to one names it
+        // (normalising drops components, it never makes a name).
+        if self.configs.read.files.is_empty()
+            || memchr::memmem::find(
+                path.as_os_str().as_encoded_bytes(),
+                PYPROJECT_TOML.as_bytes(),
+            )
+            .is_none()
+        {
+            return None;
+        }
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {
@@ -960,7 +988,8 @@ impl Resolver {
     /// The settings index for a file or directory.
     pub(crate) fn for_path(&mut self, path: &Path) -> Result<usize, ConfigError> {
         let abs = self.absolute(path);
-        let dir = if abs.is_dir() {
+        // The working directory is one (no `stat`: the report's settings ask for it).
+        let dir = if abs == self.cwd || abs.is_dir() {
             abs
         } else {
             abs.parent().map(Path::to_path_buf).unwrap_or(abs)
@@ -971,9 +1000,20 @@ impl Resolver {
     /// [`Resolver::for_path`] of a path known to name a file (a walked or named file to
     /// check): its directory's settings, without asking the file system what it is.
     pub(crate) fn for_file(&mut self, path: &Path) -> Result<usize, ConfigError> {
+        let written = path.parent();
+        if let (Some((last, i)), Some(dir)) = (&self.last_file_dir, written) {
+            if last.as_os_str() == dir.as_os_str() {
+                return Ok(*i);
+            }
+        }
+        crate::files::counts::add(&crate::files::counts::CONFIG_LOOKUPS);
         let abs = self.absolute(path);
         let dir = abs.parent().map(Path::to_path_buf).unwrap_or(abs);
-        self.for_dir(dir)
+        let i = self.for_dir(dir)?;
+        if let Some(dir) = written {
+            self.last_file_dir = Some((dir.to_path_buf(), i));
+        }
+        Ok(i)
     }
 
     /// `path` made absolute against the run's working directory (no `getcwd`), normalised.

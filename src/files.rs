@@ -36,6 +36,11 @@ pub mod counts {
     /// `pyproject.toml`) in a directory.
     pub(crate) static CONFIG_PROBES: AtomicU64 = AtomicU64::new(0);
 
+    /// Configuration lookups for a file that made its directory absolute and normalised it
+    /// (`config::Resolver::for_file`): once per directory the walk lists, not per file
+    /// and per question (excluded? which settings?).
+    pub(crate) static CONFIG_LOOKUPS: AtomicU64 = AtomicU64::new(0);
+
     /// Roots whose check had ended when discovery ended (checking during the walk).
     pub(crate) static CHECKED_DURING_WALK: AtomicU64 = AtomicU64::new(0);
 
@@ -49,16 +54,19 @@ pub mod counts {
     /// The environment variable that makes the CLI print [`line`] at exit.
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
-    /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N`.
+    /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N
+    /// config-lookups=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
-            "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={}",
+            "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={} \
+             config-lookups={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
             g(&CHECKED_DURING_WALK),
-            g(&HELD_PEAK)
+            g(&HELD_PEAK),
+            g(&CONFIG_LOOKUPS)
         )
     }
 }
@@ -385,7 +393,9 @@ impl Files {
 /// different includes gets one id without touching the file system again.
 pub(crate) fn normalize(path: &Path) -> PathBuf {
     use std::path::Component;
-    let mut out = PathBuf::new();
+    // Never longer than the path (a `..` above the start is kept as written): one
+    // allocation, not one per component pushed.
+    let mut out = PathBuf::with_capacity(path.as_os_str().len());
     for c in path.components() {
         match c {
             Component::CurDir => {}
@@ -448,6 +458,11 @@ impl Dirs {
             canonical: Default::default(),
             base: std::fs::canonicalize(cwd).ok(),
         }
+    }
+
+    /// The working directory, canonical (None when it could not be resolved).
+    pub(crate) fn base(&self) -> Option<&Path> {
+        self.base.as_deref()
     }
 
     /// Forget every directory (the run is over: the memo is not kept through the report).

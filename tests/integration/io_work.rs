@@ -76,6 +76,21 @@ fn each_file_is_resolved_once_and_read_once() {
     }
 }
 
+/// The walk asks two questions of each file it finds (is it excluded? which settings?):
+/// the answers come from one lookup per directory, not one per file and question (each
+/// made the path absolute, normalised and hashed it: 800 for 200 projects of 2 files).
+#[test]
+fn configuration_is_looked_up_once_per_directory() {
+    let n = 12;
+    let s = tree("io-config-dirs", n, true);
+    let lookups = counter(&s, "2", "config-lookups");
+    assert!(lookups >= 1, "no lookup counted");
+    assert!(
+        lookups <= n as u64,
+        "{lookups} configuration lookups for {n} directories of 2 files"
+    );
+}
+
 /// One counter of a run with `--jobs JOBS`.
 fn counter(s: &Scratch, jobs: &str, key: &str) -> u64 {
     let out = run_in(
