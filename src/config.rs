@@ -86,22 +86,28 @@ struct PyprojectTool {
 }
 
 /// Whether a pyproject.toml's bytes could hold a `[tool.depwindow]` table at all: they say
-/// `depwindow` or hold an escape (`"\u0064epwindow"`). [`pyproject_has_table`] answers
-/// false for any other text, parsed or not.
+/// `depwindow`, or hold a code-point escape, the only escapes that can spell a letter of a
+/// quoted key (`"\u0064epwindow"`, `\U`, TOML 1.1's `\x64`; `\n`, `\t`, `\\` ... cannot).
+/// [`pyproject_has_table`] answers false for any other text, parsed or not (without the
+/// word, its fallback for a file that does not parse is false too).
 fn may_name_table(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, b"depwindow").is_some() || memchr::memchr(b'\\', bytes).is_some()
+    memchr::memmem::find(bytes, b"depwindow").is_some()
+        || memchr::memchr_iter(b'\\', bytes)
+            .any(|at| matches!(bytes.get(at + 1), Some(b'u' | b'U' | b'x')))
 }
 
 /// Whether a pyproject.toml holds a `[tool.depwindow]` table (a quick, lenient look: a file
 /// that does not parse counts when its text mentions the table, so its error is reported
 /// rather than the file silently skipped).
 fn pyproject_has_table(text: &str) -> bool {
-    // Without the word and without an escape (`"\u0064epwindow"`), neither the parsed table
-    // nor the lenient fallback can find it: skip the TOML parse (most pyproject.toml files
-    // of a tree say nothing about depwindow, and the pipeline parses them again anyway).
-    if !text.contains("depwindow") && !text.contains('\\') {
+    // Without the word and without a Unicode escape (`"\u0064epwindow"`), neither the parsed
+    // table nor the lenient fallback can find it: skip the TOML parse (most pyproject.toml
+    // files of a tree say nothing about depwindow, and the pipeline parses them again
+    // anyway; a backslash elsewhere, `"a\\b"`, `"\n"`, spells no key).
+    if !may_name_table(text.as_bytes()) {
         return false;
     }
+    crate::files::counts::add(&crate::files::counts::CONFIG_PARSES);
     match text.parse::<toml::Table>() {
         Ok(t) => t
             .get("tool")
@@ -1138,6 +1144,11 @@ mod tests {
         assert!(!pyproject_has_table("[project]\nname = \"x\"\n"));
         assert!(!pyproject_has_table("[tool.ruff]\n"));
         assert!(pyproject_has_table("[tool.depwindow\n"));
+        // Every escape that spells a letter is looked at; other backslashes are not.
+        assert!(pyproject_has_table("[tool.\"\\U00000064epwindow\"]\n"));
+        assert!(pyproject_has_table("[tool.\"\\x64epwindow\"]\n"));
+        assert!(may_name_table(b"x = \"\\u0041\""));
+        assert!(!may_name_table(b"x = \"a\\\\b\\n\\t\"\n[tool.ruff]\n"));
     }
 
     #[test]

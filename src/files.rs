@@ -41,6 +41,10 @@ pub mod counts {
     /// and per question (excluded? which settings?).
     pub(crate) static CONFIG_LOOKUPS: AtomicU64 = AtomicU64::new(0);
 
+    /// TOML parses of a pyproject.toml to see whether it holds `[tool.depwindow]`
+    /// (`config::pyproject_has_table`): only for text that could spell the table.
+    pub(crate) static CONFIG_PARSES: AtomicU64 = AtomicU64::new(0);
+
     /// Roots whose check had ended when discovery ended (checking during the walk).
     pub(crate) static CHECKED_DURING_WALK: AtomicU64 = AtomicU64::new(0);
 
@@ -55,18 +59,19 @@ pub mod counts {
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
     /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N
-    /// config-lookups=N`.
+    /// config-lookups=N config-parses=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={} \
-             config-lookups={}",
+             config-lookups={} config-parses={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
             g(&CHECKED_DURING_WALK),
             g(&HELD_PEAK),
-            g(&CONFIG_LOOKUPS)
+            g(&CONFIG_LOOKUPS),
+            g(&CONFIG_PARSES)
         )
     }
 }

@@ -91,6 +91,28 @@ fn configuration_is_looked_up_once_per_directory() {
     );
 }
 
+/// Whether a pyproject.toml holds `[tool.depwindow]` is asked of every one the lookup
+/// reads; only text that could spell the table is TOML-parsed for it: one that says
+/// `depwindow`, or a quoted key escape (`\u`, `\U`, `\x`); a backslash that spells no letter
+/// (a Windows path, `\t`) costs no parse (it did: one per file).
+#[test]
+fn only_a_pyproject_that_could_name_the_table_is_parsed_for_it() {
+    let s = Scratch::new("io-config-parses");
+    for i in 0..6 {
+        s.write(
+            &format!("p{i}/pyproject.toml"),
+            format!(
+                "[project]\nname = \"p{i}\"\nversion = \"1\"\ndescription = \"C:\\\\src\\tp{i}\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy<1.17\"]\n"
+            ),
+        );
+    }
+    s.write(
+        "q/pyproject.toml",
+        "[project]\nname = \"q\"\nversion = \"1\"\ndependencies = [\"numpy\"]\n\n[tool.depwindow]\nignore = [\"DW102\"]\n",
+    );
+    assert_eq!(counter(&s, "2", "config-parses"), 1);
+}
+
 /// One counter of a run with `--jobs JOBS`.
 fn counter(s: &Scratch, jobs: &str, key: &str) -> u64 {
     let out = run_in(
