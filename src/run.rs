@@ -555,7 +555,9 @@ impl Queue {
                 let i = q.taken;
                 q.taken += 1;
                 q.held -= q.sizes.get(i).copied().unwrap_or(0);
-                if q.full {
+                // The walk waits until half the budget is free ([`Queue::make_room`]): one
+                // wake-up per half budget taken, not one per root (a system call each way).
+                if q.full && q.held <= STREAM_BUDGET / 2 {
                     self.room.notify_one();
                 }
                 let Some(profile) = q.profiles.get(job.profile).cloned() else {
@@ -572,11 +574,16 @@ impl Queue {
         }
     }
 
-    /// Wait (the walk) while the roots no worker has taken hold more than
-    /// [`STREAM_BUDGET`] bytes read ahead and a worker runs to take them.
+    /// Wait (the walk) when the roots no worker has taken hold more than [`STREAM_BUDGET`]
+    /// bytes read ahead, until they hold half of it or no worker runs to take them: the
+    /// walk then runs ahead by half a budget, rather than in step with the workers, one
+    /// root and two wake-ups at a time.
     fn make_room(&self) {
         let Ok(mut q) = self.state.lock() else { return };
-        while q.held > STREAM_BUDGET && q.alive > 0 {
+        if q.held <= STREAM_BUDGET {
+            return;
+        }
+        while q.held > STREAM_BUDGET / 2 && q.alive > 0 {
             q.full = true;
             match self.room.wait(q) {
                 Ok(g) => q = g,
