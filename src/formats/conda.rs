@@ -32,11 +32,11 @@ use pep440_rs::VersionSpecifiers;
 use pep508_rs::{MarkerTree, PackageName};
 
 use super::include::{self, Resolver};
-use super::yaml_span::{self, Kind, Node, Scalar, Value};
+use super::yaml_span::{self, Keep, Kind, Node, Role as YamlRole, Scalar, Value};
 use super::{problem, push_member};
 use crate::files::Files;
 use crate::manifest::{
-    FileId, Group, GroupKind, Loc, Parsed, ProblemKind, Requirement, Role, Syntax, VersionReq,
+    FileId, Group, GroupKind, Loc, Parsed, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
     VersionSlot,
 };
 use crate::source::Span;
@@ -311,9 +311,23 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
 }
 
 pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
-    let text = files.get(id).text.clone();
     let mut out = Parsed::default();
-    let (root, errors) = yaml_span::parse(&text);
+    // The packages read in full (`formats::Relevant`): a valid entry on any other is not kept.
+    let relevant = files.relevant().clone();
+    let text = files.get(id).text.as_str();
+    // The document is read as the parser goes: what conda does not read is dropped, and the
+    // `dependencies` and `pip:` lists are read entry by entry, so neither is ever held whole
+    // (issue 15 §4: 2.7M entries were a 495 MB tree).
+    let mut env = EnvReader {
+        doc: Doc {
+            text,
+            id,
+            relevant: &relevant,
+        },
+        reading: Deps::default(),
+        deps: None,
+    };
+    let (root, errors) = yaml_span::read(text, &mut env);
     for e in errors {
         out.problems
             .push(problem(ProblemKind::Parse, id, e.span, e.message));
@@ -329,9 +343,6 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
             ));
         }
     }
-    let mut members = Vec::new();
-    // The packages read in full (`formats::Relevant`): a valid entry on any other is not kept.
-    let relevant = files.relevant().clone();
     match &root.value {
         Value::Map(_) => {}
         Value::Null => {}
@@ -341,51 +352,60 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
                 .push(problem(ProblemKind::Parse, id, root.span, msg));
         }
     }
-    let mut pip_sections = Vec::new();
-    if let Some(deps) = root.get("dependencies") {
-        match &deps.value {
-            Value::Null => {}
-            Value::Alias => alias(&text, id, deps, "dependencies", &mut out),
-            Value::Seq(items) => {
-                let mut aliases = Aliases::default();
-                for item in items {
-                    read_dependency(
-                        &Doc {
-                            text: &text,
-                            id,
-                            relevant: &relevant,
-                        },
-                        item,
-                        &mut out,
-                        &mut members,
-                        &mut pip_sections,
-                        &mut aliases,
-                    );
+    // The last `dependencies` counts (ruamel refuses a repeated key; that is reported).
+    let mut members = Vec::new();
+    let mut pip = None;
+    match env.deps {
+        None => {}
+        Some(DepsValue::Read(mut deps)) => {
+            deps.aliases.finish(&mut deps.out.problems);
+            out.problems.append(&mut deps.out.problems);
+            out.requirements = deps.out.requirements;
+            out.requires_python = deps.out.requires_python;
+            members = deps.members;
+            // conda collects the dependencies into a dict (`conda.env.env.Dependencies.parse`:
+            // `self.update(line)` for each mapping entry), so a later `pip:` section replaces
+            // an earlier one, and only the last is installed.
+            if let Some((_, earlier)) = deps.pip_keys.split_last() {
+                for key in earlier {
+                    out.problems.push(problem(
+                        ProblemKind::Note,
+                        id,
+                        *key,
+                        "a later `pip:` section replaces this one (conda keeps the last); its \
+                         entries are not installed and not checked"
+                            .into(),
+                    ));
                 }
-                aliases.finish(&mut out);
             }
+            pip = deps.last_pip;
+        }
+        Some(DepsValue::Node(deps)) => match &deps.value {
+            Value::Null => {}
+            Value::Alias => alias(text, id, &deps, "dependencies", &mut out.problems),
             _ => {
                 let msg = format!("`dependencies` must be a list, found {}", deps.kind());
                 out.problems
                     .push(problem(ProblemKind::Parse, id, deps.span, msg));
             }
-        }
+        },
     }
-    // conda collects the dependencies into a dict (`conda.env.env.Dependencies.parse`:
-    // `self.update(line)` for each mapping entry), so a later `pip:` section replaces an
-    // earlier one, and only the last is installed.
-    if let Some((last, earlier)) = pip_sections.split_last() {
-        for (key, _) in earlier {
-            out.problems.push(problem(
-                ProblemKind::Note,
-                id,
-                key.span,
-                "a later `pip:` section replaces this one (conda keeps the last); its entries \
-                 are not installed and not checked"
-                    .into(),
-            ));
+    match pip {
+        None => {}
+        Some(PipValue::Read(mut section)) => {
+            section.aliases.finish(&mut section.problems);
+            out.problems.append(&mut section.problems);
+            pip_entries(files, id, &section.text, &mut out, &mut members);
         }
-        pip_section(files, &text, id, last.1, &mut out, &mut members);
+        Some(PipValue::Node(value)) => match &value.value {
+            Value::Null => {}
+            Value::Alias => alias(text, id, &value, "pip entries", &mut out.problems),
+            _ => {
+                let msg = format!("`pip` must be a list, found {}", value.kind());
+                out.problems
+                    .push(problem(ProblemKind::Parse, id, value.span, msg));
+            }
+        },
     }
     out.groups.push(Group {
         kind: GroupKind::Base,
@@ -398,38 +418,120 @@ pub(crate) fn parse_unit(files: &mut Files, id: FileId) -> Parsed {
     out
 }
 
-fn pip_section(
-    files: &mut Files,
-    text: &str,
-    id: FileId,
-    value: &Node,
-    out: &mut Parsed,
-    members: &mut Vec<usize>,
-) {
-    match &value.value {
-        Value::Null => {}
-        Value::Alias => alias(text, id, value, "pip entries", out),
-        Value::Seq(lines) => {
-            let mut entries = Vec::new();
-            let mut aliases = Aliases::default();
-            for line in lines {
-                match &line.value {
-                    Value::Scalar(s) if s.kind == Kind::Str => entries.push(s),
-                    Value::Alias => aliases.add(text, id, line, "pip entries", out),
+/// The reader's names for the collections it reads ([`yaml_span::Role::tag`]).
+const ROOT: u32 = 0;
+const DEPENDENCIES: u32 = 1;
+const INSTALLER_SECTIONS: u32 = 2;
+const PIP: u32 = 3;
+
+/// What an environment file is read for, taken as the YAML parser goes: the root mapping's
+/// entries, each item of a `dependencies` list and each entry of a `pip:` list in it are
+/// handed over as they end and read at once; everything else conda does not read is
+/// dropped as it is parsed (only its kind and span stay, for the messages).
+struct EnvReader<'t> {
+    doc: Doc<'t>,
+    /// The `dependencies` list being read.
+    reading: Deps,
+    /// The last `dependencies` value read so far.
+    deps: Option<DepsValue>,
+}
+
+enum DepsValue {
+    /// A list, read.
+    Read(Box<Deps>),
+    /// Anything else (null, an alias, a scalar, a mapping without its entries).
+    Node(Node),
+}
+
+/// What one `dependencies` list gave, kept apart until the document ends: a later
+/// `dependencies` key replaces it, and its problems come after the YAML errors.
+#[derive(Default)]
+struct Deps {
+    /// Its requirements, problems and `python` entry.
+    out: Parsed,
+    members: Vec<usize>,
+    aliases: Aliases,
+    /// The key of every `pip:` section, in order.
+    pip_keys: Vec<Span>,
+    /// The last `pip:` section's value.
+    last_pip: Option<PipValue>,
+    /// The `pip:` list being read, with its key.
+    reading_pip: Option<(Span, PipSection)>,
+}
+
+enum PipValue {
+    Read(PipSection),
+    Node(Node),
+}
+
+/// A `pip:` list, read entry by entry: its problems, and its strings joined as conda joins
+/// them.
+#[derive(Default)]
+struct PipSection {
+    problems: Vec<Problem>,
+    aliases: Aliases,
+    text: PipText,
+}
+
+impl yaml_span::Reader for EnvReader<'_> {
+    fn open(&mut self, parent: Option<YamlRole>, key: Option<&Node>, seq: bool) -> YamlRole {
+        let stream = |tag| YamlRole {
+            keep: Keep::Stream,
+            tag,
+        };
+        let key_span = key.map(|k| k.span);
+        let key = key.and_then(Node::key_text);
+        match (parent.map(|p| p.tag), key, seq) {
+            (None, _, false) => stream(ROOT),
+            (Some(ROOT), Some("dependencies"), true) => {
+                self.reading = Deps::default();
+                stream(DEPENDENCIES)
+            }
+            (Some(DEPENDENCIES), _, false) => YamlRole {
+                keep: Keep::Tree,
+                tag: INSTALLER_SECTIONS,
+            },
+            (Some(INSTALLER_SECTIONS), Some("pip"), true) => {
+                // A later `pip` list in the same mapping replaces this one's.
+                self.reading.reading_pip = key_span.map(|k| (k, PipSection::default()));
+                stream(PIP)
+            }
+            _ => YamlRole {
+                keep: Keep::Hollow,
+                tag: u32::MAX,
+            },
+        }
+    }
+
+    fn item(&mut self, parent: YamlRole, key: Option<Node>, node: Node) {
+        match parent.tag {
+            ROOT if key.as_ref().and_then(Node::key_text) == Some("dependencies") => {
+                self.deps = Some(match node.value {
+                    // Its items were read as they came.
+                    Value::Seq(_) => DepsValue::Read(Box::new(std::mem::take(&mut self.reading))),
+                    _ => DepsValue::Node(node),
+                });
+            }
+            DEPENDENCIES => read_dependency(&self.doc, node, &mut self.reading),
+            PIP => {
+                let Some((_, section)) = self.reading.reading_pip.as_mut() else {
+                    return;
+                };
+                let (text, id) = (self.doc.text, self.doc.id);
+                match &node.value {
+                    Value::Scalar(s) if s.kind == Kind::Str => section.text.push(s),
+                    Value::Alias => section
+                        .aliases
+                        .add(text, id, &node, "pip entries", &mut section.problems),
                     _ => {
-                        let msg = format!("a pip entry must be a string, found {}", line.kind());
-                        out.problems
-                            .push(problem(ProblemKind::Parse, id, line.span, msg));
+                        let msg = format!("a pip entry must be a string, found {}", node.kind());
+                        section
+                            .problems
+                            .push(problem(ProblemKind::Parse, id, node.span, msg));
                     }
                 }
             }
-            aliases.finish(out);
-            pip_entries(files, id, &entries, out, members);
-        }
-        _ => {
-            let msg = format!("`pip` must be a list, found {}", value.kind());
-            out.problems
-                .push(problem(ProblemKind::Parse, id, value.span, msg));
+            _ => {}
         }
     }
 }
@@ -446,14 +548,14 @@ struct Aliases {
 }
 
 impl Aliases {
-    fn add(&mut self, text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
+    fn add(&mut self, text: &str, id: FileId, node: &Node, what: &str, out: &mut Vec<Problem>) {
         if self.first.is_some() {
             self.more += 1;
             return;
         }
-        self.first = Some(out.problems.len());
+        self.first = Some(out.len());
         let name = text.get(node.span.start..node.span.end).unwrap_or("*");
-        out.problems.push(problem(
+        out.push(problem(
             ProblemKind::Unevaluable,
             id,
             node.span,
@@ -463,15 +565,16 @@ impl Aliases {
         ));
     }
 
-    fn finish(self, out: &mut Parsed) {
+    fn finish(&mut self, out: &mut [Problem]) {
         if let (Some(i), n @ 1..) = (self.first, self.more) {
             let s = if n == 1 { "" } else { "es" };
-            out.problems[i].message += &format!(" (nor those of {n} more alias{s} in this list)");
+            out[i].message += &format!(" (nor those of {n} more alias{s} in this list)");
         }
+        *self = Aliases::default();
     }
 }
 
-fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Parsed) {
+fn alias(text: &str, id: FileId, node: &Node, what: &str, out: &mut Vec<Problem>) {
     Aliases::default().add(text, id, node, what, out);
 }
 
@@ -482,44 +585,61 @@ struct Doc<'t> {
     relevant: &'t super::Relevant,
 }
 
-fn read_dependency<'a>(
-    doc: &Doc<'_>,
-    item: &'a Node,
-    out: &mut Parsed,
-    members: &mut Vec<usize>,
-    pip_sections: &mut Vec<(&'a Node, &'a Node)>,
-    aliases: &mut Aliases,
-) {
-    match &item.value {
+/// One item of a `dependencies` list, as it ends.
+fn read_dependency(doc: &Doc<'_>, item: Node, deps: &mut Deps) {
+    match item.value {
+        Value::Map(entries) => installer_sections(doc, entries, deps),
         // An empty entry (`- `): nothing to read.
         Value::Null => {}
-        Value::Alias => aliases.add(doc.text, doc.id, item, "dependencies", out),
-        Value::Scalar(s) if s.kind == Kind::Str => {
-            conda_spec(doc, s, out, members);
-        }
-        Value::Map(entries) => {
-            for (key, value) in entries {
-                if key.key_text() == Some("pip") {
-                    pip_sections.push((key, value));
-                    continue;
-                }
-                let shown = key
-                    .key_text()
-                    .or_else(|| doc.text.get(key.span.start..key.span.end))
-                    .unwrap_or("");
-                let msg = format!("unknown installer section `{shown}` (conda reads only `pip`)");
-                out.problems
-                    .push(problem(ProblemKind::Parse, doc.id, key.span, msg));
-            }
+        Value::Alias => deps.aliases.add(
+            doc.text,
+            doc.id,
+            &item,
+            "dependencies",
+            &mut deps.out.problems,
+        ),
+        Value::Scalar(ref s) if s.kind == Kind::Str => {
+            conda_spec(doc, s, &mut deps.out, &mut deps.members);
         }
         _ => {
             let msg = format!(
                 "a dependency must be a match-spec string, found {}",
                 item.kind()
             );
-            out.problems
+            deps.out
+                .problems
                 .push(problem(ProblemKind::Parse, doc.id, item.span, msg));
         }
+    }
+}
+
+/// A mapping in a `dependencies` list: installer sections, of which conda reads `pip`.
+fn installer_sections(doc: &Doc<'_>, entries: Vec<(Node, Node)>, deps: &mut Deps) {
+    for (key, value) in entries {
+        if key.key_text() == Some("pip") {
+            deps.pip_keys.push(key.span);
+            deps.last_pip = Some(match value.value {
+                // Its entries were read as they came (`EnvReader::item`); a list under an
+                // earlier `pip` key of this mapping was replaced by this one's, and is not
+                // the last.
+                Value::Seq(_) => PipValue::Read(
+                    match deps.reading_pip.take_if(|(k, _)| *k == key.span) {
+                        Some((_, section)) => section,
+                        None => PipSection::default(),
+                    },
+                ),
+                _ => PipValue::Node(value),
+            });
+            continue;
+        }
+        let shown = key
+            .key_text()
+            .or_else(|| doc.text.get(key.span.start..key.span.end))
+            .unwrap_or("");
+        let msg = format!("unknown installer section `{shown}` (conda reads only `pip`)");
+        deps.out
+            .problems
+            .push(problem(ProblemKind::Parse, doc.id, key.span, msg));
     }
 }
 
@@ -645,6 +765,74 @@ fn conda_spec(
     push_member(out, members, req);
 }
 
+/// An offset into the text (capped at 8 MiB) or the joined entries, as a `u32`.
+fn at32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The `pip:` entries joined as conda joins them, and where each came from: 8 bytes an
+/// entry (a verbatim entry's text is its value, so its end follows from the next entry's
+/// start), plus the spans of the entries that are not verbatim.
+#[derive(Default)]
+struct PipText {
+    joined: String,
+    /// Per entry: where it starts in `joined`, and where its inner text starts in the file.
+    starts: Vec<(u32, u32)>,
+    /// The entries that are not verbatim (escapes, folded or block scalars), by index: their
+    /// whole token and their inner text.
+    odd: Vec<(u32, Span, Span)>,
+}
+
+/// One `pip:` entry: where it starts in the joined text, its inner text in the file, and
+/// for an entry that is not verbatim its whole token (any offset in it maps to all of it).
+#[derive(Clone, Copy)]
+struct Piece {
+    at: usize,
+    inner: Span,
+    whole: Option<Span>,
+}
+
+impl PipText {
+    fn push(&mut self, s: &Scalar) {
+        if !self.starts.is_empty() {
+            self.joined.push('\n');
+        }
+        let index = at32(self.starts.len());
+        self.starts
+            .push((at32(self.joined.len()), at32(s.inner.start)));
+        self.joined.push_str(&s.value);
+        if !s.verbatim {
+            self.odd.push((index, s.span, s.inner));
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    fn get(&self, i: usize) -> Piece {
+        let (at, inner_start) = self.starts[i];
+        let (at, inner_start) = (at as usize, inner_start as usize);
+        if let Ok(k) = self.odd.binary_search_by_key(&at32(i), |&(j, _, _)| j) {
+            let (_, whole, inner) = self.odd[k];
+            return Piece {
+                at,
+                inner,
+                whole: Some(whole),
+            };
+        }
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.joined.len(), |&(next, _)| next as usize - 1);
+        Piece {
+            at,
+            inner: Span::new(inner_start, inner_start + (end - at)),
+            whole: None,
+        }
+    }
+}
+
 /// The `pip:` entries as conda hands them to pip. conda (`conda/env/installers/pip.py`,
 /// `_pip_install_via_requirements`) writes `"\n".join(specs)` to a temporary
 /// `condaenv.*.requirements.txt` in the environment file's directory
@@ -653,53 +841,49 @@ fn conda_spec(
 /// by the same reader as requirements files, with `-r`/`-c` paths relative to the
 /// environment file's directory, through the same include resolver.
 ///
-/// `entries` are the scalars in order. A verbatim entry maps its offsets 1:1 into the file;
-/// any other entry (escapes, folded or block scalars) is underlined whole.
+/// `entries` are the string entries in order. A verbatim entry maps its offsets 1:1 into
+/// the file; any other entry (escapes, folded or block scalars) is underlined whole.
 fn pip_entries(
     files: &mut Files,
     id: FileId,
-    entries: &[&Scalar],
+    entries: &PipText,
     out: &mut Parsed,
     members: &mut Vec<usize>,
 ) {
-    if entries.is_empty() {
+    if entries.len() == 0 {
         return;
     }
-    // (start in the joined text, the scalar)
-    let mut pieces: Vec<(usize, &Scalar)> = Vec::with_capacity(entries.len());
-    let mut joined = String::new();
-    for (k, s) in entries.iter().enumerate() {
-        if k > 0 {
-            joined.push('\n');
-        }
-        pieces.push((joined.len(), s));
-        joined.push_str(&s.value);
-    }
-    // The piece holding joined offset `pos` (a separator belongs to the piece before it).
+    // The entry holding joined offset `pos` (a separator belongs to the entry before it).
     let piece = |pos: usize| {
-        let i = pieces.partition_point(|&(start, _)| start <= pos);
-        pieces[i.saturating_sub(1)]
+        let i = entries
+            .starts
+            .partition_point(|&(start, _)| start as usize <= pos);
+        entries.get(i.saturating_sub(1))
     };
     let map = |span: Span| {
-        let (p, s) = piece(span.start);
-        let start = if s.verbatim {
-            s.inner.start + (span.start - p).min(s.inner.len())
-        } else {
-            s.span.start
+        let p = piece(span.start);
+        let start = match p.whole {
+            None => p.inner.start + (span.start - p.at).min(p.inner.len()),
+            Some(whole) => whole.start,
         };
         if span.is_empty() {
             return Span::new(start, start);
         }
-        // A span's end is the offset after its last byte: find the piece by that byte.
-        let (p, s) = piece(span.end - 1);
-        let end = if s.verbatim {
-            s.inner.start + (span.end - p).min(s.inner.len())
-        } else {
-            s.span.end
+        // A span's end is the offset after its last byte: find the entry by that byte.
+        let p = piece(span.end - 1);
+        let end = match p.whole {
+            None => p.inner.start + (span.end - p.at).min(p.inner.len()),
+            Some(whole) => whole.end,
         };
         Span::new(start, end.max(start))
     };
-    let fp = super::requirements::parse_text_mapped(id, &joined, &map, Role::Require, files.relevant());
+    let fp = super::requirements::parse_text_mapped(
+        id,
+        &entries.joined,
+        &map,
+        Role::Require,
+        files.relevant(),
+    );
     let dir = files.get(id).dir();
     let mut resolver = Resolver::default();
     resolver.read_lines(files, id, fp, &dir, 0);
@@ -713,10 +897,12 @@ fn pip_entries(
         r.format = super::Format::Conda;
         // The entries are in file order: the one that could hold the requirement is the last
         // starting at or before it (a scan per requirement made a long `pip:` list quadratic).
-        let at = pieces.partition_point(|(_, s)| s.inner.start <= r.loc.span.start);
+        let at = entries
+            .starts
+            .partition_point(|&(_, inner)| inner as usize <= r.loc.span.start);
         let verbatim = at.checked_sub(1).is_some_and(|i| {
-            let s = pieces[i].1;
-            s.verbatim && r.loc.span.end <= s.inner.end
+            let p = entries.get(i);
+            p.whole.is_none() && r.loc.span.end <= p.inner.end
         });
         if let (true, Some(req_text)) = (verbatim, text.get(r.loc.span.start..r.loc.span.end)) {
             r.anchors = super::pep508::anchors(

@@ -17,6 +17,10 @@
 //!   `%YAML 1.1` directive: under 1.2, `yes`/`no`/`on`/`off` are strings, `1.5` and `3.10`
 //!   are floats, `1.2.3` and `numpy=1.10` are strings. [`Scalar::resolved_kind`] follows
 //!   that table.
+//! - **Only what the caller reads is kept.** [`read`] asks a [`Reader`], as each collection
+//!   opens, whether its children stay in the tree, are dropped ([`Keep::Hollow`]) or are
+//!   handed over one by one as they end ([`Keep::Stream`]); [`parse`] keeps everything. So
+//!   a reader of a list with millions of entries never holds it whole (issue 15 §4).
 //! - **Aliases are never expanded.** An alias is a [`Value::Alias`] node at its own span;
 //!   the caller decides what to say about it. Anchors are read where they are defined.
 //! - **Bounded work.** Nesting deeper than [`MAX_DEPTH`] stops the read with one error; the
@@ -111,6 +115,7 @@ impl Node {
         }
     }
     /// The value under `key` (the last one, if the key is repeated).
+    #[cfg(test)]
     pub(crate) fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map(m) => m
@@ -148,7 +153,8 @@ struct CharToByte<'a> {
     /// Byte offset of character `k * STEP`; empty for ASCII text.
     checkpoints: Vec<usize>,
     /// Character index of the start of each line (YAML line breaks: `\n`, `\r\n`, `\r`).
-    lines: Vec<usize>,
+    /// Input texts are capped at 8 MiB, far under `u32::MAX`.
+    lines: Vec<u32>,
 }
 
 impl<'a> CharToByte<'a> {
@@ -163,14 +169,19 @@ impl<'a> CharToByte<'a> {
                 .map(|(b, _)| b)
                 .collect()
         };
+        // Line breaks are ASCII: scan the bytes, counting characters (every byte that does
+        // not continue a UTF-8 sequence starts one).
+        let b = text.as_bytes();
         let mut lines = vec![0];
-        let mut chars = text.chars().enumerate().peekable();
-        while let Some((i, c)) = chars.next() {
-            match c {
-                '\n' => lines.push(i + 1),
-                '\r' if chars.peek().is_some_and(|&(_, n)| n == '\n') => {}
-                '\r' => lines.push(i + 1),
-                _ => {}
+        let mut chars: u32 = 0;
+        for (i, &c) in b.iter().enumerate() {
+            let starts_char = c & 0xC0 != 0x80;
+            let breaks = c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n'));
+            if starts_char {
+                chars = chars.saturating_add(1);
+            }
+            if breaks {
+                lines.push(chars);
             }
         }
         CharToByte {
@@ -198,7 +209,7 @@ impl<'a> CharToByte<'a> {
     /// The byte offset of a marker (line 1-based, column 0-based in characters).
     fn at(&self, m: &saphyr_parser::Marker) -> usize {
         match m.line().checked_sub(1).and_then(|l| self.lines.get(l)) {
-            Some(&start) => self.byte(start + m.col()),
+            Some(&start) => self.byte(start as usize + m.col()),
             None => self.text.len(),
         }
     }
@@ -226,27 +237,81 @@ fn directive_version(text: &str) -> Version {
     Version::V1_2
 }
 
+/// What a reader keeps of a collection, decided as the collection opens ([`Reader::open`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// Its children stay in the tree.
+    Tree,
+    /// Its children are read (errors, duplicate keys, its span) and dropped: the node keeps
+    /// its span and kind, with no children. So are its children's children.
+    Hollow,
+    /// Each child is handed to [`Reader::item`] as it ends (in a mapping, with its key) and
+    /// not kept: the node keeps its span and kind, with no children.
+    Stream,
+}
+
+/// How a collection is kept, and the reader's own name for it (handed back to
+/// [`Reader::open`] for its children and to [`Reader::item`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Role {
+    pub keep: Keep,
+    pub tag: u32,
+}
+
+/// A reader that takes what it needs while the document is read, so that a long list it
+/// reads entry by entry is never held whole ([`read`]; issue 15 §4).
+pub(crate) trait Reader {
+    /// What to keep of a collection (a sequence when `seq`) that opens inside `parent` (the
+    /// innermost open collection; `None` for the document's root), as the value of `key`
+    /// when `parent` is a mapping (`None` for a key itself, or in a sequence). Not asked
+    /// inside a [`Keep::Hollow`] collection.
+    fn open(&mut self, parent: Option<Role>, key: Option<&Node>, seq: bool) -> Role;
+    /// A finished child of a [`Keep::Stream`] collection, in document order: a mapping's
+    /// entries come with their key (a key without a value with a null value at the key's
+    /// end, as in the tree).
+    fn item(&mut self, parent: Role, key: Option<Node>, node: Node);
+}
+
+/// The reader behind [`parse`]: the whole tree.
+struct WholeTree;
+
+impl Reader for WholeTree {
+    fn open(&mut self, _: Option<Role>, _: Option<&Node>, _: bool) -> Role {
+        Role {
+            keep: Keep::Tree,
+            tag: 0,
+        }
+    }
+    fn item(&mut self, _: Role, _: Option<Node>, _: Node) {}
+}
+
 enum Frame {
     Seq {
         start: usize,
         items: Vec<Node>,
+        role: Role,
+        /// The end of the last child (kept or not): a block collection ends there.
+        last_end: Option<usize>,
     },
     Map {
         start: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
         seen: HashSet<String>,
+        role: Role,
+        last_end: Option<usize>,
     },
 }
 
-struct Builder<'a> {
+struct Builder<'a, 'r> {
     text: &'a str,
     stack: Vec<Frame>,
     root: Option<Node>,
     errors: Vec<Error>,
+    reader: &'r mut dyn Reader,
 }
 
-impl Builder<'_> {
+impl Builder<'_, '_> {
     fn err(&mut self, span: Span, message: impl Into<String>) {
         self.errors.push(Error {
             span,
@@ -262,7 +327,8 @@ impl Builder<'_> {
         }
     }
 
-    /// Attach a finished node to the open collection (or make it the root).
+    /// Attach a finished node to the open collection (or make it the root): kept, dropped
+    /// or handed to the reader, as the collection's [`Keep`] says.
     fn attach(&mut self, node: Node) {
         let mut dup = None;
         match self.stack.last_mut() {
@@ -271,9 +337,26 @@ impl Builder<'_> {
                     self.root = Some(node);
                 }
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq {
+                items,
+                role,
+                last_end,
+                ..
+            }) => {
+                *last_end = Some(node.span.end);
+                match role.keep {
+                    Keep::Tree => items.push(node),
+                    Keep::Hollow => {}
+                    Keep::Stream => self.reader.item(*role, None, node),
+                }
+            }
             Some(Frame::Map {
-                entries, key, seen, ..
+                entries,
+                key,
+                seen,
+                role,
+                last_end,
+                ..
             }) => match key.take() {
                 None => {
                     if let Value::Scalar(s) = &node.value {
@@ -283,7 +366,14 @@ impl Builder<'_> {
                     }
                     *key = Some(node);
                 }
-                Some(k) => entries.push((k, node)),
+                Some(k) => {
+                    *last_end = Some(k.span.end.max(node.span.end));
+                    match role.keep {
+                        Keep::Tree => entries.push((k, node)),
+                        Keep::Hollow => {}
+                        Keep::Stream => self.reader.item(*role, Some(k), node),
+                    }
+                }
             },
         }
         if let Some((span, k)) = dup {
@@ -294,15 +384,40 @@ impl Builder<'_> {
         }
     }
 
+    /// How the collection opening now is kept: asked of the reader, unless it is inside a
+    /// hollow one.
+    fn role_of_new(&mut self, seq: bool) -> Role {
+        let (parent, key) = match self.stack.last() {
+            None => (None, None),
+            Some(Frame::Seq { role, .. }) => (Some(*role), None),
+            Some(Frame::Map { role, key, .. }) => (Some(*role), key.as_ref()),
+        };
+        match parent {
+            Some(p) if p.keep == Keep::Hollow => p,
+            _ => self.reader.open(parent, key, seq),
+        }
+    }
+
     /// Close the innermost collection. A flow collection ends with its closing bracket
     /// (`flow_end`); a block collection ends with its last item.
     fn close(&mut self, flow_end: Option<usize>) {
+        // A key without a value: its value is null, at the key's end.
+        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+            if let Some(at) = key.as_ref().map(|k| k.span.end) {
+                self.attach(Node::null(at));
+            }
+        }
         let Some(frame) = self.stack.pop() else {
             return;
         };
         let node = match frame {
-            Frame::Seq { start, items } => {
-                let end = flow_end.unwrap_or_else(|| items.last().map_or(start, |n| n.span.end));
+            Frame::Seq {
+                start,
+                items,
+                last_end,
+                ..
+            } => {
+                let end = flow_end.unwrap_or_else(|| last_end.unwrap_or(start));
                 Node {
                     span: Span::new(start, end.max(start)),
                     value: Value::Seq(items),
@@ -310,19 +425,11 @@ impl Builder<'_> {
             }
             Frame::Map {
                 start,
-                mut entries,
-                key,
+                entries,
+                last_end,
                 ..
             } => {
-                if let Some(k) = key {
-                    let at = k.span.end;
-                    entries.push((k, Node::null(at)));
-                }
-                let end = flow_end.unwrap_or_else(|| {
-                    entries
-                        .last()
-                        .map_or(start, |(k, v)| k.span.end.max(v.span.end))
-                });
+                let end = flow_end.unwrap_or_else(|| last_end.unwrap_or(start));
                 Node {
                     span: Span::new(start, end.max(start)),
                     value: Value::Map(entries),
@@ -738,6 +845,13 @@ pub(crate) fn plain_kind(value: &str, version: Version) -> Kind {
 /// Parse a YAML document. Returns the root (Null for an empty document) and every problem
 /// met (after a syntax error, what was read before it).
 pub fn parse(text: &str) -> (Node, Vec<Error>) {
+    read(text, &mut WholeTree)
+}
+
+/// [`parse`], keeping of each collection what `reader` asks for ([`Reader::open`]) and
+/// handing it the children of those it streams. The errors, the spans and the nodes it is
+/// handed are the ones [`parse`] gives, in document order.
+pub(crate) fn read(text: &str, reader: &mut dyn Reader) -> (Node, Vec<Error>) {
     let version = directive_version(text);
     let map = CharToByte::new(text);
     let mut b = Builder {
@@ -745,6 +859,7 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
         stack: Vec::new(),
         root: None,
         errors: Vec::new(),
+        reader,
     };
     let mut parser = Parser::new_from_str(text);
     let mut documents = 0;
@@ -801,10 +916,14 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
                     break;
                 }
                 let start = b.collection_start(start);
-                b.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                let seq = matches!(event, Event::SequenceStart(..));
+                let role = b.role_of_new(seq);
+                b.stack.push(if seq {
                     Frame::Seq {
                         start,
                         items: Vec::new(),
+                        role,
+                        last_end: None,
                     }
                 } else {
                     Frame::Map {
@@ -812,6 +931,8 @@ pub fn parse(text: &str) -> (Node, Vec<Error>) {
                         entries: Vec::new(),
                         key: None,
                         seen: HashSet::new(),
+                        role,
+                        last_end: None,
                     }
                 });
             }
@@ -1158,6 +1279,134 @@ mod span_properties {
                 assert!(e.span.start <= e.span.end && e.span.end <= text.len());
                 assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
             }
+        }
+    }
+}
+
+/// [`read`] with a reader that keeps, drops or streams each collection (by a seeded choice)
+/// gives what [`parse`] gives: the same errors, the same root, and, under each collection,
+/// the children it keeps (tree), none (hollow) or the ones handed over (stream), in order.
+/// conda's reader relies on this to read a long list without holding it.
+#[cfg(test)]
+mod streaming {
+    use super::{parse, read, Keep, Node, Reader, Role, Value};
+
+    /// Chooses each collection's keeping from a seed; records what it is handed.
+    struct Chooser {
+        seed: u64,
+        /// Per collection, in the order they opened: how it was kept.
+        keeps: Vec<Keep>,
+        /// Per collection, the children handed over (key, node).
+        items: Vec<Vec<(Option<Node>, Node)>>,
+    }
+
+    impl Reader for Chooser {
+        fn open(&mut self, parent: Option<Role>, _: Option<&Node>, _: bool) -> Role {
+            assert_ne!(parent.map(|p| p.keep), Some(Keep::Hollow));
+            self.seed ^= self.seed << 13;
+            self.seed ^= self.seed >> 7;
+            self.seed ^= self.seed << 17;
+            let keep = [Keep::Tree, Keep::Hollow, Keep::Stream][(self.seed % 3) as usize];
+            self.keeps.push(keep);
+            self.items.push(Vec::new());
+            Role {
+                keep,
+                tag: (self.keeps.len() - 1) as u32,
+            }
+        }
+        fn item(&mut self, parent: Role, key: Option<Node>, node: Node) {
+            assert_eq!(self.keeps[parent.tag as usize], Keep::Stream);
+            self.items[parent.tag as usize].push((key, node));
+        }
+    }
+
+    fn children(n: &Node) -> Vec<(Option<&Node>, &Node)> {
+        match &n.value {
+            Value::Seq(v) => v.iter().map(|c| (None, c)).collect(),
+            Value::Map(m) => m.iter().map(|(k, v)| (Some(k), v)).collect(),
+            _ => vec![],
+        }
+    }
+
+    /// `got` (from the chooser's read) against `want` (the whole tree), collections taken
+    /// in the order they opened (document order, a key before its value).
+    fn same(want: &Node, got: &Node, ch: &Chooser, next: &mut usize) {
+        assert_eq!(want.span, got.span);
+        let collection = matches!(want.value, Value::Seq(_) | Value::Map(_));
+        if !collection {
+            assert_eq!(want, got);
+            return;
+        }
+        assert_eq!(
+            std::mem::discriminant(&want.value),
+            std::mem::discriminant(&got.value)
+        );
+        let tag = *next;
+        *next += 1;
+        let theirs: Vec<(Option<&Node>, &Node)> = match ch.keeps[tag] {
+            // Nothing under it opened: no tags to skip.
+            Keep::Hollow => return assert!(children(got).is_empty()),
+            Keep::Tree => children(got),
+            Keep::Stream => {
+                assert!(children(got).is_empty());
+                ch.items[tag].iter().map(|(k, v)| (k.as_ref(), v)).collect()
+            }
+        };
+        let ours = children(want);
+        assert_eq!(ours.len(), theirs.len());
+        for ((wk, wv), (gk, gv)) in ours.into_iter().zip(theirs) {
+            assert_eq!(wk.is_some(), gk.is_some());
+            if let (Some(wk), Some(gk)) = (wk, gk) {
+                same(wk, gk, ch, next);
+            }
+            same(wv, gv, ch, next);
+        }
+    }
+
+    #[test]
+    fn a_reader_gets_what_the_tree_holds() {
+        let alphabet: Vec<char> = "[]{}\"'\\:,-#&*!|>?%@` \n\r\ta1.\u{e9}~=+"
+            .chars()
+            .collect();
+        let seeds = [
+            "name: x\ndependencies:\n  - numpy=1.17\n  - pip:\n    - tf==1\n    - [a]\n  - {pip: [b, c], x: [d]}\n",
+            "a: &x [1, {b: c}]\nb: *x\nc: |\n  t\n? [k]\n: v\n",
+            "- a\n- b:\n  - c\n  - d: e\n    f:\n-\n- [x, {y: z}]\n",
+            "dependencies:\n- pip:\n  - a\n  pip:\n  - b\ndependencies: [x, {pip: [y]}]\n",
+        ];
+        let mut st: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut rnd = move || {
+            st ^= st << 13;
+            st ^= st >> 7;
+            st ^= st << 17;
+            st as usize
+        };
+        for round in 0..4_000 {
+            let mut s: Vec<char> = seeds[rnd() % seeds.len()].chars().collect();
+            for _ in 0..(rnd() % 6) {
+                let pos = rnd() % (s.len() + 1);
+                let c = alphabet[rnd() % alphabet.len()];
+                match rnd() % 3 {
+                    0 => s.insert(pos, c),
+                    1 if pos < s.len() => {
+                        s.remove(pos);
+                    }
+                    _ if pos < s.len() => s[pos] = c,
+                    _ => {}
+                }
+            }
+            let text: String = s.into_iter().collect();
+            let (want, want_errors) = parse(&text);
+            let mut ch = Chooser {
+                seed: round as u64 * 2 + 1,
+                keeps: vec![],
+                items: vec![],
+            };
+            let (got, got_errors) = read(&text, &mut ch);
+            assert_eq!(want_errors, got_errors, "{text:?}");
+            let mut next = 0;
+            same(&want, &got, &ch, &mut next);
+            assert_eq!(next, ch.keeps.len(), "{text:?}");
         }
     }
 }
