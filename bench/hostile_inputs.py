@@ -79,6 +79,14 @@ def cases(scale):
     # One constraints file of distinct `!=` lines: 525k requirements, each with its own set,
     # met on every environment.
     yield "constraints-525k-lines", "c.txt", fill("", lambda i: f"numpy!=1.{i}\n", k=525_000)
+    # Distinct markers on a rule's package, in their shortest form, to the cap: pep508_rs
+    # keeps every distinct marker it parses in one global decision diagram, never freed.
+    # A Python version every environment fixes, and a variable none fixes (each marker is
+    # unknown, so it is also compared with the trigger's).
+    yield "markers-265k-distinct-python", "requirements.txt", fill(
+        TF + "\n", lambda i: f'numpy;python_version>"3.{i}"\n', k=265_000)
+    yield "markers-257k-distinct-release", "requirements.txt", fill(
+        TF + "\n", lambda i: f'numpy;platform_release=="{i}"\n', k=257_000)
     yield "pyproject-2m-short-strings", "pyproject.toml", fill(
         f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}",', lambda i: '"a",', "]\n")
     yield "conda-pip-1.2m-gast", "environment.yml", fill(
