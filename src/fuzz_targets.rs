@@ -127,7 +127,7 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
         assert_loc(files, r.loc, "requirement");
         let name = Loc {
             file: r.loc.file,
-            span: r.name_span,
+            span: r.name_span(),
         };
         assert_loc(files, name, "name");
         let inner: Vec<Span> = match &r.version {
@@ -150,7 +150,7 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
         // Edit anchors: every place a fix would write.
         let a = &r.anchors;
         let mut anchors: Vec<Span> = a.marker().into_iter().collect();
-        match &a.version {
+        match &a.version() {
             Some(VersionSlot::Replace { span, .. }) => anchors.push(*span),
             Some(VersionSlot::Insert { at, .. }) => anchors.push(Span::new(*at, *at)),
             Some(VersionSlot::Clauses) | None => {}

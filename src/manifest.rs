@@ -262,8 +262,8 @@ pub struct Requirement {
     pub syntax: Syntax,
     /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value).
     pub loc: Loc,
-    /// The name as written.
-    pub name_span: Span,
+    /// The name as written ([`Requirement::name_span`]), in 8 bytes.
+    pub(crate) name_at: Span32,
     /// The file is in pip hash-checking mode (a `--hash` anywhere in it or its includes):
     /// any edit invalidates it.
     pub hashed: bool,
@@ -276,16 +276,76 @@ pub struct Requirement {
     pub(crate) anchors: Anchors,
 }
 
+impl Requirement {
+    /// The name as written.
+    pub fn name_span(&self) -> Span {
+        self.name_at.get()
+    }
+}
+
+/// A span held in 8 bytes, for the parts of a [`Requirement`] that every requirement has
+/// (a hostile file holds 1.6M of them, issue 15 §4). Offsets fit a `u32`: input is capped
+/// at 8 MiB a file, and its decoded text at a few times that.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Span32 {
+    start: u32,
+    end: u32,
+}
+
+impl Span32 {
+    pub(crate) fn get(self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
+    }
+}
+
+/// A file offset as a `u32` ([`Span32`]); never reached, an offset past it saturates.
+fn offset32(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
+}
+
+impl From<Span> for Span32 {
+    fn from(s: Span) -> Span32 {
+        Span32 {
+            start: offset32(s.start),
+            end: offset32(s.end),
+        }
+    }
+}
+
 /// Where a fix goes and what it copies, captured by the parser that read the requirement, so
 /// rendering a fix never reads the file's syntax again. Empty when no edit maps one to one
 /// (escapes, unusual layouts, lockfiles). The version slot, which most requirements have,
 /// is inline; the rest, which most lack, is one box ([`MoreAnchors`]), absent when empty.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Anchors {
-    /// Where the version text is, or would go.
-    pub version: Option<VersionSlot>,
+    /// Where the version text is, or would go ([`Anchors::version`]), in 16 bytes; a slot
+    /// that does not fit them is in `more`.
+    version: Slot,
     more: Option<Box<MoreAnchors>>,
 }
+
+/// A [`VersionSlot`] in 16 bytes: `u32` offsets ([`Span32`]), and the text around an
+/// insertion as an index into [`AROUNDS`].
+#[derive(Clone, Debug, Default)]
+enum Slot {
+    #[default]
+    None,
+    Clauses,
+    Replace {
+        span: Span32,
+        quote: Option<char>,
+    },
+    Insert {
+        at: u32,
+        around: u8,
+    },
+    /// A slot these do not hold (past `u32` offsets, another text around an insertion).
+    Other(Box<VersionSlot>),
+}
+
+/// The texts around an inserted version that readers use; another is held in a box
+/// ([`Slot::Other`]).
+const AROUNDS: [[&str; 2]; 3] = [["", ""], ["version = \"", "\", "], ["version = \"", "\""]];
 
 /// The anchors most requirements lack (no marker, not a rule's trigger, not a TOML entry).
 #[derive(Clone, Debug, Default)]
@@ -301,6 +361,28 @@ impl Anchors {
         marker: Option<Span>,
         entry: Option<TomlEntry>,
     ) -> Anchors {
+        let fits = |at: usize| u32::try_from(at).is_ok();
+        let slot = match &version {
+            None => Some(Slot::None),
+            Some(VersionSlot::Clauses) => Some(Slot::Clauses),
+            Some(VersionSlot::Replace { span, quote }) => (fits(span.start) && fits(span.end))
+                .then(|| Slot::Replace {
+                    span: (*span).into(),
+                    quote: *quote,
+                }),
+            Some(VersionSlot::Insert { at, around }) => AROUNDS
+                .iter()
+                .position(|a| a == *around)
+                .filter(|_| fits(*at))
+                .map(|i| Slot::Insert {
+                    at: offset32(*at),
+                    around: i as u8,
+                }),
+        };
+        let slot = match (slot, version) {
+            (Some(slot), _) => slot,
+            (None, version) => version.map_or(Slot::None, |v| Slot::Other(Box::new(v))),
+        };
         let more = (marker.is_some() || entry.is_some()).then(|| {
             Box::new(MoreAnchors {
                 marker,
@@ -308,7 +390,27 @@ impl Anchors {
                 entry,
             })
         });
-        Anchors { version, more }
+        Anchors {
+            version: slot,
+            more,
+        }
+    }
+
+    /// Where the version text is, or would go.
+    pub(crate) fn version(&self) -> Option<VersionSlot> {
+        match &self.version {
+            Slot::None => None,
+            Slot::Clauses => Some(VersionSlot::Clauses),
+            Slot::Replace { span, quote } => Some(VersionSlot::Replace {
+                span: span.get(),
+                quote: *quote,
+            }),
+            Slot::Insert { at, around } => Some(VersionSlot::Insert {
+                at: *at as usize,
+                around: &AROUNDS[*around as usize],
+            }),
+            Slot::Other(slot) => Some((**slot).clone()),
+        }
     }
 
     /// PEP 508: the marker part as written, with the space before its `;`
@@ -545,13 +647,16 @@ mod tests {
     /// §4: under 200 MB); each byte added here costs 1.6 MB there. Grow these only with a
     /// measurement of `bench/hostile.sh`'s `requirements-1.6m-gast-lines`. The name is one
     /// pointer ([`super::Name`]): 16 bytes less than the `String` it was, and one heap block
-    /// per package rather than per requirement.
+    /// per package rather than per requirement. The name span and the version slot hold
+    /// `u32` offsets ([`super::Span32`]): 152 -> 136 bytes.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 152);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 136);
         assert_eq!(std::mem::size_of::<super::Name>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionReq>(), 48);
-        assert_eq!(std::mem::size_of::<super::Anchors>(), 32);
+        assert_eq!(std::mem::size_of::<super::Anchors>(), 24);
+        assert_eq!(std::mem::size_of::<super::Slot>(), 16);
+        assert_eq!(std::mem::size_of::<super::Span32>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
         assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 24);
         assert_eq!(std::mem::size_of::<super::Extras>(), 8);

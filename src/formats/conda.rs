@@ -747,7 +747,7 @@ fn conda_spec(
             file: id,
             span: base,
         },
-        name_span: at(ms.name_span),
+        name_at: at(ms.name_span).into(),
         hashed: false,
         pre: false,
         format: super::Format::Conda,
@@ -757,7 +757,7 @@ fn conda_spec(
         anchors: super::edit::with_version(version_slot(
             text,
             req.loc.span,
-            req.name_span,
+            req.name_span(),
             &req.version,
         )),
         ..req
@@ -908,7 +908,7 @@ fn pip_entries(
             r.anchors = super::pep508::anchors(
                 req_text,
                 r.loc.span.start,
-                r.name_span,
+                r.name_span(),
                 &r.version,
                 r.loc.span,
             );
@@ -1131,7 +1131,7 @@ mod tests {
             assert_eq!(sl(&t, *span), "1.17");
             assert_eq!(clauses.len(), 1);
             assert_eq!(sl(&t, np.loc.span), "numpy=1.17");
-            assert_eq!(sl(&t, p.requirements[1].name_span), "tensorflow-gpu");
+            assert_eq!(sl(&t, p.requirements[1].name_span()), "tensorflow-gpu");
             let tf = &p.requirements[3];
             assert_eq!(tf.syntax, Syntax::Pep508);
             assert!(tf.hashed && p.hashed);
@@ -1291,7 +1291,7 @@ mod tests {
                         .unwrap()
                         .to_owned(),
                     sl(&text, r.loc.span),
-                    sl(&text, r.name_span),
+                    sl(&text, r.name_span()),
                     r.hashed,
                     r.pre,
                 )
@@ -1309,7 +1309,7 @@ mod tests {
                         .unwrap()
                         .to_owned(),
                     sl(&req_text, r.loc.span),
-                    sl(&req_text, r.name_span),
+                    sl(&req_text, r.name_span()),
                     r.hashed,
                     r.pre,
                 )
@@ -1370,7 +1370,7 @@ mod tests {
         let (p, text) = run(t);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         assert_eq!(sl(&text, p.requirements[0].loc.span), "\"six\\x3e=1.0\"");
-        assert_eq!(sl(&text, p.requirements[0].name_span), "\"six\\x3e=1.0\"");
+        assert_eq!(sl(&text, p.requirements[0].name_span()), "\"six\\x3e=1.0\"");
         assert_eq!(sl(&text, p.requirements[1].loc.span), "numpy<1.17");
         let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
             panic!()

@@ -48,7 +48,7 @@ pub(crate) fn replace_version(
     r: &Requirement,
     spec: &str,
 ) -> Option<(Span, String)> {
-    match r.anchors.version.as_ref()? {
+    match &r.anchors.version()? {
         VersionSlot::Clauses => match &r.version {
             VersionReq::Specifiers { span, clauses, .. } => {
                 Some(minimal_clause_edit(file, *span, clauses, spec))

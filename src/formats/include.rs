@@ -114,7 +114,9 @@ impl Resolver {
             taken += n;
             self.follow(files, &inc, dir, depth);
         }
-        self.parsed.requirements.extend(reqs);
+        // The lines after the last include: collected in place (no new allocation) and
+        // appended without holding two copies of the longer list.
+        append(&mut self.parsed.requirements, reqs.collect());
         self.stack.pop();
     }
 
@@ -220,13 +222,9 @@ impl Resolver {
 pub(crate) fn merge(out: &mut Parsed, unit: Parsed) -> Vec<usize> {
     let base = out.requirements.len();
     let n = unit.requirements.len();
-    if base == 0 {
-        // Nothing before: moved, not copied (a copy held every requirement twice at the
-        // peak of a 1.2M-entry conda `pip:` list).
-        out.requirements = unit.requirements;
-    } else {
-        out.requirements.extend(unit.requirements);
-    }
+    // Nothing before: moved, not copied (a copy held every requirement twice at the peak of
+    // a 1.2M-entry conda `pip:` list).
+    append(&mut out.requirements, unit.requirements);
     out.problems.extend(unit.problems);
     out.includes.extend(unit.includes);
     out.hashed |= unit.hashed;
@@ -257,4 +255,20 @@ pub(crate) fn requirements_file(
     let mut resolver = Resolver::default();
     resolver.read_lines(files, from, fp, &dir, 0);
     merge(out, resolver.finish())
+}
+
+/// `dest` followed by `more`, in `dest`: the shorter list is moved into the longer one's
+/// allocation, so a long list (a 525k-line constraints file after its including file's few
+/// lines) is never copied into a second allocation of its size (which held every requirement
+/// twice at the peak, issue 15 §4).
+fn append<T>(dest: &mut Vec<T>, mut more: Vec<T>) {
+    if dest.len() < more.len() {
+        // Room for exactly the shorter list: growing a long list's allocation moves it
+        // (`realloc`) without a second copy, but a doubling would reserve its size again.
+        more.reserve_exact(dest.len());
+        more.splice(0..0, std::mem::take(dest));
+        *dest = more;
+    } else {
+        dest.append(&mut more);
+    }
 }

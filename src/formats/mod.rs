@@ -500,7 +500,7 @@ pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
         role: Role::Unparsed,
         syntax: crate::manifest::Syntax::Pep508,
         loc,
-        name_span: loc.span,
+        name_at: loc.span.into(),
         hashed: false,
         pre: false,
         format,

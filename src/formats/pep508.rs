@@ -224,7 +224,7 @@ fn build(
         role,
         syntax: Syntax::Pep508,
         loc: Loc { file, span: at },
-        name_span: parts.name,
+        name_at: parts.name.into(),
         hashed: false,
         pre: false,
         format,
@@ -575,7 +575,7 @@ mod tests {
         )
         .unwrap();
         let file = format!("{}{s}", " ".repeat(10));
-        assert_eq!(slice(&file, r.name_span), "numpy");
+        assert_eq!(slice(&file, r.name_span()), "numpy");
         let VersionReq::Specifiers {
             span,
             clauses,
@@ -752,7 +752,7 @@ mod tests {
             text,
             "numpy [mkl] >= 1.16 , <1.17 ; python_version < \"3.8\"",
         );
-        assert_eq!(&text[r.name_span.start..r.name_span.end], "numpy");
+        assert_eq!(&text[r.name_span().start..r.name_span().end], "numpy");
         let VersionReq::Specifiers {
             specifiers,
             span,
@@ -815,7 +815,7 @@ mod tests {
             Format::Requirements,
         )
         .unwrap();
-        assert_eq!(r.name_span, Span::new(5, 20));
+        assert_eq!(r.name_span(), Span::new(5, 20));
         assert!(
             matches!(r.version, VersionReq::Specifiers { span, .. } if span == Span::new(5, 20))
         );
@@ -833,6 +833,6 @@ mod tests {
         assert_eq!(&text[span.start..span.end], ">=1.16\u{a0},<2");
         let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
         assert_eq!(c, [">=1.16", "<2"]);
-        assert_eq!(&text[r.name_span.start..r.name_span.end], "numpy");
+        assert_eq!(&text[r.name_span().start..r.name_span().end], "numpy");
     }
 }

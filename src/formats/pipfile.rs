@@ -106,7 +106,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
             file: ctx.file,
             span: span_of(key).cover(span_of(value)),
         },
-        name_span,
+        name_at: name_span.into(),
         hashed: false,
         pre,
         format: ctx.format,

@@ -238,7 +238,7 @@ fn entry_requirement(
         role: Role::Locked,
         syntax: Syntax::Lock,
         loc,
-        name_span: key_span,
+        name_at: key_span.into(),
         hashed,
         pre: false,
         format: super::Format::PipfileLock,
@@ -341,7 +341,7 @@ mod tests {
         };
         assert_eq!(version.to_string(), "1.17.0");
         assert_eq!(slice(LOCK, *span), "1.17.0");
-        assert_eq!(slice(LOCK, np.name_span), "numpy");
+        assert_eq!(slice(LOCK, np.name_span()), "numpy");
         let tf = &p.requirements[1];
         assert!(!tf.hashed);
         assert_eq!(tf.extras.len(), 1);

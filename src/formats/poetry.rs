@@ -715,7 +715,7 @@ fn dependency_reqs<'v, 'i>(
             file: ctx.file,
             span: whole,
         },
-        name_span,
+        name_at: name_span.into(),
         hashed: false,
         pre: false,
         format: ctx.format,

@@ -117,7 +117,7 @@ pub fn parse_text_with(
             r.anchors = super::pep508::anchors(
                 req_text,
                 r.loc.span.start,
-                r.name_span,
+                r.name_span(),
                 &r.version,
                 r.loc.span,
             );
@@ -1247,7 +1247,7 @@ fn pep508_requirement(
         role: Role::Require,
         syntax: Syntax::Pep508,
         loc,
-        name_span,
+        name_at: name_span.into(),
         hashed: false,
         pre: false,
         format: super::Format::Requirements,
@@ -1294,7 +1294,7 @@ fn bare_requirement(
         role: Role::Require,
         syntax: Syntax::Pep508,
         loc,
-        name_span,
+        name_at: name_span.into(),
         hashed: false,
         pre: false,
         format: super::Format::Requirements,
@@ -1556,7 +1556,7 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
             &mut tmp,
         );
         for mut r in tmp.requirements {
-            r.name_span = loc.span;
+            r.name_at = loc.span.into();
             out.requirements.push(r);
         }
         for mut p in tmp.problems {

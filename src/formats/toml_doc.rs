@@ -630,7 +630,7 @@ impl Ctx<'_> {
             role: Role::Locked,
             syntax: Syntax::Lock,
             loc: self.loc(loc_span),
-            name_span: name_at.span,
+            name_at: name_at.span.into(),
             hashed: false,
             pre: false,
             format: self.format,

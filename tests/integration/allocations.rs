@@ -565,14 +565,16 @@ fn bytes_per_relevant_requirement(name: &str, format: Format, head: &str, entry:
     large.saturating_sub(small) / (3 * n as u64)
 }
 
-/// The most heap a requirement on a rule's package holds at the peak, per format, about 10%
+/// The most heap a requirement on a rule's package holds at the peak, per format, a little
 /// above what was counted (layout sizes, as this allocator sees them) when written:
-/// requirements.txt 180, setup.cfg 207, conda `pip:` 198 bytes. Main 7cea523 (a `String`
-/// name per requirement in a 168-byte `Requirement`, the evaluator's contributing list
-/// copied from its index, a `usize` per line start, conda's `pip:` requirements copied into
-/// the file's list) gave 221, 245 and 614, which these bounds fail; main f6e9ec5's conda
-/// reader (the whole YAML tree held while the `pip:` lines are read) 438.
-const MAX_BYTES_PER_RELEVANT_REQUIREMENT: [u64; 3] = [200, 230, 220];
+/// requirements.txt 164, setup.cfg 191, conda `pip:` 182 bytes. Main f6e9ec5 (a 152-byte
+/// `Requirement`: its name span and version slot in `usize` offsets) gave 180 and 207, and
+/// the requirements and setup.cfg bounds fail it; main 7cea523 (a `String` name per
+/// requirement in a 168-byte `Requirement`, the evaluator's contributing list copied from
+/// its index, a `usize` per line start, conda's `pip:` requirements copied into the file's
+/// list) gave 221, 245 and 614; main f6e9ec5's conda reader (the whole YAML tree held while
+/// the `pip:` lines are read) 438.
+const MAX_BYTES_PER_RELEVANT_REQUIREMENT: [u64; 3] = [175, 200, 220];
 
 #[test]
 fn a_requirement_on_a_rules_package_costs_a_bounded_number_of_bytes() {
@@ -617,4 +619,54 @@ fn a_requirement_on_a_rules_package_costs_a_bounded_number_of_bytes() {
             "{shape}: {b} peak heap bytes per requirement on a rule's package, more than {max}"
         );
     }
+}
+
+/// Peak heap bytes per line of a constraints file that a requirements file includes after
+/// its own first line (`bench/hostile_inputs.py` `constraints-525k-lines`): the whole
+/// in-process pipeline at `n` and `4n` lines of `numpy>=1.0` (one shared specifier list, so
+/// what is counted is the requirement and the lists that hold it).
+fn bytes_per_included_constraint(n: usize) -> u64 {
+    // A run's parse context, as `bytes_per_relevant_requirement` makes it.
+    let relevant = std::sync::Arc::new(depwindow::formats::Relevant::of_rules(
+        depwindow::rules::builtin(),
+    ));
+    let run = |n: usize| {
+        let root_text = "tensorflow==1.14.0\n-c c.txt\nnumpy\n";
+        let constraints = "numpy>=1.0\n".repeat(n);
+        peak_live_bytes(|| {
+            let root = std::path::Path::new("/depwindow-allocations");
+            let mut files = depwindow::files::Files::new(root.to_path_buf());
+            files.set_relevant(relevant.clone());
+            let id = files.add(&root.join("requirements.txt"), root_text.as_bytes());
+            files.add(&root.join("c.txt"), constraints.as_bytes());
+            let parsed = depwindow::formats::parse(Format::Requirements, &mut files, id);
+            assert_eq!(parsed.requirements.len(), n + 2, "{:?}", parsed.problems);
+            let opts = depwindow::check::Options::default();
+            let findings =
+                depwindow::check::check_parsed(&files, &parsed, depwindow::rules::builtin(), &opts);
+            assert!(!findings.is_empty(), "the rules are reached");
+        })
+    };
+    run(10);
+    let (small, large) = (run(n), run(4 * n));
+    large.saturating_sub(small) / (3 * n as u64)
+}
+
+/// A constraints file's requirements are held once: the included file's list is not copied
+/// into the unit's list after the including file's first line. Measured when written: 170
+/// bytes a line. With the copy back (`include::append` as an `extend`) it is 303: every
+/// constraint held twice at the peak.
+const MAX_BYTES_PER_INCLUDED_CONSTRAINT: u64 = 220;
+
+#[test]
+fn an_included_constraints_file_is_held_once() {
+    let b = bytes_per_included_constraint(1_000);
+    eprintln!("peak bytes per included constraint: {b}");
+    // Each line holds at least its requirement: the counter counts.
+    assert!(b >= 100, "{b} bytes per constraint: too few to be counted");
+    assert!(
+        b <= MAX_BYTES_PER_INCLUDED_CONSTRAINT,
+        "{b} peak heap bytes per included constraint line, more than \
+         {MAX_BYTES_PER_INCLUDED_CONSTRAINT}"
+    );
 }

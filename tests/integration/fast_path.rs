@@ -130,7 +130,7 @@ fn kept(text: &str, full: &[Requirement], fast: &[Requirement], relevant: &Relev
                 &r.marker,
                 r.role,
                 r.loc,
-                r.name_span
+                r.name_span()
             ),
         ) + &format!("{:?}", (r.hashed, r.pre))
     };

@@ -113,7 +113,7 @@ fn conda_fixtures() {
         .iter()
         .find(|r| r.name.as_ref() == "numpy")
         .unwrap();
-    assert_eq!(sl(&t, np.name_span), "numpy");
+    assert_eq!(sl(&t, np.name_span()), "numpy");
 }
 
 #[test]
@@ -152,7 +152,7 @@ fn parse_all(bytes: &[u8]) -> usize {
         let p = formats::parse(format, &mut files, id);
         let len = files.get(id).text.len();
         for r in &p.requirements {
-            assert!(r.loc.span.end <= len && r.name_span.end <= len);
+            assert!(r.loc.span.end <= len && r.name_span().end <= len);
         }
         for x in &p.problems {
             assert!(

@@ -57,7 +57,7 @@ fn spans_of_a_plain_requirement() {
         slice(text, r.loc.span),
         "numpy [mkl] >=1.16, <1.17 ; python_version < \"3.8\""
     );
-    assert_eq!(slice(text, r.name_span), "numpy");
+    assert_eq!(slice(text, r.name_span()), "numpy");
     assert_eq!(r.extras.len(), 1);
     let (span, clauses) = spec_spans(r);
     assert_eq!(slice(text, span), ">=1.16, <1.17");
@@ -82,7 +82,7 @@ fn parenthesised_specifiers_and_bare_names() {
         [">=1.16", "<1.17"]
     );
     assert!(matches!(fp.requirements[1].version, VersionReq::Any));
-    assert_eq!(slice(text, fp.requirements[2].name_span), "NumPy");
+    assert_eq!(slice(text, fp.requirements[2].name_span()), "NumPy");
 }
 
 #[test]
@@ -101,7 +101,7 @@ fn continuation_splitting_the_specifier_maps_back() {
     // A clause that is itself split keeps both ends in the real text.
     let r = &fp.requirements[1];
     assert_eq!(r.name.to_string(), "numpy");
-    assert_eq!(slice(text, r.name_span), "num\\\npy");
+    assert_eq!(slice(text, r.name_span()), "num\\\npy");
     assert_eq!(slice(text, spec_spans(r).0), "==1.16.0");
 }
 
@@ -367,7 +367,7 @@ git+https://github.com/org/x.git#egg=x ; python_version < \"3.8\"
         ]
     );
     for r in &fp.requirements {
-        let name = slice(text, r.name_span)
+        let name = slice(text, r.name_span())
             .to_ascii_lowercase()
             .replace('_', "-");
         assert_eq!(name, r.name.to_string());
@@ -825,7 +825,7 @@ fn random_input_never_panics_and_spans_stay_in_bounds() {
         };
         for r in &parsed.requirements {
             check(r.loc.span);
-            check(r.name_span);
+            check(r.name_span());
             if let VersionReq::Specifiers { span, clauses, .. } = &r.version {
                 check(*span);
                 clauses.iter().for_each(|c| check(*c));

@@ -86,13 +86,13 @@ proptest! {
         };
         for r in &parsed.requirements {
             prop_assert!(ok(r.loc.span), "{:?} in {:?}", r.loc.span, text);
-            prop_assert!(ok(r.name_span), "{:?} in {:?}", r.name_span, text);
+            prop_assert!(ok(r.name_span()), "{:?} in {:?}", r.name_span(), text);
             // The stand-in of a line that does not parse (`formats::parse` takes it out)
             // spans its whole line.
             if r.role == depwindow::manifest::Role::Unparsed {
                 continue;
             }
-            let name = &src[r.name_span.start..r.name_span.end];
+            let name = &src[r.name_span().start..r.name_span().end];
             let parsed_name = PackageName::from_str(name).ok();
             prop_assert_eq!(parsed_name.as_ref().map(ToString::to_string), Some(r.name.to_string()), "{:?}", text);
             if let VersionReq::Specifiers { span, clauses, .. } = &r.version {
@@ -189,7 +189,7 @@ proptest! {
                 prop_assert_eq!(&a.extras, &b.extras, "{:?}", s);
                 prop_assert_eq!(&a.marker, &b.marker, "{:?}", s);
                 prop_assert_eq!(a.loc.span, b.loc.span, "{:?}", s);
-                prop_assert_eq!(a.name_span, b.name_span, "{:?}", s);
+                prop_assert_eq!(a.name_span(), b.name_span(), "{:?}", s);
                 match (&a.version, &b.version) {
                     (VersionReq::Any, VersionReq::Any)
                     | (VersionReq::Unversioned, VersionReq::Unversioned) => {}

@@ -138,7 +138,7 @@ fn poetry_caret() {
     let np = o.one("numpy");
     assert_eq!(version(np), ">=1.16, <2.0");
     assert_eq!(o.vspan(np), "^1.16");
-    assert_eq!(o.s(np.name_span), "numpy");
+    assert_eq!(o.s(np.name_span()), "numpy");
     assert_eq!(o.s(np.loc.span), "numpy = \"^1.16\"");
     assert_eq!(np.syntax, depwindow::manifest::Syntax::Poetry);
     assert_eq!(version(o.one("tensorflow")), ">=1.14, <2.0");
@@ -360,7 +360,7 @@ fn poetry_lock_v1_and_v2() {
     let np = o.one("numpy");
     assert_eq!(np.role, Role::Locked);
     assert_eq!(o.vspan(np), "1.17.0");
-    assert_eq!(o.s(np.name_span), "numpy");
+    assert_eq!(o.s(np.name_span()), "numpy");
     assert_eq!(o.group("main"), ["numpy ==1.17.0", "tensorflow ==1.14.0"]);
     assert_eq!(
         o.group("main+dev"),
@@ -568,7 +568,7 @@ fn garbled_inputs_never_panic() {
             for r in &o.parsed.requirements {
                 // Every span is inside the text and on char boundaries.
                 assert!(o.text.get(r.loc.span.start..r.loc.span.end).is_some());
-                assert!(o.text.get(r.name_span.start..r.name_span.end).is_some());
+                assert!(o.text.get(r.name_span().start..r.name_span().end).is_some());
             }
             for p in &o.parsed.problems {
                 assert!(
