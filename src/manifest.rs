@@ -349,10 +349,13 @@ const AROUNDS: [[&str; 2]; 3] = [["", ""], ["version = \"", "\", "], ["version =
 
 /// The anchors most requirements lack (no marker, not a rule's trigger, not a TOML entry).
 #[derive(Clone, Debug, Default)]
+/// The marker span (every requirement with a marker has one) is inline; an insertion point
+/// and a TOML entry, rarer and larger, are boxed: a requirement with a marker held 160 bytes
+/// here for a 16-byte span.
 struct MoreAnchors {
     marker: Option<Span>,
-    insert: Option<InsertAt>,
-    entry: Option<TomlEntry>,
+    insert: Option<Box<InsertAt>>,
+    entry: Option<Box<TomlEntry>>,
 }
 
 impl Anchors {
@@ -387,7 +390,7 @@ impl Anchors {
             Box::new(MoreAnchors {
                 marker,
                 insert: None,
-                entry,
+                entry: entry.map(Box::new),
             })
         });
         Anchors {
@@ -421,22 +424,22 @@ impl Anchors {
 
     /// Where a requirement inserted after this one goes, in its neighbours' layout.
     pub(crate) fn insert(&self) -> Option<&InsertAt> {
-        self.more.as_ref()?.insert.as_ref()
+        self.more.as_ref()?.insert.as_deref()
     }
 
     /// A TOML `key = value` dependency entry (Poetry, Pipfile): what an entry inserted after
     /// it copies and must not repeat.
     pub(crate) fn entry(&self) -> Option<&TomlEntry> {
-        self.more.as_ref()?.entry.as_ref()
+        self.more.as_ref()?.entry.as_deref()
     }
 
     pub(crate) fn set_insert(&mut self, insert: Option<InsertAt>) {
         match (&mut self.more, insert) {
-            (Some(m), i) => m.insert = i,
+            (Some(m), i) => m.insert = i.map(Box::new),
             (None, None) => {}
             (None, Some(i)) => {
                 self.more = Some(Box::new(MoreAnchors {
-                    insert: Some(i),
+                    insert: Some(Box::new(i)),
                     ..MoreAnchors::default()
                 }))
             }
@@ -656,6 +659,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::VersionReq>(), 48);
         assert_eq!(std::mem::size_of::<super::Anchors>(), 24);
         assert_eq!(std::mem::size_of::<super::Slot>(), 16);
+        assert_eq!(std::mem::size_of::<super::MoreAnchors>(), 40);
         assert_eq!(std::mem::size_of::<super::Span32>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
         assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 24);
