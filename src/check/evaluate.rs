@@ -49,7 +49,7 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     // `requires-python` is tested once per distinct Python, not once per rule, and its
     // answers are remembered per thread for the next file that writes the same one.
     let file_envs = file_environments(parsed, opts);
-    let envs: Vec<Vec<&'static Environment>> = rules
+    let envs: Vec<std::rc::Rc<RuleEnvs>> = rules
         .iter()
         .map(|r| environments_for(r, &file_envs))
         .collect();
@@ -373,33 +373,65 @@ impl<'a> ByName<'a> {
     }
 }
 
-/// The target environments of a rule on a file: those of the file ([`file_environments`])
-/// where the rule's trigger has wheels for the Python.
-fn environments_for(rule: &Rule, file_envs: &[bool]) -> Vec<&'static Environment> {
-    let of_rule = trigger_environments(rule);
-    environments::builtin()
-        .iter()
-        .zip(file_envs.iter().zip(of_rule.iter()))
-        .filter(|(_, (file, rule))| **file && **rule)
-        .map(|(e, _)| e)
-        .collect()
+/// A rule's target environments on a file, and whether the rule holds on each
+/// ([`Rule::holds_on`], asked once per thread and rule, not per unit and environment).
+struct RuleEnvs {
+    envs: Vec<&'static Environment>,
+    holds: Vec<bool>,
 }
 
-/// Which environments of `environments::builtin()` a rule's trigger Pythons include, worked
-/// out once per thread and rule (a run asks it for every file).
-fn trigger_environments(rule: &Rule) -> std::rc::Rc<[bool]> {
+/// The target environments of a rule on a file: those of the file ([`file_environments`])
+/// where the rule's trigger has wheels for the Python.
+/// Remembered per thread for the last few (rule, file environments): a tree's files are
+/// judged on a handful of environment sets.
+fn environments_for(rule: &Rule, file_envs: &[bool]) -> std::rc::Rc<RuleEnvs> {
     thread_local! {
         #[allow(clippy::type_complexity)]
-        static BY_RULE: std::cell::RefCell<Vec<(u64, std::rc::Rc<[bool]>)>> =
+        static KNOWN: std::cell::RefCell<Vec<(u64, Vec<bool>, std::rc::Rc<RuleEnvs>)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(known) = KNOWN.with_borrow(|k| {
+        k.iter()
+            .find(|(uid, f, _)| *uid == rule.uid && f[..] == *file_envs)
+            .map(|(_, _, e)| e.clone())
+    }) {
+        return known;
+    }
+    let of_rule = trigger_environments(rule);
+    let (envs, holds) = environments::builtin()
+        .iter()
+        .zip(file_envs.iter().zip(of_rule.iter()))
+        .filter(|(_, (file, (rule, _)))| **file && *rule)
+        .map(|(e, (_, &(_, holds)))| (e, holds))
+        .unzip();
+    let found = std::rc::Rc::new(RuleEnvs { envs, holds });
+    KNOWN.with_borrow_mut(|k| {
+        // Most recent first; a handful kept.
+        k.truncate(31);
+        k.insert(0, (rule.uid, file_envs.to_vec(), found.clone()));
+    });
+    found
+}
+
+/// Which environments of `environments::builtin()` a rule's trigger Pythons include, and
+/// whether the rule holds on each one's Python, worked out once per thread and rule (a run
+/// asks it for every file; `holds_on` builds a version set each time).
+fn trigger_environments(rule: &Rule) -> std::rc::Rc<[(bool, bool)]> {
+    thread_local! {
+        #[allow(clippy::type_complexity)]
+        static BY_RULE: std::cell::RefCell<Vec<(u64, std::rc::Rc<[(bool, bool)]>)>> =
             const { std::cell::RefCell::new(Vec::new()) };
     }
     BY_RULE.with_borrow_mut(|known| {
         if let Some((_, mask)) = known.iter().find(|(uid, _)| *uid == rule.uid) {
             return mask.clone();
         }
-        let mask: std::rc::Rc<[bool]> = environments::builtin()
+        let mask: std::rc::Rc<[(bool, bool)]> = environments::builtin()
             .iter()
-            .map(|e| rule.trigger.pythons.contains(&e.python))
+            .map(|e| {
+                let triggers = rule.trigger.pythons.contains(&e.python);
+                (triggers, triggers && rule.holds_on(&e.python))
+            })
             .collect();
         // Rules are few; a process that loads rule files again and again keeps the latest.
         if known.len() >= 256 {
@@ -502,7 +534,15 @@ struct TriggerHits<'a> {
         *const Environment,
         Option<TriggerHit<'a>>,
     )>,
+    sets: TriggerSets,
 }
+
+/// The combined set of each list of a unit's requirements on a trigger distribution that
+/// applied on some environment (by address; None: a direct reference among them).
+type TriggerSets = Vec<(Vec<*const Requirement>, Option<VersionSet>)>;
+
+/// The longest list of trigger requirements whose set [`TriggerSets`] keeps.
+const TRIGGER_SETS_HELD: usize = 16;
 
 impl<'a> TriggerHits<'a> {
     fn get(
@@ -517,7 +557,7 @@ impl<'a> TriggerHits<'a> {
         if let Some((_, _, hit)) = self.known.iter().find(|(t, e, _)| (*t, *e) == key) {
             return hit.clone();
         }
-        let hit = trigger_on(rule, unit, by_name, env, opts);
+        let hit = trigger_on(rule, unit, by_name, env, opts, &mut self.sets);
         self.known.push((key.0, key.1, hit.clone()));
         hit
     }
@@ -529,11 +569,12 @@ fn judge_unit<'a>(
     unit: &Unit<'a>,
     by_name: &ByName<'a>,
     rule: &'a Rule,
-    envs: &[&'static Environment],
+    envs: &RuleEnvs,
     opts: &Options,
     hits: &mut TriggerHits<'a>,
     out: &mut Vec<Verdict<'a>>,
 ) {
+    let (holds, envs) = (&envs.holds, &envs.envs);
     let verdict = |judgement, triggered: &Vec<&'static Environment>| Verdict {
         #[cfg(test)]
         unit_kind: unit.kind,
@@ -559,8 +600,8 @@ fn judge_unit<'a>(
     let none = Contributing::default();
     let pkg = by_name.shared(&rule.package).unwrap_or(&none);
     let mut last = LastContributing::default();
-    for &env in envs {
-        if !rule.holds_on(&env.python) {
+    for (&env, &holds) in envs.iter().zip(holds) {
+        if !holds {
             continue;
         }
         let Some(hit) = hits.get(rule, unit, by_name, env, opts) else {
@@ -641,8 +682,13 @@ pub(crate) struct Input<'a, 'x> {
     pub rule: &'x Rule,
     pub hit: &'x TriggerHit<'a>,
     pub opts: &'x Options,
+    /// The environment judged (one of `environments::builtin()`).
+    pub env: &'static Environment,
     /// Its Python (`major.minor`) as a version.
     pub py: Version,
+    /// Whether an override replaces the trigger's declared range (then `declared` is
+    /// everything).
+    pub overridden: bool,
     /// The trigger's declared range on the package (everything when an override replaces it).
     pub declared: VersionSet,
     /// The requirements on the package that surely apply on this environment (overrides
@@ -665,6 +711,89 @@ impl Input<'_, '_> {
         } else {
             s.min(Severity::Warning)
         }
+    }
+
+    /// pip's pick from the declared range alone (no pin) and the releases outside the
+    /// window it lets in here: what an unconstrained package gets. It depends only on the
+    /// rule, the environment and whether an override replaced the declared range, so it is
+    /// worked out once per thread for each, not once per unit (every unit that leaves
+    /// protobuf free asks the same).
+    pub(crate) fn declared_outcome(&self) -> (Option<usize>, std::sync::Arc<[usize]>) {
+        type Key = (u64, usize, bool);
+        type Outcome = (Option<usize>, std::sync::Arc<[usize]>);
+        thread_local! {
+            static KNOWN: std::cell::RefCell<HashMap<Key, Outcome, FastHash>> =
+                std::cell::RefCell::new(HashMap::default());
+        }
+        let key = (
+            self.rule.uid,
+            std::ptr::from_ref(self.env) as usize,
+            self.overridden,
+        );
+        if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
+            return known;
+        }
+        #[cfg(test)]
+        DECLARED_OUTCOMES.with(|n| n.set(n.get() + 1));
+        let outcome = (
+            pip_pick(self.rule, &self.declared, &[], &self.py),
+            leaking(self.rule, &self.declared, &self.py),
+        );
+        KNOWN.with_borrow_mut(|m| {
+            // Rules are few and never reused; a process that loads rule files again and
+            // again keeps the latest.
+            if m.len() >= 4096 {
+                m.clear();
+            }
+            m.insert(key, outcome.clone());
+        });
+        outcome
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`Input::declared_outcome`] worked its answer out on this thread (tests).
+    pub(super) static DECLARED_OUTCOMES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// A hasher for the evaluator's memo keys (integers and addresses from this process, never
+/// from input): a multiply-rotate mix, much cheaper than SipHash on a few words.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct FastHash;
+
+impl std::hash::BuildHasher for FastHash {
+    type Hasher = FastHasher;
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher(0)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -791,7 +920,9 @@ fn judge_env<'a>(
         rule,
         hit,
         opts,
+        env,
         py,
+        overridden,
         declared,
         contributing,
         absence_claimable: rule.absence_is_finding && !unit.unevaluable,
@@ -1006,9 +1137,8 @@ fn trigger_on<'a>(
     by_name: &ByName<'a>,
     env: &'static Environment,
     opts: &Options,
+    sets: &mut TriggerSets,
 ) -> Option<TriggerHit<'a>> {
-    let p = env.python.as_str();
-    let tvs = trigger_versions(rule);
     let mut best: Option<TriggerHit<'a>> = None;
     // Every name in `distributions` is a trigger name; a conda name is one when conda names
     // count or it is in `distributions` too ([`is_trigger_name`]). Asking that of every
@@ -1049,50 +1179,33 @@ fn trigger_on<'a>(
         let Some(first) = reqs.iter().find(|r| r.role != Role::Constrain).copied() else {
             continue;
         };
-        let sets = reqs
-            .iter()
-            .map(|r| req_set(r))
-            .collect::<Option<Vec<_>>>()?;
-        let set = VersionSet::intersect_all(sets);
-        if !tvs.iter().any(|v| set.contains(v)) {
-            continue;
-        }
-        // The versions with wheels here: per operating system when the data has the
-        // distribution, else per Python (conda's own builds are judged by the release list
-        // the rule names for them: `conda-releases-as`).
-        let releases_as = rule.trigger.releases_name(dist);
-        let wheels = match rule
-            .trigger
-            .platform_wheels
-            .as_ref()
-            .and_then(|w| w.versions(p, releases_as.as_ref(), &env.platform))
-        {
-            Some(vs) => {
-                // No trigger release has a wheel here: pip cannot install it.
-                if !vs.iter().any(|v| tvs.contains(v) && set.contains(v)) {
-                    continue;
-                }
-                Some(vs)
-            }
-            None => rule
-                .trigger
-                .wheels
-                .as_ref()
-                .and_then(|w| w.versions(p, releases_as.as_ref())),
+        let build = || {
+            reqs.iter()
+                .map(|r| req_set(r))
+                .collect::<Option<Vec<_>>>()
+                .map(VersionSet::intersect_all)
         };
-        // The wheel lists are sorted: the newest the range admits, by binary search.
-        let newest = wheels.and_then(|vs| {
-            set.spans(vs.len(), |k| &vs[k])
-                .into_iter()
-                .rev()
-                .flat_map(|span| span.rev())
-                .find(|&k| set.admits_in_span(&vs[k], false))
-                .map(|k| vs[k].clone())
-        });
-        let range_certain = match &newest {
-            Some(v) => rule.trigger.version.set.contains(v),
-            // No wheel data for this name: certain only when the range admits nothing else.
-            None => set.is_subset(&rule.trigger.version.set),
+        // The same requirements apply on most environments (no marker differs): their
+        // combined set is built once per unit, not once per environment. A long list (a
+        // hostile file) is not held per environment: it is built again.
+        let set = if reqs.len() <= TRIGGER_SETS_HELD {
+            let ptrs: Vec<*const Requirement> =
+                reqs.iter().map(|r| std::ptr::from_ref(*r)).collect();
+            match sets.iter().find(|(p, _)| *p == ptrs) {
+                Some((_, set)) => set.clone()?,
+                None => {
+                    let set = build();
+                    sets.push((ptrs, set.clone()));
+                    set?
+                }
+            }
+        } else {
+            build()?
+        };
+        // Whether a trigger release with a wheel here is admitted, and the newest release
+        // with a wheel here the range admits: the same for every unit with the same set.
+        let Some((newest, range_certain)) = wheel_outcome(rule, env, dist, &set) else {
+            continue;
         };
         let hit = TriggerHit {
             req: first,
@@ -1105,6 +1218,104 @@ fn trigger_on<'a>(
         }
     }
     best
+}
+
+/// The part of [`trigger_on`] that depends only on the rule, the environment, the trigger
+/// distribution and the combined set of its requirements: None when no trigger release
+/// with a wheel here is admitted, else the newest release with a wheel here that the set
+/// admits and whether the range alone makes the trigger certain. Remembered per thread
+/// (thousands of files pin the same TensorFlow): by the rule's `uid` (never reused; its
+/// data is fixed once loaded), the environment and the distribution (the rule's own, by
+/// address) and the set (hashed with a per-process key, compared in full on a hit).
+fn wheel_outcome(
+    rule: &Rule,
+    env: &'static Environment,
+    dist: &PackageName,
+    set: &VersionSet,
+) -> Option<(Option<Version>, bool)> {
+    type Key = (u64, usize, usize, VersionSet);
+    type Outcome = Option<(Option<Version>, bool)>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<HashMap<Key, Outcome>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    let key = (
+        rule.uid,
+        std::ptr::from_ref(env) as usize,
+        std::ptr::from_ref(dist) as usize,
+        set.clone(),
+    );
+    if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
+        return known;
+    }
+    let outcome = work_out_wheel_outcome(rule, env, dist, set);
+    KNOWN.with_borrow_mut(|m| {
+        // Bounded: hostile input may bring any number of distinct sets.
+        if m.len() >= 4096 {
+            m.clear();
+        }
+        m.insert(key, outcome.clone());
+    });
+    outcome
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`work_out_wheel_outcome`] ran on this thread (tests).
+    pub(super) static WHEEL_OUTCOMES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn work_out_wheel_outcome(
+    rule: &Rule,
+    env: &'static Environment,
+    dist: &PackageName,
+    set: &VersionSet,
+) -> Option<(Option<Version>, bool)> {
+    #[cfg(test)]
+    WHEEL_OUTCOMES.with(|n| n.set(n.get() + 1));
+    let p = env.python.as_str();
+    let tvs = trigger_versions(rule);
+    if !tvs.iter().any(|v| set.contains(v)) {
+        return None;
+    }
+    // The versions with wheels here: per operating system when the data has the
+    // distribution, else per Python (conda's own builds are judged by the release list
+    // the rule names for them: `conda-releases-as`).
+    let releases_as = rule.trigger.releases_name(dist);
+    let wheels = match rule
+        .trigger
+        .platform_wheels
+        .as_ref()
+        .and_then(|w| w.versions(p, releases_as.as_ref(), &env.platform))
+    {
+        Some(vs) => {
+            // No trigger release has a wheel here: pip cannot install it.
+            if !vs.iter().any(|v| tvs.contains(v) && set.contains(v)) {
+                return None;
+            }
+            Some(vs)
+        }
+        None => rule
+            .trigger
+            .wheels
+            .as_ref()
+            .and_then(|w| w.versions(p, releases_as.as_ref())),
+    };
+    // The wheel lists are sorted: the newest the range admits, by binary search.
+    let newest = wheels.and_then(|vs| {
+        set.spans(vs.len(), |k| &vs[k])
+            .into_iter()
+            .rev()
+            .flat_map(|span| span.rev())
+            .find(|&k| set.admits_in_span(&vs[k], false))
+            .map(|k| vs[k].clone())
+    });
+    let range_certain = match &newest {
+        Some(v) => rule.trigger.version.set.contains(v),
+        // No wheel data for this name: certain only when the range admits nothing else.
+        None => set.is_subset(&rule.trigger.version.set),
+    };
+    Some((newest, range_certain))
 }
 
 /// The location to point at for a requirement: its specifier (or pin) when it has one.

@@ -138,7 +138,7 @@ impl<'f, 'a> Phrasing<'f, 'a> {
                 // JSON's `pip_would_pick` says.
                 if let Some(p) = &f.picks {
                     let d = &mut f.diagnostic;
-                    let notes = pick_notes(p, &d.pip_would_pick, &d.environments);
+                    let notes = shared_pick_notes(p, &d.pip_would_pick, &d.environments);
                     let at = p.at.min(d.notes.len());
                     d.notes.splice(at..at, notes);
                 }
@@ -237,7 +237,7 @@ fn reached_again(verdict: &Verdict, group: &[(&'static Environment, PyVerdict)])
         String::new(),
     );
     d.rule = Some(verdict.rule.id.clone());
-    d.set_environments(group_places(group));
+    set_places(&mut d, group);
     d.pip_would_pick = group_picks(verdict.rule, group);
     d
 }
@@ -249,6 +249,47 @@ fn group_severity(group: &[(&'static Environment, PyVerdict)]) -> Severity {
         .map(|(_, v)| v.severity)
         .max()
         .unwrap_or(Severity::Warning)
+}
+
+/// Where a finding holds ([`Diagnostic::set_environments`] of its places), sorted once per
+/// thread for each list of environments: a tree's findings hold on a handful of lists, and
+/// sorting parses each Python.
+fn set_places(d: &mut Diagnostic, group: &[(&'static Environment, PyVerdict)]) {
+    type Sorted = (
+        Vec<std::borrow::Cow<'static, str>>,
+        Vec<std::borrow::Cow<'static, str>>,
+        Vec<Place>,
+    );
+    thread_local! {
+        static KNOWN: std::cell::RefCell<HashMap<Vec<usize>, Sorted, super::evaluate::FastHash>> =
+            std::cell::RefCell::new(HashMap::default());
+    }
+    // The environments are the embedded table's (`'static`): the same address is the same
+    // environment.
+    let key: Vec<usize> = group
+        .iter()
+        .map(|(e, _)| std::ptr::from_ref(*e) as usize)
+        .collect();
+    if let Some((pythons, platforms, places)) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
+        d.pythons = pythons;
+        d.platforms = platforms;
+        d.environments = places;
+        return;
+    }
+    d.set_environments(group_places(group));
+    KNOWN.with_borrow_mut(|m| {
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(
+            key,
+            (
+                d.pythons.clone(),
+                d.platforms.clone(),
+                d.environments.clone(),
+            ),
+        );
+    });
 }
 
 /// Where a finding holds, one place per environment.
@@ -515,9 +556,75 @@ fn grouped_versions<S: AsRef<str>>(
         .collect()
 }
 
+/// Everything [`pick_notes`] reads, as a memo key: the rule (by `uid`, never reused; its
+/// data is fixed once loaded), whether it is a lock's or an installed environment's finding,
+/// then, by address, where the trigger is installed, the picks and the finding's
+/// environments. The addresses are of the embedded environment table's names and of the
+/// rule's own release texts (picks name the rule's releases), which live as long as the
+/// rule: the same address is the same text, and another address with the same text is only
+/// phrased again.
+#[derive(PartialEq, Eq, Hash)]
+struct PickNotesKey {
+    rule: u64,
+    lock: bool,
+    installed: bool,
+    /// How many triggered environments, picks and scope places, then the triggered
+    /// environments' addresses, then the address and length of each pick's Python,
+    /// platform and version, then of each place's Python and platform.
+    at: Vec<usize>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`pick_notes`] phrased a finding's picks on this thread (tests).
+    pub(super) static PICK_NOTES_PHRASED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// [`pick_notes`], phrased once per thread for each distinct [`PickNotesKey`]: thousands of
+/// findings on an unconstrained package get the same picks on the same environments.
+fn shared_pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
+    type Memo = HashMap<PickNotesKey, Vec<String>, super::evaluate::FastHash>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
+    }
+    let mut at = Vec::with_capacity(3 + w.triggered.len() + 6 * picks.len() + 4 * scope.len());
+    at.extend([w.triggered.len(), picks.len(), scope.len()]);
+    at.extend(w.triggered.iter().map(|e| std::ptr::from_ref(*e) as usize));
+    let mut text = |s: &str| at.extend([s.as_ptr() as usize, s.len()]);
+    for k in picks {
+        text(k.python);
+        text(k.platform);
+        text(&k.version);
+    }
+    for p in scope {
+        text(p.python);
+        text(p.platform);
+    }
+    let key = PickNotesKey {
+        rule: w.rule.uid,
+        lock: w.lock,
+        installed: w.installed,
+        at,
+    };
+    if let Some(notes) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
+        return notes;
+    }
+    let notes = pick_notes(w, picks, scope);
+    KNOWN.with_borrow_mut(|m| {
+        // Bounded: hostile input may bring any number of distinct picks.
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(key, notes.clone());
+    });
+    notes
+}
+
 /// The notes on what gets installed: pip's picks (or the lock's pins when they differ
 /// between environments), then what the picks outside the window do.
 fn pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
+    #[cfg(test)]
+    PICK_NOTES_PHRASED.with(|n| n.set(n.get() + 1));
     let rule = w.rule;
     let pkg = &rule.package;
     let pairs: Vec<(Place, &str)> = picks
@@ -750,7 +857,60 @@ fn where_it_holds(
     Some(format!("Python {}", places_words(rule, places, &scope)))
 }
 
+/// The words of an unconstrained package's verdict ([`words`]), once per thread for each
+/// distinct thing they read: the rule, what the text stands for, the releases outside the
+/// window (`counted`, by address: the memo's own, held), whether a bare name is the
+/// requirement, and the trigger distribution's name (the words read no file text). A bare
+/// `protobuf` left out beside the same TensorFlow pin is phrased once, not per finding.
+fn unconstrained_words(
+    files: &Files,
+    opts: &Options,
+    rule: &Rule,
+    v: &PyVerdict,
+    counted: &std::rc::Rc<OutsideCounts>,
+) -> Words {
+    #[derive(PartialEq, Eq, Hash)]
+    struct Key {
+        rule: u64,
+        installed: bool,
+        counted: usize,
+        bare: bool,
+        trigger: String,
+    }
+    type Memo = HashMap<Key, (std::rc::Rc<OutsideCounts>, Words), super::evaluate::FastHash>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
+    }
+    let key = Key {
+        rule: rule.uid,
+        installed: opts.source == Source::Installed,
+        counted: std::rc::Rc::as_ptr(counted) as usize,
+        bare: !v.contributing.is_empty(),
+        trigger: v.trigger.req.name.to_string(),
+    };
+    if let Some(words) = KNOWN.with_borrow(|m| m.get(&key).map(|(_, w)| w.clone())) {
+        return words;
+    }
+    #[cfg(test)]
+    UNCONSTRAINED_PHRASED.with(|n| n.set(n.get() + 1));
+    let words = words(files, opts, rule, v, &counted.listing, None);
+    KNOWN.with_borrow_mut(|m| {
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(key, (counted.clone(), words.clone()));
+    });
+    words
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`unconstrained_words`] phrased an unconstrained package (tests).
+    pub(super) static UNCONSTRAINED_PHRASED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// The words of one (unit, rule, environment) verdict.
+#[derive(Clone)]
 struct Words {
     label: String,
     /// The headline: what is wrong and where.
@@ -826,9 +986,6 @@ fn finish<'a>(
     let pkg = rule.package.to_string();
     let places = group_places(group);
 
-    // The releases that get in, over all the finding's environments, oldest first.
-    // (Indices into the release list, which is sorted oldest first.)
-    let leak = union_sorted(group.iter().map(|(_, v)| &v.leak));
     let outside_idx = first
         .admitted
         .as_ref()
@@ -838,8 +995,9 @@ fn finish<'a>(
         Detail::OutsideWindow { witness, .. } => Some(witness),
         _ => None,
     };
+    let counted = outside_counts(rule, &outside_idx, group);
     let listing = match witness {
-        Some(w) if outside_idx.is_empty() && leak.is_empty() => {
+        Some(w) if counted.none_admitted => {
             let yanked = rule
                 .releases
                 .releases
@@ -851,10 +1009,13 @@ fn finish<'a>(
                 format!("e.g. {w}, though no such release is published")
             }
         }
-        _ => outside_words(&leak, &outside_idx, |i| &rule.releases.releases[i].text),
+        _ => counted.listing.clone(),
     };
     let installed = installed_version(opts, first);
-    let words = words(files, opts, rule, first, &listing, installed);
+    let words = match first.detail {
+        Detail::Unconstrained => unconstrained_words(files, opts, rule, first, &counted),
+        _ => words(files, opts, rule, first, &listing, installed),
+    };
     let message = words.message;
     let mut notes = words.notes;
     if let Some(at) = where_it_holds(rule, &verdict.triggered, &places) {
@@ -954,9 +1115,9 @@ fn finish<'a>(
     d.label = words.label;
     d.package = Some(pkg);
     d.window = Some(rule.window.text.clone());
-    d.set_environments(places);
-    d.outside_released_summary = summary(rule, &outside_idx);
-    d.outside_installable = summary(rule, &leak);
+    set_places(&mut d, group);
+    d.outside_released_summary = counted.admitted.clone();
+    d.outside_installable = counted.installable.clone();
     d.outside_released = ReleaseNames::listed(std::sync::Arc::clone(&rule.releases), outside_idx);
     d.pip_would_pick = picks;
     d.related = words.related;
@@ -971,6 +1132,95 @@ fn finish<'a>(
         at: pick_at,
     };
     (d, pick_words)
+}
+
+/// What a finding says of the releases outside the window, from its lists alone: the
+/// count in words ([`outside_words`]) and the two summaries. Shared by every finding with
+/// the same lists (one per distinct range: thousands of findings on an unconstrained
+/// package or on one common range share them).
+struct OutsideCounts {
+    /// Neither list names a release (then the headline names a witness instead of
+    /// `listing`).
+    none_admitted: bool,
+    listing: String,
+    admitted: ReleaseSummary,
+    installable: ReleaseSummary,
+}
+
+/// A release index list by its address: the memoised lists ([`outside_releases`],
+/// [`super::evaluate::leaking`]) are shared, so the same list is the same `Arc`. Held, so
+/// the address is not reused while the key lives.
+#[derive(Clone)]
+struct ListAt(std::sync::Arc<[usize]>);
+
+impl PartialEq for ListAt {
+    fn eq(&self, other: &ListAt) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ListAt {}
+
+impl std::hash::Hash for ListAt {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::sync::Arc::as_ptr(&self.0).cast::<usize>().hash(h);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`outside_counts`] worked its words and summaries out (tests).
+    pub(super) static OUTSIDE_COUNTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The [`OutsideCounts`] of a finding whose admitted releases are `admitted` and whose
+/// environments' installable ones are their `leak` lists (united), remembered per thread by
+/// the rule and the lists (by address: a list the memo built again under another address
+/// is only counted again).
+fn outside_counts(
+    rule: &Rule,
+    admitted: &std::sync::Arc<[usize]>,
+    group: &[(&'static Environment, PyVerdict)],
+) -> std::rc::Rc<OutsideCounts> {
+    type Key = (u64, Option<ListAt>, Vec<ListAt>);
+    type Memo = HashMap<Key, std::rc::Rc<OutsideCounts>, super::evaluate::FastHash>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
+    }
+    let mut leaks: Vec<ListAt> = Vec::new();
+    for (_, v) in group {
+        if !v.leak.is_empty() && !leaks.iter().any(|l| std::sync::Arc::ptr_eq(&l.0, &v.leak)) {
+            leaks.push(ListAt(v.leak.clone()));
+        }
+    }
+    // An empty list by its emptiness (empty lists may each be their own `Arc`).
+    let key = (
+        rule.uid,
+        (!admitted.is_empty()).then(|| ListAt(admitted.clone())),
+        leaks,
+    );
+    if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
+        return known;
+    }
+    #[cfg(test)]
+    OUTSIDE_COUNTED.with(|n| n.set(n.get() + 1));
+    // The releases that get in, over all the finding's environments, oldest first.
+    // (Indices into the release list, which is sorted oldest first.)
+    let leak = union_sorted(key.2.iter().map(|l| &l.0));
+    let counts = std::rc::Rc::new(OutsideCounts {
+        none_admitted: admitted.is_empty() && leak.is_empty(),
+        listing: outside_words(&leak, admitted, |i| &rule.releases.releases[i].text),
+        admitted: summary(rule, admitted),
+        installable: summary(rule, &leak),
+    });
+    KNOWN.with_borrow_mut(|m| {
+        // Bounded: hostile input may bring any number of distinct ranges.
+        if m.len() >= 1024 {
+            m.clear();
+        }
+        m.insert(key, counts.clone());
+    });
+    counts
 }
 
 /// The union of release index lists, ascending and without repeats. The environments of a

@@ -263,6 +263,16 @@ pub fn check_parsed(
 
 /// Collapse a requirement's text to one line for messages.
 pub(crate) fn compact(text: &str) -> String {
+    // Already one line of single spaces (the usual requirement): itself. ASCII only, as
+    // `split_whitespace` also splits at Unicode spaces.
+    let b = text.as_bytes();
+    if b.iter().all(|&c| c.is_ascii_graphic() || c == b' ')
+        && !text.contains("  ")
+        && b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+    {
+        return text.to_owned();
+    }
     let joined = text.replace("\\\r\n", " ").replace("\\\n", " ");
     joined.split_whitespace().collect::<Vec<_>>().join(" ")
 }

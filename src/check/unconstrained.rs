@@ -14,7 +14,7 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     decides: Decides::PerPython { order: 1, judge },
 };
 
-use super::evaluate::{leaking, pip_pick, Combined, Input};
+use super::evaluate::{Combined, Input};
 use super::verdict::{Detail, FixIntent, PyVerdict};
 use super::Check;
 use crate::manifest::{Role, VersionReq};
@@ -46,7 +46,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
             return None;
         }
     }
-    let pick = pip_pick(rule, &input.declared, &[], &input.py);
+    let (pick, leak) = input.declared_outcome();
     Some(PyVerdict {
         check: Check::Unconstrained,
         severity: input.cap(rule.absence_severity),
@@ -54,7 +54,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         trigger: input.hit.clone(),
         detail: Detail::Unconstrained,
         contributing: bare.map(|r| vec![r]).unwrap_or_default().into(),
-        leak: leaking(rule, &input.declared, &input.py),
+        leak,
         admitted: Some(input.declared.clone()),
         pick,
         fix: match bare {
