@@ -701,9 +701,27 @@ pub(crate) struct Input<'a, 'x> {
     /// Where `outside_window` keeps the offender it picked for the environments that share
     /// this `Combined` (`LastContributing::offender`).
     pub offender: &'x std::cell::Cell<Option<Option<usize>>>,
+    /// What the environments sharing this `Combined` share, in all or per Python
+    /// (`LastContributing::by_python`).
+    pub by_python: &'x ByPython,
 }
 
 impl Input<'_, '_> {
+    /// `f` on what is known for this environment's Python among the environments sharing
+    /// this `Combined`.
+    pub(crate) fn by_python<T>(&self, f: impl FnOnce(&mut PythonKnown) -> T) -> T {
+        let mut known = self.by_python.known.borrow_mut();
+        let python = self.env.python.as_str();
+        let i = match known.iter().position(|(p, _)| *p == python) {
+            Some(i) => i,
+            None => {
+                known.push((python, PythonKnown::default()));
+                known.len() - 1
+            }
+        };
+        f(&mut known[i].1)
+    }
+
     /// A finding that holds only if the trigger is installed is at most a warning.
     pub(crate) fn cap(&self, s: Severity) -> Severity {
         if self.hit.certain {
@@ -838,6 +856,27 @@ pub(crate) struct LastContributing<'a> {
     /// (320k constraint lines) builds and tests their sets once, not once per environment.
     /// Cleared with `combined`.
     offender: std::cell::Cell<Option<Option<usize>>>,
+    /// What the checks work out from `combined` that depends on nothing else, or on the
+    /// environment's Python only: the environments of one Python (one per operating system)
+    /// share it. Cleared with `combined`.
+    by_python: ByPython,
+}
+
+/// What is worked out from a unit's combined sets once, not per environment: where A_p and
+/// A_p ∩ declared lie outside the window, and per Python (its text) pip's pick and the
+/// releases outside the window it lets in.
+#[derive(Default)]
+pub(crate) struct ByPython {
+    #[allow(clippy::type_complexity)]
+    pub witnesses: std::cell::OnceCell<(Option<Version>, Option<Version>)>,
+    known: std::cell::RefCell<Vec<(&'static str, PythonKnown)>>,
+}
+
+/// Per Python: pip's pick and the outside releases it lets in, once asked.
+#[derive(Default)]
+pub(crate) struct PythonKnown {
+    pub pick: Option<Option<usize>>,
+    pub leak: Option<std::sync::Arc<[usize]>>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -905,6 +944,7 @@ fn judge_env<'a>(
             };
             last.combined = None;
             last.offender.set(None);
+            last.by_python = Default::default();
             last.applies = applies;
             last.contributing = Some(new.clone());
             new
@@ -927,6 +967,7 @@ fn judge_env<'a>(
         contributing,
         absence_claimable: rule.absence_is_finding && !unit.unevaluable,
         offender: &last.offender,
+        by_python: &last.by_python,
     };
     let judge = |combined: Option<&Combined<'a>>| {
         per_python_checks()
@@ -948,7 +989,11 @@ fn judge_env<'a>(
         .clone()?;
     // Whether a requirement pins is the same for each of a run (same specifiers): the
     // first of each run answers for it.
-    let pick = pip_pick(rule, &a_decl, &firsts, &input.py);
+    let pick = input.by_python(|k| {
+        k.pick
+            .get_or_insert_with(|| pip_pick(rule, &a_decl, &firsts, &input.py))
+            .to_owned()
+    });
     judge(Some(&Combined {
         firsts,
         a,
@@ -1189,12 +1234,14 @@ fn trigger_on<'a>(
         // combined set is built once per unit, not once per environment. A long list (a
         // hostile file) is not held per environment: it is built again.
         let set = if reqs.len() <= TRIGGER_SETS_HELD {
-            let ptrs: Vec<*const Requirement> =
-                reqs.iter().map(|r| std::ptr::from_ref(*r)).collect();
-            match sets.iter().find(|(p, _)| *p == ptrs) {
+            let same = |p: &[*const Requirement]| {
+                p.len() == reqs.len() && p.iter().zip(&reqs).all(|(a, b)| std::ptr::eq(*a, *b))
+            };
+            match sets.iter().find(|(p, _)| same(p)) {
                 Some((_, set)) => set.clone()?,
                 None => {
                     let set = build();
+                    let ptrs = reqs.iter().map(|r| std::ptr::from_ref(*r)).collect();
                     sets.push((ptrs, set.clone()));
                     set?
                 }

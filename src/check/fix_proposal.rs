@@ -29,7 +29,6 @@ pub(super) fn range_fix(
     if r.syntax == Syntax::Lock {
         return None;
     }
-    let window = &rule.window;
     let file = files.get(r.loc.file);
     // Borrowed from the file where they can be (a line of a million `!=` clauses is not
     // copied clause by clause).
@@ -52,6 +51,97 @@ pub(super) fn range_fix(
         VersionReq::AnyOf { .. } => Vec::new(),
         _ => return None,
     };
+    // The replacement depends on the rule, the clauses (and so the requirement's set, when
+    // they are the author's own text), the pre-release flag and the Pythons: remembered
+    // per thread for those (a tree's projects write a handful of ranges).
+    let key = match &r.version {
+        VersionReq::Specifiers { clauses, .. }
+            if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
+        {
+            Some(ReplacementKey {
+                rule: rule.uid,
+                pre: r.pre,
+                clauses: clauses_text.iter().map(|c| c.to_string()).collect(),
+                pythons: pythons.iter().map(|p| p.to_string()).collect(),
+            })
+        }
+        _ => None,
+    };
+    let known = key
+        .as_ref()
+        .and_then(|k| REPLACEMENTS.with_borrow(|m| m.get(k).cloned()));
+    let replacement = match known {
+        Some(known) => known?,
+        None => {
+            let found = replacement_spec(rule, r, &clauses_text, pythons);
+            if let Some(k) = key {
+                REPLACEMENTS.with_borrow_mut(|m| {
+                    // Bounded: hostile input may bring any number of distinct ranges.
+                    if m.len() >= 1024 {
+                        m.clear();
+                    }
+                    m.insert(k, found.clone());
+                });
+            }
+            found?
+        }
+    };
+    let (applicability, reason) = if r.hashed || parsed.hashed {
+        (
+            Applicability::Unsafe,
+            Some("the file is in pip hash-checking mode: the hashes must be regenerated (e.g. `pip-compile --generate-hashes`)".to_owned()),
+        )
+    } else {
+        (Applicability::Safe, None)
+    };
+    let edit = crate::formats::Edit::ReplaceVersion {
+        req: r,
+        spec: &replacement,
+    };
+    let (span, replacement) = crate::formats::render(file, &edit)?;
+    Some(Fix {
+        loc: Loc {
+            file: r.loc.file,
+            span,
+        },
+        replacement,
+        applicability,
+        reason,
+    })
+}
+
+/// What [`range_fix`]'s replacement range depends on, for a PEP 508 requirement whose
+/// clauses are the author's own text (its set is theirs).
+#[derive(PartialEq, Eq, Hash)]
+struct ReplacementKey {
+    rule: u64,
+    pre: bool,
+    clauses: Vec<String>,
+    pythons: Vec<String>,
+}
+
+thread_local! {
+    static REPLACEMENTS: std::cell::RefCell<std::collections::HashMap<ReplacementKey, Option<String>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`replacement_spec`] worked a replacement out on this thread (tests).
+    pub(super) static REPLACEMENTS_WORKED_OUT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The range that replaces `r`'s (its clauses `clauses_text`), inside the rule's window;
+/// None when nothing fits.
+fn replacement_spec(
+    rule: &Rule,
+    r: &Requirement,
+    clauses_text: &[Cow<'_, str>],
+    pythons: &[&str],
+) -> Option<String> {
+    #[cfg(test)]
+    REPLACEMENTS_WORKED_OUT.with(|n| n.set(n.get() + 1));
+    let window = &rule.window;
     let own = req_set(r)?;
     let is_pin = clauses_text
         .iter()
@@ -141,28 +231,7 @@ pub(super) fn range_fix(
             format!("=={}", best.text)
         }
     };
-    let (applicability, reason) = if r.hashed || parsed.hashed {
-        (
-            Applicability::Unsafe,
-            Some("the file is in pip hash-checking mode: the hashes must be regenerated (e.g. `pip-compile --generate-hashes`)".to_owned()),
-        )
-    } else {
-        (Applicability::Safe, None)
-    };
-    let edit = crate::formats::Edit::ReplaceVersion {
-        req: r,
-        spec: &replacement,
-    };
-    let (span, replacement) = crate::formats::render(file, &edit)?;
-    Some(Fix {
-        loc: Loc {
-            file: r.loc.file,
-            span,
-        },
-        replacement,
-        applicability,
-        reason,
-    })
+    Some(replacement)
 }
 
 /// The most clauses [`tighten`] rewrites one by one.

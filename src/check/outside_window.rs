@@ -33,8 +33,18 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
     }
     let rule = input.rule;
     let window = &rule.window;
-    let witness = c.a.witness_outside(&window.set)?;
-    let above_decl = c.a_decl.witness_outside(&window.set);
+    // The same for every environment sharing `c`.
+    let (witness, above_decl) = input
+        .by_python
+        .witnesses
+        .get_or_init(|| {
+            (
+                c.a.witness_outside(&window.set),
+                c.a_decl.witness_outside(&window.set),
+            )
+        })
+        .clone();
+    let witness = witness?;
     let severity = if above_decl.is_some() {
         rule.severity
     } else {
@@ -61,7 +71,11 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
             only_below_declared: above_decl.is_none(),
         },
         contributing: input.contributing.clone(),
-        leak: leaking(rule, &c.a_decl, &input.py),
+        leak: input.by_python(|k| {
+            k.leak
+                .get_or_insert_with(|| leaking(rule, &c.a_decl, &input.py))
+                .clone()
+        }),
         admitted: Some(c.a.clone()),
         pick: c.pick,
         fix: FixIntent::Narrow(offender),

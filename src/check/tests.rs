@@ -824,28 +824,38 @@ fn extras_that_add_nothing_on_a_package_share_the_base_verdicts_on_it() {
 }
 
 /// Findings alike across files (thousands of projects leave protobuf free beside the same
-/// TensorFlow pin) are worked out once, not once per file: which TensorFlow the pin lets
-/// in on each environment, pip's pick from the declared range and the releases it lets in
-/// once per (rule, environment), the counts of releases outside the window, the headline
-/// and the pick notes once per distinct key. The first file works them out; the next ones
-/// only look them up, and their findings say the same.
+/// TensorFlow pin, or write the same NumPy range) are worked out once, not once per file:
+/// which TensorFlow the pin lets in on each environment, pip's pick from the declared range
+/// and the releases it lets in per (rule, environment), the counts of releases outside the
+/// window, an unconstrained package's headline, the pick notes and a range's replacement
+/// once per distinct key. The first file works them out; the next ones only look them up,
+/// and their findings say the same.
 #[test]
 fn findings_alike_across_files_are_worked_out_once() {
     let rules = rules::builtin();
+    let names = [
+        "declared-range outcomes",
+        "pick notes",
+        "outside counts",
+        "unconstrained headlines",
+        "trigger wheel answers",
+        "range replacements",
+    ];
     let count = || {
-        (
+        [
             super::evaluate::DECLARED_OUTCOMES.with(|c| c.get()),
             super::message::PICK_NOTES_PHRASED.with(|c| c.get()),
             super::message::OUTSIDE_COUNTED.with(|c| c.get()),
             super::message::UNCONSTRAINED_PHRASED.with(|c| c.get()),
             super::evaluate::WHEEL_OUTCOMES.with(|c| c.get()),
-        )
+            super::fix_proposal::REPLACEMENTS_WORKED_OUT.with(|c| c.get()),
+        ]
     };
     let start = count();
     let mut after_first = start;
-    let mut first_notes: Vec<Vec<String>> = Vec::new();
+    let mut first_said: Vec<Vec<String>> = Vec::new();
     for i in 0..12 {
-        let text = format!("tensorflow==1.14.0\nunrelated-{i}==1.0\n");
+        let text = format!("tensorflow==1.14.0\nnumpy>=1.16\nunrelated-{i}==1.0\n");
         let (files, parsed) = parse("requirements.txt", &text);
         let found = check_parsed(&files, &parsed, rules, &Options::default());
         let free = found
@@ -853,40 +863,45 @@ fn findings_alike_across_files_are_worked_out_once() {
             .filter(|d| d.check == Check::Unconstrained)
             .count();
         assert!(free >= 3, "{free} unconstrained packages");
-        let notes: Vec<Vec<String>> = found
+        assert!(
+            found
+                .iter()
+                .any(|d| d.check == Check::OutsideWindow && d.fix.is_some()),
+            "numpy>=1.16 is narrowed"
+        );
+        let said: Vec<Vec<String>> = found
             .iter()
             .map(|d| {
                 let mut said = vec![d.message.clone(), d.label.clone()];
                 said.extend(d.help.clone());
                 said.extend(d.notes.iter().cloned());
+                said.extend(d.fix.as_ref().map(|f| f.replacement.clone()));
                 said
             })
             .collect();
         if i == 0 {
             after_first = count();
-            first_notes = notes;
+            first_said = said;
         } else {
-            assert_eq!(notes, first_notes, "file {i}");
+            assert_eq!(said, first_said, "file {i}");
         }
     }
-    let (outcomes, phrased, counted, words, wheels) = (
-        after_first.0 - start.0,
-        after_first.1 - start.1,
-        after_first.2 - start.2,
-        after_first.3 - start.3,
-        after_first.4 - start.4,
-    );
-    let first = format!(
-        "{outcomes} outcomes, {phrased} pick notes, {counted} outside counts, {words} headlines, {wheels} trigger wheel answers"
-    );
+    let first: Vec<String> = names
+        .iter()
+        .zip(after_first.iter().zip(start))
+        .map(|(name, (after, before))| format!("{} {name}", after - before))
+        .collect();
     assert!(
-        outcomes > 0 && phrased >= 3 && counted >= 3 && words >= 3 && wheels > 0,
-        "{first}"
+        after_first
+            .iter()
+            .zip(start)
+            .all(|(after, before)| after > &before),
+        "the first file works each out: {first:?}"
     );
     assert_eq!(
         count(),
         after_first,
-        "later files work out again what the first did ({first})"
+        "later files work out again what the first did ({first:?})"
     );
 }
 

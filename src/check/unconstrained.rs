@@ -53,7 +53,12 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
         primary: bare.map_or(input.hit.req.loc, |r| r.loc),
         trigger: input.hit.clone(),
         detail: Detail::Unconstrained,
-        contributing: bare.map(|r| vec![r]).unwrap_or_default().into(),
+        // Nothing applies unless a bare name does (then `contributing` is empty already:
+        // shared, not a new empty list per environment).
+        contributing: match bare {
+            Some(r) => vec![r].into(),
+            None => input.contributing.clone(),
+        },
         leak,
         admitted: Some(input.declared.clone()),
         pick,
