@@ -58,7 +58,22 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     let mut judged: HashMap<VerdictKey<'a>, S::Token> = HashMap::new();
     // What the units adding to one base share, by base group: built once for all of them.
     let mut bases: HashMap<usize, Shared<'a, S::Token>> = HashMap::new();
-    let trigger = |name: &PackageName| rules.iter().any(|rule| is_trigger_name(rule, name, opts));
+    // Rules loaded from one file share their trigger: a unit's names are asked against
+    // each distinct trigger once, not once per rule.
+    let mut triggers: Vec<&Rule> = Vec::new();
+    for rule in rules {
+        if !triggers
+            .iter()
+            .any(|r| std::sync::Arc::ptr_eq(&r.trigger, &rule.trigger))
+        {
+            triggers.push(rule);
+        }
+    }
+    let trigger = |name: &PackageName| {
+        triggers
+            .iter()
+            .any(|rule| is_trigger_name(rule, name, opts))
+    };
     for unit in units(parsed) {
         let mut shared = unit.base.as_ref().map(|b| {
             bases
@@ -538,8 +553,9 @@ struct TriggerHits<'a> {
 }
 
 /// The combined set of each list of a unit's requirements on a trigger distribution that
-/// applied on some environment (by address; None: a direct reference among them).
-type TriggerSets = Vec<(Vec<*const Requirement>, Option<VersionSet>)>;
+/// applied on some environment (by address; None: a direct reference among them), with
+/// what the wheel data says of it ([`wheel_outcomes`]).
+type TriggerSets = Vec<(Vec<*const Requirement>, Option<(VersionSet, EnvOutcomes)>)>;
 
 /// The longest list of trigger requirements whose set [`TriggerSets`] keeps.
 const TRIGGER_SETS_HELD: usize = 16;
@@ -1233,25 +1249,46 @@ fn trigger_on<'a>(
         // The same requirements apply on most environments (no marker differs): their
         // combined set is built once per unit, not once per environment. A long list (a
         // hostile file) is not held per environment: it is built again.
-        let set = if reqs.len() <= TRIGGER_SETS_HELD {
+        // What the wheel data says of the set on this environment: looked up once per unit
+        // and set in the per-thread memo (`wheel_outcomes`), then per environment in the
+        // list that lookup gives.
+        let outcome = if reqs.len() <= TRIGGER_SETS_HELD {
             let same = |p: &[*const Requirement]| {
                 p.len() == reqs.len() && p.iter().zip(&reqs).all(|(a, b)| std::ptr::eq(*a, *b))
             };
-            match sets.iter().find(|(p, _)| same(p)) {
-                Some((_, set)) => set.clone()?,
+            let i = match sets.iter().position(|(p, _)| same(p)) {
+                Some(i) => i,
                 None => {
-                    let set = build();
+                    let set = build().map(|set| {
+                        let outcomes = wheel_outcomes(rule, dist, &set);
+                        (set, outcomes)
+                    });
                     let ptrs = reqs.iter().map(|r| std::ptr::from_ref(*r)).collect();
-                    sets.push((ptrs, set.clone()));
-                    set?
+                    sets.push((ptrs, set));
+                    sets.len() - 1
+                }
+            };
+            let (set, outcomes) = sets[i].1.as_ref()?;
+            let env_at = std::ptr::from_ref(env) as usize;
+            let known = outcomes
+                .borrow()
+                .iter()
+                .find(|(e, _)| *e == env_at)
+                .map(|(_, o)| o.clone());
+            match known {
+                Some(o) => o,
+                None => {
+                    let o = work_out_wheel_outcome(rule, env, dist, set);
+                    outcomes.borrow_mut().push((env_at, o.clone()));
+                    o
                 }
             }
         } else {
-            build()?
+            work_out_wheel_outcome(rule, env, dist, &build()?)
         };
         // Whether a trigger release with a wheel here is admitted, and the newest release
         // with a wheel here the range admits: the same for every unit with the same set.
-        let Some((newest, range_certain)) = wheel_outcome(rule, env, dist, &set) else {
+        let Some((newest, range_certain)) = outcome else {
             continue;
         };
         let hit = TriggerHit {
@@ -1267,44 +1304,41 @@ fn trigger_on<'a>(
     best
 }
 
-/// The part of [`trigger_on`] that depends only on the rule, the environment, the trigger
-/// distribution and the combined set of its requirements: None when no trigger release
-/// with a wheel here is admitted, else the newest release with a wheel here that the set
-/// admits and whether the range alone makes the trigger certain. Remembered per thread
-/// (thousands of files pin the same TensorFlow): by the rule's `uid` (never reused; its
-/// data is fixed once loaded), the environment and the distribution (the rule's own, by
-/// address) and the set (hashed with a per-process key, compared in full on a hit).
-fn wheel_outcome(
-    rule: &Rule,
-    env: &'static Environment,
-    dist: &PackageName,
-    set: &VersionSet,
-) -> Option<(Option<Version>, bool)> {
-    type Key = (u64, usize, usize, VersionSet);
-    type Outcome = Option<(Option<Version>, bool)>;
+/// What the wheel data says of a trigger distribution's combined set on each environment
+/// ([`work_out_wheel_outcome`], filled in as environments ask), shared per thread by every
+/// unit with the same set (thousands of files pin the same TensorFlow): found by the rule's
+/// `uid` (never reused; its data is fixed once loaded), the distribution (the rule's own,
+/// by address) and the set (hashed with a per-process key, compared in full on a hit), once
+/// per unit and set, not per environment.
+fn wheel_outcomes(rule: &Rule, dist: &PackageName, set: &VersionSet) -> EnvOutcomes {
+    type Key = (u64, usize, VersionSet);
     thread_local! {
-        static KNOWN: std::cell::RefCell<HashMap<Key, Outcome>> =
+        static KNOWN: std::cell::RefCell<HashMap<Key, EnvOutcomes>> =
             std::cell::RefCell::new(HashMap::new());
     }
-    let key = (
-        rule.uid,
-        std::ptr::from_ref(env) as usize,
-        std::ptr::from_ref(dist) as usize,
-        set.clone(),
-    );
+    let key = (rule.uid, std::ptr::from_ref(dist) as usize, set.clone());
     if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
         return known;
     }
-    let outcome = work_out_wheel_outcome(rule, env, dist, set);
+    let outcomes = EnvOutcomes::default();
     KNOWN.with_borrow_mut(|m| {
         // Bounded: hostile input may bring any number of distinct sets.
         if m.len() >= 4096 {
             m.clear();
         }
-        m.insert(key, outcome.clone());
+        m.insert(key, outcomes.clone());
     });
-    outcome
+    outcomes
 }
+
+/// [`work_out_wheel_outcome`]'s answers for one (rule, distribution, set), by environment
+/// (its address in the embedded table).
+type EnvOutcomes = std::rc::Rc<std::cell::RefCell<Vec<(usize, WheelOutcome)>>>;
+
+/// None when no trigger release with a wheel on the environment is admitted, else the
+/// newest release with a wheel there that the set admits and whether the range alone makes
+/// the trigger certain.
+type WheelOutcome = Option<(Option<Version>, bool)>;
 
 #[cfg(test)]
 thread_local! {
@@ -1312,12 +1346,14 @@ thread_local! {
     pub(super) static WHEEL_OUTCOMES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
+/// The part of [`trigger_on`] that depends only on the rule, the environment, the trigger
+/// distribution and the combined set of its requirements ([`WheelOutcome`]).
 fn work_out_wheel_outcome(
     rule: &Rule,
     env: &'static Environment,
     dist: &PackageName,
     set: &VersionSet,
-) -> Option<(Option<Version>, bool)> {
+) -> WheelOutcome {
     #[cfg(test)]
     WHEEL_OUTCOMES.with(|n| n.set(n.get() + 1));
     let p = env.python.as_str();

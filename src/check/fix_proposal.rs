@@ -53,10 +53,13 @@ pub(super) fn range_fix(
     };
     // The replacement depends on the rule, the clauses (and so the requirement's set, when
     // they are the author's own text), the pre-release flag and the Pythons: remembered
-    // per thread for those (a tree's projects write a handful of ranges).
+    // per thread for those (a tree's projects write a handful of ranges). A long list (an
+    // 8 MiB line of `!=`) is not copied into a key: it is worked out as it comes.
     let key = match &r.version {
         VersionReq::Specifiers { clauses, .. }
-            if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
+            if !clauses.is_empty()
+                && clauses.len() <= MAX_TIGHTEN_CLAUSES
+                && r.syntax == Syntax::Pep508 =>
         {
             Some(ReplacementKey {
                 rule: rule.uid,
@@ -171,7 +174,7 @@ fn replacement_spec(
     let mut replacement = None;
     if !is_pin {
         // First the author's clauses with the looser ones replaced where they stand.
-        if let Some(text) = tighten(&clauses_text, &window.specifiers) {
+        if let Some(text) = tighten(clauses_text, &window.specifiers) {
             if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
                 let set = VersionSet::from_specifiers(&specs);
                 if set.witness_outside(&window.set).is_none()
