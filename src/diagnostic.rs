@@ -152,6 +152,44 @@ impl Diagnostic {
         self.severity = self.severity.max(other.severity);
     }
 
+    /// Give back the spare room of every list and text of the finding (they grew by
+    /// doubling while it was phrased): what a report holds per finding until it is written.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        fn text(s: &mut String) {
+            s.shrink_to_fit();
+        }
+        fn opt(s: &mut Option<String>) {
+            if let Some(s) = s {
+                s.shrink_to_fit();
+            }
+        }
+        opt(&mut self.rule);
+        text(&mut self.message);
+        text(&mut self.label);
+        opt(&mut self.package);
+        opt(&mut self.window);
+        self.pythons.shrink_to_fit();
+        self.platforms.shrink_to_fit();
+        self.environments.shrink_to_fit();
+        self.outside_released_summary.ranges.shrink_to_fit();
+        self.outside_installable.ranges.shrink_to_fit();
+        self.pip_would_pick.shrink_to_fit();
+        for r in &mut self.related {
+            text(&mut r.message);
+        }
+        self.related.shrink_to_fit();
+        if let Some(f) = &mut self.fix {
+            text(&mut f.replacement);
+            opt(&mut f.reason);
+        }
+        opt(&mut self.help);
+        for n in &mut self.notes {
+            text(n);
+        }
+        self.notes.shrink_to_fit();
+        opt(&mut self.suppressed);
+    }
+
     /// Set where the finding holds, and the `pythons` and `platforms` summaries with it.
     pub fn set_environments(&mut self, mut envs: Vec<Place>) {
         // Keys computed once per place, not per comparison (`python_order` parses).

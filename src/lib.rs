@@ -26,6 +26,8 @@ pub mod report;
 mod resolve;
 pub mod rules;
 mod run;
+#[doc(hidden)]
+pub use run::{check_for_tests, HeldForTests};
 mod server;
 pub mod source;
 mod suppress;

@@ -349,6 +349,53 @@ struct RootResult {
     unreadable: bool,
 }
 
+/// What the workers hand over. Every root's findings go into one list as the root is done
+/// (`diags`), so the merge reorders that list in place: it builds no second list of every
+/// finding (with the roots' own lists that was two copies of every finding at once, the
+/// peak of a large tree's run).
+#[derive(Default)]
+struct Results {
+    diags: Vec<Diagnostic>,
+    /// Per root, by its index in the run: its part of `diags` and the rest of its result.
+    roots: Vec<(usize, Done)>,
+}
+
+/// A root's result once its findings are in [`Results::diags`].
+struct Done {
+    files: Vec<(FileId, Excerpt)>,
+    findings: std::ops::Range<usize>,
+    sups: Vec<(Suppression, Usage)>,
+    profile: usize,
+    unreadable: bool,
+}
+
+impl Results {
+    /// Take in root `i`'s result.
+    fn add(&mut self, i: usize, mut r: RootResult) {
+        let start = self.diags.len();
+        self.diags.append(&mut r.diags);
+        self.roots.push((
+            i,
+            Done {
+                files: r.files,
+                findings: start..self.diags.len(),
+                sups: r.sups,
+                profile: r.profile,
+                unreadable: r.unreadable,
+            },
+        ));
+    }
+
+    /// Roots done so far.
+    fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.roots.is_empty()
+    }
+}
+
 /// Check one root with its profile: evaluate, apply selection and severity overrides, then
 /// the inline suppressions of every file the root read (the registry still holds them all
 /// here); then keep only excerpts of the files findings or suppressions point into.
@@ -371,9 +418,11 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     }
     let usage = suppress::apply(&files, &mut diags, &sups);
     let files = excerpts(&files, &diags, &sups);
-    // The findings are held until every root is merged: keep no spare capacity (the list
-    // can come from a larger vector collected in place).
-    diags.shrink_to_fit();
+    // The findings are held until every root is merged: keep no spare capacity in them
+    // (their lists grew by doubling while they were phrased).
+    for d in &mut diags {
+        d.shrink_to_fit();
+    }
     RootResult {
         files,
         diags,
@@ -412,7 +461,7 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
     let locks = Locks::default();
-    let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
+    let results: Mutex<Results> = Mutex::new(Results::default());
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(job) = roots.get(i) else { break };
@@ -421,7 +470,7 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
         };
         let r = process_root(cwd, job, profile, &locks);
         if let Ok(mut out) = results.lock() {
-            out.push((i, r));
+            out.add(i, r);
         }
     };
     // A single worker runs on this thread: a spawned one would start a malloc arena of its
@@ -441,6 +490,42 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
         profiles,
         roots.len(),
     )
+}
+
+/// What [`check_for_tests`] hands back: the outcome a report is written from, held.
+#[doc(hidden)]
+pub struct HeldForTests {
+    /// Findings in the outcome.
+    pub findings: usize,
+    _outcome: Outcome,
+}
+
+/// Tests only (`tests/integration/allocations.rs`): check the files `paths` under `cwd` as
+/// `depwindow check --jobs 1` does with the default settings (every root on this thread,
+/// merged and sorted), and hold the outcome as the CLI holds it until the report is written.
+#[doc(hidden)]
+pub fn check_for_tests(cwd: &Path, paths: &[PathBuf]) -> HeldForTests {
+    let settings = crate::config::Settings::defaults(cwd);
+    let profile = Profile::new(Arc::new(settings));
+    let jobs: Vec<Job> = paths
+        .iter()
+        .map(|p| Job {
+            candidate: Candidate {
+                path: p.clone(),
+                format: Format::for_explicit(p),
+                explicit: true,
+                sniff: false,
+            },
+            profile: 0,
+            stdin: None,
+            read: Mutex::new(None),
+        })
+        .collect();
+    let outcome = run_jobs(cwd, &jobs, &[profile], 1);
+    HeldForTests {
+        findings: outcome.diagnostics.len(),
+        _outcome: outcome,
+    }
 }
 
 /// Where discovery hands jobs to the workers of [`run_streamed`], as it finds them.
@@ -625,7 +710,7 @@ pub(crate) fn run_streamed(
         dirs,
         ..Locks::default()
     };
-    let results: Mutex<Vec<(usize, RootResult)>> = Mutex::new(Vec::new());
+    let results: Mutex<Results> = Mutex::new(Results::default());
     let checked = std::sync::Condvar::new();
     // Tests (`crate::files::counts`): the walk waits for the workers' first root once they
     // have started, so that checking during the walk is observed whatever the machine's
@@ -643,7 +728,7 @@ pub(crate) fn run_streamed(
         while let Some((i, job, profile)) = queue.next() {
             let r = process_root(cwd, &job, &profile, &locks);
             if let Ok(mut out) = results.lock() {
-                out.push((i, r));
+                out.add(i, r);
             }
             if observe {
                 checked.notify_all();
@@ -715,28 +800,32 @@ pub(crate) fn run_streamed(
 
 /// Merge the roots' results, in root order: findings reached from several roots merge,
 /// suppression usage is combined before `unused-suppression` is decided, and the findings
-/// are sorted.
-fn merge(mut results: Vec<(usize, RootResult)>, profiles: &[Profile], checked: usize) -> Outcome {
-    results.sort_by_key(|(i, _)| *i);
+/// are sorted. The findings stay where the workers put them ([`Results::diags`]): the merge
+/// keeps the order of the ones that stay, absorbs the others into them, and then moves each
+/// finding once, to its sorted place.
+fn merge(results: Results, profiles: &[Profile], checked: usize) -> Outcome {
+    let Results {
+        diags: mut all,
+        mut roots,
+    } = results;
+    roots.sort_by_key(|(i, _)| *i);
     let mut merged = Excerpts::new();
-    // At most every finding of every root (merging only removes): one allocation, not a
-    // doubling that leaves up to half of a large vector unused.
-    let mut all: Vec<Diagnostic> =
-        Vec::with_capacity(results.iter().map(|(_, r)| r.diags.len()).sum());
-    let mut index: HashMap<MergeKey, usize> = HashMap::new();
+    // The findings that stay, by their index in `all`, in the order merged.
+    let mut kept: Vec<usize> = Vec::with_capacity(all.len());
+    let mut index = MergeIndex::default();
     // Suppressions by (file in the merged registry, comment start): usage is combined over
     // every root that read the file, so a suppression used by one unit is not "unused"
     // because another unit including the same file does not produce the finding.
     let mut sups: BTreeMap<(FileId, usize), (Suppression, Usage, usize)> = BTreeMap::new();
-    let unreadable = results.iter().filter(|(_, r)| r.unreadable).count();
-    for (_, r) in results {
+    let unreadable = roots.iter().filter(|(_, r)| r.unreadable).count();
+    for (_, r) in roots {
         let mut map: BTreeMap<FileId, FileId> = BTreeMap::new();
         for (old, excerpt) in r.files {
             map.insert(old, merged.adopt(excerpt));
         }
-        for mut d in r.diags {
-            remap(&mut d, &map);
-            merge_into(&mut all, &mut index, d);
+        for j in r.findings {
+            remap(&mut all[j], &map);
+            index.merge(&mut all, &mut kept, j);
         }
         for (mut s, usage) in r.sups {
             let Some(&file) = map.get(&s.file) else {
@@ -762,10 +851,14 @@ fn merge(mut results: Vec<(usize, RootResult)>, profiles: &[Profile], checked: u
         if let Some(p) = profiles.get(*profile) {
             p.settings.apply(&mut extra);
         }
-        all.extend(extra);
+        for d in extra {
+            kept.push(all.len());
+            all.push(d);
+        }
     }
     drop(sups);
-    sort_findings(&mut all, &merged);
+    sort_order(&all, &mut kept, &merged);
+    place(&mut all, kept);
     Outcome {
         files: merged,
         diagnostics: all,
@@ -777,16 +870,50 @@ fn merge(mut results: Vec<(usize, RootResult)>, profiles: &[Profile], checked: u
 /// Sort findings by (path, offset, code), stably: the order of indices is sorted, then
 /// applied in place, so the sort's scratch space is an index per finding, not half of the
 /// findings themselves (a finding is several hundred bytes).
-fn sort_findings(all: &mut [Diagnostic], files: &Excerpts) {
+#[cfg(test)]
+fn sort_findings(all: &mut Vec<Diagnostic>, files: &Excerpts) {
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    sort_order(all, &mut order, files);
+    place(all, order);
+}
+
+/// Sort `order` (indices into `all`) stably by the findings' (path, offset, code). Paths
+/// are compared once per file, not per comparison: each file's rank among the paths is the
+/// key (files with the same path share a rank).
+fn sort_order(all: &[Diagnostic], order: &mut [usize], files: &Excerpts) {
+    let mut by_path: Vec<usize> = (0..files.len()).collect();
+    by_path.sort_by(|&a, &b| files.get(a).display.cmp(&files.get(b).display));
+    let mut rank = vec![0u32; files.len()];
+    let mut r = 0u32;
+    for (k, &id) in by_path.iter().enumerate() {
+        if k > 0 && files.get(id).display != files.get(by_path[k - 1]).display {
+            r += 1;
+        }
+        rank[id] = r;
+    }
+    // A file id outside the registry sorts after every file (it cannot occur; no panic).
     let key = |d: &Diagnostic| {
         (
-            files.get(d.loc.file).display.as_str(),
+            rank.get(d.loc.file).copied().unwrap_or(u32::MAX),
             d.loc.span.start,
             d.code(),
         )
     };
-    let mut order: Vec<usize> = (0..all.len()).collect();
-    order.sort_by(|&a, &b| key(&all[a]).cmp(&key(&all[b])));
+    order.sort_by_key(|&i| key(&all[i]));
+}
+
+/// Keep the findings at `order` (distinct indices into `all`), in that order, moving each
+/// once: the rest are dropped.
+fn place(all: &mut Vec<Diagnostic>, mut order: Vec<usize>) {
+    let kept = order.len();
+    if kept < all.len() {
+        // The dropped ones go after the kept, so that `order` is a permutation of `all`.
+        let mut taken = vec![false; all.len()];
+        for &i in &order {
+            taken[i] = true;
+        }
+        order.extend((0..all.len()).filter(|&i| !taken[i]));
+    }
     // Position i takes the finding now at order[i]: follow each cycle of the permutation.
     let mut placed = vec![false; all.len()];
     for start in 0..all.len() {
@@ -801,6 +928,9 @@ fn sort_findings(all: &mut [Diagnostic], files: &Excerpts) {
             at = from;
         }
     }
+    all.truncate(kept);
+    // The list grew by doubling as the roots came in: the report holds what it uses.
+    all.shrink_to_fit();
 }
 
 /// Every location a finding points at.
@@ -864,10 +994,14 @@ pub(crate) fn adopt_excerpts(into: &mut Excerpts, files: &Files, diags: &mut [Di
 
 /// One report per finding: the same finding reached from several including files merges,
 /// naming every Python it holds on. Input problems (no rule) merge only when their
-/// message is the same too. The index holds the check, the place and a hash of the rule and
-/// message, not copies of them (a key per finding is held through the whole merge); a hit
-/// is confirmed against the finding it names.
-type MergeKey = (Check, Loc, u64);
+/// message is the same too. The index maps one keyed hash of the check, the place, the rule
+/// and (for an input problem) the message to the first finding with it; a hit is confirmed
+/// against the finding it names.
+#[derive(Default)]
+struct MergeIndex {
+    first: HashMap<u64, usize, std::hash::BuildHasherDefault<Prehashed>>,
+    keys: std::hash::RandomState,
+}
 
 /// The rule and, for an input problem, the message: what else must match to merge.
 fn merge_text(d: &Diagnostic) -> (Option<&str>, Option<&str>) {
@@ -877,29 +1011,54 @@ fn merge_text(d: &Diagnostic) -> (Option<&str>, Option<&str>) {
     )
 }
 
-fn merge_key(d: &Diagnostic) -> MergeKey {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    merge_text(d).hash(&mut h);
-    (d.check, d.loc, h.finish())
+fn same_finding(a: &Diagnostic, b: &Diagnostic) -> bool {
+    a.check == b.check && a.loc == b.loc && merge_text(a) == merge_text(b)
 }
 
-fn merge_into(all: &mut Vec<Diagnostic>, index: &mut HashMap<MergeKey, usize>, d: Diagnostic) {
-    let same =
-        |o: &Diagnostic| o.check == d.check && o.loc == d.loc && merge_text(o) == merge_text(&d);
-    let key = merge_key(&d);
-    let at = match index.get(&key) {
-        None => {
-            index.insert(key, all.len());
-            None
+impl MergeIndex {
+    /// Merge `all[j]` (not merged yet) into the findings `kept` so far: into the same
+    /// finding among them, or kept as a new one.
+    fn merge(&mut self, all: &mut [Diagnostic], kept: &mut Vec<usize>, j: usize) {
+        use std::hash::BuildHasher;
+        let d = &all[j];
+        let key = self.keys.hash_one((d.check, d.loc, merge_text(d)));
+        let at = match self.first.get(&key) {
+            None => {
+                self.first.insert(key, j);
+                None
+            }
+            Some(&i) if same_finding(&all[i], d) => Some(i),
+            // Two different findings with one hash: find the one it merges with, if any.
+            Some(_) => kept.iter().copied().find(|&i| same_finding(&all[i], d)),
+        };
+        match at {
+            Some(i) => {
+                let placeholder = Diagnostic::problem(d.check, d.severity, d.loc, String::new());
+                let taken = std::mem::replace(&mut all[j], placeholder);
+                all[i].absorb(taken);
+            }
+            None => kept.push(j),
         }
-        Some(&i) if same(&all[i]) => Some(i),
-        // Two different findings with one hash: find the one it merges with, if any.
-        Some(_) => all.iter().position(same),
-    };
-    match at {
-        Some(i) => all[i].absorb(d),
-        None => all.push(d),
+    }
+}
+
+/// The hasher of a key that is already a hash ([`MergeIndex`]).
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -923,9 +1082,7 @@ mod tests {
         let problem = |message: &str| {
             Diagnostic::problem(Check::ParseError, Severity::Error, at(0), message.into())
         };
-        let mut all = Vec::new();
-        let mut index = HashMap::new();
-        for d in [
+        let mut all = vec![
             ruled("a", 0, Severity::Warning),
             ruled("b", 0, Severity::Warning),
             ruled("a", 1, Severity::Warning),
@@ -933,9 +1090,13 @@ mod tests {
             problem("x"),
             problem("y"),
             problem("x"),
-        ] {
-            merge_into(&mut all, &mut index, d);
+        ];
+        let mut index = MergeIndex::default();
+        let mut kept = Vec::new();
+        for j in 0..all.len() {
+            index.merge(&mut all, &mut kept, j);
         }
+        place(&mut all, kept);
         let seen: Vec<_> = all
             .iter()
             .map(|d| {
