@@ -961,8 +961,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .any(|d| d.severity >= fail_on && d.suppressed.is_none());
     let unreadable = outcome.unreadable;
     // The process ends next: freeing every finding and file one by one would only cost
-    // time (the report of a large tree is tens of thousands of allocations).
+    // time (the report of a large tree is tens of thousands of allocations), and so would
+    // freeing the jobs (a path each), the profiles (their rules) and the resolver's memo.
     std::mem::forget(outcome);
+    std::mem::forget(run_jobs);
+    std::mem::forget(profiles);
+    std::mem::forget(resolver);
     let fix_exit = args.exit_non_zero_on_fix && fixed > 0;
     // A file to check that could not be read at all is an I/O error, like a missing path:
     // exit 2 (after reporting everything else), whatever `--exit-zero` says.

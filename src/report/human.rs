@@ -479,16 +479,20 @@ fn write_notes(s: &mut String, notes: &[String], style: &Style) {
         }
         let width = style.width.saturating_sub(2).max(40);
         let mut line = String::from("  note:");
+        // Characters in `line`, kept as it grows (not counted again per word).
+        let mut chars = line.len();
         let mut fresh = true;
         for word in n.split(' ') {
             let w = word.chars().count();
-            if !fresh && line.chars().count() + 1 + w > width {
+            if !fresh && chars + 1 + w > width {
                 s.push_str(&line);
                 s.push('\n');
                 line = String::from("       ");
+                chars = line.len();
             }
             line.push(' ');
             line.push_str(word);
+            chars += 1 + w;
             fresh = false;
         }
         s.push_str(&line);

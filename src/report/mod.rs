@@ -178,8 +178,17 @@ fn needs_escape(c: char, keep_lf: bool) -> bool {
     c.is_control() && c != '\t' && !(keep_lf && c == '\n')
 }
 
+/// Whether `s` may hold a character [`needs_escape`] names, by its bytes: a C0 byte, DEL,
+/// or 0xC2, the lead byte of every C1 character (also of U+00A0..U+00BF, which the exact
+/// test then lets through).
+fn may_need_escape(s: &str, keep_lf: bool) -> bool {
+    s.bytes().any(|b| {
+        (b < 0x20 && b != b'\t' && !(keep_lf && b == b'\n')) || b == 0x7f || b == 0xc2
+    })
+}
+
 fn escape_with(s: &str, keep_lf: bool) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(|c| needs_escape(c, keep_lf)) {
+    if !may_need_escape(s, keep_lf) || !s.chars().any(|c| needs_escape(c, keep_lf)) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
