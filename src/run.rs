@@ -373,7 +373,12 @@ impl Results {
     /// Take in root `i`'s result.
     fn add(&mut self, i: usize, mut r: RootResult) {
         let start = self.diags.len();
-        self.diags.append(&mut r.diags);
+        if start == 0 {
+            // The first root's list is taken, not copied (one root: no copy at all).
+            std::mem::swap(&mut self.diags, &mut r.diags);
+        } else {
+            self.diags.append(&mut r.diags);
+        }
         self.roots.push((
             i,
             Done {
