@@ -360,6 +360,9 @@ struct Results {
     roots: Vec<(usize, Done)>,
 }
 
+/// Findings from which a first root's list becomes the pool itself ([`Results::add`]).
+const TAKEN: usize = 1024;
+
 /// A root's result once its findings are in [`Results::diags`].
 struct Done {
     files: Vec<(FileId, Excerpt)>,
@@ -373,8 +376,12 @@ impl Results {
     /// Take in root `i`'s result.
     fn add(&mut self, i: usize, mut r: RootResult) {
         let start = self.diags.len();
-        if start == 0 {
-            // The first root's list is taken, not copied (one root: no copy at all).
+        if start == 0 && r.diags.len() >= TAKEN {
+            // A large first list is taken, not copied (one root with 50k findings: no
+            // second copy of them). A small one is copied into a list of the pool's own:
+            // grown in place from a worker's small block, the pool measured 5 MB more
+            // peak RSS on the 2,000-project tree (glibc grows such a block inside that
+            // worker's arena, leaving each smaller copy behind).
             std::mem::swap(&mut self.diags, &mut r.diags);
         } else {
             self.diags.append(&mut r.diags);

@@ -182,9 +182,8 @@ fn needs_escape(c: char, keep_lf: bool) -> bool {
 /// or 0xC2, the lead byte of every C1 character (also of U+00A0..U+00BF, which the exact
 /// test then lets through).
 fn may_need_escape(s: &str, keep_lf: bool) -> bool {
-    s.bytes().any(|b| {
-        (b < 0x20 && b != b'\t' && !(keep_lf && b == b'\n')) || b == 0x7f || b == 0xc2
-    })
+    s.bytes()
+        .any(|b| (b < 0x20 && b != b'\t' && !(keep_lf && b == b'\n')) || b == 0x7f || b == 0xc2)
 }
 
 fn escape_with(s: &str, keep_lf: bool) -> std::borrow::Cow<'_, str> {
