@@ -30,6 +30,7 @@ pub(crate) mod pip_compile;
 pub mod poetry;
 pub(crate) mod setuptools;
 pub(crate) mod toml_doc;
+pub(crate) mod toml_tree;
 pub mod yaml_span;
 
 pub(crate) use edit::Edit;

@@ -8,7 +8,7 @@
 //! means `==3.7.4`. `[pipenv] allow_prereleases = true` allows pre-releases everywhere.
 
 use pep508_rs::MarkerTree;
-use toml::de::{DeTable, DeValue};
+use super::toml_tree::{Item, Table};
 
 use super::toml_doc::{entries, get, pep440_value, span_of, Ctx, Key, Value};
 use crate::manifest::{FileId, GroupKind, Loc, Parsed, Requirement, Role, Syntax, VersionReq};
@@ -40,7 +40,7 @@ fn parse_for(text: &str, file: FileId, relevant: &super::Relevant) -> Parsed {
     super::toml_doc::read_document_for(text, file, super::Format::Pipfile, relevant, read)
 }
 
-fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
+fn read(ctx: &mut Ctx<'_>, root: &Table<'_>) {
     let pre = ctx
         .sub_table(root, "pipenv", "`[pipenv]`")
         .and_then(|p| get(p, "allow_prereleases"))
@@ -69,7 +69,7 @@ fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
     }
 }
 
-fn section(ctx: &mut Ctx<'_>, t: &DeTable<'_>, pre: bool) -> Vec<usize> {
+fn section(ctx: &mut Ctx<'_>, t: &Table<'_>, pre: bool) -> Vec<usize> {
     let mut out = Vec::new();
     let siblings = ctx.keys(t);
     for (k, v) in entries(t) {
@@ -113,10 +113,10 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
         anchors: Default::default(),
     };
     match value.get_ref() {
-        DeValue::String(s) => {
+        Item::String(s) => {
             req.version = version(ctx, value, s)?;
         }
-        DeValue::Table(t) => {
+        Item::Table(t) => {
             let mut direct = false;
             for (k, v) in entries(t) {
                 let key = k.get_ref().as_ref();
@@ -166,7 +166,7 @@ fn version(ctx: &mut Ctx<'_>, v: &Value<'_>, s: &str) -> Option<VersionReq> {
 
 /// `[requires]`: `python_full_version` wins over `python_version` when both are given, as
 /// pipenv reads it.
-fn requires(ctx: &mut Ctx<'_>, r: &DeTable<'_>) {
+fn requires(ctx: &mut Ctx<'_>, r: &Table<'_>) {
     for (key, star) in [("python_version", true), ("python_full_version", false)] {
         let Some(v) = get(r, key) else { continue };
         let Some(s) = ctx.string(v, &format!("`requires.{key}`")) else {

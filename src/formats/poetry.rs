@@ -19,9 +19,9 @@
 //! `V`, PEP 440's "`<V` MUST NOT allow a pre-release of the specified version" makes the
 //! two the same set.
 
+use super::toml_tree::Item;
 use pep440_rs::{Operator, Prerelease, Version, VersionSpecifier, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree};
-use toml::de::DeValue;
 
 use super::toml_doc::{entries, span_of, Ctx, Key, Value};
 use crate::manifest::{Loc, ProblemKind, Requirement, Role, Syntax, VersionReq};
@@ -722,7 +722,7 @@ fn dependency_reqs<'v, 'i>(
         anchors: Default::default(),
     };
     match value.get_ref() {
-        DeValue::String(s) => {
+        Item::String(s) => {
             let at = ctx.str_span(value, s);
             match version_req(s, at.span, at.exact) {
                 Ok(version) => vec![((Requirement { version, ..base }, false), None)],
@@ -732,16 +732,16 @@ fn dependency_reqs<'v, 'i>(
                 }
             }
         }
-        DeValue::Table(_) => table_dependency(ctx, value, base)
+        Item::Table(_) => table_dependency(ctx, value, base)
             .into_iter()
             .map(|r| (r, None))
             .collect(),
-        DeValue::Array(items) => {
+        Item::Array(items) => {
             let mut out = Vec::new();
             for item in items.iter() {
                 let mut b = base.clone();
                 b.loc.span = span_of(item);
-                if let DeValue::Table(_) = item.get_ref() {
+                if let Item::Table(_) = item.get_ref() {
                     out.extend(table_dependency(ctx, item, b).map(|r| (r, Some(item))));
                 } else {
                     let _ = ctx.table(item, "a Poetry multiple-constraints entry");
@@ -761,7 +761,7 @@ fn table_dependency(
     value: &Value<'_>,
     mut req: Requirement,
 ) -> Option<(Requirement, bool)> {
-    let DeValue::Table(t) = value.get_ref() else {
+    let Item::Table(t) = value.get_ref() else {
         return None;
     };
     let mut optional = false;

@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
 use super::poetry;
+use super::toml_tree::{Item, Table};
 use super::toml_doc::{entries, get, lock_groups, read_document, Ctx};
 use crate::manifest::{FileId, Parsed};
 
@@ -55,7 +56,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
             let mut extra_marked = false;
             if let Some(m) = get(t, "markers") {
                 match m.get_ref() {
-                    toml::de::DeValue::Table(per_group) => {
+                    Item::Table(per_group) => {
                         // One requirement per group, each under that group's marker.
                         let base = ctx.out.requirements[i].clone();
                         let mut first = true;
@@ -128,7 +129,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
 
 /// `[extras]`: each extra with the names of the packages it asks for (`"numpy"`, or
 /// older locks' `"numpy (>=1.16)"`).
-fn read_extras(ctx: &mut Ctx<'_>, root: &toml::de::DeTable<'_>) -> Vec<(ExtraName, Vec<PackageName>)> {
+fn read_extras(ctx: &mut Ctx<'_>, root: &Table<'_>) -> Vec<(ExtraName, Vec<PackageName>)> {
     let mut out: Vec<(ExtraName, Vec<PackageName>)> = Vec::new();
     let Some(t) = ctx.sub_table(root, "extras", "`[extras]`") else {
         return out;
@@ -157,7 +158,7 @@ fn read_extras(ctx: &mut Ctx<'_>, root: &toml::de::DeTable<'_>) -> Vec<(ExtraNam
 }
 
 /// The names of an entry's `[package.dependencies]`.
-fn dependency_names(ctx: &mut Ctx<'_>, t: &toml::de::DeTable<'_>) -> Vec<PackageName> {
+fn dependency_names(ctx: &mut Ctx<'_>, t: &Table<'_>) -> Vec<PackageName> {
     let Some(d) = get(t, "dependencies") else {
         return Vec::new();
     };

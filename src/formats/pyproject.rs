@@ -26,7 +26,7 @@ use std::str::FromStr;
 
 use pep440_rs::VersionSpecifiers;
 use pep508_rs::{ExtraName, PackageName};
-use toml::de::{DeTable, DeValue};
+use super::toml_tree::{Item, Table};
 
 use super::pep508;
 use super::poetry;
@@ -71,7 +71,7 @@ pub(crate) fn parse_dynamic(
 /// those files are read the same way ([`super::setuptools::requirement_lines`]). Any other
 /// source (another backend, a field setuptools does not take from a file) is unevaluable:
 /// the unit claims no absence.
-fn dynamic(ctx: &mut Ctx<'_>, root: &DeTable<'_>, pending: &mut Vec<DynamicFile>) {
+fn dynamic(ctx: &mut Ctx<'_>, root: &Table<'_>, pending: &mut Vec<DynamicFile>) {
     let Some(p) = get(root, "project").and_then(|p| p.get_ref().as_table()) else {
         return;
     };
@@ -118,14 +118,14 @@ fn dynamic(ctx: &mut Ctx<'_>, root: &DeTable<'_>, pending: &mut Vec<DynamicFile>
                 .as_table()
                 .and_then(|t| get(t, "file"));
             let paths = match files.map(|f| f.get_ref()) {
-                Some(DeValue::String(_)) => {
+                Some(Item::String(_)) => {
                     let f = files.unwrap_or(v);
                     match ctx.string(f, "`file`") {
                         Some(s) => vec![(s, ctx.str_span(f, s))],
                         None => Vec::new(),
                     }
                 }
-                Some(DeValue::Array(_)) => ctx.strings(files.unwrap_or(v), "`file`"),
+                Some(Item::Array(_)) => ctx.strings(files.unwrap_or(v), "`file`"),
                 _ => Vec::new(),
             };
             if paths.is_empty() {
@@ -153,7 +153,7 @@ fn dynamic(ctx: &mut Ctx<'_>, root: &DeTable<'_>, pending: &mut Vec<DynamicFile>
     }
 }
 
-fn read(ctx: &mut Ctx<'_>, root: &DeTable<'_>) {
+fn read(ctx: &mut Ctx<'_>, root: &Table<'_>) {
     let mut groups: Vec<Pending> = Vec::new();
 
     // [project] (PEP 621)
@@ -443,7 +443,7 @@ pub(crate) fn normalize_group(name: &str) -> String {
 /// problems, as the PEP requires tools to report them).
 fn dependency_groups(
     ctx: &mut Ctx<'_>,
-    t: &DeTable<'_>,
+    t: &Table<'_>,
     extras: &BTreeMap<ExtraName, Entries>,
     project: Option<&PackageName>,
     groups: &mut Vec<Pending>,
@@ -460,7 +460,7 @@ fn dependency_groups(
         if let Some(arr) = ctx.array(v, &what) {
             for item in arr.iter() {
                 match item.get_ref() {
-                    DeValue::Table(it) => match get(it, "include-group") {
+                    Item::Table(it) => match get(it, "include-group") {
                         Some(g) => {
                             if let Some(s) = ctx.string(g, "`include-group`") {
                                 let at = ctx.str_span(g, s);
@@ -558,7 +558,7 @@ fn dependency_groups(
 /// `[tool.poetry]`: main dependencies, extras, groups and legacy dev-dependencies.
 fn poetry_tables(
     ctx: &mut Ctx<'_>,
-    p: &DeTable<'_>,
+    p: &Table<'_>,
     groups: &mut Vec<Pending>,
 ) {
     let mut main = Vec::new();
@@ -664,7 +664,7 @@ fn poetry_tables(
 
 /// Every requirement of a Poetry dependency table (optional ones included: groups have no
 /// extras to gate them).
-fn poetry_deps(ctx: &mut Ctx<'_>, t: &DeTable<'_>) -> Vec<usize> {
+fn poetry_deps(ctx: &mut Ctx<'_>, t: &Table<'_>) -> Vec<usize> {
     let mut out = Vec::new();
     let siblings = ctx.keys(t);
     for (k, v) in entries(t) {

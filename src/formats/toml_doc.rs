@@ -1,12 +1,12 @@
 //! Shared plumbing for the TOML formats: parsing with spans, typed access that reports wrong
 //! value types as problems, string-content spans, and group bookkeeping.
 //!
-//! We walk `toml::de::DeTable` because it keeps a byte span for every key and value (spans
-//! include the quotes of strings) without building an editable document.
+//! We walk the lean tree of [`super::toml_tree`], which keeps a byte span for every key and
+//! value (spans include the quotes of strings) as `toml::de::Table` does, for a fraction of
+//! its memory, and refuses exactly what `toml` refuses, with `toml`'s error.
 
+use super::toml_tree::{Array, Item, Spanned, Table};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
-use toml::de::{DeArray, DeString, DeTable, DeValue};
-use toml::Spanned;
 
 use crate::manifest::{FileId, Group, GroupKind, Loc, Parsed, Problem, ProblemKind, Requirement};
 use crate::source::Span;
@@ -17,8 +17,8 @@ use crate::source::Span;
 /// independent of the parser version and gives a clearer message.
 pub(crate) const MAX_NESTING: usize = 128;
 
-pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
-pub(crate) type Key<'i> = Spanned<DeString<'i>>;
+pub(crate) type Value<'i> = super::toml_tree::Value<'i>;
+pub(crate) type Key<'i> = super::toml_tree::Key<'i>;
 
 pub(crate) fn span_of<T>(s: &Spanned<T>) -> Span {
     let r = s.span();
@@ -100,7 +100,7 @@ impl<'t> Ctx<'t> {
     }
 
     /// Parse the document. On failure the problem is recorded and `None` returned.
-    pub(crate) fn parse_document(&mut self) -> Option<Spanned<DeTable<'t>>> {
+    pub(crate) fn parse_document(&mut self) -> Option<Table<'t>> {
         if let Some(at) = too_deep(self.text, MAX_NESTING) {
             let end = (at + 1).min(self.text.len());
             self.parse_error(
@@ -109,7 +109,7 @@ impl<'t> Ctx<'t> {
             );
             return None;
         }
-        match DeTable::parse(self.text) {
+        match super::toml_tree::parse(self.text) {
             Ok(t) => Some(t),
             Err(e) => {
                 let span = e
@@ -128,9 +128,9 @@ impl<'t> Ctx<'t> {
         &mut self,
         value: &'v Value<'i>,
         what: &str,
-    ) -> Option<&'v DeTable<'i>> {
+    ) -> Option<&'v Table<'i>> {
         match value.get_ref() {
-            DeValue::Table(t) => Some(t),
+            Item::Table(t) => Some(t),
             other => {
                 self.wrong_type(value, other, what, "a table");
                 None
@@ -141,10 +141,10 @@ impl<'t> Ctx<'t> {
     /// `t[key]` as a table: `None` when absent, a problem when not a table.
     pub(crate) fn sub_table<'v, 'i>(
         &mut self,
-        t: &'v DeTable<'i>,
+        t: &'v Table<'i>,
         key: &str,
         what: &str,
-    ) -> Option<&'v DeTable<'i>> {
+    ) -> Option<&'v Table<'i>> {
         let v = t.get(key)?;
         self.table(v, what)
     }
@@ -153,9 +153,9 @@ impl<'t> Ctx<'t> {
         &mut self,
         value: &'v Value<'i>,
         what: &str,
-    ) -> Option<&'v DeArray<'i>> {
+    ) -> Option<&'v Array<'i>> {
         match value.get_ref() {
-            DeValue::Array(a) => Some(a),
+            Item::Array(a) => Some(a),
             other => {
                 self.wrong_type(value, other, what, "an array");
                 None
@@ -165,7 +165,7 @@ impl<'t> Ctx<'t> {
 
     pub(crate) fn string<'v>(&mut self, value: &'v Value<'_>, what: &str) -> Option<&'v str> {
         match value.get_ref() {
-            DeValue::String(s) => Some(s),
+            Item::String(s) => Some(s),
             other => {
                 self.wrong_type(value, other, what, "a string");
                 None
@@ -175,7 +175,7 @@ impl<'t> Ctx<'t> {
 
     pub(crate) fn bool(&mut self, value: &Value<'_>, what: &str) -> Option<bool> {
         match value.get_ref() {
-            DeValue::Boolean(b) => Some(*b),
+            Item::Boolean(b) => Some(*b),
             other => {
                 self.wrong_type(value, other, what, "a boolean");
                 None
@@ -200,7 +200,7 @@ impl<'t> Ctx<'t> {
         v
     }
 
-    fn wrong_type(&mut self, value: &Value<'_>, got: &DeValue<'_>, what: &str, want: &str) {
+    fn wrong_type(&mut self, value: &Value<'_>, got: &Item<'_>, what: &str, want: &str) {
         let got = type_name(got);
         self.parse_error(
             span_of(value),
@@ -218,7 +218,7 @@ impl<'t> Ctx<'t> {
     /// the keys on packages read in full are kept ([`Ctx::relevant`]; a key equal to a
     /// rule's package but for case is one of them): a table of 100k other packages does
     /// not copy 100k keys into its trigger's anchors (issue 15 §4).
-    pub(crate) fn keys(&self, t: &DeTable<'_>) -> std::sync::Arc<[String]> {
+    pub(crate) fn keys(&self, t: &Table<'_>) -> std::sync::Arc<[String]> {
         t.iter()
             .map(|(k, _)| k.get_ref())
             .filter(|k| self.relevant.wants(k))
@@ -253,11 +253,11 @@ impl<'t> Ctx<'t> {
                 .is_some_and(|v| v.starts_with(['{', '[', '"', '\'']));
         let entry = inline.then(|| {
             let restrictions = match item.get_ref() {
-                DeValue::Table(t) => copied
+                Item::Table(t) => copied
                     .iter()
                     .filter_map(|k| {
                         let (k, v) = entry(t, k)?;
-                        matches!(v.get_ref(), DeValue::String(_)).then(|| (span_of(k), span_of(v)))
+                        matches!(v.get_ref(), Item::String(_)).then(|| (span_of(k), span_of(v)))
                     })
                     .collect(),
                 _ => Vec::new(),
@@ -297,8 +297,8 @@ impl<'t> Ctx<'t> {
                 Some(VersionSlot::Replace { span: *span, quote })
             }
             VersionReq::Any => match item.get_ref() {
-                DeValue::String(_) => self.string_token(span_of(item)),
-                DeValue::Table(t) => {
+                Item::String(_) => self.string_token(span_of(item)),
+                Item::Table(t) => {
                     let s = span_of(item);
                     let raw = self.text.get(s.start..s.end)?;
                     if !raw.starts_with('{') || !raw.ends_with('}') {
@@ -424,29 +424,29 @@ pub(crate) fn str_span(text: &str, whole: Span, decoded: &str) -> StrSpan {
     }
 }
 
-pub(crate) fn type_name(v: &DeValue<'_>) -> &'static str {
+pub(crate) fn type_name(v: &Item<'_>) -> &'static str {
     match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a float",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date-time",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        Item::String(_) => "a string",
+        Item::Integer => "an integer",
+        Item::Float => "a float",
+        Item::Boolean(_) => "a boolean",
+        Item::Datetime => "a date-time",
+        Item::Array(_) => "an array",
+        Item::Table(_) => "a table",
     }
 }
 
 /// Find the key's entry (key and value) in a table.
-pub(crate) fn entry<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Value<'i>)> {
+pub(crate) fn entry<'a, 'i>(t: &'a Table<'i>, key: &str) -> Option<(&'a Key<'i>, &'a Value<'i>)> {
     t.iter().find(|(k, _)| k.get_ref().as_ref() == key)
 }
 
-pub(crate) fn get<'a, 'i>(t: &'a DeTable<'i>, key: &str) -> Option<&'a Value<'i>> {
+pub(crate) fn get<'a, 'i>(t: &'a Table<'i>, key: &str) -> Option<&'a Value<'i>> {
     t.get(key)
 }
 
 /// Entries in file order (the map is ordered by key).
-pub(crate) fn entries<'a, 'i>(t: &'a DeTable<'i>) -> Vec<(&'a Key<'i>, &'a Value<'i>)> {
+pub(crate) fn entries<'a, 'i>(t: &'a Table<'i>) -> Vec<(&'a Key<'i>, &'a Value<'i>)> {
     let mut v: Vec<_> = t.iter().collect();
     v.sort_by_key(|(k, _)| k.span().start);
     v
@@ -504,7 +504,7 @@ pub(crate) fn read_document(
     text: &str,
     file: FileId,
     format: super::Format,
-    read: impl FnOnce(&mut Ctx<'_>, &DeTable<'_>),
+    read: impl FnOnce(&mut Ctx<'_>, &Table<'_>),
 ) -> Parsed {
     read_document_for(text, file, format, &super::READ_ALL, read)
 }
@@ -516,14 +516,14 @@ pub(crate) fn read_document_for(
     file: FileId,
     format: super::Format,
     relevant: &super::Relevant,
-    read: impl FnOnce(&mut Ctx<'_>, &DeTable<'_>),
+    read: impl FnOnce(&mut Ctx<'_>, &Table<'_>),
 ) -> Parsed {
     let mut ctx = Ctx::new(text, file, format);
     ctx.relevant = relevant;
     let Some(doc) = ctx.parse_document() else {
         return ctx.out;
     };
-    read(&mut ctx, doc.get_ref());
+    read(&mut ctx, &doc);
     sort_by_position(&mut ctx.out);
     ctx.out
 }
@@ -592,7 +592,7 @@ impl Ctx<'_> {
         &mut self,
         pkg: &'v Value<'i>,
         what: &str,
-    ) -> Option<(usize, &'v DeTable<'i>)> {
+    ) -> Option<(usize, &'v Table<'i>)> {
         use crate::manifest::{Role, Syntax, VersionReq};
         let t = self.table(pkg, what)?;
         let Some(name_v) = get(t, "name") else {
@@ -644,9 +644,9 @@ impl Ctx<'_> {
     /// requirement index and its table.
     pub(crate) fn lock_packages<'v, 'i>(
         &mut self,
-        root: &'v DeTable<'i>,
+        root: &'v Table<'i>,
         key: &str,
-    ) -> Vec<(usize, &'v DeTable<'i>)> {
+    ) -> Vec<(usize, &'v Table<'i>)> {
         let what = format!("`[[{key}]]`");
         let Some(arr) = get(root, key).and_then(|pkgs| self.array(pkgs, &what)) else {
             return Vec::new();
@@ -794,8 +794,8 @@ c = "caf\u00e9"
 d = """
 y"""
 "#;
-        let t = DeTable::parse(text).unwrap();
-        let t = t.get_ref();
+        let t = super::super::toml_tree::parse(text).unwrap();
+        let t = &t;
         let a = get(t, "a").unwrap();
         let s = str_span(text, span_of(a), a.get_ref().as_str().unwrap());
         assert!(s.exact);

@@ -105,7 +105,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
 }
 
 /// An array of dependency edges.
-fn edges(ctx: &mut Ctx<'_>, v: &toml::Spanned<toml::de::DeValue<'_>>) -> Vec<Edge> {
+fn edges(ctx: &mut Ctx<'_>, v: &super::toml_doc::Value<'_>) -> Vec<Edge> {
     let mut out = Vec::new();
     let Some(arr) = ctx.array(v, "a dependency list") else {
         return out;
