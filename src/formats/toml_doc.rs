@@ -531,21 +531,37 @@ pub(crate) fn read_document_for(
 /// Order requirements by position in the file (the TOML map iterates by key) and remap
 /// group members accordingly.
 pub(crate) fn sort_by_position(out: &mut Parsed) {
-    let mut order: Vec<usize> = (0..out.requirements.len()).collect();
-    order.sort_by_key(|&i| (out.requirements[i].loc.span.start, i));
+    out.problems.sort_by_key(|p| p.loc.span.start);
+    let reqs = &mut out.requirements;
+    // Most readers push in file order already (a lockfile's packages always): nothing moves.
+    if reqs.is_sorted_by_key(|r| r.loc.span.start) {
+        for g in &mut out.groups {
+            g.members.sort_unstable();
+        }
+        return;
+    }
+    let mut order: Vec<usize> = (0..reqs.len()).collect();
+    order.sort_by_key(|&i| (reqs[i].loc.span.start, i));
     let mut new_index = vec![0; order.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
     }
-    let mut reqs: Vec<Option<Requirement>> = out.requirements.drain(..).map(Some).collect();
-    out.requirements = order.iter().filter_map(|&old| reqs[old].take()).collect();
+    // Move each requirement to its place in the vector itself (following the permutation's
+    // cycles), not through a second vector of them.
+    let mut place = new_index.clone();
+    for i in 0..reqs.len() {
+        while place[i] != i {
+            let j = place[i];
+            reqs.swap(i, j);
+            place.swap(i, j);
+        }
+    }
     for g in &mut out.groups {
         for m in &mut g.members {
             *m = new_index[*m];
         }
         g.members.sort_unstable();
     }
-    out.problems.sort_by_key(|p| p.loc.span.start);
 }
 
 /// A PEP 440 specifier string as a TOML value (`">=1.16,<1.17"`, `"*"`).
@@ -651,6 +667,7 @@ impl Ctx<'_> {
         let Some(arr) = get(root, key).and_then(|pkgs| self.array(pkgs, &what)) else {
             return Vec::new();
         };
+        self.out.requirements.reserve(arr.len());
         arr.iter()
             .filter_map(|pkg| self.lock_package(pkg, &what))
             .collect()

@@ -26,6 +26,7 @@ use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};
 use toml_parser::decoder::{Encoding, ScalarKind};
+use toml_parser::lexer::TokenKind;
 use toml_parser::parser::{EventReceiver, RecursionGuard, ValidateWhitespace};
 use toml_parser::{ErrorSink, ParseError, Raw, Source, Span as TSpan};
 
@@ -69,7 +70,9 @@ pub(crate) enum Item<'i> {
     Float,
     Boolean(bool),
     Datetime,
-    Array(Array<'i>),
+    /// Boxed, as tables are: a value is then 24 bytes (32 with its span), the size of a
+    /// string's `Cow`.
+    Array(Box<Array<'i>>),
     Table(Box<Table<'i>>),
 }
 
@@ -257,13 +260,33 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, toml::de::Error> {
 /// Build the tree, or `None` at the first thing `toml` would report (or anything this
 /// builder does not follow).
 fn build(text: &str) -> Option<Document<'_>> {
+    build_in_runs(text, Lines::RUN)
+}
+
+/// [`build`], cutting the tokens into runs of at least `run` tokens.
+fn build_in_runs(text: &str, run: usize) -> Option<Document<'_>> {
     let source = Source::new(text);
-    let tokens = source.lex().into_vec();
+    // The tokens are parsed a run of whole lines at a time (see [`Lines`]): a first pass
+    // finds the longest run, so the one buffer is sized exactly.
+    let mut lines = Lines::new(run);
+    let longest = source.lex().fold(0, |most, t| match lines.after(t.kind()) {
+        Some(n) => most.max(n),
+        None => most,
+    });
+    let mut tokens = Vec::with_capacity(longest.max(lines.len));
+    let mut lines = Lines::new(run);
     let mut builder = Builder::new(text);
     let mut sink = Failed(false);
     {
         let mut ws = ValidateWhitespace::new(&mut builder, source);
         let mut guard = RecursionGuard::new(&mut ws, LIMIT);
+        for t in source.lex() {
+            tokens.push(t);
+            if lines.after(t.kind()).is_some() {
+                toml_parser::parser::parse_document(&tokens, &mut guard, &mut sink);
+                tokens.clear();
+            }
+        }
         toml_parser::parser::parse_document(&tokens, &mut guard, &mut sink);
     }
     drop(tokens);
@@ -276,11 +299,52 @@ fn build(text: &str) -> Option<Document<'_>> {
     Some(root)
 }
 
+/// Where the token stream may be cut: after a newline outside any bracket, once a run holds
+/// [`Lines::RUN`] tokens. A TOML document is a sequence of lines at bracket depth 0, so a run
+/// of whole lines is a document of its own, and a document is valid exactly when each run
+/// is (any error in a run, or one a cut might make, sends the text to `toml`, see [`parse`]).
+/// The tokens of an 8 MiB file of short lines (24 bytes each, a dozen a lockfile line) are
+/// then never held at once; one long array still is.
+struct Lines {
+    depth: usize,
+    len: usize,
+    run: usize,
+}
+
+impl Lines {
+    const RUN: usize = 4096;
+
+    fn new(run: usize) -> Self {
+        Lines {
+            depth: 0,
+            len: 0,
+            run,
+        }
+    }
+
+    /// Count `kind`; `Some(run length)` when the run ends after it.
+    fn after(&mut self, kind: TokenKind) -> Option<usize> {
+        self.len += 1;
+        match kind {
+            TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => self.depth += 1,
+            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => {
+                self.depth = self.depth.saturating_sub(1);
+            }
+            TokenKind::Newline if self.depth == 0 && self.len >= self.run => {
+                return Some(std::mem::take(&mut self.len));
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
 /// Sort every table's entries by key and drop the lookup indices (no recursion: a path of
 /// dotted keys nests far deeper than brackets do).
 fn order(root: &mut Table<'_>) {
     fn visit<'a, 'i>(t: &'a mut Table<'i>, work: &mut Vec<&'a mut Item<'i>>) {
         t.index = None;
+        t.entries.shrink_to_fit();
         t.entries.sort_unstable_by(|a, b| a.0.value.cmp(&b.0.value));
         work.extend(t.entries.iter_mut().map(|(_, v)| &mut v.value));
     }
@@ -377,6 +441,9 @@ impl<'i> Builder<'i> {
             self.root = prev;
             return;
         };
+        let mut prev = prev;
+        // A `[[package]]` table of two keys would keep room for four.
+        prev.entries.shrink_to_fit();
         let prev = Spanned::new(h.start, h.end, Item::Table(Box::new(prev)));
         let Some(parent) = self.root.descend(&h.path, false) else {
             self.failed = true;
@@ -388,7 +455,10 @@ impl<'i> Builder<'i> {
                     items: vec![prev],
                     tables: true,
                 };
-                parent.push(h.key, Spanned::new(h.start, h.end, Item::Array(a)));
+                parent.push(
+                    h.key,
+                    Spanned::new(h.start, h.end, Item::Array(Box::new(a))),
+                );
             }
             (true, Some(i)) => match &mut parent.entries[i].1.value {
                 Item::Array(a) if a.tables => a.items.push(prev),
@@ -510,7 +580,12 @@ impl EventReceiver for Builder<'_> {
     }
     fn inline_table_close(&mut self, span: TSpan, _error: &mut dyn ErrorSink) {
         match self.stack.pop() {
-            Some(Frame::Inline { start, table, key }) => {
+            Some(Frame::Inline {
+                start,
+                mut table,
+                key,
+            }) => {
+                table.entries.shrink_to_fit();
                 self.failed |= key.is_some();
                 let end = span.end() as u32;
                 self.deliver(Spanned::new(start, end, Item::Table(Box::new(table))));
@@ -527,12 +602,17 @@ impl EventReceiver for Builder<'_> {
     }
     fn array_close(&mut self, span: TSpan, _error: &mut dyn ErrorSink) {
         match self.stack.pop() {
-            Some(Frame::Array { start, items }) => {
+            Some(Frame::Array { start, mut items }) => {
+                items.shrink_to_fit();
                 let a = Array {
                     items,
                     tables: false,
                 };
-                self.deliver(Spanned::new(start, span.end() as u32, Item::Array(a)));
+                self.deliver(Spanned::new(
+                    start,
+                    span.end() as u32,
+                    Item::Array(Box::new(a)),
+                ));
             }
             _ => self.failed = true,
         }
@@ -614,10 +694,10 @@ fn convert(v: toml::Spanned<DeValue<'_>>) -> Value<'_> {
         DeValue::Float(_) => Item::Float,
         DeValue::Boolean(b) => Item::Boolean(b),
         DeValue::Datetime(_) => Item::Datetime,
-        DeValue::Array(a) => Item::Array(Array {
+        DeValue::Array(a) => Item::Array(Box::new(Array {
             tables: false,
             items: a.into_iter().map(convert).collect(),
-        }),
+        })),
         DeValue::Table(t) => Item::Table(Box::new(convert_table(t))),
     };
     Spanned::new(r.start as u32, r.end as u32, item)
@@ -715,7 +795,14 @@ mod tests {
     /// Compare the builder with `toml` on one text: both accept with the same tree, or both
     /// refuse.
     pub(crate) fn same(text: &str) {
+        // Cut after every line as well: each run must read as the whole does.
+        let cut = build_in_runs(text, 1).map(|t| describe_ours(&t));
         let ours = build(text);
+        assert_eq!(
+            cut,
+            ours.as_ref().map(describe_ours),
+            "cut into lines, {text:?} reads otherwise"
+        );
         let theirs = DeTable::parse(text);
         match (&ours, &theirs) {
             (Some(o), Ok(t)) => assert_eq!(
@@ -852,8 +939,8 @@ mod tests {
             };
             read += 1;
             same(&text);
-            let cuts: Vec<usize> = (1..8)
-                .map(|k| text.len() * k / 8)
+            let cuts: Vec<usize> = (1..5)
+                .map(|k| text.len() * k / 5)
                 .filter(|&i| text.is_char_boundary(i) && text.is_char_boundary(i + 1))
                 .collect();
             for &i in &cuts {
@@ -862,6 +949,13 @@ mod tests {
             }
         }
         assert!(read > 100, "only {read} TOML texts found");
+    }
+
+    /// Issue 15 §4: an 8 MiB array of 2M short strings holds 2M values at once.
+    #[test]
+    fn a_value_is_32_bytes_with_its_span() {
+        assert_eq!(std::mem::size_of::<Value<'_>>(), 32);
+        assert_eq!(std::mem::size_of::<Key<'_>>(), 32);
     }
 
     #[test]
