@@ -337,8 +337,10 @@ type RelevantArc = std::sync::Arc<depwindow::formats::Relevant>;
 /// `Parsed` keeps must stay under [`MAX_KEPT_PER_UNREAD`] bytes, and of the peak while
 /// reading under the shape's bound, about 15% above what was measured (debug build): the
 /// text, its line index and the format's own document tree are still read per entry, and
-/// dominate (TOML inline tables: Poetry's 3.1 KB per entry; a kept `Requirement` alone is
-/// 168 bytes). The code before (every entry kept as a `Requirement` with a `PackageName`,
+/// dominate (a kept `Requirement` alone is 168 bytes). TOML: with `toml::de::DeTable`
+/// (main f6e9ec5) the bounds of the PEP 621, Poetry and Pipfile shapes were 400, 3,600 and
+/// 560 bytes per entry (Poetry's inline tables measured 3.1 KB); with the lean tree of
+/// `formats/toml_tree.rs` they peak at 139, 514 and 174, and their bounds follow. The code before (every entry kept as a `Requirement` with a `PackageName`,
 /// and every key of a Poetry or Pipfile table copied into the trigger's anchors) keeps
 /// 28-380 bytes per entry and fails every shape.
 const MAX_KEPT_PER_UNREAD: u64 = 4;
@@ -381,7 +383,7 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
                 q[..q.len() / 2].join(",")
             )
             },
-            400,
+            160,
         ),
         // conda's reader takes each entry as the YAML parser ends it: the text, the line
         // indexes and, for `pip:`, the joined entries (8 bytes each) are what grows. The
@@ -422,7 +424,7 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
                     q[..q.len() / 2].join("\n")
                 )
             },
-            3600,
+            600,
         ),
         (
             "Pipfile",
@@ -431,7 +433,7 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
                 let q: Vec<String> = n.iter().map(|n| format!("{n} = \"*\"")).collect();
                 format!("[packages]\ntensorflow = \"==1.14.0\"\n{}\n", q.join("\n"))
             },
-            560,
+            200,
         ),
     ];
     let n = 400;
@@ -737,4 +739,104 @@ fn a_run_holds_a_bounded_number_of_bytes_per_finding() {
         peak <= MAX_PEAK_PER_FINDING,
         "a run peaks at {peak} bytes per finding, more than {MAX_PEAK_PER_FINDING}"
     );
+}
+
+/// Issue 15 §4 (TOML): the most heap held at once while a TOML file is read, per entry of
+/// its longest list: a lockfile's `[[package]]` table (uv.lock, poetry.lock, pdm.lock,
+/// pylock.toml; each package is kept as a `Requirement` with its version, about 300 bytes
+/// with the entry's share of the vector) and the shortest PEP 621 string, `"a",` (8 MiB of
+/// them are 2M strings, kept as nothing). Read at n and 4n entries; the bound is per added
+/// entry. `toml::de::DeTable` held its tokens, an event per token and a tree of a
+/// `BTreeMap` per table (about 1 KB for two keys) and 56 bytes per value at once: measured
+/// before (debug build, main f6e9ec5) 1,400-1,800 bytes per lock package and 170 per
+/// string, and after (the lean tree of `formats/toml_tree.rs`, its tokens cut into runs of
+/// lines) 402-452 and 80 (two tokens of 24 bytes and a 32-byte value). The bounds are about
+/// 15% above the after.
+#[test]
+fn toml_files_hold_a_bounded_number_of_bytes_per_entry_while_read() {
+    let relevant = run_context();
+    let lock = |n: usize, table: &str| -> String {
+        (0..n)
+            .map(|i| format!("[[{table}]]\nname = \"a{i}\"\nversion = \"1.0\"\n\n"))
+            .collect()
+    };
+    type Make = fn(usize, &dyn Fn(usize, &str) -> String) -> String;
+    let shapes: [(&str, Format, Make, u64); 5] = [
+        (
+            "uv.lock",
+            Format::UvLock,
+            |n, lock| {
+                format!(
+                    "version = 1\nrequires-python = \">=3.6\"\n\n[[package]]\n\
+                     name = \"tensorflow\"\nversion = \"1.14.0\"\n\n{}",
+                    lock(n, "package")
+                )
+            },
+            880,
+        ),
+        (
+            "poetry.lock",
+            Format::PoetryLock,
+            |n, lock| {
+                format!(
+                    "[[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n\n{}",
+                    lock(n, "package")
+                )
+            },
+            940,
+        ),
+        (
+            "pdm.lock",
+            Format::PdmLock,
+            |n, lock| {
+                format!(
+                    "[metadata]\nlock_version = \"4.4\"\n\n[[package]]\nname = \"tensorflow\"\n\
+                     version = \"1.14.0\"\n\n{}",
+                    lock(n, "package")
+                )
+            },
+            840,
+        ),
+        (
+            "pylock.toml",
+            Format::Pylock,
+            |n, lock| {
+                format!(
+                    "lock-version = \"1.0\"\ncreated-by = \"t\"\n\n[[packages]]\n\
+                     name = \"tensorflow\"\nversion = \"1.14.0\"\n\n{}",
+                    lock(n, "packages")
+                )
+            },
+            730,
+        ),
+        (
+            "pyproject.toml",
+            Format::Pyproject,
+            |n, _| {
+                format!(
+                    "[project]\nname = \"p\"\nversion = \"0\"\n\
+                     dependencies = [\"tensorflow==1.14.0\",{}]\n",
+                    "\"a\",".repeat(n)
+                )
+            },
+            96,
+        ),
+    ];
+    let n = 2_000;
+    let mut over = Vec::new();
+    for (name, format, make, max_peak) in shapes {
+        let (small, large) = (make(n, &lock), make(4 * n, &lock));
+        let (peak_n, _) = read_cost(name, format, &small, &relevant);
+        let (peak_4n, _) = read_cost(name, format, &large, &relevant);
+        let peak = peak_4n.saturating_sub(peak_n) / (3 * n) as u64;
+        eprintln!("{name} ({format:?}): {peak} bytes peak per entry while read");
+        // The counter counts: the text alone is over 4 bytes an entry.
+        assert!(peak > 4, "{name}: {peak}");
+        if peak > max_peak {
+            over.push(format!(
+                "{name} ({format:?}): {peak} bytes peak per entry while read (at most {max_peak})"
+            ));
+        }
+    }
+    assert!(over.is_empty(), "{over:#?}");
 }
