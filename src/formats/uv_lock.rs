@@ -29,24 +29,32 @@ use crate::manifest::{FileId, GroupKind, Parsed};
 /// Passes over the graph before the reach is given up as unknown (installed everywhere).
 const MAX_PASSES: usize = 256;
 
-/// One dependency edge.
-struct Edge {
+/// One dependency edge (its version as the lock writes it, borrowed from the document).
+struct Edge<'a> {
     name: String,
-    version: Option<String>,
+    version: Option<&'a str>,
     marker: MarkerTree,
     extras: Vec<String>,
 }
 
 /// A package entry's outgoing edges: its base dependencies, and per optional extra / dev
 /// group.
-#[derive(Default)]
-struct Node {
-    deps: Vec<Edge>,
-    optional: Vec<(String, Vec<Edge>)>,
-    dev: Vec<(String, Vec<Edge>)>,
+struct Node<'a> {
+    deps: Vec<Edge<'a>>,
+    optional: Vec<(String, Vec<Edge<'a>>)>,
+    dev: Vec<(String, Vec<Edge<'a>>)>,
     root: bool,
-    name: String,
-    version: Option<String>,
+    /// The package's name, shared with its requirement.
+    name: crate::manifest::Name,
+    version: Option<&'a str>,
+}
+
+/// Whether a package table is one of the lock's roots (the project itself, a workspace
+/// member): its `source` is `editable` or `virtual`.
+fn is_root(t: &super::toml_tree::Table<'_>) -> bool {
+    get(t, "source")
+        .and_then(|s| s.get_ref().as_table())
+        .is_some_and(|src| get(src, "editable").is_some() || get(src, "virtual").is_some())
 }
 
 pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
@@ -54,8 +62,17 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
         if let Some(v) = get(root, "requires-python") {
             ctx.requires_python(v, "`requires-python`");
         }
-        let mut nodes: Vec<(usize, Node)> = Vec::new();
-        for (i, t) in ctx.lock_packages(root, "package") {
+        let packages = ctx.lock_packages(root, "package");
+        // Without a root every package is kept as it is, and the graph is not needed: its
+        // entries are still read for their problems, but no node is kept (issue 15 §4: a
+        // node and its edges per package, held for nothing).
+        let any_root = packages.iter().any(|(_, t)| is_root(t));
+        let mut nodes: Vec<(usize, Node)> = Vec::with_capacity(if any_root {
+            packages.len()
+        } else {
+            0
+        });
+        for (i, t) in packages {
             if let Some(rm) = get(t, "resolution-markers") {
                 let markers = ctx.strings(rm, "`resolution-markers`");
                 if !markers.is_empty() {
@@ -64,15 +81,13 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                 }
             }
             let mut node = Node {
-                name: ctx.out.requirements[i].name.to_string(),
-                version: get(t, "version")
-                    .and_then(|v| v.get_ref().as_str())
-                    .map(str::to_owned),
-                ..Node::default()
+                deps: Vec::new(),
+                optional: Vec::new(),
+                dev: Vec::new(),
+                root: is_root(t),
+                name: ctx.out.requirements[i].name.clone(),
+                version: get(t, "version").and_then(|v| v.get_ref().as_str()),
             };
-            if let Some(src) = get(t, "source").and_then(|s| s.get_ref().as_table()) {
-                node.root = get(src, "editable").is_some() || get(src, "virtual").is_some();
-            }
             if let Some(d) = get(t, "dependencies") {
                 node.deps = edges(ctx, d);
             }
@@ -91,9 +106,11 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                     }
                 }
             }
-            nodes.push((i, node));
+            if any_root {
+                nodes.push((i, node));
+            }
         }
-        if !nodes.iter().any(|(_, n)| n.root) {
+        if !any_root {
             return;
         }
         let reach = reach(&nodes);
@@ -105,7 +122,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
 }
 
 /// An array of dependency edges.
-fn edges(ctx: &mut Ctx<'_>, v: &super::toml_doc::Value<'_>) -> Vec<Edge> {
+fn edges<'a>(ctx: &mut Ctx<'_>, v: &'a super::toml_doc::Value<'_>) -> Vec<Edge<'a>> {
     let mut out = Vec::new();
     let Some(arr) = ctx.array(v, "a dependency list") else {
         return out;
@@ -119,9 +136,7 @@ fn edges(ctx: &mut Ctx<'_>, v: &super::toml_doc::Value<'_>) -> Vec<Edge> {
             continue;
         };
         let name = normalise(name);
-        let version = get(t, "version")
-            .and_then(|v| v.get_ref().as_str())
-            .map(str::to_owned);
+        let version = get(t, "version").and_then(|v| v.get_ref().as_str());
         let marker = match get(t, "marker") {
             Some(m) => match ctx.string(m, "a dependency's `marker`") {
                 Some(s) => {
@@ -167,7 +182,7 @@ fn source_extra(name: &str) -> MarkerTree {
 fn reach(nodes: &[(usize, Node)]) -> Vec<MarkerTree> {
     let mut by_name: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (k, (_, n)) in nodes.iter().enumerate() {
-        by_name.entry(n.name.as_str()).or_default().push(k);
+        by_name.entry(n.name.as_ref()).or_default().push(k);
     }
     let targets = |e: &Edge| -> Vec<usize> {
         by_name
