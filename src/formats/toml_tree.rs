@@ -33,6 +33,8 @@ use toml_parser::{ErrorSink, ParseError, Raw, Source, Span as TSpan};
 /// `toml`'s limits (`toml::de::parser::LIMIT`, not configurable): nesting of arrays and
 /// inline tables, and the parts of one dotted key before its last.
 const LIMIT: u32 = 80;
+/// A text longer than this is lexed twice, to size its token buffer exactly.
+const SIZE_EXACTLY_FROM: usize = 256 * 1024;
 /// A table with more entries than this gets a lookup index while it is built.
 const INDEX_AT: usize = 8;
 
@@ -266,14 +268,21 @@ fn build(text: &str) -> Option<Document<'_>> {
 /// [`build`], cutting the tokens into runs of at least `run` tokens.
 fn build_in_runs(text: &str, run: usize) -> Option<Document<'_>> {
     let source = Source::new(text);
-    // The tokens are parsed a run of whole lines at a time (see [`Lines`]): a first pass
-    // finds the longest run, so the one buffer is sized exactly.
-    let mut lines = Lines::new(run);
-    let longest = source.lex().fold(0, |most, t| match lines.after(t.kind()) {
-        Some(n) => most.max(n),
-        None => most,
-    });
-    let mut tokens = Vec::with_capacity(longest.max(lines.len));
+    // The tokens are parsed a run of whole lines at a time (see [`Lines`]). In a large text
+    // a first pass finds the longest run, so the one buffer is sized exactly (one long
+    // array's tokens, grown by doubling, would keep up to twice their room); a small text
+    // is lexed once, into `toml`'s own estimate of its tokens, at most two runs.
+    let capacity = if text.len() > SIZE_EXACTLY_FROM {
+        let mut lines = Lines::new(run);
+        let longest = source.lex().fold(0, |most, t| match lines.after(t.kind()) {
+            Some(n) => most.max(n),
+            None => most,
+        });
+        longest.max(lines.len)
+    } else {
+        (text.len() / 7 * 2).min(2 * Lines::RUN)
+    };
+    let mut tokens = Vec::with_capacity(capacity);
     let mut lines = Lines::new(run);
     let mut builder = Builder::new(text);
     let mut sink = Failed(false);
