@@ -4,9 +4,11 @@
 //!
 //! The built-in rule files are also compiled ahead of time into `src/rules/compiled.rs` (the
 //! schema's structs, ready made: no TOML parse at start). That file records a hash of what it
-//! was made from; when the hash is not the one of today's `rules/*.toml` and
-//! `src/rules/schema.rs`, it is left out and the rules load from their TOML (the same rules,
-//! slower), and a test says how to rewrite it.
+//! was made from; when the hash is not the one of today's `rules/*.toml`,
+//! `rules/releases/*.tsv` and `src/rules/schema.rs`, it is left out and the rules load from
+//! their TOML (the same rules, slower), and a test says how to rewrite it. The same file holds
+//! the built-in release lists and wheel tables as ready-made rows (versions as their parts),
+//! so no list is parsed from text at run time.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -94,6 +96,16 @@ fn compiled(root: &Path, code: &mut String) {
         fnv(&mut hash, &std::fs::read(&path).expect("read a rule file"));
         fnv(&mut hash, &[0]);
     }
+    for path in files(&root.join("rules/releases"), "tsv") {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        fnv(&mut hash, name.as_bytes());
+        fnv(&mut hash, &[0]);
+        fnv(
+            &mut hash,
+            &std::fs::read(&path).expect("read a release list"),
+        );
+        fnv(&mut hash, &[0]);
+    }
     let schema = root.join("src/rules/schema.rs");
     let made = root.join("src/rules/compiled.rs");
     println!("cargo:rerun-if-changed={}", schema.display());
@@ -104,7 +116,7 @@ fn compiled(root: &Path, code: &mut String) {
     );
     let _ = writeln!(
         code,
-        "/// The fingerprint of the built-in rule files and their schema, which\n\
+        "/// The fingerprint of the built-in rule files, release lists and schema, which\n\
          /// `src/rules/compiled.rs` records (written there by a test).\n\
          #[cfg_attr(not(test), allow(dead_code))]\n\
          pub(crate) const RULES_SOURCE_HASH: u64 = {hash:#018x};"
@@ -116,14 +128,18 @@ fn compiled(root: &Path, code: &mut String) {
     if recorded.as_deref() == Some(format!("{hash:016x}").as_str()) {
         let _ = writeln!(
             code,
-            "mod compiled {{\n    use super::schema::*;\n    include!({:?});\n}}",
+            "mod compiled {{\n    use super::releases::{{CompiledRelease, CompiledWheelRow, Status, VersionParts}};\n    \
+             use super::schema::*;\n    include!({:?});\n}}",
             made.display().to_string()
         );
     } else {
         code.push_str(
             "mod compiled {\n    /// `src/rules/compiled.rs` is stale: the rules load from their TOML.\n    \
              pub(super) fn files() -> Option<Vec<(&'static str, super::schema::RuleFileToml)>> {\n        \
-             None\n    }\n}\n",
+             None\n    }\n    \
+             pub(super) static RELEASE_LISTS: &[(&str, &[super::releases::CompiledRelease])] = &[];\n    \
+             pub(super) static WHEELS_BY_PYTHON: &[(&str, &[super::releases::CompiledWheelRow])] = &[];\n    \
+             pub(super) static WHEELS_BY_PLATFORM: &[(&str, &[super::releases::CompiledWheelRow])] = &[];\n}\n",
         );
     }
 }

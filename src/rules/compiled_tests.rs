@@ -1,8 +1,13 @@
 //! `src/rules/compiled.rs`: the built-in rule files, parsed here and written out as Rust (the
 //! schema's structs, `schema.rs`), so the binary starts without parsing TOML. Rewritten by
-//! `UPDATE_SNAPSHOTS=1 cargo test --lib rules::compiled_tests`.
+//! `UPDATE_SNAPSHOTS=1 cargo test --lib rules::compiled_tests`. The same file holds the
+//! built-in release lists and wheel tables (`rules/releases/*.tsv`) as ready-made rows, each
+//! version as its parts (`releases::VersionParts`), so none is parsed from text at run time.
 
+use super::releases::{ReleaseList, WheelsByPlatform, WheelsByPython};
 use super::schema::*;
+use pep440_rs::Version;
+use std::str::FromStr;
 use toml::Spanned;
 
 /// Writes a value as a Rust expression of its type.
@@ -147,7 +152,135 @@ fn generated() -> String {
         out.push_str("),\n");
     }
     out.push_str("])\n}\n");
+    releases(&mut out);
     out
+}
+
+/// A version as a `VersionParts` literal (no local versions: the lists have none).
+fn emit_version(v: &Version, text: &str, out: &mut String) {
+    assert!(
+        v.local().is_empty(),
+        "{text}: a local version in a release list"
+    );
+    assert!(v.min().is_none() && v.max().is_none(), "{text}");
+    let pre = match v.pre() {
+        None => "None".to_owned(),
+        Some(p) => format!(
+            "Some(pep440_rs::Prerelease {{ kind: pep440_rs::PrereleaseKind::{:?}, number: {} }})",
+            p.kind, p.number
+        ),
+    };
+    out.push_str(&format!(
+        "VersionParts {{ text: {text:?}, epoch: {}, release: &{:?}, pre: {pre}, post: {:?}, dev: {:?} }}",
+        v.epoch(),
+        v.release(),
+        v.post(),
+        v.dev()
+    ));
+}
+
+/// How a built-in `.tsv` is read, from its header: a release list, or a wheel table per
+/// Python, or per Python and operating system.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Kind {
+    Releases,
+    ByPython,
+    ByPlatform,
+}
+
+fn kind(text: &str) -> Kind {
+    let header = text.lines().next().unwrap_or_default();
+    let cols: Vec<&str> = header.split('\t').collect();
+    match cols.as_slice() {
+        ["version", _, _, _] => Kind::Releases,
+        ["python", "distribution", _] => Kind::ByPython,
+        ["python", "distribution", "sys_platform", _] => Kind::ByPlatform,
+        _ => panic!("a built-in release list with an unknown header: {header}"),
+    }
+}
+
+/// A wheel table's row: the columns before the last, the versions (spelling, version).
+type WheelRow<'t> = (Vec<&'t str>, Vec<(&'t str, Version)>);
+
+/// A wheel table's rows as its parser splits them: the columns before the last, and the
+/// last one's versions (spelling, version) in the table's order.
+fn wheel_rows(text: &str) -> Vec<WheelRow<'_>> {
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let mut cols: Vec<&str> = line.split('\t').collect();
+            let versions = cols.pop().unwrap();
+            let versions = versions
+                .split(',')
+                .filter(|v| !v.is_empty())
+                .map(|v| {
+                    (
+                        v.trim(),
+                        Version::from_str(v.trim()).expect("a valid version"),
+                    )
+                })
+                .collect();
+            (cols, versions)
+        })
+        .collect()
+}
+
+/// The release lists and wheel tables as statics, by the name rule files use.
+fn releases(out: &mut String) {
+    let of = |k: Kind| {
+        crate::rules::BUILTIN_RELEASES
+            .iter()
+            .filter(move |(_, text)| kind(text) == k)
+    };
+    out.push_str(
+        "/// The built-in release lists, ready made (`ReleaseList::compiled`), by name.\n\
+         pub(super) static RELEASE_LISTS: &[(&str, &[CompiledRelease])] = &[\n",
+    );
+    for (name, text) in of(Kind::Releases) {
+        out.push_str(&format!("({name:?}, &[\n"));
+        let rows = ReleaseList::parse_rows(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (version, spelling, requires_python, status) in rows {
+            out.push_str("CompiledRelease { version: ");
+            emit_version(&version, spelling, out);
+            out.push_str(&format!(
+                ", requires_python: {requires_python:?}, status: Status::{status:?} }},\n"
+            ));
+        }
+        out.push_str("]),\n");
+    }
+    out.push_str("];\n");
+    for (k, stat) in [
+        (Kind::ByPython, "WHEELS_BY_PYTHON"),
+        (Kind::ByPlatform, "WHEELS_BY_PLATFORM"),
+    ] {
+        out.push_str(&format!(
+            "/// The built-in wheel tables {}, ready made, by name.\n\
+             pub(super) static {stat}: &[(&str, &[CompiledWheelRow])] = &[\n",
+            if k == Kind::ByPython {
+                "per Python"
+            } else {
+                "per Python and operating system"
+            }
+        ));
+        for (name, text) in of(k) {
+            out.push_str(&format!("({name:?}, &[\n"));
+            for (cols, versions) in wheel_rows(text) {
+                let platform = if k == Kind::ByPlatform { cols[2] } else { "" };
+                out.push_str(&format!(
+                    "CompiledWheelRow {{ python: {:?}, distribution: {:?}, platform: {platform:?}, versions: &[\n",
+                    cols[0], cols[1]
+                ));
+                for (spelling, version) in versions {
+                    emit_version(&version, spelling, out);
+                    out.push_str(",\n");
+                }
+                out.push_str("] },\n");
+            }
+            out.push_str("]),\n");
+        }
+        out.push_str("];\n");
+    }
 }
 
 /// The ready-made files, as the binary builds them, are field for field what `toml`
@@ -194,6 +327,111 @@ fn compiled_rules_are_current() {
         crate::rules::compiled::files().is_some(),
         "src/rules/compiled.rs is current but was left out of the build: rebuild"
     );
+}
+
+/// The ready-made rows of the built-in list `name`.
+fn find<T>(statics: &'static [(&'static str, &'static [T])], name: &str) -> &'static [T] {
+    statics
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, r)| *r)
+        .unwrap_or_else(|| panic!("{name} is not in src/rules/compiled.rs: rewrite it"))
+}
+
+/// Every built-in release list and wheel table is in `src/rules/compiled.rs`, and what the
+/// binary builds from it is, row for row, what parsing its `.tsv` gives: the same versions
+/// (equal, and spelt the same), spellings, Requires-Python, statuses, table rows and order.
+#[test]
+fn compiled_release_lists_are_the_tsv_lists() {
+    let placeholders = [(
+        pep508_rs::PackageName::from_str("tensorflow-gpu").unwrap(),
+        Version::from_str("2.12.0").unwrap(),
+    )];
+    let (mut lists, mut rows) = (0, 0);
+    for (name, text) in crate::rules::BUILTIN_RELEASES {
+        match kind(text) {
+            Kind::Releases => {
+                let made = ReleaseList::compiled(find(super::compiled::RELEASE_LISTS, name));
+                let read = ReleaseList::parse(text).unwrap();
+                assert_eq!(made.releases.len(), read.releases.len(), "{name}");
+                for (m, r) in made.releases.iter().zip(&read.releases) {
+                    assert_eq!(m.version, r.version, "{name}");
+                    assert_eq!(m.version.to_string(), r.version.to_string(), "{name}");
+                    assert_eq!(m.text, r.text, "{name}");
+                    assert_eq!(m.status, r.status, "{name} {}", r.text);
+                    assert_eq!(m.requires_python, r.requires_python, "{name} {}", r.text);
+                    rows += 1;
+                }
+            }
+            Kind::ByPython => {
+                let mut made =
+                    WheelsByPython::compiled(find(super::compiled::WHEELS_BY_PYTHON, name));
+                let mut read = WheelsByPython::parse(text).unwrap();
+                made.remove(&placeholders);
+                read.remove(&placeholders);
+                assert_eq!(made.rows.len(), read.rows.len(), "{name}");
+                for (m, r) in made.rows.iter().zip(&read.rows) {
+                    assert_eq!((&m.0, &m.1, m.2.get()), (&r.0, &r.1, r.2.get()), "{name}");
+                    let spelt = |v: &[Version]| v.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+                    assert_eq!(spelt(m.2.get()), spelt(r.2.get()), "{name}");
+                    rows += 1;
+                }
+            }
+            Kind::ByPlatform => {
+                let mut made =
+                    WheelsByPlatform::compiled(find(super::compiled::WHEELS_BY_PLATFORM, name));
+                let mut read = WheelsByPlatform::parse(text).unwrap();
+                made.remove(&placeholders);
+                read.remove(&placeholders);
+                assert_eq!(made.rows.len(), read.rows.len(), "{name}");
+                for (m, r) in made.rows.iter().zip(&read.rows) {
+                    let key =
+                        |t: &(String, String, String, _)| (t.0.clone(), t.1.clone(), t.2.clone());
+                    assert_eq!(key(m), key(r), "{name}");
+                    assert_eq!(m.3.get(), r.3.get(), "{name}");
+                    let spelt = |v: &[Version]| v.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+                    assert_eq!(spelt(m.3.get()), spelt(r.3.get()), "{name}");
+                    rows += 1;
+                }
+            }
+        }
+        lists += 1;
+    }
+    assert_eq!(lists, crate::rules::BUILTIN_RELEASES.len());
+    assert!(rows > 500, "{rows} rows compared");
+}
+
+/// Issue 13 "Start-up": the built-in rules, loaded and then evaluated in full (every release
+/// list, its outside-the-window index, every wheel row), read no release list or wheel row
+/// from TSV text: all of it is built from `src/rules/compiled.rs`. Counted on this thread,
+/// on a fresh load (so no other test's use of the shared rules can hide a parse). With the
+/// release data left out of `compiled.rs` (the code before) it counted 6 list parses and the
+/// wheel rows.
+#[test]
+fn builtin_release_lists_are_not_parsed_from_text() {
+    let before = super::releases::text_parses();
+    let rules = crate::rules::load_builtin();
+    assert!(rules.len() >= 6);
+    let mut versions = 0;
+    for rule in &rules {
+        versions += rule.releases.releases.len() + rule.outside_final.len();
+        let t = &rule.trigger;
+        for w in [&t.wheels, &t.other_wheels].into_iter().flatten() {
+            versions += w.rows.iter().map(|r| r.2.get().len()).sum::<usize>();
+        }
+        if let Some(w) = &t.platform_wheels {
+            versions += w.rows.iter().map(|r| r.3.get().len()).sum::<usize>();
+        }
+    }
+    assert!(versions > 1000, "{versions} versions read");
+    assert_eq!(
+        super::releases::text_parses() - before,
+        0,
+        "built-in release lists or wheel rows were parsed from TSV text"
+    );
+    // The counter counts: a list read from text moves it.
+    ReleaseList::parse(crate::rules::BUILTIN_RELEASES[0].1).unwrap();
+    assert_eq!(super::releases::text_parses() - before, 1);
 }
 
 /// Every release list a built-in rule names parses without error: the binary parses them

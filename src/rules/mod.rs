@@ -102,16 +102,23 @@ pub struct Effect {
 /// the window. A built-in list is parsed on first use (a run that never evaluates the rule,
 /// a file without its trigger, never parses it); a list read from a file is parsed at load.
 struct ReleaseData {
-    /// The built-in list's text, until parsed.
+    /// The built-in list's text, until parsed (when `src/rules/compiled.rs` is stale).
     text: &'static str,
+    /// The built-in list ready made (`src/rules/compiled.rs`), until built.
+    compiled: Option<&'static [releases::CompiledRelease]>,
     window: VersionSet,
     made: OnceLock<(Arc<ReleaseList>, Vec<usize>)>,
 }
 
 impl ReleaseData {
-    fn pending(text: &'static str, window: &VersionSet) -> Releases {
+    fn pending(name: &str, text: &'static str, window: &VersionSet) -> Releases {
+        let compiled = compiled::RELEASE_LISTS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, rows)| *rows);
         Releases(Arc::new(ReleaseData {
             text,
+            compiled,
             window: window.clone(),
             made: OnceLock::new(),
         }))
@@ -122,6 +129,7 @@ impl ReleaseData {
         let _ = made.set(Self::with_outside(list, window));
         Releases(Arc::new(ReleaseData {
             text: "",
+            compiled: None,
             window: window.clone(),
             made,
         }))
@@ -142,6 +150,9 @@ impl ReleaseData {
 
     fn get(&self) -> &(Arc<ReleaseList>, Vec<usize>) {
         self.made.get_or_init(|| {
+            if let Some(rows) = self.compiled {
+                return Self::with_outside(ReleaseList::compiled(rows), &self.window);
+            }
             let list = ReleaseList::parse(self.text).unwrap_or_else(|e| {
                 // The built-in lists are parsed by the tests; a broken build must not panic
                 // at a user's site.
@@ -279,6 +290,8 @@ static BY_PLATFORM: TableCache<WheelsByPlatform> = Mutex::new(Vec::new());
 trait WheelTable: Sized {
     fn parse(text: &str) -> Result<Self, String>;
     fn parse_builtin(text: &'static str) -> Result<Self, String>;
+    /// The built-in table `name` ready made (`src/rules/compiled.rs`), if it is there.
+    fn compiled(name: &str) -> Option<Self>;
     fn remove(&mut self, placeholders: &[(PackageName, Version)]);
 }
 
@@ -288,6 +301,12 @@ impl WheelTable for WheelsByPython {
     }
     fn parse_builtin(text: &'static str) -> Result<Self, String> {
         WheelsByPython::parse_builtin(text)
+    }
+    fn compiled(name: &str) -> Option<Self> {
+        let (_, rows) = compiled::WHEELS_BY_PYTHON
+            .iter()
+            .find(|(n, _)| *n == name)?;
+        Some(WheelsByPython::compiled(rows))
     }
     fn remove(&mut self, placeholders: &[(PackageName, Version)]) {
         WheelsByPython::remove(self, placeholders)
@@ -300,6 +319,12 @@ impl WheelTable for WheelsByPlatform {
     }
     fn parse_builtin(text: &'static str) -> Result<Self, String> {
         WheelsByPlatform::parse_builtin(text)
+    }
+    fn compiled(name: &str) -> Option<Self> {
+        let (_, rows) = compiled::WHEELS_BY_PLATFORM
+            .iter()
+            .find(|(n, _)| *n == name)?;
+        Some(WheelsByPlatform::compiled(rows))
     }
     fn remove(&mut self, placeholders: &[(PackageName, Version)]) {
         WheelsByPlatform::remove(self, placeholders)
@@ -316,7 +341,10 @@ fn wheel_table<T: WheelTable>(
 ) -> Result<Arc<T>, String> {
     shared_table(cache, name, placeholders, || {
         let mut wheels = match load_releases(name, base, confine)? {
-            Cow::Borrowed(text) => T::parse_builtin(text)?,
+            Cow::Borrowed(text) => match T::compiled(name) {
+                Some(table) => table,
+                None => T::parse_builtin(text)?,
+            },
             Cow::Owned(text) => T::parse(&text)?,
         };
         wheels.remove(placeholders);
@@ -551,7 +579,7 @@ fn validate(
                 .map_err(|m| err(Some(r.span()), m))?
             {
                 // Built in (valid: the tests parse every list): parsed on first use.
-                Cow::Borrowed(text) => ReleaseData::pending(text, &window.set),
+                Cow::Borrowed(text) => ReleaseData::pending(r.get_ref(), text, &window.set),
                 // From a file: parsed now, so its errors are reported with the rule file.
                 Cow::Owned(text) => ReleaseData::made(
                     ReleaseList::parse(&text).map_err(|m| err(Some(r.span()), m))?,

@@ -11,6 +11,65 @@ use pep440_rs::{Version, VersionSpecifiers};
 
 use crate::versions::VersionSet;
 
+thread_local! {
+    /// Release lists and wheel rows read from TSV text on this thread (the built-in ones
+    /// come ready made from `src/rules/compiled.rs`: `compiled_tests` counts with it).
+    static TEXT_PARSES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many release lists and wheel rows this thread has read from TSV text.
+#[cfg(test)]
+pub(crate) fn text_parses() -> u64 {
+    TEXT_PARSES.with(|c| c.get())
+}
+
+fn count_text_parse() {
+    TEXT_PARSES.with(|c| c.set(c.get() + 1));
+}
+
+/// A version written out as its parts (`src/rules/compiled.rs`, made from the built-in
+/// release lists ahead of time): built without parsing text. The lists have no local
+/// versions (the generator refuses one).
+#[derive(Debug)]
+pub(crate) struct VersionParts {
+    /// The spelling in the list.
+    pub(crate) text: &'static str,
+    pub(crate) epoch: u64,
+    pub(crate) release: &'static [u64],
+    pub(crate) pre: Option<pep440_rs::Prerelease>,
+    pub(crate) post: Option<u64>,
+    pub(crate) dev: Option<u64>,
+}
+
+impl VersionParts {
+    pub(crate) fn version(&self) -> Version {
+        Version::new(self.release)
+            .with_epoch(self.epoch)
+            .with_pre(self.pre)
+            .with_post(self.post)
+            .with_dev(self.dev)
+    }
+}
+
+/// A row of a built-in release list, ready made (in the order the parsed list is sorted in).
+#[derive(Debug)]
+pub(crate) struct CompiledRelease {
+    pub(crate) version: VersionParts,
+    /// The Requires-Python column, trimmed to "" when blank (parsed once per distinct text).
+    pub(crate) requires_python: &'static str,
+    pub(crate) status: Status,
+}
+
+/// A row of a built-in wheel table per Python (`platform` "") or per Python and system.
+#[derive(Debug)]
+pub(crate) struct CompiledWheelRow {
+    pub(crate) python: &'static str,
+    pub(crate) distribution: &'static str,
+    pub(crate) platform: &'static str,
+    /// In the table's order (sorted when the row is first read, as a parsed row is).
+    pub(crate) versions: &'static [VersionParts],
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     Final,
@@ -154,13 +213,15 @@ impl ReleaseList {
     /// Parse the TSV. Rows whose version is not valid PEP 440 are skipped (h5py lists
     /// `1.3.0.dev-r634`); any other malformed row is an error naming its line.
     pub(crate) fn parse(text: &str) -> Result<ReleaseList, String> {
-        let mut releases = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
-        // Most rows share a Requires-Python with other rows: each distinct text is parsed
-        // once, and its rows share one `installs_on` memo.
-        type Shared = (Option<VersionSpecifiers>, Arc<InstallsCache>);
-        let mut requires: HashMap<&str, Shared> = HashMap::new();
-        // Rows come in runs of one Requires-Python: the previous row's is tried first.
-        let mut last: Option<(&str, Shared)> = None;
+        count_text_parse();
+        Ok(Self::from_rows(Self::parse_rows(text)?))
+    }
+
+    /// The rows of the TSV that [`ReleaseList::parse`] keeps, sorted: (version, its
+    /// spelling, the Requires-Python text or "" when blank, status). `src/rules/compiled.rs`
+    /// is written from them.
+    pub(crate) fn parse_rows(text: &str) -> Result<Vec<(Version, &str, &str, Status)>, String> {
+        let mut rows = Vec::with_capacity(memchr::memchr_iter(b'\n', text.as_bytes()).count());
         for (i, line) in crate::source::lines(text).enumerate() {
             if i == 0 || line.starts_with('#') || line.trim().is_empty() {
                 continue;
@@ -176,6 +237,45 @@ impl ReleaseList {
             } else {
                 rp_text
             };
+            let status = match status_text.trim() {
+                "final" => Status::Final,
+                "pre-release" => Status::PreRelease,
+                "yanked" => Status::Yanked,
+                "withdrawn" => Status::Withdrawn,
+                "absent" => Status::Absent,
+                other => return Err(format!("line {}: unknown status `{other}`", i + 1)),
+            };
+            rows.push((version, version_text, rp_key, status));
+        }
+        // Stable: rows of equal versions keep the file's order.
+        rows.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(rows)
+    }
+
+    /// A built-in list from `src/rules/compiled.rs`: the rows [`ReleaseList::parse`] gives,
+    /// in its order, with no version or row text to read.
+    pub(crate) fn compiled(rows: &'static [CompiledRelease]) -> ReleaseList {
+        Self::from_rows(rows.iter().map(|r| {
+            (
+                r.version.version(),
+                r.version.text,
+                r.requires_python,
+                r.status,
+            )
+        }))
+    }
+
+    /// The list of sorted rows (version, its spelling, Requires-Python text, status).
+    fn from_rows<'t>(rows: impl IntoIterator<Item = (Version, &'t str, &'t str, Status)>) -> Self {
+        let rows = rows.into_iter();
+        let mut releases = Vec::with_capacity(rows.size_hint().0);
+        // Most rows share a Requires-Python with other rows: each distinct text is parsed
+        // once, and its rows share one `installs_on` memo.
+        type Shared = (Option<VersionSpecifiers>, Arc<InstallsCache>);
+        let mut requires: HashMap<&str, Shared> = HashMap::new();
+        // Rows come in runs of one Requires-Python: the previous row's is tried first.
+        let mut last: Option<(&str, Shared)> = None;
+        for (version, version_text, rp_key, status) in rows {
             let (requires_python, installs) = match &last {
                 Some((text, shared)) if *text == rp_key => shared.clone(),
                 _ => {
@@ -197,14 +297,6 @@ impl ReleaseList {
                     shared
                 }
             };
-            let status = match status_text.trim() {
-                "final" => Status::Final,
-                "pre-release" => Status::PreRelease,
-                "yanked" => Status::Yanked,
-                "withdrawn" => Status::Withdrawn,
-                "absent" => Status::Absent,
-                other => return Err(format!("line {}: unknown status `{other}`", i + 1)),
-            };
             releases.push(Release {
                 version,
                 text: version_text.into(),
@@ -213,11 +305,10 @@ impl ReleaseList {
                 installs,
             });
         }
-        releases.sort_by(|a, b| a.version.cmp(&b.version));
-        Ok(ReleaseList {
+        ReleaseList {
             releases,
             by_python: ByPython::default(),
-        })
+        }
     }
 
     /// The releases Python `major.minor` can install from (published, and their
@@ -260,8 +351,8 @@ impl ReleaseList {
 /// when loaded, so its errors are reported then.
 #[derive(Debug)]
 pub struct WheelVersions {
-    /// The comma-separated versions, still to parse (built-in data only).
-    text: &'static str,
+    /// The versions still to read (built-in data only).
+    pending: Pending,
     /// Placeholder versions to leave out once parsed (a listed release nothing installs).
     placeholders: Vec<Version>,
     /// The versions of the whole table parsed so far, by spelling: a version appears in
@@ -270,10 +361,19 @@ pub struct WheelVersions {
     parsed: OnceLock<Vec<Version>>,
 }
 
+/// A built-in row's versions before first use.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    /// Comma-separated text (a built-in table when `src/rules/compiled.rs` is stale).
+    Text(&'static str),
+    /// Ready made (`src/rules/compiled.rs`).
+    Parts(&'static [VersionParts]),
+}
+
 impl Clone for WheelVersions {
     fn clone(&self) -> Self {
         WheelVersions {
-            text: self.text,
+            pending: self.pending,
             placeholders: self.placeholders.clone(),
             seen: self.seen.clone(),
             parsed: self.parsed.clone(),
@@ -284,6 +384,7 @@ impl Clone for WheelVersions {
 impl WheelVersions {
     /// Parse the comma-separated list now (any invalid version is an error naming `line`).
     fn eager(text: &str, line: usize) -> Result<WheelVersions, String> {
+        count_text_parse();
         let mut versions = Vec::new();
         for v in text.split(',').filter(|v| !v.is_empty()) {
             versions.push(
@@ -293,7 +394,7 @@ impl WheelVersions {
         }
         versions.sort();
         Ok(WheelVersions {
-            text: "",
+            pending: Pending::Text(""),
             placeholders: Vec::new(),
             seen: Arc::default(),
             parsed: OnceLock::from(versions),
@@ -302,9 +403,9 @@ impl WheelVersions {
 
     /// Keep the list to parse on first use (built-in data, which the test suite parses
     /// whole: `cache_tests::lazy_wheel_tables_equal_eager_ones`); `seen` is the table's.
-    fn lazy(text: &'static str, seen: &Arc<Mutex<HashMap<&'static str, Version>>>) -> Self {
+    fn lazy(pending: Pending, seen: &Arc<Mutex<HashMap<&'static str, Version>>>) -> Self {
         WheelVersions {
-            text,
+            pending,
             placeholders: Vec::new(),
             seen: seen.clone(),
             parsed: OnceLock::new(),
@@ -315,28 +416,39 @@ impl WheelVersions {
     pub fn get(&self) -> &[Version] {
         self.parsed.get_or_init(|| {
             let mut seen = self.seen.lock().ok();
-            // Built-in data only: a version that does not parse is left out (the test
-            // suite parses every built-in row eagerly and fails on one).
-            let mut versions: Vec<Version> = self
-                .text
-                .split(',')
-                .filter(|v| !v.is_empty())
-                .filter_map(|v| {
-                    let v = v.trim();
-                    match seen.as_mut() {
-                        Some(seen) => match seen.get(v) {
-                            Some(known) => Some(known.clone()),
-                            None => {
-                                let parsed = Version::from_str(v).ok()?;
-                                seen.insert(v, parsed.clone());
-                                Some(parsed)
-                            }
-                        },
-                        None => Version::from_str(v).ok(),
-                    }
-                })
-                .filter(|v| !self.placeholders.contains(v))
-                .collect();
+            // A version by its spelling: the table's when seen before, else `make`'s.
+            let mut share =
+                |text: &'static str, make: &dyn Fn() -> Option<Version>| match seen.as_mut() {
+                    Some(seen) => match seen.get(text) {
+                        Some(known) => Some(known.clone()),
+                        None => {
+                            let made = make()?;
+                            seen.insert(text, made.clone());
+                            Some(made)
+                        }
+                    },
+                    None => make(),
+                };
+            let versions: Vec<Version> = match self.pending {
+                // Built-in data only: a version that does not parse is left out (the test
+                // suite parses every built-in row eagerly and fails on one).
+                Pending::Text(text) => {
+                    count_text_parse();
+                    text.split(',')
+                        .filter(|v| !v.is_empty())
+                        .filter_map(|v| {
+                            let v = v.trim();
+                            share(v, &|| Version::from_str(v).ok())
+                        })
+                        .collect()
+                }
+                Pending::Parts(parts) => parts
+                    .iter()
+                    .filter_map(|p| share(p.text, &|| Some(p.version())))
+                    .collect(),
+            };
+            let mut versions = versions;
+            versions.retain(|v| !self.placeholders.contains(v));
             versions.sort();
             versions
         })
@@ -369,6 +481,7 @@ fn wheel_rows<'t, const N: usize>(
     text: &'t str,
     versions: impl Fn(&'t str, usize) -> Result<WheelVersions, String>,
 ) -> Result<Vec<([&'t str; N], WheelVersions)>, String> {
+    count_text_parse();
     let mut rows = Vec::new();
     for (i, line) in crate::source::lines(text).enumerate() {
         if i == 0 || line.trim().is_empty() {
@@ -403,8 +516,22 @@ impl WheelsByPython {
     pub(crate) fn parse_builtin(text: &'static str) -> Result<WheelsByPython, String> {
         let seen = Arc::default();
         Self::from_rows(wheel_rows::<3>(text, |v, _| {
-            Ok(WheelVersions::lazy(v, &seen))
+            Ok(WheelVersions::lazy(Pending::Text(v), &seen))
         })?)
+    }
+
+    /// A built-in table from `src/rules/compiled.rs`: the rows [`WheelsByPython::parse_builtin`]
+    /// gives, each row's versions built on first use.
+    pub(crate) fn compiled(rows: &'static [CompiledWheelRow]) -> WheelsByPython {
+        let seen = Arc::default();
+        let rows = rows
+            .iter()
+            .map(|r| {
+                let versions = WheelVersions::lazy(Pending::Parts(r.versions), &seen);
+                (r.python.to_owned(), r.distribution.to_owned(), versions)
+            })
+            .collect();
+        WheelsByPython { rows }
     }
 
     fn from_rows(rows: Vec<([&str; 3], WheelVersions)>) -> Result<WheelsByPython, String> {
@@ -450,8 +577,22 @@ impl WheelsByPlatform {
     pub(crate) fn parse_builtin(text: &'static str) -> Result<WheelsByPlatform, String> {
         let seen = Arc::default();
         Self::from_rows(wheel_rows::<4>(text, |v, _| {
-            Ok(WheelVersions::lazy(v, &seen))
+            Ok(WheelVersions::lazy(Pending::Text(v), &seen))
         })?)
+    }
+
+    /// A built-in table from `src/rules/compiled.rs`, as [`WheelsByPython::compiled`].
+    pub(crate) fn compiled(rows: &'static [CompiledWheelRow]) -> WheelsByPlatform {
+        let seen = Arc::default();
+        let rows = rows
+            .iter()
+            .map(|r| {
+                let versions = WheelVersions::lazy(Pending::Parts(r.versions), &seen);
+                let (py, dist, os) = (r.python, r.distribution, r.platform);
+                (py.to_owned(), dist.to_owned(), os.to_owned(), versions)
+            })
+            .collect();
+        WheelsByPlatform { rows }
     }
 
     fn from_rows(rows: Vec<([&str; 4], WheelVersions)>) -> Result<WheelsByPlatform, String> {
