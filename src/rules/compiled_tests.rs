@@ -156,7 +156,7 @@ fn generated() -> String {
     out
 }
 
-/// A version as a `VersionParts` literal (no local versions: the lists have none).
+/// A version as a `releases::v` call (a `VersionParts`) (no local versions: the lists have none).
 fn emit_version(v: &Version, text: &str, out: &mut String) {
     assert!(
         v.local().is_empty(),
@@ -171,7 +171,7 @@ fn emit_version(v: &Version, text: &str, out: &mut String) {
         ),
     };
     out.push_str(&format!(
-        "VersionParts {{ text: {text:?}, epoch: {}, release: &{:?}, pre: {pre}, post: {:?}, dev: {:?} }}",
+        "v({text:?}, {}, &{:?}, {pre}, {:?}, {:?})",
         v.epoch(),
         v.release(),
         v.post(),
@@ -235,16 +235,29 @@ fn releases(out: &mut String) {
     };
     out.push_str(
         "/// The built-in release lists, ready made (`ReleaseList::compiled`), by name.\n\
-         pub(super) static RELEASE_LISTS: &[(&str, &[CompiledRelease])] = &[\n",
+         /// With each its distinct Requires-Python texts, which rows name by index.\n\
+         pub(super) static RELEASE_LISTS: &[(&str, &[&str], &[CompiledRelease])] = &[\n",
     );
     for (name, text) in of(Kind::Releases) {
-        out.push_str(&format!("({name:?}, &[\n"));
         let rows = ReleaseList::parse_rows(text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        for (version, spelling, requires_python, status) in rows {
+        let mut texts: Vec<&str> = Vec::new();
+        for (_, _, rp, _) in &rows {
+            if !texts.contains(rp) {
+                texts.push(rp);
+            }
+        }
+        assert!(
+            texts.len() <= 256,
+            "{name}: {} Requires-Python texts",
+            texts.len()
+        );
+        out.push_str(&format!("({name:?}, &{texts:?}, &[\n"));
+        for (version, spelling, requires_python, status) in &rows {
             out.push_str("CompiledRelease { version: ");
-            emit_version(&version, spelling, out);
+            emit_version(version, spelling, out);
+            let rp = texts.iter().position(|t| t == requires_python).unwrap();
             out.push_str(&format!(
-                ", requires_python: {requires_python:?}, status: Status::{status:?} }},\n"
+                ", requires_python: {rp}, status: Status::{status:?} }},\n"
             ));
         }
         out.push_str("]),\n");
@@ -351,7 +364,11 @@ fn compiled_release_lists_are_the_tsv_lists() {
     for (name, text) in crate::rules::BUILTIN_RELEASES {
         match kind(text) {
             Kind::Releases => {
-                let made = ReleaseList::compiled(find(super::compiled::RELEASE_LISTS, name));
+                let (_, rp, list) = super::compiled::RELEASE_LISTS
+                    .iter()
+                    .find(|(n, _, _)| n == name)
+                    .unwrap_or_else(|| panic!("{name} is not in src/rules/compiled.rs"));
+                let made = ReleaseList::compiled(rp, list);
                 let read = ReleaseList::parse(text).unwrap();
                 assert_eq!(made.releases.len(), read.releases.len(), "{name}");
                 for (m, r) in made.releases.iter().zip(&read.releases) {

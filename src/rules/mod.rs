@@ -101,11 +101,17 @@ pub struct Effect {
 /// A rule's release list and, computed from it, the indices of the final releases outside
 /// the window. A built-in list is parsed on first use (a run that never evaluates the rule,
 /// a file without its trigger, never parses it); a list read from a file is parsed at load.
+/// A built-in release list ready made: its distinct Requires-Python texts and its rows.
+type CompiledList = (
+    &'static [&'static str],
+    &'static [releases::CompiledRelease],
+);
+
 struct ReleaseData {
     /// The built-in list's text, until parsed (when `src/rules/compiled.rs` is stale).
     text: &'static str,
     /// The built-in list ready made (`src/rules/compiled.rs`), until built.
-    compiled: Option<&'static [releases::CompiledRelease]>,
+    compiled: Option<CompiledList>,
     window: VersionSet,
     made: OnceLock<(Arc<ReleaseList>, Vec<usize>)>,
 }
@@ -114,8 +120,8 @@ impl ReleaseData {
     fn pending(name: &str, text: &'static str, window: &VersionSet) -> Releases {
         let compiled = compiled::RELEASE_LISTS
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, rows)| *rows);
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, rp, rows)| (*rp, *rows));
         Releases(Arc::new(ReleaseData {
             text,
             compiled,
@@ -150,8 +156,8 @@ impl ReleaseData {
 
     fn get(&self) -> &(Arc<ReleaseList>, Vec<usize>) {
         self.made.get_or_init(|| {
-            if let Some(rows) = self.compiled {
-                return Self::with_outside(ReleaseList::compiled(rows), &self.window);
+            if let Some((rp, rows)) = self.compiled {
+                return Self::with_outside(ReleaseList::compiled(rp, rows), &self.window);
             }
             let list = ReleaseList::parse(self.text).unwrap_or_else(|e| {
                 // The built-in lists are parsed by the tests; a broken build must not panic

@@ -28,26 +28,84 @@ fn count_text_parse() {
 }
 
 /// A version written out as its parts (`src/rules/compiled.rs`, made from the built-in
-/// release lists ahead of time): built without parsing text. The lists have no local
-/// versions (the generator refuses one).
+/// release lists ahead of time): built without parsing text. Plain bytes and numbers, no
+/// pointer, so the lists cost the loader no relocation and no page until they are read. The
+/// lists have no local versions (the generator refuses one).
 #[derive(Debug)]
 pub(crate) struct VersionParts {
-    /// The spelling in the list.
-    pub(crate) text: &'static str,
-    pub(crate) epoch: u64,
-    pub(crate) release: &'static [u64],
-    pub(crate) pre: Option<pep440_rs::Prerelease>,
-    pub(crate) post: Option<u64>,
-    pub(crate) dev: Option<u64>,
+    /// The spelling in the list, `text_len` bytes.
+    text: [u8; MAX_TEXT],
+    text_len: u8,
+    epoch: u64,
+    release: [u64; MAX_RELEASE],
+    release_len: u8,
+    pre: Option<pep440_rs::Prerelease>,
+    post: Option<u64>,
+    dev: Option<u64>,
+}
+
+const MAX_TEXT: usize = 24;
+const MAX_RELEASE: usize = 6;
+
+/// A [`VersionParts`], evaluated when the binary is compiled (a spelling or release longer
+/// than the room for it does not compile).
+#[allow(dead_code)] // used by `src/rules/compiled.rs`, left out when it is stale
+pub(crate) const fn v(
+    text: &str,
+    epoch: u64,
+    release: &[u64],
+    pre: Option<pep440_rs::Prerelease>,
+    post: Option<u64>,
+    dev: Option<u64>,
+) -> VersionParts {
+    let bytes = text.as_bytes();
+    assert!(bytes.len() <= MAX_TEXT && !release.is_empty() && release.len() <= MAX_RELEASE);
+    let mut t = [0u8; MAX_TEXT];
+    let mut i = 0;
+    while i < bytes.len() {
+        t[i] = bytes[i];
+        i += 1;
+    }
+    let mut r = [0u64; MAX_RELEASE];
+    let mut i = 0;
+    while i < release.len() {
+        r[i] = release[i];
+        i += 1;
+    }
+    VersionParts {
+        text: t,
+        text_len: bytes.len() as u8,
+        epoch,
+        release: r,
+        release_len: release.len() as u8,
+        pre,
+        post,
+        dev,
+    }
 }
 
 impl VersionParts {
+    /// The spelling in the list.
+    pub(crate) fn text(&'static self) -> &'static str {
+        std::str::from_utf8(&self.text[..usize::from(self.text_len)]).unwrap_or_default()
+    }
+
     pub(crate) fn version(&self) -> Version {
-        Version::new(self.release)
-            .with_epoch(self.epoch)
-            .with_pre(self.pre)
-            .with_post(self.post)
-            .with_dev(self.dev)
+        let mut v = Version::new(&self.release[..usize::from(self.release_len)]);
+        // Each `with_` copies on write: only the parts a version has.
+        if self.epoch != 0 {
+            v = v.with_epoch(self.epoch);
+        }
+        if self.pre.is_some() {
+            v = v.with_pre(self.pre);
+        }
+        if self.post.is_some() {
+            v = v.with_post(self.post);
+        }
+        if self.dev.is_some() {
+            v = v.with_dev(self.dev);
+        }
+        v
     }
 }
 
@@ -55,8 +113,9 @@ impl VersionParts {
 #[derive(Debug)]
 pub(crate) struct CompiledRelease {
     pub(crate) version: VersionParts,
-    /// The Requires-Python column, trimmed to "" when blank (parsed once per distinct text).
-    pub(crate) requires_python: &'static str,
+    /// The Requires-Python column (trimmed to "" when blank) as an index into the list's
+    /// distinct texts (parsed once each).
+    pub(crate) requires_python: u8,
     pub(crate) status: Status,
 }
 
@@ -254,14 +313,16 @@ impl ReleaseList {
 
     /// A built-in list from `src/rules/compiled.rs`: the rows [`ReleaseList::parse`] gives,
     /// in its order, with no version or row text to read.
-    pub(crate) fn compiled(rows: &'static [CompiledRelease]) -> ReleaseList {
+    pub(crate) fn compiled(
+        requires_python: &'static [&'static str],
+        rows: &'static [CompiledRelease],
+    ) -> ReleaseList {
         Self::from_rows(rows.iter().map(|r| {
-            (
-                r.version.version(),
-                r.version.text,
-                r.requires_python,
-                r.status,
-            )
+            let rp = requires_python
+                .get(usize::from(r.requires_python))
+                .copied()
+                .unwrap_or_default();
+            (r.version.version(), r.version.text(), rp, r.status)
         }))
     }
 
@@ -444,7 +505,7 @@ impl WheelVersions {
                 }
                 Pending::Parts(parts) => parts
                     .iter()
-                    .filter_map(|p| share(p.text, &|| Some(p.version())))
+                    .filter_map(|p| share(p.text(), &|| Some(p.version())))
                     .collect(),
             };
             let mut versions = versions;
