@@ -459,8 +459,9 @@ fn entries_on_packages_no_rule_reads_keep_a_few_bytes_each() {
 
 /// Issue 13 "Start-up": loading the built-in rules, which every run does before its first
 /// file, takes the rule files ready made (`src/rules/compiled.rs`, written ahead of time from
-/// `rules/*.toml`) instead of parsing their TOML, and leaves each release list to be parsed
-/// when its rule is first evaluated. Measured when written (debug build, second load, so the
+/// `rules/*.toml`) instead of parsing their TOML, and leaves each release list to be built
+/// when its rule is first evaluated (from its compiled parts, not its `.tsv` text:
+/// `rules::compiled_tests::builtin_release_lists_are_not_parsed_from_text`). Measured when written (debug build, second load, so the
 /// shared wheel tables are already built): 671 allocations; 2,744 when the TOML was parsed
 /// and every release list read at load (the code before), 2,413 with the TOML gone but the
 /// release lists still read at load. The bound is about 20% above what was measured.
