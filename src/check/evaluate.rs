@@ -554,8 +554,15 @@ struct TriggerHits<'a> {
 
 /// The combined set of each list of a unit's requirements on a trigger distribution that
 /// applied on some environment (by address; None: a direct reference among them), with
-/// what the wheel data says of it ([`wheel_outcomes`]).
-type TriggerSets = Vec<(Vec<*const Requirement>, Option<(VersionSet, EnvOutcomes)>)>;
+/// what the wheel data says of it ([`wheel_outcomes`]), by trigger (its address): what the
+/// wheel data says depends on the trigger's versions and wheel tables, and one unit's
+/// [`TriggerHits`] serves every rule, including a user's rule with its own trigger on the
+/// same distribution.
+type TriggerSets = Vec<(
+    *const crate::rules::Trigger,
+    Vec<*const Requirement>,
+    Option<(VersionSet, EnvOutcomes)>,
+)>;
 
 /// The longest list of trigger requirements whose set [`TriggerSets`] keeps.
 const TRIGGER_SETS_HELD: usize = 16;
@@ -1256,7 +1263,8 @@ fn trigger_on<'a>(
             let same = |p: &[*const Requirement]| {
                 p.len() == reqs.len() && p.iter().zip(&reqs).all(|(a, b)| std::ptr::eq(*a, *b))
             };
-            let i = match sets.iter().position(|(p, _)| same(p)) {
+            let trigger = std::sync::Arc::as_ptr(&rule.trigger);
+            let i = match sets.iter().position(|(t, p, _)| *t == trigger && same(p)) {
                 Some(i) => i,
                 None => {
                     let set = build().map(|set| {
@@ -1264,11 +1272,11 @@ fn trigger_on<'a>(
                         (set, outcomes)
                     });
                     let ptrs = reqs.iter().map(|r| std::ptr::from_ref(*r)).collect();
-                    sets.push((ptrs, set));
+                    sets.push((trigger, ptrs, set));
                     sets.len() - 1
                 }
             };
-            let (set, outcomes) = sets[i].1.as_ref()?;
+            let (set, outcomes) = sets[i].2.as_ref()?;
             let env_at = std::ptr::from_ref(env) as usize;
             let known = outcomes
                 .borrow()

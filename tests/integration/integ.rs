@@ -370,6 +370,65 @@ fn extra_rules_load_relative_to_the_configuration_and_are_selectable() {
     assert!(o.stdout.contains("- Tested window: `<1.4`"), "{}", o.stdout);
 }
 
+/// A user's rule file with a trigger of its own on a distribution the built-in rules also
+/// trigger on (tensorflow 1.15.0 here, 1.14.0 there).
+const OTHER_TRIGGER_RULE: &str = r#"schema = 1
+
+[trigger]
+title = "TensorFlow 1.15.0"
+distributions = ["tensorflow"]
+version = "==1.15.0"
+pythons = ["3.6", "3.7"]
+releases = "tensorflow-by-python"
+sources = ["test"]
+
+[[package]]
+id = "team/numpy"
+name = "numpy"
+window = "<1.17"
+absence = "finding"
+severity = "error"
+releases = "numpy"
+summary = "NumPy newer than our tested 1.16"
+explanation = "Validated with 1.16."
+sources = ["internal"]
+"#;
+
+/// Each rule's trigger is judged by that trigger's own versions and wheels, also when the
+/// evaluator shares what it found of a unit's trigger requirements between rules: a memo
+/// keyed by the requirements alone gave the second rule the first rule's answer (the
+/// built-in 1.14.0 rule's "not triggered" hid the 1.15.0 rule's finding on a 1.15.0 pin,
+/// and its "triggered" made the 1.15.0 rule report on a 1.14.0 pin).
+#[test]
+fn a_users_trigger_on_a_builtin_triggers_distribution_is_judged_by_its_own_versions() {
+    let s = Scratch::new("other-trigger");
+    s.write("depwindow.toml", "extra-rules = [\"rules/team.toml\"]\n")
+        .write("rules/team.toml", OTHER_TRIGGER_RULE)
+        .write(
+            "tf115/requirements.txt",
+            "tensorflow==1.15.0\nnumpy>=1.18\n",
+        )
+        .write(
+            "tf114/requirements.txt",
+            "tensorflow==1.14.0\nnumpy>=1.18\n",
+        );
+    for (dir, team, builtin) in [("tf115", true, false), ("tf114", false, true)] {
+        let (v, _) = json(s.path(), &[dir]);
+        let rules: Vec<&str> = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["rule"].as_str())
+            .collect();
+        assert_eq!(rules.contains(&"team/numpy"), team, "{dir}: {rules:?}");
+        assert_eq!(
+            rules.contains(&"tensorflow-1.14/numpy"),
+            builtin,
+            "{dir}: {rules:?}"
+        );
+    }
+}
+
 /// Every misuse is an error at its position: exit 2, `file:line:col: message`.
 #[test]
 fn configuration_errors_point_at_file_line_col() {
