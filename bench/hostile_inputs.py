@@ -89,6 +89,12 @@ def cases(scale):
         TF + "\n", lambda i: f'numpy;platform_release=="{i}"\n', k=257_000)
     yield "pyproject-2m-short-strings", "pyproject.toml", fill(
         f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}",', lambda i: '"a",', "]\n")
+    # The same strings, then a table defined twice at the very end: the lean TOML tree
+    # (formats/toml_tree.rs) refuses it, and the text is parsed again by `toml` for its own
+    # error, so a late error costs what `toml`'s whole parse costs.
+    yield "pyproject-2m-strings-late-error", "pyproject.toml", fill(
+        f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}",', lambda i: '"a",',
+        "]\n[x]\n[x]\n")
     yield "conda-pip-1.2m-gast", "environment.yml", fill(
         f"dependencies:\n- pip:\n  - {TF}\n", lambda i: "  - gast\n")
     yield "conda-2.7m-short-entries", "environment.yml", fill(
