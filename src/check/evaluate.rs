@@ -771,24 +771,14 @@ impl Input<'_, '_> {
             std::ptr::from_ref(self.env) as usize,
             self.overridden,
         );
-        if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
-            return known;
-        }
-        #[cfg(test)]
-        DECLARED_OUTCOMES.with(|n| n.set(n.get() + 1));
-        let outcome = (
-            pip_pick(self.rule, &self.declared, &[], &self.py),
-            leaking(self.rule, &self.declared, &self.py),
-        );
-        KNOWN.with_borrow_mut(|m| {
-            // Rules are few and never reused; a process that loads rule files again and
-            // again keeps the latest.
-            if m.len() >= 4096 {
-                m.clear();
-            }
-            m.insert(key, outcome.clone());
-        });
-        outcome
+        remembered(&KNOWN, 4096, key, |_| {
+            #[cfg(test)]
+            DECLARED_OUTCOMES.with(|n| n.set(n.get() + 1));
+            (
+                pip_pick(self.rule, &self.declared, &[], &self.py),
+                leaking(self.rule, &self.declared, &self.py),
+            )
+        })
     }
 }
 
@@ -836,6 +826,34 @@ impl std::hash::Hasher for FastHasher {
     fn finish(&self) -> u64 {
         self.0
     }
+}
+
+/// The lookup every per-thread evaluation memo makes: `key`'s value when `memo` holds it,
+/// else `make`'s, remembered. The memo is not borrowed while `make` runs. A memo that
+/// reaches `bound` entries is emptied first: hostile input may bring any number of
+/// distinct keys, and a process that loads rule files again and again keeps the latest.
+pub(crate) fn remembered<K, V, S>(
+    memo: &'static std::thread::LocalKey<std::cell::RefCell<HashMap<K, V, S>>>,
+    bound: usize,
+    key: K,
+    make: impl FnOnce(&K) -> V,
+) -> V
+where
+    K: Eq + std::hash::Hash,
+    V: Clone,
+    S: std::hash::BuildHasher,
+{
+    if let Some(known) = memo.with_borrow(|m| m.get(&key).cloned()) {
+        return known;
+    }
+    let value = make(&key);
+    memo.with_borrow_mut(|m| {
+        if m.len() >= bound {
+            m.clear();
+        }
+        m.insert(key, value.clone());
+    });
+    value
 }
 
 /// A_p and what follows from it, when some requirement on the package applies.
@@ -1325,18 +1343,7 @@ fn wheel_outcomes(rule: &Rule, dist: &PackageName, set: &VersionSet) -> EnvOutco
             std::cell::RefCell::new(HashMap::new());
     }
     let key = (rule.uid, std::ptr::from_ref(dist) as usize, set.clone());
-    if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
-        return known;
-    }
-    let outcomes = EnvOutcomes::default();
-    KNOWN.with_borrow_mut(|m| {
-        // Bounded: hostile input may bring any number of distinct sets.
-        if m.len() >= 4096 {
-            m.clear();
-        }
-        m.insert(key, outcomes.clone());
-    });
-    outcomes
+    remembered(&KNOWN, 4096, key, |_| EnvOutcomes::default())
 }
 
 /// [`work_out_wheel_outcome`]'s answers for one (rule, distribution, set), by environment

@@ -70,25 +70,11 @@ pub(super) fn range_fix(
         }
         _ => None,
     };
-    let known = key
-        .as_ref()
-        .and_then(|k| REPLACEMENTS.with_borrow(|m| m.get(k).cloned()));
-    let replacement = match known {
-        Some(known) => known?,
-        None => {
-            let found = replacement_spec(rule, r, &clauses_text, pythons);
-            if let Some(k) = key {
-                REPLACEMENTS.with_borrow_mut(|m| {
-                    // Bounded: hostile input may bring any number of distinct ranges.
-                    if m.len() >= 1024 {
-                        m.clear();
-                    }
-                    m.insert(k, found.clone());
-                });
-            }
-            found?
-        }
-    };
+    let work_out = || replacement_spec(rule, r, &clauses_text, pythons);
+    let replacement = match key {
+        Some(k) => super::evaluate::remembered(&REPLACEMENTS, 1024, k, |_| work_out()),
+        None => work_out(),
+    }?;
     let (applicability, reason) = if r.hashed || parsed.hashed {
         (
             Applicability::Unsafe,

@@ -270,26 +270,17 @@ fn set_places(d: &mut Diagnostic, group: &[(&'static Environment, PyVerdict)]) {
         .iter()
         .map(|(e, _)| std::ptr::from_ref(*e) as usize)
         .collect();
-    if let Some((pythons, platforms, places)) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
-        d.pythons = pythons;
-        d.platforms = platforms;
-        d.environments = places;
-        return;
-    }
-    d.set_environments(group_places(group));
-    KNOWN.with_borrow_mut(|m| {
-        if m.len() >= 1024 {
-            m.clear();
-        }
-        m.insert(
-            key,
-            (
-                d.pythons.clone(),
-                d.platforms.clone(),
-                d.environments.clone(),
-            ),
-        );
+    let (pythons, platforms, places) = super::evaluate::remembered(&KNOWN, 1024, key, |_| {
+        d.set_environments(group_places(group));
+        (
+            std::mem::take(&mut d.pythons),
+            std::mem::take(&mut d.platforms),
+            std::mem::take(&mut d.environments),
+        )
     });
+    d.pythons = pythons;
+    d.platforms = platforms;
+    d.environments = places;
 }
 
 /// Where a finding holds, one place per environment.
@@ -606,18 +597,7 @@ fn shared_pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<Stri
         installed: w.installed,
         at,
     };
-    if let Some(notes) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
-        return notes;
-    }
-    let notes = pick_notes(w, picks, scope);
-    KNOWN.with_borrow_mut(|m| {
-        // Bounded: hostile input may bring any number of distinct picks.
-        if m.len() >= 1024 {
-            m.clear();
-        }
-        m.insert(key, notes.clone());
-    });
-    notes
+    super::evaluate::remembered(&KNOWN, 1024, key, |_| pick_notes(w, picks, scope))
 }
 
 /// The notes on what gets installed: pip's picks (or the lock's pins when they differ
@@ -888,17 +868,12 @@ fn unconstrained_words(
         bare: !v.contributing.is_empty(),
         trigger: v.trigger.req.name.to_string(),
     };
-    if let Some(words) = KNOWN.with_borrow(|m| m.get(&key).map(|(_, w)| w.clone())) {
-        return words;
-    }
-    #[cfg(test)]
-    UNCONSTRAINED_PHRASED.with(|n| n.set(n.get() + 1));
-    let words = words(files, opts, rule, v, &counted.listing, None);
-    KNOWN.with_borrow_mut(|m| {
-        if m.len() >= 1024 {
-            m.clear();
-        }
-        m.insert(key, (counted.clone(), words.clone()));
+    // The memo holds `counted` too, so its address is not reused while the key names it.
+    let (_, words) = super::evaluate::remembered(&KNOWN, 1024, key, |_| {
+        #[cfg(test)]
+        UNCONSTRAINED_PHRASED.with(|n| n.set(n.get() + 1));
+        let words = words(files, opts, rule, v, &counted.listing, None);
+        (counted.clone(), words)
     });
     words
 }
@@ -1199,28 +1174,19 @@ fn outside_counts(
         (!admitted.is_empty()).then(|| ListAt(admitted.clone())),
         leaks,
     );
-    if let Some(known) = KNOWN.with_borrow(|m| m.get(&key).cloned()) {
-        return known;
-    }
-    #[cfg(test)]
-    OUTSIDE_COUNTED.with(|n| n.set(n.get() + 1));
-    // The releases that get in, over all the finding's environments, oldest first.
-    // (Indices into the release list, which is sorted oldest first.)
-    let leak = union_sorted(key.2.iter().map(|l| &l.0));
-    let counts = std::rc::Rc::new(OutsideCounts {
-        none_admitted: admitted.is_empty() && leak.is_empty(),
-        listing: outside_words(&leak, admitted, |i| &rule.releases.releases[i].text),
-        admitted: summary(rule, admitted),
-        installable: summary(rule, &leak),
-    });
-    KNOWN.with_borrow_mut(|m| {
-        // Bounded: hostile input may bring any number of distinct ranges.
-        if m.len() >= 1024 {
-            m.clear();
-        }
-        m.insert(key, counts.clone());
-    });
-    counts
+    super::evaluate::remembered(&KNOWN, 1024, key, |key| {
+        #[cfg(test)]
+        OUTSIDE_COUNTED.with(|n| n.set(n.get() + 1));
+        // The releases that get in, over all the finding's environments, oldest first.
+        // (Indices into the release list, which is sorted oldest first.)
+        let leak = union_sorted(key.2.iter().map(|l| &l.0));
+        std::rc::Rc::new(OutsideCounts {
+            none_admitted: admitted.is_empty() && leak.is_empty(),
+            listing: outside_words(&leak, admitted, |i| &rule.releases.releases[i].text),
+            admitted: summary(rule, admitted),
+            installable: summary(rule, &leak),
+        })
+    })
 }
 
 /// The union of release index lists, ascending and without repeats. The environments of a
