@@ -591,14 +591,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             Vec::new()
         };
-        let canon_cwd = resolver.borrow().dirs().base().map(Path::to_path_buf);
-        crate::files::confine(confinement(
-            &cwd,
-            canon_cwd.as_deref(),
-            &paths,
-            &args,
-            &trusted,
-        )?);
+        confine_to_project(&cwd, &resolver, &paths, &args, &trusted)?;
         confined_already = stream && args.config.config.is_none();
         let (mut candidates, walk_errors) = if stream {
             let mut walk_errors = Vec::new();
@@ -746,14 +739,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         } else {
             args.paths.clone()
         };
-        let canon_cwd = resolver.borrow().dirs().base().map(Path::to_path_buf);
-        crate::files::confine(confinement(
-            &cwd,
-            canon_cwd.as_deref(),
-            &paths,
-            &args,
-            &trusted,
-        )?);
+        confine_to_project(&cwd, &resolver, &paths, &args, &trusted)?;
     }
     let resolve_opts = if args.resolve.resolve {
         Some(args.resolve.options(&cwd, args.jobs, &args.platforms)?)
@@ -998,6 +984,26 @@ fn constraint_readable(c: &Path) -> Result<(), String> {
 /// A path for a message: lossy UTF-8, control characters as `\xNN`.
 fn escape_path(p: &Path) -> String {
     crate::report::escape_display(&p.to_string_lossy()).into_owned()
+}
+
+/// Installs the run's confinement ([`confinement`]), from the working directory's canonical
+/// path the resolver already looked up.
+fn confine_to_project(
+    cwd: &Path,
+    resolver: &RefCell<Resolver>,
+    paths: &[PathBuf],
+    args: &CheckArgs,
+    trusted: &[PathBuf],
+) -> Result<(), String> {
+    let canon_cwd = resolver.borrow().dirs().base().map(Path::to_path_buf);
+    crate::files::confine(confinement(
+        cwd,
+        canon_cwd.as_deref(),
+        paths,
+        args,
+        trusted,
+    )?);
+    Ok(())
 }
 
 /// Where reads on behalf of file content may go (`files::Confinement`): the project root
