@@ -1217,6 +1217,30 @@ mod tests {
 mod span_properties {
     use super::{parse, Node, Value};
 
+    /// `seed` after `edits` random edits (insert, remove or replace a character of
+    /// `alphabet`), drawn from `rnd`: the mutation both mutated-document tests make.
+    pub(super) fn mutated(
+        seed: &str,
+        edits: usize,
+        alphabet: &[char],
+        rnd: &mut impl FnMut() -> usize,
+    ) -> String {
+        let mut s: Vec<char> = seed.chars().collect();
+        for _ in 0..edits {
+            let pos = rnd() % (s.len() + 1);
+            let c = alphabet[rnd() % alphabet.len()];
+            match rnd() % 3 {
+                0 => s.insert(pos, c),
+                1 if pos < s.len() => {
+                    s.remove(pos);
+                }
+                _ if pos < s.len() => s[pos] = c,
+                _ => {}
+            }
+        }
+        s.into_iter().collect()
+    }
+
     const SEEDS: [&str; 5] = [
         "name: x\ndependencies:\n  - numpy=1.17\n  - pip:\n    - tf==1\n",
         "a: &x [1, {b: c}]\nb: *x\nc: |\n  t\n",
@@ -1259,20 +1283,9 @@ mod span_properties {
             st as usize
         };
         for _ in 0..20_000 {
-            let mut s: Vec<char> = SEEDS[rnd() % SEEDS.len()].chars().collect();
-            for _ in 0..(1 + rnd() % 10) {
-                let pos = rnd() % (s.len() + 1);
-                let c = alphabet[rnd() % alphabet.len()];
-                match rnd() % 3 {
-                    0 => s.insert(pos, c),
-                    1 if pos < s.len() => {
-                        s.remove(pos);
-                    }
-                    _ if pos < s.len() => s[pos] = c,
-                    _ => {}
-                }
-            }
-            let text: String = s.into_iter().collect();
+            let seed = SEEDS[rnd() % SEEDS.len()];
+            let edits = 1 + rnd() % 10;
+            let text = mutated(seed, edits, &alphabet, &mut rnd);
             let (root, errors) = parse(&text);
             check(&text, &root);
             for e in errors {
@@ -1382,20 +1395,9 @@ mod streaming {
             st as usize
         };
         for round in 0..4_000 {
-            let mut s: Vec<char> = seeds[rnd() % seeds.len()].chars().collect();
-            for _ in 0..(rnd() % 6) {
-                let pos = rnd() % (s.len() + 1);
-                let c = alphabet[rnd() % alphabet.len()];
-                match rnd() % 3 {
-                    0 => s.insert(pos, c),
-                    1 if pos < s.len() => {
-                        s.remove(pos);
-                    }
-                    _ if pos < s.len() => s[pos] = c,
-                    _ => {}
-                }
-            }
-            let text: String = s.into_iter().collect();
+            let seed = seeds[rnd() % seeds.len()];
+            let edits = rnd() % 6;
+            let text = super::span_properties::mutated(seed, edits, &alphabet, &mut rnd);
             let (want, want_errors) = parse(&text);
             let mut ch = Chooser {
                 seed: round as u64 * 2 + 1,
