@@ -338,6 +338,16 @@ explanation = "Our models were validated with SciPy 1.3."
 sources = ["internal validation report"]
 "#;
 
+/// The rule ids of a JSON report's findings, in order (input problems have none).
+fn rules_of(v: &serde_json::Value) -> Vec<&str> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect()
+}
+
 #[test]
 fn extra_rules_load_relative_to_the_configuration_and_are_selectable() {
     let s = Scratch::new("extra-rules");
@@ -351,12 +361,7 @@ fn extra_rules_load_relative_to_the_configuration_and_are_selectable() {
         "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nscipy>=1.2\n",
     );
     let (v, _) = json(s.path(), &["tools"]);
-    let rules: Vec<&str> = v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|d| d["rule"].as_str())
-        .collect();
+    let rules = rules_of(&v);
     assert!(rules.contains(&"team/scipy"), "{rules:?}");
     let (v, _) = json(s.path(), &["--ignore", "team/scipy", "tools"]);
     assert!(!v["diagnostics"]
@@ -414,12 +419,7 @@ fn a_users_trigger_on_a_builtin_triggers_distribution_is_judged_by_its_own_versi
         );
     for (dir, team, builtin) in [("tf115", true, false), ("tf114", false, true)] {
         let (v, _) = json(s.path(), &[dir]);
-        let rules: Vec<&str> = v["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|d| d["rule"].as_str())
-            .collect();
+        let rules = rules_of(&v);
         assert_eq!(rules.contains(&"team/numpy"), team, "{dir}: {rules:?}");
         assert_eq!(
             rules.contains(&"tensorflow-1.14/numpy"),
