@@ -63,9 +63,13 @@ pub fn evaluate(marker: &MarkerTree, env: &Environment, extras: &[ExtraName]) ->
     if marker.is_true() {
         return Truth::True;
     }
+    let follows = env.implementation_follows_python();
     let python = Ranges::from_range_bounds(env.full_oldest.clone()..=env.full_newest.clone());
-    let first = evaluate_on(marker, env, extras, python);
-    if first != Truth::Unknown {
+    let (first, split) = evaluate_on(marker, env, extras, python, follows);
+    // Unless a Python version node sent the walk down more than one edge, every patch
+    // follows the very edges the whole range did: each alone gives the same answer. Then
+    // the walk per patch is skipped (an unknown from `platform_release` stays unknown).
+    if first != Truth::Unknown || !split {
         return first;
     }
     let Some(patches) = patches(env) else {
@@ -73,7 +77,7 @@ pub fn evaluate(marker: &MarkerTree, env: &Environment, extras: &[ExtraName]) ->
     };
     let mut acc: Option<Truth> = None;
     for v in patches {
-        let t = evaluate_on(marker, env, extras, Ranges::singleton(v));
+        let (t, _) = evaluate_on(marker, env, extras, Ranges::singleton(v), follows);
         acc = Some(acc.map_or(t, |a| a.join(t)));
         if acc == Some(Truth::Unknown) {
             break;
@@ -97,13 +101,16 @@ fn patches(env: &Environment) -> Option<Vec<Version>> {
     )
 }
 
+/// The marker's value over the Pythons in `python`, and whether the walk split on a Python
+/// version (some node's edges cut the range, or the visit budget ran out).
 fn evaluate_on(
     marker: &MarkerTree,
     env: &Environment,
     extras: &[ExtraName],
     python: Ranges<Version>,
-) -> Truth {
-    let implementation = if env.implementation_follows_python() {
+    implementation_follows_python: bool,
+) -> (Truth, bool) {
+    let implementation = if implementation_follows_python {
         python.clone()
     } else {
         match Version::from_str(&env.implementation_version) {
@@ -111,14 +118,20 @@ fn evaluate_on(
             Err(_) => Ranges::full(),
         }
     };
-    let mut budget = VISIT_BUDGET;
+    #[cfg(test)]
+    WALKS.with(|n| n.set(n.get() + 1));
+    let mut walk = Walk {
+        budget: VISIT_BUDGET,
+        split: false,
+    };
     let cx = EvalCx {
         env,
         python,
         implementation,
         extras,
     };
-    eval(marker, &cx, &mut budget)
+    let truth = eval(marker, &cx, &mut walk);
+    (truth, walk.split)
 }
 
 struct EvalCx<'e> {
@@ -126,6 +139,18 @@ struct EvalCx<'e> {
     python: Ranges<Version>,
     implementation: Ranges<Version>,
     extras: &'e [ExtraName],
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many walks of a decision diagram [`evaluate`] made (tests).
+    static WALKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The state of one walk: nodes left to visit, and whether it split on a Python version.
+struct Walk {
+    budget: usize,
+    split: bool,
 }
 
 /// The environment's value of a string variable (None: not fixed).
@@ -145,10 +170,10 @@ fn string_value<'e>(env: &'e Environment, key: &MarkerValueString) -> Option<&'e
 }
 
 /// The common answer of several branches (unknown when they differ or there are none).
-fn all_of(children: impl Iterator<Item = MarkerTree>, cx: &EvalCx, budget: &mut usize) -> Truth {
+fn all_of(children: impl Iterator<Item = MarkerTree>, cx: &EvalCx, walk: &mut Walk) -> Truth {
     let mut acc: Option<Truth> = None;
     for child in children {
-        let t = eval(&child, cx, budget);
+        let t = eval(&child, cx, walk);
         acc = Some(acc.map_or(t, |a| a.join(t)));
         if acc == Some(Truth::Unknown) {
             break;
@@ -157,11 +182,12 @@ fn all_of(children: impl Iterator<Item = MarkerTree>, cx: &EvalCx, budget: &mut 
     acc.unwrap_or(Truth::Unknown)
 }
 
-fn eval(m: &MarkerTree, cx: &EvalCx, budget: &mut usize) -> Truth {
-    if *budget == 0 {
+fn eval(m: &MarkerTree, cx: &EvalCx, walk: &mut Walk) -> Truth {
+    if walk.budget == 0 {
+        walk.split = true;
         return Truth::Unknown;
     }
-    *budget -= 1;
+    walk.budget -= 1;
     match m.kind() {
         MarkerTreeKind::True => Truth::True,
         MarkerTreeKind::False => Truth::False,
@@ -177,35 +203,36 @@ fn eval(m: &MarkerTree, cx: &EvalCx, budget: &mut usize) -> Truth {
                 .filter(|(range, _)| !range.intersection(values).is_empty())
                 .map(|(_, child)| child)
                 .collect();
-            all_of(children.into_iter(), cx, budget)
+            walk.split |= children.len() > 1;
+            all_of(children.into_iter(), cx, walk)
         }
         MarkerTreeKind::String(node) => match string_value(cx.env, node.key()) {
             Some(value) => {
                 let value = value.to_owned();
                 match node.children().find(|(range, _)| range.contains(&value)) {
-                    Some((_, child)) => eval(&child, cx, budget),
+                    Some((_, child)) => eval(&child, cx, walk),
                     None => Truth::False,
                 }
             }
             None => {
                 let children: Vec<MarkerTree> = node.children().map(|(_, c)| c).collect();
-                all_of(children.into_iter(), cx, budget)
+                all_of(children.into_iter(), cx, walk)
             }
         },
         MarkerTreeKind::In(node) => match string_value(cx.env, node.key()) {
-            Some(value) => eval(&node.edge(node.value().contains(value)), cx, budget),
-            None => all_of(node.children().map(|(_, c)| c), cx, budget),
+            Some(value) => eval(&node.edge(node.value().contains(value)), cx, walk),
+            None => all_of(node.children().map(|(_, c)| c), cx, walk),
         },
         MarkerTreeKind::Contains(node) => match string_value(cx.env, node.key()) {
-            Some(value) => eval(&node.edge(value.contains(node.value())), cx, budget),
-            None => all_of(node.children().map(|(_, c)| c), cx, budget),
+            Some(value) => eval(&node.edge(value.contains(node.value())), cx, walk),
+            None => all_of(node.children().map(|(_, c)| c), cx, walk),
         },
         MarkerTreeKind::Extra(node) => {
             let requested = match node.name() {
                 MarkerValueExtra::Extra(name) => cx.extras.contains(name),
                 MarkerValueExtra::Arbitrary(_) => false,
             };
-            eval(&node.edge(requested), cx, budget)
+            eval(&node.edge(requested), cx, walk)
         }
     }
 }
@@ -299,6 +326,34 @@ mod tests {
         assert!(holds("python_full_version >= '3.7.4'", "3.7", &[]));
         assert!(!holds("python_version == '3.6'", "3.7", &[]));
         assert!(holds("python_version == '3.6'", "3.6", &[]));
+    }
+
+    /// The walk is repeated per patch only when a Python version splits it: a marker left
+    /// unknown by `platform_release` alone costs one walk, not one per 3.7 patch (issue 15
+    /// §4: 257k such lines took 5 s). The answers are those of the walk per patch.
+    #[test]
+    fn a_marker_is_walked_per_patch_only_when_a_python_version_splits_it() {
+        let walks = |s: &str| {
+            let before = WALKS.with(|n| n.get());
+            let t = ev(s, "3.7", "linux");
+            (t, WALKS.with(|n| n.get()) - before)
+        };
+        let patches = patches(find("3.7", "linux").unwrap()).unwrap().len();
+        assert!(patches > 1);
+        assert_eq!(walks("platform_release == '5'"), (Truth::Unknown, 1));
+        assert_eq!(
+            walks("platform_release == '5' and python_version >= '3.6'"),
+            (Truth::Unknown, 1)
+        );
+        assert_eq!(walks("sys_platform == 'linux'"), (Truth::True, 1));
+        // Split by a patch: every patch walked, and the answers joined.
+        let (t, n) = walks("python_full_version < '3.7.5' and platform_release == '5'");
+        assert_eq!((t, n > 1), (Truth::Unknown, true));
+        let (t, n) = walks(
+            "implementation_version < '3.7.5' and python_full_version < '3.7.5' \
+             or python_full_version >= '3.7.5' and implementation_version >= '3.7.5'",
+        );
+        assert_eq!((t, n), (Truth::True, 1 + patches));
     }
 
     #[test]
