@@ -788,8 +788,11 @@ thread_local! {
     pub(super) static DECLARED_OUTCOMES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// A hasher for the evaluator's memo keys (integers and addresses from this process, never
-/// from input): a multiply-rotate mix, much cheaper than SipHash on a few words.
+/// A hasher for the evaluator's memo keys (integers and addresses from this process, and
+/// names a rule defines, such as the trigger name in the unconstrained-words key; never text
+/// an input file chooses freely): a multiply-rotate mix, much cheaper than SipHash on a few
+/// words. Every memo using it is bounded ([`remembered`]), so even colliding keys cost a
+/// bounded amount per lookup.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct FastHash;
 
