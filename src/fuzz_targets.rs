@@ -124,16 +124,16 @@ pub fn poetry_constraint(data: &[u8]) {
 /// Every span in a parse result is a valid range of its file's text.
 pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
     for r in &parsed.requirements {
-        assert_loc(files, r.loc, "requirement");
+        assert_loc(files, r.loc(), "requirement");
         let name = Loc {
-            file: r.loc.file,
+            file: r.loc().file,
             span: r.name_span(),
         };
         assert_loc(files, name, "name");
         let inner: Vec<Span> = match &r.version {
-            VersionReq::Specifiers { span, clauses, .. } => std::iter::once(*span)
-                .chain(clauses.iter().copied())
-                .collect(),
+            VersionReq::Specifiers { span, clauses, .. } => {
+                std::iter::once(*span).chain(clauses.iter()).collect()
+            }
             VersionReq::AnyOf { span, .. } | VersionReq::Exact { span, .. } => vec![*span],
             VersionReq::Any | VersionReq::Unversioned => Vec::new(),
         };
@@ -141,7 +141,7 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
             assert_loc(
                 files,
                 Loc {
-                    file: r.loc.file,
+                    file: r.loc().file,
                     span,
                 },
                 "specifier",
@@ -166,7 +166,7 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
             assert_loc(
                 files,
                 Loc {
-                    file: r.loc.file,
+                    file: r.loc().file,
                     span,
                 },
                 "edit anchor",

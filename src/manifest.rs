@@ -70,7 +70,8 @@ pub enum VersionReq {
     /// A union of PEP 440 specifier sets (Poetry `||`, conda `|`), already translated.
     /// `span` covers the original constraint text.
     AnyOf {
-        alternatives: Vec<VersionSpecifiers>,
+        /// Boxed: a `Vec`'s third word would make every [`VersionReq`] 8 bytes larger.
+        alternatives: Box<[VersionSpecifiers]>,
         span: Span,
     },
     /// An exact locked version (lockfiles). `span` covers the version value.
@@ -80,42 +81,61 @@ pub enum VersionReq {
 }
 
 /// The span of each comma-separated clause of a specifier, in order; empty where the text
-/// does not map one to one. One clause (the usual case) is held inline, so a file of
-/// 750k one-clause lines allocates nothing for them.
+/// does not map one to one. One clause (the usual case) is held inline in `u32` offsets
+/// ([`Span32`]), so a file of 750k one-clause lines allocates nothing for them, and a list
+/// is one pointer: 16 bytes, where a `Span` and a boxed slice made it 24.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum ClauseSpans {
     #[default]
     Unmapped,
-    One(Span),
-    Many(Box<[Span]>),
+    One(Span32),
+    // The box is the point: one word, where a boxed slice takes two.
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<Span>>),
 }
 
 impl From<Vec<Span>> for ClauseSpans {
     fn from(v: Vec<Span>) -> Self {
         match v.len() {
             0 => ClauseSpans::Unmapped,
-            1 => ClauseSpans::One(v[0]),
-            _ => ClauseSpans::Many(v.into_boxed_slice()),
+            1 if u32::try_from(v[0].end).is_ok() => ClauseSpans::One(v[0].into()),
+            _ => ClauseSpans::Many(Box::new(v)),
         }
     }
 }
 
-impl std::ops::Deref for ClauseSpans {
-    type Target = [Span];
-    fn deref(&self) -> &[Span] {
+impl ClauseSpans {
+    /// The spans, in order: a long list borrowed, not copied.
+    pub fn spans(&self) -> std::borrow::Cow<'_, [Span]> {
         match self {
-            ClauseSpans::Unmapped => &[],
-            ClauseSpans::One(s) => std::slice::from_ref(s),
-            ClauseSpans::Many(v) => v,
+            ClauseSpans::Unmapped => std::borrow::Cow::Borrowed(&[]),
+            ClauseSpans::One(s) => std::borrow::Cow::Owned(vec![s.get()]),
+            ClauseSpans::Many(v) => std::borrow::Cow::Borrowed(v),
         }
     }
-}
 
-impl<'a> IntoIterator for &'a ClauseSpans {
-    type Item = &'a Span;
-    type IntoIter = std::slice::Iter<'a, Span>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
+    /// The spans, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Span> + '_ {
+        let (one, many) = match self {
+            ClauseSpans::Unmapped => (None, &[][..]),
+            ClauseSpans::One(s) => (Some(s.get()), &[][..]),
+            ClauseSpans::Many(v) => (None, &v[..]),
+        };
+        one.into_iter().chain(many.iter().copied())
+    }
+
+    /// How many clauses are mapped.
+    pub fn len(&self) -> usize {
+        match self {
+            ClauseSpans::Unmapped => 0,
+            ClauseSpans::One(_) => 1,
+            ClauseSpans::Many(v) => v.len(),
+        }
+    }
+
+    /// No clause is mapped.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -260,8 +280,9 @@ pub struct Requirement {
     pub marker: MarkerTree,
     pub role: Role,
     pub syntax: Syntax,
-    /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value).
-    pub loc: Loc,
+    /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value),
+    /// in 12 bytes ([`Requirement::loc`]).
+    pub(crate) at: Loc32,
     /// The name as written ([`Requirement::name_span`]), in 8 bytes.
     pub(crate) name_at: Span32,
     /// The file is in pip hash-checking mode (a `--hash` anywhere in it or its includes):
@@ -277,6 +298,16 @@ pub struct Requirement {
 }
 
 impl Requirement {
+    /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value).
+    pub fn loc(&self) -> Loc {
+        self.at.get()
+    }
+
+    /// Move the requirement to `loc`.
+    pub fn set_loc(&mut self, loc: Loc) {
+        self.at = loc.into();
+    }
+
     /// The name as written.
     pub fn name_span(&self) -> Span {
         self.name_at.get()
@@ -287,7 +318,7 @@ impl Requirement {
 /// (a hostile file holds 1.6M of them, issue 15 §4). Offsets fit a `u32`: input is capped
 /// at 8 MiB a file, and its decoded text at a few times that.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct Span32 {
+pub struct Span32 {
     start: u32,
     end: u32,
 }
@@ -295,6 +326,33 @@ pub(crate) struct Span32 {
 impl Span32 {
     pub(crate) fn get(self) -> Span {
         Span::new(self.start as usize, self.end as usize)
+    }
+}
+
+/// A [`Loc`] held in 12 bytes, as every [`Requirement`] has one (1.6M in a hostile file,
+/// issue 15 §4): a `u32` file index (a run never registers 4 billion files) and a
+/// [`Span32`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Loc32 {
+    file: u32,
+    span: Span32,
+}
+
+impl Loc32 {
+    pub(crate) fn get(self) -> Loc {
+        Loc {
+            file: self.file as FileId,
+            span: self.span.get(),
+        }
+    }
+}
+
+impl From<Loc> for Loc32 {
+    fn from(l: Loc) -> Loc32 {
+        Loc32 {
+            file: offset32(l.file),
+            span: l.span.into(),
+        }
     }
 }
 
@@ -651,19 +709,23 @@ mod tests {
     /// measurement of `bench/hostile.sh`'s `requirements-1.6m-gast-lines`. The name is one
     /// pointer ([`super::Name`]): 16 bytes less than the `String` it was, and one heap block
     /// per package rather than per requirement. The name span and the version slot hold
-    /// `u32` offsets ([`super::Span32`]): 152 -> 136 bytes.
+    /// `u32` offsets ([`super::Span32`]): 152 -> 136 bytes. The location in 12 bytes
+    /// ([`super::Loc32`]), one clause's span in `u32` offsets and a clause list and a union's
+    /// alternatives behind one and two words ([`super::ClauseSpans`], `VersionReq::AnyOf`):
+    /// 136 -> 120.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 136);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 120);
         assert_eq!(std::mem::size_of::<super::Name>(), 8);
-        assert_eq!(std::mem::size_of::<super::VersionReq>(), 48);
+        assert_eq!(std::mem::size_of::<super::VersionReq>(), 40);
         assert_eq!(std::mem::size_of::<super::Anchors>(), 24);
         assert_eq!(std::mem::size_of::<super::Slot>(), 16);
         assert_eq!(std::mem::size_of::<super::MoreAnchors>(), 40);
         assert_eq!(std::mem::size_of::<super::Span32>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
-        assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 24);
+        assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 16);
         assert_eq!(std::mem::size_of::<super::Extras>(), 8);
+        assert_eq!(std::mem::size_of::<super::Loc32>(), 12);
     }
 
     /// Requirements on one package share one name, also when other names come between

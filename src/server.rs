@@ -572,8 +572,8 @@ impl Server {
         let parsed = crate::formats::parse(format, &mut files, id);
         let file = files.get(id);
         let req = parsed.requirements.iter().find(|r| {
-            let rg = range(file, r.loc.span, self.utf8);
-            r.loc.file == id && (rg.start.line..=rg.end.line).contains(&at.line)
+            let rg = range(file, r.loc().span, self.utf8);
+            r.loc().file == id && (rg.start.line..=rg.end.line).contains(&at.line)
         })?;
         let matching: Vec<&crate::rules::Rule> =
             rules.iter().filter(|r| r.package == req.name).collect();
@@ -596,7 +596,7 @@ impl Server {
                 kind: lt::MarkupKind::Markdown,
                 value: s,
             }),
-            range: Some(range(file, req.loc.span, self.utf8)),
+            range: Some(range(file, req.loc().span, self.utf8)),
         })
     }
 }

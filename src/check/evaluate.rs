@@ -1425,10 +1425,10 @@ pub(super) fn spec_loc(r: &Requirement) -> Loc {
         VersionReq::Specifiers { span, .. }
         | VersionReq::AnyOf { span, .. }
         | VersionReq::Exact { span, .. } => *span,
-        VersionReq::Any | VersionReq::Unversioned => return r.loc,
+        VersionReq::Any | VersionReq::Unversioned => return r.loc(),
     };
     Loc {
-        file: r.loc.file,
+        file: r.loc().file,
         span,
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn range_fix(
     if r.syntax == Syntax::Lock {
         return None;
     }
-    let file = files.get(r.loc.file);
+    let file = files.get(r.loc().file);
     // Borrowed from the file where they can be (a line of a million `!=` clauses is not
     // copied clause by clause).
     let clauses_text: Vec<Cow<'_, str>> = match &r.version {
@@ -39,7 +39,7 @@ pub(super) fn range_fix(
         {
             clauses
                 .iter()
-                .map(|c| Cow::Borrowed(file.slice(*c).trim()))
+                .map(|c| Cow::Borrowed(file.slice(c).trim()))
                 .collect()
         }
         VersionReq::Specifiers { specifiers, .. } => specifiers
@@ -90,7 +90,7 @@ pub(super) fn range_fix(
     let (span, replacement) = crate::formats::render(file, &edit)?;
     Some(Fix {
         loc: Loc {
-            file: r.loc.file,
+            file: r.loc().file,
             span,
         },
         replacement,
@@ -386,7 +386,7 @@ pub(super) fn unconstrained_fix(
     pkg: &str,
     spec: &str,
 ) -> Option<Fix> {
-    let file = files.get(tf.loc.file);
+    let file = files.get(tf.loc().file);
     let edit = crate::formats::Edit::InsertRequirement {
         after: tf,
         name: pkg,
@@ -400,7 +400,7 @@ pub(super) fn unconstrained_fix(
     };
     Some(Fix {
         loc: Loc {
-            file: tf.loc.file,
+            file: tf.loc().file,
             span,
         },
         replacement,
@@ -410,11 +410,11 @@ pub(super) fn unconstrained_fix(
 }
 
 pub(super) fn fix_preview(files: &Files, r: &Requirement, fix: &Fix) -> String {
-    let file = files.get(r.loc.file);
-    if fix.loc.span.start >= r.loc.span.start && fix.loc.span.end <= r.loc.span.end {
-        let whole = file.slice(r.loc.span);
-        let a = fix.loc.span.start - r.loc.span.start;
-        let b = fix.loc.span.end - r.loc.span.start;
+    let file = files.get(r.loc().file);
+    if fix.loc.span.start >= r.loc().span.start && fix.loc.span.end <= r.loc().span.end {
+        let whole = file.slice(r.loc().span);
+        let a = fix.loc.span.start - r.loc().span.start;
+        let b = fix.loc.span.end - r.loc().span.start;
         if let (Some(pre), Some(post)) = (whole.get(..a), whole.get(b..)) {
             return compact(&format!("{pre}{}{post}", fix.replacement));
         }

@@ -29,7 +29,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
     Some(PyVerdict {
         check: Check::LockIncomplete,
         severity: input.cap(Severity::Warning),
-        primary: hit.req.loc,
+        primary: hit.req.loc(),
         trigger: hit.clone(),
         detail: Detail::LockIncomplete,
         contributing: Default::default(),

@@ -348,7 +348,7 @@ fn no_supported_python(
     let t = &rule.trigger.title;
     // The line that excludes them, in the file's own words (`python=3.8` in conda).
     let rp = line_words(files.get(at.file).text.as_str(), at.span);
-    let req = compact(files.get(tf.loc.file).slice(tf.loc.span));
+    let req = compact(files.get(tf.loc().file).slice(tf.loc().span));
     let pythons = rule.trigger.pythons.join(", ");
     let (message, related, help) = match no_wheels {
         None => (
@@ -393,7 +393,7 @@ fn no_supported_python(
     d.rule = Some(rule.id.clone());
     d.label = format!("excludes every Python {t} supports");
     d.related.push(Related {
-        loc: tf.loc,
+        loc: tf.loc(),
         message: related,
     });
     if let Some(((major, minor), newest)) = no_wheels.and_then(|nw| nw.newer_than.as_ref()) {
@@ -1024,8 +1024,8 @@ fn finish<'a>(
         if let Some((_, v)) = group.iter().find(|(_, v)| !v.trigger.certain) {
             let tf_text = compact(
                 files
-                    .get(v.trigger.req.loc.file)
-                    .slice(v.trigger.req.loc.span),
+                    .get(v.trigger.req.loc().file)
+                    .slice(v.trigger.req.loc().span),
             );
             let t = &rule.trigger.title;
             let why = if v.trigger.marker_unknown && v.trigger.newer.is_none() {
@@ -1258,7 +1258,7 @@ fn words(
         .map(|d| d.text.as_str())
         .unwrap_or("");
     let tf_related = Related {
-        loc: v.trigger.req.loc,
+        loc: v.trigger.req.loc(),
         message: format!("{t} required here"),
     };
     let mut notes = Vec::new();
@@ -1281,7 +1281,7 @@ fn words(
     };
     match &v.detail {
         Detail::Unsatisfiable(Unsatisfiable::KeepsTriggerOut) => {
-            let tf_text = compact(files.get(v.trigger.req.loc.file).slice(v.trigger.req.loc.span));
+            let tf_text = compact(files.get(v.trigger.req.loc().file).slice(v.trigger.req.loc().span));
             notes.push(format!(
                 "{t} requires `{pkg}{declared}`, which this excludes"
             ));
@@ -1448,12 +1448,12 @@ fn words(
 /// markers) by its name and specifier only: the snippet shows the rest.
 fn offender_words(files: &Files, r: &Requirement) -> String {
     const LONG: usize = 48;
-    let whole = compact(files.get(r.loc.file).slice(r.loc.span));
+    let whole = compact(files.get(r.loc().file).slice(r.loc().span));
     if whole.chars().count() <= LONG {
         return whole;
     }
     let spec = super::evaluate::spec_loc(r);
-    if spec == r.loc {
+    if spec == r.loc() {
         return whole;
     }
     let spec_text = compact(files.get(spec.file).slice(spec.span));
@@ -1475,8 +1475,8 @@ fn possible_note(
     let t = &rule.trigger.title;
     let tf_text = compact(
         files
-            .get(first.trigger.req.loc.file)
-            .slice(first.trigger.req.loc.span),
+            .get(first.trigger.req.loc().file)
+            .slice(first.trigger.req.loc().span),
     );
     let newer: Vec<(Place, String)> = uncertain
         .iter()

@@ -82,7 +82,7 @@ fn places(v: &Verdict) -> Vec<(String, String)> {
 
 /// The text a requirement was written as.
 fn text_of<'f>(files: &'f Files, r: &crate::manifest::Requirement) -> &'f str {
-    files.get(r.loc.file).slice(r.loc.span)
+    files.get(r.loc().file).slice(r.loc().span)
 }
 
 /// The text of the release a verdict says pip picks.

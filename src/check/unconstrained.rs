@@ -50,7 +50,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
     Some(PyVerdict {
         check: Check::Unconstrained,
         severity: input.cap(rule.absence_severity),
-        primary: bare.map_or(input.hit.req.loc, |r| r.loc),
+        primary: bare.map_or(input.hit.req.loc(), |r| r.loc()),
         trigger: input.hit.clone(),
         detail: Detail::Unconstrained,
         // Nothing applies unless a bare name does (then `contributing` is empty already:

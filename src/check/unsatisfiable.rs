@@ -36,7 +36,7 @@ fn judge<'a>(input: &Input<'a, '_>, c: Option<&Combined<'a>>) -> Option<PyVerdic
         .contributing
         .last()
         .map(|r| spec_loc(r))
-        .unwrap_or(input.hit.req.loc);
+        .unwrap_or(input.hit.req.loc());
     let reason = if c.a.is_empty() {
         Unsatisfiable::Conflict
     } else if c.a_decl.is_empty() && !input.hit.certain && !range_certain(input) {

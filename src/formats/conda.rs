@@ -732,7 +732,7 @@ fn conda_spec(
             }
         }
         _ => VersionReq::AnyOf {
-            alternatives: ms.alternatives,
+            alternatives: ms.alternatives.into(),
             span: vspan,
         },
     };
@@ -743,10 +743,11 @@ fn conda_spec(
         marker: MarkerTree::TRUE,
         role: Role::Require,
         syntax: Syntax::Conda,
-        loc: Loc {
+        at: Loc {
             file: id,
             span: base,
-        },
+        }
+        .into(),
         name_at: at(ms.name_span).into(),
         hashed: false,
         pre: false,
@@ -756,7 +757,7 @@ fn conda_spec(
     let req = Requirement {
         anchors: super::edit::with_version(version_slot(
             text,
-            req.loc.span,
+            req.loc().span,
             req.name_span(),
             &req.version,
         )),
@@ -893,24 +894,24 @@ fn pip_entries(
     // the conda format renders their edits. Their edit anchors come from the file's text,
     // for entries whose text maps one to one (a plain or verbatim quoted scalar).
     let text = files.get(id).text.as_str();
-    for r in out.requirements[first..].iter_mut().filter(|r| r.loc.file == id) {
+    for r in out.requirements[first..].iter_mut().filter(|r| r.loc().file == id) {
         r.format = super::Format::Conda;
         // The entries are in file order: the one that could hold the requirement is the last
         // starting at or before it (a scan per requirement made a long `pip:` list quadratic).
         let at = entries
             .starts
-            .partition_point(|&(_, inner)| inner as usize <= r.loc.span.start);
+            .partition_point(|&(_, inner)| inner as usize <= r.loc().span.start);
         let verbatim = at.checked_sub(1).is_some_and(|i| {
             let p = entries.get(i);
-            p.whole.is_none() && r.loc.span.end <= p.inner.end
+            p.whole.is_none() && r.loc().span.end <= p.inner.end
         });
-        if let (true, Some(req_text)) = (verbatim, text.get(r.loc.span.start..r.loc.span.end)) {
+        if let (true, Some(req_text)) = (verbatim, text.get(r.loc().span.start..r.loc().span.end)) {
             r.anchors = super::pep508::anchors(
                 req_text,
-                r.loc.span.start,
+                r.loc().span.start,
                 r.name_span(),
                 &r.version,
-                r.loc.span,
+                r.loc().span,
             );
         }
     }
@@ -1130,14 +1131,14 @@ mod tests {
             assert_eq!(specifiers.to_string(), "==1.17.*");
             assert_eq!(sl(&t, *span), "1.17");
             assert_eq!(clauses.len(), 1);
-            assert_eq!(sl(&t, np.loc.span), "numpy=1.17");
+            assert_eq!(sl(&t, np.loc().span), "numpy=1.17");
             assert_eq!(sl(&t, p.requirements[1].name_span()), "tensorflow-gpu");
             let tf = &p.requirements[3];
             assert_eq!(tf.syntax, Syntax::Pep508);
             assert!(tf.hashed && p.hashed);
-            assert_eq!(sl(&t, tf.loc.span), "tensorflow==1.14.0");
+            assert_eq!(sl(&t, tf.loc().span), "tensorflow==1.14.0");
             let sc = &p.requirements[4];
-            assert_eq!(sl(&t, sc.loc.span), "scipy>=1.2 ; python_version < '3.8'");
+            assert_eq!(sl(&t, sc.loc().span), "scipy>=1.2 ; python_version < '3.8'");
             assert!(!sc.marker.is_true());
             assert_eq!(p.groups.len(), 1);
             assert_eq!(p.groups[0].name, "environment");
@@ -1188,7 +1189,7 @@ mod tests {
         };
         assert_eq!(alternatives.len(), 2);
         assert_eq!(sl(&text, *span), "1.16.*|1.17.0");
-        assert_eq!(sl(&text, p.requirements[1].loc.span), "\"six\\x3e=1\"");
+        assert_eq!(sl(&text, p.requirements[1].loc().span), "\"six\\x3e=1\"");
     }
 
     #[test]
@@ -1200,8 +1201,8 @@ mod tests {
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
         assert_eq!(names, ["numpy", "yes", "six", "tensorflow"]);
-        assert_eq!(sl(&text, p.requirements[0].loc.span), "numpy=1.17");
-        assert_eq!(sl(&text, p.requirements[3].loc.span), "tensorflow==1.14.0");
+        assert_eq!(sl(&text, p.requirements[0].loc().span), "numpy=1.17");
+        assert_eq!(sl(&text, p.requirements[3].loc().span), "tensorflow==1.14.0");
         // A float-looking entry is a number for ruamel (YAML 1.2), not a match-spec.
         let (p, text) = run("dependencies:\n  - 3.10\n  - pip:\n    - 1.5\n");
         let probs: Vec<(ProblemKind, &str)> = p
@@ -1290,7 +1291,7 @@ mod tests {
                         .next()
                         .unwrap()
                         .to_owned(),
-                    sl(&text, r.loc.span),
+                    sl(&text, r.loc().span),
                     sl(&text, r.name_span()),
                     r.hashed,
                     r.pre,
@@ -1308,7 +1309,7 @@ mod tests {
                         .next()
                         .unwrap()
                         .to_owned(),
-                    sl(&req_text, r.loc.span),
+                    sl(&req_text, r.loc().span),
                     sl(&req_text, r.name_span()),
                     r.hashed,
                     r.pre,
@@ -1369,9 +1370,9 @@ mod tests {
         let t = "dependencies:\n  - pip:\n    - \"six\\x3e=1.0\"\n    - 'numpy<1.17'\n";
         let (p, text) = run(t);
         assert!(p.problems.is_empty(), "{:?}", p.problems);
-        assert_eq!(sl(&text, p.requirements[0].loc.span), "\"six\\x3e=1.0\"");
+        assert_eq!(sl(&text, p.requirements[0].loc().span), "\"six\\x3e=1.0\"");
         assert_eq!(sl(&text, p.requirements[0].name_span()), "\"six\\x3e=1.0\"");
-        assert_eq!(sl(&text, p.requirements[1].loc.span), "numpy<1.17");
+        assert_eq!(sl(&text, p.requirements[1].loc().span), "numpy<1.17");
         let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
             panic!()
         };
@@ -1387,9 +1388,9 @@ mod tests {
         let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
         assert_eq!(names, ["tensorflow", "numpy", "six"]);
         let block = "tensorflow==1.14.0\n      numpy<1.17 \\\n        --hash=sha256:abc";
-        assert_eq!(sl(&text, p.requirements[0].loc.span), block);
-        assert_eq!(sl(&text, p.requirements[1].loc.span), block);
-        assert_eq!(sl(&text, p.requirements[2].loc.span), "six");
+        assert_eq!(sl(&text, p.requirements[0].loc().span), block);
+        assert_eq!(sl(&text, p.requirements[1].loc().span), block);
+        assert_eq!(sl(&text, p.requirements[2].loc().span), "six");
         assert!(p.requirements.iter().all(|r| r.hashed));
     }
 }

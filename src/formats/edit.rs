@@ -51,7 +51,7 @@ pub(crate) fn replace_version(
     match &r.anchors.version()? {
         VersionSlot::Clauses => match &r.version {
             VersionReq::Specifiers { span, clauses, .. } => {
-                Some(minimal_clause_edit(file, *span, clauses, spec))
+                Some(minimal_clause_edit(file, *span, &clauses.spans(), spec))
             }
             _ => None,
         },
@@ -402,9 +402,9 @@ pub(crate) fn capture_inserts(
         .iter_mut()
         .filter(|r| relevant.may_insert_after(r.name.as_ref()) && only(r))
     {
-        if r.loc.file < files.len() {
+        if r.loc().file < files.len() {
             r.anchors
-                .set_insert(slot(files.get(r.loc.file), r).map(|b| *b));
+                .set_insert(slot(files.get(r.loc().file), r).map(|b| *b));
         }
     }
 }
@@ -415,7 +415,7 @@ pub(crate) fn capture_line_inserts(
     files: &crate::files::Files,
     parsed: &mut crate::manifest::Parsed,
 ) {
-    capture_inserts(files, parsed, |_| true, |f, r| line_slot(f, r.loc.span));
+    capture_inserts(files, parsed, |_| true, |f, r| line_slot(f, r.loc().span));
 }
 
 /// The insertion every PEP 508 format makes: `name` admitting `spec` under `after`'s

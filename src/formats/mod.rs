@@ -357,7 +357,7 @@ fn take_stand_ins(parsed: &mut Parsed) {
     for ((_, r), groups) in stand_ins.into_iter().zip(groups_of) {
         parsed.unparsed.push(Unparsed {
             name: PackageName::clone(&r.name),
-            loc: r.loc,
+            loc: r.loc(),
             groups,
         });
     }
@@ -500,7 +500,7 @@ pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
         marker: pep508_rs::MarkerTree::TRUE,
         role: Role::Unparsed,
         syntax: crate::manifest::Syntax::Pep508,
-        loc,
+        at: loc.into(),
         name_at: loc.span.into(),
         hashed: false,
         pre: false,

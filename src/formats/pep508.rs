@@ -223,7 +223,7 @@ fn build(
         marker: req.marker,
         role,
         syntax: Syntax::Pep508,
-        loc: Loc { file, span: at },
+        at: (Loc { file, span: at }).into(),
         name_at: parts.name.into(),
         hashed: false,
         pre: false,
@@ -586,7 +586,7 @@ mod tests {
         };
         assert_eq!(slice(&file, *span), ">= 1.16 , <1.17");
         assert_eq!(
-            clauses.iter().map(|c| slice(&file, *c)).collect::<Vec<_>>(),
+            clauses.iter().map(|c| slice(&file, c)).collect::<Vec<_>>(),
             [">= 1.16", "<1.17"]
         );
         assert_eq!(specifiers.len(), 2);

@@ -102,10 +102,11 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
         marker: MarkerTree::TRUE,
         role: Role::Require,
         syntax: Syntax::Pep440Value,
-        loc: Loc {
+        at: Loc {
             file: ctx.file,
             span: span_of(key).cover(span_of(value)),
-        },
+        }
+        .into(),
         name_at: name_span.into(),
         hashed: false,
         pre,

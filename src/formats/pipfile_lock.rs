@@ -237,7 +237,7 @@ fn entry_requirement(
         marker,
         role: Role::Locked,
         syntax: Syntax::Lock,
-        loc,
+        at: loc.into(),
         name_at: key_span.into(),
         hashed,
         pre: false,

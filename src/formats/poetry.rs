@@ -711,10 +711,11 @@ fn dependency_reqs<'v, 'i>(
         marker: MarkerTree::TRUE,
         role: Role::Require,
         syntax: Syntax::Poetry,
-        loc: Loc {
+        at: Loc {
             file: ctx.file,
             span: whole,
-        },
+        }
+        .into(),
         name_at: name_span.into(),
         hashed: false,
         pre: false,
@@ -740,7 +741,10 @@ fn dependency_reqs<'v, 'i>(
             let mut out = Vec::new();
             for item in items.iter() {
                 let mut b = base.clone();
-                b.loc.span = span_of(item);
+                b.set_loc(Loc {
+                    span: span_of(item),
+                    ..b.loc()
+                });
                 if let Item::Table(_) = item.get_ref() {
                     out.extend(table_dependency(ctx, item, b).map(|r| (r, Some(item))));
                 } else {

@@ -757,7 +757,7 @@ impl super::InputFormat for Pyproject {
             |f, r| match r.anchors.entry() {
                 Some(e) => super::edit::toml_entry_slot(f, e.span),
                 None if r.syntax == crate::manifest::Syntax::Pep508 => {
-                    super::edit::array_slot(f, r.loc.span)
+                    super::edit::array_slot(f, r.loc().span)
                 }
                 None => None,
             },

@@ -107,19 +107,19 @@ pub fn parse_text_with(
     for r in &mut out.requirements {
         // The edit anchors, from the spans the line reader found.
         if let Some(req_text) = r
-            .loc
+            .loc()
             .span
             .start
             .checked_sub(base)
-            .zip(r.loc.span.end.checked_sub(base))
+            .zip(r.loc().span.end.checked_sub(base))
             .and_then(|(s, e)| text.get(s..e))
         {
             r.anchors = super::pep508::anchors(
                 req_text,
-                r.loc.span.start,
+                r.loc().span.start,
                 r.name_span(),
                 &r.version,
-                r.loc.span,
+                r.loc().span,
             );
         }
     }
@@ -1246,7 +1246,7 @@ fn pep508_requirement(
         marker,
         role: Role::Require,
         syntax: Syntax::Pep508,
-        loc,
+        at: loc.into(),
         name_at: name_span.into(),
         hashed: false,
         pre: false,
@@ -1293,7 +1293,7 @@ fn bare_requirement(
         marker,
         role: Role::Require,
         syntax: Syntax::Pep508,
-        loc,
+        at: loc.into(),
         name_at: name_span.into(),
         hashed: false,
         pre: false,
@@ -1591,7 +1591,7 @@ impl super::InputFormat for Requirements {
             files,
             &mut parsed,
             |_| true,
-            |f, r| super::edit::line_slot(f, r.loc.span),
+            |f, r| super::edit::line_slot(f, r.loc().span),
         );
         parsed
     }

@@ -320,7 +320,7 @@ mod tests {
                 names,
                 ["tensorflow", "numpy", "tensorflow-gpu", "pytest", "mock"]
             );
-            assert_eq!(slice(&t, p.requirements[0].loc.span), "tensorflow==1.14.0");
+            assert_eq!(slice(&t, p.requirements[0].loc().span), "tensorflow==1.14.0");
             let np = &p.requirements[1];
             let VersionReq::Specifiers {
                 span,
@@ -369,7 +369,7 @@ mod tests {
         assert_eq!(p.problems.len(), 1);
         // The error lies in the second `;`-separated entry, not in `numpy>=1.16`.
         assert!(p.problems[0].loc.span.start >= text.find("python_version").unwrap());
-        assert_eq!(slice(&text, p.requirements[0].loc.span), "numpy>=1.16");
+        assert_eq!(slice(&text, p.requirements[0].loc().span), "numpy>=1.16");
     }
 
     #[test]

@@ -1034,8 +1034,8 @@ impl super::InputFormat for SetupPy {
         super::edit::capture_inserts(
             files,
             &mut parsed,
-            |r| r.loc.file == id,
-            |f, r| super::edit::array_slot(f, r.loc.span),
+            |r| r.loc().file == id,
+            |f, r| super::edit::array_slot(f, r.loc().span),
         );
         parsed
     }
@@ -1070,13 +1070,13 @@ mod tests {
                 "pytest"
             ]
         );
-        assert_eq!(slice(t, p.requirements[0].loc.span), "tensorflow==1.14.0");
+        assert_eq!(slice(t, p.requirements[0].loc().span), "tensorflow==1.14.0");
         let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
             panic!()
         };
         assert_eq!(slice(t, *span), ">=1.16");
         // Implicit concatenation: underlined whole.
-        assert_eq!(slice(t, p.requirements[3].loc.span), "'a' 'b>1'");
+        assert_eq!(slice(t, p.requirements[3].loc().span), "'a' 'b>1'");
         assert!(!p.requirements[5].marker.is_true());
         assert_eq!(
             slice(t, p.requires_python.as_ref().unwrap().1.span),
@@ -1122,7 +1122,7 @@ mod tests {
         let t = "setup(install_requires=['numpy\\x3e=1.16'])";
         let p = parse_text(t, 0);
         assert_eq!(p.requirements.len(), 1);
-        assert_eq!(slice(t, p.requirements[0].loc.span), "'numpy\\x3e=1.16'");
+        assert_eq!(slice(t, p.requirements[0].loc().span), "'numpy\\x3e=1.16'");
         let VersionReq::Specifiers { specifiers, .. } = &p.requirements[0].version else {
             panic!()
         };

@@ -534,14 +534,14 @@ pub(crate) fn sort_by_position(out: &mut Parsed) {
     out.problems.sort_by_key(|p| p.loc.span.start);
     let reqs = &mut out.requirements;
     // Most readers push in file order already (a lockfile's packages always): nothing moves.
-    if reqs.is_sorted_by_key(|r| r.loc.span.start) {
+    if reqs.is_sorted_by_key(|r| r.loc().span.start) {
         for g in &mut out.groups {
             g.members.sort_unstable();
         }
         return;
     }
     let mut order: Vec<usize> = (0..reqs.len()).collect();
-    order.sort_by_key(|&i| (reqs[i].loc.span.start, i));
+    order.sort_by_key(|&i| (reqs[i].loc().span.start, i));
     let mut new_index = vec![0; order.len()];
     for (new, &old) in order.iter().enumerate() {
         new_index[old] = new;
@@ -645,7 +645,7 @@ impl Ctx<'_> {
             marker: MarkerTree::TRUE,
             role: Role::Locked,
             syntax: Syntax::Lock,
-            loc: self.loc(loc_span),
+            at: (self.loc(loc_span)).into(),
             name_at: name_at.span.into(),
             hashed: false,
             pre: false,

@@ -429,7 +429,7 @@ fn unit_request(_parsed: &Parsed, reqs: &[&Requirement], rules: &[Rule]) -> Opti
         constraints: Vec::new(),
         overrides: Vec::new(),
         locs: Vec::new(),
-        anchor: trigger.loc,
+        anchor: trigger.loc(),
     };
     for r in reqs {
         let line = requirement_line(r);
@@ -445,7 +445,7 @@ fn unit_request(_parsed: &Parsed, reqs: &[&Requirement], rules: &[Rule]) -> Opti
         }
         let name = r.name.to_string();
         if !b.locs.iter().any(|(n, _)| *n == name) {
-            b.locs.push((name, r.loc));
+            b.locs.push((name, r.loc()));
         }
     }
     Some(b)

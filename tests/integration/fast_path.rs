@@ -129,7 +129,7 @@ fn kept(text: &str, full: &[Requirement], fast: &[Requirement], relevant: &Relev
                 &r.version,
                 &r.marker,
                 r.role,
-                r.loc,
+                r.loc(),
                 r.name_span()
             ),
         ) + &format!("{:?}", (r.hashed, r.pre))
@@ -326,7 +326,7 @@ fn pyproject_strings_on_other_packages_read_as_the_full_parse_does() {
         g.members
             .iter()
             .filter(|&&m| keep(m))
-            .map(|&m| p.requirements[m].loc)
+            .map(|&m| p.requirements[m].loc())
             .collect::<Vec<_>>()
     };
     assert_eq!(full.groups.len(), fast.groups.len());

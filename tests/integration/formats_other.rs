@@ -44,7 +44,7 @@ fn setup_py_fixtures() {
     assert!(p.problems.is_empty(), "{:?}", p.problems);
     assert_eq!(spec(&p, "tensorflow"), "==1.14.0");
     assert_eq!(spec(&p, "numpy"), ">=1.16");
-    assert_eq!(sl(&t, p.requirements[1].loc.span), "numpy>=1.16");
+    assert_eq!(sl(&t, p.requirements[1].loc().span), "numpy>=1.16");
     let groups: Vec<&str> = p.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(groups, ["install_requires", "extra:gpu", "extra:dev"]);
 
@@ -98,7 +98,7 @@ fn conda_fixtures() {
             .iter()
             .find(|r| r.name.as_ref() == "tensorflow")
             .unwrap();
-        assert_eq!(sl(&t, tf.loc.span), "tensorflow==1.14.0");
+        assert_eq!(sl(&t, tf.loc().span), "tensorflow==1.14.0");
         assert_eq!(p.requires_python.as_ref().unwrap().0.to_string(), "==3.7.*");
         assert_eq!(p.groups[0].name, "environment");
     }
@@ -152,7 +152,7 @@ fn parse_all(bytes: &[u8]) -> usize {
         let p = formats::parse(format, &mut files, id);
         let len = files.get(id).text.len();
         for r in &p.requirements {
-            assert!(r.loc.span.end <= len && r.name_span().end <= len);
+            assert!(r.loc().span.end <= len && r.name_span().end <= len);
         }
         for x in &p.problems {
             assert!(

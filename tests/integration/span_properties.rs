@@ -85,7 +85,7 @@ proptest! {
                 && src.is_char_boundary(s.end)
         };
         for r in &parsed.requirements {
-            prop_assert!(ok(r.loc.span), "{:?} in {:?}", r.loc.span, text);
+            prop_assert!(ok(r.loc().span), "{:?} in {:?}", r.loc().span, text);
             prop_assert!(ok(r.name_span()), "{:?} in {:?}", r.name_span(), text);
             // The stand-in of a line that does not parse (`formats::parse` takes it out)
             // spans its whole line.
@@ -97,8 +97,8 @@ proptest! {
             prop_assert_eq!(parsed_name.as_ref().map(ToString::to_string), Some(r.name.to_string()), "{:?}", text);
             if let VersionReq::Specifiers { span, clauses, .. } = &r.version {
                 prop_assert!(ok(*span));
-                for c in clauses {
-                    prop_assert!(ok(*c));
+                for c in clauses.iter() {
+                    prop_assert!(ok(c));
                     prop_assert!(c.start >= span.start && c.end <= span.end);
                 }
             }
@@ -188,7 +188,7 @@ proptest! {
                 prop_assert_eq!(&a.name, &b.name, "{:?}", s);
                 prop_assert_eq!(&a.extras, &b.extras, "{:?}", s);
                 prop_assert_eq!(&a.marker, &b.marker, "{:?}", s);
-                prop_assert_eq!(a.loc.span, b.loc.span, "{:?}", s);
+                prop_assert_eq!(a.loc().span, b.loc().span, "{:?}", s);
                 prop_assert_eq!(a.name_span(), b.name_span(), "{:?}", s);
                 match (&a.version, &b.version) {
                     (VersionReq::Any, VersionReq::Any)

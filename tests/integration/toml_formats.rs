@@ -108,7 +108,7 @@ impl Out {
     }
     fn clauses(&self, r: &Requirement) -> Vec<&str> {
         match &r.version {
-            VersionReq::Specifiers { clauses, .. } => clauses.iter().map(|c| self.s(*c)).collect(),
+            VersionReq::Specifiers { clauses, .. } => clauses.iter().map(|c| self.s(c)).collect(),
             _ => Vec::new(),
         }
     }
@@ -139,7 +139,7 @@ fn poetry_caret() {
     assert_eq!(version(np), ">=1.16, <2.0");
     assert_eq!(o.vspan(np), "^1.16");
     assert_eq!(o.s(np.name_span()), "numpy");
-    assert_eq!(o.s(np.loc.span), "numpy = \"^1.16\"");
+    assert_eq!(o.s(np.loc().span), "numpy = \"^1.16\"");
     assert_eq!(np.syntax, depwindow::manifest::Syntax::Poetry);
     assert_eq!(version(o.one("tensorflow")), ">=1.14, <2.0");
     assert_eq!(
@@ -183,7 +183,7 @@ fn poetry_multiple_constraints_crlf_and_extras() {
     assert_eq!(version(np[0]), ">=1.16, <1.17");
     assert_eq!(marker(np[0]), "python_full_version < '3.8'");
     assert_eq!(
-        o.s(np[0].loc.span),
+        o.s(np[0].loc().span),
         "{ version = \"~1.16\", python = \"<3.8\" }"
     );
     assert_eq!(o.vspan(np[0]), "~1.16");
@@ -235,7 +235,7 @@ fn poetry_groups() {
 fn pipfile_star_and_requires() {
     let o = fixture("pipfile/star/Pipfile");
     assert!(matches!(o.one("numpy").version, VersionReq::Any));
-    assert_eq!(o.s(o.one("numpy").loc.span), "numpy = \"*\"");
+    assert_eq!(o.s(o.one("numpy").loc().span), "numpy = \"*\"");
     assert_eq!(o.group_names(), ["packages"]);
     assert_eq!(o.requires_python(), ("==3.7.*".into(), "3.7"));
 }
@@ -274,7 +274,7 @@ fn pep621_extras_groups_build_system() {
     assert_eq!(np.len(), 3);
     let base = np.iter().find(|r| !r.marker.is_true()).unwrap();
     assert_eq!(
-        o.s(base.loc.span),
+        o.s(base.loc().span),
         "numpy >=1.14.5, <1.17 ; python_version < '3.8'"
     );
     assert_eq!(o.vspan(base), ">=1.14.5, <1.17");
@@ -567,7 +567,7 @@ fn garbled_inputs_never_panic() {
             let o = parse_text(name, &text);
             for r in &o.parsed.requirements {
                 // Every span is inside the text and on char boundaries.
-                assert!(o.text.get(r.loc.span.start..r.loc.span.end).is_some());
+                assert!(o.text.get(r.loc().span.start..r.loc().span.end).is_some());
                 assert!(o.text.get(r.name_span().start..r.name_span().end).is_some());
             }
             for p in &o.parsed.problems {
