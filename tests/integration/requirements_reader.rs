@@ -828,7 +828,7 @@ fn random_input_never_panics_and_spans_stay_in_bounds() {
             check(r.name_span());
             if let VersionReq::Specifiers { span, clauses, .. } = &r.version {
                 check(*span);
-                clauses.iter().for_each(|c| check(c));
+                clauses.iter().for_each(&check);
             }
         }
         for p in &parsed.problems {
