@@ -2,7 +2,6 @@
 //! concrete (narrow a range into the window, insert a requirement after the trigger), and
 //! the re-lock hint for lockfiles. The format-specific text comes from `crate::fix`.
 
-use std::borrow::Cow;
 use std::str::FromStr;
 
 use pep440_rs::{Operator, Version, VersionSpecifier};
@@ -30,41 +29,31 @@ pub(super) fn range_fix(
         return None;
     }
     let file = files.get(r.loc().file);
-    // Borrowed from the file where they can be (a line of a million `!=` clauses is not
-    // copied clause by clause).
-    let clauses_text: Vec<Cow<'_, str>> = match &r.version {
+    let clauses_text = match &r.version {
         // Keep the author's own clause text where it maps one to one.
         VersionReq::Specifiers { clauses, .. }
             if !clauses.is_empty() && r.syntax == Syntax::Pep508 =>
         {
-            clauses
-                .iter()
-                .map(|c| Cow::Borrowed(file.slice(c).trim()))
-                .collect()
+            ClauseTexts::InFile(file, clauses)
         }
-        VersionReq::Specifiers { specifiers, .. } => specifiers
-            .iter()
-            .map(|s| Cow::Owned(s.to_string()))
-            .collect(),
-        VersionReq::Any => Vec::new(),
+        VersionReq::Specifiers { specifiers, .. } => {
+            ClauseTexts::Owned(specifiers.iter().map(|s| s.to_string()).collect())
+        }
+        VersionReq::Any => ClauseTexts::Owned(Vec::new()),
         // A union (Poetry `||`, conda `|`): replaced by the window as a whole.
-        VersionReq::AnyOf { .. } => Vec::new(),
+        VersionReq::AnyOf { .. } => ClauseTexts::Owned(Vec::new()),
         _ => return None,
     };
     // The replacement depends on the rule, the clauses (and so the requirement's set, when
     // they are the author's own text), the pre-release flag and the Pythons: remembered
     // per thread for those (a tree's projects write a handful of ranges). A long list (an
     // 8 MiB line of `!=`) is not copied into a key: it is worked out as it comes.
-    let key = match &r.version {
-        VersionReq::Specifiers { clauses, .. }
-            if !clauses.is_empty()
-                && clauses.len() <= MAX_TIGHTEN_CLAUSES
-                && r.syntax == Syntax::Pep508 =>
-        {
+    let key = match &clauses_text {
+        ClauseTexts::InFile(_, clauses) if clauses.len() <= MAX_TIGHTEN_CLAUSES => {
             Some(ReplacementKey {
                 rule: rule.uid,
                 pre: r.pre,
-                clauses: clauses_text.iter().map(|c| c.to_string()).collect(),
+                clauses: clauses_text.iter().map(str::to_owned).collect(),
                 pythons: pythons.iter().map(|p| p.to_string()).collect(),
             })
         }
@@ -99,6 +88,36 @@ pub(super) fn range_fix(
     })
 }
 
+/// A requirement's clauses as text: the author's own, read from the file where they map one
+/// to one (a line of a million `!=` clauses is neither copied nor listed clause by clause:
+/// a list of them held 24 bytes a clause at the check's peak), else written out from the
+/// parsed specifiers.
+enum ClauseTexts<'a> {
+    InFile(
+        &'a crate::source::SourceFile,
+        &'a crate::manifest::ClauseSpans,
+    ),
+    Owned(Vec<String>),
+}
+
+impl ClauseTexts<'_> {
+    fn iter(&self) -> Box<dyn Iterator<Item = &str> + '_> {
+        match self {
+            ClauseTexts::InFile(file, clauses) => {
+                Box::new(clauses.iter().map(|c| file.slice(c).trim()))
+            }
+            ClauseTexts::Owned(v) => Box::new(v.iter().map(String::as_str)),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            ClauseTexts::InFile(_, clauses) => clauses.len(),
+            ClauseTexts::Owned(v) => v.len(),
+        }
+    }
+}
+
 /// What [`range_fix`]'s replacement range depends on, for a PEP 508 requirement whose
 /// clauses are the author's own text (its set is theirs).
 #[derive(PartialEq, Eq, Hash)]
@@ -125,7 +144,7 @@ thread_local! {
 fn replacement_spec(
     rule: &Rule,
     r: &Requirement,
-    clauses_text: &[Cow<'_, str>],
+    clauses_text: &ClauseTexts<'_>,
     pythons: &[&str],
 ) -> Option<String> {
     #[cfg(test)]
@@ -151,7 +170,7 @@ fn replacement_spec(
     // Asked only when tightening fails: it parses every clause again (a line of 772k `!=`
     // clauses did so, and held a list of them, for a fix that `tighten` had found).
     let narrowing = || {
-        clauses_text.iter().map(|c| &**c).filter(|c| {
+        clauses_text.iter().filter(|c| {
             pep440_rs::VersionSpecifiers::from_str(c)
                 .map(|cs| !window.set.is_subset(&VersionSet::from_specifiers(&cs)))
                 .unwrap_or(true)
@@ -160,7 +179,10 @@ fn replacement_spec(
     let mut replacement = None;
     if !is_pin {
         // First the author's clauses with the looser ones replaced where they stand.
-        if let Some(text) = tighten(clauses_text, &window.specifiers) {
+        // `tighten` takes no more than a few clauses: a longer list is not collected.
+        let few = (clauses_text.len() <= MAX_TIGHTEN_CLAUSES)
+            .then(|| clauses_text.iter().collect::<Vec<_>>());
+        if let Some(text) = few.and_then(|few| tighten(&few, &window.specifiers)) {
             if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
                 let set = VersionSet::from_specifiers(&specs);
                 if set.witness_outside(&window.set).is_none()
@@ -186,11 +208,14 @@ fn replacement_spec(
         }
         // Last resort for a range: the window itself (a range stays a range).
         let window_only: Vec<String> = window.specifiers.iter().map(|w| w.to_string()).collect();
-        for text in [
-            with(narrowing(), &needed),
-            with(clauses_text.iter().map(|c| &**c), &needed),
-            window_only.join(","),
-        ] {
+        // Each candidate written only when the one before fails (the second is the whole
+        // list again: 8 MiB for a line of a million `!=` clauses).
+        let candidates: [&dyn Fn() -> String; 3] = [
+            &|| with(narrowing(), &needed),
+            &|| with(clauses_text.iter(), &needed),
+            &|| window_only.join(","),
+        ];
+        for text in candidates.iter().map(|candidate| candidate()) {
             let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) else {
                 continue;
             };
