@@ -1283,7 +1283,10 @@ fn ivs_contain(ivs: &[Interval], v: &Version) -> bool {
 }
 
 fn intersect_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
-    let mut out = Vec::new();
+    // At most one piece a step, and a step moves past an interval of `a` or of `b`: room for
+    // all of them up front, so a long result (two halves of 525k `!=` holes met) is never
+    // moved to a larger block while it grows; `Ivs::from` gives back what is left.
+    let mut out = Vec::with_capacity(a.len() + b.len());
     intersect_pieces(a, b, |iv| {
         out.push(iv);
         true
