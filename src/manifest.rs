@@ -1,8 +1,9 @@
 //! What every format parser produces: requirements with their names, version constraints,
 //! markers, spans and origin. Parsers fill these in; they never judge.
 
+pub use crate::markers::Marker;
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerTree, PackageName};
+use pep508_rs::{ExtraName, PackageName};
 use std::sync::Arc;
 
 use crate::formats::Format;
@@ -275,9 +276,9 @@ pub struct Requirement {
     pub name: Name,
     pub extras: Extras,
     pub version: VersionReq,
-    /// The markers under which the requirement applies (`MarkerTree::TRUE` when none).
+    /// The markers under which the requirement applies (`Marker::TRUE` when none).
     /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
-    pub marker: MarkerTree,
+    pub marker: Marker,
     pub role: Role,
     pub syntax: Syntax,
     /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value),

@@ -16,11 +16,27 @@ use std::str::FromStr;
 
 use pep440_rs::Version;
 use pep508_rs::{
-    ExtraName, MarkerTree, MarkerTreeKind, MarkerValueExtra, MarkerValueString, MarkerValueVersion,
+    ExtraName, MarkerExpression, MarkerTree, MarkerTreeKind, MarkerValueExtra, MarkerValueString,
+    MarkerValueVersion,
 };
 use version_ranges::Ranges;
 
 use crate::rules::environments::Environment;
+
+mod form;
+pub(crate) use form::parse as parse_own;
+pub use form::Marker;
+use form::Value;
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Value {
+        if b {
+            Value::True
+        } else {
+            Value::False
+        }
+    }
+}
 
 /// A marker's value on an environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,24 +64,70 @@ impl Truth {
 }
 
 /// Whether `b` holds wherever `a` does (`a and not b` is false).
-pub(crate) fn implies(a: &MarkerTree, b: &MarkerTree) -> bool {
-    a.is_disjoint(&b.negate())
+pub(crate) fn implies(a: &Marker, b: &Marker) -> bool {
+    if b.is_true() {
+        return true;
+    }
+    if a.is_true() {
+        return false;
+    }
+    if let (Some(x), Some(y)) = (a.as_own(), b.as_own()) {
+        if let Some(answer) = form::implies(x, y) {
+            return answer;
+        }
+    }
+    a.tree().is_disjoint(&b.tree().negate())
 }
 
 /// The value of `marker` on `env` when the unit requests `extras`.
+pub fn evaluate(marker: &Marker, env: &Environment, extras: &[ExtraName]) -> Truth {
+    if let Some(own) = marker.as_own() {
+        return over_pythons(env, |python, implementation| {
+            evaluate_own(own, env, extras, python, implementation)
+        });
+    }
+    match marker.as_tree() {
+        Some(tree) => evaluate_tree(tree, env, extras),
+        None => Truth::True,
+    }
+}
+
+/// The value of the tree `marker` on `env` (see [`over_pythons`]).
+fn evaluate_tree(marker: &MarkerTree, env: &Environment, extras: &[ExtraName]) -> Truth {
+    if marker.is_true() {
+        return Truth::True;
+    }
+    over_pythons(env, |python, implementation| {
+        let implementation = implementation(&python);
+        evaluate_on(marker, env, extras, python, implementation)
+    })
+}
+
+/// The value of a marker on `env`, given `at`: its value over a range of Pythons (with the
+/// range of `implementation_version` that goes with it, asked only when needed), and whether
+/// a version comparison split that range.
 ///
 /// The interpreter's patch release is not fixed: the marker is first evaluated over every
 /// patch at once (each version node follows every edge the patches reach); when that leaves
 /// it unknown and the Python's patches can be listed, it is evaluated on each patch alone
 /// (`python_full_version` and `implementation_version` move together on 3.x, so only this
 /// is exact) and the answers joined.
-pub fn evaluate(marker: &MarkerTree, env: &Environment, extras: &[ExtraName]) -> Truth {
-    if marker.is_true() {
-        return Truth::True;
-    }
-    let follows = env.implementation_follows_python();
+fn over_pythons(
+    env: &Environment,
+    mut at: impl FnMut(Ranges<Version>, &dyn Fn(&Ranges<Version>) -> Ranges<Version>) -> (Truth, bool),
+) -> Truth {
+    let implementation = |python: &Ranges<Version>| {
+        if env.implementation_follows_python() {
+            python.clone()
+        } else {
+            match Version::from_str(&env.implementation_version) {
+                Ok(v) => Ranges::singleton(v),
+                Err(_) => Ranges::full(),
+            }
+        }
+    };
     let python = Ranges::from_range_bounds(env.full_oldest.clone()..=env.full_newest.clone());
-    let (first, split) = evaluate_on(marker, env, extras, python, follows);
+    let (first, split) = at(python, &implementation);
     // Unless a Python version node sent the walk down more than one edge, every patch
     // follows the very edges the whole range did: each alone gives the same answer. Then
     // the walk per patch is skipped (an unknown from `platform_release` stays unknown).
@@ -77,13 +139,57 @@ pub fn evaluate(marker: &MarkerTree, env: &Environment, extras: &[ExtraName]) ->
     };
     let mut acc: Option<Truth> = None;
     for v in patches {
-        let (t, _) = evaluate_on(marker, env, extras, Ranges::singleton(v), follows);
+        let (t, _) = at(Ranges::singleton(v), &implementation);
         acc = Some(acc.map_or(t, |a| a.join(t)));
         if acc == Some(Truth::Unknown) {
             break;
         }
     }
     acc.unwrap_or(Truth::Unknown)
+}
+
+/// The own form's value over the Pythons in `python`, and whether a version comparison
+/// was open on that range (three-valued logic: exact on the own form, see [`form`]).
+fn evaluate_own(
+    own: &form::Expr,
+    env: &Environment,
+    extras: &[ExtraName],
+    python: Ranges<Version>,
+    implementation_range: &dyn Fn(&Ranges<Version>) -> Ranges<Version>,
+) -> (Truth, bool) {
+    let mut split = false;
+    let value = own.value(&mut |atom| match atom {
+        form::Atom::Version {
+            implementation,
+            set,
+        } => {
+            let v = if *implementation {
+                form::value_on(&implementation_range(&python), set)
+            } else {
+                form::value_on(&python, set)
+            };
+            split |= v == Value::Unknown;
+            v
+        }
+        form::Atom::Other(MarkerExpression::String {
+            key,
+            operator,
+            value,
+        }) => match string_value(env, key) {
+            Some(actual) => Value::from(form::string_holds(*operator, value, actual)),
+            None => Value::Unknown,
+        },
+        form::Atom::Other(MarkerExpression::Extra { operator, name }) => {
+            Value::from(form::extra_holds(operator, name, extras))
+        }
+        form::Atom::Other(_) => Value::Unknown,
+    });
+    let truth = match value {
+        Value::True => Truth::True,
+        Value::False => Truth::False,
+        Value::Unknown => Truth::Unknown,
+    };
+    (truth, split)
 }
 
 /// The final patch releases from the oldest to the newest (`X.Y.0` … `X.Y.N`), when both
@@ -108,16 +214,8 @@ fn evaluate_on(
     env: &Environment,
     extras: &[ExtraName],
     python: Ranges<Version>,
-    implementation_follows_python: bool,
+    implementation: Ranges<Version>,
 ) -> (Truth, bool) {
-    let implementation = if implementation_follows_python {
-        python.clone()
-    } else {
-        match Version::from_str(&env.implementation_version) {
-            Ok(v) => Ranges::singleton(v),
-            Err(_) => Ranges::full(),
-        }
-    };
     #[cfg(test)]
     WALKS.with(|n| n.set(n.get() + 1));
     let mut walk = Walk {
@@ -165,7 +263,10 @@ fn string_value<'e>(env: &'e Environment, key: &MarkerValueString) -> Option<&'e
         | K::PythonImplementationDeprecated => &env.platform_python_implementation,
         K::PlatformSystem => &env.platform_system,
         K::SysPlatform | K::SysPlatformDeprecated => &env.sys_platform,
-        K::PlatformRelease | K::PlatformVersion | K::PlatformVersionDeprecated => return None,
+        K::PlatformRelease | K::PlatformVersion | K::PlatformVersionDeprecated => {
+            debug_assert!(form::is_free_string(key));
+            return None;
+        }
     })
 }
 
@@ -310,8 +411,8 @@ mod tests {
         assert_eq!(ev("extra == 'gpu'", "3.7", "linux"), False);
     }
 
-    fn m(s: &str) -> MarkerTree {
-        MarkerTree::from_str(s).unwrap()
+    fn m(s: &str) -> Marker {
+        Marker::from_tree(MarkerTree::from_str(s).unwrap())
     }
 
     fn holds(s: &str, python: &str, extras: &[ExtraName]) -> bool {

@@ -29,7 +29,7 @@
 use std::str::FromStr;
 
 use pep440_rs::VersionSpecifiers;
-use pep508_rs::{MarkerTree, PackageName};
+use pep508_rs::PackageName;
 
 use super::include::{self, Resolver};
 use super::yaml_span::{self, Keep, Kind, Node, Role as YamlRole, Scalar, Value};
@@ -740,7 +740,7 @@ fn conda_spec(
         name: name.into(),
         extras: Default::default(),
         version,
-        marker: MarkerTree::TRUE,
+        marker: crate::markers::Marker::TRUE,
         role: Role::Require,
         syntax: Syntax::Conda,
         at: Loc {

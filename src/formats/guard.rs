@@ -20,6 +20,8 @@ use std::str::FromStr;
 
 use pep508_rs::{MarkerTree, Pep508Url};
 
+use crate::markers::Marker;
+
 /// Deepest parenthesis nesting accepted in a requirement or marker.
 pub(crate) const MAX_MARKER_DEPTH: usize = 32;
 /// Most comparisons (`==`, `<`, `in`, ...) in one marker expression.
@@ -58,20 +60,69 @@ impl Refusal {
 pub(crate) fn parse_requirement<T: Pep508Url>(
     text: &str,
 ) -> Result<pep508_rs::Requirement<T>, Refusal> {
-    if let Some(r) = name_guard(text) {
+    if let Some(r) = requirement_guard(text) {
         return Err(r);
     }
-    if let Some(r) = nesting_guard(text) {
+    parse_guarded(text)
+}
+
+/// Parse a PEP 508 requirement string, its marker apart: read into the own form when it may
+/// be ([`crate::markers::parse_own`]), so that it is not interned by pep508_rs. The
+/// requirement's own `marker` is then always true. Accepts and refuses exactly what
+/// [`parse_requirement`] does, with the same messages.
+pub(crate) fn parse_requirement_marked<T: Pep508Url>(
+    text: &str,
+) -> Result<(pep508_rs::Requirement<T>, Marker), Refusal> {
+    if let Some(r) = requirement_guard(text) {
         return Err(r);
+    }
+    if let Some(parts) = split_marked(text) {
+        return Ok(parts);
+    }
+    let mut req = parse_guarded::<T>(text)?;
+    let marker = Marker::from_tree(std::mem::take(&mut req.marker));
+    Ok((req, marker))
+}
+
+/// `text` read as the part before its first `;` and the marker after it, when that is surely
+/// how pep508_rs reads it: the part before has no `;` (pep508_rs stops a version list or a
+/// name at the first `;`, and a URL at whitespace followed by `;`, so the part must end in
+/// whitespace when it is a URL), and pep508_rs parses that part alone exactly as it parses
+/// the start of the whole string. Anything else (an error in either part, a marker the own
+/// form does not hold) is None: the whole string goes to pep508_rs as before.
+fn split_marked<T: Pep508Url>(text: &str) -> Option<(pep508_rs::Requirement<T>, Marker)> {
+    let at = text.find(';')?;
+    let (head, marker) = (&text[..at], &text[at + 1..]);
+    let marker = crate::markers::parse_own(marker)?;
+    if long_extras(head).is_some() {
+        return None;
+    }
+    let req = pep508_rs::Requirement::<T>::from_str(head).ok()?;
+    let url = matches!(req.version_or_url, Some(pep508_rs::VersionOrUrl::Url(_)));
+    if url && !head.ends_with(char::is_whitespace) {
+        return None;
+    }
+    Some((req, marker))
+}
+
+/// The refusals of [`parse_requirement`] made before pep508_rs is called.
+fn requirement_guard(text: &str) -> Option<Refusal> {
+    if let Some(r) = name_guard(text) {
+        return Some(r);
+    }
+    if let Some(r) = nesting_guard(text) {
+        return Some(r);
     }
     // The marker follows the first `;` outside quotes. For a URL requirement that `;` may be
     // inside the URL: counting from there only counts more, never less.
-    if let Some(at) = marker_start(text) {
-        if let Some(mut r) = complexity_guard(&text[at..]).or_else(|| peek_guard(&text[at..])) {
-            r.start += at;
-            return Err(r);
-        }
-    }
+    let at = marker_start(text)?;
+    let mut r = complexity_guard(&text[at..]).or_else(|| peek_guard(&text[at..]))?;
+    r.start += at;
+    Some(r)
+}
+
+/// pep508_rs's parse of a requirement string the guards let through.
+fn parse_guarded<T: Pep508Url>(text: &str) -> Result<pep508_rs::Requirement<T>, Refusal> {
     let Some((blanked, extras)) = long_extras(text) else {
         return pep508_rs::Requirement::<T>::from_str(text)
             .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len));
@@ -161,14 +212,32 @@ fn long_extras(text: &str) -> Option<(String, Vec<pep508_rs::ExtraName>)> {
 
 /// Parse a PEP 508 marker expression.
 pub(crate) fn parse_marker(text: &str) -> Result<MarkerTree, Refusal> {
-    if let Some(r) = nesting_guard(text)
-        .or_else(|| complexity_guard(text))
-        .or_else(|| peek_guard(text))
-    {
+    if let Some(r) = marker_guard(text) {
         return Err(r);
     }
     MarkerTree::from_str(text)
         .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len))
+}
+
+/// Parse a PEP 508 marker expression into a requirement's [`Marker`]: the own form when it
+/// may hold it (not interned), else pep508_rs's tree. Accepts and refuses what
+/// [`parse_marker`] does.
+pub(crate) fn marker(text: &str) -> Result<Marker, Refusal> {
+    if let Some(r) = marker_guard(text) {
+        return Err(r);
+    }
+    if let Some(m) = crate::markers::parse_own(text) {
+        return Ok(m);
+    }
+    MarkerTree::from_str(text)
+        .map(Marker::from_tree)
+        .map_err(|e| Refusal::within(text, e.message.to_string(), e.start, e.len))
+}
+
+fn marker_guard(text: &str) -> Option<Refusal> {
+    nesting_guard(text)
+        .or_else(|| complexity_guard(text))
+        .or_else(|| peek_guard(text))
 }
 
 /// Byte offset just after the first `;` outside quotes.

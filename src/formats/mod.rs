@@ -497,7 +497,7 @@ pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
         name: name.into(),
         extras: Default::default(),
         version: VersionReq::Unversioned,
-        marker: pep508_rs::MarkerTree::TRUE,
+        marker: crate::markers::Marker::TRUE,
         role: Role::Unparsed,
         syntax: crate::manifest::Syntax::Pep508,
         at: loc.into(),

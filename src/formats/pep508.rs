@@ -31,7 +31,8 @@ use pep508_rs::{MarkerTree, VerbatimUrl, VersionOrUrl};
 
 use super::Format;
 use crate::manifest::{
-    Anchors, FileId, Loc, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq, VersionSlot,
+    Anchors, FileId, Loc, Marker, Problem, ProblemKind, Requirement, Role, Syntax, VersionReq,
+    VersionSlot,
 };
 use crate::source::{snap, Span};
 
@@ -48,7 +49,7 @@ pub fn requirement(
     role: Role,
     format: Format,
 ) -> Result<Requirement, Problem> {
-    let parsed = match super::guard::parse_requirement::<VerbatimUrl>(value) {
+    let parsed = match super::guard::parse_requirement_marked::<VerbatimUrl>(value) {
         Ok(r) => r,
         Err(e) => {
             let span = if exact {
@@ -146,11 +147,12 @@ pub(crate) fn requirement_in_literal(
     ))
 }
 
-fn parse_nonempty(src: &str) -> Result<Pep508Requirement, (usize, usize, String)> {
+fn parse_nonempty(src: &str) -> Result<(Pep508Requirement, Marker), (usize, usize, String)> {
     if src.trim().is_empty() {
         return Err((0, src.len(), "empty requirement".into()));
     }
-    super::guard::parse_requirement::<VerbatimUrl>(src).map_err(|e| (e.start, e.len, e.message))
+    super::guard::parse_requirement_marked::<VerbatimUrl>(src)
+        .map_err(|e| (e.start, e.len, e.message))
 }
 
 /// Where a requirement string's text is in the file.
@@ -162,9 +164,10 @@ enum Place {
     Literal(Span),
 }
 
-/// The [`Requirement`] for a string pep508_rs accepted, with the spans of its parts.
+/// The [`Requirement`] for a string pep508_rs accepted (its marker apart), with the spans
+/// of its parts.
 fn build(
-    req: Pep508Requirement,
+    (req, marker): (Pep508Requirement, Marker),
     value: &str,
     place: Place,
     file: FileId,
@@ -220,7 +223,7 @@ fn build(
         name: req.name.into(),
         extras: req.extras.into(),
         version,
-        marker: req.marker,
+        marker,
         role,
         syntax: Syntax::Pep508,
         at: (Loc { file, span: at }).into(),

@@ -7,7 +7,6 @@
 //! `[requires] python_version = "3.7"` means `==3.7.*`, `python_full_version = "3.7.4"`
 //! means `==3.7.4`. `[pipenv] allow_prereleases = true` allows pre-releases everywhere.
 
-use pep508_rs::MarkerTree;
 use super::toml_tree::{Item, Table};
 
 use super::toml_doc::{entries, get, pep440_value, span_of, Ctx, Key, Value};
@@ -99,7 +98,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
         name: name.into(),
         extras: Default::default(),
         version: VersionReq::Any,
-        marker: MarkerTree::TRUE,
+        marker: crate::markers::Marker::TRUE,
         role: Role::Require,
         syntax: Syntax::Pep440Value,
         at: Loc {

@@ -13,7 +13,9 @@
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
-use pep508_rs::{ExtraName, MarkerTree, PackageName};
+use pep508_rs::{ExtraName, PackageName};
+
+use crate::markers::Marker;
 
 use super::json_span::{self, Node, Str, Value};
 use super::{problem, push_member};
@@ -175,10 +177,10 @@ fn entry_requirement(
             return None;
         }
     };
-    let mut marker = MarkerTree::TRUE;
+    let mut marker = Marker::TRUE;
     if let Some(node) = entry.get("markers") {
         match &node.value {
-            Value::Str(s) => match super::guard::parse_marker(&s.value) {
+            Value::Str(s) => match super::guard::marker(&s.value) {
                 Ok(m) => marker = m,
                 Err(e) => {
                     let msg = format!("invalid markers: {}", e.message);

@@ -708,7 +708,7 @@ fn dependency_reqs<'v, 'i>(
         name: name.into(),
         extras: Default::default(),
         version: VersionReq::Any,
-        marker: MarkerTree::TRUE,
+        marker: crate::markers::Marker::TRUE,
         role: Role::Require,
         syntax: Syntax::Poetry,
         at: Loc {

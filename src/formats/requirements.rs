@@ -21,6 +21,7 @@
 //! Unlike pip, a bad line does not abort the file: it becomes a [`Problem`] and reading goes
 //! on with the next line.
 
+use crate::markers::Marker;
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
@@ -28,7 +29,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use pep440_rs::Version;
-use pep508_rs::{MarkerTree, PackageName, Pep508Url, VersionOrUrl};
+use pep508_rs::{PackageName, Pep508Url, VersionOrUrl};
 
 use super::Relevant;
 use crate::files::Files;
@@ -1105,8 +1106,8 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
     let name_start = span.start + n_lo;
 
     let marker = match marker {
-        Some(("", _)) => MarkerTree::TRUE,
-        Some((m, at)) => match super::guard::parse_marker(m) {
+        Some(("", _)) => Marker::TRUE,
+        Some((m, at)) => match super::guard::marker(m) {
             Ok(tree) => tree,
             Err(e) => {
                 let s = error_span(m, e.start, e.len, at);
@@ -1119,7 +1120,7 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
                 return;
             }
         },
-        None => MarkerTree::TRUE,
+        None => Marker::TRUE,
     };
     let loc = ctx.loc(span);
 
@@ -1165,7 +1166,7 @@ fn pep508_requirement(
     ctx: &LineCtx,
     text: &str,
     at: usize,
-    marker: MarkerTree,
+    marker: Marker,
     loc: Loc,
     constraint: bool,
     out: &mut FileParse,
@@ -1283,7 +1284,7 @@ fn bare_requirement(
     name: PackageName,
     name_span: Span,
     version: VersionReq,
-    marker: MarkerTree,
+    marker: Marker,
     loc: Loc,
 ) -> Requirement {
     Requirement {
@@ -1418,7 +1419,7 @@ fn link_requirement(
     ctx: &LineCtx,
     link: &str,
     at: usize,
-    marker: MarkerTree,
+    marker: Marker,
     loc: Loc,
     editable: bool,
     constraint: bool,
@@ -1536,7 +1537,7 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
             ctx,
             url,
             ed.span.start,
-            MarkerTree::TRUE,
+            Marker::TRUE,
             loc,
             true,
             constraint,
@@ -1549,7 +1550,7 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
             ctx,
             url,
             ed.span.start,
-            MarkerTree::TRUE,
+            Marker::TRUE,
             loc,
             true,
             constraint,

@@ -642,7 +642,7 @@ impl Ctx<'_> {
             name: pname.into(),
             extras: Default::default(),
             version,
-            marker: MarkerTree::TRUE,
+            marker: crate::markers::Marker::TRUE,
             role: Role::Locked,
             syntax: Syntax::Lock,
             at: (self.loc(loc_span)).into(),

@@ -16,7 +16,7 @@ use crate::common;
 
 use std::str::FromStr;
 
-use depwindow::markers::{evaluate, Truth};
+use depwindow::markers::{evaluate, Marker, Truth};
 use depwindow::rules::environments::{builtin, Environment};
 use pep508_rs::MarkerTree;
 use serde_json::{json, Map, Value};
@@ -192,7 +192,7 @@ fn marker_evaluation_matches_packaging_on_every_environment() {
                 .iter()
                 .map(|b| b.as_bool().unwrap())
                 .collect();
-            let ours = evaluate(&tree, env, &[]);
+            let ours = evaluate(&Marker::from_tree(tree.clone()), env, &[]);
             let place = format!("`{text}` on {} {}", env.python, env.platform);
             match (ours, a.as_slice()) {
                 (Truth::True, [true]) | (Truth::False, [false]) => {}

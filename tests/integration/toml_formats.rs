@@ -400,7 +400,7 @@ fn uv_lock_forks() {
     assert_eq!(marker(np[1]), "python_full_version >= '3.8'");
     assert!(matches!(o.one("gitdep").version, VersionReq::Unversioned));
     // No path from the root (`uv-demo`, editable) reaches `gitdep`: installed nowhere.
-    assert!(o.one("gitdep").marker.is_false());
+    assert!(o.one("gitdep").marker.tree().is_false());
     let names: Vec<&str> = o.parsed.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["project"]);
     assert_eq!(o.requires_python(), (">=3.7".into(), ">=3.7"));
