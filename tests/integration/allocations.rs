@@ -548,12 +548,17 @@ fn peak_heap_per_clause_and_per_distinct_requirement() {
 /// `n` then `4n` lines `gast` (issue 15 §4: 1.6M such lines fill the 8 MiB cap, and must
 /// be checked in under 200 MB), for each format that writes them one a line.
 fn bytes_per_relevant_requirement(name: &str, format: Format, head: &str, entry: &str) -> u64 {
+    bytes_per_line(name, format, &|n| head.to_owned() + &entry.repeat(n))
+}
+
+/// Peak heap bytes per line past a base cost: the whole in-process pipeline on `file(n)` and
+/// `file(4n)`, files of a head and `n` (`4n`) lines.
+fn bytes_per_line(name: &str, format: Format, file: &dyn Fn(usize) -> String) -> u64 {
     // A run's parse context: the rules' packages read in full, insertion points kept after
     // a trigger only.
     let relevant = std::sync::Arc::new(depwindow::formats::Relevant::of_rules(
         depwindow::rules::builtin(),
     ));
-    let file = |n: usize| head.to_owned() + &entry.repeat(n);
     let run = |n: usize| {
         let text = file(n);
         peak_live_bytes(|| {
@@ -643,6 +648,45 @@ fn a_requirement_on_a_rules_package_costs_a_bounded_number_of_bytes() {
         assert!(
             b <= max,
             "{shape}: {b} peak heap bytes per requirement on a rule's package, more than {max}"
+        );
+    }
+}
+
+/// The most heap a requirement with a marker of its own holds at the peak (issue 15 §4:
+/// `markers-257k-distinct-release` and `markers-265k-distinct-python`), per shape, a little
+/// above what was counted when written: 354 (`platform_release`) and 570 (`python_version`)
+/// bytes. Main f1c1251 built each marker as pep508_rs decision-diagram nodes, interned for
+/// the life of the process: 1,566 and 2,970 bytes, which the bounds fail.
+const MAX_BYTES_PER_DISTINCT_MARKER: [u64; 2] = [410, 660];
+
+#[test]
+fn a_distinct_marker_costs_a_bounded_number_of_bytes() {
+    // Every run's markers are new to the process (pep508_rs's interner keeps what it saw).
+    let next = std::cell::Cell::new(0usize);
+    type Line = fn(usize) -> String;
+    let shapes: [(&str, Line); 2] = [
+        ("platform_release", |i| {
+            format!("gast; platform_release == \"{i}\"\n")
+        }),
+        ("python_version", |i| {
+            format!("gast; python_version > \"3.{i}\"\n")
+        }),
+    ];
+    for ((shape, line), max) in shapes.into_iter().zip(MAX_BYTES_PER_DISTINCT_MARKER) {
+        let file = |n: usize| {
+            let start = next.replace(next.get() + n);
+            let lines: String = (start..start + n).map(line).collect();
+            format!("tensorflow==1.14.0\n{lines}")
+        };
+        let b = bytes_per_line("requirements.txt", Format::Requirements, &file);
+        eprintln!("{shape}: {b} peak bytes per distinct marker");
+        assert!(
+            b >= 40,
+            "{shape}: {b} bytes per requirement: too few to be counted"
+        );
+        assert!(
+            b <= max,
+            "{shape}: {b} peak heap bytes per requirement with a distinct marker, more than {max}"
         );
     }
 }
