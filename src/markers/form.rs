@@ -214,7 +214,28 @@ impl fmt::Debug for Marker {
 /// Read a marker expression (the text after a requirement's `;`) into the own form. None
 /// when this reader is not sure that pep508_rs reads the text the same way, or when the
 /// marker is not one the own form may hold (see the module doc): then pep508_rs must parse it.
+///
+/// A marker written like the one read before it (pip-compile repeats one on many lines) is
+/// that marker again, shared, as pep508_rs's interner shared it.
 pub(crate) fn parse(text: &str) -> Option<Marker> {
+    thread_local! {
+        static LAST: std::cell::RefCell<Marker> = const { std::cell::RefCell::new(Marker::TRUE) };
+    }
+    let again = LAST.with(|last| {
+        let last = last.borrow();
+        matches!(last.0.as_deref(), Some(Form::Own(t, _)) if **t == *text).then(|| last.clone())
+    });
+    if again.is_some() {
+        return again;
+    }
+    let marker = read(text)?;
+    if marker.as_own().is_some() {
+        LAST.with(|last| *last.borrow_mut() = marker.clone());
+    }
+    Some(marker)
+}
+
+fn read(text: &str) -> Option<Marker> {
     if !text.is_ascii() {
         return None;
     }
