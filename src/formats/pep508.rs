@@ -557,6 +557,13 @@ pub(crate) fn marker(text: &str, at: Span, file: FileId) -> Result<MarkerTree, P
         .map_err(|e| problem(file, at, format!("invalid marker `{text}`: {}", e.message)))
 }
 
+/// [`marker`], for a requirement's own marker: held in the own form when it may be, so
+/// that pep508_rs does not intern it ([`crate::markers::Marker`]).
+pub(crate) fn requirement_marker(text: &str, at: Span, file: FileId) -> Result<Marker, Problem> {
+    super::guard::marker(text)
+        .map_err(|e| problem(file, at, format!("invalid marker `{text}`: {}", e.message)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -788,7 +788,7 @@ fn table_dependency(
             "markers" => {
                 if let Some(s) = ctx.string(v, "`markers`") {
                     let at = ctx.str_span(v, s);
-                    req.marker.and(ctx.marker(s, at.span)?);
+                    req.marker.and(ctx.requirement_marker(s, at.span)?);
                 }
             }
             "python" => {
@@ -807,7 +807,7 @@ fn table_dependency(
                 if let Some(s) = ctx.string(v, "`platform`") {
                     let at = ctx.str_span(v, s);
                     let text = format!("sys_platform == '{}'", s.replace('\'', ""));
-                    if let Some(m) = ctx.marker(&text, at.span) {
+                    if let Some(m) = ctx.requirement_marker(&text, at.span) {
                         req.marker.and(m);
                     }
                 }

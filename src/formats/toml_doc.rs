@@ -8,7 +8,9 @@
 use super::toml_tree::{Array, Item, Spanned, Table};
 use pep508_rs::{ExtraName, MarkerTree, PackageName};
 
-use crate::manifest::{FileId, Group, GroupKind, Loc, Parsed, Problem, ProblemKind, Requirement};
+use crate::manifest::{
+    FileId, Group, GroupKind, Loc, Marker, Parsed, Problem, ProblemKind, Requirement,
+};
 use crate::source::Span;
 
 /// Deepest bracket/brace nesting we hand to the TOML parser. Real files nest a handful of
@@ -685,13 +687,25 @@ impl Ctx<'_> {
         }
     }
 
+    /// [`Ctx::marker`], for a requirement's own marker (not interned when it need not be,
+    /// [`crate::markers::Marker`]).
+    pub(crate) fn requirement_marker(&mut self, text: &str, at: Span) -> Option<Marker> {
+        match super::pep508::requirement_marker(text, at, self.file) {
+            Ok(m) => Some(m),
+            Err(p) => {
+                self.out.problems.push(p);
+                None
+            }
+        }
+    }
+
     /// AND a marker string value into requirement `i`.
     pub(crate) fn and_marker(&mut self, i: usize, v: &Value<'_>, what: &str) {
         let Some(s) = self.string(v, what) else {
             return;
         };
         let at = self.str_span(v, s);
-        if let Some(m) = self.marker(s, at.span) {
+        if let Some(m) = self.requirement_marker(s, at.span) {
             self.out.requirements[i].marker.and(m);
         }
     }
