@@ -776,7 +776,7 @@ mod tests {
         assert_eq!(c, [">= 1.16", "<1.17"]);
         assert_eq!(specifiers.len(), 2);
         assert_eq!(r.extras.len(), 1);
-        assert!(r.marker.contents().unwrap().to_string().contains("python"));
+        assert!(r.marker.try_to_string().unwrap().contains("python"));
     }
 
     #[test]

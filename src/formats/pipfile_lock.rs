@@ -349,9 +349,8 @@ mod tests {
         assert_eq!(tf.extras.len(), 1);
         assert!(tf
             .marker
-            .contents()
+            .try_to_string()
             .unwrap()
-            .to_string()
             .contains("python_full_version < '3.8'"));
         assert!(matches!(p.requirements[2].version, VersionReq::Unversioned));
         assert_eq!(p.groups[0].name, "default");

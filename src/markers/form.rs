@@ -33,8 +33,8 @@ use std::sync::Arc;
 
 use pep440_rs::{release_specifier_to_range, Operator, Version, VersionSpecifier};
 use pep508_rs::{
-    ExtraOperator, MarkerExpression, MarkerOperator, MarkerTree, MarkerTreeContents,
-    MarkerTreeKind, MarkerValueExtra, MarkerValueString, MarkerValueVersion,
+    ExtraOperator, MarkerExpression, MarkerOperator, MarkerTree, MarkerTreeKind, MarkerValueExtra,
+    MarkerValueString, MarkerValueVersion,
 };
 use version_ranges::Ranges;
 
@@ -166,10 +166,6 @@ impl Marker {
         self.tree().try_to_string()
     }
 
-    pub fn contents(&self) -> Option<MarkerTreeContents> {
-        self.tree().contents()
-    }
-
     /// No environment satisfies both this marker and `other`. An own-form marker against a
     /// Python range (the `requires-python` question of `no_supported_python`) is answered
     /// without building its tree.
@@ -192,6 +188,12 @@ impl From<MarkerTree> for Marker {
 /// to share work between equal markers, never to conclude that two markers differ.
 impl PartialEq for Marker {
     fn eq(&self, other: &Marker) -> bool {
+        if let (Some(a), Some(b)) = (&self.0, &other.0) {
+            // A repeated marker is shared ([`parse`]): equal without a look inside.
+            if Arc::ptr_eq(a, b) {
+                return true;
+            }
+        }
         match (self.0.as_deref(), other.0.as_deref()) {
             (None, None) => true,
             (Some(Form::Tree(a)), Some(Form::Tree(b))) => a == b,
