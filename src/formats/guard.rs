@@ -12,6 +12,12 @@
 //!   or (extra == 'a2' and extra == 'b2') or ...`: 20 such pairs took 20 s and 3.8 GB), and
 //!   every `or` costs time proportional to the diagram built so far (20,000 `or`s: minutes).
 //!
+//! - a string compared with `~=` the other way round (`"nt" ~= os_name`) reaches an
+//!   `unreachable!` in its marker algebra. pip cannot evaluate such a comparison either
+//!   (packaging raises `UndefinedComparison`: `~=` needs a version on its right, and no
+//!   string variable's value is one), nor `os_name ~= "nt"`, which pep508_rs silently
+//!   ignores: both are refused ([`tilde_guard`]), as pip fails on them.
+//!
 //! The limits are far above what dependency files hold (markers in the wild have a handful
 //! of comparisons, nested two or three deep) and low enough that the worst marker under
 //! them parses in milliseconds.
@@ -116,7 +122,9 @@ fn requirement_guard(text: &str) -> Option<Refusal> {
     // The marker follows the first `;` outside quotes. For a URL requirement that `;` may be
     // inside the URL: counting from there only counts more, never less.
     let at = marker_start(text)?;
-    let mut r = complexity_guard(&text[at..]).or_else(|| peek_guard(&text[at..]))?;
+    let mut r = complexity_guard(&text[at..])
+        .or_else(|| peek_guard(&text[at..]))
+        .or_else(|| tilde_guard(&text[at..]))?;
     r.start += at;
     Some(r)
 }
@@ -238,6 +246,7 @@ fn marker_guard(text: &str) -> Option<Refusal> {
     nesting_guard(text)
         .or_else(|| complexity_guard(text))
         .or_else(|| peek_guard(text))
+        .or_else(|| tilde_guard(text))
 }
 
 /// Byte offset just after the first `;` outside quotes.
@@ -252,6 +261,121 @@ fn marker_start(text: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// A `~=` comparison on a string variable (or `extra`) that pip cannot evaluate: packaging
+/// evaluates `lhs ~= rhs` as `Specifier("~=" + rhs).contains(lhs)` and raises
+/// `UndefinedComparison` when that specifier is not valid. With the variable on the right,
+/// `rhs` is the variable's value (`posix`, `linux`, `x86_64`, …: never a version), and
+/// pep508_rs 0.9.2 panics; with a quoted value on the right that is not a version, pip
+/// fails on every machine while pep508_rs ignores the comparison. A `~=` on a version
+/// variable, or with a version on the right, is left to pep508_rs.
+fn tilde_guard(marker: &str) -> Option<Refusal> {
+    let b = marker.as_bytes();
+    let mut quote = None;
+    for (i, &c) in b.iter().enumerate() {
+        match (quote, c) {
+            (None, b'\'' | b'"') => quote = Some(c),
+            (Some(q), _) if q == c => quote = None,
+            (None, b'~') if b.get(i + 1) == Some(&b'=') => {
+                let left = operand_before(marker, i);
+                let right = operand_after(marker, i + 2);
+                let refuse = match (left, right) {
+                    (Operand::Literal(_), Operand::Variable(v)) => is_string_variable(v),
+                    (Operand::Variable(v), Operand::Literal(value)) => {
+                        is_string_variable(v)
+                            && pep440_rs::VersionSpecifier::from_str(&format!("~={value}")).is_err()
+                    }
+                    _ => false,
+                };
+                if refuse {
+                    return Some(Refusal {
+                        message: "pip cannot evaluate `~=` on a string (it needs a version \
+                                  on its right side)"
+                            .to_owned(),
+                        start: i,
+                        len: 2,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// One side of a marker comparison, as far as [`tilde_guard`] needs to know it.
+enum Operand<'a> {
+    /// A quoted value, without its quotes.
+    Literal(&'a str),
+    /// A bare word: a variable name (`os_name`, `os.name`).
+    Variable(&'a str),
+    Other,
+}
+
+fn operand_before(marker: &str, end: usize) -> Operand<'_> {
+    let head = marker[..end].trim_end();
+    let b = head.as_bytes();
+    match b.last() {
+        Some(&q @ (b'\'' | b'"')) => match head[..head.len() - 1].rfind(q as char) {
+            Some(open) => Operand::Literal(&head[open + 1..head.len() - 1]),
+            None => Operand::Other,
+        },
+        Some(_) => {
+            let start = head
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .map_or(0, |p| p + 1);
+            match &head[start..] {
+                "" => Operand::Other,
+                word => Operand::Variable(word),
+            }
+        }
+        None => Operand::Other,
+    }
+}
+
+fn operand_after(marker: &str, start: usize) -> Operand<'_> {
+    let tail = marker[start..].trim_start();
+    let b = tail.as_bytes();
+    match b.first() {
+        Some(&q @ (b'\'' | b'"')) => match tail[1..].find(q as char) {
+            Some(close) => Operand::Literal(&tail[1..1 + close]),
+            None => Operand::Other,
+        },
+        Some(_) => {
+            let end = tail
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .unwrap_or(tail.len());
+            match &tail[..end] {
+                "" => Operand::Other,
+                word => Operand::Variable(word),
+            }
+        }
+        None => Operand::Other,
+    }
+}
+
+/// The marker variables whose values are strings (PEP 508, with the deprecated dotted
+/// spellings pep508_rs accepts), and `extra`.
+fn is_string_variable(name: &str) -> bool {
+    matches!(
+        name,
+        "os_name"
+            | "os.name"
+            | "sys_platform"
+            | "sys.platform"
+            | "platform_release"
+            | "platform_system"
+            | "platform_version"
+            | "platform.version"
+            | "platform_machine"
+            | "platform.machine"
+            | "platform_python_implementation"
+            | "platform.python_implementation"
+            | "python_implementation"
+            | "implementation_name"
+            | "extra"
+    )
 }
 
 /// Parentheses (outside quotes) nested deeper than [`MAX_MARKER_DEPTH`].
@@ -511,6 +635,53 @@ mod tests {
     use super::*;
 
     type Req = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
+
+    /// `"nt" ~= os_name` panicked inside pep508_rs (exit 101); pip fails on it and on
+    /// `os_name ~= "nt"` (UndefinedComparison). Both are refused at the `~=`, through every
+    /// door; a `~=` pip can evaluate is still pep508_rs's to read.
+    #[test]
+    fn string_comparisons_with_tilde_equal_are_refused_as_pip_refuses_them() {
+        let variables = [
+            "os_name",
+            "os.name",
+            "sys_platform",
+            "platform_release",
+            "platform_system",
+            "platform_version",
+            "platform_machine",
+            "platform_python_implementation",
+            "python_implementation",
+            "implementation_name",
+            "extra",
+        ];
+        for v in variables {
+            for m in [
+                format!("'nt' ~= {v}"),
+                format!("\"3.6\"~={v}"),
+                format!("{v} ~= 'nt'"),
+                format!("python_version > '3' and ({v}  ~=  \"x y\")"),
+            ] {
+                let at = m.find("~=").unwrap();
+                let r = marker(&m).unwrap_err();
+                assert_eq!((r.start, r.len), (at, 2), "{m}");
+                assert!(r.message.contains("~="), "{m}: {r:?}");
+                assert!(parse_marker(&m).is_err(), "{m}");
+                let req = format!("numpy>=1.0 ; {m}");
+                let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
+                assert_eq!(r.start, req.find("~=").unwrap(), "{req}");
+                assert!(parse_requirement_marked::<pep508_rs::VerbatimUrl>(&req).is_err());
+            }
+        }
+        for ok in [
+            "python_version ~= '3.6'",
+            "'3.6' ~= python_full_version",
+            "os_name ~= '1.0'",
+            "os_name == '~='",
+        ] {
+            assert!(marker(ok).is_ok(), "{ok}");
+            assert!(parse_requirement::<pep508_rs::VerbatimUrl>(&format!("a; {ok}")).is_ok());
+        }
+    }
 
     #[test]
     fn names_that_would_panic_are_refused() {

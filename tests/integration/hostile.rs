@@ -773,3 +773,45 @@ fn yaml_shapes_end_cleanly() {
     assert_names(&r, "d/environment.yml:2:");
     assert!(r.out.contains("second YAML document"), "{}", r.out);
 }
+
+/// `"nt" ~= os_name` made pep508_rs panic (exit 101) wherever a marker is read; pip fails on
+/// it too (`~=` needs a version on its right). Every format reports it at its line and
+/// goes on checking the rest.
+#[test]
+fn a_string_compared_with_tilde_equal_is_reported_in_every_format() {
+    let cases: [(&str, String, &str); 5] = [
+        (
+            "requirements.txt",
+            format!("{TF}numpy<1.17 ; \"nt\" ~= os_name\ngast\n"),
+            "requirements.txt:2:",
+        ),
+        (
+            "pyproject.toml",
+            "[project]\nname = \"p\"\nversion = \"1\"\ndependencies = [\n  \"tensorflow==1.14.0\",\n  \"numpy<1.17; 'linux' ~= sys_platform\",\n]\n".to_owned(),
+            "pyproject.toml:6:",
+        ),
+        (
+            "setup.cfg",
+            "[options]\ninstall_requires =\n    tensorflow==1.14.0\n    numpy<1.17; os_name ~= 'nt'\n".to_owned(),
+            "setup.cfg:4:",
+        ),
+        (
+            "pyproject.toml",
+            "[tool.poetry]\nname = \"p\"\nversion = \"1\"\n[tool.poetry.dependencies]\npython = \"~3.7\"\ntensorflow = \"1.14.0\"\nnumpy = { version = \"<1.17\", markers = \"'a' ~= platform_machine\" }\n".to_owned(),
+            "pyproject.toml:7:",
+        ),
+        (
+            "Pipfile",
+            "[packages]\ntensorflow = \"==1.14.0\"\nnumpy = { version = \"<1.17\", markers = \"'x' ~= implementation_name\" }\n".to_owned(),
+            "Pipfile:3:",
+        ),
+    ];
+    for (name, text, at) in cases {
+        let t = Tmp::new("tilde");
+        t.write(name, text);
+        let r = check(&t);
+        assert_exit(&r, &[1]);
+        assert_names(&r, at);
+        assert!(r.out.contains("`~=` on a string"), "{name}: {}", r.all());
+    }
+}
