@@ -186,9 +186,11 @@ pub(crate) fn check_one(
 
 /// Whether decoded text is binary, as git decides it (`buffer_is_binary`): a NUL byte in
 /// its first 8000 bytes. (A UTF-16 file with a BOM was decoded already; one without
-/// reads as binary here, as in git.)
+/// reads as binary here, as in git.) Found with `memchr`: a byte-by-byte scan was 5% of a
+/// run's instructions.
 fn is_binary(text: &str) -> bool {
-    text.as_bytes().iter().take(8000).any(|&b| b == 0)
+    let head = &text.as_bytes()[..text.len().min(8000)];
+    memchr::memchr(0, head).is_some()
 }
 
 /// Lockfiles read as siblings during one run, by path: each is read and parsed once, however
