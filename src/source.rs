@@ -112,7 +112,8 @@ impl SourceFile {
         let (text, encoding, bom_len, remap) = decode(bytes);
         let line_starts = line_starts(&text);
         let ascii = text.is_ascii();
-        let crlf = text.contains("\r\n");
+        // No CR at all (almost every file) needs no substring search.
+        let crlf = memchr::memchr(b'\r', text.as_bytes()).is_some() && text.contains("\r\n");
         SourceFile {
             path,
             display,
@@ -755,22 +756,19 @@ fn line_starts(text: &str) -> LineStarts {
     let mut v = LineStarts(Vec::new());
     v.push(0);
     let b = text.as_bytes();
-    if !b.contains(&b'\r') {
-        // The common case, found with `memchr` rather than byte by byte.
-        for (i, _) in text.match_indices('\n') {
+    if memchr::memchr(b'\r', b).is_none() {
+        // The common case, found with the vectorised `memchr` (the standard library's
+        // `match_indices` scans a word at a time: 5% of a run's instructions).
+        for i in memchr::memchr_iter(b'\n', b) {
             v.push(i + 1);
         }
         return v;
     }
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\n' => v.push(i + 1),
-            // A lone CR is a line break too (pip uses str.splitlines()).
-            b'\r' if b.get(i + 1) != Some(&b'\n') => v.push(i + 1),
-            _ => {}
+    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+        // A lone CR is a line break too (pip uses str.splitlines()).
+        if b[i] == b'\n' || b.get(i + 1) != Some(&b'\n') {
+            v.push(i + 1);
         }
-        i += 1;
     }
     v
 }
