@@ -302,6 +302,20 @@ impl ReleaseNames {
         self.len() == 0
     }
 
+    /// Which shared list this is, for a memo of its rendering: the addresses of the release
+    /// list and of the indices, and the count. Equal while both lists live means the same
+    /// names; None for texts (not shared).
+    pub(crate) fn shared_as(&self) -> Option<(usize, usize, usize)> {
+        match &self.0 {
+            Names::Listed { list, indices } => Some((
+                Arc::as_ptr(list) as usize,
+                indices.as_ptr() as usize,
+                indices.len(),
+            )),
+            Names::Texts(_) => None,
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
         let (listed, texts) = match &self.0 {
             Names::Listed { list, indices } => (Some((list, indices)), None),

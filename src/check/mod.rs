@@ -40,6 +40,7 @@ mod verdict;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use evaluate::FastHash;
 pub(crate) use registry::CheckDoc;
 
 // The check registry: one line per check, `Variant => its file`. The order is the order

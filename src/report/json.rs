@@ -151,8 +151,29 @@ impl<'a> JsonDiagnostic<'a> {
 /// string with nothing to escape (almost every one) is copied whole; one that has something
 /// to escape goes through serde with [`super::EscapeControls`], so escaping has one home.
 /// Through serde, each of a finding's ~150 strings cost three dynamic writes and a
-/// fragment check (about 50K instructions per finding).
-struct Compact<'b>(&'b mut Vec<u8>);
+/// fragment check (about 50K instructions per finding). A shared `outside_released` list is
+/// rendered once into [`Lists`] and copied after.
+struct Compact<'b>(&'b mut Vec<u8>, &'b mut Lists);
+
+/// The rendered `outside_released` lists, by the shared list they render
+/// ([`ReleaseNames::shared_as`]): the findings of one rule, Python and range share one list
+/// of often dozens of names, which rendered name by name was a third of the JSON writer's
+/// work. Holds at most [`Lists::HELD`] lists (then starts over), so a report of many
+/// distinct lists holds no more than a chunk's worth.
+#[derive(Default)]
+pub(crate) struct Lists(
+    std::collections::HashMap<(usize, usize, usize), Vec<u8>, crate::check::FastHash>,
+);
+
+impl Lists {
+    const HELD: usize = CHUNK;
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Shared `outside_released` lists rendered name by name on this thread (tests).
+    static LISTS_RENDERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
 
 /// Whether serde and [`super::EscapeControls`] would copy `s` as it is: serde_json escapes
 /// `"`, `\` and C0; EscapeControls DEL (0x7F) and C1 (0xC2 0x80-0x9F). Tested 16 bytes at a
@@ -220,6 +241,26 @@ impl Compact<'_> {
             self.str(s)?;
         }
         self.0.push(b']');
+        Ok(())
+    }
+
+    /// A release list: copied from [`Lists`] when this shared list was rendered already.
+    fn names(&mut self, names: &ReleaseNames) -> std::io::Result<()> {
+        let Some(key) = names.shared_as() else {
+            return self.strs(names.iter());
+        };
+        if let Some(done) = self.1 .0.get(&key) {
+            self.0.extend_from_slice(done);
+            return Ok(());
+        }
+        let start = self.0.len();
+        self.strs(names.iter())?;
+        #[cfg(test)]
+        LISTS_RENDERED.with(|n| n.set(n.get() + 1));
+        if self.1 .0.len() >= Lists::HELD {
+            self.1 .0.clear();
+        }
+        self.1 .0.insert(key, self.0[start..].to_vec());
         Ok(())
     }
 
@@ -299,7 +340,7 @@ impl Compact<'_> {
             self.0.push(b'}');
         }
         self.raw(b"],\"outside_released\":");
-        self.strs(d.outside_released.iter())?;
+        self.names(d.outside_released)?;
         self.raw(b",\"outside_released_summary\":");
         self.summary(d.outside_released_summary)?;
         self.raw(b",\"outside_installable\":");
@@ -358,9 +399,14 @@ impl Compact<'_> {
     }
 }
 
-/// One finding as compact JSON, appended to `buf` (see [`Compact`]).
-pub(crate) fn write_compact(buf: &mut Vec<u8>, d: &JsonDiagnostic) -> std::io::Result<()> {
-    Compact(buf).diagnostic(d)
+/// One finding as compact JSON, appended to `buf` (see [`Compact`]), with the release
+/// lists already rendered by the same writer (`lists`).
+pub(crate) fn write_compact(
+    buf: &mut Vec<u8>,
+    lists: &mut Lists,
+    d: &JsonDiagnostic,
+) -> std::io::Result<()> {
+    Compact(buf, lists).diagnostic(d)
 }
 
 /// Findings per chunk of the compact document: each chunk is rendered into one buffer by a
@@ -447,11 +493,12 @@ fn compact_with(
     let render = |i: usize| -> std::io::Result<Vec<u8>> {
         let part = chunks[i];
         let mut buf = Vec::with_capacity(part.len() * 2048);
+        let mut lists = Lists::default();
         for (k, d) in part.iter().enumerate() {
             if i > 0 || k > 0 {
                 buf.push(b',');
             }
-            write_compact(&mut buf, &JsonDiagnostic::new(report, d))?;
+            write_compact(&mut buf, &mut lists, &JsonDiagnostic::new(report, d))?;
         }
         Ok(buf)
     };
@@ -566,6 +613,7 @@ impl Emitter for Json {
 impl Emitter for JsonLines {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut buf = Vec::new();
+        let mut lists = Lists::default();
         for d in report
             .diagnostics
             .iter()
@@ -573,7 +621,7 @@ impl Emitter for JsonLines {
         {
             // Control characters are escaped, so each object stays on one line.
             buf.clear();
-            write_compact(&mut buf, &JsonDiagnostic::new(report, d))?;
+            write_compact(&mut buf, &mut lists, &JsonDiagnostic::new(report, d))?;
             buf.push(b'\n');
             out.write_all(&buf)?;
         }
@@ -707,7 +755,7 @@ mod tests {
             let mut want = Vec::new();
             crate::report::json_line(&mut want, &j).unwrap();
             let mut got = Vec::new();
-            write_compact(&mut got, &j).unwrap();
+            write_compact(&mut got, &mut Lists::default(), &j).unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&got),
                 String::from_utf8_lossy(&want),
@@ -715,6 +763,56 @@ mod tests {
                 d.message
             );
         }
+    }
+
+    /// Findings that share one release list (the evaluator's memoised indices) render it
+    /// name by name once per writer and copy it after, byte for byte what serde writes; a
+    /// list of the same names that is not shared renders on its own.
+    #[test]
+    fn a_shared_release_list_is_rendered_once() {
+        use std::sync::Arc;
+        let list = Arc::new(
+            crate::rules::releases::ReleaseList::parse(
+                "version\trequires_python\treleased\tstatus\n1.0\t\t\tfinal\n1.1\t\t\tfinal\n2.0\t\t\tfinal\n",
+            )
+            .unwrap(),
+        );
+        let shared: Arc<[usize]> = Arc::from([0, 2]);
+        let other: Arc<[usize]> = Arc::from([0, 2]);
+        let mut files = Files::new(std::path::PathBuf::from("/p"));
+        let file = files.add(std::path::Path::new("/p/a.txt"), b"numpy\n");
+        let files = crate::source::Excerpts::whole(&files);
+        let at = Loc {
+            file,
+            span: Span::default(),
+        };
+        let mut diagnostics = Vec::new();
+        for indices in [&shared, &shared, &other, &shared, &other] {
+            let mut d = Diagnostic::problem(Check::OutsideWindow, Severity::Error, at, "m".into());
+            d.outside_released = ReleaseNames::listed(Arc::clone(&list), Arc::clone(indices));
+            diagnostics.push(d);
+        }
+        let report = Report {
+            files: &files,
+            diagnostics: &diagnostics,
+            tool_version: "0.0.0-test",
+            checked: 1,
+            show_suppressed: true,
+            fail_on: Severity::Error,
+            jobs: 0,
+        };
+        let before = LISTS_RENDERED.with(|n| n.get());
+        let mut lists = Lists::default();
+        for d in &diagnostics {
+            let j = JsonDiagnostic::new(&report, d);
+            let mut want = Vec::new();
+            crate::report::json_line(&mut want, &j).unwrap();
+            let mut got = Vec::new();
+            write_compact(&mut got, &mut lists, &j).unwrap();
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+            assert!(String::from_utf8_lossy(&got).contains("\"outside_released\":[\"1.0\",\"2.0\"]"));
+        }
+        assert_eq!(LISTS_RENDERED.with(|n| n.get()) - before, 2);
     }
 
     /// The compact writer prints exactly what serde prints for the whole document, for no
