@@ -444,13 +444,15 @@ pub(crate) struct Resolved {
 }
 
 /// The canonical path of each directory a run has resolved, by the directory as paths name
-/// it (lexically, as written: `a/b/..` is its own key, resolved by the file system, since
-/// `b` may be a link). Shared by the workers of a run; it lives as long as the run, so a
+/// it (lexically, as written, byte for byte: `a/b/..` is its own key, resolved by the file
+/// system, since `b` may be a link). Keyed by the path's bytes, hashed in one go: `Path`'s
+/// own hash walks it component by component (a fifth of a file's resolution); a spelling
+/// that differs only in separators is one more entry, never a wrong answer. Shared by the workers of a run; it lives as long as the run, so a
 /// directory changed in the meantime is seen by the next run (the language server's next
 /// check), never by a cache that outlives it.
 #[derive(Debug, Default)]
 pub(crate) struct Dirs {
-    canonical: std::sync::Mutex<HashMap<PathBuf, PathBuf>>,
+    canonical: std::sync::Mutex<HashMap<Box<[u8]>, PathBuf>>,
     /// The working directory, canonical: a relative directory is keyed (and resolved) as
     /// its join to it, so `a/b` and `/cwd/a/b` are one entry.
     base: Option<PathBuf>,
@@ -478,12 +480,19 @@ impl Dirs {
     }
 
     fn get(&self, dir: &Path) -> Option<PathBuf> {
-        self.canonical.lock().ok()?.get(dir).cloned()
+        self.canonical
+            .lock()
+            .ok()?
+            .get(dir.as_os_str().as_encoded_bytes())
+            .cloned()
     }
 
     fn put(&self, dir: &Path, canonical: &Path) {
         if let Ok(mut m) = self.canonical.lock() {
-            m.insert(dir.to_path_buf(), canonical.to_path_buf());
+            m.insert(
+                dir.as_os_str().as_encoded_bytes().into(),
+                canonical.to_path_buf(),
+            );
         }
     }
 
