@@ -30,6 +30,8 @@ use crate::markers::Marker;
 
 /// Deepest parenthesis nesting accepted in a requirement or marker.
 pub(crate) const MAX_MARKER_DEPTH: usize = 32;
+/// Deepest nesting of all parentheses, quoted or not, accepted ([`nesting_guard`]).
+pub(crate) const MAX_RAW_DEPTH: usize = 256;
 /// Most comparisons (`==`, `<`, `in`, ...) in one marker expression.
 pub(crate) const MAX_MARKER_COMPARISONS: usize = 128;
 /// Most distinct quoted values in one marker expression (each extra is its own variable of
@@ -116,7 +118,7 @@ fn requirement_guard(text: &str) -> Option<Refusal> {
     if let Some(r) = name_guard(text) {
         return Some(r);
     }
-    if let Some(r) = nesting_guard(text) {
+    if let Some(r) = nesting_guard(text, url_end(text)) {
         return Some(r);
     }
     // The marker follows the first `;` outside quotes. For a URL requirement that `;` may be
@@ -243,16 +245,19 @@ pub(crate) fn marker(text: &str) -> Result<Marker, Refusal> {
 }
 
 fn marker_guard(text: &str) -> Option<Refusal> {
-    nesting_guard(text)
+    nesting_guard(text, 0)
         .or_else(|| complexity_guard(text))
         .or_else(|| peek_guard(text))
         .or_else(|| tilde_guard(text))
 }
 
-/// Byte offset just after the first `;` outside quotes.
+/// Byte offset just after the first `;` outside quotes, after the URL of a URL requirement
+/// ([`url_end`]).
 fn marker_start(text: &str) -> Option<usize> {
     let mut quote = None;
-    for (i, c) in text.char_indices() {
+    let from = url_end(text);
+    for (i, c) in text[from..].char_indices() {
+        let i = from + i;
         match (quote, c) {
             (None, '\'' | '"') => quote = Some(c),
             (Some(q), _) if q == c => quote = None,
@@ -378,11 +383,47 @@ fn is_string_variable(name: &str) -> bool {
     )
 }
 
-/// Parentheses (outside quotes) nested deeper than [`MAX_MARKER_DEPTH`].
-fn nesting_guard(text: &str) -> Option<Refusal> {
+/// Where the URL of `name [extras] @ url` ends (0 when the text is not one): pep508_rs reads
+/// the URL up to whitespace, so a quote or a parenthesis in it is a URL character. Read
+/// as the start of a quoted value, a `'` in the URL hid the marker after it from every
+/// guard (a marker of 20,000 parentheses after `https://x/'` overflowed the stack).
+fn url_end(text: &str) -> usize {
+    let Some(at) = text.find('@') else {
+        return 0;
+    };
+    if text[..at].contains([';', '\'', '"']) {
+        return 0;
+    }
+    let url = at + 1 + (text.len() - at - 1 - text[at + 1..].trim_start().len());
+    text[url..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |n| url + n)
+}
+
+/// Parentheses outside quotes (counted from `from`, where quotes can start) nested deeper
+/// than [`MAX_MARKER_DEPTH`], or any parentheses, quoted or not, nested deeper than
+/// [`MAX_RAW_DEPTH`]: pep508_rs recurses once per parenthesis it reads, and whatever a
+/// stray quote does to the count outside quotes, those it reads are among all of them.
+fn nesting_guard(text: &str, from: usize) -> Option<Refusal> {
     let mut quote = None;
     let mut depth = 0usize;
+    let mut raw = 0usize;
     for (i, c) in text.char_indices() {
+        match c {
+            '(' => raw += 1,
+            ')' => raw = raw.saturating_sub(1),
+            _ => {}
+        }
+        if raw > MAX_RAW_DEPTH {
+            return Some(Refusal {
+                message: format!("parentheses nested more than {MAX_RAW_DEPTH} deep; not read"),
+                start: i,
+                len: 1,
+            });
+        }
+        if i < from {
+            continue;
+        }
         match (quote, c) {
             (None, '\'' | '"') => quote = Some(c),
             (Some(q), _) if q == c => quote = None,
@@ -683,6 +724,31 @@ mod tests {
         }
     }
 
+    /// A `'` in a URL read as an opening quote hid the marker after it from every guard: a
+    /// marker of 20,000 parentheses overflowed the stack. The URL is skipped as pep508_rs
+    /// skips it, and parentheses nested past [`MAX_RAW_DEPTH`] are refused wherever they are.
+    #[test]
+    fn a_quote_in_a_url_does_not_hide_the_marker_from_the_guards() {
+        let deep = |n: usize| format!("{}os_name == 'nt'{}", "(".repeat(n), ")".repeat(n));
+        for url in ["https://x/'", "https://x/\"a", "file:///a'b(c"] {
+            let req = format!("numpy @ {url} ; {}", deep(MAX_MARKER_DEPTH + 1));
+            let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
+            assert!(r.message.contains("nested"), "{req}: {r:?}");
+            assert!(r.start > req.find(';').unwrap(), "{r:?}");
+            let ok = format!("numpy @ {url} ; {}", deep(2));
+            let r = parse_requirement::<pep508_rs::VerbatimUrl>(&ok);
+            assert!(
+                r.map_or_else(|e| !e.message.contains("nested"), |_| true),
+                "{ok}"
+            );
+        }
+        // Quoted or not, every parenthesis counts towards the raw bound.
+        let quoted = format!("os_name == '{}'", "(".repeat(MAX_RAW_DEPTH + 1));
+        let r = marker(&quoted).unwrap_err();
+        assert!(r.message.contains(&MAX_RAW_DEPTH.to_string()), "{r:?}");
+        assert!(marker(&format!("os_name == '{}'", "(".repeat(40))).is_ok());
+    }
+
     #[test]
     fn names_that_would_panic_are_refused() {
         for s in [
@@ -717,8 +783,9 @@ mod tests {
         let req = format!("numpy; {deep}");
         let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
         assert_eq!(&req[r.start..r.start + 1], "(");
-        // Parentheses inside quotes are text, not nesting.
-        let quoted = format!("platform_version == '{}'", "(".repeat(1000));
+        // Parentheses inside quotes are text, not nesting, up to the raw bound that no
+        // stray quote can get around.
+        let quoted = format!("platform_version == '{}'", "(".repeat(MAX_RAW_DEPTH));
         assert!(parse_marker(&quoted).is_ok());
     }
 

@@ -815,3 +815,26 @@ fn a_string_compared_with_tilde_equal_is_reported_in_every_format() {
         assert!(r.out.contains("`~=` on a string"), "{name}: {}", r.all());
     }
 }
+
+/// A `'` inside a URL hid the marker after it from the nesting guard, and 20,000
+/// parentheses there overflowed the stack (abort, no output): now a DW001 at its line.
+#[test]
+fn a_quote_in_a_url_does_not_let_deep_parentheses_through() {
+    let n = 20_000;
+    let dep = format!(
+        "numpy @ https://x/' ; {}os_name == 'nt'{}",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let t = Tmp::new("urlquote");
+    t.write(
+        "pyproject.toml",
+        format!(
+            "[project]\nname = \"p\"\nversion = \"1\"\ndependencies = [\n  \"tensorflow==1.14.0\",\n  \"{dep}\",\n]\n"
+        ),
+    );
+    let r = check(&t);
+    assert_exit(&r, &[1]);
+    assert_names(&r, "pyproject.toml:6:");
+    assert!(r.out.contains("nested more than"), "{}", r.all());
+}
