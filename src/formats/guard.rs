@@ -742,6 +742,14 @@ mod tests {
                 "{ok}"
             );
         }
+        // The complexity guard sees that marker too: these 22 pairs of extras took 50 s and
+        // 15 GB behind `https://x/'` (asked of the guard alone, so a failure stays quick).
+        let pairs = (0..22)
+            .map(|i| format!("(extra == 'a{i}' and extra == 'b{i}')"))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let r = requirement_guard(&format!("numpy @ https://x/' ; {pairs}")).unwrap();
+        assert!(r.message.contains("distinct values"), "{r:?}");
         // Quoted or not, every parenthesis counts towards the raw bound.
         let quoted = format!("os_name == '{}'", "(".repeat(MAX_RAW_DEPTH + 1));
         let r = marker(&quoted).unwrap_err();
