@@ -327,9 +327,13 @@ fn operand_before(marker: &str, end: usize) -> Operand<'_> {
             None => Operand::Other,
         },
         Some(_) => {
-            let start = head
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-                .map_or(0, |p| p + 1);
+            // The word is ASCII: it starts after the last character that is not part of it.
+            let start = head.len()
+                - head
+                    .bytes()
+                    .rev()
+                    .take_while(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+                    .count();
             match &head[start..] {
                 "" => Operand::Other,
                 word => Operand::Variable(word),
@@ -349,8 +353,9 @@ fn operand_after(marker: &str, start: usize) -> Operand<'_> {
         },
         Some(_) => {
             let end = tail
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-                .unwrap_or(tail.len());
+                .bytes()
+                .take_while(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+                .count();
             match &tail[..end] {
                 "" => Operand::Other,
                 word => Operand::Variable(word),
@@ -712,6 +717,12 @@ mod tests {
                 assert_eq!(r.start, req.find("~=").unwrap(), "{req}");
                 assert!(parse_requirement_marked::<pep508_rs::VerbatimUrl>(&req).is_err());
             }
+        }
+        // Non-ASCII around the `~=` (a panic on a character boundary, found by the
+        // random-input test).
+        for odd in ["é~=os_name", "'x' ~= é", "os_nameé ~= 'x'", "ü ~= 'ä'"] {
+            let _ = marker(odd);
+            let _ = parse_requirement::<pep508_rs::VerbatimUrl>(&format!("a; {odd}"));
         }
         for ok in [
             "python_version ~= '3.6'",
