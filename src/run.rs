@@ -124,6 +124,9 @@ pub(crate) fn check_one(
         candidate.format
     };
     let mut parsed = formats::parse(format, &mut files, id);
+    if stdin.is_none() && !candidate.sniff {
+        locks.publish(&candidate.path, format, &files, &parsed, id);
+    }
     // Global constraint files: every package they pin restricts every unit, as PIP_CONSTRAINT.
     for c in &opts.constraints {
         match files.load(c) {
@@ -193,12 +196,25 @@ fn is_binary(text: &str) -> bool {
     memchr::memchr(0, head).is_some()
 }
 
-/// Lockfiles read as siblings during one run, by path: each is read and parsed once, however
-/// many declarations it pairs with (a lockfile is also checked as a root of its own; that
-/// reading is the root's).
+/// Lockfiles read as siblings during one run: each is read and parsed once, however many
+/// declarations it pairs with. A lockfile that is also a root of the run is read by the
+/// root's check alone, which hands its pins over ([`Locks::publish`]): the declaration's
+/// worker checks that root first when no worker has taken it ([`Locks::queued_for`]), and
+/// waits for it when one has. Two readings of a lockfile never overlap (a 6.8 MB uv.lock
+/// held twice was the peak of its run).
 #[derive(Default)]
 pub(crate) struct Locks {
-    read: Mutex<HashMap<PathBuf, Option<SiblingLock>>>,
+    slots: Mutex<HashMap<LockKey, Slot>>,
+    /// The directories of this run's declaration roots that name lockfiles of
+    /// [`shares_pins`]: a lockfile root keeps its pins only beside one (no pins held for
+    /// `check uv.lock`). Kept as hashes, 8 bytes a declaration (the keys of its four
+    /// lockfiles were 0.8 MB on a tree of 2,000 projects): two directories of one hash only
+    /// keep pins that no lookup asks for.
+    declared: Mutex<HashSet<u64>>,
+    /// Discovery still finds roots ([`run_streamed`]): a declaration may be enrolled later.
+    pub(crate) walking: std::sync::atomic::AtomicBool,
+    /// Signalled when a lockfile's reading ends.
+    read: std::sync::Condvar,
     /// The names in each directory a declaration lies in, listed once per run: a lockfile
     /// name absent from the listing is not probed (a pyproject.toml names four lockfiles,
     /// and most projects have none of them).
@@ -208,7 +224,217 @@ pub(crate) struct Locks {
     pub(crate) dirs: Arc<crate::files::Dirs>,
 }
 
+/// A lockfile by its path as written (as the declaration's `lockfiles` and the walk spell
+/// it, so the display path is the same) and the format it is read in.
+type LockKey = (PathBuf, Format);
+
+/// What a run knows of one lockfile.
+#[derive(Default)]
+struct Slot {
+    /// The root of this run that checks it (its index), and whether a worker took it.
+    root: Option<(usize, bool)>,
+    /// Someone reads it now (a root's check or a sibling lookup): wait for the pins.
+    reading: bool,
+    /// Its pins once read: `Some(None)` when it pins nothing.
+    pins: Option<Option<SiblingLock>>,
+}
+
+/// How a worker takes a root ([`Locks::take`]).
+pub(crate) enum Take<'a> {
+    /// Not a lockfile another file may pair with: checked as any root.
+    Plain,
+    /// A lockfile root, now this worker's to read (dropped, the reading ends).
+    Claimed { _reading: Reading<'a> },
+    /// Checked already, by a declaration's worker.
+    Gone,
+}
+
+/// A lockfile being read; dropped (also on a panic), its waiters go on.
+pub(crate) struct Reading<'a> {
+    locks: &'a Locks,
+    key: LockKey,
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut slots) = self.locks.slots.lock() {
+            if let Some(slot) = slots.get_mut(&self.key) {
+                slot.reading = false;
+            }
+        }
+        self.locks.read.notify_all();
+    }
+}
+
+/// The lockfile formats whose pins a root's check can hand to a sibling lookup: their
+/// readers build every package in full whatever the rules read (`formats::Relevant`), as
+/// the lookup's own reading does; a requirements file's reader does not.
+fn shares_pins(format: Format) -> bool {
+    matches!(
+        format,
+        Format::PoetryLock
+            | Format::UvLock
+            | Format::PdmLock
+            | Format::Pylock
+            | Format::PipfileLock
+    )
+}
+
+/// The declaration formats whose `lockfiles` are of [`shares_pins`] (checked against
+/// `lockfiles` by a test).
+fn names_shared_locks(format: Format) -> bool {
+    matches!(format, Format::Pyproject | Format::Pipfile)
+}
+
+/// The declarations that name a lockfile of [`shares_pins`] (`lockfiles`), folded: while
+/// the walk goes on, a lockfile root beside one keeps its pins for the declaration the walk
+/// has not reached yet (`poetry.lock` sorts before `pyproject.toml`).
+const DECLARATIONS: [&str; 2] = ["pyproject.toml", "pipfile"];
+
+/// The hash of the directory `path` lies in ([`Locks::declared`]).
+fn dir_hash(path: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.parent().unwrap_or(Path::new("")).hash(&mut h);
+    h.finish()
+}
+
+/// The slot a root job reads, when its pins can serve a sibling lookup: a file read from
+/// disk in the format its name says.
+fn lock_key(job: &Job) -> Option<LockKey> {
+    let c = &job.candidate;
+    (job.stdin.is_none() && !c.sniff && shares_pins(c.format)).then(|| (c.path.clone(), c.format))
+}
+
 impl Locks {
+    /// Root `i` of the run: a lockfile root gets its slot, before any worker can take it;
+    /// a declaration says which lockfiles it pairs with.
+    pub(crate) fn enrol(&self, job: &Job, i: usize) {
+        match lock_key(job) {
+            Some(key) => {
+                if let Ok(mut slots) = self.slots.lock() {
+                    let slot = slots.entry(key).or_default();
+                    // The same path twice: the first root shares, the second is checked as
+                    // any root.
+                    if slot.root.is_none() {
+                        slot.root = Some((i, false));
+                    }
+                }
+            }
+            None if job.stdin.is_none() && names_shared_locks(job.candidate.format) => {
+                if let Ok(mut declared) = self.declared.lock() {
+                    declared.insert(dir_hash(&job.candidate.path));
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// The lockfile roots no worker has taken that declaration `job` may pair with: its
+    /// worker checks them first, so that their pins are read once, by their root.
+    pub(crate) fn queued_for(&self, job: &Job) -> Vec<usize> {
+        if job.stdin.is_some() {
+            return Vec::new();
+        }
+        let Ok(slots) = self.slots.lock() else {
+            return Vec::new();
+        };
+        // Most runs read no lockfile as a root: nothing to name.
+        if slots.is_empty() {
+            return Vec::new();
+        }
+        let c = &job.candidate;
+        c.format
+            .imp()
+            .lockfiles(&c.path)
+            .into_iter()
+            .filter_map(|key| match slots.get(&key)?.root {
+                Some((i, false)) => Some(i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Take root `i` to check it: a lockfile root waits for a sibling lookup reading the
+    /// same file, so that the two readings do not overlap.
+    pub(crate) fn take(&self, job: &Job, i: usize) -> Take<'_> {
+        let Some(key) = lock_key(job) else {
+            return Take::Plain;
+        };
+        let Ok(mut slots) = self.slots.lock() else {
+            return Take::Plain;
+        };
+        match slots.get_mut(&key).and_then(|s| s.root) {
+            Some((j, false)) if j == i => {}
+            Some((j, true)) if j == i => return Take::Gone,
+            _ => return Take::Plain,
+        }
+        loop {
+            let Some(slot) = slots.get_mut(&key) else {
+                return Take::Plain;
+            };
+            slot.root = Some((i, true));
+            if !slot.reading {
+                slot.reading = true;
+                return Take::Claimed {
+                    _reading: Reading { locks: self, key },
+                };
+            }
+            slots = match self.read.wait(slots) {
+                Ok(s) => s,
+                Err(_) => return Take::Plain,
+            };
+        }
+    }
+
+    /// A root's check read lockfile `path`: its pins, for the sibling lookups of this run
+    /// (kept only when a declaration wants them, [`Locks::wanted`]).
+    pub(crate) fn publish(
+        &self,
+        path: &Path,
+        format: Format,
+        files: &Files,
+        parsed: &crate::manifest::Parsed,
+        id: FileId,
+    ) {
+        if !shares_pins(format) {
+            return;
+        }
+        let key = (path.to_path_buf(), format);
+        let unread = self
+            .slots
+            .lock()
+            .is_ok_and(|s| s.get(&key).is_some_and(|s| s.pins.is_none()));
+        if !unread || !self.wanted(&key) {
+            return;
+        }
+        let pins = sibling_lock(format, files, parsed, id);
+        if let Ok(mut slots) = self.slots.lock() {
+            if let Some(slot) = slots.get_mut(&key) {
+                slot.pins.get_or_insert(pins);
+            }
+        }
+    }
+
+    /// Whether a declaration root of this run lies beside lockfile `key`, or, while the walk
+    /// goes on, may (one lies beside it, or its directory cannot be listed).
+    fn wanted(&self, key: &LockKey) -> bool {
+        if self
+            .declared
+            .lock()
+            .is_ok_and(|d| d.contains(&dir_hash(&key.0)))
+        {
+            return true;
+        }
+        if !self.walking.load(Ordering::Relaxed) {
+            return false;
+        }
+        match self.names(key.0.parent().unwrap_or(Path::new(""))) {
+            Some(names) => DECLARATIONS.iter().any(|d| names.contains(d.as_bytes())),
+            None => true,
+        }
+    }
+
     /// The lockfile that belongs to a declaration: the first of the candidates its format
     /// names ([`formats::InputFormat::lockfiles`]) that exists and pins something.
     pub(crate) fn sibling(&self, cwd: &Path, path: &Path, format: Format) -> Option<SiblingLock> {
@@ -263,13 +489,29 @@ impl Locks {
         listing
     }
 
+    /// A lockfile's pins: those a root or an earlier lookup read, or else read here (after
+    /// any reading of the same file ends).
     fn pins(&self, cwd: &Path, lock: &Path, format: Format) -> Option<SiblingLock> {
-        if let Some(known) = self.read.lock().ok()?.get(lock) {
-            return known.clone();
+        let key = (lock.to_path_buf(), format);
+        let mut slots = self.slots.lock().ok()?;
+        loop {
+            let slot = slots.entry(key.clone()).or_default();
+            if let Some(known) = &slot.pins {
+                return known.clone();
+            }
+            if !slot.reading {
+                slot.reading = true;
+                break;
+            }
+            slots = self.read.wait(slots).ok()?;
         }
+        drop(slots);
+        let reading = Reading { locks: self, key };
         let read = read_lock(cwd, lock, format, &self.dirs);
-        if let Ok(mut m) = self.read.lock() {
-            m.insert(lock.to_path_buf(), read.clone());
+        if let Ok(mut slots) = self.slots.lock() {
+            if let Some(slot) = slots.get_mut(&reading.key) {
+                slot.pins = Some(read.clone());
+            }
         }
         read
     }
@@ -294,7 +536,18 @@ fn read_lock(
     files.share_dirs(dirs.clone());
     let id = files.load(lock).ok()?;
     let parsed = formats::parse(format, &mut files, id);
-    let pins = format.imp().pins(&parsed);
+    sibling_lock(format, &files, &parsed, id)
+}
+
+/// What a lockfile read as `format` gives the declarations it pairs with: its pins, with
+/// its display path; None when it pins nothing.
+fn sibling_lock(
+    format: Format,
+    files: &Files,
+    parsed: &crate::manifest::Parsed,
+    id: FileId,
+) -> Option<SiblingLock> {
+    let pins = format.imp().pins(parsed);
     (!pins.is_empty()).then(|| SiblingLock {
         path: files.get(id).display.clone(),
         pins,
@@ -446,6 +699,24 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     }
 }
 
+/// [`process_root`] for root `i`, unless a declaration's worker checked it already (a
+/// lockfile root, [`Locks::take`]).
+fn take_and_process(
+    cwd: &Path,
+    job: &Job,
+    i: usize,
+    profile: &Profile,
+    locks: &Locks,
+) -> Option<RootResult> {
+    let taken = locks.take(job, i);
+    if matches!(taken, Take::Gone) {
+        return None;
+    }
+    let r = process_root(cwd, job, profile, locks);
+    drop(taken);
+    Some(r)
+}
+
 /// Whether a job is checked as a root: files discovered by a constraints name are checked
 /// through what includes them.
 fn is_root(job: &Job) -> bool {
@@ -475,17 +746,28 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
     let locks = Locks::default();
+    for (i, job) in roots.iter().enumerate() {
+        locks.enrol(job, i);
+    }
     let results: Mutex<Results> = Mutex::new(Results::default());
+    let check = |i: usize| {
+        let Some(job) = roots.get(i) else { return };
+        let Some(profile) = profiles.get(job.profile) else {
+            return;
+        };
+        if let Some(r) = take_and_process(cwd, job, i, profile, &locks) {
+            if let Ok(mut out) = results.lock() {
+                out.add(i, r);
+            }
+        }
+    };
     let worker = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(job) = roots.get(i) else { break };
-        let Some(profile) = profiles.get(job.profile) else {
-            continue;
-        };
-        let r = process_root(cwd, job, profile, &locks);
-        if let Ok(mut out) = results.lock() {
-            out.add(i, r);
+        for lock in locks.queued_for(job) {
+            check(lock);
         }
+        check(i);
     };
     // A single worker runs on this thread: a spawned one would start a malloc arena of its
     // own (fresh pages to fault in) for one small file, the common pre-commit and editor
@@ -545,6 +827,7 @@ pub fn check_for_tests(cwd: &Path, paths: &[PathBuf]) -> HeldForTests {
 /// Where discovery hands jobs to the workers of [`run_streamed`], as it finds them.
 pub(crate) struct Stream<'a> {
     queue: &'a Queue,
+    locks: &'a Locks,
     /// Every job, roots or not, in the order given (the caller gets them back).
     jobs: Vec<Arc<Job>>,
     /// Starts the workers (once, at the second root: one root is checked on the calling
@@ -593,6 +876,8 @@ impl Stream<'_> {
         if root {
             let waiting = match self.queue.state.lock() {
                 Ok(mut q) => {
+                    // Enrolled before a worker can take it (`Locks::take`).
+                    self.locks.enrol(&job, q.roots.len());
                     q.roots.push(job.clone());
                     q.waiting > 0
                 }
@@ -673,6 +958,14 @@ impl Queue {
         }
     }
 
+    /// Root `i` and its profile, for a worker that checks it out of turn (`Locks::queued_for`).
+    fn root(&self, i: usize) -> Option<(Arc<Job>, Arc<Profile>)> {
+        let q = self.state.lock().ok()?;
+        let job = q.roots.get(i)?.clone();
+        let profile = q.profiles.get(job.profile)?.clone();
+        Some((job, profile))
+    }
+
     /// Wait (the walk) when the roots no worker has taken hold more than [`STREAM_BUDGET`]
     /// bytes read ahead, until they hold half of it or no worker runs to take them: the
     /// walk then runs ahead by half a budget, rather than in step with the workers, one
@@ -737,16 +1030,25 @@ pub(crate) fn run_streamed(
             self.0.leave();
         }
     }
-    let worker = || {
-        let _leave = Leave(&queue);
-        while let Some((i, job, profile)) = queue.next() {
-            let r = process_root(cwd, &job, &profile, &locks);
+    let check = |i: usize, job: &Job, profile: &Profile| {
+        if let Some(r) = take_and_process(cwd, job, i, profile, &locks) {
             if let Ok(mut out) = results.lock() {
                 out.add(i, r);
             }
-            if observe {
-                checked.notify_all();
+        }
+        if observe {
+            checked.notify_all();
+        }
+    };
+    let worker = || {
+        let _leave = Leave(&queue);
+        while let Some((i, job, profile)) = queue.next() {
+            for lock in locks.queued_for(&job) {
+                if let Some((job, profile)) = queue.root(lock) {
+                    check(lock, &job, &profile);
+                }
             }
+            check(i, &job, &profile);
         }
     };
     let mut jobs = Vec::new();
@@ -773,13 +1075,16 @@ pub(crate) fn run_streamed(
                 }
             }
         };
+        locks.walking.store(true, Ordering::Relaxed);
         let mut stream = Stream {
             queue: &queue,
+            locks: &locks,
             jobs: Vec::new(),
             start: &mut start,
             roots: 0,
         };
         discover(&mut stream);
+        locks.walking.store(false, Ordering::Relaxed);
         if let Ok(out) = results.lock() {
             crate::files::counts::CHECKED_DURING_WALK
                 .store(out.len() as u64, std::sync::atomic::Ordering::Relaxed);
@@ -1079,6 +1384,67 @@ impl std::hash::Hasher for Prehashed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The declarations whose lockfiles a root can hand over are the ones named, and a
+    /// lockfile so handed over names no lockfile itself: a lockfile root never waits for a
+    /// sibling lookup (no worker waits on one that waits).
+    #[test]
+    fn shared_lockfiles_pair_with_the_declarations_named() {
+        let dir = Path::new("d");
+        for f in Format::ALL {
+            let names = f.imp().lockfiles(&dir.join("x"));
+            assert_eq!(
+                names_shared_locks(f),
+                names.iter().any(|(_, l)| shares_pins(*l)),
+                "{f:?}"
+            );
+            if shares_pins(f) {
+                assert!(names.is_empty(), "{f:?} names lockfiles of its own");
+            }
+        }
+        for name in ["pyproject.toml", "Pipfile"] {
+            assert!(names_shared_locks(Format::for_explicit(Path::new(name))));
+            assert!(DECLARATIONS.contains(&name.to_ascii_lowercase().as_str()));
+        }
+    }
+
+    /// A root's check reads a lockfile with its rules' packages only (`Relevant`), a sibling
+    /// lookup with every package: for the lockfiles handed over, the pins are the same.
+    #[test]
+    fn a_shared_lockfile_pins_the_same_whatever_the_rules_read() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut compared = 0;
+        for (dir, name) in [
+            ("uv-lock", "uv.lock"),
+            ("poetry-lock", "poetry.lock"),
+            ("pdm-lock", "pdm.lock"),
+            ("pylock", "pylock.toml"),
+            ("pipfile-lock", "Pipfile.lock"),
+        ] {
+            for e in std::fs::read_dir(root.join(dir))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let path = e.path().join(name);
+                let format = Format::for_explicit(&path);
+                assert!(shares_pins(format), "{path:?}");
+                let pins = |relevant: formats::Relevant| {
+                    let mut files = Files::new(root.clone());
+                    files.set_relevant(Arc::new(relevant));
+                    let id = files.load(&path).ok()?;
+                    let parsed = formats::parse(format, &mut files, id);
+                    sibling_lock(format, &files, &parsed, id).map(|s| s.pins)
+                };
+                let all = pins(formats::Relevant::all());
+                if all.is_some() {
+                    compared += 1;
+                }
+                assert_eq!(pins(formats::Relevant::only([])), all, "{path:?}");
+            }
+        }
+        assert!(compared >= 10, "{compared} lockfiles with pins");
+    }
 
     /// Findings merge by check, place, rule and (for input problems) message, and by nothing
     /// less: the index's hash never merges two that differ in one of them.

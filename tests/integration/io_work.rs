@@ -224,3 +224,66 @@ fn streamed_output_is_the_sequential_output() {
         }
     }
 }
+
+/// The opens of `depwindow check ARGS` in `s`, exit code 1 or 0 allowed.
+fn opens_of(s: &Scratch, args: &[&str]) -> u64 {
+    let mut all = vec!["check", "--format", "json", "--exit-zero"];
+    all.extend_from_slice(args);
+    let out = run_in(
+        s.path(),
+        &all,
+        &[(depwindow::files::counts::ENV, "1")],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("depwindow: io counts: "))
+        .flat_map(|l| l.split(' '))
+        .find_map(|kv| kv.strip_prefix("opens=")?.parse().ok())
+        .unwrap_or_else(|| panic!("no opens in {}", out.stderr))
+}
+
+/// Issue 15 §4 (`bench/hostile_inputs.py` `uv-lock-150k-packages`): a uv.lock checked as a
+/// root and read as the lockfile of the pyproject.toml beside it is read once: the root's
+/// check hands its pins over. Before (f1c1251) it was read, and parsed, twice per run, both
+/// at once on two workers (a 6.8 MB lock peaked at 205 MB). Whatever the worker count and
+/// the order the two are named in; each alone reads what it did.
+#[test]
+fn a_lockfile_checked_and_paired_is_read_once() {
+    let s = Scratch::new("io-lock-once");
+    s.write(
+        "pyproject.toml",
+        "[project]\nname = \"p\"\nversion = \"1\"\ndependencies = [\"tensorflow==1.14.0\", \"numpy<1.17\"]\n",
+    );
+    let without = [
+        opens_of(&s, &["--jobs", "1", "."]),
+        opens_of(&s, &["."]),
+        opens_of(&s, &["pyproject.toml"]),
+    ];
+    s.write(
+        "uv.lock",
+        "version = 1\nrequires-python = \">=3.6\"\n\n[[package]]\nname = \"numpy\"\nversion = \"1.16.6\"\n\n[[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n",
+    );
+    for (args, before) in [
+        (&["--jobs", "1", "."][..], without[0]),
+        (&["--jobs", "2", "."][..], without[1]),
+        (&["."][..], without[1]),
+        (&["pyproject.toml", "uv.lock"][..], without[2]),
+        (&["uv.lock", "pyproject.toml"][..], without[2]),
+        (
+            &["--jobs", "1", "uv.lock", "pyproject.toml"][..],
+            without[2],
+        ),
+    ] {
+        assert_eq!(
+            opens_of(&s, args),
+            before + 1,
+            "{args:?}: the lock read once"
+        );
+    }
+    // Alone, each reads the lock once: the root its own (the configuration lookup reads
+    // the pyproject.toml beside it), the declaration its sibling.
+    assert_eq!(opens_of(&s, &["uv.lock"]), without[2] + 1);
+    assert_eq!(opens_of(&s, &["pyproject.toml"]), without[2] + 1);
+}
