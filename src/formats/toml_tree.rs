@@ -13,12 +13,14 @@
 //! `0..0`) and key order (tables iterate by key, as `toml`'s `BTreeMap` does). The checks
 //! `toml` makes while it builds (duplicate keys, a table defined twice, dotted keys into an
 //! inline table or an array, a `[table]` over dotted keys, the depth limits) are made the
-//! same way. Whenever anything is wrong, nothing of this tree is used: the text is parsed
-//! again by `toml::de::DeTable::parse`, so a malformed file gets `toml`'s own error at
-//! `toml`'s own span; should `toml` accept what this builder refused, its tree is converted
-//! (so the reading never depends on this builder's refusals). `tests::same_tree_as_toml`
-//! and `tests/integration/toml_tree.rs` compare both on the fixtures, the fuzz corpus and
-//! hand-written edge cases.
+//! same way. Whenever anything is wrong, nothing of this tree is used: `toml::de::DeTable`
+//! parses the text again, up to the run the error lies in and with the plain arrays before
+//! it blanked ([`error_in`]), so a malformed file gets `toml`'s own error at `toml`'s own
+//! span; should `toml` accept what this builder refused, it parses the whole text and its
+//! tree is converted (so the reading never depends on this builder's refusals).
+//! `tests::same_tree_as_toml*` compare both, trees and errors, on the fixtures, the fuzz
+//! corpus (cut, with a byte dropped or a bracket, quote or key inserted) and hand-written
+//! edge cases.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -251,9 +253,19 @@ pub(crate) type Document<'i> = Table<'i>;
 /// Parse `text`. `Err` carries `toml`'s own error (message and span) for a document it
 /// refuses.
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, toml::de::Error> {
+    parse_in_runs(text, Lines::RUN)
+}
+
+/// [`parse`], building in runs of at least `run` tokens.
+fn parse_in_runs(text: &str, run: usize) -> Result<Document<'_>, toml::de::Error> {
     if u32::try_from(text.len()).is_ok() {
-        if let Some(doc) = build(text) {
-            return Ok(doc);
+        match build_in_runs(text, run) {
+            Ok(doc) => return Ok(doc),
+            Err(failed) => {
+                if let Some(e) = error_in(text, failed) {
+                    return Err(e);
+                }
+            }
         }
     }
     DeTable::parse(text).map(|t| convert_table(t.into_inner()))
@@ -261,12 +273,16 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, toml::de::Error> {
 
 /// Build the tree, or `None` at the first thing `toml` would report (or anything this
 /// builder does not follow).
+#[cfg(test)]
 fn build(text: &str) -> Option<Document<'_>> {
-    build_in_runs(text, Lines::RUN)
+    build_in_runs(text, Lines::RUN).ok()
 }
 
-/// [`build`], cutting the tokens into runs of at least `run` tokens.
-fn build_in_runs(text: &str, run: usize) -> Option<Document<'_>> {
+/// Build the tree, cutting the tokens into runs of at least `run` tokens. `Err` is the byte
+/// range of the run `toml`'s error lies in, as far as this builder tells: the first run
+/// with a syntax error (`toml` reports every one of those before any other), else the
+/// first run the builder refused.
+fn build_in_runs(text: &str, run: usize) -> Result<Document<'_>, Range<usize>> {
     let source = Source::new(text);
     // The tokens are parsed a run of whole lines at a time (see [`Lines`]). In a large text
     // a first pass finds the longest run, so the one buffer is sized exactly (one long
@@ -286,26 +302,128 @@ fn build_in_runs(text: &str, run: usize) -> Option<Document<'_>> {
     let mut lines = Lines::new(run);
     let mut builder = Builder::new(text);
     let mut sink = Failed(false);
-    {
-        let mut ws = ValidateWhitespace::new(&mut builder, source);
+    let mut failed = FirstFailed::default();
+    // A run starts at a line at bracket depth 0, where the recursion guard counts 0: each
+    // run gets its own guard, so that the builder can be asked after each run.
+    let mut parse_run = |tokens: &[toml_parser::lexer::Token], builder: &mut Builder<'_>| {
+        let mut ws = ValidateWhitespace::new(builder, source);
         let mut guard = RecursionGuard::new(&mut ws, LIMIT);
-        for t in source.lex() {
-            tokens.push(t);
-            if lines.after(t.kind()).is_some() {
-                toml_parser::parser::parse_document(&tokens, &mut guard, &mut sink);
-                tokens.clear();
-            }
+        toml_parser::parser::parse_document(tokens, &mut guard, &mut sink);
+        sink.0
+    };
+    let mut start = 0;
+    for t in source.lex() {
+        tokens.push(t);
+        if lines.after(t.kind()).is_some() {
+            let syntax = parse_run(&tokens, &mut builder);
+            tokens.clear();
+            let end = t.span().end();
+            failed.after(start..end, syntax, builder.failed);
+            start = end;
         }
-        toml_parser::parser::parse_document(&tokens, &mut guard, &mut sink);
     }
+    let syntax = parse_run(&tokens, &mut builder);
     drop(tokens);
     builder.finish_table();
-    if sink.0 || builder.failed || !builder.stack.is_empty() || builder.header_open.is_some() {
-        return None;
+    let open = !builder.stack.is_empty() || builder.header_open.is_some();
+    failed.after(start..text.len(), syntax, builder.failed || open);
+    if let Some(run) = failed.first() {
+        return Err(run);
     }
     let mut root = builder.root;
     order(&mut root);
-    Some(root)
+    Ok(root)
+}
+
+/// The first run with a syntax error and the first the builder refused, by byte range.
+#[derive(Default)]
+struct FirstFailed {
+    syntax: Option<Range<usize>>,
+    builder: Option<Range<usize>>,
+}
+
+impl FirstFailed {
+    /// Run `run` was parsed: whether a syntax error, or a refusal, was met so far.
+    fn after(&mut self, run: Range<usize>, syntax: bool, refused: bool) {
+        if syntax && self.syntax.is_none() {
+            self.syntax = Some(run.clone());
+        }
+        if refused && self.builder.is_none() {
+            self.builder = Some(run);
+        }
+    }
+
+    /// The run `toml`'s error lies in, if anything failed.
+    fn first(self) -> Option<Range<usize>> {
+        self.syntax.or(self.builder)
+    }
+}
+
+/// `toml`'s own error for a text the builder refused, whose error lies in byte range
+/// `failed` ([`build_in_runs`]): `toml` parses a text of the same layout cut after that run,
+/// the contents of the arrays of plain values before it blanked ([`blanked`]). Nothing that
+/// decides its first error is gone: its syntax errors come first (and no run before
+/// `failed` has one), a blanked array is still an array, and the builder met no error in
+/// the values blanked. None when `toml` accepts that text: the caller asks `toml` about
+/// the whole (so a refusal `toml` does not share never decides the error).
+/// `tests::same` compares the errors on every text the trees are compared on.
+fn error_in(text: &str, failed: Range<usize>) -> Option<toml::de::Error> {
+    let cut = blanked(text, failed)?;
+    let mut e = DeTable::parse(&cut).err()?;
+    drop(cut);
+    e.set_input(Some(text));
+    Some(e)
+}
+
+/// `text` up to the end of `failed`, with the inside of every array of plain values (no
+/// inline table at any depth) that ends before `failed` replaced by spaces: one whitespace
+/// token where an 8 MiB array held millions (issue 15 §4: `toml`'s tokens, events and
+/// tree of a late error's whole text were the peak of its run). Offsets stay as they were.
+fn blanked(text: &str, failed: Range<usize>) -> Option<String> {
+    let mut bytes = text.get(..failed.end)?.as_bytes().to_vec();
+    for inside in plain_arrays(text, failed.start) {
+        bytes.get_mut(inside)?.fill(b' ');
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// The insides of the top-level arrays of plain values among the tokens before `before`
+/// (where no syntax error lies: a `[` is an array when a value is due, else a header's).
+fn plain_arrays(text: &str, before: usize) -> Vec<Range<usize>> {
+    // Open arrays (where their inside starts) and inline tables (`None`), each with
+    // whether it holds an inline table.
+    let mut open: Vec<(Option<usize>, bool)> = Vec::new();
+    let mut insides = Vec::new();
+    let mut value_due = false;
+    for t in Source::new(text).lex() {
+        let span = t.span();
+        if span.start() >= before {
+            break;
+        }
+        match t.kind() {
+            TokenKind::Whitespace | TokenKind::Comment | TokenKind::Newline => continue,
+            TokenKind::LeftSquareBracket if value_due || !open.is_empty() => {
+                open.push((Some(span.end()), false));
+            }
+            TokenKind::LeftCurlyBracket => {
+                if let Some(parent) = open.last_mut() {
+                    parent.1 = true;
+                }
+                open.push((None, false));
+            }
+            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket if !open.is_empty() => {
+                let (inside, tables) = open.pop().unwrap_or_default();
+                match (open.last_mut(), inside) {
+                    (Some(parent), _) => parent.1 |= tables,
+                    (None, Some(from)) if !tables => insides.push(from..span.start()),
+                    (None, _) => {}
+                }
+            }
+            _ => {}
+        }
+        value_due = t.kind() == TokenKind::Equals;
+    }
+    insides
 }
 
 /// Where the token stream may be cut: after a newline outside any bracket, once a run holds
@@ -626,13 +744,17 @@ impl EventReceiver for Builder<'_> {
             _ => self.failed = true,
         }
     }
-    fn simple_key(&mut self, span: TSpan, encoding: Option<Encoding>, error: &mut dyn ErrorSink) {
+    fn simple_key(&mut self, span: TSpan, encoding: Option<Encoding>, _error: &mut dyn ErrorSink) {
         let Some(raw) = self.raw(span, encoding) else {
             self.failed = true;
             return;
         };
         let mut decoded = Cow::Borrowed("");
-        raw.decode_key(&mut decoded, error);
+        // A decoding error is `toml`'s tree builder's, after every syntax error: the
+        // builder's own (see [`FirstFailed`]).
+        let mut bad = Failed(false);
+        raw.decode_key(&mut decoded, &mut bad);
+        self.failed |= bad.0;
         self.keys.push(Spanned::new(
             span.start() as u32,
             span.end() as u32,
@@ -656,13 +778,16 @@ impl EventReceiver for Builder<'_> {
             }
         }
     }
-    fn scalar(&mut self, span: TSpan, encoding: Option<Encoding>, error: &mut dyn ErrorSink) {
+    fn scalar(&mut self, span: TSpan, encoding: Option<Encoding>, _error: &mut dyn ErrorSink) {
         let Some(raw) = self.raw(span, encoding) else {
             self.failed = true;
             return;
         };
         let mut decoded = Cow::Borrowed("");
-        let item = match raw.decode_scalar(&mut decoded, error) {
+        let mut bad = Failed(false);
+        let kind = raw.decode_scalar(&mut decoded, &mut bad);
+        self.failed |= bad.0;
+        let item = match kind {
             ScalarKind::String => Item::String(decoded),
             ScalarKind::Boolean(b) => Item::Boolean(b),
             ScalarKind::DateTime => {
@@ -802,10 +927,10 @@ mod tests {
     use super::*;
 
     /// Compare the builder with `toml` on one text: both accept with the same tree, or both
-    /// refuse.
+    /// refuse with `toml`'s error.
     pub(crate) fn same(text: &str) {
         // Cut after every line as well: each run must read as the whole does.
-        let cut = build_in_runs(text, 1).map(|t| describe_ours(&t));
+        let cut = build_in_runs(text, 1).ok().map(|t| describe_ours(&t));
         let ours = build(text);
         assert_eq!(
             cut,
@@ -819,7 +944,17 @@ mod tests {
                 describe_toml(t.get_ref()),
                 "trees differ for {text:?}"
             ),
-            (None, Err(_)) => {}
+            (None, Err(theirs)) => {
+                // The error found from the run it lies in is `toml`'s own, in full (message,
+                // span and the text it quotes), however the tokens are cut into runs.
+                for run in [Lines::RUN, 1] {
+                    assert_eq!(
+                        parse_in_runs(text, run).err().as_ref(),
+                        Some(theirs),
+                        "runs of {run}: another error than toml's for {text:?}"
+                    );
+                }
+            }
             (o, t) => panic!(
                 "builder {} but toml {} for {text:?}",
                 if o.is_some() { "accepts" } else { "refuses" },
@@ -888,6 +1023,23 @@ mod tests {
             "[a]\n[b]\n[a.c]\n[b.d]\n[a]",
             "[tool.poetry.dependencies]\nnumpy = {version = \"1\", python = \"3\"}\n[tool.poetry]\nname = \"p\"",
             "[[package]]\nname = \"a\"\n[[package]]\nname = \"b\"\n[package.source]\nx = 1",
+            // Errors after arrays (blanked when `toml` is asked for the error).
+            "a = [1, 2]\nb = [\"x\", [3, 4], []]\n[x]\n[x]",
+            "a = [1, {b = 1}]\nc = 1\nc = 2",
+            "a = [[{b = 1}], [2]]\na = 3",
+            "a = [\"\\q\"]\nb = 1\nb = 2",
+            "a = [1, 2]\nb = [01]\nb = 1",
+            "a = [\n 1, # c\n 2,\n]\n[t]\nx = [1]\n[t]",
+            "a = [1, 2]\nb = \"x\ny\"",
+            "a = [1, 2]\nb = [3\nc = 1",
+            "a = [1, 2]\nb = 1\nb = 2\nc = [",
+            "x = {a = [1, 2]}\nx.b = 1",
+            "a = []\n[a.b]",
+            "a = [1]\n[a]",
+            "[t]\na = [1]\n[t.a]",
+            "a = ['x', \"\"\"y\n\"\"\", '''z''']\na = 1",
+            "a = [1979-05-27, 07:32:00]\n[[a]]",
+            "a = [2023-13-45]\nb = 1\nb = 2",
         ] {
             same(text);
         }
@@ -955,7 +1107,22 @@ mod tests {
             for &i in &cuts {
                 same(&text[..i]);
                 same(&format!("{}{}", &text[..i], &text[i + 1..]));
+                // A bracket, quote or key inserted: syntax errors and redefinitions.
+                for insert in [
+                    "[",
+                    "]",
+                    "{",
+                    "\"",
+                    "'",
+                    "=",
+                    "\n[x]\n[x]\n",
+                    "\na = 1\na = 2\n",
+                ] {
+                    same(&format!("{}{insert}{}", &text[..i], &text[i..]));
+                }
             }
+            // A late error after the whole text (the hostile input's shape).
+            same(&format!("{text}\n[x]\n[x]\n"));
         }
         assert!(read > 100, "only {read} TOML texts found");
     }

@@ -896,3 +896,28 @@ fn toml_files_hold_a_bounded_number_of_bytes_per_entry_while_read() {
     }
     assert!(over.is_empty(), "{over:#?}");
 }
+
+/// Issue 15 §4 (`bench/hostile_inputs.py` `pyproject-2m-strings-late-error`): a TOML text
+/// of short strings refused only at its end. `toml` is asked for its own error on the text
+/// with the plain arrays before the error blanked (`formats/toml_tree.rs`), so the peak is
+/// the lean tree's: measured when written, 109 bytes per string (its tokens, 24 bytes each,
+/// two a string, and its value). The code before (f1c1251) parsed the whole text with
+/// `toml` again for the error, whose tokens, events and tree held 184.
+const MAX_PEAK_PER_STRING_BEFORE_AN_ERROR: u64 = 130;
+
+#[test]
+fn a_late_toml_error_holds_no_second_tree() {
+    let n = 50_000;
+    let late_error = format!(
+        "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"tensorflow==1.14.0\",{}]\n[x]\n[x]\n",
+        "\"a\",".repeat(n)
+    );
+    let per_string = peak_per("pyproject.toml", Format::Pyproject, &late_error, n);
+    eprintln!("peak heap: {per_string} bytes per string before a late TOML error");
+    assert!(
+        per_string <= MAX_PEAK_PER_STRING_BEFORE_AN_ERROR,
+        "{per_string} bytes per string, more than {MAX_PEAK_PER_STRING_BEFORE_AN_ERROR}"
+    );
+    // The counter counts: the tokens alone are 48 bytes a string.
+    assert!(per_string >= 48, "{per_string}");
+}
