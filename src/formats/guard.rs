@@ -271,8 +271,9 @@ fn marker_start(text: &str) -> Option<usize> {
 /// A `~=` comparison on a string variable (or `extra`) that pip cannot evaluate: packaging
 /// evaluates `lhs ~= rhs` as `Specifier("~=" + rhs).contains(lhs)` and raises
 /// `UndefinedComparison` when that specifier is not valid. With the variable on the right,
-/// `rhs` is the variable's value (`posix`, `linux`, `x86_64`, …: never a version), and
-/// pep508_rs 0.9.2 panics; with a quoted value on the right that is not a version, pip
+/// `rhs` is the variable's value (`posix`, `linux`, `x86_64`, …: not a version; only
+/// `platform_release` is one on some machines, macOS `23.1.0`, and a Linux or Windows value
+/// is not), and pep508_rs 0.9.2 panics; with a quoted value on the right that is not a version, pip
 /// fails on every machine while pep508_rs ignores the comparison. A `~=` on a version
 /// variable, or with a version on the right, is left to pep508_rs.
 fn tilde_guard(marker: &str) -> Option<Refusal> {
@@ -295,8 +296,8 @@ fn tilde_guard(marker: &str) -> Option<Refusal> {
                 };
                 if refuse {
                     return Some(Refusal {
-                        message: "pip cannot evaluate `~=` on a string (it needs a version \
-                                  on its right side)"
+                        message: "pip cannot evaluate `~=` on a string that is not a \
+                                  version (packaging raises UndefinedComparison)"
                             .to_owned(),
                         start: i,
                         len: 2,
@@ -388,10 +389,13 @@ fn is_string_variable(name: &str) -> bool {
     )
 }
 
-/// Where the URL of `name [extras] @ url` ends (0 when the text is not one): pep508_rs reads
-/// the URL up to whitespace, so a quote or a parenthesis in it is a URL character. Read
-/// as the start of a quoted value, a `'` in the URL hid the marker after it from every
-/// guard (a marker of 20,000 parentheses after `https://x/'` overflowed the stack).
+/// Where the URL of `name [extras] @ url` ends (0 when the text is not one), by pep508_rs's
+/// own rule (`parse_url`): the URL runs on through whitespace, and stops at a line break, at
+/// whitespace followed by `;`, `#` or the end, or at a `;` or `#` followed by whitespace
+/// (the position of that `;` is returned, so a marker after it is still seen). A quote or a
+/// parenthesis inside is a URL character: read as the start of a quoted value, a `'` in the
+/// URL hid the marker after it from every guard (20,000 parentheses after `https://x/'`
+/// overflowed the stack; 22 pairs of extras after `https://x/a 'b` took 15 GB).
 fn url_end(text: &str) -> usize {
     let Some(at) = text.find('@') else {
         return 0;
@@ -399,10 +403,26 @@ fn url_end(text: &str) -> usize {
     if text[..at].contains([';', '\'', '"']) {
         return 0;
     }
-    let url = at + 1 + (text.len() - at - 1 - text[at + 1..].trim_start().len());
-    text[url..]
-        .find(char::is_whitespace)
-        .map_or(text.len(), |n| url + n)
+    let url = text.len() - text[at + 1..].trim_start().len();
+    let mut chars = text[url..]
+        .char_indices()
+        .map(|(i, c)| (url + i, c))
+        .peekable();
+    while let Some((i, c)) = chars.next() {
+        let next = chars.peek().map(|&(_, n)| n);
+        match c {
+            '\r' | '\n' => return i,
+            c if c.is_whitespace() => {
+                let after = text[i..].trim_start().chars().next();
+                if matches!(after, None | Some(';' | '#')) {
+                    return i;
+                }
+            }
+            ';' | '#' if next.is_some_and(char::is_whitespace) => return i,
+            _ => {}
+        }
+    }
+    text.len()
 }
 
 /// Parentheses outside quotes (counted from `from`, where quotes can start) nested deeper
@@ -741,7 +761,14 @@ mod tests {
     #[test]
     fn a_quote_in_a_url_does_not_hide_the_marker_from_the_guards() {
         let deep = |n: usize| format!("{}os_name == 'nt'{}", "(".repeat(n), ")".repeat(n));
-        for url in ["https://x/'", "https://x/\"a", "file:///a'b(c"] {
+        for url in [
+            "https://x/'",
+            "https://x/\"a",
+            "file:///a'b(c",
+            "https://x/a 'b",
+            "https://x/a\t'b c",
+            "https://x/a#'b",
+        ] {
             let req = format!("numpy @ {url} ; {}", deep(MAX_MARKER_DEPTH + 1));
             let r = parse_requirement::<pep508_rs::VerbatimUrl>(&req).unwrap_err();
             assert!(r.message.contains("nested"), "{req}: {r:?}");
@@ -759,8 +786,12 @@ mod tests {
             .map(|i| format!("(extra == 'a{i}' and extra == 'b{i}')"))
             .collect::<Vec<_>>()
             .join(" or ");
-        let r = requirement_guard(&format!("numpy @ https://x/' ; {pairs}")).unwrap();
-        assert!(r.message.contains("distinct values"), "{r:?}");
+        for url in ["https://x/'", "https://x/a 'b"] {
+            let r = requirement_guard(&format!("numpy @ {url} ; {pairs}")).unwrap();
+            assert!(r.message.contains("distinct values"), "{url}: {r:?}");
+        }
+        let r = requirement_guard("numpy @ https://x/a 'b ; \"nt\" ~= os_name").unwrap();
+        assert!(r.message.contains("~="), "{r:?}");
         // Quoted or not, every parenthesis counts towards the raw bound.
         let quoted = format!("os_name == '{}'", "(".repeat(MAX_RAW_DEPTH + 1));
         let r = marker(&quoted).unwrap_err();
