@@ -24,12 +24,13 @@
 //!   9 × 9 × 3 paths), so the walk stays far inside its visit budget and never answers
 //!   "unknown" for lack of budget where this form answers.
 //!
-//! Algebra (`and` with another marker, rendering, a general implication) converts the own
-//! form to a tree on demand ([`Marker::tree`]).
+//! Algebra (`and` with another marker, rendering, an implication [`implies`] cannot split
+//! into questions it answers) converts the own form to a tree on demand, once per marker
+//! ([`Marker::tree`]).
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pep440_rs::{release_specifier_to_range, Operator, Version, VersionSpecifier};
 use pep508_rs::{
@@ -49,8 +50,17 @@ pub struct Marker(Option<Arc<Form>>);
 
 enum Form {
     Tree(MarkerTree),
-    /// The marker's text (pep508_rs parses it when a tree is needed) and its own form.
-    Own(Box<str>, Expr),
+    Own(Own),
+}
+
+/// A marker held in the own form.
+struct Own {
+    /// The marker's text: pep508_rs parses it when a tree is needed.
+    text: Box<str>,
+    expr: Expr,
+    /// That tree, once built: a marker asked for it again (an implication checked per run
+    /// and environment) gets the same tree without a parse.
+    tree: OnceLock<MarkerTree>,
 }
 
 /// The own form: comparisons combined with and / or, as written (ignored comparisons, such
@@ -111,13 +121,17 @@ impl Marker {
     }
 
     fn own(text: &str, expr: Expr) -> Marker {
-        Marker(Some(Arc::new(Form::Own(text.into(), expr))))
+        Marker(Some(Arc::new(Form::Own(Own {
+            text: text.into(),
+            expr,
+            tree: OnceLock::new(),
+        }))))
     }
 
     /// The own form, when the marker is held in it.
     pub(crate) fn as_own(&self) -> Option<&Expr> {
         match self.0.as_deref() {
-            Some(Form::Own(_, e)) => Some(e),
+            Some(Form::Own(own)) => Some(&own.expr),
             _ => None,
         }
     }
@@ -135,14 +149,13 @@ impl Marker {
         self.0.is_none()
     }
 
-    /// The marker as a pep508_rs tree (interned: for algebra, not for every marker).
+    /// The marker as a pep508_rs tree (interned: for algebra, not for every marker). An
+    /// own-form marker builds it once.
     pub fn tree(&self) -> MarkerTree {
         match self.0.as_deref() {
             None => MarkerTree::TRUE,
             Some(Form::Tree(t)) => t.clone(),
-            // pep508_rs's parse of the same text (the own reader accepts only text pep508_rs
-            // accepts, as tests check): the tree it would have built in the first place.
-            Some(Form::Own(text, _)) => MarkerTree::from_str(text).unwrap_or(MarkerTree::TRUE),
+            Some(Form::Own(own)) => own.tree.get_or_init(|| own.parse_tree()).clone(),
         }
     }
 
@@ -177,6 +190,22 @@ impl Marker {
     }
 }
 
+impl Own {
+    /// pep508_rs's parse of the text (the own reader accepts only text pep508_rs accepts, as
+    /// tests check): the tree it would have built in the first place.
+    fn parse_tree(&self) -> MarkerTree {
+        #[cfg(test)]
+        TREES_PARSED.with(|n| n.set(n.get() + 1));
+        MarkerTree::from_str(&self.text).unwrap_or(MarkerTree::TRUE)
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many own-form markers pep508_rs parsed into a tree (tests).
+    pub(crate) static TREES_PARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 impl From<MarkerTree> for Marker {
     fn from(tree: MarkerTree) -> Marker {
         Marker::from_tree(tree)
@@ -197,7 +226,7 @@ impl PartialEq for Marker {
         match (self.0.as_deref(), other.0.as_deref()) {
             (None, None) => true,
             (Some(Form::Tree(a)), Some(Form::Tree(b))) => a == b,
-            (Some(Form::Own(_, a)), Some(Form::Own(_, b))) => a == b,
+            (Some(Form::Own(a)), Some(Form::Own(b))) => a.expr == b.expr,
             _ => false,
         }
     }
@@ -208,7 +237,7 @@ impl fmt::Debug for Marker {
         match self.0.as_deref() {
             None => f.write_str("Marker(true)"),
             Some(Form::Tree(t)) => write!(f, "Marker({t:?})"),
-            Some(Form::Own(text, _)) => write!(f, "Marker({text:?})"),
+            Some(Form::Own(own)) => write!(f, "Marker({:?})", own.text),
         }
     }
 }
@@ -225,7 +254,8 @@ pub(crate) fn parse(text: &str) -> Option<Marker> {
     }
     let again = LAST.with(|last| {
         let last = last.borrow();
-        matches!(last.0.as_deref(), Some(Form::Own(t, _)) if **t == *text).then(|| last.clone())
+        matches!(last.0.as_deref(), Some(Form::Own(own)) if *own.text == *text)
+            .then(|| last.clone())
     });
     if again.is_some() {
         return again;
@@ -751,20 +781,70 @@ fn python_set(tree: &MarkerTree) -> Option<Ranges<Version>> {
     }
 }
 
-/// Whether `a` implies `b` when the own form can tell without trees: equal markers, markers
-/// on disjoint variables (never: `a` can hold while `b` fails), or two comparisons on one
-/// variable (set inclusion).
+/// Whether `a` implies `b` when the own form can tell without trees, by exact steps:
+/// - `a ⇒ b1 and … and bn` iff `a ⇒ bi` for every i, and `a1 or … or an ⇒ b` iff `ai ⇒ b`
+///   for every i (in any Boolean algebra);
+/// - markers on disjoint variables: never (`a` can hold while `b` fails);
+/// - `a1 and … and an ⇒ b` where only `ak` shares a variable with `b`: iff `ak ⇒ b`, and
+///   `a ⇒ b1 or … or bn` where only `bk` shares a variable with `a`: iff `a ⇒ bk` (the
+///   other parts are on variables of their own, and a part of a read-once form over
+///   non-constant comparisons is never constant: it can hold, and fail, whatever `ak` or
+///   `bk` do);
+/// - two comparisons on one variable: set inclusion.
 pub(crate) fn implies(a: &Expr, b: &Expr) -> Option<bool> {
     if a == b {
         return Some(true);
+    }
+    if let Expr::And(bs) = b {
+        return all(bs.iter().map(|bi| implies(a, bi)));
+    }
+    if let Expr::Or(xs) = a {
+        return all(xs.iter().map(|ai| implies(ai, b)));
     }
     let (va, vb) = (a.vars(), b.vars());
     if !va.iter().any(|v| vb.contains(v)) {
         return Some(false);
     }
-    let (Expr::Atom(x), Expr::Atom(y)) = (a, b) else {
-        return None;
-    };
+    if let Expr::And(xs) = a {
+        if let Some(ak) = only_sharing(xs, &vb) {
+            return implies(ak, b);
+        }
+    }
+    if let Expr::Or(bs) = b {
+        if let Some(bk) = only_sharing(bs, &va) {
+            return implies(a, bk);
+        }
+    }
+    match (a, b) {
+        (Expr::Atom(x), Expr::Atom(y)) => atom_implies(x, y),
+        _ => None,
+    }
+}
+
+/// Every answer true, or one false (the others then do not matter); else unknown.
+fn all(answers: impl Iterator<Item = Option<bool>>) -> Option<bool> {
+    let mut known = true;
+    for answer in answers {
+        match answer {
+            Some(false) => return Some(false),
+            Some(true) => {}
+            None => known = false,
+        }
+    }
+    known.then_some(true)
+}
+
+/// The one part of `parts` that shares a variable with `vars` (None when several do).
+fn only_sharing<'e>(parts: &'e [Expr], vars: &[Var]) -> Option<&'e Expr> {
+    let mut sharing = parts
+        .iter()
+        .filter(|p| p.vars().iter().any(|v| vars.contains(v)));
+    let first = sharing.next()?;
+    sharing.next().is_none().then_some(first)
+}
+
+/// Whether comparison `x` implies comparison `y`, on one variable (None when unsure).
+fn atom_implies(x: &Atom, y: &Atom) -> Option<bool> {
     let (Atom::Other(x), Atom::Other(y)) = (x, y) else {
         let (Atom::Version { set: x, .. }, Atom::Version { set: y, .. }) = (x, y) else {
             return None;
@@ -953,8 +1033,10 @@ mod tests {
     }
 
     /// When the own reader takes `text`, pep508_rs takes it too and means the same: the same
-    /// tree, the same value on every built-in environment and extras set, the same answers
-    /// to `is_true` and to disjointness from Python ranges. Returns whether it was taken.
+    /// value on every built-in environment and extras set, the same answers to `is_true` and
+    /// to disjointness from Python ranges. (The own form's tree is pep508_rs's parse of the
+    /// same text, so comparing it with `tree` would prove nothing.) Returns whether it was
+    /// taken.
     fn agrees(text: &str) -> bool {
         let Some(own) = parse(text) else {
             return false;
@@ -962,7 +1044,6 @@ mod tests {
         let tree = MarkerTree::from_str(text)
             .unwrap_or_else(|e| panic!("own reader took `{text}`, pep508_rs refused: {e}"));
         let reference = Marker::from_tree(tree.clone());
-        assert_eq!(own.tree(), tree, "`{text}`");
         assert_eq!(own.is_true(), tree.is_true(), "`{text}`");
         for env in builtin() {
             for extras in extras_sets() {
@@ -1010,6 +1091,118 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A marker on a few variables (so that two of them share some): and / or over the
+    /// comparisons on `python_version`, `sys_platform`, `platform_release`,
+    /// `platform_machine` and an extra.
+    fn on_few_variables(rng: &mut Rng, depth: usize) -> String {
+        if depth == 0 || rng.below(4) == 0 {
+            return match rng.below(6) {
+                0 | 1 => format!(
+                    "python_version {} '{}'",
+                    rng.pick(&["<", "<=", ">", ">=", "==", "!="]),
+                    rng.pick(&["2.7", "3", "3.6", "3.7", "3.8", "3.10"])
+                ),
+                2 => format!(
+                    "sys_platform {} '{}'",
+                    rng.pick(&["==", "!=", "<", ">="]),
+                    rng.pick(&["linux", "darwin", "win32", "m"])
+                ),
+                3 => format!(
+                    "platform_release {} '{}'",
+                    rng.pick(&["==", "!=", "<", ">="]),
+                    rng.pick(&["1", "5", "5.4", "6"])
+                ),
+                4 => format!(
+                    "platform_machine {} '{}'",
+                    rng.pick(&["==", "!="]),
+                    rng.pick(&["x86_64", "arm64"])
+                ),
+                _ => format!("extra {} 'a'", rng.pick(&["==", "!="])),
+            };
+        }
+        let n = 2 + rng.below(2);
+        let op = rng.pick(&[" and ", " or "]);
+        let parts: Vec<String> = (0..n).map(|_| on_few_variables(rng, depth - 1)).collect();
+        format!("({})", parts.join(op))
+    }
+
+    /// Implication between own forms with and / or on either side (the decomposition of
+    /// [`implies`]), against pep508_rs's answer on the trees. Most pairs are answered on
+    /// the own form, some of them true.
+    #[test]
+    fn implications_between_and_or_forms_agree_with_trees() {
+        let mut rng = Rng(0x51ed_2701);
+        let markers: Vec<(String, Marker)> = (0..4000)
+            .map(|_| {
+                let depth = 1 + rng.below(3);
+                on_few_variables(&mut rng, depth)
+            })
+            .filter_map(|text| Some((text.clone(), parse(&text)?)))
+            .filter(|(_, m)| m.as_own().is_some_and(|e| !matches!(e, Expr::Atom(_))))
+            .collect();
+        assert!(markers.len() > 300, "only {} own forms", markers.len());
+        let (mut own_answers, mut true_answers) = (0, 0);
+        for (i, (a, oa)) in markers.iter().enumerate() {
+            for (b, ob) in markers.iter().skip(i % 7).step_by(23) {
+                let (ta, tb) = (Marker::from_tree(oa.tree()), Marker::from_tree(ob.tree()));
+                let answer = marker_implies(oa, ob);
+                assert_eq!(answer, marker_implies(&ta, &tb), "`{a}` implies `{b}`");
+                // The atoms within: one side a comparison, the other a whole form.
+                let own = implies(oa.as_own().unwrap(), ob.as_own().unwrap());
+                own_answers += usize::from(own.is_some());
+                true_answers += usize::from(own == Some(true));
+            }
+        }
+        eprintln!(
+            "{} markers, {own_answers} answered, {true_answers} true",
+            markers.len()
+        );
+        assert!(own_answers > 5000, "{own_answers} answered on the own form");
+        assert!(
+            true_answers > 100,
+            "{true_answers} true answers on the own form"
+        );
+    }
+
+    /// A trigger's marker against many runs' markers on many environments: the own forms
+    /// answer without a tree, and where a tree is needed (a trigger held as one), each
+    /// run's marker is parsed into it once, however often it is asked.
+    #[test]
+    fn implication_parses_each_marker_into_a_tree_at_most_once() {
+        let runs: Vec<Marker> = (0..40)
+            .map(|i| {
+                parse(&format!(
+                    "platform_release == '{i}' and python_version >= '3'"
+                ))
+                .unwrap()
+            })
+            .collect();
+        let triggers = [
+            "platform_release >= '5' and os_name == 'posix'",
+            "platform_release >= '5'",
+            "(platform_release >= '5' or sys_platform == 'linux') and extra == 'a'",
+        ];
+        let parsed = || TREES_PARSED.with(|n| n.get());
+        let before = parsed();
+        for t in triggers {
+            let trigger = parse(t).unwrap();
+            for _environment in 0..10 {
+                for run in &runs {
+                    assert!(!marker_implies(&trigger, run), "`{t}`");
+                }
+            }
+        }
+        assert_eq!(parsed() - before, 0, "trees built for own-form questions");
+        let tree = MarkerTree::from_str("platform_release >= '5' or platform_release <= '1'");
+        let trigger = Marker::from_tree(tree.unwrap());
+        for _environment in 0..10 {
+            for run in &runs {
+                assert!(!marker_implies(&trigger, run));
+            }
+        }
+        assert_eq!(parsed() - before, runs.len(), "one tree per marker");
     }
 
     /// One comparison on a variable: every atom kind, alone (and implications between two
