@@ -246,25 +246,54 @@ impl fmt::Debug for Marker {
 /// when this reader is not sure that pep508_rs reads the text the same way, or when the
 /// marker is not one the own form may hold (see the module doc): then pep508_rs must parse it.
 ///
-/// A marker written like the one read before it (pip-compile repeats one on many lines) is
-/// that marker again, shared, as pep508_rs's interner shared it.
+/// A marker written like one of the last [`RECENT`] own-form markers read (pip-compile
+/// repeats a few markers on many lines, interleaved) is that marker again, shared, as
+/// pep508_rs's interner shared it.
 pub(crate) fn parse(text: &str) -> Option<Marker> {
     thread_local! {
-        static LAST: std::cell::RefCell<Marker> = const { std::cell::RefCell::new(Marker::TRUE) };
+        static SEEN: std::cell::RefCell<Recent> = const {
+            std::cell::RefCell::new(Recent { own: Vec::new(), next: 0 })
+        };
     }
-    let again = LAST.with(|last| {
-        let last = last.borrow();
-        matches!(last.0.as_deref(), Some(Form::Own(own)) if *own.text == *text)
-            .then(|| last.clone())
-    });
-    if again.is_some() {
-        return again;
+    if let Some(known) = SEEN.with(|seen| seen.borrow().find(text)) {
+        return Some(known);
     }
     let marker = read(text)?;
-    if marker.as_own().is_some() {
-        LAST.with(|last| *last.borrow_mut() = marker.clone());
-    }
+    SEEN.with(|seen| seen.borrow_mut().remember(&marker));
     Some(marker)
+}
+
+/// How many own-form markers [`parse`] remembers: a bound, so that distinct markers (a
+/// hostile file) cost one comparison with each and hold nothing more.
+const RECENT: usize = 32;
+
+/// The own-form markers [`parse`] read last.
+struct Recent {
+    /// Up to [`RECENT`] markers, the oldest replaced first (at `next`).
+    own: Vec<Marker>,
+    next: usize,
+}
+
+impl Recent {
+    /// The marker read from `text`, when it was read recently.
+    fn find(&self, text: &str) -> Option<Marker> {
+        self.own
+            .iter()
+            .find(|m| matches!(m.0.as_deref(), Some(Form::Own(own)) if *own.text == *text))
+            .cloned()
+    }
+
+    fn remember(&mut self, marker: &Marker) {
+        if marker.as_own().is_none() {
+            return;
+        }
+        if self.own.len() < RECENT {
+            self.own.push(marker.clone());
+        } else {
+            self.own[self.next] = marker.clone();
+        }
+        self.next = (self.next + 1) % RECENT;
+    }
 }
 
 fn read(text: &str) -> Option<Marker> {
@@ -1203,6 +1232,27 @@ mod tests {
             }
         }
         assert_eq!(parsed() - before, runs.len(), "one tree per marker");
+    }
+
+    /// Markers repeated among a few (interleaved, as pip-compile writes them) are one
+    /// marker each, shared: read once, then found again.
+    #[test]
+    fn markers_repeated_among_a_few_are_shared() {
+        let texts = [
+            "python_version < '3.8'",
+            "sys_platform == 'linux'",
+            "platform_release >= '5' and extra == 'a'",
+        ];
+        let first: Vec<Marker> = texts.iter().map(|t| parse(t).unwrap()).collect();
+        for _ in 0..5 {
+            for (t, f) in texts.iter().zip(&first) {
+                let again = parse(t).unwrap();
+                let (Some(x), Some(y)) = (&again.0, &f.0) else {
+                    panic!("`{t}` always true");
+                };
+                assert!(Arc::ptr_eq(x, y), "`{t}` read again");
+            }
+        }
     }
 
     /// One comparison on a variable: every atom kind, alone (and implications between two

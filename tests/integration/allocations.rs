@@ -652,6 +652,31 @@ fn a_requirement_on_a_rules_package_costs_a_bounded_number_of_bytes() {
     }
 }
 
+/// The most heap a requirement holds at the peak when a few markers take turns line by line
+/// (pip-compile's output: `; python_version < "3.8"`, `; sys_platform == "linux"`, …), per
+/// line, a little above what was counted when written: 295 bytes (more than one marker on
+/// every line: each line is a run of its own for the evaluator). Shared only with the marker
+/// just before it (main 31951c9), each line held a marker of its own: 504 bytes, which the
+/// bound fails.
+const MAX_BYTES_PER_LINE_OF_INTERLEAVED_MARKERS: u64 = 320;
+
+#[test]
+fn markers_taking_turns_are_held_once_each() {
+    let entry = "gast; python_version < \"3.8\"\n\
+                 gast; sys_platform == \"linux\"\n\
+                 gast; platform_release >= \"5\" and extra == \"a\"\n";
+    let file = |n: usize| format!("tensorflow==1.14.0\n{}", entry.repeat(n));
+    let per_entry = bytes_per_line("requirements.txt", Format::Requirements, &file);
+    let b = per_entry / 3;
+    eprintln!("{b} peak bytes per line of interleaved markers");
+    assert!(b >= 40, "{b} bytes per requirement: too few to be counted");
+    assert!(
+        b <= MAX_BYTES_PER_LINE_OF_INTERLEAVED_MARKERS,
+        "{b} peak heap bytes per line of interleaved markers, more than \
+         {MAX_BYTES_PER_LINE_OF_INTERLEAVED_MARKERS}"
+    );
+}
+
 /// The most heap a requirement with a marker of its own holds at the peak (issue 15 §4:
 /// `markers-257k-distinct-release` and `markers-265k-distinct-python`), per shape, a little
 /// above what was counted with the 120-byte `Requirement`: 337 (`platform_release`) and 554
