@@ -204,6 +204,8 @@ impl Own {
 thread_local! {
     /// How many own-form markers pep508_rs parsed into a tree (tests).
     pub(crate) static TREES_PARSED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// How many comparisons the own reader handed to `MarkerExpression::from_str` (tests).
+    static COMPARISONS_READ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 impl From<MarkerTree> for Marker {
@@ -248,42 +250,58 @@ impl fmt::Debug for Marker {
 ///
 /// A marker written like one of the last [`RECENT`] own-form markers read (pip-compile
 /// repeats a few markers on many lines, interleaved) is that marker again, shared, as
-/// pep508_rs's interner shared it.
+/// pep508_rs's interner shared it; a text written like the last one refused is refused
+/// again without a second reading (pep508_rs reads it, as it reads every refused marker).
 pub(crate) fn parse(text: &str) -> Option<Marker> {
     thread_local! {
         static SEEN: std::cell::RefCell<Recent> = const {
-            std::cell::RefCell::new(Recent { own: Vec::new(), next: 0 })
+            std::cell::RefCell::new(Recent { own: Vec::new(), next: 0, refused: None })
         };
     }
     if let Some(known) = SEEN.with(|seen| seen.borrow().find(text)) {
-        return Some(known);
+        return known;
     }
-    let marker = read(text)?;
-    SEEN.with(|seen| seen.borrow_mut().remember(&marker));
-    Some(marker)
+    let marker = read(text);
+    SEEN.with(|seen| seen.borrow_mut().remember(text, marker.as_ref()));
+    marker
 }
 
 /// How many own-form markers [`parse`] remembers: a bound, so that distinct markers (a
 /// hostile file) cost one comparison with each and hold nothing more.
 const RECENT: usize = 32;
+/// The longest refused text [`parse`] remembers (a copy held for the thread's life).
+const MAX_REFUSED_TEXT: usize = 1024;
 
-/// The own-form markers [`parse`] read last.
+/// The markers [`parse`] read last.
 struct Recent {
-    /// Up to [`RECENT`] markers, the oldest replaced first (at `next`).
+    /// Up to [`RECENT`] own-form markers, the oldest replaced first (at `next`).
     own: Vec<Marker>,
     next: usize,
+    /// The last text refused (in a buffer reused from one refusal to the next).
+    refused: Option<String>,
 }
 
 impl Recent {
-    /// The marker read from `text`, when it was read recently.
-    fn find(&self, text: &str) -> Option<Marker> {
+    /// What `text` was read as, when it was read recently.
+    fn find(&self, text: &str) -> Option<Option<Marker>> {
+        if self.refused.as_deref() == Some(text) {
+            return Some(None);
+        }
         self.own
             .iter()
             .find(|m| matches!(m.0.as_deref(), Some(Form::Own(own)) if *own.text == *text))
-            .cloned()
+            .map(|m| Some(m.clone()))
     }
 
-    fn remember(&mut self, marker: &Marker) {
+    fn remember(&mut self, text: &str, marker: Option<&Marker>) {
+        let Some(marker) = marker else {
+            if text.len() <= MAX_REFUSED_TEXT {
+                let refused = self.refused.get_or_insert_with(String::new);
+                refused.clear();
+                refused.push_str(text);
+            }
+            return;
+        };
         if marker.as_own().is_none() {
             return;
         }
@@ -304,6 +322,8 @@ fn read(text: &str) -> Option<Marker> {
         s: text.as_bytes(),
         text,
         i: 0,
+        vars: Vec::new(),
+        free: 0,
     };
     let expr = p.or()?;
     p.ws();
@@ -320,10 +340,18 @@ fn read(text: &str) -> Option<Marker> {
 /// A reader of pep508_rs's marker grammar (`parse_markers_cursor` and what it calls), on
 /// ASCII text. Every method returns None where it is unsure; a comparison's text is handed to
 /// `MarkerExpression::from_str` once its end is found by pep508_rs's own token rules.
+///
+/// It also stops at the first comparison that makes the marker one the own form may not
+/// hold ([`Parser::admit`]): pep508_rs reads such a marker anyway, so the comparisons after
+/// it would be read for nothing.
 struct Parser<'t> {
     s: &'t [u8],
     text: &'t str,
     i: usize,
+    /// A hash of the variable of each comparison read so far.
+    vars: Vec<u64>,
+    /// How many of them are on a free string variable.
+    free: usize,
 }
 
 fn is_ws(b: u8) -> bool {
@@ -397,11 +425,34 @@ impl Parser<'_> {
         self.operator()?;
         self.ws();
         self.value()?;
+        #[cfg(test)]
+        COMPARISONS_READ.with(|n| n.set(n.get() + 1));
         match MarkerExpression::from_str(&self.text[start..self.i]) {
             Ok(None) => Some(None),
-            Ok(Some(atom)) => Some(Some(Expr::Atom(Atom::new(atom)?))),
+            Ok(Some(atom)) => Some(Some(Expr::Atom(self.admit(Atom::new(atom)?)?))),
             Err(_) => None,
         }
+    }
+
+    /// The comparison, unless with those read before it the marker is surely one the own
+    /// form may not hold ([`Expr::may_stay_own`]: too many comparisons, a constant one, a
+    /// variable read twice, two on free string variables). A false alarm (two variables
+    /// with one hash) only sends a marker to pep508_rs, which reads every marker right.
+    fn admit(&mut self, atom: Atom) -> Option<Atom> {
+        use std::hash::{Hash, Hasher};
+        let var = var(&atom);
+        let mut hasher = std::hash::DefaultHasher::new();
+        var.hash(&mut hasher);
+        let hash = hasher.finish();
+        self.free += usize::from(var.is_free_string());
+        if self.vars.len() >= MAX_ATOMS || !varies(&atom) || self.vars.contains(&hash) {
+            return None;
+        }
+        if self.free > 1 {
+            return None;
+        }
+        self.vars.push(hash);
+        Some(atom)
     }
 
     /// A quoted string (to the next same quote) or a name (up to whitespace, an operator
@@ -464,7 +515,7 @@ impl Parser<'_> {
 /// A variable of pep508_rs's decision diagram: comparisons on different variables are
 /// independent there (`python_version` and `python_full_version` are one variable; `in` and
 /// `not in` on a name make one boolean variable per quoted value).
-#[derive(PartialEq)]
+#[derive(PartialEq, Hash)]
 enum Var<'e> {
     Python,
     Implementation,
@@ -1232,6 +1283,33 @@ mod tests {
             }
         }
         assert_eq!(parsed() - before, runs.len(), "one tree per marker");
+    }
+
+    /// A marker the own form may not hold is read by pep508_rs anyway: the own reader stops
+    /// at the comparison that shows it (a variable read twice, a comparison too many), and
+    /// does not read again a text written like the last one refused.
+    #[test]
+    fn refused_markers_are_read_no_further_than_needed() {
+        let read = |text: &str| {
+            let before = COMPARISONS_READ.with(|n| n.get());
+            let marker = parse(text);
+            (
+                marker.is_some(),
+                COMPARISONS_READ.with(|n| n.get()) - before,
+            )
+        };
+        let twice = "sys_platform == 'linux' or sys_platform == 'darwin' \
+                     or python_version < '3.8' and os_name == 'posix' and extra == 'a'";
+        assert_eq!(read(twice), (false, 2));
+        assert_eq!(read(twice), (false, 0));
+        let two_free = "platform_release == '5' and python_version < '3.8' \
+                        and platform_version == '1' and os_name == 'posix'";
+        assert_eq!(read(two_free), (false, 3));
+        let many: Vec<String> = (0..40).map(|i| format!("extra == 'e{i}'")).collect();
+        assert_eq!(read(&many.join(" or ")), (false, MAX_ATOMS + 1));
+        // A marker the own form holds is read in full.
+        let held = "platform_release == '5' and python_version < '3.8' and os_name == 'posix'";
+        assert_eq!(read(held), (true, 3));
     }
 
     /// Markers repeated among a few (interleaved, as pip-compile writes them) are one
