@@ -267,15 +267,23 @@ pub(crate) fn parse(text: &str) -> Option<Marker> {
 }
 
 /// How many own-form markers [`parse`] remembers: a bound, so that distinct markers (a
-/// hostile file) cost one comparison with each and hold nothing more.
+/// hostile file) cost a hash and one comparison of hashes with each, and hold nothing more.
 const RECENT: usize = 32;
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// The longest refused text [`parse`] remembers (a copy held for the thread's life).
 const MAX_REFUSED_TEXT: usize = 1024;
 
 /// The markers [`parse`] read last.
 struct Recent {
-    /// Up to [`RECENT`] own-form markers, the oldest replaced first (at `next`).
-    own: Vec<Marker>,
+    /// Up to [`RECENT`] own-form markers with a hash of their text, the oldest replaced
+    /// first (at `next`).
+    own: Vec<(u64, Marker)>,
     next: usize,
     /// The last text refused (in a buffer reused from one refusal to the next).
     refused: Option<String>,
@@ -287,10 +295,12 @@ impl Recent {
         if self.refused.as_deref() == Some(text) {
             return Some(None);
         }
+        let hash = text_hash(text);
         self.own
             .iter()
-            .find(|m| matches!(m.0.as_deref(), Some(Form::Own(own)) if *own.text == *text))
-            .map(|m| Some(m.clone()))
+            .filter(|(h, _)| *h == hash)
+            .find(|(_, m)| matches!(m.0.as_deref(), Some(Form::Own(own)) if *own.text == *text))
+            .map(|(_, m)| Some(m.clone()))
     }
 
     fn remember(&mut self, text: &str, marker: Option<&Marker>) {
@@ -305,10 +315,11 @@ impl Recent {
         if marker.as_own().is_none() {
             return;
         }
+        let entry = (text_hash(text), marker.clone());
         if self.own.len() < RECENT {
-            self.own.push(marker.clone());
+            self.own.push(entry);
         } else {
-            self.own[self.next] = marker.clone();
+            self.own[self.next] = entry;
         }
         self.next = (self.next + 1) % RECENT;
     }
