@@ -76,11 +76,6 @@ pub(crate) fn implies(a: &Marker, b: &Marker) -> bool {
             return answer;
         }
     }
-    if let (Some(x), Some(y)) = (a.as_tree(), b.as_own()) {
-        if let Some(answer) = form::tree_implies(x, y) {
-            return answer;
-        }
-    }
     a.tree().is_disjoint(&b.tree().negate())
 }
 
