@@ -741,28 +741,39 @@ mod tests {
             d.suppressed = (i % 4 == 1).then(|| s.clone());
             diagnostics.push(d);
         }
-        let report = Report {
-            files: &files,
-            diagnostics: &diagnostics,
+        let report = test_report(&files, &diagnostics);
+        for d in &diagnostics {
+            compact_as_serde(&report, d, &mut Lists::default());
+        }
+    }
+
+    /// A report of `diagnostics` in one checked file, suppressed findings shown.
+    fn test_report<'r>(
+        files: &'r crate::source::Excerpts,
+        diagnostics: &'r [Diagnostic],
+    ) -> Report<'r> {
+        Report {
+            files,
+            diagnostics,
             tool_version: "0.0.0-test",
             checked: 1,
             show_suppressed: true,
             fail_on: Severity::Error,
             jobs: 0,
-        };
-        for d in &diagnostics {
-            let j = JsonDiagnostic::new(&report, d);
-            let mut want = Vec::new();
-            crate::report::json_line(&mut want, &j).unwrap();
-            let mut got = Vec::new();
-            write_compact(&mut got, &mut Lists::default(), &j).unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&got),
-                String::from_utf8_lossy(&want),
-                "{:?}",
-                d.message
-            );
         }
+    }
+
+    /// `d` written by the compact writer (with the lists `lists` rendered already), checked
+    /// against serde's bytes; the compact text.
+    fn compact_as_serde(report: &Report, d: &Diagnostic, lists: &mut Lists) -> String {
+        let j = JsonDiagnostic::new(report, d);
+        let mut want = Vec::new();
+        crate::report::json_line(&mut want, &j).unwrap();
+        let mut got = Vec::new();
+        write_compact(&mut got, lists, &j).unwrap();
+        let got = String::from_utf8_lossy(&got).into_owned();
+        assert_eq!(got, String::from_utf8_lossy(&want), "{:?}", d.message);
+        got
     }
 
     /// Findings that share one release list (the evaluator's memoised indices) render it
@@ -792,25 +803,12 @@ mod tests {
             d.outside_released = ReleaseNames::listed(Arc::clone(&list), Arc::clone(indices));
             diagnostics.push(d);
         }
-        let report = Report {
-            files: &files,
-            diagnostics: &diagnostics,
-            tool_version: "0.0.0-test",
-            checked: 1,
-            show_suppressed: true,
-            fail_on: Severity::Error,
-            jobs: 0,
-        };
+        let report = test_report(&files, &diagnostics);
         let before = LISTS_RENDERED.with(|n| n.get());
         let mut lists = Lists::default();
         for d in &diagnostics {
-            let j = JsonDiagnostic::new(&report, d);
-            let mut want = Vec::new();
-            crate::report::json_line(&mut want, &j).unwrap();
-            let mut got = Vec::new();
-            write_compact(&mut got, &mut lists, &j).unwrap();
-            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
-            assert!(String::from_utf8_lossy(&got).contains("\"outside_released\":[\"1.0\",\"2.0\"]"));
+            let got = compact_as_serde(&report, d, &mut lists);
+            assert!(got.contains("\"outside_released\":[\"1.0\",\"2.0\"]"));
         }
         assert_eq!(LISTS_RENDERED.with(|n| n.get()) - before, 2);
     }
