@@ -115,17 +115,16 @@ fn only_a_pyproject_that_could_name_the_table_is_parsed_for_it() {
 
 /// One counter of a run with `--jobs JOBS`.
 fn counter(s: &Scratch, jobs: &str, key: &str) -> u64 {
+    counter_of(s, &["--jobs", jobs, "."], key)
+}
+
+/// The counter `key` of `depwindow check ARGS` in `s` (exit code 1 or 0 allowed).
+fn counter_of(s: &Scratch, args: &[&str], key: &str) -> u64 {
+    let mut all = vec!["check", "--format", "json", "--exit-zero"];
+    all.extend_from_slice(args);
     let out = run_in(
         s.path(),
-        &[
-            "check",
-            "--format",
-            "json",
-            "--exit-zero",
-            "--jobs",
-            jobs,
-            ".",
-        ],
+        &all,
         &[(depwindow::files::counts::ENV, "1")],
         None,
     );
@@ -227,21 +226,7 @@ fn streamed_output_is_the_sequential_output() {
 
 /// The opens of `depwindow check ARGS` in `s`, exit code 1 or 0 allowed.
 fn opens_of(s: &Scratch, args: &[&str]) -> u64 {
-    let mut all = vec!["check", "--format", "json", "--exit-zero"];
-    all.extend_from_slice(args);
-    let out = run_in(
-        s.path(),
-        &all,
-        &[(depwindow::files::counts::ENV, "1")],
-        None,
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    out.stderr
-        .lines()
-        .filter_map(|l| l.strip_prefix("depwindow: io counts: "))
-        .flat_map(|l| l.split(' '))
-        .find_map(|kv| kv.strip_prefix("opens=")?.parse().ok())
-        .unwrap_or_else(|| panic!("no opens in {}", out.stderr))
+    counter_of(s, args, "opens")
 }
 
 /// Issue 15 §4 (`bench/hostile_inputs.py` `uv-lock-150k-packages`): a uv.lock checked as a
