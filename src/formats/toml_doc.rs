@@ -678,25 +678,20 @@ impl Ctx<'_> {
     /// Parse marker expression `text`, found at `at`; an invalid one is recorded as a
     /// problem and gives `None`.
     pub(crate) fn marker(&mut self, text: &str, at: Span) -> Option<MarkerTree> {
-        match super::pep508::marker(text, at, self.file) {
-            Ok(m) => Some(m),
-            Err(p) => {
-                self.out.problems.push(p);
-                None
-            }
-        }
+        let read = super::pep508::marker(text, at, self.file);
+        self.recorded(read)
     }
 
     /// [`Ctx::marker`], for a requirement's own marker (not interned when it need not be,
     /// [`crate::markers::Marker`]).
     pub(crate) fn requirement_marker(&mut self, text: &str, at: Span) -> Option<Marker> {
-        match super::pep508::requirement_marker(text, at, self.file) {
-            Ok(m) => Some(m),
-            Err(p) => {
-                self.out.problems.push(p);
-                None
-            }
-        }
+        let read = super::pep508::requirement_marker(text, at, self.file);
+        self.recorded(read)
+    }
+
+    /// The value, or None with its problem recorded.
+    fn recorded<T>(&mut self, read: Result<T, Problem>) -> Option<T> {
+        read.map_err(|p| self.out.problems.push(p)).ok()
     }
 
     /// AND a marker string value into requirement `i`.
