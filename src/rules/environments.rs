@@ -44,12 +44,15 @@ pub struct Environment {
     /// `implementation_version`: `0` on 2.7 (no `sys.implementation`), the interpreter
     /// version on 3.x (then it spans the same patches as `python_full_version`).
     pub implementation_version: String,
+    /// Whether `implementation_version` is the newest patch ([`Self::implementation_follows_python`]),
+    /// decided once when the table is read: markers ask it per environment.
+    implementation_follows: bool,
 }
 
 impl Environment {
     /// `implementation_version` follows the interpreter's patch (3.x), or is fixed (2.7).
     pub fn implementation_follows_python(&self) -> bool {
-        self.implementation_version == self.full_newest.to_string()
+        self.implementation_follows
     }
 }
 
@@ -92,18 +95,20 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Environment>, String> {
             let t = get(c)?;
             Version::from_str(&t).map_err(|e| format!("line {}: `{t}`: {e}", i + 2))
         };
+        let (full_newest, implementation_version) = (version(3)?, get(10)?);
         out.push(Environment {
             python: get(0)?,
             platform: get(1)?,
             full_oldest: version(2)?,
-            full_newest: version(3)?,
+            implementation_follows: implementation_version == full_newest.to_string(),
+            full_newest,
             os_name: get(4)?,
             sys_platform: get(5)?,
             platform_system: get(6)?,
             platform_machine: get(7)?,
             platform_python_implementation: get(8)?,
             implementation_name: get(9)?,
-            implementation_version: get(10)?,
+            implementation_version,
         });
     }
     Ok(out)
