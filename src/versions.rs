@@ -28,11 +28,14 @@
 //!   next real version above it is known (`V.post0.dev0`, `V.postN+1.dev0` or
 //!   `V.devN+1`), so it is encoded as that real version.
 //!
-//! An edge is a `Bound`: a version and how the edge sits relative to it. The last two
-//! edges above (after `V`'s locals, just above `V+l`) keep the clause's own version (an
-//! `Arc` clone) and are compared without being built (`OrderKey`, checked against the built
-//! versions by `order_tests`), so a `!=V` hole allocates no version; they are built only
-//! for the witness search and `Display`.
+//! An edge is a `Bound`. A plain release (one to three segments below 2^32, no epoch) with
+//! one of the suffixes an edge needs (`V.dev0`, `V`, `V+""`, `V.post0.dev0`, `Vmax0`) is
+//! held packed inline (`packed::Rel`), so most edges hold no pep440_rs `Version` at all.
+//! Any other edge is a version and how the edge sits relative to it: the last two edges
+//! above (after `V`'s locals, just above `V+l`) keep the clause's own version (an `Arc`
+//! clone). Both forms are compared without being built (`OrderKey`, checked against the
+//! built versions by `order_tests`), so a `!=V` hole allocates no version; they are built
+//! only for the witness search and `Display`.
 //!
 //! Intersection, union and complement are plain set algebra on this extended order, so
 //! they are exact on the real versions. An interval can be non-empty in the extended order
@@ -64,6 +67,8 @@ use pep440_rs::{
     LocalSegment, Operator, Prerelease, PrereleaseKind, Version, VersionSpecifier,
     VersionSpecifiers,
 };
+
+use packed::{Rel, Suffix};
 
 /// Parse a comma-separated specifier list the way packaging's `SpecifierSet` splits it:
 /// empty pieces (a trailing comma, `>=1,,<2`) are skipped. `===` with a string that is not
@@ -211,83 +216,122 @@ impl Interval {
     }
 }
 
-/// An interval edge: a version of the extended order, held as a real version and how the
-/// edge sits relative to it. The two sentinels that a `!=V`, `==V` or `<=V` clause needs
-/// (`after_locals(V)`, `local_sentinel(V)`) are compared without being built, so an edge
-/// shares the clause's own version (an `Arc` clone) and a hole costs no allocation.
+/// An interval edge: a version of the extended order. Most edges are a plain release with
+/// one of a few suffixes (`>=1.300`, `!=1.300`'s `1.300.post0.dev0`, `<2`'s `2.dev0`): those
+/// are held packed, inline ([`packed`]), with no pep440_rs `Version` behind them (a million
+/// `!=` holes held 140 MB of them). Any other edge is a real version and how the edge sits
+/// relative to it; its two sentinels that a `!=V`, `==V` or `<=V` clause needs
+/// (`after_locals(V)`, `local_sentinel(V)`) are compared without being built, so such an
+/// edge shares the clause's own version (an `Arc` clone).
 ///
 /// The order, equality and hash are those of the version the edge stands for
-/// ([`Bound::version`]); `versions::order_tests` checks the order against the built
-/// versions.
+/// ([`Bound::version`]), whatever its form; `versions::order_tests` checks them against
+/// the built versions.
 #[derive(Clone)]
-struct Bound {
-    v: Version,
-    edge: Edge,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Edge {
+enum Bound {
     /// `v` itself.
-    At,
+    At(Version),
     /// `after_locals(v)`: the least real version above `v` and every `v+local`.
-    AfterLocals,
+    AfterLocals(Version),
     /// `local_sentinel(v)`: `v` with an empty local segment appended.
-    LocalSentinel,
+    LocalSentinel(Version),
+    /// A plain release with a suffix. One variant per edge of a full version, not a
+    /// version and an edge kind: a variant of one pointer leaves room for the packed
+    /// release's tag, and the edge stays 16 bytes.
+    Packed(Rel<Suffix>),
 }
 
 impl Bound {
+    /// The edge at `v`, packed when `v` is a plain release (with a suffix packing holds).
     fn at(v: Version) -> Bound {
-        Bound { v, edge: Edge::At }
-    }
-
-    fn after_locals(v: &Version) -> Bound {
-        Bound {
-            v: v.clone(),
-            edge: Edge::AfterLocals,
+        match packed::pack(&v) {
+            Some(rel) => Bound::Packed(rel),
+            None => Bound::At(v),
         }
     }
 
+    /// `after_locals(v)`; for a plain release `R`, the packed `R.post0.dev0`.
+    fn after_locals(v: &Version) -> Bound {
+        match packed::pack(v) {
+            Some(rel) if rel.kind == Suffix::Final => Bound::Packed(rel.with(Suffix::PostDev0)),
+            _ => Bound::AfterLocals(v.clone()),
+        }
+    }
+
+    /// `local_sentinel(v)`; for a plain release `R`, the packed `R+""`.
     fn local_sentinel(v: &Version) -> Bound {
-        Bound {
-            v: v.clone(),
-            edge: Edge::LocalSentinel,
+        match packed::pack(v) {
+            Some(rel) if rel.kind == Suffix::Final => {
+                Bound::Packed(rel.with(Suffix::LocalSentinel))
+            }
+            _ => Bound::LocalSentinel(v.clone()),
         }
     }
 
     /// The version this edge stands for, built (witness search and display only).
     fn version(&self) -> Version {
-        match self.edge {
-            Edge::At => self.v.clone(),
-            Edge::AfterLocals => after_locals(&self.v),
-            Edge::LocalSentinel => local_sentinel(&self.v),
+        match self {
+            Bound::At(v) => v.clone(),
+            Bound::AfterLocals(v) => after_locals(v),
+            Bound::LocalSentinel(v) => local_sentinel(v),
+            Bound::Packed(rel) => rel.build(),
         }
     }
 
-    fn key(&self) -> OrderKey<'_> {
-        match self.edge {
-            Edge::At => OrderKey::of(&self.v),
-            Edge::AfterLocals => OrderKey::after_locals(&self.v),
-            Edge::LocalSentinel => OrderKey {
+    /// `f` of this edge's order key (a packed edge's release widened on the stack).
+    fn with_key<R>(&self, f: impl FnOnce(&OrderKey<'_>) -> R) -> R {
+        match self {
+            Bound::At(v) => f(&OrderKey::of(v)),
+            Bound::AfterLocals(v) => f(&OrderKey::after_locals(v)),
+            Bound::LocalSentinel(v) => f(&OrderKey {
                 local_sentinel: true,
-                ..OrderKey::of(&self.v)
-            },
+                ..OrderKey::of(v)
+            }),
+            Bound::Packed(rel) => {
+                let (segs, len) = rel.wide();
+                let (post, dev, max) = match rel.kind {
+                    Suffix::Dev0 => (None, Some(0), None),
+                    Suffix::Final | Suffix::LocalSentinel => (None, None, None),
+                    Suffix::PostDev0 => (Some(0), Some(0), None),
+                    Suffix::Max0 => (None, None, Some(0)),
+                };
+                f(&OrderKey {
+                    epoch: 0,
+                    release: &segs[..len],
+                    suffix: suffix_rank(None, post, dev, None, max),
+                    local: &[],
+                    local_sentinel: rel.kind == Suffix::LocalSentinel,
+                })
+            }
+        }
+    }
+
+    /// How the edge is held, for test messages.
+    #[cfg(test)]
+    fn form(&self) -> String {
+        match self {
+            Bound::At(v) => format!("at {v}"),
+            Bound::AfterLocals(v) => format!("after the locals of {v}"),
+            Bound::LocalSentinel(v) => format!("local sentinel of {v}"),
+            Bound::Packed(rel) => format!("packed {:?} of {rel}", rel.kind),
         }
     }
 
     /// This edge against a version, in `Version`'s order.
     fn cmp_version(&self, v: &Version) -> Ordering {
-        match self.edge {
-            Edge::At => self.v.cmp(v),
-            _ => self.key().cmp(&OrderKey::of(v)),
+        match self {
+            Bound::At(b) => b.cmp(v),
+            _ => self.with_key(|k| k.cmp(&OrderKey::of(v))),
         }
     }
 }
 
 impl Ord for Bound {
     fn cmp(&self, other: &Bound) -> Ordering {
-        match (self.edge, other.edge) {
-            (Edge::At, Edge::At) => self.v.cmp(&other.v),
-            _ => self.key().cmp(&other.key()),
+        match (self, other) {
+            (Bound::At(a), Bound::At(b)) => a.cmp(b),
+            (Bound::Packed(a), Bound::Packed(b)) => a.cmp_padded(b).then(a.kind.cmp(&b.kind)),
+            _ => self.with_key(|a| other.with_key(|b| a.cmp(b))),
         }
     }
 }
@@ -309,12 +353,23 @@ impl Eq for Bound {}
 
 impl std::hash::Hash for Bound {
     /// The epoch and the release without trailing zeros: edges equal in the order share
-    /// them (an edge's sentinel keeps its version's release), so the hash agrees with `==`.
+    /// them (an edge's sentinel keeps its version's release, a packed edge is epoch 0 and
+    /// its release widened), so the hash agrees with `==`.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.v.epoch().hash(state);
-        let rel = self.v.release();
-        let len = rel.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
-        rel[..len].hash(state);
+        fn release<H: std::hash::Hasher>(epoch: u64, rel: &[u64], state: &mut H) {
+            epoch.hash(state);
+            let len = rel.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+            rel[..len].hash(state);
+        }
+        match self {
+            Bound::At(v) | Bound::AfterLocals(v) | Bound::LocalSentinel(v) => {
+                release(v.epoch(), v.release(), state)
+            }
+            Bound::Packed(rel) => {
+                let (segs, len) = rel.wide();
+                release(0, &segs[..len], state);
+            }
+        }
     }
 }
 
@@ -1590,6 +1645,8 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
         }
     }
 }
+
+mod packed;
 
 #[cfg(test)]
 mod order_tests;

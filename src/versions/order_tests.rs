@@ -40,6 +40,16 @@ fn generated(n: usize) -> Vec<Version> {
         &[2],
         &[1, MAX],
         &[MAX],
+        // Packed when otherwise plain: past pep440_rs's small form (a segment above 255
+        // after the first), at and past `u32::MAX`, and four segments (never packed).
+        &[1, 300],
+        &[1, 300, 0],
+        &[1, 299, 7],
+        &[4_294_967_295],
+        &[4_294_967_295, 4_294_967_295, 1],
+        &[4_294_967_296],
+        &[1, 300, 0, 0],
+        &[1, 0, 0, 1],
     ];
     let pres = [
         None,
@@ -77,6 +87,14 @@ fn generated(n: usize) -> Vec<Version> {
             .with_post(g.pick(&posts))
             .with_dev(g.pick(&devs))
             .with_local(g.pick(&locals));
+        out.push(v);
+    }
+    // Plain releases and the suffixes a packed edge carries, from every release (random
+    // parts rarely leave a version plain).
+    for r in releases {
+        let v = Version::new(r.iter().copied());
+        out.push(v.clone().with_dev(Some(0)));
+        out.push(v.clone().with_post(Some(0)).with_dev(Some(0)));
         out.push(v);
     }
     out
@@ -130,9 +148,8 @@ fn unbuilt_edges_order_as_the_versions_they_stand_for() {
             assert_eq!(
                 a.cmp_version(v),
                 a_built.cmp(v),
-                "{a_built} ({:?} of {}) against {v}",
-                a.edge,
-                a.v
+                "{a_built} ({}) against {v}",
+                a.form()
             );
         }
         for (b, b_built) in &bounds {
@@ -140,14 +157,12 @@ fn unbuilt_edges_order_as_the_versions_they_stand_for() {
             assert_eq!(
                 a.cmp(b),
                 want,
-                "{a_built} ({:?} of {}) against {b_built} ({:?} of {})",
-                a.edge,
-                a.v,
-                b.edge,
-                b.v
+                "{a_built} ({}) against {b_built} ({})",
+                a.form(),
+                b.form()
             );
             if a == b {
-                ties += usize::from(a.edge != b.edge);
+                ties += usize::from(a.form() != b.form());
                 assert_eq!(hash_of(a), hash_of(b), "{a_built} == {b_built}");
             }
         }
@@ -158,20 +173,30 @@ fn unbuilt_edges_order_as_the_versions_they_stand_for() {
 
 #[test]
 fn a_hole_shares_its_clause_version() {
-    let v = Version::from_str("1.2.3").unwrap();
+    let v = Version::from_str("1!1.2.3").unwrap();
     let Interval { lo, hi } = equal_interval(&v);
-    let (lo, hi) = (lo.unwrap(), hi.unwrap());
-    assert_eq!((lo.edge, hi.edge), (Edge::At, Edge::AfterLocals));
-    assert_eq!(hi.version(), Version::from_str("1.2.3.post0.dev0").unwrap());
+    let (Some(Bound::At(lo)), Some(Bound::AfterLocals(hi))) = (lo, hi) else {
+        panic!("an epoch is not packed");
+    };
     // The same `Arc`: no version was built for either edge.
-    assert_eq!(
-        format!("{:p}", lo.v.release()),
-        format!("{:p}", v.release())
-    );
-    assert_eq!(
-        format!("{:p}", hi.v.release()),
-        format!("{:p}", v.release())
-    );
+    assert_eq!(format!("{:p}", lo.release()), format!("{:p}", v.release()));
+    assert_eq!(format!("{:p}", hi.release()), format!("{:p}", v.release()));
+}
+
+/// A plain release's hole holds no pep440_rs version (`1.300` is in pep440_rs's full form,
+/// an allocation of its own), and an edge, packed or not, keeps an interval at 32 bytes.
+#[test]
+fn a_plain_hole_is_packed_inline() {
+    let v = Version::from_str("1.300").unwrap();
+    let iv = equal_interval(&v);
+    let packed =
+        |b: &Option<Bound>, want: Suffix| matches!(b, Some(Bound::Packed(rel)) if rel.kind == want);
+    assert!(packed(&iv.lo, Suffix::Final), "{:?}", iv.lo);
+    assert!(packed(&iv.hi, Suffix::PostDev0), "{:?}", iv.hi);
+    assert_eq!(iv.hi.unwrap().version().to_string(), "1.300.post0.dev0");
+    assert_eq!(std::mem::size_of::<Bound>(), 16);
+    assert_eq!(std::mem::size_of::<Option<Bound>>(), 16);
+    assert_eq!(std::mem::size_of::<Interval>(), 32);
 }
 
 #[test]
