@@ -64,7 +64,7 @@ pub enum VersionReq {
     Specifiers {
         /// Shared: a line written like the one before shares its parsed specifiers
         /// (`requirements::parse_repeated`), and a clone copies none.
-        specifiers: Arc<VersionSpecifiers>,
+        specifiers: Arc<crate::versions::Specifiers>,
         span: Span,
         clauses: ClauseSpans,
     },

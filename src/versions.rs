@@ -68,6 +68,7 @@ use pep440_rs::{
     VersionSpecifiers,
 };
 
+pub use clauses::{Clause, Specifiers};
 use packed::{Rel, Suffix};
 
 /// Parse a comma-separated specifier list the way packaging's `SpecifierSet` splits it:
@@ -87,14 +88,11 @@ pub(crate) fn parse_specifiers(s: &str) -> Result<VersionSpecifiers, String> {
     Ok(VersionSpecifiers::from_iter(out))
 }
 
-/// A requirement's specifiers as a reader keeps them: shared (a clone copies no clause), and
-/// without the spare room the parser's list grew to (a one-clause list had room for four,
-/// a million clauses for half a million more). Same clauses, same order: the list is
-/// already sorted as `VersionSpecifiers` keeps it, and its stable sort leaves it as is.
-pub(crate) fn shared_specifiers(specs: VersionSpecifiers) -> Arc<VersionSpecifiers> {
-    let mut exact = Vec::with_capacity(specs.len());
-    exact.extend(specs);
-    Arc::new(VersionSpecifiers::from_iter(exact))
+/// A requirement's specifiers as a reader keeps them: shared (a clone copies no clause),
+/// each clause on a plain release packed inline ([`Specifiers`]), and without the spare room
+/// the parser's list grew to. Same clauses, same order.
+pub(crate) fn shared_specifiers(specs: VersionSpecifiers) -> Arc<Specifiers> {
+    Arc::new(Specifiers::from(specs))
 }
 
 /// Specifier sets with at least this many clauses are remembered by
@@ -111,7 +109,7 @@ thread_local! {
     /// clauses are held shared: a requirement's own list (`VersionSet::from_shared`) is
     /// not copied (a copy of a million clauses was 12-22 MB).
     #[allow(clippy::type_complexity)]
-    static LAST_LARGE: std::cell::RefCell<Vec<(Arc<VersionSpecifiers>, VersionSet)>> =
+    static LAST_LARGE: std::cell::RefCell<Vec<(Arc<Specifiers>, VersionSet)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -120,18 +118,23 @@ thread_local! {
 /// but a set keeps the spelling it was built from for its witnesses).
 pub(crate) fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
     a.len() == b.len()
-        && a.iter().zip(b.iter()).all(|(x, y)| {
-            let (v, w) = (x.version(), y.version());
-            x.operator() == y.operator()
-                && v.epoch() == w.epoch()
-                && v.release() == w.release()
-                && v.pre() == w.pre()
-                && v.post() == w.post()
-                && v.dev() == w.dev()
-                && v.local() == w.local()
-                && v.min() == w.min()
-                && v.max() == w.max()
-        })
+        && a.iter()
+            .zip(b.iter())
+            .all(|(x, y)| same_spelling_clause(x, y))
+}
+
+/// One clause of [`same_spelling`].
+fn same_spelling_clause(x: &VersionSpecifier, y: &VersionSpecifier) -> bool {
+    let (v, w) = (x.version(), y.version());
+    x.operator() == y.operator()
+        && v.epoch() == w.epoch()
+        && v.release() == w.release()
+        && v.pre() == w.pre()
+        && v.post() == w.post()
+        && v.dev() == w.dev()
+        && v.local() == w.local()
+        && v.min() == w.min()
+        && v.max() == w.max()
 }
 
 /// A set's intervals: one held inline (most requirements are one range or one point, and
@@ -620,26 +623,22 @@ impl VersionSet {
     /// from: the evaluator asks for one requirement's set once per target environment, and
     /// the answer is then a comparison of the clauses (spelling included) and a shared clone.
     pub fn from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
-        VersionSet::remembered(specs, || Arc::new(specs.clone()))
+        if specs.len() < MEMO_MIN_CLAUSES {
+            return VersionSet::build_from_specifiers(specs);
+        }
+        VersionSet::from_shared(&Arc::new(Specifiers::from(specs.clone())))
     }
 
     /// [`VersionSet::from_specifiers`] of a requirement's shared list: remembered with the
     /// list itself (another `Arc`), not a copy of its clauses.
-    pub fn from_shared(specs: &Arc<VersionSpecifiers>) -> VersionSet {
-        VersionSet::remembered(specs, || specs.clone())
-    }
-
-    fn remembered(
-        specs: &VersionSpecifiers,
-        key: impl FnOnce() -> Arc<VersionSpecifiers>,
-    ) -> VersionSet {
+    pub fn from_shared(specs: &Arc<Specifiers>) -> VersionSet {
         if specs.len() < MEMO_MIN_CLAUSES {
             return VersionSet::build_from_specifiers(specs);
         }
         let hit = LAST_LARGE.with(|m| {
             m.borrow()
                 .iter()
-                .find(|(k, _)| std::ptr::eq(&**k, specs) || same_spelling(k, specs))
+                .find(|(k, _)| Arc::ptr_eq(k, specs) || k.same_spelling(specs))
                 .map(|(_, set)| set.clone())
         });
         if let Some(set) = hit {
@@ -651,28 +650,28 @@ impl VersionSet {
             if m.len() >= MEMO_ENTRIES {
                 m.remove(0);
             }
-            m.push((key(), set.clone()));
+            m.push((specs.clone(), set.clone()));
         });
         set
     }
 
-    fn build_from_specifiers(specs: &VersionSpecifiers) -> VersionSet {
-        if specs.iter().any(|s| *s.operator() == Operator::ExactEqual) {
-            return VersionSet::intersect_all(specs.iter().map(VersionSet::from_specifier));
+    /// The set of a list of clauses, pep440_rs's or a reader's packed ones.
+    fn build_from_specifiers<C: ClauseSet>(specs: &[C]) -> VersionSet {
+        if specs.iter().any(|s| s.op() == Operator::ExactEqual) {
+            return VersionSet::intersect_all(specs.iter().map(ClauseSet::set));
         }
         // One slot more than the holes: their complement can be one interval longer, and
         // is built in the same list.
         let n_holes = specs
             .iter()
-            .filter(|s| matches!(*s.operator(), Operator::NotEqual | Operator::NotEqualStar))
+            .filter(|s| matches!(s.op(), Operator::NotEqual | Operator::NotEqualStar))
             .count();
         let mut holes = Vec::with_capacity(if n_holes == 0 { 0 } else { n_holes + 1 });
         let mut rest = Vec::new();
-        for s in specs.iter() {
-            match *s.operator() {
-                Operator::NotEqual => holes.push(equal_interval(s.version())),
-                Operator::NotEqualStar => holes.push(wildcard_interval(s.version())),
-                _ => rest.push(VersionSet::from_specifier(s)),
+        for s in specs {
+            match s.op() {
+                Operator::NotEqual | Operator::NotEqualStar => holes.push(s.hole()),
+                _ => rest.push(s.set()),
             }
         }
         if !holes.is_empty() {
@@ -1216,6 +1215,116 @@ fn specifier_intervals(op: Operator, v: &Version) -> Vec<Interval> {
     }
 }
 
+/// A clause as a set is built from it: pep440_rs's `VersionSpecifier`, or a reader's
+/// [`Clause`], whose packed release gives its edges without a pep440_rs `Version`.
+trait ClauseSet {
+    fn op(&self) -> Operator;
+    /// The clause's set ([`VersionSet::from_specifier`]).
+    fn set(&self) -> VersionSet;
+    /// What a `!=` or `!=V.*` clause leaves out: `==V`'s or `==V.*`'s interval.
+    fn hole(&self) -> Interval;
+}
+
+impl ClauseSet for VersionSpecifier {
+    fn op(&self) -> Operator {
+        *self.operator()
+    }
+
+    fn set(&self) -> VersionSet {
+        VersionSet::from_specifier(self)
+    }
+
+    fn hole(&self) -> Interval {
+        if *self.operator() == Operator::NotEqualStar {
+            wildcard_interval(self.version())
+        } else {
+            equal_interval(self.version())
+        }
+    }
+}
+
+impl ClauseSet for Clause {
+    fn op(&self) -> Operator {
+        self.operator()
+    }
+
+    fn set(&self) -> VersionSet {
+        match self.repr() {
+            clauses::Repr::Full(spec) => VersionSet::from_specifier(spec),
+            // A plain release names no pre-release (`specifier_names_prerelease`).
+            clauses::Repr::Packed(rel) => VersionSet {
+                ivs: packed_intervals(rel)
+                    .unwrap_or_else(|| specifier_intervals(rel.kind, &rel.version()))
+                    .into(),
+                pre: false,
+                literals: Box::default(),
+            },
+        }
+    }
+
+    fn hole(&self) -> Interval {
+        match self.repr() {
+            clauses::Repr::Full(spec) => spec.hole(),
+            clauses::Repr::Packed(rel) => {
+                let hole = match rel.kind {
+                    Operator::NotEqualStar => packed_wildcard(rel),
+                    _ => Some(packed_equal(rel)),
+                };
+                hole.unwrap_or_else(|| {
+                    let v = rel.version();
+                    match rel.kind {
+                        Operator::NotEqualStar => wildcard_interval(&v),
+                        _ => equal_interval(&v),
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// [`specifier_intervals`] of a clause on a plain release, from the packed release (no
+/// version is built): the same edges, each packed. None where an edge does not pack (the
+/// next prefix of `~=` or `.*` past 2^32) and for `===`.
+fn packed_intervals(rel: &Rel<Operator>) -> Option<Vec<Interval>> {
+    let edge = |suffix| Some(Bound::Packed(rel.with(suffix)));
+    Some(match rel.kind {
+        Operator::GreaterThanEqual => vec![Interval::new(edge(Suffix::Final), None)],
+        Operator::LessThanEqual => vec![Interval::new(None, edge(Suffix::PostDev0))],
+        Operator::GreaterThan => vec![Interval::new(edge(Suffix::Max0), None)],
+        Operator::LessThan => vec![Interval::new(None, edge(Suffix::Dev0))],
+        Operator::Equal => vec![packed_equal(rel)],
+        Operator::NotEqual => complement_ivs(&[packed_equal(rel)]),
+        Operator::TildeEqual => vec![Interval::new(
+            edge(Suffix::Final),
+            Some(next_prefix_packed(&rel.prefix())?),
+        )],
+        Operator::EqualStar => vec![packed_wildcard(rel)?],
+        Operator::NotEqualStar => complement_ivs(&[packed_wildcard(rel)?]),
+        Operator::ExactEqual => return None,
+    })
+}
+
+/// [`equal_interval`] of a plain release: `[R, R.post0.dev0)`.
+fn packed_equal<K: Copy>(rel: &Rel<K>) -> Interval {
+    Interval::new(
+        Some(Bound::Packed(rel.with(Suffix::Final))),
+        Some(Bound::Packed(rel.with(Suffix::PostDev0))),
+    )
+}
+
+/// [`wildcard_interval`] of a plain release: `[R.dev0, next-prefix.dev0)`.
+fn packed_wildcard<K: Copy>(rel: &Rel<K>) -> Option<Interval> {
+    Some(Interval::new(
+        Some(Bound::Packed(rel.with(Suffix::Dev0))),
+        Some(next_prefix_packed(rel)?),
+    ))
+}
+
+/// [`next_prefix_dev0`] of a plain release (`1.2` -> `1.3.dev0`), when it packs.
+fn next_prefix_packed<K: Copy>(rel: &Rel<K>) -> Option<Bound> {
+    Some(Bound::Packed(rel.bump_last()?.with(Suffix::Dev0)))
+}
+
 /// `==V`: PEP 440 "If the specified version identifier is a public version identifier (no
 /// local version label), then the local version label of any candidate versions MUST be
 /// ignored when matching versions." With a local label, strict equality.
@@ -1646,8 +1755,11 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
     }
 }
 
+mod clauses;
 mod packed;
 
+#[cfg(test)]
+mod clause_tests;
 #[cfg(test)]
 mod order_tests;
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! module only phrases, naming the trigger, package, window and effects from the rule's
 //! data, quoting the file's own text, and merging a finding reached through several units.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
@@ -918,7 +919,7 @@ fn is_lock(v: &PyVerdict) -> bool {
 }
 
 /// The version an installed environment holds, when the verdict is about one.
-fn installed_version<'v>(opts: &Options, v: &'v PyVerdict) -> Option<&'v Version> {
+fn installed_version<'v>(opts: &Options, v: &'v PyVerdict) -> Option<Cow<'v, Version>> {
     if opts.source != Source::Installed {
         return None;
     }
@@ -928,13 +929,11 @@ fn installed_version<'v>(opts: &Options, v: &'v PyVerdict) -> Option<&'v Version
         _ => None,
     }?;
     match &req.version {
-        VersionReq::Exact { version, .. } => Some(version),
-        VersionReq::Specifiers { specifiers, .. } => {
-            match specifiers.iter().collect::<Vec<_>>().as_slice() {
-                [one] if *one.operator() == pep440_rs::Operator::Equal => Some(one.version()),
-                _ => None,
-            }
-        }
+        VersionReq::Exact { version, .. } => Some(Cow::Borrowed(version)),
+        VersionReq::Specifiers { specifiers, .. } => match &specifiers[..] {
+            [one] if one.operator() == pep440_rs::Operator::Equal => Some(one.version()),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -989,7 +988,7 @@ fn finish<'a>(
     let installed = installed_version(opts, first);
     let words = match first.detail {
         Detail::Unconstrained => unconstrained_words(files, opts, rule, first, &counted),
-        _ => words(files, opts, rule, first, &listing, installed),
+        _ => words(files, opts, rule, first, &listing, installed.as_deref()),
     };
     let message = words.message;
     let mut notes = words.notes;

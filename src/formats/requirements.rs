@@ -22,6 +22,7 @@
 //! on with the next line.
 
 use crate::markers::Marker;
+use crate::versions::Specifiers;
 use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
@@ -1310,7 +1311,7 @@ const REPEATED_MAX_LEN: usize = 256;
 /// its non-empty specifiers shared (its own `version_or_url` is then `None`).
 type Repeated = (
     pep508_rs::Requirement<AnyUrl>,
-    Option<Arc<pep440_rs::VersionSpecifiers>>,
+    Option<Arc<crate::versions::Specifiers>>,
 );
 
 /// [`super::guard::parse_requirement`], remembering a text that parsed twice in a row: a
@@ -1332,7 +1333,10 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
     }) {
         return Ok(r);
     }
-    let mut r = super::guard::parse_requirement::<AnyUrl>(text)?;
+    let (mut r, plain) = match plain_requirement(text) {
+        Some((r, specs)) => (r, Some(specs)),
+        None => (super::guard::parse_requirement::<AnyUrl>(text)?, None),
+    };
     // A long line (an 8 MiB list of clauses) is not kept: a copy would only add to it.
     if text.len() <= REPEATED_MAX_LEN {
         use std::hash::BuildHasher;
@@ -1345,7 +1349,7 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
             repeated
         });
         if repeated {
-            let shared = match r.version_or_url.take() {
+            let shared = plain.or_else(|| match r.version_or_url.take() {
                 Some(VersionOrUrl::VersionSpecifier(s)) if !s.is_empty() => {
                     Some(crate::versions::shared_specifiers(s))
                 }
@@ -1353,13 +1357,28 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
                     r.version_or_url = other;
                     None
                 }
-            };
+            });
             let r = (r, shared);
             LAST.with(|last| last.borrow_mut().1 = Some((text.to_owned(), r.clone())));
             return Ok(r);
         }
     }
-    Ok((r, None))
+    Ok((r, plain))
+}
+
+/// A requirement written as a name and, at once, plain clauses (`numpy!=1.0,!=1.1,...`):
+/// the name parsed by pep508_rs alone, the clauses read into packed ones without
+/// pep440_rs (`versions::Specifiers::read_plain`). None for anything else (a space, extras,
+/// a marker, a URL, any clause not read exactly), which pep508_rs parses whole as before.
+fn plain_requirement(text: &str) -> Option<(pep508_rs::Requirement<AnyUrl>, Arc<Specifiers>)> {
+    let at = text.find(['=', '!', '<', '>', '~'])?;
+    let (name, clauses) = text.split_at(at);
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+        return None;
+    }
+    let specs = Specifiers::read_plain(clauses)?;
+    let r = super::guard::parse_requirement::<AnyUrl>(name).ok()?;
+    Some((r, Arc::new(specs)))
 }
 
 /// `Link.egg_fragment`: `[#&]egg=([^&]*)` anywhere in the URL. Returns the value's range.
@@ -1622,8 +1641,8 @@ impl super::InputFormat for Requirements {
                 }
                 VersionReq::Specifiers { specifiers, .. } => {
                     if let [s] = &specifiers[..] {
-                        if *s.operator() == pep440_rs::Operator::Equal {
-                            pins.insert(PackageName::clone(&r.name), s.version().clone());
+                        if s.operator() == pep440_rs::Operator::Equal {
+                            pins.insert(PackageName::clone(&r.name), s.version().into_owned());
                         }
                     }
                 }

@@ -97,6 +97,30 @@ impl<K: Copy> Rel<K> {
         // Unused segments are zero: comparing all three is comparing zero-padded.
         self.segs.cmp(&other.segs)
     }
+
+    /// The release with its last segment raised by one (`1.2` -> `1.3`), when it fits.
+    pub(crate) fn bump_last(&self) -> Option<Rel<K>> {
+        let mut out = *self;
+        let last = &mut out.segs[self.len as usize - 1];
+        *last = last.checked_add(1)?;
+        Some(out)
+    }
+
+    /// The release without its last segment (`1.2.3` -> `1.2`); a one-segment release is
+    /// its own prefix, as `~=` takes it.
+    pub(crate) fn prefix(&self) -> Rel<K> {
+        let len = match self.len {
+            Len::One | Len::Two => Len::One,
+            Len::Three => Len::Two,
+        };
+        let mut segs = self.segs;
+        segs[len as usize..].fill(0);
+        Rel {
+            segs,
+            kind: self.kind,
+            len,
+        }
+    }
 }
 
 impl<K: Copy> fmt::Display for Rel<K> {

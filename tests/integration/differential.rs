@@ -290,3 +290,159 @@ fn engine_matches_packaging() {
         failures.len()
     );
 }
+
+/// Releases for the reader's packed clauses (issue 15 §4): plain ones in and out of
+/// pep440_rs's small form (a segment above 255 after the first), at and past 2^32 (where a
+/// clause stops being packed), four segments (never packed) and trailing zeros.
+const PACKED_BASES: &[&str] = &[
+    "0",
+    "1",
+    "1.0",
+    "1.16",
+    "1.255",
+    "1.256",
+    "1.300",
+    "1.300.0",
+    "1.300.1",
+    "1.299.7",
+    "0.300.1",
+    "2.0.1",
+    "4294967295",
+    "1.4294967295",
+    "1.4294967296",
+    "4294967296",
+    "1.300.0.0",
+    "1.2.3.4",
+];
+const PACKED_SUFFIXES: &[&str] = &["", "", "", "", "a1", ".dev0", ".post0", ".post1", "+mkl"];
+const PACKED_WINDOW: &str = ">=1.16,<1.300.1";
+
+fn packed_clause(rng: &mut Rng) -> String {
+    let epoch = if rng.chance(10) { "1!" } else { "" };
+    let base = rng.pick_str(PACKED_BASES);
+    let v = format!("{epoch}{base}{}", rng.pick_str(PACKED_SUFFIXES));
+    let plain = format!("{epoch}{base}");
+    match rng.below(11) {
+        0 => format!(">={v}"),
+        1 => format!("<{v}"),
+        2 => format!("<={v}"),
+        3 => format!(">{v}"),
+        4 => format!("=={v}"),
+        5 | 6 => format!("!={v}"),
+        7 if base.contains('.') => format!("~={v}"),
+        7 => format!("~={v}.0"),
+        8 => format!("=={plain}.*"),
+        9 => format!("!={plain}.*"),
+        _ => format!("==={v}"),
+    }
+}
+
+/// The sets a reader builds from its packed clauses (`versions::Specifiers`, and
+/// `Specifiers::read_plain` where it reads the text) admit what packaging admits, and
+/// their witnesses outside a window are outside it for packaging.
+#[test]
+fn packed_clauses_match_packaging() {
+    use depwindow::versions::Specifiers;
+    use std::sync::Arc;
+    let Some(oracle) = oracle() else { return };
+    let mut pool: Vec<String> = Vec::new();
+    for b in PACKED_BASES {
+        for s in [
+            "",
+            "a1",
+            ".dev0",
+            ".post0",
+            ".post0.dev0",
+            ".post1",
+            "+mkl",
+            "+1.a",
+        ] {
+            pool.push(format!("{b}{s}"));
+            pool.push(format!("1!{b}{s}"));
+        }
+    }
+    let pool: Vec<String> = pool
+        .iter()
+        .map(|s| Version::from_str(s).expect("pool version").to_string())
+        .collect();
+    let pool_versions: Vec<Version> = pool.iter().map(|s| Version::from_str(s).unwrap()).collect();
+    let window = VersionSet::parse(PACKED_WINDOW).unwrap();
+    let mut rng = Rng(0x9AC_4ED);
+    let (mut cases, mut read_plain) = (Vec::new(), 0);
+    while cases.len() < 3000 {
+        let n = 1 + rng.below(4);
+        let spec: Vec<String> = (0..n).map(|_| packed_clause(&mut rng)).collect();
+        let spec = spec.join(",");
+        // pep440_rs refuses some combinations (`~=1.0a1.*` is never made, `<=1.*` neither,
+        // but `===` of a non-version is): those are not the reader's.
+        let Ok(specs) = spec.parse::<pep440_rs::VersionSpecifiers>() else {
+            continue;
+        };
+        let set = VersionSet::from_shared(&Arc::new(Specifiers::from(specs)));
+        if let Some(plain) = Specifiers::read_plain(&spec) {
+            read_plain += 1;
+            assert_eq!(VersionSet::from_shared(&Arc::new(plain)), set, "`{spec}`");
+        }
+        let cands: Vec<usize> = (0..CANDS_PER_SET).map(|_| rng.below(pool.len())).collect();
+        let witness = set.witness_outside(&window);
+        cases.push((spec, set, cands, witness));
+    }
+    let request = json!({
+        "window": PACKED_WINDOW,
+        "releases": [],
+        "dense": pool,
+        "sets": cases.iter().map(|(spec, _, cands, witness)| json!({
+            "spec": spec,
+            "cands": cands.iter().map(|&i| &pool[i]).collect::<Vec<_>>(),
+            "witness": witness.as_ref().map(|w| w.to_string()),
+        })).collect::<Vec<_>>(),
+    });
+    let replies: Vec<Value> = oracle.ask(&request);
+    assert_eq!(replies.len(), cases.len());
+    let mut failures = Vec::new();
+    let mut witnesses = 0;
+    for ((spec, set, cands, witness), r) in cases.iter().zip(&replies) {
+        let mut fail = |what: String| failures.push(format!("`{spec}`: {what}"));
+        if r["ok"] != json!(true) {
+            fail(format!("packaging rejects it: {}", r["error"]));
+            continue;
+        }
+        if r["pre"] != json!(set.prereleases()) {
+            fail(format!("prereleases: packaging {}", r["pre"]));
+        }
+        for (k, &i) in cands.iter().enumerate() {
+            let v = &pool_versions[i];
+            if r["contains"][k] != json!(set.contains(v)) {
+                fail(format!("contains({v}): packaging {}", r["contains"][k]));
+            }
+            if r["any"][k] != json!(set.contains_any(v)) {
+                fail(format!("contains_any({v}): packaging {}", r["any"][k]));
+            }
+        }
+        match witness {
+            None if r["dense_outside"] == json!(true) => {
+                fail("no witness, but packaging finds an outside version".to_string())
+            }
+            None => {}
+            Some(w) => {
+                witnesses += 1;
+                if r["witness_ok"] != json!(true) {
+                    fail(format!("witness {w} rejected by packaging"));
+                }
+            }
+        }
+    }
+    for f in failures.iter().take(30) {
+        println!("MISMATCH {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches with packaging",
+        failures.len()
+    );
+    // The plain reader and the witness search were reached.
+    assert!(
+        read_plain > 200 && witnesses > 500,
+        "{read_plain} read plainly, {witnesses} witnesses"
+    );
+}

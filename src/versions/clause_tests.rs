@@ -1,0 +1,168 @@
+//! A reader's clauses ([`Specifiers`], packed where the version is a plain release) read
+//! back, compare and build sets exactly as pep440_rs's `VersionSpecifiers` they come from,
+//! over generated clauses mixing packed and full forms: plain releases in and out of
+//! pep440_rs's small form, segments at and past 2^32, four segments, trailing zeros,
+//! epochs, pre-, post- and dev releases, local labels, wildcards, `~=` and `===`.
+
+use super::*;
+
+/// A small deterministic generator (64-bit LCG, high bits).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const RELEASES: &[&str] = &[
+    "0",
+    "1",
+    "1.0",
+    "1.0.0",
+    "1.16",
+    "1.300",
+    "1.300.0",
+    "1.299.7",
+    "0.300.1",
+    "2.0.1",
+    "4294967295",
+    "1.4294967295",
+    "1.4294967296",
+    "4294967296",
+    "1.300.0.0",
+    "1.2.3.4",
+];
+const SUFFIXES: &[&str] = &[
+    "", "", "", "", "", "a1", "rc2", ".dev0", ".post0", ".post1", "+mkl", "+1.a",
+];
+const OPERATORS: &[&str] = &["==", "!=", ">=", "<=", ">", "<", "~=", "===", "==*", "!=*"];
+
+/// A clause pep440_rs parses, or None when it refuses the combination (`~=1`, `<=1.*`).
+fn clause(g: &mut Lcg) -> Option<String> {
+    let epoch = if g.next() % 8 == 0 { "1!" } else { "" };
+    let version = format!("{epoch}{}{}", g.pick(RELEASES), g.pick(SUFFIXES));
+    let text = match g.pick(OPERATORS) {
+        "==*" => format!("=={version}.*"),
+        "!=*" => format!("!={version}.*"),
+        op => format!("{op}{version}"),
+    };
+    VersionSpecifier::from_str(&text).ok().map(|_| text)
+}
+
+fn clauses(g: &mut Lcg, n: usize) -> Vec<String> {
+    std::iter::from_fn(|| Some(clause(g)))
+        .flatten()
+        .take(n)
+        .collect()
+}
+
+fn pep440(text: &str) -> VersionSpecifiers {
+    VersionSpecifiers::from_str(text).unwrap_or_else(|e| panic!("`{text}`: {e}"))
+}
+
+#[test]
+fn clauses_read_back_as_pep440_rs_parsed_them() {
+    let mut g = Lcg(0xc1a5);
+    let mut packed = 0;
+    for _ in 0..3000 {
+        let n = 1 + (g.next() % 4) as usize;
+        let text = clauses(&mut g, n).join(",");
+        let specs = pep440(&text);
+        let ours = Specifiers::from(specs.clone());
+        assert_eq!(ours.to_string(), specs.to_string(), "`{text}`");
+        assert_eq!(ours.len(), specs.len());
+        for (c, s) in ours.iter().zip(specs.iter()) {
+            packed += usize::from(matches!(c.repr(), clauses::Repr::Packed(_)));
+            assert_eq!(c.to_string(), s.to_string());
+            assert_eq!(c.operator(), *s.operator());
+            let (v, w) = (c.version(), s.version());
+            assert_eq!(v.to_string(), w.to_string());
+            assert_eq!(v.release(), w.release(), "{v}: as written");
+        }
+        // The set, built from the packed clauses and from pep440_rs's: the same intervals
+        // (in the order), written the same way (`Display` builds every edge).
+        let a = VersionSet::build_from_specifiers(&ours);
+        let b = VersionSet::build_from_specifiers(&specs[..]);
+        assert_eq!(a, b, "`{text}`");
+        assert_eq!(a.to_string(), b.to_string(), "`{text}`");
+    }
+    assert!(packed > 1000, "{packed} packed clauses");
+}
+
+#[test]
+fn clauses_compare_as_pep440_rs_clauses() {
+    let mut g = Lcg(0xe9);
+    let pool: Vec<String> = clauses(&mut g, 400);
+    let mut equal = 0;
+    for a in pool.iter().step_by(3) {
+        for b in &pool {
+            let (x, y) = (pep440(a), pep440(b));
+            let want = x == y;
+            let (p, q) = (Specifiers::from(x.clone()), Specifiers::from(y.clone()));
+            assert_eq!(p == q, want, "`{a}` == `{b}`");
+            assert_eq!(p.same_spelling(&q), same_spelling(&x, &y), "`{a}` ~ `{b}`");
+            equal += usize::from(want && a != b);
+        }
+    }
+    // Equal clauses spelled differently (`==1.0`, `==1.0.0`) are among the cases.
+    assert!(equal > 0, "{equal}");
+}
+
+#[test]
+fn plain_lists_read_as_pep440_rs_reads_them() {
+    let mut g = Lcg(0x91a1);
+    let (mut read, mut left) = (0, 0);
+    for _ in 0..3000 {
+        let n = 1 + (g.next() % 5) as usize;
+        let text = clauses(&mut g, n).join(",");
+        let want = Specifiers::from(pep440(&text));
+        match Specifiers::read_plain(&text) {
+            Some(ours) => {
+                read += 1;
+                assert!(ours.same_spelling(&want), "`{text}`: {ours} / {want}");
+                assert_eq!(ours.to_string(), want.to_string());
+            }
+            None => left += 1,
+        }
+    }
+    // Texts the fast path leaves to pep440_rs: a space, a leading zero, a piece that is not
+    // a clause.
+    for text in [
+        "!=1.0, !=1.1",
+        "==01.2",
+        ">=1.0,",
+        "===1.0",
+        "~=1",
+        "<=1.*",
+        "==1.2.3.4",
+        "==1.4294967296",
+        "==1.0a1",
+        "",
+    ] {
+        assert!(Specifiers::read_plain(text).is_none(), "`{text}`");
+    }
+    assert!(read > 100 && left > 300, "{read} read, {left} left");
+}
+
+/// A packed clause is 16 bytes (a full one's box included in the 16), and a list of one
+/// clause holds it inline: one allocation per requirement, its `Arc`.
+#[test]
+fn a_clause_is_sixteen_bytes_and_one_is_held_inline() {
+    assert_eq!(std::mem::size_of::<Clause>(), 16);
+    assert_eq!(std::mem::size_of::<Specifiers>(), 24);
+    let one = Specifiers::from(pep440("!=1.300"));
+    assert!(matches!(one.0, clauses::List::One(_)), "{one:?}");
+    assert!(matches!(one[0].repr(), clauses::Repr::Packed(_)), "{one:?}");
+    let many = Specifiers::from(pep440("!=1.300,>=1!2"));
+    assert_eq!(many.len(), 2);
+    assert!(matches!(many[1].repr(), clauses::Repr::Full(_)), "{many:?}");
+}

@@ -1,0 +1,243 @@
+//! A requirement's specifier clauses as readers keep them (issue 15 §4): a clause on a plain
+//! release (`!=1.300`, `>=2.0.1`) is its operator and the packed release, 16 bytes inline; any
+//! other clause (an epoch, a pre-, post- or dev release, a local label, four segments or
+//! more, a segment past 2^32, `===`) is pep440_rs's `VersionSpecifier`, boxed. An 8 MiB line
+//! of `!=1.N` clauses held a pep440_rs `Version` per clause (about 180 bytes each, as 1.300
+//! is in pep440_rs's full form); it now holds 16 bytes per clause.
+//!
+//! The clauses are those pep440_rs parsed, in its order, and read back as it would: the
+//! same operator, the same version (built on demand), the same text.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
+
+use super::packed::Rel;
+
+/// One clause, as pep440_rs parsed it.
+#[derive(Clone, Debug)]
+pub struct Clause(Repr);
+
+#[derive(Clone, Debug)]
+pub(super) enum Repr {
+    /// An operator other than `===` on a plain release.
+    Packed(Rel<Operator>),
+    /// Any other clause. Boxed: inline it would make every clause 24 bytes.
+    Full(Box<VersionSpecifier>),
+}
+
+impl Clause {
+    /// The clause, packed when its version is a plain release.
+    fn new(spec: VersionSpecifier) -> Clause {
+        let op = *spec.operator();
+        let v = spec.version();
+        let plain = op != Operator::ExactEqual
+            && v.epoch() == 0
+            && v.pre().is_none()
+            && v.post().is_none()
+            && v.dev().is_none()
+            && v.local().is_empty()
+            && Version::min(v).is_none()
+            && Version::max(v).is_none();
+        match plain.then(|| Rel::of(v.release(), op)).flatten() {
+            Some(rel) => Clause(Repr::Packed(rel)),
+            None => Clause(Repr::Full(Box::new(spec))),
+        }
+    }
+
+    /// The operator (`VersionSpecifier::operator`).
+    pub fn operator(&self) -> Operator {
+        match &self.0 {
+            Repr::Packed(rel) => rel.kind,
+            Repr::Full(spec) => *spec.operator(),
+        }
+    }
+
+    /// The version (`VersionSpecifier::version`: for `==1.*`, `1`), built for a packed
+    /// clause.
+    pub fn version(&self) -> Cow<'_, Version> {
+        match &self.0 {
+            Repr::Packed(rel) => Cow::Owned(rel.version()),
+            Repr::Full(spec) => Cow::Borrowed(spec.version()),
+        }
+    }
+
+    /// How the clause is held.
+    pub(super) fn repr(&self) -> &Repr {
+        &self.0
+    }
+
+    /// The same clause, written the same way (operators and every part of the version).
+    fn same_spelling(&self, other: &Clause) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Packed(a), Repr::Packed(b)) => a == b,
+            (Repr::Full(a), Repr::Full(b)) => super::same_spelling_clause(a, b),
+            // A clause is packed whenever it can be: the two spellings differ.
+            _ => false,
+        }
+    }
+}
+
+impl PartialEq for Clause {
+    /// As `VersionSpecifier`'s: the same operator and PEP 440-equal versions (`1.0` and
+    /// `1.0.0`).
+    fn eq(&self, other: &Clause) -> bool {
+        match (&self.0, &other.0) {
+            (Repr::Packed(a), Repr::Packed(b)) => a.kind == b.kind && a.cmp_padded(b).is_eq(),
+            _ => self.operator() == other.operator() && self.version() == other.version(),
+        }
+    }
+}
+
+impl Eq for Clause {}
+
+impl fmt::Display for Clause {
+    /// As `VersionSpecifier`'s: the operator, the version, `.*` for a wildcard.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Packed(rel) => {
+                write!(f, "{}{rel}", rel.kind)?;
+                if matches!(rel.kind, Operator::EqualStar | Operator::NotEqualStar) {
+                    f.write_str(".*")?;
+                }
+                Ok(())
+            }
+            Repr::Full(spec) => fmt::Display::fmt(spec, f),
+        }
+    }
+}
+
+/// A requirement's clauses, in pep440_rs's order, without spare room. One clause (most
+/// requirements) is held inline: a requirement's list is then one allocation (its `Arc`),
+/// not two (525k constraint lines of one clause each: 17 MB).
+#[derive(Clone, Debug)]
+pub struct Specifiers(pub(super) List);
+
+#[derive(Clone, Debug)]
+pub(super) enum List {
+    One(Clause),
+    /// Never one clause.
+    Many(Box<[Clause]>),
+}
+
+impl FromIterator<Clause> for Specifiers {
+    fn from_iter<I: IntoIterator<Item = Clause>>(iter: I) -> Specifiers {
+        let mut all: Vec<Clause> = iter.into_iter().collect();
+        match (all.len(), all.pop()) {
+            (1, Some(one)) => Specifiers(List::One(one)),
+            (_, last) => {
+                all.extend(last);
+                Specifiers(List::Many(all.into_boxed_slice()))
+            }
+        }
+    }
+}
+
+impl PartialEq for Specifiers {
+    /// As `VersionSpecifiers`': clause by clause (`Clause`'s `==`).
+    fn eq(&self, other: &Specifiers) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for Specifiers {}
+
+impl Specifiers {
+    /// A list of clauses on plain releases written plainly (`!=1.0,>=1.300,==2.*`: no space,
+    /// no empty piece, no leading zero, one to three segments below 2^32, no `===`), read
+    /// without pep440_rs and as pep440_rs reads it: the same clauses, sorted as
+    /// `VersionSpecifiers` sorts them (stably, by version). None for anything else, which
+    /// the caller gives to pep440_rs: an 8 MiB line of `!=1.N` clauses made 773k pep440_rs
+    /// versions (140 MB) only to pack them.
+    pub fn read_plain(text: &str) -> Option<Specifiers> {
+        let mut out = text
+            .split(',')
+            .map(read_plain_clause)
+            .collect::<Option<Vec<_>>>()?;
+        if !out.is_sorted_by(|a, b| a.cmp_padded(b).is_le()) {
+            out.sort_by(|a, b| a.cmp_padded(b));
+        }
+        Some(out.into_iter().map(|r| Clause(Repr::Packed(r))).collect())
+    }
+
+    /// The same clauses, written the same way.
+    pub fn same_spelling(&self, other: &Specifiers) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(a, b)| a.same_spelling(b))
+    }
+}
+
+/// One clause of [`Specifiers::read_plain`].
+fn read_plain_clause(piece: &str) -> Option<Rel<Operator>> {
+    const OPERATORS: [(&str, Operator); 7] = [
+        ("==", Operator::Equal),
+        ("!=", Operator::NotEqual),
+        ("<=", Operator::LessThanEqual),
+        (">=", Operator::GreaterThanEqual),
+        ("~=", Operator::TildeEqual),
+        ("<", Operator::LessThan),
+        (">", Operator::GreaterThan),
+    ];
+    let (op, version) = OPERATORS
+        .iter()
+        .find_map(|&(text, op)| Some((op, piece.strip_prefix(text)?)))?;
+    let (op, version) = match (op, version.strip_suffix(".*")) {
+        (op, None) => (op, version),
+        (Operator::Equal, Some(prefix)) => (Operator::EqualStar, prefix),
+        (Operator::NotEqual, Some(prefix)) => (Operator::NotEqualStar, prefix),
+        _ => return None,
+    };
+    let mut release = [0u64; 3];
+    let mut n = 0;
+    for seg in version.split('.') {
+        // pep440_rs writes `01` as `1`: such a spelling is left to it.
+        let plain = !seg.is_empty()
+            && seg.len() <= 10
+            && seg.bytes().all(|b| b.is_ascii_digit())
+            && (seg.len() == 1 || !seg.starts_with('0'));
+        if !plain || n == release.len() {
+            return None;
+        }
+        release[n] = seg.parse().ok()?;
+        n += 1;
+    }
+    // pep440_rs refuses `~=1`.
+    if op == Operator::TildeEqual && n < 2 {
+        return None;
+    }
+    Rel::of(&release[..n], op)
+}
+
+impl From<VersionSpecifiers> for Specifiers {
+    /// Each clause packed as it is read: the parser's versions are dropped one by one.
+    fn from(specs: VersionSpecifiers) -> Specifiers {
+        specs.into_iter().map(Clause::new).collect()
+    }
+}
+
+impl std::ops::Deref for Specifiers {
+    type Target = [Clause];
+    fn deref(&self) -> &[Clause] {
+        match &self.0 {
+            List::One(clause) => std::slice::from_ref(clause),
+            List::Many(all) => all,
+        }
+    }
+}
+
+impl fmt::Display for Specifiers {
+    /// As `VersionSpecifiers`': the clauses joined by `, `.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, clause) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{clause}")?;
+        }
+        Ok(())
+    }
+}
