@@ -502,7 +502,7 @@ fn peak_per(name: &str, format: Format, text: &str, per: usize) -> u64 {
 /// `ClauseSpans`).
 ///
 /// Tightened to 96 and 420 when the counts were 73 and 379 (packed clauses, issue 15 §4):
-/// the code before them (main 0d5619e, 268 and 569) fails both. It kept each clause's
+/// the code before them (main 0d5619e, 256 and 569) fails both. It kept each clause's
 /// pep440_rs `Version` (1.300 is in its full form: an `Arc` of about 150 bytes and a
 /// release list) in the requirement and behind every edge of the set, and had pep508_rs
 /// parse a long line of plain clauses into such versions only to keep them.
