@@ -320,10 +320,17 @@ impl Bound {
         }
     }
 
-    /// This edge against a version, in `Version`'s order.
+    /// This edge against a version, in `Version`'s order. A packed edge is decided by the
+    /// epoch and release alone unless they tie (no key is made for either side).
     fn cmp_version(&self, v: &Version) -> Ordering {
         match self {
             Bound::At(b) => b.cmp(v),
+            Bound::Packed(rel) => {
+                let (segs, len) = rel.wide();
+                0.cmp(&v.epoch())
+                    .then_with(|| cmp_release(&segs[..len], v.release()))
+                    .then_with(|| self.with_key(|k| k.cmp(&OrderKey::of(v))))
+            }
             _ => self.with_key(|k| k.cmp(&OrderKey::of(v))),
         }
     }
@@ -993,7 +1000,11 @@ impl VersionSet {
     /// No PEP 440 version is admitted (with the pre-release rule: a set whose only members
     /// are pre-releases is empty unless it admits pre-releases).
     pub fn is_empty(&self) -> bool {
-        self.some_member().is_none()
+        let finals_only = !self.pre;
+        !self
+            .ivs
+            .iter()
+            .any(|iv| starts_at_a_final(iv) || find_in(iv, finals_only, false).is_some())
     }
 
     /// A final release `self` admits (whatever its pre-release rule); None when it admits
@@ -1640,6 +1651,14 @@ fn next_prerelease_dev0(v: &Version) -> Option<Version> {
     Some(base.with_pre(Some(next)).with_dev(Some(0)))
 }
 
+/// Whether `iv` starts at a plain release, which it then holds (its edges are apart in the
+/// order): `find_in` would find that release, whatever `finals_only`. Asked first by
+/// [`VersionSet::is_empty`], which then builds no version for it (a packed edge's version
+/// is a new allocation: 50k extras' `>=1.N` sets were asked 200k times).
+fn starts_at_a_final(iv: &Interval) -> bool {
+    matches!(&iv.lo, Some(Bound::Packed(rel)) if rel.kind == Suffix::Final)
+}
+
 /// A real version in `iv` (a final release when `finals_only`), or None when there is none.
 ///
 /// Exactness: the candidates always include the least admissible real version at or above
@@ -1649,17 +1668,22 @@ fn next_prerelease_dev0(v: &Version) -> Option<Version> {
 fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Version> {
     let ok = |c: &Version| iv.contains(c) && !(finals_only && c.any_prerelease());
     let try_c = |c: Option<Version>| c.filter(|c| ok(c));
-    // The edges as versions (a sentinel edge built here, for the few intervals searched).
+    // The edges as versions (a sentinel or packed edge built here, for the few intervals
+    // searched); the upper one only where a candidate needs it (a packed edge's version is
+    // a new allocation, and most searches take the lower edge's).
     let lo = iv.lo.as_ref().map(Bound::version);
-    let hi = iv.hi.as_ref().map(Bound::version);
+    let hi_built = std::cell::OnceCell::new();
+    let hi = || {
+        hi_built
+            .get_or_init(|| iv.hi.as_ref().map(Bound::version))
+            .as_ref()
+    };
 
     if prefer_high {
         // Just below the edge: the edge's own release when it lies below (`>1.14.4` ends
         // the piece at 1.14.4's post-releases), else the previous one (`1.14.5` -> `1.14.4`).
-        let at_edge = hi
-            .as_ref()
-            .and_then(|h| release_version(h.epoch(), h.release().to_vec()));
-        if let Some(w) = try_c(at_edge).or_else(|| try_c(hi.as_ref().and_then(natural_below))) {
+        let at_edge = hi().and_then(|h| release_version(h.epoch(), h.release().to_vec()));
+        if let Some(w) = try_c(at_edge).or_else(|| try_c(hi().and_then(natural_below))) {
             return Some(w);
         }
     }
@@ -1689,7 +1713,7 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
                 });
                 let mut appended = rel.to_vec();
                 appended.push(1);
-                let padded = hi.as_ref().filter(|h| h.epoch() == v.epoch()).map(|h| {
+                let padded = hi().filter(|h| h.epoch() == v.epoch()).map(|h| {
                     let mut p = rel.to_vec();
                     while p.len() < h.release().len() {
                         p.push(0);
@@ -1726,7 +1750,7 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
                 .or_else(|| try_c(with_seg(LocalSegment::Number(0))))
                 .or_else(|| try_c(with_seg(LocalSegment::String("a".to_string()))))
                 .or_else(|| {
-                    let h = hi.as_ref()?;
+                    let h = hi()?;
                     if h.max().is_some() || h.clone().without_local() != public {
                         return None;
                     }

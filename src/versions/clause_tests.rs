@@ -94,6 +94,10 @@ fn clauses_read_back_as_pep440_rs_parsed_them() {
         let b = VersionSet::build_from_specifiers(&specs[..]);
         assert_eq!(a, b, "`{text}`");
         assert_eq!(a.to_string(), b.to_string(), "`{text}`");
+        // `is_empty` asks a packed lower edge first: the same answer as the search.
+        for set in [&a, &a.clone().allow_prereleases()] {
+            assert_eq!(set.is_empty(), set.some_member().is_none(), "`{text}`");
+        }
     }
     assert!(packed > 1000, "{packed} packed clauses");
 }
