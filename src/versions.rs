@@ -633,7 +633,18 @@ impl VersionSet {
         if specs.len() < MEMO_MIN_CLAUSES {
             return VersionSet::build_from_specifiers(specs);
         }
-        VersionSet::from_shared(&Arc::new(Specifiers::from(specs.clone())))
+        // Looked up before the list is packed: a Requires-Python of 400k clauses asked
+        // once per Python packed a copy on each call.
+        let hit = LAST_LARGE.with(|m| {
+            m.borrow()
+                .iter()
+                .find(|(k, _)| k.spelled_as(specs))
+                .map(|(_, set)| set.clone())
+        });
+        match hit {
+            Some(set) => set,
+            None => VersionSet::from_shared(&Arc::new(Specifiers::from(specs.clone()))),
+        }
     }
 
     /// [`VersionSet::from_specifiers`] of a requirement's shared list: remembered with the

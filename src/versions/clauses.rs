@@ -30,17 +30,7 @@ pub(super) enum Repr {
 impl Clause {
     /// The clause, packed when its version is a plain release.
     fn new(spec: VersionSpecifier) -> Clause {
-        let op = *spec.operator();
-        let v = spec.version();
-        let plain = op != Operator::ExactEqual
-            && v.epoch() == 0
-            && v.pre().is_none()
-            && v.post().is_none()
-            && v.dev().is_none()
-            && v.local().is_empty()
-            && Version::min(v).is_none()
-            && Version::max(v).is_none();
-        match plain.then(|| Rel::of(v.release(), op)).flatten() {
+        match packed(&spec) {
             Some(rel) => Clause(Repr::Packed(rel)),
             None => Clause(Repr::Full(Box::new(spec))),
         }
@@ -66,6 +56,16 @@ impl Clause {
     /// How the clause is held.
     pub(super) fn repr(&self) -> &Repr {
         &self.0
+    }
+
+    /// The same clause as pep440_rs's `spec`, written the same way: what
+    /// [`Clause::same_spelling`] says of `spec` once held, without holding it.
+    fn spelled_as(&self, spec: &VersionSpecifier) -> bool {
+        match (&self.0, packed(spec)) {
+            (Repr::Packed(a), Some(b)) => *a == b,
+            (Repr::Full(a), None) => super::same_spelling_clause(a, spec),
+            _ => false,
+        }
     }
 
     /// The same clause, written the same way (operators and every part of the version).
@@ -161,6 +161,12 @@ impl Specifiers {
         Some(out.into_iter().map(|r| Clause(Repr::Packed(r))).collect())
     }
 
+    /// The same clauses as pep440_rs's `specs`, written the same way: a memo lookup of a
+    /// list not held yet, without packing it first.
+    pub fn spelled_as(&self, specs: &VersionSpecifiers) -> bool {
+        self.len() == specs.len() && self.iter().zip(specs.iter()).all(|(a, b)| a.spelled_as(b))
+    }
+
     /// The same clauses, written the same way.
     pub fn same_spelling(&self, other: &Specifiers) -> bool {
         self.len() == other.len()
@@ -169,6 +175,22 @@ impl Specifiers {
                 .zip(other.iter())
                 .all(|(a, b)| a.same_spelling(b))
     }
+}
+
+/// pep440_rs's clause packed, when its version is a plain release (and the operator not
+/// `===`).
+fn packed(spec: &VersionSpecifier) -> Option<Rel<Operator>> {
+    let op = *spec.operator();
+    let v = spec.version();
+    let plain = op != Operator::ExactEqual
+        && v.epoch() == 0
+        && v.pre().is_none()
+        && v.post().is_none()
+        && v.dev().is_none()
+        && v.local().is_empty()
+        && Version::min(v).is_none()
+        && Version::max(v).is_none();
+    plain.then(|| Rel::of(v.release(), op)).flatten()
 }
 
 /// One clause of [`Specifiers::read_plain`].
