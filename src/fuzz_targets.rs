@@ -132,9 +132,9 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
         assert_loc(files, name, "name");
         let inner: Vec<Span> = match &r.version {
             VersionReq::Specifiers { span, clauses, .. } => {
-                std::iter::once(*span).chain(clauses.iter()).collect()
+                std::iter::once(span.get()).chain(clauses.iter()).collect()
             }
-            VersionReq::AnyOf { span, .. } | VersionReq::Exact { span, .. } => vec![*span],
+            VersionReq::AnyOf { span, .. } | VersionReq::Exact { span, .. } => vec![span.get()],
             VersionReq::Any | VersionReq::Unversioned => Vec::new(),
         };
         for span in inner {

@@ -53,7 +53,8 @@ pub enum Syntax {
     Lock,
 }
 
-/// The version part of a requirement.
+/// The version part of a requirement. Its spans hold `u32` offsets ([`Span32`], read with
+/// `span.get()`): every requirement has one, and a hostile file holds 1.6M (issue 15 §4).
 #[derive(Clone, Debug)]
 pub enum VersionReq {
     /// No version constraint: `numpy`, `"*"`.
@@ -65,7 +66,7 @@ pub enum VersionReq {
         /// Shared: a line written like the one before shares its parsed specifiers
         /// (`requirements::parse_repeated`), and a clone copies none.
         specifiers: Arc<crate::versions::Specifiers>,
-        span: Span,
+        span: Span32,
         clauses: ClauseSpans,
     },
     /// A union of PEP 440 specifier sets (Poetry `||`, conda `|`), already translated.
@@ -73,10 +74,10 @@ pub enum VersionReq {
     AnyOf {
         /// Boxed: a `Vec`'s third word would make every [`VersionReq`] 8 bytes larger.
         alternatives: Box<[VersionSpecifiers]>,
-        span: Span,
+        span: Span32,
     },
     /// An exact locked version (lockfiles). `span` covers the version value.
-    Exact { version: Version, span: Span },
+    Exact { version: Version, span: Span32 },
     /// A direct reference (URL, path, VCS) or anything else that names no version.
     Unversioned,
 }
@@ -325,7 +326,7 @@ pub struct Span32 {
 }
 
 impl Span32 {
-    pub(crate) fn get(self) -> Span {
+    pub fn get(self) -> Span {
         Span::new(self.start as usize, self.end as usize)
     }
 }
@@ -713,12 +714,12 @@ mod tests {
     /// `u32` offsets ([`super::Span32`]): 152 -> 136 bytes. The location in 12 bytes
     /// ([`super::Loc32`]), one clause's span in `u32` offsets and a clause list and a union's
     /// alternatives behind one and two words ([`super::ClauseSpans`], `VersionReq::AnyOf`):
-    /// 136 -> 120.
+    /// 136 -> 120. The version's spans in `u32` offsets ([`super::Span32`]): 120 -> 112.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 120);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 112);
         assert_eq!(std::mem::size_of::<super::Name>(), 8);
-        assert_eq!(std::mem::size_of::<super::VersionReq>(), 40);
+        assert_eq!(std::mem::size_of::<super::VersionReq>(), 32);
         assert_eq!(std::mem::size_of::<super::Anchors>(), 24);
         assert_eq!(std::mem::size_of::<super::Slot>(), 16);
         assert_eq!(std::mem::size_of::<super::MoreAnchors>(), 40);

@@ -1424,7 +1424,7 @@ pub(super) fn spec_loc(r: &Requirement) -> Loc {
     let span = match &r.version {
         VersionReq::Specifiers { span, .. }
         | VersionReq::AnyOf { span, .. }
-        | VersionReq::Exact { span, .. } => *span,
+        | VersionReq::Exact { span, .. } => span.get(),
         VersionReq::Any | VersionReq::Unversioned => return r.loc(),
     };
     Loc {

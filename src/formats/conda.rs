@@ -726,14 +726,14 @@ fn conda_spec(
                 };
                 VersionReq::Specifiers {
                     specifiers: crate::versions::shared_specifiers(specifiers),
-                    span: vspan,
+                    span: vspan.into(),
                     clauses: clauses.into(),
                 }
             }
         }
         _ => VersionReq::AnyOf {
             alternatives: ms.alternatives.into(),
-            span: vspan,
+            span: vspan.into(),
         },
     };
     let req = Requirement {
@@ -973,8 +973,10 @@ fn version_slot(
     version: &VersionReq,
 ) -> Option<VersionSlot> {
     match version {
-        VersionReq::Specifiers { span, .. } | VersionReq::AnyOf { span, .. } if *span != loc => {
-            let span = *span;
+        VersionReq::Specifiers { span, .. } | VersionReq::AnyOf { span, .. }
+            if span.get() != loc =>
+        {
+            let span = span.get();
             let entry = text.get(loc.start..span.start)?;
             // The bracket form `numpy[version='>=1.16']`: only inside quotes.
             if entry.contains('[') {
@@ -1129,7 +1131,7 @@ mod tests {
                 panic!()
             };
             assert_eq!(specifiers.to_string(), "==1.17.*");
-            assert_eq!(sl(&t, *span), "1.17");
+            assert_eq!(sl(&t, span.get()), "1.17");
             assert_eq!(clauses.len(), 1);
             assert_eq!(sl(&t, np.loc().span), "numpy=1.17");
             assert_eq!(sl(&t, p.requirements[1].name_span()), "tensorflow-gpu");
@@ -1188,7 +1190,7 @@ mod tests {
             panic!()
         };
         assert_eq!(alternatives.len(), 2);
-        assert_eq!(sl(&text, *span), "1.16.*|1.17.0");
+        assert_eq!(sl(&text, span.get()), "1.16.*|1.17.0");
         assert_eq!(sl(&text, p.requirements[1].loc().span), "\"six\\x3e=1\"");
     }
 
@@ -1376,7 +1378,7 @@ mod tests {
         let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
             panic!()
         };
-        assert_eq!(sl(&text, *span), "<1.17");
+        assert_eq!(sl(&text, span.get()), "<1.17");
     }
 
     #[test]

@@ -50,9 +50,12 @@ pub(crate) fn replace_version(
 ) -> Option<(Span, String)> {
     match &r.anchors.version()? {
         VersionSlot::Clauses => match &r.version {
-            VersionReq::Specifiers { span, clauses, .. } => {
-                Some(minimal_clause_edit(file, *span, &clauses.spans(), spec))
-            }
+            VersionReq::Specifiers { span, clauses, .. } => Some(minimal_clause_edit(
+                file,
+                span.get(),
+                &clauses.spans(),
+                spec,
+            )),
             _ => None,
         },
         VersionSlot::Replace { span, quote } => match &r.version {

@@ -209,7 +209,7 @@ fn build(
             };
             VersionReq::Specifiers {
                 specifiers: crate::versions::shared_specifiers(specifiers),
-                span,
+                span: span.into(),
                 clauses: clauses.into(),
             }
         }
@@ -250,7 +250,7 @@ pub(crate) fn anchors(
             .map(|t| (t, s.start - base))
     };
     let slot = match version {
-        VersionReq::Specifiers { span, .. } if *span != loc => Some(VersionSlot::Clauses),
+        VersionReq::Specifiers { span, .. } if span.get() != loc => Some(VersionSlot::Clauses),
         VersionReq::Any => after_name(text, base, name_span, loc).map(|at| VersionSlot::Insert {
             at,
             around: &["", ""],
@@ -594,7 +594,7 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(slice(&file, *span), ">= 1.16 , <1.17");
+        assert_eq!(slice(&file, span.get()), ">= 1.16 , <1.17");
         assert_eq!(
             clauses.iter().map(|c| slice(&file, c)).collect::<Vec<_>>(),
             [">= 1.16", "<1.17"]
@@ -771,7 +771,7 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(&text[span.start..span.end], ">= 1.16 , <1.17");
+        assert_eq!(&text[span.get().start..span.get().end], ">= 1.16 , <1.17");
         let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
         assert_eq!(c, [">= 1.16", "<1.17"]);
         assert_eq!(specifiers.len(), 2);
@@ -786,7 +786,7 @@ mod tests {
         let VersionReq::Specifiers { span, .. } = r.version else {
             panic!()
         };
-        assert_eq!(&text[span.start..span.end], ">=1.16");
+        assert_eq!(&text[span.get().start..span.get().end], ">=1.16");
         assert!(matches!(
             at("np @ https://x/y.whl", "np @ https://x/y.whl").version,
             VersionReq::Unversioned
@@ -827,7 +827,7 @@ mod tests {
         .unwrap();
         assert_eq!(r.name_span(), Span::new(5, 20));
         assert!(
-            matches!(r.version, VersionReq::Specifiers { span, .. } if span == Span::new(5, 20))
+            matches!(r.version, VersionReq::Specifiers { span, .. } if span.get() == Span::new(5, 20))
         );
     }
 
@@ -840,7 +840,7 @@ mod tests {
         let VersionReq::Specifiers { span, clauses, .. } = &r.version else {
             panic!()
         };
-        assert_eq!(&text[span.start..span.end], ">=1.16\u{a0},<2");
+        assert_eq!(&text[span.get().start..span.get().end], ">=1.16\u{a0},<2");
         let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
         assert_eq!(c, [">=1.16", "<2"]);
         assert_eq!(&text[r.name_span().start..r.name_span().end], "numpy");

@@ -268,7 +268,10 @@ fn exact_version(s: &Str, file: FileId, out: &mut Parsed) -> Option<VersionReq> 
         s.span
     };
     match Version::from_str(v_text) {
-        Ok(version) => Some(VersionReq::Exact { version, span }),
+        Ok(version) => Some(VersionReq::Exact {
+            version,
+            span: span.into(),
+        }),
         Err(e) => {
             out.problems.push(parse_problem(
                 file,
@@ -342,7 +345,7 @@ mod tests {
             panic!()
         };
         assert_eq!(version.to_string(), "1.17.0");
-        assert_eq!(slice(LOCK, *span), "1.17.0");
+        assert_eq!(slice(LOCK, span.get()), "1.17.0");
         assert_eq!(slice(LOCK, np.name_span()), "numpy");
         let tf = &p.requirements[1];
         assert!(!tf.hashed);
@@ -392,6 +395,6 @@ mod tests {
             panic!()
         };
         assert_eq!(version.to_string(), "1.16.4");
-        assert_eq!(slice(t, *span), r#""==1.16\u002e4""#);
+        assert_eq!(slice(t, span.get()), r#""==1.16\u002e4""#);
     }
 }

@@ -644,7 +644,7 @@ pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<V
         };
         return Ok(VersionReq::Specifiers {
             specifiers: crate::versions::shared_specifiers(a.specifiers.into_iter().collect()),
-            span,
+            span: span.into(),
             clauses: clauses.into(),
         });
     }
@@ -653,7 +653,7 @@ pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<V
             .into_iter()
             .map(|a| a.specifiers.into_iter().collect())
             .collect(),
-        span,
+        span: span.into(),
     })
 }
 

@@ -1227,7 +1227,7 @@ fn pep508_requirement(
             };
             VersionReq::Specifiers {
                 specifiers,
-                span,
+                span: span.into(),
                 clauses: clauses.into(),
             }
         }
@@ -1487,7 +1487,7 @@ fn link_requirement(
             name_span,
             VersionReq::Exact {
                 version,
-                span: version_span,
+                span: version_span.into(),
             },
         );
         return;

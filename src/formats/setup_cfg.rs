@@ -330,7 +330,7 @@ mod tests {
             else {
                 panic!()
             };
-            assert_eq!(slice(&t, *span), ">=1.16,<1.18");
+            assert_eq!(slice(&t, span.get()), ">=1.16,<1.18");
             assert_eq!(specifiers.to_string(), ">=1.16, <1.18");
             assert_eq!(clauses.len(), 2);
             assert!(!np.marker.is_true());

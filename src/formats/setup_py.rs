@@ -1074,7 +1074,7 @@ mod tests {
         let VersionReq::Specifiers { span, .. } = &p.requirements[1].version else {
             panic!()
         };
-        assert_eq!(slice(t, *span), ">=1.16");
+        assert_eq!(slice(t, span.get()), ">=1.16");
         // Implicit concatenation: underlined whole.
         assert_eq!(slice(t, p.requirements[3].loc().span), "'a' 'b>1'");
         assert!(!p.requirements[5].marker.is_true());

@@ -288,6 +288,7 @@ impl<'t> Ctx<'t> {
         use crate::manifest::{VersionReq, VersionSlot};
         match version {
             VersionReq::Specifiers { span, .. } | VersionReq::AnyOf { span, .. } => {
+                let span = span.get();
                 let raw = self.text.get(span.start..span.end)?;
                 if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
                     return None;
@@ -296,7 +297,7 @@ impl<'t> Ctx<'t> {
                     .starts_with(['"', '\''])
                     .then(|| raw.chars().next())
                     .flatten();
-                Some(VersionSlot::Replace { span: *span, quote })
+                Some(VersionSlot::Replace { span, quote })
             }
             VersionReq::Any => match item.get_ref() {
                 Item::String(_) => self.string_token(span_of(item)),
@@ -597,7 +598,7 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
     };
     Ok(VersionReq::Specifiers {
         specifiers: crate::versions::shared_specifiers(specifiers),
-        span,
+        span: span.into(),
         clauses: clauses.into(),
     })
 }
@@ -631,7 +632,7 @@ impl Ctx<'_> {
                 match s.trim().parse::<pep440_rs::Version>() {
                     Ok(version) => VersionReq::Exact {
                         version,
-                        span: at.span,
+                        span: at.span.into(),
                     },
                     Err(e) => {
                         self.parse_error(at.span, format!("invalid locked version `{s}`: {e}"));

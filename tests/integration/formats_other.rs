@@ -76,7 +76,7 @@ fn setup_cfg_fixtures_lf_and_crlf() {
         let VersionReq::Specifiers { span, .. } = &pinned.version else {
             panic!()
         };
-        assert_eq!(sl(&t, *span), ">=1.14.5,<1.17");
+        assert_eq!(sl(&t, span.get()), ">=1.14.5,<1.17");
         assert_eq!(p.groups[2].name, "extra:pinned");
         assert_eq!(p.members(2).len(), 3);
         assert_eq!(p.requires_python.as_ref().unwrap().0.to_string(), ">=3.5");
@@ -126,7 +126,8 @@ fn pipfile_lock_fixtures() {
     let VersionReq::Exact { span, .. } = &np.version else {
         panic!()
     };
-    assert_eq!(sl(&t, *span), "1.17.0");
+    let span = span.get();
+    assert_eq!(sl(&t, span), "1.17.0");
     assert_eq!(
         t[..span.start].lines().count(),
         24,

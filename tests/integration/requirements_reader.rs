@@ -34,7 +34,7 @@ fn only(fp: &FileParse) -> &Requirement {
 
 fn spec_spans(r: &Requirement) -> (Span, Vec<Span>) {
     match &r.version {
-        VersionReq::Specifiers { span, clauses, .. } => (*span, clauses.spans().to_vec()),
+        VersionReq::Specifiers { span, clauses, .. } => (span.get(), clauses.spans().to_vec()),
         other => panic!("expected specifiers, got {other:?}"),
     }
 }
@@ -388,7 +388,7 @@ git+https://github.com/org/x.git#egg=x ; python_version < \"3.8\"
     match &fp.requirements[5].version {
         VersionReq::Exact { version, span } => {
             assert_eq!(version.to_string(), "1.3.0");
-            assert_eq!(slice(text, *span), "1.3.0");
+            assert_eq!(slice(text, span.get()), "1.3.0");
         }
         other => panic!("{other:?}"),
     }
@@ -827,7 +827,7 @@ fn random_input_never_panics_and_spans_stay_in_bounds() {
             check(r.loc().span);
             check(r.name_span());
             if let VersionReq::Specifiers { span, clauses, .. } = &r.version {
-                check(*span);
+                check(span.get());
                 clauses.iter().for_each(&check);
             }
         }

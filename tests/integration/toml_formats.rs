@@ -102,7 +102,7 @@ impl Out {
         match &r.version {
             VersionReq::Specifiers { span, .. }
             | VersionReq::AnyOf { span, .. }
-            | VersionReq::Exact { span, .. } => self.s(*span),
+            | VersionReq::Exact { span, .. } => self.s(span.get()),
             _ => panic!("no version span"),
         }
     }
