@@ -148,17 +148,16 @@ pub(crate) fn assert_parsed_spans(files: &Files, parsed: &Parsed) {
             );
         }
         // Edit anchors: every place a fix would write.
-        let a = &r.anchors;
-        let mut anchors: Vec<Span> = a.marker().into_iter().collect();
-        match &a.version() {
+        let mut anchors: Vec<Span> = r.marker_span().into_iter().collect();
+        match &r.version_slot() {
             Some(VersionSlot::Replace { span, .. }) => anchors.push(*span),
             Some(VersionSlot::Insert { at, .. }) => anchors.push(Span::new(*at, *at)),
             Some(VersionSlot::Clauses) | None => {}
         }
-        if let Some(i) = a.insert() {
+        if let Some(i) = r.insert_at() {
             anchors.push(Span::new(i.at, i.at));
         }
-        if let Some(e) = a.entry() {
+        if let Some(e) = r.entry() {
             anchors.push(e.span);
             anchors.extend(e.restrictions.iter().flat_map(|&(k, v)| [k, v]));
         }

@@ -232,10 +232,11 @@ impl std::fmt::Debug for Name {
     }
 }
 
-/// A requirement's extras: one pointer, null when there are none (most requirements).
+/// A requirement's extras, in its [`Rare`] part: one pointer, null when there are none
+/// (a requirement with only a marker pays no list).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-// The box is the point: one word in every `Requirement`, where a `Vec` takes three and a
-// boxed slice two; a requirement with extras pays the second allocation.
+// The box is the point: one word, where a `Vec` takes three and a boxed slice two; a
+// requirement with extras pays the second allocation.
 #[allow(clippy::box_collection)]
 pub struct Extras(Option<Box<Vec<ExtraName>>>);
 
@@ -252,41 +253,21 @@ impl std::ops::Deref for Extras {
     }
 }
 
-impl IntoIterator for Extras {
-    type Item = ExtraName;
-    type IntoIter = std::vec::IntoIter<ExtraName>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.map_or_else(Vec::new, |b| *b).into_iter()
-    }
-}
-
-impl<'a> IntoIterator for &'a Extras {
-    type Item = &'a ExtraName;
-    type IntoIter = std::slice::Iter<'a, ExtraName>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// One requirement as a reader found it. A hostile file holds 750k of them (issue 15 §4),
-/// so its size is pinned by a unit test (`requirement_stays_small`): the parts most
-/// requirements lack are boxed ([`Anchors`]), lists are boxed (extras: one pointer), clause spans and
-/// specifiers of repeated lines are shared or inline.
+/// One requirement as a reader found it. A hostile file holds 1.6M of them (issue 15 §4),
+/// so its size is pinned by a unit test (`requirement_stays_small`): what every requirement
+/// has is inline, in `u32` offsets ([`Loc32`]) or in `u16` offsets from its own start
+/// ([`Near`]); what most requirements lack (extras, most fix anchors, a span too far from
+/// the start for a `u16`) is one box ([`Rare`]), absent when empty. Readers build one with
+/// [`Requirement::new`] from a [`Draft`].
 #[derive(Clone, Debug)]
 pub struct Requirement {
     pub name: Name,
-    pub extras: Extras,
     pub version: VersionReq,
     /// The markers under which the requirement applies (`Marker::TRUE` when none).
     /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
     pub marker: Marker,
     pub role: Role,
     pub syntax: Syntax,
-    /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value),
-    /// in 12 bytes ([`Requirement::loc`]).
-    pub(crate) at: Loc32,
-    /// The name as written ([`Requirement::name_span`]), in 8 bytes.
-    pub(crate) name_at: Span32,
     /// The file is in pip hash-checking mode (a `--hash` anywhere in it or its includes):
     /// any edit invalidates it.
     pub hashed: bool,
@@ -295,24 +276,240 @@ pub struct Requirement {
     pub pre: bool,
     /// The format of the file the requirement is written in: it renders fixes.
     pub format: Format,
-    /// What a fix needs, captured while parsing.
-    pub(crate) anchors: Anchors,
+    /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value),
+    /// in 12 bytes ([`Requirement::loc`]).
+    at: Loc32,
+    /// The name as written ([`Requirement::name_span`]), near `at`, or [`Near::FAR`].
+    name_at: Near,
+    /// Where the version text is, or would go ([`Requirement::version_slot`]).
+    slot: Slot,
+    rare: Option<Box<Rare>>,
+}
+
+/// A [`Requirement`] as a reader assembles it, every part at its full size:
+/// [`Requirement::new`] stores it compactly. Fix anchors are added after
+/// ([`Requirement::set_anchors`]).
+pub struct Draft {
+    pub name: Name,
+    pub extras: Extras,
+    pub version: VersionReq,
+    pub marker: Marker,
+    pub role: Role,
+    pub syntax: Syntax,
+    /// The whole requirement.
+    pub at: Loc,
+    /// The name as written.
+    pub name_at: Span,
+    pub hashed: bool,
+    pub pre: bool,
+    pub format: Format,
+}
+
+/// The parts of a [`Requirement`] that most requirements lack, in one box: a file of 1.6M
+/// `gast` lines holds none (issue 15 §4).
+#[derive(Clone, Debug, Default)]
+struct Rare {
+    extras: Extras,
+    /// PEP 508: the marker part as written, with the space before its `;`.
+    marker_at: Option<Span32>,
+    /// Boxed, larger and rarer than the rest: only requirements on a rule's packages, and
+    /// TOML entries, have them.
+    insert: Option<Box<InsertAt>>,
+    entry: Option<Box<TomlEntry>>,
+    /// The name span when [`Near`] cannot hold it ([`Near::FAR`]).
+    name_at: Option<Span32>,
+    /// The version slot when [`Slot`] cannot hold it ([`Slot::Far`]).
+    slot: Option<Box<VersionSlot>>,
 }
 
 impl Requirement {
+    /// The requirement `d` describes, stored compactly, with no fix anchors.
+    pub fn new(d: Draft) -> Requirement {
+        let mut r = Requirement {
+            name: d.name,
+            version: d.version,
+            marker: d.marker,
+            role: d.role,
+            syntax: d.syntax,
+            hashed: d.hashed,
+            pre: d.pre,
+            format: d.format,
+            at: d.at.into(),
+            name_at: Near::FAR,
+            slot: Slot::None,
+            rare: None,
+        };
+        if !d.extras.is_empty() {
+            r.rare_mut().extras = d.extras;
+        }
+        r.set_name_span(d.name_at);
+        r
+    }
+
     /// The whole requirement (e.g. `numpy>=1.16 ; python_version < "3.8"` or the TOML value).
     pub fn loc(&self) -> Loc {
         self.at.get()
     }
 
-    /// Move the requirement to `loc`.
+    /// Move the requirement to `loc`; its name and version slot stay where they are.
     pub fn set_loc(&mut self, loc: Loc) {
+        let (name, slot) = (self.name_span(), self.version_slot());
         self.at = loc.into();
+        self.set_name_span(name);
+        self.set_version_slot(slot);
     }
 
     /// The name as written.
     pub fn name_span(&self) -> Span {
-        self.name_at.get()
+        match self.rare.as_ref().and_then(|r| r.name_at) {
+            Some(s) if self.name_at == Near::FAR => s.get(),
+            _ => self.name_at.get(self.start()),
+        }
+    }
+
+    pub(crate) fn set_name_span(&mut self, span: Span) {
+        match Near::of(self.start(), span).filter(|n| *n != Near::FAR) {
+            Some(n) => {
+                self.name_at = n;
+                if let Some(r) = &mut self.rare {
+                    r.name_at = None;
+                }
+            }
+            None => {
+                self.name_at = Near::FAR;
+                self.rare_mut().name_at = Some(span.into());
+            }
+        }
+    }
+
+    /// The extras requested (`numpy[a,b]`), in order.
+    pub fn extras(&self) -> &[ExtraName] {
+        self.rare.as_ref().map_or(&[], |r| &r.extras)
+    }
+
+    pub(crate) fn set_extras(&mut self, extras: Extras) {
+        if !extras.is_empty() || self.rare.is_some() {
+            self.rare_mut().extras = extras;
+        }
+    }
+
+    /// Set every fix anchor at once, as the parser that read the requirement found them;
+    /// an insertion point set before is dropped.
+    pub(crate) fn set_anchors(&mut self, a: Anchors) {
+        self.set_version_slot(a.version);
+        if a.marker.is_some() || a.entry.is_some() || self.rare.is_some() {
+            let rare = self.rare_mut();
+            rare.marker_at = a.marker.map(Span32::from);
+            rare.entry = a.entry.map(Box::new);
+            rare.insert = None;
+        }
+    }
+
+    /// Where the version text is, or would go.
+    pub(crate) fn version_slot(&self) -> Option<VersionSlot> {
+        let start = self.start();
+        match self.slot {
+            Slot::None => None,
+            Slot::Clauses => Some(VersionSlot::Clauses),
+            Slot::Replace { at, quote } => Some(VersionSlot::Replace {
+                span: at.get(start),
+                quote: QUOTES[quote as usize],
+            }),
+            Slot::Insert { off, around } => Some(VersionSlot::Insert {
+                at: start + off as usize,
+                around: &AROUNDS[around as usize],
+            }),
+            Slot::Far => self.rare.as_ref().and_then(|r| r.slot.as_deref().cloned()),
+        }
+    }
+
+    fn set_version_slot(&mut self, slot: Option<VersionSlot>) {
+        let start = self.start();
+        let near = match &slot {
+            None => Some(Slot::None),
+            Some(VersionSlot::Clauses) => Some(Slot::Clauses),
+            Some(VersionSlot::Replace { span, quote }) => Near::of(start, *span)
+                .zip(QUOTES.iter().position(|q| q == quote))
+                .map(|(at, q)| Slot::Replace { at, quote: q as u8 }),
+            Some(VersionSlot::Insert { at, around }) => at
+                .checked_sub(start)
+                .and_then(|off| u16::try_from(off).ok())
+                .zip(AROUNDS.iter().position(|a| a == *around))
+                .map(|(off, i)| Slot::Insert {
+                    off,
+                    around: i as u8,
+                }),
+        };
+        self.slot = near.unwrap_or(Slot::Far);
+        let far = match near {
+            Some(_) => None,
+            None => slot.map(Box::new),
+        };
+        if far.is_some() || self.rare.is_some() {
+            self.rare_mut().slot = far;
+        }
+    }
+
+    /// PEP 508: the marker part as written, with the space before its `;`
+    /// (` ; python_version < "3.8"`), which a requirement inserted beside this one copies.
+    pub(crate) fn marker_span(&self) -> Option<Span> {
+        Some(self.rare.as_ref()?.marker_at?.get())
+    }
+
+    /// Where a requirement inserted after this one goes, in its neighbours' layout.
+    pub(crate) fn insert_at(&self) -> Option<&InsertAt> {
+        self.rare.as_ref()?.insert.as_deref()
+    }
+
+    /// A TOML `key = value` dependency entry (Poetry, Pipfile): what an entry inserted after
+    /// it copies and must not repeat.
+    pub(crate) fn entry(&self) -> Option<&TomlEntry> {
+        self.rare.as_ref()?.entry.as_deref()
+    }
+
+    pub(crate) fn set_insert(&mut self, insert: Option<InsertAt>) {
+        if insert.is_some() || self.rare.is_some() {
+            self.rare_mut().insert = insert.map(Box::new);
+        }
+    }
+
+    /// Where the requirement starts: what [`Near`] offsets count from.
+    fn start(&self) -> usize {
+        self.at.span.start as usize
+    }
+
+    fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+}
+
+/// A span at or after a requirement's start, as a `u16` offset from it and a `u16` length:
+/// 4 bytes where a [`Span32`] takes 8. One that does not fit (before the start, or 64 KiB
+/// away on a long line) is held in [`Rare`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Near {
+    off: u16,
+    len: u16,
+}
+
+impl Near {
+    /// Stands for "held in [`Rare`]" where a `Near` is the only place a span could be.
+    const FAR: Near = Near {
+        off: u16::MAX,
+        len: u16::MAX,
+    };
+
+    /// `span` from `start`, if it fits.
+    fn of(start: usize, span: Span) -> Option<Near> {
+        Some(Near {
+            off: u16::try_from(span.start.checked_sub(start)?).ok()?,
+            len: u16::try_from(span.end.checked_sub(span.start)?).ok()?,
+        })
+    }
+
+    fn get(self, start: usize) -> Span {
+        let s = start + self.off as usize;
+        Span::new(s, s + self.len as usize)
     }
 }
 
@@ -373,49 +570,15 @@ impl From<Span> for Span32 {
 }
 
 /// Where a fix goes and what it copies, captured by the parser that read the requirement, so
-/// rendering a fix never reads the file's syntax again. Empty when no edit maps one to one
-/// (escapes, unusual layouts, lockfiles). The version slot, which most requirements have,
-/// is inline; the rest, which most lack, is one box ([`MoreAnchors`]), absent when empty.
+/// rendering a fix never reads the file's syntax again ([`Requirement::set_anchors`]). Empty
+/// when no edit maps one to one (escapes, unusual layouts, lockfiles). The requirement holds
+/// the version slot inline ([`Slot`]) and the rest, which most requirements lack, in
+/// [`Rare`].
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Anchors {
-    /// Where the version text is, or would go ([`Anchors::version`]), in 16 bytes; a slot
-    /// that does not fit them is in `more`.
-    version: Slot,
-    more: Option<Box<MoreAnchors>>,
-}
-
-/// A [`VersionSlot`] in 16 bytes: `u32` offsets ([`Span32`]), and the text around an
-/// insertion as an index into [`AROUNDS`].
-#[derive(Clone, Debug, Default)]
-enum Slot {
-    #[default]
-    None,
-    Clauses,
-    Replace {
-        span: Span32,
-        quote: Option<char>,
-    },
-    Insert {
-        at: u32,
-        around: u8,
-    },
-    /// A slot these do not hold (past `u32` offsets, another text around an insertion).
-    Other(Box<VersionSlot>),
-}
-
-/// The texts around an inserted version that readers use; another is held in a box
-/// ([`Slot::Other`]).
-const AROUNDS: [[&str; 2]; 3] = [["", ""], ["version = \"", "\", "], ["version = \"", "\""]];
-
-/// The anchors most requirements lack (no marker, not a rule's trigger, not a TOML entry).
-#[derive(Clone, Debug, Default)]
-/// The marker span (every requirement with a marker has one) is inline; an insertion point
-/// and a TOML entry, rarer and larger, are boxed: a requirement with a marker held 160 bytes
-/// here for a 16-byte span.
-struct MoreAnchors {
+    version: Option<VersionSlot>,
     marker: Option<Span>,
-    insert: Option<Box<InsertAt>>,
-    entry: Option<Box<TomlEntry>>,
+    entry: Option<TomlEntry>,
 }
 
 impl Anchors {
@@ -424,88 +587,39 @@ impl Anchors {
         marker: Option<Span>,
         entry: Option<TomlEntry>,
     ) -> Anchors {
-        let fits = |at: usize| u32::try_from(at).is_ok();
-        let slot = match &version {
-            None => Some(Slot::None),
-            Some(VersionSlot::Clauses) => Some(Slot::Clauses),
-            Some(VersionSlot::Replace { span, quote }) => (fits(span.start) && fits(span.end))
-                .then(|| Slot::Replace {
-                    span: (*span).into(),
-                    quote: *quote,
-                }),
-            Some(VersionSlot::Insert { at, around }) => AROUNDS
-                .iter()
-                .position(|a| a == *around)
-                .filter(|_| fits(*at))
-                .map(|i| Slot::Insert {
-                    at: offset32(*at),
-                    around: i as u8,
-                }),
-        };
-        let slot = match (slot, version) {
-            (Some(slot), _) => slot,
-            (None, version) => version.map_or(Slot::None, |v| Slot::Other(Box::new(v))),
-        };
-        let more = (marker.is_some() || entry.is_some()).then(|| {
-            Box::new(MoreAnchors {
-                marker,
-                insert: None,
-                entry: entry.map(Box::new),
-            })
-        });
         Anchors {
-            version: slot,
-            more,
-        }
-    }
-
-    /// Where the version text is, or would go.
-    pub(crate) fn version(&self) -> Option<VersionSlot> {
-        match &self.version {
-            Slot::None => None,
-            Slot::Clauses => Some(VersionSlot::Clauses),
-            Slot::Replace { span, quote } => Some(VersionSlot::Replace {
-                span: span.get(),
-                quote: *quote,
-            }),
-            Slot::Insert { at, around } => Some(VersionSlot::Insert {
-                at: *at as usize,
-                around: &AROUNDS[*around as usize],
-            }),
-            Slot::Other(slot) => Some((**slot).clone()),
-        }
-    }
-
-    /// PEP 508: the marker part as written, with the space before its `;`
-    /// (` ; python_version < "3.8"`), which a requirement inserted beside this one copies.
-    pub(crate) fn marker(&self) -> Option<Span> {
-        self.more.as_ref()?.marker
-    }
-
-    /// Where a requirement inserted after this one goes, in its neighbours' layout.
-    pub(crate) fn insert(&self) -> Option<&InsertAt> {
-        self.more.as_ref()?.insert.as_deref()
-    }
-
-    /// A TOML `key = value` dependency entry (Poetry, Pipfile): what an entry inserted after
-    /// it copies and must not repeat.
-    pub(crate) fn entry(&self) -> Option<&TomlEntry> {
-        self.more.as_ref()?.entry.as_deref()
-    }
-
-    pub(crate) fn set_insert(&mut self, insert: Option<InsertAt>) {
-        match (&mut self.more, insert) {
-            (Some(m), i) => m.insert = i.map(Box::new),
-            (None, None) => {}
-            (None, Some(i)) => {
-                self.more = Some(Box::new(MoreAnchors {
-                    insert: Some(Box::new(i)),
-                    ..MoreAnchors::default()
-                }))
-            }
+            version,
+            marker,
+            entry,
         }
     }
 }
+
+/// A [`VersionSlot`] in 6 bytes: offsets from the requirement's start ([`Near`]), and the
+/// quote and the text around an insertion as indices into [`QUOTES`] and [`AROUNDS`].
+#[derive(Clone, Copy, Debug, Default)]
+enum Slot {
+    #[default]
+    None,
+    Clauses,
+    Replace {
+        at: Near,
+        quote: u8,
+    },
+    Insert {
+        off: u16,
+        around: u8,
+    },
+    /// A slot these do not hold (far from the start, another quote or text around an
+    /// insertion): in [`Rare`].
+    Far,
+}
+
+/// The quotes a replaced version is written in; another is held in [`Rare`].
+const QUOTES: [Option<char>; 3] = [None, Some('"'), Some('\'')];
+
+/// The texts around an inserted version that readers use; another is held in [`Rare`].
+const AROUNDS: [[&str; 2]; 3] = [["", ""], ["version = \"", "\", "], ["version = \"", "\""]];
 
 /// Where a new requirement goes beside this one, and the layout around it: the new text is
 /// written at `at` as `before` + requirement + `after`, where `\n` stands for the file's
@@ -715,19 +829,93 @@ mod tests {
     /// ([`super::Loc32`]), one clause's span in `u32` offsets and a clause list and a union's
     /// alternatives behind one and two words ([`super::ClauseSpans`], `VersionReq::AnyOf`):
     /// 136 -> 120. The version's spans in `u32` offsets ([`super::Span32`]): 120 -> 112.
+    /// Extras and the uncommon anchors in one box ([`super::Rare`]), the name span and the
+    /// version slot in `u16` offsets from the start ([`super::Near`], [`super::Slot`]):
+    /// 112 -> 88.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 112);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 88);
         assert_eq!(std::mem::size_of::<super::Name>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionReq>(), 32);
-        assert_eq!(std::mem::size_of::<super::Anchors>(), 24);
-        assert_eq!(std::mem::size_of::<super::Slot>(), 16);
-        assert_eq!(std::mem::size_of::<super::MoreAnchors>(), 40);
+        assert_eq!(std::mem::size_of::<super::Near>(), 4);
+        assert_eq!(std::mem::size_of::<super::Slot>(), 6);
+        assert_eq!(std::mem::size_of::<Option<Box<super::Rare>>>(), 8);
         assert_eq!(std::mem::size_of::<super::Span32>(), 8);
-        assert_eq!(std::mem::size_of::<super::VersionSlot>(), 24);
         assert_eq!(std::mem::size_of::<super::ClauseSpans>(), 16);
-        assert_eq!(std::mem::size_of::<super::Extras>(), 8);
         assert_eq!(std::mem::size_of::<super::Loc32>(), 12);
+    }
+
+    /// The name span and the version slot read back as they were set, whether they fit
+    /// the inline `u16` offsets from the start or not (an 8 MiB line puts them 64 KiB and
+    /// more away; a TOML key is before its value), also after the requirement moves.
+    #[test]
+    fn spans_near_and_far_read_back() {
+        use super::{Draft, Loc, Requirement, Span, VersionSlot};
+        use std::str::FromStr;
+        let far = 70_000;
+        let names = [
+            Span::new(100, 104),
+            Span::new(100 + far, 104 + far),
+            Span::new(90, 94),
+            Span::new(100, 100 + far),
+            Span::new(100 + 65_535, 100 + 65_535 + 65_535),
+        ];
+        let slots = [
+            None,
+            Some(VersionSlot::Clauses),
+            Some(VersionSlot::Replace {
+                span: Span::new(104, 110),
+                quote: Some('"'),
+            }),
+            Some(VersionSlot::Replace {
+                span: Span::new(104 + far, 110 + far),
+                quote: None,
+            }),
+            Some(VersionSlot::Replace {
+                span: Span::new(104, 110),
+                quote: Some('`'),
+            }),
+            Some(VersionSlot::Insert {
+                at: 104,
+                around: &["version = \"", "\""],
+            }),
+            Some(VersionSlot::Insert {
+                at: 104 + far,
+                around: &["", ""],
+            }),
+            Some(VersionSlot::Insert {
+                at: 104,
+                around: &["(", ")"],
+            }),
+        ];
+        for name_at in names {
+            for slot in &slots {
+                let mut r = Requirement::new(Draft {
+                    name: super::Name::new(pep508_rs::PackageName::from_str("gast").unwrap()),
+                    extras: Default::default(),
+                    version: super::VersionReq::Any,
+                    marker: super::Marker::TRUE,
+                    role: super::Role::Require,
+                    syntax: super::Syntax::Pep508,
+                    at: Loc {
+                        file: 3,
+                        span: Span::new(100, 200 + far),
+                    },
+                    name_at,
+                    hashed: false,
+                    pre: false,
+                    format: crate::formats::Format::Requirements,
+                });
+                r.set_anchors(super::Anchors::new(slot.clone(), None, None));
+                assert_eq!((r.name_span(), r.version_slot()), (name_at, slot.clone()));
+                r.set_loc(Loc {
+                    file: 3,
+                    span: Span::new(95, 99),
+                });
+                assert_eq!((r.name_span(), r.version_slot()), (name_at, slot.clone()));
+                assert_eq!(r.loc().span, Span::new(95, 99));
+            }
+        }
     }
 
     /// Requirements on one package share one name, also when other names come between

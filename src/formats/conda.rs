@@ -736,7 +736,7 @@ fn conda_spec(
             span: vspan.into(),
         },
     };
-    let req = Requirement {
+    let req = Requirement::new(crate::manifest::Draft {
         name: name.into(),
         extras: Default::default(),
         version,
@@ -747,22 +747,19 @@ fn conda_spec(
             file: id,
             span: base,
         }
-        .into(),
-        name_at: at(ms.name_span).into(),
+        ,
+        name_at: at(ms.name_span),
         hashed: false,
         pre: false,
         format: super::Format::Conda,
-        anchors: Default::default(),
-    };
-    let req = Requirement {
-        anchors: super::edit::with_version(version_slot(
-            text,
-            req.loc().span,
-            req.name_span(),
-            &req.version,
-        )),
-        ..req
-    };
+    });
+    let mut req = req;
+    req.set_anchors(super::edit::with_version(version_slot(
+        text,
+        req.loc().span,
+        req.name_span(),
+        &req.version,
+    )));
     push_member(out, members, req);
 }
 
@@ -906,13 +903,13 @@ fn pip_entries(
             p.whole.is_none() && r.loc().span.end <= p.inner.end
         });
         if let (true, Some(req_text)) = (verbatim, text.get(r.loc().span.start..r.loc().span.end)) {
-            r.anchors = super::pep508::anchors(
+            r.set_anchors(super::pep508::anchors(
                 req_text,
                 r.loc().span.start,
                 r.name_span(),
                 &r.version,
                 r.loc().span,
-            );
+            ));
         }
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn replace_version(
     r: &Requirement,
     spec: &str,
 ) -> Option<(Span, String)> {
-    match &r.anchors.version()? {
+    match &r.version_slot()? {
         VersionSlot::Clauses => match &r.version {
             VersionReq::Specifiers { span, clauses, .. } => Some(minimal_clause_edit(
                 file,
@@ -164,7 +164,7 @@ pub(crate) fn pep508_with_marker(
     name: &str,
     spec: &str,
 ) -> String {
-    let marker = r.anchors.marker().map(|m| file.slice(m)).unwrap_or("");
+    let marker = r.marker_span().map(|m| file.slice(m)).unwrap_or("");
     format!("{name}{spec}{marker}")
 }
 
@@ -183,7 +183,7 @@ pub(crate) fn insert_after(
     r: &Requirement,
     text: &str,
 ) -> Option<(Span, String)> {
-    let ins = r.anchors.insert()?;
+    let ins = r.insert_at()?;
     if text.contains(|c: char| ins.forbid.contains(c) || c == '\n' || c == '\r') {
         return None;
     }
@@ -202,7 +202,7 @@ pub(crate) fn toml_entry_after(
     pkg: &str,
     spec: &str,
 ) -> Option<(Span, String)> {
-    let entry = tf.anchors.entry()?;
+    let entry = tf.entry()?;
     if entry.siblings.iter().any(|k| k.eq_ignore_ascii_case(pkg)) {
         return None;
     }
@@ -406,8 +406,7 @@ pub(crate) fn capture_inserts(
         .filter(|r| relevant.may_insert_after(r.name.as_ref()) && only(r))
     {
         if r.loc().file < files.len() {
-            r.anchors
-                .set_insert(slot(files.get(r.loc().file), r).map(|b| *b));
+            r.set_insert(slot(files.get(r.loc().file), r).map(|b| *b));
         }
     }
 }

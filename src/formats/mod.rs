@@ -493,20 +493,19 @@ pub fn leading_name(text: &str) -> Option<PackageName> {
 /// A stand-in for a requirement line of `name` that does not parse (see
 /// [`Role::Unparsed`]): it joins the unit's members as a requirement would.
 pub fn stand_in(name: PackageName, loc: Loc, format: Format) -> Requirement {
-    Requirement {
+    Requirement::new(crate::manifest::Draft {
         name: name.into(),
         extras: Default::default(),
         version: VersionReq::Unversioned,
         marker: crate::markers::Marker::TRUE,
         role: Role::Unparsed,
         syntax: crate::manifest::Syntax::Pep508,
-        at: loc.into(),
-        name_at: loc.span.into(),
+        at: loc,
+        name_at: loc.span,
         hashed: false,
         pre: false,
         format,
-        anchors: Default::default(),
-    }
+    })
 }
 
 /// A problem of `kind` at `span` of `file`, without help text.

@@ -219,20 +219,21 @@ fn build(
         // Offsets inside the literal are not file offsets: no edit maps one to one.
         Place::Literal(_) => Anchors::default(),
     };
-    Requirement {
+    let mut r = Requirement::new(crate::manifest::Draft {
         name: req.name.into(),
         extras: req.extras.into(),
         version,
         marker,
         role,
         syntax: Syntax::Pep508,
-        at: (Loc { file, span: at }).into(),
-        name_at: parts.name.into(),
+        at: Loc { file, span: at },
+        name_at: parts.name,
         hashed: false,
         pre: false,
         format,
-        anchors,
-    }
+    });
+    r.set_anchors(anchors);
+    r
 }
 
 /// The edit anchors of a PEP 508 requirement whose text `text` starts at file offset
@@ -775,7 +776,7 @@ mod tests {
         let c: Vec<&str> = clauses.iter().map(|c| &text[c.start..c.end]).collect();
         assert_eq!(c, [">= 1.16", "<1.17"]);
         assert_eq!(specifiers.len(), 2);
-        assert_eq!(r.extras.len(), 1);
+        assert_eq!(r.extras().len(), 1);
         assert!(r.marker.try_to_string().unwrap().contains("python"));
     }
 

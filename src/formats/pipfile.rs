@@ -78,7 +78,7 @@ fn section(ctx: &mut Ctx<'_>, t: &Table<'_>, pre: bool) -> Vec<usize> {
             if !ctx.relevant.wants(req.name.as_ref()) {
                 continue;
             }
-            req.anchors = ctx.entry_anchors(k, v, v, &req.version, &RESTRICTIONS, &siblings);
+            req.set_anchors(ctx.entry_anchors(k, v, v, &req.version, &RESTRICTIONS, &siblings));
             out.push(ctx.push(req));
         } else if parse_errors(ctx) > before {
             // An entry whose value does not parse stands in for its package.
@@ -94,7 +94,7 @@ fn section(ctx: &mut Ctx<'_>, t: &Table<'_>, pre: bool) -> Vec<usize> {
 fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Option<Requirement> {
     let name_span = ctx.key_span(key);
     let name = ctx.package_name(key.get_ref(), name_span)?;
-    let mut req = Requirement {
+    let mut req = Requirement::new(crate::manifest::Draft {
         name: name.into(),
         extras: Default::default(),
         version: VersionReq::Any,
@@ -105,13 +105,12 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
             file: ctx.file,
             span: span_of(key).cover(span_of(value)),
         }
-        .into(),
-        name_at: name_span.into(),
+        ,
+        name_at: name_span,
         hashed: false,
         pre,
         format: ctx.format,
-        anchors: Default::default(),
-    };
+    });
     match value.get_ref() {
         Item::String(s) => {
             req.version = version(ctx, value, s)?;
@@ -130,7 +129,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                         let at = ctx.str_span(v, s);
                         req.marker.and(ctx.requirement_marker(s, at.span)?);
                     }
-                    "extras" => req.extras = ctx.extra_names(v, "`extras`").into(),
+                    "extras" => req.set_extras(ctx.extra_names(v, "`extras`").into()),
                     "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => {
                         direct = true
                     }
@@ -203,8 +202,8 @@ impl super::InputFormat for Pipfile {
         super::edit::capture_inserts(
             files,
             &mut parsed,
-            |r| r.anchors.entry().is_some(),
-            |f, r| super::edit::toml_entry_slot(f, r.anchors.entry()?.span),
+            |r| r.entry().is_some(),
+            |f, r| super::edit::toml_entry_slot(f, r.entry()?.span),
         );
         parsed
     }

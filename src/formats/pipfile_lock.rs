@@ -232,20 +232,19 @@ fn entry_requirement(
         }
         None => false,
     };
-    Some(Requirement {
+    Some(Requirement::new(crate::manifest::Draft {
         name: name.into(),
         extras: extras.into(),
         version,
         marker,
         role: Role::Locked,
         syntax: Syntax::Lock,
-        at: loc.into(),
-        name_at: key_span.into(),
+        at: loc,
+        name_at: key_span,
         hashed,
         pre: false,
         format: super::Format::PipfileLock,
-        anchors: Default::default(),
-    })
+    }))
 }
 
 /// `"==1.16.4"` -> `Exact(1.16.4)` spanning `1.16.4`.
@@ -349,7 +348,7 @@ mod tests {
         assert_eq!(slice(LOCK, np.name_span()), "numpy");
         let tf = &p.requirements[1];
         assert!(!tf.hashed);
-        assert_eq!(tf.extras.len(), 1);
+        assert_eq!(tf.extras().len(), 1);
         assert!(tf
             .marker
             .try_to_string()

@@ -687,7 +687,7 @@ pub(crate) fn dependency(
     }
     for (r, item) in &mut out {
         let item = item.unwrap_or(value);
-        r.0.anchors = ctx.entry_anchors(key, value, item, &r.0.version, &RESTRICTIONS, siblings);
+        r.0.set_anchors(ctx.entry_anchors(key, value, item, &r.0.version, &RESTRICTIONS, siblings));
     }
     out.into_iter().map(|(r, _)| r).collect()
 }
@@ -704,7 +704,7 @@ fn dependency_reqs<'v, 'i>(
         return Vec::new();
     };
     let whole = span_of(key).cover(span_of(value));
-    let base = Requirement {
+    let base = Requirement::new(crate::manifest::Draft {
         name: name.into(),
         extras: Default::default(),
         version: VersionReq::Any,
@@ -714,19 +714,21 @@ fn dependency_reqs<'v, 'i>(
         at: Loc {
             file: ctx.file,
             span: whole,
-        }
-        .into(),
-        name_at: name_span.into(),
+        },
+        name_at: name_span,
         hashed: false,
         pre: false,
         format: ctx.format,
-        anchors: Default::default(),
-    };
+    });
     match value.get_ref() {
         Item::String(s) => {
             let at = ctx.str_span(value, s);
             match version_req(s, at.span, at.exact) {
-                Ok(version) => vec![((Requirement { version, ..base }, false), None)],
+                Ok(version) => {
+                    let mut r = base;
+                    r.version = version;
+                    vec![((r, false), None)]
+                }
                 Err(e) => {
                     ctx.parse_error(at.span, e);
                     Vec::new()
@@ -814,7 +816,7 @@ fn table_dependency(
             }
             "extras" => {
                 let extras: Vec<ExtraName> = ctx.extra_names(v, "`extras`");
-                req.extras = extras.into();
+                req.set_extras(extras.into());
             }
             "optional" => optional = ctx.bool(v, "`optional`").unwrap_or(false),
             "allow-prereleases" | "allows-prereleases" => {

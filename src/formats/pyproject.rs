@@ -382,7 +382,7 @@ fn pep508_item(
     }
     match pep508::requirement(s, at.span, at.exact, ctx.file, role, ctx.format) {
         Ok(req) if project == Some(&req.name) => {
-            self_extras.extend(req.extras);
+            self_extras.extend(req.extras().iter().cloned());
             None
         }
         Ok(req) => Some(ctx.push(req)),
@@ -754,7 +754,7 @@ impl super::InputFormat for Pyproject {
             files,
             &mut parsed,
             |_| true,
-            |f, r| match r.anchors.entry() {
+            |f, r| match r.entry() {
                 Some(e) => super::edit::toml_entry_slot(f, e.span),
                 None if r.syntax == crate::manifest::Syntax::Pep508 => {
                     super::edit::array_slot(f, r.loc().span)

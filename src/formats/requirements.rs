@@ -116,13 +116,13 @@ pub fn parse_text_with(
             .zip(r.loc().span.end.checked_sub(base))
             .and_then(|(s, e)| text.get(s..e))
         {
-            r.anchors = super::pep508::anchors(
+            r.set_anchors(super::pep508::anchors(
                 req_text,
                 r.loc().span.start,
                 r.name_span(),
                 &r.version,
                 r.loc().span,
-            );
+            ));
         }
     }
     out
@@ -1241,20 +1241,19 @@ fn pep508_requirement(
         ));
         return;
     }
-    out.requirements.push(Requirement {
+    out.requirements.push(Requirement::new(crate::manifest::Draft {
         name: req.name.into(),
         extras: req.extras.into(),
         version,
         marker,
         role: Role::Require,
         syntax: Syntax::Pep508,
-        at: loc.into(),
-        name_at: name_span.into(),
+        at: loc,
+        name_at: name_span,
         hashed: false,
         pre: false,
         format: super::Format::Requirements,
-        anchors: Default::default(),
-    });
+    }));
 }
 
 /// The fast path of a requirement on a package no rule reads (`formats::Relevant`): when
@@ -1288,20 +1287,19 @@ fn bare_requirement(
     marker: Marker,
     loc: Loc,
 ) -> Requirement {
-    Requirement {
+    Requirement::new(crate::manifest::Draft {
         name: name.into(),
         extras: Default::default(),
         version,
         marker,
         role: Role::Require,
         syntax: Syntax::Pep508,
-        at: loc.into(),
-        name_at: name_span.into(),
+        at: loc,
+        name_at: name_span,
         hashed: false,
         pre: false,
         format: super::Format::Requirements,
-        anchors: Default::default(),
-    }
+    })
 }
 
 /// The longest requirement text [`parse_repeated`] remembers.
@@ -1576,7 +1574,7 @@ fn requirement_from_editable(ctx: &LineCtx, ed: &OptValue, constraint: bool, out
             &mut tmp,
         );
         for mut r in tmp.requirements {
-            r.name_at = loc.span.into();
+            r.set_name_span(loc.span);
             out.requirements.push(r);
         }
         for mut p in tmp.problems {

@@ -51,7 +51,7 @@ impl Extras {
                     .iter()
                     .filter_map(|i| out.requirements.get(*i))
                     .filter(|r| &r.name == p)
-                    .flat_map(|r| r.extras.iter().cloned())
+                    .flat_map(|r| r.extras().iter().cloned())
                     .collect(),
             })
             .collect();

@@ -641,20 +641,19 @@ impl Ctx<'_> {
                 }
             }
         };
-        let i = self.push(Requirement {
+        let i = self.push(Requirement::new(crate::manifest::Draft {
             name: pname.into(),
             extras: Default::default(),
             version,
             marker: crate::markers::Marker::TRUE,
             role: Role::Locked,
             syntax: Syntax::Lock,
-            at: (self.loc(loc_span)).into(),
-            name_at: name_at.span.into(),
+            at: (self.loc(loc_span)),
+            name_at: name_at.span,
             hashed: false,
             pre: false,
             format: self.format,
-            anchors: Default::default(),
-        });
+        }));
         Some((i, t))
     }
 

@@ -455,8 +455,8 @@ fn unit_request(_parsed: &Parsed, reqs: &[&Requirement], rules: &[Rule]) -> Opti
 /// specifiers, marker. Nothing else of the line (URLs, options) is kept.
 pub(crate) fn requirement_line(r: &Requirement) -> String {
     let mut s = r.name.to_string();
-    if !r.extras.is_empty() {
-        let e: Vec<String> = r.extras.iter().map(ToString::to_string).collect();
+    if !r.extras().is_empty() {
+        let e: Vec<String> = r.extras().iter().map(ToString::to_string).collect();
         s.push('[');
         s.push_str(&e.join(","));
         s.push(']');

@@ -125,7 +125,7 @@ fn kept(text: &str, full: &[Requirement], fast: &[Requirement], relevant: &Relev
             "{:?}",
             (
                 &r.name,
-                &r.extras,
+                r.extras(),
                 &r.version,
                 &r.marker,
                 r.role,
@@ -144,7 +144,7 @@ fn kept(text: &str, full: &[Requirement], fast: &[Requirement], relevant: &Relev
             }
             assert!(
                 !relevant.wants(a.name.as_ref())
-                    && a.extras.is_empty()
+                    && a.extras().is_empty()
                     && !matches!(a.version, VersionReq::Unversioned),
                 "{text:?}: {a:?} dropped"
             );

@@ -58,7 +58,7 @@ fn spans_of_a_plain_requirement() {
         "numpy [mkl] >=1.16, <1.17 ; python_version < \"3.8\""
     );
     assert_eq!(slice(text, r.name_span()), "numpy");
-    assert_eq!(r.extras.len(), 1);
+    assert_eq!(r.extras().len(), 1);
     let (span, clauses) = spec_spans(r);
     assert_eq!(slice(text, span), ">=1.16, <1.17");
     let c: Vec<&str> = clauses.iter().map(|s| slice(text, *s)).collect();

@@ -196,7 +196,10 @@ fn poetry_multiple_constraints_crlf_and_extras() {
     assert_eq!(version(pd), ">=0.24, <0.26");
     assert_eq!(o.clauses(pd), [">=0.24", "<0.26"]);
     assert_eq!(
-        pd.extras.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        pd.extras()
+            .iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>(),
         ["performance"]
     );
     // Optional dependencies are only in the extra that names them.
@@ -248,7 +251,7 @@ fn pipfile_dev_packages() {
     assert_eq!(o.clauses(np[0]), [">=1.14.5", "<1.17"]);
     assert_eq!(np[0].syntax, depwindow::manifest::Syntax::Pep440Value);
     assert_eq!(marker(np[1]), "python_full_version >= '3.6'");
-    assert_eq!(np[1].extras.len(), 1);
+    assert_eq!(np[1].extras().len(), 1);
     assert_eq!(marker(o.one("tensorflow")), "sys_platform == 'linux'");
     assert!(matches!(o.one("mylib").version, VersionReq::Unversioned));
     assert!(
