@@ -227,7 +227,6 @@ impl<'a, T> Shared<'a, T> {
         let own: Vec<&'a Requirement> = unit
             .requirements
             .iter()
-            .copied()
             .filter(|r| relevant(&r.name))
             .collect();
         let own_unparsed = unparsed_on(&unit.unparsed, relevant);
@@ -289,7 +288,6 @@ impl<'a> VerdictKey<'a> {
         let reqs: Vec<&Requirement> = unit
             .requirements
             .iter()
-            .copied()
             .filter(|r| relevant(&r.name))
             .collect();
         VerdictKey {
@@ -347,7 +345,7 @@ impl<'a> ByName<'a> {
         // 35 requirements); bounded, as a hostile unit names one package 750,000 times.
         let mut map: std::collections::HashMap<&'a PackageName, Contributing<'a>> =
             std::collections::HashMap::with_capacity(unit.requirements.len().min(BY_NAME_SIZED));
-        for &r in &unit.requirements {
+        for r in unit.requirements.iter() {
             // Not shared yet: the list is pushed to in place.
             std::sync::Arc::make_mut(map.entry(&r.name).or_default()).push(r);
         }

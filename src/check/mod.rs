@@ -98,7 +98,7 @@ pub(crate) struct Unit<'a> {
     /// Part of the file could not be evaluated, so a package's absence proves nothing.
     pub unevaluable: bool,
     /// Its requirements in unit order; with a `base`, only those it adds to it.
-    pub requirements: Vec<&'a Requirement>,
+    pub requirements: Members<'a>,
     pub extras: &'a [ExtraName],
     /// Packages named by requirement lines of this unit that do not parse: pip refuses the
     /// file, so nothing is claimed about them here (their `parse-error` is the finding).
@@ -121,10 +121,11 @@ impl<'a> Unit<'a> {
     /// Every requirement of the unit, in unit order: its base's and its own, merged by
     /// position in `Parsed::requirements` (both are in index order).
     pub(crate) fn all_requirements(&self) -> Vec<&'a Requirement> {
-        let Some(base) = &self.base else {
-            return self.requirements.clone();
-        };
-        merge_by_address(&base.requirements, &self.requirements)
+        let own: Vec<&'a Requirement> = self.requirements.iter().collect();
+        match &self.base {
+            Some(base) => merge_by_address(&base.requirements, &own),
+            None => own,
+        }
     }
 
     /// Whether a line of the unit (or of its base) that does not parse names `name`.
@@ -134,6 +135,34 @@ impl<'a> Unit<'a> {
                 .base
                 .as_ref()
                 .is_some_and(|b| b.unparsed.contains(&name))
+    }
+}
+
+/// A unit's requirements, in unit order, read from the file's list instead of copied into
+/// a list of the unit's own: all of them for a file that defines no groups, else a group's
+/// members (a list of 1.6M `gast` lines held a pointer a line more, issue 15 §4).
+#[derive(Clone, Copy)]
+pub(crate) struct Members<'a> {
+    requirements: &'a [Requirement],
+    /// Indices into `requirements`; `None` for all of them.
+    only: Option<&'a [usize]>,
+}
+
+impl<'a> Members<'a> {
+    /// The requirements, in unit order.
+    pub(crate) fn iter(self) -> impl Iterator<Item = &'a Requirement> {
+        let (all, only): (&[Requirement], &[usize]) = match self.only {
+            None => (self.requirements, &[]),
+            Some(only) => (&[], only),
+        };
+        let of = self.requirements;
+        all.iter()
+            .chain(only.iter().filter_map(move |&i| of.get(i)))
+    }
+
+    /// How many there are.
+    pub(crate) fn len(self) -> usize {
+        self.only.map_or(self.requirements.len(), <[usize]>::len)
     }
 }
 
@@ -170,7 +199,10 @@ pub(crate) fn units(parsed: &Parsed) -> Box<dyn Iterator<Item = Unit<'_>> + '_> 
             kind: GroupKind::Base,
             name: "",
             unevaluable,
-            requirements: parsed.requirements.iter().collect(),
+            requirements: Members {
+                requirements: &parsed.requirements,
+                only: None,
+            },
             extras: &[],
             unparsed: parsed.unparsed.iter().map(|u| &u.name).collect(),
             base: None,
@@ -215,11 +247,10 @@ pub(crate) fn units(parsed: &Parsed) -> Box<dyn Iterator<Item = Unit<'_>> + '_> 
                 kind: g.kind,
                 name: &g.name,
                 unevaluable,
-                requirements: g
-                    .members
-                    .iter()
-                    .filter_map(|&i| parsed.requirements.get(i))
-                    .collect(),
+                requirements: Members {
+                    requirements: &parsed.requirements,
+                    only: Some(&g.members),
+                },
                 extras: &g.extras,
                 unparsed,
                 base: g.base.and_then(|b| bases.get(b).cloned().flatten()),
