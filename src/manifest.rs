@@ -256,16 +256,13 @@ impl std::ops::Deref for Extras {
 /// One requirement as a reader found it. A hostile file holds 1.6M of them (issue 15 §4),
 /// so its size is pinned by a unit test (`requirement_stays_small`): what every requirement
 /// has is inline, in `u32` offsets ([`Loc32`]) or in `u16` offsets from its own start
-/// ([`Near`]); what most requirements lack (extras, most fix anchors, a span too far from
-/// the start for a `u16`) is one box ([`Rare`]), absent when empty. Readers build one with
+/// ([`Near`]); what most requirements lack (extras, a marker, most fix anchors, a span too
+/// far from the start for a `u16`) is one box ([`Rare`]), absent when empty. Readers build one with
 /// [`Requirement::new`] from a [`Draft`].
 #[derive(Clone, Debug)]
 pub struct Requirement {
     pub name: Name,
     pub version: VersionReq,
-    /// The markers under which the requirement applies (`Marker::TRUE` when none).
-    /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
-    pub marker: Marker,
     pub role: Role,
     pub syntax: Syntax,
     /// The file is in pip hash-checking mode (a `--hash` anywhere in it or its includes):
@@ -310,6 +307,8 @@ pub struct Draft {
 #[derive(Clone, Debug, Default)]
 struct Rare {
     extras: Extras,
+    /// [`Requirement::marker`]; a requirement with one mostly has its span here too.
+    marker: Marker,
     /// PEP 508: the marker part as written, with the space before its `;`.
     marker_at: Option<Span32>,
     /// Boxed, larger and rarer than the rest: only requirements on a rule's packages, and
@@ -328,7 +327,6 @@ impl Requirement {
         let mut r = Requirement {
             name: d.name,
             version: d.version,
-            marker: d.marker,
             role: d.role,
             syntax: d.syntax,
             hashed: d.hashed,
@@ -342,6 +340,7 @@ impl Requirement {
         if !d.extras.is_empty() {
             r.rare_mut().extras = d.extras;
         }
+        r.and_marker(d.marker);
         r.set_name_span(d.name_at);
         r
     }
@@ -379,6 +378,21 @@ impl Requirement {
                 self.name_at = Near::FAR;
                 self.rare_mut().name_at = Some(span.into());
             }
+        }
+    }
+
+    /// The markers under which the requirement applies (`Marker::TRUE` when none).
+    /// Format-specific Python narrowing (Poetry `python = "..."`) is folded in here.
+    pub fn marker(&self) -> &Marker {
+        static NONE: Marker = Marker::TRUE;
+        self.rare.as_ref().map_or(&NONE, |r| &r.marker)
+    }
+
+    /// Narrow the marker to where `m` holds too (`Marker::and`).
+    pub(crate) fn and_marker(&mut self, m: impl Into<Marker>) {
+        let m = m.into();
+        if !m.is_true() {
+            self.rare_mut().marker.and(m);
         }
     }
 
@@ -831,10 +845,11 @@ mod tests {
     /// 136 -> 120. The version's spans in `u32` offsets ([`super::Span32`]): 120 -> 112.
     /// Extras and the uncommon anchors in one box ([`super::Rare`]), the name span and the
     /// version slot in `u16` offsets from the start ([`super::Near`], [`super::Slot`]):
-    /// 112 -> 88.
+    /// 112 -> 88. The marker in the box too (a requirement with one mostly had the box for
+    /// its span already): 88 -> 80.
     #[test]
     fn requirement_stays_small() {
-        assert_eq!(std::mem::size_of::<super::Requirement>(), 88);
+        assert_eq!(std::mem::size_of::<super::Requirement>(), 80);
         assert_eq!(std::mem::size_of::<super::Name>(), 8);
         assert_eq!(std::mem::size_of::<super::VersionReq>(), 32);
         assert_eq!(std::mem::size_of::<super::Near>(), 4);

@@ -219,7 +219,7 @@ impl<'a, T> Shared<'a, T> {
             requirements.sort_unstable_by_key(|r| std::ptr::from_ref(*r));
             requirements.dedup_by_key(|r| std::ptr::from_ref(*r));
             BasePart {
-                marked: requirements.iter().any(|r| !r.marker.is_true()),
+                marked: requirements.iter().any(|r| !r.marker().is_true()),
                 requirements,
                 unparsed: unparsed_on(&base.unparsed, relevant),
             }
@@ -243,7 +243,7 @@ impl<'a, T> Shared<'a, T> {
             rule: i,
             extras: requirements
                 .iter()
-                .any(|r| !r.marker.is_true())
+                .any(|r| !r.marker().is_true())
                 .then_some(unit.extras),
             requirements: requirements.into_iter().map(std::ptr::from_ref).collect(),
             unparsed,
@@ -294,7 +294,7 @@ impl<'a> VerdictKey<'a> {
             rule: rule_index,
             extras: reqs
                 .iter()
-                .any(|r| !r.marker.is_true())
+                .any(|r| !r.marker().is_true())
                 .then_some(unit.extras),
             requirements: reqs.into_iter().map(std::ptr::from_ref).collect(),
             unparsed: unparsed_on(&unit.unparsed, relevant),
@@ -944,7 +944,7 @@ fn judge_env<'a>(
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for (i, r) in pkg.iter().enumerate() {
             match runs.last_mut() {
-                Some((start, end)) if pkg[*start].marker == r.marker => *end = i + 1,
+                Some((start, end)) if pkg[*start].marker() == r.marker() => *end = i + 1,
                 _ => runs.push((i, i + 1)),
             }
         }
@@ -953,11 +953,11 @@ fn judge_env<'a>(
     let applies: Vec<bool> = runs
         .iter()
         .map(|&(start, _)| {
-            let marker = &pkg[start].marker;
+            let marker = pkg[start].marker();
             match markers::evaluate(marker, env, unit.extras) {
                 Truth::True => true,
                 Truth::False => false,
-                Truth::Unknown => markers::implies(&hit.req.marker, marker),
+                Truth::Unknown => markers::implies(hit.req.marker(), marker),
             }
         })
         .collect();
@@ -1248,7 +1248,7 @@ fn trigger_on<'a>(
             .get(dist)
             .iter()
             .copied()
-            .filter(|r| match markers::evaluate(&r.marker, env, unit.extras) {
+            .filter(|r| match markers::evaluate(r.marker(), env, unit.extras) {
                 Truth::True => true,
                 Truth::False => false,
                 Truth::Unknown => {

@@ -73,7 +73,7 @@ fn judge<'a>(
 /// fails on it. A range that cannot be written as a marker (too many clauses for the guard)
 /// leaves the requirement applying, as before markers were looked at.
 fn may_apply(r: &Requirement, spec: &VersionSpecifiers) -> bool {
-    if r.marker.is_true() {
+    if r.marker().is_true() {
         return true;
     }
     let clauses: Vec<String> = spec
@@ -92,7 +92,7 @@ fn may_apply(r: &Requirement, spec: &VersionSpecifiers) -> bool {
         return true;
     }
     match crate::formats::guard::parse_marker(&clauses.join(" and ")) {
-        Ok(range) => !r.marker.is_disjoint(&range),
+        Ok(range) => !r.marker().is_disjoint(&range),
         Err(_) => true,
     }
 }

@@ -1138,7 +1138,7 @@ mod tests {
             assert_eq!(sl(&t, tf.loc().span), "tensorflow==1.14.0");
             let sc = &p.requirements[4];
             assert_eq!(sl(&t, sc.loc().span), "scipy>=1.2 ; python_version < '3.8'");
-            assert!(!sc.marker.is_true());
+            assert!(!sc.marker().is_true());
             assert_eq!(p.groups.len(), 1);
             assert_eq!(p.groups[0].name, "environment");
             assert_eq!(p.groups[0].members, vec![0, 1, 2, 3, 4]);

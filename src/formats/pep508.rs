@@ -601,7 +601,7 @@ mod tests {
             [">= 1.16", "<1.17"]
         );
         assert_eq!(specifiers.len(), 2);
-        assert!(!r.marker.is_true());
+        assert!(!r.marker().is_true());
     }
 
     #[test]
@@ -777,7 +777,7 @@ mod tests {
         assert_eq!(c, [">= 1.16", "<1.17"]);
         assert_eq!(specifiers.len(), 2);
         assert_eq!(r.extras().len(), 1);
-        assert!(r.marker.try_to_string().unwrap().contains("python"));
+        assert!(r.marker().try_to_string().unwrap().contains("python"));
     }
 
     #[test]

@@ -127,7 +127,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                     "markers" => {
                         let s = ctx.string(v, "`markers`")?;
                         let at = ctx.str_span(v, s);
-                        req.marker.and(ctx.requirement_marker(s, at.span)?);
+                        req.and_marker(ctx.requirement_marker(s, at.span)?);
                     }
                     "extras" => req.set_extras(ctx.extra_names(v, "`extras`").into()),
                     "git" | "path" | "file" | "editable" | "hg" | "svn" | "bzr" | "ref" => {
@@ -136,7 +136,7 @@ fn package(ctx: &mut Ctx<'_>, key: &Key<'_>, value: &Value<'_>, pre: bool) -> Op
                     _ if MARKER_KEYS.contains(&key) => {
                         let s = ctx.string(v, &format!("`{key}`"))?;
                         let at = ctx.str_span(v, s);
-                        req.marker.and(ctx.requirement_marker(&format!("{key} {s}"), at.span)?);
+                        req.and_marker(ctx.requirement_marker(&format!("{key} {s}"), at.span)?);
                     }
                     _ => {}
                 }

@@ -350,7 +350,7 @@ mod tests {
         assert!(!tf.hashed);
         assert_eq!(tf.extras().len(), 1);
         assert!(tf
-            .marker
+            .marker()
             .try_to_string()
             .unwrap()
             .contains("python_full_version < '3.8'"));

@@ -790,14 +790,14 @@ fn table_dependency(
             "markers" => {
                 if let Some(s) = ctx.string(v, "`markers`") {
                     let at = ctx.str_span(v, s);
-                    req.marker.and(ctx.requirement_marker(s, at.span)?);
+                    req.and_marker(ctx.requirement_marker(s, at.span)?);
                 }
             }
             "python" => {
                 if let Some(s) = ctx.string(v, "`python`") {
                     let at = ctx.str_span(v, s);
                     match translate(s).and_then(|a| python_marker(&a)) {
-                        Ok(m) => req.marker.and(m),
+                        Ok(m) => req.and_marker(m),
                         Err(e) => {
                             ctx.parse_error(at.span, e);
                             return None;
@@ -810,7 +810,7 @@ fn table_dependency(
                     let at = ctx.str_span(v, s);
                     let text = format!("sys_platform == '{}'", s.replace('\'', ""));
                     if let Some(m) = ctx.requirement_marker(&text, at.span) {
-                        req.marker.and(m);
+                        req.and_marker(m);
                     }
                 }
             }

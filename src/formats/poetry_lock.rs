@@ -75,7 +75,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                             } else {
                                 ctx.push(base.clone())
                             };
-                            ctx.out.requirements[idx].marker.and(marker);
+                            ctx.out.requirements[idx].and_marker(marker);
                             rest.push((idx, vec![group]));
                         }
                         // Groups the table leaves out: installed without a marker.
@@ -119,7 +119,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                     any.or(extra_marker(x));
                 }
             }
-            ctx.out.requirements[i].marker.and(any);
+            ctx.out.requirements[i].and_marker(any);
         }
         // The units: `main`, `main+<g>`, `main[<x>]`, `all`.
         let extra_names: Vec<ExtraName> = extras.iter().map(|(x, _)| x.clone()).collect();

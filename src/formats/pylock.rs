@@ -31,7 +31,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                 let at = ctx.str_span(m, s);
                 let rewritten = installer_variables(s);
                 if let Some(tree) = ctx.marker(&rewritten, at.span) {
-                    ctx.out.requirements[i].marker.and(tree);
+                    ctx.out.requirements[i].and_marker(tree);
                 }
             }
         }

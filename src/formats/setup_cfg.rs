@@ -101,7 +101,7 @@ fn read(mut files: Option<&mut Files>, text: &str, id: FileId) -> Parsed {
                 let members = requirement_list(files.as_deref_mut(), text, id, e, &mut out);
                 if let Some(m) = &marker {
                     for &i in &members {
-                        out.requirements[i].marker.and(m.clone());
+                        out.requirements[i].and_marker(m.clone());
                     }
                 }
                 match name {
@@ -333,7 +333,7 @@ mod tests {
             assert_eq!(slice(&t, span.get()), ">=1.16,<1.18");
             assert_eq!(specifiers.to_string(), ">=1.16, <1.18");
             assert_eq!(clauses.len(), 2);
-            assert!(!np.marker.is_true());
+            assert!(!np.marker().is_true());
             let (rp, loc) = p.requires_python.as_ref().unwrap();
             assert_eq!(slice(&t, loc.span), ">=3.5, <3.8");
             assert_eq!(rp.len(), 2);

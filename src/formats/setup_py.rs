@@ -639,7 +639,7 @@ fn from_pieces(
                     let read = setuptools::requirement_lines(files, file, path, *span, out);
                     if let Some(m) = &marker {
                         for &i in &read {
-                            out.requirements[i].marker.and(m.clone());
+                            out.requirements[i].and_marker(m.clone());
                         }
                     }
                     members.extend(read);
@@ -699,7 +699,7 @@ fn requirements(
             };
             let read = result.map(|mut r| {
                 if let Some(m) = &marker {
-                    r.marker.and(m.clone());
+                    r.and_marker(m.clone());
                 }
                 r
             });
@@ -1077,7 +1077,7 @@ mod tests {
         assert_eq!(slice(t, span.get()), ">=1.16");
         // Implicit concatenation: underlined whole.
         assert_eq!(slice(t, p.requirements[3].loc().span), "'a' 'b>1'");
-        assert!(!p.requirements[5].marker.is_true());
+        assert!(!p.requirements[5].marker().is_true());
         assert_eq!(
             slice(t, p.requires_python.as_ref().unwrap().1.span),
             ">=3.5"

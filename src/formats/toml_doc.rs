@@ -701,7 +701,7 @@ impl Ctx<'_> {
         };
         let at = self.str_span(v, s);
         if let Some(m) = self.requirement_marker(s, at.span) {
-            self.out.requirements[i].marker.and(m);
+            self.out.requirements[i].and_marker(m);
         }
     }
 

@@ -77,7 +77,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
                 let markers = ctx.strings(rm, "`resolution-markers`");
                 if !markers.is_empty() {
                     let any = ctx.any_marker(&markers, true);
-                    ctx.out.requirements[i].marker.and(any);
+                    ctx.out.requirements[i].and_marker(any);
                 }
             }
             let mut node = Node {
@@ -115,7 +115,7 @@ pub(crate) fn parse(text: &str, file: FileId) -> Parsed {
         }
         let reach = reach(&nodes);
         for ((i, _), m) in nodes.iter().zip(reach) {
-            ctx.out.requirements[*i].marker.and(m);
+            ctx.out.requirements[*i].and_marker(m);
         }
         units(ctx, &nodes);
     })

@@ -471,7 +471,7 @@ pub(crate) fn requirement_line(r: &Requirement) -> String {
         // stricter than the file).
         VersionReq::AnyOf { .. } | VersionReq::Any | VersionReq::Unversioned => {}
     }
-    if let Some(m) = r.marker.try_to_string() {
+    if let Some(m) = r.marker().try_to_string() {
         s.push_str(" ; ");
         s.push_str(&m);
     }

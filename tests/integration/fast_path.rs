@@ -127,7 +127,7 @@ fn kept(text: &str, full: &[Requirement], fast: &[Requirement], relevant: &Relev
                 &r.name,
                 r.extras(),
                 &r.version,
-                &r.marker,
+                r.marker(),
                 r.role,
                 r.loc(),
                 r.name_span()

@@ -63,7 +63,7 @@ fn spans_of_a_plain_requirement() {
     assert_eq!(slice(text, span), ">=1.16, <1.17");
     let c: Vec<&str> = clauses.iter().map(|s| slice(text, *s)).collect();
     assert_eq!(c, [">=1.16", "<1.17"]);
-    assert!(!r.marker.is_true());
+    assert!(!r.marker().is_true());
     assert_eq!(r.role, Role::Require);
 }
 
@@ -392,8 +392,8 @@ git+https://github.com/org/x.git#egg=x ; python_version < \"3.8\"
         }
         other => panic!("{other:?}"),
     }
-    assert!(!fp.requirements[5].marker.is_true());
-    assert!(!fp.requirements[6].marker.is_true());
+    assert!(!fp.requirements[5].marker().is_true());
+    assert!(!fp.requirements[6].marker().is_true());
     match &fp.requirements[4].version {
         VersionReq::Exact { version, .. } => assert_eq!(version.to_string(), "1.16.4+mkl"),
         other => panic!("{other:?}"),

@@ -188,7 +188,7 @@ proptest! {
                 prop_assert!(line.problems.is_empty(), "{:?}: {:?}", s, line.problems);
                 prop_assert_eq!(&a.name, &b.name, "{:?}", s);
                 prop_assert_eq!(a.extras(), b.extras(), "{:?}", s);
-                prop_assert_eq!(&a.marker, &b.marker, "{:?}", s);
+                prop_assert_eq!(a.marker(), b.marker(), "{:?}", s);
                 prop_assert_eq!(a.loc().span, b.loc().span, "{:?}", s);
                 prop_assert_eq!(a.name_span(), b.name_span(), "{:?}", s);
                 match (&a.version, &b.version) {

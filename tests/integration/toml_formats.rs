@@ -129,7 +129,7 @@ fn version(r: &Requirement) -> String {
 }
 
 fn marker(r: &Requirement) -> String {
-    r.marker.try_to_string().unwrap_or_default()
+    r.marker().try_to_string().unwrap_or_default()
 }
 
 #[test]
@@ -275,7 +275,7 @@ fn pep621_extras_groups_build_system() {
     let o = fixture("pyproject/pep621-full/pyproject.toml");
     let np = o.reqs("numpy");
     assert_eq!(np.len(), 3);
-    let base = np.iter().find(|r| !r.marker.is_true()).unwrap();
+    let base = np.iter().find(|r| !r.marker().is_true()).unwrap();
     assert_eq!(
         o.s(base.loc().span),
         "numpy >=1.14.5, <1.17 ; python_version < '3.8'"
@@ -403,7 +403,7 @@ fn uv_lock_forks() {
     assert_eq!(marker(np[1]), "python_full_version >= '3.8'");
     assert!(matches!(o.one("gitdep").version, VersionReq::Unversioned));
     // No path from the root (`uv-demo`, editable) reaches `gitdep`: installed nowhere.
-    assert!(o.one("gitdep").marker.tree().is_false());
+    assert!(o.one("gitdep").marker().tree().is_false());
     let names: Vec<&str> = o.parsed.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["project"]);
     assert_eq!(o.requires_python(), (">=3.7".into(), ">=3.7"));
