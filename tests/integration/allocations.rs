@@ -588,21 +588,28 @@ fn bytes_per_line(name: &str, format: Format, file: &dyn Fn(usize) -> String) ->
 
 /// The most heap a requirement on a rule's package holds at the peak, per format, a little
 /// above what was counted (layout sizes, as this allocator sees them) when written:
-/// requirements.txt 148, setup.cfg 175, conda `pip:` 166 bytes, with a 120-byte
-/// `Requirement`. Main f1c1251 (a 136-byte `Requirement`: its location in a 24-byte `Loc`,
-/// a clause span in `usize` offsets, a clause list in two words) gave 164, 191, 182 and 228,
-/// and every bound fails it. Main f6e9ec5 (a 152-byte
-/// `Requirement`: its name span and version slot in `usize` offsets) gave 180 and 207, and
-/// the requirements and setup.cfg bounds fail it; main 7cea523 (a `String` name per
+/// requirements.txt 99, setup.cfg 135, conda `pip:` 127 bytes, with an 80-byte
+/// `Requirement` (extras, marker and uncommon anchors in one box, `u16` offsets from its
+/// start) and a unit that reads the file's list of requirements instead of a pointer list of
+/// its own (`check::Members`). Main 0d5619e (a 120-byte `Requirement` and the unit's own
+/// list) gave 148, 175, 166 and 212, and every bound fails it; with an 88-byte
+/// `Requirement` (the marker beside the box) 107, 143 and 136, which the first three fail.
+/// Main f1c1251 (a 136-byte
+/// `Requirement`: its location in a 24-byte `Loc`,
+/// a clause span in `usize` offsets, a clause list in two words) gave 164, 191, 182 and 228.
+/// Main f6e9ec5 (a 152-byte
+/// `Requirement`: its name span and version slot in `usize` offsets) gave 180 and 207;
+/// main 7cea523 (a `String` name per
 /// requirement in a 168-byte `Requirement`, the evaluator's contributing list copied from
 /// its index, a `usize` per line start, conda's `pip:` requirements copied into the file's
 /// list) gave 221, 245 and 614; main f6e9ec5's conda reader (the whole YAML tree held while
 /// the `pip:` lines are read) 438.
 ///
-/// The fourth shape, one marker on every line, is 212 bytes; with the marker's span in a
+/// The fourth shape, one marker on every line, is 187 bytes (the marker and its span in
+/// the requirement's one box); with the marker's span in a
 /// 160-byte box (beside room for an insertion point and a TOML entry it lacks, main f6e9ec5
-/// after this file's 136-byte `Requirement`) it was 348, which the bound fails.
-const MAX_BYTES_PER_RELEVANT_REQUIREMENT: [u64; 4] = [158, 185, 176, 222];
+/// after this file's 136-byte `Requirement`) it was 348, and on main 0d5619e 212.
+const MAX_BYTES_PER_RELEVANT_REQUIREMENT: [u64; 4] = [104, 140, 132, 193];
 
 #[test]
 fn a_requirement_on_a_rules_package_costs_a_bounded_number_of_bytes() {
