@@ -255,9 +255,9 @@ impl std::ops::Deref for Extras {
 
 /// One requirement as a reader found it. A hostile file holds 1.6M of them (issue 15 §4),
 /// so its size is pinned by a unit test (`requirement_stays_small`): what every requirement
-/// has is inline, in `u32` offsets ([`Loc32`]) or in `u16` offsets from its own start
+/// has is inline, in `u32` offsets ([`Loc32`]) or in 16-bit offsets from its own start
 /// ([`Near`]); what most requirements lack (extras, a marker, most fix anchors, a span too
-/// far from the start for a `u16`) is one box ([`Rare`]), absent when empty. Readers build one with
+/// far from the start for 16 bits) is one box ([`Rare`]), absent when empty. Readers build one with
 /// [`Requirement::new`] from a [`Draft`].
 #[derive(Clone, Debug)]
 pub struct Requirement {
@@ -497,32 +497,34 @@ impl Requirement {
     }
 }
 
-/// A span at or after a requirement's start, as a `u16` offset from it and a `u16` length:
-/// 4 bytes where a [`Span32`] takes 8. One that does not fit (before the start, or 64 KiB
-/// away on a long line) is held in [`Rare`].
+/// A span near a requirement's start, as an `i16` offset from it (a lockfile entry is
+/// located at its version value, a line below its name) and a `u16` length: 4 bytes where
+/// a [`Span32`] takes 8. One that does not fit (32 KiB or more away, on a long line) is
+/// held in [`Rare`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Near {
-    off: u16,
+    off: i16,
     len: u16,
 }
 
 impl Near {
     /// Stands for "held in [`Rare`]" where a `Near` is the only place a span could be.
     const FAR: Near = Near {
-        off: u16::MAX,
+        off: i16::MIN,
         len: u16::MAX,
     };
 
     /// `span` from `start`, if it fits.
     fn of(start: usize, span: Span) -> Option<Near> {
+        let off = isize::try_from(span.start).ok()? - isize::try_from(start).ok()?;
         Some(Near {
-            off: u16::try_from(span.start.checked_sub(start)?).ok()?,
+            off: i16::try_from(off).ok()?,
             len: u16::try_from(span.end.checked_sub(span.start)?).ok()?,
         })
     }
 
     fn get(self, start: usize) -> Span {
-        let s = start + self.off as usize;
+        let s = start.saturating_add_signed(self.off as isize);
         Span::new(s, s + self.len as usize)
     }
 }
@@ -844,7 +846,7 @@ mod tests {
     /// alternatives behind one and two words ([`super::ClauseSpans`], `VersionReq::AnyOf`):
     /// 136 -> 120. The version's spans in `u32` offsets ([`super::Span32`]): 120 -> 112.
     /// Extras and the uncommon anchors in one box ([`super::Rare`]), the name span and the
-    /// version slot in `u16` offsets from the start ([`super::Near`], [`super::Slot`]):
+    /// version slot in 16-bit offsets from the start ([`super::Near`], [`super::Slot`]):
     /// 112 -> 88. The marker in the box too (a requirement with one mostly had the box for
     /// its span already): 88 -> 80.
     #[test]
@@ -861,45 +863,56 @@ mod tests {
     }
 
     /// The name span and the version slot read back as they were set, whether they fit
-    /// the inline `u16` offsets from the start or not (an 8 MiB line puts them 64 KiB and
-    /// more away; a TOML key is before its value), also after the requirement moves.
+    /// the inline 16-bit offsets from the start or not (an 8 MiB line puts them 64 KiB and
+    /// more away; a lockfile's name is before its version), also after the requirement
+    /// moves.
     #[test]
     fn spans_near_and_far_read_back() {
         use super::{Draft, Loc, Requirement, Span, VersionSlot};
         use std::str::FromStr;
-        let far = 70_000;
+        // The requirement starts at `b`; `far` is past any 16-bit offset.
+        let (b, far) = (100_000, 70_000);
         let names = [
-            Span::new(100, 104),
-            Span::new(100 + far, 104 + far),
-            Span::new(90, 94),
-            Span::new(100, 100 + far),
-            Span::new(100 + 65_535, 100 + 65_535 + 65_535),
+            Span::new(b, b + 4),
+            Span::new(b + far, b + 4 + far),
+            Span::new(b - 10, b - 6),
+            Span::new(b - far, b - far + 4),
+            Span::new(b + 32_767, b + 32_771),
+            Span::new(b + 32_768, b + 32_772),
+            Span::new(b - 32_768, b - 32_764),
+            Span::new(b - 32_769, b - 32_765),
+            Span::new(b, b + far),
+            Span::new(b + 65_535, b + 65_535 + 65_535),
         ];
         let slots = [
             None,
             Some(VersionSlot::Clauses),
             Some(VersionSlot::Replace {
-                span: Span::new(104, 110),
+                span: Span::new(b + 4, b + 10),
                 quote: Some('"'),
             }),
             Some(VersionSlot::Replace {
-                span: Span::new(104 + far, 110 + far),
+                span: Span::new(b + 4 + far, b + 10 + far),
                 quote: None,
             }),
             Some(VersionSlot::Replace {
-                span: Span::new(104, 110),
+                span: Span::new(b - 20, b - 10),
                 quote: Some('`'),
             }),
             Some(VersionSlot::Insert {
-                at: 104,
+                at: b + 4,
                 around: &["version = \"", "\""],
             }),
             Some(VersionSlot::Insert {
-                at: 104 + far,
+                at: b + 4 + far,
                 around: &["", ""],
             }),
             Some(VersionSlot::Insert {
-                at: 104,
+                at: b - 1,
+                around: &["", ""],
+            }),
+            Some(VersionSlot::Insert {
+                at: b + 4,
                 around: &["(", ")"],
             }),
         ];
@@ -914,7 +927,7 @@ mod tests {
                     syntax: super::Syntax::Pep508,
                     at: Loc {
                         file: 3,
-                        span: Span::new(100, 200 + far),
+                        span: Span::new(b, b + 100 + far),
                     },
                     name_at,
                     hashed: false,
@@ -923,12 +936,19 @@ mod tests {
                 });
                 r.set_anchors(super::Anchors::new(slot.clone(), None, None));
                 assert_eq!((r.name_span(), r.version_slot()), (name_at, slot.clone()));
+                let moved = Span::new(b + 9, b + 99);
                 r.set_loc(Loc {
                     file: 3,
-                    span: Span::new(95, 99),
+                    span: moved,
                 });
                 assert_eq!((r.name_span(), r.version_slot()), (name_at, slot.clone()));
-                assert_eq!(r.loc().span, Span::new(95, 99));
+                assert_eq!(
+                    r.loc(),
+                    Loc {
+                        file: 3,
+                        span: moved
+                    }
+                );
             }
         }
     }
