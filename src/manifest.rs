@@ -337,10 +337,11 @@ impl Requirement {
             slot: Slot::None,
             rare: None,
         };
-        if !d.extras.is_empty() {
-            r.rare_mut().extras = d.extras;
+        if !d.extras.is_empty() || !d.marker.is_true() {
+            let rare = r.rare_mut();
+            rare.extras = d.extras;
+            rare.marker = d.marker;
         }
-        r.and_marker(d.marker);
         r.set_name_span(d.name_at);
         r
     }
