@@ -87,7 +87,12 @@ pub(crate) const fn v(
 impl VersionParts {
     /// The spelling in the list.
     pub(crate) fn text(&'static self) -> &'static str {
-        std::str::from_utf8(&self.text[..usize::from(self.text_len)]).unwrap_or_default()
+        std::str::from_utf8(self.spelling()).unwrap_or_default()
+    }
+
+    /// The spelling's bytes, unchecked: a key for sharing versions, never shown.
+    fn spelling(&'static self) -> &'static [u8] {
+        &self.text[..usize::from(self.text_len)]
     }
 
     pub(crate) fn version(&self) -> Version {
@@ -418,9 +423,14 @@ pub struct WheelVersions {
     placeholders: Vec<Version>,
     /// The versions of the whole table parsed so far, by spelling: a version appears in
     /// many rows (every Python and system), and a clone of one is an `Arc` count.
-    seen: Arc<Mutex<HashMap<&'static str, Version>>>,
+    seen: Seen,
     parsed: OnceLock<Vec<Version>>,
 }
+
+/// A wheel table's versions by their spelling (bytes of built-in data, so no UTF-8 check),
+/// hashed by the evaluator's cheap hasher: a table's first use looks up each of its hundreds
+/// of entries, which SipHash made a tenth of a small file's start-up.
+type Seen = Arc<Mutex<HashMap<&'static [u8], Version, crate::check::FastHash>>>;
 
 /// A built-in row's versions before first use.
 #[derive(Clone, Copy, Debug)]
@@ -464,7 +474,7 @@ impl WheelVersions {
 
     /// Keep the list to parse on first use (built-in data, which the test suite parses
     /// whole: `cache_tests::lazy_wheel_tables_equal_eager_ones`); `seen` is the table's.
-    fn lazy(pending: Pending, seen: &Arc<Mutex<HashMap<&'static str, Version>>>) -> Self {
+    fn lazy(pending: Pending, seen: &Seen) -> Self {
         WheelVersions {
             pending,
             placeholders: Vec::new(),
@@ -479,7 +489,7 @@ impl WheelVersions {
             let mut seen = self.seen.lock().ok();
             // A version by its spelling: the table's when seen before, else `make`'s.
             let mut share =
-                |text: &'static str, make: &dyn Fn() -> Option<Version>| match seen.as_mut() {
+                |text: &'static [u8], make: &dyn Fn() -> Option<Version>| match seen.as_mut() {
                     Some(seen) => match seen.get(text) {
                         Some(known) => Some(known.clone()),
                         None => {
@@ -499,13 +509,13 @@ impl WheelVersions {
                         .filter(|v| !v.is_empty())
                         .filter_map(|v| {
                             let v = v.trim();
-                            share(v, &|| Version::from_str(v).ok())
+                            share(v.as_bytes(), &|| Version::from_str(v).ok())
                         })
                         .collect()
                 }
                 Pending::Parts(parts) => parts
                     .iter()
-                    .filter_map(|p| share(p.text(), &|| Some(p.version())))
+                    .filter_map(|p| share(p.spelling(), &|| Some(p.version())))
                     .collect(),
             };
             let mut versions = versions;
