@@ -6,6 +6,9 @@
 //! and places are the embedded environments' names (`&'static str`).
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::hash::{BuildHasher, Hash};
+use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use crate::manifest::Loc;
@@ -61,19 +64,19 @@ pub struct Diagnostic {
     /// Rule id such as `tensorflow-1.14/numpy`; None for input problems.
     pub rule: Option<String>,
     pub severity: Severity,
-    pub message: String,
+    pub message: Shared<String>,
     /// The primary location; its label is `label`.
     pub loc: Loc,
-    pub label: String,
+    pub label: Shared<String>,
     pub package: Option<String>,
     /// The tested window as a specifier string.
     pub window: Option<String>,
     /// The Pythons (`major.minor`) the finding holds on (a summary of `environments`).
-    pub pythons: Vec<Cow<'static, str>>,
+    pub pythons: Shared<Vec<Cow<'static, str>>>,
     /// The operating systems it holds on (a summary of `environments`).
-    pub platforms: Vec<Cow<'static, str>>,
+    pub platforms: Shared<Vec<Cow<'static, str>>>,
     /// The target environments it holds on, in the order of `rules/environments.tsv`.
-    pub environments: Vec<Place>,
+    pub environments: Shared<Vec<Place>>,
     /// Published final releases admitted outside the window (whatever their
     /// Requires-Python and the trigger's declared range).
     pub outside_released: ReleaseNames,
@@ -84,14 +87,14 @@ pub struct Diagnostic {
     /// one of the finding's Pythons): the count the message shows.
     pub outside_installable: ReleaseSummary,
     /// The version pip would pick, per environment (same order).
-    pub pip_would_pick: Vec<Pick>,
+    pub pip_would_pick: Shared<Vec<Pick>>,
     pub related: Vec<Related>,
     pub fix: Option<Fix>,
     /// Longer explanation / advice shown as `help:`.
-    pub help: Option<String>,
+    pub help: Option<Shared<String>>,
     /// Facts behind the message, one sentence each: pip's picks, qualifications ("only if
     /// TensorFlow 1.14.0 is installed"), effects, sources. Shown as `note:` lines.
-    pub notes: Vec<String>,
+    pub notes: Shared<Vec<String>>,
     /// Set when an inline suppression silenced the finding: its reason.
     pub suppressed: Option<String>,
 }
@@ -103,22 +106,22 @@ impl Diagnostic {
             check,
             rule: None,
             severity,
-            label: String::new(),
-            message,
+            label: Shared::default(),
+            message: message.into(),
             loc,
             package: None,
             window: None,
-            pythons: Vec::new(),
-            platforms: Vec::new(),
-            environments: Vec::new(),
+            pythons: Shared::default(),
+            platforms: Shared::default(),
+            environments: Shared::default(),
             outside_released: ReleaseNames::default(),
             outside_released_summary: ReleaseSummary::default(),
             outside_installable: ReleaseSummary::default(),
-            pip_would_pick: Vec::new(),
+            pip_would_pick: Shared::default(),
             related: Vec::new(),
             fix: None,
             help: None,
-            notes: Vec::new(),
+            notes: Shared::default(),
             suppressed: None,
         }
     }
@@ -130,31 +133,53 @@ impl Diagnostic {
     /// Take in the same finding reached another way (another environment, unit or
     /// including file): the environments and picks add up, the higher severity wins.
     pub(crate) fn absorb(&mut self, other: Diagnostic) {
-        for e in other.environments {
+        for &e in other.environments.iter() {
             if !self.environments.contains(&e) {
                 self.environments.push(e);
             }
         }
         self.environments.sort_by_key(Place::order);
-        for p in other.pip_would_pick {
+        for p in other.pip_would_pick.iter() {
             if !self
                 .pip_would_pick
                 .iter()
                 .any(|q| q.python == p.python && q.platform == p.platform)
             {
-                self.pip_would_pick.push(p);
+                self.pip_would_pick.push(p.clone());
             }
         }
         self.pip_would_pick
             .sort_by_key(|p| Place::new(p.python, p.platform).order());
-        let envs = std::mem::take(&mut self.environments);
+        let envs = std::mem::take(&mut *self.environments);
         self.set_environments(envs);
         self.severity = self.severity.max(other.severity);
     }
 
-    /// Give back the spare room of every list and text of the finding (they grew by
-    /// doubling while it was phrased): what a report holds per finding until it is written.
-    pub(crate) fn shrink_to_fit(&mut self) {
+    /// Make the finding what a report holds until it is written (issue 13, flat memory):
+    /// every list and text gives back the spare room it grew while it was phrased, and a
+    /// part that a finding recently held on this thread repeats word for word (the
+    /// message, the notes, the places, pip's picks: a tree's findings have a handful of
+    /// each) is shared with it instead of kept as a copy of its own.
+    pub(crate) fn hold(&mut self) {
+        self.shrink_to_fit();
+        RECENT.with(|recent| {
+            let r = &mut *recent.borrow_mut();
+            r.texts.share(&mut self.message);
+            r.texts.share(&mut self.label);
+            if let Some(help) = &mut self.help {
+                r.texts.share(help);
+            }
+            r.notes.share(&mut self.notes);
+            r.words.share(&mut self.pythons);
+            r.words.share(&mut self.platforms);
+            r.places.share(&mut self.environments);
+            r.picks.share(&mut self.pip_would_pick);
+        });
+    }
+
+    /// Give back the spare room of every list and text of the finding that is its own
+    /// (they grew by doubling while it was phrased).
+    fn shrink_to_fit(&mut self) {
         fn text(s: &mut String) {
             s.shrink_to_fit();
         }
@@ -164,16 +189,16 @@ impl Diagnostic {
             }
         }
         opt(&mut self.rule);
-        text(&mut self.message);
-        text(&mut self.label);
+        self.message.if_own(text);
+        self.label.if_own(text);
         opt(&mut self.package);
         opt(&mut self.window);
-        self.pythons.shrink_to_fit();
-        self.platforms.shrink_to_fit();
-        self.environments.shrink_to_fit();
+        self.pythons.if_own(Vec::shrink_to_fit);
+        self.platforms.if_own(Vec::shrink_to_fit);
+        self.environments.if_own(Vec::shrink_to_fit);
         self.outside_released_summary.ranges.shrink_to_fit();
         self.outside_installable.ranges.shrink_to_fit();
-        self.pip_would_pick.shrink_to_fit();
+        self.pip_would_pick.if_own(Vec::shrink_to_fit);
         for r in &mut self.related {
             text(&mut r.message);
         }
@@ -182,11 +207,13 @@ impl Diagnostic {
             text(&mut f.replacement);
             opt(&mut f.reason);
         }
-        opt(&mut self.help);
-        for n in &mut self.notes {
-            text(n);
+        if let Some(help) = &mut self.help {
+            help.if_own(text);
         }
-        self.notes.shrink_to_fit();
+        self.notes.if_own(|notes| {
+            notes.iter_mut().for_each(text);
+            notes.shrink_to_fit();
+        });
         opt(&mut self.suppressed);
     }
 
@@ -206,16 +233,159 @@ impl Diagnostic {
             }
         }
         platforms.sort_by_key(|p| platform_order(p));
-        self.pythons = pythons;
-        self.platforms = platforms;
-        self.environments = envs;
+        self.pythons = pythons.into();
+        self.platforms = platforms.into();
+        self.environments = envs.into();
     }
+}
+
+/// A part of a finding that many findings repeat word for word (a message, the notes, the
+/// places): one value behind a reference count, copied only when a finding changes it
+/// (`DerefMut`, copy on write), so sharing never changes what a finding says. An empty
+/// part allocates nothing.
+pub struct Shared<T: Empty>(Option<Arc<T>>);
+
+/// A value with an empty form that lives for the whole process (an empty [`Shared`] reads
+/// as it).
+pub trait Empty: Clone + 'static {
+    const EMPTY: &'static Self;
+}
+
+impl Empty for String {
+    const EMPTY: &'static String = &String::new();
+}
+
+impl<E: Clone + 'static> Empty for Vec<E> {
+    const EMPTY: &'static Vec<E> = &Vec::new();
+}
+
+impl<T: Empty> Shared<T> {
+    /// Run `f` on the value when this finding is its only holder (a shared value is left
+    /// as it is: changing it would copy it).
+    fn if_own(&mut self, f: impl FnOnce(&mut T)) {
+        if let Some(own) = self.0.as_mut().and_then(Arc::get_mut) {
+            f(own);
+        }
+    }
+}
+
+impl<T: Empty> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.0.as_deref().unwrap_or(T::EMPTY)
+    }
+}
+
+impl<T: Empty> DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(self.0.get_or_insert_with(|| Arc::new(T::EMPTY.clone())))
+    }
+}
+
+impl<T: Empty> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Shared(Some(Arc::new(value)))
+    }
+}
+
+impl From<&str> for Shared<String> {
+    fn from(value: &str) -> Self {
+        Shared::from(value.to_owned())
+    }
+}
+
+impl<'a, E: Clone + 'static> IntoIterator for &'a Shared<Vec<E>> {
+    type Item = &'a E;
+    type IntoIter = std::slice::Iter<'a, E>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<E: Clone + 'static> FromIterator<E> for Shared<Vec<E>> {
+    fn from_iter<I: IntoIterator<Item = E>>(iter: I) -> Self {
+        Shared::from(iter.into_iter().collect::<Vec<E>>())
+    }
+}
+
+impl<T: Empty> Default for Shared<T> {
+    fn default() -> Self {
+        Shared(None)
+    }
+}
+
+impl<T: Empty> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T: Empty + std::fmt::Debug> std::fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl<T: Empty + PartialEq> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Display for Shared<String> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+/// Slots a kind of part has in [`Recent`].
+const RECENT_SLOTS: usize = 64;
+
+/// The parts of one kind that findings recently held on this thread, for [`Diagnostic::hold`]
+/// to share: direct-mapped by hash (a new part takes its slot from the one before), so a
+/// lookup is one hash and one comparison whatever the input, and the table holds at most
+/// [`RECENT_SLOTS`] parts however long the process runs (the language server).
+struct Recent<T: Empty>(Vec<Option<Arc<T>>>);
+
+impl<T: Empty> Default for Recent<T> {
+    fn default() -> Self {
+        Recent(vec![None; RECENT_SLOTS])
+    }
+}
+
+impl<T: Empty + Hash + Eq> Recent<T> {
+    /// Make `part` the held equal part when there is one, else remember it.
+    fn share(&mut self, part: &mut Shared<T>) {
+        let Some(mine) = &part.0 else { return };
+        // The hash's top bits: the multiply leaves the low ones weakest.
+        let at = (crate::check::FastHash.hash_one(&**mine) >> 58) as usize % RECENT_SLOTS;
+        match &mut self.0[at] {
+            Some(held) if Arc::ptr_eq(held, mine) || **held == **mine => {
+                part.0 = Some(held.clone());
+            }
+            slot => *slot = Some(mine.clone()),
+        }
+    }
+}
+
+/// [`Recent`] parts by kind.
+#[derive(Default)]
+struct RecentParts {
+    texts: Recent<String>,
+    notes: Recent<Vec<String>>,
+    words: Recent<Vec<Cow<'static, str>>>,
+    places: Recent<Vec<Place>>,
+    picks: Recent<Vec<Pick>>,
+}
+
+thread_local! {
+    static RECENT: RefCell<RecentParts> = RefCell::new(RecentParts::default());
 }
 
 /// A target environment a finding holds on: a Python (`major.minor`) and an operating
 /// system (`linux`, `darwin`, `win32`), named by the embedded environment table
 /// (`rules/environments.tsv`), so a place copies no text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Place {
     pub python: &'static str,
     pub platform: &'static str,
@@ -255,7 +425,7 @@ fn shared_str<S: serde::Serializer>(text: &ReleaseText, s: S) -> Result<S::Ok, S
 }
 
 /// The version pip would pick on one environment.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Pick {
     pub python: &'static str,
     pub platform: &'static str,

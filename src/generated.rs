@@ -285,10 +285,13 @@ fn prepend(d: &mut Diagnostic, text: String) {
             .collect::<Vec<_>>()
             .join("\n")
     });
-    d.help = Some(match kept {
-        Some(h) if !h.is_empty() => format!("{text}\n{h}"),
-        _ => text,
-    });
+    d.help = Some(
+        match kept {
+            Some(h) if !h.is_empty() => format!("{text}\n{h}"),
+            _ => text,
+        }
+        .into(),
+    );
 }
 
 fn fixed_text(place: &str, command: &str) -> String {
@@ -331,7 +334,7 @@ pub fn mark_fixed(
         let Some(header) = header.as_ref() else {
             continue;
         };
-        let help = d.help.as_deref().unwrap_or_default();
+        let help = d.help.as_deref().map_or("", String::as_str);
         let Some(f) = applied.iter().find(|f| {
             f.file == file.display
                 && f.code == d.code()
@@ -379,15 +382,18 @@ fn replace_first_line(d: &mut Diagnostic, text: String) {
     let rest: Vec<&str> = d
         .help
         .as_deref()
-        .unwrap_or_default()
+        .map_or("", String::as_str)
         .lines()
         .skip(1)
         .collect();
-    d.help = Some(if rest.is_empty() {
-        text
-    } else {
-        format!("{text}\n{}", rest.join("\n"))
-    });
+    d.help = Some(
+        if rest.is_empty() {
+            text
+        } else {
+            format!("{text}\n{}", rest.join("\n"))
+        }
+        .into(),
+    );
 }
 
 /// After `--fix`: the re-compile commands of the generated files whose source was fixed.

@@ -240,9 +240,8 @@ fn unsupported_python(
 /// A finding's help without the lines that offer a file fix (`fix: …`, `fix (unsafe): …`):
 /// an installed environment has no file to fix, its advice is what to install. `None` when
 /// nothing else is left.
-fn without_fix_lines(help: Option<String>) -> Option<String> {
-    let kept: Vec<&str> = help
-        .as_deref()?
+fn without_fix_lines(help: Option<&str>) -> Option<String> {
+    let kept: Vec<&str> = help?
         .lines()
         .filter(|l| {
             !l.strip_prefix("fix")
@@ -448,7 +447,7 @@ pub(crate) fn audit(
             map(&mut r.loc);
         }
         d.fix = None;
-        d.help = without_fix_lines(d.help.take());
+        d.help = without_fix_lines(d.help.as_deref().map(String::as_str)).map(Into::into);
     }
     diags.retain(|d| d.loc.file != synthetic);
     let mut kept = Files::new(cwd.to_path_buf());
@@ -531,11 +530,11 @@ mod tests {
     fn installed_findings_never_offer_file_fixes() {
         let help = "narrow the range\nfix: `numpy>=1.14.5,<1.17`\nfix (unsafe): insert `gast>=0.2.0,<0.3` after line 1\nfixing is done with pip";
         assert_eq!(
-            without_fix_lines(Some(help.to_owned())).as_deref(),
+            without_fix_lines(Some(help)).as_deref(),
             Some("narrow the range\nfixing is done with pip")
         );
         assert_eq!(
-            without_fix_lines(Some("fix (unsafe): `numpy==1.16.6`".to_owned())),
+            without_fix_lines(Some("fix (unsafe): `numpy==1.16.6`")),
             None
         );
         assert_eq!(without_fix_lines(None), None);

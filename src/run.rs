@@ -688,7 +688,7 @@ fn process_root(cwd: &Path, job: &Job, profile: &Profile, locks: &Locks) -> Root
     // The findings are held until every root is merged: keep no spare capacity in them
     // (their lists grew by doubling while they were phrased).
     for d in &mut diags {
-        d.shrink_to_fit();
+        d.hold();
     }
     RootResult {
         files,

@@ -402,7 +402,7 @@ impl Server {
             source: Some("depwindow".to_owned()),
             // The headline, then each note on a line of its own (notes have no location,
             // so they are not `relatedInformation`).
-            message: std::iter::once(d.message.clone())
+            message: std::iter::once(d.message.to_string())
                 .chain(d.notes.iter().map(|n| format!("note: {n}")))
                 .collect::<Vec<_>>()
                 .join("\n"),

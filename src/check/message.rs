@@ -14,7 +14,7 @@ use super::verdict::{Detail, FixIntent, Judgement, NoWheels, PyVerdict, Unsatisf
 use super::{compact, Check, Options, Source};
 use crate::diagnostic::{
     python_order, Applicability, Diagnostic, Pick, Place, Related, ReleaseNames, ReleaseRange,
-    ReleaseSummary, Severity,
+    ReleaseSummary, Severity, Shared,
 };
 use crate::files::Files;
 use crate::manifest::{Loc, Parsed, Requirement, Role, Syntax, VersionReq};
@@ -239,7 +239,7 @@ fn reached_again(verdict: &Verdict, group: &[(&'static Environment, PyVerdict)])
     );
     d.rule = Some(verdict.rule.id.clone());
     set_places(&mut d, group);
-    d.pip_would_pick = group_picks(verdict.rule, group);
+    d.pip_would_pick = group_picks(verdict.rule, group).into();
     d
 }
 
@@ -257,9 +257,9 @@ fn group_severity(group: &[(&'static Environment, PyVerdict)]) -> Severity {
 /// sorting parses each Python.
 fn set_places(d: &mut Diagnostic, group: &[(&'static Environment, PyVerdict)]) {
     type Sorted = (
-        Vec<std::borrow::Cow<'static, str>>,
-        Vec<std::borrow::Cow<'static, str>>,
-        Vec<Place>,
+        Shared<Vec<std::borrow::Cow<'static, str>>>,
+        Shared<Vec<std::borrow::Cow<'static, str>>>,
+        Shared<Vec<Place>>,
     );
     thread_local! {
         static KNOWN: std::cell::RefCell<HashMap<Vec<usize>, Sorted, super::evaluate::FastHash>> =
@@ -392,7 +392,7 @@ fn no_supported_python(
     };
     let mut d = Diagnostic::problem(Check::NoSupportedPython, Severity::Error, at, message);
     d.rule = Some(rule.id.clone());
-    d.label = format!("excludes every Python {t} supports");
+    d.label = format!("excludes every Python {t} supports").into();
     d.related.push(Related {
         loc: tf.loc(),
         message: related,
@@ -404,7 +404,7 @@ fn no_supported_python(
             minor + 1
         ));
     }
-    d.help = Some(help);
+    d.help = Some(help.into());
     d
 }
 
@@ -1086,17 +1086,17 @@ fn finish<'a>(
 
     let mut d = Diagnostic::problem(first.check, severity, first.primary, message);
     d.rule = Some(rule.id.clone());
-    d.label = words.label;
+    d.label = words.label.into();
     d.package = Some(pkg);
     d.window = Some(rule.window.text.clone());
     set_places(&mut d, group);
     d.outside_released_summary = counted.admitted.clone();
     d.outside_installable = counted.installable.clone();
     d.outside_released = ReleaseNames::listed(std::sync::Arc::clone(&rule.releases), outside_idx);
-    d.pip_would_pick = picks;
+    d.pip_would_pick = picks.into();
     d.related = words.related;
-    d.help = (!help.is_empty()).then(|| help.join("\n"));
-    d.notes = notes;
+    d.help = (!help.is_empty()).then(|| help.join("\n").into());
+    d.notes = notes.into();
     d.fix = fix;
     let pick_words = PickWords {
         rule,

@@ -271,7 +271,7 @@ pub(crate) fn problem_diagnostics(parsed: &Parsed) -> Vec<Diagnostic> {
                 ProblemKind::Note => (Check::Unevaluable, Severity::Info),
             };
             let mut d = Diagnostic::problem(check, severity, p.loc, p.message.clone());
-            d.help = p.help.clone();
+            d.help = p.help.clone().map(Into::into);
             d
         })
         .collect()

@@ -377,7 +377,10 @@ sources = ["a source"]
     let (files, parsed) = parse("requirements.txt", "torch==1.4.0\n");
     let diags = check_parsed(&files, &parsed, &rules, &Options::default());
     assert_eq!(diags[0].check, Check::Unconstrained);
-    assert_eq!(diags[0].label, "requires Torch 1.4.0 but leaves numpy free");
+    assert_eq!(
+        *diags[0].label,
+        "requires Torch 1.4.0 but leaves numpy free"
+    );
     assert_eq!(
         diags[0]
             .help
@@ -872,8 +875,8 @@ fn findings_alike_across_files_are_worked_out_once() {
         let said: Vec<Vec<String>> = found
             .iter()
             .map(|d| {
-                let mut said = vec![d.message.clone(), d.label.clone()];
-                said.extend(d.help.clone());
+                let mut said = vec![d.message.to_string(), d.label.to_string()];
+                said.extend(d.help.as_deref().cloned());
                 said.extend(d.notes.iter().cloned());
                 said.extend(d.fix.as_ref().map(|f| f.replacement.clone()));
                 said

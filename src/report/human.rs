@@ -400,7 +400,7 @@ fn render(files: &Excerpts, sources: &mut Sources, d: &Diagnostic) -> Rendered {
             });
         }
     }
-    let mut help = d.help.as_deref().map(text).unwrap_or_default();
+    let mut help = d.help.as_deref().map(|h| text(h)).unwrap_or_default();
     for u in unshown {
         if !help.is_empty() {
             help.push('\n');

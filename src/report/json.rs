@@ -139,7 +139,7 @@ impl<'a> JsonDiagnostic<'a> {
                     reason: f.reason.as_deref(),
                 }
             }),
-            help: d.help.as_deref(),
+            help: d.help.as_deref().map(String::as_str),
             suppressed: d.suppressed.as_deref().map(|reason| Suppressed { reason }),
         }
     }
@@ -689,7 +689,7 @@ mod tests {
             );
             diagnostics.push(d.clone());
             d.rule = Some(s.clone());
-            d.label = s.clone();
+            d.label = s.clone().into();
             d.package = Some(format!("{s}{i}"));
             d.window = Some(s.clone());
             d.set_environments(vec![
@@ -715,7 +715,8 @@ mod tests {
                 python: "3.6",
                 platform: leak(s),
                 version: s.as_str().into(),
-            }];
+            }]
+            .into();
             d.related = vec![
                 Related {
                     loc: loc(b, 3 * i),
@@ -736,8 +737,8 @@ mod tests {
                 },
                 reason: (i % 3 != 0).then(|| s.clone()),
             });
-            d.help = Some(s.clone());
-            d.notes = vec![s.clone(), "n".into()];
+            d.help = Some(s.clone().into());
+            d.notes = vec![s.clone(), "n".into()].into();
             d.suppressed = (i % 4 == 1).then(|| s.clone());
             diagnostics.push(d);
         }

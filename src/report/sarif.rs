@@ -322,7 +322,7 @@ fn result<'a>(report: &Report<'a>, d: &'a Diagnostic, fp: &mut Fingerprints) -> 
     let rule_index = Check::ALL.iter().position(|c| *c == d.check).unwrap_or(0);
     // The headline is the first line; the notes (also in `properties.notes`) and the help
     // follow, labelled.
-    let mut text = d.message.clone();
+    let mut text = d.message.to_string();
     for n in &d.notes {
         text.push_str("\nnote: ");
         text.push_str(n);

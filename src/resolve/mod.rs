@@ -258,10 +258,13 @@ pub(crate) fn run(
                 });
             }
         }
-        d.help = Some(format!(
-            "the resolver's reason: {}",
-            reason.split_whitespace().collect::<Vec<_>>().join(" ")
-        ));
+        d.help = Some(
+            format!(
+                "the resolver's reason: {}",
+                reason.split_whitespace().collect::<Vec<_>>().join(" ")
+            )
+            .into(),
+        );
         new.push(d);
     }
     for (i, texts) in confirm {
@@ -309,13 +312,16 @@ pub(crate) fn run(
         d.rule = Some(rule.id.clone());
         d.package = Some(rule.package.to_string());
         d.window = Some(rule.window.text.clone());
-        d.label = format!("resolves {} {version}", rule.package);
+        d.label = format!("resolves {} {version}", rule.package).into();
         d.pythons = envs.iter().map(|e| e.0.clone().into()).collect();
         d.pythons.dedup();
-        d.help = Some(format!(
-            "add `{}{}` to this file so the resolver stays inside the window",
-            rule.package, rule.window.text
-        ));
+        d.help = Some(
+            format!(
+                "add `{}{}` to this file so the resolver stays inside the window",
+                rule.package, rule.window.text
+            )
+            .into(),
+        );
         new.push(d);
     }
     crate::run::adopt_excerpts(&mut outcome.files, &read, &mut new);

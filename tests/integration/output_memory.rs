@@ -60,11 +60,15 @@ fn findings(files: &mut depwindow::files::Files, n: usize) -> Vec<Diagnostic> {
                 format!("pip would pick numpy 1.19.5 on Python 3.6 and 3.7 ({i})"),
                 "TensorFlow 1.14.0 is installed on Python 3.5, 3.6 and 3.7".into(),
                 "numpy 1.17 changed the C API that TensorFlow's wheels were built against".into(),
-            ];
-            d.help = Some(format!(
-                "narrow the requirement to `numpy>=1.16,<1.17` ({i}), or move TensorFlow to \
-                 a release tested with the NumPy you need"
-            ));
+            ]
+            .into();
+            d.help = Some(
+                format!(
+                    "narrow the requirement to `numpy>=1.16,<1.17` ({i}), or move TensorFlow \
+                     to a release tested with the NumPy you need"
+                )
+                .into(),
+            );
             if i % 7 == 0 {
                 d.suppressed = Some("known".into());
             }

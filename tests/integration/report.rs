@@ -103,7 +103,8 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
     outside.notes = vec![
         "pip would pick 1.19.5 on Python 3.6; 1.21.6 on 3.7".into(),
         "numpy 1.21.6: imports with FutureWarnings; untested".into(),
-    ];
+    ]
+    .into();
     // Two releases that are not neighbours in the release list: two runs.
     let runs = |versions: &[&str]| ReleaseSummary {
         count: versions.len(),
