@@ -7,10 +7,11 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hasher};
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use crate::check::FastHash;
 use crate::manifest::Loc;
 use crate::rules::releases::ReleaseList;
 
@@ -353,18 +354,78 @@ impl<T: Empty> Default for Recent<T> {
     }
 }
 
-impl<T: Empty + Hash + Eq> Recent<T> {
+impl<T: Empty + Fingerprint + Eq> Recent<T> {
     /// Make `part` the held equal part when there is one, else remember it.
     fn share(&mut self, part: &mut Shared<T>) {
         let Some(mine) = &part.0 else { return };
-        // The hash's top bits: the multiply leaves the low ones weakest.
-        let at = (crate::check::FastHash.hash_one(&**mine) >> 58) as usize % RECENT_SLOTS;
+        let mut print = FastHash.build_hasher();
+        mine.fingerprint(&mut print);
+        // The top bits: the multiply leaves the low ones weakest.
+        let at = (print.finish() >> 58) as usize % RECENT_SLOTS;
         match &mut self.0[at] {
             Some(held) if Arc::ptr_eq(held, mine) || **held == **mine => {
                 part.0 = Some(held.clone());
             }
             slot => *slot = Some(mine.clone()),
         }
+    }
+}
+
+/// What [`Recent`] places a part by: its sizes and a few words of its texts, not every byte
+/// (hashing every byte of every finding's notes was 2% of a run's instructions). A part is
+/// compared whole before it is shared, so two parts with one fingerprint only take turns in
+/// a slot.
+trait Fingerprint {
+    fn fingerprint(&self, print: &mut impl Hasher);
+}
+
+impl Fingerprint for str {
+    fn fingerprint(&self, print: &mut impl Hasher) {
+        let b = self.as_bytes();
+        print.write_usize(b.len());
+        match (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+            (Some(first), Some(last)) => {
+                print.write_u64(u64::from_le_bytes(*first));
+                print.write_u64(u64::from_le_bytes(*last));
+            }
+            _ => b.iter().for_each(|&c| print.write_u8(c)),
+        }
+    }
+}
+
+impl Fingerprint for String {
+    fn fingerprint(&self, print: &mut impl Hasher) {
+        self.as_str().fingerprint(print);
+    }
+}
+
+impl Fingerprint for Cow<'static, str> {
+    fn fingerprint(&self, print: &mut impl Hasher) {
+        (**self).fingerprint(print);
+    }
+}
+
+/// A place by the addresses of its names: the embedded environment table's, the same for
+/// every finding (equal names elsewhere only miss the sharing).
+impl Fingerprint for Place {
+    fn fingerprint(&self, print: &mut impl Hasher) {
+        print.write_usize(self.python.as_ptr() as usize);
+        print.write_usize(self.platform.as_ptr() as usize);
+    }
+}
+
+/// A pick by its place and the address of its version's text, the release list's.
+impl Fingerprint for Pick {
+    fn fingerprint(&self, print: &mut impl Hasher) {
+        Place::new(self.python, self.platform).fingerprint(print);
+        print.write_usize(self.version.as_ptr() as usize);
+    }
+}
+
+impl<E: Fingerprint + Clone + 'static> Fingerprint for Vec<E> {
+    fn fingerprint(&self, print: &mut impl Hasher) {
+        print.write_usize(self.len());
+        self.iter().for_each(|e| e.fingerprint(print));
     }
 }
 
@@ -385,7 +446,7 @@ thread_local! {
 /// A target environment a finding holds on: a Python (`major.minor`) and an operating
 /// system (`linux`, `darwin`, `win32`), named by the embedded environment table
 /// (`rules/environments.tsv`), so a place copies no text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Place {
     pub python: &'static str,
     pub platform: &'static str,
@@ -425,7 +486,7 @@ fn shared_str<S: serde::Serializer>(text: &ReleaseText, s: S) -> Result<S::Ok, S
 }
 
 /// The version pip would pick on one environment.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Pick {
     pub python: &'static str,
     pub platform: &'static str,
