@@ -82,11 +82,11 @@ pub struct Diagnostic {
     /// Requires-Python and the trigger's declared range).
     pub outside_released: ReleaseNames,
     /// `outside_released` as a count and runs.
-    pub outside_released_summary: ReleaseSummary,
+    pub outside_released_summary: Shared<ReleaseSummary>,
     /// The part of `outside_released` pip can install on at least one environment where the
     /// finding holds (the trigger's declared range allows it and its Requires-Python admits
     /// one of the finding's Pythons): the count the message shows.
-    pub outside_installable: ReleaseSummary,
+    pub outside_installable: Shared<ReleaseSummary>,
     /// The version pip would pick, per environment (same order).
     pub pip_would_pick: Shared<Vec<Pick>>,
     pub related: Vec<Related>,
@@ -116,8 +116,8 @@ impl Diagnostic {
             platforms: Shared::default(),
             environments: Shared::default(),
             outside_released: ReleaseNames::default(),
-            outside_released_summary: ReleaseSummary::default(),
-            outside_installable: ReleaseSummary::default(),
+            outside_released_summary: Shared::default(),
+            outside_installable: Shared::default(),
             pip_would_pick: Shared::default(),
             related: Vec::new(),
             fix: None,
@@ -197,8 +197,10 @@ impl Diagnostic {
         self.pythons.if_own(Vec::shrink_to_fit);
         self.platforms.if_own(Vec::shrink_to_fit);
         self.environments.if_own(Vec::shrink_to_fit);
-        self.outside_released_summary.ranges.shrink_to_fit();
-        self.outside_installable.ranges.shrink_to_fit();
+        self.outside_released_summary
+            .if_own(|s| s.ranges.shrink_to_fit());
+        self.outside_installable
+            .if_own(|s| s.ranges.shrink_to_fit());
         self.pip_would_pick.if_own(Vec::shrink_to_fit);
         for r in &mut self.related {
             text(&mut r.message);
@@ -258,6 +260,13 @@ impl Empty for String {
 
 impl<E: Clone + 'static> Empty for Vec<E> {
     const EMPTY: &'static Vec<E> = &Vec::new();
+}
+
+impl Empty for ReleaseSummary {
+    const EMPTY: &'static ReleaseSummary = &ReleaseSummary {
+        count: 0,
+        ranges: Vec::new(),
+    };
 }
 
 impl<T: Empty> Shared<T> {

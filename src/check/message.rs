@@ -1117,8 +1117,9 @@ struct OutsideCounts {
     /// `listing`).
     none_admitted: bool,
     listing: String,
-    admitted: ReleaseSummary,
-    installable: ReleaseSummary,
+    /// Shared by the findings that count them (held until the report is written).
+    admitted: Shared<ReleaseSummary>,
+    installable: Shared<ReleaseSummary>,
 }
 
 /// A release index list by its address: the memoised lists ([`outside_releases`],
@@ -1182,8 +1183,8 @@ fn outside_counts(
         std::rc::Rc::new(OutsideCounts {
             none_admitted: admitted.is_empty() && leak.is_empty(),
             listing: outside_words(&leak, admitted, |i| &rule.releases.releases[i].text),
-            admitted: summary(rule, admitted),
-            installable: summary(rule, &leak),
+            admitted: summary(rule, admitted).into(),
+            installable: summary(rule, &leak).into(),
         })
     })
 }

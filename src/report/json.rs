@@ -706,11 +706,13 @@ mod tests {
             d.outside_released_summary = ReleaseSummary {
                 count: i * 1000 + 7,
                 ranges: vec![range(i), range(usize::MAX)],
-            };
+            }
+            .into();
             d.outside_installable = ReleaseSummary {
                 count: 0,
                 ranges: vec![range(10)],
-            };
+            }
+            .into();
             d.pip_would_pick = vec![Pick {
                 python: "3.6",
                 platform: leak(s),

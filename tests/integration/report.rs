@@ -117,8 +117,8 @@ fn fixture(prefix: &str) -> (Files, Vec<Diagnostic>) {
             })
             .collect(),
     };
-    outside.outside_released_summary = runs(&["1.17.0", "1.21.6"]);
-    outside.outside_installable = runs(&["1.21.6"]);
+    outside.outside_released_summary = runs(&["1.17.0", "1.21.6"]).into();
+    outside.outside_installable = runs(&["1.21.6"]).into();
 
     let mut unsat = diag(
         Check::Unsatisfiable,
