@@ -606,3 +606,67 @@ pub struct ReleaseRange {
     pub last: ReleaseText,
     pub count: usize,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Span;
+
+    fn finding(message: &str, notes: &[&str]) -> Diagnostic {
+        let loc = Loc {
+            file: 0,
+            span: Span::new(0, 1),
+        };
+        let mut d = Diagnostic::problem(
+            Check::OutsideWindow,
+            Severity::Error,
+            loc,
+            message.to_owned(),
+        );
+        d.notes = notes.iter().map(|n| n.to_string()).collect();
+        d
+    }
+
+    fn same<T: Empty>(a: &Shared<T>, b: &Shared<T>) -> bool {
+        matches!((&a.0, &b.0), (Some(a), Some(b)) if Arc::ptr_eq(a, b))
+    }
+
+    /// Two held findings that say the same hold one copy of it, and a change to one of them
+    /// afterwards is its own (a `Shared` part is copied on write).
+    #[test]
+    fn held_findings_share_equal_parts_and_change_apart() {
+        let mut a = finding("numpy is not constrained", &["pip would pick 1.16.6", "n2"]);
+        let mut b = finding("numpy is not constrained", &["pip would pick 1.16.6", "n2"]);
+        a.hold();
+        b.hold();
+        assert!(same(&a.message, &b.message) && same(&a.notes, &b.notes));
+        b.notes.push("n3".into());
+        b.message.push_str(", and more");
+        assert_eq!(*a.message, "numpy is not constrained");
+        assert_eq!(*a.notes, ["pip would pick 1.16.6", "n2"]);
+        assert_eq!(*b.message, "numpy is not constrained, and more");
+        assert_eq!(*b.notes, ["pip would pick 1.16.6", "n2", "n3"]);
+    }
+
+    /// Parts with one fingerprint (same length, same first and last 8 bytes) but other words
+    /// are not shared: a part is compared whole.
+    #[test]
+    fn held_findings_keep_parts_that_only_look_alike() {
+        let mut a = finding("abcdefgh-1-abcdefgh", &["abcdefgh-x-abcdefgh"]);
+        let mut b = finding("abcdefgh-2-abcdefgh", &["abcdefgh-y-abcdefgh"]);
+        a.hold();
+        b.hold();
+        assert_eq!(*a.message, "abcdefgh-1-abcdefgh");
+        assert_eq!(*b.message, "abcdefgh-2-abcdefgh");
+        assert_eq!(*a.notes, ["abcdefgh-x-abcdefgh"]);
+        assert_eq!(*b.notes, ["abcdefgh-y-abcdefgh"]);
+    }
+
+    /// A finding without notes or places holds no allocation for them.
+    #[test]
+    fn an_empty_part_allocates_nothing() {
+        let d = finding("m", &[]);
+        assert!(d.environments.0.is_none() && d.pip_would_pick.0.is_none());
+        assert!(d.environments.is_empty() && d.help.is_none());
+    }
+}
