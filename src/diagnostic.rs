@@ -252,14 +252,22 @@ pub struct Shared<T: Empty>(Option<Arc<T>>);
 /// as it).
 pub trait Empty: Clone + 'static {
     const EMPTY: &'static Self;
+    /// The value is the empty form: a [`Shared`] made of it holds nothing.
+    fn is_empty_form(&self) -> bool;
 }
 
 impl Empty for String {
     const EMPTY: &'static String = &String::new();
+    fn is_empty_form(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 impl<E: Clone + 'static> Empty for Vec<E> {
     const EMPTY: &'static Vec<E> = &Vec::new();
+    fn is_empty_form(&self) -> bool {
+        self.is_empty()
+    }
 }
 
 impl Empty for ReleaseSummary {
@@ -267,6 +275,9 @@ impl Empty for ReleaseSummary {
         count: 0,
         ranges: Vec::new(),
     };
+    fn is_empty_form(&self) -> bool {
+        self.count == 0 && self.ranges.is_empty()
+    }
 }
 
 impl<T: Empty> Shared<T> {
@@ -293,8 +304,10 @@ impl<T: Empty> DerefMut for Shared<T> {
 }
 
 impl<T: Empty> From<T> for Shared<T> {
+    /// Shared, or nothing held for the empty form (the placeholder a merge leaves for each
+    /// finding it absorbs has an empty message).
     fn from(value: T) -> Self {
-        Shared(Some(Arc::new(value)))
+        Shared((!value.is_empty_form()).then(|| Arc::new(value)))
     }
 }
 
@@ -668,5 +681,10 @@ mod tests {
         let d = finding("m", &[]);
         assert!(d.environments.0.is_none() && d.pip_would_pick.0.is_none());
         assert!(d.environments.is_empty() && d.help.is_none());
+        // The merge's placeholder for an absorbed finding: an empty message, made empty.
+        let placeholder = finding("", &[]);
+        assert!(placeholder.message.0.is_none() && placeholder.notes.0.is_none());
+        assert_eq!(placeholder.message.as_str(), "");
+        assert!(Shared::from(ReleaseSummary::default()).0.is_none());
     }
 }
