@@ -824,8 +824,11 @@ impl std::hash::Hasher for FastHasher {
     fn write_u32(&mut self, n: u32) {
         self.write_u64(u64::from(n));
     }
+    /// Rotated: the multiply leaves the low bits depending only on the low bits of the last
+    /// word, and the table picks a bucket by the low bits, so short spellings (`1.16.4`,
+    /// `1.16.5`) all started in a handful of buckets.
     fn finish(&self) -> u64 {
-        self.0
+        self.0.rotate_left(26)
     }
 }
 
