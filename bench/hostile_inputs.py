@@ -65,6 +65,17 @@ def cases(scale):
         size += len(c)
         i += 1
     yield "requirements-8mib-line", "requirements.txt", "".join(parts) + "\n"
+    # The same line with clauses pep440_rs holds in its full form and depwindow does not
+    # pack (a pre-release suffix): about 200 bytes of version per clause.
+    line, parts, size, i = f"{TF}\nnumpy", [], 0, 0
+    parts.append(line)
+    size = len(line)
+    while size < limit:
+        c = ("," if i else "") + f"!=1.{i}rc1"
+        parts.append(c)
+        size += len(c)
+        i += 1
+    yield "requirements-8mib-line-prereleases", "requirements.txt", "".join(parts) + "\n"
     yield "requirements-750k-lines", "requirements.txt", TF + "\n" + "numpy>=1.0\n" * n(750_000)
     # The shortest entries each format allows, up to the cap: the most requirements (and
     # objects per byte) an 8 MiB file can hold. The rule's package ("gast") or a package no

@@ -1,7 +1,7 @@
 //! A requirement's specifier clauses as readers keep them (issue 15 §4): a clause on a plain
 //! release (`!=1.300`, `>=2.0.1`) is its operator and the packed release, 16 bytes inline; any
 //! other clause (an epoch, a pre-, post- or dev release, a local label, four segments or
-//! more, a segment past 2^32, `===`) is pep440_rs's `VersionSpecifier`, boxed. An 8 MiB line
+//! more, a segment of 2^32 or more, `===`) is pep440_rs's `VersionSpecifier`, boxed. An 8 MiB line
 //! of `!=1.N` clauses held a pep440_rs `Version` per clause (about 180 bytes each, as 1.300
 //! is in pep440_rs's full form); it now holds 16 bytes per clause.
 //!
