@@ -167,6 +167,79 @@ fn oracle() -> Option<common::Oracle> {
     )
 }
 
+/// One generated set: its text, what the engine built, the candidates (indices into the
+/// dense pool) packaging is asked about, and the engine's witness outside the window.
+struct Case {
+    spec: String,
+    set: VersionSet,
+    cands: Vec<usize>,
+    witness: Option<Version>,
+}
+
+/// The oracle's request for `cases`: each set's text, candidates and witness.
+fn sets_request(window: &str, releases: &[String], pool: &[String], cases: &[Case]) -> Value {
+    json!({
+        "window": window,
+        "releases": releases,
+        "dense": pool,
+        "sets": cases.iter().map(|c| json!({
+            "spec": c.spec,
+            "cands": c.cands.iter().map(|&i| &pool[i]).collect::<Vec<_>>(),
+            "witness": c.witness.as_ref().map(|w| w.to_string()),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// What both tests ask of packaging's reply on one set: it parses, the same pre-release
+/// flag, `contains` and `contains_any` on each candidate, and a witness exactly when
+/// packaging finds a dense version outside (which it rejects with the window). False when
+/// packaging rejects the set (nothing else is asked).
+fn check_set_reply(
+    c: &Case,
+    r: &Value,
+    pool_versions: &[Version],
+    fail: &mut impl FnMut(String),
+) -> bool {
+    if r["ok"] != json!(true) {
+        fail(format!("packaging rejects it: {}", r["error"]));
+        return false;
+    }
+    if r["pre"] != json!(c.set.prereleases()) {
+        fail(format!("prereleases: packaging {}", r["pre"]));
+    }
+    for (k, &i) in c.cands.iter().enumerate() {
+        let v = &pool_versions[i];
+        if r["contains"][k] != json!(c.set.contains(v)) {
+            fail(format!("contains({v}): packaging {}", r["contains"][k]));
+        }
+        if r["any"][k] != json!(c.set.contains_any(v)) {
+            fail(format!("contains_any({v}): packaging {}", r["any"][k]));
+        }
+    }
+    match &c.witness {
+        None if r["dense_outside"] == json!(true) => {
+            fail("no witness, but packaging finds an outside version".to_string())
+        }
+        Some(w) if r["witness_ok"] != json!(true) => {
+            fail(format!("witness {w} rejected by packaging"))
+        }
+        _ => {}
+    }
+    true
+}
+
+/// Print the first mismatches and fail when there is any.
+fn assert_no_mismatches(failures: &[String], against: &str) {
+    for f in failures.iter().take(30) {
+        println!("MISMATCH {f}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches with {against}",
+        failures.len()
+    );
+}
+
 #[test]
 fn engine_matches_packaging() {
     let Some(oracle) = oracle() else { return };
@@ -181,12 +254,6 @@ fn engine_matches_packaging() {
     let window = VersionSet::parse(WINDOW).unwrap();
 
     let mut rng = Rng(0x5EED_1417);
-    struct Case {
-        spec: String,
-        set: VersionSet,
-        cands: Vec<usize>,
-        witness: Option<Version>,
-    }
     let mut cases = Vec::with_capacity(SETS);
     for _ in 0..SETS {
         let n = 1 + rng.below(3);
@@ -204,40 +271,17 @@ fn engine_matches_packaging() {
         });
     }
 
-    let request = json!({
-        "window": WINDOW,
-        "releases": releases,
-        "dense": pool,
-        "sets": cases.iter().map(|c| json!({
-            "spec": c.spec,
-            "cands": c.cands.iter().map(|&i| &pool[i]).collect::<Vec<_>>(),
-            "witness": c.witness.as_ref().map(|w| w.to_string()),
-        })).collect::<Vec<_>>(),
-    });
-    let replies: Vec<Value> = oracle.ask(&request);
+    let replies: Vec<Value> = oracle.ask(&sets_request(WINDOW, &releases, &pool, &cases));
     assert_eq!(replies.len(), cases.len());
 
     let mut failures = Vec::new();
     let (mut pairs, mut witnesses, mut beyond_dense, mut released_checked) = (0usize, 0, 0, 0);
     for (c, r) in cases.iter().zip(&replies) {
         let mut fail = |what: String| failures.push(format!("`{}`: {what}", c.spec));
-        if r["ok"] != json!(true) {
-            fail(format!("packaging rejects it: {}", r["error"]));
+        if !check_set_reply(c, r, &pool_versions, &mut fail) {
             continue;
         }
-        if r["pre"] != json!(c.set.prereleases()) {
-            fail(format!("prereleases: packaging {}", r["pre"]));
-        }
-        for (k, &i) in c.cands.iter().enumerate() {
-            let v = &pool_versions[i];
-            pairs += 1;
-            if r["contains"][k] != json!(c.set.contains(v)) {
-                fail(format!("contains({v}): packaging {}", r["contains"][k]));
-            }
-            if r["any"][k] != json!(c.set.contains_any(v)) {
-                fail(format!("contains_any({v}): packaging {}", r["any"][k]));
-            }
-        }
+        pairs += c.cands.len();
         // (c) final NumPy releases admitted by the set and outside the window.
         let ours: Vec<String> = c
             .set
@@ -252,22 +296,12 @@ fn engine_matches_packaging() {
                 r["outside_released"]
             ));
         }
-        // (d) witness: None iff packaging finds nothing outside among the dense list; a
-        // witness must be admitted by the set and rejected by the window per packaging.
-        match &c.witness {
-            None => {
-                if r["dense_outside"] == json!(true) {
-                    fail("no witness, but packaging finds an outside version".to_string());
-                }
-            }
-            Some(w) => {
-                witnesses += 1;
-                if r["witness_ok"] != json!(true) {
-                    fail(format!("witness {w} rejected by packaging"));
-                }
-                if r["dense_outside"] != json!(true) {
-                    beyond_dense += 1;
-                }
+        // (d) the witness (checked by `check_set_reply`): how many, and how many lie
+        // beyond the dense list.
+        if c.witness.is_some() {
+            witnesses += 1;
+            if r["dense_outside"] != json!(true) {
+                beyond_dense += 1;
             }
         }
     }
@@ -281,14 +315,7 @@ fn engine_matches_packaging() {
         beyond_dense,
         failures.len()
     );
-    for f in failures.iter().take(30) {
-        println!("MISMATCH {f}");
-    }
-    assert!(
-        failures.is_empty(),
-        "{} mismatches with packaging 26.3",
-        failures.len()
-    );
+    assert_no_mismatches(&failures, "packaging 26.3");
 }
 
 /// Releases for the reader's packed clauses (issue 15 §4): plain ones in and out of
@@ -361,11 +388,11 @@ fn packed_clauses_match_packaging() {
             pool.push(format!("1!{b}{s}"));
         }
     }
-    let pool: Vec<String> = pool
+    let pool_versions: Vec<Version> = pool
         .iter()
-        .map(|s| Version::from_str(s).expect("pool version").to_string())
+        .map(|s| Version::from_str(s).expect("pool version"))
         .collect();
-    let pool_versions: Vec<Version> = pool.iter().map(|s| Version::from_str(s).unwrap()).collect();
+    let pool: Vec<String> = pool_versions.iter().map(Version::to_string).collect();
     let window = VersionSet::parse(PACKED_WINDOW).unwrap();
     let mut rng = Rng(0x9AC_4ED);
     let (mut cases, mut read_plain) = (Vec::new(), 0);
@@ -385,61 +412,22 @@ fn packed_clauses_match_packaging() {
         }
         let cands: Vec<usize> = (0..CANDS_PER_SET).map(|_| rng.below(pool.len())).collect();
         let witness = set.witness_outside(&window);
-        cases.push((spec, set, cands, witness));
+        cases.push(Case {
+            spec,
+            set,
+            cands,
+            witness,
+        });
     }
-    let request = json!({
-        "window": PACKED_WINDOW,
-        "releases": [],
-        "dense": pool,
-        "sets": cases.iter().map(|(spec, _, cands, witness)| json!({
-            "spec": spec,
-            "cands": cands.iter().map(|&i| &pool[i]).collect::<Vec<_>>(),
-            "witness": witness.as_ref().map(|w| w.to_string()),
-        })).collect::<Vec<_>>(),
-    });
-    let replies: Vec<Value> = oracle.ask(&request);
+    let replies: Vec<Value> = oracle.ask(&sets_request(PACKED_WINDOW, &[], &pool, &cases));
     assert_eq!(replies.len(), cases.len());
     let mut failures = Vec::new();
-    let mut witnesses = 0;
-    for ((spec, set, cands, witness), r) in cases.iter().zip(&replies) {
-        let mut fail = |what: String| failures.push(format!("`{spec}`: {what}"));
-        if r["ok"] != json!(true) {
-            fail(format!("packaging rejects it: {}", r["error"]));
-            continue;
-        }
-        if r["pre"] != json!(set.prereleases()) {
-            fail(format!("prereleases: packaging {}", r["pre"]));
-        }
-        for (k, &i) in cands.iter().enumerate() {
-            let v = &pool_versions[i];
-            if r["contains"][k] != json!(set.contains(v)) {
-                fail(format!("contains({v}): packaging {}", r["contains"][k]));
-            }
-            if r["any"][k] != json!(set.contains_any(v)) {
-                fail(format!("contains_any({v}): packaging {}", r["any"][k]));
-            }
-        }
-        match witness {
-            None if r["dense_outside"] == json!(true) => {
-                fail("no witness, but packaging finds an outside version".to_string())
-            }
-            None => {}
-            Some(w) => {
-                witnesses += 1;
-                if r["witness_ok"] != json!(true) {
-                    fail(format!("witness {w} rejected by packaging"));
-                }
-            }
-        }
+    for (c, r) in cases.iter().zip(&replies) {
+        let mut fail = |what: String| failures.push(format!("`{}`: {what}", c.spec));
+        check_set_reply(c, r, &pool_versions, &mut fail);
     }
-    for f in failures.iter().take(30) {
-        println!("MISMATCH {f}");
-    }
-    assert!(
-        failures.is_empty(),
-        "{} mismatches with packaging",
-        failures.len()
-    );
+    let witnesses = cases.iter().filter(|c| c.witness.is_some()).count();
+    assert_no_mismatches(&failures, "packaging");
     // The plain reader and the witness search were reached.
     assert!(
         read_plain > 200 && witnesses > 500,
