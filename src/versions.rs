@@ -1796,6 +1796,8 @@ mod packed;
 #[cfg(test)]
 mod clause_tests;
 #[cfg(test)]
+mod lcg;
+#[cfg(test)]
 mod order_tests;
 #[cfg(test)]
 mod tests;
