@@ -255,19 +255,17 @@ impl Bound {
 
     /// `after_locals(v)`; for a plain release `R`, the packed `R.post0.dev0`.
     fn after_locals(v: &Version) -> Bound {
-        match packed::pack(v) {
-            Some(rel) if rel.kind == Suffix::Final => Bound::Packed(rel.with(Suffix::PostDev0)),
-            _ => Bound::AfterLocals(v.clone()),
+        match packed::plain(v) {
+            Some(rel) => Bound::Packed(rel.with(Suffix::PostDev0)),
+            None => Bound::AfterLocals(v.clone()),
         }
     }
 
     /// `local_sentinel(v)`; for a plain release `R`, the packed `R+""`.
     fn local_sentinel(v: &Version) -> Bound {
-        match packed::pack(v) {
-            Some(rel) if rel.kind == Suffix::Final => {
-                Bound::Packed(rel.with(Suffix::LocalSentinel))
-            }
-            _ => Bound::LocalSentinel(v.clone()),
+        match packed::plain(v) {
+            Some(rel) => Bound::Packed(rel.with(Suffix::LocalSentinel)),
+            None => Bound::LocalSentinel(v.clone()),
         }
     }
 
@@ -635,15 +633,9 @@ impl VersionSet {
         }
         // Looked up before the list is packed: a Requires-Python of 400k clauses asked
         // once per Python packed a copy on each call.
-        let hit = LAST_LARGE.with(|m| {
-            m.borrow()
-                .iter()
-                .find(|(k, _)| k.spelled_as(specs))
-                .map(|(_, set)| set.clone())
-        });
-        match hit {
+        match VersionSet::remembered_large(|k| k.spelled_as(specs)) {
             Some(set) => set,
-            None => VersionSet::from_shared(&Arc::new(Specifiers::from(specs.clone()))),
+            None => VersionSet::build_and_remember(Arc::new(Specifiers::from(specs.clone()))),
         }
     }
 
@@ -653,22 +645,30 @@ impl VersionSet {
         if specs.len() < MEMO_MIN_CLAUSES {
             return VersionSet::build_from_specifiers(specs);
         }
-        let hit = LAST_LARGE.with(|m| {
+        VersionSet::remembered_large(|k| Arc::ptr_eq(k, specs) || k.same_spelling(specs))
+            .unwrap_or_else(|| VersionSet::build_and_remember(specs.clone()))
+    }
+
+    /// The set of a remembered large list that `same` takes for the one asked about.
+    fn remembered_large(same: impl Fn(&Arc<Specifiers>) -> bool) -> Option<VersionSet> {
+        LAST_LARGE.with(|m| {
             m.borrow()
                 .iter()
-                .find(|(k, _)| Arc::ptr_eq(k, specs) || k.same_spelling(specs))
+                .find(|(k, _)| same(k))
                 .map(|(_, set)| set.clone())
-        });
-        if let Some(set) = hit {
-            return set;
-        }
-        let set = VersionSet::build_from_specifiers(specs);
+        })
+    }
+
+    /// The set of a large list not remembered yet, built and remembered (the oldest of
+    /// [`MEMO_ENTRIES`] forgotten).
+    fn build_and_remember(specs: Arc<Specifiers>) -> VersionSet {
+        let set = VersionSet::build_from_specifiers(&specs);
         LAST_LARGE.with(|m| {
             let mut m = m.borrow_mut();
             if m.len() >= MEMO_ENTRIES {
                 m.remove(0);
             }
-            m.push((specs.clone(), set.clone()));
+            m.push((specs, set.clone()));
         });
         set
     }
@@ -1257,11 +1257,7 @@ impl ClauseSet for VersionSpecifier {
     }
 
     fn hole(&self) -> Interval {
-        if *self.operator() == Operator::NotEqualStar {
-            wildcard_interval(self.version())
-        } else {
-            equal_interval(self.version())
-        }
+        hole_interval(*self.operator(), self.version())
     }
 }
 
@@ -1292,15 +1288,18 @@ impl ClauseSet for Clause {
                     Operator::NotEqualStar => packed_wildcard(rel),
                     _ => Some(packed_equal(rel)),
                 };
-                hole.unwrap_or_else(|| {
-                    let v = rel.version();
-                    match rel.kind {
-                        Operator::NotEqualStar => wildcard_interval(&v),
-                        _ => equal_interval(&v),
-                    }
-                })
+                hole.unwrap_or_else(|| hole_interval(rel.kind, &rel.version()))
             }
         }
+    }
+}
+
+/// The hole a `!=` (`!=V.*`) clause on `v` cuts: `v`'s point with its locals (its prefix).
+fn hole_interval(op: Operator, v: &Version) -> Interval {
+    if op == Operator::NotEqualStar {
+        wildcard_interval(v)
+    } else {
+        equal_interval(v)
     }
 }
 

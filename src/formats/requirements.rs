@@ -1371,7 +1371,7 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
 fn plain_requirement(text: &str) -> Option<(pep508_rs::Requirement<AnyUrl>, Arc<Specifiers>)> {
     let at = text.find(['=', '!', '<', '>', '~'])?;
     let (name, clauses) = text.split_at(at);
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+    if name.is_empty() || !name.bytes().all(super::pep508::name_byte) {
         return None;
     }
     let specs = Specifiers::read_plain(clauses)?;

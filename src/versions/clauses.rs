@@ -181,16 +181,8 @@ impl Specifiers {
 /// `===`).
 fn packed(spec: &VersionSpecifier) -> Option<Rel<Operator>> {
     let op = *spec.operator();
-    let v = spec.version();
-    let plain = op != Operator::ExactEqual
-        && v.epoch() == 0
-        && v.pre().is_none()
-        && v.post().is_none()
-        && v.dev().is_none()
-        && v.local().is_empty()
-        && Version::min(v).is_none()
-        && Version::max(v).is_none();
-    plain.then(|| Rel::of(v.release(), op)).flatten()
+    let rel = (op != Operator::ExactEqual).then(|| super::packed::plain(spec.version()))??;
+    Some(rel.with(op))
 }
 
 /// One clause of [`Specifiers::read_plain`].

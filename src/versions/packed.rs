@@ -151,6 +151,11 @@ impl Rel<Suffix> {
     }
 }
 
+/// `v` as a packed release when it is a plain one (no suffix at all): what a clause packs.
+pub(crate) fn plain(v: &Version) -> Option<Rel<Suffix>> {
+    pack(v).filter(|rel| rel.kind == Suffix::Final)
+}
+
 /// `v` as a packed release and suffix, when it is one (the inverse of [`Rel::build`]).
 pub(crate) fn pack(v: &Version) -> Option<Rel<Suffix>> {
     if v.epoch() != 0 || v.pre().is_some() || Version::min(v).is_some() {
