@@ -101,6 +101,11 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// The help text, if any, as text (`help` is a shared part).
+    pub fn help_str(&self) -> Option<&str> {
+        self.help.as_deref().map(String::as_str)
+    }
+
     /// A diagnostic for an input problem (no rule, no package).
     pub fn problem(check: Check, severity: Severity, loc: Loc, message: String) -> Diagnostic {
         Diagnostic {
@@ -134,12 +139,14 @@ impl Diagnostic {
     /// Take in the same finding reached another way (another environment, unit or
     /// including file): the environments and picks add up, the higher severity wins.
     pub(crate) fn absorb(&mut self, other: Diagnostic) {
+        // Gathered in a list of its own: `set_environments` sorts and replaces the shared
+        // one, which a push through it would copy first.
+        let mut envs = self.environments.to_vec();
         for &e in other.environments.iter() {
-            if !self.environments.contains(&e) {
-                self.environments.push(e);
+            if !envs.contains(&e) {
+                envs.push(e);
             }
         }
-        self.environments.sort_by_key(Place::order);
         for p in other.pip_would_pick.iter() {
             if !self
                 .pip_would_pick
@@ -149,9 +156,11 @@ impl Diagnostic {
                 self.pip_would_pick.push(p.clone());
             }
         }
-        self.pip_would_pick
-            .sort_by_key(|p| Place::new(p.python, p.platform).order());
-        let envs = std::mem::take(&mut *self.environments);
+        let order = |p: &Pick| Place::new(p.python, p.platform).order();
+        // Sorted in place only when out of order: a shared list is copied to be changed.
+        if !self.pip_would_pick.is_sorted_by_key(order) {
+            self.pip_would_pick.sort_by_key(order);
+        }
         self.set_environments(envs);
         self.severity = self.severity.max(other.severity);
     }

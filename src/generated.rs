@@ -334,7 +334,7 @@ pub fn mark_fixed(
         let Some(header) = header.as_ref() else {
             continue;
         };
-        let help = d.help.as_deref().map_or("", String::as_str);
+        let help = d.help_str().unwrap_or_default();
         let Some(f) = applied.iter().find(|f| {
             f.file == file.display
                 && f.code == d.code()

@@ -447,7 +447,7 @@ pub(crate) fn audit(
             map(&mut r.loc);
         }
         d.fix = None;
-        d.help = without_fix_lines(d.help.as_deref().map(String::as_str)).map(Into::into);
+        d.help = without_fix_lines(d.help_str()).map(Into::into);
     }
     diags.retain(|d| d.loc.file != synthetic);
     let mut kept = Files::new(cwd.to_path_buf());

@@ -139,7 +139,7 @@ impl<'a> JsonDiagnostic<'a> {
                     reason: f.reason.as_deref(),
                 }
             }),
-            help: d.help.as_deref().map(String::as_str),
+            help: d.help_str(),
             suppressed: d.suppressed.as_deref().map(|reason| Suppressed { reason }),
         }
     }
