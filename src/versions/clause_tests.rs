@@ -155,3 +155,45 @@ fn a_clause_is_sixteen_bytes_and_one_is_held_inline() {
     assert_eq!(many.len(), 2);
     assert!(matches!(many[1].repr(), clauses::Repr::Full(_)), "{many:?}");
 }
+
+/// `Specifiers::parse` accepts exactly the lists pep440_rs's `VersionSpecifiers::from_str`
+/// accepts, and keeps the same clauses in the same order, written the same way: generated
+/// lists joined with spaces, empty pieces and pieces that are not clauses.
+#[test]
+fn lists_parse_as_pep440_rs_parses_them() {
+    const JOINS: &[&str] = &[",", ",", ", ", " , ", ",\t", ",,", ", ,"];
+    const ODD: &[&str] = &[
+        "", " ", "!=", "==1.*.0", ">=1+a", "~=1", "=1", "1.0", "!= 1.0 x",
+    ];
+    let mut g = Lcg(0x5eed);
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..4000 {
+        let n = 1 + (g.next() % 6) as usize;
+        let mut pieces = clauses(&mut g, n);
+        if g.next() % 5 == 0 {
+            let at = (g.next() as usize) % (pieces.len() + 1);
+            pieces.insert(at, g.pick(ODD).to_string());
+        }
+        let mut text = String::new();
+        for (i, p) in pieces.iter().enumerate() {
+            if i > 0 {
+                text.push_str(g.pick(JOINS));
+            }
+            if g.next() % 4 == 0 {
+                text.push(' ');
+            }
+            text.push_str(p);
+        }
+        match (VersionSpecifiers::from_str(&text), Specifiers::parse(&text)) {
+            (Ok(want), Some(ours)) => {
+                ok += 1;
+                let want = Specifiers::from(want);
+                assert!(ours.same_spelling(&want), "`{text}`: {ours} / {want}");
+                assert_eq!(ours.to_string(), want.to_string(), "`{text}`");
+            }
+            (Err(_), None) => refused += 1,
+            (want, ours) => panic!("`{text}`: pep440_rs {want:?}, ours {ours:?}"),
+        }
+    }
+    assert!(ok > 1500 && refused > 300, "{ok} read, {refused} refused");
+}

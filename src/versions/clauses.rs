@@ -10,6 +10,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::str::FromStr;
 
 use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 
@@ -33,6 +34,19 @@ impl Clause {
         match packed(&spec) {
             Some(rel) => Clause(Repr::Packed(rel)),
             None => Clause(Repr::Full(Box::new(spec))),
+        }
+    }
+
+    /// One piece of a clause list, read as `VersionSpecifier::from_str` reads it.
+    fn read(piece: &str) -> Option<Clause> {
+        VersionSpecifier::from_str(piece).ok().map(Clause::new)
+    }
+
+    /// The clauses' versions in pep440_rs's order (`VersionSpecifiers` sorts by it).
+    fn cmp_version(&self, other: &Clause) -> std::cmp::Ordering {
+        match (&self.0, &other.0) {
+            (Repr::Packed(a), Repr::Packed(b)) => a.cmp_padded(b),
+            _ => self.version().cmp(&other.version()),
         }
     }
 
@@ -159,6 +173,29 @@ impl Specifiers {
             out.sort_by(|a, b| a.cmp_padded(b));
         }
         Some(out.into_iter().map(|r| Clause(Repr::Packed(r))).collect())
+    }
+
+    /// The clauses of `text` as pep440_rs's `VersionSpecifiers::from_str` reads them (and
+    /// pep508_rs a requirement's version list): split at every `,`, each piece read by
+    /// `VersionSpecifier::from_str`, sorted stably by version; an empty text is no clause.
+    /// Each clause is kept as soon as it is read, so at most one pep440_rs version is alive
+    /// at a time, where pep440_rs's list holds all of them (an 8 MiB line of `!=1.Nrc1`
+    /// clauses: about 200 bytes each). None when a piece is not a clause: the caller asks
+    /// pep440_rs or pep508_rs for the message.
+    pub fn parse(text: &str) -> Option<Specifiers> {
+        if let Some(plain) = Specifiers::read_plain(text) {
+            return Some(plain);
+        }
+        let mut out = Vec::new();
+        if !text.is_empty() {
+            for piece in text.split(',') {
+                out.push(Clause::read(piece)?);
+            }
+        }
+        if !out.is_sorted_by(|a, b| a.cmp_version(b).is_le()) {
+            out.sort_by(Clause::cmp_version);
+        }
+        Some(out.into_iter().collect())
     }
 
     /// The same clauses as pep440_rs's `specs`, written the same way: a memo lookup of a
