@@ -70,6 +70,7 @@ use pep440_rs::{
 
 pub use clauses::{Clause, Specifiers};
 use packed::{Rel, Suffix};
+use wide::Wide;
 
 /// Parse a comma-separated specifier list the way packaging's `SpecifierSet` splits it:
 /// empty pieces (a trailing comma, `>=1,,<2`) are skipped. `===` with a string that is not
@@ -242,6 +243,14 @@ enum Bound {
     /// version and an edge kind: a variant of one pointer leaves room for the packed
     /// release's tag, and the edge stays 16 bytes.
     Packed(Rel<Suffix>),
+    /// The edges of a reader's clause held as a [`Wide`] (its hole's), sharing it: `v`
+    /// itself, after its locals, its local sentinel, and for `!=v.*` the prefix's `.dev0`
+    /// and the next prefix's `.dev0` (`wildcard_interval`).
+    WideAt(Arc<Wide>),
+    WideAfterLocals(Arc<Wide>),
+    WideLocalSentinel(Arc<Wide>),
+    WideWildLo(Arc<Wide>),
+    WideWildHi(Arc<Wide>),
 }
 
 impl Bound {
@@ -276,6 +285,13 @@ impl Bound {
             Bound::AfterLocals(v) => after_locals(v),
             Bound::LocalSentinel(v) => local_sentinel(v),
             Bound::Packed(rel) => rel.build(),
+            Bound::WideAt(w) => w.version(),
+            Bound::WideAfterLocals(w) => after_locals(&w.version()),
+            Bound::WideLocalSentinel(w) => local_sentinel(&w.version()),
+            Bound::WideWildLo(w) => Version::new(w.release())
+                .with_epoch(w.epoch())
+                .with_dev(Some(0)),
+            Bound::WideWildHi(w) => next_prefix_dev0(w.epoch(), &w.release().collect::<Vec<_>>()),
         }
     }
 
@@ -298,12 +314,25 @@ impl Bound {
                 };
                 f(&OrderKey {
                     epoch: 0,
-                    release: &segs[..len],
+                    release: Release::Slice(&segs[..len]),
                     suffix: suffix_rank(None, post, dev, None, max),
-                    local: &[],
+                    local: Local::Segments(&[]),
                     local_sentinel: rel.kind == Suffix::LocalSentinel,
                 })
             }
+            Bound::WideAt(w) => f(&OrderKey::of_wide(w)),
+            Bound::WideAfterLocals(w) => f(&OrderKey::after_locals_wide(w)),
+            Bound::WideLocalSentinel(w) => f(&OrderKey {
+                local_sentinel: true,
+                ..OrderKey::of_wide(w)
+            }),
+            Bound::WideWildLo(w) | Bound::WideWildHi(w) => f(&OrderKey {
+                epoch: w.epoch(),
+                release: Release::Wide(w, matches!(self, Bound::WideWildHi(_))),
+                suffix: suffix_rank(None, None, Some(0), None, None),
+                local: Local::Segments(&[]),
+                local_sentinel: false,
+            }),
         }
     }
 
@@ -315,6 +344,11 @@ impl Bound {
             Bound::AfterLocals(v) => format!("after the locals of {v}"),
             Bound::LocalSentinel(v) => format!("local sentinel of {v}"),
             Bound::Packed(rel) => format!("packed {:?} of {rel}", rel.kind),
+            Bound::WideAt(w) => format!("wide {w:?}"),
+            Bound::WideAfterLocals(w) => format!("after the locals of wide {w:?}"),
+            Bound::WideLocalSentinel(w) => format!("local sentinel of wide {w:?}"),
+            Bound::WideWildLo(w) => format!("wildcard start of wide {w:?}"),
+            Bound::WideWildHi(w) => format!("wildcard end of wide {w:?}"),
         }
     }
 
@@ -364,20 +398,16 @@ impl std::hash::Hash for Bound {
     /// them (an edge's sentinel keeps its version's release, a packed edge is epoch 0 and
     /// its release widened), so the hash agrees with `==`.
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        fn release<H: std::hash::Hasher>(epoch: u64, rel: &[u64], state: &mut H) {
-            epoch.hash(state);
-            let len = rel.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
-            rel[..len].hash(state);
-        }
-        match self {
-            Bound::At(v) | Bound::AfterLocals(v) | Bound::LocalSentinel(v) => {
-                release(v.epoch(), v.release(), state)
+        self.with_key(|k| {
+            k.epoch.hash(state);
+            let len = (0..k.release.len())
+                .rposition(|i| k.release.get(i) != 0)
+                .map_or(0, |i| i + 1);
+            len.hash(state);
+            for i in 0..len {
+                k.release.get(i).hash(state);
             }
-            Bound::Packed(rel) => {
-                let (segs, len) = rel.wide();
-                release(0, &segs[..len], state);
-            }
-        }
+        });
     }
 }
 
@@ -394,19 +424,126 @@ impl fmt::Debug for Bound {
 #[derive(Clone, Copy)]
 struct OrderKey<'a> {
     epoch: u64,
-    release: &'a [u64],
+    release: Release<'a>,
     suffix: (u64, u64, Option<u64>, u64),
-    local: &'a [LocalSegment],
+    local: Local<'a>,
     local_sentinel: bool,
+}
+
+/// A key's release: a version's own segments, or a [`Wide`]'s (with the last segment raised
+/// by one, saturating, for the next prefix of a wildcard).
+#[derive(Clone, Copy)]
+enum Release<'a> {
+    Slice(&'a [u64]),
+    Wide(&'a Wide, bool),
+}
+
+impl Release<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Release::Slice(s) => s.len(),
+            Release::Wide(w, _) => w.release_len(),
+        }
+    }
+
+    /// Segment `i`, zero past the end.
+    fn get(&self, i: usize) -> u64 {
+        match *self {
+            Release::Slice(s) => s.get(i).copied().unwrap_or(0),
+            Release::Wide(w, bump) if i < w.release_len() => {
+                let n = w.segment(i);
+                if bump && i + 1 == w.release_len() {
+                    n.saturating_add(1)
+                } else {
+                    n
+                }
+            }
+            Release::Wide(..) => 0,
+        }
+    }
+}
+
+/// A key's local label: a version's segments, or a [`Wide`]'s text (`mkl.1`).
+#[derive(Clone, Copy)]
+enum Local<'a> {
+    Segments(&'a [LocalSegment]),
+    Text(&'a [u8]),
+}
+
+/// One local segment as compared: a number, or a string (the sentinel's is empty).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Seg<'a> {
+    Num(u64),
+    Str(&'a [u8]),
+}
+
+impl Ord for Seg<'_> {
+    /// pep440_rs's `LocalSegment` order: numbers by value, strings by bytes, strings first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Seg::Num(a), Seg::Num(b)) => a.cmp(b),
+            (Seg::Str(a), Seg::Str(b)) => a.cmp(b),
+            (Seg::Str(_), Seg::Num(_)) => Ordering::Less,
+            (Seg::Num(_), Seg::Str(_)) => Ordering::Greater,
+        }
+    }
+}
+
+impl PartialOrd for Seg<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<'a> Local<'a> {
+    /// The segments in order.
+    fn segments(self) -> impl Iterator<Item = Seg<'a>> {
+        let (segs, text): (&[LocalSegment], &[u8]) = match self {
+            Local::Segments(s) => (s, &[]),
+            Local::Text(t) => (&[], t),
+        };
+        let from_segs = segs.iter().map(|s| match s {
+            LocalSegment::Number(n) => Seg::Num(*n),
+            LocalSegment::String(t) => Seg::Str(t.as_bytes()),
+        });
+        let from_text = text
+            .split(|&b| b == b'.')
+            .filter(move |_| !text.is_empty())
+            .map(|t| wide::local_number(t).map_or(Seg::Str(t), Seg::Num));
+        from_segs.chain(from_text)
+    }
 }
 
 impl<'a> OrderKey<'a> {
     fn of(v: &'a Version) -> OrderKey<'a> {
         OrderKey {
             epoch: v.epoch(),
-            release: v.release(),
+            release: Release::Slice(v.release()),
             suffix: suffix_rank(v.pre(), v.post(), v.dev(), v.min(), v.max()),
-            local: v.local(),
+            local: Local::Segments(v.local()),
+            local_sentinel: false,
+        }
+    }
+
+    /// The key of the version a [`Wide`] holds.
+    fn of_wide(w: &'a Wide) -> OrderKey<'a> {
+        OrderKey {
+            epoch: w.epoch(),
+            release: Release::Wide(w, false),
+            suffix: suffix_rank(w.pre(), w.post(), w.dev(), None, None),
+            local: Local::Text(w.local()),
+            local_sentinel: false,
+        }
+    }
+
+    /// [`OrderKey::after_locals`] of the version a [`Wide`] holds.
+    fn after_locals_wide(w: &'a Wide) -> OrderKey<'a> {
+        let (post, dev) = after_locals_suffix(w.post(), w.dev());
+        OrderKey {
+            epoch: w.epoch(),
+            release: Release::Wide(w, false),
+            suffix: suffix_rank(w.pre(), post, dev, None, None),
+            local: Local::Segments(&[]),
             local_sentinel: false,
         }
     }
@@ -414,15 +551,12 @@ impl<'a> OrderKey<'a> {
     /// The key of `after_locals(v)`, field for field as that function builds it (the
     /// saturating additions included).
     fn after_locals(v: &'a Version) -> OrderKey<'a> {
-        let (post, dev) = match v.dev() {
-            Some(dev) => (v.post(), Some(dev.saturating_add(1))),
-            None => (Some(v.post().map_or(0, |p| p.saturating_add(1))), Some(0)),
-        };
+        let (post, dev) = after_locals_suffix(v.post(), v.dev());
         OrderKey {
             epoch: v.epoch(),
-            release: v.release(),
+            release: Release::Slice(v.release()),
             suffix: suffix_rank(v.pre(), post, dev, v.min(), v.max()),
-            local: &[],
+            local: Local::Segments(&[]),
             local_sentinel: false,
         }
     }
@@ -430,57 +564,62 @@ impl<'a> OrderKey<'a> {
     fn cmp(&self, other: &OrderKey<'_>) -> Ordering {
         self.epoch
             .cmp(&other.epoch)
-            .then_with(|| cmp_release(self.release, other.release))
+            .then_with(|| match (self.release, other.release) {
+                (Release::Slice(a), Release::Slice(b)) => cmp_release(a, b),
+                (a, b) => (0..a.len().max(b.len()))
+                    .map(|i| a.get(i).cmp(&b.get(i)))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal),
+            })
             .then_with(|| self.suffix.cmp(&other.suffix))
             .then_with(|| self.cmp_local(other))
-    }
-
-    /// Local segment `i`: `Some(None)` is the sentinel's empty string segment, `None` past
-    /// the end.
-    fn local_segment(&self, i: usize) -> Option<Option<&'a LocalSegment>> {
-        match self.local.get(i) {
-            Some(s) => Some(Some(s)),
-            None if i == self.local.len() && self.local_sentinel => Some(None),
-            None => None,
-        }
     }
 
     /// Local segments compared as slices (a prefix sorts first), the sentinel's empty
     /// string segment included.
     fn cmp_local(&self, other: &OrderKey<'_>) -> Ordering {
-        let mut i = 0;
-        loop {
-            let ord = match (self.local_segment(i), other.local_segment(i)) {
-                (None, None) => return Ordering::Equal,
-                (None, Some(_)) => return Ordering::Less,
-                (Some(_), None) => return Ordering::Greater,
-                (Some(a), Some(b)) => cmp_local_segment(a, b),
-            };
-            if ord.is_ne() {
-                return ord;
-            }
-            i += 1;
-        }
+        self.locals().cmp(other.locals())
+    }
+
+    /// The local segments, then the sentinel's empty string segment when it is one.
+    fn locals(&self) -> impl Iterator<Item = Seg<'a>> {
+        let sentinel: &'a [u8] = &[];
+        self.local
+            .segments()
+            .chain(self.local_sentinel.then_some(Seg::Str(sentinel)))
     }
 }
 
-/// Two local segments, `None` being the empty string: strings sort below numbers.
-fn cmp_local_segment(a: Option<&LocalSegment>, b: Option<&LocalSegment>) -> Ordering {
-    fn text(s: Option<&LocalSegment>) -> Option<&str> {
-        match s {
-            None => Some(""),
-            Some(LocalSegment::String(t)) => Some(t.as_str()),
-            Some(LocalSegment::Number(_)) => None,
+/// Two clauses' versions in pep440_rs's order (`VersionSpecifiers` sorts by it), compared
+/// without building either.
+fn cmp_clause_versions(a: &Clause, b: &Clause) -> Ordering {
+    clause_key(a, |x| clause_key(b, |y| x.cmp(y)))
+}
+
+/// `f` of the order key of a clause's version.
+fn clause_key<R>(c: &Clause, f: impl FnOnce(&OrderKey<'_>) -> R) -> R {
+    match c.repr() {
+        clauses::Repr::Packed(rel) => {
+            let (segs, len) = rel.wide();
+            f(&OrderKey {
+                epoch: 0,
+                release: Release::Slice(&segs[..len]),
+                suffix: suffix_rank(None, None, None, None, None),
+                local: Local::Segments(&[]),
+                local_sentinel: false,
+            })
         }
+        clauses::Repr::Wide(w) => f(&OrderKey::of_wide(w)),
+        clauses::Repr::Full(spec) => f(&OrderKey::of(spec.version())),
     }
-    match (a, b) {
-        (Some(LocalSegment::Number(x)), Some(LocalSegment::Number(y))) => x.cmp(y),
-        _ => match (text(a), text(b)) {
-            (Some(x), Some(y)) => x.cmp(y),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        },
+}
+
+/// The post and dev numbers of `after_locals` of a version with these (its saturating
+/// additions included).
+fn after_locals_suffix(post: Option<u64>, dev: Option<u64>) -> (Option<u64>, Option<u64>) {
+    match dev {
+        Some(dev) => (post, Some(dev.saturating_add(1))),
+        None => (Some(post.map_or(0, |p| p.saturating_add(1))), Some(0)),
     }
 }
 
@@ -1269,6 +1408,21 @@ impl ClauseSet for Clause {
     fn set(&self) -> VersionSet {
         match self.repr() {
             clauses::Repr::Full(spec) => VersionSet::from_specifier(spec),
+            clauses::Repr::Wide(w) => match w.operator() {
+                Operator::NotEqual | Operator::NotEqualStar => VersionSet {
+                    ivs: complement_ivs(&[self.hole()]).into(),
+                    pre: false,
+                    literals: Box::default(),
+                },
+                op => {
+                    let v = w.version();
+                    VersionSet {
+                        ivs: specifier_intervals(op, &v).into(),
+                        pre: specifier_names_prerelease(op, &v),
+                        literals: Box::default(),
+                    }
+                }
+            },
             // A plain release names no pre-release (`specifier_names_prerelease`).
             clauses::Repr::Packed(rel) => VersionSet {
                 ivs: packed_intervals(rel)
@@ -1283,6 +1437,7 @@ impl ClauseSet for Clause {
     fn hole(&self) -> Interval {
         match self.repr() {
             clauses::Repr::Full(spec) => spec.hole(),
+            clauses::Repr::Wide(w) => wide_hole(w),
             clauses::Repr::Packed(rel) => {
                 let hole = match rel.kind {
                     Operator::NotEqualStar => packed_wildcard(rel),
@@ -1300,6 +1455,20 @@ fn hole_interval(op: Operator, v: &Version) -> Interval {
         wildcard_interval(v)
     } else {
         equal_interval(v)
+    }
+}
+
+/// [`hole_interval`] of a clause held as a [`Wide`], each edge sharing it: `==V`'s interval
+/// (`equal_interval`: up to after `V`'s locals, or `V`'s point when it has a local label) or
+/// `==V.*`'s (`wildcard_interval`).
+fn wide_hole(w: &Arc<Wide>) -> Interval {
+    let edge = |make: fn(Arc<Wide>) -> Bound| Some(make(w.clone()));
+    if w.operator() == Operator::NotEqualStar {
+        Interval::new(edge(Bound::WideWildLo), edge(Bound::WideWildHi))
+    } else if w.local().is_empty() {
+        Interval::new(edge(Bound::WideAt), edge(Bound::WideAfterLocals))
+    } else {
+        Interval::new(edge(Bound::WideAt), edge(Bound::WideLocalSentinel))
     }
 }
 
@@ -1791,6 +1960,7 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
 
 mod clauses;
 mod packed;
+mod wide;
 
 #[cfg(test)]
 mod clause_tests;

@@ -1,4 +1,5 @@
-//! A reader's clauses ([`Specifiers`], packed where the version is a plain release) read
+//! A reader's clauses ([`Specifiers`]: packed where the version is a plain release, wide
+//! otherwise, pep440_rs's for `===`) read
 //! back, compare and build sets exactly as pep440_rs's `VersionSpecifiers` they come from,
 //! over generated clauses mixing packed and full forms: plain releases in and out of
 //! pep440_rs's small form, segments at and past 2^32, four segments, trailing zeros,
@@ -151,9 +152,11 @@ fn a_clause_is_sixteen_bytes_and_one_is_held_inline() {
     let one = Specifiers::from(pep440("!=1.300"));
     assert!(matches!(one.0, clauses::List::One(_)), "{one:?}");
     assert!(matches!(one[0].repr(), clauses::Repr::Packed(_)), "{one:?}");
-    let many = Specifiers::from(pep440("!=1.300,>=1!2"));
-    assert_eq!(many.len(), 2);
-    assert!(matches!(many[1].repr(), clauses::Repr::Full(_)), "{many:?}");
+    let many = Specifiers::from(pep440("!=1.300,>=1!2,===1.0"));
+    assert_eq!(many.len(), 3);
+    // Sorted by version: `===1.0`, `!=1.300`, `>=1!2`.
+    assert!(matches!(many[0].repr(), clauses::Repr::Full(_)), "{many:?}");
+    assert!(matches!(many[2].repr(), clauses::Repr::Wide(_)), "{many:?}");
 }
 
 /// `Specifiers::parse` accepts exactly the lists pep440_rs's `VersionSpecifiers::from_str`
@@ -196,4 +199,78 @@ fn lists_parse_as_pep440_rs_parses_them() {
         }
     }
     assert!(ok > 1500 && refused > 300, "{ok} read, {refused} refused");
+}
+
+/// A local label read apart from its version (`Clause::read_local`) is read as pep440_rs
+/// reads the whole clause: generated labels of mixed case, every separator, leading zeros,
+/// numbers past `u64::MAX`, empty segments, stray `+`, `*` and spaces, after versions with
+/// every kind of part and wildcards, on every operator.
+#[test]
+fn local_labels_read_as_pep440_rs_reads_them() {
+    const OPS: &[&str] = &["==", "!=", " != ", "== ", "===", ">=", "<=", "~=", "<", "="];
+    const HEADS: &[&str] = &[
+        "1",
+        "1.0",
+        "v1.300rc1",
+        "1!2.3.4.5",
+        "1.0.post1.dev2",
+        "1.*",
+        "",
+    ];
+    const SEGMENTS: &[&str] = &[
+        "a",
+        "B",
+        "0",
+        "01",
+        "9",
+        "mkl",
+        "CPU",
+        "18446744073709551616",
+    ];
+    const SEPARATORS: &[&str] = &[".", "-", "_"];
+    const ODD: &[&str] = &["", "+", "*", " ", "..", ".*", "é"];
+    let mut g = Lcg(0x10ca1);
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..6000 {
+        let mut label = String::new();
+        for i in 0..1 + g.next() % 4 {
+            if i > 0 {
+                label.push_str(g.pick(SEPARATORS));
+            }
+            label.push_str(g.pick(SEGMENTS));
+        }
+        if g.next() % 4 == 0 {
+            let at = (g.next() as usize) % (label.len() + 1);
+            label.insert_str(at, g.pick(ODD));
+        }
+        let text = format!("{}{}+{label}", g.pick(OPS), g.pick(HEADS));
+        match (VersionSpecifiers::from_str(&text), Specifiers::parse(&text)) {
+            (Ok(want), Some(ours)) => {
+                ok += 1;
+                let want = Specifiers::from(want);
+                assert!(ours.same_spelling(&want), "`{text}`: {ours} / {want}");
+                assert_eq!(ours.to_string(), want.to_string(), "`{text}`");
+            }
+            (Err(_), None) => refused += 1,
+            (want, ours) => panic!("`{text}`: pep440_rs {want:?}, ours {ours:?}"),
+        }
+    }
+    assert!(ok > 1000 && refused > 1000, "{ok} read, {refused} refused");
+}
+
+/// A list that repeats a wide clause holds it once.
+#[test]
+fn a_repeated_wide_clause_is_held_once() {
+    let text = ["!=1a", "!=2a", "!=1a", "!=3a+x", "!=1A", "!=3a+X"].join(",");
+    let specs = Specifiers::parse(&text).unwrap();
+    let wide = |c: &Clause| match c.repr() {
+        clauses::Repr::Wide(w) => Arc::as_ptr(w),
+        other => panic!("{other:?}"),
+    };
+    let distinct: std::collections::HashSet<_> = specs.iter().map(wide).collect();
+    assert_eq!(distinct.len(), 3, "{specs:?}");
+    assert_eq!(
+        specs.to_string(),
+        "!=1a0, !=1a0, !=1a0, !=2a0, !=3a0+x, !=3a0+x"
+    );
 }

@@ -11,10 +11,12 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 
 use super::packed::Rel;
+use super::wide::Wide;
 
 /// One clause, as pep440_rs parsed it.
 #[derive(Clone, Debug)]
@@ -24,29 +26,67 @@ pub struct Clause(Repr);
 pub(super) enum Repr {
     /// An operator other than `===` on a plain release.
     Packed(Rel<Operator>),
-    /// Any other clause. Boxed: inline it would make every clause 24 bytes.
+    /// Any other operator than `===` on any other version: the operator and every part of
+    /// the version in a few bytes, shared with the edges of the clause's hole.
+    Wide(Arc<Wide>),
+    /// `===`. Boxed: inline it would make every clause 24 bytes.
     Full(Box<VersionSpecifier>),
 }
 
 impl Clause {
     /// The clause, packed when its version is a plain release.
     fn new(spec: VersionSpecifier) -> Clause {
-        match packed(&spec) {
-            Some(rel) => Clause(Repr::Packed(rel)),
-            None => Clause(Repr::Full(Box::new(spec))),
+        if let Some(rel) = packed(&spec) {
+            return Clause(Repr::Packed(rel));
+        }
+        let op = *spec.operator();
+        match (op != Operator::ExactEqual).then(|| Wide::new(op, spec.version())) {
+            Some(Some(wide)) => Clause(Repr::Wide(Arc::new(wide))),
+            _ => Clause(Repr::Full(Box::new(spec))),
         }
     }
 
-    /// One piece of a clause list, read as `VersionSpecifier::from_str` reads it.
+    /// One piece of a clause list, read as `VersionSpecifier::from_str` reads it. A local
+    /// label on `==` or `!=` is read here (`Wide::with_local_label`), the rest by pep440_rs.
     fn read(piece: &str) -> Option<Clause> {
+        if let Some(clause) = Clause::read_local(piece) {
+            return Some(clause);
+        }
         VersionSpecifier::from_str(piece).ok().map(Clause::new)
+    }
+
+    /// A piece `[ws] op [ws] version+label [ws]` with `op` `==` or `!=`, the version read by
+    /// pep440_rs and the label by [`Wide::with_local_label`]. pep440_rs reads a label last,
+    /// after every other part, and `VersionSpecifier::from_str` takes the version up to the
+    /// first whitespace, so the two parts read apart as they read together. None for any
+    /// other piece, and where pep440_rs would refuse the whole (a wildcard before the label,
+    /// another operator): pep440_rs then reads it whole, or says what is wrong.
+    fn read_local(piece: &str) -> Option<Clause> {
+        let rest = piece.trim_start();
+        let op_len = rest.find(|c| !matches!(c, '=' | '!' | '~' | '<' | '>'))?;
+        let (op, rest) = rest.split_at(op_len);
+        if op != "==" && op != "!=" {
+            return None;
+        }
+        let version = rest.trim_start();
+        let token_len = version.find(char::is_whitespace).unwrap_or(version.len());
+        if !version[token_len..].trim_start().is_empty() {
+            return None;
+        }
+        let (head, label) = version[..token_len].split_once('+')?;
+        let spec = VersionSpecifier::from_str(&format!("{op}{head}")).ok()?;
+        if !matches!(spec.operator(), Operator::Equal | Operator::NotEqual) {
+            return None;
+        }
+        let wide = Wide::with_local_label(*spec.operator(), spec.version(), label)?;
+        Some(Clause(Repr::Wide(Arc::new(wide))))
     }
 
     /// The clauses' versions in pep440_rs's order (`VersionSpecifiers` sorts by it).
     fn cmp_version(&self, other: &Clause) -> std::cmp::Ordering {
         match (&self.0, &other.0) {
             (Repr::Packed(a), Repr::Packed(b)) => a.cmp_padded(b),
-            _ => self.version().cmp(&other.version()),
+            _ => super::cmp_clause_versions(self, other),
         }
     }
 
@@ -54,6 +94,7 @@ impl Clause {
     pub fn operator(&self) -> Operator {
         match &self.0 {
             Repr::Packed(rel) => rel.kind,
+            Repr::Wide(wide) => wide.operator(),
             Repr::Full(spec) => *spec.operator(),
         }
     }
@@ -63,6 +104,7 @@ impl Clause {
     pub fn version(&self) -> Cow<'_, Version> {
         match &self.0 {
             Repr::Packed(rel) => Cow::Owned(rel.version()),
+            Repr::Wide(wide) => Cow::Owned(wide.version()),
             Repr::Full(spec) => Cow::Borrowed(spec.version()),
         }
     }
@@ -77,8 +119,11 @@ impl Clause {
     fn spelled_as(&self, spec: &VersionSpecifier) -> bool {
         match (&self.0, packed(spec)) {
             (Repr::Packed(a), Some(b)) => *a == b,
+            (Repr::Packed(_), None) | (_, Some(_)) => false,
+            (Repr::Wide(a), None) => {
+                Wide::new(*spec.operator(), spec.version()).as_ref() == Some(&**a)
+            }
             (Repr::Full(a), None) => super::same_spelling_clause(a, spec),
-            _ => false,
         }
     }
 
@@ -86,8 +131,9 @@ impl Clause {
     fn same_spelling(&self, other: &Clause) -> bool {
         match (&self.0, &other.0) {
             (Repr::Packed(a), Repr::Packed(b)) => a == b,
+            (Repr::Wide(a), Repr::Wide(b)) => a == b,
             (Repr::Full(a), Repr::Full(b)) => super::same_spelling_clause(a, b),
-            // A clause is packed whenever it can be: the two spellings differ.
+            // A clause is held in the first form that holds it: the two spellings differ.
             _ => false,
         }
     }
@@ -113,6 +159,14 @@ impl fmt::Display for Clause {
             Repr::Packed(rel) => {
                 write!(f, "{}{rel}", rel.kind)?;
                 if matches!(rel.kind, Operator::EqualStar | Operator::NotEqualStar) {
+                    f.write_str(".*")?;
+                }
+                Ok(())
+            }
+            Repr::Wide(wide) => {
+                let op = wide.operator();
+                write!(f, "{op}{}", wide.version())?;
+                if matches!(op, Operator::EqualStar | Operator::NotEqualStar) {
                     f.write_str(".*")?;
                 }
                 Ok(())
@@ -187,9 +241,10 @@ impl Specifiers {
             return Some(plain);
         }
         let mut out = Vec::new();
+        let mut held = Held::default();
         if !text.is_empty() {
             for piece in text.split(',') {
-                out.push(Clause::read(piece)?);
+                out.push(held.share(Clause::read(piece)?));
             }
         }
         if !out.is_sorted_by(|a, b| a.cmp_version(b).is_le()) {
@@ -266,7 +321,33 @@ fn read_plain_clause(piece: &str) -> Option<Rel<Operator>> {
 impl From<VersionSpecifiers> for Specifiers {
     /// Each clause packed as it is read: the parser's versions are dropped one by one.
     fn from(specs: VersionSpecifiers) -> Specifiers {
-        specs.into_iter().map(Clause::new).collect()
+        let mut held = Held::default();
+        specs
+            .into_iter()
+            .map(|spec| held.share(Clause::new(spec)))
+            .collect()
+    }
+}
+
+/// The wide clauses of one list read so far, each once: a list that repeats a clause
+/// (`!=1a,!=1a,...`, or a few taking turns) holds it once, shared (1.6M `!=1a` clauses held
+/// 1.6M copies, 340 MB). Hashed with std's keyed hasher: the clauses are the input's.
+#[derive(Default)]
+struct Held(std::collections::HashSet<Arc<Wide>>);
+
+impl Held {
+    /// `clause`, sharing the one held before when it is the same wide clause.
+    fn share(&mut self, clause: Clause) -> Clause {
+        let Repr::Wide(wide) = &clause.0 else {
+            return clause;
+        };
+        match self.0.get(&**wide) {
+            Some(held) => Clause(Repr::Wide(held.clone())),
+            None => {
+                self.0.insert(wide.clone());
+                clause
+            }
+        }
     }
 }
 

@@ -105,10 +105,26 @@ fn bounds(reals: &[Version]) -> Vec<(Bound, Version)> {
     let sentinels = reals
         .iter()
         .flat_map(|v| [Bound::after_locals(v), Bound::local_sentinel(v)]);
+    // The edges a wide clause's hole shares its version with (any parsed version: the
+    // wildcard's edges read its epoch and release only).
+    let wide = reals
+        .iter()
+        .filter_map(|v| Wide::new(Operator::NotEqual, v))
+        .map(Arc::new)
+        .flat_map(|w| {
+            [
+                Bound::WideAt(w.clone()),
+                Bound::WideAfterLocals(w.clone()),
+                Bound::WideLocalSentinel(w.clone()),
+                Bound::WideWildLo(w.clone()),
+                Bound::WideWildHi(w),
+            ]
+        });
     plain
         .into_iter()
         .map(Bound::at)
         .chain(sentinels)
+        .chain(wide)
         .map(|b| {
             let built = b.version();
             (b, built)
@@ -152,8 +168,22 @@ fn unbuilt_edges_order_as_the_versions_they_stand_for() {
             }
         }
     }
-    // Ties between an unbuilt edge and another kind of edge are among the cases.
+    // Ties between an unbuilt edge and another kind of edge are among the cases, wide
+    // edges' too.
     assert!(ties >= 100, "{ties} ties");
+    let wide_ties = bounds
+        .iter()
+        .filter(|(a, _)| a.form().contains("wide"))
+        .filter(|(a, _)| {
+            bounds
+                .iter()
+                .any(|(b, _)| a == b && !b.form().contains("wide"))
+        })
+        .count();
+    assert!(
+        wide_ties >= 50,
+        "{wide_ties} wide edges tie with another kind"
+    );
 }
 
 #[test]
