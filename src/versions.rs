@@ -96,6 +96,10 @@ pub(crate) fn shared_specifiers(specs: VersionSpecifiers) -> Arc<Specifiers> {
     Arc::new(Specifiers::from(specs))
 }
 
+/// How many of the highest pieces below a window [`VersionSet::outside`] keeps to search
+/// for its witness below (more only when all of them hold no real version).
+const BELOW_KEPT: usize = 16;
+
 /// Specifier sets with at least this many clauses are remembered by
 /// [`VersionSet::from_specifiers`] (smaller ones cost less to build than to compare).
 const MEMO_MIN_CLAUSES: usize = 32;
@@ -823,23 +827,19 @@ impl VersionSet {
             .iter()
             .filter(|s| matches!(s.op(), Operator::NotEqual | Operator::NotEqualStar))
             .count();
+        let is_hole = |s: &C| matches!(s.op(), Operator::NotEqual | Operator::NotEqualStar);
         let mut holes = Vec::with_capacity(if n_holes == 0 { 0 } else { n_holes + 1 });
-        let mut rest = Vec::new();
-        for s in specs {
-            match s.op() {
-                Operator::NotEqual | Operator::NotEqualStar => holes.push(s.hole()),
-                _ => rest.push(s.set()),
-            }
-        }
-        if !holes.is_empty() {
-            // `!=` names no pre-release (`specifier_names_prerelease`).
-            rest.push(VersionSet {
-                ivs: complement_in_place(union_sorted(holes)).into(),
-                pre: false,
-                literals: Box::default(),
-            });
-        }
-        VersionSet::intersect_all(rest)
+        holes.extend(specs.iter().filter(|s| is_hole(s)).map(ClauseSet::hole));
+        // `!=` names no pre-release (`specifier_names_prerelease`).
+        let holes = (!holes.is_empty()).then(|| VersionSet {
+            ivs: complement_in_place(union_sorted(holes)).into(),
+            pre: false,
+            literals: Box::default(),
+        });
+        // The other clauses' sets as the intersection meets them, not gathered first (a
+        // list of 640k `>=` clauses held 640k sets at once), then the holes'.
+        let rest = specs.iter().filter(|s| !is_hole(s)).map(ClauseSet::set);
+        VersionSet::intersect_all(rest.chain(holes))
     }
 
     /// The intersection of many sets (full for none). Intersected pairwise in a balanced
@@ -1212,19 +1212,28 @@ impl VersionSet {
         let mut out = Outside::default();
         let hull_lo = window.ivs.first().map(|iv| &iv.lo);
         let hull_hi = window.ivs.last().map(|iv| &iv.hi);
+        let is_below =
+            |iv: &Interval| matches!((hull_lo, &iv.hi), (Some(Some(wl)), Some(h)) if h <= wl);
+        let outside = complement_ivs(&window.ivs);
+        // The highest pieces below the window, the highest last: only the highest with a
+        // real version gives the witness below (it lies next to the window), so they are
+        // searched from the top once the walk has passed them. Searching each as the walk
+        // met it built versions for every piece (640k holes below the window: 640k).
+        let mut below = std::collections::VecDeque::new();
+        let mut below_dropped = false;
         // The pieces of self outside the window, ascending: those below come first, then
         // the gaps, then those above. Once a witness above is found, every later piece is
         // above too and adds nothing, so the walk stops there (a set with a million holes
         // above the window is not copied nor walked to its end).
-        intersect_pieces(&self.ivs, &complement_ivs(&window.ivs), |iv| {
-            let below = matches!((hull_lo, &iv.hi), (Some(Some(wl)), Some(h)) if h <= wl);
+        intersect_pieces(&self.ivs, &outside, |iv| {
             let above = hull_hi.is_none()
                 || matches!((hull_hi, &iv.lo), (Some(Some(wh)), Some(l)) if l >= wh);
-            if below {
-                // Keep the highest piece below: its witness lies next to the window.
-                if let Some(w) = find_in(&iv, finals_only, true) {
-                    out.below = Some(w);
+            if is_below(&iv) {
+                if below.len() == BELOW_KEPT {
+                    below.pop_front();
+                    below_dropped = true;
                 }
+                below.push_back(iv);
             } else if above {
                 if out.above.is_none() {
                     out.above = find_in(&iv, finals_only, false);
@@ -1234,6 +1243,22 @@ impl VersionSet {
             }
             out.above.is_none()
         });
+        out.below = below
+            .iter()
+            .rev()
+            .find_map(|iv| find_in(iv, finals_only, true));
+        if out.below.is_none() && below_dropped {
+            // Every kept piece holds no real version: the highest that does is further down.
+            intersect_pieces(&self.ivs, &outside, |iv| {
+                if !is_below(&iv) {
+                    return false;
+                }
+                if let Some(w) = find_in(&iv, finals_only, true) {
+                    out.below = Some(w);
+                }
+                true
+            });
+        }
         // Spellings of a window `===` class that the window does not admit.
         if out.gap.is_none() {
             out.gap = window.literals.iter().find_map(|lit| {
@@ -1414,6 +1439,24 @@ impl ClauseSet for Clause {
                     pre: false,
                     literals: Box::default(),
                 },
+                // The edges that are the clause's version, or just above its locals, share
+                // it (`specifier_intervals`); the others are built.
+                op @ (Operator::GreaterThanEqual | Operator::LessThanEqual | Operator::Equal) => {
+                    let iv = match op {
+                        Operator::GreaterThanEqual => {
+                            Interval::new(Some(Bound::WideAt(w.clone())), None)
+                        }
+                        Operator::LessThanEqual => {
+                            Interval::new(None, Some(Bound::WideAfterLocals(w.clone())))
+                        }
+                        _ => wide_hole(w),
+                    };
+                    VersionSet {
+                        ivs: Ivs::One(iv),
+                        pre: w.pre().is_some() || w.dev().is_some(),
+                        literals: Box::default(),
+                    }
+                }
                 op => {
                     let v = w.version();
                     VersionSet {

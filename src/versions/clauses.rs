@@ -165,7 +165,7 @@ impl fmt::Display for Clause {
             }
             Repr::Wide(wide) => {
                 let op = wide.operator();
-                write!(f, "{op}{}", wide.version())?;
+                write!(f, "{op}{wide}")?;
                 if matches!(op, Operator::EqualStar | Operator::NotEqualStar) {
                     f.write_str(".*")?;
                 }

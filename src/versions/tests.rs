@@ -687,3 +687,43 @@ fn sets_that_differ_only_inside_hash_alike_and_stay_apart_in_a_map() {
         h.hash_one(VersionSet::parse(">=1.0,<2").unwrap())
     );
 }
+
+/// The witness below a window is the highest below it: found from the top
+/// (`BELOW_KEPT` pieces), and further down when none of those holds a final release. Here
+/// the 41 highest pieces below hold pre-releases only, so the witness comes from the lowest
+/// piece: what searching every piece from the bottom finds.
+#[test]
+fn below_witness_past_pieces_without_a_final_release() {
+    let window = set(">=2.0");
+    // Below 1.0.post1 but for 1.0 and 1.0.post0: the top piece holds 1.0.post0's dev
+    // releases only, the next 40 pre-releases of 1.0 (between the holes) only.
+    let top = "<1.0.post1,!=1.0,!=1.0.post0";
+    let holes: Vec<String> = (1..=40).map(|n| format!("!=1.0a{n}")).collect();
+    let mut fell_through = 0;
+    for text in [
+        format!("{top},{}", holes.join(",")),
+        format!("{top},>0.9999,{}", holes.join(",")),
+        format!("{top},{}", holes[..5].join(",")),
+    ] {
+        let s = set(&text);
+        assert!(!s.pre, "{text}: finals only");
+        let got = s.outside(&window).below.map(|w| w.to_string());
+        // The walk of every piece from the bottom, the highest witness kept.
+        let (mut every, mut pieces) = (None, 0);
+        intersect_pieces(&s.ivs, &complement_ivs(&window.ivs), |iv| {
+            pieces += 1;
+            if let Some(w) = find_in(&iv, true, true) {
+                every = Some(w.to_string());
+            }
+            true
+        });
+        assert_eq!(got, every, "{text}");
+        assert!(got.is_some(), "{text}");
+        fell_through += usize::from(pieces > BELOW_KEPT);
+    }
+    assert_eq!(fell_through, 2);
+    // With pre-releases admitted, the top piece has one.
+    let pre = set(&format!("{top},{}", holes.join(","))).allow_prereleases();
+    let below = pre.outside(&window).below.expect("a pre-release below");
+    assert_eq!(below, v("1.0.post0.dev0"));
+}

@@ -271,9 +271,39 @@ impl Wide {
     }
 }
 
+impl std::fmt::Display for Wide {
+    /// The version as pep440_rs writes it (`1!2.0rc1.post3.dev4+mkl.1`), without building
+    /// it: a message quoting a list of a million clauses built a million versions.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.epoch() != 0 {
+            write!(f, "{}!", self.epoch())?;
+        }
+        for (i, n) in self.release().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{n}")?;
+        }
+        if let Some(Prerelease { kind, number }) = self.pre() {
+            write!(f, "{kind}{number}")?;
+        }
+        if let Some(n) = self.post() {
+            write!(f, ".post{n}")?;
+        }
+        if let Some(n) = self.dev() {
+            write!(f, ".dev{n}")?;
+        }
+        if !self.local().is_empty() {
+            f.write_str("+")?;
+            f.write_str(&String::from_utf8_lossy(self.local()))?;
+        }
+        Ok(())
+    }
+}
+
 impl std::fmt::Debug for Wide {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}{}", self.operator(), self.version())
+        write!(f, "{}{self}", self.operator())
     }
 }
 
@@ -336,6 +366,7 @@ mod tests {
                 let back = w.version();
                 assert_eq!(w.operator(), op);
                 assert_eq!(back.to_string(), v.to_string(), "{text}");
+                assert_eq!(w.to_string(), v.to_string(), "{text}");
                 assert_eq!(back.release(), v.release(), "{text}");
                 assert_eq!(back.epoch(), v.epoch());
                 assert_eq!(back.pre(), v.pre());
