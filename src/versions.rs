@@ -1893,7 +1893,6 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
     // The edges as versions (a sentinel or packed edge built here, for the few intervals
     // searched); the upper one only where a candidate needs it (a packed edge's version is
     // a new allocation, and most searches take the lower edge's).
-    let lo = iv.lo.as_ref().map(Bound::version);
     let hi_built = std::cell::OnceCell::new();
     let hi = || {
         hi_built
@@ -1909,6 +1908,17 @@ fn find_in(iv: &Interval, finals_only: bool, prefer_high: bool) -> Option<Versio
             return Some(w);
         }
     }
+    if let Some(Bound::WideLocalSentinel(w)) = &iv.lo {
+        // The first candidates just above `P+l` (below) read `P` only: a label of millions
+        // of segments is built only if they fail.
+        let succ = after_locals(&w.public());
+        let found = try_c(Some(nearest_final(&succ)))
+            .or_else(|| (!finals_only).then(|| try_c(Some(succ))).flatten());
+        if found.is_some() {
+            return found;
+        }
+    }
+    let lo = iv.lo.as_ref().map(Bound::version);
     match &lo {
         None => {
             // `0` is the least final release, `0.dev0` the least version of all.

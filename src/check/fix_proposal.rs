@@ -171,8 +171,8 @@ fn replacement_spec(
     // clauses did so, and held a list of them, for a fix that `tighten` had found).
     let narrowing = || {
         clauses_text.iter().filter(|c| {
-            pep440_rs::VersionSpecifiers::from_str(c)
-                .map(|cs| !window.set.is_subset(&VersionSet::from_specifiers(&cs)))
+            list_set(c)
+                .map(|cs| !window.set.is_subset(&cs))
                 .unwrap_or(true)
         })
     };
@@ -183,8 +183,7 @@ fn replacement_spec(
         let few = (clauses_text.len() <= MAX_TIGHTEN_CLAUSES)
             .then(|| clauses_text.iter().collect::<Vec<_>>());
         if let Some(text) = few.and_then(|few| tighten(&few, &window.specifiers)) {
-            if let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) {
-                let set = VersionSet::from_specifiers(&specs);
+            if let Some(set) = list_set(&text) {
                 if set.witness_outside(&window.set).is_none()
                     && !set.is_empty()
                     && any_published(rule, &set)
@@ -216,10 +215,9 @@ fn replacement_spec(
             &|| window_only.join(","),
         ];
         for text in candidates.iter().map(|candidate| candidate()) {
-            let Ok(specs) = pep440_rs::VersionSpecifiers::from_str(&text) else {
+            let Some(set) = list_set(&text) else {
                 continue;
             };
-            let set = VersionSet::from_specifiers(&specs);
             if set.witness_outside(&window.set).is_none()
                 && !set.is_empty()
                 && any_published(rule, &set)
@@ -246,6 +244,15 @@ fn replacement_spec(
         }
     };
     Some(replacement)
+}
+
+/// The set of a clause list a candidate fix writes, read clause by clause
+/// (`versions::Specifiers::parse`): the list may be the author's whole line again, and
+/// pep440_rs's own list held about 200 bytes a clause at once (an 8 MiB line of
+/// `!=1.Nrc1`), and a label of millions of local segments as many strings.
+fn list_set(text: &str) -> Option<VersionSet> {
+    let specs = crate::versions::Specifiers::parse(text)?;
+    Some(VersionSet::from_shared(&std::sync::Arc::new(specs)))
 }
 
 /// The most clauses [`tighten`] rewrites one by one.

@@ -256,12 +256,16 @@ impl Wide {
         } else {
             local.split(|&b| b == b'.').map(local_segment).collect()
         };
+        self.public().with_local(local)
+    }
+
+    /// The version without its local label.
+    pub(crate) fn public(&self) -> Version {
         Version::new(self.release())
             .with_epoch(self.epoch())
             .with_pre(self.pre())
             .with_post(self.post())
             .with_dev(self.dev())
-            .with_local(local)
     }
 
     /// Heap bytes held (the buffer), for tests that bound memory.
