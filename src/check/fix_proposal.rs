@@ -257,6 +257,8 @@ fn list_set(text: &str) -> Option<VersionSet> {
 
 /// The most clauses [`tighten`] rewrites one by one.
 const MAX_TIGHTEN_CLAUSES: usize = 16;
+/// The most bytes of clauses [`tighten`] rewrites.
+const MAX_TIGHTEN_BYTES: usize = 4096;
 
 /// Which side of a range a single clause bounds.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -289,7 +291,11 @@ fn side(op: Operator) -> Side {
 pub(super) fn tighten(clauses: &[impl AsRef<str>], window: &[VersionSpecifier]) -> Option<String> {
     // The redundancy pass is cubic in the clauses: a hostile line of thousands of `!=`
     // gets the plain candidates of `range_fix` instead.
-    if clauses.len() > MAX_TIGHTEN_CLAUSES {
+    // Likewise a clause of megabytes (a local label of millions of segments, which
+    // pep440_rs reads into as many strings, several times over below).
+    if clauses.len() > MAX_TIGHTEN_CLAUSES
+        || clauses.iter().map(|c| c.as_ref().len()).sum::<usize>() > MAX_TIGHTEN_BYTES
+    {
         return None;
     }
     // (text, specifier, inserted from the window)

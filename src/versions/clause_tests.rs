@@ -274,3 +274,74 @@ fn a_repeated_wide_clause_is_held_once() {
         "!=1a0, !=1a0, !=1a0, !=2a0, !=3a0+x, !=3a0+x"
     );
 }
+
+/// A clause read in canonical form (`clauses::read_canonical`, no pep440_rs) is the clause
+/// pep440_rs reads, held the same way; every spelling it does not take is left to pep440_rs
+/// (leading zeros, `alpha`, `c`, `-1`, a missing number, `.*` after a suffix, a label on
+/// `>=`, capitals), never read differently.
+#[test]
+fn canonical_clauses_read_as_pep440_rs_reads_them() {
+    // Each part: a canonical spelling three times in four, else one pep440_rs reads
+    // differently or refuses.
+    const PARTS: [(&[&str], &[&str]); 7] = [
+        (
+            &["==", "!=", ">=", "<=", ">", "<", "~="],
+            &["===", "=", " ==", "=>"],
+        ),
+        (&["", "", "1!", "7!"], &["01!", "0!", "!"]),
+        (
+            &[
+                "1",
+                "1.0",
+                "0",
+                "1.300",
+                "1.300.0.0.5",
+                "4294967296",
+                "18446744073709551615",
+            ],
+            &["01.2", "18446744073709551616", "1.", "1..2", "v1"],
+        ),
+        (
+            &["", "", "a1", "b2", "rc0"],
+            &["a", "a01", "c1", "alpha1", "A1", "rc", "-rc1"],
+        ),
+        (
+            &["", "", ".post1", ".post0"],
+            &[".post", ".post01", "-1", "post1", ".POST1"],
+        ),
+        (&["", "", ".dev0", ".dev12"], &[".dev", "dev1", ".dev01"]),
+        (
+            &["", "", "+mkl", "+a.1", ".*"],
+            &["+MKL.01", "+a..b", "+", "+a.*", " ", "+a_b-c"],
+        ),
+    ];
+    let mut g = Lcg(0xca11);
+    let (mut read, mut left) = (0, 0);
+    for _ in 0..20_000 {
+        let text: String = PARTS
+            .iter()
+            .map(|(good, odd)| {
+                if g.next() % 4 == 0 {
+                    g.pick(odd)
+                } else {
+                    g.pick(good)
+                }
+            })
+            .collect();
+        match clauses::read_canonical(&text) {
+            Some(ours) => {
+                read += 1;
+                let spec = VersionSpecifier::from_str(&text)
+                    .unwrap_or_else(|e| panic!("`{text}` read, pep440_rs refuses: {e}"));
+                let want = Specifiers::from(VersionSpecifiers::from_iter([spec]));
+                let ours: Specifiers = [ours].into_iter().collect();
+                assert!(ours.same_spelling(&want), "`{text}`: {ours:?} / {want:?}");
+            }
+            None => left += 1,
+        }
+    }
+    assert!(
+        read > 1000 && left > 5000,
+        "{read} read, {left} left to pep440_rs"
+    );
+}

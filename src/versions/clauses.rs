@@ -13,10 +13,12 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
+use pep440_rs::{
+    Operator, Prerelease, PrereleaseKind, Version, VersionSpecifier, VersionSpecifiers,
+};
 
 use super::packed::Rel;
-use super::wide::Wide;
+use super::wide::{Parts, Wide};
 
 /// One clause, as pep440_rs parsed it.
 #[derive(Clone, Debug)]
@@ -49,7 +51,7 @@ impl Clause {
     /// One piece of a clause list, read as `VersionSpecifier::from_str` reads it. A local
     /// label on `==` or `!=` is read here (`Wide::with_local_label`), the rest by pep440_rs.
     fn read(piece: &str) -> Option<Clause> {
-        if let Some(clause) = Clause::read_local(piece) {
+        if let Some(clause) = read_canonical(piece).or_else(|| Clause::read_local(piece)) {
             return Some(clause);
         }
         VersionSpecifier::from_str(piece).ok().map(Clause::new)
@@ -275,6 +277,118 @@ fn packed(spec: &VersionSpecifier) -> Option<Rel<Operator>> {
     let op = *spec.operator();
     let rel = (op != Operator::ExactEqual).then(|| super::packed::plain(spec.version()))??;
     Some(rel.with(op))
+}
+
+/// A clause written in canonical form (`!=1!2.0rc1.post2.dev3+mkl.1`, `==1.2.*`: no space,
+/// no leading zero, explicit numbers, `a`/`b`/`rc`, `.post`, `.dev`), read without pep440_rs
+/// and held as it would be held from pep440_rs's reading: packed when plain, wide
+/// otherwise. A list of a million pre-release clauses spent most of its time in
+/// pep440_rs's parser and the versions it builds. None for anything else (another
+/// spelling, `===`, a wildcard or label an operator does not take), which pep440_rs reads.
+pub(super) fn read_canonical(piece: &str) -> Option<Clause> {
+    const OPERATORS: [(&str, Operator); 7] = [
+        ("==", Operator::Equal),
+        ("!=", Operator::NotEqual),
+        ("<=", Operator::LessThanEqual),
+        (">=", Operator::GreaterThanEqual),
+        ("~=", Operator::TildeEqual),
+        ("<", Operator::LessThan),
+        (">", Operator::GreaterThan),
+    ];
+    let (op, version) = OPERATORS
+        .iter()
+        .find_map(|&(text, op)| Some((op, piece.strip_prefix(text)?)))?;
+    let (version, label) = match version.split_once('+') {
+        // `1.0+` has no label: pep440_rs says so.
+        Some((_, "")) => return None,
+        Some(parts) => parts,
+        None => (version, ""),
+    };
+    let (op, version) = match (op, version.strip_suffix(".*")) {
+        (op, None) => (op, version),
+        (Operator::Equal, Some(prefix)) if label.is_empty() => (Operator::EqualStar, prefix),
+        (Operator::NotEqual, Some(prefix)) if label.is_empty() => (Operator::NotEqualStar, prefix),
+        _ => return None,
+    };
+    if !label.is_empty() && !matches!(op, Operator::Equal | Operator::NotEqual) {
+        return None;
+    }
+    let mut rest = version.as_bytes();
+    let mut release = Vec::with_capacity(4);
+    let first = canonical_number(&mut rest)?;
+    let epoch = if let Some(after) = rest.strip_prefix(b"!") {
+        rest = after;
+        release.push(canonical_number(&mut rest)?);
+        first
+    } else {
+        release.push(first);
+        0
+    };
+    while rest.first() == Some(&b'.') && rest.get(1).is_some_and(u8::is_ascii_digit) {
+        rest = &rest[1..];
+        release.push(canonical_number(&mut rest)?);
+    }
+    let kind = [
+        (&b"a"[..], PrereleaseKind::Alpha),
+        (b"b", PrereleaseKind::Beta),
+        (b"rc", PrereleaseKind::Rc),
+    ]
+    .into_iter()
+    .find(|(tag, _)| rest.starts_with(tag));
+    let pre = match kind {
+        Some((tag, kind)) => Some(Prerelease {
+            kind,
+            number: canonical_suffix(&mut rest, tag)??,
+        }),
+        None => None,
+    };
+    let post = canonical_suffix(&mut rest, b".post")?;
+    let dev = canonical_suffix(&mut rest, b".dev")?;
+    let wildcard = matches!(op, Operator::EqualStar | Operator::NotEqualStar);
+    let bare = pre.is_none() && post.is_none() && dev.is_none() && label.is_empty();
+    if !rest.is_empty() || (wildcard && !bare) || (op == Operator::TildeEqual && release.len() < 2)
+    {
+        return None;
+    }
+    if epoch == 0 && bare {
+        if let Some(rel) = Rel::of(&release, op) {
+            return Some(Clause(Repr::Packed(rel)));
+        }
+    }
+    let parts = Parts {
+        epoch,
+        release: &release,
+        pre,
+        post,
+        dev,
+    };
+    let wide = Wide::from_parts(op, &parts, label)?;
+    Some(Clause(Repr::Wide(Arc::new(wide))))
+}
+
+/// The number after `tag` at the start of `rest`, taken off it: `Some(None)` when `rest`
+/// does not start with `tag`, None when the tag has no canonical number after it.
+fn canonical_suffix(rest: &mut &[u8], tag: &[u8]) -> Option<Option<u64>> {
+    match rest.strip_prefix(tag) {
+        Some(after) => {
+            *rest = after;
+            canonical_number(rest).map(Some)
+        }
+        None => Some(None),
+    }
+}
+
+/// A number at the start of `rest`, written canonically (no leading zero) and below 2^64,
+/// taken off it.
+fn canonical_number(rest: &mut &[u8]) -> Option<u64> {
+    let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let digits = &rest[..len];
+    if len == 0 || (len > 1 && digits[0] == b'0') {
+        return None;
+    }
+    let n = super::wide::local_number(digits)?;
+    *rest = &rest[len..];
+    Some(n)
 }
 
 /// One clause of [`Specifiers::read_plain`].

@@ -37,6 +37,29 @@ const EPOCH: u32 = 1 << 8;
 const LONG: u32 = 1 << 9;
 const HEADER: usize = 8;
 
+/// A version's parts but its local label, borrowed.
+pub(crate) struct Parts<'a> {
+    pub(crate) epoch: u64,
+    /// At least one segment.
+    pub(crate) release: &'a [u64],
+    pub(crate) pre: Option<Prerelease>,
+    pub(crate) post: Option<u64>,
+    pub(crate) dev: Option<u64>,
+}
+
+impl<'a> Parts<'a> {
+    /// `v`'s parts, when it is no sentinel of an interval edge (`min`, `max`).
+    fn of(v: &'a Version) -> Option<Parts<'a>> {
+        (v.min().is_none() && v.max().is_none()).then(|| Parts {
+            epoch: v.epoch(),
+            release: v.release(),
+            pre: v.pre(),
+            post: v.post(),
+            dev: v.dev(),
+        })
+    }
+}
+
 /// An operator and a version pep440_rs parsed (no `min` or `max` sentinel), exactly: the
 /// version built back ([`Wide::version`]) has the same parts and the same text. Two are
 /// `==` when written the same way (the same bytes).
@@ -50,7 +73,7 @@ impl Wide {
         if !v.local().iter().all(parsed_segment) {
             return None;
         }
-        Wide::build(op, v, |out| {
+        Wide::build(op, &Parts::of(v)?, |out| {
             for (i, segment) in v.local().iter().enumerate() {
                 if i > 0 {
                     out.push(b'.');
@@ -69,13 +92,26 @@ impl Wide {
     /// without making its segments: a label of four million segments made as many
     /// pep440_rs strings (900 MB).
     pub(crate) fn with_local_label(op: Operator, v: &Version, label: &str) -> Option<Wide> {
-        let valid = label
-            .split(['.', '-', '_'])
-            .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric()));
-        if !valid || !v.local().is_empty() {
+        if !v.local().is_empty() {
             return None;
         }
-        Wide::build(op, v, |out| {
+        Wide::from_parts(op, &Parts::of(v)?, label)
+    }
+
+    /// `op` and a version of these parts, with the local label `label` as written after a
+    /// `+` (empty for none), when the label reads as one ([`Wide::with_local_label`]).
+    pub(crate) fn from_parts(op: Operator, parts: &Parts<'_>, label: &str) -> Option<Wide> {
+        let valid = label.is_empty()
+            || label
+                .split(['.', '-', '_'])
+                .all(|seg| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !valid {
+            return None;
+        }
+        Wide::build(op, parts, |out| {
+            if label.is_empty() {
+                return;
+            }
             for (i, seg) in label.split(['.', '-', '_']).enumerate() {
                 if i > 0 {
                     out.push(b'.');
@@ -88,13 +124,10 @@ impl Wide {
         })
     }
 
-    /// The buffer for `op` and `v`'s parts but its local label, which `local` writes.
-    fn build(op: Operator, v: &Version, local: impl FnOnce(&mut Vec<u8>)) -> Option<Wide> {
-        if v.min().is_some() || v.max().is_some() {
-            return None;
-        }
+    /// The buffer for `op` and the version's parts, its local label written by `local`.
+    fn build(op: Operator, v: &Parts<'_>, local: impl FnOnce(&mut Vec<u8>)) -> Option<Wide> {
         let op_index = OPERATORS.iter().position(|&o| o == op)? as u32;
-        let pre = v.pre().map(|p| {
+        let pre = v.pre.map(|p| {
             let kind = match p.kind {
                 PrereleaseKind::Alpha => 1,
                 PrereleaseKind::Beta => 2,
@@ -102,19 +135,19 @@ impl Wide {
             };
             (kind, p.number)
         });
-        let numbers = (v.epoch() != 0)
-            .then_some(v.epoch())
+        let numbers = (v.epoch != 0)
+            .then_some(v.epoch)
             .into_iter()
-            .chain(v.release().iter().copied())
+            .chain(v.release.iter().copied())
             .chain(pre.map(|(_, n)| n))
-            .chain(v.post())
-            .chain(v.dev());
+            .chain(v.post)
+            .chain(v.dev);
         let long = numbers.clone().any(|n| n > u64::from(u32::MAX));
         let mut flags = op_index | (pre.map_or(0, |(k, _)| k) << PRE_SHIFT);
         for (set, bit) in [
-            (v.post().is_some(), POST),
-            (v.dev().is_some(), DEV),
-            (v.epoch() != 0, EPOCH),
+            (v.post.is_some(), POST),
+            (v.dev.is_some(), DEV),
+            (v.epoch != 0, EPOCH),
             (long, LONG),
         ] {
             if set {
@@ -122,7 +155,7 @@ impl Wide {
             }
         }
         let width = if long { 8 } else { 4 };
-        let release_len = u32::try_from(v.release().len()).ok()?;
+        let release_len = u32::try_from(v.release.len()).ok()?;
         let mut out = Vec::with_capacity(HEADER + width * (numbers.clone().count()) + 8);
         out.extend_from_slice(&flags.to_le_bytes());
         out.extend_from_slice(&release_len.to_le_bytes());
