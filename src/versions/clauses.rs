@@ -280,7 +280,8 @@ fn packed(spec: &VersionSpecifier) -> Option<Rel<Operator>> {
 }
 
 /// A clause written in canonical form (`!=1!2.0rc1.post2.dev3+mkl.1`, `==1.2.*`: no space,
-/// no leading zero, explicit numbers, `a`/`b`/`rc`, `.post`, `.dev`), read without pep440_rs
+/// no leading zero, `a`/`b`/`rc`, `.post`, `.dev`, a number after each or none for 0), read
+/// without pep440_rs
 /// and held as it would be held from pep440_rs's reading: packed when plain, wide
 /// otherwise. A list of a million pre-release clauses spent most of its time in
 /// pep440_rs's parser and the versions it builds. None for anything else (another
@@ -367,11 +368,15 @@ pub(super) fn read_canonical(piece: &str) -> Option<Clause> {
 }
 
 /// The number after `tag` at the start of `rest`, taken off it: `Some(None)` when `rest`
-/// does not start with `tag`, None when the tag has no canonical number after it.
+/// does not start with `tag`, 0 when no digit follows it (`1a`, `.post`: pep440_rs's
+/// reading), None when the number is not written canonically.
 fn canonical_suffix(rest: &mut &[u8], tag: &[u8]) -> Option<Option<u64>> {
     match rest.strip_prefix(tag) {
         Some(after) => {
             *rest = after;
+            if !rest.first().is_some_and(u8::is_ascii_digit) {
+                return Some(Some(0));
+            }
             canonical_number(rest).map(Some)
         }
         None => Some(None),
