@@ -122,9 +122,7 @@ impl Clause {
         match (&self.0, packed(spec)) {
             (Repr::Packed(a), Some(b)) => *a == b,
             (Repr::Packed(_), None) | (_, Some(_)) => false,
-            (Repr::Wide(a), None) => {
-                Wide::new(*spec.operator(), spec.version()).as_ref() == Some(&**a)
-            }
+            (Repr::Wide(a), None) => a.spells(*spec.operator(), spec.version()),
             (Repr::Full(a), None) => super::same_spelling_clause(a, spec),
         }
     }

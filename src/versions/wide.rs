@@ -292,6 +292,30 @@ impl Wide {
         self.public().with_local(local)
     }
 
+    /// Whether `Wide::new(op, v)` would hold these bytes, worked out without building it (a
+    /// memo lookup compares a long list of pep440_rs's clauses with held ones, clause by
+    /// clause, and must not allocate).
+    pub(crate) fn spells(&self, op: Operator, v: &Version) -> bool {
+        let local = self.local();
+        let mut text = local.split(|&b| b == b'.').filter(|_| !local.is_empty());
+        let same_local = v.local().iter().all(|seg| {
+            let Some(t) = text.next() else { return false };
+            match seg {
+                LocalSegment::Number(n) => local_number(t) == Some(*n),
+                LocalSegment::String(s) => s.as_bytes() == t,
+            }
+        }) && text.next().is_none();
+        self.operator() == op
+            && v.min().is_none()
+            && v.max().is_none()
+            && self.epoch() == v.epoch()
+            && self.release().eq(v.release().iter().copied())
+            && self.pre() == v.pre()
+            && self.post() == v.post()
+            && self.dev() == v.dev()
+            && same_local
+    }
+
     /// The version without its local label.
     pub(crate) fn public(&self) -> Version {
         Version::new(self.release())
@@ -417,6 +441,40 @@ mod tests {
         assert!(Wide::new(Operator::Equal, &v.clone().with_max(Some(0))).is_none());
         let empty = v.with_local(vec![LocalSegment::String(String::new())]);
         assert!(Wide::new(Operator::Equal, &empty).is_none());
+    }
+
+    /// `spells` answers what comparing with a new `Wide` answers.
+    #[test]
+    fn spells_as_building_would() {
+        let texts = [
+            "1a0",
+            "1.0a0",
+            "1!1a0",
+            "1.0+a.1",
+            "1.0+a.01",
+            "1.0+a",
+            "1.0+a.1.b",
+            "1.0.post1",
+            "1.0.dev1",
+            "1.0rc1.post1.dev1",
+            "18446744073709551615",
+            "1.0+18446744073709551616",
+        ];
+        let versions: Vec<Version> = texts
+            .iter()
+            .map(|t| Version::from_str(t).unwrap())
+            .collect();
+        for a in &versions {
+            for op in [Operator::Equal, Operator::NotEqual] {
+                let w = Wide::new(op, a).unwrap();
+                for b in &versions {
+                    for op2 in [Operator::Equal, Operator::NotEqual] {
+                        let want = Wide::new(op2, b).as_ref() == Some(&w);
+                        assert_eq!(w.spells(op2, b), want, "{op}{a} / {op2}{b}");
+                    }
+                }
+            }
+        }
     }
 
     /// The versions long clause lists are made of take 16 to 24 bytes.
