@@ -713,8 +713,10 @@ pub struct Parsed {
     pub groups: Vec<Group>,
     pub problems: Vec<Problem>,
     /// Python versions the file restricts itself to (`requires-python`, Pipfile
-    /// `[requires]`, conda `python=`), as PEP 440 specifiers with their location.
-    pub requires_python: Option<(VersionSpecifiers, Loc)>,
+    /// `[requires]`, conda `python=`), as PEP 440 specifiers (read clause by clause,
+    /// `versions::read_specifiers`: a Requires-Python of a million clauses held pep440_rs's
+    /// list, 200 bytes a clause) with their location.
+    pub requires_python: Option<(Arc<crate::versions::Specifiers>, Loc)>,
     /// The one platform (`sys_platform` name of `rules/environments.tsv`) the file is for:
     /// a generated file's `--python-platform` (`formats::pip_compile::restrict`).
     pub target_platform: Option<(&'static str, Loc)>,

@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
 
-use crate::versions::VersionSet;
+use crate::versions::{Clauses, VersionSet};
 
 /// `(X, Y)` of a Python written `X.Y` (a longer version such as `3.7.1` names its series;
 /// a bare `3` is `3.0`). None when the text is not a version.
@@ -36,7 +36,7 @@ pub(crate) fn series_bounds((major, minor): (u64, u64)) -> (Version, Version) {
 
 /// Whether `spec` allows some interpreter of the Python `python` (`X.Y`). An unreadable
 /// Python is allowed by nothing.
-pub(crate) fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
+pub(crate) fn allows_python(spec: &impl Clauses, python: &str) -> bool {
     series(python).is_some_and(|s| allows_series(spec, s))
 }
 
@@ -44,13 +44,13 @@ pub(crate) fn allows_python(spec: &VersionSpecifiers, python: &str) -> bool {
 /// (Release lists ask [`set_allows_series`] with each Requires-Python built once; this is
 /// their tests' reference.)
 #[cfg(test)]
-pub(crate) fn allows_version(spec: &VersionSpecifiers, python: &Version) -> bool {
+pub(crate) fn allows_version(spec: &impl Clauses, python: &Version) -> bool {
     series_of(python).is_some_and(|s| allows_series(spec, s))
 }
 
 /// Whether `spec` admits a final release in `[X.Y, X.(Y+1))`.
-pub(crate) fn allows_series(spec: &VersionSpecifiers, series: (u64, u64)) -> bool {
-    set_allows_series(&VersionSet::from_specifiers(spec), series)
+pub(crate) fn allows_series(spec: &impl Clauses, series: (u64, u64)) -> bool {
+    set_allows_series(&spec.version_set(), series)
 }
 
 /// [`allows_series`] for a specifier already built into its set (a release list builds each
@@ -73,12 +73,12 @@ pub(crate) fn set_allows_series(set: &VersionSet, series: (u64, u64)) -> bool {
 
 /// Whether `spec` allows some Python newer than the series `(X, Y)`: a final release at or
 /// above `X.(Y+1)` (`>=3.8` allows a Python newer than 3.14; `<3.15` does not).
-pub(crate) fn allows_newer_than(spec: &VersionSpecifiers, (major, minor): (u64, u64)) -> bool {
+pub(crate) fn allows_newer_than(spec: &impl Clauses, (major, minor): (u64, u64)) -> bool {
     let Ok(above) = VersionSpecifiers::from_str(&format!(">={major}.{}", minor.saturating_add(1)))
     else {
         return false;
     };
-    VersionSet::from_specifiers(spec)
+    spec.version_set()
         .intersect(&VersionSet::from_specifiers(&above))
         .some_final_member()
         .is_some()

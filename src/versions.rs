@@ -100,6 +100,35 @@ pub(crate) fn shared_specifiers(specs: VersionSpecifiers) -> Arc<Specifiers> {
 /// for its witness below (more only when all of them hold no real version).
 const BELOW_KEPT: usize = 16;
 
+/// A specifier list as readers keep it, read clause by clause ([`Specifiers::parse`]);
+/// pep440_rs's error when it is not one (its message, as before).
+pub(crate) fn read_specifiers(
+    text: &str,
+) -> Result<Arc<Specifiers>, pep440_rs::VersionSpecifiersParseError> {
+    match Specifiers::parse(text) {
+        Some(specs) => Ok(Arc::new(specs)),
+        None => VersionSpecifiers::from_str(text).map(shared_specifiers),
+    }
+}
+
+/// A specifier list a version set is built from: pep440_rs's, or a reader's shared one
+/// (its set remembered with the list itself when it is long).
+pub trait Clauses {
+    fn version_set(&self) -> VersionSet;
+}
+
+impl Clauses for VersionSpecifiers {
+    fn version_set(&self) -> VersionSet {
+        VersionSet::from_specifiers(self)
+    }
+}
+
+impl Clauses for Arc<Specifiers> {
+    fn version_set(&self) -> VersionSet {
+        VersionSet::from_shared(self)
+    }
+}
+
 /// Specifier sets with at least this many clauses are remembered by
 /// [`VersionSet::from_specifiers`] (smaller ones cost less to build than to compare).
 const MEMO_MIN_CLAUSES: usize = 32;
@@ -121,6 +150,7 @@ thread_local! {
 /// The same clauses, written the same way: operators and every part of every version
 /// (`Version`'s `==` is PEP 440 equality, under which `1.0` and `1.0.0` are one version,
 /// but a set keeps the spelling it was built from for its witnesses).
+#[cfg(test)]
 pub(crate) fn same_spelling(a: &VersionSpecifiers, b: &VersionSpecifiers) -> bool {
     a.len() == b.len()
         && a.iter()

@@ -509,30 +509,35 @@ thread_local! {
     /// first: testing a Python builds and intersects version sets, which was most of the
     /// cost of choosing a file's environments.
     #[allow(clippy::type_complexity)]
-    static ADMITTED: std::cell::RefCell<Vec<(pep440_rs::VersionSpecifiers, Vec<(&'static str, bool)>)>> =
+    static ADMITTED: std::cell::RefCell<Vec<(std::sync::Arc<crate::versions::Specifiers>, Vec<(&'static str, bool)>)>> =
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The remembered answers for `spec` (empty when it was not seen).
-fn remembered_admitted(spec: &pep440_rs::VersionSpecifiers) -> Vec<(&'static str, bool)> {
+fn remembered_admitted(
+    spec: &std::sync::Arc<crate::versions::Specifiers>,
+) -> Vec<(&'static str, bool)> {
     if spec.len() > ADMITTED_MAX_CLAUSES {
         return Vec::new();
     }
     ADMITTED.with_borrow(|memo| {
         memo.iter()
-            .find(|(s, _)| crate::versions::same_spelling(s, spec))
+            .find(|(s, _)| s.same_spelling(spec))
             .map(|(_, a)| a.clone())
             .unwrap_or_default()
     })
 }
 
 /// Remember the answers `admitted` holds for `spec`.
-fn remember_admitted(spec: &pep440_rs::VersionSpecifiers, admitted: &[(&'static str, bool)]) {
+fn remember_admitted(
+    spec: &std::sync::Arc<crate::versions::Specifiers>,
+    admitted: &[(&'static str, bool)],
+) {
     if spec.len() > ADMITTED_MAX_CLAUSES {
         return;
     }
     ADMITTED.with_borrow_mut(|memo| {
-        memo.retain(|(s, _)| !crate::versions::same_spelling(s, spec));
+        memo.retain(|(s, _)| !s.same_spelling(spec));
         memo.truncate(ADMITTED_REMEMBERED - 1);
         memo.insert(0, (spec.clone(), admitted.to_vec()));
     });
@@ -1436,7 +1441,6 @@ pub(super) fn spec_loc(r: &Requirement) -> Loc {
 
 #[cfg(test)]
 mod remembered {
-    use std::str::FromStr;
 
     use super::*;
 
@@ -1444,7 +1448,7 @@ mod remembered {
     fn pythons(spec: &str) -> Vec<&'static str> {
         let parsed = Parsed {
             requires_python: Some((
-                pep440_rs::VersionSpecifiers::from_str(spec).unwrap(),
+                crate::versions::read_specifiers(spec).unwrap(),
                 Loc {
                     file: 0,
                     span: crate::source::Span::new(0, 0),

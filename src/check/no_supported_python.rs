@@ -14,7 +14,11 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
     decides: Decides::NoPython(judge),
 };
 
-use pep440_rs::{Version, VersionSpecifiers};
+use std::sync::Arc;
+
+use pep440_rs::Version;
+
+use crate::versions::Specifiers;
 
 use super::evaluate::{admits_only_trigger, admits_trigger, is_trigger_name, req_set};
 use super::verdict::{Judgement, NoWheels};
@@ -72,7 +76,7 @@ fn judge<'a>(
 /// `python_version < "3.8"` in a project that requires 3.8 is never installed, so pip never
 /// fails on it. A range that cannot be written as a marker (too many clauses for the guard)
 /// leaves the requirement applying, as before markers were looked at.
-fn may_apply(r: &Requirement, spec: &VersionSpecifiers) -> bool {
+fn may_apply(r: &Requirement, spec: &Specifiers) -> bool {
     if r.marker().is_true() {
         return true;
     }
@@ -114,7 +118,7 @@ const NEWEST_PYTHON_2: u64 = 7;
 ///
 /// Only for requirements pip installs from the package index: a conda match-spec is
 /// installed from channels, whose builds per Python are not in the data.
-pub(crate) fn no_wheels(rule: &Rule, spec: &VersionSpecifiers, r: &Requirement) -> Option<NoWheels> {
+pub(crate) fn no_wheels(rule: &Rule, spec: &Arc<Specifiers>, r: &Requirement) -> Option<NoWheels> {
     if r.syntax == Syntax::Conda {
         return None;
     }

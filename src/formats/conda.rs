@@ -677,7 +677,7 @@ fn conda_spec(
             [] => {}
             [one] => {
                 out.requires_python = Some((
-                    one.clone(),
+                    crate::versions::shared_specifiers(one.clone()),
                     Loc {
                         file: id,
                         span: vspan,

@@ -336,7 +336,7 @@ pub fn restrict(text: &str, file: FileId, parsed: &mut Parsed) {
             Tool::PipCompile => h.compiled_with_at.unwrap_or(h.command_at),
             Tool::Uv => h.command_at,
         };
-        parsed.requires_python = Some((spec, loc(at)));
+        parsed.requires_python = Some((crate::versions::shared_specifiers(spec), loc(at)));
     }
     if let Some(p) = t.platform {
         parsed.target_platform = Some((p, loc(h.command_at)));

@@ -177,7 +177,7 @@ fn requires(ctx: &mut Ctx<'_>, r: &Table<'_>) {
         } else {
             format!("=={}", s.trim())
         };
-        match text.parse::<pep440_rs::VersionSpecifiers>() {
+        match crate::versions::read_specifiers(&text) {
             Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
             Err(e) => ctx.parse_error(at.span, format!("invalid `{key}` `{s}`: {e}")),
         }

@@ -12,7 +12,7 @@
 
 use std::str::FromStr;
 
-use pep440_rs::{Version, VersionSpecifiers};
+use pep440_rs::Version;
 use pep508_rs::{ExtraName, PackageName};
 
 use crate::markers::Marker;
@@ -111,7 +111,7 @@ fn read_meta(root: &Node, file: FileId, out: &mut Parsed) {
         } else {
             format!("{op}{}", s.value.trim())
         };
-        match VersionSpecifiers::from_str(&spec) {
+        match crate::versions::read_specifiers(&spec) {
             Ok(v) => out.requires_python = Some((v, Loc { file, span: s.span })),
             Err(e) => {
                 out.problems

@@ -615,7 +615,7 @@ pub(crate) fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
     match translate(s) {
         Ok(alts) if alts.len() == 1 => {
             let spec = alts.into_iter().next().unwrap_or_default();
-            ctx.out.requires_python = Some((spec, ctx.loc(at)));
+            ctx.out.requires_python = Some((crate::versions::shared_specifiers(spec), ctx.loc(at)));
         }
         Ok(_) => ctx.problem(
             ProblemKind::Note,

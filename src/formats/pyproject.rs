@@ -22,9 +22,7 @@
 //! and PEP 735 say (`[-_.]+` -> `-`, lower case). Tables of other tools are ignored.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::str::FromStr;
 
-use pep440_rs::VersionSpecifiers;
 use pep508_rs::{ExtraName, PackageName};
 use super::toml_tree::{Item, Table};
 
@@ -183,7 +181,7 @@ fn read(ctx: &mut Ctx<'_>, root: &Table<'_>) {
         if let Some(v) = get(p, "requires-python") {
             if let Some(s) = ctx.string(v, "`project.requires-python`") {
                 let at = ctx.str_span(v, s);
-                match VersionSpecifiers::from_str(s) {
+                match crate::versions::read_specifiers(s) {
                     Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
                     Err(e) => ctx.parse_error(at.span, format!("invalid `requires-python`: {e}")),
                 }

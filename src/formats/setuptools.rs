@@ -4,7 +4,6 @@
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
-use pep440_rs::VersionSpecifiers;
 use pep508_rs::ExtraName;
 
 use crate::manifest::{FileId, Group, GroupKind, Loc, Parsed, ProblemKind};
@@ -208,7 +207,7 @@ pub(crate) fn requirement_lines(
 /// `python_requires`, a PEP 440 specifier set (`value`, trimmed, at `span`): the project's
 /// Python range, or a problem.
 pub(crate) fn python_requires(out: &mut Parsed, file: FileId, value: &str, span: Span) {
-    match VersionSpecifiers::from_str(value) {
+    match crate::versions::read_specifiers(value) {
         Ok(v) => out.requires_python = Some((v, Loc { file, span })),
         Err(e) => out.problems.push(super::problem(
             ProblemKind::Parse,

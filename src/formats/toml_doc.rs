@@ -743,7 +743,7 @@ impl Ctx<'_> {
             return;
         };
         let at = self.str_span(v, s);
-        match s.parse::<pep440_rs::VersionSpecifiers>() {
+        match crate::versions::read_specifiers(s) {
             Ok(spec) => self.out.requires_python = Some((spec, self.loc(at.span))),
             Err(e) => self.parse_error(at.span, format!("invalid {what}: {e}")),
         }
