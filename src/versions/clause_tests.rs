@@ -243,6 +243,10 @@ fn local_labels_read_as_pep440_rs_reads_them() {
             let at = (g.next() as usize) % (label.len() + 1);
             label.insert_str(at, g.pick(ODD));
         }
+        // No label at all (`==1.0+`, `!=1.0+ `): pep440_rs refuses it.
+        if g.next() % 8 == 0 {
+            label = g.pick(&["", " ", "\t"]).to_string();
+        }
         let text = format!("{}{}+{label}", g.pick(OPS), g.pick(HEADS));
         match (VersionSpecifiers::from_str(&text), Specifiers::parse(&text)) {
             (Ok(want), Some(ours)) => {

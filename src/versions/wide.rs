@@ -92,7 +92,8 @@ impl Wide {
     /// without making its segments: a label of four million segments made as many
     /// pep440_rs strings (900 MB).
     pub(crate) fn with_local_label(op: Operator, v: &Version, label: &str) -> Option<Wide> {
-        if !v.local().is_empty() {
+        // `1.0+` has no label: pep440_rs refuses it.
+        if label.is_empty() || !v.local().is_empty() {
             return None;
         }
         Wide::from_parts(op, &Parts::of(v)?, label)
