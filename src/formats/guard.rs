@@ -74,22 +74,109 @@ pub(crate) fn parse_requirement<T: Pep508Url>(
     parse_guarded(text)
 }
 
+/// A requirement as [`parse_requirement_marked`] gives it: pep508_rs's, its marker apart, and
+/// its clause list apart when that was read clause by clause ([`parse_listed`]; pep508_rs's
+/// own `version_or_url` is then `None`).
+pub(crate) type Marked<T> = (
+    pep508_rs::Requirement<T>,
+    Marker,
+    Option<crate::versions::Specifiers>,
+);
+
 /// Parse a PEP 508 requirement string, its marker apart: read into the own form when it may
-/// be ([`crate::markers::parse_own`]), so that it is not interned by pep508_rs. The
-/// requirement's own `marker` is then always true. Accepts and refuses exactly what
-/// [`parse_requirement`] does, with the same messages.
-pub(crate) fn parse_requirement_marked<T: Pep508Url>(
-    text: &str,
-) -> Result<(pep508_rs::Requirement<T>, Marker), Refusal> {
+/// be ([`crate::markers::parse_own`]), so that it is not interned by pep508_rs, and its clause
+/// list read apart when it may be ([`parse_listed`]). The requirement's own `marker` is then
+/// always true. Accepts and refuses exactly what [`parse_requirement`] does, with the same
+/// messages.
+pub(crate) fn parse_requirement_marked<T: Pep508Url>(text: &str) -> Result<Marked<T>, Refusal> {
     if let Some(r) = requirement_guard(text) {
         return Err(r);
     }
-    if let Some(parts) = split_marked(text) {
+    if let Some(parts) = listed_marked(text) {
         return Ok(parts);
+    }
+    if let Some((req, marker)) = split_marked(text) {
+        return Ok((req, marker, None));
     }
     let mut req = parse_guarded::<T>(text)?;
     let marker = Marker::from_tree(std::mem::take(&mut req.marker));
-    Ok((req, marker))
+    Ok((req, marker, None))
+}
+
+/// [`listed`] on the whole of `text`, or on the part before its first `;` with the own
+/// form's reading of the marker after it (as [`split_marked`] splits: pep508_rs ends an
+/// unparenthesised clause list at the first `;`, and a `;` inside parentheses leaves the
+/// part before without its `)`, which [`listed`] does not take).
+fn listed_marked<T: Pep508Url>(text: &str) -> Option<Marked<T>> {
+    let Some(at) = text.find(';') else {
+        let (req, specs) = listed(text)?;
+        return Some((req, Marker::TRUE, Some(specs)));
+    };
+    let marker = crate::markers::parse_own(&text[at + 1..])?;
+    let (req, specs) = listed(&text[..at])?;
+    Some((req, marker, Some(specs)))
+}
+
+/// A requirement string without a marker, written as a name, extras and a clause list
+/// (`numpy[x] >=1.0rc1, !=1.2.post1` or `numpy (>=1.0)`), read as pep508_rs reads it, its
+/// clauses apart: pep508_rs builds every clause's pep440_rs version before any is kept (an
+/// 8 MiB list of `!=1.Nrc1` clauses: 200 bytes per clause alive at once), where
+/// `Specifiers::parse` keeps each clause as it reads it. None when a guard refuses the
+/// string or it is not surely read that way (a URL, a marker, an error anywhere): the caller
+/// then parses it whole, which gives the same message and range as before.
+pub(crate) fn parse_listed<T: Pep508Url>(
+    text: &str,
+) -> Option<(pep508_rs::Requirement<T>, crate::versions::Specifiers)> {
+    if requirement_guard(text).is_some() {
+        return None;
+    }
+    listed(text)
+}
+
+/// [`parse_listed`] past the guards. pep508_rs reads the name and extras, then, at one of
+/// `<=>~!`, a list running to the end (no `;` here), or at `(`, after the blanks that follow
+/// it, a list running to the first `)`, followed by blanks only. Each list is split at every
+/// `,` and each piece read by `VersionSpecifier::from_str`: `Specifiers::parse`. The part
+/// before the list, parsed alone, ends where pep508_rs looks for a list: it parses as the
+/// start of the whole string does, with the same guards.
+fn listed<T: Pep508Url>(
+    text: &str,
+) -> Option<(pep508_rs::Requirement<T>, crate::versions::Specifiers)> {
+    let (head, list) = split_list(text)?;
+    let req = parse_guarded::<T>(head).ok()?;
+    if req.version_or_url.is_some() || !req.marker.is_true() {
+        return None;
+    }
+    Some((req, crate::versions::Specifiers::parse(list)?))
+}
+
+/// `text` as the part before its clause list and the list itself ([`listed`]), the list
+/// never empty (pep508_rs reads an empty list as one empty clause, an error).
+fn split_list(text: &str) -> Option<(&str, &str)> {
+    let b = text.as_bytes();
+    let mut i = skip_whitespace(text, 0);
+    while b.get(i).is_some_and(|&c| is_name_char(c)) {
+        i += 1;
+    }
+    i = skip_whitespace(text, i);
+    if b.get(i) == Some(&b'[') {
+        i = skip_whitespace(text, i + memchr::memchr(b']', &b[i..])? + 1);
+    }
+    let list = match b.get(i)? {
+        b'<' | b'=' | b'>' | b'~' | b'!' => {
+            let list = &text[i..];
+            (memchr::memchr(b';', list.as_bytes()).is_none()).then_some(list)?
+        }
+        b'(' => {
+            let close = i + memchr::memchr(b')', &b[i..])?;
+            if !text[close + 1..].chars().all(char::is_whitespace) {
+                return None;
+            }
+            &text[skip_whitespace(text, i + 1)..close]
+        }
+        _ => return None,
+    };
+    (!list.is_empty()).then_some((&text[..i], list))
 }
 
 /// `text` read as the part before its first `;` and the marker after it, when that is surely

@@ -36,7 +36,9 @@ use crate::manifest::{
 };
 use crate::source::{snap, Span};
 
-type Pep508Requirement = pep508_rs::Requirement<VerbatimUrl>;
+/// A requirement as the guard reads it: its clause list apart when it was read clause by
+/// clause (`guard::parse_requirement_marked`).
+type Marked = super::guard::Marked<VerbatimUrl>;
 
 /// Parse `value` (the decoded string) found at `at` in file `file`. When `exact` is true,
 /// `at` covers exactly the bytes of `value` and inner spans are computed; otherwise every
@@ -147,7 +149,7 @@ pub(crate) fn requirement_in_literal(
     ))
 }
 
-fn parse_nonempty(src: &str) -> Result<(Pep508Requirement, Marker), (usize, usize, String)> {
+fn parse_nonempty(src: &str) -> Result<Marked, (usize, usize, String)> {
     if src.trim().is_empty() {
         return Err((0, src.len(), "empty requirement".into()));
     }
@@ -167,7 +169,7 @@ enum Place {
 /// The [`Requirement`] for a string pep508_rs accepted (its marker apart), with the spans
 /// of its parts.
 fn build(
-    (req, marker): (Pep508Requirement, Marker),
+    (req, marker, listed): Marked,
     value: &str,
     place: Place,
     file: FileId,
@@ -196,22 +198,14 @@ fn build(
             },
         ),
     };
-    let version = match req.version_or_url {
-        None => VersionReq::Any,
-        Some(VersionOrUrl::Url(_)) => VersionReq::Unversioned,
-        Some(VersionOrUrl::VersionSpecifier(s)) if s.is_empty() => VersionReq::Any,
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-            let (span, clauses) = match parts.spec {
-                // A clause span per specifier, or none (never a partial list).
-                Some((s, c)) if c.len() == specifiers.len() => (s, c),
-                Some((s, _)) => (s, Vec::new()),
-                None => (at, Vec::new()),
-            };
-            VersionReq::Specifiers {
-                specifiers: crate::versions::shared_specifiers(specifiers),
-                span: span.into(),
-                clauses: clauses.into(),
-            }
+    let version = match (listed, req.version_or_url) {
+        // Never empty: a list read apart has a clause.
+        (Some(listed), _) => listed_req(std::sync::Arc::new(listed), parts.spec, at),
+        (None, None) => VersionReq::Any,
+        (None, Some(VersionOrUrl::Url(_))) => VersionReq::Unversioned,
+        (None, Some(VersionOrUrl::VersionSpecifier(s))) if s.is_empty() => VersionReq::Any,
+        (None, Some(VersionOrUrl::VersionSpecifier(s))) => {
+            listed_req(crate::versions::shared_specifiers(s), parts.spec, at)
         }
     };
     let anchors = match place {
@@ -234,6 +228,25 @@ fn build(
     });
     r.set_anchors(anchors);
     r
+}
+
+/// A requirement's non-empty clauses, with the span of the list found by [`layout`]
+/// (`spec`) and one span per clause, or none (never a partial list).
+fn listed_req(
+    specifiers: std::sync::Arc<crate::versions::Specifiers>,
+    spec: Option<(Span, Vec<Span>)>,
+    at: Span,
+) -> VersionReq {
+    let (span, clauses) = match spec {
+        Some((s, c)) if c.len() == specifiers.len() => (s, c),
+        Some((s, _)) => (s, Vec::new()),
+        None => (at, Vec::new()),
+    };
+    VersionReq::Specifiers {
+        specifiers,
+        span: span.into(),
+        clauses: clauses.into(),
+    }
 }
 
 /// The edit anchors of a PEP 508 requirement whose text `text` starts at file offset

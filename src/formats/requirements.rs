@@ -1331,7 +1331,7 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
     }) {
         return Ok(r);
     }
-    let (mut r, plain) = match plain_requirement(text) {
+    let (mut r, plain) = match listed_requirement(text) {
         Some((r, specs)) => (r, Some(specs)),
         None => (super::guard::parse_requirement::<AnyUrl>(text)?, None),
     };
@@ -1364,18 +1364,12 @@ fn parse_repeated(text: &str) -> Result<Repeated, super::guard::Refusal> {
     Ok((r, plain))
 }
 
-/// A requirement written as a name and, at once, plain clauses (`numpy!=1.0,!=1.1,...`):
-/// the name parsed by pep508_rs alone, the clauses read into packed ones without
-/// pep440_rs (`versions::Specifiers::read_plain`). None for anything else (a space, extras,
-/// a marker, a URL, any clause not read exactly), which pep508_rs parses whole as before.
-fn plain_requirement(text: &str) -> Option<(pep508_rs::Requirement<AnyUrl>, Arc<Specifiers>)> {
-    let at = text.find(['=', '!', '<', '>', '~'])?;
-    let (name, clauses) = text.split_at(at);
-    if name.is_empty() || !name.bytes().all(super::pep508::name_byte) {
-        return None;
-    }
-    let specs = Specifiers::read_plain(clauses)?;
-    let r = super::guard::parse_requirement::<AnyUrl>(name).ok()?;
+/// A requirement written as a name, extras and a clause list (`numpy!=1.0,!=1.1,...`,
+/// `numpy[x] (>=1.0rc1)`): the name and extras parsed by pep508_rs alone, the clauses read
+/// one by one into the held form (`guard::parse_listed`), not into a whole pep440_rs list
+/// first. None for anything else (a URL, any error), which pep508_rs parses whole as before.
+fn listed_requirement(text: &str) -> Option<(pep508_rs::Requirement<AnyUrl>, Arc<Specifiers>)> {
+    let (r, specs) = super::guard::parse_listed::<AnyUrl>(text)?;
     Some((r, Arc::new(specs)))
 }
 

@@ -1471,10 +1471,22 @@ mod tests {
             parse_requirement::<Url>(text),
             parse_requirement_marked::<Url>(text),
         ) {
-            (Ok(whole), Ok((split, marker))) => {
+            (Ok(whole), Ok((split, marker, listed))) => {
                 assert_eq!(whole.name, split.name, "`{text}`");
                 assert_eq!(whole.extras, split.extras, "`{text}`");
-                assert_eq!(whole.version_or_url, split.version_or_url, "`{text}`");
+                match (&whole.version_or_url, listed) {
+                    (Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)), Some(listed)) => {
+                        assert!(split.version_or_url.is_none(), "`{text}`");
+                        assert!(
+                            listed.spelled_as(specs),
+                            "`{text}`: {listed} against {specs}"
+                        );
+                    }
+                    (whole_version, listed) => {
+                        assert!(listed.is_none(), "`{text}`");
+                        assert_eq!(whole_version, &split.version_or_url, "`{text}`");
+                    }
+                }
                 assert_eq!(whole.marker, marker.tree(), "`{text}`");
             }
             (Err(a), Err(b)) => assert_eq!(a, b, "`{text}`"),
