@@ -574,9 +574,15 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
     if t.is_empty() || t == "*" {
         return Ok(VersionReq::Any);
     }
-    let specifiers = t
-        .parse::<pep440_rs::VersionSpecifiers>()
-        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
+    // Read clause by clause (no whole pep440_rs list alive at once); pep440_rs parses the
+    // list whole only to say what is wrong with it.
+    let specifiers = match crate::versions::Specifiers::parse(t) {
+        Some(specifiers) => specifiers,
+        None => t
+            .parse::<pep440_rs::VersionSpecifiers>()
+            .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?
+            .into(),
+    };
     let mut clauses = Vec::new();
     if at.exact {
         let mut off = 0;
@@ -597,7 +603,7 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
         at.span
     };
     Ok(VersionReq::Specifiers {
-        specifiers: crate::versions::shared_specifiers(specifiers),
+        specifiers: std::sync::Arc::new(specifiers),
         span: span.into(),
         clauses: clauses.into(),
     })
