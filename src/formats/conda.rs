@@ -28,7 +28,9 @@
 
 use std::str::FromStr;
 
-use pep440_rs::VersionSpecifiers;
+use pep440_rs::{VersionSpecifier, VersionSpecifiers};
+
+use crate::versions::Specifiers;
 use pep508_rs::PackageName;
 
 use super::include::{self, Resolver};
@@ -48,8 +50,9 @@ pub(crate) struct MatchSpec {
     pub name_span: Span,
     /// The version expression as written (without a fuzzy `=` separator), if any.
     pub version_span: Option<Span>,
-    /// OR of AND-clauses. Empty: no version constraint.
-    pub alternatives: Vec<VersionSpecifiers>,
+    /// OR of AND-clauses, each read clause by clause (`Specifiers::parse`: no whole
+    /// pep440_rs list of a long alternative is alive at once). Empty: no version constraint.
+    pub alternatives: Vec<Specifiers>,
     /// One span per `,` clause, when there is a single alternative and every clause maps
     /// to one PEP 440 specifier.
     pub clauses: Vec<Span>,
@@ -227,12 +230,24 @@ fn bracket_value(spec: &str, start: usize, end: usize, key: &str) -> Result<Opti
     Ok(None)
 }
 
+/// pep440_rs's list of clauses read apart: what a `|` alternative (`VersionReq::AnyOf`) and
+/// a Python range keep. Each clause was read by pep440_rs, so it builds again.
+fn pep440(specs: &Specifiers) -> VersionSpecifiers {
+    specs
+        .iter()
+        .map(|c| {
+            VersionSpecifier::from_version(c.operator(), c.version().into_owned())
+                .expect("a clause pep440_rs read builds again")
+        })
+        .collect()
+}
+
 /// Translate a conda version expression (`|` OR of `,` AND clauses).
 fn version_expression(
     spec: &str,
     span: Span,
     fuzzy_eq: bool,
-) -> Result<(Vec<VersionSpecifiers>, Vec<Span>), String> {
+) -> Result<(Vec<Specifiers>, Vec<Span>), String> {
     let text = &spec[span.start..span.end];
     if text.contains(['(', ')']) {
         return Err("parenthesised conda version expressions are not translated".into());
@@ -262,8 +277,13 @@ fn version_expression(
             }
         }
         let joined = pep.join(",");
-        let specs = VersionSpecifiers::from_str(&joined)
-            .map_err(|e| format!("`{}` has no PEP 440 equivalent: {e}", alt.trim()))?;
+        let specs = match Specifiers::parse(&joined) {
+            Some(specs) => specs,
+            // pep440_rs reads the list whole only to say what is wrong with it.
+            None => VersionSpecifiers::from_str(&joined)
+                .map_err(|e| format!("`{}` has no PEP 440 equivalent: {e}", alt.trim()))?
+                .into(),
+        };
         alternatives.push(specs);
         off += alt.len() + 1;
     }
@@ -677,7 +697,7 @@ fn conda_spec(
             [] => {}
             [one] => {
                 out.requires_python = Some((
-                    crate::versions::shared_specifiers(one.clone()),
+                    std::sync::Arc::new(one.clone()),
                     Loc {
                         file: id,
                         span: vspan,
@@ -708,33 +728,28 @@ fn conda_spec(
     if !relevant.wants(&ms.name) {
         return;
     }
-    let version = match ms.alternatives.len() {
-        0 => VersionReq::Any,
-        1 => {
-            let specifiers = ms
-                .alternatives
-                .into_iter()
-                .next()
-                .unwrap_or_else(VersionSpecifiers::empty);
-            if specifiers.is_empty() {
-                VersionReq::Any
-            } else {
+    let mut alternatives = ms.alternatives;
+    let version = if alternatives.len() > 1 {
+        VersionReq::AnyOf {
+            alternatives: alternatives.iter().map(pep440).collect(),
+            span: vspan.into(),
+        }
+    } else {
+        match alternatives.pop() {
+            Some(specifiers) if !specifiers.is_empty() => {
                 let clauses = if s.verbatim {
                     ms.clauses.iter().map(|c| base.sub(*c)).collect()
                 } else {
                     vec![]
                 };
                 VersionReq::Specifiers {
-                    specifiers: crate::versions::shared_specifiers(specifiers),
+                    specifiers: std::sync::Arc::new(specifiers),
                     span: vspan.into(),
                     clauses: clauses.into(),
                 }
             }
+            _ => VersionReq::Any,
         }
-        _ => VersionReq::AnyOf {
-            alternatives: ms.alternatives.into(),
-            span: vspan.into(),
-        },
     };
     let req = Requirement::new(crate::manifest::Draft {
         name: name.into(),
