@@ -106,7 +106,8 @@ pub fn pipeline(data: &[u8]) {
     }
 }
 
-/// The Poetry constraint translator: never panics, and clause spans lie inside the text.
+/// The Poetry constraint translator: never panics, clause spans lie inside the text, and
+/// the held clauses of an alternative are its pep440_rs specifiers, spelled the same.
 pub fn poetry_constraint(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
@@ -116,6 +117,8 @@ pub fn poetry_constraint(data: &[u8]) {
             for &c in &a.clauses {
                 assert_span(text, c, "poetry clause");
             }
+            let specs = a.specifiers();
+            assert!(a.held().spelled_as(&specs), "`{text}`: {specs}");
         }
     }
     let _ = formats::poetry::translate(text);

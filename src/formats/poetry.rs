@@ -19,6 +19,8 @@
 //! `V`, PEP 440's "`<V` MUST NOT allow a pre-release of the specified version" makes the
 //! two the same set.
 
+use std::str::FromStr;
+
 use super::toml_tree::Item;
 use pep440_rs::{Operator, Prerelease, Version, VersionSpecifier, VersionSpecifiers};
 use pep508_rs::{ExtraName, MarkerTree};
@@ -35,28 +37,68 @@ const MAX_ALTERNATIVES: usize = 64;
 /// specifier set means "any version".
 pub fn translate(constraint: &str) -> Result<Vec<VersionSpecifiers>, String> {
     Ok(translate_spanned(constraint)?
-        .into_iter()
-        .map(|a| a.specifiers.into_iter().collect())
+        .iter()
+        .map(Alternative::specifiers)
         .collect())
 }
 
 /// One OR alternative of a translated constraint.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Alternative {
-    pub specifiers: Vec<VersionSpecifier>,
+    /// The specifiers as pep440_rs writes them, joined by `,`: a long AND chain
+    /// (`!=1.0rc1 !=1.1rc1 ...`) held as pep440_rs's specifiers until the end was about 200
+    /// bytes per clause alive at once (issue 15 §4); written out, it is the clause's few
+    /// bytes, read back clause by clause into the held form ([`Alternative::held`]).
+    written: String,
+    /// How many specifiers `written` holds.
+    len: usize,
     /// Byte ranges in the constraint text, one per specifier, when every AND clause of the
     /// alternative became exactly one specifier (empty otherwise).
     pub clauses: Vec<Span>,
+}
+
+impl Alternative {
+    /// Add the specifiers of one AND clause.
+    fn extend<'a>(&mut self, specs: impl IntoIterator<Item = &'a VersionSpecifier>) {
+        use std::fmt::Write;
+        for spec in specs {
+            let sep = if self.len == 0 { "" } else { "," };
+            // Writing to a String does not fail.
+            let _ = write!(self.written, "{sep}{spec}");
+            self.len += 1;
+        }
+    }
+
+    /// How many specifiers the alternative has.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the alternative has no specifier (any version).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The specifiers as pep440_rs's list, sorted as it sorts them.
+    pub fn specifiers(&self) -> VersionSpecifiers {
+        VersionSpecifiers::from_str(&self.written)
+            .expect("pep440_rs reads back the specifiers it wrote")
+    }
+
+    /// The specifiers as a requirement holds them, read clause by clause
+    /// (`Specifiers::parse`): the same clauses, spelled the same, in the same order as
+    /// [`Alternative::specifiers`].
+    pub fn held(&self) -> crate::versions::Specifiers {
+        crate::versions::Specifiers::parse(&self.written)
+            .expect("pep440_rs reads back the specifiers it wrote")
+    }
 }
 
 /// [`translate`], keeping where each clause was in the constraint text.
 pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
     let err = |what: &str| Err(format!("could not parse version constraint `{what}`"));
     if constraint == "*" {
-        return Ok(vec![Alternative {
-            specifiers: Vec::new(),
-            clauses: Vec::new(),
-        }]);
+        return Ok(vec![Alternative::default()]);
     }
     let trimmed = py_strip(constraint);
     let base = trimmed.as_ptr() as usize - constraint.as_ptr() as usize;
@@ -64,10 +106,7 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
     for (or_start, or_piece) in split_or(trimmed) {
         // "allow trailing commas for robustness"
         let or_piece = py_rstrip(or_piece.trim_end_matches(','));
-        let mut product: Vec<Alternative> = vec![Alternative {
-            specifiers: Vec::new(),
-            clauses: Vec::new(),
-        }];
+        let mut product: Vec<Alternative> = vec![Alternative::default()];
         let mut one_to_one = true;
         for (and_start, clause) in split_and(or_piece) {
             let span = Span::new(
@@ -86,7 +125,7 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
             // bounds, so the clones below happen for at most log2(MAX) clauses.
             if let [alt] = alts.as_slice() {
                 for a in &mut product {
-                    a.specifiers.extend(alt.iter().cloned());
+                    a.extend(alt);
                     a.clauses.push(span);
                 }
                 continue;
@@ -95,7 +134,7 @@ pub fn translate_spanned(constraint: &str) -> Result<Vec<Alternative>, String> {
             for prefix in &product {
                 for alt in &alts {
                     let mut a = prefix.clone();
-                    a.specifiers.extend(alt.iter().cloned());
+                    a.extend(alt);
                     a.clauses.push(span);
                     next.push(a);
                 }
@@ -630,29 +669,23 @@ pub(crate) fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
 pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<VersionReq, String> {
     let alts = translate_spanned(constraint)?;
     if alts.len() == 1 {
-        let a = alts.into_iter().next().unwrap_or(Alternative {
-            specifiers: Vec::new(),
-            clauses: Vec::new(),
-        });
-        if a.specifiers.is_empty() {
+        let a = alts.into_iter().next().unwrap_or_default();
+        if a.is_empty() {
             return Ok(VersionReq::Any);
         }
-        let clauses = if exact && a.clauses.len() == a.specifiers.len() {
+        let clauses = if exact && a.clauses.len() == a.len() {
             a.clauses.iter().map(|&c| span.sub(c)).collect()
         } else {
             Vec::new()
         };
         return Ok(VersionReq::Specifiers {
-            specifiers: crate::versions::shared_specifiers(a.specifiers.into_iter().collect()),
+            specifiers: std::sync::Arc::new(a.held()),
             span: span.into(),
             clauses: clauses.into(),
         });
     }
     Ok(VersionReq::AnyOf {
-        alternatives: alts
-            .into_iter()
-            .map(|a| a.specifiers.into_iter().collect())
-            .collect(),
+        alternatives: alts.iter().map(Alternative::specifiers).collect(),
         span: span.into(),
     })
 }
