@@ -119,9 +119,9 @@ fn listed_marked<T: Pep508Url>(text: &str) -> Option<Marked<T>> {
 
 /// A requirement string without a marker, written as a name, extras and a clause list
 /// (`numpy[x] >=1.0rc1, !=1.2.post1` or `numpy (>=1.0)`), read as pep508_rs reads it, its
-/// clauses apart: pep508_rs builds every clause's pep440_rs version before any is kept (an
-/// 8 MiB list of `!=1.Nrc1` clauses: 200 bytes per clause alive at once), where
-/// `Specifiers::parse` keeps each clause as it reads it. None when a guard refuses the
+/// clauses apart: pep508_rs builds every clause's pep440_rs version before any is kept (a
+/// version in its full form is about 200 bytes, `1.300` and `1.0rc1` among them), where
+/// `Specifiers::parse` keeps each clause as it reads it, in the form it is held in. None when a guard refuses the
 /// string or it is not surely read that way (a URL, a marker, an error anywhere): the caller
 /// then parses it whole, which gives the same message and range as before.
 pub(crate) fn parse_listed<T: Pep508Url>(
@@ -134,19 +134,17 @@ pub(crate) fn parse_listed<T: Pep508Url>(
 }
 
 /// [`parse_listed`] past the guards. pep508_rs reads the name and extras, then, at one of
-/// `<=>~!`, a list running to the end (no `;` here), or at `(`, after the blanks that follow
-/// it, a list running to the first `)`, followed by blanks only. Each list is split at every
-/// `,` and each piece read by `VersionSpecifier::from_str`: `Specifiers::parse`. The part
-/// before the list, parsed alone, ends where pep508_rs looks for a list: it parses as the
-/// start of the whole string does, with the same guards.
+/// `<=>~!`, a list running to the end or a `;` (a `;` is in no clause: here the piece
+/// holding it is refused), or at `(`, after the blanks that follow it, a list running to the
+/// first `)`, followed by blanks only. Each list is split at every `,` and each piece read
+/// by `VersionSpecifier::from_str`: `Specifiers::parse`. The part before the list, parsed
+/// alone, ends where pep508_rs looks for a list: it parses as the start of the whole string
+/// does, with the same guards, and has no version, URL or marker.
 fn listed<T: Pep508Url>(
     text: &str,
 ) -> Option<(pep508_rs::Requirement<T>, crate::versions::Specifiers)> {
     let (head, list) = split_list(text)?;
     let req = parse_guarded::<T>(head).ok()?;
-    if req.version_or_url.is_some() || !req.marker.is_true() {
-        return None;
-    }
     Some((req, crate::versions::Specifiers::parse(list)?))
 }
 
@@ -163,10 +161,7 @@ fn split_list(text: &str) -> Option<(&str, &str)> {
         i = skip_whitespace(text, i + memchr::memchr(b']', &b[i..])? + 1);
     }
     let list = match b.get(i)? {
-        b'<' | b'=' | b'>' | b'~' | b'!' => {
-            let list = &text[i..];
-            (memchr::memchr(b';', list.as_bytes()).is_none()).then_some(list)?
-        }
+        b'<' | b'=' | b'>' | b'~' | b'!' => &text[i..],
         b'(' => {
             let close = i + memchr::memchr(b')', &b[i..])?;
             if !text[close + 1..].chars().all(char::is_whitespace) {
@@ -790,6 +785,148 @@ mod tests {
     use super::*;
 
     type Req = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
+
+    /// Requirement strings of a name, extras and a clause list, every part varied: blanks,
+    /// the parenthesised form (closed or not, text after it), clauses of every kind and
+    /// bad ones, empty lists, markers. Read apart ([`parse_listed`],
+    /// [`parse_requirement_marked`]) and by pep508_rs whole ([`parse_requirement`]): the
+    /// same name, extras, marker and clauses (spelled the same, in its order), the same
+    /// message and range when refused, and nothing read apart that pep508_rs refuses.
+    #[test]
+    fn clause_lists_read_apart_as_pep508_rs_reads_them() {
+        // The last entries of each list are wrong, and picked one time in eight.
+        const NAMES: &[&str] = &["numpy", " numpy", "Num_py.x", "a", "numpy-", "foo.zip", ""];
+        const BAD_NAMES: usize = 3;
+        const GAPS: &[&str] = &["", "", " ", "\t", "  "];
+        const EXTRAS: &[&str] = &["", "", "[x]", "[ x , y ]", "[]", "[x", "[x,]", "[x;y]"];
+        const BAD_EXTRAS: usize = 4;
+        const CLAUSES: &[&str] = &[
+            "==1.0",
+            "!=1.300",
+            ">=1.0rc1",
+            "<2.post3",
+            "~=1.4.dev2",
+            "!=1!2.0",
+            "==1.0+local.7",
+            "==1.*",
+            "!=2.1.*",
+            "===1.0",
+            " >= 1.0 ",
+            ">=\t1",
+            "<=1.2.3.4",
+            "!=0a",
+            ">1.0-alpha",
+            // Not clauses.
+            "",
+            " ",
+            "x",
+            "!=1a.*",
+            ">=1+a",
+            "~=1",
+            "=1",
+            "1.0",
+            "!=1;",
+        ];
+        const BAD_CLAUSES: usize = 9;
+        const JOINS: &[&str] = &[",", ",", " , ", ",\t", ", "];
+        const MARKERS: &[&str] = &[
+            "",
+            "",
+            ";python_version >= \"3.8\"",
+            " ; sys_platform == 'linux'",
+            ";extra == \"a\" x",
+            ";",
+        ];
+        const BAD_MARKERS: usize = 2;
+        fn below(g: &mut u64, n: usize) -> usize {
+            *g ^= *g << 13;
+            *g ^= *g >> 7;
+            *g ^= *g << 17;
+            (*g % n as u64) as usize
+        }
+        // Mostly a right entry: a wrong one one time in eight.
+        fn pick(g: &mut u64, all: &[&'static str], bad: usize) -> &'static str {
+            let n = if below(g, 8) == 0 {
+                all.len()
+            } else {
+                all.len() - bad
+            };
+            all[below(g, n)]
+        }
+        let g = &mut 0x9e37_79b9_7f4a_7c15u64;
+        let (mut apart, mut refused) = (0, 0);
+        for _ in 0..6000 {
+            let mut list = String::new();
+            for i in 0..1 + below(g, 5) {
+                if i > 0 {
+                    list.push_str(pick(g, JOINS, 0));
+                }
+                list.push_str(pick(g, CLAUSES, BAD_CLAUSES));
+            }
+            let list = match below(g, 12) {
+                0 => format!("({list})"),
+                1 => format!("( {list} ) "),
+                2 => format!("({list}"),
+                3 => format!("({list}) x"),
+                _ => list,
+            };
+            let text = [
+                pick(g, NAMES, BAD_NAMES),
+                pick(g, GAPS, 0),
+                pick(g, EXTRAS, BAD_EXTRAS),
+                pick(g, GAPS, 0),
+                &list,
+                pick(g, GAPS, 0),
+                pick(g, MARKERS, BAD_MARKERS),
+            ]
+            .concat();
+            let whole = parse_requirement::<pep508_rs::VerbatimUrl>(&text);
+            let marked = parse_requirement_marked::<pep508_rs::VerbatimUrl>(&text);
+            let listed = parse_listed::<pep508_rs::VerbatimUrl>(&text);
+            match (&whole, marked) {
+                (Ok(whole), Ok((req, marker, held))) => {
+                    assert_eq!(
+                        (&whole.name, &whole.extras),
+                        (&req.name, &req.extras),
+                        "`{text}`"
+                    );
+                    assert_eq!(whole.marker, marker.tree(), "`{text}`");
+                    if let Some(held) = held {
+                        apart += 1;
+                        let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) =
+                            &whole.version_or_url
+                        else {
+                            panic!("`{text}`: read apart, but pep508_rs reads no list");
+                        };
+                        assert!(req.version_or_url.is_none(), "`{text}`");
+                        assert!(held.spelled_as(specs), "`{text}`: {held} / {specs}");
+                    }
+                }
+                (Err(want), Err(got)) => {
+                    refused += 1;
+                    assert_eq!(want, &got, "`{text}`");
+                }
+                (want, got) => panic!("`{text}`: whole {want:?}, apart {:?}", got.map(|_| ())),
+            }
+            if let Some((req, held)) = listed {
+                let whole = whole.unwrap_or_else(|e| panic!("`{text}`: read apart, refused {e:?}"));
+                let Some(pep508_rs::VersionOrUrl::VersionSpecifier(specs)) = &whole.version_or_url
+                else {
+                    panic!("`{text}`: read apart, but pep508_rs reads no list");
+                };
+                assert_eq!(
+                    (&whole.name, &whole.extras),
+                    (&req.name, &req.extras),
+                    "`{text}`"
+                );
+                assert!(held.spelled_as(specs), "`{text}`: {held} / {specs}");
+            }
+        }
+        assert!(
+            apart > 3000 && refused > 1800,
+            "{apart} read apart, {refused} refused"
+        );
+    }
 
     /// `"nt" ~= os_name` panicked inside pep508_rs (exit 101); pip fails on it and on
     /// `os_name ~= "nt"` (UndefinedComparison). Both are refused at the `~=`, through every
