@@ -60,11 +60,12 @@ pub struct Alternative {
 impl Alternative {
     /// Add the specifiers of one AND clause.
     fn extend<'a>(&mut self, specs: impl IntoIterator<Item = &'a VersionSpecifier>) {
-        use std::fmt::Write;
         for spec in specs {
-            let sep = if self.len == 0 { "" } else { "," };
+            if self.len > 0 {
+                self.written.push(',');
+            }
             // Writing to a String does not fail.
-            let _ = write!(self.written, "{sep}{spec}");
+            let _ = write_specifier(&mut self.written, spec);
             self.len += 1;
         }
     }
@@ -92,6 +93,41 @@ impl Alternative {
         crate::versions::Specifiers::parse(&self.written)
             .expect("pep440_rs reads back the specifiers it wrote")
     }
+}
+
+/// `spec` as pep440_rs writes it (its `Display`), without the few strings that writes
+/// each version through: a long constraint writes one per clause.
+fn write_specifier(out: &mut String, spec: &VersionSpecifier) -> std::fmt::Result {
+    use std::fmt::Write;
+    let v = spec.version();
+    write!(out, "{}", spec.operator())?;
+    if v.epoch() != 0 {
+        write!(out, "{}!", v.epoch())?;
+    }
+    for (i, n) in v.release().iter().enumerate() {
+        let dot = if i == 0 { "" } else { "." };
+        write!(out, "{dot}{n}")?;
+    }
+    if let Some(pre) = v.pre() {
+        write!(out, "{}{}", pre.kind, pre.number)?;
+    }
+    if let Some(post) = v.post() {
+        write!(out, ".post{post}")?;
+    }
+    if let Some(dev) = v.dev() {
+        write!(out, ".dev{dev}")?;
+    }
+    for (i, seg) in v.local().iter().enumerate() {
+        let sep = if i == 0 { "+" } else { "." };
+        write!(out, "{sep}{seg}")?;
+    }
+    if matches!(
+        spec.operator(),
+        Operator::EqualStar | Operator::NotEqualStar
+    ) {
+        out.push_str(".*");
+    }
+    Ok(())
 }
 
 /// [`translate`], keeping where each clause was in the constraint text.
