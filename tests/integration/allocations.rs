@@ -1030,3 +1030,102 @@ fn a_long_requires_python_costs_a_bounded_number_of_bytes_per_clause() {
         }
     }
 }
+
+/// Peak heap while `format` reads `text` (parse only), and what the parse result holds
+/// after, both per clause.
+fn read_peak_and_held(name: &str, format: Format, text: &str, per: usize) -> (u64, u64) {
+    let root = std::path::Path::new("/depwindow-allocations");
+    let mut files = depwindow::files::Files::new(root.to_path_buf());
+    let id = files.add(&root.join(name), text.as_bytes());
+    let mut held = 0;
+    let peak = peak_live_bytes(|| {
+        let start = LIVE.with(Cell::get);
+        let parsed = depwindow::formats::parse(format, &mut files, id);
+        held = LIVE.with(Cell::get) - start;
+        assert!(parsed.problems.is_empty(), "{name}: {:?}", parsed.problems);
+        assert!(!parsed.requirements.is_empty(), "{name}");
+    });
+    (peak / per as u64, held.max(0) as u64 / per as u64)
+}
+
+/// One long clause list in every reader that meets one: requirements.txt (with extras, and
+/// parenthesised with blanks: neither is a plainly written line), PEP 621, Poetry, Pipfile,
+/// setup.cfg and conda `pip:`.
+fn long_list_files(list: &str) -> [(&'static str, Format, String); 7] {
+    let tf = "tensorflow==1.14.0";
+    let spaced = list.replace(',', ", ");
+    [
+        ("requirements.txt", Format::Requirements, format!("{tf}\nnumpy[x]{list}\n")),
+        ("requirements.txt", Format::Requirements, format!("{tf}\nnumpy ( {spaced} )\n")),
+        (
+            "pyproject.toml",
+            Format::Pyproject,
+            format!("[project]\nname = \"p\"\nversion = \"0\"\ndependencies = [\"{tf}\", \"numpy{list}\"]\n"),
+        ),
+        (
+            "pyproject.toml",
+            Format::Pyproject,
+            format!(
+                "[tool.poetry]\nname = \"p\"\nversion = \"0\"\n[tool.poetry.dependencies]\n\
+                 python = \"^3.7\"\ntensorflow = \"1.14.0\"\nnumpy = \"{list}\"\n"
+            ),
+        ),
+        ("Pipfile", Format::Pipfile, format!("[packages]\ntensorflow = \"==1.14.0\"\nnumpy = \"{list}\"\n")),
+        ("setup.cfg", Format::SetupCfg, format!("[options]\ninstall_requires =\n    {tf}\n    numpy{list}\n")),
+        ("environment.yml", Format::Conda, format!("dependencies:\n- pip:\n  - {tf}\n  - numpy{list}\n")),
+    ]
+}
+
+/// The most heap reading a long list of clauses on plain releases holds at its peak, per
+/// clause, in every reader ([`long_list_files`]); measured when written (debug build, n =
+/// 6,000): 37-53 bytes, Poetry 86 (its split of the AND clauses and the clauses written
+/// out). Such a clause is held packed, 16 bytes, but pep440_rs holds `1.300` in its full
+/// form, about 200 bytes: the readers before (main 9b36460) had pep508_rs or pep440_rs
+/// build the whole list of those (or, Poetry, kept the translated ones) before packing any,
+/// 227-260 bytes per clause, and fail the bound (conda `pip:` entries, 46, were read
+/// plainly already). Clauses read one at a time leave one such version alive at once.
+const MAX_READ_PEAK_PER_PLAIN_CLAUSE: u64 = 96;
+
+/// What reading a long list of clauses that are not plain releases (`!=1.Nrc1`, `!=N.post1`,
+/// `!=1!N`, `!=N+a`) holds at its peak beyond what the result then holds, per clause, at
+/// most; measured when written: 5-50 bytes (the list being built and its spans). While a
+/// held clause is pep440_rs's full version the readers before held no more (the list they
+/// built moved its versions into the held form); once the held form is compact, a reader
+/// that builds a whole pep440_rs list first holds about 200 bytes per clause more and fails.
+const MAX_READ_TRANSIENT_PER_CLAUSE: u64 = 64;
+
+/// Issue 15 §4: a long clause list is read clause by clause in every reader, never as a
+/// whole list of pep440_rs versions first.
+#[test]
+fn reading_a_long_clause_list_holds_one_version_at_a_time() {
+    let n = 6_000;
+    let plain: Vec<String> = (0..n).map(|i| format!("!=1.{}", 300 + i)).collect();
+    for (name, format, text) in long_list_files(&plain.join(",")) {
+        let (peak, _) = read_peak_and_held(name, format, &text, n);
+        assert!(
+            peak <= MAX_READ_PEAK_PER_PLAIN_CLAUSE,
+            "{name} ({:.20}...): {peak} bytes per plain clause while reading, more than \
+             {MAX_READ_PEAK_PER_PLAIN_CLAUSE}",
+            text.lines().last().unwrap_or("")
+        );
+        // The counter counts: a packed clause is 16 bytes.
+        assert!(peak >= 16, "{name}: {peak}");
+    }
+    let kinds: [fn(usize) -> String; 4] = [
+        |i| format!("!=1.{i}rc1"),
+        |i| format!("!={i}.post1"),
+        |i| format!("!=1!{i}"),
+        |i| format!("!={i}+a"),
+    ];
+    for clause in kinds {
+        let list: Vec<String> = (0..n).map(clause).collect();
+        for (name, format, text) in long_list_files(&list.join(",")) {
+            let (peak, held) = read_peak_and_held(name, format, &text, n);
+            assert!(
+                peak - held <= MAX_READ_TRANSIENT_PER_CLAUSE,
+                "{name} ({}): {peak} bytes per clause while reading, {held} held after",
+                list[0]
+            );
+        }
+    }
+}
