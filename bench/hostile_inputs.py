@@ -67,15 +67,33 @@ def cases(scale):
     yield "requirements-8mib-line", "requirements.txt", "".join(parts) + "\n"
     # The same line with clauses pep440_rs holds in its full form and depwindow does not
     # pack (a pre-release suffix): about 200 bytes of version per clause.
-    line, parts, size, i = f"{TF}\nnumpy", [], 0, 0
-    parts.append(line)
-    size = len(line)
-    while size < limit:
-        c = ("," if i else "") + f"!=1.{i}rc1"
-        parts.append(c)
-        size += len(c)
-        i += 1
-    yield "requirements-8mib-line-prereleases", "requirements.txt", "".join(parts) + "\n"
+    def clause_list(room, clause):
+        parts, size, i = [], 0, 0
+        while size < room:
+            c = ("," if i else "") + clause(i)
+            parts.append(c)
+            size += len(c)
+            i += 1
+        return "".join(parts)
+    line = f"{TF}\nnumpy"
+    yield "requirements-8mib-line-prereleases", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: f"!=1.{i}rc1") + "\n")
+    # Other clauses pep440_rs holds in its full form: a local label, an epoch, four release
+    # segments (each read whole by pep508_rs before any was kept: 377, 269 and 218 MB).
+    yield "requirements-8mib-line-locals", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: f"!={i}+a") + "\n")
+    yield "requirements-8mib-line-epochs", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: f"!=1!{i}") + "\n")
+    yield "requirements-8mib-line-four-segments", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: f"!=1.0.0.{i}") + "\n")
+    # The pre-release list in a PEP 621 string and as a Poetry constraint.
+    head = f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy'
+    yield "pep621-8mib-prereleases", "pyproject.toml", (
+        head + clause_list(limit - len(head), lambda i: f"!=1.{i}rc1") + '"]\n')
+    head = ('[tool.poetry]\nname = "p"\nversion = "0"\n[tool.poetry.dependencies]\n'
+            'python = "^3.7"\ntensorflow = "1.14.0"\nnumpy = "')
+    yield "poetry-8mib-prereleases", "pyproject.toml", (
+        head + clause_list(limit - len(head), lambda i: f"!=1.{i}rc1") + '"\n')
     yield "requirements-750k-lines", "requirements.txt", TF + "\n" + "numpy>=1.0\n" * n(750_000)
     # The shortest entries each format allows, up to the cap: the most requirements (and
     # objects per byte) an 8 MiB file can hold. The rule's package ("gast") or a package no
