@@ -574,15 +574,9 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
     if t.is_empty() || t == "*" {
         return Ok(VersionReq::Any);
     }
-    // Read clause by clause (no whole pep440_rs list alive at once); pep440_rs parses the
-    // list whole only to say what is wrong with it.
-    let specifiers = match crate::versions::Specifiers::parse(t) {
-        Some(specifiers) => specifiers,
-        None => t
-            .parse::<pep440_rs::VersionSpecifiers>()
-            .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?
-            .into(),
-    };
+    // Read clause by clause (no whole pep440_rs list alive at once).
+    let specifiers = crate::versions::read_specifiers(t)
+        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
     let mut clauses = Vec::new();
     if at.exact {
         let mut off = 0;
@@ -603,7 +597,7 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
         at.span
     };
     Ok(VersionReq::Specifiers {
-        specifiers: std::sync::Arc::new(specifiers),
+        specifiers,
         span: span.into(),
         clauses: clauses.into(),
     })
