@@ -65,8 +65,8 @@ def cases(scale):
         size += len(c)
         i += 1
     yield "requirements-8mib-line", "requirements.txt", "".join(parts) + "\n"
-    # The same line with clauses pep440_rs holds in its full form and depwindow does not
-    # pack (a pre-release suffix): about 200 bytes of version per clause.
+    # The same line with clauses pep440_rs holds in its full form (a pre-release suffix):
+    # about 200 bytes of version per clause until they were held wide (versions::Wide).
     def clause_list(room, clause):
         parts, size, i = [], 0, 0
         while size < room:
@@ -86,6 +86,24 @@ def cases(scale):
         line + clause_list(limit - len(line), lambda i: f"!=1!{i}") + "\n")
     yield "requirements-8mib-line-four-segments", "requirements.txt", (
         line + clause_list(limit - len(line), lambda i: f"!=1.0.0.{i}") + "\n")
+    # The shortest non-plain clauses (`!={i}a`: 290 MB), one repeated to the cap (`!=1a`:
+    # 435 MB, each held again), lower bounds (`>={i}rc1`: 274 MB, every clause's set held
+    # before the intersection), and one clause whose label has 4M segments (966 MB, 3.3 s:
+    # pep440_rs makes a string per segment).
+    yield "requirements-8mib-line-short-prereleases", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: f"!={i}a") + "\n")
+    yield "requirements-8mib-line-repeated", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: "!=1a") + "\n")
+    yield "requirements-8mib-line-lower-bounds", "requirements.txt", (
+        line + clause_list(limit - len(line), lambda i: f">={i}rc1") + "\n")
+    label = ".".join(["a"] * ((limit - len(line) - 8) // 2))
+    yield "requirements-8mib-one-label", "requirements.txt", f"{line}!=1+{label}\n"
+    # A Requires-Python of 8 MiB (its pep440_rs list was kept: 221 MB plain, 234 MB with
+    # pre-releases).
+    head = f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy"]\n'
+    head += 'requires-python = "'
+    yield "pep621-8mib-requires-python", "pyproject.toml", (
+        head + clause_list(limit - len(head), lambda i: f"!=3.{i}rc1") + '"\n')
     # The pre-release list in a PEP 621 string and as a Poetry constraint.
     head = f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy'
     yield "pep621-8mib-prereleases", "pyproject.toml", (

@@ -170,10 +170,18 @@ fn replacement_spec(
     // Asked only when tightening fails: it parses every clause again (a line of 772k `!=`
     // clauses did so, and held a list of them, for a fix that `tighten` had found).
     let narrowing = || {
-        clauses_text.iter().filter(|c| {
-            list_set(c)
-                .map(|cs| !window.set.is_subset(&cs))
-                .unwrap_or(true)
+        // A clause written as the one before has its answer (a line of one clause repeated
+        // a million times asked a million times).
+        let mut last: Option<(&str, bool)> = None;
+        clauses_text.iter().filter(move |c| match last {
+            Some((text, narrows)) if text == *c => narrows,
+            _ => {
+                let narrows = list_set(c)
+                    .map(|cs| !window.set.is_subset(&cs))
+                    .unwrap_or(true);
+                last = Some((c, narrows));
+                narrows
+            }
         })
     };
     let mut replacement = None;

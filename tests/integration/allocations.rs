@@ -1128,3 +1128,23 @@ fn reading_a_long_clause_list_holds_one_version_at_a_time() {
         }
     }
 }
+
+/// Issue 15 §4: a clause repeated right after itself cuts the same hole, so the set of a
+/// list of one clause written 6,000 times holds a few intervals, not a list of 6,000 holes
+/// to merge (1.6M `!=1a` clauses: 51 MB, built again for each candidate fix). Measured when
+/// written: 0 bytes per clause past the set itself (the clause list is built outside the
+/// count); the code before (main 18743c9) held 32, one interval per clause.
+#[test]
+fn a_repeated_clause_cuts_one_hole() {
+    use depwindow::versions::{Specifiers, VersionSet};
+    let n = 6_000;
+    for clause in ["!=1a", "!=1.300", "!=1!2.0"] {
+        let text = vec![clause; n].join(",");
+        let specs = std::sync::Arc::new(Specifiers::parse(&text).expect("valid"));
+        let per = peak_live_bytes(|| {
+            let set = VersionSet::from_shared(&specs);
+            assert!(!set.is_empty());
+        }) / n as u64;
+        assert!(per < 4, "{clause}: {per} bytes per clause of the set");
+    }
+}
