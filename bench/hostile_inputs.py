@@ -98,6 +98,10 @@ def cases(scale):
         line + clause_list(limit - len(line), lambda i: f">={i}rc1") + "\n")
     label = ".".join(["a"] * ((limit - len(line) - 8) // 2))
     yield "requirements-8mib-one-label", "requirements.txt", f"{line}!=1+{label}\n"
+    # The repeated clause, then one that is not a clause: pep508_rs reads the line for its
+    # refusal, and built every clause's version first (313 MB).
+    yield "requirements-8mib-line-then-bad-clause", "requirements.txt", (
+        line + clause_list(limit - len(line) - 8, lambda i: "!=1a") + ",!=x\n")
     # A Requires-Python of 8 MiB (its pep440_rs list was kept: 221 MB plain, 234 MB with
     # pre-releases).
     head = f'[project]\nname = "p"\nversion = "0"\ndependencies = ["{TF}", "numpy"]\n'

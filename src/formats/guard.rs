@@ -71,6 +71,9 @@ pub(crate) fn parse_requirement<T: Pep508Url>(
     if let Some(r) = requirement_guard(text) {
         return Err(r);
     }
+    if let Some((blanked, _)) = blank_read_clauses(text) {
+        parse_guarded::<T>(&blanked)?;
+    }
     parse_guarded(text)
 }
 
@@ -97,6 +100,14 @@ pub(crate) fn parse_requirement_marked<T: Pep508Url>(text: &str) -> Result<Marke
     }
     if let Some((req, marker)) = split_marked(text) {
         return Ok((req, marker, None));
+    }
+    if let Some((blanked, specs)) = blank_read_clauses(text) {
+        let mut req = parse_guarded::<T>(&blanked)?;
+        if specs.is_some() {
+            req.version_or_url = None;
+            let marker = Marker::from_tree(std::mem::take(&mut req.marker));
+            return Ok((req, marker, specs));
+        }
     }
     let mut req = parse_guarded::<T>(text)?;
     let marker = Marker::from_tree(std::mem::take(&mut req.marker));
@@ -137,14 +148,59 @@ fn listed_marked<T: Pep508Url>(text: &str) -> Option<Marked<T>> {
 pub(crate) fn parse_listed<T: Pep508Url>(
     text: &str,
 ) -> Option<(pep508_rs::Requirement<T>, crate::versions::Specifiers)> {
-    let (head, list) = split_list(text)?;
+    let (head, list, _) = split_list(text)?;
     let req = parse_requirement::<T>(head).ok()?;
     Some((req, crate::versions::Specifiers::parse(list)?))
 }
 
-/// `text` as the part before its clause list and the list itself ([`parse_listed`]), the list
-/// never empty (pep508_rs reads an empty list as one empty clause, an error).
-fn split_list(text: &str) -> Option<(&str, &str)> {
+/// `text` with the clauses at the start of its list that `Specifiers::parse` reads written
+/// as one clause of the same length (`>=0` and blanks), and the list's clauses when it read
+/// them all. pep508_rs reads a list's clauses one by one, each alone, so what it makes of
+/// the blanked text is what it makes of `text` (the same refusal, message and range, the same
+/// name, extras and marker) but for the list, without building a version for every clause
+/// first (an 8 MiB list with one bad clause at its end peaked at 313 MB; a long list with a
+/// marker the own form does not hold went to pep508_rs whole). The list is the one before
+/// the first `;` (pep508_rs ends an unparenthesised list there). None when `text` has no
+/// such list or there is little to blank.
+fn blank_read_clauses(text: &str) -> Option<(String, Option<crate::versions::Specifiers>)> {
+    let end = text.find(';').unwrap_or(text.len());
+    let (head, list, start) = split_list(&text[..end])?;
+    // pep508_rs reaches the list only past a name and extras it reads (a message about the
+    // name quotes the character after it).
+    parse_requirement::<pep508_rs::VerbatimUrl>(head).ok()?;
+    // Up to the `,` before the first piece that is not a clause, each piece read and
+    // dropped (the list is kept only when every piece is one).
+    let mut read = 0;
+    let mut all = true;
+    for piece in list.split(',') {
+        // An empty piece is no clause (`Specifiers::parse` reads "" as no clause).
+        if piece.is_empty() || crate::versions::Specifiers::parse(piece).is_none() {
+            all = false;
+            break;
+        }
+        read += piece.len() + 1;
+    }
+    let read = read.saturating_sub(1);
+    let specs = if all {
+        crate::versions::Specifiers::parse(list)
+    } else {
+        None
+    };
+    if read < 3 {
+        return None;
+    }
+    let mut blanked = String::with_capacity(text.len());
+    blanked.push_str(&text[..start]);
+    blanked.push_str(">=0");
+    blanked.extend(std::iter::repeat_n(' ', read - 3));
+    blanked.push_str(&text[start + read..]);
+    Some((blanked, specs))
+}
+
+/// `text` as the part before its clause list, the list itself ([`parse_listed`]) and where
+/// it starts, the list never empty (pep508_rs reads an empty list as one empty clause, an
+/// error).
+fn split_list(text: &str) -> Option<(&str, &str, usize)> {
     let b = text.as_bytes();
     let mut i = skip_whitespace(text, 0);
     while b.get(i).is_some_and(|&c| is_name_char(c)) {
@@ -154,18 +210,18 @@ fn split_list(text: &str) -> Option<(&str, &str)> {
     if b.get(i) == Some(&b'[') {
         i = skip_whitespace(text, i + memchr::memchr(b']', &b[i..])? + 1);
     }
-    let list = match b.get(i)? {
-        b'<' | b'=' | b'>' | b'~' | b'!' => &text[i..],
+    let (start, end) = match b.get(i)? {
+        b'<' | b'=' | b'>' | b'~' | b'!' => (i, text.len()),
         b'(' => {
             let close = i + memchr::memchr(b')', &b[i..])?;
             if !text[close + 1..].chars().all(char::is_whitespace) {
                 return None;
             }
-            &text[skip_whitespace(text, i + 1)..close]
+            (skip_whitespace(text, i + 1), close)
         }
         _ => return None,
     };
-    (!list.is_empty()).then_some((&text[..i], list))
+    (start < end).then_some((&text[..i], &text[start..end], start))
 }
 
 /// `text` read as the part before its first `;` and the marker after it, when that is surely
@@ -828,6 +884,8 @@ mod tests {
             "",
             ";python_version >= \"3.8\"",
             " ; sys_platform == 'linux'",
+            // A marker the own form does not hold: pep508_rs reads it, on the blanked list.
+            ";sys_platform == 'a' or sys_platform == 'b'",
             ";extra == \"a\" x",
             ";",
         ];
@@ -874,7 +932,18 @@ mod tests {
                 pick(g, MARKERS, BAD_MARKERS),
             ]
             .concat();
-            let whole = parse_requirement::<pep508_rs::VerbatimUrl>(&text);
+            // pep508_rs on the whole string, behind the guards: what the readers did before
+            // any list was read apart or blanked.
+            let whole = match requirement_guard(&text) {
+                Some(r) => Err(r),
+                None => parse_guarded::<pep508_rs::VerbatimUrl>(&text),
+            };
+            let plain = parse_requirement::<pep508_rs::VerbatimUrl>(&text);
+            match (&whole, &plain) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "`{text}`"),
+                (Err(a), Err(b)) => assert_eq!(a, b, "`{text}`"),
+                _ => panic!("`{text}`: whole {whole:?}, blanked {plain:?}"),
+            }
             let marked = parse_requirement_marked::<pep508_rs::VerbatimUrl>(&text);
             let listed = parse_listed::<pep508_rs::VerbatimUrl>(&text);
             match (&whole, marked) {

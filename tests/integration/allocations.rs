@@ -1148,3 +1148,58 @@ fn a_repeated_clause_cuts_one_hole() {
         assert!(per < 4, "{clause}: {per} bytes per clause of the set");
     }
 }
+
+/// Issue 15 §4: a long clause list that pep508_rs must still read, because one clause at its
+/// end is not one (the refusal is pep508_rs's) or because its marker is one the own form
+/// does not hold, costs no more per clause than one read apart: the clauses before are
+/// handed to pep508_rs as one clause of the same length (`guard::blank_read_clauses`).
+/// pep508_rs built every clause's version first: an 8 MiB line of `!=1a` then `,!=x`
+/// peaked at 313 MB. Either costs what a list read apart holds (about 100 bytes a wide
+/// clause, less repeated). Measured when written (debug build, n = 6,000): 98, 98 and 118 for
+/// `!=1.Nrc1`, 27, 38 and 59 for `!=1a`; the code before (main e2e735a) took 184-254 and
+/// fails the bound.
+const MAX_PEAK_PER_CLAUSE_PEP508_READS: u64 = 128;
+
+#[test]
+fn a_long_list_pep508_rs_reads_holds_no_version_per_clause() {
+    let n = 6_000;
+    for clause in ["!=1.{i}rc1", "!=1a"] {
+        let list: Vec<String> = (0..n)
+            .map(|i| clause.replace("{i}", &i.to_string()))
+            .collect();
+        let list = list.join(",");
+        for (name, format, text, bound) in [
+            (
+                "requirements.txt",
+                Format::Requirements,
+                format!("tensorflow==1.14.0\nnumpy{list},!=x\n"),
+                MAX_PEAK_PER_CLAUSE_PEP508_READS,
+            ),
+            (
+                "pyproject.toml",
+                Format::Pyproject,
+                format!(
+                    "[project]\nname = \"p\"\nversion = \"0\"\n\
+                     dependencies = [\"tensorflow==1.14.0\", \"numpy{list},!=x\"]\n"
+                ),
+                MAX_PEAK_PER_CLAUSE_PEP508_READS,
+            ),
+            (
+                "pyproject.toml",
+                Format::Pyproject,
+                format!(
+                    "[project]\nname = \"p\"\nversion = \"0\"\ndependencies = \
+                     [\"tensorflow==1.14.0\", \"numpy{list}; os_name == 'a' or os_name == 'b'\"]\n"
+                ),
+                MAX_PEAK_PER_CLAUSE_PEP508_READS,
+            ),
+        ] {
+            let per = peak_per(name, format, &text, n);
+            eprintln!("{name} {clause}: {per} bytes per clause");
+            assert!(
+                per <= bound,
+                "{name} {clause}: {per} bytes per clause, more than {bound}"
+            );
+        }
+    }
+}
