@@ -116,6 +116,14 @@ def cases(scale):
             'python = "^3.7"\ntensorflow = "1.14.0"\nnumpy = "')
     yield "poetry-8mib-prereleases", "pyproject.toml", (
         head + clause_list(limit - len(head), lambda i: f"!=1.{i}rc1") + '"\n')
+    # The same list as one side of a union (`VersionReq::AnyOf` held pep440_rs's lists:
+    # 328 MB).
+    yield "poetry-8mib-union", "pyproject.toml", (
+        head + clause_list(limit - len(head) - 12, lambda i: f"!=1.{i}rc1") + ' || >=2"\n')
+    # Over the limits still (issue 15 stays open on it): a union of local-label clauses
+    # (203 MB).
+    yield "poetry-8mib-union-locals", "pyproject.toml", (
+        head + clause_list(limit - len(head) - 16, lambda i: f"!={i}+a") + ' || 1.16.*"\n')
     yield "requirements-750k-lines", "requirements.txt", TF + "\n" + "numpy>=1.0\n" * n(750_000)
     # The shortest entries each format allows, up to the cap: the most requirements (and
     # objects per byte) an 8 MiB file can hold. The rule's package ("gast") or a package no
@@ -127,6 +135,10 @@ def cases(scale):
     yield "requirements-1.6m-gast-lines", "requirements.txt", fill(TF + "\n", lambda i: "gast\n")
     yield "requirements-520k-distinct", "requirements.txt", fill(
         TF + "\n", lambda i: f"numpy>=1.{i}\n", k=520_000)
+    # Over the limits still (issue 15 stays open on it): lines with extras and a
+    # pre-release bound (221 MB).
+    yield "requirements-466k-lines-extras-prerelease", "requirements.txt", fill(
+        TF + "\n", lambda i: f"numpy[x]>={i}rc1\n", k=466_000)
     # One constraints file of distinct `!=` lines: 525k requirements, each with its own set,
     # met on every environment.
     yield "constraints-525k-lines", "c.txt", fill("", lambda i: f"numpy!=1.{i}\n", k=525_000)

@@ -1156,7 +1156,7 @@ pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
         VersionReq::Any => VersionSet::full(),
         VersionReq::Specifiers { specifiers, .. } => VersionSet::from_shared(specifiers),
         VersionReq::AnyOf { alternatives, .. } => {
-            let mut it = alternatives.iter().map(VersionSet::from_specifiers);
+            let mut it = alternatives.iter().map(VersionSet::from_shared);
             let first = it.next().unwrap_or_else(VersionSet::empty);
             it.fold(first, |acc, s| acc.union(&s))
         }

@@ -28,7 +28,7 @@
 
 use std::str::FromStr;
 
-use pep440_rs::{VersionSpecifier, VersionSpecifiers};
+use pep440_rs::VersionSpecifiers;
 
 use crate::versions::Specifiers;
 use pep508_rs::PackageName;
@@ -228,18 +228,6 @@ fn bracket_value(spec: &str, start: usize, end: usize, key: &str) -> Result<Opti
         }
     }
     Ok(None)
-}
-
-/// pep440_rs's list of clauses read apart: what a `|` alternative (`VersionReq::AnyOf`) and
-/// a Python range keep. Each clause was read by pep440_rs, so it builds again.
-fn pep440(specs: &Specifiers) -> VersionSpecifiers {
-    specs
-        .iter()
-        .map(|c| {
-            VersionSpecifier::from_version(c.operator(), c.version().into_owned())
-                .expect("a clause pep440_rs read builds again")
-        })
-        .collect()
 }
 
 /// Translate a conda version expression (`|` OR of `,` AND clauses).
@@ -731,7 +719,7 @@ fn conda_spec(
     let mut alternatives = ms.alternatives;
     let version = if alternatives.len() > 1 {
         VersionReq::AnyOf {
-            alternatives: alternatives.iter().map(pep440).collect(),
+            alternatives: alternatives.into_iter().map(std::sync::Arc::new).collect(),
             span: vspan.into(),
         }
     } else {

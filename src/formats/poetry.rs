@@ -721,7 +721,7 @@ pub(crate) fn version_req(constraint: &str, span: Span, exact: bool) -> Result<V
         });
     }
     Ok(VersionReq::AnyOf {
-        alternatives: alts.iter().map(Alternative::specifiers).collect(),
+        alternatives: alts.iter().map(|a| std::sync::Arc::new(a.held())).collect(),
         span: span.into(),
     })
 }
