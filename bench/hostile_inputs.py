@@ -135,8 +135,8 @@ def cases(scale):
     yield "requirements-1.6m-gast-lines", "requirements.txt", fill(TF + "\n", lambda i: "gast\n")
     yield "requirements-520k-distinct", "requirements.txt", fill(
         TF + "\n", lambda i: f"numpy>=1.{i}\n", k=520_000)
-    # Over the limits still (issue 15 stays open on it): lines with extras and a
-    # pre-release bound (221 MB).
+    # Lines with extras and a pre-release bound (220 MB while each line held its own copy
+    # of its extras).
     yield "requirements-420k-lines-extras-prerelease", "requirements.txt", fill(
         TF + "\n", lambda i: f"numpy[x]>={i}rc1\n", k=420_000)
     # One constraints file of distinct `!=` lines: 525k requirements, each with its own set,

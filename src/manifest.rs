@@ -235,16 +235,38 @@ impl std::fmt::Debug for Name {
 }
 
 /// A requirement's extras, in its [`Rare`] part: one pointer, null when there are none
-/// (a requirement with only a marker pays no list).
+/// (a requirement with only a marker pays no list), shared with the requirements read just
+/// before on the thread that wrote the same extras (420k lines `numpy[x]>=...` held 420k
+/// copies of `[x]`: 40 MB).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-// The box is the point: one word, where a `Vec` takes three and a boxed slice two; a
-// requirement with extras pays the second allocation.
-#[allow(clippy::box_collection)]
-pub struct Extras(Option<Box<Vec<ExtraName>>>);
+pub struct Extras(Option<Arc<Vec<ExtraName>>>);
+
+/// How many recent extras lists [`Extras`] shares from, per thread.
+const RECENT_EXTRAS: usize = 4;
+
+thread_local! {
+    /// The extras lists read last on this thread, most recent first.
+    static RECENT: std::cell::RefCell<Vec<Arc<Vec<ExtraName>>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
 
 impl From<Vec<ExtraName>> for Extras {
     fn from(v: Vec<ExtraName>) -> Self {
-        Extras((!v.is_empty()).then(|| Box::new(v)))
+        if v.is_empty() {
+            return Extras(None);
+        }
+        let shared = RECENT.with_borrow_mut(|recent| {
+            if let Some(at) = recent.iter().position(|r| **r == v) {
+                let r = recent.remove(at);
+                recent.insert(0, r.clone());
+                return r;
+            }
+            let r = Arc::new(v);
+            recent.truncate(RECENT_EXTRAS - 1);
+            recent.insert(0, r.clone());
+            r
+        });
+        Extras(Some(shared))
     }
 }
 
