@@ -100,6 +100,22 @@ pub(crate) fn shared_specifiers(specs: VersionSpecifiers) -> Arc<Specifiers> {
 /// for its witness below (more only when all of them hold no real version).
 const BELOW_KEPT: usize = 16;
 
+/// `items` written one after another with `sep` between them (a release's segments, a
+/// list's clauses).
+fn write_joined<T: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    items: impl IntoIterator<Item = T>,
+    sep: &str,
+) -> fmt::Result {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            f.write_str(sep)?;
+        }
+        write!(f, "{item}")?;
+    }
+    Ok(())
+}
+
 /// A specifier list as readers keep it, read clause by clause ([`Specifiers::parse`]);
 /// pep440_rs's error when it is not one (its message, as before).
 pub(crate) fn read_specifiers(

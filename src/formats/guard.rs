@@ -168,23 +168,10 @@ fn blank_read_clauses(text: &str) -> Option<(String, Option<crate::versions::Spe
     // pep508_rs reaches the list only past a name and extras it reads (a message about the
     // name quotes the character after it).
     parse_requirement::<pep508_rs::VerbatimUrl>(head).ok()?;
-    // Up to the `,` before the first piece that is not a clause, each piece read and
-    // dropped (the list is kept only when every piece is one).
-    let mut read = 0;
-    let mut all = true;
-    for piece in list.split(',') {
-        // An empty piece is no clause (`Specifiers::parse` reads "" as no clause).
-        if piece.is_empty() || crate::versions::Specifiers::parse(piece).is_none() {
-            all = false;
-            break;
-        }
-        read += piece.len() + 1;
-    }
-    let read = read.saturating_sub(1);
-    let specs = if all {
-        crate::versions::Specifiers::parse(list)
-    } else {
-        None
+    // The whole list, or up to the `,` before the first piece that is not a clause.
+    let (read, specs) = match crate::versions::Specifiers::read(list) {
+        Ok(specs) => (list.len(), Some(specs)),
+        Err(bad) => (bad.saturating_sub(1), None),
     };
     if read < 3 {
         return None;

@@ -240,20 +240,28 @@ impl Specifiers {
     /// clauses: about 200 bytes each). None when a piece is not a clause: the caller asks
     /// pep440_rs or pep508_rs for the message.
     pub fn parse(text: &str) -> Option<Specifiers> {
+        Specifiers::read(text).ok()
+    }
+
+    /// [`Specifiers::parse`], or where the first piece that is not a clause starts (a byte
+    /// offset into `text`): what comes before it is read as pep440_rs reads it.
+    pub fn read(text: &str) -> Result<Specifiers, usize> {
         if let Some(plain) = Specifiers::read_plain(text) {
-            return Some(plain);
+            return Ok(plain);
         }
         let mut out = Vec::new();
         let mut held = Held::default();
         if !text.is_empty() {
+            let mut at = 0;
             for piece in text.split(',') {
-                out.push(held.share(Clause::read(piece)?));
+                out.push(held.share(Clause::read(piece).ok_or(at)?));
+                at += piece.len() + 1;
             }
         }
         if !out.is_sorted_by(|a, b| a.cmp_version(b).is_le()) {
             out.sort_by(Clause::cmp_version);
         }
-        Some(out.into_iter().collect())
+        Ok(out.into_iter().collect())
     }
 
     /// The same clauses as pep440_rs's `specs`, written the same way: a memo lookup of a
@@ -288,18 +296,7 @@ fn packed(spec: &VersionSpecifier) -> Option<Rel<Operator>> {
 /// pep440_rs's parser and the versions it builds. None for anything else (another
 /// spelling, `===`, a wildcard or label an operator does not take), which pep440_rs reads.
 pub(super) fn read_canonical(piece: &str) -> Option<Clause> {
-    const OPERATORS: [(&str, Operator); 7] = [
-        ("==", Operator::Equal),
-        ("!=", Operator::NotEqual),
-        ("<=", Operator::LessThanEqual),
-        (">=", Operator::GreaterThanEqual),
-        ("~=", Operator::TildeEqual),
-        ("<", Operator::LessThan),
-        (">", Operator::GreaterThan),
-    ];
-    let (op, version) = OPERATORS
-        .iter()
-        .find_map(|&(text, op)| Some((op, piece.strip_prefix(text)?)))?;
+    let (op, version) = split_operator(piece)?;
     let (version, label) = match version.split_once('+') {
         // `1.0+` has no label: pep440_rs says so.
         Some((_, "")) => return None,
@@ -397,8 +394,9 @@ fn canonical_number(rest: &mut &[u8]) -> Option<u64> {
     Some(n)
 }
 
-/// One clause of [`Specifiers::read_plain`].
-fn read_plain_clause(piece: &str) -> Option<Rel<Operator>> {
+/// A clause's operator other than `===` (which neither fast reader takes) and the text
+/// after it, when the piece starts with one, written without a space.
+fn split_operator(piece: &str) -> Option<(Operator, &str)> {
     const OPERATORS: [(&str, Operator); 7] = [
         ("==", Operator::Equal),
         ("!=", Operator::NotEqual),
@@ -408,9 +406,14 @@ fn read_plain_clause(piece: &str) -> Option<Rel<Operator>> {
         ("<", Operator::LessThan),
         (">", Operator::GreaterThan),
     ];
-    let (op, version) = OPERATORS
+    OPERATORS
         .iter()
-        .find_map(|&(text, op)| Some((op, piece.strip_prefix(text)?)))?;
+        .find_map(|&(text, op)| Some((op, piece.strip_prefix(text)?)))
+}
+
+/// One clause of [`Specifiers::read_plain`].
+fn read_plain_clause(piece: &str) -> Option<Rel<Operator>> {
+    let (op, version) = split_operator(piece)?;
     let (op, version) = match (op, version.strip_suffix(".*")) {
         (op, None) => (op, version),
         (Operator::Equal, Some(prefix)) => (Operator::EqualStar, prefix),
@@ -484,12 +487,6 @@ impl std::ops::Deref for Specifiers {
 impl fmt::Display for Specifiers {
     /// As `VersionSpecifiers`': the clauses joined by `, `.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, clause) in self.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{clause}")?;
-        }
-        Ok(())
+        super::write_joined(f, self.iter(), ", ")
     }
 }

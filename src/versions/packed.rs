@@ -126,13 +126,7 @@ impl<K: Copy> Rel<K> {
 impl<K: Copy> fmt::Display for Rel<K> {
     /// As pep440_rs writes the release: segments joined by dots.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, n) in self.release().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            write!(f, "{n}")?;
-        }
-        Ok(())
+        super::write_joined(f, self.release(), ".")
     }
 }
 

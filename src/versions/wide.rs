@@ -340,12 +340,7 @@ impl std::fmt::Display for Wide {
         if self.epoch() != 0 {
             write!(f, "{}!", self.epoch())?;
         }
-        for (i, n) in self.release().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            write!(f, "{n}")?;
-        }
+        super::write_joined(f, self.release(), ".")?;
         if let Some(Prerelease { kind, number }) = self.pre() {
             write!(f, "{kind}{number}")?;
         }
