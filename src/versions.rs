@@ -2081,7 +2081,7 @@ mod wide;
 #[cfg(test)]
 mod clause_tests;
 #[cfg(test)]
-mod lcg;
+pub(crate) mod lcg;
 #[cfg(test)]
 mod order_tests;
 #[cfg(test)]

@@ -820,6 +820,7 @@ fn is_name_char(c: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::versions::lcg::Lcg;
 
     type Req = pep508_rs::Requirement<pep508_rs::VerbatimUrl>;
 
@@ -877,14 +878,11 @@ mod tests {
             ";",
         ];
         const BAD_MARKERS: usize = 2;
-        fn below(g: &mut u64, n: usize) -> usize {
-            *g ^= *g << 13;
-            *g ^= *g >> 7;
-            *g ^= *g << 17;
-            (*g % n as u64) as usize
+        fn below(g: &mut Lcg, n: usize) -> usize {
+            (g.next() % n as u64) as usize
         }
         // Mostly a right entry: a wrong one one time in eight.
-        fn pick(g: &mut u64, all: &[&'static str], bad: usize) -> &'static str {
+        fn pick(g: &mut Lcg, all: &[&'static str], bad: usize) -> &'static str {
             let n = if below(g, 8) == 0 {
                 all.len()
             } else {
@@ -892,7 +890,7 @@ mod tests {
             };
             all[below(g, n)]
         }
-        let g = &mut 0x9e37_79b9_7f4a_7c15u64;
+        let g = &mut Lcg(0x9e37_79b9_7f4a_7c15);
         let (mut apart, mut refused) = (0, 0);
         for _ in 0..6000 {
             let mut list = String::new();

@@ -1,10 +1,11 @@
-//! The generator the version tests draw their cases from: a 64-bit LCG read by its high
+//! The generator the crate's generated tests draw their cases from (the version tests,
+//! the guard's list reading): a 64-bit LCG read by its high
 //! bits, the same cases on every run.
 
-pub(super) struct Lcg(pub(super) u64);
+pub(crate) struct Lcg(pub(crate) u64);
 
 impl Lcg {
-    pub(super) fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -12,7 +13,7 @@ impl Lcg {
         self.0 >> 33
     }
 
-    pub(super) fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+    pub(crate) fn pick<T: Clone>(&mut self, items: &[T]) -> T {
         items[(self.next() % items.len() as u64) as usize].clone()
     }
 }

@@ -985,6 +985,24 @@ fn a_long_clause_list_asked_again_is_not_copied() {
     }
 }
 
+/// [`peak_per`] of `text`, a file `name` with `n` clauses (`what` they are), at most `bound`
+/// bytes a clause (printed, for the next bound); the bytes a clause.
+fn assert_peak_per_clause(
+    (name, what): (&str, &str),
+    format: Format,
+    text: &str,
+    n: usize,
+    bound: u64,
+) -> u64 {
+    let per = peak_per(name, format, text, n);
+    eprintln!("{name} {what}: {per} bytes per clause");
+    assert!(
+        per <= bound,
+        "{name} {what}: {per} bytes per clause, more than {bound}"
+    );
+    per
+}
+
 /// Issue 15 §4: the heap a check holds per clause of a long `requires-python` (PEP 621) or
 /// `python_requires` (setup.cfg), plain (`!=3.N`) or not (`!=3.Nrc1`, `!=3.N.post1`).
 /// pep440_rs's list was kept for the file (about 200 bytes a clause: an 8 MiB
@@ -1019,12 +1037,7 @@ fn a_long_requires_python_costs_a_bounded_number_of_bytes_per_clause() {
             ("pyproject.toml", Format::Pyproject, &pyproject),
             ("setup.cfg", Format::SetupCfg, &setup_cfg),
         ] {
-            let per = peak_per(name, format, text, n);
-            eprintln!("{name} {clause}: {per} bytes per clause");
-            assert!(
-                per <= bound,
-                "{name} {clause}: {per} bytes per clause, more than {bound}"
-            );
+            let per = assert_peak_per_clause((name, clause), format, text, n, bound);
             // The counter counts: a clause is 16 bytes, a hole's interval 32.
             assert!(per >= 48, "{name} {clause}: {per}");
         }
@@ -1194,12 +1207,7 @@ fn a_long_list_pep508_rs_reads_holds_no_version_per_clause() {
                 MAX_PEAK_PER_CLAUSE_PEP508_READS,
             ),
         ] {
-            let per = peak_per(name, format, &text, n);
-            eprintln!("{name} {clause}: {per} bytes per clause");
-            assert!(
-                per <= bound,
-                "{name} {clause}: {per} bytes per clause, more than {bound}"
-            );
+            assert_peak_per_clause((name, clause), format, &text, n, bound);
         }
     }
 }
@@ -1232,12 +1240,7 @@ fn a_union_of_long_lists_holds_its_alternatives_compactly() {
             format!("dependencies:\n  - python=3.7\n  - tensorflow=1.14.0\n  - numpy {list}|>=2\n"),
         ),
     ] {
-        let per = peak_per(name, format, &text, n);
-        eprintln!("{name}: {per} bytes per clause");
-        assert!(
-            per <= MAX_PEAK_PER_UNION_CLAUSE,
-            "{name}: {per} bytes per clause, more than {MAX_PEAK_PER_UNION_CLAUSE}"
-        );
+        assert_peak_per_clause((name, "union"), format, &text, n, MAX_PEAK_PER_UNION_CLAUSE);
     }
 }
 

@@ -176,6 +176,21 @@ struct Case {
     witness: Option<Version>,
 }
 
+impl Case {
+    /// The case of `set` (written `spec`): `CANDS_PER_SET` candidates drawn from a pool of
+    /// `pool` versions, and its witness outside `window`.
+    fn new(spec: String, set: VersionSet, rng: &mut Rng, pool: usize, window: &VersionSet) -> Case {
+        let cands = (0..CANDS_PER_SET).map(|_| rng.below(pool)).collect();
+        let witness = set.witness_outside(window);
+        Case {
+            spec,
+            set,
+            cands,
+            witness,
+        }
+    }
+}
+
 /// The oracle's request for `cases`: each set's text, candidates and witness.
 fn sets_request(window: &str, releases: &[String], pool: &[String], cases: &[Case]) -> Value {
     json!({
@@ -261,14 +276,7 @@ fn engine_matches_packaging() {
         let spec: Vec<String> = (0..n).map(|_| clause(&mut rng)).collect();
         let spec = spec.join(sep);
         let set = VersionSet::parse(&spec).unwrap_or_else(|e| panic!("`{spec}`: {e}"));
-        let cands: Vec<usize> = (0..CANDS_PER_SET).map(|_| rng.below(pool.len())).collect();
-        let witness = set.witness_outside(&window);
-        cases.push(Case {
-            spec,
-            set,
-            cands,
-            witness,
-        });
+        cases.push(Case::new(spec, set, &mut rng, pool.len(), &window));
     }
 
     let replies: Vec<Value> = oracle.ask(&sets_request(WINDOW, &releases, &pool, &cases));
@@ -410,14 +418,7 @@ fn packed_clauses_match_packaging() {
             read_plain += 1;
             assert_eq!(VersionSet::from_shared(&Arc::new(plain)), set, "`{spec}`");
         }
-        let cands: Vec<usize> = (0..CANDS_PER_SET).map(|_| rng.below(pool.len())).collect();
-        let witness = set.witness_outside(&window);
-        cases.push(Case {
-            spec,
-            set,
-            cands,
-            witness,
-        });
+        cases.push(Case::new(spec, set, &mut rng, pool.len(), &window));
     }
     let replies: Vec<Value> = oracle.ask(&sets_request(PACKED_WINDOW, &[], &pool, &cases));
     assert_eq!(replies.len(), cases.len());
