@@ -161,6 +161,12 @@ thread_local! {
     #[allow(clippy::type_complexity)]
     static LAST_LARGE: std::cell::RefCell<Vec<(Arc<Specifiers>, VersionSet)>> =
         const { std::cell::RefCell::new(Vec::new()) };
+
+    /// The last large unions of alternatives built ([`VersionSet::union_of_shared`]), with
+    /// the alternatives they were built from, most recent last.
+    #[allow(clippy::type_complexity)]
+    static LAST_UNIONS: std::cell::RefCell<Vec<(Box<[Arc<Specifiers>]>, VersionSet)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// The same clauses, written the same way: operators and every part of every version
@@ -836,6 +842,52 @@ impl VersionSet {
         }
         VersionSet::remembered_large(|k| Arc::ptr_eq(k, specs) || k.same_spelling(specs))
             .unwrap_or_else(|| VersionSet::build_and_remember(specs.clone()))
+    }
+
+    /// The union of a requirement's alternatives (Poetry `||`, conda `|`), in their order.
+    /// When they hold [`MEMO_MIN_CLAUSES`] clauses or more, the union is remembered with
+    /// the alternatives (shared, not copied), as [`VersionSet::from_shared`] remembers one
+    /// list: the evaluator asks for a requirement's set once per target environment and
+    /// again for a fix, and each call made a new list of a long alternative's holes (25 MB
+    /// for 8 MiB of `!=N+a` clauses, alive beside the last one; issue 15 §4). The
+    /// alternatives' own sets are built and dropped, not remembered: only the union is
+    /// asked for again.
+    pub fn union_of_shared(alternatives: &[Arc<Specifiers>]) -> VersionSet {
+        let build = || {
+            let mut sets = alternatives
+                .iter()
+                .map(|a| VersionSet::build_from_specifiers(a));
+            let first = sets.next().unwrap_or_else(VersionSet::empty);
+            sets.fold(first, |acc, s| acc.union(&s))
+        };
+        let clauses: usize = alternatives.iter().map(|a| a.len()).sum();
+        if clauses < MEMO_MIN_CLAUSES {
+            return build();
+        }
+        let same = |k: &[Arc<Specifiers>]| {
+            k.len() == alternatives.len()
+                && k.iter()
+                    .zip(alternatives)
+                    .all(|(a, b)| Arc::ptr_eq(a, b) || a.same_spelling(b))
+        };
+        let known = LAST_UNIONS.with(|m| {
+            m.borrow()
+                .iter()
+                .find(|(k, _)| same(k))
+                .map(|(_, set)| set.clone())
+        });
+        if let Some(set) = known {
+            return set;
+        }
+        let set = build();
+        LAST_UNIONS.with(|m| {
+            let mut m = m.borrow_mut();
+            if m.len() >= MEMO_ENTRIES {
+                m.remove(0);
+            }
+            m.push((alternatives.into(), set.clone()));
+        });
+        set
     }
 
     /// The set of a remembered large list that `same` takes for the one asked about.
@@ -1779,8 +1831,25 @@ fn intersect_pieces(a: &[Interval], b: &[Interval], mut f: impl FnMut(Interval) 
     }
 }
 
+/// The union of two sets' intervals (each sorted and disjoint): merged in order, as a
+/// stable sort of `a` then `b` would order them, without the sort's scratch room (half the
+/// list again: 12 MB for a union with a list of 770k holes).
 fn union_ivs(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
-    union_sorted(a.iter().chain(b.iter()).cloned().collect())
+    let mut all = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        // On a tie `a`'s interval first, as the stable sort kept it.
+        if cmp_lo(&y.lo, &x.lo) == Ordering::Less {
+            all.push(y.clone());
+            j += 1;
+        } else {
+            all.push(x.clone());
+            i += 1;
+        }
+    }
+    all.extend_from_slice(&a[i..]);
+    all.extend_from_slice(&b[j..]);
+    union_sorted(all)
 }
 
 /// The union of any intervals, as a sorted, disjoint, non-adjacent list.

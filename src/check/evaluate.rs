@@ -1155,11 +1155,7 @@ pub(super) fn req_set(r: &Requirement) -> Option<VersionSet> {
     let set = match &r.version {
         VersionReq::Any => VersionSet::full(),
         VersionReq::Specifiers { specifiers, .. } => VersionSet::from_shared(specifiers),
-        VersionReq::AnyOf { alternatives, .. } => {
-            let mut it = alternatives.iter().map(VersionSet::from_shared);
-            let first = it.next().unwrap_or_else(VersionSet::empty);
-            it.fold(first, |acc, s| acc.union(&s))
-        }
+        VersionReq::AnyOf { alternatives, .. } => VersionSet::union_of_shared(alternatives),
         VersionReq::Exact { version, .. } => VersionSet::exact(version),
         // A direct reference names no version: we cannot know what it installs.
         VersionReq::Unversioned => return None,
