@@ -120,10 +120,26 @@ def cases(scale):
     # 328 MB).
     yield "poetry-8mib-union", "pyproject.toml", (
         head + clause_list(limit - len(head) - 12, lambda i: f"!=1.{i}rc1") + ' || >=2"\n')
-    # Over the limits still (issue 15 stays open on it): a union of local-label clauses
-    # (203 MB).
+    # A union of local-label clauses (204 MB: each set of the requirement built its union
+    # anew, beside the remembered alternative).
     yield "poetry-8mib-union-locals", "pyproject.toml", (
         head + clause_list(limit - len(head) - 16, lambda i: f"!={i}+a") + ' || 1.16.*"\n')
+    # The other readers of a long Poetry constraint or a TOML clause list: Poetry's
+    # `python`, poetry.lock's `[metadata] python-versions`, a Pipfile's version string.
+    head = ('[tool.poetry]\nname = "p"\nversion = "0"\n[tool.poetry.dependencies]\n'
+            f'tensorflow = "1.14.0"\nnumpy = "^1.16"\npython = "')
+    yield "poetry-8mib-python", "pyproject.toml", (
+        head + clause_list(limit - len(head), lambda i: f"!=3.{i}rc1") + '"\n')
+    lock = "".join(
+        f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\n'
+        'optional = false\npython-versions = "*"\nfiles = []\n\n'
+        for name, version in [("numpy", "1.20.0"), ("tensorflow", "1.14.0")])
+    head = lock + '[metadata]\nlock-version = "2.0"\ncontent-hash = "x"\npython-versions = "'
+    yield "poetry-lock-8mib-python-versions", "poetry.lock", (
+        head + clause_list(limit - len(head), lambda i: f"!=3.{i}rc1") + '"\n')
+    head = '[packages]\ntensorflow = "==1.14.0"\nnumpy = "'
+    yield "pipfile-8mib-prereleases", "Pipfile", (
+        head + clause_list(limit - len(head), lambda i: f"!=1.{i}rc1") + '"\n')
     yield "requirements-750k-lines", "requirements.txt", TF + "\n" + "numpy>=1.0\n" * n(750_000)
     # The shortest entries each format allows, up to the cap: the most requirements (and
     # objects per byte) an 8 MiB file can hold. The rule's package ("gast") or a package no
