@@ -686,18 +686,21 @@ pub(crate) fn python_marker(alternatives: &[VersionSpecifiers]) -> Result<Marker
 
 /// A Poetry Python constraint (`python = "^3.7"`, `python-versions = ">=3.6,<4"`) at `at`
 /// as the project's Python range. A union (`~2.7 || ^3.5`) does not narrow it (a note).
+///
+/// The clauses are read back from the alternative's text one at a time
+/// ([`Alternative::held`]), as a dependency's are: pep440_rs's list of an 8 MiB
+/// `python = "!=3.0rc1,…"` was about 200 bytes a clause, held whole (172 MB peak RSS).
 pub(crate) fn requires_python(ctx: &mut Ctx<'_>, s: &str, at: Span) {
-    match translate(s) {
-        Ok(alts) if alts.len() == 1 => {
-            let spec = alts.into_iter().next().unwrap_or_default();
-            ctx.out.requires_python = Some((crate::versions::shared_specifiers(spec), ctx.loc(at)));
+    match translate_spanned(s).as_deref() {
+        Ok([alt]) => {
+            ctx.out.requires_python = Some((std::sync::Arc::new(alt.held()), ctx.loc(at)));
         }
         Ok(_) => ctx.problem(
             ProblemKind::Note,
             at,
             format!("Python constraint `{s}` is a union; every Python version is considered"),
         ),
-        Err(e) => ctx.parse_error(at, e),
+        Err(e) => ctx.parse_error(at, e.clone()),
     }
 }
 

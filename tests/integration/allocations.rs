@@ -1003,14 +1003,19 @@ fn assert_peak_per_clause(
     per
 }
 
-/// Issue 15 §4: the heap a check holds per clause of a long `requires-python` (PEP 621) or
-/// `python_requires` (setup.cfg), plain (`!=3.N`) or not (`!=3.Nrc1`, `!=3.N.post1`).
-/// pep440_rs's list was kept for the file (about 200 bytes a clause: an 8 MiB
-/// `requires-python` peaked at 221 MB plain, 234 MB pre-release) and packed again for its
-/// set. Measured when written (debug build, n = 6,000): 57 bytes plain, 112 and 115 not, in
-/// both formats; the code before (main 8348129) took 245, 248 and 251, and fails both bounds.
+/// Issue 15 §4: the heap a check holds per clause of a long `requires-python` (PEP 621),
+/// `python_requires` (setup.cfg), Poetry `python` or poetry.lock `python-versions`, plain
+/// (`!=3.N`) or not (`!=3.Nrc1`, `!=3.N.post1`). pep440_rs's list was kept for the file
+/// (about 200 bytes a clause: an 8 MiB `requires-python` peaked at 221 MB plain, 234 MB
+/// pre-release) and packed again for its set. Measured when written (debug build, n =
+/// 6,000): 57 bytes plain, 112 and 115 not, for PEP 621 and setup.cfg; the code before (main
+/// 8348129) took 245, 248 and 251, and fails both bounds. Poetry's two (the translated
+/// text and the clauses' spans are alive while the clauses are read back): 79, 142 and 145;
+/// main 1d7fc7b, which built pep440_rs's list of the translation, took 262, 276 and 279.
 const MAX_PEAK_PER_PLAIN_REQUIRES_PYTHON_CLAUSE: u64 = 72;
 const MAX_PEAK_PER_REQUIRES_PYTHON_CLAUSE: u64 = 136;
+const MAX_PEAK_PER_PLAIN_POETRY_PYTHON_CLAUSE: u64 = 96;
+const MAX_PEAK_PER_POETRY_PYTHON_CLAUSE: u64 = 168;
 
 #[test]
 fn a_long_requires_python_costs_a_bounded_number_of_bytes_per_clause() {
@@ -1028,14 +1033,36 @@ fn a_long_requires_python_costs_a_bounded_number_of_bytes_per_clause() {
             "[metadata]\nname = p\n[options]\npython_requires = {list}\n\
              install_requires =\n    tensorflow==1.14.0\n    numpy>=1.16\n"
         );
-        let bound = if clause == "!=3.{i}" {
-            MAX_PEAK_PER_PLAIN_REQUIRES_PYTHON_CLAUSE
+        let poetry = format!(
+            "[tool.poetry]\nname = \"p\"\nversion = \"0\"\n[tool.poetry.dependencies]\n\
+             python = \"{list}\"\ntensorflow = \"1.14.0\"\nnumpy = \">=1.16\"\n"
+        );
+        let poetry_lock = format!(
+            "[[package]]\nname = \"numpy\"\nversion = \"1.16.4\"\npython-versions = \"*\"\n\n\
+             [[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\npython-versions = \"*\"\n\n\
+             [metadata]\nlock-version = \"2.0\"\npython-versions = \"{list}\"\n"
+        );
+        let (bound, poetry_bound) = if clause == "!=3.{i}" {
+            (
+                MAX_PEAK_PER_PLAIN_REQUIRES_PYTHON_CLAUSE,
+                MAX_PEAK_PER_PLAIN_POETRY_PYTHON_CLAUSE,
+            )
         } else {
-            MAX_PEAK_PER_REQUIRES_PYTHON_CLAUSE
+            (
+                MAX_PEAK_PER_REQUIRES_PYTHON_CLAUSE,
+                MAX_PEAK_PER_POETRY_PYTHON_CLAUSE,
+            )
         };
-        for (name, format, text) in [
-            ("pyproject.toml", Format::Pyproject, &pyproject),
-            ("setup.cfg", Format::SetupCfg, &setup_cfg),
+        for (name, format, text, bound) in [
+            ("pyproject.toml", Format::Pyproject, &pyproject, bound),
+            ("setup.cfg", Format::SetupCfg, &setup_cfg, bound),
+            ("pyproject.toml", Format::Pyproject, &poetry, poetry_bound),
+            (
+                "poetry.lock",
+                Format::PoetryLock,
+                &poetry_lock,
+                poetry_bound,
+            ),
         ] {
             let per = assert_peak_per_clause((name, clause), format, text, n, bound);
             // The counter counts: a clause is 16 bytes, a hole's interval 32.
