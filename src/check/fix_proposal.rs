@@ -47,9 +47,13 @@ pub(super) fn range_fix(
     // The replacement depends on the rule, the clauses (and so the requirement's set, when
     // they are the author's own text), the pre-release flag and the Pythons: remembered
     // per thread for those (a tree's projects write a handful of ranges). A long list (an
-    // 8 MiB line of `!=`) is not copied into a key: it is worked out as it comes.
+    // 8 MiB line of `!=`, or a few clauses of more than `MAX_TIGHTEN_BYTES`: one local
+    // label of a million segments) is not copied into a key: it is worked out as it comes.
     let key = match &clauses_text {
-        ClauseTexts::InFile(_, clauses) if clauses.len() <= MAX_TIGHTEN_CLAUSES => {
+        ClauseTexts::InFile(_, clauses)
+            if clauses.len() <= MAX_TIGHTEN_CLAUSES
+                && clauses_text.iter().map(str::len).sum::<usize>() <= MAX_TIGHTEN_BYTES =>
+        {
             Some(ReplacementKey {
                 rule: rule.uid,
                 pre: r.pre,

@@ -1316,3 +1316,36 @@ fn lines_with_the_same_extras_share_them() {
         "{per} bytes per line with extras, more than {MAX_BYTES_PER_LINE_WITH_EXTRAS}"
     );
 }
+
+/// A few clauses of more than 4 KiB (`fix_proposal::MAX_TIGHTEN_BYTES`: one local label of a
+/// million characters) are not copied into the key of the fix's memo, which holds a key
+/// until 1,024 others push it out. Measured when written (debug build, a 1 MiB label): 68
+/// bytes kept after the check; main 4fc6d25, which copied the clauses into the key, kept
+/// 1,048,872 and fails the bound.
+const MAX_BYTES_KEPT_AFTER_A_LONG_LABEL: i64 = 64 * 1024;
+
+#[test]
+fn a_long_clause_is_not_copied_into_the_fix_memo() {
+    let file = |c: char| {
+        let label = c.to_string().repeat(1 << 20);
+        format!("tensorflow==1.14.0\nnumpy>=1.16,!=1.0+{label}\n")
+    };
+    // The first check builds the rules, release indexes and per-thread memos.
+    check_one("requirements.txt", Format::Requirements, &file('a'));
+    let text = file('b');
+    let before = live_bytes();
+    let findings = check_one("requirements.txt", Format::Requirements, &text);
+    let kept = live_bytes() - before;
+    eprintln!(
+        "{kept} bytes kept after checking {} bytes ({findings} findings)",
+        text.len()
+    );
+    assert!(
+        findings > 0,
+        "the long line is a finding, so its fix is worked out"
+    );
+    assert!(
+        kept <= MAX_BYTES_KEPT_AFTER_A_LONG_LABEL,
+        "{kept} bytes kept after a check of a 1 MiB label"
+    );
+}
