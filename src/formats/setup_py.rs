@@ -86,6 +86,7 @@ fn parse_with(text: &str, file: FileId, mut files: Option<&mut Files>) -> Parsed
             tokenize(&text[..span.start]).unwrap_or_default()
         }
     };
+    conflict_markers(text, &toks, file, &mut out);
     let scope = Scope::new(text, &toks);
     let mut base = Vec::new();
     let mut extras = Extras::default();
@@ -172,12 +173,22 @@ fn read_argument(
     if value.is_empty() {
         return;
     }
+    if let Some(name) = keyword_without_comma(text, value) {
+        let next = &text[name.span.start..name.span.end];
+        out.problems.push(problem(
+            ProblemKind::Parse,
+            file,
+            name.span,
+            format!("invalid syntax: a comma is missing before `{next}=` (Python cannot run this file)"),
+        ));
+        return;
+    }
     match key {
         "install_requires" => match scope.list(value, 0) {
             Some(pieces) => base.extend(from_pieces(text, &pieces, file, out, None, files)),
             None => out.problems.push(computed(file, cover(value), key)),
         },
-        "python_requires" => match single_string(value) {
+        "python_requires" => match scope.string(value, 0) {
             Some((s, span)) => setuptools::python_requires(out, file, s.trim(), span),
             None => out.problems.push(computed(file, cover(value), key)),
         },
@@ -370,8 +381,16 @@ impl<'t> Scope<'t> {
                 .and_modify(|v| *v = None)
                 .or_insert(Some((*a, *b)));
         }
-        // Any other binding or in-place change of a name makes it computed.
+        // Any other binding or in-place change of a name makes it computed. A `NAME =` right
+        // after `(` or `,` inside parentheses is a keyword argument or a parameter's default
+        // (`setup(install_requires=install_requires)`), which binds nothing in the module.
+        let mut open: Vec<&Kind> = Vec::new();
         for (k, t) in toks.iter().enumerate() {
+            if is_open(&t.kind) {
+                open.push(&t.kind);
+            } else if is_close(&t.kind) {
+                open.pop();
+            }
             if t.kind != Kind::Name {
                 continue;
             }
@@ -381,8 +400,11 @@ impl<'t> Scope<'t> {
             }
             let next = toks.get(k + 1).map(|n| &n.kind);
             let prev = k.checked_sub(1).map(|p| word(&toks[p]));
+            let keyword = open.last() == Some(&&Kind::Op("("))
+                && k.checked_sub(1)
+                    .is_some_and(|p| matches!(toks[p].kind, Kind::Op("(" | ",")));
             let rebound = match next {
-                Some(Kind::Op("=")) => !def_at.contains(&k),
+                Some(Kind::Op("=")) => !def_at.contains(&k) && !keyword,
                 Some(Kind::Op("+=" | "-=" | "|=")) => true,
                 Some(Kind::Op(".")) => toks
                     .get(k + 2)
@@ -440,6 +462,24 @@ impl<'t> Scope<'t> {
             }
         }
         Some(out)
+    }
+
+    /// A string literal (implicitly concatenated pieces too), directly or through a name
+    /// bound once (`PYTHON_REQUIRES = ">=3.6"`, then `python_requires=PYTHON_REQUIRES`).
+    fn string(&self, value: &'t [Tok], depth: usize) -> Option<(String, Span)> {
+        if depth > MAX_NAME_DEPTH {
+            return None;
+        }
+        if let [t] = value {
+            if t.kind == Kind::Name {
+                let (s, e) = (*self.bindings.get(self.word(t))?)?;
+                // The names followed share the budget of `list` (linear in the file).
+                let left = self.budget.get().checked_sub(e - s)?;
+                self.budget.set(left);
+                return self.string(&self.toks[s..e], depth + 1);
+            }
+        }
+        single_string(value)
     }
 
     /// A dict literal, directly or through a name bound once.
@@ -707,6 +747,56 @@ fn requirements(
         }
     }
     members
+}
+
+/// In a keyword argument's value, a `NAME =` at the top level right after the end of an
+/// expression: `setup(name="x"` then `install_requires=[...]` on the next line, a comma
+/// missing, which Python refuses ("invalid syntax. Perhaps you forgot a comma?") where the
+/// reader would take `install_requires` as part of `name`'s value. A value with a `lambda`
+/// (whose parameters take defaults) is left alone.
+fn keyword_without_comma<'a>(text: &str, value: &'a [Tok]) -> Option<&'a Tok> {
+    let word = |t: &Tok| &text[t.span.start..t.span.end];
+    if value.iter().any(|t| t.kind == Kind::Name && word(t) == "lambda") {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (k, t) in value.iter().enumerate() {
+        if is_open(&t.kind) {
+            depth += 1;
+        } else if is_close(&t.kind) {
+            depth = depth.saturating_sub(1);
+        } else if depth == 0 && t.kind == Kind::Op("=") && k >= 2 {
+            let name = &value[k - 1];
+            let before = &value[k - 2].kind;
+            let ends_expression = matches!(before, Kind::Str(_) | Kind::Other | Kind::Name)
+                || is_close(before);
+            if name.kind == Kind::Name && ends_expression {
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+/// A line that starts with a merge conflict marker (`<<<<<<< `, `=======`, `>>>>>>> `)
+/// outside a string literal: Python cannot compile the file (a token starts there, where a
+/// marker inside a docstring, an reST underline say, is part of a string token).
+fn conflict_markers(text: &str, toks: &[Tok], file: FileId, out: &mut Parsed) {
+    for (start, end) in crate::formats::requirements::physical_lines(text) {
+        let line = &text[start..end];
+        let marker = ["<<<<<<<", "=======", ">>>>>>>"].iter().any(|m| {
+            line.strip_prefix(m)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+        });
+        if marker && toks.binary_search_by_key(&start, |t| t.span.start).is_ok() {
+            out.problems.push(problem(
+                ProblemKind::Parse,
+                file,
+                Span::new(start, end),
+                "merge conflict marker: Python cannot run this file until the conflict is resolved".into(),
+            ));
+        }
+    }
 }
 
 fn computed(file: FileId, span: Span, what: &str) -> Problem {
@@ -1048,6 +1138,88 @@ mod tests {
 
     fn slice(t: &str, s: Span) -> &str {
         &t[s.start..s.end]
+    }
+
+    /// The problems of `t`, as (kind, the text they point at).
+    fn problems(t: &str) -> Vec<(ProblemKind, &str)> {
+        parse_text(t, 0)
+            .problems
+            .iter()
+            .map(|x| (x.kind, slice(t, x.loc.span)))
+            .collect()
+    }
+
+    /// A keyword argument named as the variable it passes binds nothing: the name is still
+    /// bound once (real files: `setup(install_requires=install_requires)`,
+    /// `extras_require=extras_require`; each was "computed", a warning, and exit 0).
+    #[test]
+    fn a_keyword_argument_does_not_rebind_its_name() {
+        let t = "from setuptools import setup\ninstall_requires = ['tensorflow==1.14.0', 'numpy']\n\
+                 extras_require = {'gpu': ['h5py']}\n\
+                 def helper(install_requires=None):\n    return dict(extras_require=1)\n\
+                 setup(name='x', install_requires=install_requires, extras_require=extras_require)\n";
+        let p = parse_text(t, 0);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let names: Vec<&str> = p.requirements.iter().map(|r| r.name.as_ref()).collect();
+        assert_eq!(names, ["tensorflow", "numpy", "h5py"]);
+        // A name bound again, or changed in place, is still computed.
+        for again in ["install_requires = []\n", "install_requires += ['x']\n", "install_requires.append('x')\n"] {
+            let t = format!(
+                "install_requires = ['numpy']\n{again}setup(install_requires=install_requires)\n"
+            );
+            assert_eq!(
+                problems(&t),
+                [(ProblemKind::Unevaluable, "install_requires")],
+                "{again}"
+            );
+        }
+    }
+
+    /// `python_requires` through a name bound once to a string, as `install_requires` through
+    /// a name bound to a list (an unread Python range hid the whole file's findings).
+    #[test]
+    fn python_requires_through_a_name() {
+        let t = "PYTHON_REQUIRES = \">=3.6\"\nsetup(python_requires=PYTHON_REQUIRES, install_requires=['numpy'])\n";
+        let p = parse_text(t, 0);
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        let (specs, loc) = p.requires_python.expect("read through the name");
+        assert_eq!(specs.to_string(), ">=3.6");
+        assert_eq!(slice(t, loc.span), ">=3.6");
+        let t = "P = '>=3.6'\nP = '>=3.7'\nsetup(python_requires=P)\n";
+        assert_eq!(problems(t), [(ProblemKind::Unevaluable, "P")]);
+    }
+
+    /// What Python refuses to compile is a parse error, not a file read as if it were fine: a
+    /// comma missing between two keyword arguments (the first one's value swallowed the
+    /// second, and `install_requires` went unread), and merge conflict markers.
+    #[test]
+    fn what_python_cannot_compile_is_a_parse_error() {
+        let t = "setup(\n    name=\"x\"\n    install_requires=[\"numpy\"],\n)\n";
+        assert_eq!(problems(t), [(ProblemKind::Parse, "install_requires")]);
+        let t = "setup(name=f(1) install_requires=['numpy'])\n";
+        assert_eq!(problems(t), [(ProblemKind::Parse, "install_requires")]);
+        let t = "setup(\n<<<<<<< HEAD\n    version='1',\n=======\n    version='2',\n>>>>>>> b\n)\n";
+        assert_eq!(
+            problems(t),
+            [
+                (ProblemKind::Parse, "<<<<<<< HEAD"),
+                (ProblemKind::Parse, "======="),
+                (ProblemKind::Parse, ">>>>>>> b"),
+            ]
+        );
+        // Valid Python: a marker-like line inside a string, a lambda's default, a comparison.
+        for t in [
+            "setup(long_description='''Title\n=======\n''', install_requires=['numpy'])\n",
+            "setup(cmdclass=lambda x=1: x, install_requires=['numpy'])\n",
+            "setup(zip_safe=a == b, install_requires=['numpy'])\n",
+            "setup(install_requires=['numpy'] if x else [])\n",
+        ] {
+            assert!(
+                !problems(t).iter().any(|(k, _)| *k == ProblemKind::Parse),
+                "{t}: {:?}",
+                problems(t)
+            );
+        }
     }
 
     #[test]
