@@ -190,7 +190,12 @@ fn read_argument(
         },
         "python_requires" => match scope.string(value, 0) {
             Some((s, span)) => setuptools::python_requires(out, file, s.trim(), span),
-            None => out.problems.push(computed(file, cover(value), key)),
+            None => out.problems.push(problem(
+                ProblemKind::Unevaluable,
+                file,
+                cover(value),
+                format!("{key} is computed; depwindow reads only a literal string"),
+            )),
         },
         "extras_require" => read_extras(text, value, file, out, base, extras, (scope, files)),
         "name" => {
@@ -1187,6 +1192,8 @@ mod tests {
         assert_eq!(slice(t, loc.span), ">=3.6");
         let t = "P = '>=3.6'\nP = '>=3.7'\nsetup(python_requires=P)\n";
         assert_eq!(problems(t), [(ProblemKind::Unevaluable, "P")]);
+        let p = parse_text(t, 0);
+        assert!(p.problems[0].message.ends_with("reads only a literal string"));
     }
 
     /// What Python refuses to compile is a parse error, not a file read as if it were fine: a
