@@ -762,8 +762,9 @@ impl Input<'_, '_> {
     /// rule, the environment and whether an override replaced the declared range, so it is
     /// worked out once per thread for each, not once per unit (every unit that leaves
     /// protobuf free asks the same).
-    pub(crate) fn declared_outcome(&self) -> (Option<usize>, std::sync::Arc<[usize]>) {
-        type Key = (u64, usize, bool);
+    /// `pre`: pre-releases allowed (`--pre`), so the declared range's pre-releases count.
+    pub(crate) fn declared_outcome(&self, pre: bool) -> (Option<usize>, std::sync::Arc<[usize]>) {
+        type Key = (u64, usize, bool, bool);
         type Outcome = (Option<usize>, std::sync::Arc<[usize]>);
         thread_local! {
             static KNOWN: std::cell::RefCell<HashMap<Key, Outcome, FastHash>> =
@@ -773,13 +774,19 @@ impl Input<'_, '_> {
             self.rule.uid,
             std::ptr::from_ref(self.env) as usize,
             self.overridden,
+            pre,
         );
         remembered(&KNOWN, 4096, key, |_| {
             #[cfg(test)]
             DECLARED_OUTCOMES.with(|n| n.set(n.get() + 1));
+            let declared = if pre {
+                std::borrow::Cow::Owned(self.declared.clone().allow_prereleases())
+            } else {
+                std::borrow::Cow::Borrowed(&self.declared)
+            };
             (
-                pip_pick(self.rule, &self.declared, &[], &self.py),
-                leaking(self.rule, &self.declared, &self.py),
+                pip_pick(self.rule, &declared, &[], &self.py),
+                leaking(self.rule, &declared, &self.py),
             )
         })
     }

@@ -24,12 +24,14 @@ use crate::manifest::{Role, VersionReq};
 /// when the lockfile beside the declaration pins the package (the lock's own verdict
 /// stands).
 /// Whether every requirement on the package is a bare name (`numpy`, Pipfile `"*"`, a conda
-/// bare name, Poetry `"*"`): they constrain nothing, so the package is unconstrained.
+/// bare name, Poetry `"*"`): they constrain nothing, so the package is unconstrained, with
+/// pre-releases allowed or not (`--pre`, Pipfile `allow_prereleases`: pip's pick then comes
+/// from the declared range with its pre-releases, [`Input::declared_outcome`]).
 pub(super) fn only_bare(c: &Combined<'_>) -> bool {
     !c.firsts.is_empty()
         && c.firsts
             .iter()
-            .all(|r| matches!(r.version, VersionReq::Any) && r.role != Role::Locked && !r.pre)
+            .all(|r| matches!(r.version, VersionReq::Any) && r.role != Role::Locked)
 }
 
 fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<PyVerdict<'a>> {
@@ -46,7 +48,10 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
             return None;
         }
     }
-    let (pick, leak) = input.declared_outcome();
+    // Under `--pre` (Pipfile `allow_prereleases`), which the file that requires the trigger
+    // or a bare name on the package says, pip may pick a pre-release the declared range holds.
+    let pre = input.hit.req.pre || combined.is_some_and(|c| c.firsts.iter().any(|r| r.pre));
+    let (pick, leak) = input.declared_outcome(pre);
     Some(PyVerdict {
         check: Check::Unconstrained,
         severity: input.cap(rule.absence_severity),
@@ -60,7 +65,11 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
             None => input.contributing.clone(),
         },
         leak,
-        admitted: Some(input.declared.clone()),
+        admitted: Some(if pre {
+            input.declared.clone().allow_prereleases()
+        } else {
+            input.declared.clone()
+        }),
         pick,
         fix: match bare {
             Some(r) => FixIntent::Narrow(r),
