@@ -177,7 +177,10 @@ fn walk(
                 if exclude(&path) {
                     continue;
                 }
-                if let Some(format) = detect(&path) {
+                let format = detect(&path).or_else(|| {
+                    (kind.is_file() && conda_environment(&path)).then_some(Format::Conda)
+                });
+                if let Some(format) = format {
                     if link_to_file {
                         links.push((path, format));
                     } else {
@@ -225,6 +228,29 @@ fn walk(
             }
         }
     }
+}
+
+/// A walked YAML file not named `environment.yml` that is a conda environment all the same
+/// (`conda env create -f` takes any name: `conda/spleeter-cpu.yaml`, `folding-linux.yml`):
+/// top-level `channels:` and `dependencies:` keys, as `conda env export` writes them. Both
+/// are asked for, where a file named on the command line needs only `dependencies:`
+/// (`formats::sniff`): a Helm chart or an Ansible role has `dependencies:` alone. A file
+/// that cannot be read here is left to the name rule (not checked), as any other YAML.
+fn conda_environment(path: &Path) -> bool {
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
+    if !yaml {
+        return false;
+    }
+    let Ok(bytes) = crate::files::read_capped(path) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.trim_start_matches('\u{feff}');
+    let key = |k: &str| text.lines().any(|l| l.trim_end() == k);
+    key("channels:") && key("dependencies:")
 }
 
 /// A requirements-syntax file discovered by a constraints name is checked through the files

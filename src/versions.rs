@@ -127,6 +127,18 @@ pub(crate) fn read_specifiers(
     }
 }
 
+/// What is wrong with a specifier list, in one line: pep440_rs's `Display` of the error adds
+/// the list and a line of carets under the bad part, which a JSON message, a GitHub
+/// annotation or a concise line would carry as raw line breaks (the span points at it).
+pub(crate) fn specifiers_error(e: &pep440_rs::VersionSpecifiersParseError) -> String {
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default();
+    let first = first
+        .strip_prefix("Failed to parse version: ")
+        .unwrap_or(first);
+    first.strip_suffix(':').unwrap_or(first).to_owned()
+}
+
 /// A specifier list a version set is built from: pep440_rs's, or a reader's shared one
 /// (its set remembered with the list itself when it is long).
 pub trait Clauses {

@@ -58,14 +58,38 @@ pub(crate) struct MatchSpec {
     pub clauses: Vec<Span>,
 }
 
+/// Why a match-spec is not translated.
+#[derive(Debug)]
+pub(crate) enum SpecError {
+    /// conda refuses it as well (no name, a `[` never closed, an empty clause).
+    Malformed(String),
+    /// conda reads it, but its version has no PEP 440 equivalent depwindow can check
+    /// (`openssl=1.1.1k`, a regular expression, a parenthesised expression).
+    Untranslated(String),
+}
+
+impl From<String> for SpecError {
+    fn from(message: String) -> SpecError {
+        SpecError::Malformed(message)
+    }
+}
+
+impl std::fmt::Display for SpecError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpecError::Malformed(m) | SpecError::Untranslated(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Translate a conda match-spec into a name and PEP 440 specifier sets.
-pub(crate) fn translate_matchspec(spec: &str) -> Result<MatchSpec, String> {
+pub(crate) fn translate_matchspec(spec: &str) -> Result<MatchSpec, SpecError> {
     let b = spec.as_bytes();
     // Bracketed keyword expressions come last: `name[version='>=1.16', build=py37*]`.
     let (positional_end, bracket_version) = match spec.find('[') {
         Some(open) => {
             if !spec.trim_end().ends_with(']') {
-                return Err("`[` without a closing `]`".into());
+                return Err(SpecError::Malformed("`[` without a closing `]`".into()));
             }
             let close = spec.trim_end().len() - 1;
             (open, bracket_value(spec, open + 1, close, "version")?)
@@ -85,7 +109,9 @@ pub(crate) fn translate_matchspec(spec: &str) -> Result<MatchSpec, String> {
     let name_span = Span::new(name_start, i);
     let name = spec[name_start..i].to_owned();
     if name.is_empty() || name.contains('*') {
-        return Err("a match-spec needs a package name (wildcards are not checked)".into());
+        return Err(SpecError::Malformed(
+            "a match-spec needs a package name (wildcards are not checked)".into(),
+        ));
     }
     let rest = Span::new(i, positional_end);
     let positional = positional_version(spec, rest)?;
@@ -235,10 +261,12 @@ fn version_expression(
     spec: &str,
     span: Span,
     fuzzy_eq: bool,
-) -> Result<(Vec<Specifiers>, Vec<Span>), String> {
+) -> Result<(Vec<Specifiers>, Vec<Span>), SpecError> {
     let text = &spec[span.start..span.end];
     if text.contains(['(', ')']) {
-        return Err("parenthesised conda version expressions are not translated".into());
+        return Err(SpecError::Untranslated(
+            "parenthesised conda version expressions are not translated".into(),
+        ));
     }
     let mut alternatives = Vec::new();
     let mut clause_spans = Vec::new();
@@ -254,7 +282,7 @@ fn version_expression(
             let cspan = Span::new(coff + lead, coff + lead + c.len());
             coff += clause.len() + 1;
             if c.is_empty() {
-                return Err(format!("empty clause in `{text}`"));
+                return Err(SpecError::Malformed(format!("empty clause in `{text}`")));
             }
             match translate_clause(c, fuzzy_eq && n_alts == 1 && !text.contains(','))? {
                 Some(s) => {
@@ -269,7 +297,13 @@ fn version_expression(
             Some(specs) => specs,
             // pep440_rs reads the list whole only to say what is wrong with it.
             None => VersionSpecifiers::from_str(&joined)
-                .map_err(|e| format!("`{}` has no PEP 440 equivalent: {e}", alt.trim()))?
+                .map_err(|e| {
+                    SpecError::Untranslated(format!(
+                        "`{}` has no PEP 440 equivalent: {}",
+                        alt.trim(),
+                        crate::versions::specifiers_error(&e)
+                    ))
+                })?
                 .into(),
         };
         alternatives.push(specs);
@@ -282,15 +316,15 @@ fn version_expression(
 }
 
 /// One conda clause as one PEP 440 specifier string; None for `*` (any).
-fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
+fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, SpecError> {
     let c: String = c.chars().filter(|ch| !ch.is_whitespace()).collect();
     if c == "*" {
         return Ok(None);
     }
     if c.starts_with('^') {
-        return Err(format!(
+        return Err(SpecError::Untranslated(format!(
             "regular-expression version `{c}` is not translated"
-        ));
+        )));
     }
     let ops = ["==", "!=", ">=", "<=", "~=", ">", "<", "="];
     let (op, v) = ops
@@ -301,8 +335,11 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
         Some(stem) => (stem, true),
         None => (v, false),
     };
-    if v.is_empty() || v.contains('*') {
-        return Err(format!("version `{c}` is not translated"));
+    if v.is_empty() {
+        return Err(SpecError::Malformed(format!("version `{c}` has no version")));
+    }
+    if v.contains('*') {
+        return Err(SpecError::Untranslated(format!("version `{c}` is not translated")));
     }
     Ok(Some(match op {
         "" if glob => format!("=={v}.*"),
@@ -313,7 +350,11 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, String> {
         "==" => format!("=={v}"),
         // CEP 29: `!=` is negated fuzzy equality.
         "!=" => format!("!={v}.*"),
-        _ if glob => return Err(format!("`{c}` mixes `*` with `{op}`")),
+        _ if glob => {
+            return Err(SpecError::Untranslated(format!(
+                "`{c}` mixes `*` with `{op}`"
+            )))
+        }
         _ => format!("{op}{v}"),
     }))
 }
@@ -662,17 +703,30 @@ fn conda_spec(
     let at = |rel: Span| if s.verbatim { base.sub(rel) } else { base };
     let ms = match translate_matchspec(&s.value) {
         Ok(ms) => ms,
-        Err(msg) => {
-            out.problems.push(problem(
-                ProblemKind::Parse,
-                id,
-                base,
-                format!("match-spec `{}`: {msg}", s.value),
-            ));
+        Err(e) => {
             // A spec that does not parse stands in for its package (`formats::stand_in`),
             // read after any `channel::`.
             let spec = s.value.rsplit("::").next().unwrap_or("");
-            if let Some(name) = super::leading_name(spec).filter(|n| n.as_ref() != "python") {
+            let name = super::leading_name(spec);
+            let kind = match &e {
+                SpecError::Malformed(_) => ProblemKind::Parse,
+                // conda reads it: not an error in the file. On a package no rule reads
+                // (`openssl=1.1.1k`, in most exported environments) there is nothing to
+                // say; on one a rule reads, it cannot be checked.
+                SpecError::Untranslated(_) => match &name {
+                    // The Python range is then not narrowed: said, as for a `|` of Pythons.
+                    Some(n) if n.as_ref() == "python" => ProblemKind::Note,
+                    Some(n) if relevant.wants(n.as_ref()) => ProblemKind::Unevaluable,
+                    _ => return,
+                },
+            };
+            out.problems.push(problem(
+                kind,
+                id,
+                base,
+                format!("match-spec `{}`: {e}", s.value),
+            ));
+            if let Some(name) = name.filter(|n| n.as_ref() != "python") {
                 let loc = Loc { file: id, span: base };
                 push_member(out, members, super::stand_in(name, loc, super::Format::Conda));
             }
@@ -1097,6 +1151,38 @@ mod tests {
 
     fn sl(t: &str, s: Span) -> &str {
         &t[s.start..s.end]
+    }
+
+    /// A version conda reads but PEP 440 cannot write is not an error in the file: nothing on
+    /// a package no rule reads (`openssl=1.1.1k`, `tzdata=2021a`, in most exported
+    /// environments: each was a DW001 error), `unevaluable` on one a rule reads, a note on
+    /// Python; what conda refuses too (an empty clause) stays a parse error.
+    #[test]
+    fn a_version_conda_reads_but_pep440_cannot_is_not_an_error() {
+        let env = "dependencies:\n  - python 3.(7|8)\n  - tensorflow=1.14.0\n  \
+                   - openssl=1.1.1k=h27cfd23_0\n  - tzdata=2021a\n  - libfoo ^1\\.2.*$\n  \
+                   - numpy=1.16.4a*\n  - h5py 2.10.(0|1)\n  - gast >=0.2,,<0.3\n";
+        let mut files = Files::new(std::env::temp_dir());
+        let rules = crate::rules::builtin();
+        files.set_relevant(std::sync::Arc::new(crate::formats::Relevant::of_rules(rules)));
+        let id = files.add(Path::new("/nonexistent-dw/environment.yml"), env.as_bytes());
+        let p = parse_unit(&mut files, id);
+        let got: Vec<(ProblemKind, &str)> = p
+            .problems
+            .iter()
+            .map(|x| (x.kind, sl(env, x.loc.span)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (ProblemKind::Note, "python 3.(7|8)"),
+                (ProblemKind::Unevaluable, "numpy=1.16.4a*"),
+                (ProblemKind::Unevaluable, "h5py 2.10.(0|1)"),
+                (ProblemKind::Parse, "gast >=0.2,,<0.3"),
+            ]
+        );
+        // Each message is one line.
+        assert!(p.problems.iter().all(|x| !x.message.contains('\n')), "{:?}", p.problems);
     }
 
     #[test]

@@ -179,7 +179,13 @@ fn requires(ctx: &mut Ctx<'_>, r: &Table<'_>) {
         };
         match crate::versions::read_specifiers(&text) {
             Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
-            Err(e) => ctx.parse_error(at.span, format!("invalid `{key}` `{s}`: {e}")),
+            Err(e) => ctx.parse_error(
+                at.span,
+                format!(
+                    "invalid `{key}` `{s}`: {}",
+                    crate::versions::specifiers_error(&e)
+                ),
+            ),
         }
     }
 }

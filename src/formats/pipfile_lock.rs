@@ -115,7 +115,7 @@ fn read_meta(root: &Node, file: FileId, out: &mut Parsed) {
             Ok(v) => out.requires_python = Some((v, Loc { file, span: s.span })),
             Err(e) => {
                 out.problems
-                    .push(parse_problem(file, s.span, format!("invalid `{key}`: {e}")))
+                    .push(parse_problem(file, s.span, format!("invalid `{key}`: {}", crate::versions::specifiers_error(&e))))
             }
         }
         return;

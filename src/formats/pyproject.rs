@@ -183,7 +183,13 @@ fn read(ctx: &mut Ctx<'_>, root: &Table<'_>) {
                 let at = ctx.str_span(v, s);
                 match crate::versions::read_specifiers(s) {
                     Ok(spec) => ctx.out.requires_python = Some((spec, ctx.loc(at.span))),
-                    Err(e) => ctx.parse_error(at.span, format!("invalid `requires-python`: {e}")),
+                    Err(e) => ctx.parse_error(
+                        at.span,
+                        format!(
+                            "invalid `requires-python`: {}",
+                            crate::versions::specifiers_error(&e)
+                        ),
+                    ),
                 }
             }
         }

@@ -213,7 +213,10 @@ pub(crate) fn python_requires(out: &mut Parsed, file: FileId, value: &str, span:
             ProblemKind::Parse,
             file,
             span,
-            format!("invalid python_requires: {e}"),
+            format!(
+                "invalid python_requires: {}",
+                crate::versions::specifiers_error(&e)
+            ),
         )),
     }
 }

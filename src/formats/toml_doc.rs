@@ -575,8 +575,12 @@ pub(crate) fn pep440_value(s: &str, at: StrSpan) -> Result<crate::manifest::Vers
         return Ok(VersionReq::Any);
     }
     // Read clause by clause (no whole pep440_rs list alive at once).
-    let specifiers = crate::versions::read_specifiers(t)
-        .map_err(|e| format!("invalid version specifier `{s}`: {e}"))?;
+    let specifiers = crate::versions::read_specifiers(t).map_err(|e| {
+        format!(
+            "invalid version specifier `{s}`: {}",
+            crate::versions::specifiers_error(&e)
+        )
+    })?;
     let mut clauses = Vec::new();
     if at.exact {
         let mut off = 0;
@@ -745,7 +749,10 @@ impl Ctx<'_> {
         let at = self.str_span(v, s);
         match crate::versions::read_specifiers(s) {
             Ok(spec) => self.out.requires_python = Some((spec, self.loc(at.span))),
-            Err(e) => self.parse_error(at.span, format!("invalid {what}: {e}")),
+            Err(e) => self.parse_error(
+                at.span,
+                format!("invalid {what}: {}", crate::versions::specifiers_error(&e)),
+            ),
         }
     }
 }

@@ -46,7 +46,8 @@ pub struct Spec {
 
 impl Spec {
     pub(crate) fn parse(text: &str) -> Result<Spec, String> {
-        let specifiers = VersionSpecifiers::from_str(text).map_err(|e| e.to_string())?;
+        let specifiers =
+            VersionSpecifiers::from_str(text).map_err(|e| crate::versions::specifiers_error(&e))?;
         let set = VersionSet::from_specifiers(&specifiers);
         Ok(Spec {
             text: text.to_owned(),

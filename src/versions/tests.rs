@@ -727,3 +727,28 @@ fn below_witness_past_pieces_without_a_final_release() {
     let below = pre.outside(&window).below.expect("a pre-release below");
     assert_eq!(below, v("1.0.post0.dev0"));
 }
+
+/// A list pep440_rs refuses is said in one line (its `Display` adds the list and a line of
+/// carets: a JSON message or a GitHub annotation carried them as raw line breaks).
+#[test]
+fn a_refused_list_is_said_in_one_line() {
+    for (list, says) in [
+        (">=>1.14.5", "no such comparison operator"),
+        (
+            ">=3.6.*, <3.8.*",
+            "cannot be used with a wildcard version specifier",
+        ),
+        ("==1.0,>=x", "x"),
+        ("~=1", "~="),
+    ] {
+        let e = pep440_rs::VersionSpecifiers::from_str(list).expect_err(list);
+        let said = crate::versions::specifiers_error(&e);
+        assert!(
+            e.to_string().contains('\n'),
+            "{list}: pep440_rs's own is several lines"
+        );
+        assert!(!said.contains('\n') && !said.is_empty(), "{list}: {said:?}");
+        assert!(said.contains(says), "{list}: {said:?}");
+        assert!(!said.starts_with("Failed to parse"), "{said}");
+    }
+}

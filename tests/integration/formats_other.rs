@@ -216,3 +216,49 @@ fn hostile_inputs_are_bounded() {
         assert!(parse_all(&case) > 0);
     }
 }
+
+/// The walk reads a conda environment whatever its name, when it has the top-level
+/// `channels:` and `dependencies:` that `conda env export` writes (`conda/spleeter-cpu.yaml`,
+/// `folding-linux.yml`: found in real repositories, and skipped, "All checks passed! (0
+/// files checked)"); a Helm chart or an Ansible role, with `dependencies:` alone, and other
+/// YAML are not read.
+#[test]
+fn the_walk_finds_conda_environments_by_their_content() {
+    let dir = common::Scratch::new("conda-walk");
+    let env = "name: cpu\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.7\n  \
+               - tensorflow=1.14.0\n  - numpy=1.17\n";
+    dir.write("conda/env-cpu.yaml", env)
+        .write(
+            "deploy/Chart.yaml",
+            "apiVersion: v2\ndependencies:\n  - name: redis\n    version: 1.0.0\n",
+        )
+        .write("roles/x/meta/main.yml", "dependencies:\n  - role: common\n")
+        .write(
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  a:\n    runs-on: x\n",
+        );
+    let out = common::run_in(
+        dir.path(),
+        &["check", "--output-format", "json", "."],
+        &[],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stderr);
+    let paths: std::collections::BTreeSet<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["conda/env-cpu.yaml"].into(), "{}", out.stdout);
+    assert!(
+        json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "DW101" && d["rule"] == "tensorflow-1.14/numpy"),
+        "numpy=1.17 is outside the window: {}",
+        out.stdout
+    );
+    assert_eq!(json["summary"]["files"], 1, "{}", json["summary"]);
+}
