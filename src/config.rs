@@ -9,7 +9,9 @@
 //! Settings are not merged across levels. `--config PATH` uses one file for everything;
 //! `--isolated` ignores every configuration file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::hash::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -942,12 +944,12 @@ impl Resolver {
             mode,
             cwd: cwd.to_path_buf(),
             cli,
-            by_dir: HashMap::new(),
+            by_dir: HashMap::default(),
             configs: ConfigCache {
                 dirs: Arc::new(crate::files::Dirs::with_cwd(cwd)),
                 ..ConfigCache::default()
             },
-            by_source: HashMap::new(),
+            by_source: HashMap::default(),
             profiles: Vec::new(),
             last_file_dir: None,
         }

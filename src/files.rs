@@ -14,7 +14,7 @@
 //!   walked symbolic links all load through here, so none of them can reach
 //!   `/etc/shadow`. The library without [`confine`] (tests, fuzzing) is unconfined.
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
@@ -153,7 +153,7 @@ static OVERLAY: RwLock<Option<HashMap<PathBuf, Vec<u8>>>> = RwLock::new(None);
 pub(crate) fn set_overlay(path: &Path, text: Option<Vec<u8>>) {
     let key = overlay_key(path);
     if let Ok(mut g) = OVERLAY.write() {
-        let map = g.get_or_insert_with(HashMap::new);
+        let map = g.get_or_insert_with(HashMap::default);
         match text {
             Some(t) => map.insert(key, t),
             None => map.remove(&key),
@@ -279,7 +279,7 @@ impl Files {
     pub fn new(cwd: PathBuf) -> Files {
         Files {
             files: Vec::new(),
-            by_path: HashMap::new(),
+            by_path: HashMap::default(),
             cwd,
             relevant: Default::default(),
             dirs: Default::default(),
@@ -475,7 +475,7 @@ impl Dirs {
     /// Forget every directory (the run is over: the memo is not kept through the report).
     pub(crate) fn clear(&self) {
         if let Ok(mut m) = self.canonical.lock() {
-            *m = HashMap::new();
+            *m = HashMap::default();
         }
     }
 

@@ -18,6 +18,7 @@ pub mod formats;
 #[doc(hidden)]
 pub mod fuzz_targets;
 mod generated;
+mod hash;
 mod installed;
 pub mod manifest;
 pub mod markers;

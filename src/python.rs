@@ -7,7 +7,7 @@
 //! Requires-Python against the full interpreter version, `3.7.4`, so a bound inside the
 //! series, such as `>=3.7.2`, still allows 3.7).
 
-use std::collections::HashMap;
+use crate::hash::HashMap;
 use std::str::FromStr;
 
 use pep440_rs::{Version, VersionSpecifiers};
@@ -61,7 +61,7 @@ pub(crate) fn set_allows_series(set: &VersionSet, series: (u64, u64)) -> bool {
         /// Requires-Python is asked about the same few Pythons (at start-up, before the
         /// checker's own caches are warm, this was half of a small file's work).
         static IN_SERIES: std::cell::RefCell<HashMap<(u64, u64), Option<VersionSet>>> =
-            std::cell::RefCell::new(HashMap::new());
+            std::cell::RefCell::new(HashMap::default());
     }
     IN_SERIES.with_borrow_mut(|cache| {
         let in_series = cache.entry(series).or_insert_with(|| series_set(series));

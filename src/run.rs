@@ -4,7 +4,9 @@
 //! finding or suppression points into (the lines around those spans, with their positions),
 //! so memory grows with the findings, not with the tree.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::hash::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -204,7 +206,7 @@ fn is_binary(text: &str) -> bool {
 /// held twice was the peak of its run).
 #[derive(Default)]
 pub(crate) struct Locks {
-    slots: Mutex<HashMap<LockKey, Slot>>,
+    slots: Mutex<crate::hash::HashMap<LockKey, Slot>>,
     /// The directories of this run's declaration roots that name lockfiles of
     /// [`shares_pins`]: a lockfile root keeps its pins only beside one (no pins held for
     /// `check uv.lock`). Kept as hashes, 8 bytes a declaration (the keys of its four
@@ -218,7 +220,7 @@ pub(crate) struct Locks {
     /// The names in each directory a declaration lies in, listed once per run: a lockfile
     /// name absent from the listing is not probed (a pyproject.toml names four lockfiles,
     /// and most projects have none of them).
-    listed: Mutex<HashMap<PathBuf, Option<Listing>>>,
+    listed: Mutex<crate::hash::HashMap<PathBuf, Option<Listing>>>,
     /// The canonical directories of this run, shared by every worker's registry
     /// (`files::Dirs`: each directory resolved once per run).
     pub(crate) dirs: Arc<crate::files::Dirs>,
@@ -472,7 +474,7 @@ impl Locks {
         })
         .ok()
         .and_then(|entries| {
-            let mut names = HashSet::new();
+            let mut names = HashSet::default();
             for e in entries {
                 let name = e.ok()?.file_name();
                 let bytes = name.as_encoded_bytes();

@@ -621,7 +621,7 @@ impl Excerpt {
 #[derive(Debug, Default)]
 pub struct Excerpts {
     files: Vec<Excerpt>,
-    by_path: std::collections::HashMap<PathBuf, usize>,
+    by_path: crate::hash::HashMap<PathBuf, usize>,
 }
 
 impl Excerpts {

@@ -55,9 +55,9 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
         .collect();
     // A file of one unit has nothing to share.
     let share = parsed.groups.len() > 1;
-    let mut judged: HashMap<VerdictKey<'a>, S::Token> = HashMap::new();
+    let mut judged: crate::hash::HashMap<VerdictKey<'a>, S::Token> = Default::default();
     // What the units adding to one base share, by base group: built once for all of them.
-    let mut bases: HashMap<usize, Shared<'a, S::Token>> = HashMap::new();
+    let mut bases: crate::hash::HashMap<usize, Shared<'a, S::Token>> = Default::default();
     // Rules loaded from one file share their trigger: a unit's names are asked against
     // each distinct trigger once, not once per rule.
     let mut triggers: Vec<&Rule> = Vec::new();
@@ -170,7 +170,7 @@ impl<'a, T> Shared<'a, T> {
         rules: usize,
         trigger: &dyn Fn(&PackageName) -> bool,
     ) -> Self {
-        let mut map: HashMap<&'a PackageName, Contributing<'a>> = HashMap::new();
+        let mut map: crate::hash::HashMap<&'a PackageName, Contributing<'a>> = Default::default();
         for &r in &base.requirements {
             std::sync::Arc::make_mut(map.entry(&r.name).or_default()).push(r);
         }
@@ -330,7 +330,7 @@ pub(crate) fn evaluate<'a>(
 struct ByName<'a> {
     /// Each list shared, so that an environment where all of a package's requirements apply
     /// takes it as they are ([`Contributing`]).
-    map: std::collections::HashMap<&'a PackageName, Contributing<'a>>,
+    map: crate::hash::HashMap<&'a PackageName, Contributing<'a>>,
     /// A unit adding to a base: the base's index, shared; `map` then holds the names the
     /// unit adds to, each with the base's requirements on it merged in.
     base: Option<std::rc::Rc<ByName<'a>>>,
@@ -343,8 +343,11 @@ impl<'a> ByName<'a> {
     fn of(unit: &Unit<'a>) -> ByName<'a> {
         // Sized for the usual unit up front (growing from empty rehashed it five times for
         // 35 requirements); bounded, as a hostile unit names one package 750,000 times.
-        let mut map: std::collections::HashMap<&'a PackageName, Contributing<'a>> =
-            std::collections::HashMap::with_capacity(unit.requirements.len().min(BY_NAME_SIZED));
+        let mut map: crate::hash::HashMap<&'a PackageName, Contributing<'a>> =
+            crate::hash::HashMap::with_capacity_and_hasher(
+                unit.requirements.len().min(BY_NAME_SIZED),
+                Default::default(),
+            );
         for r in unit.requirements.iter() {
             // Not shared yet: the list is pushed to in place.
             std::sync::Arc::make_mut(map.entry(&r.name).or_default()).push(r);
@@ -1351,8 +1354,8 @@ fn trigger_on<'a>(
 fn wheel_outcomes(rule: &Rule, dist: &PackageName, set: &VersionSet) -> EnvOutcomes {
     type Key = (u64, usize, VersionSet);
     thread_local! {
-        static KNOWN: std::cell::RefCell<HashMap<Key, EnvOutcomes>> =
-            std::cell::RefCell::new(HashMap::new());
+        static KNOWN: std::cell::RefCell<crate::hash::HashMap<Key, EnvOutcomes>> =
+            std::cell::RefCell::new(Default::default());
     }
     let key = (rule.uid, std::ptr::from_ref(dist) as usize, set.clone());
     remembered(&KNOWN, 4096, key, |_| EnvOutcomes::default())

@@ -133,8 +133,8 @@ struct ReplacementKey {
 }
 
 thread_local! {
-    static REPLACEMENTS: std::cell::RefCell<std::collections::HashMap<ReplacementKey, Option<String>>> =
-        std::cell::RefCell::new(std::collections::HashMap::new());
+    static REPLACEMENTS: std::cell::RefCell<crate::hash::HashMap<ReplacementKey, Option<String>>> =
+        std::cell::RefCell::new(Default::default());
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! data, quoting the file's own text, and merging a finding reached through several units.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use crate::hash::HashSet;
 use std::str::FromStr;
 
 use pep440_rs::Version;
@@ -213,7 +215,7 @@ struct Finding<'a> {
 #[derive(Default)]
 struct Findings<'a> {
     list: Vec<Finding<'a>>,
-    index: HashMap<(Check, &'a str, Loc), usize>,
+    index: crate::hash::HashMap<(Check, &'a str, Loc), usize>,
 }
 
 /// The key a finding merges by: check, rule and location. One no-supported-python finding

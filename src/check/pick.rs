@@ -147,8 +147,8 @@ pub(crate) fn outside_releases(rule: &Rule, set: &VersionSet) -> Arc<[usize]> {
 /// goes stale; the table is emptied when it grows past a bound (hostile input may bring
 /// any number of distinct sets).
 mod memo {
+    use crate::hash::HashMap;
     use std::cell::RefCell;
-    use std::collections::HashMap;
     use std::hash::{BuildHasher, Hash, Hasher};
     use std::sync::Arc;
 
@@ -168,9 +168,8 @@ mod memo {
     }
 
     thread_local! {
-        static TABLE: RefCell<HashMap<u64, Vec<Entry>>> = RefCell::new(HashMap::new());
-        static HASHER: std::collections::hash_map::RandomState =
-            std::collections::hash_map::RandomState::new();
+        static TABLE: RefCell<HashMap<u64, Vec<Entry>>> = RefCell::new(HashMap::default());
+        static HASHER: crate::hash::Seeded = crate::hash::Seeded::default();
     }
 
     pub(super) fn outside(

@@ -15,7 +15,7 @@
 //! Bounds: [`MAX_INCLUDE_DEPTH`] deep, [`MAX_INCLUDED_FILES`] include lines per unit; an
 //! include of a file already on the chain is a cycle, reported and not followed.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 use std::path::Path;
 
 use super::requirements::{parse_text_with, FileParse, Include, IncludeKind};

@@ -288,9 +288,9 @@ struct Scope<'t> {
     text: &'t str,
     toks: &'t [Tok],
     /// Name -> the token range of its one value, or None when it is rebound or mutated.
-    bindings: std::collections::HashMap<&'t str, Option<(usize, usize)>>,
+    bindings: crate::hash::HashMap<&'t str, Option<(usize, usize)>>,
     /// `with open("x") as f:` -> f: the opened path and the literal's span.
-    aliases: std::collections::HashMap<&'t str, Option<(String, Span)>>,
+    aliases: crate::hash::HashMap<&'t str, Option<(String, Span)>>,
     /// Tokens left to resolve through names for one file (`A = B + B`, `B = C + C`, ...
     /// doubles at each level).
     budget: std::cell::Cell<usize>,
@@ -323,7 +323,7 @@ impl<'t> Scope<'t> {
             line.is_empty()
         };
         let mut defs: Vec<(&'t str, usize, usize, usize)> = Vec::new(); // name, name tok, start, end
-        let mut aliases: std::collections::HashMap<&'t str, Option<(String, Span)>> =
+        let mut aliases: crate::hash::HashMap<&'t str, Option<(String, Span)>> =
             Default::default();
         let mut in_with = false;
         let mut s = 0;
@@ -365,9 +365,9 @@ impl<'t> Scope<'t> {
             }
             s = e + 1;
         }
-        let def_at: std::collections::HashSet<usize> = defs.iter().map(|d| d.1).collect();
+        let def_at: crate::hash::HashSet<usize> = defs.iter().map(|d| d.1).collect();
         // The closing bracket of every opening one, in one pass.
-        let mut closes: std::collections::HashMap<usize, usize> = Default::default();
+        let mut closes: crate::hash::HashMap<usize, usize> = Default::default();
         let mut stack = Vec::new();
         for (k, t) in toks.iter().enumerate() {
             if is_open(&t.kind) {
@@ -378,7 +378,7 @@ impl<'t> Scope<'t> {
                 }
             }
         }
-        let mut bindings: std::collections::HashMap<&'t str, Option<(usize, usize)>> =
+        let mut bindings: crate::hash::HashMap<&'t str, Option<(usize, usize)>> =
             Default::default();
         for (name, _, a, b) in &defs {
             bindings

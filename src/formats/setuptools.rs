@@ -1,7 +1,7 @@
 //! What setup.cfg and setup.py share: setuptools reads both into the same
 //! `install_requires` / `extras_require` and cleans requirement strings the same way.
 
-use std::collections::{HashMap, HashSet};
+use crate::hash::{HashMap, HashSet};
 use std::str::FromStr;
 
 use pep508_rs::ExtraName;
@@ -58,7 +58,7 @@ impl Extras {
             if refs[start].is_empty() {
                 return (self.list[start].1.clone(), vec![self.list[start].0.clone()]);
             }
-            let mut seen: HashSet<&ExtraName> = HashSet::new();
+            let mut seen: HashSet<&ExtraName> = HashSet::default();
             let mut order: Vec<ExtraName> = Vec::new();
             let mut members = Vec::new();
             let mut work = vec![&self.list[start].0];

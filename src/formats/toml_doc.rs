@@ -776,8 +776,8 @@ pub(crate) fn lock_groups(
     // Each group's packages in lock order, from one pass over the membership (a scan per
     // group was quadratic in the number of groups: issue 15 §4). Positions, not package
     // indices, dedupe a group listed twice by one package.
-    let mut positions: std::collections::HashMap<&str, Vec<usize>> =
-        std::collections::HashMap::with_capacity(names.len());
+    let mut positions: crate::hash::HashMap<&str, Vec<usize>> =
+        crate::hash::HashMap::with_capacity_and_hasher(names.len(), Default::default());
     for (pos, (_, gs)) in membership.iter().enumerate() {
         for g in gs {
             let v = positions.entry(g.as_str()).or_default();

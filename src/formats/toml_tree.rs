@@ -22,8 +22,8 @@
 //! corpus (cut, with a byte dropped or a bracket, quote or key inserted) and hand-written
 //! edge cases.
 
+use crate::hash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
 
 use toml::de::{DeTable, DeValue};

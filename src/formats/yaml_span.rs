@@ -29,7 +29,7 @@
 //!   read (ruamel's `load` refuses it). The first syntax error stops the read; what was read
 //!   before it is returned.
 
-use std::collections::HashSet;
+use crate::hash::HashSet;
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
@@ -930,7 +930,7 @@ pub(crate) fn read(text: &str, reader: &mut dyn Reader) -> (Node, Vec<Error>) {
                         start,
                         entries: Vec::new(),
                         key: None,
-                        seen: HashSet::new(),
+                        seen: HashSet::default(),
                         role,
                         last_end: None,
                     }
