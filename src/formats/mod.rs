@@ -457,8 +457,9 @@ impl Relevant {
     }
 }
 
-/// Whether the PEP 503 normal form of `raw` is `normal` (already normalised).
-fn normalized_eq(raw: &str, normal: &str) -> bool {
+/// Whether the PEP 503 normal form of `raw` is `normal` (already normalised). A `raw` that
+/// is not a name (pep508_rs's `PackageName` refuses it) never equals one.
+pub(crate) fn normalized_eq(raw: &str, normal: &str) -> bool {
     let mut want = normal.bytes();
     let mut sep = false;
     for b in raw.bytes() {
@@ -474,6 +475,21 @@ fn normalized_eq(raw: &str, normal: &str) -> bool {
         }
     }
     !sep && want.next().is_none()
+}
+
+/// Whether pep508_rs's `PackageName::from_str` accepts `raw`: ASCII letters, digits, `-`,
+/// `_` and `.`, neither first nor last one of `-_.`. Asked of every requirement on a
+/// package no rule reads, where building the name only to drop it was an allocation per
+/// line (`tests/integration/allocations.rs`; `tests::package_names_as_pep508_rs_reads_them`
+/// compares both).
+pub(crate) fn is_package_name(raw: &str) -> bool {
+    let separator = |b: &u8| matches!(b, b'-' | b'_' | b'.');
+    let bytes = raw.as_bytes();
+    bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || separator(b))
+        && !bytes.first().is_some_and(separator)
+        && !bytes.last().is_some_and(separator)
 }
 
 /// The package a requirement string that does not parse names: its leading PEP 508 name,
@@ -549,6 +565,36 @@ pub(crate) fn keep(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `is_package_name` and `normalized_eq` answer as pep508_rs's `PackageName::from_str`
+    /// does, on every string of up to four characters from an alphabet of each kind of
+    /// byte the rule distinguishes (and a multi-byte one).
+    #[test]
+    fn package_names_as_pep508_rs_reads_them() {
+        let alphabet = ["a", "Z", "0", "-", "_", ".", " ", "!", "é", "+"];
+        let mut texts = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        let normals = ["a", "a-a", "z0", "a-z", ""].map(|n| PackageName::from_str(n).unwrap());
+        for text in &texts {
+            let theirs = PackageName::from_str(text);
+            assert_eq!(is_package_name(text), theirs.is_ok(), "{text:?}");
+            for normal in &normals {
+                let same = theirs.as_ref().is_ok_and(|n| n == normal);
+                assert_eq!(
+                    normalized_eq(text, normal.as_ref()),
+                    same,
+                    "{text:?} {normal}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_format_detects_its_example_and_names_round_trip() {

@@ -25,8 +25,6 @@
 //!   error range snapped to character boundaries, or at the whole requirement when that
 //!   range is empty.
 
-use std::str::FromStr;
-
 use pep508_rs::{MarkerTree, VerbatimUrl, VersionOrUrl};
 
 use super::Format;
@@ -96,7 +94,7 @@ pub(crate) fn unread(
     if relevant.wants(raw) {
         return false;
     }
-    pep508_rs::PackageName::from_str(raw).is_ok_and(|name| project != Some(&name))
+    super::is_package_name(raw) && !project.is_some_and(|p| super::normalized_eq(raw, p.as_ref()))
 }
 
 /// Parse the PEP 508 requirement at `span` of `text`, whose bytes are exactly the

@@ -1194,9 +1194,7 @@ fn pep508_requirement(
     let parts = super::pep508::layout(text);
     let name_span = if text
         .get(parts.name.start..parts.name.end)
-        .and_then(|n| PackageName::from_str(n).ok())
-        .as_ref()
-        == Some(&req.name)
+        .is_some_and(|n| super::normalized_eq(n, req.name.as_ref()))
     {
         ctx.span(Span::new(at + parts.name.start, at + parts.name.end))
     } else {
@@ -1274,8 +1272,8 @@ fn unread(ctx: &LineCtx, text: &str) -> bool {
     if ctx.relevant.wants(raw) {
         return false;
     }
-    // pep508_rs's own name check, so nothing it would refuse is vouched for here.
-    PackageName::from_str(raw).is_ok()
+    // pep508_rs's own name rule, so nothing it would refuse is vouched for here.
+    super::is_package_name(raw)
 }
 
 /// A requirement line reduced to a name and a version (an unread line, a link): no extras,
