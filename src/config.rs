@@ -835,14 +835,14 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
 /// it reads is kept in `read` (one with the table always; one without while the bytes kept
 /// stay under [`READ_BUDGET`]), so that neither its settings nor its check read it again.
 fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<PathBuf> {
-    let candidate = d.join(DEPWINDOW_TOML);
+    let candidate = crate::files::join(d, DEPWINDOW_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if candidate.is_file() {
         return Some(candidate);
     }
     // What is not a regular file (missing, a directory, a FIFO) is refused by the read, as
     // `is_file` refused it before: no separate `stat`.
-    let candidate = d.join(PYPROJECT_TOML);
+    let candidate = crate::files::join(d, PYPROJECT_TOML);
     crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
     if let Ok(kept) = crate::files::read_kept(&candidate, dirs) {
         // The quick look of `pyproject_has_table` on the bytes: the lossy decoding never
@@ -978,7 +978,7 @@ impl Resolver {
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {
-            self.cwd.join(path)
+            crate::files::join(&self.cwd, path)
         };
         let read = &mut self.configs.read;
         let kept = read.files.remove(&crate::files::normalize(&abs))?;
@@ -1029,7 +1029,7 @@ impl Resolver {
         if path.is_absolute() {
             crate::files::normalize(path)
         } else {
-            crate::files::normalize(&self.cwd.join(path))
+            crate::files::normalize(&crate::files::join(&self.cwd, path))
         }
     }
 

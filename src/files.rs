@@ -504,7 +504,7 @@ impl Dirs {
         let joined;
         let dir = match &self.base {
             Some(base) if dir.is_relative() => {
-                joined = base.join(dir);
+                joined = join(base, dir);
                 joined.as_path()
             }
             _ => dir,
@@ -531,7 +531,7 @@ impl Dirs {
             let Some((_, name)) = split_last(d) else {
                 continue;
             };
-            base = follow(base.join(name))?.0;
+            base = follow(join(&base, name))?.0;
             self.put(d, &base);
         }
         Ok(base)
@@ -549,6 +549,17 @@ fn non_empty(p: &Path) -> &Path {
 
 /// A path's parent and last name, when the last component is a plain name (not `.`, `..`
 /// or a root).
+/// `base.join(name)` in one allocation of the size it needs: `Path::join` copies `base`
+/// exactly, then grows the copy (a reallocation, and a copy) to add `name`. Every file of a
+/// run is joined a few times (its resolution, configuration probes, sibling lockfiles).
+pub(crate) fn join(base: &Path, name: impl AsRef<Path>) -> PathBuf {
+    let name = name.as_ref();
+    let mut joined = PathBuf::with_capacity(base.as_os_str().len() + 1 + name.as_os_str().len());
+    joined.push(base);
+    joined.push(name);
+    joined
+}
+
 fn split_last(p: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
     let mut components = p.components();
     match components.next_back()? {
@@ -574,7 +585,7 @@ fn follow(joined: PathBuf) -> std::io::Result<(PathBuf, std::fs::Metadata)> {
 /// call per file instead of a `readlink` per component, twice.
 pub(crate) fn resolve(path: &Path, dirs: &Dirs) -> std::io::Result<Resolved> {
     let (real, meta) = match split_last(path) {
-        Some((dir, name)) => follow(dirs.canonical(dir)?.join(name))?,
+        Some((dir, name)) => follow(join(&dirs.canonical(dir)?, name))?,
         None => {
             let real = std::fs::canonicalize(path)?;
             let meta = std::fs::metadata(&real)?;
@@ -739,6 +750,31 @@ fn io_error_of(e: &std::io::Error) -> LoadError {
 
 #[cfg(all(test, unix))]
 mod tests {
+    /// [`super::join`] is `Path::join`, in one allocation: its result never grew past the
+    /// size asked for up front (`Path::join` doubles the copy of `base` to add the name).
+    #[test]
+    fn join_is_path_join_without_growing() {
+        use std::path::Path;
+        let cases = [
+            ("/a/b", "c"),
+            ("a/", "b"),
+            ("", "x"),
+            ("/a", "/abs"),
+            ("a", ""),
+            (".", ".."),
+            ("/srv/team01/project-42", "pyproject.toml"),
+        ];
+        for (base, name) in cases {
+            let ours = super::join(Path::new(base), name);
+            assert_eq!(ours, Path::new(base).join(name), "{base:?} {name:?}");
+            assert!(
+                ours.capacity() <= base.len() + 1 + name.len(),
+                "{base:?} {name:?}: capacity {}",
+                ours.capacity()
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -770,12 +770,13 @@ impl super::InputFormat for Pyproject {
     }
     /// The lock of whichever tool manages the project, beside it.
     fn lockfiles(&self, path: &std::path::Path) -> Vec<(std::path::PathBuf, super::Format)> {
+        use crate::files::join;
         let dir = path.parent().unwrap_or(std::path::Path::new(""));
         vec![
-            (dir.join("poetry.lock"), super::Format::PoetryLock),
-            (dir.join("uv.lock"), super::Format::UvLock),
-            (dir.join("pdm.lock"), super::Format::PdmLock),
-            (dir.join("pylock.toml"), super::Format::Pylock),
+            (join(dir, "poetry.lock"), super::Format::PoetryLock),
+            (join(dir, "uv.lock"), super::Format::UvLock),
+            (join(dir, "pdm.lock"), super::Format::PdmLock),
+            (join(dir, "pylock.toml"), super::Format::Pylock),
         ]
     }
     /// Beside a PEP 508 string: a new element of its array. Beside a Poetry entry: a new
