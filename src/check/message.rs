@@ -1486,7 +1486,7 @@ fn possible_note(
             v.trigger
                 .newer
                 .as_ref()
-                .map(|n| (Place::new(&e.python, &e.platform), n.to_string()))
+                .map(|n| (Place::new(&e.python, &e.platform), version_words(n)))
         })
         .collect();
     if newer.is_empty() && first.trigger.marker_unknown {
@@ -1504,6 +1504,45 @@ fn possible_note(
         "only if {t} is installed: `{tf_text}` also admits newer releases, and pip would pick {}",
         grouped.join("; ")
     ))
+}
+
+/// `v` in its normal form, as pep440_rs's `Display` writes it, built in one string: that
+/// `Display` makes a string of each part first and joins them (six allocations for `2.0.0`),
+/// and a finding that holds only if the trigger is installed names pip's pick on each of its
+/// environments.
+fn version_words(v: &Version) -> String {
+    let mut words = String::with_capacity(16);
+    write_version(&mut words, v).expect("writing to a String cannot fail");
+    words
+}
+
+/// [`version_words`]'s writing: epoch, release, pre, post, dev and local parts in PEP 440's
+/// normal form.
+fn write_version(out: &mut String, v: &Version) -> std::fmt::Result {
+    use std::fmt::Write;
+    if v.epoch() != 0 {
+        write!(out, "{}!", v.epoch())?;
+    }
+    for (i, n) in v.release().iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        write!(out, "{n}")?;
+    }
+    if let Some(pre) = v.pre() {
+        write!(out, "{pre}")?;
+    }
+    if let Some(post) = v.post() {
+        write!(out, ".post{post}")?;
+    }
+    if let Some(dev) = v.dev() {
+        write!(out, ".dev{dev}")?;
+    }
+    for (i, segment) in v.local().iter().enumerate() {
+        out.push(if i == 0 { '+' } else { '.' });
+        write!(out, "{segment}")?;
+    }
+    Ok(())
 }
 
 /// At most this many other requirements on the package are listed as related places; the
@@ -1588,6 +1627,32 @@ fn not_installable(
 
 #[cfg(test)]
 mod tests {
+    /// `version_words` writes what pep440_rs's `Display` writes, on every combination of
+    /// epoch, release, pre, post, dev and local parts (written unnormalised, so the reading
+    /// normalises them first).
+    #[test]
+    fn version_words_are_pep440_rs_display() {
+        use std::str::FromStr;
+        let mut n = 0;
+        for epoch in ["", "1!"] {
+            for release in ["1", "1.14.0", "2.0.0.0.1", "10.020"] {
+                for pre in ["", "a1", "-beta.2", "RC0", "c"] {
+                    for post in ["", ".post0", "-3", ".rev"] {
+                        for dev in ["", ".dev0", "dev7"] {
+                            for local in ["", "+abc.5", "+1-UBUNTU_x"] {
+                                let text = format!("{epoch}{release}{pre}{post}{dev}{local}");
+                                let v = pep440_rs::Version::from_str(&text).unwrap();
+                                assert_eq!(super::version_words(&v), v.to_string(), "{text}");
+                                n += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(n, 2 * 4 * 5 * 4 * 3 * 3);
+    }
+
     /// The merged union equals the sorted, deduplicated concatenation, on shared, disjoint,
     /// overlapping, empty and (through the fallback) unsorted lists.
     #[test]

@@ -202,8 +202,12 @@ fn per_file(
 /// when the evaluator's by-name lists became shared (`Arc`, one more allocation per distinct
 /// name in a unit, about 40 a file here: 762 -> 803), so that an environment where every
 /// requirement on a package applies takes the list instead of copying it (13 MB less on
-/// 1.6M lines of one package).
-const MAX_PER_FILE: [u64; 2] = [850, 1_600];
+/// 1.6M lines of one package). Lowered, 5% above the count (it is the same on every run),
+/// when names on packages no rule reads were no longer built to be checked, line lists
+/// were held at their length and pip's picks were written without pep440_rs's `Display`:
+/// 583 and 671, against 618 (names built) and 712 (picks through `Display`), which these
+/// bounds fail.
+const MAX_PER_FILE: [u64; 2] = [612, 700];
 
 #[test]
 fn allocations_per_file_stay_bounded() {
