@@ -331,6 +331,7 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, SpecError
         .iter()
         .find_map(|op| c.strip_prefix(op).map(|v| (*op, v)))
         .unwrap_or(("", c.as_str()));
+    let dot_star = v.ends_with(".*");
     let (v, glob) = match v.strip_suffix(".*").or_else(|| v.strip_suffix('*')) {
         Some(stem) => (stem, true),
         None => (v, false),
@@ -350,11 +351,10 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, SpecError
         "==" => format!("=={v}"),
         // CEP 29: `!=` is negated fuzzy equality.
         "!=" => format!("!={v}.*"),
-        _ if glob => {
-            return Err(SpecError::Untranslated(format!(
-                "`{c}` mixes `*` with `{op}`"
-            )))
-        }
+        // conda drops a `.*` after a relation (`>=1.16.*` is `>=1.16`, with a deprecation
+        // warning), and refuses `>=1.16*` and `~=1.16.*`.
+        ">=" | ">" | "<=" | "<" if dot_star => format!("{op}{v}"),
+        _ if glob => return Err(SpecError::Malformed(format!("`{c}` mixes `*` with `{op}`"))),
         _ => format!("{op}{v}"),
     }))
 }
@@ -1097,6 +1097,10 @@ mod tests {
         assert_eq!(tr("numpy 1.16*"), ["==1.16.*"]);
         assert_eq!(tr("numpy=1.16.*"), ["==1.16.*"]);
         assert_eq!(tr("numpy>=1.16,<1.17"), [">=1.16, <1.17"]);
+        // conda drops the `.*` after a relation.
+        assert_eq!(tr("numpy>=1.16.*,<1.17.*"), [">=1.16, <1.17"]);
+        assert!(translate_matchspec("numpy>=1.16*").is_err());
+        assert!(translate_matchspec("numpy~=1.16.*").is_err());
         assert_eq!(tr("numpy >=1.16 , <1.17"), [">=1.16, <1.17"]);
         assert_eq!(tr("numpy 1.16.4 py37_0"), ["==1.16.4"]);
         assert_eq!(tr("numpy=1.16.4=py37h7e9f1db_0"), ["==1.16.4"]);
