@@ -145,7 +145,9 @@ pub(crate) fn translate_matchspec(spec: &str) -> Result<MatchSpec, SpecError> {
 fn positional_version(spec: &str, rest: Span) -> Result<Option<(Span, bool)>, String> {
     let text = &spec[rest.start..rest.end];
     let trimmed = text.trim();
-    if trimmed.is_empty() {
+    // conda reads `numpy=` (no trailing space) as `numpy` (`match_spec.py`,
+    // `_sanitize_version_str`).
+    if trimmed.is_empty() || text == "=" {
         return Ok(None);
     }
     let base = rest.start + (text.len() - text.trim_start().len());
@@ -352,9 +354,18 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, SpecError
         // CEP 29: `!=` is negated fuzzy equality.
         "!=" => format!("!={v}.*"),
         // conda drops a `.*` after a relation (`>=1.16.*` is `>=1.16`, with a deprecation
-        // warning), and refuses `>=1.16*` and `~=1.16.*`.
+        // warning) and refuses `~=1.16.*` (`models/version.py`, `VersionSpec`); a `*` in
+        // the version itself (`>=1.16*`) it compares as a version, which has no PEP 440
+        // equivalent.
         ">=" | ">" | "<=" | "<" if dot_star => format!("{op}{v}"),
-        _ if glob => return Err(SpecError::Malformed(format!("`{c}` mixes `*` with `{op}`"))),
+        "~=" if dot_star => {
+            return Err(SpecError::Malformed(format!("`{c}`: conda refuses `.*` after `~=`")))
+        }
+        _ if glob => {
+            return Err(SpecError::Untranslated(format!(
+                "`{c}` mixes `*` with `{op}`"
+            )))
+        }
         _ => format!("{op}{v}"),
     }))
 }
@@ -1099,8 +1110,16 @@ mod tests {
         assert_eq!(tr("numpy>=1.16,<1.17"), [">=1.16, <1.17"]);
         // conda drops the `.*` after a relation.
         assert_eq!(tr("numpy>=1.16.*,<1.17.*"), [">=1.16, <1.17"]);
-        assert!(translate_matchspec("numpy>=1.16*").is_err());
-        assert!(translate_matchspec("numpy~=1.16.*").is_err());
+        // conda reads `>=1.16*` (as a version with a `*`), refuses `~=1.16.*`.
+        assert!(matches!(
+            translate_matchspec("numpy>=1.16*"),
+            Err(SpecError::Untranslated(_))
+        ));
+        assert!(matches!(
+            translate_matchspec("numpy~=1.16.*"),
+            Err(SpecError::Malformed(_))
+        ));
+        assert_eq!(tr("numpy="), Vec::<String>::new());
         assert_eq!(tr("numpy >=1.16 , <1.17"), [">=1.16, <1.17"]);
         assert_eq!(tr("numpy 1.16.4 py37_0"), ["==1.16.4"]);
         assert_eq!(tr("numpy=1.16.4=py37h7e9f1db_0"), ["==1.16.4"]);
@@ -1251,7 +1270,8 @@ mod tests {
             probs,
             [
                 (ProblemKind::Parse, "1.5"),
-                (ProblemKind::Parse, "numpy>=1.16*"),
+                // conda reads it; depwindow cannot check it.
+                (ProblemKind::Unevaluable, "numpy>=1.16*"),
                 // A flow mapping is an installer section like a block one.
                 (ProblemKind::Parse, "a"),
                 (ProblemKind::Parse, "3"),
