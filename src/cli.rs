@@ -761,6 +761,27 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if let Some(opts) = &resolve_opts {
         crate::resolve::run(&mut outcome, &cwd, &run_jobs, &profiles, opts)?;
     }
+    // A walk that found no dependency file at all is said, as ruff says "No Python files
+    // found": "All checks passed! (0 files checked)" alone read like a clean bill of health
+    // for a tree whose files were all skipped (an environment file with another name, a
+    // wrong path). The report and the exit code do not change.
+    let walked_only = args.paths.iter().all(|p| p.is_dir());
+    if outcome.checked == 0
+        && walked_only
+        && args.installed.is_none()
+        && !stdin_mode
+        && args.quiet == 0
+    {
+        let paths: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| format!("`{}`", escape_path(p)))
+            .collect();
+        eprintln!(
+            "depwindow: warning: no dependency files found under {}; nothing was checked",
+            paths.join(", ")
+        );
+    }
 
     // Where the report goes: standard output, `--output-file`, or nowhere (`-qq`).
     let stdout = std::io::stdout();

@@ -262,3 +262,30 @@ fn the_walk_finds_conda_environments_by_their_content() {
     );
     assert_eq!(json["summary"]["files"], 1, "{}", json["summary"]);
 }
+
+/// A walk that finds no dependency file says so on standard error (as ruff's "No Python
+/// files found"), where "All checks passed! (0 files checked)" alone read like a clean tree;
+/// the report and the exit code stay those of a clean run.
+#[test]
+fn a_walk_that_finds_nothing_says_so() {
+    let dir = common::Scratch::new("walk-finds-nothing");
+    dir.write("conda/env.yaml", "dependencies:\n  - numpy\n")
+        .write("README.md", "# nothing to check\n");
+    let out = common::run_in(dir.path(), &["check", "."], &[], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("0 files checked"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("warning: no dependency files found under `.`; nothing was checked"),
+        "{}",
+        out.stderr
+    );
+    // A tree with a file to check says nothing of the kind.
+    dir.write("requirements.txt", "six\n");
+    let out = common::run_in(dir.path(), &["check", "."], &[], None);
+    assert!(
+        !out.stderr.contains("no dependency files"),
+        "{}",
+        out.stderr
+    );
+}
