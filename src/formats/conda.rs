@@ -286,7 +286,8 @@ fn version_expression(
             if c.is_empty() {
                 return Err(SpecError::Malformed(format!("empty clause in `{text}`")));
             }
-            match translate_clause(c, fuzzy_eq && n_alts == 1 && !text.contains(','))? {
+            let first = off == span.start && coff == off + clause.len() + 1;
+            match translate_clause(c, fuzzy_eq && n_alts == 1 && !text.contains(','), first)? {
                 Some(s) => {
                     pep.push(s);
                     clause_spans.push(cspan);
@@ -318,7 +319,11 @@ fn version_expression(
 }
 
 /// One conda clause as one PEP 440 specifier string; None for `*` (any).
-fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, SpecError> {
+/// `first`: the first clause of the whole expression, whose leading `==` conda's
+/// `_sanitize_version_str` strips (`==1.14.*` is then the glob `1.14.*`); on any later
+/// clause `==1.14.*` keeps its operator, and conda drops the `.*` after it: exactly 1.14
+/// (`>=1.14,==1.14.*` matches 1.14.0, not 1.14.5; checked with conda's `MatchSpec`).
+fn translate_clause(c: &str, fuzzy_eq: bool, first: bool) -> Result<Option<String>, SpecError> {
     let c: String = c.chars().filter(|ch| !ch.is_whitespace()).collect();
     if c == "*" {
         return Ok(None);
@@ -349,7 +354,14 @@ fn translate_clause(c: &str, fuzzy_eq: bool) -> Result<Option<String>, SpecError
         "" if fuzzy_eq => format!("=={v}.*"),
         "" => format!("=={v}"),
         "=" => format!("=={v}.*"),
-        "==" if glob => format!("=={v}.*"),
+        "==" if glob && first => format!("=={v}.*"),
+        "==" if dot_star => format!("=={v}"),
+        // `==1.14*` after the first clause: compared as a version with a `*`.
+        "==" if glob => {
+            return Err(SpecError::Untranslated(format!(
+                "`{c}` compares with a version holding `*`"
+            )))
+        }
         "==" => format!("=={v}"),
         // CEP 29: `!=` is negated fuzzy equality.
         "!=" => format!("!={v}.*"),
@@ -1120,6 +1132,13 @@ mod tests {
             Err(SpecError::Malformed(_))
         ));
         assert_eq!(tr("numpy="), Vec::<String>::new());
+        // A later `==V.*` is exactly V in conda (its leading `==` is not stripped); the first
+        // is the glob V.* (conda's MatchSpec: `numpy >=1.14,==1.14.*` matches 1.14.0 only).
+        assert_eq!(tr("numpy >=1.14,==1.14.*"), [">=1.14, ==1.14"]);
+        assert_eq!(tr("numpy==1.14.*,<2"), ["==1.14.*, <2"]);
+        assert_eq!(tr("numpy==1.14.*|==1.15.*"), ["==1.14.*", "==1.15"]);
+        assert_eq!(tr("numpy[version='>=1.14,==1.14.*']"), [">=1.14, ==1.14"]);
+        assert_eq!(tr("numpy 1.13|1.14.*"), ["==1.13", "==1.14.*"]);
         assert_eq!(tr("numpy >=1.16 , <1.17"), [">=1.16, <1.17"]);
         assert_eq!(tr("numpy 1.16.4 py37_0"), ["==1.16.4"]);
         assert_eq!(tr("numpy=1.16.4=py37h7e9f1db_0"), ["==1.16.4"]);
