@@ -772,11 +772,17 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         && !stdin_mode
         && args.quiet == 0
     {
-        let paths: Vec<String> = args
+        // No path named is the current directory (as the walk takes it).
+        let named: Vec<String> = args
             .paths
             .iter()
             .map(|p| format!("`{}`", escape_path(p)))
             .collect();
+        let paths = if named.is_empty() {
+            vec!["`.`".to_owned()]
+        } else {
+            named
+        };
         eprintln!(
             "depwindow: warning: no dependency files found under {}; nothing was checked",
             paths.join(", ")

@@ -280,6 +280,13 @@ fn a_walk_that_finds_nothing_says_so() {
         "{}",
         out.stderr
     );
+    // No path named is the current directory.
+    let out = common::run_in(dir.path(), &["check"], &[], None);
+    assert!(
+        out.stderr.contains("no dependency files found under `.`;"),
+        "{}",
+        out.stderr
+    );
     // A tree with a file to check says nothing of the kind.
     dir.write("requirements.txt", "six\n");
     let out = common::run_in(dir.path(), &["check", "."], &[], None);
