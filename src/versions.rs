@@ -68,6 +68,7 @@ use pep440_rs::{
     VersionSpecifiers,
 };
 
+pub(crate) use clauses::canonical_number;
 pub use clauses::{Clause, Specifiers};
 use packed::{Rel, Suffix};
 use wide::Wide;
@@ -170,15 +171,44 @@ thread_local! {
     /// The last large specifier sets converted, and their sets, most recent last. The
     /// clauses are held shared: a requirement's own list (`VersionSet::from_shared`) is
     /// not copied (a copy of a million clauses was 12-22 MB).
-    #[allow(clippy::type_complexity)]
-    static LAST_LARGE: std::cell::RefCell<Vec<(Arc<Specifiers>, VersionSet)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static LAST_LARGE: Memo<Arc<Specifiers>> = const { std::cell::RefCell::new(Vec::new()) };
 
     /// The last large unions of alternatives built ([`VersionSet::union_of_shared`]), with
     /// the alternatives they were built from, most recent last.
-    #[allow(clippy::type_complexity)]
-    static LAST_UNIONS: std::cell::RefCell<Vec<(Box<[Arc<Specifiers>]>, VersionSet)>> =
+    static LAST_UNIONS: Memo<Box<[Arc<Specifiers>]>> =
         const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A per-thread memo of the last [`MEMO_ENTRIES`] large sets, by what they were built from.
+type Memo<K> = std::cell::RefCell<Vec<(K, VersionSet)>>;
+
+/// The set `memo` holds under a key `same` takes for the one asked about; else `build` of
+/// the key `key` makes, remembered under it (the oldest entry forgotten).
+fn remembered<K: 'static>(
+    memo: &'static std::thread::LocalKey<Memo<K>>,
+    same: impl Fn(&K) -> bool,
+    key: impl FnOnce() -> K,
+    build: impl FnOnce(&K) -> VersionSet,
+) -> VersionSet {
+    let known = memo.with(|m| {
+        m.borrow()
+            .iter()
+            .find(|(k, _)| same(k))
+            .map(|(_, set)| set.clone())
+    });
+    if let Some(set) = known {
+        return set;
+    }
+    let key = key();
+    let set = build(&key);
+    memo.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= MEMO_ENTRIES {
+            m.remove(0);
+        }
+        m.push((key, set.clone()));
+    });
+    set
 }
 
 /// The same clauses, written the same way: operators and every part of every version
@@ -840,10 +870,12 @@ impl VersionSet {
         }
         // Looked up before the list is packed: a Requires-Python of 400k clauses asked
         // once per Python packed a copy on each call.
-        match VersionSet::remembered_large(|k| k.spelled_as(specs)) {
-            Some(set) => set,
-            None => VersionSet::build_and_remember(Arc::new(Specifiers::from(specs.clone()))),
-        }
+        remembered(
+            &LAST_LARGE,
+            |k| k.spelled_as(specs),
+            || Arc::new(Specifiers::from(specs.clone())),
+            |k| VersionSet::build_from_specifiers(k),
+        )
     }
 
     /// [`VersionSet::from_specifiers`] of a requirement's shared list: remembered with the
@@ -852,8 +884,12 @@ impl VersionSet {
         if specs.len() < MEMO_MIN_CLAUSES {
             return VersionSet::build_from_specifiers(specs);
         }
-        VersionSet::remembered_large(|k| Arc::ptr_eq(k, specs) || k.same_spelling(specs))
-            .unwrap_or_else(|| VersionSet::build_and_remember(specs.clone()))
+        remembered(
+            &LAST_LARGE,
+            |k| Arc::ptr_eq(k, specs) || k.same_spelling(specs),
+            || specs.clone(),
+            |k| VersionSet::build_from_specifiers(k),
+        )
     }
 
     /// The union of a requirement's alternatives (Poetry `||`, conda `|`), in their order.
@@ -865,7 +901,7 @@ impl VersionSet {
     /// alternatives' own sets are built and dropped, not remembered: only the union is
     /// asked for again.
     pub fn union_of_shared(alternatives: &[Arc<Specifiers>]) -> VersionSet {
-        let build = || {
+        let build = |alternatives: &[Arc<Specifiers>]| {
             let mut sets = alternatives
                 .iter()
                 .map(|a| VersionSet::build_from_specifiers(a));
@@ -874,56 +910,19 @@ impl VersionSet {
         };
         let clauses: usize = alternatives.iter().map(|a| a.len()).sum();
         if clauses < MEMO_MIN_CLAUSES {
-            return build();
+            return build(alternatives);
         }
-        let same = |k: &[Arc<Specifiers>]| {
-            k.len() == alternatives.len()
-                && k.iter()
-                    .zip(alternatives)
-                    .all(|(a, b)| Arc::ptr_eq(a, b) || a.same_spelling(b))
-        };
-        let known = LAST_UNIONS.with(|m| {
-            m.borrow()
-                .iter()
-                .find(|(k, _)| same(k))
-                .map(|(_, set)| set.clone())
-        });
-        if let Some(set) = known {
-            return set;
-        }
-        let set = build();
-        LAST_UNIONS.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() >= MEMO_ENTRIES {
-                m.remove(0);
-            }
-            m.push((alternatives.into(), set.clone()));
-        });
-        set
-    }
-
-    /// The set of a remembered large list that `same` takes for the one asked about.
-    fn remembered_large(same: impl Fn(&Arc<Specifiers>) -> bool) -> Option<VersionSet> {
-        LAST_LARGE.with(|m| {
-            m.borrow()
-                .iter()
-                .find(|(k, _)| same(k))
-                .map(|(_, set)| set.clone())
-        })
-    }
-
-    /// The set of a large list not remembered yet, built and remembered (the oldest of
-    /// [`MEMO_ENTRIES`] forgotten).
-    fn build_and_remember(specs: Arc<Specifiers>) -> VersionSet {
-        let set = VersionSet::build_from_specifiers(&specs);
-        LAST_LARGE.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() >= MEMO_ENTRIES {
-                m.remove(0);
-            }
-            m.push((specs, set.clone()));
-        });
-        set
+        remembered(
+            &LAST_UNIONS,
+            |k| {
+                k.len() == alternatives.len()
+                    && k.iter()
+                        .zip(alternatives)
+                        .all(|(a, b)| Arc::ptr_eq(a, b) || a.same_spelling(b))
+            },
+            || alternatives.into(),
+            |k| build(k),
+        )
     }
 
     /// The set of a list of clauses, pep440_rs's or a reader's packed ones.
