@@ -50,10 +50,7 @@ pub(super) fn range_fix(
     // 8 MiB line of `!=`, or a few clauses of more than `MAX_TIGHTEN_BYTES`: one local
     // label of a million segments) is not copied into a key: it is worked out as it comes.
     let key = match &clauses_text {
-        ClauseTexts::InFile(_, clauses)
-            if clauses.len() <= MAX_TIGHTEN_CLAUSES
-                && clauses_text.iter().map(str::len).sum::<usize>() <= MAX_TIGHTEN_BYTES =>
-        {
+        ClauseTexts::InFile(_, clauses) if few_and_short(clauses.len(), clauses_text.iter()) => {
             Some(ReplacementKey {
                 rule: rule.uid,
                 pre: r.pre,
@@ -272,6 +269,12 @@ const MAX_TIGHTEN_CLAUSES: usize = 16;
 /// The most bytes of clauses [`tighten`] rewrites.
 const MAX_TIGHTEN_BYTES: usize = 4096;
 
+/// A clause list `tighten` works on, and the fix memo keys by its text: at most
+/// [`MAX_TIGHTEN_CLAUSES`] clauses of [`MAX_TIGHTEN_BYTES`] in all.
+fn few_and_short<'a>(len: usize, texts: impl Iterator<Item = &'a str>) -> bool {
+    len <= MAX_TIGHTEN_CLAUSES && texts.map(str::len).sum::<usize>() <= MAX_TIGHTEN_BYTES
+}
+
 /// Which side of a range a single clause bounds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -305,9 +308,7 @@ pub(super) fn tighten(clauses: &[impl AsRef<str>], window: &[VersionSpecifier]) 
     // gets the plain candidates of `range_fix` instead.
     // Likewise a clause of megabytes (a local label of millions of segments, which
     // pep440_rs reads into as many strings, several times over below).
-    if clauses.len() > MAX_TIGHTEN_CLAUSES
-        || clauses.iter().map(|c| c.as_ref().len()).sum::<usize>() > MAX_TIGHTEN_BYTES
-    {
+    if !few_and_short(clauses.len(), clauses.iter().map(AsRef::as_ref)) {
         return None;
     }
     // (text, specifier, inserted from the window)
