@@ -319,13 +319,8 @@ fn canonical_comparator(clause: &str) -> Option<&str> {
         _ => return None,
     };
     let mut rest = &clause.as_bytes()[op_len..];
-    let number = |rest: &mut &[u8]| -> bool {
-        let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
-        // 19 digits are below 2^64 (pep440_rs's numbers), and a number has no leading zero.
-        let ok = (1..=19).contains(&len) && (len == 1 || rest[0] != b'0');
-        *rest = &rest[len..];
-        ok
-    };
+    // A number without a leading zero, below 2^64 (pep440_rs's numbers), taken off `rest`.
+    let number = |rest: &mut &[u8]| crate::versions::canonical_number(rest).is_some();
     let tag = |rest: &mut &[u8], tag: &[u8]| match rest.strip_prefix(tag) {
         Some(after) => {
             *rest = after;

@@ -383,7 +383,7 @@ fn canonical_suffix(rest: &mut &[u8], tag: &[u8]) -> Option<Option<u64>> {
 
 /// A number at the start of `rest`, written canonically (no leading zero) and below 2^64,
 /// taken off it.
-fn canonical_number(rest: &mut &[u8]) -> Option<u64> {
+pub(crate) fn canonical_number(rest: &mut &[u8]) -> Option<u64> {
     let len = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     let digits = &rest[..len];
     if len == 0 || (len > 1 && digits[0] == b'0') {
