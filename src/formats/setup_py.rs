@@ -190,12 +190,9 @@ fn read_argument(
         },
         "python_requires" => match scope.string(value, 0) {
             Some((s, span)) => setuptools::python_requires(out, file, s.trim(), span),
-            None => out.problems.push(problem(
-                ProblemKind::Unevaluable,
-                file,
-                cover(value),
-                format!("{key} is computed; depwindow reads only a literal string"),
-            )),
+            None => out
+                .problems
+                .push(computed_reading(file, cover(value), key, "a literal string")),
         },
         "extras_require" => read_extras(text, value, file, out, base, extras, (scope, files)),
         "name" => {
@@ -824,11 +821,16 @@ fn conflict_markers(text: &str, toks: &[Tok], file: FileId, out: &mut Parsed) {
 }
 
 fn computed(file: FileId, span: Span, what: &str) -> Problem {
+    computed_reading(file, span, what, "literal lists")
+}
+
+/// [`computed`] for a value that is read as `reads` (a list, a string).
+fn computed_reading(file: FileId, span: Span, what: &str, reads: &str) -> Problem {
     problem(
         ProblemKind::Unevaluable,
         file,
         span,
-        format!("{what} is computed; depwindow reads only literal lists"),
+        format!("{what} is computed; depwindow reads only {reads}"),
     )
 }
 
