@@ -275,10 +275,10 @@ fn version_expression(
     let mut mapped = true;
     let mut off = span.start;
     let n_alts = text.split('|').count();
-    for alt in text.split('|') {
+    for (a, alt) in text.split('|').enumerate() {
         let mut pep = Vec::new();
         let mut coff = off;
-        for clause in alt.split(',') {
+        for (k, clause) in alt.split(',').enumerate() {
             let lead = clause.len() - clause.trim_start().len();
             let c = clause.trim();
             let cspan = Span::new(coff + lead, coff + lead + c.len());
@@ -286,7 +286,7 @@ fn version_expression(
             if c.is_empty() {
                 return Err(SpecError::Malformed(format!("empty clause in `{text}`")));
             }
-            let first = off == span.start && coff == off + clause.len() + 1;
+            let first = a == 0 && k == 0;
             match translate_clause(c, fuzzy_eq && n_alts == 1 && !text.contains(','), first)? {
                 Some(s) => {
                     pep.push(s);
@@ -1182,7 +1182,13 @@ mod tests {
     }
 
     fn run(text: &str) -> (Parsed, String) {
+        run_with(text, crate::formats::Relevant::all())
+    }
+
+    /// [`run`] reading in full only the packages `relevant` names.
+    fn run_with(text: &str, relevant: crate::formats::Relevant) -> (Parsed, String) {
         let mut files = Files::new(std::env::temp_dir());
+        files.set_relevant(std::sync::Arc::new(relevant));
         let id = files.add(
             Path::new("/nonexistent-dw/environment.yml"),
             text.as_bytes(),
@@ -1195,6 +1201,11 @@ mod tests {
         &t[s.start..s.end]
     }
 
+    /// Each problem of `p` as its kind and the text of `t` it points at.
+    fn at<'t>(p: &Parsed, t: &'t str) -> Vec<(ProblemKind, &'t str)> {
+        p.problems.iter().map(|x| (x.kind, sl(t, x.loc.span))).collect()
+    }
+
     /// A version conda reads but PEP 440 cannot write is not an error in the file: nothing on
     /// a package no rule reads (`openssl=1.1.1k`, `tzdata=2021a`, in most exported
     /// environments: each was a DW001 error), `unevaluable` on one a rule reads, a note on
@@ -1204,18 +1215,10 @@ mod tests {
         let env = "dependencies:\n  - python 3.(7|8)\n  - tensorflow=1.14.0\n  \
                    - openssl=1.1.1k=h27cfd23_0\n  - tzdata=2021a\n  - libfoo ^1\\.2.*$\n  \
                    - numpy=1.16.4a*\n  - h5py 2.10.(0|1)\n  - gast >=0.2,,<0.3\n";
-        let mut files = Files::new(std::env::temp_dir());
-        let rules = crate::rules::builtin();
-        files.set_relevant(std::sync::Arc::new(crate::formats::Relevant::of_rules(rules)));
-        let id = files.add(Path::new("/nonexistent-dw/environment.yml"), env.as_bytes());
-        let p = parse_unit(&mut files, id);
-        let got: Vec<(ProblemKind, &str)> = p
-            .problems
-            .iter()
-            .map(|x| (x.kind, sl(env, x.loc.span)))
-            .collect();
+        let relevant = crate::formats::Relevant::of_rules(crate::rules::builtin());
+        let (p, text) = run_with(env, relevant);
         assert_eq!(
-            got,
+            at(&p, &text),
             [
                 (ProblemKind::Note, "python 3.(7|8)"),
                 (ProblemKind::Unevaluable, "numpy=1.16.4a*"),
@@ -1234,12 +1237,7 @@ mod tests {
                    - tensorflow==1.14.0 --hash=sha256:abc\n    - \"scipy>=1.2 ; python_version < '3.8'\"  # sci\n";
         for text in [env.to_string(), env.replace('\n', "\r\n")] {
             let (p, t) = run(&text);
-            let probs: Vec<(ProblemKind, &str)> = p
-                .problems
-                .iter()
-                .map(|x| (x.kind, sl(&t, x.loc.span)))
-                .collect();
-            assert_eq!(probs, [(ProblemKind::Note, "_libgcc_mutex")]);
+            assert_eq!(at(&p, &t), [(ProblemKind::Note, "_libgcc_mutex")]);
             let (rp, loc) = p.requires_python.as_ref().unwrap();
             assert_eq!(rp.to_string(), "==3.7.*");
             assert_eq!(sl(&t, loc.span), "3.7");
@@ -1280,13 +1278,8 @@ mod tests {
     fn wrong_types_and_bad_specs_are_problems() {
         let t = "dependencies:\n  - 1.5\n  - numpy>=1.16*\n  - {a: b}\n  - pip:\n    - 3\n    - -r missing.txt\n";
         let (p, text) = run(t);
-        let probs: Vec<(ProblemKind, &str)> = p
-            .problems
-            .iter()
-            .map(|x| (x.kind, sl(&text, x.loc.span)))
-            .collect();
         assert_eq!(
-            probs,
+            at(&p, &text),
             [
                 (ProblemKind::Parse, "1.5"),
                 // conda reads it; depwindow cannot check it.
@@ -1336,13 +1329,8 @@ mod tests {
         assert_eq!(sl(&text, p.requirements[3].loc().span), "tensorflow==1.14.0");
         // A float-looking entry is a number for ruamel (YAML 1.2), not a match-spec.
         let (p, text) = run("dependencies:\n  - 3.10\n  - pip:\n    - 1.5\n");
-        let probs: Vec<(ProblemKind, &str)> = p
-            .problems
-            .iter()
-            .map(|x| (x.kind, sl(&text, x.loc.span)))
-            .collect();
         assert_eq!(
-            probs,
+            at(&p, &text),
             [(ProblemKind::Parse, "3.10"), (ProblemKind::Parse, "1.5")]
         );
         assert!(p.problems[0].message.contains("a number"));
