@@ -765,6 +765,15 @@ impl Input<'_, '_> {
     /// rule, the environment and whether an override replaced the declared range, so it is
     /// worked out once per thread for each, not once per unit (every unit that leaves
     /// protobuf free asks the same).
+    /// The declared range, with its pre-releases when `pre` (`--pre`) allows them.
+    pub(crate) fn declared_with(&self, pre: bool) -> std::borrow::Cow<'_, VersionSet> {
+        if pre {
+            std::borrow::Cow::Owned(self.declared.clone().allow_prereleases())
+        } else {
+            std::borrow::Cow::Borrowed(&self.declared)
+        }
+    }
+
     /// `pre`: pre-releases allowed (`--pre`), so the declared range's pre-releases count.
     pub(crate) fn declared_outcome(&self, pre: bool) -> (Option<usize>, std::sync::Arc<[usize]>) {
         type Key = (u64, usize, bool, bool);
@@ -782,11 +791,7 @@ impl Input<'_, '_> {
         remembered(&KNOWN, 4096, key, |_| {
             #[cfg(test)]
             DECLARED_OUTCOMES.with(|n| n.set(n.get() + 1));
-            let declared = if pre {
-                std::borrow::Cow::Owned(self.declared.clone().allow_prereleases())
-            } else {
-                std::borrow::Cow::Borrowed(&self.declared)
-            };
+            let declared = self.declared_with(pre);
             (
                 pip_pick(self.rule, &declared, &[], &self.py),
                 leaking(self.rule, &declared, &self.py),

@@ -65,11 +65,7 @@ fn judge<'a>(input: &Input<'a, '_>, combined: Option<&Combined<'a>>) -> Option<P
             None => input.contributing.clone(),
         },
         leak,
-        admitted: Some(if pre {
-            input.declared.clone().allow_prereleases()
-        } else {
-            input.declared.clone()
-        }),
+        admitted: Some(input.declared_with(pre).into_owned()),
         pick,
         fix: match bare {
             Some(r) => FixIntent::Narrow(r),
