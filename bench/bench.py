@@ -1,35 +1,35 @@
 #!/usr/bin/env python3
 """Timing harness for bench/run.sh: alternates the contenders on the same tree in one run,
 several repetitions, each writing its output to a file (not a pipe), and reports medians,
-ratios, single-file latency and peak memory (per child, from wait4's rusage).
+ratios, single-file latency and peak memory (per child, from wait4's rusage, taken by the
+small runner `spawn` beside FLOOR: see bench/spawn.rs for why not from here).
 
 Usage: bench.py TREE DEPWINDOW FLOOR PYTHON SMALL REPS [RSS_TREE ...]
 - DEPWINDOW_BEFORE=path: a second depwindow binary (say, a build of main) run alternately as
   one more contender, for before/after tables from one run.
 - RSS_TREE ...: more trees (say, 200 and 2,000 projects) on which depwindow's peak RSS and
   median time are measured, to see whether memory stays flat as the tree grows."""
-import os, statistics, subprocess, sys, time
+import os, statistics, subprocess, sys
 
 tree, depwindow, floor, python, small, reps = sys.argv[1:7]
 rss_trees = sys.argv[7:]
 reps = int(reps)
 here = os.path.dirname(os.path.abspath(__file__))
 out_dir = os.path.join(os.path.dirname(os.path.abspath(floor)), "out")
+spawn = os.path.join(os.path.dirname(os.path.abspath(floor)), "spawn")
 os.makedirs(out_dir, exist_ok=True)
 
 cpu = {}
 
 def run(argv, out_name):
-    """Run one contender with its standard output going to a file; wall time, peak RSS
-    (KiB), exit code. Its CPU time (user + system, from the same rusage: steadier than wall
-    time on a loaded machine) is kept in `cpu[out_name]`."""
-    with open(os.path.join(out_dir, out_name), "wb") as out:
-        t0 = time.perf_counter()
-        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, ru = os.wait4(p.pid, 0)
-        dt = time.perf_counter() - t0
-    cpu.setdefault(out_name, []).append(ru.ru_utime + ru.ru_stime)
-    return dt, ru.ru_maxrss, os.waitstatus_to_exitcode(status)
+    """Run one contender through `spawn`, its standard output going to a file; wall time,
+    peak RSS (KiB), exit code. Its CPU time (user + system, from the same rusage: steadier
+    than wall time on a loaded machine) is kept in `cpu[out_name]`."""
+    report = subprocess.run([spawn, os.path.join(out_dir, out_name), *argv],
+                            check=True, capture_output=True, text=True).stdout.split()
+    wall, maxrss, cpu_s, code = float(report[0]), int(report[1]), float(report[2]), int(report[3])
+    cpu.setdefault(out_name, []).append(cpu_s)
+    return wall, maxrss, code
 
 def depwindow_argv(binary, target):
     return [binary, "check", "--format", "json", "--exit-zero", target]

@@ -17,6 +17,7 @@ mkdir -p "$work"
 "$py" -c "import packaging, tomllib" || { echo "need Python 3.11+ with packaging" >&2; exit 2; }
 cargo build --release --quiet
 rustc -O --edition 2021 -o "$work/read_floor" bench/read_floor.rs
+rustc -O --edition 2021 -o "$work/spawn" bench/spawn.rs
 for n in "$projects" 200 2000; do
     if [ ! -d "$work/tree-$n" ]; then
         "$py" bench/gen_tree.py "$work/tree-$n" "$n"
