@@ -747,6 +747,11 @@ pub struct Parsed {
     /// pip hash-checking mode is on for this unit (a `--hash` or `--require-hashes`
     /// anywhere in the file or its includes): any edit breaks the install.
     pub hashed: bool,
+    /// pip's `--pre` is on for this unit (a `--pre` line anywhere in the file or its
+    /// includes): every requirement of it admits pre-releases (`Requirement::pre`). Kept
+    /// here too so that a file holding `--pre` and no requirement still says so (a global
+    /// `--constraint` file, `run.rs`).
+    pub pre: bool,
     /// Files pulled in by includes (`-r`, `-c`, conda `pip: -r`), with the location of the
     /// include line in the including file.
     pub includes: Vec<(FileId, Loc)>,

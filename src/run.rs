@@ -134,6 +134,15 @@ pub(crate) fn check_one(
         match files.load(c) {
             Ok(cid) => {
                 let mut extra = formats::parse(Format::Requirements, &mut files, cid);
+                if extra.pre {
+                    // pip reads a constraints file's options with the install's finder:
+                    // its `--pre` admits pre-releases for every requirement
+                    // (`handle_option_line` → `finder.set_allow_all_prereleases()`).
+                    parsed.pre = true;
+                    for r in &mut parsed.requirements {
+                        r.pre = true;
+                    }
+                }
                 let base = parsed.requirements.len();
                 for r in &mut extra.requirements {
                     r.role = Role::Constrain;

@@ -131,6 +131,7 @@ impl Resolver {
             r.hashed = parsed.hashed;
             r.pre = pre;
         }
+        parsed.pre = pre;
         parsed
     }
 

@@ -320,6 +320,48 @@ fn pythons_and_constraints_from_configuration() {
     assert_eq!(code, 0);
 }
 
+/// pip reads a constraints file's options with the install's finder, so a `--pre` there
+/// admits pre-releases for every requirement, as one in the requirements file does
+/// (recorded with pip 26.3: `-c` of a file holding only `--pre` picks protobuf 7.37.0rc1
+/// over 7.36.2).
+#[test]
+fn pre_in_a_global_constraints_file_admits_prereleases() {
+    let s = Scratch::new("constraint-pre");
+    s.write("requirements.txt", "tensorflow==1.14.0\nprotobuf\n")
+        .write(
+            "inline/requirements.txt",
+            "--pre\ntensorflow==1.14.0\nprotobuf\n",
+        )
+        .write("ci/constraints.txt", "--pre\n");
+    let picks = |v: &serde_json::Value| -> Vec<String> {
+        let d = v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["package"] == "protobuf")
+            .expect("a protobuf finding");
+        d["pip_would_pick"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{} {}", p["python"], p["version"]))
+            .collect()
+    };
+    let (plain, _) = json(s.path(), &["requirements.txt"]);
+    let (inline, _) = json(s.path(), &["inline/requirements.txt"]);
+    let (constrained, _) = json(
+        s.path(),
+        &["--constraint", "ci/constraints.txt", "requirements.txt"],
+    );
+    assert!(
+        picks(&inline).iter().any(|p| p.contains("rc")),
+        "{:?}",
+        picks(&inline)
+    );
+    assert_ne!(picks(&plain), picks(&inline));
+    assert_eq!(picks(&constrained), picks(&inline));
+}
+
 const EXTRA_RULE: &str = r#"schema = 1
 
 [trigger]
