@@ -1263,6 +1263,9 @@ fn trigger_on<'a>(
         // A requirement under a marker whose value is unknown here may hold: it can trigger,
         // but only as a possible trigger.
         let mut marker_unknown = false;
+        // Some requirement or constraint on it is under such a marker: the combined set is
+        // then only what may apply.
+        let mut any_unknown = false;
         let mut reqs: Vec<&Requirement> = by_name
             .get(dist)
             .iter()
@@ -1272,6 +1275,7 @@ fn trigger_on<'a>(
                 Truth::False => false,
                 Truth::Unknown => {
                     marker_unknown |= r.role != Role::Constrain;
+                    any_unknown = true;
                     true
                 }
             })
@@ -1334,8 +1338,13 @@ fn trigger_on<'a>(
         };
         // Whether a trigger release with a wheel here is admitted, and the newest release
         // with a wheel here the range admits: the same for every unit with the same set.
-        let Some((newest, range_certain)) = outcome else {
-            continue;
+        let (newest, range_certain) = match outcome {
+            WheelOutcome::Triggers { newest, certain } => (newest, certain),
+            WheelOutcome::NotTriggered => continue,
+            // pip cannot install this requirement here, so it installs nothing of the unit
+            // here: no other trigger distribution makes the environment count.
+            WheelOutcome::Uninstallable if !any_unknown => return None,
+            WheelOutcome::Uninstallable => continue,
         };
         let hit = TriggerHit {
             req: first,
@@ -1370,10 +1379,23 @@ fn wheel_outcomes(rule: &Rule, dist: &PackageName, set: &VersionSet) -> EnvOutco
 /// (its address in the embedded table).
 type EnvOutcomes = std::rc::Rc<std::cell::RefCell<Vec<(usize, WheelOutcome)>>>;
 
-/// None when no trigger release with a wheel on the environment is admitted, else the
-/// newest release with a wheel there that the set admits and whether the range alone makes
-/// the trigger certain.
-type WheelOutcome = Option<(Option<Version>, bool)>;
+/// What the wheel data says of a trigger distribution's combined set on one environment.
+#[derive(Clone, Debug)]
+enum WheelOutcome {
+    /// A trigger release with a wheel there is admitted: the newest release with a wheel
+    /// there that the set admits, and whether the range alone makes the trigger certain.
+    Triggers {
+        newest: Option<Version>,
+        certain: bool,
+    },
+    /// No trigger release with a wheel there is admitted, and the set may install
+    /// something else there (or the data cannot say).
+    NotTriggered,
+    /// The set admits a trigger release, but no release it admits has a wheel there, in
+    /// data that lists the distribution per operating system: pip finds nothing to
+    /// install (`tensorflow-gpu==1.14.0` on macOS, which has no 1.14.0 wheel or sdist).
+    Uninstallable,
+}
 
 #[cfg(test)]
 thread_local! {
@@ -1394,7 +1416,7 @@ fn work_out_wheel_outcome(
     let p = env.python.as_str();
     let tvs = trigger_versions(rule);
     if !tvs.iter().any(|v| set.contains(v)) {
-        return None;
+        return WheelOutcome::NotTriggered;
     }
     // The versions with wheels here: per operating system when the data has the
     // distribution, else per Python (conda's own builds are judged by the release list
@@ -1409,7 +1431,11 @@ fn work_out_wheel_outcome(
         Some(vs) => {
             // No trigger release has a wheel here: pip cannot install it.
             if !vs.iter().any(|v| tvs.contains(v) && set.contains(v)) {
-                return None;
+                return if vs.iter().any(|v| set.contains(v)) {
+                    WheelOutcome::NotTriggered
+                } else {
+                    WheelOutcome::Uninstallable
+                };
             }
             Some(vs)
         }
@@ -1428,12 +1454,12 @@ fn work_out_wheel_outcome(
             .find(|&k| set.admits_in_span(&vs[k], false))
             .map(|k| vs[k].clone())
     });
-    let range_certain = match &newest {
+    let certain = match &newest {
         Some(v) => rule.trigger.version.set.contains(v),
         // No wheel data for this name: certain only when the range admits nothing else.
         None => set.is_subset(&rule.trigger.version.set),
     };
-    Some((newest, range_certain))
+    WheelOutcome::Triggers { newest, certain }
 }
 
 /// The location to point at for a requirement: its specifier (or pin) when it has one.

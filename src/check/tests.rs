@@ -663,6 +663,36 @@ fn tensorflow_gpu_never_triggers_on_macos() {
     assert!(evaluate(&parsed, numpy_rule(), &opts).is_empty());
 }
 
+/// Beside `tensorflow==1.14.0`, a `tensorflow-gpu==1.14.0` that cannot install on macOS
+/// makes pip fail there for the whole file: macOS is not judged, for either trigger. Under a
+/// marker that excludes macOS, or one whose value is unknown, it does not.
+#[test]
+fn an_uninstallable_trigger_removes_its_environments() {
+    let text = "tensorflow==1.14.0\ntensorflow-gpu==1.14.0\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert!(places(&verdicts[0]).iter().all(|(_, os)| os != "darwin"));
+    assert_eq!(places(&verdicts[0]).len(), 7, "{:?}", places(&verdicts[0]));
+
+    for marker in ["sys_platform != 'darwin'", "platform_release >= '5'"] {
+        let text = format!("tensorflow==1.14.0\ntensorflow-gpu==1.14.0; {marker}\n");
+        let (_files, parsed) = parse("requirements.txt", &text);
+        let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+        assert_eq!(verdicts.len(), 1);
+        let macs = places(&verdicts[0])
+            .iter()
+            .filter(|(_, os)| os == "darwin")
+            .count();
+        assert_eq!(macs, 4, "{marker}: {:?}", places(&verdicts[0]));
+    }
+    // A range with a macOS release besides 1.14.0 may install that one: macOS stays.
+    let text = "tensorflow==1.14.0\ntensorflow-gpu>=1.0,<1.15\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert!(places(&verdicts[0]).iter().any(|(_, os)| os == "darwin"));
+}
+
 /// A bound under a marker the environments do not fix (`platform_release`) cannot be
 /// relied on: the package counts as unconstrained, and an unsatisfiable range under it
 /// is not DW103. A trigger under such a marker may be installed, so it counts.
