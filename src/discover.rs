@@ -249,8 +249,17 @@ fn conda_environment(path: &Path) -> bool {
     };
     let text = String::from_utf8_lossy(&bytes);
     let text = text.trim_start_matches('\u{feff}');
-    let key = |k: &str| text.lines().any(|l| l.trim_end() == k);
-    key("channels:") && key("dependencies:")
+    let key = |k: &str| text.lines().any(|l| top_level_key(l, k));
+    key("channels") && key("dependencies")
+}
+
+/// Whether `line` starts the top-level mapping key `key` (block style `channels:`, flow
+/// style `channels: [conda-forge]`, or either with a `# comment` after it). YAML needs a
+/// space or the end of the line after the colon (`channels:x` is a plain scalar).
+fn top_level_key(line: &str, key: &str) -> bool {
+    line.strip_prefix(key)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
 }
 
 /// A requirements-syntax file discovered by a constraints name is checked through the files

@@ -227,7 +227,12 @@ fn the_walk_finds_conda_environments_by_their_content() {
     let dir = common::Scratch::new("conda-walk");
     let env = "name: cpu\nchannels:\n  - conda-forge\ndependencies:\n  - python=3.7\n  \
                - tensorflow=1.14.0\n  - numpy=1.17\n";
+    // Flow style and a comment after a key are the same keys to YAML (and to conda).
+    let flow = "channels: [conda-forge]  # pinned\ndependencies:   # conda\n  - numpy=1.17\n  \
+                - tensorflow=1.14.0\n";
     dir.write("conda/env-cpu.yaml", env)
+        .write("conda/flow.yml", flow)
+        .write("conda/not-a-key.yml", "channels:x\ndependencies:y\n")
         .write(
             "deploy/Chart.yaml",
             "apiVersion: v2\ndependencies:\n  - name: redis\n    version: 1.0.0\n",
@@ -250,7 +255,12 @@ fn the_walk_finds_conda_environments_by_their_content() {
         .iter()
         .map(|d| d["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, ["conda/env-cpu.yaml"].into(), "{}", out.stdout);
+    assert_eq!(
+        paths,
+        ["conda/env-cpu.yaml", "conda/flow.yml"].into(),
+        "{}",
+        out.stdout
+    );
     assert!(
         json["diagnostics"]
             .as_array()
@@ -260,7 +270,7 @@ fn the_walk_finds_conda_environments_by_their_content() {
         "numpy=1.17 is outside the window: {}",
         out.stdout
     );
-    assert_eq!(json["summary"]["files"], 1, "{}", json["summary"]);
+    assert_eq!(json["summary"]["files"], 2, "{}", json["summary"]);
 }
 
 /// A walk that finds no dependency file says so on standard error (as ruff's "No Python
