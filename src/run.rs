@@ -130,19 +130,13 @@ pub(crate) fn check_one(
         locks.publish(&candidate.path, format, &files, &parsed, id);
     }
     // Global constraint files: every package they pin restricts every unit, as PIP_CONSTRAINT.
+    let (mut pre, mut hashed) = (false, false);
     for c in &opts.constraints {
         match files.load(c) {
             Ok(cid) => {
                 let mut extra = formats::parse(Format::Requirements, &mut files, cid);
-                if extra.pre {
-                    // pip reads a constraints file's options with the install's finder:
-                    // its `--pre` admits pre-releases for every requirement
-                    // (`handle_option_line` → `finder.set_allow_all_prereleases()`).
-                    parsed.pre = true;
-                    for r in &mut parsed.requirements {
-                        r.pre = true;
-                    }
-                }
+                pre |= extra.pre;
+                hashed |= extra.hashed;
                 let base = parsed.requirements.len();
                 for r in &mut extra.requirements {
                     r.role = Role::Constrain;
@@ -178,6 +172,7 @@ pub(crate) fn check_one(
             }
         }
     }
+    apply_pip_options(&mut parsed, pre, hashed);
     let check_opts = Options {
         pythons: opts.pythons.clone(),
         platforms: opts.platforms.clone(),
@@ -196,6 +191,25 @@ pub(crate) fn check_one(
         crate::generated::annotate(&mut files, id, rules, &mut diags);
     }
     (files, diags, false)
+}
+
+/// The `--pre` and hash-checking mode that the global constraint files switch on. pip reads
+/// a constraints file's options with the install's finder and options
+/// (`handle_option_line`), and a `--hash` on a constraint line turns hash-checking on for
+/// the whole install (`get_requirements` checks every requirement and constraint for hash
+/// options). They reach every requirement pip reads, whichever constraint file came first:
+/// PEP 508 requirements, not Poetry's, Pipfile's or lock pins, whose tools never read pip's
+/// options.
+fn apply_pip_options(parsed: &mut crate::manifest::Parsed, pre: bool, hashed: bool) {
+    if !pre && !hashed {
+        return;
+    }
+    for r in &mut parsed.requirements {
+        if r.syntax == crate::manifest::Syntax::Pep508 && r.role != Role::Locked {
+            r.pre |= pre;
+            r.hashed |= hashed;
+        }
+    }
 }
 
 /// Whether decoded text is binary, as git decides it (`buffer_is_binary`): a NUL byte in

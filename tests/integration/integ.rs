@@ -360,6 +360,90 @@ fn pre_in_a_global_constraints_file_admits_prereleases() {
     );
     assert_ne!(picks(&plain), picks(&inline));
     assert_eq!(picks(&constrained), picks(&inline));
+    // Whichever constraints file comes first (pip reads them all before it resolves).
+    s.write("ci/pins.txt", "protobuf>=3.6.1\n");
+    let (first, _) = json(
+        s.path(),
+        &[
+            "--constraint",
+            "ci/constraints.txt",
+            "--constraint",
+            "ci/pins.txt",
+            "requirements.txt",
+        ],
+    );
+    let (last, _) = json(
+        s.path(),
+        &[
+            "--constraint",
+            "ci/pins.txt",
+            "--constraint",
+            "ci/constraints.txt",
+            "requirements.txt",
+        ],
+    );
+    assert_eq!(picks(&first), picks(&last));
+    assert!(
+        picks(&first).iter().any(|p| p.contains("rc")),
+        "{:?}",
+        picks(&first)
+    );
+    // Poetry never reads pip's constraint files or their options.
+    s.write(
+        "poetry/pyproject.toml",
+        "[tool.poetry]\nname = \"x\"\nversion = \"0\"\n\n[tool.poetry.dependencies]\n\
+         python = \">=3.6,<3.8\"\ntensorflow = \"1.14.0\"\nprotobuf = \"*\"\n",
+    );
+    let (poetry, _) = json(s.path(), &["poetry/pyproject.toml"]);
+    let (poetry_pre, _) = json(
+        s.path(),
+        &[
+            "--constraint",
+            "ci/constraints.txt",
+            "poetry/pyproject.toml",
+        ],
+    );
+    assert!(!picks(&poetry).is_empty());
+    assert_eq!(picks(&poetry_pre), picks(&poetry));
+}
+
+/// A `--require-hashes` in a global constraints file, or a `--hash` on one of its lines,
+/// puts the whole install in pip's hash-checking mode, as in an included `-c` file: an added
+/// line without hashes breaks it, so every fix is unsafe.
+#[test]
+fn hashes_in_a_global_constraints_file_make_fixes_unsafe() {
+    let s = Scratch::new("constraint-hashes");
+    s.write("requirements.txt", "tensorflow==1.14.0\nnumpy>=1.14.5\n")
+        .write("rh.txt", "--require-hashes\n")
+        .write(
+            "hash.txt",
+            "six==1.16.0 --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e3254\n",
+        )
+        .write("plain.txt", "six==1.16.0\n");
+    let applicability = |args: &[&str]| -> Vec<String> {
+        let (v, _) = json(s.path(), args);
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                d["fix"]["applicability"]
+                    .as_str()
+                    .unwrap_or("none")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let plain = applicability(&["--constraint", "plain.txt", "requirements.txt"]);
+    assert!(
+        !plain.is_empty() && plain.iter().all(|a| a == "safe"),
+        "{plain:?}"
+    );
+    for c in ["rh.txt", "hash.txt"] {
+        let got = applicability(&["--constraint", c, "requirements.txt"]);
+        assert_eq!(got.len(), plain.len(), "{c}");
+        assert!(got.iter().all(|a| a == "unsafe"), "{c}: {got:?}");
+    }
 }
 
 const EXTRA_RULE: &str = r#"schema = 1
