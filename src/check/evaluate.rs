@@ -1318,7 +1318,11 @@ fn trigger_on<'a>(
                     sets.len() - 1
                 }
             };
-            let (set, outcomes) = sets[i].2.as_ref()?;
+            // A direct reference (no version set) says nothing of this distribution here;
+            // the other trigger distributions still count.
+            let Some((set, outcomes)) = sets[i].2.as_ref() else {
+                continue;
+            };
             let env_at = std::ptr::from_ref(env) as usize;
             let known = outcomes
                 .borrow()
@@ -1334,7 +1338,8 @@ fn trigger_on<'a>(
                 }
             }
         } else {
-            work_out_wheel_outcome(rule, env, dist, &build()?)
+            let Some(set) = build() else { continue };
+            work_out_wheel_outcome(rule, env, dist, &set)
         };
         // Whether a trigger release with a wheel here is admitted, and the newest release
         // with a wheel here the range admits: the same for every unit with the same set.
@@ -1343,7 +1348,13 @@ fn trigger_on<'a>(
             WheelOutcome::NotTriggered => continue,
             // pip cannot install this requirement here, so it installs nothing of the unit
             // here: no other trigger distribution makes the environment count.
-            WheelOutcome::Uninstallable if !any_unknown => return None,
+            // A lock pin is no requirement to install on every system (a Poetry 1.x lock
+            // records no markers: the project's own decide).
+            WheelOutcome::Uninstallable
+                if !any_unknown && reqs.iter().all(|r| r.role != Role::Locked) =>
+            {
+                return None
+            }
             WheelOutcome::Uninstallable => continue,
         };
         let hit = TriggerHit {
@@ -1415,13 +1426,13 @@ fn work_out_wheel_outcome(
     WHEEL_OUTCOMES.with(|n| n.set(n.get() + 1));
     let p = env.python.as_str();
     let tvs = trigger_versions(rule);
-    if !tvs.iter().any(|v| set.contains(v)) {
-        return WheelOutcome::NotTriggered;
-    }
     // The versions with wheels here: per operating system when the data has the
     // distribution, else per Python (conda's own builds are judged by the release list
     // the rule names for them: `conda-releases-as`).
     let releases_as = rule.trigger.releases_name(dist);
+    if !tvs.iter().any(|v| set.contains(v)) {
+        return pinned_without_wheel(rule, env, releases_as.as_ref(), set);
+    }
     let wheels = match rule
         .trigger
         .platform_wheels
@@ -1460,6 +1471,35 @@ fn work_out_wheel_outcome(
         None => set.is_subset(&rule.trigger.version.set),
     };
     WheelOutcome::Triggers { newest, certain }
+}
+
+/// A set that admits no trigger release: [`WheelOutcome::Uninstallable`] when it is one final
+/// release (`tensorflow-gpu==1.13.1`) that the per-OS wheel data lists no wheel for on `env`
+/// (pip finds nothing to install there), else [`WheelOutcome::NotTriggered`]. A range is
+/// not judged: the data lists no pre-releases, which pip falls back to when no final
+/// release matches.
+fn pinned_without_wheel(
+    rule: &Rule,
+    env: &'static Environment,
+    dist: &str,
+    set: &VersionSet,
+) -> WheelOutcome {
+    let Some(vs) = rule
+        .trigger
+        .platform_wheels
+        .as_ref()
+        .and_then(|w| w.versions(env.python.as_str(), dist, &env.platform))
+    else {
+        return WheelOutcome::NotTriggered;
+    };
+    // `==V` (which also admits `V+local`, never on the index for TensorFlow).
+    let one = |v: &Version| {
+        VersionSet::from_specifier(&pep440_rs::VersionSpecifier::equals_version(v.clone()))
+    };
+    match set.some_final_member() {
+        Some(v) if !vs.contains(&v) && set.is_subset(&one(&v)) => WheelOutcome::Uninstallable,
+        _ => WheelOutcome::NotTriggered,
+    }
 }
 
 /// The location to point at for a requirement: its specifier (or pin) when it has one.

@@ -691,6 +691,28 @@ fn an_uninstallable_trigger_removes_its_environments() {
     let (_files, parsed) = parse("requirements.txt", text);
     let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
     assert!(places(&verdicts[0]).iter().any(|(_, os)| os == "darwin"));
+    // Another pinned release with no macOS wheel fails there just the same.
+    let text = "tensorflow==1.14.0\ntensorflow-gpu==1.13.1\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(places(&verdicts[0]).len(), 7, "{:?}", places(&verdicts[0]));
+    // A direct reference says nothing of its version: the other trigger still counts.
+    let text = "tensorflow==1.14.0\ntensorflow-gpu @ https://example.com/tensorflow_gpu-1.14.0-cp37-cp37m-linux_x86_64.whl\n";
+    let (_files, parsed) = parse("requirements.txt", text);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert_eq!(places(&verdicts[0]).len(), 11, "{:?}", places(&verdicts[0]));
+    // A Poetry 1.x lock records no markers: its pins decide nothing per system.
+    let lock = "[[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n\
+                python-versions = \"*\"\n\n[[package]]\nname = \"tensorflow-gpu\"\n\
+                version = \"1.14.0\"\npython-versions = \"*\"\n\n[[package]]\n\
+                name = \"numpy\"\nversion = \"1.18.5\"\npython-versions = \">=3.5\"\n\n\
+                [metadata]\nlock-version = \"1.1\"\npython-versions = \">=3.6,<3.8\"\n\
+                content-hash = \"0\"\n";
+    let (_files, parsed) = parse("poetry.lock", lock);
+    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
+    assert_eq!(verdicts.len(), 1);
+    assert!(places(&verdicts[0]).iter().any(|(_, os)| os == "darwin"));
 }
 
 /// A bound under a marker the environments do not fix (`platform_release`) cannot be
