@@ -253,13 +253,28 @@ fn conda_environment(path: &Path) -> bool {
     key("channels") && key("dependencies")
 }
 
-/// Whether `line` starts the top-level mapping key `key` (block style `channels:`, flow
-/// style `channels: [conda-forge]`, or either with a `# comment` after it). YAML needs a
-/// space or the end of the line after the colon (`channels:x` is a plain scalar).
+/// Whether `line` starts the top-level mapping key `key` holding a list, as conda needs:
+/// block style (`channels:`, the list on the next lines), flow style (`channels:
+/// [conda-forge]`), either with a `# comment` after it; the key may be quoted and have spaces
+/// before its colon. YAML needs a space or the end of the line after the colon
+/// (`channels:x` is a plain scalar), and a tab there is an error to conda's loader; a scalar
+/// value (`dependencies: none`) is not a conda environment.
 fn top_level_key(line: &str, key: &str) -> bool {
-    line.strip_prefix(key)
-        .and_then(|rest| rest.strip_prefix(':'))
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+    let rest = ["", "\"", "'"].iter().find_map(|q| {
+        line.strip_prefix(q)
+            .and_then(|l| l.strip_prefix(key))
+            .and_then(|l| l.strip_prefix(q))
+    });
+    let Some(after) = rest.and_then(|r| r.trim_start_matches(' ').strip_prefix(':')) else {
+        return false;
+    };
+    match after.strip_prefix(' ') {
+        None => after.is_empty(),
+        Some(value) => {
+            let value = value.trim_start_matches(' ');
+            value.is_empty() || value.starts_with(['#', '['])
+        }
+    }
 }
 
 /// A requirements-syntax file discovered by a constraints name is checked through the files

@@ -234,6 +234,17 @@ fn the_walk_finds_conda_environments_by_their_content() {
         .write("conda/flow.yml", flow)
         .write("conda/not-a-key.yml", "channels:x\ndependencies:y\n")
         .write(
+            "conda/quoted.yml",
+            "\"channels\" : [defaults]\n'dependencies':\n  - numpy=1.17\n  - tensorflow=1.14.0\n",
+        )
+        // A tab after the colon is an error to conda's YAML loader (ruamel, PyYAML).
+        .write(
+            "conda/tab.yml",
+            "channels:\t# x\n  - defaults\ndependencies:\n  - numpy=1.17\n",
+        )
+        // Scalars where conda needs lists: some other YAML.
+        .write("conda/scalars.yml", "channels: 3\ndependencies: none\n")
+        .write(
             "deploy/Chart.yaml",
             "apiVersion: v2\ndependencies:\n  - name: redis\n    version: 1.0.0\n",
         )
@@ -257,7 +268,7 @@ fn the_walk_finds_conda_environments_by_their_content() {
         .collect();
     assert_eq!(
         paths,
-        ["conda/env-cpu.yaml", "conda/flow.yml"].into(),
+        ["conda/env-cpu.yaml", "conda/flow.yml", "conda/quoted.yml"].into(),
         "{}",
         out.stdout
     );
@@ -270,7 +281,7 @@ fn the_walk_finds_conda_environments_by_their_content() {
         "numpy=1.17 is outside the window: {}",
         out.stdout
     );
-    assert_eq!(json["summary"]["files"], 2, "{}", json["summary"]);
+    assert_eq!(json["summary"]["files"], 3, "{}", json["summary"]);
 }
 
 /// A walk that finds no dependency file says so on standard error (as ruff's "No Python
