@@ -71,6 +71,8 @@ impl Index {
 pub(crate) struct Request {
     pub requirements: Vec<String>,
     pub constraints: Vec<String>,
+    /// Admit pre-releases (the file's `--pre`): uv `--prerelease allow`, pip `--pre`.
+    pub pre: bool,
     pub overrides: Vec<String>,
     pub python: String,
     /// `linux`, `macos` or `windows`.
@@ -180,11 +182,12 @@ impl Engine {
 
     fn key(&self, req: &Request, index: &Index) -> String {
         let mut s = format!(
-            "v1\n{}\n{}\n{}\n{}\n{}\n",
+            "v1\n{}\n{}\n{}\n{}\n{}\n{}\n",
             self.version,
             req.python,
             req.platform,
             req.allow_build,
+            req.pre,
             index.describe()
         );
         for (tag, lines) in [
@@ -214,6 +217,9 @@ impl Engine {
             .args(index.args());
         if !req.allow_build {
             cmd.arg("--no-build");
+        }
+        if req.pre {
+            cmd.args(["--prerelease", "allow"]);
         }
         for (flag, lines, name) in [
             ("--constraint", &req.constraints, "constraints.txt"),
@@ -261,6 +267,9 @@ impl Engine {
         }
         if !req.allow_build {
             cmd.args(["--only-binary", ":all:"]);
+        }
+        if req.pre {
+            cmd.arg("--pre");
         }
         cmd.current_dir(&tmp.0);
         let (code, stdout, stderr) = run(cmd, b"")?;

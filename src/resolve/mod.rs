@@ -141,6 +141,7 @@ pub(crate) fn run(
                         request: Request {
                             requirements: built.requirements.clone(),
                             constraints: built.constraints.clone(),
+                            pre: built.pre,
                             overrides: built.overrides.clone(),
                             python: py.clone(),
                             platform: plat.clone(),
@@ -414,6 +415,9 @@ fn pythons_for(parsed: &Parsed, rules: &[Rule], profile: &Profile, engine: &Engi
 struct Built {
     requirements: Vec<String>,
     constraints: Vec<String>,
+    /// Some requirement admits pre-releases (`--pre`, Pipfile `allow_prereleases`): the
+    /// resolver is told to admit them too.
+    pre: bool,
     overrides: Vec<String>,
     locs: Vec<(String, Loc)>,
     anchor: Loc,
@@ -433,6 +437,7 @@ fn unit_request(_parsed: &Parsed, reqs: &[&Requirement], rules: &[Rule]) -> Opti
     let mut b = Built {
         requirements: Vec::new(),
         constraints: Vec::new(),
+        pre: reqs.iter().any(|r| r.pre),
         overrides: Vec::new(),
         locs: Vec::new(),
         anchor: trigger.loc(),

@@ -118,7 +118,8 @@ fn index(dir: &Path) {
     for v in ["2.10.0", "3.1.0"] {
         wheel(dir, "h5py", v, &[], None);
     }
-    for v in ["1.11.2", "1.16.0"] {
+    // 1.17.0rc1: what a file's `--pre` lets the resolver take.
+    for v in ["1.11.2", "1.16.0", "1.17.0rc1"] {
         wheel(dir, "wrapt", v, &[], None);
     }
     for v in ["1.16.4", "1.17.3", "1.21.6"] {
@@ -299,6 +300,31 @@ fn resolved_outside_where_the_rule_ignores_absence() {
     );
     assert!(findings(&json, "DW107").is_empty(), "{json:#}");
     assert!(findings(&json, "DW106").is_empty(), "{json:#}");
+}
+
+/// The file's `--pre` reaches the resolver (uv `--prerelease allow`), and its answers are
+/// cached apart from those without it.
+#[test]
+fn a_files_pre_reaches_the_resolver() {
+    let Some(env) = setup("pre") else { return };
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\n";
+    let resolved = |json: &serde_json::Value| {
+        let f = findings(json, "DW107");
+        assert_eq!(f.len(), 1, "{json:#}");
+        f[0]["message"].as_str().unwrap().to_owned()
+    };
+    let (_, json) = env.check("plain", text, &[]);
+    assert!(
+        resolved(&json).contains("wrapt 1.16.0"),
+        "{}",
+        resolved(&json)
+    );
+    let (_, json) = env.check("pre", &format!("--pre\n{text}"), &[]);
+    assert!(
+        resolved(&json).contains("wrapt 1.17.0rc1"),
+        "{}",
+        resolved(&json)
+    );
 }
 
 #[test]
