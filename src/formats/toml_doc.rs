@@ -102,16 +102,24 @@ impl<'t> Ctx<'t> {
     }
 
     /// Parse the document. On failure the problem is recorded and `None` returned.
+    ///
+    /// The nesting guard ([`too_deep`]) is a scan of the whole text, as costly as a third of
+    /// the lexing; it runs only where it can tell something ([`may_be_too_deep`]): before
+    /// `toml` is asked about a text the builder refused, and on a tree built from a text
+    /// with a run of four quotes. It answers what it answered when it ran first.
     pub(crate) fn parse_document(&mut self) -> Option<Table<'t>> {
-        if let Some(at) = too_deep(self.text, MAX_NESTING) {
-            let end = (at + 1).min(self.text.len());
-            self.parse_error(
-                Span::new(at, end),
-                format!("TOML nested more than {MAX_NESTING} levels deep; not read"),
-            );
-            return None;
+        let built = super::toml_tree::build_first(self.text);
+        if may_be_too_deep(self.text, built.is_ok()) {
+            if let Some(at) = too_deep(self.text, MAX_NESTING) {
+                let end = (at + 1).min(self.text.len());
+                self.parse_error(
+                    Span::new(at, end),
+                    format!("TOML nested more than {MAX_NESTING} levels deep; not read"),
+                );
+                return None;
+            }
         }
-        match super::toml_tree::parse(self.text) {
+        match built.or_else(|refused| super::toml_tree::toml_verdict(self.text, refused)) {
             Ok(t) => Some(t),
             Err(e) => {
                 let span = e
@@ -455,9 +463,26 @@ pub(crate) fn entries<'a, 'i>(t: &'a Table<'i>) -> Vec<(&'a Key<'i>, &'a Value<'
     v
 }
 
+/// Whether [`too_deep`] may find `text` too deep, given whether the builder made a tree of
+/// it. A tree means `toml` accepts the text, so no array or inline table in it nests deeper
+/// than `toml`'s limit (80, `toml_tree::LIMIT`), and table headers add at most 2 at depth 0:
+/// where the scan reads strings and comments as TOML does, its count stays below
+/// [`MAX_NESTING`]. It reads them so in every valid text but one that ends a multi-line
+/// string with one or two quotes more than the delimiter (`"""a""""`): the scan closes the
+/// string early and takes the quote left over for a string that hides the rest of the
+/// line, brackets included. Such a text has four quotes in a row; without them the scan is
+/// skipped (`tests::the_depth_scan_runs_only_where_it_can_refuse`).
+fn may_be_too_deep(text: &str, built: bool) -> bool {
+    !built
+        || memchr::memmem::find(text.as_bytes(), br#""""""#).is_some()
+        || memchr::memmem::find(text.as_bytes(), b"''''").is_some()
+}
+
 /// The byte offset where bracket/brace nesting (outside strings and comments) first exceeds
 /// `limit`, if it does. Counts `[[`/`]]` table headers too, which only overestimates.
 pub(crate) fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    #[cfg(test)]
+    tests::DEPTH_SCANS.with(|n| n.set(n.get() + 1));
     let b = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
@@ -818,6 +843,98 @@ pub(crate) fn lock_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Runs of [`too_deep`] on this thread.
+        pub(super) static DEPTH_SCANS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    type Reading = (Option<String>, Vec<String>);
+
+    fn problems(ctx: &Ctx<'_>) -> Vec<String> {
+        let show = |p: &Problem| format!("{:?} {}", p.loc.span, p.message);
+        ctx.out.problems.iter().map(show).collect()
+    }
+
+    /// `text` read as a TOML format reads it (the tree and the problems), and how many depth
+    /// scans that took.
+    fn read(text: &str) -> (Reading, usize) {
+        let before = DEPTH_SCANS.with(std::cell::Cell::get);
+        let mut ctx = Ctx::new(text, 0, super::super::Format::Pyproject);
+        let tree = ctx
+            .parse_document()
+            .map(|t| super::super::toml_tree::describe_ours(&t));
+        let scans = DEPTH_SCANS.with(std::cell::Cell::get) - before;
+        ((tree, problems(&ctx)), scans)
+    }
+
+    /// The reading as it was when the depth scan ran before anything else.
+    fn read_scanning_first(text: &str) -> Reading {
+        let mut ctx = Ctx::new(text, 0, super::super::Format::Pyproject);
+        if let Some(at) = too_deep(text, MAX_NESTING) {
+            ctx.parse_error(
+                Span::new(at, (at + 1).min(text.len())),
+                format!("TOML nested more than {MAX_NESTING} levels deep; not read"),
+            );
+            return (None, problems(&ctx));
+        }
+        match super::super::toml_tree::parse(text) {
+            Ok(t) => (Some(super::super::toml_tree::describe_ours(&t)), Vec::new()),
+            Err(e) => {
+                let r = e.span().unwrap_or_default();
+                let span = Span::new(r.start.min(text.len()), r.end.min(text.len()));
+                ctx.parse_error(span, format!("invalid TOML: {}", e.message().trim()));
+                (None, problems(&ctx))
+            }
+        }
+    }
+
+    /// The depth scan runs where it can refuse a text (one the builder refused, or a tree
+    /// whose text has four quotes in a row), never on a plain pyproject.toml; and every
+    /// reading is what it was when the scan ran first: the same trees, problems and spans, on
+    /// the fixtures, the fuzz corpus and edge cases.
+    #[test]
+    fn the_depth_scan_runs_only_where_it_can_refuse() {
+        let plain =
+            "[project]\nname = \"p\"\ndependencies = [\n  \"numpy>=1.16\",  # [[[\n  'six',\n]\n";
+        assert_eq!(read(plain).1, 0, "a plain document is not scanned");
+        let deep = format!("a = {}1{}\n", "[".repeat(200), "]".repeat(200));
+        let ((tree, problems), scans) = read(&deep);
+        assert_eq!((tree, scans), (None, 1));
+        assert!(problems[0].contains("nested more than 128"), "{problems:?}");
+        // Valid TOML the scan refuses: each line leaves a bracket open to it.
+        let quotes: String = (0..130)
+            .map(|i| format!("a{i} = [\"\"\"x\"\"\"\"]\n"))
+            .collect();
+        assert!(super::super::toml_tree::parse(&quotes).is_ok());
+        let ((tree, problems), scans) = read(&quotes);
+        assert_eq!((tree, scans), (None, 1));
+        assert!(problems[0].contains("nested more than 128"), "{problems:?}");
+        let ((_, problems), scans) = read("a = [1,, 2]\n");
+        assert_eq!(scans, 1);
+        assert!(problems[0].contains("invalid TOML"), "{problems:?}");
+
+        let mut texts = vec![plain.to_owned(), deep, quotes.replace('"', "'"), quotes];
+        texts.push(format!("a = {}", "{b = ".repeat(130)));
+        texts.push(format!("a = {}1{}\n", "[".repeat(79), "]".repeat(79)));
+        texts.push("a = \"\"\"\n[[[\"\"\"\nb = '''x'''''\n".to_owned());
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![root.join("fixtures"), root.join("fuzz/corpus")];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if let Ok(t) = std::fs::read_to_string(&p) {
+                    texts.push(t);
+                }
+            }
+        }
+        assert!(texts.len() > 100, "{} texts", texts.len());
+        for t in &texts {
+            assert_eq!(read(t).0, read_scanning_first(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn str_span_plain_and_escaped() {

@@ -251,22 +251,42 @@ impl<'i> Table<'i> {
 pub(crate) type Document<'i> = Table<'i>;
 
 /// Parse `text`. `Err` carries `toml`'s own error (message and span) for a document it
-/// refuses.
+/// refuses. The readers call its two halves, [`build_first`] and [`toml_verdict`]
+/// (`toml_doc::Ctx::parse_document`); the tests call both at once.
+#[cfg(test)]
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, toml::de::Error> {
     parse_in_runs(text, Lines::RUN)
 }
 
 /// [`parse`], building in runs of at least `run` tokens.
+#[cfg(test)]
 fn parse_in_runs(text: &str, run: usize) -> Result<Document<'_>, toml::de::Error> {
-    if u32::try_from(text.len()).is_ok() {
-        match build_in_runs(text, run) {
-            Ok(doc) => return Ok(doc),
-            Err(failed) => {
-                if let Some(e) = error_in(text, failed) {
-                    return Err(e);
-                }
-            }
-        }
+    first_build(text, run).or_else(|refused| toml_verdict(text, refused))
+}
+
+/// What the builder refused: the byte range its failure lies in, `None` for a text too
+/// long for its `u32` spans.
+pub(crate) struct Refused(Option<Range<usize>>);
+
+/// The builder's tree, without asking `toml` anything: the first half of [`parse`]. A caller
+/// may look at the text between the halves (`toml_doc::Ctx::parse_document` does its nesting
+/// guard only then), and finishes with [`toml_verdict`] when this refused.
+pub(crate) fn build_first(text: &str) -> Result<Document<'_>, Refused> {
+    first_build(text, Lines::RUN)
+}
+
+fn first_build(text: &str, run: usize) -> Result<Document<'_>, Refused> {
+    if u32::try_from(text.len()).is_err() {
+        return Err(Refused(None));
+    }
+    build_in_runs(text, run).map_err(|failed| Refused(Some(failed)))
+}
+
+/// The second half of [`parse`], for a text [`build_first`] refused: `toml`'s own error, or
+/// `toml`'s tree should it accept what the builder refused.
+pub(crate) fn toml_verdict(text: &str, refused: Refused) -> Result<Document<'_>, toml::de::Error> {
+    if let Some(e) = refused.0.and_then(|failed| error_in(text, failed)) {
+        return Err(e);
     }
     DeTable::parse(text).map(|t| convert_table(t.into_inner()))
 }
