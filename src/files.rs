@@ -45,6 +45,10 @@ pub mod counts {
     /// (`config::pyproject_has_table`): only for text that could spell the table.
     pub(crate) static CONFIG_PARSES: AtomicU64 = AtomicU64::new(0);
 
+    /// Files whose line starts were found (`source::SourceFile::starts`): only those a
+    /// finding, a fix or an editor asks a position or a line of.
+    pub(crate) static LINE_INDEXES: AtomicU64 = AtomicU64::new(0);
+
     /// Roots whose check had ended when discovery ended (checking during the walk).
     pub(crate) static CHECKED_DURING_WALK: AtomicU64 = AtomicU64::new(0);
 
@@ -59,19 +63,20 @@ pub mod counts {
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
     /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N
-    /// config-lookups=N config-parses=N`.
+    /// config-lookups=N config-parses=N line-indexes=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={} \
-             config-lookups={} config-parses={}",
+             config-lookups={} config-parses={} line-indexes={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
             g(&CHECKED_DURING_WALK),
             g(&HELD_PEAK),
             g(&CONFIG_LOOKUPS),
-            g(&CONFIG_PARSES)
+            g(&CONFIG_PARSES),
+            g(&LINE_INDEXES)
         )
     }
 }

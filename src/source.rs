@@ -62,8 +62,10 @@ pub struct SourceFile {
     /// The decoded text, without BOM.
     pub text: String,
     pub(crate) encoding: Encoding,
-    /// Byte offsets in `text` where each line starts.
-    line_starts: LineStarts,
+    /// Byte offsets in `text` where each line starts, found the first time a position or a
+    /// line is asked for ([`SourceFile::starts`]): most files of a tree have no finding, and
+    /// no reader needs their lines.
+    line_starts: std::sync::OnceLock<LineStarts>,
     /// For encodings where decoded offsets are not original offsets shifted by the BOM:
     /// `map[i]` is the original byte offset of the char starting at decoded offset
     /// `char_starts[i]`.
@@ -113,7 +115,6 @@ impl SourceFile {
     ) -> SourceFile {
         let path = path.into();
         let (text, encoding, bom_len, remap) = decode(bytes);
-        let line_starts = line_starts(&text);
         let ascii = text.is_ascii();
         // No CR at all (almost every file) needs no substring search.
         let has_cr = memchr::memchr(b'\r', text.as_bytes()).is_some();
@@ -123,7 +124,7 @@ impl SourceFile {
             display,
             text,
             encoding,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
             remap,
             bom_len,
             ascii,
@@ -155,36 +156,45 @@ impl SourceFile {
         }
     }
 
+    /// The starts of the text's lines, found on the first call.
+    fn starts(&self) -> &LineStarts {
+        self.line_starts.get_or_init(|| {
+            crate::files::counts::add(&crate::files::counts::LINE_INDEXES);
+            if self.has_cr {
+                line_starts(&self.text)
+            } else {
+                lf_line_starts(self.text.as_bytes())
+            }
+        })
+    }
+
     /// 0-based line index of a decoded offset.
     pub(crate) fn line_index(&self, offset: usize) -> usize {
-        match self.line_starts.binary_search(&offset) {
+        match self.starts().binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         }
     }
 
     pub(crate) fn line_start(&self, line_index: usize) -> usize {
-        self.line_starts.at(line_index)
+        self.starts().at(line_index)
     }
 
     pub(crate) fn line_count(&self) -> usize {
-        self.line_starts.len()
+        self.starts().len()
     }
 
     /// The text of a 0-based line, without its line terminator.
     pub(crate) fn line_text(&self, line_index: usize) -> &str {
-        let start = self.line_starts.at(line_index);
-        let end = self
-            .line_starts
-            .get(line_index + 1)
-            .unwrap_or(self.text.len());
+        let start = self.starts().at(line_index);
+        let end = self.starts().get(line_index + 1).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
     pub fn position(&self, offset: usize) -> Position {
         let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
         let line = self.line_index(offset);
-        let start = self.line_starts.at(line);
+        let start = self.starts().at(line);
         let column = if self.ascii {
             offset - start + 1
         } else {
@@ -317,9 +327,9 @@ impl SourceFile {
         let starts: &LineStarts = if !self.has_cr || {
             #[cfg(test)]
             scanned(b.len());
-            self.line_starts.len() == 1 + memchr::memchr_iter(b'\n', b).count()
+            self.starts().len() == 1 + memchr::memchr_iter(b'\n', b).count()
         } {
-            &self.line_starts
+            self.starts()
         } else {
             #[cfg(test)]
             scanned(b.len());

@@ -272,3 +272,29 @@ fn a_lockfile_checked_and_paired_is_read_once() {
     assert_eq!(opens_of(&s, &["uv.lock"]), without[2] + 1);
     assert_eq!(opens_of(&s, &["pyproject.toml"]), without[2] + 1);
 }
+
+/// A file's line starts are found only when something asks where in it a finding is: a
+/// tree of 12 files, one with findings, finds the lines of that one (and of no file the
+/// check read without a finding, as it did for every file loaded).
+#[test]
+fn only_files_with_findings_have_their_lines_indexed() {
+    let s = Scratch::new("io-line-indexes");
+    for i in 0..11 {
+        s.write(
+            &format!("p{i}/requirements.txt"),
+            "# pinned\nrequests==2.31.0\nsix>=1.10\n",
+        );
+    }
+    s.write("q/requirements.txt", "tensorflow==1.14.0\nnumpy>=1.16\n");
+    for jobs in ["1", "2"] {
+        let out = run_in(
+            s.path(),
+            &["check", "--format", "json", "--jobs", jobs, "."],
+            &[(depwindow::files::counts::ENV, "1")],
+            None,
+        );
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(out.stdout.contains("q/requirements.txt"), "{}", out.stdout);
+        assert_eq!(counter(&s, jobs, "line-indexes"), 1, "--jobs {jobs}");
+    }
+}
