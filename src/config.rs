@@ -852,7 +852,7 @@ fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<Pa
             && pyproject_has_table(&String::from_utf8_lossy(&kept.bytes));
         if table || read.held + kept.bytes.len() <= READ_BUDGET {
             read.held += kept.bytes.len();
-            read.files.insert(candidate.clone(), kept);
+            read.files.insert(candidate.clone().into_os_string(), kept);
         }
         if table {
             return Some(candidate);
@@ -870,7 +870,8 @@ pub(crate) const READ_BUDGET: usize = 4 * 1024 * 1024;
 /// The bytes of the pyproject.toml files the lookup read, until their checks take them.
 #[derive(Default)]
 struct Reads {
-    files: HashMap<PathBuf, crate::files::Read>,
+    /// By path ([`crate::files::PathKey`]: the lookup's directories are normalised).
+    files: HashMap<crate::files::PathKey, crate::files::Read>,
     /// Their total size.
     held: usize,
 }
@@ -880,7 +881,9 @@ struct Reads {
 /// every project directory of a monorepo re-probed every ancestor up to `/`.
 #[derive(Default)]
 pub struct ConfigCache {
-    nearest: HashMap<PathBuf, Option<PathBuf>>,
+    /// By directory ([`crate::files::PathKey`]; a directory spelt another way is looked at
+    /// again, never answered wrong).
+    nearest: HashMap<crate::files::PathKey, Option<PathBuf>>,
     /// The bytes of each pyproject.toml the lookup read, until the check takes them
     /// ([`Resolver::take_read`]): such a file is read once.
     read: Reads,
@@ -893,7 +896,7 @@ impl ConfigCache {
         let mut visited: Vec<&Path> = Vec::new();
         let mut found = None;
         for d in dir.ancestors() {
-            if let Some(known) = self.nearest.get(d) {
+            if let Some(known) = self.nearest.get(d.as_os_str()) {
                 found = known.clone();
                 break;
             }
@@ -904,7 +907,7 @@ impl ConfigCache {
             }
         }
         for d in visited {
-            self.nearest.insert(d.to_path_buf(), found.clone());
+            self.nearest.insert(d.as_os_str().to_owned(), found.clone());
         }
         found
     }
@@ -927,7 +930,8 @@ pub(crate) struct Resolver {
     mode: Mode,
     cwd: PathBuf,
     cli: CliOverrides,
-    by_dir: HashMap<PathBuf, usize>,
+    /// By normalised directory ([`crate::files::PathKey`]).
+    by_dir: HashMap<crate::files::PathKey, usize>,
     configs: ConfigCache,
     by_source: HashMap<Option<PathBuf>, usize>,
     pub profiles: Vec<Arc<Settings>>,
@@ -981,7 +985,9 @@ impl Resolver {
             crate::files::join(&self.cwd, path)
         };
         let read = &mut self.configs.read;
-        let kept = read.files.remove(&crate::files::normalize(&abs))?;
+        let kept = read
+            .files
+            .remove(crate::files::normalize(&abs).as_os_str())?;
         read.held -= kept.bytes.len();
         Some(kept)
     }
@@ -1034,7 +1040,7 @@ impl Resolver {
     }
 
     fn for_dir(&mut self, dir: PathBuf) -> Result<usize, ConfigError> {
-        if let Some(&i) = self.by_dir.get(&dir) {
+        if let Some(&i) = self.by_dir.get(dir.as_os_str()) {
             return Ok(i);
         }
         let source = match &self.mode {
@@ -1052,7 +1058,11 @@ impl Resolver {
                             p,
                             &self.cwd,
                             Some(&self.confinement_for(p)),
-                            self.configs.read.files.get(p).map(|r| r.bytes.clone()),
+                            self.configs
+                                .read
+                                .files
+                                .get(p.as_os_str())
+                                .map(|r| r.bytes.clone()),
                         )?,
                     },
                     None => Settings::defaults(&self.cwd),
@@ -1064,7 +1074,7 @@ impl Resolver {
                 i
             }
         };
-        self.by_dir.insert(dir, i);
+        self.by_dir.insert(dir.into_os_string(), i);
         Ok(i)
     }
 

@@ -631,7 +631,8 @@ impl Excerpt {
 #[derive(Debug, Default)]
 pub struct Excerpts {
     files: Vec<Excerpt>,
-    by_path: crate::hash::HashMap<PathBuf, usize>,
+    /// By [`crate::files::normalize`]d path ([`crate::files::PathKey`]).
+    by_path: crate::hash::HashMap<crate::files::PathKey, usize>,
 }
 
 impl Excerpts {
@@ -667,7 +668,7 @@ impl Excerpts {
     /// Take in an excerpt; one of a file already here (by path) joins its kept lines and
     /// keeps its id.
     pub(crate) fn adopt(&mut self, e: Excerpt) -> usize {
-        let key = crate::files::normalize(&e.path);
+        let key = crate::files::normalize(&e.path).into_os_string();
         if let Some(&id) = self.by_path.get(&key) {
             self.files[id].absorb(e);
             return id;
