@@ -290,6 +290,14 @@ impl Empty for ReleaseSummary {
 }
 
 impl<T: Empty> Shared<T> {
+    /// Which held value this is (its address), for a memo of its rendering: equal for the
+    /// findings that share it while they live; None for the empty form (nothing held).
+    pub(crate) fn id(&self) -> Option<usize> {
+        self.0
+            .as_ref()
+            .map(|held| Arc::as_ptr(held) as *const u8 as usize)
+    }
+
     /// Run `f` on the value when this finding is its only holder (a shared value is left
     /// as it is: changing it would copy it).
     fn if_own(&mut self, f: impl FnOnce(&mut T)) {

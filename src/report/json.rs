@@ -67,6 +67,9 @@ pub(crate) struct JsonDiagnostic<'a> {
     help: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<Suppressed<'a>>,
+    /// The finding, for which of its parts are held values ([`Compact::held`]).
+    #[serde(skip)]
+    of: &'a Diagnostic,
 }
 
 #[derive(Serialize)]
@@ -141,6 +144,7 @@ impl<'a> JsonDiagnostic<'a> {
             }),
             help: d.help_str(),
             suppressed: d.suppressed.as_deref().map(|reason| Suppressed { reason }),
+            of: d,
         }
     }
 }
@@ -155,24 +159,40 @@ impl<'a> JsonDiagnostic<'a> {
 /// rendered once into [`Lists`] and copied after.
 struct Compact<'b>(&'b mut Vec<u8>, &'b mut Lists);
 
-/// The rendered `outside_released` lists, by the shared list they render
-/// ([`ReleaseNames::shared_as`]): the findings of one rule, Python and range share one list
-/// of often dozens of names, which rendered name by name was a third of the JSON writer's
-/// work. Holds at most [`Lists::HELD`] lists (then starts over), so a report of many
-/// distinct lists holds no more than a chunk's worth.
+/// The parts of findings this writer rendered already, kept escaped: the shared
+/// `outside_released` lists ([`ReleaseNames::shared_as`]) and the parts many findings hold
+/// as one [`crate::diagnostic::Shared`] value (message, notes, help, places, picks,
+/// summaries). The findings of one rule, Python and range share one list of often dozens
+/// of names, which rendered name by name was a third of the JSON writer's work; the held
+/// parts, escape-scanned and written field by field for every finding, were most of the
+/// rest. A part rendered again is one copy. Holds at most [`Lists::HELD`] parts and
+/// [`Lists::BYTES`] bytes (then starts over), so a report of many distinct parts holds
+/// about a chunk's worth.
 #[derive(Default)]
-pub(crate) struct Lists(
-    std::collections::HashMap<(usize, usize, usize), Vec<u8>, crate::check::FastHash>,
-);
+pub(crate) struct Lists {
+    /// Where each rendered part is in `bytes`.
+    at: std::collections::HashMap<Part, (usize, usize), crate::check::FastHash>,
+    bytes: Vec<u8>,
+}
+
+/// What a rendered part renders: a shared release list, or a held value (its address).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Part {
+    Names(usize, usize, usize),
+    Held(usize),
+}
 
 impl Lists {
-    const HELD: usize = CHUNK;
+    const HELD: usize = 16 * CHUNK;
+    const BYTES: usize = 64 * 2048;
 }
 
 #[cfg(test)]
 thread_local! {
     /// Shared `outside_released` lists rendered name by name on this thread (tests).
     static LISTS_RENDERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Held parts rendered field by field on this thread (tests).
+    static HELD_RENDERED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// Whether serde and [`super::EscapeControls`] would copy `s` as it is: serde_json escapes
@@ -246,21 +266,50 @@ impl Compact<'_> {
 
     /// A release list: copied from [`Lists`] when this shared list was rendered already.
     fn names(&mut self, names: &ReleaseNames) -> std::io::Result<()> {
-        let Some(key) = names.shared_as() else {
-            return self.strs(names.iter());
+        let part = names.shared_as().map(|(a, b, c)| Part::Names(a, b, c));
+        self.part(part, |w| w.strs(names.iter()))
+    }
+
+    /// A held value (`id`, [`crate::diagnostic::Shared::id`]) as `render` writes it: copied
+    /// from [`Lists`] when it was rendered already.
+    fn held(
+        &mut self,
+        id: Option<usize>,
+        render: impl FnOnce(&mut Self) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        self.part(id.map(Part::Held), render)
+    }
+
+    /// `part` copied from [`Lists`] when it was rendered already, else rendered by `render`
+    /// and kept (a part that is not shared, None, is rendered and not kept).
+    fn part(
+        &mut self,
+        part: Option<Part>,
+        render: impl FnOnce(&mut Self) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        let Some(part) = part else {
+            return render(self);
         };
-        if let Some(done) = self.1 .0.get(&key) {
-            self.0.extend_from_slice(done);
+        if let Some(&(from, to)) = self.1.at.get(&part) {
+            self.0.extend_from_slice(&self.1.bytes[from..to]);
             return Ok(());
         }
         let start = self.0.len();
-        self.strs(names.iter())?;
+        render(self)?;
         #[cfg(test)]
-        LISTS_RENDERED.with(|n| n.set(n.get() + 1));
-        if self.1 .0.len() >= Lists::HELD {
-            self.1 .0.clear();
+        match part {
+            Part::Names(..) => &LISTS_RENDERED,
+            Part::Held(_) => &HELD_RENDERED,
         }
-        self.1 .0.insert(key, self.0[start..].to_vec());
+        .with(|n| n.set(n.get() + 1));
+        let lists = &mut *self.1;
+        if lists.at.len() >= Lists::HELD || lists.bytes.len() >= Lists::BYTES {
+            lists.at.clear();
+            lists.bytes.clear();
+        }
+        let from = lists.bytes.len();
+        lists.bytes.extend_from_slice(&self.0[start..]);
+        lists.at.insert(part, (from, lists.bytes.len()));
         Ok(())
     }
 
@@ -305,31 +354,10 @@ impl Compact<'_> {
         Ok(())
     }
 
-    fn diagnostic(&mut self, d: &JsonDiagnostic) -> std::io::Result<()> {
-        self.raw(b"{\"code\":");
-        self.str(d.code)?;
-        self.raw(b",\"check\":");
-        self.str(d.check)?;
-        self.raw(b",\"rule\":");
-        self.opt_str(d.rule)?;
-        self.raw(b",\"severity\":");
-        self.str(d.severity.as_str())?;
-        self.raw(b",\"message\":");
-        self.str(d.message)?;
-        self.raw(b",\"notes\":");
-        self.strs(d.notes.iter().map(String::as_str))?;
-        self.0.push(b',');
-        self.place(d.path, &d.start, &d.end)?;
-        self.raw(b",\"package\":");
-        self.opt_str(d.package)?;
-        self.raw(b",\"window\":");
-        self.opt_str(d.window)?;
-        self.raw(b",\"pythons\":");
-        self.strs(d.pythons.iter().map(|p| &**p))?;
-        self.raw(b",\"platforms\":");
-        self.strs(d.platforms.iter().map(|p| &**p))?;
-        self.raw(b",\"environments\":[");
-        for (i, e) in d.environments.iter().enumerate() {
+    /// `[{"python":…,"platform":…},…]`
+    fn places(&mut self, places: &[Place]) -> std::io::Result<()> {
+        self.0.push(b'[');
+        for (i, e) in places.iter().enumerate() {
             if i > 0 {
                 self.0.push(b',');
             }
@@ -339,14 +367,14 @@ impl Compact<'_> {
             self.str(e.platform)?;
             self.0.push(b'}');
         }
-        self.raw(b"],\"outside_released\":");
-        self.names(d.outside_released)?;
-        self.raw(b",\"outside_released_summary\":");
-        self.summary(d.outside_released_summary)?;
-        self.raw(b",\"outside_installable\":");
-        self.summary(d.outside_installable)?;
-        self.raw(b",\"pip_would_pick\":[");
-        for (i, p) in d.pip_would_pick.iter().enumerate() {
+        self.0.push(b']');
+        Ok(())
+    }
+
+    /// `[{"python":…,"platform":…,"version":…},…]`
+    fn picks(&mut self, picks: &[Pick]) -> std::io::Result<()> {
+        self.0.push(b'[');
+        for (i, p) in picks.iter().enumerate() {
             if i > 0 {
                 self.0.push(b',');
             }
@@ -358,7 +386,47 @@ impl Compact<'_> {
             self.str(&p.version)?;
             self.0.push(b'}');
         }
-        self.raw(b"],\"related\":[");
+        self.0.push(b']');
+        Ok(())
+    }
+
+    fn diagnostic(&mut self, d: &JsonDiagnostic) -> std::io::Result<()> {
+        self.raw(b"{\"code\":");
+        self.str(d.code)?;
+        self.raw(b",\"check\":");
+        self.str(d.check)?;
+        self.raw(b",\"rule\":");
+        self.opt_str(d.rule)?;
+        self.raw(b",\"severity\":");
+        self.str(d.severity.as_str())?;
+        self.raw(b",\"message\":");
+        let of = d.of;
+        self.held(of.message.id(), |w| w.str(d.message))?;
+        self.raw(b",\"notes\":");
+        self.held(of.notes.id(), |w| w.strs(d.notes.iter().map(String::as_str)))?;
+        self.0.push(b',');
+        self.place(d.path, &d.start, &d.end)?;
+        self.raw(b",\"package\":");
+        self.opt_str(d.package)?;
+        self.raw(b",\"window\":");
+        self.opt_str(d.window)?;
+        self.raw(b",\"pythons\":");
+        self.held(of.pythons.id(), |w| w.strs(d.pythons.iter().map(|p| &**p)))?;
+        self.raw(b",\"platforms\":");
+        self.held(of.platforms.id(), |w| w.strs(d.platforms.iter().map(|p| &**p)))?;
+        self.raw(b",\"environments\":");
+        self.held(of.environments.id(), |w| w.places(d.environments))?;
+        self.raw(b",\"outside_released\":");
+        self.names(d.outside_released)?;
+        self.raw(b",\"outside_released_summary\":");
+        let summary = d.outside_released_summary;
+        self.held(of.outside_released_summary.id(), |w| w.summary(summary))?;
+        self.raw(b",\"outside_installable\":");
+        let installable = d.outside_installable;
+        self.held(of.outside_installable.id(), |w| w.summary(installable))?;
+        self.raw(b",\"pip_would_pick\":");
+        self.held(of.pip_would_pick.id(), |w| w.picks(d.pip_would_pick))?;
+        self.raw(b",\"related\":[");
         for (i, r) in d.related.iter().enumerate() {
             if i > 0 {
                 self.0.push(b',');
@@ -388,7 +456,10 @@ impl Compact<'_> {
             }
         }
         self.raw(b",\"help\":");
-        self.opt_str(d.help)?;
+        match &of.help {
+            Some(help) => self.held(help.id(), |w| w.str(help))?,
+            None => self.raw(b"null"),
+        }
         if let Some(s) = &d.suppressed {
             self.raw(b",\"suppressed\":{\"reason\":");
             self.str(s.reason)?;
@@ -814,6 +885,68 @@ mod tests {
             assert!(got.contains("\"outside_released\":[\"1.0\",\"2.0\"]"));
         }
         assert_eq!(LISTS_RENDERED.with(|n| n.get()) - before, 2);
+    }
+
+    /// The parts findings hold as one shared value (message, notes, help, places, picks,
+    /// summaries) render once per writer and are copied after, byte for byte what serde
+    /// writes (a help text with a quote takes serde's escaping); equal parts that are not
+    /// shared render on their own. Catches a writer that escapes and writes every held part
+    /// of every finding field by field (45 renderings here instead of 26).
+    #[test]
+    fn held_parts_are_rendered_once() {
+        use crate::diagnostic::ReleaseRange;
+        let mut files = Files::new(std::path::PathBuf::from("/p"));
+        let file = files.add(std::path::Path::new("/p/a.txt"), b"numpy\n");
+        let files = crate::source::Excerpts::whole(&files);
+        let at = Loc {
+            file,
+            span: Span::default(),
+        };
+        let held = |message: &str| {
+            let mut d = Diagnostic::problem(Check::OutsideWindow, Severity::Error, at, message.into());
+            d.notes = vec!["pip picks 1.0".to_string(), "note \"two\"".into()].into();
+            d.help = Some("use \"numpy<2\"\u{7}".into());
+            d.set_environments(vec![Place::new("3.8", "linux"), Place::new("3.9", "win32")]);
+            d.pip_would_pick = vec![Pick {
+                python: "3.8",
+                platform: "linux",
+                version: "1.0".into(),
+            }]
+            .into();
+            let summary = ReleaseSummary {
+                count: 2,
+                ranges: vec![ReleaseRange {
+                    first: "1.0".into(),
+                    last: "1.1".into(),
+                    count: 2,
+                }],
+            };
+            d.outside_released_summary = summary.clone().into();
+            d.outside_installable = summary.into();
+            d
+        };
+        // Held parts per finding: message, notes, help, pythons, platforms, environments,
+        // pip's picks and the two summaries.
+        let first = held("m");
+        let parts = 9;
+        let mut diagnostics = vec![first.clone(), first.clone(), held("m"), first.clone()];
+        // A finding that shares only its notes with the first.
+        let mut own = held("other");
+        own.notes = first.notes.clone();
+        diagnostics.push(own);
+        let report = test_report(&files, &diagnostics);
+        let before = HELD_RENDERED.with(|n| n.get());
+        let mut lists = Lists::default();
+        let texts: Vec<String> = diagnostics
+            .iter()
+            .map(|d| compact_as_serde(&report, d, &mut lists))
+            .collect();
+        let rendered = HELD_RENDERED.with(|n| n.get()) - before;
+        // The first finding's parts, the unshared copy's, and the last's but its notes.
+        assert_eq!(rendered, parts + parts + (parts - 1));
+        assert_eq!(texts[0], texts[1]);
+        assert_eq!(texts[0], texts[2]);
+        assert!(texts[4].contains("\"notes\":[\"pip picks 1.0\",\"note \\\"two\\\"\"]"));
     }
 
     /// The compact writer prints exactly what serde prints for the whole document, for no
