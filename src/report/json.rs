@@ -159,32 +159,23 @@ impl<'a> JsonDiagnostic<'a> {
 /// rendered once into [`Lists`] and copied after.
 struct Compact<'b>(&'b mut Vec<u8>, &'b mut Lists);
 
-/// The parts of findings this writer rendered already, kept escaped: the shared
-/// `outside_released` lists ([`ReleaseNames::shared_as`]) and the parts many findings hold
-/// as one [`crate::diagnostic::Shared`] value (message, notes, help, places, picks,
-/// summaries). The findings of one rule, Python and range share one list of often dozens
-/// of names, which rendered name by name was a third of the JSON writer's work; the held
-/// parts, escape-scanned and written field by field for every finding, were most of the
-/// rest. A part rendered again is one copy. Holds at most [`Lists::HELD`] parts and
-/// [`Lists::BYTES`] bytes (then starts over), so a report of many distinct parts holds
-/// about a chunk's worth.
+/// Where in the writer's buffer each part of findings shared by several was rendered
+/// already: the shared `outside_released` lists ([`ReleaseNames::shared_as`]) and the
+/// parts many findings hold as one [`crate::diagnostic::Shared`] value (message, notes,
+/// help, places, picks, summaries). The findings of one rule, Python and range share one
+/// list of often dozens of names, which rendered name by name was a third of the JSON
+/// writer's work; the held parts, escape-scanned and written field by field for every
+/// finding, were most of the rest. A part rendered again is copied from where it is in the
+/// same buffer, so nothing is kept twice: one `Lists` goes with one buffer, which is only
+/// appended to while they are used together (a chunk: [`CHUNK`] findings).
 #[derive(Default)]
-pub(crate) struct Lists {
-    /// Where each rendered part is in `bytes`.
-    at: std::collections::HashMap<Part, (usize, usize), crate::check::FastHash>,
-    bytes: Vec<u8>,
-}
+pub(crate) struct Lists(std::collections::HashMap<Part, (usize, usize), crate::check::FastHash>);
 
 /// What a rendered part renders: a shared release list, or a held value (its address).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Part {
     Names(usize, usize, usize),
     Held(usize),
-}
-
-impl Lists {
-    const HELD: usize = 16 * CHUNK;
-    const BYTES: usize = 64 * 2048;
 }
 
 #[cfg(test)]
@@ -280,8 +271,8 @@ impl Compact<'_> {
         self.part(id.map(Part::Held), render)
     }
 
-    /// `part` copied from [`Lists`] when it was rendered already, else rendered by `render`
-    /// and kept (a part that is not shared, None, is rendered and not kept).
+    /// `part` copied from where it is in the buffer when it was rendered already, else
+    /// rendered by `render` (a part that is not shared, None, is rendered and not noted).
     fn part(
         &mut self,
         part: Option<Part>,
@@ -290,8 +281,8 @@ impl Compact<'_> {
         let Some(part) = part else {
             return render(self);
         };
-        if let Some(&(from, to)) = self.1.at.get(&part) {
-            self.0.extend_from_slice(&self.1.bytes[from..to]);
+        if let Some(&(from, to)) = self.1 .0.get(&part) {
+            self.0.extend_from_within(from..to);
             return Ok(());
         }
         let start = self.0.len();
@@ -302,14 +293,7 @@ impl Compact<'_> {
             Part::Held(_) => &HELD_RENDERED,
         }
         .with(|n| n.set(n.get() + 1));
-        let lists = &mut *self.1;
-        if lists.at.len() >= Lists::HELD || lists.bytes.len() >= Lists::BYTES {
-            lists.at.clear();
-            lists.bytes.clear();
-        }
-        let from = lists.bytes.len();
-        lists.bytes.extend_from_slice(&self.0[start..]);
-        lists.at.insert(part, (from, lists.bytes.len()));
+        self.1 .0.insert(part, (start, self.0.len()));
         Ok(())
     }
 
@@ -470,8 +454,8 @@ impl Compact<'_> {
     }
 }
 
-/// One finding as compact JSON, appended to `buf` (see [`Compact`]), with the release
-/// lists already rendered by the same writer (`lists`).
+/// One finding as compact JSON, appended to `buf` (see [`Compact`]), copying the shared
+/// parts `lists` notes as rendered into `buf` already.
 pub(crate) fn write_compact(
     buf: &mut Vec<u8>,
     lists: &mut Lists,
@@ -683,20 +667,24 @@ impl Emitter for Json {
 
 impl Emitter for JsonLines {
     fn emit(&self, report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let mut buf = Vec::new();
-        let mut lists = Lists::default();
-        for d in report
+        let shown = report
             .diagnostics
             .iter()
-            .filter(|d| report.show_suppressed || d.suppressed.is_none())
-        {
+            .filter(|d| report.show_suppressed || d.suppressed.is_none());
+        // One write per chunk of lines, whose shared parts are rendered once.
+        let mut buf = Vec::new();
+        let mut lists = Lists::default();
+        for (i, d) in shown.enumerate() {
+            if i > 0 && i % CHUNK == 0 {
+                out.write_all(&buf)?;
+                buf.clear();
+                lists = Lists::default();
+            }
             // Control characters are escaped, so each object stays on one line.
-            buf.clear();
             write_compact(&mut buf, &mut lists, &JsonDiagnostic::new(report, d))?;
             buf.push(b'\n');
-            out.write_all(&buf)?;
         }
-        Ok(())
+        out.write_all(&buf)
     }
 }
 
@@ -817,7 +805,7 @@ mod tests {
         }
         let report = test_report(&files, &diagnostics);
         for d in &diagnostics {
-            compact_as_serde(&report, d, &mut Lists::default());
+            compact_as_serde(&report, d, &mut Vec::new(), &mut Lists::default());
         }
     }
 
@@ -837,15 +825,20 @@ mod tests {
         }
     }
 
-    /// `d` written by the compact writer (with the lists `lists` rendered already), checked
-    /// against serde's bytes; the compact text.
-    fn compact_as_serde(report: &Report, d: &Diagnostic, lists: &mut Lists) -> String {
+    /// `d` written by the compact writer after what `buf` holds (with the parts `lists`
+    /// notes in it rendered already), checked against serde's bytes; the compact text.
+    fn compact_as_serde(
+        report: &Report,
+        d: &Diagnostic,
+        buf: &mut Vec<u8>,
+        lists: &mut Lists,
+    ) -> String {
         let j = JsonDiagnostic::new(report, d);
         let mut want = Vec::new();
         crate::report::json_line(&mut want, &j).unwrap();
-        let mut got = Vec::new();
-        write_compact(&mut got, lists, &j).unwrap();
-        let got = String::from_utf8_lossy(&got).into_owned();
+        let start = buf.len();
+        write_compact(buf, lists, &j).unwrap();
+        let got = String::from_utf8_lossy(&buf[start..]).into_owned();
         assert_eq!(got, String::from_utf8_lossy(&want), "{:?}", d.message);
         got
     }
@@ -879,9 +872,9 @@ mod tests {
         }
         let report = test_report(&files, &diagnostics);
         let before = LISTS_RENDERED.with(|n| n.get());
-        let mut lists = Lists::default();
+        let (mut buf, mut lists) = (Vec::new(), Lists::default());
         for d in &diagnostics {
-            let got = compact_as_serde(&report, d, &mut lists);
+            let got = compact_as_serde(&report, d, &mut buf, &mut lists);
             assert!(got.contains("\"outside_released\":[\"1.0\",\"2.0\"]"));
         }
         assert_eq!(LISTS_RENDERED.with(|n| n.get()) - before, 2);
@@ -936,10 +929,10 @@ mod tests {
         diagnostics.push(own);
         let report = test_report(&files, &diagnostics);
         let before = HELD_RENDERED.with(|n| n.get());
-        let mut lists = Lists::default();
+        let (mut buf, mut lists) = (Vec::new(), Lists::default());
         let texts: Vec<String> = diagnostics
             .iter()
-            .map(|d| compact_as_serde(&report, d, &mut lists))
+            .map(|d| compact_as_serde(&report, d, &mut buf, &mut lists))
             .collect();
         let rendered = HELD_RENDERED.with(|n| n.get()) - before;
         // The first finding's parts, the unshared copy's, and the last's but its notes.
