@@ -435,6 +435,22 @@ pub(crate) fn trigger_pythons(rules: &[crate::rules::Rule]) -> String {
     t.join("; ")
 }
 
+/// Standard output, for the report. On Unix, a duplicate of its descriptor, written
+/// without `Stdout`'s line buffering (the report is buffered above it): `Stdout` scanned
+/// every chunk of the compact JSON back to front for a newline, 1% of a run's instructions
+/// on the 200-project tree. Elsewhere, or when the descriptor cannot be duplicated,
+/// `Stdout` itself.
+fn report_out(stdout: &std::io::Stdout) -> Box<dyn Write> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = stdout.as_fd().try_clone_to_owned() {
+            return Box::new(std::fs::File::from(fd));
+        }
+    }
+    Box::new(stdout.lock())
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let cwd = cwd()?;
     let input_format = match &args.input_format {
@@ -799,7 +815,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                 .map_err(|e| format!("cannot create the output file `{}`: {e}", escape_path(p)))?,
         )
     } else {
-        Box::new(stdout.lock())
+        report_out(&stdout)
     };
     if args.add_noqa {
         if stdin_mode {
