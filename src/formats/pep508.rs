@@ -394,14 +394,7 @@ fn scan(s: &str, mode: Mode) -> Option<Layout> {
         return None;
     }
     let b = s.as_bytes();
-    let ws = |i: &mut usize| {
-        while let Some(c) = s.get(*i..).and_then(|t| t.chars().next()) {
-            if !c.is_whitespace() {
-                break;
-            }
-            *i += c.len_utf8();
-        }
-    };
+    let ws = |i: &mut usize| *i += s.get(*i..).map_or(0, ws_lead);
     let mut i = 0;
     ws(&mut i);
     let name_start = i;
@@ -557,9 +550,34 @@ pub(crate) fn name_byte(b: u8) -> bool {
 
 fn trim(s: &str, span: Span) -> Span {
     let t = &s[span.start..span.end];
-    let lead = t.len() - t.trim_start().len();
-    let trail = t.len() - t.trim_end().len();
-    Span::new(span.start + lead, (span.end - trail).max(span.start + lead))
+    let lead = ws_lead(t);
+    Span::new(span.start + lead, (span.start + ws_trimmed_len(t)).max(span.start + lead))
+}
+
+/// ASCII whitespace as `char::is_whitespace` has it.
+fn ascii_ws(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | b' ')
+}
+
+/// The length of `s`'s leading whitespace (`char::is_whitespace`, what pep508_rs skips):
+/// read byte by byte while it is ASCII, by `str::trim_start` from the first byte that is not.
+fn ws_lead(s: &str) -> usize {
+    let b = s.as_bytes();
+    let i = b.iter().position(|&c| !ascii_ws(c)).unwrap_or(b.len());
+    if b.get(i).is_some_and(|c| !c.is_ascii()) {
+        return s.len() - s[i..].trim_start().len();
+    }
+    i
+}
+
+/// The length of `s` without its trailing whitespace (as [`ws_lead`]).
+fn ws_trimmed_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let i = b.iter().rposition(|&c| !ascii_ws(c)).map_or(0, |i| i + 1);
+    if i > 0 && !b[i - 1].is_ascii() {
+        return s[..i].trim_end().len();
+    }
+    i
 }
 
 /// Parse a marker expression, reporting a problem at `at` (whole-span; marker errors are

@@ -244,6 +244,12 @@ fn next_terminator_slow(b: &[u8], from: usize) -> Option<(usize, usize)> {
     None
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Bytes this thread copied into joined lines (`LogicalLine::text`): a work counter.
+    static JOINED_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
 /// One piece of a logical line: `len` bytes at logical offset `l` come from file offset `p`.
 /// A synthetic piece (the space pip prepends to comment lines) has no bytes in the file.
 #[derive(Clone, Copy, Debug)]
@@ -255,30 +261,95 @@ struct Seg {
 }
 
 /// A line after `join_lines`: the map back to the text it was built from, and the text of
-/// a line joined from several pieces (a line of one piece is read where it is, not copied).
+/// a line joined from several pieces. A line is read where it is, not copied, when it is of
+/// one piece, or when every piece after its first is `--hash` words that say no more than
+/// "hashed" (pip-compile's `--generate-hashes` blocks): then the line's text is its first
+/// piece and [`LogicalLine::hashes`] says what the others said.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LogicalLine {
+    /// The joined text, when the line is not read in place (`joined`).
     text: String,
     segs: Vec<Seg>,
+    /// The length of the line pip joins (pieces read in place are counted, not copied).
+    len: usize,
+    /// `text` holds the line; otherwise the line is its first piece, in the file.
+    joined: bool,
+    /// Pieces after the first were read in place and held at least one `--hash` word.
+    hashes: bool,
 }
 
 impl LogicalLine {
     fn clear(&mut self) {
         self.text.clear();
         self.segs.clear();
+        self.len = 0;
+        self.joined = false;
+        self.hashes = false;
     }
 
+    /// Add a piece at file offset `p` (`synthetic`: text that is not in the file), copying
+    /// it when the line is joined.
     fn push(&mut self, piece: &str, p: usize, synthetic: bool) {
         if piece.is_empty() {
             return;
         }
         self.segs.push(Seg {
-            l: self.text.len(),
+            l: self.len,
             p,
             len: piece.len(),
             synthetic,
         });
-        self.text.push_str(piece);
+        self.len += piece.len();
+        if self.joined {
+            #[cfg(test)]
+            JOINED_BYTES.with(|n| n.set(n.get() + piece.len()));
+            self.text.push_str(piece);
+        }
+    }
+
+    /// The first piece of a continued line: read in place when hash words after it could
+    /// be ([`reads_alone`]), else copied.
+    fn start(&mut self, piece: &str, p: usize) {
+        self.clear();
+        self.joined = !reads_alone(piece);
+        self.push(piece, p, false);
+    }
+
+    /// A piece after the first: skipped in place when the line is still read in place and
+    /// the piece is only hash words ([`hash_piece`]); otherwise the line is joined from
+    /// here on. `src` is the file's text.
+    fn add(&mut self, src: &str, piece: &str, p: usize) {
+        if !self.joined {
+            if let Some(any) = hash_piece(piece) {
+                self.hashes |= any;
+                self.push(piece, p, false);
+                return;
+            }
+            self.join(src);
+        }
+        self.push(piece, p, false);
+    }
+
+    /// Copy the pieces read in place so far into `text`: from now on the line is joined.
+    fn join(&mut self, src: &str) {
+        if self.joined {
+            return;
+        }
+        self.joined = true;
+        self.hashes = false;
+        for seg in &self.segs {
+            #[cfg(test)]
+            JOINED_BYTES.with(|n| n.set(n.get() + seg.len));
+            self.text.push_str(&src[seg.p..seg.p + seg.len]);
+        }
+    }
+
+    /// The line's text: the joined text, or its first piece in the file `src`.
+    fn line<'s>(&'s self, src: &'s str) -> &'s str {
+        if self.joined {
+            return &self.text;
+        }
+        self.segs.first().map_or("", |s| &src[s.p..s.p + s.len])
     }
 
     /// A line of one piece, `len` bytes at file offset `p`, whose text stays where it is.
@@ -291,6 +362,7 @@ impl LogicalLine {
                 len,
                 synthetic: false,
             });
+            self.len = len;
         }
     }
 
@@ -343,9 +415,94 @@ impl LogicalLine {
     }
 }
 
+/// The ASCII characters of [`py_space`].
+fn ascii_py_space(c: u8) -> bool {
+    matches!(c, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
+}
+
+/// The length of `s`'s leading [`py_space`] characters: read byte by byte while they are
+/// ASCII, character by character from the first that is not.
+fn py_space_lead(s: &str) -> usize {
+    let b = s.as_bytes();
+    let i = b.iter().position(|&c| !ascii_py_space(c)).unwrap_or(b.len());
+    if b.get(i).is_some_and(|&c| !c.is_ascii()) {
+        return s.len() - s[i..].trim_start_matches(py_space).len();
+    }
+    i
+}
+
+/// The length of `s` without its trailing [`py_space`] characters (as [`py_space_lead`]).
+fn py_space_trimmed_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let i = b.iter().rposition(|&c| !ascii_py_space(c)).map_or(0, |i| i + 1);
+    if i > 0 && !b[i - 1].is_ascii() {
+        return s[..i].trim_end_matches(py_space).len();
+    }
+    i
+}
+
+/// The byte range of `s` left by Python's `strip()`, empty when nothing is.
+fn py_strip(s: &str) -> (usize, usize) {
+    let lo = py_space_lead(s);
+    (lo, py_space_trimmed_len(s).max(lo))
+}
+
 /// COMMENT_RE.match(line): the line's first non-space character is `#`.
 fn is_comment_line(line: &str) -> bool {
-    line.trim_start_matches(py_space).starts_with('#')
+    line.as_bytes().get(py_space_lead(line)) == Some(&b'#')
+}
+
+/// Whether the first piece of a continued line would read the same alone as with `--hash`
+/// words after it (then they are not joined to it, [`LogicalLine::start`]): it has no `#`
+/// (a comment would cut them off), no word starting with `-` (`break_args_options` would
+/// make it and the hashes one option list; a `-` after a printable ASCII character starts
+/// no word), and something besides blanks (else the hashes would be a line of their own).
+fn reads_alone(piece: &str) -> bool {
+    // One pass over the (short) piece; `graphic`: the byte before is printable ASCII.
+    let mut graphic = false;
+    for &c in piece.as_bytes() {
+        if c == b'#' || (c == b'-' && !graphic) {
+            return false;
+        }
+        graphic = (0x21..=0x7e).contains(&c);
+    }
+    py_space_lead(piece) < piece.len()
+}
+
+/// The hash algorithms of [`STRONG_HASHES`] with the length of their hex digests.
+const HEX_DIGESTS: [(&str, usize); 3] = [("sha256", 64), ("sha384", 96), ("sha512", 128)];
+
+/// Whether a continuation piece is nothing but `--hash=<strong algorithm>:<hex digest>`
+/// words (pip-compile's), each after one or more spaces: `Some(any word)` then. Such a
+/// piece adds to its line only option words that [`only_hash_words`] takes as "hashed": a
+/// space makes the first one an option word to `break_args_options`, and with nothing but
+/// spaces, the words' fixed text and hex digits in it, no comment, environment variable or
+/// shell quoting starts in it. So it is read in place ([`LogicalLine::add`]). `None`:
+/// anything else (a digest of another length or alphabet, another option, a tab).
+fn hash_piece(piece: &str) -> Option<bool> {
+    let mut b = piece.as_bytes();
+    let mut any = false;
+    loop {
+        let blanks = b.iter().take_while(|&&c| c == b' ').count();
+        b = &b[blanks..];
+        if b.is_empty() {
+            return Some(any);
+        }
+        if blanks == 0 {
+            return None;
+        }
+        let value = b.strip_prefix(b"--hash=")?;
+        let (digest, rest) = HEX_DIGESTS.iter().find_map(|&(algo, n)| {
+            let d = value.strip_prefix(algo.as_bytes())?.strip_prefix(b":")?;
+            (d.len() >= n).then(|| d.split_at(n))
+        })?;
+        // Every byte is looked at (no early exit), which lets the loop run on vectors.
+        if !digest.iter().fold(true, |ok, c| ok & c.is_ascii_hexdigit()) {
+            return None;
+        }
+        any = true;
+        b = rest;
+    }
 }
 
 /// pip's `join_lines`:
@@ -362,69 +519,69 @@ fn is_comment_line(line: &str) -> bool {
 /// a continued line loses every leading and trailing backslash (`str.strip("\\")`).
 ///
 /// Each logical line is handed to `f` in turn with its text: a line of one piece is the
-/// file's own text, a joined line is built in one reused buffer. A comment line outside a
-/// continuation says nothing (`ignore_comments` removes all of it) and is skipped.
+/// file's own text, and so is a line whose pieces after the first are only `--hash` words
+/// (their text is not copied, [`LogicalLine`]); any other joined line is built in one
+/// reused buffer. A comment line outside a continuation says nothing (`ignore_comments`
+/// removes all of it) and is skipped.
 pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine, &str)) {
     let mut lg = LogicalLine::default();
     let mut open = false;
     for (s, e) in physical_lines(text) {
         let line = &text[s..e];
         let comment = is_comment_line(line);
-        if !line.ends_with('\\') || comment {
-            if !open {
-                if !comment {
-                    lg.single(s, line.len());
-                    f(&lg, line);
-                }
-                lg.clear();
-                continue;
+        let continued = !comment && line.ends_with('\\');
+        if !continued && !open {
+            if !comment {
+                lg.single(s, line.len());
+                f(&lg, line);
             }
-            if comment {
-                lg.push(" ", s, true);
-            }
-            lg.push(line, s, false);
-            f(&lg, &lg.text);
-            lg.clear();
-            open = false;
-        } else {
+            continue;
+        }
+        let (piece, p) = if continued {
             let lead = line.len() - line.trim_start_matches('\\').len();
-            let inner = line.trim_matches('\\');
-            lg.push(inner, s + lead, false);
-            open = true;
+            (line.trim_matches('\\'), s + lead)
+        } else {
+            (line, s)
+        };
+        if !open {
+            lg.start(piece, p);
+        } else if comment {
+            lg.join(text);
+            lg.push(" ", s, true);
+            lg.push(piece, p, false);
+        } else {
+            lg.add(text, piece, p);
+        }
+        open = continued;
+        if !open {
+            f(&lg, lg.line(text));
         }
     }
     if open {
-        f(&lg, &lg.text);
+        f(&lg, lg.line(text));
     }
 }
 
 /// `ignore_comments`: remove `(^|\s+)#.*$` then `strip()`. Returns the logical byte range
 /// left, or `None` when nothing is.
 fn strip_comment(line: &str) -> Option<(usize, usize)> {
-    if !line.contains('#') {
-        let lo = line.len() - line.trim_start_matches(py_space).len();
-        let hi = line.trim_end_matches(py_space).len();
-        return (lo < hi).then_some((lo, hi));
-    }
     // The first `#` at the start or after blanks; the cut is where those blanks start.
     let mut cut = line.len();
     for i in memchr::memchr_iter(b'#', line.as_bytes()) {
-        let before = line[..i].trim_end_matches(py_space);
-        if i == 0 || before.len() < i {
-            cut = before.len();
+        let before = py_space_trimmed_len(&line[..i]);
+        if i == 0 || before < i {
+            cut = before;
             break;
         }
     }
-    let kept = &line[..cut];
-    let lo = kept.len() - kept.trim_start_matches(py_space).len();
-    let hi = kept.trim_end_matches(py_space).len();
+    let (lo, hi) = py_strip(&line[..cut]);
     (lo < hi).then_some((lo, hi))
 }
 
 /// The first `${NAME}` with NAME in `[A-Z0-9_]+` (pip's `ENV_VAR_RE`), as a byte range.
 fn find_env_var(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
-    if !b.contains(&b'$') {
+    if memchr::memchr(b'$', b).is_none() {
         return None;
     }
     let mut i = 0;
@@ -893,8 +1050,7 @@ fn parse_logical_line(ctx: &LineCtx, constraint: bool, out: &mut FileParse) {
     };
     let args = &content[..args_end];
     let opts_text = &content[opts_start..];
-    let args_trim_lo = args.len() - args.trim_start_matches(py_space).len();
-    let args_trim_hi = args.trim_end_matches(py_space).len();
+    let (args_trim_lo, args_trim_hi) = py_strip(args);
     let requirement_span = (args_trim_lo < args_trim_hi)
         .then(|| Span::new(lo + args_trim_lo, lo + args_trim_hi));
 
@@ -903,7 +1059,8 @@ fn parse_logical_line(ctx: &LineCtx, constraint: bool, out: &mut FileParse) {
     // without shell-splitting or option parsing.
     if let Some(span) = requirement_span {
         if let Some(hashes) = only_hash_words(opts_text) {
-            out.hashed |= hashes;
+            // The hash words read in place by `join_lines` come after this text.
+            out.hashed |= hashes || ctx.logical.hashes;
             requirement_from_line(ctx, span, constraint, out);
             return;
         }
@@ -1024,7 +1181,16 @@ fn looks_like_path(s: &str) -> bool {
 }
 
 /// pip's `is_archive_file` (`ARCHIVE_EXTENSIONS`, with `.tar.*` kept whole by its `splitext`).
+/// Every extension ends in one of `p l 2 z a r`: a text ending otherwise (a version's
+/// digit) is told apart by its last byte.
 fn is_archive(s: &str) -> bool {
+    if !s
+        .as_bytes()
+        .last()
+        .is_some_and(|c| matches!(c.to_ascii_lowercase(), b'p' | b'l' | b'2' | b'z' | b'a' | b'r'))
+    {
+        return false;
+    }
     const EXT: &[&str] = &[
         ".zip",
         ".whl",
@@ -1089,21 +1255,31 @@ fn shape_of(name: &str) -> Shape {
     Shape::Pep508
 }
 
+/// Where pip splits a requirement from its marker: `marker_sep = "; " if is_url(name) else
+/// ";"`, split once, before anything else. The end of the requirement and the start of the
+/// marker, or `None` when there is no separator.
+fn marker_sep(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    if !is_url(text) {
+        return memchr::memchr(b';', b).map(|i| (i, i + 1));
+    }
+    memchr::memchr_iter(b';', b)
+        .find(|&i| b.get(i + 1) == Some(&b' '))
+        .map(|i| (i, i + 2))
+}
+
 fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut FileParse) {
     let text = &ctx.text[span.start..span.end];
-    // pip: `marker_sep = "; " if is_url(name) else ";"`, split once, before anything else.
-    let sep = if is_url(text) { "; " } else { ";" };
-    let (name_text, marker) = match text.split_once(sep) {
-        Some((n, m)) => {
-            let m_lo = n.len() + sep.len();
-            let m_trim_lo = m.len() - m.trim_start_matches(py_space).len();
-            let m_trim = m.trim_matches(py_space);
-            (n, Some((m_trim, span.start + m_lo + m_trim_lo)))
+    let (name_text, marker) = match marker_sep(text) {
+        Some((n, m_lo)) => {
+            let m = &text[m_lo..];
+            let (lo, hi) = py_strip(m);
+            (&text[..n], Some((&m[lo..hi], span.start + m_lo + lo)))
         }
         None => (text, None),
     };
-    let n_lo = name_text.len() - name_text.trim_start_matches(py_space).len();
-    let name_text = name_text.trim_matches(py_space);
+    let (n_lo, n_hi) = py_strip(name_text);
+    let name_text = &name_text[n_lo..n_hi];
     let name_start = span.start + n_lo;
 
     let marker = match marker {
@@ -1123,9 +1299,14 @@ fn requirement_from_line(ctx: &LineCtx, span: Span, constraint: bool, out: &mut 
         },
         None => Marker::TRUE,
     };
+    let shape = shape_of(name_text);
+    if matches!(shape, Shape::Pep508) && unread(ctx, name_text) {
+        // Before the line's place is worked out: nothing is kept of it.
+        return;
+    }
     let loc = ctx.loc(span);
 
-    match shape_of(name_text) {
+    match shape {
         Shape::Link => {
             let link_text = if is_url(name_text) {
                 name_text
@@ -1163,6 +1344,8 @@ fn stand_in(text: &str, loc: Loc, out: &mut FileParse) {
     }
 }
 
+/// A PEP 508 requirement (the line's text before its marker) that [`unread`] did not take:
+/// parsed in full, or reported.
 fn pep508_requirement(
     ctx: &LineCtx,
     text: &str,
@@ -1172,9 +1355,6 @@ fn pep508_requirement(
     constraint: bool,
     out: &mut FileParse,
 ) {
-    if unread(ctx, text) {
-        return;
-    }
     let (req, shared) = match parse_repeated(text) {
         Ok(r) => r,
         Err(e) => {
