@@ -554,6 +554,12 @@ fn trim(s: &str, span: Span) -> Span {
     Span::new(span.start + lead, (span.start + ws_trimmed_len(t)).max(span.start + lead))
 }
 
+/// `str::trim`, reading ASCII byte by byte ([`ws_lead`], [`ws_trimmed_len`]).
+pub(crate) fn ws_trim(s: &str) -> &str {
+    let lead = ws_lead(s);
+    &s[lead..ws_trimmed_len(s).max(lead)]
+}
+
 /// ASCII whitespace as `char::is_whitespace` has it.
 fn ascii_ws(c: u8) -> bool {
     matches!(c, b'\t'..=b'\r' | b' ')
@@ -561,7 +567,7 @@ fn ascii_ws(c: u8) -> bool {
 
 /// The length of `s`'s leading whitespace (`char::is_whitespace`, what pep508_rs skips):
 /// read byte by byte while it is ASCII, by `str::trim_start` from the first byte that is not.
-fn ws_lead(s: &str) -> usize {
+pub(crate) fn ws_lead(s: &str) -> usize {
     let b = s.as_bytes();
     let i = b.iter().position(|&c| !ascii_ws(c)).unwrap_or(b.len());
     if b.get(i).is_some_and(|c| !c.is_ascii()) {
@@ -571,7 +577,7 @@ fn ws_lead(s: &str) -> usize {
 }
 
 /// The length of `s` without its trailing whitespace (as [`ws_lead`]).
-fn ws_trimmed_len(s: &str) -> usize {
+pub(crate) fn ws_trimmed_len(s: &str) -> usize {
     let b = s.as_bytes();
     let i = b.iter().rposition(|&c| !ascii_ws(c)).map_or(0, |i| i + 1);
     if i > 0 && !b[i - 1].is_ascii() {

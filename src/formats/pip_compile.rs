@@ -31,6 +31,7 @@ use pep440_rs::VersionSpecifiers;
 
 use crate::manifest::{FileId, Loc, Parsed};
 use crate::source::Span;
+use super::pep508::{ws_lead, ws_trim, ws_trimmed_len};
 
 /// Which tool wrote the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -389,23 +390,23 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
     let mut current = false;
     let mut in_block = false;
     for line in crate::source::lines(text) {
-        let lead = line.trim_start();
+        let lead = &line[ws_lead(line)..];
         if lead.starts_with('-') {
             // A `--hash` continuation or an option line: not a new pin (checked first, on
             // the leading whitespace only: most lines of a hashed file are these).
             continue;
         }
-        let t = lead.trim_end();
+        let t = &lead[..ws_trimmed_len(lead)];
         if t.is_empty() {
             continue;
         }
         if let Some(comment) = t.strip_prefix('#') {
-            let c = comment.trim();
+            let c = ws_trim(comment);
             if !current {
                 continue;
             }
             if let Some(rest) = c.strip_prefix("via") {
-                let rest = rest.trim();
+                let rest = ws_trim(rest);
                 if rest.is_empty() {
                     in_block = true;
                 } else {
@@ -426,12 +427,16 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
             continue;
         }
         in_block = false;
-        let (spec, comment) = match t.split_once(" #") {
-            Some((a, b)) => (a, Some(b)),
+        // `t.split_once(" #")`, found from the `#`.
+        let tb = t.as_bytes();
+        let (spec, comment) = match memchr::memchr_iter(b'#', tb).find(|&i| i > 0 && tb[i - 1] == b' ') {
+            Some(i) => (&t[..i - 1], Some(&t[i + 1..])),
             None => (t, None),
         };
+        // The leading name: ASCII letters, digits, `-`, `_`, `.`.
         let end = spec
-            .find(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+            .bytes()
+            .position(|c| !super::pep508::name_byte(c))
             .unwrap_or(spec.len());
         if end == 0 {
             current = false;
@@ -445,7 +450,7 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
         if !out.contains_key(&name) {
             out.insert(name.clone(), Vec::new());
         }
-        if let Some(rest) = comment.and_then(|c| c.trim().strip_prefix("via")) {
+        if let Some(rest) = comment.and_then(|c| ws_trim(c).strip_prefix("via")) {
             for part in rest.split(',') {
                 push_via(&mut out, &name, part);
             }
