@@ -551,7 +551,10 @@ pub(crate) fn name_byte(b: u8) -> bool {
 fn trim(s: &str, span: Span) -> Span {
     let t = &s[span.start..span.end];
     let lead = ws_lead(t);
-    Span::new(span.start + lead, (span.start + ws_trimmed_len(t)).max(span.start + lead))
+    Span::new(
+        span.start + lead,
+        (span.start + ws_trimmed_len(t)).max(span.start + lead),
+    )
 }
 
 /// `str::trim`, reading ASCII byte by byte ([`ws_lead`], [`ws_trimmed_len`]).
@@ -603,6 +606,24 @@ pub(crate) fn requirement_marker(text: &str, at: Span, file: FileId) -> Result<M
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-wise whitespace of the scanner is `char::is_whitespace`, ASCII or not.
+    #[test]
+    fn byte_whitespace_agrees_with_str_trim() {
+        for s in [
+            "",
+            " \t\n\x0b\x0c\r x \r",
+            "\x1c\x1f x",
+            "\u{3000} a\u{a0}b \u{85}",
+            "\u{2028}",
+            "a\u{e9}",
+            "\u{e9} ",
+        ] {
+            assert_eq!(ws_lead(s), s.len() - s.trim_start().len(), "{s:?}");
+            assert_eq!(ws_trimmed_len(s), s.trim_end().len(), "{s:?}");
+            assert_eq!(ws_trim(s), s.trim(), "{s:?}");
+        }
+    }
 
     fn slice(s: &str, sp: Span) -> &str {
         &s[sp.start..sp.end]

@@ -29,9 +29,9 @@ use std::str::FromStr;
 
 use pep440_rs::VersionSpecifiers;
 
+use super::pep508::{ws_lead, ws_trim, ws_trimmed_len};
 use crate::manifest::{FileId, Loc, Parsed};
 use crate::source::Span;
-use super::pep508::{ws_lead, ws_trim, ws_trimmed_len};
 
 /// Which tool wrote the file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -429,10 +429,11 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
         in_block = false;
         // `t.split_once(" #")`, found from the `#`.
         let tb = t.as_bytes();
-        let (spec, comment) = match memchr::memchr_iter(b'#', tb).find(|&i| i > 0 && tb[i - 1] == b' ') {
-            Some(i) => (&t[..i - 1], Some(&t[i + 1..])),
-            None => (t, None),
-        };
+        let (spec, comment) =
+            match memchr::memchr_iter(b'#', tb).find(|&i| i > 0 && tb[i - 1] == b' ') {
+                Some(i) => (&t[..i - 1], Some(&t[i + 1..])),
+                None => (t, None),
+            };
         // The leading name: ASCII letters, digits, `-`, `_`, `.`.
         let end = spec
             .bytes()

@@ -1180,33 +1180,34 @@ fn looks_like_path(s: &str) -> bool {
     s.contains('/') || s.starts_with('.')
 }
 
-/// pip's `is_archive_file` (`ARCHIVE_EXTENSIONS`, with `.tar.*` kept whole by its `splitext`).
-/// Every extension ends in one of `p l 2 z a r`: a text ending otherwise (a version's
-/// digit) is told apart by its last byte.
+/// pip's `ARCHIVE_EXTENSIONS`, with `.tar.*` kept whole by its `splitext`.
+const ARCHIVE_EXTENSIONS: &[&str] = &[
+    ".zip",
+    ".whl",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+];
+
+/// pip's `is_archive_file` ([`ARCHIVE_EXTENSIONS`], any case). Every extension ends in one
+/// of `p l 2 z a r`: a text ending otherwise (a version's digit) is told apart by its last
+/// byte.
 fn is_archive(s: &str) -> bool {
-    if !s
-        .as_bytes()
+    let b = s.as_bytes();
+    if !b
         .last()
         .is_some_and(|c| matches!(c.to_ascii_lowercase(), b'p' | b'l' | b'2' | b'z' | b'a' | b'r'))
     {
         return false;
     }
-    const EXT: &[&str] = &[
-        ".zip",
-        ".whl",
-        ".tar.bz2",
-        ".tbz",
-        ".tar.xz",
-        ".txz",
-        ".tlz",
-        ".tar.lz",
-        ".tar.lzma",
-        ".tar.gz",
-        ".tgz",
-        ".tar",
-    ];
-    let b = s.as_bytes();
-    EXT.iter().any(|e| {
+    ARCHIVE_EXTENSIONS.iter().any(|e| {
         b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
     })
 }
@@ -1871,6 +1872,222 @@ fn pip_compile_outputs(dir: &Path, input: &str) -> Vec<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// pip's `join_lines` as it was before hash pieces were read in place: every piece of a
+    /// continued line is copied into the buffer (the reference for the in-place reading).
+    fn join_copying(text: &str, mut f: impl FnMut(&LogicalLine, &str)) {
+        let mut lg = LogicalLine::default();
+        let mut open = false;
+        for (s, e) in physical_lines(text) {
+            let line = &text[s..e];
+            let comment = line.trim_start_matches(py_space).starts_with('#');
+            if !line.ends_with('\\') || comment {
+                if !open {
+                    if !comment {
+                        lg.single(s, line.len());
+                        f(&lg, line);
+                    }
+                    continue;
+                }
+                if comment {
+                    lg.push(" ", s, true);
+                }
+                lg.push(line, s, false);
+                f(&lg, &lg.text);
+                lg.clear();
+                open = false;
+            } else {
+                if !open {
+                    lg.clear();
+                    lg.joined = true;
+                }
+                let lead = line.len() - line.trim_start_matches('\\').len();
+                lg.push(line.trim_matches('\\'), s + lead, false);
+                open = true;
+            }
+        }
+        if open {
+            f(&lg, &lg.text);
+        }
+    }
+
+    /// What [`read_text`] makes of `text` (`copying`: with every continued line joined).
+    fn read(text: &str, relevant: &Relevant, copying: bool) -> String {
+        let map = |s: Span| s;
+        let mut out = FileParse::default();
+        let mut line = |logical: &LogicalLine, line: &str| {
+            let ctx = LineCtx {
+                file: 0,
+                map: &map,
+                logical,
+                text: line,
+                relevant,
+            };
+            parse_logical_line(&ctx, false, &mut out);
+        };
+        if copying {
+            join_copying(text, &mut line);
+        } else {
+            join_lines(text, &mut line);
+        }
+        format!("{out:?}")
+    }
+
+    /// Hash pieces read in place give what joining them gives: every requirement, problem,
+    /// include and flag, with the same spans, on continuations that are pip-compile's and
+    /// on mutations of them that must be joined (options, tabs, comments, quotes, `$`,
+    /// digests of other lengths or alphabets, unicode blanks, CRLF, `\f`, a file ending
+    /// inside a continuation).
+    #[test]
+    fn hash_pieces_read_in_place_read_as_the_joined_line() {
+        let hex = |n: usize| "0123456789abcdef".repeat(8)[..n].to_owned();
+        let h256 = format!("--hash=sha256:{}", hex(64));
+        let heads = [
+            "numpy==1.17.3",
+            "pkg-104==1.7.3",
+            "tensorflow>=1.0,<2",
+            "numpy ; python_version < \"3.8\"",
+            "numpy;python_version<'3.8' ",
+            "https://example.com/x-1.0-py3-none-any.whl; python_version<'3.8'",
+            "x @ https://e.com/x.zip",
+            "./local/dir",
+            "-e ./dir",
+            "-r other.txt",
+            "-c cons.txt",
+            "numpy --pre",
+            "numpy -c x.txt",
+            "numpy # comment",
+            "numpy#frag",
+            "numpy==${V}",
+            "numpy\t==1.0",
+            "\u{3000}numpy==1",
+            "numpy==1\u{3000}",
+            "numpy[extra]==1",
+            "nump-y==1",
+            "numpy=-1",
+            "   ",
+            "",
+        ];
+        let heads_ends = [" \\", "\\", " \\\\"];
+        let tails = [
+            format!("    {h256}"),
+            format!("    --hash=sha512:{}", hex(128)),
+            format!("  --hash=sha384:{}  {h256}", hex(96)),
+            format!("    --hash=sha256:{}", hex(63)),
+            format!("    --hash=sha256:{}", hex(65)),
+            format!("    --hash=sha256:{}G", hex(63)),
+            format!("    --hash=SHA256:{}", hex(64)),
+            format!("    --hash=md5:{}", hex(32)),
+            format!("\t{h256}"),
+            h256.clone(),
+            format!("    {h256} --pre"),
+            format!("    {h256}#x"),
+            format!("    {h256} #x"),
+            format!("    {h256}\u{3000}"),
+            format!("    \"{h256}\""),
+            format!("    --hash=sha256:$"),
+            "    --pre".to_owned(),
+            "    -r other.txt".to_owned(),
+            "    # via foo".to_owned(),
+            "#".to_owned(),
+            "   ".to_owned(),
+            String::new(),
+        ];
+        let numpy = PackageName::from_str("numpy").unwrap();
+        let relevants = [Relevant::all(), Relevant::only([&numpy])];
+        let mut n = 0;
+        for (i, head) in heads.iter().enumerate() {
+            for head_end in heads_ends {
+                for mid in std::iter::once(None).chain(tails.iter().map(Some)) {
+                    for last in tails.iter().map(Some).chain([None]) {
+                        let eol = ["\n", "\r\n", "\x0c"][(i + n) % 3];
+                        let mut t = format!("# head{eol}{head}{head_end}{eol}");
+                        if let Some(m) = mid {
+                            t += &format!("{m} \\{eol}");
+                        }
+                        match last {
+                            Some(l) => t += &format!("{l}{eol}numpy==2{eol}"),
+                            // The file ends inside the continuation.
+                            None => t += &format!("{h256} \\"),
+                        }
+                        for r in &relevants {
+                            assert_eq!(read(&t, r, false), read(&t, r, true), "{t:?}");
+                        }
+                        n += 1;
+                    }
+                }
+            }
+        }
+        // The inputs reach both ways of reading a piece: in place and joined.
+        let lines = |t: &str| {
+            let mut kinds = Vec::new();
+            join_lines(t, |lg, _| kinds.push((lg.joined, lg.hashes)));
+            kinds
+        };
+        assert_eq!(
+            lines(&format!("numpy==1 \\\n    {h256} \\\n    {h256}\n")),
+            [(false, true)]
+        );
+        assert_eq!(
+            lines(&format!("numpy==1 \\\n    {h256} \\\n    --pre\n")),
+            [(true, false)]
+        );
+    }
+
+    /// The work bound of a pip-compile file: its `--hash` continuation lines are read where
+    /// they are, not copied into a joined line (joining them copied every byte).
+    #[test]
+    fn hash_continuation_lines_are_not_copied() {
+        let hex = "0123456789abcdef".repeat(4);
+        let mut text = String::from("#\n# pip-compile --generate-hashes\n#\n");
+        for i in 0..50 {
+            text += &format!(
+                "pkg-{i:03}==1.{i}.0 \\\n    --hash=sha256:{hex} \\\n    --hash=sha256:{hex}\n    # via -r requirements.in\n"
+            );
+        }
+        let copied = |t: &str| {
+            let before = JOINED_BYTES.with(|n| n.get());
+            let fp = parse_text(0, t, 0, Role::Require);
+            (JOINED_BYTES.with(|n| n.get()) - before, fp)
+        };
+        let (bytes, fp) = copied(&text);
+        assert_eq!(bytes, 0);
+        assert!(fp.hashed);
+        assert_eq!(fp.requirements.len(), 50);
+        assert!(fp.problems.is_empty(), "{:?}", fp.problems);
+        // The counter counts: an option between the hashes joins the line.
+        let (bytes, fp) = copied(&format!(
+            "numpy==1.0 \\\n    --hash=sha256:{hex} \\\n    --pre \\\n    --hash=sha256:{hex}\n"
+        ));
+        assert!(bytes > 2 * hex.len(), "{bytes}");
+        assert!(fp.hashed && !fp.pre);
+    }
+
+    /// The byte-wise trims are `str::trim_*` with Python's `isspace` (and the last-byte
+    /// test of `is_archive` lets every archive extension through).
+    #[test]
+    fn byte_trims_agree_with_the_char_trims() {
+        for s in [
+            "",
+            " ",
+            "\t\x0b\x0c\r\n\x1c\x1d\x1e\x1f x \x1f",
+            "\u{3000} a\u{a0}b \u{85}",
+            " \u{2028}",
+            "a\u{e9}",
+            "\u{e9} ",
+            "#x",
+            "  # y",
+        ] {
+            assert_eq!(py_space_lead(s), s.len() - s.trim_start_matches(py_space).len(), "{s:?}");
+            assert_eq!(py_space_trimmed_len(s), s.trim_end_matches(py_space).len(), "{s:?}");
+            assert_eq!(is_comment_line(s), s.trim_start_matches(py_space).starts_with('#'));
+        }
+        for e in ARCHIVE_EXTENSIONS {
+            assert!(is_archive(&format!("x{e}")), "{e}");
+            assert!(is_archive(&format!("x{}", e.to_ascii_uppercase())), "{e}");
+        }
+        assert!(!is_archive("x.tar.gz1") && !is_archive("zip"));
+    }
 
     /// The memchr path and the byte-by-byte path find the same lines.
     #[test]
