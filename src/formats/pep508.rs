@@ -481,12 +481,12 @@ fn plain_clause(c: &str) -> bool {
     if !matches!(op, "==" | "!=" | "<=" | ">=" | "<" | ">" | "~=") {
         return false;
     }
-    let rest = &c[op_len..];
-    let v = rest.trim_start_matches([' ', '\t']);
-    if !blank(&rest[..rest.len() - v.len()]) {
-        return false;
-    }
-    let v = v.as_bytes();
+    // Blanks (spaces and tabs only) between the operator and the version.
+    let rest = &b[op_len..];
+    let v = &rest[rest
+        .iter()
+        .take_while(|c| matches!(c, b' ' | b'\t'))
+        .count()..];
     // `N(.N)*`, counting the release numbers.
     let mut i = 0;
     let mut release = 0;

@@ -581,9 +581,7 @@ fn strip_comment(line: &str) -> Option<(usize, usize)> {
 /// The first `${NAME}` with NAME in `[A-Z0-9_]+` (pip's `ENV_VAR_RE`), as a byte range.
 fn find_env_var(s: &str) -> Option<(usize, usize)> {
     let b = s.as_bytes();
-    if memchr::memchr(b'$', b).is_none() {
-        return None;
-    }
+    memchr::memchr(b'$', b)?;
     let mut i = 0;
     while let Some(rel) = s.get(i..).and_then(|t| t.find("${")) {
         let start = i + rel;
@@ -1985,7 +1983,7 @@ mod tests {
             format!("    {h256} #x"),
             format!("    {h256}\u{3000}"),
             format!("    \"{h256}\""),
-            format!("    --hash=sha256:$"),
+            "    --hash=sha256:$".to_owned(),
             "    --pre".to_owned(),
             "    -r other.txt".to_owned(),
             "    # via foo".to_owned(),
