@@ -457,6 +457,36 @@ impl Relevant {
     }
 }
 
+/// The length of `s`'s leading characters for which `is` holds, read byte by byte while
+/// they are ASCII, character by character from the first byte that is not: a trim of the
+/// usual all-ASCII text without decoding it. The readers' whitespace sets (Python's
+/// `str.isspace`, `char::is_whitespace`) each call it with their own `is`.
+pub(crate) fn lead_len(s: &str, is: impl Fn(char) -> bool) -> usize {
+    let b = s.as_bytes();
+    let i = b
+        .iter()
+        .position(|&c| !c.is_ascii() || !is(char::from(c)))
+        .unwrap_or(b.len());
+    if b.get(i).is_some_and(|c| !c.is_ascii()) {
+        return s.len() - s[i..].trim_start_matches(is).len();
+    }
+    i
+}
+
+/// The length of `s` without its trailing characters for which `is` holds (as
+/// [`lead_len`]).
+pub(crate) fn trimmed_len(s: &str, is: impl Fn(char) -> bool) -> usize {
+    let b = s.as_bytes();
+    let i = b
+        .iter()
+        .rposition(|&c| !c.is_ascii() || !is(char::from(c)))
+        .map_or(0, |i| i + 1);
+    if i > 0 && !b[i - 1].is_ascii() {
+        return s[..i].trim_end_matches(is).len();
+    }
+    i
+}
+
 /// Whether the PEP 503 normal form of `raw` is `normal` (already normalised). A `raw` that
 /// is not a name (pep508_rs's `PackageName` refuses it) never equals one.
 pub(crate) fn normalized_eq(raw: &str, normal: &str) -> bool {

@@ -563,30 +563,15 @@ pub(crate) fn ws_trim(s: &str) -> &str {
     &s[lead..ws_trimmed_len(s).max(lead)]
 }
 
-/// ASCII whitespace as `char::is_whitespace` has it.
-fn ascii_ws(c: u8) -> bool {
-    matches!(c, b'\t'..=b'\r' | b' ')
-}
-
-/// The length of `s`'s leading whitespace (`char::is_whitespace`, what pep508_rs skips):
-/// read byte by byte while it is ASCII, by `str::trim_start` from the first byte that is not.
+/// The length of `s`'s leading whitespace (`char::is_whitespace`, what pep508_rs skips),
+/// read byte by byte while it is ASCII ([`super::lead_len`]).
 pub(crate) fn ws_lead(s: &str) -> usize {
-    let b = s.as_bytes();
-    let i = b.iter().position(|&c| !ascii_ws(c)).unwrap_or(b.len());
-    if b.get(i).is_some_and(|c| !c.is_ascii()) {
-        return s.len() - s[i..].trim_start().len();
-    }
-    i
+    super::lead_len(s, char::is_whitespace)
 }
 
 /// The length of `s` without its trailing whitespace (as [`ws_lead`]).
 pub(crate) fn ws_trimmed_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    let i = b.iter().rposition(|&c| !ascii_ws(c)).map_or(0, |i| i + 1);
-    if i > 0 && !b[i - 1].is_ascii() {
-        return s[..i].trim_end().len();
-    }
-    i
+    super::trimmed_len(s, char::is_whitespace)
 }
 
 /// Parse a marker expression, reporting a problem at `at` (whole-span; marker errors are

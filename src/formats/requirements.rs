@@ -415,30 +415,15 @@ impl LogicalLine {
     }
 }
 
-/// The ASCII characters of [`py_space`].
-fn ascii_py_space(c: u8) -> bool {
-    matches!(c, b'\t'..=b'\r' | 0x1c..=0x1f | b' ')
-}
-
-/// The length of `s`'s leading [`py_space`] characters: read byte by byte while they are
-/// ASCII, character by character from the first that is not.
+/// The length of `s`'s leading [`py_space`] characters ([`super::lead_len`]: byte by byte
+/// while they are ASCII).
 fn py_space_lead(s: &str) -> usize {
-    let b = s.as_bytes();
-    let i = b.iter().position(|&c| !ascii_py_space(c)).unwrap_or(b.len());
-    if b.get(i).is_some_and(|&c| !c.is_ascii()) {
-        return s.len() - s[i..].trim_start_matches(py_space).len();
-    }
-    i
+    super::lead_len(s, py_space)
 }
 
 /// The length of `s` without its trailing [`py_space`] characters (as [`py_space_lead`]).
 fn py_space_trimmed_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    let i = b.iter().rposition(|&c| !ascii_py_space(c)).map_or(0, |i| i + 1);
-    if i > 0 && !b[i - 1].is_ascii() {
-        return s[..i].trim_end_matches(py_space).len();
-    }
-    i
+    super::trimmed_len(s, py_space)
 }
 
 /// The byte range of `s` left by Python's `strip()`, empty when nothing is.
