@@ -243,16 +243,25 @@ impl Compact<'_> {
         self.0.extend_from_slice(&digits[at..]);
     }
 
-    fn strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) -> std::io::Result<()> {
+    /// `[…,…]`: each item written by `each`.
+    fn array<T>(
+        &mut self,
+        items: impl IntoIterator<Item = T>,
+        mut each: impl FnMut(&mut Self, T) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
         self.0.push(b'[');
-        for (i, s) in items.into_iter().enumerate() {
+        for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.0.push(b',');
             }
-            self.str(s)?;
+            each(self, item)?;
         }
         self.0.push(b']');
         Ok(())
+    }
+
+    fn strs<'s>(&mut self, items: impl IntoIterator<Item = &'s str>) -> std::io::Result<()> {
+        self.array(items, |w, s| w.str(s))
     }
 
     /// A release list: copied from [`Lists`] when this shared list was rendered already.
@@ -321,57 +330,45 @@ impl Compact<'_> {
     fn summary(&mut self, s: &ReleaseSummary) -> std::io::Result<()> {
         self.raw(b"{\"count\":");
         self.num(s.count);
-        self.raw(b",\"ranges\":[");
-        for (i, r) in s.ranges.iter().enumerate() {
-            if i > 0 {
-                self.0.push(b',');
-            }
-            self.raw(b"{\"first\":");
-            self.str(&r.first)?;
-            self.raw(b",\"last\":");
-            self.str(&r.last)?;
-            self.raw(b",\"count\":");
-            self.num(r.count);
-            self.0.push(b'}');
-        }
-        self.raw(b"]}");
+        self.raw(b",\"ranges\":");
+        self.array(&s.ranges, |w, r| {
+            w.raw(b"{\"first\":");
+            w.str(&r.first)?;
+            w.raw(b",\"last\":");
+            w.str(&r.last)?;
+            w.raw(b",\"count\":");
+            w.num(r.count);
+            w.0.push(b'}');
+            Ok(())
+        })?;
+        self.0.push(b'}');
         Ok(())
     }
 
     /// `[{"python":…,"platform":…},…]`
     fn places(&mut self, places: &[Place]) -> std::io::Result<()> {
-        self.0.push(b'[');
-        for (i, e) in places.iter().enumerate() {
-            if i > 0 {
-                self.0.push(b',');
-            }
-            self.raw(b"{\"python\":");
-            self.str(e.python)?;
-            self.raw(b",\"platform\":");
-            self.str(e.platform)?;
-            self.0.push(b'}');
-        }
-        self.0.push(b']');
-        Ok(())
+        self.array(places, |w, e| {
+            w.raw(b"{\"python\":");
+            w.str(e.python)?;
+            w.raw(b",\"platform\":");
+            w.str(e.platform)?;
+            w.0.push(b'}');
+            Ok(())
+        })
     }
 
     /// `[{"python":…,"platform":…,"version":…},…]`
     fn picks(&mut self, picks: &[Pick]) -> std::io::Result<()> {
-        self.0.push(b'[');
-        for (i, p) in picks.iter().enumerate() {
-            if i > 0 {
-                self.0.push(b',');
-            }
-            self.raw(b"{\"python\":");
-            self.str(p.python)?;
-            self.raw(b",\"platform\":");
-            self.str(p.platform)?;
-            self.raw(b",\"version\":");
-            self.str(&p.version)?;
-            self.0.push(b'}');
-        }
-        self.0.push(b']');
-        Ok(())
+        self.array(picks, |w, p| {
+            w.raw(b"{\"python\":");
+            w.str(p.python)?;
+            w.raw(b",\"platform\":");
+            w.str(p.platform)?;
+            w.raw(b",\"version\":");
+            w.str(&p.version)?;
+            w.0.push(b'}');
+            Ok(())
+        })
     }
 
     fn diagnostic(&mut self, d: &JsonDiagnostic) -> std::io::Result<()> {
@@ -410,18 +407,16 @@ impl Compact<'_> {
         self.held(of.outside_installable.id(), |w| w.summary(installable))?;
         self.raw(b",\"pip_would_pick\":");
         self.held(of.pip_would_pick.id(), |w| w.picks(d.pip_would_pick))?;
-        self.raw(b",\"related\":[");
-        for (i, r) in d.related.iter().enumerate() {
-            if i > 0 {
-                self.0.push(b',');
-            }
-            self.0.push(b'{');
-            self.place(r.path, &r.start, &r.end)?;
-            self.raw(b",\"message\":");
-            self.str(r.message)?;
-            self.0.push(b'}');
-        }
-        self.raw(b"],\"fix\":");
+        self.raw(b",\"related\":");
+        self.array(&d.related, |w, r| {
+            w.0.push(b'{');
+            w.place(r.path, &r.start, &r.end)?;
+            w.raw(b",\"message\":");
+            w.str(r.message)?;
+            w.0.push(b'}');
+            Ok(())
+        })?;
+        self.raw(b",\"fix\":");
         match &d.fix {
             None => self.raw(b"null"),
             Some(f) => {
