@@ -1430,15 +1430,18 @@ fn work_out_wheel_outcome(
     // distribution, else per Python (conda's own builds are judged by the release list
     // the rule names for them: `conda-releases-as`).
     let releases_as = rule.trigger.releases_name(dist);
-    if !tvs.iter().any(|v| set.contains(v)) {
-        return pinned_without_wheel(rule, env, releases_as.as_ref(), set);
-    }
-    let wheels = match rule
+    let per_os = rule
         .trigger
         .platform_wheels
         .as_ref()
-        .and_then(|w| w.versions(p, releases_as.as_ref(), &env.platform))
-    {
+        .and_then(|w| w.versions(p, releases_as.as_ref(), &env.platform));
+    if !tvs.iter().any(|v| set.contains(v)) {
+        return match per_os {
+            Some(vs) if pinned_without_wheel(set, vs) => WheelOutcome::Uninstallable,
+            _ => WheelOutcome::NotTriggered,
+        };
+    }
+    let wheels = match per_os {
         Some(vs) => {
             // No trigger release has a wheel here: pip cannot install it.
             if !vs.iter().any(|v| tvs.contains(v) && set.contains(v)) {
@@ -1473,33 +1476,17 @@ fn work_out_wheel_outcome(
     WheelOutcome::Triggers { newest, certain }
 }
 
-/// A set that admits no trigger release: [`WheelOutcome::Uninstallable`] when it is one final
-/// release (`tensorflow-gpu==1.13.1`) that the per-OS wheel data lists no wheel for on `env`
-/// (pip finds nothing to install there), else [`WheelOutcome::NotTriggered`]. A range is
-/// not judged: the data lists no pre-releases, which pip falls back to when no final
-/// release matches.
-fn pinned_without_wheel(
-    rule: &Rule,
-    env: &'static Environment,
-    dist: &str,
-    set: &VersionSet,
-) -> WheelOutcome {
-    let Some(vs) = rule
-        .trigger
-        .platform_wheels
-        .as_ref()
-        .and_then(|w| w.versions(env.python.as_str(), dist, &env.platform))
-    else {
-        return WheelOutcome::NotTriggered;
-    };
+/// Whether `set` is one final release (`tensorflow-gpu==1.13.1`) missing from `wheels`,
+/// the versions with a wheel on an environment in the per-OS data: pip finds nothing to
+/// install there ([`WheelOutcome::Uninstallable`]). A range is not judged: the data lists
+/// no pre-releases, which pip falls back to when no final release matches.
+fn pinned_without_wheel(set: &VersionSet, wheels: &[Version]) -> bool {
     // `==V` (which also admits `V+local`, never on the index for TensorFlow).
     let one = |v: &Version| {
         VersionSet::from_specifier(&pep440_rs::VersionSpecifier::equals_version(v.clone()))
     };
-    match set.some_final_member() {
-        Some(v) if !vs.contains(&v) && set.is_subset(&one(&v)) => WheelOutcome::Uninstallable,
-        _ => WheelOutcome::NotTriggered,
-    }
+    set.some_final_member()
+        .is_some_and(|v| !wheels.contains(&v) && set.is_subset(&one(&v)))
 }
 
 /// The location to point at for a requirement: its specifier (or pin) when it has one.
