@@ -80,6 +80,15 @@ fn places(v: &Verdict) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The places of each NumPy verdict on `text`, read as file `name`, with the default options.
+fn numpy_places(name: &str, text: &str) -> Vec<Vec<(String, String)>> {
+    let (_files, parsed) = parse(name, text);
+    evaluate(&parsed, numpy_rule(), &Options::default())
+        .iter()
+        .map(places)
+        .collect()
+}
+
 /// The text a requirement was written as.
 fn text_of<'f>(files: &'f Files, r: &crate::manifest::Requirement) -> &'f str {
     files.get(r.loc().file).slice(r.loc().span)
@@ -668,40 +677,38 @@ fn tensorflow_gpu_never_triggers_on_macos() {
 /// marker that excludes macOS, or one whose value is unknown, it does not.
 #[test]
 fn an_uninstallable_trigger_removes_its_environments() {
-    let text = "tensorflow==1.14.0\ntensorflow-gpu==1.14.0\n";
-    let (_files, parsed) = parse("requirements.txt", text);
-    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert_eq!(verdicts.len(), 1);
-    assert!(places(&verdicts[0]).iter().all(|(_, os)| os != "darwin"));
-    assert_eq!(places(&verdicts[0]).len(), 7, "{:?}", places(&verdicts[0]));
+    let macs = |p: &[(String, String)]| p.iter().filter(|(_, os)| os == "darwin").count();
+    let v = numpy_places(
+        "requirements.txt",
+        "tensorflow==1.14.0\ntensorflow-gpu==1.14.0\n",
+    );
+    assert_eq!(v.len(), 1);
+    assert_eq!(macs(&v[0]), 0);
+    assert_eq!(v[0].len(), 7, "{:?}", v[0]);
 
     for marker in ["sys_platform != 'darwin'", "platform_release >= '5'"] {
         let text = format!("tensorflow==1.14.0\ntensorflow-gpu==1.14.0; {marker}\n");
-        let (_files, parsed) = parse("requirements.txt", &text);
-        let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-        assert_eq!(verdicts.len(), 1);
-        let macs = places(&verdicts[0])
-            .iter()
-            .filter(|(_, os)| os == "darwin")
-            .count();
-        assert_eq!(macs, 4, "{marker}: {:?}", places(&verdicts[0]));
+        let v = numpy_places("requirements.txt", &text);
+        assert_eq!(v.len(), 1);
+        assert_eq!(macs(&v[0]), 4, "{marker}: {:?}", v[0]);
     }
     // A range with a macOS release besides 1.14.0 may install that one: macOS stays.
-    let text = "tensorflow==1.14.0\ntensorflow-gpu>=1.0,<1.15\n";
-    let (_files, parsed) = parse("requirements.txt", text);
-    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert!(places(&verdicts[0]).iter().any(|(_, os)| os == "darwin"));
+    let v = numpy_places(
+        "requirements.txt",
+        "tensorflow==1.14.0\ntensorflow-gpu>=1.0,<1.15\n",
+    );
+    assert!(macs(&v[0]) > 0);
     // Another pinned release with no macOS wheel fails there just the same.
-    let text = "tensorflow==1.14.0\ntensorflow-gpu==1.13.1\n";
-    let (_files, parsed) = parse("requirements.txt", text);
-    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert_eq!(places(&verdicts[0]).len(), 7, "{:?}", places(&verdicts[0]));
+    let v = numpy_places(
+        "requirements.txt",
+        "tensorflow==1.14.0\ntensorflow-gpu==1.13.1\n",
+    );
+    assert_eq!(v[0].len(), 7, "{:?}", v[0]);
     // A direct reference says nothing of its version: the other trigger still counts.
     let text = "tensorflow==1.14.0\ntensorflow-gpu @ https://example.com/tensorflow_gpu-1.14.0-cp37-cp37m-linux_x86_64.whl\n";
-    let (_files, parsed) = parse("requirements.txt", text);
-    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert_eq!(verdicts.len(), 1);
-    assert_eq!(places(&verdicts[0]).len(), 11, "{:?}", places(&verdicts[0]));
+    let v = numpy_places("requirements.txt", text);
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].len(), 11, "{:?}", v[0]);
     // A Poetry 1.x lock records no markers: its pins decide nothing per system.
     let lock = "[[package]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n\
                 python-versions = \"*\"\n\n[[package]]\nname = \"tensorflow-gpu\"\n\
@@ -709,10 +716,9 @@ fn an_uninstallable_trigger_removes_its_environments() {
                 name = \"numpy\"\nversion = \"1.18.5\"\npython-versions = \">=3.5\"\n\n\
                 [metadata]\nlock-version = \"1.1\"\npython-versions = \">=3.6,<3.8\"\n\
                 content-hash = \"0\"\n";
-    let (_files, parsed) = parse("poetry.lock", lock);
-    let verdicts = evaluate(&parsed, numpy_rule(), &Options::default());
-    assert_eq!(verdicts.len(), 1);
-    assert!(places(&verdicts[0]).iter().any(|(_, os)| os == "darwin"));
+    let v = numpy_places("poetry.lock", lock);
+    assert_eq!(v.len(), 1);
+    assert!(macs(&v[0]) > 0);
 }
 
 /// A bound under a marker the environments do not fix (`platform_release`) cannot be
