@@ -42,6 +42,14 @@ fn found(v: &Value) -> Vec<(String, String, u64)> {
         .collect()
 }
 
+/// The first finding whose `field` is `value`.
+fn finding<'v>(v: &'v Value, field: &str, value: &str) -> Option<&'v Value> {
+    v["diagnostics"]
+        .as_array()?
+        .iter()
+        .find(|d| d[field] == value)
+}
+
 fn codes(v: &Value) -> Vec<String> {
     found(v).into_iter().map(|(_, c, _)| c).collect()
 }
@@ -334,12 +342,7 @@ fn pre_in_a_global_constraints_file_admits_prereleases() {
         )
         .write("ci/constraints.txt", "--pre\n");
     let picks = |v: &serde_json::Value| -> Vec<String> {
-        let d = v["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["package"] == "protobuf")
-            .expect("a protobuf finding");
+        let d = finding(v, "package", "protobuf").expect("a protobuf finding");
         d["pip_would_pick"]
             .as_array()
             .unwrap()
@@ -718,12 +721,7 @@ fn suppressions_by_code_name_rule_id_and_bare() {
         }
         // Listed (with the reason) only on request.
         let (v, _) = json(s.path(), &["--show-suppressed"]);
-        let d = v["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["code"] == "DW101")
-            .expect("listed");
+        let d = finding(&v, "code", "DW101").expect("listed");
         assert_eq!(d["suppressed"]["reason"], "pinned by CI", "{directive}");
     }
 }
