@@ -401,10 +401,10 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
             continue;
         }
         if let Some(comment) = t.strip_prefix('#') {
-            let c = ws_trim(comment);
             if !current {
                 continue;
             }
+            let c = ws_trim(comment);
             if let Some(rest) = c.strip_prefix("via") {
                 let rest = ws_trim(rest);
                 if rest.is_empty() {
@@ -427,27 +427,26 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
             continue;
         }
         in_block = false;
-        // `t.split_once(" #")`, found from the `#`.
-        let tb = t.as_bytes();
-        let (spec, comment) =
-            match memchr::memchr_iter(b'#', tb).find(|&i| i > 0 && tb[i - 1] == b' ') {
-                Some(i) => (&t[..i - 1], Some(&t[i + 1..])),
-                None => (t, None),
-            };
-        // The leading name: ASCII letters, digits, `-`, `_`, `.`.
-        let end = spec
+        // The leading name: ASCII letters, digits, `-`, `_`, `.`. It ends before any ` #`,
+        // so it is read before the comment is looked for (only on a wanted pin).
+        let end = t
             .bytes()
             .position(|c| !super::pep508::name_byte(c))
-            .unwrap_or(spec.len());
+            .unwrap_or(t.len());
         if end == 0 {
             current = false;
             continue;
         }
-        crate::resolve::engine::normalize_into(&spec[..end], &mut name);
+        crate::resolve::engine::normalize_into(&t[..end], &mut name);
         current = wanted(&name);
         if !current {
             continue;
         }
+        // `t.split_once(" #")`, found from the `#`.
+        let tb = t.as_bytes();
+        let comment = memchr::memchr_iter(b'#', tb)
+            .find(|&i| i > 0 && tb[i - 1] == b' ')
+            .map(|i| &t[i + 1..]);
         if !out.contains_key(&name) {
             out.insert(name.clone(), Vec::new());
         }
