@@ -523,8 +523,11 @@ pub(crate) fn join_lines(text: &str, mut f: impl FnMut(&LogicalLine, &str)) {
             continue;
         }
         let (piece, p) = if continued {
-            let lead = line.len() - line.trim_start_matches('\\').len();
-            (line.trim_matches('\\'), s + lead)
+            // `strip("\\")`, byte by byte.
+            let b = line.as_bytes();
+            let lead = b.iter().take_while(|&&c| c == b'\\').count();
+            let trail = b.iter().rev().take_while(|&&c| c == b'\\').count();
+            (&line[lead..lead.max(b.len() - trail)], s + lead)
         } else {
             (line, s)
         };
@@ -1002,7 +1005,30 @@ fn problem(kind: ProblemKind, loc: Loc, message: impl Into<String>) -> Problem {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Logical lines this thread read through pip's steps ([`read_line_steps`]): a work
+    /// counter.
+    static STEPPED_LINES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One logical line: a plain requirement on a package no rule reads in one pass
+/// ([`unread_line`]), anything else through pip's steps.
 fn parse_logical_line(ctx: &LineCtx, constraint: bool, out: &mut FileParse) {
+    if unread_line(ctx, ctx.text) {
+        // What the steps would do with it: the hash words read in place are its only
+        // options, and the requirement itself is not kept (`unread`).
+        out.hashed |= ctx.logical.hashes;
+        return;
+    }
+    read_line_steps(ctx, constraint, out);
+}
+
+/// pip's steps for one logical line (`ignore_comments`, `expand_env_variables`,
+/// `break_args_options`, then the requirement or the options).
+fn read_line_steps(ctx: &LineCtx, constraint: bool, out: &mut FileParse) {
+    #[cfg(test)]
+    STEPPED_LINES.with(|n| n.set(n.get() + 1));
     let line = ctx.text;
     let Some((lo, hi)) = strip_comment(line) else {
         return;
@@ -1438,6 +1464,21 @@ fn unread(ctx: &LineCtx, text: &str) -> bool {
     }
     // pep508_rs's own name rule, so nothing it would refuse is vouched for here.
     super::is_package_name(raw)
+}
+
+/// The one-pass reading of a logical line that is a plain requirement on a package no rule
+/// reads (most lines of a pip-compile file): the stripped line goes straight to [`unread`]
+/// (the scanner's `Check` mode), without the comment, environment-variable, option,
+/// marker and link steps of [`parse_logical_line`] and [`requirement_from_line`], each a
+/// search of the line. It is the same reading: what the scanner vouches for has only
+/// ASCII letters, digits, `. - _`, blanks, `( ) , *` and `= ! < > ~`, so it holds no `#`
+/// (no comment), `$` (no variable), `;` (no marker), `:` or `/` (no URL or path), no word
+/// that starts with `-` (no option: a name starts alphanumeric, a clause with its
+/// operator), and no archive name (a version ends in a digit, `*` or `)`, a bare name has
+/// no `.`).
+fn unread_line(ctx: &LineCtx, line: &str) -> bool {
+    let (lo, hi) = py_strip(line);
+    lo < hi && unread(ctx, &line[lo..hi])
 }
 
 /// A requirement line reduced to a name and a version (an unread line, a link): no extras,
@@ -1896,6 +1937,16 @@ mod tests {
 
     /// What [`read_text`] makes of `text` (`copying`: with every continued line joined).
     fn read(text: &str, relevant: &Relevant, copying: bool) -> String {
+        read_lines_with(text, relevant, copying, parse_logical_line)
+    }
+
+    /// [`read`], each logical line read by `read_line`.
+    fn read_lines_with(
+        text: &str,
+        relevant: &Relevant,
+        copying: bool,
+        read_line: fn(&LineCtx, bool, &mut FileParse),
+    ) -> String {
         let map = |s: Span| s;
         let mut out = FileParse::default();
         let mut line = |logical: &LogicalLine, line: &str| {
@@ -1906,7 +1957,7 @@ mod tests {
                 text: line,
                 relevant,
             };
-            parse_logical_line(&ctx, false, &mut out);
+            read_line(&ctx, false, &mut out);
         };
         if copying {
             join_copying(text, &mut line);
@@ -2015,6 +2066,94 @@ mod tests {
             lines(&format!("numpy==1 \\\n    {h256} \\\n    --pre\n")),
             [(true, false)]
         );
+    }
+
+    /// The one-pass reading of a line on a package no rule reads ([`unread_line`]) gives
+    /// what pip's steps give ([`read_line_steps`]), byte for byte, on pip-compile files and
+    /// on every one-character insertion and replacement in their pins (comments, variables,
+    /// markers, URLs, paths, options, extras, quotes, blanks, unicode): both are taken.
+    #[test]
+    fn unread_lines_read_as_pips_steps() {
+        let hex = "0123456789abcdef".repeat(4);
+        let pins = [
+            "pkg-063==0.21.0",
+            "a.b-c_d ~= 1.2.3rc1.post2.dev3",
+            "x (>=1.0, <2)",
+            "y!=1.5.*,>=1",
+            "foo",
+            "numpy==1.16.4",
+            "Num_Py>=1",
+            "tensorflow",
+        ];
+        let marks = [
+            "#", " #", "$", "${V}", ";", "; ", ":", "/", "@", " @ ", "[", "]", "-", " -", " --pre",
+            " -r x.txt", ".", "*", ",", "(", ")", " ", "\t", "\"", "'", "\\", "=", "<", "~", "!",
+            "a", "1", ".zip", ".tar.gz", "+l", "\u{e9}", "\u{3000}", "\u{a0}", "_",
+            "; python_version < '3.8'", ";python_version", " ; os_name == 'nt' or",
+        ];
+        let mut lines: Vec<String> = Vec::new();
+        for p in pins {
+            lines.push(p.to_owned());
+            for m in marks {
+                for at in (0..=p.len()).filter(|&i| p.is_char_boundary(i)) {
+                    lines.push(format!("{}{m}{}", &p[..at], &p[at..]));
+                    let next = p[at..].chars().next().map_or(0, char::len_utf8);
+                    lines.push(format!("{}{m}{}", &p[..at], &p[at + next..]));
+                }
+            }
+        }
+        let numpy = PackageName::from_str("numpy").unwrap();
+        let only = Relevant::only([&numpy]);
+        let (mut unread_n, mut stepped_n) = (0, 0);
+        for (i, line) in lines.iter().enumerate() {
+            // Alone, and as a pip-compile pin with its hashes and `# via` line.
+            let text = if i % 2 == 0 {
+                format!("{line}\n")
+            } else {
+                format!(
+                    "#\n# pip-compile --generate-hashes\n#\n{line} \\\n    --hash=sha256:{hex} \\\n    --hash=sha256:{hex}\n    # via -r requirements.in\n"
+                )
+            };
+            for r in [&only, &Relevant::all()] {
+                let before = STEPPED_LINES.with(|n| n.get());
+                let fast = read_lines_with(&text, r, false, parse_logical_line);
+                if STEPPED_LINES.with(|n| n.get()) == before {
+                    unread_n += 1;
+                } else {
+                    stepped_n += 1;
+                }
+                let steps = read_lines_with(&text, r, false, read_line_steps);
+                assert_eq!(fast, steps, "{text:?}");
+            }
+        }
+        assert!(unread_n > 500 && stepped_n > 5000, "{unread_n} {stepped_n}");
+    }
+
+    /// The work bound of the one-pass reading: in a pip-compile file, only the pins on a
+    /// rule's package go through pip's steps (comment, variable, option and marker
+    /// searches, the link tests); every other pin is one scan.
+    #[test]
+    fn only_relevant_pins_go_through_pips_steps() {
+        let hex = "0123456789abcdef".repeat(4);
+        let mut text = String::from("#\n# pip-compile --generate-hashes\n#\n");
+        for i in 0..50 {
+            text += &format!(
+                "pkg-{i:03}==1.{i}.0 \\\n    --hash=sha256:{hex} \\\n    --hash=sha256:{hex}\n    # via -r requirements.in\n"
+            );
+        }
+        text += &format!("numpy==1.16.4 \\\n    --hash=sha256:{hex}\n");
+        let numpy = PackageName::from_str("numpy").unwrap();
+        let before = STEPPED_LINES.with(|n| n.get());
+        let fp = parse_text_with(0, &text, 0, Role::Require, &Relevant::only([&numpy]));
+        assert_eq!(STEPPED_LINES.with(|n| n.get()) - before, 1);
+        assert_eq!(fp.requirements.len(), 1);
+        assert_eq!(fp.requirements[0].name.as_ref(), "numpy");
+        assert!(fp.hashed && fp.problems.is_empty(), "{fp:?}");
+        // The counter counts: read in full, every pin goes through them.
+        let before = STEPPED_LINES.with(|n| n.get());
+        let fp = parse_text(0, &text, 0, Role::Require);
+        assert_eq!(STEPPED_LINES.with(|n| n.get()) - before, 51);
+        assert_eq!(fp.requirements.len(), 51);
     }
 
     /// The work bound of a pip-compile file: its `--hash` continuation lines are read where
