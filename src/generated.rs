@@ -50,8 +50,8 @@ pub(crate) fn annotate(files: &mut Files, id: FileId, rules: &[Rule], diags: &mu
     let Some(header) = pip_compile::header(&files.get(id).text) else {
         return;
     };
-    let vias = pip_compile::via_of(&files.get(id).text, |name| {
-        wanted.binary_search_by(|w| w.as_str().cmp(name)).is_ok()
+    let vias = pip_compile::via_of(&files.get(id).text, |raw| {
+        wanted.iter().any(|w| formats::normalized_eq(raw, w))
     });
     let dir = files.get(id).dir();
     let mut sources: SourceMemo = Vec::new();

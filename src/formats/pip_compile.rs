@@ -379,9 +379,11 @@ pub(crate) fn via(text: &str) -> BTreeMap<String, Vec<Via>> {
     via_of(text, |_| true)
 }
 
-/// `# via` annotations by package (PEP 503 normalised name), for the packages whose
-/// normalised name `wanted` accepts: the others are skipped without allocating (one pass,
-/// no per-line allocation).
+/// `# via` annotations by package (PEP 503 normalised name), for the packages `wanted`
+/// accepts: the others are skipped without allocating (one pass, no per-line allocation).
+/// `wanted` is asked with the name as the pin writes it, without its leading and trailing
+/// `-_.` (whose normal form is the key): most pins are on other packages, and normalising
+/// each name only to compare it cost more than the rest of the pass.
 pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<String, Vec<Via>> {
     let mut out: BTreeMap<String, Vec<Via>> = BTreeMap::new();
     // The current pin's normalised name (reused), and whether its comments are read (a pin
@@ -437,11 +439,12 @@ pub(crate) fn via_of(text: &str, wanted: impl Fn(&str) -> bool) -> BTreeMap<Stri
             current = false;
             continue;
         }
-        crate::resolve::engine::normalize_into(&t[..end], &mut name);
-        current = wanted(&name);
+        let raw = t[..end].trim_matches(|c| matches!(c, '-' | '_' | '.'));
+        current = wanted(raw);
         if !current {
             continue;
         }
+        crate::resolve::engine::normalize_into(raw, &mut name);
         // `t.split_once(" #")`, found from the `#`.
         let tb = t.as_bytes();
         let comment = memchr::memchr_iter(b'#', tb)
@@ -531,6 +534,48 @@ mod tests {
         assert_eq!(
             source_for(&h, v.get("six")).as_deref(),
             Some("pyproject.toml")
+        );
+    }
+
+    /// Asking `wanted` with the name as written (without its outer separators) keeps what
+    /// every pin's annotations say of the wanted packages, however their names are written,
+    /// and normalises only their names (the others are not built).
+    #[test]
+    fn wanted_pins_keep_their_vias_whatever_their_spelling() {
+        let mut text = String::from(PIP_TOOLS);
+        for name in [
+            "Six",
+            "six.",
+            "_six",
+            "SIX__",
+            "Zope.Interface",
+            "zope--interface-",
+            "pkg-063",
+            "-",
+            "._",
+        ] {
+            text += &format!("{name}==1.0\n    # via\n    #   -r {name}.in\n    #   pandas\n");
+        }
+        let all = via(&text);
+        let wanted = ["six", "zope-interface", "numpy"];
+        let asked = std::cell::RefCell::new(Vec::new());
+        let some = via_of(&text, |raw| {
+            asked.borrow_mut().push(raw.to_owned());
+            wanted.iter().any(|w| super::super::normalized_eq(raw, w))
+        });
+        let expected: BTreeMap<_, _> = all
+            .into_iter()
+            .filter(|(k, _)| wanted.contains(&k.as_str()))
+            .collect();
+        assert_eq!(some, expected);
+        // Each spelling's own `-r` line, and `pandas` once.
+        assert_eq!(some["six"].len(), 2 + 4 + 1, "{some:?}");
+        assert_eq!(some["zope-interface"].len(), 2 + 1, "{some:?}");
+        // Every pin is asked with its name as written, without its outer separators.
+        assert!(asked.borrow().iter().any(|a| a == "SIX"), "{asked:?}");
+        assert!(
+            asked.borrow().iter().any(|a| a == "zope--interface"),
+            "{asked:?}"
         );
     }
 
