@@ -15,7 +15,7 @@ use super::fix_proposal::{fix_preview, range_fix, relock_hint, unconstrained_fix
 use super::verdict::{Detail, FixIntent, Judgement, NoWheels, PyVerdict, Unsatisfiable, Verdict};
 use super::{compact, Check, Options, Source};
 use crate::diagnostic::{
-    python_order, Applicability, Diagnostic, Pick, Place, Related, ReleaseNames, ReleaseRange,
+    python_order, Applicability, Diagnostic, Fix, Pick, Place, Related, ReleaseNames, ReleaseRange,
     ReleaseSummary, Severity, Shared,
 };
 use crate::files::Files;
@@ -840,55 +840,7 @@ fn where_it_holds(
     Some(format!("Python {}", places_words(rule, places, &scope)))
 }
 
-/// The words of an unconstrained package's verdict ([`words`]), once per thread for each
-/// distinct thing they read: the rule, what the text stands for, the releases outside the
-/// window (`counted`, by address: the memo's own, held), whether a bare name is the
-/// requirement, and the trigger distribution's name (the words read no file text). A bare
-/// `protobuf` left out beside the same TensorFlow pin is phrased once, not per finding.
-fn unconstrained_words(
-    files: &Files,
-    opts: &Options,
-    rule: &Rule,
-    v: &PyVerdict,
-    counted: &std::rc::Rc<OutsideCounts>,
-) -> Words {
-    #[derive(PartialEq, Eq, Hash)]
-    struct Key {
-        rule: u64,
-        installed: bool,
-        counted: usize,
-        bare: bool,
-        trigger: String,
-    }
-    type Memo = HashMap<Key, (std::rc::Rc<OutsideCounts>, Words), super::evaluate::FastHash>;
-    thread_local! {
-        static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
-    }
-    let key = Key {
-        rule: rule.uid,
-        installed: opts.source == Source::Installed,
-        counted: std::rc::Rc::as_ptr(counted) as usize,
-        bare: !v.contributing.is_empty(),
-        trigger: v.trigger.req.name.to_string(),
-    };
-    // The memo holds `counted` too, so its address is not reused while the key names it.
-    let (_, words) = super::evaluate::remembered(&KNOWN, 1024, key, |_| {
-        #[cfg(test)]
-        UNCONSTRAINED_PHRASED.with(|n| n.set(n.get() + 1));
-        let words = words(files, opts, rule, v, &counted.listing, None);
-        (counted.clone(), words)
-    });
-    words
-}
-
-#[cfg(test)]
-thread_local! {
-    /// How many times [`unconstrained_words`] phrased an unconstrained package (tests).
-    pub(super) static UNCONSTRAINED_PHRASED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-}
-
 /// The words of one (unit, rule, environment) verdict.
-#[derive(Clone)]
 struct Words {
     label: String,
     /// The headline: what is wrong and where.
@@ -896,7 +848,6 @@ struct Words {
     help: Option<String>,
     /// Qualifications and sources (picks are added later, `pick_notes`).
     notes: Vec<String>,
-    related: Vec<Related>,
 }
 
 /// The pinned version and its requirement, when every requirement on the package is a
@@ -967,13 +918,322 @@ fn finish<'a>(
         .as_ref()
         .map(|set| outside_releases(rule, set))
         .unwrap_or_default();
-    let witness = match &first.detail {
-        Detail::OutsideWindow { witness, .. } => Some(witness),
-        _ => None,
-    };
     let counted = outside_counts(rule, &outside_idx, group);
-    let listing = match witness {
-        Some(w) if counted.none_admitted => {
+    let installed = installed_version(opts, first);
+    let (related, more) = match first.detail {
+        Detail::Unconstrained | Detail::LockIncomplete => (Vec::new(), 0),
+        _ => related_to(
+            &first.contributing,
+            first.primary,
+            &pkg,
+            Related {
+                loc: first.trigger.req.loc(),
+                message: format!("{} required here", rule.trigger.title),
+            },
+        ),
+    };
+    let said = Said {
+        files,
+        opts,
+        verdict,
+        group,
+        places: &places,
+        counted: &counted,
+        installed: installed.as_deref(),
+        more,
+    };
+    let texts = shared_texts(&said);
+    let fix = fix_of(files, parsed, rule, group, &pythons, &pkg);
+    let fix_line = fix.as_ref().map(|f| fix_words(files, first.fix, f));
+    let help = match (&texts.help, fix_line) {
+        (help, None) => help.clone(),
+        (None, Some(line)) => Some(line.into()),
+        (Some(help), Some(line)) => Some(format!("{}\n{line}", help.as_str()).into()),
+    };
+
+    let mut d = Diagnostic::problem(first.check, severity, first.primary, String::new());
+    d.message = texts.message.clone();
+    d.rule = Some(rule.id.clone());
+    d.label = texts.label.clone();
+    d.package = Some(pkg);
+    d.window = Some(rule.window.text.clone());
+    set_places(&mut d, group);
+    d.outside_released_summary = counted.admitted.clone();
+    d.outside_installable = counted.installable.clone();
+    d.outside_released = ReleaseNames::listed(std::sync::Arc::clone(&rule.releases), outside_idx);
+    d.pip_would_pick = picks.into();
+    d.related = related;
+    d.help = help;
+    d.notes = texts.notes.clone();
+    d.fix = fix;
+    let pick_words = PickWords {
+        rule,
+        lock: is_lock(first),
+        installed: installed.is_some(),
+        triggered: verdict.triggered.clone(),
+        at: texts.pick_at,
+    };
+    (d, pick_words)
+}
+
+/// The edit a finding proposes, marked unsafe when the trigger is only possible: applying
+/// it changes which TensorFlow pip installs (the new bound may exclude the releases it would
+/// pick instead).
+fn fix_of(
+    files: &Files,
+    parsed: &Parsed,
+    rule: &Rule,
+    group: &[(&'static Environment, PyVerdict)],
+    pythons: &[&str],
+    pkg: &str,
+) -> Option<Fix> {
+    let mut fix = match group[0].1.fix {
+        FixIntent::Narrow(r) => range_fix(files, rule, r, pythons, parsed),
+        FixIntent::InsertAfter(tf) => unconstrained_fix(files, tf, parsed, pkg, &rule.window.text),
+        FixIntent::None => None,
+    }?;
+    if let Some((_, v)) = group.iter().find(|(_, v)| !v.trigger.certain) {
+        let tf_text = compact(
+            files
+                .get(v.trigger.req.loc().file)
+                .slice(v.trigger.req.loc().span),
+        );
+        let t = &rule.trigger.title;
+        let why = if v.trigger.marker_unknown && v.trigger.newer.is_none() {
+            format!("`{tf_text}` may not apply: its marker depends on what the target environments do not fix")
+        } else {
+            format!(
+                "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
+            )
+        };
+        fix.applicability = Applicability::Unsafe;
+        fix.reason = Some(match fix.reason.take() {
+            Some(r) => format!("{why}; {r}"),
+            None => why,
+        });
+    }
+    Some(fix)
+}
+
+/// The help line that previews a fix: the requirement as it reads after a narrowing, or
+/// the line inserted and where.
+fn fix_words(files: &Files, intent: FixIntent, f: &Fix) -> String {
+    let unsafe_note = match f.applicability {
+        Applicability::Safe => "",
+        Applicability::Unsafe => " (unsafe)",
+    };
+    match intent {
+        FixIntent::Narrow(r) => format!("fix{unsafe_note}: `{}`", fix_preview(files, r, f)),
+        _ => format!(
+            "fix{unsafe_note}: insert `{}` after line {}",
+            compact(f.replacement.trim_matches([',', ' ', '\r', '\n'])),
+            files
+                .get(f.loc.file)
+                .position(f.loc.span.start.saturating_sub(1))
+                .line
+        ),
+    }
+}
+
+/// What the texts of a finding are phrased from (its location and fix aside): everything
+/// [`phrase_texts`] reads.
+struct Said<'s, 'a> {
+    files: &'s Files,
+    opts: &'s Options,
+    verdict: &'s Verdict<'a>,
+    group: &'s [(&'static Environment, PyVerdict<'a>)],
+    places: &'s [Place],
+    counted: &'s std::rc::Rc<OutsideCounts>,
+    installed: Option<&'s Version>,
+    more: usize,
+}
+
+/// The texts of a finding that neither its location nor its fix enter: headline, label,
+/// notes (pick notes are spliced in at `pick_at` once every unit is merged) and the help the
+/// words give. Shared by every finding phrased alike ([`shared_texts`]).
+struct Texts {
+    message: Shared<String>,
+    label: Shared<String>,
+    help: Option<Shared<String>>,
+    notes: Shared<Vec<String>>,
+    pick_at: usize,
+    /// Held, so that the address the key names it by is not reused while the key lives.
+    _counted: std::rc::Rc<OutsideCounts>,
+}
+
+/// Everything [`phrase_texts`] reads, as a memo key. The rule by `uid` (never reused; its
+/// data is fixed once loaded: title, package, window, declared range, `via`, effects,
+/// install notes, releases); the outside counts by address (held by the value); the file's
+/// own words as the texts phrasing quotes; environments by address (the embedded table's).
+#[derive(PartialEq, Eq, Hash)]
+struct TextsKey {
+    rule: u64,
+    check: Check,
+    /// `opts.source` is an installed environment.
+    installed_source: bool,
+    counted: usize,
+    detail: DetailKey,
+    installed: Option<Version>,
+    /// The trigger requirement's distribution (the `via` note names it).
+    trigger: String,
+    /// No requirement on the package contributes (an unconstrained package's label).
+    bare: bool,
+    more: usize,
+    /// Where the unit installs the trigger, then `usize::MAX`, then the finding's places.
+    envs: Vec<usize>,
+    possible: Option<PossibleKey>,
+    /// The group's first Python 2.7 environment excludes the declared range.
+    py27_excludes: bool,
+}
+
+/// What [`words`] reads of the verdict's detail.
+#[derive(PartialEq, Eq, Hash)]
+enum DetailKey {
+    /// The trigger requirement's text.
+    KeepsTriggerOut(String),
+    /// The reason, and the lock's pin and format when every requirement is one pin.
+    Unsatisfiable(Unsatisfiable, Option<(Version, crate::formats::Format)>),
+    OutsideWindow {
+        /// [`offender_words`].
+        offender: String,
+        /// The lock's pin, when the offender is a lock's exact pin.
+        pinned: Option<Version>,
+        /// The offender's format when it is a lock (the re-lock hint).
+        relock: Option<crate::formats::Format>,
+        witness: Version,
+        only_below_declared: bool,
+        /// The sibling lock's path and its pin of the package (not read for a lock).
+        sibling: Option<(String, Option<Version>)>,
+    },
+    Unconstrained,
+    /// The trigger requirement's format (the re-lock hint).
+    LockIncomplete(crate::formats::Format),
+}
+
+/// What [`possible_note`] reads: the first uncertain environment's trigger requirement
+/// text and marker flag, and each uncertain environment with the newer release pip picks.
+#[derive(PartialEq, Eq, Hash)]
+struct PossibleKey {
+    text: String,
+    marker_unknown: bool,
+    newer: Vec<(usize, Option<Version>)>,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times [`phrase_texts`] phrased a finding's texts on this thread (tests).
+    pub(super) static TEXTS_PHRASED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Phrase every finding afresh, for tests comparing memoised and fresh texts.
+    pub(super) static TEXTS_UNMEMOISED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// [`phrase_texts`], once per thread for each distinct [`TextsKey`]: a tree's thousands of
+/// findings say a handful of things (5,541 findings, 11 headlines, 18 note lists on the
+/// 2,000-project tree), so each is phrased once and its parts shared, not formatted again.
+fn shared_texts(said: &Said) -> std::rc::Rc<Texts> {
+    type Memo = HashMap<TextsKey, std::rc::Rc<Texts>, super::evaluate::FastHash>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
+    }
+    #[cfg(test)]
+    if TEXTS_UNMEMOISED.with(std::cell::Cell::get) {
+        return phrase_texts(said);
+    }
+    super::evaluate::remembered(&KNOWN, 1024, texts_key(said), |_| phrase_texts(said))
+}
+
+/// The [`TextsKey`] of a finding.
+fn texts_key(said: &Said) -> TextsKey {
+    let (files, opts, rule) = (said.files, said.opts, said.verdict.rule);
+    let first = &said.group[0].1;
+    let addr = |e: &'static Environment| std::ptr::from_ref(e) as usize;
+    let text = |r: &Requirement| files.get(r.loc().file).slice(r.loc().span).to_owned();
+    let detail = match &first.detail {
+        Detail::Unsatisfiable(Unsatisfiable::KeepsTriggerOut) => {
+            DetailKey::KeepsTriggerOut(text(first.trigger.req))
+        }
+        Detail::Unsatisfiable(reason) => DetailKey::Unsatisfiable(
+            *reason,
+            locked_pin(first).map(|(v, lock)| (v.clone(), lock.format)),
+        ),
+        Detail::OutsideWindow {
+            offender,
+            witness,
+            only_below_declared,
+        } => DetailKey::OutsideWindow {
+            offender: offender_words(files, offender),
+            pinned: match &offender.version {
+                VersionReq::Exact { version, .. } if offender.role == Role::Locked => {
+                    Some(version.clone())
+                }
+                _ => None,
+            },
+            relock: (offender.syntax == Syntax::Lock).then_some(offender.format),
+            witness: witness.clone(),
+            only_below_declared: *only_below_declared,
+            sibling: opts
+                .sibling_lock
+                .as_ref()
+                .filter(|_| offender.syntax != Syntax::Lock)
+                .map(|l| (l.path.clone(), l.pins.get(&rule.package).cloned())),
+        },
+        Detail::Unconstrained => DetailKey::Unconstrained,
+        Detail::LockIncomplete => DetailKey::LockIncomplete(first.trigger.req.format),
+    };
+    let mut envs: Vec<usize> = said.verdict.triggered.iter().map(|e| addr(e)).collect();
+    envs.push(usize::MAX);
+    envs.extend(said.group.iter().map(|(e, _)| addr(e)));
+    let mut uncertain = said.group.iter().filter(|(_, v)| !v.trigger.certain);
+    let possible = uncertain.next().map(|(e, v)| PossibleKey {
+        text: text(v.trigger.req),
+        marker_unknown: v.trigger.marker_unknown,
+        newer: std::iter::once((e, v))
+            .chain(uncertain.map(|(e, v)| (e, v)))
+            .map(|(e, v)| (addr(e), v.trigger.newer.clone()))
+            .collect(),
+    });
+    TextsKey {
+        rule: rule.uid,
+        check: first.check,
+        installed_source: opts.source == Source::Installed,
+        counted: std::rc::Rc::as_ptr(said.counted) as usize,
+        detail,
+        installed: said.installed.cloned(),
+        trigger: first.trigger.req.name.to_string(),
+        bare: first.contributing.is_empty(),
+        more: said.more,
+        envs,
+        possible,
+        py27_excludes: py27_excludes(said.group),
+    }
+}
+
+/// Whether the group's (first) Python 2.7 environment has requirements that exclude the
+/// trigger's declared range (pip 20.3.4's legacy resolver installs from them anyway).
+fn py27_excludes(group: &[(&'static Environment, PyVerdict)]) -> bool {
+    group
+        .iter()
+        .find(|(e, _)| e.python == "2.7")
+        .is_some_and(|(_, v)| {
+            matches!(
+                v.detail,
+                Detail::Unsatisfiable(Unsatisfiable::ExcludesDeclared)
+            )
+        })
+}
+
+/// The texts of a finding, phrased: the words of its first environment's verdict, then
+/// where it holds, whether only if the trigger is installed, pip 20.3.4's legacy resolver,
+/// and the rule's install notes.
+fn phrase_texts(said: &Said) -> std::rc::Rc<Texts> {
+    #[cfg(test)]
+    TEXTS_PHRASED.with(|n| n.set(n.get() + 1));
+    let (files, opts, rule, group) = (said.files, said.opts, said.verdict.rule, said.group);
+    let first = &group[0].1;
+    let pkg = rule.package.to_string();
+    let counted = said.counted;
+    let listing = match &first.detail {
+        Detail::OutsideWindow { witness: w, .. } if counted.none_admitted => {
             let yanked = rule
                 .releases
                 .releases
@@ -987,127 +1247,54 @@ fn finish<'a>(
         }
         _ => counted.listing.clone(),
     };
-    let installed = installed_version(opts, first);
-    let words = match first.detail {
-        Detail::Unconstrained => unconstrained_words(files, opts, rule, first, &counted),
-        _ => words(files, opts, rule, first, &listing, installed.as_deref()),
-    };
-    let message = words.message;
+    let words = words(
+        files,
+        opts,
+        rule,
+        first,
+        &listing,
+        said.installed,
+        said.more,
+    );
     let mut notes = words.notes;
-    if let Some(at) = where_it_holds(rule, &verdict.triggered, &places) {
+    if let Some(at) = where_it_holds(rule, &said.verdict.triggered, said.places) {
         notes.push(format!("holds only on {at}"));
     }
-    if let Some(n) = possible_note(files, rule, group, &places) {
+    if let Some(n) = possible_note(files, rule, group, said.places) {
         notes.push(n);
     }
-    if let Some((_, v)) = group.iter().find(|(e, _)| e.python == "2.7") {
-        if matches!(
-            v.detail,
-            Detail::Unsatisfiable(Unsatisfiable::ExcludesDeclared)
-        ) {
-            notes.push(format!(
-                "on Python 2.7 its last pip, 20.3.4, still uses the legacy resolver: it installs {pkg} from this range anyway, with only a warning that {} requires `{pkg}{}`",
-                rule.trigger.title,
-                rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
-            ));
-        }
+    if py27_excludes(group) {
+        notes.push(format!(
+            "on Python 2.7 its last pip, 20.3.4, still uses the legacy resolver: it installs {pkg} from this range anyway, with only a warning that {} requires `{pkg}{}`",
+            rule.trigger.title,
+            rule.declared.as_ref().map(|d| d.text.as_str()).unwrap_or("")
+        ));
     }
     let pick_at = notes.len();
-
-    let mut fix = match first.fix {
-        FixIntent::Narrow(r) => range_fix(files, rule, r, &pythons, parsed),
-        FixIntent::InsertAfter(tf) => unconstrained_fix(files, tf, parsed, &pkg, &rule.window.text),
-        FixIntent::None => None,
-    };
-    // A finding from a possible trigger: applying the fix changes which TensorFlow pip
-    // installs (the new bound may exclude the releases it would pick instead).
-    if let Some(f) = fix.as_mut() {
-        if let Some((_, v)) = group.iter().find(|(_, v)| !v.trigger.certain) {
-            let tf_text = compact(
-                files
-                    .get(v.trigger.req.loc().file)
-                    .slice(v.trigger.req.loc().span),
-            );
-            let t = &rule.trigger.title;
-            let why = if v.trigger.marker_unknown && v.trigger.newer.is_none() {
-                format!("`{tf_text}` may not apply: its marker depends on what the target environments do not fix")
-            } else {
-                format!(
-                    "`{tf_text}` admits other TensorFlow releases than {t}, which pip may install instead: this bound can change which one it installs"
-                )
-            };
-            f.applicability = Applicability::Unsafe;
-            f.reason = Some(match f.reason.take() {
-                Some(r) => format!("{why}; {r}"),
-                None => why,
-            });
-        }
-    }
-    let mut help: Vec<String> = Vec::new();
-    if opts.source == Source::Installed
-        && matches!(
-            first.check,
-            Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
-        )
-    {
+    let about_install = matches!(
+        first.check,
+        Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
+    );
+    let help = if opts.source == Source::Installed && about_install {
         // An installed environment has no file to edit: the advice is what to install.
-        help.push(format!(
+        Some(format!(
             "install a release inside the window: `pip install '{pkg}{}'`",
             rule.window.text
-        ));
-    } else if let Some(h) = words.help {
-        help.push(h);
-    }
-    if let Some(f) = &fix {
-        let unsafe_note = match f.applicability {
-            Applicability::Safe => "",
-            Applicability::Unsafe => " (unsafe)",
-        };
-        match first.fix {
-            FixIntent::Narrow(r) => {
-                help.push(format!("fix{unsafe_note}: `{}`", fix_preview(files, r, f)))
-            }
-            _ => help.push(format!(
-                "fix{unsafe_note}: insert `{}` after line {}",
-                compact(f.replacement.trim_matches([',', ' ', '\r', '\n'])),
-                files
-                    .get(f.loc.file)
-                    .position(f.loc.span.start.saturating_sub(1))
-                    .line
-            )),
-        }
-    }
-    if !rule.install_notes.is_empty()
-        && matches!(
-            first.check,
-            Check::OutsideWindow | Check::Unconstrained | Check::Unsatisfiable
-        )
-    {
+        ))
+    } else {
+        words.help
+    };
+    if !rule.install_notes.is_empty() && about_install {
         notes.push(rule.install_notes.join("; "));
     }
-
-    let mut d = Diagnostic::problem(first.check, severity, first.primary, message);
-    d.rule = Some(rule.id.clone());
-    d.label = words.label.into();
-    d.package = Some(pkg);
-    d.window = Some(rule.window.text.clone());
-    set_places(&mut d, group);
-    d.outside_released_summary = counted.admitted.clone();
-    d.outside_installable = counted.installable.clone();
-    d.outside_released = ReleaseNames::listed(std::sync::Arc::clone(&rule.releases), outside_idx);
-    d.pip_would_pick = picks.into();
-    d.related = words.related;
-    d.help = (!help.is_empty()).then(|| help.join("\n").into());
-    d.notes = notes.into();
-    d.fix = fix;
-    let pick_words = PickWords {
-        rule,
-        lock: is_lock(first),
-        installed: installed.is_some(),
-        triggered: verdict.triggered.clone(),
-        at: pick_at,
-    };
-    (d, pick_words)
+    std::rc::Rc::new(Texts {
+        message: words.message.into(),
+        label: words.label.into(),
+        help: help.map(Into::into),
+        notes: notes.into(),
+        pick_at,
+        _counted: counted.clone(),
+    })
 }
 
 /// What a finding says of the releases outside the window, from its lists alone: the
@@ -1240,9 +1427,9 @@ fn union_sorted<'l>(lists: impl Iterator<Item = &'l std::sync::Arc<[usize]>>) ->
     out
 }
 
-/// Label, headline, help, notes and related locations of one per-environment verdict
-/// (`listing` names the releases that get in; `installed` is the version an installed
-/// environment holds).
+/// Label, headline, help and notes of one per-environment verdict (`listing` names the
+/// releases that get in; `installed` is the version an installed environment holds; `more`
+/// counts the requirements on the package that [`related_to`] leaves unlisted).
 fn words(
     files: &Files,
     opts: &Options,
@@ -1250,6 +1437,7 @@ fn words(
     v: &PyVerdict,
     listing: &str,
     installed: Option<&Version>,
+    more: usize,
 ) -> Words {
     let t = &rule.trigger.title;
     let pkg = rule.package.to_string();
@@ -1259,10 +1447,6 @@ fn words(
         .as_ref()
         .map(|d| d.text.as_str())
         .unwrap_or("");
-    let tf_related = Related {
-        loc: v.trigger.req.loc(),
-        message: format!("{t} required here"),
-    };
     let mut notes = Vec::new();
     if let Some(via) = &rule.via {
         notes.push(format!(
@@ -1296,8 +1480,7 @@ fn words(
                     "if {t} is meant, use a range inside the tested window, e.g. `{pkg}{}`; otherwise narrow `{tf_text}` to the TensorFlow you want",
                     window.text
                 )),
-                related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
-                notes,
+                notes: with_more(notes, more, &pkg),
             }
         }
         Detail::Unsatisfiable(reason) => {
@@ -1342,8 +1525,7 @@ fn words(
                 label: format!("no installable {pkg} satisfies this"),
                 message,
                 help: Some(help),
-                related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
-                notes,
+                notes: with_more(notes, more, &pkg),
             }
         }
         Detail::OutsideWindow {
@@ -1396,8 +1578,7 @@ fn words(
                 },
                 message,
                 help,
-                related: related_to(&v.contributing, v.primary, &pkg, tf_related, &mut notes),
-                notes,
+                notes: with_more(notes, more, &pkg),
             }
         }
         Detail::LockIncomplete => Words {
@@ -1411,7 +1592,6 @@ fn words(
                 relock_hint(files, v.trigger.req)
             )),
             notes,
-            related: Vec::new(),
         },
         Detail::Unconstrained => {
             let message = if opts.source == Source::Installed {
@@ -1440,7 +1620,6 @@ fn words(
                     window.text
                 )),
                 notes,
-                related: Vec::new(),
             }
         }
     }
@@ -1549,15 +1728,14 @@ fn write_version(out: &mut String, v: &Version) -> std::fmt::Result {
 /// rest are counted in a note (750,000 lines of `numpy>=1.0` would otherwise be listed).
 pub(crate) const MAX_RELATED: usize = 20;
 
-/// The other requirements that make up A_p (the first [`MAX_RELATED`], the rest counted in
-/// a note), then the trigger requirement.
+/// The other requirements that make up A_p (the first [`MAX_RELATED`]), then the trigger
+/// requirement; and how many more there are (counted in a note, [`with_more`]).
 fn related_to(
     contributing: &[&Requirement],
     primary: Loc,
     pkg: &str,
     trigger: Related,
-    notes: &mut Vec<String>,
-) -> Vec<Related> {
+) -> (Vec<Related>, usize) {
     let mut others = contributing
         .iter()
         .map(|r| super::evaluate::spec_loc(r))
@@ -1571,14 +1749,20 @@ fn related_to(
         })
         .collect();
     let more = others.count();
+    related.push(trigger);
+    (related, more)
+}
+
+/// `notes`, and the note counting the `more` requirements on the package that the related
+/// places leave out, when there are any.
+fn with_more(mut notes: Vec<String>, more: usize, pkg: &str) -> Vec<String> {
     if more > 0 {
         notes.push(format!(
             "and {more} more requirement{} on {pkg}, not listed",
             if more == 1 { "" } else { "s" }
         ));
     }
-    related.push(trigger);
-    related
+    notes
 }
 
 /// Why pip installs nothing on a Python from releases that match (`pick::NoPick`): the

@@ -888,8 +888,8 @@ fn extras_that_add_nothing_on_a_package_share_the_base_verdicts_on_it() {
 /// TensorFlow pin, or write the same NumPy range) are worked out once, not once per file:
 /// which TensorFlow the pin lets in on each environment, pip's pick from the declared range
 /// and the releases it lets in per (rule, environment), the counts of releases outside the
-/// window, an unconstrained package's headline, the pick notes and a range's replacement
-/// once per distinct key. The first file works them out; the next ones only look them up,
+/// window, each finding's headline, label, notes and help, the pick notes and a range's
+/// replacement once per distinct key. The first file works them out; the next ones only look them up,
 /// and their findings say the same.
 #[test]
 fn findings_alike_across_files_are_worked_out_once() {
@@ -898,7 +898,7 @@ fn findings_alike_across_files_are_worked_out_once() {
         "declared-range outcomes",
         "pick notes",
         "outside counts",
-        "unconstrained headlines",
+        "finding texts",
         "trigger wheel answers",
         "range replacements",
     ];
@@ -907,7 +907,7 @@ fn findings_alike_across_files_are_worked_out_once() {
             super::evaluate::DECLARED_OUTCOMES.with(|c| c.get()),
             super::message::PICK_NOTES_PHRASED.with(|c| c.get()),
             super::message::OUTSIDE_COUNTED.with(|c| c.get()),
-            super::message::UNCONSTRAINED_PHRASED.with(|c| c.get()),
+            super::message::TEXTS_PHRASED.with(|c| c.get()),
             super::evaluate::WHEEL_OUTCOMES.with(|c| c.get()),
             super::fix_proposal::REPLACEMENTS_WORKED_OUT.with(|c| c.get()),
         ]
@@ -1009,4 +1009,149 @@ fn fast_hash_spreads_short_spellings_over_the_low_bits() {
         .map(|s| super::FastHash.hash_one(s.as_bytes()) & 127)
         .collect();
     assert!(buckets.len() >= 48, "{} buckets", buckets.len());
+}
+
+/// Every fixture file's findings, phrased through the texts memo (a file's findings hit what
+/// the files before it phrased, and a second pass hits for every finding), say exactly what
+/// they say phrased afresh: the memo's key holds everything the texts read. Checked as a
+/// file, as an installed environment, beside a lock that pins the packages, and on Linux.
+#[test]
+fn memoised_texts_are_the_fresh_texts_on_every_fixture() {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("a fixture directory")
+            .map(|e| e.expect("an entry").path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if Format::detect(&p).is_some() {
+                out.push(p);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
+        &mut paths,
+    );
+    let pins: std::collections::BTreeMap<_, _> =
+        ["numpy==1.18.5", "protobuf==4.21.1", "gast==0.2.2"]
+            .iter()
+            .map(|pin| {
+                let (name, version) = pin.split_once("==").unwrap();
+                (
+                    name.parse().unwrap(),
+                    version.parse::<pep440_rs::Version>().unwrap(),
+                )
+            })
+            .collect();
+    let variants = [
+        Options::default(),
+        Options {
+            source: super::Source::Installed,
+            ..Options::default()
+        },
+        Options {
+            sibling_lock: Some(super::SiblingLock {
+                path: "uv.lock".to_owned(),
+                pins,
+            }),
+            ..Options::default()
+        },
+        // Linux alone: `tensorflow` and `tensorflow-gpu` (no macOS wheels) hold on the same
+        // places there.
+        Options {
+            platforms: Some(vec!["linux".to_owned()]),
+            ..Options::default()
+        },
+    ];
+    // Inputs that differ in one thing the texts read, beside the fixtures: the trigger's
+    // distribution (the `via` note names it), how many requirements on the package go
+    // unlisted, a range that keeps the declared one out on Python 2.7 too or not.
+    let many = |n: usize| format!("tensorflow==1.14.0\n{}", "numpy>=1.16\n".repeat(n));
+    let made: Vec<(std::path::PathBuf, String)> = [
+        "tensorflow==1.14.0\n".to_owned(),
+        "tensorflow-gpu==1.14.0\n".to_owned(),
+        many(23),
+        many(24),
+        "tensorflow==1.14.0\nnumpy<1.14\n".to_owned(),
+        "tensorflow==1.14.0\nnumpy<1.14; python_version >= '3'\n".to_owned(),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, text)| {
+        (
+            std::env::temp_dir().join(format!("made-{i}/requirements.txt")),
+            text,
+        )
+    })
+    .collect();
+    let said = |unmemoised: bool| {
+        super::message::TEXTS_UNMEMOISED.with(|c| c.set(unmemoised));
+        let mut said: Vec<String> = Vec::new();
+        for opts in &variants {
+            let fixtures = paths
+                .iter()
+                .map(|p| (p.clone(), std::fs::read(p).expect("a fixture")));
+            let made = made
+                .iter()
+                .map(|(p, t)| (p.clone(), t.clone().into_bytes()));
+            for (p, bytes) in fixtures.chain(made) {
+                let p = &p;
+                let format = Format::detect(p).expect("a known file name");
+                let mut files = Files::new(p.parent().expect("a directory").to_path_buf());
+                let id = files.add(p, &bytes);
+                let parsed = formats::parse(format, &mut files, id);
+                let found = check_parsed(&files, &parsed, rules::builtin(), opts);
+                said.extend(found.iter().map(|d| {
+                    let released: Vec<&str> = d.outside_released.iter().collect();
+                    format!(
+                        "{}: {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                        p.display(),
+                        d.check,
+                        d.rule,
+                        d.severity,
+                        d.loc,
+                        d.message,
+                        d.label,
+                        d.package,
+                        d.window,
+                        d.environments,
+                        d.pythons,
+                        d.platforms,
+                        released,
+                        d.outside_released_summary,
+                        d.outside_installable,
+                        d.pip_would_pick,
+                        d.related,
+                        d.fix,
+                        (&d.help, &d.notes)
+                    )
+                }));
+            }
+        }
+        said
+    };
+    let fresh = said(true);
+    let before = super::message::TEXTS_PHRASED.with(|c| c.get());
+    let memoised = said(false);
+    let phrased = super::message::TEXTS_PHRASED.with(|c| c.get()) - before;
+    let again = said(false);
+    assert_eq!(
+        super::message::TEXTS_PHRASED.with(|c| c.get()) - before,
+        phrased,
+        "the second pass phrases nothing"
+    );
+    let findings = fresh.iter().filter(|d| d.contains(" Some(\"")).count();
+    assert!(
+        findings > 300 && phrased < findings,
+        "{phrased} phrased for {findings} findings"
+    );
+    for (i, (m, f)) in memoised.iter().zip(&fresh).enumerate() {
+        assert_eq!(m, f, "finding {i}");
+    }
+    assert_eq!(memoised.len(), fresh.len());
+    assert_eq!(again, fresh);
 }

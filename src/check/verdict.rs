@@ -116,7 +116,7 @@ pub(crate) enum Detail<'a> {
     LockIncomplete,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Unsatisfiable {
     /// The requirements on the package exclude each other.
     Conflict,
