@@ -119,6 +119,8 @@ impl<'f, 'a> Phrasing<'f, 'a> {
             .list
             .into_iter()
             .map(|mut f| {
+                // The notes are the finding's own once it names every unit reaching it.
+                let mut own_notes = false;
                 if !f.base && !f.units.is_empty() {
                     // At most three names in the headline; every one in a note when there are
                     // more.
@@ -135,15 +137,20 @@ impl<'f, 'a> Phrasing<'f, 'a> {
                         f.diagnostic
                             .notes
                             .push(format!("reached through {}", names.join(", ")));
+                        own_notes = true;
                     }
                 }
                 // The picks are phrased last, from every unit's picks: the notes say what the
                 // JSON's `pip_would_pick` says.
                 if let Some(p) = &f.picks {
                     let d = &mut f.diagnostic;
-                    let notes = shared_pick_notes(p, &d.pip_would_pick, &d.environments);
-                    let at = p.at.min(d.notes.len());
-                    d.notes.splice(at..at, notes);
+                    let picks = shared_pick_notes(p, &d.pip_would_pick, &d.environments);
+                    if own_notes {
+                        let at = p.at.min(d.notes.len());
+                        d.notes.splice(at..at, picks.iter().cloned());
+                    } else {
+                        d.notes = with_pick_notes(&d.notes, &picks, p.at);
+                    }
                 }
                 f.diagnostic
             })
@@ -576,8 +583,8 @@ thread_local! {
 
 /// [`pick_notes`], phrased once per thread for each distinct [`PickNotesKey`]: thousands of
 /// findings on an unconstrained package get the same picks on the same environments.
-fn shared_pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<String> {
-    type Memo = HashMap<PickNotesKey, Vec<String>, super::evaluate::FastHash>;
+fn shared_pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> std::rc::Rc<Vec<String>> {
+    type Memo = HashMap<PickNotesKey, std::rc::Rc<Vec<String>>, super::evaluate::FastHash>;
     thread_local! {
         static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
     }
@@ -600,7 +607,38 @@ fn shared_pick_notes(w: &PickWords, picks: &[Pick], scope: &[Place]) -> Vec<Stri
         installed: w.installed,
         at,
     };
-    super::evaluate::remembered(&KNOWN, 1024, key, |_| pick_notes(w, picks, scope))
+    super::evaluate::remembered(&KNOWN, 1024, key, |_| {
+        std::rc::Rc::new(pick_notes(w, picks, scope))
+    })
+}
+
+/// `notes` with `picks` inserted at `at`, once per thread for each distinct (notes, picks,
+/// at): the notes are [`shared_texts`]' and the picks [`shared_pick_notes`]', both shared by
+/// the findings phrased alike, so the same addresses are the same lists (the memo holds
+/// both, so neither address is reused while the key names it), and thousands of findings
+/// share one list instead of each copying its notes to splice the picks in.
+fn with_pick_notes(
+    notes: &Shared<Vec<String>>,
+    picks: &std::rc::Rc<Vec<String>>,
+    at: usize,
+) -> Shared<Vec<String>> {
+    type Held = (
+        Shared<Vec<String>>,
+        std::rc::Rc<Vec<String>>,
+        Shared<Vec<String>>,
+    );
+    type Memo = HashMap<(Option<usize>, usize, usize), Held, super::evaluate::FastHash>;
+    thread_local! {
+        static KNOWN: std::cell::RefCell<Memo> = std::cell::RefCell::new(HashMap::default());
+    }
+    let key = (notes.id(), std::rc::Rc::as_ptr(picks) as usize, at);
+    let (_, _, spliced) = super::evaluate::remembered(&KNOWN, 1024, key, |_| {
+        let mut spliced = notes.to_vec();
+        let at = at.min(spliced.len());
+        spliced.splice(at..at, picks.iter().cloned());
+        (notes.clone(), picks.clone(), spliced.into())
+    });
+    spliced
 }
 
 /// The notes on what gets installed: pip's picks (or the lock's pins when they differ

@@ -889,7 +889,8 @@ fn extras_that_add_nothing_on_a_package_share_the_base_verdicts_on_it() {
 /// which TensorFlow the pin lets in on each environment, pip's pick from the declared range
 /// and the releases it lets in per (rule, environment), the counts of releases outside the
 /// window, each finding's headline, label, notes and help, the pick notes and a range's
-/// replacement once per distinct key. The first file works them out; the next ones only look them up,
+/// replacement once per distinct key; and the findings hold the first file's headlines and
+/// notes, not copies. The first file works them out; the next ones only look them up,
 /// and their findings say the same.
 #[test]
 fn findings_alike_across_files_are_worked_out_once() {
@@ -915,6 +916,7 @@ fn findings_alike_across_files_are_worked_out_once() {
     let start = count();
     let mut after_first = start;
     let mut first_said: Vec<Vec<String>> = Vec::new();
+    let mut first_held: Vec<[Option<usize>; 2]> = Vec::new();
     for i in 0..12 {
         let text = format!("tensorflow==1.14.0\nnumpy>=1.16\nunrelated-{i}==1.0\n");
         let (files, parsed) = parse("requirements.txt", &text);
@@ -940,11 +942,18 @@ fn findings_alike_across_files_are_worked_out_once() {
                 said
             })
             .collect();
+        // The headlines and notes are the first file's lists, not copies.
+        let held: Vec<[Option<usize>; 2]> = found
+            .iter()
+            .map(|d| [d.message.id(), d.notes.id()])
+            .collect();
         if i == 0 {
             after_first = count();
             first_said = said;
+            first_held = held;
         } else {
             assert_eq!(said, first_said, "file {i}");
+            assert_eq!(held, first_held, "file {i} holds copies");
         }
     }
     let first: Vec<String> = names
