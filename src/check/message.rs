@@ -1102,7 +1102,9 @@ struct Texts {
 /// Everything [`phrase_texts`] reads, as a memo key. The rule by `uid` (never reused; its
 /// data is fixed once loaded: title, package, window, declared range, `via`, effects,
 /// install notes, releases); the outside counts by address (held by the value); the file's
-/// own words as the texts phrasing quotes; environments by address (the embedded table's).
+/// own words as the texts phrasing quotes; environments by address (the embedded table's);
+/// versions by their spelling, which the texts show (`1.16.7` and `1.16.7.0` are equal
+/// versions, and hash alike).
 #[derive(PartialEq, Eq, Hash)]
 struct TextsKey {
     rule: u64,
@@ -1111,7 +1113,7 @@ struct TextsKey {
     installed_source: bool,
     counted: usize,
     detail: DetailKey,
-    installed: Option<Version>,
+    installed: Option<String>,
     /// The trigger requirement's distribution (the `via` note names it).
     trigger: String,
     /// No requirement on the package contributes (an unconstrained package's label).
@@ -1130,18 +1132,18 @@ enum DetailKey {
     /// The trigger requirement's text.
     KeepsTriggerOut(String),
     /// The reason, and the lock's pin and format when every requirement is one pin.
-    Unsatisfiable(Unsatisfiable, Option<(Version, crate::formats::Format)>),
+    Unsatisfiable(Unsatisfiable, Option<(String, crate::formats::Format)>),
     OutsideWindow {
         /// [`offender_words`].
         offender: String,
         /// The lock's pin, when the offender is a lock's exact pin.
-        pinned: Option<Version>,
+        pinned: Option<String>,
         /// The offender's format when it is a lock (the re-lock hint).
         relock: Option<crate::formats::Format>,
-        witness: Version,
+        witness: String,
         only_below_declared: bool,
         /// The sibling lock's path and its pin of the package (not read for a lock).
-        sibling: Option<(String, Option<Version>)>,
+        sibling: Option<(String, Option<String>)>,
     },
     Unconstrained,
     /// The trigger requirement's format (the re-lock hint).
@@ -1154,7 +1156,7 @@ enum DetailKey {
 struct PossibleKey {
     text: String,
     marker_unknown: bool,
-    newer: Vec<(usize, Option<Version>)>,
+    newer: Vec<(usize, Option<String>)>,
 }
 
 #[cfg(test)]
@@ -1192,7 +1194,7 @@ fn texts_key(said: &Said) -> TextsKey {
         }
         Detail::Unsatisfiable(reason) => DetailKey::Unsatisfiable(
             *reason,
-            locked_pin(first).map(|(v, lock)| (v.clone(), lock.format)),
+            locked_pin(first).map(|(v, lock)| (version_words(v), lock.format)),
         ),
         Detail::OutsideWindow {
             offender,
@@ -1202,18 +1204,18 @@ fn texts_key(said: &Said) -> TextsKey {
             offender: offender_words(files, offender),
             pinned: match &offender.version {
                 VersionReq::Exact { version, .. } if offender.role == Role::Locked => {
-                    Some(version.clone())
+                    Some(version_words(version))
                 }
                 _ => None,
             },
             relock: (offender.syntax == Syntax::Lock).then_some(offender.format),
-            witness: witness.clone(),
+            witness: version_words(witness),
             only_below_declared: *only_below_declared,
             sibling: opts
                 .sibling_lock
                 .as_ref()
                 .filter(|_| offender.syntax != Syntax::Lock)
-                .map(|l| (l.path.clone(), l.pins.get(&rule.package).cloned())),
+                .map(|l| (l.path.clone(), l.pins.get(&rule.package).map(version_words))),
         },
         Detail::Unconstrained => DetailKey::Unconstrained,
         Detail::LockIncomplete => DetailKey::LockIncomplete(first.trigger.req.format),
@@ -1227,7 +1229,7 @@ fn texts_key(said: &Said) -> TextsKey {
         marker_unknown: v.trigger.marker_unknown,
         newer: std::iter::once((e, v))
             .chain(uncertain.map(|(e, v)| (e, v)))
-            .map(|(e, v)| (addr(e), v.trigger.newer.clone()))
+            .map(|(e, v)| (addr(e), v.trigger.newer.as_ref().map(version_words)))
             .collect(),
     });
     TextsKey {
@@ -1236,7 +1238,7 @@ fn texts_key(said: &Said) -> TextsKey {
         installed_source: opts.source == Source::Installed,
         counted: std::rc::Rc::as_ptr(said.counted) as usize,
         detail,
-        installed: said.installed.cloned(),
+        installed: said.installed.map(version_words),
         trigger: first.trigger.req.name.to_string(),
         bare: first.contributing.is_empty(),
         more: said.more,

@@ -1078,8 +1078,16 @@ fn memoised_texts_are_the_fresh_texts_on_every_fixture() {
     ];
     // Inputs that differ in one thing the texts read, beside the fixtures: the trigger's
     // distribution (the `via` note names it), how many requirements on the package go
-    // unlisted, a range that keeps the declared one out on Python 2.7 too or not.
+    // unlisted, a range that keeps the declared one out on Python 2.7 too or not, a lock's
+    // pin spelled two ways that compare equal (`1.16.7`, `1.16.7.0`).
     let many = |n: usize| format!("tensorflow==1.14.0\n{}", "numpy>=1.16\n".repeat(n));
+    let lock = |pin: &str| {
+        format!(
+            "lock-version = \"1.0\"\ncreated-by = \"pip\"\nrequires-python = \">=3.6,<3.8\"\n\n\
+             [[packages]]\nname = \"tensorflow\"\nversion = \"1.14.0\"\n\n\
+             [[packages]]\nname = \"numpy\"\nversion = \"{pin}\"\n"
+        )
+    };
     let made: Vec<(std::path::PathBuf, String)> = [
         "tensorflow==1.14.0\n".to_owned(),
         "tensorflow-gpu==1.14.0\n".to_owned(),
@@ -1087,14 +1095,17 @@ fn memoised_texts_are_the_fresh_texts_on_every_fixture() {
         many(24),
         "tensorflow==1.14.0\nnumpy<1.14\n".to_owned(),
         "tensorflow==1.14.0\nnumpy<1.14; python_version >= '3'\n".to_owned(),
+        lock("1.16.7"),
+        lock("1.16.7.0"),
     ]
     .into_iter()
     .enumerate()
     .map(|(i, text)| {
-        (
-            std::env::temp_dir().join(format!("made-{i}/requirements.txt")),
-            text,
-        )
+        let name = match text.starts_with("lock-version") {
+            true => "pylock.toml",
+            false => "requirements.txt",
+        };
+        (std::env::temp_dir().join(format!("made-{i}/{name}")), text)
     })
     .collect();
     let said = |unmemoised: bool| {
