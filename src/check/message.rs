@@ -1103,8 +1103,7 @@ struct Texts {
 /// data is fixed once loaded: title, package, window, declared range, `via`, effects,
 /// install notes, releases); the outside counts by address (held by the value); the file's
 /// own words as the texts phrasing quotes; environments by address (the embedded table's);
-/// versions by their spelling, which the texts show (`1.16.7` and `1.16.7.0` are equal
-/// versions, and hash alike).
+/// versions as they are spelled ([`Spelled`]), which the texts show.
 #[derive(PartialEq, Eq, Hash)]
 struct TextsKey {
     rule: u64,
@@ -1113,7 +1112,7 @@ struct TextsKey {
     installed_source: bool,
     counted: usize,
     detail: DetailKey,
-    installed: Option<String>,
+    installed: Option<Spelled>,
     /// The trigger requirement's distribution (the `via` note names it).
     trigger: String,
     /// No requirement on the package contributes (an unconstrained package's label).
@@ -1132,22 +1131,36 @@ enum DetailKey {
     /// The trigger requirement's text.
     KeepsTriggerOut(String),
     /// The reason, and the lock's pin and format when every requirement is one pin.
-    Unsatisfiable(Unsatisfiable, Option<(String, crate::formats::Format)>),
+    Unsatisfiable(Unsatisfiable, Option<(Spelled, crate::formats::Format)>),
     OutsideWindow {
         /// [`offender_words`].
         offender: String,
         /// The lock's pin, when the offender is a lock's exact pin.
-        pinned: Option<String>,
+        pinned: Option<Spelled>,
         /// The offender's format when it is a lock (the re-lock hint).
         relock: Option<crate::formats::Format>,
-        witness: String,
+        witness: Spelled,
         only_below_declared: bool,
         /// The sibling lock's path and its pin of the package (not read for a lock).
-        sibling: Option<(String, Option<String>)>,
+        sibling: Option<(String, Option<Spelled>)>,
     },
     Unconstrained,
     /// The trigger requirement's format (the re-lock hint).
     LockIncomplete(crate::formats::Format),
+}
+
+/// A version as the texts spell it: pep440_rs compares (and hashes) a shorter release as if
+/// padded with zeros, so `1.16.7` and `1.16.7.0` are equal versions spelled apart; with the
+/// number of release parts, equal versions are spelled alike (every other part is compared
+/// as it is written once parsed, and [`version_words`], pep440_rs's `Display`, writes
+/// nothing else).
+#[derive(PartialEq, Eq, Hash)]
+struct Spelled(Version, usize);
+
+impl Spelled {
+    fn of(v: &Version) -> Spelled {
+        Spelled(v.clone(), v.release().len())
+    }
 }
 
 /// What [`possible_note`] reads: the first uncertain environment's trigger requirement
@@ -1156,7 +1169,7 @@ enum DetailKey {
 struct PossibleKey {
     text: String,
     marker_unknown: bool,
-    newer: Vec<(usize, Option<String>)>,
+    newer: Vec<(usize, Option<Spelled>)>,
 }
 
 #[cfg(test)]
@@ -1194,7 +1207,7 @@ fn texts_key(said: &Said) -> TextsKey {
         }
         Detail::Unsatisfiable(reason) => DetailKey::Unsatisfiable(
             *reason,
-            locked_pin(first).map(|(v, lock)| (version_words(v), lock.format)),
+            locked_pin(first).map(|(v, lock)| (Spelled::of(v), lock.format)),
         ),
         Detail::OutsideWindow {
             offender,
@@ -1204,18 +1217,18 @@ fn texts_key(said: &Said) -> TextsKey {
             offender: offender_words(files, offender),
             pinned: match &offender.version {
                 VersionReq::Exact { version, .. } if offender.role == Role::Locked => {
-                    Some(version_words(version))
+                    Some(Spelled::of(version))
                 }
                 _ => None,
             },
             relock: (offender.syntax == Syntax::Lock).then_some(offender.format),
-            witness: version_words(witness),
+            witness: Spelled::of(witness),
             only_below_declared: *only_below_declared,
             sibling: opts
                 .sibling_lock
                 .as_ref()
                 .filter(|_| offender.syntax != Syntax::Lock)
-                .map(|l| (l.path.clone(), l.pins.get(&rule.package).map(version_words))),
+                .map(|l| (l.path.clone(), l.pins.get(&rule.package).map(Spelled::of))),
         },
         Detail::Unconstrained => DetailKey::Unconstrained,
         Detail::LockIncomplete => DetailKey::LockIncomplete(first.trigger.req.format),
@@ -1229,7 +1242,7 @@ fn texts_key(said: &Said) -> TextsKey {
         marker_unknown: v.trigger.marker_unknown,
         newer: std::iter::once((e, v))
             .chain(uncertain.map(|(e, v)| (e, v)))
-            .map(|(e, v)| (addr(e), v.trigger.newer.as_ref().map(version_words)))
+            .map(|(e, v)| (addr(e), v.trigger.newer.as_ref().map(Spelled::of)))
             .collect(),
     });
     TextsKey {
@@ -1238,7 +1251,7 @@ fn texts_key(said: &Said) -> TextsKey {
         installed_source: opts.source == Source::Installed,
         counted: std::rc::Rc::as_ptr(said.counted) as usize,
         detail,
-        installed: said.installed.map(version_words),
+        installed: said.installed.map(Spelled::of),
         trigger: first.trigger.req.name.to_string(),
         bare: first.contributing.is_empty(),
         more: said.more,
@@ -1875,6 +1888,50 @@ mod tests {
             }
         }
         assert_eq!(n, 2 * 4 * 5 * 4 * 3 * 3);
+    }
+
+    /// Equal versions with as many release parts are spelled alike ([`super::Spelled`], the
+    /// texts key's versions), on every combination of parts `version_words` is checked on,
+    /// with releases that differ only by trailing zeros; and those with fewer or more parts
+    /// (`1.14` and `1.14.0`) are not keyed alike.
+    #[test]
+    fn equal_spelled_keys_are_spelled_alike() {
+        use std::str::FromStr;
+        let mut seen: std::collections::HashMap<super::Spelled, String> = Default::default();
+        let mut padded = 0;
+        for epoch in ["", "1!"] {
+            for release in [
+                "1", "1.0", "1.14", "1.14.0", "1.14.0.0", "01.14.00", "10.020",
+            ] {
+                for pre in ["", "a1", "-beta.2", "RC0"] {
+                    for post in ["", ".post0", "-3"] {
+                        for dev in ["", ".dev0"] {
+                            for local in ["", "+abc.5", "+1-UBUNTU_x", "+1.0"] {
+                                let text = format!("{epoch}{release}{pre}{post}{dev}{local}");
+                                let v = pep440_rs::Version::from_str(&text).unwrap();
+                                let words = super::version_words(&v);
+                                let key = super::Spelled::of(&v);
+                                match seen.get(&key) {
+                                    Some(known) => assert_eq!(known, &words, "{text}"),
+                                    None => {
+                                        seen.insert(key, words);
+                                    }
+                                }
+                                let short = v.release().len() > 1 && v.release().last() == Some(&0);
+                                if short {
+                                    let r = &v.release()[..v.release().len() - 1];
+                                    let cut = v.clone().with_release(r.to_vec());
+                                    assert_eq!(cut, v, "{text}: equal versions");
+                                    assert!(super::Spelled::of(&cut) != super::Spelled::of(&v));
+                                    padded += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(padded > 100, "{padded}");
     }
 
     /// The merged union equals the sorted, deduplicated concatenation, on shared, disjoint,
