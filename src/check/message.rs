@@ -1192,18 +1192,28 @@ fn shared_texts(said: &Said) -> std::rc::Rc<Texts> {
     if TEXTS_UNMEMOISED.with(std::cell::Cell::get) {
         return phrase_texts(said);
     }
-    super::evaluate::remembered(&KNOWN, 1024, texts_key(said), |_| phrase_texts(said))
+    match texts_key(said) {
+        Some(key) => super::evaluate::remembered(&KNOWN, 1024, key, |_| phrase_texts(said)),
+        None => phrase_texts(said),
+    }
 }
 
-/// The [`TextsKey`] of a finding.
-fn texts_key(said: &Said) -> TextsKey {
+/// The longest file text a [`TextsKey`] holds: a finding quoting a longer one (a hostile
+/// line of a megabyte) is phrased afresh, not copied into a key the memo keeps until 1,024
+/// others push it out.
+const MAX_KEYED_TEXT: usize = 256;
+
+/// The [`TextsKey`] of a finding; None when it quotes a text longer than
+/// [`MAX_KEYED_TEXT`].
+fn texts_key(said: &Said) -> Option<TextsKey> {
     let (files, opts, rule) = (said.files, said.opts, said.verdict.rule);
     let first = &said.group[0].1;
     let addr = |e: &'static Environment| std::ptr::from_ref(e) as usize;
-    let text = |r: &Requirement| files.get(r.loc().file).slice(r.loc().span).to_owned();
+    let short = |t: &str| (t.len() <= MAX_KEYED_TEXT).then(|| t.to_owned());
+    let text = |r: &Requirement| short(files.get(r.loc().file).slice(r.loc().span));
     let detail = match &first.detail {
         Detail::Unsatisfiable(Unsatisfiable::KeepsTriggerOut) => {
-            DetailKey::KeepsTriggerOut(text(first.trigger.req))
+            DetailKey::KeepsTriggerOut(text(first.trigger.req)?)
         }
         Detail::Unsatisfiable(reason) => DetailKey::Unsatisfiable(
             *reason,
@@ -1214,7 +1224,7 @@ fn texts_key(said: &Said) -> TextsKey {
             witness,
             only_below_declared,
         } => DetailKey::OutsideWindow {
-            offender: offender_words(files, offender),
+            offender: short(&offender_words(files, offender))?,
             pinned: match &offender.version {
                 VersionReq::Exact { version, .. } if offender.role == Role::Locked => {
                     Some(Spelled::of(version))
@@ -1237,15 +1247,18 @@ fn texts_key(said: &Said) -> TextsKey {
     envs.push(usize::MAX);
     envs.extend(said.group.iter().map(|(e, _)| addr(e)));
     let mut uncertain = said.group.iter().filter(|(_, v)| !v.trigger.certain);
-    let possible = uncertain.next().map(|(e, v)| PossibleKey {
-        text: text(v.trigger.req),
-        marker_unknown: v.trigger.marker_unknown,
-        newer: std::iter::once((e, v))
-            .chain(uncertain.map(|(e, v)| (e, v)))
-            .map(|(e, v)| (addr(e), v.trigger.newer.as_ref().map(Spelled::of)))
-            .collect(),
-    });
-    TextsKey {
+    let possible = match uncertain.next() {
+        None => None,
+        Some((e, v)) => Some(PossibleKey {
+            text: text(v.trigger.req)?,
+            marker_unknown: v.trigger.marker_unknown,
+            newer: std::iter::once((e, v))
+                .chain(uncertain.map(|(e, v)| (e, v)))
+                .map(|(e, v)| (addr(e), v.trigger.newer.as_ref().map(Spelled::of)))
+                .collect(),
+        }),
+    };
+    Some(TextsKey {
         rule: rule.uid,
         check: first.check,
         installed_source: opts.source == Source::Installed,
@@ -1258,7 +1271,7 @@ fn texts_key(said: &Said) -> TextsKey {
         envs,
         possible,
         py27_excludes: py27_excludes(said.group),
-    }
+    })
 }
 
 /// Whether the group's (first) Python 2.7 environment has requirements that exclude the
