@@ -916,7 +916,19 @@ fn installed_version<'v>(opts: &Options, v: &'v PyVerdict) -> Option<Cow<'v, Ver
     }
     let req = match &v.detail {
         Detail::OutsideWindow { offender, .. } => Some(*offender),
-        Detail::Unsatisfiable(_) => v.contributing.first().copied(),
+        // The requirement the finding points at: with two installs of the package (an
+        // inconsistent environment) the headline names the one it shows.
+        Detail::Unsatisfiable(_) => v
+            .contributing
+            .iter()
+            .find(|r| {
+                let at = r.loc();
+                at.file == v.primary.file
+                    && at.span.start <= v.primary.span.start
+                    && v.primary.span.end <= at.span.end
+            })
+            .or(v.contributing.first())
+            .copied(),
         _ => None,
     }?;
     match &req.version {

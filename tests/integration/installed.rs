@@ -380,3 +380,41 @@ fn an_environment_python_no_trigger_supports_is_said_once() {
     assert!(!err.contains("inconsistent"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Two installs of numpy in one environment (pip left both dist-infos): the finding points at
+/// the one outside the window, and its headline names that version, not the other one's
+/// (it named 1.16.6, inside the window, on 1.18.5's METADATA).
+#[test]
+fn two_installs_of_a_package_are_named_by_the_one_shown() {
+    let dir = std::env::temp_dir().join(format!("dw-installed-twice-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let site = dir.join("env/lib/python2.7/site-packages");
+    meta(&site, "tensorflow", "1.14.0");
+    meta(&site, "numpy", "1.16.6");
+    meta(&site, "numpy", "1.18.5");
+    let out = depwindow(
+        &dir,
+        &[
+            "check",
+            "--installed=env",
+            "--select",
+            "tensorflow-1.14/numpy",
+            "--format",
+            "concise",
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("[DW103]"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.starts_with(
+            "env/lib/python2.7/site-packages/numpy-1.18.5.dist-info/METADATA:3:10: error: numpy 1.18.5 is installed"
+        ),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
