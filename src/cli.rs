@@ -613,8 +613,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             let mut walk_errors = Vec::new();
             let dirs = resolver.borrow().dirs();
             let (outcome, jobs, built) = run::run_streamed(&cwd, args.jobs, dirs, &mut |stream| {
-                walk_errors =
-                    discover::discover_each(&paths, input_format, &is_excluded, &mut |c| {
+                walk_errors = discover::discover_each(
+                    &paths,
+                    input_format,
+                    &is_excluded,
+                    &mut |c| {
                         // A configuration error ends the run once the walk is reported.
                         if config_error.borrow().is_some()
                             || (args.force_exclude && c.explicit && is_excluded(&c.path))
@@ -639,7 +642,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
                             stdin: None,
                             read: std::sync::Mutex::new(read),
                         });
-                    });
+                    },
+                    &mut |_| {},
+                );
             });
             streamed = Some((outcome, jobs));
             streamed_profiles = built;

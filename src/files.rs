@@ -35,6 +35,9 @@ pub mod counts {
     /// File-system probes for a configuration file name (`depwindow.toml`,
     /// `pyproject.toml`) in a directory.
     pub(crate) static CONFIG_PROBES: AtomicU64 = AtomicU64::new(0);
+    /// Directories listed (`read_dir`): by the walk, and by the sibling lockfile lookup
+    /// for a directory the walk did not list.
+    pub(crate) static LISTINGS: AtomicU64 = AtomicU64::new(0);
 
     /// Configuration lookups for a file that made its directory absolute and normalised it
     /// (`config::Resolver::for_file`): once per directory the walk lists, not per file
@@ -63,12 +66,12 @@ pub mod counts {
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
     /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N
-    /// config-lookups=N config-parses=N line-indexes=N`.
+    /// config-lookups=N config-parses=N line-indexes=N listings=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={} \
-             config-lookups={} config-parses={} line-indexes={}",
+             config-lookups={} config-parses={} line-indexes={} listings={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
@@ -76,7 +79,8 @@ pub mod counts {
             g(&HELD_PEAK),
             g(&CONFIG_LOOKUPS),
             g(&CONFIG_PARSES),
-            g(&LINE_INDEXES)
+            g(&LINE_INDEXES),
+            g(&LISTINGS)
         )
     }
 }
