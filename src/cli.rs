@@ -538,6 +538,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
 
     let mut jobs: Vec<(Candidate, Option<Vec<u8>>)> = Vec::new();
+    // The directories the walk listed, for the sibling lockfile lookups.
+    let listings = run::Listings::default();
     // The outcome and jobs of a run that checked the files as the walk found them.
     let mut streamed: Option<(run::Outcome, Vec<run::Job>)> = None;
     // The profiles the streamed run built, in the resolver's order (not built twice).
@@ -609,48 +611,64 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         };
         confine_to_project(&cwd, &resolver, &paths, &args, &trusted)?;
         confined_already = stream && args.config.config.is_none();
+        // Each directory the walk lists serves the configuration lookup and the sibling
+        // lockfiles too: neither lists nor probes it again.
+        let mut on_listing = |listing: &discover::Listing| {
+            resolver.borrow_mut().listed(listing);
+            listings.walked(listing);
+        };
         let (mut candidates, walk_errors) = if stream {
             let mut walk_errors = Vec::new();
             let dirs = resolver.borrow().dirs();
-            let (outcome, jobs, built) = run::run_streamed(&cwd, args.jobs, dirs, &mut |stream| {
-                walk_errors = discover::discover_each(
-                    &paths,
-                    input_format,
-                    &is_excluded,
-                    &mut |c| {
-                        // A configuration error ends the run once the walk is reported.
-                        if config_error.borrow().is_some()
-                            || (args.force_exclude && c.explicit && is_excluded(&c.path))
-                        {
-                            return;
-                        }
-                        let Some(profile) = settings_for_file(&c.path) else {
-                            return;
-                        };
-                        {
-                            let r = resolver.borrow();
-                            for s in r.profiles.iter().skip(stream.profiles()) {
-                                stream.profile(run::Profile::new(s.clone()));
+            let walked = listings.clone();
+            let (outcome, jobs, built) =
+                run::run_streamed(&cwd, args.jobs, dirs, walked, &mut |stream| {
+                    walk_errors = discover::discover_each(
+                        &paths,
+                        input_format,
+                        &is_excluded,
+                        &mut |c| {
+                            // A configuration error ends the run once the walk is reported.
+                            if config_error.borrow().is_some()
+                                || (args.force_exclude && c.explicit && is_excluded(&c.path))
+                            {
+                                return;
                             }
-                        }
-                        // A pyproject.toml the configuration lookup read is checked from
-                        // those bytes.
-                        let read = resolver.borrow_mut().take_read(&c.path);
-                        stream.job(run::Job {
-                            candidate: c,
-                            profile,
-                            stdin: None,
-                            read: std::sync::Mutex::new(read),
-                        });
-                    },
-                    &mut |_| {},
-                );
-            });
+                            let Some(profile) = settings_for_file(&c.path) else {
+                                return;
+                            };
+                            {
+                                let r = resolver.borrow();
+                                for s in r.profiles.iter().skip(stream.profiles()) {
+                                    stream.profile(run::Profile::new(s.clone()));
+                                }
+                            }
+                            // A pyproject.toml the configuration lookup read is checked from
+                            // those bytes.
+                            let read = resolver.borrow_mut().take_read(&c.path);
+                            stream.job(run::Job {
+                                candidate: c,
+                                profile,
+                                stdin: None,
+                                read: std::sync::Mutex::new(read),
+                            });
+                        },
+                        &mut on_listing,
+                    );
+                });
             streamed = Some((outcome, jobs));
             streamed_profiles = built;
             (Vec::new(), walk_errors)
         } else {
-            discover::discover(&paths, input_format, &is_excluded)
+            let mut found = Vec::new();
+            let errors = discover::discover_each(
+                &paths,
+                input_format,
+                &is_excluded,
+                &mut |c| found.push(c),
+                &mut on_listing,
+            );
+            (found, errors)
         };
         for e in walk_errors {
             let level = if e.fatal { "error" } else { "warning" };
@@ -776,7 +794,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
         None => match streamed {
             Some(outcome) => outcome,
-            None => run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs),
+            None => run::run_listed(&cwd, &run_jobs, &profiles, args.jobs, &listings),
         },
     };
     if let Some(opts) = &resolve_opts {
@@ -858,7 +876,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if args.fix || args.diff {
         // The same files with the same settings, read again after the writes.
         let rerun = || {
-            let mut o = run::run_jobs(&cwd, &run_jobs, &profiles, args.jobs);
+            let mut o = run::run_listed(&cwd, &run_jobs, &profiles, args.jobs, &listings);
             if let Some(opts) = &resolve_opts {
                 // The first run reached the resolver, and the cache answers what did not
                 // change; a failure now is said, and the static findings stand.

@@ -834,11 +834,27 @@ pub fn find_config(dir: &Path) -> Option<PathBuf> {
 /// The configuration file a directory itself holds (no upward search). Every pyproject.toml
 /// it reads is kept in `read` (one with the table always; one without while the bytes kept
 /// stay under [`READ_BUDGET`]), so that neither its settings nor its check read it again.
-fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<PathBuf> {
-    let candidate = crate::files::join(d, DEPWINDOW_TOML);
-    crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
-    if candidate.is_file() {
-        return Some(candidate);
+/// `listed`: which of the two names the walk's listing of `d` shows (none is probed that it
+/// lacks); None when the walk did not list `d`.
+fn config_in(
+    d: &Path,
+    listed: Option<Listed>,
+    read: &mut Reads,
+    dirs: &crate::files::Dirs,
+) -> Option<PathBuf> {
+    let listed = listed.unwrap_or(Listed {
+        depwindow_toml: true,
+        pyproject_toml: true,
+    });
+    if listed.depwindow_toml {
+        let candidate = crate::files::join(d, DEPWINDOW_TOML);
+        crate::files::counts::add(&crate::files::counts::CONFIG_PROBES);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    if !listed.pyproject_toml {
+        return None;
     }
     // What is not a regular file (missing, a directory, a FIFO) is refused by the read, as
     // `is_file` refused it before: no separate `stat`.
@@ -859,6 +875,14 @@ fn config_in(d: &Path, read: &mut Reads, dirs: &crate::files::Dirs) -> Option<Pa
         }
     }
     None
+}
+
+/// Which configuration file names a walked directory's listing shows (ASCII case folded:
+/// the probe of the exact name decides, as it did alone).
+#[derive(Clone, Copy)]
+struct Listed {
+    depwindow_toml: bool,
+    pyproject_toml: bool,
 }
 
 /// How many bytes of pyproject.toml files without a `[tool.depwindow]` table the lookup
@@ -889,6 +913,9 @@ pub struct ConfigCache {
     read: Reads,
     /// Canonical directories for the reads (`files::Dirs`), shared with the run's workers.
     dirs: Arc<crate::files::Dirs>,
+    /// What the walk's listings of the directories not looked at yet show (by
+    /// [`crate::files::PathKey`]), taken by the lookup.
+    listed: HashMap<crate::files::PathKey, Listed>,
 }
 
 impl ConfigCache {
@@ -901,7 +928,8 @@ impl ConfigCache {
                 break;
             }
             visited.push(d);
-            if let Some(c) = config_in(d, &mut self.read, &self.dirs) {
+            let listed = self.listed.remove(d.as_os_str());
+            if let Some(c) = config_in(d, listed, &mut self.read, &self.dirs) {
                 found = Some(c);
                 break;
             }
@@ -992,11 +1020,29 @@ impl Resolver {
         Some(kept)
     }
 
+    /// A directory the walk listed: its lookup probes only the configuration file names
+    /// the listing shows (a lookup that already looked at it has its answer).
+    pub(crate) fn listed(&mut self, listing: &crate::discover::Listing) {
+        if !matches!(self.mode, Mode::Discover) {
+            return;
+        }
+        let dir = self.absolute(listing.dir);
+        if self.configs.nearest.contains_key(dir.as_os_str()) {
+            return;
+        }
+        let listed = Listed {
+            depwindow_toml: listing.has(DEPWINDOW_TOML),
+            pyproject_toml: listing.has(PYPROJECT_TOML),
+        };
+        self.configs.listed.insert(dir.into_os_string(), listed);
+    }
+
     /// Forget the bytes no check took (pyproject.toml files excluded or above the paths),
     /// and the directories resolved: the files to check are all known.
     pub(crate) fn drop_reads(&mut self) {
         self.configs.read = Reads::default();
         self.configs.dirs.clear();
+        self.configs.listed = HashMap::default();
     }
 
     /// The settings index for a file or directory.

@@ -240,10 +240,11 @@ pub(crate) struct Locks {
     pub(crate) walking: std::sync::atomic::AtomicBool,
     /// Signalled when a lockfile's reading ends.
     read: std::sync::Condvar,
-    /// The names in each directory a declaration lies in, listed once per run: a lockfile
-    /// name absent from the listing is not probed (a pyproject.toml names four lockfiles,
-    /// and most projects have none of them).
-    listed: Mutex<crate::hash::HashMap<PathBuf, Option<Listing>>>,
+    /// The names in each directory a declaration lies in, listed once per run (by the
+    /// walk, or here for a directory it did not list): a lockfile name absent from the
+    /// listing is not probed (a pyproject.toml names four lockfiles, and most projects
+    /// have none of them).
+    pub(crate) listed: Listings,
     /// The canonical directories of this run, shared by every worker's registry
     /// (`files::Dirs`: each directory resolved once per run).
     pub(crate) dirs: Arc<crate::files::Dirs>,
@@ -482,14 +483,12 @@ impl Locks {
         })
     }
 
-    /// The entries of `dir`, ASCII-lowercased so that a case-insensitive file system
-    /// (macOS) still finds `Poetry.lock` as the probe did. None when it cannot be listed, or
-    /// when a name is not ASCII (a case folding beyond ASCII could match): then every
-    /// candidate is probed.
+    /// The entries of `dir` ([`Listings`]), listed here when the walk did not list it.
     fn names(&self, dir: &Path) -> Option<Listing> {
-        if let Some(known) = self.listed.lock().ok()?.get(dir) {
-            return known.clone();
+        if let Some(known) = self.listed.get(dir) {
+            return known;
         }
+        crate::files::counts::add(&crate::files::counts::LISTINGS);
         let listing = std::fs::read_dir(if dir.as_os_str().is_empty() {
             Path::new(".")
         } else {
@@ -497,20 +496,10 @@ impl Locks {
         })
         .ok()
         .and_then(|entries| {
-            let mut names = HashSet::default();
-            for e in entries {
-                let name = e.ok()?.file_name();
-                let bytes = name.as_encoded_bytes();
-                if !bytes.is_ascii() {
-                    return None;
-                }
-                names.insert(fold(bytes));
-            }
-            Some(Arc::new(names))
+            let names: Option<Vec<_>> = entries.map(|e| e.ok().map(|e| e.file_name())).collect();
+            folded(names?.iter().map(|n| n.as_os_str()))
         });
-        if let Ok(mut m) = self.listed.lock() {
-            m.insert(dir.to_path_buf(), listing.clone());
-        }
+        self.listed.insert(dir, listing.clone());
         listing
     }
 
@@ -544,6 +533,47 @@ impl Locks {
 
 /// A directory's entry names, folded by [`fold`].
 type Listing = Arc<HashSet<Vec<u8>>>;
+
+/// The entry names of directories, by the directory as written (as a file's path names
+/// its parent), ASCII-lowercased so that a case-insensitive file system (macOS) still
+/// finds `Poetry.lock` as the probe did; None when the directory cannot be listed or when
+/// a name is not ASCII (a case folding beyond ASCII could match): then every candidate is
+/// probed. Shared by the walk, which lists each directory once, and the run's workers.
+#[derive(Clone, Default)]
+pub(crate) struct Listings(Arc<Mutex<crate::hash::HashMap<PathBuf, Option<Listing>>>>);
+
+impl Listings {
+    fn get(&self, dir: &Path) -> Option<Option<Listing>> {
+        self.0.lock().ok()?.get(dir).cloned()
+    }
+
+    fn insert(&self, dir: &Path, listing: Option<Listing>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(dir.to_path_buf(), listing);
+        }
+    }
+
+    /// A directory the walk listed: kept when it holds a dependency file, the only
+    /// directories whose lockfiles a check looks for.
+    pub(crate) fn walked(&self, listing: &crate::discover::Listing) {
+        if listing.holds_dependency_file() {
+            self.insert(listing.dir, folded(listing.names()));
+        }
+    }
+}
+
+/// Names as a [`Listing`] keeps them; None when one is not ASCII.
+fn folded<'a>(names: impl Iterator<Item = &'a std::ffi::OsStr>) -> Option<Listing> {
+    let mut set = HashSet::default();
+    for name in names {
+        let bytes = name.as_encoded_bytes();
+        if !bytes.is_ascii() {
+            return None;
+        }
+        set.insert(fold(bytes));
+    }
+    Some(Arc::new(set))
+}
 
 /// A file name as [`Locks::names`] keeps it.
 fn fold(name: &[u8]) -> Vec<u8> {
@@ -762,6 +792,18 @@ fn worker_count(threads: usize) -> usize {
 
 /// Check every job in parallel, each with its profile, and merge the results.
 pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: usize) -> Outcome {
+    run_listed(cwd, jobs, profiles, threads, &Listings::default())
+}
+
+/// [`run_jobs`] after a walk: `listed`, the directories it listed ([`Listings`]), are not
+/// listed again.
+pub(crate) fn run_listed(
+    cwd: &Path,
+    jobs: &[Job],
+    profiles: &[Profile],
+    threads: usize,
+    listed: &Listings,
+) -> Outcome {
     let roots: Vec<&Job> = jobs.iter().filter(|j| is_root(j)).collect();
     let threads = match threads {
         // One root needs one worker: do not ask the system (cgroup files) for a count.
@@ -770,7 +812,10 @@ pub(crate) fn run_jobs(cwd: &Path, jobs: &[Job], profiles: &[Profile], threads: 
     }
     .min(roots.len().max(1));
     let next = AtomicUsize::new(0);
-    let locks = Locks::default();
+    let locks = Locks {
+        listed: listed.clone(),
+        ..Locks::default()
+    };
     for (i, job) in roots.iter().enumerate() {
         locks.enrol(job, i);
     }
@@ -1030,16 +1075,19 @@ impl Queue {
 /// check the roots found so far: checking starts with the first roots, not after the walk.
 /// Roots are merged in the order given, so the outcome is [`run_jobs`]'s over the same jobs
 /// and profiles, which are given back with it. `dirs` is the configuration lookup's memo of
-/// canonical directories, so the lookup and the checks resolve each directory once.
+/// canonical directories, so the lookup and the checks resolve each directory once;
+/// `listed`, the directories the walk lists ([`Listings`]).
 pub(crate) fn run_streamed(
     cwd: &Path,
     threads: usize,
     dirs: Arc<crate::files::Dirs>,
+    listed: Listings,
     discover: &mut dyn FnMut(&mut Stream),
 ) -> (Outcome, Vec<Job>, Vec<Profile>) {
     let queue = Queue::default();
     let locks = Locks {
         dirs,
+        listed,
         ..Locks::default()
     };
     let results: Mutex<Results> = Mutex::new(Results::default());

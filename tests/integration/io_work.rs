@@ -4,7 +4,9 @@
 //! probes for a configuration file name. On a tree of projects, each file is resolved once
 //! and opened once (a pyproject.toml too, which the configuration lookup also reads), and
 //! the directories the walk has listed are not probed again for `depwindow.toml` or
-//! `pyproject.toml`, so the probes stay the same when the tree grows fourfold.
+//! `pyproject.toml`, so the probes stay the same when the tree grows fourfold. Each
+//! directory is listed once, and probed only for the configuration file names its listing
+//! shows.
 
 use crate::common::{run_in, Scratch};
 
@@ -111,6 +113,50 @@ fn only_a_pyproject_that_could_name_the_table_is_parsed_for_it() {
         "[project]\nname = \"q\"\nversion = \"1\"\ndependencies = [\"numpy\"]\n\n[tool.depwindow]\nignore = [\"DW102\"]\n",
     );
     assert_eq!(counter(&s, "2", "config-parses"), 1);
+}
+
+/// Each directory the walk meets is listed once, and that listing serves the sibling
+/// lockfile lookups of the declarations in it (each project directory was listed a second
+/// time for them: 12 more here), whether roots are checked during the walk or after it.
+#[test]
+fn each_directory_is_listed_once() {
+    let n = 12;
+    let s = tree("io-listed-once", n, true);
+    // The root, four team directories, the project directories.
+    let dirs = (1 + 4 + n) as u64;
+    for jobs in ["1", "2"] {
+        assert_eq!(counter(&s, jobs, "listings"), dirs, "--jobs {jobs}");
+    }
+}
+
+/// A walked directory is probed only for the configuration file names its listing shows:
+/// a directory with only a requirements.txt costs no probe (it cost a `stat` of
+/// `depwindow.toml` and an open of `pyproject.toml`), and each pyproject.toml one read.
+/// The directories above the root, which the walk does not list, are probed as before.
+#[test]
+fn walked_directories_are_probed_only_for_names_they_hold() {
+    let n = 8;
+    let txt = tree("io-probes-txt", n, false);
+    let both = tree("io-probes-both", n, true);
+    let more = tree("io-probes-more", n, true);
+    for i in 0..3 * n {
+        more.write(
+            &format!("extra{}/lib{i}/requirements.txt", i % 3),
+            "numpy>=1.16\n",
+        );
+    }
+    let probes = |s: &Scratch| counter(s, "2", "config-probes");
+    let above = probes(&txt);
+    assert_eq!(
+        probes(&both),
+        above + n as u64,
+        "one read per pyproject.toml"
+    );
+    assert_eq!(
+        probes(&more),
+        above + n as u64,
+        "no probe where the listing has no name"
+    );
 }
 
 /// One counter of a run with `--jobs JOBS`.
