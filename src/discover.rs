@@ -15,6 +15,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::FileType;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
@@ -327,6 +328,7 @@ impl Walk<'_, '_> {
 const PYVENV_CFG: &str = "pyvenv.cfg";
 
 fn is_venv(dir: &Path) -> bool {
+    crate::files::counts::add(&crate::files::counts::WALK_PROBES);
     crate::files::join(dir, PYVENV_CFG).is_file()
 }
 
@@ -395,16 +397,21 @@ impl Rules {
     /// them for a walked directory).
     fn listed(listing: &Listing) -> Rules {
         let dir = listing.dir;
+        let probe = |name: &str, probes: u64| {
+            let listed = listing.has(name);
+            if listed {
+                crate::files::counts::WALK_PROBES.fetch_add(probes, Ordering::Relaxed);
+            }
+            listed
+        };
         let read = |name: &str| {
-            listing
-                .has(name)
-                .then(|| gitignore(dir, crate::files::join(dir, name), false).0)
+            probe(name, 1).then(|| gitignore(dir, crate::files::join(dir, name), false).0)
         };
         Rules {
             ignore: read(".ignore"),
             git: read(".gitignore"),
-            exclude: listing
-                .has(".git")
+            // `.git` itself, then its `info/exclude`.
+            exclude: probe(".git", 2)
                 .then(|| git_exclude(dir, false).0)
                 .flatten(),
         }

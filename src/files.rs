@@ -38,6 +38,9 @@ pub mod counts {
     /// Directories listed (`read_dir`): by the walk, and by the sibling lockfile lookup
     /// for a directory the walk did not list.
     pub(crate) static LISTINGS: AtomicU64 = AtomicU64::new(0);
+    /// Names the walk looks for in a directory it walks (an ignore file, `.git` and its
+    /// `info/exclude`, `pyvenv.cfg`): only those its listing shows.
+    pub(crate) static WALK_PROBES: AtomicU64 = AtomicU64::new(0);
 
     /// Configuration lookups for a file that made its directory absolute and normalised it
     /// (`config::Resolver::for_file`): once per directory the walk lists, not per file
@@ -66,12 +69,12 @@ pub mod counts {
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
     /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N
-    /// config-lookups=N config-parses=N line-indexes=N listings=N`.
+    /// config-lookups=N config-parses=N line-indexes=N listings=N walk-probes=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={} \
-             config-lookups={} config-parses={} line-indexes={} listings={}",
+             config-lookups={} config-parses={} line-indexes={} listings={} walk-probes={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
@@ -80,7 +83,8 @@ pub mod counts {
             g(&CONFIG_LOOKUPS),
             g(&CONFIG_PARSES),
             g(&LINE_INDEXES),
-            g(&LISTINGS)
+            g(&LISTINGS),
+            g(&WALK_PROBES)
         )
     }
 }

@@ -159,6 +159,22 @@ fn walked_directories_are_probed_only_for_names_they_hold() {
     );
 }
 
+/// The walk looks in a directory only for the names its listing shows: an ignore file,
+/// `.git` (then its `info/exclude`), `pyvenv.cfg`. The `ignore` crate's walk stat'ed four
+/// names in each of these 19 directories (and ours would, were the listing not asked).
+#[test]
+fn the_walk_probes_only_names_it_listed() {
+    let s = tree("io-walk-probes", 12, false);
+    s.write("team0/.gitignore", "*.log\n")
+        .write("team1/proj1/.ignore", "build/\n")
+        .write("team2/.git/info/exclude", "*.tmp\n")
+        .write("venv/pyvenv.cfg", "home = /usr\n")
+        .write("venv/requirements.txt", "numpy==1.16.0\n")
+        .write("notes/readme.txt", "not a venv\n");
+    // .gitignore, .ignore, .git and its exclude file, pyvenv.cfg.
+    assert_eq!(counter(&s, "2", "walk-probes"), 5);
+}
+
 /// One counter of a run with `--jobs JOBS`.
 fn counter(s: &Scratch, jobs: &str, key: &str) -> u64 {
     counter_of(s, &["--jobs", jobs, "."], key)
