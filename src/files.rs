@@ -523,15 +523,21 @@ impl Dirs {
     /// path is resolved in full by the system (`realpath`).
     fn canonical(&self, dir: &Path) -> std::io::Result<PathBuf> {
         let joined;
+        let dir = leading_cur_dirs_stripped(dir);
         let dir = match &self.base {
             Some(base) if dir.is_relative() => {
-                joined = join(base, dir);
+                joined = if dir.as_os_str().is_empty() {
+                    base.clone()
+                } else {
+                    join(base, dir)
+                };
                 joined.as_path()
             }
             _ => dir,
         };
+        let dir = without_cur_dirs(dir);
         let mut pending: Vec<&Path> = Vec::new();
-        let mut at = non_empty(dir);
+        let mut at = non_empty(&dir);
         let mut base = loop {
             if let Some(known) = self.get(at) {
                 break known;
@@ -557,6 +563,38 @@ impl Dirs {
         }
         Ok(base)
     }
+}
+
+/// A relative path without its leading `.` (the walk's spelling from `.`: stripped before
+/// the join, the common case costs no second copy in [`without_cur_dirs`]).
+fn leading_cur_dirs_stripped(dir: &Path) -> &Path {
+    if !dir.as_os_str().as_encoded_bytes().starts_with(b".") {
+        return dir;
+    }
+    // `components` yields one `.` at most, and only first.
+    let mut components = dir.components();
+    match components.next() {
+        Some(std::path::Component::CurDir) => components.as_path(),
+        _ => dir,
+    }
+}
+
+/// `dir` without its `.` components (`a/./b` is `a/b`, whatever links lie on the way): the
+/// walk from `.` spells a directory `./a/b`, the configuration lookup `/cwd/a/b`; one key,
+/// resolved once (each directory of a tree was `lstat`'ed once per spelling).
+fn without_cur_dirs(dir: &Path) -> std::borrow::Cow<'_, Path> {
+    let bytes = dir.as_os_str().as_encoded_bytes();
+    let dotted = bytes.starts_with(b"./")
+        || bytes.ends_with(b"/.")
+        || memchr::memmem::find(bytes, b"/./").is_some();
+    if !dotted {
+        return std::borrow::Cow::Borrowed(dir);
+    }
+    std::borrow::Cow::Owned(
+        dir.components()
+            .filter(|c| *c != std::path::Component::CurDir)
+            .collect(),
+    )
 }
 
 /// `.` for the empty path (a relative path's parent).
@@ -772,6 +810,30 @@ fn io_error_of(e: &std::io::Error) -> LoadError {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    /// A directory spelt with `.` components (`./a/b`, as a walk from `.` names it) is the
+    /// directory spelt without them (as the configuration lookup names it): one memo entry,
+    /// resolved once.
+    #[test]
+    fn a_directory_spelt_with_dots_is_resolved_once() {
+        let tmp = std::env::temp_dir().join(format!("depwindow-dirs-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("a/b")).unwrap();
+        let base = std::fs::canonicalize(&tmp).unwrap();
+        let dirs = Dirs::with_cwd(&base);
+        let real = dirs.canonical(&base.join("a/b")).unwrap();
+        let entries = || dirs.canonical.lock().unwrap().len();
+        let known = entries();
+        for spelt in ["./a/b", "a/./b", "./a/./b/.", "a/b"] {
+            assert_eq!(dirs.canonical(Path::new(spelt)).unwrap(), real, "{spelt}");
+            assert_eq!(entries(), known, "{spelt} resolved again");
+        }
+        // The working directory itself, as `.` names it.
+        for spelt in [".", "./", "./."] {
+            assert_eq!(dirs.canonical(Path::new(spelt)).unwrap(), base, "{spelt}");
+            assert_eq!(entries(), known, "{spelt} resolved again");
+        }
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 
     /// [`super::join`] is `Path::join`, in one allocation: its result never grew past the
     /// size asked for up front (`Path::join` doubles the copy of `base` to add the name).
