@@ -877,6 +877,12 @@ fn config_in(
     None
 }
 
+/// Whether `dir` has a `..` component (which [`crate::files::normalize`] drops lexically).
+fn has_parent_dir(dir: &Path) -> bool {
+    dir.components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+}
+
 /// Which configuration file names a walked directory's listing shows (ASCII case folded:
 /// the probe of the exact name decides, as it did alone).
 #[derive(Clone, Copy)]
@@ -1021,9 +1027,12 @@ impl Resolver {
     }
 
     /// A directory the walk listed: its lookup probes only the configuration file names
-    /// the listing shows (a lookup that already looked at it has its answer).
+    /// the listing shows (a lookup that already looked at it has its answer). A directory
+    /// spelt with `..` (a root `link/..`, and everything below it) is not taken: the
+    /// lookup names it lexically (`..` dropped with the name before it), the walk listed
+    /// where the kernel went (past a link, another directory), so its probes decide.
     pub(crate) fn listed(&mut self, listing: &crate::discover::Listing) {
-        if !matches!(self.mode, Mode::Discover) {
+        if !matches!(self.mode, Mode::Discover) || has_parent_dir(listing.dir) {
             return;
         }
         let dir = self.absolute(listing.dir);

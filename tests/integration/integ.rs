@@ -1138,3 +1138,33 @@ fn a_python_no_trigger_supports_is_said_once() {
     let o = run(s.path(), &["check"]);
     assert_eq!(o.code, 2, "{}", o.stderr);
 }
+
+/// A root spelt through a link and `..` is configured as before the walk listed
+/// directories: the lookup climbs the path as written with `..` dropped lexically, and
+/// probes each directory through the kernel. `x/../x`, with `x` a link to
+/// `../elsewhere/real`, probes `x/depwindow.toml`: `elsewhere/real`'s; `link/..` probes the
+/// working directory's. The walk's listing of such a root is another directory (where the
+/// kernel's `..` went) and must not stand in for the probes: it did, and both runs found
+/// four DW102 findings that the configuration ignores.
+#[test]
+#[cfg(unix)]
+fn a_root_spelt_through_a_link_and_dot_dot_keeps_its_configuration() {
+    let s = Scratch::new("root-link-dotdot");
+    let tf = "tensorflow==1.14.0\nnumpy\n";
+    let ignore = "ignore = [\"unconstrained\"]\n";
+    s.write("a/cwd/.keep", "")
+        .write("a/elsewhere/x/requirements.txt", tf)
+        .write("a/elsewhere/real/depwindow.toml", ignore);
+    std::os::unix::fs::symlink("../elsewhere/real", s.path().join("a/cwd/x")).unwrap();
+    s.write("b/cwd/depwindow.toml", ignore)
+        .write("b/other/requirements.txt", tf)
+        .write("b/other/target/.keep", "");
+    std::os::unix::fs::symlink("../other/target", s.path().join("b/cwd/link")).unwrap();
+    for jobs in ["1", "2"] {
+        for (cwd, root) in [("a/cwd", "x/../x"), ("b/cwd", "link/..")] {
+            let (v, code) = json(&s.path().join(cwd), &["--jobs", jobs, root]);
+            assert_eq!(v["summary"]["files"], 1, "{root}: {v}");
+            assert_eq!((found(&v), code), (vec![], 0), "{root}, --jobs {jobs}");
+        }
+    }
+}
