@@ -548,18 +548,81 @@ fn strip_prefix<'p>(prefix: &Path, path: &'p Path) -> Option<&'p Path> {
 
 /// The matcher of one ignore file whose patterns are relative to `dir`. `probe`: look for
 /// the file first (a directory above the root); a walked directory's listing said it is
-/// there. An unreadable file matches nothing and is no error; a bad pattern is.
+/// there. An unreadable file (a FIFO, a device, a directory too) matches nothing and is no
+/// error; a bad pattern is.
 fn gitignore(dir: &Path, file: PathBuf, probe: bool) -> (Gitignore, Option<ignore::Error>) {
     let mut builder = GitignoreBuilder::new(dir);
     let mut errs = Vec::new();
     if !probe || file.exists() {
-        errs.extend(builder.add(&file).filter(|e| !e.is_io()));
+        errs.extend(add_lines(&mut builder, &file).filter(|e| !e.is_io()));
     }
     let rules = builder.build().unwrap_or_else(|e| {
         errs.push(e);
         Gitignore::empty()
     });
     (rules, one(errs))
+}
+
+/// Add the patterns of ignore file `path`, read from a regular file only
+/// ([`open_regular`]): `GitignoreBuilder::add` opens the path as it is, and the open of a
+/// FIFO blocks until a writer comes (the walk hung). The file read as the crate reads it:
+/// by lines, a BOM dropped from the first, a line that is not UTF-8 an error and skipped,
+/// another read error the end; each error names the file and line.
+fn add_lines(builder: &mut GitignoreBuilder, path: &Path) -> Option<ignore::Error> {
+    use std::io::BufRead;
+    let file = match open_regular(path) {
+        Ok(file) => file,
+        Err(err) => return Some(io_error(path, err)),
+    };
+    let at = |line: usize, err: ignore::Error| ignore::Error::WithPath {
+        path: path.to_path_buf(),
+        err: Box::new(ignore::Error::WithLineNumber {
+            line: line as u64 + 1,
+            err: Box::new(err),
+        }),
+    };
+    let mut errs = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = match line {
+            Ok(line) => line,
+            Err(err) => {
+                let undecodable = err.kind() == std::io::ErrorKind::InvalidData;
+                errs.push(at(i, ignore::Error::Io(err)));
+                if undecodable {
+                    continue;
+                }
+                break;
+            }
+        };
+        let line = if i == 0 {
+            line.trim_start_matches('\u{feff}')
+        } else {
+            &line
+        };
+        if let Err(err) = builder.add_line(Some(path.to_path_buf()), line) {
+            errs.push(at(i, err));
+        }
+    }
+    one(errs)
+}
+
+/// Open `path` for reading when it is a regular file (or a link to one), without waiting:
+/// opened with `O_NONBLOCK` (a FIFO's open returns at once), its type checked on the
+/// descriptor (the name may have been swapped since the listing), as `files` opens the
+/// files it checks. Anything else is an error, as a file that cannot be opened.
+fn open_regular(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_CLOEXEC);
+    }
+    let file = options.open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    Ok(file)
 }
 
 /// The matcher of `.git/info/exclude` for a directory holding `.git`: of the common git
@@ -577,20 +640,21 @@ fn git_exclude(dir: &Path, probe: bool) -> (Option<Gitignore>, Option<ignore::Er
 /// Where a directory's git data is: `.git` itself, unless it is a file naming a
 /// worktree's git directory (its first line, `gitdir: PATH`), whose `commondir` file names
 /// the shared one. A `.git` file that says something else, or a worktree without a
-/// readable `commondir`, names none (no error); a `.git` file that cannot be read is one.
+/// readable `commondir` (missing, or not a regular file: a FIFO, a directory), names none
+/// (no error); a `.git` file that cannot be read is one.
 fn git_dir(dir: &Path) -> Result<PathBuf, Option<ignore::Error>> {
     let dot_git = dir.join(".git");
     if !std::fs::metadata(&dot_git).is_ok_and(|m| m.is_file()) {
         return Ok(dot_git);
     }
-    let file = std::fs::File::open(&dot_git).map_err(|e| Some(io_error(&dot_git, e)))?;
+    let file = open_regular(&dot_git).map_err(|e| Some(io_error(&dot_git, e)))?;
     let line = first_line(file, &dot_git)?;
     let Some(worktree) = line.strip_prefix("gitdir: ") else {
         return Err(None);
     };
     let worktree = PathBuf::from(worktree);
     let commondir = worktree.join("commondir");
-    let file = std::fs::File::open(&commondir).map_err(|_| None)?;
+    let file = open_regular(&commondir).map_err(|_| None)?;
     let common = first_line(file, &commondir)?;
     Ok(if common.starts_with('.') {
         worktree.join(common)

@@ -838,3 +838,58 @@ fn a_quote_in_a_url_does_not_let_deep_parentheses_through() {
     assert_names(&r, "pyproject.toml:6:");
     assert!(r.out.contains("nested more than"), "{}", r.all());
 }
+
+/// A FIFO where the walk reads an ignore file: `.gitignore`, `.ignore` and
+/// `.git/info/exclude` in walked directories and in the directories above the root, a
+/// `.gitignore` that links to a FIFO, a worktree's `commondir`. The open of a FIFO waits
+/// for a writer (the walk hung there, killed by the hang guard); each is now refused as not
+/// a regular file, and skipped as an ignore file that cannot be read is: the run says what
+/// it says without them, word for word.
+#[test]
+#[cfg(unix)]
+fn fifos_as_ignore_files_are_skipped() {
+    let t = Tmp::new("fifo-ignore");
+    let flagged = format!("{TF}numpy\n");
+    for dir in ["proj/a", "proj/b", "proj/c", "proj/d", "proj/e"] {
+        t.write(format!("{dir}/requirements.txt"), &flagged);
+    }
+    t.write("gd/HEAD", "ref: refs/heads/main\n");
+    let gitdir = format!("gitdir: {}\n", t.join("gd").display());
+    t.write("proj/d/.git", &gitdir);
+    fs::create_dir_all(t.join("proj/e/.git/info")).unwrap();
+    fs::create_dir_all(t.join(".git/info")).unwrap();
+    // Roots `.` (every FIFO walked) and `proj` (the top ones above the root).
+    let runs = || {
+        ["proj", "."].map(|root| {
+            let r = run_in(t.path(), &["check", "--format", "concise", root]);
+            (r.code, r.out, r.err)
+        })
+    };
+    let without = runs();
+    let mut made = Ok(());
+    for fifo in [
+        ".gitignore",
+        ".ignore",
+        ".git/info/exclude",
+        "proj/a/.gitignore",
+        "proj/a/.ignore",
+        "proj/b/pipe",
+        "gd/commondir",
+        "proj/e/.git/info/exclude",
+    ] {
+        if made.is_ok() {
+            made = match Command::new("mkfifo").arg(t.join(fifo)).status() {
+                Ok(s) if s.success() => Ok(()),
+                other => Err(format!("mkfifo: {other:?}")),
+            };
+        }
+    }
+    if crate::common::require("mkfifo", made).is_none() {
+        return;
+    }
+    std::os::unix::fs::symlink("pipe", t.join("proj/b/.gitignore")).unwrap();
+    std::os::unix::fs::symlink("../b/pipe", t.join("proj/c/.ignore")).unwrap();
+    let with = runs();
+    assert_eq!(with[0].0, 1, "{}{}", with[0].1, with[0].2);
+    assert_eq!(with, without);
+}
