@@ -920,11 +920,31 @@ pub struct ConfigCache {
     /// Canonical directories for the reads (`files::Dirs`), shared with the run's workers.
     dirs: Arc<crate::files::Dirs>,
     /// What the walk's listings of the directories not looked at yet show (by
-    /// [`crate::files::PathKey`]), taken by the lookup.
+    /// [`crate::files::PathKey`]), taken by the lookup, let go when the walk leaves them
+    /// ([`Resolver::listed`]).
     listed: HashMap<crate::files::PathKey, Listed>,
+    /// The directories of `listed` the walk is still in, outermost first: the walk goes
+    /// depth first, so a listed directory that is not above the one listed now has been
+    /// left, and only a file in or below it would ask for it.
+    open: Vec<PathBuf>,
 }
 
 impl ConfigCache {
+    /// The walk lists `dir`: the listed directories not above it were left, and what
+    /// their listings showed is let go (a lookup asking later probes, as for a directory
+    /// the walk did not list).
+    fn left_for(&mut self, dir: &Path) {
+        while let Some(top) = self.open.last() {
+            if dir.starts_with(top) {
+                break;
+            }
+            if self.listed.remove(top.as_os_str()).is_some() {
+                crate::files::counts::release(1);
+            }
+            self.open.pop();
+        }
+    }
+
     pub fn find(&mut self, dir: &Path) -> Option<PathBuf> {
         let mut visited: Vec<&Path> = Vec::new();
         let mut found = None;
@@ -935,6 +955,9 @@ impl ConfigCache {
             }
             visited.push(d);
             let listed = self.listed.remove(d.as_os_str());
+            if listed.is_some() {
+                crate::files::counts::release(1);
+            }
             if let Some(c) = config_in(d, listed, &mut self.read, &self.dirs) {
                 found = Some(c);
                 break;
@@ -1036,6 +1059,7 @@ impl Resolver {
             return;
         }
         let dir = self.absolute(listing.dir);
+        self.configs.left_for(&dir);
         if self.configs.nearest.contains_key(dir.as_os_str()) {
             return;
         }
@@ -1043,7 +1067,15 @@ impl Resolver {
             depwindow_toml: listing.has(DEPWINDOW_TOML),
             pyproject_toml: listing.has(PYPROJECT_TOML),
         };
-        self.configs.listed.insert(dir.into_os_string(), listed);
+        if self
+            .configs
+            .listed
+            .insert(dir.clone().into_os_string(), listed)
+            .is_none()
+        {
+            crate::files::counts::hold(1);
+        }
+        self.configs.open.push(dir);
     }
 
     /// Forget the bytes no check took (pyproject.toml files excluded or above the paths),
@@ -1051,7 +1083,9 @@ impl Resolver {
     pub(crate) fn drop_reads(&mut self) {
         self.configs.read = Reads::default();
         self.configs.dirs.clear();
+        crate::files::counts::release(self.configs.listed.len() as u64);
         self.configs.listed = HashMap::default();
+        self.configs.open = Vec::new();
     }
 
     /// The settings index for a file or directory.

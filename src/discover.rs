@@ -144,15 +144,6 @@ impl Listing<'_> {
     pub(crate) fn names(&self) -> impl Iterator<Item = &OsStr> {
         self.entries.iter().map(|(n, _)| n.as_os_str())
     }
-
-    /// Whether an entry that is not a directory has a dependency file's name: the only
-    /// directories whose siblings a check looks for (`run::Locks`).
-    pub(crate) fn holds_dependency_file(&self) -> bool {
-        // The whole path: a `requirements` folder above makes any `.txt` one.
-        self.entries
-            .iter()
-            .any(|(n, t)| !t.is_dir() && detect(&crate::files::join(self.dir, n)).is_some())
-    }
 }
 
 /// The walk of one root: `WalkBuilder`'s walk of the `ignore` crate with the settings

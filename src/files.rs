@@ -61,20 +61,39 @@ pub mod counts {
     /// The most bytes read ahead that roots waiting for a worker held at once.
     pub(crate) static HELD_PEAK: AtomicU64 = AtomicU64::new(0);
 
+    /// What the walk's listings leave held for later (`config::Resolver::listed`,
+    /// `run::Listings`), in entries: a directory's configuration names one, a sibling
+    /// lockfile listing one per name it keeps; now, and the most at once.
+    static LISTED_HELD: AtomicU64 = AtomicU64::new(0);
+    pub(crate) static LISTED_PEAK: AtomicU64 = AtomicU64::new(0);
+
     pub(crate) fn add(c: &AtomicU64) {
         c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `n` more listing entries held ([`LISTED_PEAK`]).
+    pub(crate) fn hold(n: u64) {
+        let now = LISTED_HELD.fetch_add(n, Ordering::Relaxed) + n;
+        LISTED_PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// `n` listing entries let go.
+    pub(crate) fn release(n: u64) {
+        LISTED_HELD.fetch_sub(n, Ordering::Relaxed);
     }
 
     /// The environment variable that makes the CLI print [`line`] at exit.
     pub const ENV: &str = "DEPWINDOW_TEST_IO_COUNTS";
 
     /// `resolutions=N opens=N config-probes=N checked-during-walk=N held-peak=N
-    /// config-lookups=N config-parses=N line-indexes=N listings=N walk-probes=N`.
+    /// config-lookups=N config-parses=N line-indexes=N listings=N walk-probes=N
+    /// listed-peak=N`.
     pub fn line() -> String {
         let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
         format!(
             "resolutions={} opens={} config-probes={} checked-during-walk={} held-peak={} \
-             config-lookups={} config-parses={} line-indexes={} listings={} walk-probes={}",
+             config-lookups={} config-parses={} line-indexes={} listings={} walk-probes={} \
+             listed-peak={}",
             g(&RESOLUTIONS),
             g(&OPENS),
             g(&CONFIG_PROBES),
@@ -84,7 +103,8 @@ pub mod counts {
             g(&CONFIG_PARSES),
             g(&LINE_INDEXES),
             g(&LISTINGS),
-            g(&WALK_PROBES)
+            g(&WALK_PROBES),
+            g(&LISTED_PEAK)
         )
     }
 }

@@ -456,7 +456,7 @@ impl Locks {
             return false;
         }
         match self.names(key.0.parent().unwrap_or(Path::new(""))) {
-            Some(names) => DECLARATIONS.iter().any(|d| names.contains(d.as_bytes())),
+            Some(names) => DECLARATIONS.iter().any(|d| names.may_hold(d.as_bytes())),
             None => true,
         }
     }
@@ -473,7 +473,7 @@ impl Locks {
             // Only a name the listing lacks is skipped; one it has is still checked to be
             // a file by `read_lock`, exactly as before.
             let listed = match (&names, lock.file_name()) {
-                (Some(names), Some(name)) => names.contains(&fold(name.as_encoded_bytes())),
+                (Some(names), Some(name)) => names.may_hold(name.as_encoded_bytes()),
                 _ => true,
             };
             if !listed {
@@ -484,7 +484,7 @@ impl Locks {
     }
 
     /// The entries of `dir` ([`Listings`]), listed here when the walk did not list it.
-    fn names(&self, dir: &Path) -> Option<Listing> {
+    fn names(&self, dir: &Path) -> Option<Names> {
         if let Some(known) = self.listed.get(dir) {
             return known;
         }
@@ -497,9 +497,9 @@ impl Locks {
         .ok()
         .and_then(|entries| {
             let names: Option<Vec<_>> = entries.map(|e| e.ok().map(|e| e.file_name())).collect();
-            folded(names?.iter().map(|n| n.as_os_str()))
+            Names::of(names?.iter().map(|n| n.as_os_str()))
         });
-        self.listed.insert(dir, listing.clone());
+        self.listed.insert(dir, listing);
         listing
     }
 
@@ -531,53 +531,91 @@ impl Locks {
     }
 }
 
-/// A directory's entry names, folded by [`fold`].
-type Listing = Arc<HashSet<Vec<u8>>>;
+/// The lockfile and declaration names a lookup asks a directory for, ASCII-lowercased:
+/// the fixed names of the formats' `lockfiles` and [`DECLARATIONS`] (a test keeps them in
+/// step). Whether each is in a directory is one bit of [`Names`].
+const TRACKED: [&str; 7] = [
+    "poetry.lock",
+    "uv.lock",
+    "pdm.lock",
+    "pylock.toml",
+    "pipfile.lock",
+    "pyproject.toml",
+    "pipfile",
+];
 
-/// The entry names of directories, by the directory as written (as a file's path names
-/// its parent), ASCII-lowercased so that a case-insensitive file system (macOS) still
-/// finds `Poetry.lock` as the probe did; None when the directory cannot be listed or when
-/// a name is not ASCII (a case folding beyond ASCII could match): then every candidate is
-/// probed. Shared by the walk, which lists each directory once, and the run's workers.
+/// Which [`TRACKED`] names a directory holds, under any ASCII case (a case-insensitive
+/// file system, macOS, opens `Poetry.lock` for `poetry.lock`, as the probe did): a bit
+/// each, not the directory's names (a directory of 2,000 data files beside a pyproject.toml
+/// held them all). A name it does not track (a pip-compile output, `*.txt`) may be there:
+/// probed.
+#[derive(Clone, Copy)]
+struct Names(u8);
+
+impl Names {
+    /// The names of a directory's entries; None when one is not ASCII (a case folding
+    /// beyond ASCII could match a tracked name): then every candidate is probed.
+    fn of<'a>(names: impl Iterator<Item = &'a std::ffi::OsStr>) -> Option<Names> {
+        let mut bits = 0;
+        for name in names {
+            let bytes = name.as_encoded_bytes();
+            if !bytes.is_ascii() {
+                return None;
+            }
+            bits |= tracked(bytes).map_or(0, |i| 1 << i);
+        }
+        Some(Names(bits))
+    }
+
+    /// Whether the directory may hold `name`: a tracked name only when listed.
+    fn may_hold(self, name: &[u8]) -> bool {
+        tracked(name).is_none_or(|i| self.0 & (1 << i) != 0)
+    }
+}
+
+/// The bit of a [`TRACKED`] name, under any ASCII case.
+fn tracked(name: &[u8]) -> Option<usize> {
+    TRACKED
+        .iter()
+        .position(|t| t.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// The directories whose lockfiles or declarations a check may ask for, by the directory
+/// as written (as a file's path names its parent), with the [`Names`] they hold (None when
+/// the directory cannot be listed, or a name is not ASCII: every candidate probed). Shared
+/// by the walk, which lists each directory once, and the run's workers.
 #[derive(Clone, Default)]
-pub(crate) struct Listings(Arc<Mutex<crate::hash::HashMap<PathBuf, Option<Listing>>>>);
+pub(crate) struct Listings(Arc<Mutex<crate::hash::HashMap<PathBuf, Option<Names>>>>);
 
 impl Listings {
-    fn get(&self, dir: &Path) -> Option<Option<Listing>> {
-        self.0.lock().ok()?.get(dir).cloned()
+    fn get(&self, dir: &Path) -> Option<Option<Names>> {
+        self.0.lock().ok()?.get(dir).copied()
     }
 
-    fn insert(&self, dir: &Path, listing: Option<Listing>) {
+    fn insert(&self, dir: &Path, names: Option<Names>) {
         if let Ok(mut m) = self.0.lock() {
-            m.insert(dir.to_path_buf(), listing);
+            if m.insert(dir.to_path_buf(), names).is_none() {
+                crate::files::counts::hold(1);
+            }
         }
     }
 
-    /// A directory the walk listed: kept when it holds a dependency file, the only
-    /// directories whose lockfiles a check looks for.
+    /// A directory the walk listed: kept only when a check may ask it ([`asks`]: a
+    /// declaration that pairs with lockfiles, or a lockfile a declaration may pair with).
+    /// A directory with a requirements.txt alone is never asked (its check names no
+    /// lockfile); one asked that the walk did not keep is listed again by the lookup.
     pub(crate) fn walked(&self, listing: &crate::discover::Listing) {
-        if listing.holds_dependency_file() {
-            self.insert(listing.dir, folded(listing.names()));
+        if listing.names().any(asks) {
+            self.insert(listing.dir, Names::of(listing.names()));
         }
     }
 }
 
-/// Names as a [`Listing`] keeps them; None when one is not ASCII.
-fn folded<'a>(names: impl Iterator<Item = &'a std::ffi::OsStr>) -> Option<Listing> {
-    let mut set = HashSet::default();
-    for name in names {
-        let bytes = name.as_encoded_bytes();
-        if !bytes.is_ascii() {
-            return None;
-        }
-        set.insert(fold(bytes));
-    }
-    Some(Arc::new(set))
-}
-
-/// A file name as [`Locks::names`] keeps it.
-fn fold(name: &[u8]) -> Vec<u8> {
-    name.to_ascii_lowercase()
+/// Whether a file of this name makes its directory asked for lockfiles or declarations:
+/// a tracked name, or pip-compile's input (`*.in`, whose check looks for the `.txt`).
+fn asks(name: &std::ffi::OsStr) -> bool {
+    let bytes = name.as_encoded_bytes();
+    tracked(bytes).is_some() || bytes.ends_with(b".in")
 }
 
 fn read_lock(
@@ -1457,6 +1495,22 @@ impl std::hash::Hasher for Prehashed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every fixed lockfile name a declaration pairs with, and every declaration a lockfile
+    /// root asks for, is [`TRACKED`] (an untracked one is probed: right, but the listing
+    /// saves nothing).
+    #[test]
+    fn the_tracked_names_are_the_formats_lockfile_names() {
+        for format in [Format::Pyproject, Format::Pipfile] {
+            for (lock, _) in format.imp().lockfiles(Path::new("d/x")) {
+                let name = lock.file_name().unwrap().as_encoded_bytes();
+                assert!(tracked(name).is_some(), "{}", lock.display());
+            }
+        }
+        for d in DECLARATIONS {
+            assert!(tracked(d.as_bytes()).is_some(), "{d}");
+        }
+    }
 
     /// The declarations whose lockfiles a root can hand over are the ones named, and a
     /// lockfile so handed over names no lockfile itself: a lockfile root never waits for a

@@ -360,3 +360,36 @@ fn only_files_with_findings_have_their_lines_indexed() {
         assert_eq!(counter(&s, jobs, "line-indexes"), 1, "--jobs {jobs}");
     }
 }
+
+/// What the walk's listings leave held for later stays the same when the tree grows
+/// fourfold (`listed-peak`, in entries: a directory's configuration names one, a sibling
+/// lockfile listing one per name kept): the configuration names of a directory are let go
+/// when the walk leaves it, a directory of data files beside a requirements.txt (whose
+/// check looks for no lockfile) keeps none of its names, and of a pyproject.toml's only
+/// whether each lockfile name is there. Every directory's names were held to the end of
+/// the walk: 2,000 data file names, and 40 empty directories, grew the peak fourfold.
+#[test]
+fn listings_held_do_not_grow_with_the_tree() {
+    let shaped = |name: &str, n: usize| {
+        let s = Scratch::new(name);
+        for i in 0..n {
+            s.write(&format!("p{i}/requirements.txt"), "numpy>=1.16\n");
+            for j in 0..50 {
+                s.write(&format!("p{i}/data/f{j}.dat"), "");
+                s.write(&format!("p{i}/f{j}.dat"), "");
+            }
+            std::fs::create_dir_all(s.path().join(format!("e{i}/a/b"))).unwrap();
+        }
+        s.write(
+            "pyproject.toml",
+            "[project]\nname = \"x\"\nversion = \"1\"\n",
+        );
+        s
+    };
+    let (small, large) = (shaped("io-held-10", 10), shaped("io-held-40", 40));
+    for jobs in ["1", "2"] {
+        let peak = |s: &Scratch| counter(s, jobs, "listed-peak");
+        assert_eq!(peak(&small), peak(&large), "--jobs {jobs}");
+        assert!(peak(&large) <= 8, "--jobs {jobs}: {}", peak(&large));
+    }
+}
