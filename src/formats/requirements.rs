@@ -1795,9 +1795,9 @@ impl super::InputFormat for Requirements {
     fn detect(&self, name: &super::FileName<'_>) -> bool {
         let l = name.lower;
         (l.ends_with(".txt")
-            && (l.contains("requirements") || l.contains("constraints") || name.in_requirements_dir))
+            && (l.contains("requirements") || l.contains("constraints") || name.in_requirements_dir()))
             // pip-tools inputs.
-            || (l.ends_with(".in") && (l.contains("requirements") || name.in_requirements_dir))
+            || (l.ends_with(".in") && (l.contains("requirements") || name.in_requirements_dir()))
     }
     fn parse(&self, files: &mut Files, id: FileId) -> Parsed {
         let mut parsed = parse_unit(files, id);
