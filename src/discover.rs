@@ -171,6 +171,8 @@ struct Frame {
     dir: PathBuf,
     entries: std::vec::IntoIter<(OsString, FileType)>,
     rules: Rules,
+    /// A file of the directory was asked whether it is excluded (see [`Walk::file`]).
+    asked: bool,
 }
 
 /// The root's walk: the rules of the directories above it, and the directories open.
@@ -203,8 +205,8 @@ impl Walk<'_, '_> {
             }
             if kind.is_dir() {
                 self.directory(&mut chain, path, &name);
-            } else {
-                self.file(path, kind);
+            } else if let Some(top) = chain.frames.last_mut() {
+                self.file(path, kind, &mut top.asked);
             }
         }
     }
@@ -246,12 +248,18 @@ impl Walk<'_, '_> {
             dir,
             entries: entries.into_iter(),
             rules,
+            asked: false,
         });
     }
 
     /// A walked entry that is not a directory: a dependency file is handed over (a link to
-    /// one after the walk's files).
-    fn file(&mut self, path: PathBuf, kind: FileType) {
+    /// one after the walk's files). `asked`: whether a file of its directory was asked
+    /// whether it is excluded. Asking looks up the directory's configuration, whose error
+    /// ends the run, so the first regular file of each directory is asked whatever its
+    /// name, as every file was; the others only when their name or content may make them
+    /// a dependency file (the exclusion of a `.py` file decides nothing, and asking cost
+    /// a parse of its path: 9M instructions on a tree of 20,000 of them).
+    fn file(&mut self, path: PathBuf, kind: FileType, asked: &mut bool) {
         // Directory links are not followed (no loops), but a link to a file with a name we
         // read (`requirements.txt -> requirements/prod.txt`) is checked; what it points at
         // goes through the same refusals as any other file.
@@ -271,11 +279,16 @@ impl Walk<'_, '_> {
         if !kind.is_file() && !link_to_file {
             return;
         }
+        let named = detect(&path);
+        if named.is_none() && !may_be_conda(&path) && *asked {
+            return;
+        }
+        *asked = true;
         if (self.exclude)(&path) {
             return;
         }
-        let format = detect(&path)
-            .or_else(|| (kind.is_file() && conda_environment(&path)).then_some(Format::Conda));
+        let format =
+            named.or_else(|| (kind.is_file() && conda_environment(&path)).then_some(Format::Conda));
         let Some(format) = format else { return };
         if link_to_file {
             self.links.push((path, format));
@@ -712,11 +725,7 @@ fn error_message(err: &ignore::Error) -> String {
 /// (`formats::sniff`): a Helm chart or an Ansible role has `dependencies:` alone. A file
 /// that cannot be read here is left to the name rule (not checked), as any other YAML.
 fn conda_environment(path: &Path) -> bool {
-    let yaml = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
-    if !yaml {
+    if !may_be_conda(path) {
         return false;
     }
     let Ok(bytes) = crate::files::read_capped(path) else {
@@ -726,6 +735,13 @@ fn conda_environment(path: &Path) -> bool {
     let text = text.trim_start_matches('\u{feff}');
     let key = |k: &str| text.lines().any(|l| top_level_key(l, k));
     key("channels") && key("dependencies")
+}
+
+/// A YAML file's name: its content may make it a conda environment ([`conda_environment`]).
+fn may_be_conda(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"))
 }
 
 /// Whether `line` starts the top-level mapping key `key` holding a list, as conda needs:

@@ -1168,3 +1168,32 @@ fn a_root_spelt_through_a_link_and_dot_dot_keeps_its_configuration() {
         }
     }
 }
+
+/// The walk looks up the configuration of every directory holding a file, whatever the
+/// file's name: a broken `depwindow.toml` above only Python files, or above a conda
+/// environment its `exclude` would skip, still ends the run with its error. The walk asks
+/// a file whose name makes it no dependency file only when it is its directory's first;
+/// with none asked, these runs passed.
+#[test]
+fn a_broken_configuration_over_other_files_still_ends_the_run() {
+    for (config, files) in [
+        ("a/depwindow.toml", &["a/b/m.py", "a/b/n.py"][..]),
+        ("a/depwindow.toml", &["a/README.md"][..]),
+        ("a/b/depwindow.toml", &["a/b/c/z.cfg", "a/b/c/y.txt"][..]),
+    ] {
+        let s = Scratch::new("broken-config-other-files");
+        s.write("e/requirements.txt", "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nprotobuf>=3.6.1,<4\ngast>=0.2.0,<0.3\nh5py<3.0\n");
+        s.write(config, "select = [\n");
+        for f in files {
+            s.write(f, "x = 1\n");
+        }
+        let out = run(s.path(), &["check", "--output-format", "concise", "."]);
+        assert_eq!(out.code, 2, "{config} {files:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains(&format!("{config}:1:11: unclosed array")),
+            "{config} {files:?}: {}",
+            out.stderr
+        );
+    }
+}
