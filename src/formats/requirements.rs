@@ -2129,11 +2129,9 @@ mod tests {
         assert!(unread_n > 500 && stepped_n > 5000, "{unread_n} {stepped_n}");
     }
 
-    /// The work bound of the one-pass reading: in a pip-compile file, only the pins on a
-    /// rule's package go through pip's steps (comment, variable, option and marker
-    /// searches, the link tests); every other pin is one scan.
-    #[test]
-    fn only_relevant_pins_go_through_pips_steps() {
+    /// A pip-compile file of 50 pins on packages no rule reads, each with two `--hash`
+    /// continuation lines and a `# via` line: the work-bound tests' input.
+    fn fifty_hashed_pins() -> String {
         let hex = "0123456789abcdef".repeat(4);
         let mut text = String::from("#\n# pip-compile --generate-hashes\n#\n");
         for i in 0..50 {
@@ -2141,6 +2139,16 @@ mod tests {
                 "pkg-{i:03}==1.{i}.0 \\\n    --hash=sha256:{hex} \\\n    --hash=sha256:{hex}\n    # via -r requirements.in\n"
             );
         }
+        text
+    }
+
+    /// The work bound of the one-pass reading: in a pip-compile file, only the pins on a
+    /// rule's package go through pip's steps (comment, variable, option and marker
+    /// searches, the link tests); every other pin is one scan.
+    #[test]
+    fn only_relevant_pins_go_through_pips_steps() {
+        let hex = "0123456789abcdef".repeat(4);
+        let mut text = fifty_hashed_pins();
         text += &format!("numpy==1.16.4 \\\n    --hash=sha256:{hex}\n");
         let numpy = PackageName::from_str("numpy").unwrap();
         let before = STEPPED_LINES.with(|n| n.get());
@@ -2161,12 +2169,7 @@ mod tests {
     #[test]
     fn hash_continuation_lines_are_not_copied() {
         let hex = "0123456789abcdef".repeat(4);
-        let mut text = String::from("#\n# pip-compile --generate-hashes\n#\n");
-        for i in 0..50 {
-            text += &format!(
-                "pkg-{i:03}==1.{i}.0 \\\n    --hash=sha256:{hex} \\\n    --hash=sha256:{hex}\n    # via -r requirements.in\n"
-            );
-        }
+        let text = fifty_hashed_pins();
         let copied = |t: &str| {
             let before = JOINED_BYTES.with(|n| n.get());
             let fp = parse_text(0, t, 0, Role::Require);
