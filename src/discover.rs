@@ -263,8 +263,9 @@ impl Walk<'_, '_> {
         // Directory links are not followed (no loops), but a link to a file with a name we
         // read (`requirements.txt -> requirements/prod.txt`) is checked; what it points at
         // goes through the same refusals as any other file.
+        let named = detect(&path);
         let link_to_file = kind.is_symlink()
-            && detect(&path).is_some()
+            && named.is_some()
             && match std::fs::metadata(&path) {
                 Ok(meta) => !meta.is_dir(),
                 Err(err) => {
@@ -279,7 +280,6 @@ impl Walk<'_, '_> {
         if !kind.is_file() && !link_to_file {
             return;
         }
-        let named = detect(&path);
         if named.is_none() && !may_be_conda(&path) && *asked {
             return;
         }
