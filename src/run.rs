@@ -129,50 +129,9 @@ pub(crate) fn check_one(
     if stdin.is_none() && !candidate.sniff {
         locks.publish(&candidate.path, format, &files, &parsed, id);
     }
-    // Global constraint files: every package they pin restricts every unit, as PIP_CONSTRAINT.
-    let (mut pre, mut hashed) = (false, false);
-    for c in &opts.constraints {
-        match files.load(c) {
-            Ok(cid) => {
-                let mut extra = formats::parse(Format::Requirements, &mut files, cid);
-                pre |= extra.pre;
-                hashed |= extra.hashed;
-                let base = parsed.requirements.len();
-                for r in &mut extra.requirements {
-                    r.role = Role::Constrain;
-                }
-                let n = extra.requirements.len();
-                parsed.requirements.extend(extra.requirements);
-                // A unit that adds to a base has them through it (`Group::base`).
-                for g in parsed.groups.iter_mut().filter(|g| g.base.is_none()) {
-                    g.members.extend(base..base + n);
-                }
-                parsed.problems.extend(extra.problems);
-                let every: Vec<usize> = (0..parsed.groups.len())
-                    .filter(|&g| parsed.groups[g].base.is_none())
-                    .collect();
-                parsed.unparsed.extend(extra.unparsed.into_iter().map(|u| {
-                    crate::manifest::Unparsed {
-                        groups: every.clone(),
-                        ..u
-                    }
-                }));
-            }
-            Err(e) => {
-                let d = Diagnostic::problem(
-                    Check::IncludeError,
-                    Severity::Error,
-                    Loc {
-                        file: id,
-                        span: Span::default(),
-                    },
-                    format!("cannot read constraint file `{}`: {e}", c.display()),
-                );
-                return (files, vec![d], false);
-            }
-        }
+    if let Err(d) = add_global_constraints(&mut parsed, &mut files, id, &opts.constraints) {
+        return (files, vec![*d], false);
     }
-    apply_pip_options(&mut parsed, pre, hashed);
     let check_opts = Options {
         pythons: opts.pythons.clone(),
         platforms: opts.platforms.clone(),
@@ -191,6 +150,61 @@ pub(crate) fn check_one(
         crate::generated::annotate(&mut files, id, rules, &mut diags);
     }
     (files, diags, false)
+}
+
+/// Add the global constraint files to a parsed file: every package they pin restricts
+/// every unit, as pip's `PIP_CONSTRAINT`, and their `--pre` and hash-checking mode reach
+/// its requirements ([`apply_pip_options`]). Both the check and the resolver's requests
+/// (`resolve::run`) read a file through here, so the two judge the same units. A
+/// constraint file that cannot be read is the finding returned, on the file (`id`).
+pub(crate) fn add_global_constraints(
+    parsed: &mut crate::manifest::Parsed,
+    files: &mut Files,
+    id: FileId,
+    constraints: &[PathBuf],
+) -> Result<(), Box<Diagnostic>> {
+    let (mut pre, mut hashed) = (false, false);
+    for c in constraints {
+        let cid = files.load(c).map_err(|e| {
+            Box::new(Diagnostic::problem(
+                Check::IncludeError,
+                Severity::Error,
+                Loc {
+                    file: id,
+                    span: Span::default(),
+                },
+                format!("cannot read constraint file `{}`: {e}", c.display()),
+            ))
+        })?;
+        let mut extra = formats::parse(Format::Requirements, files, cid);
+        pre |= extra.pre;
+        hashed |= extra.hashed;
+        let base = parsed.requirements.len();
+        for r in &mut extra.requirements {
+            r.role = Role::Constrain;
+        }
+        let n = extra.requirements.len();
+        parsed.requirements.extend(extra.requirements);
+        // A unit that adds to a base has them through it (`Group::base`).
+        for g in parsed.groups.iter_mut().filter(|g| g.base.is_none()) {
+            g.members.extend(base..base + n);
+        }
+        parsed.problems.extend(extra.problems);
+        let every: Vec<usize> = (0..parsed.groups.len())
+            .filter(|&g| parsed.groups[g].base.is_none())
+            .collect();
+        parsed.unparsed.extend(
+            extra
+                .unparsed
+                .into_iter()
+                .map(|u| crate::manifest::Unparsed {
+                    groups: every.clone(),
+                    ..u
+                }),
+        );
+    }
+    apply_pip_options(parsed, pre, hashed);
+    Ok(())
 }
 
 /// The `--pre` and hash-checking mode that the global constraint files switch on. pip reads

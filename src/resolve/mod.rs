@@ -119,8 +119,15 @@ pub(crate) fn run(
             Some(id) => id,
             None => continue,
         };
-        let parsed = formats::parse(job.candidate.format, &mut read, id);
+        let mut parsed = formats::parse(job.candidate.format, &mut read, id);
         let profile = &profiles[job.profile];
+        // The global constraint files restrict the request as they restrict the check;
+        // one that cannot be read is the check's finding already.
+        if crate::run::add_global_constraints(&mut parsed, &mut read, id, &profile.opts.constraints)
+            .is_err()
+        {
+            continue;
+        }
         for unit in check::units(&parsed) {
             let Some(built) = unit_request(&parsed, &unit.all_requirements(), &profile.rules)
             else {

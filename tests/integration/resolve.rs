@@ -302,6 +302,40 @@ fn resolved_outside_where_the_rule_ignores_absence() {
     assert!(findings(&json, "DW106").is_empty(), "{json:#}");
 }
 
+/// A global `--constraint` file restricts what the resolver may pick, as it restricts the
+/// static check (pip's `PIP_CONSTRAINT`): a `wrapt<1.15` there leaves nothing resolved outside.
+#[test]
+fn a_global_constraint_file_reaches_the_resolver() {
+    let Some(env) = setup("global-constraint") else {
+        return;
+    };
+    let text = "tensorflow==1.14.0\nnumpy>=1.14.5,<1.17\nh5py<3\n";
+    let (_, json) = env.check("unconstrained", text, &[]);
+    assert_eq!(findings(&json, "DW107").len(), 1, "{json:#}");
+    let c = env.root.join("constraints.txt");
+    std::fs::write(&c, "wrapt<1.15\n").unwrap();
+    let (out, json) = env.check("constrained", text, &["--constraint", c.to_str().unwrap()]);
+    assert!(
+        findings(&json, "DW107").is_empty(),
+        "{json:#}\n{}",
+        stderr(&out)
+    );
+    assert!(
+        findings(&json, "DW106").is_empty(),
+        "{json:#}\n{}",
+        stderr(&out)
+    );
+    // A constraint the unit's requirements cannot meet is the resolver's failure too.
+    std::fs::write(&c, "numpy>=1.17\n").unwrap();
+    let (out, json) = env.check("conflicting", text, &["--constraint", c.to_str().unwrap()]);
+    assert_eq!(
+        findings(&json, "DW106").len(),
+        1,
+        "{json:#}\n{}",
+        stderr(&out)
+    );
+}
+
 /// The file's `--pre` reaches the resolver (uv `--prerelease allow`), and its answers are
 /// cached apart from those without it.
 #[test]
