@@ -803,10 +803,18 @@ impl EventReceiver for Builder<'_> {
             self.failed = true;
             return;
         };
-        let mut decoded = Cow::Borrowed("");
-        let mut bad = Failed(false);
-        let kind = raw.decode_scalar(&mut decoded, &mut bad);
-        self.failed |= bad.0;
+        let (kind, decoded) = match plain_basic(raw.as_str(), encoding) {
+            Some(inside) => (ScalarKind::String, Cow::Borrowed(inside)),
+            None => {
+                #[cfg(test)]
+                DECODED.with(|n| n.set(n.get() + 1));
+                let mut decoded = Cow::Borrowed("");
+                let mut bad = Failed(false);
+                let kind = raw.decode_scalar(&mut decoded, &mut bad);
+                self.failed |= bad.0;
+                (kind, decoded)
+            }
+        };
         let item = match kind {
             ScalarKind::String => Item::String(decoded),
             ScalarKind::Boolean(b) => Item::Boolean(b),
@@ -822,6 +830,42 @@ impl EventReceiver for Builder<'_> {
     fn error(&mut self, _span: TSpan, _error: &mut dyn ErrorSink) {
         self.failed = true;
     }
+}
+
+/// The value of a basic string token (`"..."`) with nothing to unescape or refuse inside:
+/// the inside itself, as `toml_parser`'s `decode_basic_string` gives it (borrowed, no
+/// error), found with one table look-up a byte where the decoder tests each byte against
+/// its sets. `None` for any other token (the decoder reads it): another encoding, or a
+/// `\`, a control character, DEL or a `"` inside.
+fn plain_basic(raw: &str, encoding: Option<Encoding>) -> Option<&str> {
+    if encoding != Some(Encoding::BasicString) {
+        return None;
+    }
+    let inside = raw.strip_prefix('"')?.strip_suffix('"')?;
+    inside
+        .bytes()
+        .all(|b| BASIC_UNESCAPED[usize::from(b)])
+        .then_some(inside)
+}
+
+/// TOML's `basic-unescaped = wschar / %x21 / %x23-5B / %x5D-7E / non-ascii` as a byte table
+/// (`non-ascii` is any byte of a multi-byte character: the text is UTF-8 already).
+static BASIC_UNESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = matches!(c, b' ' | b'\t' | 0x21 | 0x23..=0x5B | 0x5D..=0x7E | 0x80..=0xFF);
+        b += 1;
+    }
+    t
+};
+
+#[cfg(test)]
+thread_local! {
+    /// Scalars this thread handed to `toml_parser`'s decoder ([`Builder::scalar`]): a work
+    /// counter for [`plain_basic`].
+    static DECODED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// `toml`'s tree as this one (only when `toml` accepts a document the builder refused).
@@ -1170,5 +1214,90 @@ mod tests {
         same(&dotted);
         same(&format!("{dotted}[a.b3]\n"));
         same(&format!("{dotted}[a.b3.d]\n"));
+    }
+
+    /// [`plain_basic`] takes a string token exactly when it is a basic string that
+    /// `toml_parser`'s decoder reads as its own inside without an error (an escape always
+    /// shortens the value, so a value equal to the inside had none), and then gives that
+    /// value: every ASCII byte, non-ASCII characters, escapes (valid and not), quotes and
+    /// backslashes, alone, doubled and inside a requirement string, in each encoding.
+    #[test]
+    fn plain_basic_strings_are_what_the_decoder_reads_as_their_inside() {
+        let mut pieces: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+        pieces.extend(
+            [
+                "\u{e9}",
+                "\u{3000}",
+                "\u{10ffff}",
+                "\\n",
+                "\\\\",
+                "\\\"",
+                "\\u00e9",
+                "\\x41",
+                "\\e",
+                "\\q",
+                "\\",
+                "\"\"",
+                "\r\n",
+                "",
+            ]
+            .map(String::from),
+        );
+        let mut taken = 0;
+        for p in &pieces {
+            for inside in [
+                p.clone(),
+                format!("{p}{p}"),
+                format!("numpy{p}>=1.16"),
+                format!("pkg-001 ; python_version < '3.8' {p}"),
+            ] {
+                for (encoding, raw) in [
+                    (Some(Encoding::BasicString), format!("\"{inside}\"")),
+                    (Some(Encoding::LiteralString), format!("'{inside}'")),
+                    (
+                        Some(Encoding::MlBasicString),
+                        format!("\"\"\"{inside}\"\"\""),
+                    ),
+                    (None, inside.clone()),
+                ] {
+                    let span = TSpan::new_unchecked(0, raw.len());
+                    let mut decoded = Cow::Borrowed("");
+                    let mut bad = Failed(false);
+                    let kind = Raw::new_unchecked(&raw, encoding, span)
+                        .decode_scalar(&mut decoded, &mut bad);
+                    let as_inside = encoding == Some(Encoding::BasicString)
+                        && !bad.0
+                        && kind == ScalarKind::String
+                        && decoded == inside.as_str();
+                    assert_eq!(
+                        plain_basic(&raw, encoding),
+                        as_inside.then_some(inside.as_str()),
+                        "{raw:?} {encoding:?}"
+                    );
+                    taken += usize::from(as_inside);
+                }
+            }
+        }
+        // Most printable characters are taken, alone and in requirement strings.
+        assert!(taken > 300, "{taken}");
+    }
+
+    /// The work bound of [`plain_basic`]: the strings of a pyproject.toml's dependency list
+    /// do not go through `toml_parser`'s decoder (a test of each byte against five sets);
+    /// only the scalars that are not plain basic strings do (here an integer, a boolean and
+    /// an escaped string). The tree is `toml`'s all the same.
+    #[test]
+    fn plain_strings_skip_the_decoder() {
+        let mut text = String::from(
+            "[project]\nname = \"p\"\nn = 1\nb = true\ne = \"caf\\u00e9\"\ndependencies = [\n",
+        );
+        for i in 0..50 {
+            text += &format!("    \"pkg-{i:03} >=1.{i}; python_version < '3.8'\",\n");
+        }
+        text += "]\n";
+        let before = DECODED.with(|n| n.get());
+        assert!(build(&text).is_some());
+        assert_eq!(DECODED.with(|n| n.get()) - before, 3);
+        same(&text);
     }
 }
