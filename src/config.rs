@@ -1231,7 +1231,11 @@ mod tests {
     #[test]
     fn rules_without_an_enabled_check_are_not_run() {
         let s = settings(&[], &["tensorflow-1.14/protobuf"]);
-        let ids: Vec<String> = s.selected_rules().into_iter().map(|r| r.id).collect();
+        let ids: Vec<String> = s
+            .selected_rules()
+            .into_iter()
+            .map(|r| r.id.clone())
+            .collect();
         assert!(ids.contains(&"tensorflow-1.14/numpy".to_owned()));
         assert!(!ids.contains(&"tensorflow-1.14/protobuf".to_owned()));
     }

@@ -205,8 +205,28 @@ impl std::fmt::Debug for OutsideFinal {
     }
 }
 
-#[derive(Clone, Debug)]
-pub struct Rule {
+/// A checked rule: a shared handle, so the copies a run makes (the configuration's rule
+/// list from the built-in rules, the profile's selection from it) cost a reference count
+/// each, not a copy of every string, specifier and version set of the rule.
+#[derive(Clone)]
+pub struct Rule(Arc<RuleData>);
+
+impl std::ops::Deref for Rule {
+    type Target = RuleData;
+    fn deref(&self) -> &RuleData {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What a [`Rule`] says (read through the handle).
+#[derive(Debug)]
+pub struct RuleData {
     pub id: String,
     pub package: PackageName,
     pub trigger: Arc<Trigger>,
@@ -236,7 +256,7 @@ pub struct Rule {
     pub uid: u64,
 }
 
-impl Rule {
+impl RuleData {
     /// The effect of a version outside the window (first matching tier).
     pub fn effect_of(&self, v: &Version) -> Option<&Effect> {
         self.effects.iter().find(|e| e.range.set.contains_any(v))
@@ -610,7 +630,7 @@ fn validate(
         }
         let outside_final = OutsideFinal(releases.0.clone());
         static UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        rules.push(Rule {
+        rules.push(Rule(Arc::new(RuleData {
             outside_final,
             uid: UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             id: id.clone(),
@@ -630,7 +650,7 @@ fn validate(
             sources: p.sources.clone(),
             effects,
             origin: path.to_owned(),
-        });
+        })));
     }
     Ok(rules)
 }

@@ -150,7 +150,9 @@ pub struct Release {
     pub version: Version,
     /// The version as the index spells it (shared with the findings that name it).
     pub text: std::sync::Arc<str>,
-    pub requires_python: Option<VersionSpecifiers>,
+    /// Shared by the releases of the list with the same Requires-Python text (a clone of
+    /// the specifiers was a vector and a version per release at every start).
+    pub requires_python: Option<Arc<VersionSpecifiers>>,
     pub status: Status,
     /// [`Release::installs_on`] remembered for Pythons 2.0-2.31 and 3.0-3.31: the checker
     /// asks it for every release, every Python and every unit, and each slow answer builds
@@ -337,7 +339,7 @@ impl ReleaseList {
         let mut releases = Vec::with_capacity(rows.size_hint().0);
         // Most rows share a Requires-Python with other rows: each distinct text is parsed
         // once, and its rows share one `installs_on` memo.
-        type Shared = (Option<VersionSpecifiers>, Arc<InstallsCache>);
+        type Shared = (Option<Arc<VersionSpecifiers>>, Arc<InstallsCache>);
         let mut requires: HashMap<&str, Shared> = HashMap::new();
         // Rows come in runs of one Requires-Python: the previous row's is tried first.
         let mut last: Option<(&str, Shared)> = None;
@@ -354,7 +356,7 @@ impl ReleaseList {
                             let parsed = if rp_key.is_empty() {
                                 None
                             } else {
-                                VersionSpecifiers::from_str(rp_key).ok()
+                                VersionSpecifiers::from_str(rp_key).ok().map(Arc::new)
                             };
                             (parsed, Arc::default())
                         })
@@ -756,7 +758,7 @@ mod cache_tests {
                     let slow = r
                         .requires_python
                         .as_ref()
-                        .is_none_or(|rp| crate::python::allows_version(rp, p));
+                        .is_none_or(|rp| crate::python::allows_version(&**rp, p));
                     assert_eq!(r.installs_on(p), slow, "{} on {p}", r.text);
                     assert_eq!(r.installs_on(p), slow, "{} on {p} (cached)", r.text);
                     checked += 1;
