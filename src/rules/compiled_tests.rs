@@ -472,3 +472,44 @@ fn builtin_release_lists_parse() {
     }
     assert!(lists >= 6, "{lists} lists");
 }
+
+/// A rule's outside-the-window index (`ReleaseData::with_outside`, found by walking the
+/// window's spans over the sorted list) is what asking the window about each final release
+/// gives: on every built-in list, with the built-in windows and with windows that have holes,
+/// exact spellings, pre-releases and nothing at all in them.
+#[test]
+fn outside_final_is_what_the_window_leaves_out() {
+    use crate::versions::VersionSet;
+    let windows = [
+        ">=1.16,<1.17",
+        "!=1.16.0,!=1.16.2,>=1.11",
+        "==1.16.*,!=1.16.1",
+        "===1.16.0",
+        ">=1.17.0rc1,<1.18",
+        "<0",
+        ">=0",
+        "==3.20.0,==3.20.1",
+    ];
+    let mut cases = 0;
+    for rule in crate::rules::builtin() {
+        let mut sets: Vec<VersionSet> = vec![rule.window.set.clone()];
+        sets.extend(windows.iter().map(|w| VersionSet::parse(w).unwrap()));
+        for window in &sets {
+            let list = (*rule.releases).as_ref().clone();
+            let expected: Vec<usize> = (0..list.releases.len())
+                .filter(|&i| {
+                    let r = &list.releases[i];
+                    r.status == super::releases::Status::Final && !window.contains_any(&r.version)
+                })
+                .collect();
+            let (_, outside) = super::ReleaseData::with_outside(list, window);
+            assert_eq!(outside, expected, "{} {window:?}", rule.id);
+            cases += 1;
+        }
+        assert_eq!(
+            *rule.outside_final,
+            super::ReleaseData::with_outside((*rule.releases).as_ref().clone(), &rule.window.set).1
+        );
+    }
+    assert!(cases >= 6 * 9, "{cases} cases");
+}

@@ -142,16 +142,25 @@ impl ReleaseData {
         }))
     }
 
+    /// The list with the indices of its final releases the window does not admit. The list
+    /// is sorted, so the window's intervals are found by binary search
+    /// ([`VersionSet::spans`]) and each release is tested against them by a walk, not a
+    /// search of the intervals per release.
     fn with_outside(list: ReleaseList, window: &VersionSet) -> (Arc<ReleaseList>, Vec<usize>) {
-        let outside = list
-            .releases
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| {
-                r.status == releases::Status::Final && !window.contains_any(&r.version)
-            })
-            .map(|(i, _)| i)
-            .collect();
+        let all = &list.releases;
+        let mut spans = window.spans(all.len(), |i| &all[i].version).into_iter();
+        let mut span = spans.next();
+        let mut outside = Vec::new();
+        for (i, r) in all.iter().enumerate() {
+            while span.as_ref().is_some_and(|s| s.end <= i) {
+                span = spans.next();
+            }
+            let inside = span.as_ref().is_some_and(|s| s.contains(&i))
+                && window.admits_in_span(&r.version, true);
+            if r.status == releases::Status::Final && !inside {
+                outside.push(i);
+            }
+        }
         (Arc::new(list), outside)
     }
 
