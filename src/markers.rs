@@ -120,7 +120,7 @@ fn over_pythons(
         if env.implementation_follows_python() {
             python.clone()
         } else {
-            match Version::from_str(&env.implementation_version) {
+            match Version::from_str(env.implementation_version) {
                 Ok(v) => Ranges::singleton(v),
                 Err(_) => Ranges::full(),
             }
@@ -255,14 +255,14 @@ struct Walk {
 fn string_value<'e>(env: &'e Environment, key: &MarkerValueString) -> Option<&'e str> {
     use MarkerValueString as K;
     Some(match key {
-        K::ImplementationName => &env.implementation_name,
-        K::OsName | K::OsNameDeprecated => &env.os_name,
-        K::PlatformMachine | K::PlatformMachineDeprecated => &env.platform_machine,
+        K::ImplementationName => env.implementation_name,
+        K::OsName | K::OsNameDeprecated => env.os_name,
+        K::PlatformMachine | K::PlatformMachineDeprecated => env.platform_machine,
         K::PlatformPythonImplementation
         | K::PlatformPythonImplementationDeprecated
-        | K::PythonImplementationDeprecated => &env.platform_python_implementation,
-        K::PlatformSystem => &env.platform_system,
-        K::SysPlatform | K::SysPlatformDeprecated => &env.sys_platform,
+        | K::PythonImplementationDeprecated => env.platform_python_implementation,
+        K::PlatformSystem => env.platform_system,
+        K::SysPlatform | K::SysPlatformDeprecated => env.sys_platform,
         K::PlatformRelease | K::PlatformVersion | K::PlatformVersionDeprecated => {
             debug_assert!(form::is_free_string(key));
             return None;

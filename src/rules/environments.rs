@@ -24,7 +24,8 @@ pub(crate) fn platform_title(platform: &str) -> &str {
     }
 }
 
-/// One target environment.
+/// One target environment. The marker values are the table's own text (embedded in the
+/// binary): read at every start, they cost no allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Environment {
     /// `major.minor`.
@@ -35,15 +36,15 @@ pub struct Environment {
     /// decided only when it agrees on every patch between them.
     pub full_oldest: Version,
     pub full_newest: Version,
-    pub os_name: String,
-    pub sys_platform: String,
-    pub platform_system: String,
-    pub platform_machine: String,
-    pub platform_python_implementation: String,
-    pub implementation_name: String,
+    pub os_name: &'static str,
+    pub sys_platform: &'static str,
+    pub platform_system: &'static str,
+    pub platform_machine: &'static str,
+    pub platform_python_implementation: &'static str,
+    pub implementation_name: &'static str,
     /// `implementation_version`: `0` on 2.7 (no `sys.implementation`), the interpreter
     /// version on 3.x (then it spans the same patches as `python_full_version`).
-    pub implementation_version: String,
+    pub implementation_version: &'static str,
     /// Whether `implementation_version` is the newest patch ([`Self::implementation_follows_python`]),
     /// decided once when the table is read: markers ask it per environment.
     implementation_follows: bool,
@@ -57,7 +58,7 @@ impl Environment {
 }
 
 /// Parse `environments.tsv` (header line, then one row per environment; columns by name).
-pub(crate) fn parse(text: &str) -> Result<Vec<Environment>, String> {
+pub(crate) fn parse(text: &'static str) -> Result<Vec<Environment>, String> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().ok_or("empty table")?.split('\t').collect();
     let col = |name: &str| {
@@ -79,28 +80,30 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Environment>, String> {
         col("implementation_name")?,
         col("implementation_version")?,
     ];
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.lines().count().saturating_sub(1));
+    let mut cells: Vec<&'static str> = Vec::with_capacity(header.len());
     for (i, line) in lines.enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let cells: Vec<&str> = line.split('\t').collect();
+        cells.clear();
+        cells.extend(line.split('\t'));
         let get = |c: usize| {
             cells
                 .get(cols[c])
-                .map(|s| (*s).to_owned())
+                .copied()
                 .ok_or_else(|| format!("line {}: too few columns", i + 2))
         };
         let version = |c: usize| {
             let t = get(c)?;
-            Version::from_str(&t).map_err(|e| format!("line {}: `{t}`: {e}", i + 2))
+            Version::from_str(t).map_err(|e| format!("line {}: `{t}`: {e}", i + 2))
         };
         let (full_newest, implementation_version) = (version(3)?, get(10)?);
         out.push(Environment {
-            python: get(0)?,
-            platform: get(1)?,
+            python: get(0)?.to_owned(),
+            platform: get(1)?.to_owned(),
             full_oldest: version(2)?,
-            implementation_follows: implementation_version == full_newest.to_string(),
+            implementation_follows: follows(implementation_version, &full_newest),
             full_newest,
             os_name: get(4)?,
             sys_platform: get(5)?,
@@ -112,6 +115,27 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Environment>, String> {
         });
     }
     Ok(out)
+}
+
+/// Whether `implementation_version` is written as the newest patch is (PEP 440's normal
+/// form): compared without formatting the version into a new string.
+fn follows(implementation_version: &str, full_newest: &Version) -> bool {
+    use std::fmt::Write;
+    /// A `fmt::Write` that compares what is written with `rest`, byte for byte.
+    struct Same<'a>(&'a str);
+    impl Write for Same<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            match self.0.strip_prefix(s) {
+                Some(rest) => {
+                    self.0 = rest;
+                    Ok(())
+                }
+                None => Err(std::fmt::Error),
+            }
+        }
+    }
+    let mut same = Same(implementation_version);
+    write!(same, "{full_newest}").is_ok() && same.0.is_empty()
 }
 
 /// The built-in target environments (the table is checked by tests; a table that fails to
@@ -132,6 +156,30 @@ pub(crate) fn find(python: &str, platform: &str) -> Option<&'static Environment>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn implementation_version_follows_when_written_as_the_newest_patch() {
+        let v = |t: &str| Version::from_str(t).unwrap();
+        assert!(follows("3.7.17", &v("3.7.17")));
+        assert!(follows("3.10.0", &v("3.10.0")));
+        // A prefix, a longer text, another patch, the fixed 2.7 value: not following.
+        assert!(!follows("3.7", &v("3.7.17")));
+        assert!(!follows("3.7.170", &v("3.7.17")));
+        assert!(!follows("3.7.16", &v("3.7.17")));
+        assert!(!follows("0", &v("2.7.18")));
+        assert!(!follows("", &v("2.7.18")));
+        // As the string comparison it replaces answers, on every row of the table.
+        for e in builtin() {
+            let formatted = e.full_newest.to_string();
+            assert_eq!(
+                follows(e.implementation_version, &e.full_newest),
+                e.implementation_version == formatted,
+                "{} {}",
+                e.python,
+                e.platform
+            );
+        }
+    }
 
     #[test]
     fn the_builtin_table_has_twelve_rows() {

@@ -130,7 +130,7 @@ fn variants(env: &Environment) -> Vec<Value> {
                 json!(if env.implementation_follows_python() {
                     full.clone()
                 } else {
-                    env.implementation_version.clone()
+                    env.implementation_version.to_owned()
                 }),
             );
             for (k, v) in [
