@@ -193,9 +193,10 @@ sources: vec!["astor 0.7.0 changelog".to_owned()],
 ])
 }
 /// The built-in release lists, ready made (`ReleaseList::compiled`), by name.
-/// With each its distinct Requires-Python texts, which rows name by index.
-pub(super) static RELEASE_LISTS: &[(&str, &[&str], &[CompiledRelease])] = &[
-("astor", &["", ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*", "!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,>=2.7"], &[
+/// With each its distinct Requires-Python texts, which rows name by index, and
+/// which plain Pythons each admits (`releases::series_answers`).
+pub(super) static RELEASE_LISTS: &[(&str, &[(&str, u64)], &[CompiledRelease])] = &[
+("astor", &[("", 0xffffffffffffffff), (">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*", 0xfffffff0ffffff80), ("!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,>=2.7", 0xfffffff0ffffff80)], &[
 CompiledRelease { version: v("0.1", 0, &[0, 1], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("0.2", 0, &[0, 2], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("0.2.1", 0, &[0, 2, 1], None, None, None), requires_python: 0, status: Status::Final },
@@ -211,7 +212,7 @@ CompiledRelease { version: v("0.7.1", 0, &[0, 7, 1], None, None, None), requires
 CompiledRelease { version: v("0.8.0", 0, &[0, 8, 0], None, None, None), requires_python: 1, status: Status::Final },
 CompiledRelease { version: v("0.8.1", 0, &[0, 8, 1], None, None, None), requires_python: 2, status: Status::Final },
 ]),
-("gast", &["", ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*", "!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,>=2.7"], &[
+("gast", &[("", 0xffffffffffffffff), (">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*", 0xfffffff0ffffff80), ("!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,>=2.7", 0xfffffff0ffffff80)], &[
 CompiledRelease { version: v("0.1", 0, &[0, 1], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("0.1.1", 0, &[0, 1, 1], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("0.1.2", 0, &[0, 1, 2], None, None, None), requires_python: 0, status: Status::Final },
@@ -237,7 +238,7 @@ CompiledRelease { version: v("0.5.5", 0, &[0, 5, 5], None, None, None), requires
 CompiledRelease { version: v("0.6.0", 0, &[0, 6, 0], None, None, None), requires_python: 2, status: Status::Final },
 CompiledRelease { version: v("0.7.0", 0, &[0, 7, 0], None, None, None), requires_python: 2, status: Status::Final },
 ]),
-("h5py", &["", ">=3.6", ">=3.7", ">=3.8", ">=3.9", ">=3.10"], &[
+("h5py", &[("", 0xffffffffffffffff), (">=3.6", 0xffffffc000000000), (">=3.7", 0xffffff8000000000), (">=3.8", 0xffffff0000000000), (">=3.9", 0xfffffe0000000000), (">=3.10", 0xfffffc0000000000)], &[
 CompiledRelease { version: v("1.0.0", 0, &[1, 0, 0], None, None, None), requires_python: 0, status: Status::Absent },
 CompiledRelease { version: v("1.1.0", 0, &[1, 1, 0], None, None, None), requires_python: 0, status: Status::Absent },
 CompiledRelease { version: v("1.2.0", 0, &[1, 2, 0], None, None, None), requires_python: 0, status: Status::Absent },
@@ -284,7 +285,7 @@ CompiledRelease { version: v("3.15.0", 0, &[3, 15, 0], None, None, None), requir
 CompiledRelease { version: v("3.15.1", 0, &[3, 15, 1], None, None, None), requires_python: 5, status: Status::Final },
 CompiledRelease { version: v("3.16.0", 0, &[3, 16, 0], None, None, None), requires_python: 5, status: Status::Final },
 ]),
-("numpy", &["", ">=2.7,!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*", ">=3.5", ">=3.6", ">=3.7", ">=3.7,<3.11", ">=3.8", ">=3.9", "<3.13,>=3.9", ">=3.10", ">=3.11", ">=3.12"], &[
+("numpy", &[("", 0xffffffffffffffff), (">=2.7,!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*", 0xfffffff0ffffff80), (">=3.5", 0xffffffe000000000), (">=3.6", 0xffffffc000000000), (">=3.7", 0xffffff8000000000), (">=3.7,<3.11", 0x0000078000000000), (">=3.8", 0xffffff0000000000), (">=3.9", 0xfffffe0000000000), ("<3.13,>=3.9", 0x00001e0000000000), (">=3.10", 0xfffffc0000000000), (">=3.11", 0xfffff80000000000), (">=3.12", 0xfffff00000000000)], &[
 CompiledRelease { version: v("1.9.0", 0, &[1, 9, 0], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("1.9.1", 0, &[1, 9, 1], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("1.9.2", 0, &[1, 9, 2], None, None, None), requires_python: 0, status: Status::Final },
@@ -414,7 +415,7 @@ CompiledRelease { version: v("2.5.3", 0, &[2, 5, 3], None, None, None), requires
 CompiledRelease { version: v("2.5.4", 0, &[2, 5, 4], None, None, None), requires_python: 11, status: Status::Final },
 CompiledRelease { version: v("2.5.5", 0, &[2, 5, 5], None, None, None), requires_python: 11, status: Status::Final },
 ]),
-("protobuf", &["", ">=3.5", ">=3.7", ">=3.8", ">=3.9", ">=3.10"], &[
+("protobuf", &[("", 0xffffffffffffffff), (">=3.5", 0xffffffe000000000), (">=3.7", 0xffffff8000000000), (">=3.8", 0xffffff0000000000), (">=3.9", 0xfffffe0000000000), (">=3.10", 0xfffffc0000000000)], &[
 CompiledRelease { version: v("2.0.0beta", 0, &[2, 0, 0], Some(pep440_rs::Prerelease { kind: pep440_rs::PrereleaseKind::Beta, number: 0 }), None, None), requires_python: 0, status: Status::PreRelease },
 CompiledRelease { version: v("2.0.3", 0, &[2, 0, 3], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("2.3.0", 0, &[2, 3, 0], None, None, None), requires_python: 0, status: Status::Final },
@@ -639,7 +640,7 @@ CompiledRelease { version: v("7.36.1", 0, &[7, 36, 1], None, None, None), requir
 CompiledRelease { version: v("7.36.2", 0, &[7, 36, 2], None, None, None), requires_python: 5, status: Status::Final },
 CompiledRelease { version: v("7.37.0rc1", 0, &[7, 37, 0], Some(pep440_rs::Prerelease { kind: pep440_rs::PrereleaseKind::Rc, number: 1 }), None, None), requires_python: 5, status: Status::PreRelease },
 ]),
-("wrapt", &["", "!=3.0.*,!=3.1.*,!=3.2.*,>=2.7", "!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,!=3.4.*,>=2.7", ">=3.8", ">=3.6", ">=3.9"], &[
+("wrapt", &[("", 0xffffffffffffffff), ("!=3.0.*,!=3.1.*,!=3.2.*,>=2.7", 0xfffffff8ffffff80), ("!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,!=3.4.*,>=2.7", 0xffffffe0ffffff80), (">=3.8", 0xffffff0000000000), (">=3.6", 0xffffffc000000000), (">=3.9", 0xfffffe0000000000)], &[
 CompiledRelease { version: v("0.0.0", 0, &[0, 0, 0], None, None, None), requires_python: 0, status: Status::Absent },
 CompiledRelease { version: v("1.0.0", 0, &[1, 0, 0], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("1.1.0", 0, &[1, 1, 0], None, None, None), requires_python: 0, status: Status::Final },

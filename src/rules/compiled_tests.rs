@@ -235,8 +235,9 @@ fn releases(out: &mut String) {
     };
     out.push_str(
         "/// The built-in release lists, ready made (`ReleaseList::compiled`), by name.\n\
-         /// With each its distinct Requires-Python texts, which rows name by index.\n\
-         pub(super) static RELEASE_LISTS: &[(&str, &[&str], &[CompiledRelease])] = &[\n",
+         /// With each its distinct Requires-Python texts, which rows name by index, and\n\
+         /// which plain Pythons each admits (`releases::series_answers`).\n\
+         pub(super) static RELEASE_LISTS: &[(&str, &[(&str, u64)], &[CompiledRelease])] = &[\n",
     );
     for (name, text) in of(Kind::Releases) {
         let rows = ReleaseList::parse_rows(text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -251,7 +252,16 @@ fn releases(out: &mut String) {
             "{name}: {} Requires-Python texts",
             texts.len()
         );
-        out.push_str(&format!("({name:?}, &{texts:?}, &[\n"));
+        let answered: Vec<String> = texts
+            .iter()
+            .map(|t| {
+                let rp = pep440_rs::VersionSpecifiers::from_str(t).ok();
+                let rp = rp.filter(|_| !t.is_empty());
+                let answers = super::releases::series_answers(rp.as_ref());
+                format!("({t:?}, {answers:#018x})")
+            })
+            .collect();
+        out.push_str(&format!("({name:?}, &[{}], &[\n", answered.join(", ")));
         for (version, spelling, requires_python, status) in &rows {
             out.push_str("CompiledRelease { version: ");
             emit_version(version, spelling, out);

@@ -102,9 +102,10 @@ pub struct Effect {
 /// A rule's release list and, computed from it, the indices of the final releases outside
 /// the window. A built-in list is parsed on first use (a run that never evaluates the rule,
 /// a file without its trigger, never parses it); a list read from a file is parsed at load.
-/// A built-in release list ready made: its distinct Requires-Python texts and its rows.
+/// A built-in release list ready made: its distinct Requires-Python texts (each with the
+/// plain Pythons it admits, `releases::series_answers`) and its rows.
 type CompiledList = (
-    &'static [&'static str],
+    &'static [(&'static str, u64)],
     &'static [releases::CompiledRelease],
 );
 
