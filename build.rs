@@ -128,7 +128,7 @@ fn compiled(root: &Path, code: &mut String) {
     if recorded.as_deref() == Some(format!("{hash:016x}").as_str()) {
         let _ = writeln!(
             code,
-            "mod compiled {{\n    use super::releases::{{v, CompiledRelease, CompiledWheelRow, Status}};\n    \
+            "mod compiled {{\n    use super::releases::{{v, CompiledRelease, CompiledRequires, CompiledWheelRow, Status}};\n    \
              use super::schema::*;\n    include!({:?});\n}}",
             made.display().to_string()
         );
@@ -137,7 +137,7 @@ fn compiled(root: &Path, code: &mut String) {
             "mod compiled {\n    /// `src/rules/compiled.rs` is stale: the rules load from their TOML.\n    \
              pub(super) fn files() -> Option<Vec<(&'static str, super::schema::RuleFileToml)>> {\n        \
              None\n    }\n    \
-             pub(super) static RELEASE_LISTS: &[(&str, &[(&str, u64)], &[super::releases::CompiledRelease])] = &[];\n    \
+             pub(super) static RELEASE_LISTS: &[(&str, &[super::releases::CompiledRequires], &[super::releases::CompiledRelease])] = &[];\n    \
              pub(super) static WHEELS_BY_PYTHON: &[(&str, &[super::releases::CompiledWheelRow])] = &[];\n    \
              pub(super) static WHEELS_BY_PLATFORM: &[(&str, &[super::releases::CompiledWheelRow])] = &[];\n}\n",
         );

@@ -195,7 +195,7 @@ sources: vec!["astor 0.7.0 changelog".to_owned()],
 /// The built-in release lists, ready made (`ReleaseList::compiled`), by name.
 /// With each its distinct Requires-Python texts, which rows name by index, and
 /// which plain Pythons each admits (`releases::series_answers`).
-pub(super) static RELEASE_LISTS: &[(&str, &[(&str, u64)], &[CompiledRelease])] = &[
+pub(super) static RELEASE_LISTS: &[(&str, &[CompiledRequires], &[CompiledRelease])] = &[
 ("astor", &[("", 0xffffffffffffffff), (">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*", 0xfffffff0ffffff80), ("!=3.0.*,!=3.1.*,!=3.2.*,!=3.3.*,>=2.7", 0xfffffff0ffffff80)], &[
 CompiledRelease { version: v("0.1", 0, &[0, 1], None, None, None), requires_python: 0, status: Status::Final },
 CompiledRelease { version: v("0.2", 0, &[0, 2], None, None, None), requires_python: 0, status: Status::Final },

@@ -237,7 +237,7 @@ fn releases(out: &mut String) {
         "/// The built-in release lists, ready made (`ReleaseList::compiled`), by name.\n\
          /// With each its distinct Requires-Python texts, which rows name by index, and\n\
          /// which plain Pythons each admits (`releases::series_answers`).\n\
-         pub(super) static RELEASE_LISTS: &[(&str, &[(&str, u64)], &[CompiledRelease])] = &[\n",
+         pub(super) static RELEASE_LISTS: &[(&str, &[CompiledRequires], &[CompiledRelease])] = &[\n",
     );
     for (name, text) in of(Kind::Releases) {
         let rows = ReleaseList::parse_rows(text).unwrap_or_else(|e| panic!("{name}: {e}"));

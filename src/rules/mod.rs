@@ -105,7 +105,7 @@ pub struct Effect {
 /// A built-in release list ready made: its distinct Requires-Python texts (each with the
 /// plain Pythons it admits, `releases::series_answers`) and its rows.
 type CompiledList = (
-    &'static [(&'static str, u64)],
+    &'static [releases::CompiledRequires],
     &'static [releases::CompiledRelease],
 );
 

@@ -124,6 +124,10 @@ pub(crate) struct CompiledRelease {
     pub(crate) status: Status,
 }
 
+/// A built-in release list's distinct Requires-Python text and the plain Pythons it admits
+/// (`series_answers`, by [`python_bit`]).
+pub(crate) type CompiledRequires = (&'static str, u64);
+
 /// A row of a built-in wheel table per Python (`platform` "") or per Python and system.
 #[derive(Debug)]
 pub(crate) struct CompiledWheelRow {
@@ -351,7 +355,7 @@ impl ReleaseList {
     /// A built-in list from `src/rules/compiled.rs`: the rows [`ReleaseList::parse`] gives,
     /// in its order, with no version or row text to read.
     pub(crate) fn compiled(
-        requires_python: &'static [(&'static str, u64)],
+        requires_python: &'static [CompiledRequires],
         rows: &'static [CompiledRelease],
     ) -> ReleaseList {
         Self::from_rows(rows.iter().map(|r| {
