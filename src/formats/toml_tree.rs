@@ -5,7 +5,7 @@
 //! even for a two-key table) and 56 bytes per value. On an 8 MiB file of short entries the
 //! three together peaked at 327 MB (issue 15 §4). Here the events go straight into the tree
 //! (no event list), a table is a vector of its entries (a lookup index only while it is
-//! built and large), and a value is 40 bytes with a `u32` span.
+//! built and large), and a value is 32 bytes with a `u32` span.
 //!
 //! The tree is the one `toml` builds, for every document it accepts: the same values, keys
 //! (decoded by the same `toml_parser` decoders), spans (a `[table]`'s span is its header, an
