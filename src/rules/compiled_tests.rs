@@ -522,4 +522,30 @@ fn outside_final_is_what_the_window_leaves_out() {
         );
     }
     assert!(cases >= 6 * 9, "{cases} cases");
+    // A list spelling one version three ways (`===` admits one spelling of the span it
+    // finds), and windows whose `!=` holes name versions the list lacks (two intervals whose
+    // index ranges touch: the walk must not skip the release right after the hole).
+    let text = "version\trequires_python\treleased\tstatus\n\
+        0.9\t\t2020-01-01\tfinal\n1.0\t\t2020-01-02\tfinal\n1.0.0\t\t2020-01-03\tfinal\n\
+        1.0.0.0\t\t2020-01-04\tfinal\n1.0.5\t\t2020-01-05\tfinal\n1.1\t\t2020-01-06\tfinal\n\
+        1.1.0rc1\t\t2020-01-07\tpre-release\n1.2\t\t2020-01-08\tfinal\n2.0\t\t2020-01-09\tfinal\n";
+    let list = super::releases::ReleaseList::parse(text).unwrap();
+    for w in [
+        ">=1.0,===1.0.0",
+        "===1.0",
+        "<3,!=1.0.3,!=1.0.4",
+        ">=1,!=1.0.1,!=1.0.2,!=1.0.3,<1.2",
+        "==1.*,!=1.1.5",
+        "!=1.0.6",
+    ] {
+        let window = VersionSet::parse(w).unwrap();
+        let expected: Vec<usize> = (0..list.releases.len())
+            .filter(|&i| {
+                let r = &list.releases[i];
+                r.status == super::releases::Status::Final && !window.contains_any(&r.version)
+            })
+            .collect();
+        let (_, outside) = super::ReleaseData::with_outside(list.clone(), &window);
+        assert_eq!(outside, expected, "{w}");
+    }
 }

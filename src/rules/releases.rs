@@ -362,7 +362,9 @@ impl ReleaseList {
             let (rp, answers) = requires_python
                 .get(usize::from(r.requires_python))
                 .copied()
-                .unwrap_or_default();
+                // No Requires-Python: installs on every Python (unreachable: the tests
+                // check every index).
+                .unwrap_or(("", u64::MAX));
             let rp = (rp, Some(answers));
             (r.version.version(), r.version.text(), rp, r.status)
         }))
