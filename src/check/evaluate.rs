@@ -556,6 +556,9 @@ struct TriggerHits<'a> {
         Option<TriggerHit<'a>>,
     )>,
     sets: TriggerSets,
+    /// The list [`trigger_on`] gathers a distribution's applying requirements into, kept
+    /// so that an environment allocates none.
+    reqs: Vec<&'a Requirement>,
 }
 
 /// The combined set of each list of a unit's requirements on a trigger distribution that
@@ -586,7 +589,15 @@ impl<'a> TriggerHits<'a> {
         if let Some((_, _, hit)) = self.known.iter().find(|(t, e, _)| (*t, *e) == key) {
             return hit.clone();
         }
-        let hit = trigger_on(rule, unit, by_name, env, opts, &mut self.sets);
+        let hit = trigger_on(
+            rule,
+            unit,
+            by_name,
+            env,
+            opts,
+            &mut self.sets,
+            &mut self.reqs,
+        );
         self.known.push((key.0, key.1, hit.clone()));
         hit
     }
@@ -604,19 +615,19 @@ fn judge_unit<'a>(
     out: &mut Vec<Verdict<'a>>,
 ) {
     let (holds, envs) = (&envs.holds, &envs.envs);
-    let verdict = |judgement, triggered: &Vec<&'static Environment>| Verdict {
+    let verdict = |judgement, triggered: Vec<&'static Environment>| Verdict {
         #[cfg(test)]
         unit_kind: unit.kind,
         #[cfg(test)]
         unit_name: unit.name,
         rule,
         judgement,
-        triggered: triggered.clone(),
+        triggered,
     };
     if envs.is_empty() {
         for judge in per_unit_checks() {
             if let Some(judgement) = judge(parsed, unit, rule, opts) {
-                out.push(verdict(judgement, &Vec::new()));
+                out.push(verdict(judgement, Vec::new()));
             }
         }
         return;
@@ -648,8 +659,9 @@ fn judge_unit<'a>(
         .iter()
         .all(|(_, v)| key_of(v) == key_of(&per_env[0].1))
     {
+        // The one verdict takes the environments' list, not a copy.
         if !per_env.is_empty() {
-            out.push(verdict(Judgement::PerEnv(per_env), &triggered));
+            out.push(verdict(Judgement::PerEnv(per_env), triggered));
         }
         return;
     }
@@ -667,7 +679,7 @@ fn judge_unit<'a>(
     out.extend(
         groups
             .into_iter()
-            .map(|g| verdict(Judgement::PerEnv(g), &triggered)),
+            .map(|g| verdict(Judgement::PerEnv(g), triggered.clone())),
     );
 }
 
@@ -910,6 +922,9 @@ pub(crate) struct LastContributing<'a> {
     /// Whether each run applied on the environment judged last, and whether overrides
     /// were among the requirements: the same answers select the same requirements.
     applies: Vec<bool>,
+    /// The list the next environment's answers are written into (the one `applies`
+    /// replaced), so an environment allocates none.
+    asked: Vec<bool>,
     overridden: bool,
     contributing: Option<Contributing<'a>>,
     /// The sets, A_p and A_p ∩ the declared range built from `contributing` (None: a
@@ -975,20 +990,23 @@ fn judge_env<'a>(
         }
         runs
     });
-    let applies: Vec<bool> = runs
-        .iter()
-        .map(|&(start, _)| {
-            let marker = pkg[start].marker();
-            match markers::evaluate(marker, env, unit.extras) {
-                Truth::True => true,
-                Truth::False => false,
-                Truth::Unknown => markers::implies(hit.req.marker(), marker),
-            }
-        })
-        .collect();
+    // Written into the list kept for the purpose, not a new one per environment.
+    let mut applies = std::mem::take(&mut last.asked);
+    applies.clear();
+    applies.extend(runs.iter().map(|&(start, _)| {
+        let marker = pkg[start].marker();
+        match markers::evaluate(marker, env, unit.extras) {
+            Truth::True => true,
+            Truth::False => false,
+            Truth::Unknown => markers::implies(hit.req.marker(), marker),
+        }
+    }));
     let contributing = match &last.contributing {
         // The same runs apply: the same requirements, shared.
-        Some(prev) if last.applies == applies => prev.clone(),
+        Some(prev) if last.applies == applies => {
+            last.asked = applies;
+            prev.clone()
+        }
         _ => {
             let applying = || {
                 runs.iter()
@@ -1012,7 +1030,7 @@ fn judge_env<'a>(
             last.combined = None;
             last.offender.set(None);
             last.by_python = Default::default();
-            last.applies = applies;
+            last.asked = std::mem::replace(&mut last.applies, applies);
             last.contributing = Some(new.clone());
             new
         }
@@ -1243,6 +1261,7 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
 /// with wheels there that the range admits is a trigger release and no requirement on the
 /// distribution that applies there is under a marker whose value is unknown (issue 11 §1:
 /// an unknown marker can hold for a trigger, so it triggers, but only as a possible one).
+#[allow(clippy::too_many_arguments)]
 fn trigger_on<'a>(
     rule: &Rule,
     unit: &Unit<'a>,
@@ -1250,6 +1269,7 @@ fn trigger_on<'a>(
     env: &'static Environment,
     opts: &Options,
     sets: &mut TriggerSets,
+    reqs: &mut Vec<&'a Requirement>,
 ) -> Option<TriggerHit<'a>> {
     let mut best: Option<TriggerHit<'a>> = None;
     // Every name in `distributions` is a trigger name; a conda name is one when conda names
@@ -1272,11 +1292,9 @@ fn trigger_on<'a>(
         // Some requirement or constraint on it is under such a marker: the combined set is
         // then only what may apply.
         let mut any_unknown = false;
-        let mut reqs: Vec<&Requirement> = by_name
-            .get(dist)
-            .iter()
-            .copied()
-            .filter(|r| match markers::evaluate(r.marker(), env, unit.extras) {
+        reqs.clear();
+        reqs.extend(by_name.get(dist).iter().copied().filter(|r| {
+            match markers::evaluate(r.marker(), env, unit.extras) {
                 Truth::True => true,
                 Truth::False => false,
                 Truth::Unknown => {
@@ -1284,8 +1302,8 @@ fn trigger_on<'a>(
                     any_unknown = true;
                     true
                 }
-            })
-            .collect();
+            }
+        }));
         // uv: an override replaces every other requirement on the package, the trigger's
         // own included (`tensorflow>=2` overridden by `tensorflow==1.14.0` installs 1.14.0).
         if reqs.iter().any(|r| r.role == Role::Override) {
@@ -1309,7 +1327,8 @@ fn trigger_on<'a>(
         // list that lookup gives.
         let outcome = if reqs.len() <= TRIGGER_SETS_HELD {
             let same = |p: &[*const Requirement]| {
-                p.len() == reqs.len() && p.iter().zip(&reqs).all(|(a, b)| std::ptr::eq(*a, *b))
+                p.len() == reqs.len()
+                    && p.iter().zip(reqs.iter()).all(|(a, b)| std::ptr::eq(*a, *b))
             };
             let trigger = std::sync::Arc::as_ptr(&rule.trigger);
             let i = match sets.iter().position(|(t, p, _)| *t == trigger && same(p)) {
