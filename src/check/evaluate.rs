@@ -839,11 +839,22 @@ impl std::hash::BuildHasher for FastHash {
 pub(crate) struct FastHasher(u64);
 
 impl std::hash::Hasher for FastHasher {
+    /// Eight bytes a word (little-endian), the last word padded with zeros. Whole words
+    /// are read as they are and the last one byte by byte: copying each into a padded
+    /// buffer was a `memcpy` call per word (keys of address lists hash a slice: 70 calls a
+    /// lookup of pick notes).
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.write_u64(u64::from_le_bytes(word.try_into().unwrap_or_default()));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let word = rest
+                .iter()
+                .rev()
+                .fold(0u64, |word, &b| (word << 8) | u64::from(b));
+            self.write_u64(word);
         }
     }
     fn write_u64(&mut self, n: u64) {

@@ -1020,6 +1020,26 @@ fn fast_hash_spreads_short_spellings_over_the_low_bits() {
     assert!(buckets.len() >= 48, "{} buckets", buckets.len());
 }
 
+/// The evaluator's hasher reads a byte string as little-endian words of eight bytes, the
+/// last padded with zeros, whatever the length: whole words are read in place, the rest
+/// copied into a padded word, and both give the words written one by one.
+#[test]
+fn fast_hash_reads_bytes_as_padded_words() {
+    use std::hash::{BuildHasher, Hasher};
+    let bytes: Vec<u8> = (1..=40u8).map(|b| b.wrapping_mul(37)).collect();
+    for len in 0..=bytes.len() {
+        let mut whole = super::FastHash.build_hasher();
+        whole.write(&bytes[..len]);
+        let mut by_word = super::FastHash.build_hasher();
+        for chunk in bytes[..len].chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            by_word.write_u64(u64::from_le_bytes(word));
+        }
+        assert_eq!(whole.finish(), by_word.finish(), "{len} bytes");
+    }
+}
+
 /// Every fixture file's findings, phrased through the texts memo (a file's findings hit what
 /// the files before it phrased, and a second pass hits for every finding), say exactly what
 /// they say phrased afresh: the memo's key holds everything the texts read. Checked as a
