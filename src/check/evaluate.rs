@@ -776,9 +776,9 @@ impl Input<'_, '_> {
 
     /// pip's pick from the declared range alone (no pin) and the releases outside the
     /// window it lets in here: what an unconstrained package gets. It depends only on the
-    /// rule, the environment and whether an override replaced the declared range, so it is
-    /// worked out once per thread for each, not once per unit (every unit that leaves
-    /// protobuf free asks the same).
+    /// rule, the environment's Python and whether an override replaced the declared range,
+    /// so it is worked out once per thread for each, not once per unit (every unit that
+    /// leaves protobuf free asks the same) nor per operating system.
     /// The declared range, with its pre-releases when `pre` (`--pre`) allows them.
     pub(crate) fn declared_with(&self, pre: bool) -> std::borrow::Cow<'_, VersionSet> {
         if pre {
@@ -790,15 +790,16 @@ impl Input<'_, '_> {
 
     /// `pre`: pre-releases allowed (`--pre`), so the declared range's pre-releases count.
     pub(crate) fn declared_outcome(&self, pre: bool) -> (Option<usize>, std::sync::Arc<[usize]>) {
-        type Key = (u64, usize, bool, bool);
+        type Key = (u64, &'static str, bool, bool);
         type Outcome = (Option<usize>, std::sync::Arc<[usize]>);
         thread_local! {
             static KNOWN: std::cell::RefCell<HashMap<Key, Outcome, FastHash>> =
                 std::cell::RefCell::new(HashMap::default());
         }
+        // The Python as the environment table writes it (`self.py` is read from it).
         let key = (
             self.rule.uid,
-            std::ptr::from_ref(self.env) as usize,
+            self.env.python.as_str(),
             self.overridden,
             pre,
         );

@@ -1040,6 +1040,32 @@ fn fast_hash_reads_bytes_as_padded_words() {
     }
 }
 
+/// pip's pick from the declared range and the releases it lets in are worked out once per
+/// rule and Python, not once per operating system: they read the Python only. A file that
+/// leaves the rules' packages free on every environment works out one answer for each
+/// (rule, Python) its unconstrained findings hold on (three operating systems each).
+#[test]
+fn declared_outcomes_are_worked_out_once_per_python() {
+    let (files, parsed) = parse("requirements.txt", "tensorflow==1.14.0\n");
+    let before = super::evaluate::DECLARED_OUTCOMES.with(|c| c.get());
+    let found = check_parsed(&files, &parsed, rules::builtin(), &Options::default());
+    let worked_out = super::evaluate::DECLARED_OUTCOMES.with(|c| c.get()) - before;
+    let free: Vec<_> = found
+        .iter()
+        .filter(|d| d.check == Check::Unconstrained)
+        .collect();
+    let pythons: std::collections::HashSet<(&str, &str)> = free
+        .iter()
+        .flat_map(|d| {
+            let rule = d.rule.as_deref().unwrap_or_default();
+            d.environments.iter().map(move |p| (rule, p.python))
+        })
+        .collect();
+    let places: usize = free.iter().map(|d| d.environments.len()).sum();
+    assert!(places > pythons.len(), "several systems per Python");
+    assert_eq!(worked_out, pythons.len(), "{places} environments");
+}
+
 /// Every fixture file's findings, phrased through the texts memo (a file's findings hit what
 /// the files before it phrased, and a second pass hits for every finding), say exactly what
 /// they say phrased afresh: the memo's key holds everything the texts read. Checked as a
