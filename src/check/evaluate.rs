@@ -27,8 +27,9 @@ pub(crate) trait Sink<'a> {
     /// What a unit reaching the same verdicts later needs (for phrasing: the findings they
     /// went into).
     type Token: Clone;
-    /// A unit's verdicts on one rule, in order (none is a verdict too).
-    fn judged(&mut self, unit: &Unit<'a>, verdicts: Vec<Verdict<'a>>) -> Self::Token;
+    /// A unit's verdicts on one rule, in order (none is a verdict too). The list is the
+    /// evaluator's, emptied and used again for the next (unit, rule): take what is kept.
+    fn judged(&mut self, unit: &Unit<'a>, verdicts: &mut Vec<Verdict<'a>>) -> Self::Token;
     /// A unit whose verdicts on a rule are those of the unit `token` came from.
     fn again(&mut self, unit: &Unit<'a>, token: &Self::Token);
 }
@@ -60,6 +61,9 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
     let mut bases: crate::hash::HashMap<usize, Shared<'a, S::Token>> = Default::default();
     // Rules loaded from one file share their trigger: a unit's names are asked against
     // each distinct trigger once, not once per rule.
+    // The verdicts of each (unit, rule) in turn, in one list (a verdict is large: a new
+    // list per (unit, rule) was an allocation each).
+    let mut out = Vec::new();
     let mut triggers: Vec<&Rule> = Vec::new();
     for rule in rules {
         if !triggers
@@ -123,11 +127,11 @@ pub(crate) fn evaluate_into<'a, S: Sink<'a>>(
                 Some(s) => ByName::adding(&unit, &s.by_name),
                 None => ByName::of(&unit),
             });
-            let mut out = Vec::new();
+            out.clear();
             judge_unit(
                 parsed, &unit, by_name, rule, envs, opts, &mut hits, &mut out,
             );
-            let token = sink.judged(&unit, out);
+            let token = sink.judged(&unit, &mut out);
             if let (true, Some(s)) = (adds_nothing, &mut shared) {
                 s.rules[i].nothing_added = Some(token.clone());
             }
@@ -314,8 +318,8 @@ pub(crate) fn evaluate<'a>(
     struct Collect<'a>(Vec<Verdict<'a>>);
     impl<'a> Sink<'a> for Collect<'a> {
         type Token = ();
-        fn judged(&mut self, _: &Unit<'a>, verdicts: Vec<Verdict<'a>>) {
-            self.0.extend(verdicts);
+        fn judged(&mut self, _: &Unit<'a>, verdicts: &mut Vec<Verdict<'a>>) {
+            self.0.append(verdicts);
         }
         fn again(&mut self, _: &Unit<'a>, _: &()) {}
     }
@@ -632,11 +636,12 @@ fn judge_unit<'a>(
         }
         return;
     }
-    // Sized once: a verdict is large, and growing the list by doubling asked the allocator
-    // for blocks past its small-block range, each request consolidating its free lists
-    // (about a tenth of the CPU with 50,000 extras).
-    let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::with_capacity(envs.len());
-    let mut triggered: Vec<&'static Environment> = Vec::with_capacity(envs.len());
+    // Sized once, when the first environment is triggered (none is, for most rules on a
+    // unit naming another rule's trigger): a verdict is large, and growing the list by
+    // doubling asked the allocator for blocks past its small-block range, each request
+    // consolidating its free lists (about a tenth of the CPU with 50,000 extras).
+    let mut per_env: Vec<(&'static Environment, PyVerdict<'a>)> = Vec::new();
+    let mut triggered: Vec<&'static Environment> = Vec::new();
     let none = Contributing::default();
     let pkg = by_name.shared(&rule.package).unwrap_or(&none);
     let mut last = LastContributing::default();
@@ -647,6 +652,10 @@ fn judge_unit<'a>(
         let Some(hit) = hits.get(rule, unit, by_name, env, opts) else {
             continue;
         };
+        if triggered.is_empty() {
+            triggered.reserve_exact(envs.len());
+            per_env.reserve_exact(envs.len());
+        }
         triggered.push(env);
         if let Some(v) = judge_env(unit, pkg, rule, env, &hit, opts, &mut last) {
             per_env.push((env, v));

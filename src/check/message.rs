@@ -160,8 +160,8 @@ impl<'f, 'a> Phrasing<'f, 'a> {
 
 impl<'a> super::evaluate::Sink<'a> for Phrasing<'_, 'a> {
     type Token = Joined;
-    fn judged(&mut self, unit: &super::Unit<'a>, verdicts: Vec<Verdict<'a>>) -> Joined {
-        self.phrase(unit.kind, unit.name, &verdicts)
+    fn judged(&mut self, unit: &super::Unit<'a>, verdicts: &mut Vec<Verdict<'a>>) -> Joined {
+        self.phrase(unit.kind, unit.name, verdicts)
     }
     fn again(&mut self, unit: &super::Unit<'a>, joined: &Joined) {
         self.rejoin(unit.kind, unit.name, joined);
