@@ -960,7 +960,8 @@ fn finish<'a>(
     let picks = group_picks(rule, group);
     let severity = group_severity(group);
     let first = &group[0].1;
-    let pkg = rule.package.to_string();
+    // Copied as it is held, not written through `Display` (per finding).
+    let pkg = rule.package.as_ref().to_owned();
     let places = group_places(group);
 
     let outside_idx = first
@@ -1125,8 +1126,9 @@ struct TextsKey {
     counted: usize,
     detail: DetailKey,
     installed: Option<Spelled>,
-    /// The trigger requirement's distribution (the `via` note names it).
-    trigger: String,
+    /// The trigger requirement's distribution (the `via` note names it), shared, not
+    /// copied per finding.
+    trigger: crate::manifest::Name,
     /// No requirement on the package contributes (an unconstrained package's label).
     bare: bool,
     more: usize,
@@ -1280,7 +1282,7 @@ fn texts_key(said: &Said) -> Option<TextsKey> {
         counted: std::rc::Rc::as_ptr(said.counted) as usize,
         detail,
         installed: said.installed.map(Spelled::of),
-        trigger: first.trigger.req.name.to_string(),
+        trigger: first.trigger.req.name.clone(),
         bare: first.contributing.is_empty(),
         more: said.more,
         envs,
