@@ -208,8 +208,8 @@ fn per_file(
 /// 583 and 671, against 618 (names built) and 712 (picks through `Display`), which these
 /// bounds fail. Lowered when the evaluator stopped allocating per environment and per
 /// (unit, rule) (marker answers, trigger requirements and verdicts written into kept
-/// lists, per-environment lists sized only when an environment triggers): 543 and 583,
-/// against 557 and 613 at 0cf5bb3, which these bounds fail.
+/// lists, per-environment lists sized only when an environment triggers): 541 and 577,
+/// against 557 and 608 with the evaluator of 294c319, which these bounds fail.
 const MAX_PER_FILE: [u64; 2] = [550, 600];
 
 #[test]
