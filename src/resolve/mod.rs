@@ -111,6 +111,8 @@ pub(crate) fn run(
     // The report keeps excerpts, not texts: the files are read again to build requests,
     // and the new findings keep excerpts of them (`run::adopt_excerpts`).
     let mut read = Files::new(cwd.to_path_buf());
+    // Files not handed over because a constraint file of theirs cannot be read.
+    let mut unread_constraints = 0usize;
     for job in jobs {
         if job.candidate.format.imp().conda_names() {
             continue; // conda packages are not an index's
@@ -126,6 +128,7 @@ pub(crate) fn run(
         if crate::run::add_global_constraints(&mut parsed, &mut read, id, &profile.opts.constraints)
             .is_err()
         {
+            unread_constraints += 1;
             continue;
         }
         for unit in check::units(&parsed) {
@@ -160,7 +163,13 @@ pub(crate) fn run(
         }
     }
 
-    if tasks.is_empty() {
+    if unread_constraints > 0 {
+        eprintln!(
+            "depwindow: note: {unread_constraints} file{} not resolved: a constraint file of {} cannot be read (see its finding)",
+            if unread_constraints == 1 { "" } else { "s" },
+            if unread_constraints == 1 { "it" } else { "theirs" },
+        );
+    } else if tasks.is_empty() {
         eprintln!(
             "depwindow: note: nothing to resolve: no unit requires a rule's trigger on a Python {}",
             match &engine.host_python {

@@ -325,6 +325,23 @@ fn a_global_constraint_file_reaches_the_resolver() {
         "{json:#}\n{}",
         stderr(&out)
     );
+    // A constraint file the check cannot read (a repository configuration's, outside the
+    // project) is the check's finding; the file is not resolved, and the note says why.
+    let dir = env.root.join("unreadable");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("depwindow.toml"),
+        format!("constraints = [{:?}]\n", c.to_str().unwrap()),
+    )
+    .unwrap();
+    let (out, json) = env.check("unreadable", text, &[]);
+    let err = stderr(&out);
+    assert!(
+        json.to_string().contains("cannot read constraint file"),
+        "{json:#}\n{err}"
+    );
+    assert!(err.contains("1 file not resolved"), "{err}");
+    assert!(!err.contains("nothing to resolve"), "{err}");
     // A constraint the unit's requirements cannot meet is the resolver's failure too.
     std::fs::write(&c, "numpy>=1.17\n").unwrap();
     let (out, json) = env.check("conflicting", text, &["--constraint", c.to_str().unwrap()]);
