@@ -593,15 +593,7 @@ impl<'a> TriggerHits<'a> {
         if let Some((_, _, hit)) = self.known.iter().find(|(t, e, _)| (*t, *e) == key) {
             return hit.clone();
         }
-        let hit = trigger_on(
-            rule,
-            unit,
-            by_name,
-            env,
-            opts,
-            &mut self.sets,
-            &mut self.reqs,
-        );
+        let hit = trigger_on(rule, unit, by_name, env, opts, self);
         self.known.push((key.0, key.1, hit.clone()));
         hit
     }
@@ -1282,16 +1274,16 @@ fn trigger_versions(rule: &Rule) -> Vec<Version> {
 /// with wheels there that the range admits is a trigger release and no requirement on the
 /// distribution that applies there is under a marker whose value is unknown (issue 11 §1:
 /// an unknown marker can hold for a trigger, so it triggers, but only as a possible one).
-#[allow(clippy::too_many_arguments)]
+/// `kept`: the unit's [`TriggerHits`], whose sets and requirement list this reads and fills.
 fn trigger_on<'a>(
     rule: &Rule,
     unit: &Unit<'a>,
     by_name: &ByName<'a>,
     env: &'static Environment,
     opts: &Options,
-    sets: &mut TriggerSets,
-    reqs: &mut Vec<&'a Requirement>,
+    kept: &mut TriggerHits<'a>,
 ) -> Option<TriggerHit<'a>> {
+    let TriggerHits { sets, reqs, .. } = kept;
     let mut best: Option<TriggerHit<'a>> = None;
     // Every name in `distributions` is a trigger name; a conda name is one when conda names
     // count or it is in `distributions` too ([`is_trigger_name`]). Asking that of every
