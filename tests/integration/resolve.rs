@@ -313,8 +313,9 @@ fn a_global_constraint_file_reaches_the_resolver() {
     let (_, json) = env.check("unconstrained", text, &[]);
     assert_eq!(findings(&json, "DW107").len(), 1, "{json:#}");
     let c = env.root.join("constraints.txt");
+    let constrained = |name: &str| env.check(name, text, &["--constraint", c.to_str().unwrap()]);
     std::fs::write(&c, "wrapt<1.15\n").unwrap();
-    let (out, json) = env.check("constrained", text, &["--constraint", c.to_str().unwrap()]);
+    let (out, json) = constrained("constrained");
     assert!(
         findings(&json, "DW107").is_empty(),
         "{json:#}\n{}",
@@ -344,7 +345,7 @@ fn a_global_constraint_file_reaches_the_resolver() {
     assert!(!err.contains("nothing to resolve"), "{err}");
     // A constraint the unit's requirements cannot meet is the resolver's failure too.
     std::fs::write(&c, "numpy>=1.17\n").unwrap();
-    let (out, json) = env.check("conflicting", text, &["--constraint", c.to_str().unwrap()]);
+    let (out, json) = constrained("conflicting");
     assert_eq!(
         findings(&json, "DW106").len(),
         1,
